@@ -1,0 +1,203 @@
+// Package dataset is the model of what a county hands in for one period: the
+// figures (indicators), the narrative (review, plan and note sections), the
+// projects and the photos, with where it all came from.
+//
+// One schema serves JSON and YAML (schema.json, published as
+// config/schema/dataset.schema.json). [Parse] reads either format, keeps every
+// figure with the precision it was written with (7.0 stays "7.0"), and refuses
+// a dataset with an [Errors] value listing every problem with its path, e.g.
+//
+//	indicators[3].unit: 不能为空 / required
+//
+// Fields other packages rely on: d.Meta.CountyCode (six-digit administrative
+// code), d.Meta.CountyName, d.Meta.Period ("YYYY-MM"), d.Meta.Title, and
+// [Dataset.Normalized] (canonical JSON, the form stored and hashed).
+package dataset
+
+import (
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+)
+
+// Dataset is one county's data for one period.
+type Dataset struct {
+	Meta       Meta        `json:"meta"`
+	Indicators []Indicator `json:"indicators"`
+	Sections   []Section   `json:"sections"`
+	Projects   []Project   `json:"projects,omitempty"`
+	Photos     []Photo     `json:"photos,omitempty"`
+}
+
+// Meta says whose report this is, for when, and where its content came from.
+type Meta struct {
+	CountyCode   string   `json:"countyCode"`             // six-digit administrative division code, e.g. "430423"
+	CountyName   string   `json:"countyName"`             // Chinese name, e.g. "衡山县"
+	CountyNameEn string   `json:"countyNameEn,omitempty"` // English name, e.g. "Hengshan County"
+	City         string   `json:"city,omitempty"`         // e.g. "衡阳市"
+	Period       string   `json:"period"`                 // "YYYY-MM"
+	Title        string   `json:"title"`
+	Subtitle     string   `json:"subtitle,omitempty"`
+	Issuer       string   `json:"issuer,omitempty"` // issuing body shown on the cover
+	Language     string   `json:"language,omitempty"`
+	Lead         []string `json:"lead,omitempty"` // introductory paragraphs
+	Event        *Event   `json:"event,omitempty"`
+	Source       *Source  `json:"source,omitempty"`
+}
+
+// Event is the meeting or occasion the report is about.
+type Event struct {
+	Name string `json:"name"`
+	Date string `json:"date,omitempty"` // YYYY-MM-DD
+}
+
+// Source is the publication the content was taken from.
+type Source struct {
+	Publication string   `json:"publication"`
+	Date        string   `json:"date,omitempty"` // YYYY-MM-DD
+	Headline    string   `json:"headline,omitempty"`
+	Authors     []string `json:"authors,omitempty"` // as credited, e.g. "通讯员 夏建军"
+	URL         string   `json:"url,omitempty"`
+}
+
+// Indicator is one figure. Value and Change are each optional but not both absent.
+type Indicator struct {
+	ID        string  `json:"id"`               // stable across months and counties: [a-z][a-z0-9_]*
+	Name      string  `json:"name"`             // Chinese name
+	NameEn    string  `json:"nameEn,omitempty"` // English name for the English edition
+	Value     *Number `json:"value,omitempty"`
+	Unit      string  `json:"unit,omitempty"`   // required with Value, e.g. "亿元", "%", "个"
+	Change    *Number `json:"change,omitempty"` // year-on-year change in percent
+	Target    *Number `json:"target,omitempty"` // in Unit
+	Basis     string  `json:"basis,omitempty"`  // what period the figure covers, e.g. "2022年"
+	Estimated bool    `json:"estimated,omitempty"`
+	Milestone string  `json:"milestone,omitempty"` // e.g. "首破10亿元大关"
+	Key       bool    `json:"key,omitempty"`       // shown as a card on the indicators page
+	History   []Point `json:"history,omitempty"`   // earlier periods, for trend lines
+}
+
+// Point is an indicator's value in an earlier period.
+type Point struct {
+	Period string  `json:"period"`
+	Value  *Number `json:"value,omitempty"`
+	Change *Number `json:"change,omitempty"`
+}
+
+// Section kinds.
+const (
+	KindReview = "review"
+	KindPlan   = "plan"
+	KindNote   = "note"
+)
+
+// Section is a block of narrative. For plans, Summary is the 思路 and Items the 任务.
+type Section struct {
+	Kind    string   `json:"kind"`
+	Label   string   `json:"label,omitempty"` // e.g. "动能一", "大事三"
+	Title   string   `json:"title,omitempty"`
+	Summary string   `json:"summary,omitempty"`
+	Items   []string `json:"items,omitempty"`
+}
+
+// Project is a named project with its investment and status.
+type Project struct {
+	Name       string  `json:"name"`
+	Investment *Number `json:"investment,omitempty"`
+	Unit       string  `json:"unit,omitempty"` // unit of Investment, e.g. "亿元"
+	Status     string  `json:"status,omitempty"`
+	Note       string  `json:"note,omitempty"`
+}
+
+// Photo is a picture with its caption and credit. Asset is a relative path
+// (or an assets/<sha256>.<ext> key); it may be empty when only the caption is known.
+type Photo struct {
+	Asset   string `json:"asset,omitempty"`
+	Caption string `json:"caption"`
+	Credit  string `json:"credit,omitempty"`
+}
+
+// Number is a decimal figure kept exactly as written ("7.0", "54.98", "-10.4").
+type Number struct{ lit string }
+
+// NewNumber returns the number with literal s; s must be a JSON number.
+func NewNumber(s string) (*Number, bool) {
+	if !isJSONNumber(s) {
+		return nil, false
+	}
+	return &Number{lit: s}, true
+}
+
+// String is the literal as written.
+func (n *Number) String() string { return n.lit }
+
+// Float is the value as a float64.
+func (n *Number) Float() float64 { f, _ := strconv.ParseFloat(n.lit, 64); return f }
+
+// MarshalJSON writes the literal unchanged.
+func (n Number) MarshalJSON() ([]byte, error) { return []byte(n.lit), nil }
+
+// Decimals is how many digits follow the decimal point.
+func (n *Number) Decimals() int {
+	s := n.lit
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		s = s[:i]
+	}
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		return len(s) - i - 1
+	}
+	return 0
+}
+
+func finite(lit string) bool {
+	f, err := strconv.ParseFloat(lit, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return false
+	}
+	// Reject literals whose magnitude overflows float64 even when ParseFloat rounds.
+	_, ok := new(big.Float).SetString(lit)
+	return ok
+}
+
+func isJSONNumber(s string) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	if i >= len(s) {
+		return false
+	}
+	if s[i] == '0' {
+		i++
+	} else if s[i] >= '1' && s[i] <= '9' {
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	} else {
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		j := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == j {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		j := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == j {
+			return false
+		}
+	}
+	return i == len(s)
+}
