@@ -1,0 +1,38 @@
+package v1alpha1
+
+// Labels and annotations the operator puts on what it owns.
+const (
+	// LabelManagedBy marks every object the operator owns.
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+	// ManagedByValue is the value of LabelManagedBy.
+	ManagedByValue = "countyreport"
+	// LabelCounty carries the county's 6-digit administrative code.
+	LabelCounty = "reporting.countyreport.io/county"
+	// LabelCountyReport carries the owning CountyReport's name.
+	LabelCountyReport = "reporting.countyreport.io/countyreport"
+	// AnnotationConfigHash on the portal's pod template changes whenever the
+	// portal's configuration or credentials change, so the pods roll.
+	AnnotationConfigHash = "reporting.countyreport.io/config-hash"
+)
+
+// Condition types on a CountyReport.
+const (
+	ConditionReady           = "Ready"
+	ConditionPortalAvailable = "PortalAvailable"
+	ConditionStorageReady    = "StorageReady"
+	ConditionReportUpToDate  = "ReportUpToDate"
+)
+
+// Condition reasons.
+const (
+	ReasonReconciled         = "Reconciled"
+	ReasonInvalidSpec        = "InvalidSpec"
+	ReasonDuplicateCounty    = "DuplicateCounty"
+	ReasonDeploymentReady    = "DeploymentAvailable"
+	ReasonDeploymentNotReady = "DeploymentUnavailable"
+	ReasonProvisioningFailed = "ProvisioningFailed"
+	ReasonStorageUnavailable = "StorageUnavailable"
+	ReasonStorageNotSet      = "StorageNotConfigured"
+	ReasonComponentsNotReady = "ComponentsNotReady"
+	ReasonNoReportYet        = "NoReportYet"
+)

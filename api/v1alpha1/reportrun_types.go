@@ -1,0 +1,125 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// RunReason says why a ReportRun exists.
+// +kubebuilder:validation:Enum=Scheduled;Manual;Retry
+type RunReason string
+
+const (
+	RunScheduled RunReason = "Scheduled"
+	RunManual    RunReason = "Manual"
+	RunRetry     RunReason = "Retry"
+)
+
+// RunPhase is where a ReportRun is in its life.
+// +kubebuilder:validation:Enum=Pending;Running;Succeeded;Failed
+type RunPhase string
+
+const (
+	RunPending   RunPhase = "Pending"
+	RunRunning   RunPhase = "Running"
+	RunSucceeded RunPhase = "Succeeded"
+	RunFailed    RunPhase = "Failed"
+)
+
+// ReportRunSpec names the county and the period to render. It cannot change
+// once created: a new rendering is a new ReportRun.
+// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec is immutable"
+type ReportRunSpec struct {
+	// CountyReportName names a CountyReport in the ReportRun's own namespace.
+	// There is no way to name another namespace.
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	// +kubebuilder:validation:MaxLength=253
+	CountyReportName string `json:"countyReportName"`
+
+	// Period is the month to report on, YYYY-MM.
+	// +kubebuilder:validation:Pattern=`^[0-9]{4}-(0[1-9]|1[0-2])$`
+	Period string `json:"period"`
+
+	// Reason says who asked for the run.
+	// +kubebuilder:default=Manual
+	// +optional
+	Reason RunReason `json:"reason,omitempty"`
+}
+
+// Artifact is one published object.
+type Artifact struct {
+	// Key is the object key in the county's bucket.
+	Key string `json:"key"`
+	// Size in bytes.
+	Size int64 `json:"size"`
+	// SHA256 of the object.
+	SHA256 string `json:"sha256"`
+}
+
+// ReportRunStatus is what happened to the run.
+type ReportRunStatus struct {
+	// Phase is Pending, Running, Succeeded or Failed.
+	// +optional
+	Phase RunPhase `json:"phase,omitempty"`
+	// Attempts made so far.
+	// +optional
+	Attempts int32 `json:"attempts,omitempty"`
+	// StartTime is when the first attempt started.
+	// +optional
+	StartTime *metav1.Time `json:"startTime,omitempty"`
+	// CompletionTime is when the run succeeded or finally failed.
+	// +optional
+	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
+	// Artifacts published, from the archive's manifest.
+	// +optional
+	Artifacts []Artifact `json:"artifacts,omitempty"`
+	// Pages of the PDF.
+	// +optional
+	Pages int32 `json:"pages,omitempty"`
+	// Reason is a machine-readable cause of the current phase (e.g. NoData).
+	// +optional
+	Reason string `json:"reason,omitempty"`
+	// Message says what happened, in Chinese and English.
+	// +optional
+	Message string `json:"message,omitempty"`
+	// JobName is the Job running this ReportRun, for the job executor.
+	// +optional
+	JobName string `json:"jobName,omitempty"`
+	// NextAttemptAt is when a failed attempt is retried.
+	// +optional
+	NextAttemptAt *metav1.Time `json:"nextAttemptAt,omitempty"`
+	// Conditions of the run.
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// ReportRun is one rendering of one county's report for one period.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=rr,categories=countyreport
+// +kubebuilder:printcolumn:name="County",type=string,JSONPath=`.spec.countyReportName`
+// +kubebuilder:printcolumn:name="Period",type=string,JSONPath=`.spec.period`
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Attempts",type=integer,JSONPath=`.status.attempts`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.spec.reason`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type ReportRun struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   ReportRunSpec   `json:"spec,omitempty"`
+	Status ReportRunStatus `json:"status,omitempty"`
+}
+
+// ReportRunList is a list of ReportRuns.
+// +kubebuilder:object:root=true
+type ReportRunList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []ReportRun `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&ReportRun{}, &ReportRunList{})
+}
