@@ -1,0 +1,489 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	gotext "github.com/go-text/typesetting/font"
+	ot "github.com/go-text/typesetting/font/opentype"
+	"golang.org/x/image/vector"
+
+	"github.com/countyreport/countyreport/internal/dataset"
+)
+
+// Chart is a vector drawing in points, drawn the same way into the PDF, SVG and PNG.
+type Chart struct {
+	Name  string // file stem in the bundle, e.g. "chart-1-growth"
+	Title string
+	W, H  float64
+	ops   []op
+}
+
+type op struct {
+	kind   byte // 'r' rect, 'l' polyline, 'c' circle, 't' text
+	pts    []float64
+	col    RGB
+	lw     float64
+	dash   bool
+	text   string
+	size   float64
+	anchor byte // 's', 'm', 'e'
+}
+
+func (c *Chart) rect(x, y, w, h float64, col RGB) {
+	if w < 0 {
+		x, w = x+w, -w
+	}
+	c.ops = append(c.ops, op{kind: 'r', pts: []float64{x, y, w, h}, col: col})
+}
+func (c *Chart) line(lw float64, col RGB, dash bool, pts ...float64) {
+	c.ops = append(c.ops, op{kind: 'l', pts: pts, col: col, lw: lw, dash: dash})
+}
+func (c *Chart) dot(x, y, r float64, col RGB) {
+	c.ops = append(c.ops, op{kind: 'c', pts: []float64{x, y, r}, col: col})
+}
+func (c *Chart) text(x, y, size float64, col RGB, anchor byte, s string) {
+	c.ops = append(c.ops, op{kind: 't', pts: []float64{x, y}, col: col, size: size, anchor: anchor, text: s})
+}
+
+var (
+	colText   = hexRGB("#222222")
+	colMuted  = hexRGB("#666666")
+	colRule   = hexRGB("#C8C8C8")
+	colLight  = hexRGB("#F4F1EC")
+	colAccent = hexRGB("#B71C1C") // report red
+	colUp     = hexRGB("#C62828") // rises in red, the Chinese convention
+	colDown   = hexRGB("#2E7D32")
+	palette   = []RGB{hexRGB("#B71C1C"), hexRGB("#1565C0"), hexRGB("#EF6C00"), hexRGB("#2E7D32"), hexRGB("#6A1B9A"), hexRGB("#00838F")}
+)
+
+// niceStep picks a round axis step for range span.
+func niceStep(span float64, ticks int) float64 {
+	if span <= 0 {
+		return 1
+	}
+	raw := span / float64(ticks)
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if m*mag >= raw {
+			return m * mag
+		}
+	}
+	return 10 * mag
+}
+
+func fmtTick(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 2, 64)
+	s = strings.TrimRight(s, "0")
+	return trimDot(s)
+}
+
+type bar struct {
+	label string
+	val   float64
+	text  string
+	est   bool
+}
+
+// barChart draws horizontal bars (labels on the left), negative values to the left of zero.
+func barChart(f *Font, name, title string, bars []bar, w float64, signed bool) *Chart {
+	const rowH, top, bottom, labelSize = 22.0, 30.0, 26.0, 9.0
+	h := top + bottom + rowH*float64(len(bars))
+	c := &Chart{Name: name, Title: title, W: w, H: h}
+	c.rect(0, 0, w, h, RGB{1, 1, 1})
+	c.text(0, 14, 11, colText, 's', title)
+	labelW := 0.0
+	for _, b := range bars {
+		labelW = math.Max(labelW, f.TextWidth(b.label, labelSize))
+	}
+	labelW = math.Min(labelW+8, w*0.45)
+	lo, hi := 0.0, 0.0
+	for _, b := range bars {
+		lo, hi = math.Min(lo, b.val), math.Max(hi, b.val)
+	}
+	step := niceStep(hi-lo, 5)
+	lo = math.Floor(lo/step) * step
+	hi = math.Ceil(hi/step)*step + step*0.3
+	x0, x1 := labelW, w-44
+	sx := func(v float64) float64 { return x0 + (v-lo)/(hi-lo)*(x1-x0) }
+	plotBottom := h - bottom
+	for v := lo; v <= hi+1e-9; v += step {
+		x := sx(v)
+		c.line(0.4, colRule, v != 0, x, top-4, x, plotBottom)
+		c.text(x, plotBottom+12, 8, colMuted, 'm', fmtTick(v))
+	}
+	for i, b := range bars {
+		y := top + rowH*float64(i)
+		label := b.label
+		for f.TextWidth(label, labelSize) > labelW-8 && len([]rune(label)) > 2 {
+			r := []rune(label)
+			label = string(r[:len(r)-2]) + "…"
+		}
+		c.text(labelW-6, y+rowH/2+3.2, labelSize, colText, 'e', label)
+		col := palette[1]
+		if signed {
+			col = colUp
+			if b.val < 0 {
+				col = colDown
+			}
+		}
+		if b.est {
+			col = RGB{col.R*0.6 + 0.4, col.G*0.6 + 0.4, col.B*0.6 + 0.4}
+		}
+		xz := sx(0)
+		c.rect(xz, y+4, sx(b.val)-xz, rowH-8, col)
+		tx, anchor := sx(b.val)+4, byte('s')
+		if b.val < 0 {
+			tx, anchor = sx(b.val)-4, 'e'
+		}
+		c.text(tx, y+rowH/2+3.2, 8.5, colText, anchor, b.text)
+	}
+	c.line(0.8, colText, false, sx(0), top-4, sx(0), plotBottom)
+	return c
+}
+
+// trendChart draws one line per series over the periods.
+func trendChart(f *Font, name, title string, periods []string, series []trendSeries, w float64) *Chart {
+	const h, top, bottom, left = 230.0, 30.0, 48.0, 34.0
+	c := &Chart{Name: name, Title: title, W: w, H: h}
+	c.rect(0, 0, w, h, RGB{1, 1, 1})
+	c.text(0, 14, 11, colText, 's', title)
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, s := range series {
+		for _, v := range s.vals {
+			if !math.IsNaN(v) {
+				lo, hi = math.Min(lo, v), math.Max(hi, v)
+			}
+		}
+	}
+	lo = math.Min(lo, 0)
+	step := niceStep(hi-lo, 4)
+	lo, hi = math.Floor(lo/step)*step, math.Ceil(hi/step)*step
+	if hi <= lo {
+		hi = lo + step
+	}
+	x0, x1, y0, y1 := left, w-12, h-bottom, top
+	sy := func(v float64) float64 { return y0 - (v-lo)/(hi-lo)*(y0-y1) }
+	sx := func(i int) float64 {
+		if len(periods) == 1 {
+			return (x0 + x1) / 2
+		}
+		return x0 + float64(i)/float64(len(periods)-1)*(x1-x0)
+	}
+	for v := lo; v <= hi+1e-9; v += step {
+		c.line(0.4, colRule, v != 0, x0, sy(v), x1, sy(v))
+		c.text(x0-4, sy(v)+3, 8, colMuted, 'e', fmtTick(v))
+	}
+	for i, p := range periods {
+		c.text(sx(i), y0+13, 8, colMuted, 'm', p)
+	}
+	lx := x0
+	for k, s := range series {
+		col := palette[k%len(palette)]
+		var pts []float64
+		for i, v := range s.vals {
+			if math.IsNaN(v) {
+				continue
+			}
+			pts = append(pts, sx(i), sy(v))
+		}
+		if len(pts) >= 4 {
+			c.line(1.6, col, false, pts...)
+		}
+		for i := 0; i+1 < len(pts); i += 2 {
+			c.dot(pts[i], pts[i+1], 2.4, col)
+		}
+		c.rect(lx, h-18, 10, 4, col)
+		c.text(lx+13, h-13, 8, colText, 's', s.name)
+		lx += 13 + f.TextWidth(s.name, 8) + 14
+	}
+	return c
+}
+
+type trendSeries struct {
+	name string
+	vals []float64
+}
+
+// buildCharts makes the report's charts from the dataset.
+func buildCharts(f *Font, ds *dataset.Dataset, l *labels, w float64) []*Chart {
+	var charts []*Chart
+	var growth []bar
+	for i := range ds.Indicators {
+		in := &ds.Indicators[i]
+		if in.Change != nil {
+			growth = append(growth, bar{label: l.indicatorName(in), val: in.Change.Float(), text: change(in.Change), est: in.Estimated})
+		}
+	}
+	n := 0
+	next := func(stem string) string { n++; return fmt.Sprintf("chart-%d-%s", n, stem) }
+	if len(growth) > 0 {
+		charts = append(charts, barChart(f, next("growth"), l.ChartGrowth, growth, w, true))
+	}
+	// Amounts: the unit shared by the most indicators with a value (at least two).
+	byUnit := map[string][]bar{}
+	for i := range ds.Indicators {
+		in := &ds.Indicators[i]
+		if in.Value != nil && in.Unit != "%" {
+			byUnit[in.Unit] = append(byUnit[in.Unit], bar{label: l.indicatorName(in), val: in.Value.Float(), text: in.Value.String() + in.Unit})
+		}
+	}
+	units := make([]string, 0, len(byUnit))
+	for u := range byUnit {
+		units = append(units, u)
+	}
+	sort.Slice(units, func(i, j int) bool {
+		if len(byUnit[units[i]]) != len(byUnit[units[j]]) {
+			return len(byUnit[units[i]]) > len(byUnit[units[j]])
+		}
+		return units[i] < units[j]
+	})
+	if len(units) > 0 && len(byUnit[units[0]]) >= 2 {
+		charts = append(charts, barChart(f, next("amounts"), fmt.Sprintf(l.ChartAmounts, units[0]), byUnit[units[0]], w, false))
+	}
+	// Trend: the change over the periods, for indicators with history.
+	pset := map[string]bool{ds.Meta.Period: true}
+	var withHist []*dataset.Indicator
+	for i := range ds.Indicators {
+		in := &ds.Indicators[i]
+		has := false
+		for _, p := range in.History {
+			if p.Change != nil {
+				pset[p.Period], has = true, true
+			}
+		}
+		if has && len(withHist) < len(palette) {
+			withHist = append(withHist, in)
+		}
+	}
+	if len(withHist) > 0 {
+		periods := make([]string, 0, len(pset))
+		for p := range pset {
+			periods = append(periods, p)
+		}
+		sort.Strings(periods)
+		var series []trendSeries
+		for _, in := range withHist {
+			vals := make([]float64, len(periods))
+			for i, p := range periods {
+				vals[i] = math.NaN()
+				if p == ds.Meta.Period && in.Change != nil {
+					vals[i] = in.Change.Float()
+				}
+				for _, h := range in.History {
+					if h.Period == p && h.Change != nil {
+						vals[i] = h.Change.Float()
+					}
+				}
+			}
+			series = append(series, trendSeries{name: l.indicatorName(in), vals: vals})
+		}
+		charts = append(charts, trendChart(f, next("trend"), l.ChartTrend, periods, series, w))
+	}
+	return charts
+}
+
+// drawPDF draws the chart with its top-left corner at (ox, oy).
+func (c *Chart) drawPDF(p *pdfPage, ox, oy float64) {
+	f := p.doc.font
+	for _, o := range c.ops {
+		switch o.kind {
+		case 'r':
+			p.Rect(ox+o.pts[0], oy+o.pts[1], o.pts[2], o.pts[3], o.col)
+		case 'l':
+			pts := make([]float64, len(o.pts))
+			for i, v := range o.pts {
+				if i%2 == 0 {
+					pts[i] = ox + v
+				} else {
+					pts[i] = oy + v
+				}
+			}
+			p.Line(o.lw, o.col, o.dash, pts...)
+		case 'c':
+			p.Circle(ox+o.pts[0], oy+o.pts[1], o.pts[2], o.col)
+		case 't':
+			x := ox + o.pts[0] - anchorShift(f, o)
+			p.Text(x, oy+o.pts[1], o.size, o.col, []rune(o.text), 0)
+		}
+	}
+}
+
+func anchorShift(f *Font, o op) float64 {
+	switch o.anchor {
+	case 'm':
+		return f.TextWidth(o.text, o.size) / 2
+	case 'e':
+		return f.TextWidth(o.text, o.size)
+	}
+	return 0
+}
+
+func svgColor(c RGB) string {
+	return fmt.Sprintf("#%02x%02x%02x", int(math.Round(c.R*255)), int(math.Round(c.G*255)), int(math.Round(c.B*255)))
+}
+
+func xmlEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		case '"':
+			b.WriteString("&quot;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// SVG renders the chart as a standalone SVG document.
+func (c *Chart) SVG() []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %s %s" width="%s" height="%s" font-family="'WenQuanYi Micro Hei','Microsoft YaHei','PingFang SC',sans-serif" role="img" aria-label="%s">`+"\n",
+		num(c.W), num(c.H), num(c.W), num(c.H), xmlEscape(c.Title))
+	for _, o := range c.ops {
+		switch o.kind {
+		case 'r':
+			fmt.Fprintf(&b, `<rect x="%s" y="%s" width="%s" height="%s" fill="%s"/>`+"\n", num(o.pts[0]), num(o.pts[1]), num(o.pts[2]), num(o.pts[3]), svgColor(o.col))
+		case 'l':
+			var pts []string
+			for i := 0; i+1 < len(o.pts); i += 2 {
+				pts = append(pts, num(o.pts[i])+","+num(o.pts[i+1]))
+			}
+			dash := ""
+			if o.dash {
+				dash = ` stroke-dasharray="2 2"`
+			}
+			fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="%s" stroke-linecap="round" stroke-linejoin="round"%s/>`+"\n", strings.Join(pts, " "), svgColor(o.col), num(o.lw), dash)
+		case 'c':
+			fmt.Fprintf(&b, `<circle cx="%s" cy="%s" r="%s" fill="%s"/>`+"\n", num(o.pts[0]), num(o.pts[1]), num(o.pts[2]), svgColor(o.col))
+		case 't':
+			anchor := map[byte]string{'s': "start", 'm': "middle", 'e': "end"}[o.anchor]
+			fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="%s" fill="%s" text-anchor="%s">%s</text>`+"\n", num(o.pts[0]), num(o.pts[1]), num(o.size), svgColor(o.col), anchor, xmlEscape(o.text))
+		}
+	}
+	b.WriteString("</svg>\n")
+	return b.Bytes()
+}
+
+// PNG rasterises the chart at scale pixels per point, text in the same font.
+func (c *Chart) PNG(f *Font, scale float64) ([]byte, error) {
+	w, h := int(math.Ceil(c.W*scale)), int(math.Ceil(c.H*scale))
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	face := gotext.NewFace(f.gt) // a Face is not safe for concurrent use: one per call
+	fill := func(col RGB, path func(z *vector.Rasterizer)) {
+		z := vector.NewRasterizer(w, h)
+		path(z)
+		src := image.NewUniform(color.RGBA{uint8(col.R * 255), uint8(col.G * 255), uint8(col.B * 255), 255})
+		z.Draw(img, img.Bounds(), src, image.Point{})
+	}
+	s := float32(scale)
+	for _, o := range c.ops {
+		switch o.kind {
+		case 'r':
+			x, y, rw, rh := float32(o.pts[0])*s, float32(o.pts[1])*s, float32(o.pts[2])*s, float32(o.pts[3])*s
+			fill(o.col, func(z *vector.Rasterizer) {
+				z.MoveTo(x, y)
+				z.LineTo(x+rw, y)
+				z.LineTo(x+rw, y+rh)
+				z.LineTo(x, y+rh)
+				z.ClosePath()
+			})
+		case 'l':
+			hw := float32(o.lw) * s / 2
+			fill(o.col, func(z *vector.Rasterizer) {
+				for i := 0; i+3 < len(o.pts); i += 2 {
+					x0, y0, x1, y1 := float32(o.pts[i])*s, float32(o.pts[i+1])*s, float32(o.pts[i+2])*s, float32(o.pts[i+3])*s
+					dx, dy := x1-x0, y1-y0
+					l := float32(math.Hypot(float64(dx), float64(dy)))
+					if l == 0 {
+						continue
+					}
+					nx, ny := -dy/l*hw, dx/l*hw
+					z.MoveTo(x0+nx, y0+ny)
+					z.LineTo(x1+nx, y1+ny)
+					z.LineTo(x1-nx, y1-ny)
+					z.LineTo(x0-nx, y0-ny)
+					z.ClosePath()
+					circlePath(z, x1, y1, hw)
+				}
+			})
+		case 'c':
+			fill(o.col, func(z *vector.Rasterizer) {
+				circlePath(z, float32(o.pts[0])*s, float32(o.pts[1])*s, float32(o.pts[2])*s)
+			})
+		case 't':
+			x := (o.pts[0] - anchorShift(f, o)) * scale
+			y := o.pts[1] * scale
+			k := float32(o.size * scale / float64(f.unitsPerEm))
+			fill(o.col, func(z *vector.Rasterizer) {
+				for _, r := range o.text {
+					g := f.GID(r)
+					if out, ok := face.GlyphDataOutline(gotext.GID(g)); ok {
+						fx, fy := float32(x), float32(y)
+						pt := func(p ot.SegmentPoint) (float32, float32) { return fx + p.X*k, fy - p.Y*k }
+						started := false
+						for _, sg := range out.Segments {
+							a := sg.Args
+							switch sg.Op {
+							case ot.SegmentOpMoveTo:
+								if started {
+									z.ClosePath()
+								}
+								started = true
+								z.MoveTo(pt(a[0]))
+							case ot.SegmentOpLineTo:
+								z.LineTo(pt(a[0]))
+							case ot.SegmentOpQuadTo:
+								x1, y1 := pt(a[0])
+								x2, y2 := pt(a[1])
+								z.QuadTo(x1, y1, x2, y2)
+							case ot.SegmentOpCubeTo:
+								x1, y1 := pt(a[0])
+								x2, y2 := pt(a[1])
+								x3, y3 := pt(a[2])
+								z.CubeTo(x1, y1, x2, y2, x3, y3)
+							}
+						}
+						if started {
+							z.ClosePath()
+						}
+					}
+					x += f.Width(r, o.size) * scale
+				}
+			})
+		}
+	}
+	var out bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	if err := enc.Encode(&out, img); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+func circlePath(z *vector.Rasterizer, cx, cy, r float32) {
+	const k = 0.5523
+	z.MoveTo(cx+r, cy)
+	z.CubeTo(cx+r, cy+k*r, cx+k*r, cy+r, cx, cy+r)
+	z.CubeTo(cx-k*r, cy+r, cx-r, cy+k*r, cx-r, cy)
+	z.CubeTo(cx-r, cy-k*r, cx-k*r, cy-r, cx, cy-r)
+	z.CubeTo(cx+k*r, cy-r, cx+r, cy-k*r, cx+r, cy)
+	z.ClosePath()
+}
