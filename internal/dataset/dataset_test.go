@@ -1,0 +1,290 @@
+package dataset
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+
+	yaml "go.yaml.in/yaml/v3"
+)
+
+const samplePath = "../../config/samples/datasets/hengshan-2023-01.yaml"
+
+func readSample(t testing.TB) []byte {
+	t.Helper()
+	b, err := os.ReadFile(samplePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func indicator(t *testing.T, d *Dataset, id string) *Indicator {
+	t.Helper()
+	for i := range d.Indicators {
+		if d.Indicators[i].ID == id {
+			return &d.Indicators[i]
+		}
+	}
+	t.Fatalf("indicator %q missing", id)
+	return nil
+}
+
+func TestHengshanSample(t *testing.T) {
+	d, err := Parse(readSample(t), samplePath)
+	if err != nil {
+		t.Fatalf("sample refused:\n%v", err)
+	}
+	if d.Meta.CountyCode != "430423" || d.Meta.Period != "2023-01" || d.Meta.CountyName != "衡山县" {
+		t.Errorf("meta = %+v", d.Meta)
+	}
+	figures := map[string]struct{ value, change string }{
+		"urban_disposable_income":          {"", "7.0"},
+		"key_project_investment":           {"54.98", ""},
+		"local_tax":                        {"6.31", "10.8"},
+		"gdp":                              {"", "5.8"},
+		"petitions":                        {"", "-10.4"},
+		"city_key_project_investment_rate": {"90.56", ""},
+	}
+	for id, want := range figures {
+		in := indicator(t, d, id)
+		if got := numStr(in.Value); got != want.value {
+			t.Errorf("%s.value = %q, want %q", id, got, want.value)
+		}
+		if got := numStr(in.Change); got != want.change {
+			t.Errorf("%s.change = %q, want %q", id, got, want.change)
+		}
+	}
+	var plans, reviews int
+	for _, s := range d.Sections {
+		switch s.Kind {
+		case KindPlan:
+			plans++
+			if s.Summary == "" || len(s.Items) == 0 {
+				t.Errorf("plan %s lacks 思路 or 任务", s.Label)
+			}
+		case KindReview:
+			reviews++
+		}
+	}
+	if plans != 6 || reviews != 7 {
+		t.Errorf("%d plans and %d reviews, want 6 大事 and 7 动能", plans, reviews)
+	}
+	norm, _ := d.Normalized()
+	if !bytes.Contains(norm, []byte(`"change": 7.0`)) || !bytes.Contains(norm, []byte(`"value": 54.98`)) {
+		t.Errorf("normalized JSON lost the published precision")
+	}
+}
+
+func numStr(n *Number) string {
+	if n == nil {
+		return ""
+	}
+	return n.String()
+}
+
+// toBlockYAML re-encodes JSON as block-style YAML, keeping number literals.
+func toBlockYAML(t *testing.T, js []byte) []byte {
+	var n yaml.Node
+	if err := yaml.Unmarshal(js, &n); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(*yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind != yaml.ScalarNode {
+			n.Style = 0
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(&n)
+	out, err := yaml.Marshal(&n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestRoundTripJSONYAML(t *testing.T) {
+	d, err := Parse(readSample(t), samplePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := d.Normalized()
+	tests := map[string]struct {
+		data []byte
+		name string
+	}{
+		"json by extension":  {js, "d.json"},
+		"json by content":    {js, "upload"},
+		"yaml from the json": {toBlockYAML(t, js), "d.yaml"},
+		"yaml by content":    {toBlockYAML(t, js), "upload"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			d2, err := Parse(tc.data, tc.name)
+			if err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			js2, _ := d2.Normalized()
+			if !bytes.Equal(js, js2) {
+				t.Errorf("round trip changed the dataset:\n%s", js2)
+			}
+		})
+	}
+}
+
+func TestSchemaPublished(t *testing.T) {
+	pub, err := os.ReadFile("../../config/schema/dataset.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(pub, Schema) {
+		t.Error("config/schema/dataset.schema.json differs from internal/dataset/schema.json: copy it")
+	}
+	for _, field := range []string{`"countyCode"`, `"indicators"`, `"sections"`, `"photos"`, `"review", "plan", "note"`} {
+		if !bytes.Contains(Schema, []byte(field)) {
+			t.Errorf("schema lacks %s", field)
+		}
+	}
+}
+
+const validJSON = `{
+ "meta": {"countyCode": "430423", "countyName": "衡山县", "period": "2023-01", "title": "标题"},
+ "indicators": [{"id": "gdp", "name": "GDP", "change": 5.8}],
+ "sections": [{"kind": "review", "title": "回顾", "items": ["内容"]}]
+}`
+
+const validYAML = `meta:
+  countyCode: "430423"
+  countyName: 衡山县
+  period: "2023-01"
+  title: 标题
+indicators:
+  - id: gdp
+    name: GDP
+    change: 5.8
+sections:
+  - kind: review
+    title: 回顾
+    items: [内容]
+`
+
+func TestValidMinimal(t *testing.T) {
+	for name, doc := range map[string]string{"a.json": validJSON, "a.yaml": validYAML} {
+		if _, err := Parse([]byte(doc), name); err != nil {
+			t.Errorf("%s refused: %v", name, err)
+		}
+	}
+}
+
+func TestInvalid(t *testing.T) {
+	r := strings.NewReplacer
+	j := func(old, new string) string { return r(old, new).Replace(validJSON) }
+	y := func(old, new string) string { return r(old, new).Replace(validYAML) }
+	four := `"indicators": [{"id": "a", "name": "A", "change": 1}, {"id": "b", "name": "B", "change": 2}, {"id": "c", "name": "C", "value": 3, "unit": "个"}, {"id": "d", "name": "D", "value": 4}]`
+	tests := map[string]struct {
+		doc, name string
+		paths     []string
+	}{
+		"missing county code":      {j(`"countyCode": "430423", `, ""), "d.json", []string{"meta.countyCode"}},
+		"short county code":        {j(`"430423"`, `"4304"`), "d.json", []string{"meta.countyCode"}},
+		"county code as number":    {j(`"430423"`, `430423`), "d.json", []string{"meta.countyCode"}},
+		"month 13":                 {j(`"2023-01"`, `"2023-13"`), "d.json", []string{"meta.period"}},
+		"period with slash":        {j(`"2023-01"`, `"2023/01"`), "d.json", []string{"meta.period"}},
+		"period as yaml date":      {y(`period: "2023-01"`, `period: 2023-01-09`), "d.yaml", []string{"meta.period"}},
+		"missing title":            {j(`, "title": "标题"`, ""), "d.json", []string{"meta.title"}},
+		"title with newline":       {j(`"标题"`, `"标\n题"`), "d.json", []string{"meta.title"}},
+		"no indicators":            {j(`[{"id": "gdp", "name": "GDP", "change": 5.8}]`, `[]`), "d.json", []string{"indicators"}},
+		"fourth unit missing":      {j(`"indicators": [{"id": "gdp", "name": "GDP", "change": 5.8}]`, four), "d.json", []string{"indicators[3].unit"}},
+		"neither value nor change": {j(`, "change": 5.8`, ""), "d.json", []string{"indicators[0]"}},
+		"duplicate ids":            {j(`[{"id": "gdp", "name": "GDP", "change": 5.8}]`, `[{"id": "gdp", "name": "GDP", "change": 5.8}, {"id": "gdp", "name": "G", "change": 1}]`), "d.json", []string{"indicators[1].id"}},
+		"bad id":                   {j(`"id": "gdp"`, `"id": "GDP-1"`), "d.json", []string{"indicators[0].id"}},
+		"value as string":          {j(`"change": 5.8`, `"change": "5.8"`), "d.json", []string{"indicators[0].change"}},
+		"yaml nan":                 {y(`change: 5.8`, `change: .nan`), "d.yaml", []string{"indicators[0].change"}},
+		"yaml inf":                 {y(`change: 5.8`, `change: .inf`), "d.yaml", []string{"indicators[0].change"}},
+		"yaml minus inf":           {y(`change: 5.8`, `change: -.Inf`), "d.yaml", []string{"indicators[0].change"}},
+		"json overflow to inf":     {j(`5.8`, `1e999`), "d.json", []string{"indicators[0].change"}},
+		"json NaN token":           {j(`5.8`, `NaN`), "d.json", []string{""}},
+		"10 MB string":             {j(`["内容"]`, `["`+strings.Repeat("长", 10<<20/3)+`"]`), "d.json", []string{"sections[0].items[0]"}},
+		"non-UTF-8 bytes":          {j(`"标题"`, "\"\xff\xfe标题\""), "d.json", []string{""}},
+		"unknown section kind":     {j(`"kind": "review"`, `"kind": "summary"`), "d.json", []string{"sections[0].kind"}},
+		"section without text":     {j(`, "items": ["内容"]`, ""), "d.json", []string{"sections[0].items"}},
+		"photo climbs out":         {j(`"sections"`, `"photos": [{"asset": "../../etc/passwd", "caption": "c"}], "sections"`), "d.json", []string{"photos[0].asset"}},
+		"photo climbs in middle":   {j(`"sections"`, `"photos": [{"asset": "a/../../b.jpg", "caption": "c"}], "sections"`), "d.json", []string{"photos[0].asset"}},
+		"photo absolute":           {j(`"sections"`, `"photos": [{"asset": "/etc/passwd", "caption": "c"}], "sections"`), "d.json", []string{"photos[0].asset"}},
+		"photo without caption":    {j(`"sections"`, `"photos": [{"asset": "a.jpg"}], "sections"`), "d.json", []string{"photos[0].caption"}},
+		"unknown field":            {j(`"title": "标题"`, `"title": "标题", "colour": "red"`), "d.json", []string{"meta.colour"}},
+		"sections not a list":      {j(`[{"kind": "review", "title": "回顾", "items": ["内容"]}]`, `{"kind": "review"}`), "d.json", []string{"sections"}},
+		"bad event date":           {j(`"title": "标题"`, `"title": "标题", "event": {"name": "会", "date": "2023-02-30"}`), "d.json", []string{"meta.event.date"}},
+		"history not earlier":      {j(`"change": 5.8`, `"change": 5.8, "history": [{"period": "2023-02", "change": 1}]`), "d.json", []string{"indicators[0].history[0].period"}},
+		"duplicate yaml key":       {y("  title: 标题\n", "  title: 标题\n  title: 又一个\n"), "d.yaml", []string{""}},
+		"not an object":            {`[1, 2]`, "d.json", []string{""}},
+		"empty file":               {``, "d.yaml", []string{""}},
+	}
+	tests["every error at once"] = struct {
+		doc, name string
+		paths     []string
+	}{
+		`{"meta": {"countyCode": "x", "period": "2023", "title": ""}, "indicators": [{"id": "a", "name": "A", "value": 1}, {"id": "a", "name": "B", "change": 0.5}], "sections": [{"kind": "x"}]}`,
+		"d.json", []string{"meta.countyCode", "meta.countyName", "meta.period", "meta.title", "indicators[0].unit", "indicators[1].id", "sections[0].kind", "sections[0].items"},
+	}
+	if len(tests) < 20 {
+		t.Fatalf("only %d cases", len(tests))
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			d, err := Parse([]byte(tc.doc), tc.name)
+			if err == nil {
+				t.Fatalf("accepted: %+v", d.Meta)
+			}
+			es, ok := AsErrors(err)
+			if !ok {
+				t.Fatalf("error is %T, want Errors", err)
+			}
+			got := map[string]bool{}
+			for _, e := range es {
+				got[e.Path] = true
+				if e.Msg == "" {
+					t.Errorf("empty message at %q", e.Path)
+				}
+			}
+			for _, p := range tc.paths {
+				if !got[p] {
+					t.Errorf("no error at %q; got:\n%v", p, err)
+				}
+			}
+		})
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add(readSample(f), "d.yaml")
+	f.Add([]byte(validJSON), "d.json")
+	f.Add([]byte(validYAML), "d.yaml")
+	f.Add([]byte("a: &a [*a]"), "d.yaml")
+	f.Add([]byte(`{"meta": 1e400}`), "d.json")
+	f.Fuzz(func(t *testing.T, data []byte, name string) {
+		d, err := Parse(data, name)
+		if err != nil {
+			if _, ok := AsErrors(err); !ok {
+				t.Fatalf("error of type %T", err)
+			}
+			return
+		}
+		js, err := d.Normalized()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d2, err := Parse(js, "n.json")
+		if err != nil {
+			t.Fatalf("normalized form refused: %v\n%s", err, js)
+		}
+		js2, _ := d2.Normalized()
+		if !bytes.Equal(js, js2) {
+			t.Fatalf("normalized form not stable")
+		}
+	})
+}
