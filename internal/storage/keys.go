@@ -1,0 +1,245 @@
+package storage
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"path"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Object key prefixes of a county's bucket (DESIGN.md, "Storage layout").
+const (
+	prefixData    = "data/"
+	prefixUploads = "uploads/"
+	prefixAssets  = "assets/"
+	prefixReports = "reports/"
+
+	// ManifestName is the file written last under reports/<period>/: its
+	// presence (and validity) is what makes a period complete.
+	ManifestName = "manifest.json"
+	// DatasetName is the file under data/<period>/.
+	DatasetName = "dataset.json"
+)
+
+// Period is a reporting month, "YYYY-MM".
+type Period struct {
+	Year  int
+	Month time.Month
+}
+
+// ParsePeriod parses "YYYY-MM" strictly: four-digit year from 1000, two-digit
+// month 01..12, nothing else.
+func ParsePeriod(s string) (Period, error) {
+	if len(s) != 7 || s[4] != '-' {
+		return Period{}, fmt.Errorf("storage: period %q: want YYYY-MM", s)
+	}
+	y, m := 0, 0
+	for i, c := range []byte(s) {
+		if i == 4 {
+			continue
+		}
+		if c < '0' || c > '9' {
+			return Period{}, fmt.Errorf("storage: period %q: want YYYY-MM", s)
+		}
+		if i < 4 {
+			y = y*10 + int(c-'0')
+		} else {
+			m = m*10 + int(c-'0')
+		}
+	}
+	if y < 1000 || m < 1 || m > 12 {
+		return Period{}, fmt.Errorf("storage: period %q: year or month out of range", s)
+	}
+	return Period{Year: y, Month: time.Month(m)}, nil
+}
+
+// String gives "YYYY-MM".
+func (p Period) String() string { return fmt.Sprintf("%04d-%02d", p.Year, int(p.Month)) }
+
+// index counts months so that periods compare as integers.
+func (p Period) index() int { return p.Year*12 + int(p.Month) - 1 }
+
+// PeriodOf is the period containing t (in t's location).
+func PeriodOf(t time.Time) Period { return Period{Year: t.Year(), Month: t.Month()} }
+
+// KeyKind tells which area of the layout a key belongs to.
+type KeyKind int
+
+const (
+	KindUnknown KeyKind = iota
+	KindDataset         // data/<period>/dataset.json
+	KindUpload          // uploads/<period>/<time>-<name>
+	KindAsset           // assets/<sha256>.<ext>
+	KindReport          // reports/<period>/<name>
+)
+
+// Key is a parsed object key.
+type Key struct {
+	Kind   KeyKind
+	Period string // empty for assets
+	Name   string // file name under the period (for assets, "<sha256>.<ext>")
+}
+
+// ParseKey recognises the keys of the layout. Keys outside it give an error;
+// callers that sweep a bucket (Retain) leave such keys alone.
+func ParseKey(key string) (Key, error) {
+	bad := func(why string) (Key, error) {
+		return Key{}, fmt.Errorf("storage: key %q is not in the archive layout: %s", key, why)
+	}
+	area, rest, ok := strings.Cut(key, "/")
+	if !ok {
+		return bad("no area prefix")
+	}
+	if area+"/" == prefixAssets {
+		if err := checkAssetName(rest); err != nil {
+			return bad(err.Error())
+		}
+		return Key{Kind: KindAsset, Name: rest}, nil
+	}
+	period, name, ok := strings.Cut(rest, "/")
+	if !ok {
+		return bad("no period")
+	}
+	if _, err := ParsePeriod(period); err != nil {
+		return bad("bad period")
+	}
+	switch area + "/" {
+	case prefixData:
+		if name != DatasetName {
+			return bad("want " + DatasetName)
+		}
+		return Key{Kind: KindDataset, Period: period, Name: name}, nil
+	case prefixUploads:
+		if err := checkFileName(name); err != nil {
+			return bad(err.Error())
+		}
+		return Key{Kind: KindUpload, Period: period, Name: name}, nil
+	case prefixReports:
+		if err := checkFileName(name); err != nil {
+			return bad(err.Error())
+		}
+		return Key{Kind: KindReport, Period: period, Name: name}, nil
+	}
+	return bad("unknown area " + area)
+}
+
+// String gives the object key.
+func (k Key) String() string {
+	switch k.Kind {
+	case KindDataset:
+		return prefixData + k.Period + "/" + DatasetName
+	case KindUpload:
+		return prefixUploads + k.Period + "/" + k.Name
+	case KindAsset:
+		return prefixAssets + k.Name
+	case KindReport:
+		return prefixReports + k.Period + "/" + k.Name
+	}
+	return ""
+}
+
+func reportKey(period, name string) string { return prefixReports + period + "/" + name }
+func datasetKey(period string) string      { return prefixData + period + "/" + DatasetName }
+
+// checkFileName accepts one path element: UTF-8, no separators or control
+// characters, not "." or "..", at most 255 bytes. Chinese names are fine.
+func checkFileName(name string) error {
+	switch {
+	case name == "" || name == "." || name == "..":
+		return fmt.Errorf("file name %q is empty or a dot name", name)
+	case len(name) > 255:
+		return fmt.Errorf("file name is longer than 255 bytes")
+	case !utf8.ValidString(name):
+		return fmt.Errorf("file name %q is not UTF-8", name)
+	}
+	for _, r := range name {
+		if r == '/' || r == '\\' || unicode.IsControl(r) || r == utf8.RuneError {
+			return fmt.Errorf("file name %q contains %q", name, r)
+		}
+	}
+	return nil
+}
+
+// checkAssetName accepts "<64 lower-case hex>.<ext>" with a short alphanumeric ext.
+func checkAssetName(name string) error {
+	sum, ext, ok := strings.Cut(name, ".")
+	if !ok || len(sum) != 64 || !isLowerHex(sum) {
+		return fmt.Errorf("asset name %q: want <sha256>.<ext>", name)
+	}
+	if err := checkExt(ext); err != nil {
+		return err
+	}
+	return nil
+}
+
+func checkExt(ext string) error {
+	if ext == "" || len(ext) > 16 {
+		return fmt.Errorf("extension %q: want 1 to 16 letters or digits", ext)
+	}
+	for _, c := range []byte(ext) {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return fmt.Errorf("extension %q: want lower-case letters or digits", ext)
+		}
+	}
+	return nil
+}
+
+func isLowerHex(s string) bool {
+	for _, c := range []byte(s) {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// uploadName is "<UTC time>-<name>": sortable, no colons.
+func uploadName(at time.Time, name string) string {
+	return at.UTC().Format("20060102T150405.000Z") + "-" + path.Base(name)
+}
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// encodeVersions writes the artifact → object version map stored as the
+// manifest object's user metadata (URL query form, sorted by name).
+func encodeVersions(v map[string]string) string {
+	q := url.Values{}
+	names := make([]string, 0, len(v))
+	for n := range v {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		q.Set(n, v[n])
+	}
+	return q.Encode()
+}
+
+// decodeVersions reads what encodeVersions wrote. Every name must occur once
+// and carry a non-empty version.
+func decodeVersions(s string) (map[string]string, error) {
+	q, err := url.ParseQuery(s)
+	if err != nil {
+		return nil, fmt.Errorf("storage: artifact versions %q: %w", s, err)
+	}
+	out := make(map[string]string, len(q))
+	for n, vs := range q {
+		if len(vs) != 1 || vs[0] == "" {
+			return nil, fmt.Errorf("storage: artifact versions: %q listed %d times or empty", n, len(vs))
+		}
+		if err := checkFileName(n); err != nil {
+			return nil, fmt.Errorf("storage: artifact versions: %w", err)
+		}
+		out[n] = vs[0]
+	}
+	return out, nil
+}
