@@ -146,7 +146,8 @@ func classify(err error) error {
 	var hostErr x509.HostnameError
 	var invErr x509.CertificateInvalidError
 	if errors.As(err, &recErr) || errors.As(err, &verErr) || errors.As(err, &uaErr) ||
-		errors.As(err, &hostErr) || errors.As(err, &invErr) {
+		errors.As(err, &hostErr) || errors.As(err, &invErr) ||
+		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
 		return ErrTLS
 	}
 	var netErr net.Error

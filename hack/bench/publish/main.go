@@ -1,0 +1,271 @@
+// Command publish measures what archiving costs on top of rendering: it
+// renders the reports of N synthetic counties (default 1000) with bounded
+// concurrency, once without and once with publishing each report into its
+// county's own bucket of a real MinIO it starts itself (bin/minio from
+// `make tools`), each county with its own scoped credentials. It prints
+// reports per second and the ratio of render-and-publish time to
+// render-only time measured in the same run (target: at most 1.25).
+//
+//	go run ./hack/bench/publish [-counties 1000] [-concurrency 4] [-dataset FILE]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/report"
+	"github.com/countyreport/countyreport/internal/storage"
+	"github.com/countyreport/countyreport/internal/storage/miniotest"
+)
+
+const target = 1.25
+
+func main() {
+	counties := flag.Int("counties", 1000, "synthetic counties")
+	conc := flag.Int("concurrency", max(2, runtime.GOMAXPROCS(0)), "reports in flight at once")
+	dsPath := flag.String("dataset", "", "base dataset (default config/samples/datasets/hengshan-2023-01.yaml)")
+	scoped := flag.Bool("scoped", true, "publish with per-county STS credentials (false: the admin's)")
+	flag.Parse()
+	if err := run(*counties, *conc, *dsPath, *scoped); err != nil {
+		fmt.Fprintln(os.Stderr, "bench publish:", err)
+		os.Exit(1)
+	}
+}
+
+type county struct {
+	ds     *dataset.Dataset
+	bucket string
+	cfg    storage.Config
+}
+
+func run(n, conc int, dsPath string, scoped bool) error {
+	if n < 1 || conc < 1 {
+		return errors.New("-counties and -concurrency must be at least 1")
+	}
+	if dsPath == "" {
+		root, err := moduleRoot()
+		if err != nil {
+			return err
+		}
+		dsPath = filepath.Join(root, "config/samples/datasets/hengshan-2023-01.yaml")
+	}
+	raw, err := os.ReadFile(dsPath)
+	if err != nil {
+		return err
+	}
+	base, err := dataset.Parse(raw, dsPath)
+	if err != nil {
+		return err
+	}
+	assets := os.DirFS(filepath.Dir(dsPath))
+
+	srv, err := miniotest.StartServer("")
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Hour)
+	defer cancel()
+
+	// Setup (not timed): one bucket and one scoped credential per county.
+	root := srv.RootConfig()
+	admin, err := storage.New(root)
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	issuer, err := storage.NewSTSIssuer(root)
+	if err != nil {
+		return err
+	}
+	cs := make([]county, n)
+	setupStart := time.Now()
+	err = parallel(n, conc, func(i int) error {
+		ds := synthetic(base, i)
+		bucket := "countyreport-" + ds.Meta.CountyCode
+		if err := admin.EnsureBucket(ctx, bucket, map[string]string{"reporting.countyreport.io/county": ds.Meta.CountyCode}); err != nil {
+			return err
+		}
+		cfg := root
+		if scoped {
+			creds, err := issuer.Issue(ctx, bucket, time.Hour)
+			if err != nil {
+				return err
+			}
+			cfg = creds.Config(root)
+		}
+		cs[i] = county{ds: ds, bucket: bucket, cfg: cfg}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("setup: %w", err)
+	}
+	fmt.Printf("setup: %d counties, buckets and %s credentials in %.1fs (MinIO %s, concurrency %d, GOMAXPROCS %d)\n",
+		n, map[bool]string{true: "scoped", false: "admin"}[scoped], time.Since(setupStart).Seconds(), srv.Endpoint(), conc, runtime.GOMAXPROCS(0))
+
+	opts := report.Options{Assets: assets}
+	var pages atomic.Int64
+	renderOnly := func(i int) error {
+		res, err := report.Render(cs[i].ds, opts)
+		if err != nil {
+			return fmt.Errorf("render county %d: %w", i, err)
+		}
+		pages.Add(int64(res.Pages))
+		return nil
+	}
+	var publishTime atomic.Int64
+	renderPublish := func(i int) error {
+		res, err := report.Render(cs[i].ds, opts)
+		if err != nil {
+			return fmt.Errorf("render county %d: %w", i, err)
+		}
+		start := time.Now()
+		c, err := storage.New(cs[i].cfg) // a Job's own client, as in production
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		_, err = c.Archive(cs[i].bucket).Publish(ctx, cs[i].ds.Meta.Period, []storage.Artifact{
+			{Name: report.PDFName, Data: res.PDF},
+			{Name: report.BundleName, Data: res.Bundle},
+		}, res.Manifest)
+		publishTime.Add(int64(time.Since(start)))
+		if err != nil {
+			return fmt.Errorf("publish county %d: %w", i, err)
+		}
+		return nil
+	}
+
+	// Warm up (font, caches), then render-only, render+publish, render-only
+	// again; the ratio is against the mean of the two render-only runs.
+	if err := parallel(min(n, 2*conc), conc, renderOnly); err != nil {
+		return err
+	}
+	pages.Store(0)
+	r1, err := timed(n, conc, renderOnly)
+	if err != nil {
+		return err
+	}
+	avgPages := float64(pages.Load()) / float64(n)
+	rp, err := timed(n, conc, renderPublish)
+	if err != nil {
+		return err
+	}
+	r2, err := timed(n, conc, renderOnly)
+	if err != nil {
+		return err
+	}
+
+	// Every county's report is in its archive.
+	var missing atomic.Int64
+	if err := parallel(n, conc, func(i int) error {
+		a := admin.Archive(cs[i].bucket)
+		if _, err := a.Report(ctx, cs[i].ds.Meta.Period); err != nil {
+			missing.Add(1)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if missing.Load() > 0 {
+		return fmt.Errorf("%d counties' reports are not complete in their archives", missing.Load())
+	}
+
+	renderMean := (r1 + r2) / 2
+	ratio := rp.Seconds() / renderMean.Seconds()
+	verdict := "within"
+	if ratio > target {
+		verdict = "OVER"
+	}
+	fmt.Printf("reports: %d counties x 1 report, %.1f pages each\n", n, avgPages)
+	fmt.Printf("render only:        %7.2fs  %7.1f reports/s  (runs: %.2fs, %.2fs)\n", renderMean.Seconds(), float64(n)/renderMean.Seconds(), r1.Seconds(), r2.Seconds())
+	fmt.Printf("render and publish: %7.2fs  %7.1f reports/s  (publish calls: %.1f ms mean)\n", rp.Seconds(), float64(n)/rp.Seconds(), float64(publishTime.Load())/float64(n)/1e6)
+	fmt.Printf("ratio render+publish / render-only: %.3f  (target <= %.2f: %s)\n", ratio, target, verdict)
+	fmt.Printf("BENCH publish_reports_per_second %s\n", strconv.FormatFloat(float64(n)/rp.Seconds(), 'f', 1, 64))
+	fmt.Printf("BENCH publish_overhead_ratio %s\n", strconv.FormatFloat(ratio, 'f', 3, 64))
+	return nil
+}
+
+// synthetic is base as county i: its own code, names and figures.
+func synthetic(base *dataset.Dataset, i int) *dataset.Dataset {
+	ds := *base
+	ds.Meta.CountyCode = fmt.Sprintf("9%05d", i)
+	ds.Meta.CountyName = fmt.Sprintf("合成县%04d", i)
+	ds.Meta.CountyNameEn = fmt.Sprintf("Synthetic County %04d", i)
+	ds.Meta.Issuer = ds.Meta.CountyName
+	ds.Indicators = append([]dataset.Indicator(nil), base.Indicators...)
+	f := 1 + float64(i%97)/100
+	for j, ind := range ds.Indicators {
+		if ind.Value != nil {
+			v := ind.Value.Float() * f
+			if num, ok := dataset.NewNumber(strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)); ok {
+				ds.Indicators[j].Value = num
+			}
+		}
+	}
+	return &ds
+}
+
+func timed(n, conc int, f func(int) error) (time.Duration, error) {
+	start := time.Now()
+	err := parallel(n, conc, f)
+	return time.Since(start), err
+}
+
+// parallel runs f(0..n-1) with at most conc at once and returns the first error.
+func parallel(n, conc int, f func(int) error) error {
+	var (
+		wg    sync.WaitGroup
+		next  atomic.Int64
+		once  sync.Once
+		first error
+	)
+	for range min(conc, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if err := f(i); err != nil {
+					once.Do(func() { first = err })
+					next.Store(int64(n)) // stop handing out work
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return first
+}
+
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for range 64 {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+	return "", errors.New("no go.mod above the working directory; pass -dataset")
+}
