@@ -11,6 +11,7 @@ import (
 	"math"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/typeset"
@@ -101,6 +102,18 @@ func Render(ds *dataset.Dataset, f *Font, opts Options) (*Output, error) {
 	lo.sections(dataset.KindPlan, l.Plan)
 	lo.photos(photos)
 
+	// The charts' PNGs are rasterised while the PDF is assembled.
+	pngs := make([][]byte, len(charts))
+	pngErrs := make([]error, len(charts))
+	var wg sync.WaitGroup
+	for i, c := range charts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pngs[i], pngErrs[i] = c.PNG(f, 2)
+		}()
+	}
+
 	doc := newPDF(f)
 	doc.title = ds.Meta.Title
 	doc.author = ds.Meta.CountyName
@@ -122,14 +135,14 @@ func Render(ds *dataset.Dataset, f *Font, opts Options) (*Output, error) {
 	}
 	doc.outlines = lo.outl
 	out := &Output{PDF: doc.Bytes(), Pages: total, IndicatorPage: indicatorPage}
-	for _, c := range charts {
-		png, err := c.PNG(f, 2)
-		if err != nil {
-			return nil, fmt.Errorf("chart %s: %w", c.Name, err)
-		}
-		out.Charts = append(out.Charts, File{c.Name + ".svg", c.SVG()}, File{c.Name + ".png", png})
-	}
 	out.HTML = renderHTML(ds, l, charts, photos)
+	wg.Wait()
+	for i, c := range charts {
+		if pngErrs[i] != nil {
+			return nil, fmt.Errorf("chart %s: %w", c.Name, pngErrs[i])
+		}
+		out.Charts = append(out.Charts, File{c.Name + ".svg", c.SVG()}, File{c.Name + ".png", pngs[i]})
+	}
 	return out, nil
 }
 
@@ -471,8 +484,8 @@ func (lo *layout) card(in *dataset.Indicator, x, y, w, h float64) {
 	}
 	fx := x + 8
 	if in.Estimated {
-		tw := f.TextWidth(l.Estimated, 8) + 6
-		lo.draw(func(p *pdfPage) { p.StrokeRect(fx, y+h-19, tw, 12, 0.6, colAccent) })
+		tw, bx := f.TextWidth(l.Estimated, 8)+6, fx
+		lo.draw(func(p *pdfPage) { p.StrokeRect(bx, y+h-19, tw, 12, 0.6, colAccent) })
 		lo.text(fx+3, y+h-17.5, 8, colAccent, l.Estimated)
 		fx += tw + 5
 	}
@@ -691,12 +704,18 @@ func (lo *layout) photos(ps []photo) {
 	lo.chapter(l.Photos, false)
 	const gap = 16.0
 	w := (contentW - gap) / 2
-	boxH := w * 0.62
-	var rowH float64
+	var rowH, boxH float64
 	for i := range ps {
 		ph := &ps[i]
 		col := i % 2
 		if col == 0 {
+			// a row without any photo file gets low placeholders
+			boxH = w * 0.3
+			for j := i; j < i+2 && j < len(ps); j++ {
+				if ps[j].img != nil {
+					boxH = w * 0.62
+				}
+			}
 			if i > 0 {
 				lo.y += rowH + 12
 			}
@@ -727,7 +746,7 @@ func (lo *layout) photos(ps []photo) {
 				p.StrokeRect(x, y, w, boxH, 0.5, colRule)
 			})
 			nt := l.NoPhoto
-			lo.text(x+(w-lo.f.TextWidth(nt, sizeSmall))/2, y+boxH/2-5, sizeSmall, colMuted, nt)
+			lo.text(x+(w-lo.f.TextWidth(nt, sizeSmall))/2, y+boxH/2-sizeSmall/2, sizeSmall, colMuted, nt)
 		}
 		saved := lo.y
 		lo.y = y + boxH + 6

@@ -209,7 +209,7 @@ func (d *pdfDoc) addImage(data []byte) (int, int, int, error) {
 
 func deflate(b []byte) []byte {
 	var buf bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&buf, zlib.DefaultCompression)
+	zw, _ := zlib.NewWriterLevel(&buf, zlib.BestSpeed)
 	zw.Write(b)
 	zw.Close()
 	return buf.Bytes()
