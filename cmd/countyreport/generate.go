@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 
 	"github.com/countyreport/countyreport/internal/dataset"
-	"github.com/countyreport/countyreport/internal/report"
 	"github.com/countyreport/countyreport/internal/render"
+	"github.com/countyreport/countyreport/internal/report"
 )
 
 func init() {

@@ -28,7 +28,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/countyreport/countyreport/internal/dataset"
@@ -190,7 +189,7 @@ func benchChromium(bin, url, profile string, n, warm int) (float64, float64, int
 	defer cancel()
 	ctx, cancel2 := chromedp.NewContext(actx)
 	defer cancel2()
-	if err := chromedp.Run(ctx, chromedp.ActionFunc(func(context.Context) error { return nil })); err != nil { // starts the browser and the tab
+	if err := chromedp.Do(ctx); err != nil { // starts the browser and its one tab
 		return 0, 0, 0, fmt.Errorf("starting chromium: %w", err)
 	}
 	pid := chromedp.FromContext(ctx).Browser.Process().Pid
@@ -218,15 +217,12 @@ func benchChromium(bin, url, profile string, n, warm int) (float64, float64, int
 	var times []time.Duration
 	var size int
 	for i := 0; i < warm+n; i++ {
-		var pdf []byte
 		t := time.Now()
-		err := chromedp.Run(ctx,
-			chromedp.Navigate(url),
-			chromedp.ActionFunc(func(ctx context.Context) error {
-				var err error
-				pdf, _, err = page.PrintToPDF().WithPreferCSSPageSize(true).WithPrintBackground(true).Do(ctx)
-				return err
-			}))
+		err := chromedp.Do(ctx, chromedp.Navigate(url))
+		var pdf []byte
+		if err == nil {
+			pdf, err = chromedp.Run(ctx, chromedp.PrintToPDF(chromedp.PDFPaper(chromedp.PaperA4), chromedp.PDFPrintBackground()))
+		}
 		if err != nil {
 			close(stop)
 			return 0, 0, 0, fmt.Errorf("chromium print: %w", err)
