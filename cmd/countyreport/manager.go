@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/controllers"
+	"github.com/countyreport/countyreport/internal/version"
+)
+
+func init() {
+	register("manager", "run the operator (controller manager)", runManager)
+}
+
+// managerOptions are the manager's flags.
+type managerOptions struct {
+	metricsAddr     string
+	probeAddr       string
+	leaderElect     bool
+	leaderElectNS   string
+	portalImage     string
+	watchNamespaces string
+	storageEndpoint string
+	storageInsecure bool
+	zap             zap.Options
+}
+
+func parseManagerFlags(args []string) (*managerOptions, error) {
+	o := &managerOptions{}
+	fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "address of the Prometheus metrics endpoint; 0 turns it off")
+	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz")
+	fs.BoolVar(&o.leaderElect, "leader-elect", false, "elect a leader so that only one manager reconciles at a time")
+	fs.StringVar(&o.leaderElectNS, "leader-election-namespace", "", "namespace of the leader election Lease (default: the pod's namespace)")
+	fs.StringVar(&o.portalImage, "portal-image", envOr("COUNTYREPORT_PORTAL_IMAGE", "ghcr.io/countyreport/countyreport:"+version.Version),
+		"image of the county portals (env COUNTYREPORT_PORTAL_IMAGE)")
+	fs.StringVar(&o.watchNamespaces, "watch-namespaces", "", "comma-separated namespaces to watch; empty watches all")
+	fs.StringVar(&o.storageEndpoint, "storage-endpoint", os.Getenv("COUNTYREPORT_STORAGE_ENDPOINT"), "S3 endpoint host:port (env COUNTYREPORT_STORAGE_ENDPOINT)")
+	fs.BoolVar(&o.storageInsecure, "storage-insecure", os.Getenv("COUNTYREPORT_STORAGE_INSECURE") == "true", "plain HTTP to the storage endpoint (env COUNTYREPORT_STORAGE_INSECURE)")
+	o.zap.BindFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if o.portalImage == "" {
+		return nil, fmt.Errorf("--portal-image must not be empty")
+	}
+	return o, nil
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// Scheme knows the built-in kinds and the reporting API.
+func newScheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(s))
+	utilruntime.Must(reportingv1.AddToScheme(s))
+	return s
+}
+
+func runManager(ctx context.Context, args []string) error {
+	o, err := parseManagerFlags(args)
+	if err != nil {
+		return err
+	}
+	o.zap.Development = false
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&o.zap)))
+	log := ctrl.Log.WithName("manager")
+
+	cfg, err := ctrl.GetConfig()
+	if err != nil {
+		return fmt.Errorf("cluster access (--kubeconfig or KUBECONFIG outside a cluster): %w", err)
+	}
+	scheme := newScheme()
+	cacheOpts := cache.Options{}
+	if ns := splitList(o.watchNamespaces); len(ns) > 0 {
+		cacheOpts.DefaultNamespaces = map[string]cache.Config{}
+		for _, n := range ns {
+			cacheOpts.DefaultNamespaces[n] = cache.Config{}
+		}
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                  scheme,
+		Cache:                   cacheOpts,
+		Metrics:                 metricsserver.Options{BindAddress: o.metricsAddr},
+		HealthProbeBindAddress:  o.probeAddr,
+		LeaderElection:          o.leaderElect,
+		LeaderElectionID:        "countyreport-manager.reporting.countyreport.io",
+		LeaderElectionNamespace: o.leaderElectNS,
+	})
+	if err != nil {
+		return fmt.Errorf("create manager: %w", err)
+	}
+	if err := controllers.Setup(mgr, controllers.Options{
+		PortalImage:     o.portalImage,
+		StorageEndpoint: o.storageEndpoint,
+		StorageInsecure: o.storageInsecure,
+	}); err != nil {
+		return err
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return err
+	}
+	log.Info("starting manager", "version", version.Version, "watchNamespaces", o.watchNamespaces, "portalImage", o.portalImage)
+	return mgr.Start(ctx)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,349 @@
+// Package controllers holds one reconciler per kind of the
+// reporting.countyreport.io API. Each reconcile is a list of small steps.
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/schedule"
+	"github.com/countyreport/countyreport/internal/tenant"
+)
+
+// countyCodeIndex indexes CountyReports by spec.county.code, to find duplicates.
+const countyCodeIndex = "spec.county.code"
+
+// CountyReportReconciler turns a CountyReport into the county's tenant: its
+// portal workload, its storage and its schedule.
+type CountyReportReconciler struct {
+	client.Client
+	Scheme   *runtime.Scheme
+	Recorder events.EventRecorder
+	Clock    clock.PassiveClock
+
+	// PortalImage is the image of the portal Deployments unless a CountyReport overrides it.
+	PortalImage string
+	// StorageEndpoint (host:port) and StorageInsecure tell the portal where its archive is.
+	StorageEndpoint string
+	StorageInsecure bool
+}
+
+// +kubebuilder:rbac:groups=reporting.countyreport.io,resources=countyreports,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=reporting.countyreport.io,resources=countyreports/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=reporting.countyreport.io,resources=countyreports/finalizers,verbs=update
+// +kubebuilder:rbac:groups="",resources=serviceaccounts;configmaps;services,verbs=get;list;watch;create;update;patch
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;update;patch
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=ingresses,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// reconcileState is what one reconcile learns as its steps run.
+type reconcileState struct {
+	cr     *reportingv1.CountyReport
+	inputs tenant.Inputs
+	// done stops the remaining steps (the spec is invalid or a duplicate).
+	done bool
+	// requeueAfter is the shortest wait any step asked for.
+	requeueAfter time.Duration
+}
+
+func (s *reconcileState) requeueIn(d time.Duration) {
+	if d > 0 && (s.requeueAfter == 0 || d < s.requeueAfter) {
+		s.requeueAfter = d
+	}
+}
+
+// Reconcile is called for every change of a CountyReport or an object it owns.
+func (r *CountyReportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	cr := &reportingv1.CountyReport{}
+	if err := r.Get(ctx, req.NamespacedName, cr); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !cr.DeletionTimestamp.IsZero() {
+		// Owned objects go with the CountyReport through their owner references.
+		return ctrl.Result{}, nil
+	}
+	return r.reconcile(ctx, cr)
+}
+
+// reconcile runs the steps in order and writes status once, at the end, only
+// when it changed.
+func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.CountyReport) (_ ctrl.Result, err error) {
+	before := cr.DeepCopy()
+	st := &reconcileState{cr: cr, inputs: tenant.Inputs{
+		PortalImage:     r.PortalImage,
+		StorageEndpoint: r.StorageEndpoint,
+		StorageInsecure: r.StorageInsecure,
+	}}
+	defer func() {
+		if err == nil {
+			cr.Status.ObservedGeneration = cr.Generation
+		} else {
+			r.event(cr, corev1.EventTypeWarning, "ReconcileFailed", "Reconcile", "%v", err)
+		}
+		if perr := r.patchStatus(ctx, before, cr); perr != nil && err == nil {
+			err = perr
+		}
+	}()
+
+	steps := []func(context.Context, *reconcileState) error{
+		r.validateSpec,
+		r.checkDuplicate,
+		r.reconcilePortal,
+		r.reconcileSchedule,
+		r.summarize,
+	}
+	for _, step := range steps {
+		if err := step(ctx, st); err != nil {
+			r.setCondition(cr, reportingv1.ConditionReady, metav1.ConditionFalse, reportingv1.ReasonProvisioningFailed, err.Error())
+			return ctrl.Result{}, err
+		}
+		if st.done {
+			break
+		}
+	}
+	return ctrl.Result{RequeueAfter: st.requeueAfter}, nil
+}
+
+// validateSpec checks what the schema cannot: the time zone is a real IANA
+// name and the cron expression parses.
+func (r *CountyReportReconciler) validateSpec(_ context.Context, st *reconcileState) error {
+	s := st.cr.Spec.Schedule
+	if _, err := schedule.Parse(s.Cron, s.TimeZone); err != nil {
+		r.setCondition(st.cr, reportingv1.ConditionReady, metav1.ConditionFalse, reportingv1.ReasonInvalidSpec, "spec.schedule: "+err.Error())
+		r.eventOnce(st.cr, corev1.EventTypeWarning, reportingv1.ReasonInvalidSpec, "spec.schedule: "+err.Error())
+		st.done = true
+	}
+	return nil
+}
+
+// checkDuplicate refuses a county code already claimed by an older CountyReport.
+func (r *CountyReportReconciler) checkDuplicate(ctx context.Context, st *reconcileState) error {
+	var list reportingv1.CountyReportList
+	if err := r.List(ctx, &list, client.MatchingFields{countyCodeIndex: st.cr.Spec.County.Code}); err != nil {
+		return fmt.Errorf("list CountyReports with code %s: %w", st.cr.Spec.County.Code, err)
+	}
+	owner := firstClaim(list.Items)
+	if owner == nil || owner.UID == st.cr.UID {
+		return nil
+	}
+	msg := fmt.Sprintf("county code %s is already used by CountyReport %s/%s; nothing is provisioned for this one",
+		st.cr.Spec.County.Code, owner.Namespace, owner.Name)
+	r.setCondition(st.cr, reportingv1.ConditionReady, metav1.ConditionFalse, reportingv1.ReasonDuplicateCounty, msg)
+	r.eventOnce(st.cr, corev1.EventTypeWarning, reportingv1.ReasonDuplicateCounty, msg)
+	st.done = true
+	return nil
+}
+
+// firstClaim is the CountyReport that holds a code: the oldest one not being
+// deleted, ties broken by namespace and name so every reconcile agrees.
+func firstClaim(items []reportingv1.CountyReport) *reportingv1.CountyReport {
+	live := make([]reportingv1.CountyReport, 0, len(items))
+	for _, it := range items {
+		if it.DeletionTimestamp.IsZero() {
+			live = append(live, it)
+		}
+	}
+	if len(live) == 0 {
+		return nil
+	}
+	sort.Slice(live, func(i, j int) bool {
+		a, b := live[i], live[j]
+		if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+			return a.CreationTimestamp.Before(&b.CreationTimestamp)
+		}
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		return a.Name < b.Name
+	})
+	return &live[0]
+}
+
+// reconcilePortal ensures the portal's objects and reads its availability.
+func (r *CountyReportReconciler) reconcilePortal(ctx context.Context, st *reconcileState) error {
+	cr := st.cr
+	data, err := tenant.ConfigData(cr, st.inputs)
+	if err != nil {
+		return err
+	}
+	if err := ensure(ctx, r, cr, tenant.ServiceAccount(cr), syncServiceAccount); err != nil {
+		return err
+	}
+	if err := ensure(ctx, r, cr, tenant.ConfigMap(cr, data), syncConfigMap); err != nil {
+		return err
+	}
+	deploy := tenant.Deployment(cr, st.inputs, tenant.ConfigHash(data, st.inputs))
+	if err := ensure(ctx, r, cr, deploy, syncDeployment); err != nil {
+		return err
+	}
+	if err := ensure(ctx, r, cr, tenant.Service(cr), syncService); err != nil {
+		return err
+	}
+	if err := ensure(ctx, r, cr, tenant.NetworkPolicy(cr, st.inputs), syncNetworkPolicy); err != nil {
+		return err
+	}
+	if ing := tenant.Ingress(cr); ing != nil {
+		err = ensure(ctx, r, cr, ing, syncIngress)
+	} else {
+		err = remove(ctx, r, cr, &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Name: tenant.Name(cr), Namespace: cr.Namespace}})
+	}
+	if err != nil {
+		return err
+	}
+	cr.Status.PortalURL = tenant.PortalURL(cr)
+	return r.readPortalAvailability(ctx, st)
+}
+
+// readPortalAvailability sets PortalAvailable from the Deployment's own Available condition.
+func (r *CountyReportReconciler) readPortalAvailability(ctx context.Context, st *reconcileState) error {
+	cr := st.cr
+	var d appsv1.Deployment
+	if err := r.Get(ctx, client.ObjectKey{Namespace: cr.Namespace, Name: tenant.Name(cr)}, &d); err != nil {
+		return fmt.Errorf("read portal Deployment: %w", err)
+	}
+	status, reason, msg := metav1.ConditionFalse, reportingv1.ReasonDeploymentNotReady, "the portal Deployment is not available yet"
+	for _, c := range d.Status.Conditions {
+		if c.Type == appsv1.DeploymentAvailable && c.Status == corev1.ConditionTrue {
+			status, reason = metav1.ConditionTrue, reportingv1.ReasonDeploymentReady
+			msg = fmt.Sprintf("%d of %d portal replicas available", d.Status.AvailableReplicas, derefReplicas(d.Spec.Replicas))
+		}
+	}
+	if derefReplicas(d.Spec.Replicas) == 0 {
+		status, reason, msg = metav1.ConditionFalse, "ScaledToZero", "spec.portal.replicas is 0"
+	}
+	r.setCondition(cr, reportingv1.ConditionPortalAvailable, status, reason, msg)
+	return nil
+}
+
+func derefReplicas(p *int32) int32 {
+	if p == nil {
+		return 1
+	}
+	return *p
+}
+
+// reconcileSchedule computes the next run and asks to be woken for it.
+func (r *CountyReportReconciler) reconcileSchedule(_ context.Context, st *reconcileState) error {
+	s := st.cr.Spec.Schedule
+	sched, err := schedule.Parse(s.Cron, s.TimeZone)
+	if err != nil {
+		return err // validateSpec already refused this spec
+	}
+	now := r.Clock.Now()
+	next := sched.Next(now)
+	st.cr.Status.NextRun = &metav1.Time{Time: next}
+	st.cr.Status.NextRunLocal = sched.Local(next)
+	if s.Suspend {
+		st.cr.Status.NextRun, st.cr.Status.NextRunLocal = nil, "suspended"
+	}
+	st.requeueIn(next.Sub(now))
+	return nil
+}
+
+// summarize derives Ready from the other conditions.
+func (r *CountyReportReconciler) summarize(_ context.Context, st *reconcileState) error {
+	cr := st.cr
+	portal := meta.FindStatusCondition(cr.Status.Conditions, reportingv1.ConditionPortalAvailable)
+	if portal != nil && portal.Status == metav1.ConditionTrue {
+		r.setCondition(cr, reportingv1.ConditionReady, metav1.ConditionTrue, reportingv1.ReasonReconciled, "the county's portal is available")
+		return nil
+	}
+	r.setCondition(cr, reportingv1.ConditionReady, metav1.ConditionFalse, reportingv1.ReasonComponentsNotReady, "waiting for: PortalAvailable")
+	return nil
+}
+
+func (r *CountyReportReconciler) setCondition(cr *reportingv1.CountyReport, typ string, status metav1.ConditionStatus, reason, msg string) {
+	meta.SetStatusCondition(&cr.Status.Conditions, metav1.Condition{
+		Type: typ, Status: status, Reason: reason, Message: msg, ObservedGeneration: cr.Generation,
+	})
+}
+
+// patchStatus writes status only when it differs from what was read.
+func (r *CountyReportReconciler) patchStatus(ctx context.Context, before, cr *reportingv1.CountyReport) error {
+	if equality.Semantic.DeepEqual(before.Status, cr.Status) {
+		return nil
+	}
+	if err := r.Status().Patch(ctx, cr, client.MergeFrom(before)); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	return nil
+}
+
+// event records an Event about cr.
+func (r *CountyReportReconciler) event(cr *reportingv1.CountyReport, typ, reason, action, format string, args ...any) {
+	if r.Recorder != nil {
+		r.Recorder.Eventf(cr, nil, typ, reason, action, format, args...)
+	}
+}
+
+// eventOnce records a warning only when the Ready condition is about to
+// change to it, so a steady invalid state does not repeat Events.
+func (r *CountyReportReconciler) eventOnce(cr *reportingv1.CountyReport, typ, reason, msg string) {
+	r.event(cr, typ, reason, "Validate", "%s", msg)
+}
+
+// SetupWithManager registers the reconciler, its index and its watches.
+func (r *CountyReportReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Clock == nil {
+		r.Clock = clock.RealClock{}
+	}
+	err := mgr.GetFieldIndexer().IndexField(context.Background(), &reportingv1.CountyReport{}, countyCodeIndex,
+		func(o client.Object) []string { return []string{o.(*reportingv1.CountyReport).Spec.County.Code} })
+	if err != nil {
+		return err
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		// Status writes do not change the generation, so they do not wake the reconciler.
+		For(&reportingv1.CountyReport{}, builder.WithPredicates(predicate.Or(
+			predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
+		Owns(&corev1.ServiceAccount{}).
+		Owns(&corev1.ConfigMap{}).
+		Owns(&appsv1.Deployment{}).
+		Owns(&corev1.Service{}).
+		Owns(&networkingv1.NetworkPolicy{}).
+		Owns(&networkingv1.Ingress{}).
+		// When a county code is freed or claimed, the other claimants re-check.
+		Watches(&reportingv1.CountyReport{}, handler.EnqueueRequestsFromMapFunc(r.sameCounty),
+			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }})).
+		Named("countyreport").
+		Complete(r)
+}
+
+// sameCounty maps a CountyReport to the others with its county code.
+func (r *CountyReportReconciler) sameCounty(ctx context.Context, o client.Object) []reconcile.Request {
+	cr := o.(*reportingv1.CountyReport)
+	var list reportingv1.CountyReportList
+	if err := r.List(ctx, &list, client.MatchingFields{countyCodeIndex: cr.Spec.County.Code}); err != nil {
+		logf.FromContext(ctx).Error(err, "list CountyReports by code")
+		return nil
+	}
+	var reqs []reconcile.Request
+	for _, it := range list.Items {
+		if it.UID != cr.UID {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&it)})
+		}
+	}
+	return reqs
+}

@@ -1,0 +1,94 @@
+// Package schedule reads a CountyReport's schedule: a standard 5-field cron
+// expression in an IANA time zone. It answers when the next run is, which
+// runs were missed, and which month a run reports on.
+package schedule
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// parser accepts exactly the standard five fields; descriptors such as
+// @monthly and TZ= prefixes are refused so the spec stays plain.
+var parser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow)
+
+// Schedule is a parsed cron expression in its time zone.
+type Schedule struct {
+	spec cron.Schedule
+	loc  *time.Location
+}
+
+// Parse reads a 5-field cron expression and an IANA time zone name.
+func Parse(expr, zone string) (*Schedule, error) {
+	if zone == "" {
+		zone = "Asia/Shanghai"
+	}
+	if expr == "" {
+		expr = "0 6 1 * *"
+	}
+	if strings.Contains(expr, "TZ=") || strings.HasPrefix(strings.TrimSpace(expr), "@") {
+		return nil, fmt.Errorf("cron %q: only the five standard fields are allowed; put the zone in timeZone", expr)
+	}
+	if n := len(strings.Fields(expr)); n != 5 {
+		return nil, fmt.Errorf("cron %q: has %d fields, want 5 (minute hour day month weekday)", expr, n)
+	}
+	// time.LoadLocation also accepts "Local" and paths-like names; only real zone names are wanted.
+	if zone == "Local" || strings.HasPrefix(zone, "/") || strings.Contains(zone, "..") {
+		return nil, fmt.Errorf("timeZone %q is not an IANA time zone name", zone)
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return nil, fmt.Errorf("timeZone %q is not a known IANA time zone", zone)
+	}
+	spec, err := parser.Parse(expr)
+	if err != nil {
+		return nil, fmt.Errorf("cron %q: %v", expr, err)
+	}
+	return &Schedule{spec: spec, loc: loc}, nil
+}
+
+// Next is the first scheduled instant strictly after t.
+func (s *Schedule) Next(t time.Time) time.Time {
+	return s.spec.Next(t.In(s.loc)).UTC()
+}
+
+// LastBefore is the latest scheduled instant in (after, now], or zero when
+// none. It walks forward from after, so after should be recent (the last run,
+// or now minus a starting deadline); at most limit instants are visited.
+func (s *Schedule) LastBefore(after, now time.Time, limit int) (time.Time, int) {
+	var last time.Time
+	n := 0
+	for t := s.Next(after); !t.After(now) && n < limit; t = s.Next(t) {
+		last = t
+		n++
+	}
+	return last, n
+}
+
+// Local writes t in the schedule's time zone, e.g. "2026-12-01 06:00 Asia/Shanghai".
+func (s *Schedule) Local(t time.Time) string {
+	return t.In(s.loc).Format("2006-01-02 15:04") + " " + s.loc.String()
+}
+
+// Location is the schedule's time zone.
+func (s *Schedule) Location() *time.Location { return s.loc }
+
+// PreviousPeriod is the month before the one that contains t in loc, as YYYY-MM:
+// a run on 1 November reports on October.
+func PreviousPeriod(t time.Time, loc *time.Location) string {
+	lt := t.In(loc)
+	first := time.Date(lt.Year(), lt.Month(), 1, 0, 0, 0, 0, loc)
+	return first.AddDate(0, -1, 0).Format("2006-01")
+}
+
+// ParsePeriod checks a YYYY-MM period and returns the first instant of that month in loc.
+func ParsePeriod(period string, loc *time.Location) (time.Time, error) {
+	t, err := time.ParseInLocation("2006-01", period, loc)
+	if err != nil || t.Format("2006-01") != period {
+		return time.Time{}, fmt.Errorf("period %q: want YYYY-MM", period)
+	}
+	return t, nil
+}

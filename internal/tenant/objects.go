@@ -1,0 +1,231 @@
+package tenant
+
+import (
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+)
+
+func meta(cr *reportingv1.CountyReport) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Name: Name(cr), Namespace: cr.Namespace, Labels: Labels(cr)}
+}
+
+// ServiceAccount is the portal's identity. It never gets an API token: the
+// portal does not talk to the Kubernetes API.
+func ServiceAccount(cr *reportingv1.CountyReport) *corev1.ServiceAccount {
+	return &corev1.ServiceAccount{
+		ObjectMeta:                   meta(cr),
+		AutomountServiceAccountToken: ptr.To(false),
+	}
+}
+
+// ConfigMap holds the portal's configuration.
+func ConfigMap(cr *reportingv1.CountyReport, data map[string]string) *corev1.ConfigMap {
+	return &corev1.ConfigMap{ObjectMeta: meta(cr), Data: data}
+}
+
+// DefaultResources apply when spec.portal.resources is unset.
+func DefaultResources() corev1.ResourceRequirements {
+	return corev1.ResourceRequirements{
+		Requests: corev1.ResourceList{
+			corev1.ResourceCPU:    resource.MustParse("50m"),
+			corev1.ResourceMemory: resource.MustParse("64Mi"),
+		},
+		Limits: corev1.ResourceList{
+			corev1.ResourceCPU:    resource.MustParse("500m"),
+			corev1.ResourceMemory: resource.MustParse("256Mi"),
+		},
+	}
+}
+
+// Deployment runs `countyreport portal` for the county, locked down: non-root,
+// read-only root filesystem, no capabilities, RuntimeDefault seccomp, no API
+// token. The config-hash annotation rolls the pods when the configuration or
+// the credentials change.
+func Deployment(cr *reportingv1.CountyReport, in Inputs, configHash string) *appsv1.Deployment {
+	image := in.PortalImage
+	if cr.Spec.Portal.Image != "" {
+		image = cr.Spec.Portal.Image
+	}
+	resources := DefaultResources()
+	if cr.Spec.Portal.Resources != nil {
+		resources = *cr.Spec.Portal.Resources
+	}
+	replicas := ptr.Deref(cr.Spec.Portal.Replicas, 1)
+
+	volumes := []corev1.Volume{
+		{Name: "config", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+			LocalObjectReference: corev1.LocalObjectReference{Name: Name(cr)},
+		}}},
+		{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{
+			SizeLimit: ptr.To(resource.MustParse("64Mi")),
+		}}},
+	}
+	mounts := []corev1.VolumeMount{
+		{Name: "config", MountPath: ConfigDir, ReadOnly: true},
+		{Name: "tmp", MountPath: "/tmp"},
+	}
+	if name := cr.Spec.Portal.AccountsSecretName; name != "" {
+		volumes = append(volumes, corev1.Volume{Name: "accounts", VolumeSource: corev1.VolumeSource{
+			Secret: &corev1.SecretVolumeSource{SecretName: name},
+		}})
+		mounts = append(mounts, corev1.VolumeMount{Name: "accounts", MountPath: AccountsDir, ReadOnly: true})
+	}
+
+	probe := func(path string) *corev1.Probe {
+		return &corev1.Probe{
+			ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
+				Path: path, Port: intstr.FromString("http"),
+			}},
+			PeriodSeconds: 10,
+		}
+	}
+
+	return &appsv1.Deployment{
+		ObjectMeta: meta(cr),
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To(replicas),
+			Selector: &metav1.LabelSelector{MatchLabels: SelectorLabels(cr)},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{
+					Labels:      Labels(cr),
+					Annotations: map[string]string{reportingv1.AnnotationConfigHash: configHash},
+				},
+				Spec: corev1.PodSpec{
+					ServiceAccountName:           Name(cr),
+					AutomountServiceAccountToken: ptr.To(false),
+					SecurityContext: &corev1.PodSecurityContext{
+						RunAsNonRoot:   ptr.To(true),
+						RunAsUser:      ptr.To[int64](portalUID),
+						RunAsGroup:     ptr.To[int64](portalUID),
+						FSGroup:        ptr.To[int64](portalUID),
+						SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+					},
+					Containers: []corev1.Container{{
+						Name:  "portal",
+						Image: image,
+						Args:  []string{"portal", "--config=" + ConfigDir + "/" + ConfigFile, "--listen=:8080"},
+						Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: PortalPort, Protocol: corev1.ProtocolTCP}},
+						Env:   credentialsEnv(in.CredentialsSecretName),
+						SecurityContext: &corev1.SecurityContext{
+							AllowPrivilegeEscalation: ptr.To(false),
+							ReadOnlyRootFilesystem:   ptr.To(true),
+							RunAsNonRoot:             ptr.To(true),
+							Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+							SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+						},
+						Resources:      resources,
+						LivenessProbe:  probe("/healthz"),
+						ReadinessProbe: probe("/readyz"),
+						VolumeMounts:   mounts,
+					}},
+					Volumes: volumes,
+				},
+			},
+		},
+	}
+}
+
+// credentialsEnv passes the county's scoped storage credentials from their
+// Secret; never the operator's admin credentials.
+func credentialsEnv(secret string) []corev1.EnvVar {
+	if secret == "" {
+		return nil
+	}
+	from := func(env, key string) corev1.EnvVar {
+		return corev1.EnvVar{Name: env, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+			LocalObjectReference: corev1.LocalObjectReference{Name: secret}, Key: key,
+		}}}
+	}
+	return []corev1.EnvVar{
+		from("COUNTYREPORT_STORAGE_ACCESS_KEY", "accessKey"),
+		from("COUNTYREPORT_STORAGE_SECRET_KEY", "secretKey"),
+		from("COUNTYREPORT_STORAGE_SESSION_TOKEN", "sessionToken"),
+	}
+}
+
+// Service exposes the portal inside the cluster.
+func Service(cr *reportingv1.CountyReport) *corev1.Service {
+	return &corev1.Service{
+		ObjectMeta: meta(cr),
+		Spec: corev1.ServiceSpec{
+			Type:     corev1.ServiceTypeClusterIP,
+			Selector: SelectorLabels(cr),
+			Ports: []corev1.ServicePort{{
+				Name: "http", Port: ServicePort, TargetPort: intstr.FromString("http"), Protocol: corev1.ProtocolTCP,
+			}},
+		},
+	}
+}
+
+// NetworkPolicy lets traffic reach the portal's port and nothing else in;
+// out, the portal may reach DNS and the storage endpoint only.
+func NetworkPolicy(cr *reportingv1.CountyReport, in Inputs) *networkingv1.NetworkPolicy {
+	tcp, udp := corev1.ProtocolTCP, corev1.ProtocolUDP
+	egress := []networkingv1.NetworkPolicyEgressRule{{
+		Ports: []networkingv1.NetworkPolicyPort{
+			{Protocol: &udp, Port: ptr.To(intstr.FromInt32(53))},
+			{Protocol: &tcp, Port: ptr.To(intstr.FromInt32(53))},
+		},
+	}}
+	if host, port, ok := splitEndpoint(in.StorageEndpoint, in.StorageInsecure); ok {
+		rule := networkingv1.NetworkPolicyEgressRule{
+			Ports: []networkingv1.NetworkPolicyPort{{Protocol: &tcp, Port: ptr.To(intstr.FromInt32(port))}},
+		}
+		// An IP endpoint is pinned exactly; a DNS name cannot be expressed in a
+		// NetworkPolicy, so only its port is allowed.
+		if ip := parseIP(host); ip != "" {
+			rule.To = []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: ip}}}
+		}
+		egress = append(egress, rule)
+	}
+	return &networkingv1.NetworkPolicy{
+		ObjectMeta: meta(cr),
+		Spec: networkingv1.NetworkPolicySpec{
+			PodSelector: metav1.LabelSelector{MatchLabels: SelectorLabels(cr)},
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress},
+			Ingress: []networkingv1.NetworkPolicyIngressRule{{
+				Ports: []networkingv1.NetworkPolicyPort{{Protocol: &tcp, Port: ptr.To(intstr.FromInt32(PortalPort))}},
+			}},
+			Egress: egress,
+		},
+	}
+}
+
+// Ingress exposes the portal under spec.portal.ingress.host; nil when unset.
+func Ingress(cr *reportingv1.CountyReport) *networkingv1.Ingress {
+	spec := cr.Spec.Portal.Ingress
+	if spec == nil {
+		return nil
+	}
+	pathType := networkingv1.PathTypePrefix
+	ing := &networkingv1.Ingress{
+		ObjectMeta: meta(cr),
+		Spec: networkingv1.IngressSpec{
+			Rules: []networkingv1.IngressRule{{
+				Host: spec.Host,
+				IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
+					Paths: []networkingv1.HTTPIngressPath{{
+						Path: "/", PathType: &pathType,
+						Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
+							Name: Name(cr), Port: networkingv1.ServiceBackendPort{Name: "http"},
+						}},
+					}},
+				}},
+			}},
+		},
+	}
+	if spec.ClassName != "" {
+		ing.Spec.IngressClassName = ptr.To(spec.ClassName)
+	}
+	if spec.TLSSecretName != "" {
+		ing.Spec.TLS = []networkingv1.IngressTLS{{Hosts: []string{spec.Host}, SecretName: spec.TLSSecretName}}
+	}
+	return ing
+}

@@ -1,0 +1,181 @@
+// Package tenant builds the Kubernetes objects that make up one county's
+// tenant: the portal's ServiceAccount, ConfigMap, Deployment, Service,
+// NetworkPolicy and Ingress. The builders are pure: the same CountyReport and
+// Inputs always give the same objects, so they are tested apart from the
+// reconciler, which only compares and writes.
+package tenant
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"sort"
+	"strconv"
+
+	"sigs.k8s.io/yaml"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+)
+
+const (
+	// PortalPort is the container port the portal listens on.
+	PortalPort = 8080
+	// ServicePort is the port of the portal's Service.
+	ServicePort = 80
+	// ConfigFile is the portal's configuration file inside the ConfigMap.
+	ConfigFile = "portal.yaml"
+	// ConfigDir is where the ConfigMap is mounted in the portal.
+	ConfigDir = "/etc/countyreport"
+	// AccountsDir is where the staff accounts Secret is mounted.
+	AccountsDir = "/etc/countyreport/accounts"
+	// portalUID is the non-root user the portal runs as (distroless "nonroot").
+	portalUID = 65532
+)
+
+// Inputs are what the builders need besides the CountyReport itself: the
+// operator's settings and what other steps found out.
+type Inputs struct {
+	// PortalImage is the image the operator was started with.
+	PortalImage string
+	// StorageEndpoint is host:port of the S3 endpoint; empty when storage is not configured.
+	StorageEndpoint string
+	// StorageInsecure is true for plain HTTP storage.
+	StorageInsecure bool
+	// CredentialsSecretName names the county's scoped credentials Secret; empty when not yet minted.
+	CredentialsSecretName string
+	// CredentialsHash changes whenever the scoped credentials change, so the portal rolls.
+	CredentialsHash string
+}
+
+// Name is the name of every object of a CountyReport's portal.
+func Name(cr *reportingv1.CountyReport) string { return cr.Name + "-portal" }
+
+// Bucket is the county's bucket: spec.storage.bucket or countyreport-<code>.
+func Bucket(cr *reportingv1.CountyReport) string {
+	if cr.Spec.Storage.Bucket != "" {
+		return cr.Spec.Storage.Bucket
+	}
+	return "countyreport-" + cr.Spec.County.Code
+}
+
+// SelectorLabels select the portal's pods.
+func SelectorLabels(cr *reportingv1.CountyReport) map[string]string {
+	return map[string]string{
+		"app.kubernetes.io/name":      "countyreport-portal",
+		"app.kubernetes.io/instance":  cr.Name,
+		reportingv1.LabelCountyReport: cr.Name,
+	}
+}
+
+// Labels go on every owned object.
+func Labels(cr *reportingv1.CountyReport) map[string]string {
+	l := SelectorLabels(cr)
+	l["app.kubernetes.io/component"] = "portal"
+	l[reportingv1.LabelManagedBy] = reportingv1.ManagedByValue
+	l[reportingv1.LabelCounty] = cr.Spec.County.Code
+	return l
+}
+
+// PortalConfig is what the portal reads at start: which county it serves and
+// where its archive is. It holds no secret.
+type PortalConfig struct {
+	CountyCode      string `json:"countyCode"`
+	CountyName      string `json:"countyName"`
+	EnglishName     string `json:"englishName,omitempty"`
+	City            string `json:"city,omitempty"`
+	Language        string `json:"language"`
+	Bucket          string `json:"bucket"`
+	StorageEndpoint string `json:"storageEndpoint,omitempty"`
+	StorageInsecure bool   `json:"storageInsecure,omitempty"`
+	AccountsFile    string `json:"accountsFile,omitempty"`
+}
+
+// Config is the portal's configuration for cr.
+func Config(cr *reportingv1.CountyReport, in Inputs) PortalConfig {
+	c := PortalConfig{
+		CountyCode:      cr.Spec.County.Code,
+		CountyName:      cr.Spec.County.Name,
+		EnglishName:     cr.Spec.County.EnglishName,
+		City:            cr.Spec.County.City,
+		Language:        cr.Spec.Report.Language,
+		Bucket:          Bucket(cr),
+		StorageEndpoint: in.StorageEndpoint,
+		StorageInsecure: in.StorageInsecure,
+	}
+	if c.Language == "" {
+		c.Language = "zh-CN"
+	}
+	if cr.Spec.Portal.AccountsSecretName != "" {
+		c.AccountsFile = AccountsDir + "/accounts.yaml"
+	}
+	return c
+}
+
+// ConfigData is the ConfigMap's data: the configuration as YAML.
+func ConfigData(cr *reportingv1.CountyReport, in Inputs) (map[string]string, error) {
+	b, err := yaml.Marshal(Config(cr, in))
+	if err != nil {
+		return nil, fmt.Errorf("portal configuration: %w", err)
+	}
+	return map[string]string{ConfigFile: string(b)}, nil
+}
+
+// ConfigHash is a digest of everything that must roll the portal when it changes.
+func ConfigHash(data map[string]string, in Inputs) string {
+	keys := make([]string, 0, len(data))
+	for k := range data {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	for _, k := range keys {
+		fmt.Fprintf(h, "%s=%d:%s;", k, len(data[k]), data[k])
+	}
+	fmt.Fprintf(h, "credentials=%s", in.CredentialsHash)
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// PortalURL is where staff reach the portal.
+func PortalURL(cr *reportingv1.CountyReport) string {
+	if ing := cr.Spec.Portal.Ingress; ing != nil {
+		if ing.TLSSecretName != "" {
+			return "https://" + ing.Host + "/"
+		}
+		return "http://" + ing.Host + "/"
+	}
+	return fmt.Sprintf("http://%s.%s.svc:%d/", Name(cr), cr.Namespace, ServicePort)
+}
+
+// splitEndpoint returns host and port of a host:port endpoint, defaulting the
+// port from the scheme when absent.
+func splitEndpoint(endpoint string, insecure bool) (host string, port int32, ok bool) {
+	if endpoint == "" {
+		return "", 0, false
+	}
+	h, p, err := net.SplitHostPort(endpoint)
+	if err != nil {
+		if insecure {
+			return endpoint, 80, true
+		}
+		return endpoint, 443, true
+	}
+	n, err := strconv.ParseInt(p, 10, 32)
+	if err != nil || n <= 0 || n > 65535 {
+		return "", 0, false
+	}
+	return h, int32(n), true
+}
+
+// parseIP returns host as a /32 or /128 CIDR when it is an IP address.
+func parseIP(host string) string {
+	ip := net.ParseIP(host)
+	switch {
+	case ip == nil:
+		return ""
+	case ip.To4() != nil:
+		return ip.String() + "/32"
+	default:
+		return ip.String() + "/128"
+	}
+}
