@@ -10,8 +10,10 @@ import (
 	"image/draw"
 	_ "image/jpeg" // decode configs and non-RGB JPEGs
 	_ "image/png"
+	"io"
 	"sort"
 	"strconv"
+	"sync"
 	"unicode/utf16"
 )
 
@@ -207,11 +209,17 @@ func (d *pdfDoc) addImage(data []byte) (int, int, int, error) {
 	return len(d.images) - 1, b.Dx(), b.Dy(), nil
 }
 
+// zlib writers are costly to create (about 1 MB each): reuse them.
+var zlibPool = sync.Pool{New: func() any { w, _ := zlib.NewWriterLevel(io.Discard, zlib.BestSpeed); return w }}
+
 func deflate(b []byte) []byte {
 	var buf bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&buf, zlib.BestSpeed)
+	buf.Grow(len(b)/2 + 64)
+	zw := zlibPool.Get().(*zlib.Writer)
+	zw.Reset(&buf)
 	zw.Write(b)
 	zw.Close()
+	zlibPool.Put(zw)
 	return buf.Bytes()
 }
 
