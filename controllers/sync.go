@@ -28,6 +28,8 @@ func syncConfigMap(have, want *corev1.ConfigMap) bool {
 	return true
 }
 
+// Integers are compared literally by DeepDerivative, so the builders spell out
+// every integer field the API server would otherwise default.
 func syncDeployment(have, want *appsv1.Deployment) bool {
 	same := equality.Semantic.DeepEqual(have.Spec.Replicas, want.Spec.Replicas) &&
 		equality.Semantic.DeepDerivative(want.Spec.Template, have.Spec.Template) &&

@@ -276,7 +276,7 @@ type CountyReportStatus struct {
 // gives it a portal, a bucket with scoped credentials and a monthly report.
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
-// +kubebuilder:resource:shortName=cr;county,categories=countyreport
+// +kubebuilder:resource:shortName=cr;county,categories=reporting
 // +kubebuilder:printcolumn:name="County",type=string,JSONPath=`.spec.county.name`
 // +kubebuilder:printcolumn:name="Code",type=string,JSONPath=`.spec.county.code`,priority=1
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`

@@ -97,7 +97,7 @@ type ReportRunStatus struct {
 // ReportRun is one rendering of one county's report for one period.
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
-// +kubebuilder:resource:shortName=rr,categories=countyreport
+// +kubebuilder:resource:shortName=rr,categories=reporting
 // +kubebuilder:printcolumn:name="County",type=string,JSONPath=`.spec.countyReportName`
 // +kubebuilder:printcolumn:name="Period",type=string,JSONPath=`.spec.period`
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`

@@ -83,7 +83,9 @@ func Deployment(cr *reportingv1.CountyReport, in Inputs, configHash string) *app
 			ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
 				Path: path, Port: intstr.FromString("http"),
 			}},
-			PeriodSeconds: 10,
+			// Spelled out in full: the comparison treats integers literally,
+			// so leaving the server's defaults implicit would look like drift.
+			PeriodSeconds: 10, TimeoutSeconds: 1, SuccessThreshold: 1, FailureThreshold: 3,
 		}
 	}
 
