@@ -244,24 +244,6 @@ func derefReplicas(p *int32) int32 {
 	return *p
 }
 
-// reconcileSchedule computes the next run and asks to be woken for it.
-func (r *CountyReportReconciler) reconcileSchedule(_ context.Context, st *reconcileState) error {
-	s := st.cr.Spec.Schedule
-	sched, err := schedule.Parse(s.Cron, s.TimeZone)
-	if err != nil {
-		return err // validateSpec already refused this spec
-	}
-	now := r.Clock.Now()
-	next := sched.Next(now)
-	st.cr.Status.NextRun = &metav1.Time{Time: next}
-	st.cr.Status.NextRunLocal = sched.Local(next)
-	if s.Suspend {
-		st.cr.Status.NextRun, st.cr.Status.NextRunLocal = nil, "suspended"
-	}
-	st.requeueIn(next.Sub(now))
-	return nil
-}
-
 // summarize derives Ready from the other conditions.
 func (r *CountyReportReconciler) summarize(_ context.Context, st *reconcileState) error {
 	cr := st.cr

@@ -396,5 +396,5 @@ func TestSteadyStateMakesNoWrites(t *testing.T) {
 	}
 	g.Eventually(func() float64 { return reconcileCount(t, "countyreport") - reconciles }, wait).Should(BeNumerically(">=", 5))
 	time.Sleep(time.Second)
-	g.Expect(writes.load() - before).To(BeZero(), "the operator wrote in a steady state")
+	g.Expect(writes.load()-before).To(BeZero(), "the operator wrote in a steady state")
 }

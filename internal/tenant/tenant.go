@@ -179,3 +179,19 @@ func parseIP(host string) string {
 		return ip.String() + "/128"
 	}
 }
+
+// The county's scoped storage credentials live in a Secret in its namespace,
+// owned by the CountyReport. Portals and report Jobs read these keys; the
+// operator's admin credentials are never copied anywhere.
+const (
+	SecretAccessKey    = "accessKey"
+	SecretSecretKey    = "secretKey"
+	SecretSessionToken = "sessionToken"
+	SecretEndpoint     = "endpoint"
+	SecretBucket       = "bucket"
+	SecretInsecure     = "insecure"
+	SecretExpiresAt    = "expiresAt"
+)
+
+// CredentialsSecretName names the county's scoped credentials Secret.
+func CredentialsSecretName(cr *reportingv1.CountyReport) string { return cr.Name + "-storage" }
