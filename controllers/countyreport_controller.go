@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -47,6 +48,10 @@ type CountyReportReconciler struct {
 	// StorageEndpoint (host:port) and StorageInsecure tell the portal where its archive is.
 	StorageEndpoint string
 	StorageInsecure bool
+	// Storage provisions buckets and credentials; nil when the manager has no storage.
+	Storage Storage
+	// CredentialsTTL is the lifetime of scoped credentials (DefaultCredentialsTTL when zero).
+	CredentialsTTL time.Duration
 }
 
 // +kubebuilder:rbac:groups=reporting.countyreport.io,resources=countyreports,verbs=get;list;watch;update;patch
@@ -60,12 +65,17 @@ type CountyReportReconciler struct {
 
 // reconcileState is what one reconcile learns as its steps run.
 type reconcileState struct {
-	cr     *reportingv1.CountyReport
+	cr *reportingv1.CountyReport
+	// before is the object as read, for the status patch.
+	before *reportingv1.CountyReport
 	inputs tenant.Inputs
 	// done stops the remaining steps (the spec is invalid or a duplicate).
 	done bool
 	// requeueAfter is the shortest wait any step asked for.
 	requeueAfter time.Duration
+	// softErr is a failure that did not stop the other steps (storage
+	// unreachable); it is returned at the end so the retry backs off.
+	softErr error
 }
 
 func (s *reconcileState) requeueIn(d time.Duration) {
@@ -81,8 +91,7 @@ func (r *CountyReportReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !cr.DeletionTimestamp.IsZero() {
-		// Owned objects go with the CountyReport through their owner references.
-		return ctrl.Result{}, nil
+		return ctrl.Result{}, r.reconcileDelete(ctx, cr)
 	}
 	return r.reconcile(ctx, cr)
 }
@@ -90,8 +99,7 @@ func (r *CountyReportReconciler) Reconcile(ctx context.Context, req ctrl.Request
 // reconcile runs the steps in order and writes status once, at the end, only
 // when it changed.
 func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.CountyReport) (_ ctrl.Result, err error) {
-	before := cr.DeepCopy()
-	st := &reconcileState{cr: cr, inputs: tenant.Inputs{
+	st := &reconcileState{cr: cr, before: cr.DeepCopy(), inputs: tenant.Inputs{
 		PortalImage:     r.PortalImage,
 		StorageEndpoint: r.StorageEndpoint,
 		StorageInsecure: r.StorageInsecure,
@@ -102,7 +110,7 @@ func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.
 		} else {
 			r.event(cr, corev1.EventTypeWarning, "ReconcileFailed", "Reconcile", "%v", err)
 		}
-		if perr := r.patchStatus(ctx, before, cr); perr != nil && err == nil {
+		if perr := r.patchStatus(ctx, st.before, cr); perr != nil && err == nil {
 			err = perr
 		}
 	}()
@@ -110,6 +118,7 @@ func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.
 	steps := []func(context.Context, *reconcileState) error{
 		r.validateSpec,
 		r.checkDuplicate,
+		r.reconcileStorage,
 		r.reconcilePortal,
 		r.reconcileSchedule,
 		r.summarize,
@@ -122,6 +131,9 @@ func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.
 		if st.done {
 			break
 		}
+	}
+	if st.softErr != nil {
+		return ctrl.Result{}, st.softErr
 	}
 	return ctrl.Result{RequeueAfter: st.requeueAfter}, nil
 }
@@ -244,15 +256,27 @@ func derefReplicas(p *int32) int32 {
 	return *p
 }
 
-// summarize derives Ready from the other conditions.
+// summarize derives Ready from the other conditions: the portal must be
+// available and, when the manager has storage, the storage ready. A manager
+// without storage serves portals only, and says so in StorageReady.
 func (r *CountyReportReconciler) summarize(_ context.Context, st *reconcileState) error {
 	cr := st.cr
-	portal := meta.FindStatusCondition(cr.Status.Conditions, reportingv1.ConditionPortalAvailable)
-	if portal != nil && portal.Status == metav1.ConditionTrue {
-		r.setCondition(cr, reportingv1.ConditionReady, metav1.ConditionTrue, reportingv1.ReasonReconciled, "the county's portal is available")
+	needed := []string{reportingv1.ConditionPortalAvailable}
+	if r.Storage != nil {
+		needed = append(needed, reportingv1.ConditionStorageReady)
+	}
+	var waiting []string
+	for _, typ := range needed {
+		if !meta.IsStatusConditionTrue(cr.Status.Conditions, typ) {
+			waiting = append(waiting, typ)
+		}
+	}
+	if len(waiting) == 0 {
+		r.setCondition(cr, reportingv1.ConditionReady, metav1.ConditionTrue, reportingv1.ReasonReconciled, "the county's portal and archive are ready")
 		return nil
 	}
-	r.setCondition(cr, reportingv1.ConditionReady, metav1.ConditionFalse, reportingv1.ReasonComponentsNotReady, "waiting for: PortalAvailable")
+	r.setCondition(cr, reportingv1.ConditionReady, metav1.ConditionFalse, reportingv1.ReasonComponentsNotReady,
+		"waiting for: "+strings.Join(waiting, ", "))
 	return nil
 }
 
@@ -299,9 +323,10 @@ func (r *CountyReportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		// Status writes do not change the generation, so they do not wake the reconciler.
 		For(&reportingv1.CountyReport{}, builder.WithPredicates(predicate.Or(
-			predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
+			predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Owns(&corev1.ServiceAccount{}).
 		Owns(&corev1.ConfigMap{}).
+		Owns(&corev1.Secret{}).
 		Owns(&appsv1.Deployment{}).
 		Owns(&corev1.Service{}).
 		Owns(&networkingv1.NetworkPolicy{}).

@@ -25,4 +25,3 @@ func (r *CountyReportReconciler) reconcileSchedule(_ context.Context, st *reconc
 	st.requeueIn(next.Sub(now))
 	return nil
 }
-

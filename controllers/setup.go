@@ -1,6 +1,8 @@
 package controllers
 
 import (
+	"time"
+
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 )
@@ -10,6 +12,10 @@ type Options struct {
 	PortalImage     string
 	StorageEndpoint string
 	StorageInsecure bool
+	// Storage is the operator's admin access to the object store; nil: portals only.
+	Storage Storage
+	// CredentialsTTL is the lifetime of each county's scoped credentials.
+	CredentialsTTL time.Duration
 	// Clock is injected by tests; the real clock otherwise.
 	Clock clock.PassiveClock
 }
@@ -27,6 +33,8 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		PortalImage:     o.PortalImage,
 		StorageEndpoint: o.StorageEndpoint,
 		StorageInsecure: o.StorageInsecure,
+		Storage:         o.Storage,
+		CredentialsTTL:  o.CredentialsTTL,
 	}
 	return cr.SetupWithManager(mgr)
 }

@@ -20,6 +20,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/storage/miniotest"
 	"github.com/countyreport/countyreport/internal/testenv"
 
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -30,10 +31,16 @@ import (
 var (
 	env       *testenv.Env
 	k8s       client.Client // the tests' own client, not counted
+	mgrClient client.Client // the manager's cached client, for reconcilers tests call directly
 	writes    = &writeCounter{}
 	fakeClock = clocktesting.NewFakeClock(time.Date(2026, 10, 15, 2, 0, 0, 0, time.UTC))
 	testCtx   context.Context
+	minio     *miniotest.Server
+	admin     *AdminStorage
 )
+
+// credentialsTTL is short in tests so rotation is easy to reach.
+const credentialsTTL = time.Hour
 
 func TestMain(m *testing.M) {
 	os.Exit(runSuite(m))
@@ -48,6 +55,22 @@ func runSuite(m *testing.M) int {
 	}
 	defer env.Stop()
 
+	dir, err := os.MkdirTemp("", "countyreport-controllers-minio-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if minio, err = miniotest.StartServer(dir); err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL: controllers suite:", err)
+		return 1
+	}
+	defer minio.Close()
+	if admin, err = NewAdminStorage(minio.RootConfig()); err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL: storage:", err)
+		return 1
+	}
+
 	scheme := runtime.NewScheme()
 	_ = clientgoscheme.AddToScheme(scheme)
 	_ = reportingv1.AddToScheme(scheme)
@@ -57,7 +80,7 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 
-	ctrl.SetLogger(zap.New(zap.UseDevMode(false), zap.WriteTo(os.Stderr), zap.Level(zapcore.ErrorLevel)))
+	ctrl.SetLogger(zap.New(zap.UseDevMode(false), zap.WriteTo(os.Stderr), zap.Level(zapcore.ErrorLevel), zap.StacktraceLevel(zapcore.DPanicLevel)))
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme:  scheme,
 		Metrics: metricsserver.Options{BindAddress: "0"},
@@ -73,7 +96,12 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "FAIL: manager:", err)
 		return 1
 	}
-	if err := Setup(mgr, Options{PortalImage: "countyreport:test", Clock: fakeClock}); err != nil {
+	mgrClient = mgr.GetClient()
+	opts := Options{
+		PortalImage: "countyreport:test", Clock: fakeClock,
+		StorageEndpoint: minio.Endpoint(), StorageInsecure: true, Storage: admin, CredentialsTTL: credentialsTTL,
+	}
+	if err := Setup(mgr, opts); err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL: setup:", err)
 		return 1
 	}

@@ -6,6 +6,11 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -18,6 +23,7 @@ import (
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/controllers"
+	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/version"
 )
 
@@ -33,8 +39,8 @@ type managerOptions struct {
 	leaderElectNS   string
 	portalImage     string
 	watchNamespaces string
-	storageEndpoint string
-	storageInsecure bool
+	storage         storage.Config
+	credentialsTTL  time.Duration
 	zap             zap.Options
 }
 
@@ -48,11 +54,23 @@ func parseManagerFlags(args []string) (*managerOptions, error) {
 	fs.StringVar(&o.portalImage, "portal-image", envOr("COUNTYREPORT_PORTAL_IMAGE", "ghcr.io/countyreport/countyreport:"+version.Version),
 		"image of the county portals (env COUNTYREPORT_PORTAL_IMAGE)")
 	fs.StringVar(&o.watchNamespaces, "watch-namespaces", "", "comma-separated namespaces to watch; empty watches all")
-	fs.StringVar(&o.storageEndpoint, "storage-endpoint", os.Getenv("COUNTYREPORT_STORAGE_ENDPOINT"), "S3 endpoint host:port (env COUNTYREPORT_STORAGE_ENDPOINT)")
-	fs.BoolVar(&o.storageInsecure, "storage-insecure", os.Getenv("COUNTYREPORT_STORAGE_INSECURE") == "true", "plain HTTP to the storage endpoint (env COUNTYREPORT_STORAGE_INSECURE)")
+	// Storage settings: the admin credentials, which only the manager holds
+	// (in a cluster, from a Secret through the environment).
+	var err error
+	if o.storage, err = storage.ConfigFromEnv(); err != nil {
+		return nil, err
+	}
+	o.storage.RegisterFlags(fs)
+	fs.DurationVar(&o.credentialsTTL, "credentials-ttl", controllers.DefaultCredentialsTTL,
+		"lifetime of each county's scoped storage credentials; they are rotated after two thirds of it")
 	o.zap.BindFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if o.storage.Endpoint != "" {
+		if err := o.storage.Validate(); err != nil {
+			return nil, err
+		}
 	}
 	if o.portalImage == "" {
 		return nil, fmt.Errorf("--portal-image must not be empty")
@@ -96,6 +114,10 @@ func runManager(ctx context.Context, args []string) error {
 			cacheOpts.DefaultNamespaces[n] = cache.Config{}
 		}
 	}
+	// The manager reads only the Secrets it owns: the scoped credentials.
+	cacheOpts.ByObject = map[client.Object]cache.ByObject{
+		&corev1.Secret{}: {Label: labels.SelectorFromSet(labels.Set{reportingv1.LabelManagedBy: reportingv1.ManagedByValue})},
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme,
 		Cache:                   cacheOpts,
@@ -108,11 +130,22 @@ func runManager(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)
 	}
-	if err := controllers.Setup(mgr, controllers.Options{
+	copts := controllers.Options{
 		PortalImage:     o.portalImage,
-		StorageEndpoint: o.storageEndpoint,
-		StorageInsecure: o.storageInsecure,
-	}); err != nil {
+		StorageEndpoint: o.storage.Endpoint,
+		StorageInsecure: o.storage.Insecure,
+		CredentialsTTL:  o.credentialsTTL,
+	}
+	if o.storage.Endpoint != "" {
+		admin, err := controllers.NewAdminStorage(o.storage)
+		if err != nil {
+			return err
+		}
+		copts.Storage = admin
+	} else {
+		log.Info("no storage endpoint: portals are provisioned, buckets and reports are not (set --storage-endpoint)")
+	}
+	if err := controllers.Setup(mgr, copts); err != nil {
 		return err
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {

@@ -1,0 +1,215 @@
+package controllers
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/storage"
+	"github.com/countyreport/countyreport/internal/tenant"
+)
+
+const (
+	// StorageFinalizer holds a CountyReport until its bucket is dealt with
+	// according to spec.storage.deletionPolicy.
+	StorageFinalizer = "reporting.countyreport.io/storage"
+	// AnnotationSkipStorageCleanup, set to "true" on a CountyReport being
+	// deleted, releases the finalizer without touching storage: the escape
+	// when the storage is gone for good.
+	AnnotationSkipStorageCleanup = "reporting.countyreport.io/skip-storage-cleanup"
+	// DefaultCredentialsTTL is the lifetime of a county's scoped credentials.
+	DefaultCredentialsTTL = 7 * 24 * time.Hour
+)
+
+// Storage is what the operator needs from the object store, with the admin
+// credentials that only the operator holds.
+type Storage interface {
+	EnsureBucket(ctx context.Context, bucket string, tags map[string]string) error
+	DeleteBucketAll(ctx context.Context, bucket string) error
+	storage.CredentialIssuer
+}
+
+// AdminStorage joins the admin client and the credential issuer.
+type AdminStorage struct {
+	*storage.Client
+	*storage.STSIssuer
+}
+
+// NewAdminStorage builds the operator's storage access from admin settings.
+func NewAdminStorage(cfg storage.Config) (*AdminStorage, error) {
+	c, err := storage.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	sts, err := storage.NewSTSIssuer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &AdminStorage{Client: c, STSIssuer: sts}, nil
+}
+
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch
+
+// reconcileStorage ensures the county's bucket and its scoped credentials.
+// When storage is unreachable the portal is still provisioned, StorageReady
+// says why, and the reconcile is retried with backoff.
+func (r *CountyReportReconciler) reconcileStorage(ctx context.Context, st *reconcileState) error {
+	cr := st.cr
+	if r.Storage == nil {
+		r.setCondition(cr, reportingv1.ConditionStorageReady, metav1.ConditionFalse, reportingv1.ReasonStorageNotSet,
+			"the manager was started without a storage endpoint")
+		return nil
+	}
+	if controllerutil.AddFinalizer(cr, StorageFinalizer) {
+		if err := r.Update(ctx, cr); err != nil {
+			return fmt.Errorf("add finalizer: %w", err)
+		}
+		st.before.ObjectMeta = *cr.ObjectMeta.DeepCopy()
+	}
+	bucket := tenant.Bucket(cr)
+	cr.Status.Bucket = bucket
+	err := r.Storage.EnsureBucket(ctx, bucket, map[string]string{
+		"countyreport-county": cr.Spec.County.Code,
+		"countyreport-name":   cr.Namespace + "." + cr.Name,
+	})
+	if err == nil {
+		err = r.ensureCredentials(ctx, st, bucket)
+	}
+	if err != nil {
+		reason := reportingv1.ReasonProvisioningFailed
+		if storage.IsUnavailable(err) {
+			reason = reportingv1.ReasonStorageUnavailable
+		}
+		r.setCondition(cr, reportingv1.ConditionStorageReady, metav1.ConditionFalse, reason, err.Error())
+		st.softErr = err
+		return nil
+	}
+	r.setCondition(cr, reportingv1.ConditionStorageReady, metav1.ConditionTrue, reportingv1.ReasonReconciled,
+		fmt.Sprintf("bucket %s with scoped credentials in Secret %s", bucket, tenant.CredentialsSecretName(cr)))
+	return nil
+}
+
+// ensureCredentials keeps a Secret of credentials scoped to bucket, minting
+// new ones when missing, when they point elsewhere, or when two thirds of
+// their lifetime has passed, and asks to be woken for the next rotation.
+func (r *CountyReportReconciler) ensureCredentials(ctx context.Context, st *reconcileState, bucket string) error {
+	cr := st.cr
+	name := tenant.CredentialsSecretName(cr)
+	now := r.Clock.Now()
+	var secret corev1.Secret
+	err := r.Get(ctx, ctrl.ObjectKey{Namespace: cr.Namespace, Name: name}, &secret)
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("read Secret %s: %w", name, err)
+	}
+	exists := err == nil
+	if exists && !metav1IsControlledBy(&secret, cr) {
+		return fmt.Errorf("secret %s exists and is not owned by CountyReport %s; rename or remove it", name, cr.Name)
+	}
+	expires, _ := time.Parse(time.RFC3339, string(secret.Data[tenant.SecretExpiresAt]))
+	rotateAt := expires.Add(-r.credentialsTTL() / 3)
+	fresh := exists && string(secret.Data[tenant.SecretBucket]) == bucket &&
+		string(secret.Data[tenant.SecretEndpoint]) == r.StorageEndpoint && now.Before(rotateAt)
+
+	if !fresh {
+		creds, err := r.Storage.Issue(ctx, bucket, r.credentialsTTL())
+		if err != nil {
+			return err
+		}
+		expires = creds.Expiration.UTC().Truncate(time.Second)
+		rotateAt = expires.Add(-r.credentialsTTL() / 3)
+		want := r.credentialsSecret(cr, bucket, creds, expires)
+		if exists {
+			secret.Data = want.Data
+			mergeLabels(&secret, want.Labels)
+			err = r.Update(ctx, &secret)
+		} else {
+			if err := controllerutil.SetControllerReference(cr, want, r.Scheme); err != nil {
+				return err
+			}
+			secret = *want
+			err = r.Create(ctx, &secret)
+		}
+		if err != nil {
+			return fmt.Errorf("write Secret %s: %w", name, err)
+		}
+		r.event(cr, corev1.EventTypeNormal, "CredentialsIssued", "Issue",
+			"scoped credentials for bucket %s written to Secret %s, valid until %s", bucket, name, expires.Format(time.RFC3339))
+	}
+	st.inputs.CredentialsSecretName = name
+	st.inputs.CredentialsHash = digest(secret.Data[tenant.SecretAccessKey])
+	cr.Status.CredentialsSecretName = name
+	cr.Status.CredentialsExpireAt = &metav1.Time{Time: expires}
+	st.requeueIn(rotateAt.Sub(now))
+	return nil
+}
+
+func (r *CountyReportReconciler) credentialsTTL() time.Duration {
+	if r.CredentialsTTL > 0 {
+		return r.CredentialsTTL
+	}
+	return DefaultCredentialsTTL
+}
+
+// credentialsSecret is the Secret the portal and the report Jobs read.
+func (r *CountyReportReconciler) credentialsSecret(cr *reportingv1.CountyReport, bucket string, c storage.Credentials, expires time.Time) *corev1.Secret {
+	labels := tenant.Labels(cr)
+	labels["app.kubernetes.io/component"] = "storage-credentials"
+	return &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: tenant.CredentialsSecretName(cr), Namespace: cr.Namespace, Labels: labels},
+		Type:       corev1.SecretTypeOpaque,
+		Data: map[string][]byte{
+			tenant.SecretAccessKey:    []byte(c.AccessKey),
+			tenant.SecretSecretKey:    []byte(c.SecretKey),
+			tenant.SecretSessionToken: []byte(c.SessionToken),
+			tenant.SecretEndpoint:     []byte(r.StorageEndpoint),
+			tenant.SecretBucket:       []byte(bucket),
+			tenant.SecretInsecure:     []byte(strconv.FormatBool(r.StorageInsecure)),
+			tenant.SecretExpiresAt:    []byte(expires.Format(time.RFC3339)),
+		},
+	}
+}
+
+func digest(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// reconcileDelete applies the deletion policy to the county's bucket, then
+// releases the finalizer. Owned objects go through their owner references.
+func (r *CountyReportReconciler) reconcileDelete(ctx context.Context, cr *reportingv1.CountyReport) error {
+	if !controllerutil.ContainsFinalizer(cr, StorageFinalizer) {
+		return nil
+	}
+	switch {
+	case cr.Annotations[AnnotationSkipStorageCleanup] == "true":
+		r.event(cr, corev1.EventTypeWarning, "StorageCleanupSkipped", "Delete",
+			"%s is set: bucket %s is left as it is", AnnotationSkipStorageCleanup, tenant.Bucket(cr))
+	case cr.Spec.Storage.DeletionPolicy == reportingv1.DeletionDelete:
+		if r.Storage == nil {
+			return errors.New("deletionPolicy is Delete but the manager has no storage endpoint; " +
+				"start it with one, or annotate the CountyReport " + AnnotationSkipStorageCleanup + "=true to leave the bucket")
+		}
+		if err := r.Storage.DeleteBucketAll(ctx, tenant.Bucket(cr)); err != nil {
+			return fmt.Errorf("delete bucket %s (annotate %s=true to leave it): %w", tenant.Bucket(cr), AnnotationSkipStorageCleanup, err)
+		}
+		r.event(cr, corev1.EventTypeNormal, "BucketDeleted", "Delete", "bucket %s and every version in it removed", tenant.Bucket(cr))
+	default:
+		r.event(cr, corev1.EventTypeNormal, "BucketRetained", "Delete", "bucket %s and its reports are kept (deletionPolicy Retain)", tenant.Bucket(cr))
+	}
+	controllerutil.RemoveFinalizer(cr, StorageFinalizer)
+	if err := r.Update(ctx, cr); err != nil {
+		return ctrl.IgnoreNotFound(err)
+	}
+	return nil
+}
