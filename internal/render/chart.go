@@ -11,8 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
-	gotext "github.com/go-text/typesetting/font"
 	ot "github.com/go-text/typesetting/font/opentype"
 	"golang.org/x/image/vector"
 
@@ -383,18 +383,26 @@ func (c *Chart) SVG() []byte {
 // PNG rasterises the chart at scale pixels per point, text in the same font.
 func (c *Chart) PNG(f *Font, scale float64) ([]byte, error) {
 	w, h := int(math.Ceil(c.W*scale)), int(math.Ceil(c.H*scale))
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for i := range img.Pix {
-		img.Pix[i] = 255
+	pix := pixPool.Get().(*[]byte)
+	defer pixPool.Put(pix)
+	if cap(*pix) < 4*w*h {
+		*pix = make([]byte, 4*w*h)
 	}
-	face := gotext.NewFace(f.gt) // a Face is not safe for concurrent use: one per call
-	var bbox image.Rectangle     // the current op's pixels: only they are rasterised
+	img := &image.RGBA{Pix: (*pix)[:4*w*h], Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}
+	img.Pix[0] = 255
+	for n := 1; n < len(img.Pix); n *= 2 {
+		copy(img.Pix[n:], img.Pix[:n])
+	}
+	// One rasteriser, reset to each op's pixels: only they are rasterised.
+	z := &rz{z: vector.NewRasterizer(0, 0)}
+	var bbox image.Rectangle
 	fill := func(col RGB, path func(z *rz)) {
 		r := bbox.Intersect(img.Bounds())
 		if r.Empty() {
 			return
 		}
-		z := &rz{z: vector.NewRasterizer(r.Dx(), r.Dy()), ox: float32(r.Min.X), oy: float32(r.Min.Y)}
+		z.z.Reset(r.Dx(), r.Dy())
+		z.ox, z.oy = float32(r.Min.X), float32(r.Min.Y)
 		path(z)
 		src := image.NewUniform(color.RGBA{uint8(col.R * 255), uint8(col.G * 255), uint8(col.B * 255), 255})
 		z.z.Draw(img, r, src, image.Point{})
@@ -407,12 +415,17 @@ func (c *Chart) PNG(f *Font, scale float64) ([]byte, error) {
 			// axis-aligned: fill the pixels directly
 			r := image.Rect(int(math.Round(o.pts[0]*scale)), int(math.Round(o.pts[1]*scale)),
 				int(math.Round((o.pts[0]+o.pts[2])*scale)), int(math.Round((o.pts[1]+o.pts[3])*scale))).Intersect(img.Bounds())
-			cr, cg, cb := uint8(o.col.R*255+0.5), uint8(o.col.G*255+0.5), uint8(o.col.B*255+0.5)
-			for y := r.Min.Y; y < r.Max.Y; y++ {
-				row := img.Pix[img.PixOffset(r.Min.X, y):img.PixOffset(r.Max.X, y)]
-				for i := 0; i < len(row); i += 4 {
-					row[i], row[i+1], row[i+2], row[i+3] = cr, cg, cb, 255
-				}
+			if r.Empty() {
+				break
+			}
+			// the first row pixel by pixel, the others copied from it
+			first := img.Pix[img.PixOffset(r.Min.X, r.Min.Y):img.PixOffset(r.Max.X, r.Min.Y)]
+			first[0], first[1], first[2], first[3] = uint8(o.col.R*255+0.5), uint8(o.col.G*255+0.5), uint8(o.col.B*255+0.5), 255
+			for n := 4; n < len(first); n *= 2 {
+				copy(first[n:], first[:n])
+			}
+			for y := r.Min.Y + 1; y < r.Max.Y; y++ {
+				copy(img.Pix[img.PixOffset(r.Min.X, y):img.PixOffset(r.Max.X, y)], first)
 			}
 		case 'l':
 			hw := float32(o.lw) * s / 2
@@ -444,7 +457,7 @@ func (c *Chart) PNG(f *Font, scale float64) ([]byte, error) {
 			fill(o.col, func(z *rz) {
 				for _, r := range o.text {
 					g := f.GID(r)
-					if out, ok := face.GlyphDataOutline(gotext.GID(g)); ok {
+					if out, ok := f.outline(g); ok {
 						fx, fy := float32(x), float32(y)
 						pt := func(p ot.SegmentPoint) (float32, float32) { return fx + p.X*k, fy - p.Y*k }
 						started := false
@@ -482,20 +495,35 @@ func (c *Chart) PNG(f *Font, scale float64) ([]byte, error) {
 	return encodePNG(img), nil
 }
 
-// encodePNG writes an opaque RGB PNG without row filters, which costs a
+// pixPool holds the RGBA buffers charts are rasterised into (about 2 MB each).
+var pixPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// encodePNG writes an opaque PNG without row filters, which costs a
 // fraction of image/png's adaptive filtering and compresses flat-coloured
-// charts about as well.
+// charts about as well. A chart has a couple of hundred distinct colours
+// (its fills and the anti-aliased edges between them): when there are at most
+// 256 the PNG is indexed, the same pixels in a third of the bytes to deflate;
+// otherwise it is RGB.
 func encodePNG(img *image.RGBA) []byte {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
-	raw := make([]byte, 0, h*(1+3*w))
-	for y := 0; y < h; y++ {
-		raw = append(raw, 0)
-		row := img.Pix[y*img.Stride : y*img.Stride+4*w]
-		for i := 0; i < len(row); i += 4 {
-			raw = append(raw, row[i], row[i+1], row[i+2])
+	rawp := rawPool.Get().(*[]byte)
+	defer rawPool.Put(rawp)
+	raw, plte, ok := indexed(img, (*rawp)[:0])
+	colorType := byte(3)
+	if !ok {
+		raw, colorType = raw[:0], 2
+		for y := 0; y < h; y++ {
+			raw = append(raw, 0)
+			row := img.Pix[y*img.Stride : y*img.Stride+4*w]
+			for i := 0; i < len(row); i += 4 {
+				raw = append(raw, row[i], row[i+1], row[i+2])
+			}
 		}
 	}
+	*rawp = raw
+	idat := deflate(raw)
 	var out bytes.Buffer
+	out.Grow(len(idat) + len(plte) + 64)
 	out.WriteString("\x89PNG\r\n\x1a\n")
 	chunk := func(typ string, data []byte) {
 		var n [4]byte
@@ -512,11 +540,63 @@ func encodePNG(img *image.RGBA) []byte {
 	ihdr := make([]byte, 13)
 	binary.BigEndian.PutUint32(ihdr, uint32(w))
 	binary.BigEndian.PutUint32(ihdr[4:], uint32(h))
-	ihdr[8], ihdr[9] = 8, 2 // 8-bit RGB
+	ihdr[8], ihdr[9] = 8, colorType // 8 bits per sample or index
 	chunk("IHDR", ihdr)
-	chunk("IDAT", deflate(raw))
+	if colorType == 3 {
+		chunk("PLTE", plte)
+	}
+	chunk("IDAT", idat)
 	chunk("IEND", nil)
 	return out.Bytes()
+}
+
+// rawPool holds the unfiltered scanlines encodePNG deflates.
+var rawPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// indexed appends to raw the scanlines of opaque img as palette indexes (each
+// row led by filter byte 0) and returns them with the palette (RGB triples in
+// order of first appearance, so the same image gives the same bytes). ok is
+// false when img has more than 256 colours.
+func indexed(img *image.RGBA, raw []byte) (_, plte []byte, ok bool) {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	if cap(raw) < h*(1+w) {
+		raw = make([]byte, 0, h*(1+w))
+	}
+	// Open addressing over packed RGBA (alpha is 255, so no colour is 0).
+	const slots = 1024
+	var keys [slots]uint32
+	var vals [slots]byte
+	plte = make([]byte, 0, 3*256)
+	last, lastIdx := uint32(0), byte(0)
+	for y := 0; y < h; y++ {
+		raw = append(raw, 0)
+		row := img.Pix[y*img.Stride : y*img.Stride+4*w]
+		for i := 0; i+4 <= len(row); i += 4 {
+			c := binary.LittleEndian.Uint32(row[i:])
+			if c != last {
+				s := (c * 0x9E3779B1) >> 22
+				for {
+					if keys[s] == c {
+						lastIdx = vals[s]
+						break
+					}
+					if keys[s] == 0 {
+						if len(plte) == 3*256 || row[i+3] != 255 {
+							return raw, nil, false
+						}
+						keys[s], vals[s] = c, byte(len(plte)/3)
+						lastIdx = vals[s]
+						plte = append(plte, row[i], row[i+1], row[i+2])
+						break
+					}
+					s = (s + 1) & (slots - 1)
+				}
+				last = c
+			}
+			raw = append(raw, lastIdx)
+		}
+	}
+	return raw, plte, true
 }
 
 func circlePath(z *rz, cx, cy, r float32) {

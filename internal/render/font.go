@@ -45,13 +45,23 @@ type Font struct {
 	numGlyphs  int
 	numHMetric int
 	loca       []uint32
+	adv        []uint16 // advance width of every glyph
 	Ascent     int // font units
 	Descent    int // negative
 	CapHeight  int
 	BBox       [4]int16
 
+	// bmp maps every rune of the Basic Multilingual Plane to its glyph,
+	// filled once at parse time so that the hot path (widths while setting
+	// text, glyphs while drawing) takes no lock.
+	bmp []uint16
+
 	mu   sync.RWMutex
-	gids map[rune]uint16
+	gids map[rune]uint16 // beyond the BMP, filled on demand
+
+	outMu    sync.Mutex
+	outFace  *gotext.Face // guarded by outMu: a Face is not safe for concurrent use
+	outlines map[uint16]gotext.GlyphOutline
 }
 
 var (
@@ -142,6 +152,11 @@ func ParseFont(data []byte) (*Font, error) {
 	if len(f.tables["hmtx"]) < 4*f.numHMetric || f.numHMetric == 0 {
 		return nil, errors.New("truncated hmtx")
 	}
+	f.adv = make([]uint16, max(f.numGlyphs, 1))
+	for g := range f.adv {
+		i := min(g, f.numHMetric-1)
+		f.adv[g] = binary.BigEndian.Uint16(f.tables["hmtx"][4*i:])
+	}
 	f.Name = "WenQuanYiMicroHei"
 	// go-text reads the cmap and the outlines (for the PNG charts).
 	faces, err := gotext.ParseTTC(bytes.NewReader(data))
@@ -149,11 +164,40 @@ func ParseFont(data []byte) (*Font, error) {
 		return nil, err
 	}
 	f.gt = faces[0].Font
+	f.bmp = make([]uint16, 0x10000)
+	for r := rune(0); r < 0x10000; r++ {
+		if x, ok := f.gt.NominalGlyph(r); ok && x <= 0xFFFF {
+			f.bmp[r] = uint16(x)
+		}
+	}
+	f.outlines = map[uint16]gotext.GlyphOutline{}
 	return f, nil
+}
+
+// outline returns glyph g's outline in font units, parsed once per process.
+// The result is shared: callers must not modify it.
+func (f *Font) outline(g uint16) (gotext.GlyphOutline, bool) {
+	f.outMu.Lock()
+	defer f.outMu.Unlock()
+	if o, ok := f.outlines[g]; ok {
+		return o, len(o.Segments) > 0
+	}
+	if f.outFace == nil {
+		f.outFace = gotext.NewFace(f.gt)
+	}
+	o, ok := f.outFace.GlyphDataOutline(gotext.GID(g))
+	if !ok {
+		o = gotext.GlyphOutline{}
+	}
+	f.outlines[g] = o
+	return o, ok && len(o.Segments) > 0
 }
 
 // GID returns the glyph for r (0 when the font lacks it).
 func (f *Font) GID(r rune) uint16 {
+	if r >= 0 && r < rune(len(f.bmp)) {
+		return f.bmp[r]
+	}
 	f.mu.RLock()
 	g, ok := f.gids[r]
 	f.mu.RUnlock()
@@ -172,11 +216,22 @@ func (f *Font) GID(r rune) uint16 {
 
 // Advance is the advance width of glyph g in font units.
 func (f *Font) Advance(g uint16) int {
-	i := int(g)
-	if i >= f.numHMetric {
-		i = f.numHMetric - 1
+	if int(g) < len(f.adv) {
+		return int(f.adv[g])
 	}
-	return int(binary.BigEndian.Uint16(f.tables["hmtx"][4*i:]))
+	return int(f.adv[len(f.adv)-1])
+}
+
+// lsb is the left side bearing of glyph g in font units.
+func (f *Font) lsb(g uint16) uint16 {
+	hmtx := f.tables["hmtx"]
+	if int(g) < f.numHMetric {
+		return binary.BigEndian.Uint16(hmtx[4*int(g)+2:])
+	}
+	if o := 4*f.numHMetric + 2*(int(g)-f.numHMetric); o+2 <= len(hmtx) {
+		return binary.BigEndian.Uint16(hmtx[o:])
+	}
+	return 0
 }
 
 // Width is the advance of r at size (points).
@@ -208,42 +263,57 @@ func (f *Font) glyph(g uint16) []byte {
 	return glyf[a:b]
 }
 
-// Subset builds a TrueType file keeping glyph ids but only the outlines of
-// used (and the composite glyphs' components), for embedding as FontFile2
-// with an identity CID-to-GID map.
-func (f *Font) Subset(used map[uint16]bool) []byte {
-	keep := map[uint16]bool{0: true}
-	var queue []uint16
-	for g := range used {
-		queue = append(queue, g)
-	}
-	for len(queue) > 0 {
-		g := queue[len(queue)-1]
-		queue = queue[:len(queue)-1]
-		if keep[g] {
-			continue
-		}
-		keep[g] = true
-		queue = append(queue, components(f.glyph(g))...)
-	}
-	var glyf bytes.Buffer
-	loca := make([]byte, 4*(f.numGlyphs+1))
-	for g := 0; g < f.numGlyphs; g++ {
-		binary.BigEndian.PutUint32(loca[4*g:], uint32(glyf.Len()))
-		if keep[uint16(g)] {
-			glyf.Write(f.glyph(uint16(g)))
-			for glyf.Len()%4 != 0 {
-				glyf.WriteByte(0)
+// closure appends to order (new glyph id → original glyph id, order[0] the
+// .notdef glyph) the components of its composite glyphs, recursively, and
+// records their new ids in ids.
+func (f *Font) closure(order []uint16, ids map[uint16]uint16) []uint16 {
+	for i := 0; i < len(order); i++ {
+		for _, c := range components(f.glyph(order[i])) {
+			if _, ok := ids[c]; !ok && int(c) < f.numGlyphs {
+				ids[c] = uint16(len(order))
+				order = append(order, c)
 			}
 		}
 	}
-	binary.BigEndian.PutUint32(loca[4*f.numGlyphs:], uint32(glyf.Len()))
+	return order
+}
+
+// Subset builds a TrueType file holding only the glyphs in order, renumbered:
+// new glyph i is the original glyph order[i] (order[0] must be 0, .notdef;
+// ids is the inverse, and must cover every component of a composite glyph in
+// order, see closure). Embedded as FontFile2 with an identity CID-to-GID map,
+// the CIDs in the content streams are these new ids. Renumbering keeps hmtx
+// and loca as small as the subset rather than the whole font's 49,000
+// glyphs, which is most of the cost of embedding it.
+func (f *Font) Subset(order []uint16, ids map[uint16]uint16) []byte {
+	n := len(order)
+	var glyf bytes.Buffer
+	loca := make([]byte, 4*(n+1))
+	hmtx := make([]byte, 4*n)
+	for i, g := range order {
+		binary.BigEndian.PutUint32(loca[4*i:], uint32(glyf.Len()))
+		binary.BigEndian.PutUint16(hmtx[4*i:], uint16(f.Advance(g)))
+		binary.BigEndian.PutUint16(hmtx[4*i+2:], f.lsb(g))
+		data := f.glyph(g)
+		if len(data) >= 10 && int16(binary.BigEndian.Uint16(data)) < 0 {
+			data = remapComponents(data, ids)
+		}
+		glyf.Write(data)
+		for glyf.Len()%4 != 0 {
+			glyf.WriteByte(0)
+		}
+	}
+	binary.BigEndian.PutUint32(loca[4*n:], uint32(glyf.Len()))
 	head := append([]byte(nil), f.tables["head"]...)
 	binary.BigEndian.PutUint32(head[8:], 0)  // checksumAdjustment
 	binary.BigEndian.PutUint16(head[50:], 1) // long loca
+	hhea := append([]byte(nil), f.tables["hhea"]...)
+	binary.BigEndian.PutUint16(hhea[34:], uint16(n)) // numberOfHMetrics
+	maxp := append([]byte(nil), f.tables["maxp"]...)
+	binary.BigEndian.PutUint16(maxp[4:], uint16(n)) // numGlyphs
 	tables := map[string][]byte{
-		"head": head, "hhea": f.tables["hhea"], "maxp": f.tables["maxp"],
-		"hmtx": f.tables["hmtx"], "loca": loca, "glyf": glyf.Bytes(),
+		"head": head, "hhea": hhea, "maxp": maxp,
+		"hmtx": hmtx, "loca": loca, "glyf": glyf.Bytes(),
 	}
 	for _, t := range []string{"cvt ", "fpgm", "prep"} {
 		if b := f.tables[t]; b != nil {
@@ -251,6 +321,35 @@ func (f *Font) Subset(used map[uint16]bool) []byte {
 		}
 	}
 	return writeSFNT(tables)
+}
+
+// remapComponents returns a copy of composite glyph g with its component
+// glyph ids replaced by their new ids.
+func remapComponents(g []byte, ids map[uint16]uint16) []byte {
+	out := append([]byte(nil), g...)
+	p := 10
+	for p+4 <= len(out) {
+		flags := binary.BigEndian.Uint16(out[p:])
+		binary.BigEndian.PutUint16(out[p+2:], ids[binary.BigEndian.Uint16(out[p+2:])])
+		p += 4
+		if flags&1 != 0 {
+			p += 4
+		} else {
+			p += 2
+		}
+		switch {
+		case flags&0x08 != 0:
+			p += 2
+		case flags&0x40 != 0:
+			p += 4
+		case flags&0x80 != 0:
+			p += 8
+		}
+		if flags&0x20 == 0 {
+			break
+		}
+	}
+	return out
 }
 
 // components lists the glyphs a composite glyph refers to.

@@ -33,8 +33,13 @@ func hexRGB(s string) RGB {
 
 // pdfDoc collects pages drawn with one embedded font and writes a PDF 1.7 file.
 type pdfDoc struct {
-	font     *Font
-	pages    []*pdfPage
+	font  *Font
+	pages []*pdfPage
+	// The embedded subset renumbers glyphs: order[cid] is the font's glyph
+	// for CID cid (in the order of first use, .notdef first), cids the inverse.
+	order []uint16
+	cids  map[uint16]uint16
+	// used maps each CID drawn to the smallest rune drawn with it (ToUnicode).
 	used     map[uint16]rune
 	images   []pdfImage
 	outlines []outline
@@ -63,7 +68,20 @@ type outline struct {
 	y     float64
 }
 
-func newPDF(f *Font) *pdfDoc { return &pdfDoc{font: f, used: map[uint16]rune{}} }
+func newPDF(f *Font) *pdfDoc {
+	return &pdfDoc{font: f, used: map[uint16]rune{}, order: []uint16{0}, cids: map[uint16]uint16{0: 0}}
+}
+
+// cid returns the CID of the font's glyph g, given one on first use.
+func (d *pdfDoc) cid(g uint16) uint16 {
+	c, ok := d.cids[g]
+	if !ok {
+		c = uint16(len(d.order))
+		d.cids[g] = c
+		d.order = append(d.order, g)
+	}
+	return c
+}
 
 func (d *pdfDoc) newPage() *pdfPage {
 	p := &pdfPage{doc: d, imgs: map[int]bool{}}
@@ -154,7 +172,7 @@ func (p *pdfPage) Text(x, y, size float64, c RGB, s []rune, tc float64) {
 	p.f("1 0 0 1 %s %s Tm <", num(x), num(PageH-y))
 	const hexd = "0123456789ABCDEF"
 	for _, r := range s {
-		g := p.doc.font.GID(r)
+		g := p.doc.cid(p.doc.font.GID(r))
 		if _, ok := p.doc.used[g]; !ok || r < p.doc.used[g] {
 			p.doc.used[g] = r
 		}
@@ -248,17 +266,18 @@ func (d *pdfDoc) Bytes() []byte {
 	catalog, pagesObj, info := alloc(), alloc(), alloc()
 	type0, cid, desc, file, tounicode := alloc(), alloc(), alloc(), alloc(), alloc()
 
-	gids := make([]int, 0, len(d.used))
-	usedSet := map[uint16]bool{}
-	for g := range d.used {
-		gids = append(gids, int(g))
-		usedSet[g] = true
-	}
-	sort.Ints(gids)
 	// A subset tag derived from the glyphs used: stable for the same content.
+	orig := make([]int, 0, len(d.used))
+	for c := range d.used {
+		orig = append(orig, int(d.order[c]))
+	}
+	sort.Ints(orig)
 	h := sha256.New()
-	for _, g := range gids {
-		fmt.Fprintf(h, "%d,", g)
+	var nb []byte
+	for _, g := range orig {
+		nb = strconv.AppendInt(nb[:0], int64(g), 10)
+		nb = append(nb, ',')
+		h.Write(nb)
 	}
 	sum := h.Sum(nil)
 	tag := make([]byte, 6)
@@ -269,27 +288,27 @@ func (d *pdfDoc) Bytes() []byte {
 	upm := float64(d.font.unitsPerEm)
 	scale := func(v int) int { return int(float64(v) * 1000 / upm) }
 
+	order := d.font.closure(d.order, d.cids)
 	set(type0, "<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>", base, cid, tounicode)
 	var w bytes.Buffer
-	w.WriteString("[")
-	for i := 0; i < len(gids); {
-		j := i
-		fmt.Fprintf(&w, "%d [", gids[i])
-		for j < len(gids) && gids[j] == gids[i]+(j-i) {
-			fmt.Fprintf(&w, "%d ", scale(d.font.Advance(uint16(gids[j]))))
-			j++
-		}
-		w.WriteString("] ")
-		i = j
+	w.WriteString("[0 [")
+	for _, g := range order {
+		w.Write(strconv.AppendInt(nil, int64(scale(d.font.Advance(g))), 10))
+		w.WriteByte(' ')
 	}
-	w.WriteString("]")
+	w.WriteString("] ]")
 	set(cid, "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /DW 1000 /W %s /CIDToGIDMap /Identity >>", base, desc, w.String())
 	bb := d.font.BBox
 	set(desc, "<< /Type /FontDescriptor /FontName /%s /Flags 4 /FontBBox [%d %d %d %d] /ItalicAngle 0 /Ascent %d /Descent %d /CapHeight %d /StemV 80 /FontFile2 %d 0 R >>",
 		base, scale(int(bb[0])), scale(int(bb[1])), scale(int(bb[2])), scale(int(bb[3])), scale(d.font.Ascent), scale(d.font.Descent), scale(d.font.CapHeight), file)
-	sub := d.font.Subset(usedSet)
+	sub := d.font.Subset(order, d.cids)
 	stream(file, fmt.Sprintf("/Filter /FlateDecode /Length1 %d", len(sub)), deflate(sub))
 
+	gids := make([]int, 0, len(d.used))
+	for c := range d.used {
+		gids = append(gids, int(c))
+	}
+	sort.Ints(gids)
 	var cm bytes.Buffer
 	cm.WriteString("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n")
 	for i := 0; i < len(gids); i += 100 {
