@@ -46,8 +46,8 @@ type Font struct {
 	numHMetric int
 	loca       []uint32
 	adv        []uint16 // advance width of every glyph
-	Ascent     int // font units
-	Descent    int // negative
+	Ascent     int      // font units
+	Descent    int      // negative
 	CapHeight  int
 	BBox       [4]int16
 
