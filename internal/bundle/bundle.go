@@ -12,6 +12,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/countyreport/countyreport/internal/manifest"
@@ -60,7 +61,9 @@ func Build(entries []Entry, m manifest.Manifest) (zipData []byte, inner *manifes
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
-		return flate.NewWriter(w, flate.BestSpeed)
+		fw := flatePool.Get().(*flate.Writer)
+		fw.Reset(w)
+		return &pooledFlate{fw}, nil
 	})
 	for _, e := range all {
 		method := zip.Deflate
@@ -81,6 +84,25 @@ func Build(entries []Entry, m manifest.Manifest) (zipData []byte, inner *manifes
 		return nil, nil, err
 	}
 	return buf.Bytes(), &m, nil
+}
+
+// flate writers cost about 1 MB each to create: reuse them across entries
+// and bundles. Reset gives the same output as a new writer.
+var flatePool = sync.Pool{New: func() any {
+	w, _ := flate.NewWriter(io.Discard, flate.BestSpeed)
+	return w
+}}
+
+type pooledFlate struct{ *flate.Writer }
+
+func (p *pooledFlate) Close() error {
+	if p.Writer == nil {
+		return nil
+	}
+	err := p.Writer.Close()
+	flatePool.Put(p.Writer)
+	p.Writer = nil
+	return err
 }
 
 // stored are formats already compressed: deflating them again costs time for nothing.
