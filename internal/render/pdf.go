@@ -89,16 +89,22 @@ func (d *pdfDoc) newPage() *pdfPage {
 	return p
 }
 
-func num(v float64) string {
-	s := strconv.FormatFloat(v, 'f', 2, 64)
-	for len(s) > 1 && (s[len(s)-1] == '0') {
-		s = s[:len(s)-1]
+func num(v float64) string { return string(appendNum(nil, v)) }
+
+// appendNum appends v with at most two decimals, trailing zeros trimmed.
+func appendNum(b []byte, v float64) []byte {
+	start := len(b)
+	b = strconv.AppendFloat(b, v, 'f', 2, 64)
+	for len(b)-start > 1 && b[len(b)-1] == '0' {
+		b = b[:len(b)-1]
 	}
-	s = trimDot(s)
-	if s == "-0" {
-		s = "0"
+	if len(b)-start > 0 && b[len(b)-1] == '.' {
+		b = b[:len(b)-1]
 	}
-	return s
+	if string(b[start:]) == "-0" {
+		b = append(b[:start], '0')
+	}
+	return b
 }
 
 func trimDot(s string) string {
@@ -110,13 +116,25 @@ func trimDot(s string) string {
 
 func (p *pdfPage) f(format string, args ...any) { fmt.Fprintf(&p.c, format, args...) }
 
-func (p *pdfPage) fillColor(c RGB)   { p.f("%s %s %s rg\n", num(c.R), num(c.G), num(c.B)) }
-func (p *pdfPage) strokeColor(c RGB) { p.f("%s %s %s RG\n", num(c.R), num(c.G), num(c.B)) }
+// nums writes vs separated by spaces, then op and a newline.
+func (p *pdfPage) nums(op string, vs ...float64) {
+	b := p.c.AvailableBuffer()
+	for _, v := range vs {
+		b = appendNum(b, v)
+		b = append(b, ' ')
+	}
+	b = append(b, op...)
+	b = append(b, '\n')
+	p.c.Write(b)
+}
+
+func (p *pdfPage) fillColor(c RGB)   { p.nums("rg", c.R, c.G, c.B) }
+func (p *pdfPage) strokeColor(c RGB) { p.nums("RG", c.R, c.G, c.B) }
 
 // Rect fills a rectangle; coordinates are from the top-left, y down.
 func (p *pdfPage) Rect(x, y, w, h float64, c RGB) {
 	p.fillColor(c)
-	p.f("%s %s %s %s re f\n", num(x), num(PageH-y-h), num(w), num(h))
+	p.nums("re f", x, PageH-y-h, w, h)
 }
 
 // StrokeRect outlines a rectangle.
@@ -128,22 +146,28 @@ func (p *pdfPage) StrokeRect(x, y, w, h, lw float64, c RGB) {
 // Line strokes a polyline through pts (x0, y0, x1, y1, ...).
 func (p *pdfPage) Line(lw float64, c RGB, dash bool, pts ...float64) {
 	p.strokeColor(c)
+	b := p.c.AvailableBuffer()
 	if dash {
-		p.f("[2 2] 0 d ")
+		b = append(b, "[2 2] 0 d "...)
 	}
-	p.f("%s w 1 J 1 j ", num(lw))
+	b = appendNum(b, lw)
+	b = append(b, " w 1 J 1 j "...)
 	for i := 0; i+1 < len(pts); i += 2 {
-		op := "l"
+		b = appendNum(b, pts[i])
+		b = append(b, ' ')
+		b = appendNum(b, PageH-pts[i+1])
 		if i == 0 {
-			op = "m"
+			b = append(b, " m "...)
+		} else {
+			b = append(b, " l "...)
 		}
-		p.f("%s %s %s ", num(pts[i]), num(PageH-pts[i+1]), op)
 	}
-	p.f("S")
+	b = append(b, 'S')
 	if dash {
-		p.f(" [] 0 d")
+		b = append(b, " [] 0 d"...)
 	}
-	p.f("\n")
+	b = append(b, '\n')
+	p.c.Write(b)
 }
 
 // Circle fills a circle.
@@ -165,27 +189,34 @@ func (p *pdfPage) Text(x, y, size float64, c RGB, s []rune, tc float64) {
 		return
 	}
 	p.fillColor(c)
-	p.f("BT /F1 %s Tf ", num(size))
+	b := p.c.AvailableBuffer()
+	b = append(b, "BT /F1 "...)
+	b = appendNum(b, size)
+	b = append(b, " Tf "...)
 	if tc != 0 {
-		p.f("%s Tc ", strconv.FormatFloat(tc, 'f', 3, 64))
+		b = strconv.AppendFloat(b, tc, 'f', 3, 64)
+		b = append(b, " Tc "...)
 	}
-	p.f("1 0 0 1 %s %s Tm <", num(x), num(PageH-y))
+	b = append(b, "1 0 0 1 "...)
+	b = appendNum(b, x)
+	b = append(b, ' ')
+	b = appendNum(b, PageH-y)
+	b = append(b, " Tm <"...)
 	const hexd = "0123456789ABCDEF"
+	d := p.doc
 	for _, r := range s {
-		g := p.doc.cid(p.doc.font.GID(r))
-		if _, ok := p.doc.used[g]; !ok || r < p.doc.used[g] {
-			p.doc.used[g] = r
+		g := d.cid(d.font.GID(r))
+		if u, ok := d.used[g]; !ok || r < u {
+			d.used[g] = r
 		}
-		p.c.WriteByte(hexd[g>>12])
-		p.c.WriteByte(hexd[g>>8&15])
-		p.c.WriteByte(hexd[g>>4&15])
-		p.c.WriteByte(hexd[g&15])
+		b = append(b, hexd[g>>12], hexd[g>>8&15], hexd[g>>4&15], hexd[g&15])
 	}
-	p.f("> Tj ")
+	b = append(b, "> Tj "...)
 	if tc != 0 {
-		p.f("0 Tc ")
+		b = append(b, "0 Tc "...)
 	}
-	p.f("ET\n")
+	b = append(b, "ET\n"...)
+	p.c.Write(b)
 }
 
 // Image draws image idx into the box.
