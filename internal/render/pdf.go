@@ -319,7 +319,8 @@ func (d *pdfDoc) Bytes() []byte {
 	upm := float64(d.font.unitsPerEm)
 	scale := func(v int) int { return int(float64(v) * 1000 / upm) }
 
-	order := d.font.closure(d.order, d.cids)
+	d.order = d.font.closure(d.order, d.cids)
+	order := d.order
 	set(type0, "<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>", base, cid, tounicode)
 	var w bytes.Buffer
 	w.WriteString("[0 [")

@@ -1,0 +1,464 @@
+package render
+
+import (
+	"bytes"
+	"encoding/binary"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/countyreport/countyreport/internal/dataset"
+)
+
+// testFont loads Debian's font, failing (never skipping) when it is missing.
+func testFont(t testing.TB) *Font {
+	t.Helper()
+	p, err := FindFont("")
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	f, err := LoadFont(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// tool returns the path of a poppler-utils program, failing when it is missing.
+func tool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%s not found: install the Debian package poppler-utils (make deps)", name)
+	}
+	return p
+}
+
+func writePDF(t *testing.T, pdf []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "t.pdf")
+	if err := os.WriteFile(p, pdf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// pdfinfo runs pdfinfo and returns its fields.
+func pdfinfo(t *testing.T, pdf []byte) map[string]string {
+	t.Helper()
+	out, err := exec.Command(tool(t, "pdfinfo"), writePDF(t, pdf)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdfinfo: %v\n%s", err, out)
+	}
+	if bytes.Contains(out, []byte("Syntax Error")) || bytes.Contains(out, []byte("Syntax Warning")) {
+		t.Fatalf("pdfinfo complains:\n%s", out)
+	}
+	info := map[string]string{}
+	for _, ln := range strings.Split(string(out), "\n") {
+		if k, v, ok := strings.Cut(ln, ":"); ok {
+			info[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
+	return info
+}
+
+type word struct {
+	page                   int
+	text                   string
+	xMin, yMin, xMax, yMax float64
+}
+
+var (
+	rePage = regexp.MustCompile(`<page width="([\d.]+)" height="([\d.]+)">`)
+	reWord = regexp.MustCompile(`<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>`)
+)
+
+// words runs pdftotext -bbox: every word with its page and box (points, y down).
+func words(t *testing.T, pdf []byte) []word {
+	t.Helper()
+	out, err := exec.Command(tool(t, "pdftotext"), "-bbox", writePDF(t, pdf), "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v\n%s", err, out)
+	}
+	var ws []word
+	page := 0
+	for _, ln := range strings.Split(string(out), "\n") {
+		if m := rePage.FindStringSubmatch(ln); m != nil {
+			page++
+			if w, _ := strconv.ParseFloat(m[1], 64); math.Abs(w-PageW) > 0.5 {
+				t.Errorf("page %d width %s, want A4 %.2f", page, m[1], PageW)
+			}
+			continue
+		}
+		if m := reWord.FindStringSubmatch(ln); m != nil {
+			f := func(i int) float64 { v, _ := strconv.ParseFloat(m[i], 64); return v }
+			ws = append(ws, word{page: page, text: m[5], xMin: f(1), yMin: f(2), xMax: f(3), yMax: f(4)})
+		}
+	}
+	return ws
+}
+
+// TestTinyDocument draws a few lines on a few pages with the low-level
+// writer and reads them back with poppler: page count, the words, and where
+// they are.
+func TestTinyDocument(t *testing.T) {
+	f := testFont(t)
+	type line struct {
+		page       int
+		x, y, size float64
+		text       string
+	}
+	cases := map[string]struct {
+		pages int
+		lines []line
+	}{
+		"one page, one line": {pages: 1, lines: []line{{0, 72, 100, 12, "衡山县"}}},
+		"latin and digits":   {pages: 1, lines: []line{{0, 100, 300, 10.5, "GDP 7.0%"}}},
+		"three pages": {pages: 3, lines: []line{
+			{0, 72, 100, 18, "封面"},
+			{1, 200, 400, 10.5, "地区生产总值"},
+			{2, 300, 700, 9, "第3页"},
+		}},
+		"two lines on a page": {pages: 1, lines: []line{
+			{0, 62, 120, 12, "上行"},
+			{0, 62, 160, 12, "下行"},
+		}},
+		"empty page kept": {pages: 2, lines: []line{{1, 80, 90, 12, "二"}}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			d := newPDF(f)
+			d.title, d.author, d.subject, d.lang = "测试", "衡山县", "主题", "zh-CN"
+			for i := 0; i < tc.pages; i++ {
+				d.newPage()
+			}
+			for _, l := range tc.lines {
+				d.pages[l.page].Text(l.x, l.y, l.size, colText, []rune(l.text), 0)
+			}
+			pdf := d.Bytes()
+			if !bytes.Equal(pdf, d.Bytes()) {
+				t.Error("Bytes is not stable")
+			}
+			info := pdfinfo(t, pdf)
+			if info["Pages"] != strconv.Itoa(tc.pages) {
+				t.Errorf("pdfinfo Pages = %q, want %d", info["Pages"], tc.pages)
+			}
+			if info["Title"] != "测试" || info["Author"] != "衡山县" {
+				t.Errorf("pdfinfo Title %q Author %q", info["Title"], info["Author"])
+			}
+			if !strings.HasPrefix(info["Page size"], "595.28 x 841.89") {
+				t.Errorf("page size %q, want A4", info["Page size"])
+			}
+			ws := words(t, pdf)
+			for _, l := range tc.lines {
+				// the words of the line, in order, on its page, starting at x
+				var got []word
+				for _, w := range ws {
+					if w.page == l.page+1 && math.Abs(w.yMax-l.y) < l.size {
+						got = append(got, w)
+					}
+				}
+				var text strings.Builder
+				for i, w := range got {
+					if i > 0 {
+						text.WriteString(" ")
+					}
+					text.WriteString(w.text)
+				}
+				if text.String() != l.text {
+					t.Errorf("page %d near y=%v: text %q, want %q (all words: %+v)", l.page+1, l.y, text.String(), l.text, ws)
+					continue
+				}
+				if math.Abs(got[0].xMin-l.x) > 0.5 {
+					t.Errorf("%q starts at x=%.2f, want %.2f", l.text, got[0].xMin, l.x)
+				}
+				// the baseline is at y: the glyphs' box lies around it
+				if got[0].yMin > l.y || got[0].yMax < l.y-l.size*0.5 {
+					t.Errorf("%q box y %.2f..%.2f does not sit on baseline %.2f", l.text, got[0].yMin, got[0].yMax, l.y)
+				}
+				want := f.TextWidth(l.text, l.size)
+				if w := got[len(got)-1].xMax - got[0].xMin; math.Abs(w-want) > 0.5 {
+					t.Errorf("%q is %.2f wide, want %.2f", l.text, w, want)
+				}
+			}
+		})
+	}
+}
+
+func tinyDataset(t *testing.T, yaml string) *dataset.Dataset {
+	t.Helper()
+	ds, err := dataset.Parse([]byte(yaml), "tiny.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds
+}
+
+const tinyYAML = `meta:
+  countyCode: "999999"
+  countyName: 示例县
+  countyNameEn: Example County
+  period: "2023-03"
+  title: 合成数据（仅供测试）
+indicators:
+  - id: gdp
+    name: 地区生产总值
+    value: 12.5
+    unit: 亿元
+    change: 4.5
+  - id: local_tax
+    name: 地方税收
+    value: 1.20
+    unit: 亿元
+    change: -2.5
+sections:
+  - kind: review
+    title: 合成数据说明
+    items:
+      - 本数据为测试用合成数据，不代表任何真实县域。
+`
+
+// TestRenderTiny renders a small dataset in both editions: the page count
+// agrees with poppler, the PDF is valid and reproducible, every chart has an
+// SVG and a PNG, and the running footer counts the pages.
+func TestRenderTiny(t *testing.T) {
+	f := testFont(t)
+	ds := tinyDataset(t, tinyYAML)
+	cases := map[string]struct {
+		lang, footer string
+		words        []string
+	}{
+		"zh-CN": {lang: "zh-CN", footer: "共", words: []string{"示例县", "地区生产总值", "12.5", "亿元"}},
+		"en":    {lang: "en", footer: "of", words: []string{"Example", "12.5"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			out, err := Render(ds, f, Options{Lang: tc.lang})
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := Render(ds, f, Options{Lang: tc.lang})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(out.PDF, again.PDF) || !bytes.Equal(out.HTML, again.HTML) {
+				t.Error("not reproducible")
+			}
+			if info := pdfinfo(t, out.PDF); info["Pages"] != strconv.Itoa(out.Pages) {
+				t.Errorf("pdfinfo Pages %q, Output.Pages %d", info["Pages"], out.Pages)
+			}
+			if out.IndicatorPage < 1 || out.IndicatorPage > out.Pages {
+				t.Errorf("IndicatorPage %d of %d", out.IndicatorPage, out.Pages)
+			}
+			ws := words(t, out.PDF)
+			all := map[string]bool{}
+			pages := map[int]bool{}
+			for _, w := range ws {
+				all[w.text] = true
+				pages[w.page] = true
+			}
+			for _, w := range tc.words {
+				if !all[w] {
+					t.Errorf("word %q not in the PDF", w)
+				}
+			}
+			if len(pages) != out.Pages {
+				t.Errorf("text on %d pages, want every one of %d", len(pages), out.Pages)
+			}
+			if !all[strconv.Itoa(out.Pages)] || !all[tc.footer] {
+				t.Errorf("no running footer with the page total %d", out.Pages)
+			}
+			if len(out.Charts) == 0 || len(out.Charts)%2 != 0 {
+				t.Fatalf("charts: %d files", len(out.Charts))
+			}
+			for i := 0; i < len(out.Charts); i += 2 {
+				svg, pngf := out.Charts[i], out.Charts[i+1]
+				if !strings.HasSuffix(svg.Name, ".svg") || strings.TrimSuffix(svg.Name, ".svg")+".png" != pngf.Name {
+					t.Errorf("chart files %q, %q", svg.Name, pngf.Name)
+				}
+				if !bytes.HasPrefix(svg.Data, []byte("<svg ")) {
+					t.Errorf("%s is not an SVG", svg.Name)
+				}
+				img, err := png.Decode(bytes.NewReader(pngf.Data))
+				if err != nil {
+					t.Fatalf("%s: %v", pngf.Name, err)
+				}
+				if img.Bounds().Dx() < 800 {
+					t.Errorf("%s is %v, want 2 px per point", pngf.Name, img.Bounds())
+				}
+			}
+		})
+	}
+}
+
+// TestSubset checks the embedded font: glyphs renumbered in order of use,
+// .notdef first, widths kept, a valid TrueType file that parses again, and
+// composite glyphs pointing at their components' new ids.
+func TestSubset(t *testing.T) {
+	f := testFont(t)
+	cases := map[string]string{
+		"Chinese":     "衡山县地区生产总值增长",
+		"Latin":       "GDP grew 7.0%",
+		"repeats":     "县县县山山",
+		"punctuation": "“五兴六强”，。（）《》",
+		"not in font": "\U0001F600a",
+	}
+	for name, text := range cases {
+		t.Run(name, func(t *testing.T) {
+			d := newPDF(f)
+			p := d.newPage()
+			p.Text(10, 10, 10, colText, []rune(text), 0)
+			seen := map[uint16]bool{}
+			for _, r := range text {
+				seen[f.GID(r)] = true
+			}
+			if len(d.order) != len(seen)+boolInt(!seen[0]) {
+				t.Errorf("%d glyphs numbered, want %d distinct and .notdef", len(d.order), len(seen))
+			}
+			if d.order[0] != 0 {
+				t.Errorf("CID 0 is glyph %d, want .notdef", d.order[0])
+			}
+			order := f.closure(d.order, d.cids)
+			sub := f.Subset(order, d.cids)
+			// A CIDFontType2 needs no cmap; ParseFont (and go-text behind
+			// it) wants one, so the original's is added for the check.
+			tables := sfntTables(t, sub)
+			tables["cmap"] = f.tables["cmap"]
+			g, err := ParseFont(writeSFNT(tables))
+			if err != nil {
+				t.Fatalf("subset does not parse: %v", err)
+			}
+			if g.numGlyphs != len(order) {
+				t.Errorf("subset has %d glyphs, want %d", g.numGlyphs, len(order))
+			}
+			for c, orig := range order {
+				if g.Advance(uint16(c)) != f.Advance(orig) {
+					t.Errorf("CID %d advance %d, glyph %d's is %d", c, g.Advance(uint16(c)), orig, f.Advance(orig))
+				}
+				if !bytes.Equal(g.glyph(uint16(c)), f.glyph(orig)) && len(components(f.glyph(orig))) == 0 {
+					t.Errorf("CID %d outline differs from glyph %d's", c, orig)
+				}
+				for _, comp := range components(g.glyph(uint16(c))) {
+					if int(comp) >= len(order) {
+						t.Errorf("CID %d refers to component %d beyond the subset", c, comp)
+					}
+				}
+			}
+			if len(sub) > 200_000 {
+				t.Errorf("subset of %q is %d bytes", text, len(sub))
+			}
+		})
+	}
+}
+
+// sfntTables reads a TrueType file's table directory, checking each table's
+// bounds and checksum.
+func sfntTables(t *testing.T, b []byte) map[string][]byte {
+	t.Helper()
+	if len(b) < 12 || binary.BigEndian.Uint32(b) != 0x00010000 {
+		t.Fatalf("not a TrueType file")
+	}
+	n := int(binary.BigEndian.Uint16(b[4:]))
+	tables := map[string][]byte{}
+	for i := 0; i < n; i++ {
+		rec := b[12+16*i:]
+		tag := string(rec[:4])
+		off, l := int(binary.BigEndian.Uint32(rec[8:])), int(binary.BigEndian.Uint32(rec[12:]))
+		if off%4 != 0 || off+l > len(b) {
+			t.Fatalf("table %q at %d+%d out of bounds or unaligned", tag, off, l)
+		}
+		if checksum(b[off:off+l]) != binary.BigEndian.Uint32(rec[4:]) {
+			t.Errorf("table %q checksum wrong", tag)
+		}
+		tables[tag] = b[off : off+l]
+	}
+	return tables
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func TestAppendNum(t *testing.T) {
+	cases := map[string]struct {
+		v    float64
+		want string
+	}{
+		"integer":       {12, "12"},
+		"zero":          {0, "0"},
+		"negative zero": {-0.001, "0"},
+		"one decimal":   {7.5, "7.5"},
+		"two decimals":  {54.98, "54.98"},
+		"rounded":       {1.005001, "1.01"},
+		"trailing zero": {3.10, "3.1"},
+		"negative":      {-2.25, "-2.25"},
+		"page height":   {PageH, "841.89"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := string(appendNum([]byte("x"), tc.v)); got != "x"+tc.want {
+				t.Errorf("appendNum(%v) = %q, want %q", tc.v, got, "x"+tc.want)
+			}
+			if got := num(tc.v); got != tc.want {
+				t.Errorf("num(%v) = %q, want %q", tc.v, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestEncodePNG: the PNG decodes to exactly the pixels drawn, indexed when
+// there are at most 256 colours and RGB beyond.
+func TestEncodePNG(t *testing.T) {
+	cases := map[string]struct {
+		w, h      int
+		colors    int // distinct colours painted
+		colorType byte
+	}{
+		"one colour":       {w: 7, h: 3, colors: 1, colorType: 3},
+		"chart-like":       {w: 120, h: 40, colors: 40, colorType: 3},
+		"exactly 256":      {w: 64, h: 4, colors: 256, colorType: 3},
+		"257 colours, RGB": {w: 257, h: 2, colors: 257, colorType: 2},
+		"many colours":     {w: 300, h: 300, colors: 90000, colorType: 2},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			img := image.NewRGBA(image.Rect(0, 0, tc.w, tc.h))
+			for i := 0; i < tc.w*tc.h; i++ {
+				k := i % tc.colors
+				img.Pix[4*i], img.Pix[4*i+1], img.Pix[4*i+2], img.Pix[4*i+3] = uint8(k), uint8(k>>8), uint8(k*7), 255
+			}
+			data := encodePNG(img)
+			if !bytes.Equal(data, encodePNG(img)) {
+				t.Error("not reproducible")
+			}
+			if ct := data[8+8+9]; ct != tc.colorType {
+				t.Errorf("colour type %d, want %d", ct, tc.colorType)
+			}
+			if binary.BigEndian.Uint32(data[16:]) != uint32(tc.w) || binary.BigEndian.Uint32(data[20:]) != uint32(tc.h) {
+				t.Error("IHDR size wrong")
+			}
+			got, err := png.Decode(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for y := 0; y < tc.h; y++ {
+				for x := 0; x < tc.w; x++ {
+					if c := color.RGBAModel.Convert(got.At(x, y)); c != img.RGBAAt(x, y) {
+						t.Fatalf("pixel %d,%d = %v, want %v", x, y, c, img.RGBAAt(x, y))
+					}
+				}
+			}
+		})
+	}
+}
