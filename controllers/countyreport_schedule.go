@@ -2,26 +2,282 @@ package controllers
 
 import (
 	"context"
+	"fmt"
+	"sort"
+	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/schedule"
 )
 
-// reconcileSchedule computes the next run and asks to be woken for it.
-func (r *CountyReportReconciler) reconcileSchedule(_ context.Context, st *reconcileState) error {
-	s := st.cr.Spec.Schedule
+// Schedule defaults, as in the CRD.
+const (
+	defaultStartingDeadline  = 7 * 24 * time.Hour
+	defaultSuccessfulHistory = 12
+	defaultFailedHistory     = 3
+)
+
+// Reasons of the ReportUpToDate condition.
+const (
+	reasonReportCurrent = "ReportCurrent"
+	reasonRunInProgress = "RunInProgress"
+	reasonRunFailed     = "RunFailed"
+	reasonNotScheduled  = "NotScheduledYet"
+)
+
+// WatchReportRuns adds the watch that wakes a CountyReport when one of its
+// ReportRuns changes (so status.lastReport and ReportUpToDate follow at once).
+// Call it on the builder in SetupWithManager.
+func (r *CountyReportReconciler) WatchReportRuns(b *builder.Builder) *builder.Builder {
+	return b.Owns(&reportingv1.ReportRun{})
+}
+
+// reconcileSchedule is the kubebuilder CronJob pattern with an injected clock:
+// when the schedule is due it creates the ReportRun for the previous month,
+// named <countyreport>-<period> so that a restart, a requeue or two managers
+// never create two; after downtime only the latest missed instant within the
+// starting deadline is run. It also prunes the history, derives
+// status.lastReport and ReportUpToDate from the ReportRuns, and asks to be
+// woken for the next run. Nothing here writes unless something is due, over a
+// limit or changed.
+func (r *CountyReportReconciler) reconcileSchedule(ctx context.Context, st *reconcileState) error {
+	cr := st.cr
+	s := cr.Spec.Schedule
 	sched, err := schedule.Parse(s.Cron, s.TimeZone)
 	if err != nil {
 		return err // validateSpec already refused this spec
 	}
 	now := r.Clock.Now()
-	next := sched.Next(now)
-	st.cr.Status.NextRun = &metav1.Time{Time: next}
-	st.cr.Status.NextRunLocal = sched.Local(next)
-	if s.Suspend {
-		st.cr.Status.NextRun, st.cr.Status.NextRunLocal = nil, "suspended"
+
+	runs, err := r.runsOf(ctx, cr)
+	if err != nil {
+		return err
 	}
-	st.requeueIn(next.Sub(now))
+
+	if due := dueInstant(sched, cr, now); !due.IsZero() && !s.Suspend {
+		run, err := r.createRun(ctx, cr, sched, due)
+		if err != nil {
+			return err
+		}
+		if run != nil {
+			runs = append(runs, *run)
+		}
+		cr.Status.LastScheduleTime = &metav1.Time{Time: due}
+	}
+
+	next := sched.Next(now)
+	switch {
+	case s.Suspend:
+		cr.Status.NextRun, cr.Status.NextRunLocal = nil, "suspended"
+	case next.IsZero():
+		cr.Status.NextRun, cr.Status.NextRunLocal = nil, "never"
+	default:
+		cr.Status.NextRun = &metav1.Time{Time: next}
+		cr.Status.NextRunLocal = sched.Local(next)
+		st.requeueIn(next.Sub(now))
+	}
+
+	updateLastReport(cr, runs)
+	r.reportUpToDate(cr, sched, now, runs)
+	return r.pruneHistory(ctx, cr, runs)
+}
+
+// dueInstant is the latest scheduled instant after the last one acted on and
+// within the starting deadline, or zero when nothing is due.
+func dueInstant(sched *schedule.Schedule, cr *reportingv1.CountyReport, now time.Time) time.Time {
+	deadline := defaultStartingDeadline
+	if d := cr.Spec.Schedule.StartingDeadlineSeconds; d != nil {
+		deadline = time.Duration(*d) * time.Second
+	}
+	earliest := now.Add(-deadline)
+	if last := cr.Status.LastScheduleTime; last != nil && last.After(earliest) {
+		earliest = last.Time
+	}
+	// One instant per minute at most: a year of minutes bounds the walk.
+	due, _ := sched.LastBefore(earliest, now, 366*24*60)
+	return due
+}
+
+// RunName is the name of the scheduled ReportRun of cr for period.
+func RunName(cr *reportingv1.CountyReport, period string) string { return cr.Name + "-" + period }
+
+// createRun creates the ReportRun for the month before due. It returns nil
+// (and no error) when that ReportRun exists already.
+func (r *CountyReportReconciler) createRun(ctx context.Context, cr *reportingv1.CountyReport, sched *schedule.Schedule, due time.Time) (*reportingv1.ReportRun, error) {
+	period := schedule.PreviousPeriod(due, sched.Location())
+	run := &reportingv1.ReportRun{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: RunName(cr, period), Namespace: cr.Namespace,
+			Labels: map[string]string{
+				reportingv1.LabelManagedBy:    reportingv1.ManagedByValue,
+				reportingv1.LabelCounty:       cr.Spec.County.Code,
+				reportingv1.LabelCountyReport: cr.Name,
+				reportingv1.LabelPeriod:       period,
+			},
+			Annotations: map[string]string{"reporting.countyreport.io/scheduled-at": due.UTC().Format(time.RFC3339)},
+		},
+		Spec: reportingv1.ReportRunSpec{CountyReportName: cr.Name, Period: period, Reason: reportingv1.RunScheduled},
+	}
+	if err := controllerutil.SetControllerReference(cr, run, r.Scheme); err != nil {
+		return nil, err
+	}
+	if err := r.Create(ctx, run); err != nil {
+		if apierrors.IsAlreadyExists(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("create ReportRun %s: %w", run.Name, err)
+	}
+	r.event(cr, corev1.EventTypeNormal, "Scheduled", "Schedule", "created ReportRun %s for %s (scheduled %s)",
+		run.Name, period, sched.Local(due))
+	return run, nil
+}
+
+// runsOf lists the ReportRuns naming cr (its namespace only).
+func (r *CountyReportReconciler) runsOf(ctx context.Context, cr *reportingv1.CountyReport) ([]reportingv1.ReportRun, error) {
+	var list reportingv1.ReportRunList
+	if err := r.List(ctx, &list, client.InNamespace(cr.Namespace)); err != nil {
+		return nil, fmt.Errorf("list ReportRuns: %w", err)
+	}
+	out := list.Items[:0]
+	for _, run := range list.Items {
+		if run.Spec.CountyReportName == cr.Name && run.DeletionTimestamp.IsZero() {
+			out = append(out, run)
+		}
+	}
+	return out, nil
+}
+
+// updateLastReport sets status.lastReport from the newest succeeded run, by
+// period. It never moves back: pruned history keeps the report it had.
+func updateLastReport(cr *reportingv1.CountyReport, runs []reportingv1.ReportRun) {
+	newest := newestSucceeded(runs)
+	if newest == nil {
+		return
+	}
+	ref := reportReference(newest)
+	if cur := cr.Status.LastReport; cur != nil && (cur.Period > ref.Period || (cur.Period == ref.Period && cur.Time.After(ref.Time.Time))) {
+		return
+	}
+	cr.Status.LastReport = ref
+}
+
+func newestSucceeded(runs []reportingv1.ReportRun) *reportingv1.ReportRun {
+	var newest *reportingv1.ReportRun
+	for i := range runs {
+		run := &runs[i]
+		if run.Status.Phase != reportingv1.RunSucceeded || run.Status.CompletionTime == nil {
+			continue
+		}
+		if newest == nil || run.Spec.Period > newest.Spec.Period ||
+			(run.Spec.Period == newest.Spec.Period && run.Status.CompletionTime.After(newest.Status.CompletionTime.Time)) {
+			newest = run
+		}
+	}
+	return newest
+}
+
+// reportReference is the CountyReport's view of a succeeded run.
+func reportReference(run *reportingv1.ReportRun) *reportingv1.ReportReference {
+	ref := &reportingv1.ReportReference{
+		Period: run.Spec.Period,
+		Time:   metav1.Time{Time: run.Status.CompletionTime.Time},
+		Pages:  run.Status.Pages,
+	}
+	for _, a := range run.Status.Artifacts {
+		ref.Keys = append(ref.Keys, a.Key)
+		if a.Key == "reports/"+run.Spec.Period+"/report.pdf" {
+			ref.SHA256 = a.SHA256
+		}
+	}
+	return ref
+}
+
+// reportUpToDate says whether the report for the period the schedule last
+// asked for is published. It never feeds Ready.
+func (r *CountyReportReconciler) reportUpToDate(cr *reportingv1.CountyReport, sched *schedule.Schedule, now time.Time, runs []reportingv1.ReportRun) {
+	prev := sched.Prev(now)
+	if prev.IsZero() {
+		r.setCondition(cr, reportingv1.ConditionReportUpToDate, metav1.ConditionUnknown, reasonNotScheduled, "the schedule has not fired yet")
+		return
+	}
+	want := schedule.PreviousPeriod(prev, sched.Location())
+	if lr := cr.Status.LastReport; lr != nil && lr.Period >= want {
+		r.setCondition(cr, reportingv1.ConditionReportUpToDate, metav1.ConditionTrue, reasonReportCurrent,
+			fmt.Sprintf("%s 的报告已发布 / the report for %s is published", lr.Period, lr.Period))
+		return
+	}
+	for _, run := range runs {
+		if run.Spec.Period != want {
+			continue
+		}
+		switch run.Status.Phase {
+		case reportingv1.RunFailed:
+			r.setCondition(cr, reportingv1.ConditionReportUpToDate, metav1.ConditionFalse, reasonRunFailed,
+				fmt.Sprintf("ReportRun %s failed (%s): %s", run.Name, run.Status.Reason, run.Status.Message))
+			return
+		case reportingv1.RunSucceeded:
+		default:
+			r.setCondition(cr, reportingv1.ConditionReportUpToDate, metav1.ConditionFalse, reasonRunInProgress,
+				fmt.Sprintf("ReportRun %s for %s is in progress", run.Name, want))
+			return
+		}
+	}
+	reason, msg := reportingv1.ReasonNoReportYet, fmt.Sprintf("%s 的报告尚未发布 / no report for %s yet", want, want)
+	if cr.Spec.Schedule.Suspend {
+		msg += " (schedule suspended)"
+	}
+	r.setCondition(cr, reportingv1.ConditionReportUpToDate, metav1.ConditionFalse, reason, msg)
+}
+
+// pruneHistory deletes the oldest finished runs beyond the history limits.
+func (r *CountyReportReconciler) pruneHistory(ctx context.Context, cr *reportingv1.CountyReport, runs []reportingv1.ReportRun) error {
+	s := cr.Spec.Schedule
+	limits := map[reportingv1.RunPhase]int{
+		reportingv1.RunSucceeded: int(ptr.Deref(s.SuccessfulRunsHistoryLimit, defaultSuccessfulHistory)),
+		reportingv1.RunFailed:    int(ptr.Deref(s.FailedRunsHistoryLimit, defaultFailedHistory)),
+	}
+	for phase, limit := range limits {
+		var done []reportingv1.ReportRun
+		for _, run := range runs {
+			if run.Status.Phase == phase {
+				done = append(done, run)
+			}
+		}
+		if len(done) <= limit {
+			continue
+		}
+		// Oldest first: by period, then by completion, then by name.
+		sort.Slice(done, func(i, j int) bool {
+			a, b := done[i], done[j]
+			if a.Spec.Period != b.Spec.Period {
+				return a.Spec.Period < b.Spec.Period
+			}
+			if ta, tb := completion(a), completion(b); !ta.Equal(tb) {
+				return ta.Before(tb)
+			}
+			return a.Name < b.Name
+		})
+		for _, run := range done[:len(done)-limit] {
+			if err := r.Delete(ctx, &run, client.Preconditions{UID: &run.UID}); client.IgnoreNotFound(err) != nil {
+				return fmt.Errorf("delete old ReportRun %s: %w", run.Name, err)
+			}
+			r.event(cr, corev1.EventTypeNormal, "Pruned", "Delete", "deleted ReportRun %s (%s, history limit %d)", run.Name, phase, limit)
+		}
+	}
 	return nil
+}
+
+func completion(run reportingv1.ReportRun) time.Time {
+	if run.Status.CompletionTime == nil {
+		return run.CreationTimestamp.Time
+	}
+	return run.Status.CompletionTime.Time
 }

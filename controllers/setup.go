@@ -18,6 +18,15 @@ type Options struct {
 	CredentialsTTL time.Duration
 	// Clock is injected by tests; the real clock otherwise.
 	Clock clock.PassiveClock
+
+	// Executor runs ReportRuns: ExecutorJob (default) or ExecutorInProcess.
+	Executor string
+	// RunConcurrency bounds the ReportRuns rendered at once in process (default 2).
+	RunConcurrency int
+	// RunMaxAttempts and RunRetryBackoff tune ReportRun retries (defaults
+	// DefaultMaxAttempts, DefaultRetryBackoff).
+	RunMaxAttempts  int32
+	RunRetryBackoff time.Duration
 }
 
 // Setup registers every reconciler with the manager.
@@ -36,5 +45,8 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		Storage:         o.Storage,
 		CredentialsTTL:  o.CredentialsTTL,
 	}
-	return cr.SetupWithManager(mgr)
+	if err := cr.SetupWithManager(mgr); err != nil {
+		return err
+	}
+	return setupReportRuns(mgr, o)
 }

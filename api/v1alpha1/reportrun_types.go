@@ -14,6 +14,44 @@ const (
 	RunRetry     RunReason = "Retry"
 )
 
+// Reasons a ReportRun gives in status.reason and in its Events.
+const (
+	// RunReasonNoData: data/<period>/dataset.json does not exist in the county's bucket.
+	RunReasonNoData = "NoData"
+	// RunReasonInvalidData: the stored dataset does not validate.
+	RunReasonInvalidData = "InvalidData"
+	// RunReasonCountyReportNotFound: spec.countyReportName names no CountyReport in the namespace.
+	RunReasonCountyReportNotFound = "CountyReportNotFound"
+	// RunReasonFuturePeriod: the period has not begun in the county's time zone.
+	RunReasonFuturePeriod = "FuturePeriod"
+	// RunReasonStorageUnavailable: the county's storage could not be reached; the run is retried.
+	RunReasonStorageUnavailable = "StorageUnavailable"
+	// RunReasonNoCredentials: the county's scoped credentials Secret is missing or incomplete.
+	RunReasonNoCredentials = "NoCredentials"
+	// RunReasonJobFailed: the Job running the attempt failed.
+	RunReasonJobFailed = "JobFailed"
+	// RunReasonRenderFailed: rendering or publishing failed for another reason.
+	RunReasonRenderFailed = "RenderFailed"
+	// RunReasonRetryScheduled: the last attempt failed and another one is scheduled at status.nextAttemptAt.
+	RunReasonRetryScheduled = "RetryScheduled"
+	// RunReasonPublished: the report is in the archive.
+	RunReasonPublished = "Published"
+	// RunReasonRunning: an attempt is in progress.
+	RunReasonRunning = "Running"
+)
+
+// Condition types on a ReportRun.
+const (
+	// RunConditionSucceeded is True when published, False when finally failed, Unknown otherwise.
+	RunConditionSucceeded = "Succeeded"
+)
+
+// LabelPeriod carries a ReportRun's period on the ReportRun and on its Job.
+const LabelPeriod = "reporting.countyreport.io/period"
+
+// LabelReportRun names the ReportRun on the Job that runs it.
+const LabelReportRun = "reporting.countyreport.io/reportrun"
+
 // RunPhase is where a ReportRun is in its life.
 // +kubebuilder:validation:Enum=Pending;Running;Succeeded;Failed
 type RunPhase string
@@ -103,6 +141,7 @@ type ReportRunStatus struct {
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="Attempts",type=integer,JSONPath=`.status.attempts`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.spec.reason`,priority=1
+// +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.message`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type ReportRun struct {
 	metav1.TypeMeta   `json:",inline"`

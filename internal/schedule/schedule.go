@@ -50,9 +50,26 @@ func Parse(expr, zone string) (*Schedule, error) {
 	return &Schedule{spec: spec, loc: loc}, nil
 }
 
-// Next is the first scheduled instant strictly after t.
+// Next is the first scheduled instant strictly after t, or zero when the
+// expression never matches (e.g. 30 February).
 func (s *Schedule) Next(t time.Time) time.Time {
-	return s.spec.Next(t.In(s.loc)).UTC()
+	n := s.spec.Next(t.In(s.loc))
+	if n.IsZero() {
+		return time.Time{}
+	}
+	return n.UTC()
+}
+
+// Prev is the latest scheduled instant at or before t, or zero when there is
+// none in the 8 years before t. It looks back in doubling windows, so a
+// frequent schedule costs a few steps and a yearly one a few more.
+func (s *Schedule) Prev(t time.Time) time.Time {
+	for w := time.Hour; w <= 8*366*24*time.Hour; w *= 2 {
+		if last, _ := s.LastBefore(t.Add(-w), t, 1<<16); !last.IsZero() {
+			return last
+		}
+	}
+	return time.Time{}
 }
 
 // LastBefore is the latest scheduled instant in (after, now], or zero when
@@ -61,7 +78,7 @@ func (s *Schedule) Next(t time.Time) time.Time {
 func (s *Schedule) LastBefore(after, now time.Time, limit int) (time.Time, int) {
 	var last time.Time
 	n := 0
-	for t := s.Next(after); !t.After(now) && n < limit; t = s.Next(t) {
+	for t := s.Next(after); !t.IsZero() && !t.After(now) && n < limit; t = s.Next(t) {
 		last = t
 		n++
 	}

@@ -1,0 +1,371 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/executor"
+	"github.com/countyreport/countyreport/internal/manifest"
+	"github.com/countyreport/countyreport/internal/metrics"
+	"github.com/countyreport/countyreport/internal/schedule"
+	"github.com/countyreport/countyreport/internal/storage"
+)
+
+// Defaults of the ReportRun reconciler.
+const (
+	DefaultMaxAttempts  = 5
+	DefaultRetryBackoff = 30 * time.Second
+	maxRetryBackoff     = 30 * time.Minute
+	// pollInterval is the safety net between looks at a running attempt; Job
+	// changes and in-process completions wake the reconciler sooner.
+	pollInterval = time.Minute
+)
+
+// ReportRunReconciler drives a ReportRun through Pending, Running and
+// Succeeded or Failed, one attempt at a time through its Executor.
+type ReportRunReconciler struct {
+	client.Client
+	Scheme   *runtime.Scheme
+	Recorder events.EventRecorder
+	Clock    clock.PassiveClock
+	Executor executor.Executor
+
+	// MaxAttempts bounds the attempts of one run (default DefaultMaxAttempts).
+	MaxAttempts int32
+	// RetryBackoff is the wait after the first failed attempt; it doubles
+	// with every further one, up to 30 minutes (default DefaultRetryBackoff).
+	RetryBackoff time.Duration
+	// MaxConcurrentReconciles (default 4).
+	MaxConcurrentReconciles int
+}
+
+// +kubebuilder:rbac:groups=reporting.countyreport.io,resources=reportruns,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=reporting.countyreport.io,resources=reportruns/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=batch,resources=jobs,verbs=get;list;watch;create;delete
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get
+
+// Reconcile moves one ReportRun forward by at most one step and writes its
+// status once, when it changed.
+func (r *ReportRunReconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, err error) {
+	run := &reportingv1.ReportRun{}
+	if err := r.Get(ctx, req.NamespacedName, run); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !run.DeletionTimestamp.IsZero() || terminal(run.Status.Phase) {
+		return ctrl.Result{}, nil
+	}
+	cr := &reportingv1.CountyReport{}
+	if err := r.Get(ctx, client.ObjectKey{Namespace: run.Namespace, Name: run.Spec.CountyReportName}, cr); err != nil {
+		if !apierrors.IsNotFound(err) {
+			return ctrl.Result{}, err
+		}
+		cr = nil
+	}
+	if cr != nil && !metav1.IsControlledBy(run, cr) && metav1.GetControllerOf(run) == nil {
+		if err := controllerutil.SetControllerReference(cr, run, r.Scheme); err != nil {
+			return ctrl.Result{}, err
+		}
+		if err := r.Update(ctx, run); err != nil {
+			return ctrl.Result{}, fmt.Errorf("set owner of ReportRun %s: %w", run.Name, err)
+		}
+	}
+
+	before := run.DeepCopy()
+	var res ctrl.Result
+	res, err = r.step(ctx, run, cr)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if equality.Semantic.DeepEqual(before.Status, run.Status) {
+		return res, nil
+	}
+	// The optimistic lock keeps a decision made on a stale read from landing.
+	if err := r.Status().Patch(ctx, run, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+		if apierrors.IsConflict(err) {
+			return ctrl.Result{Requeue: true}, nil
+		}
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	r.announce(before, run, cr)
+	return res, nil
+}
+
+func terminal(p reportingv1.RunPhase) bool {
+	return p == reportingv1.RunSucceeded || p == reportingv1.RunFailed
+}
+
+// step decides the run's next status; it writes nothing but what the executor creates.
+func (r *ReportRunReconciler) step(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) (ctrl.Result, error) {
+	now := r.Clock.Now()
+	if cr == nil {
+		r.fail(run, now, reportingv1.RunReasonCountyReportNotFound, fmt.Sprintf(
+			"命名空间 %s 中没有名为 %s 的 CountyReport / CountyReport %q does not exist in namespace %s (a ReportRun can only name a CountyReport in its own namespace)",
+			run.Namespace, run.Spec.CountyReportName, run.Spec.CountyReportName, run.Namespace))
+		return ctrl.Result{}, nil
+	}
+	loc := time.UTC
+	if s, err := schedule.Parse(cr.Spec.Schedule.Cron, cr.Spec.Schedule.TimeZone); err == nil {
+		loc = s.Location()
+	}
+	start, err := schedule.ParsePeriod(run.Spec.Period, loc)
+	if err != nil {
+		r.fail(run, now, reportingv1.RunReasonInvalidData, err.Error())
+		return ctrl.Result{}, nil
+	}
+	if start.After(now) {
+		r.fail(run, now, reportingv1.RunReasonFuturePeriod, fmt.Sprintf(
+			"%s 尚未开始（%s）/ period %s has not begun yet in %s", run.Spec.Period, loc, run.Spec.Period, loc))
+		return ctrl.Result{}, nil
+	}
+
+	switch run.Status.Phase {
+	case "", reportingv1.RunPending:
+		run.Status.Phase = reportingv1.RunPending
+		if at := run.Status.NextAttemptAt; at != nil && at.After(now) {
+			return ctrl.Result{RequeueAfter: at.Sub(now)}, nil
+		}
+		return r.startAttempt(ctx, run, cr, now)
+	case reportingv1.RunRunning:
+		res, err := r.Executor.Poll(ctx, run, cr)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		switch res.State {
+		case executor.Succeeded:
+			r.succeed(run, cr, res.Report, now)
+			return ctrl.Result{}, nil
+		case executor.Failed:
+			return r.attemptFailed(run, res.Failure, now), nil
+		}
+		return ctrl.Result{RequeueAfter: pollInterval}, nil
+	}
+	return ctrl.Result{}, nil
+}
+
+func (r *ReportRunReconciler) startAttempt(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport, now time.Time) (ctrl.Result, error) {
+	run.Status.Attempts++
+	if run.Status.StartTime == nil {
+		run.Status.StartTime = &metav1.Time{Time: now}
+	}
+	run.Status.NextAttemptAt = nil
+	if err := r.Executor.Start(ctx, run, cr); err != nil {
+		f, ok := executor.AsFailure(err)
+		if !ok {
+			return ctrl.Result{}, err
+		}
+		return r.attemptFailed(run, f, now), nil
+	}
+	run.Status.Phase = reportingv1.RunRunning
+	run.Status.Reason = reportingv1.RunReasonRunning
+	run.Status.Message = fmt.Sprintf("第 %d 次尝试进行中 / attempt %d running", run.Status.Attempts, run.Status.Attempts)
+	r.setCondition(run, metav1.ConditionUnknown, reportingv1.RunReasonRunning, run.Status.Message)
+	return ctrl.Result{RequeueAfter: pollInterval}, nil
+}
+
+// attemptFailed schedules another attempt with exponential backoff, or fails the run.
+func (r *ReportRunReconciler) attemptFailed(run *reportingv1.ReportRun, f *executor.Failure, now time.Time) ctrl.Result {
+	if f == nil {
+		f = &executor.Failure{Reason: reportingv1.RunReasonRenderFailed, Message: "unknown failure", Retryable: true}
+	}
+	max := r.MaxAttempts
+	if max <= 0 {
+		max = DefaultMaxAttempts
+	}
+	if !f.Retryable || run.Status.Attempts >= max {
+		msg := f.Message
+		if f.Retryable {
+			msg = fmt.Sprintf("%d 次尝试均失败 / gave up after %d attempts: %s", run.Status.Attempts, run.Status.Attempts, f.Message)
+		}
+		r.fail(run, now, f.Reason, msg)
+		return ctrl.Result{}
+	}
+	wait := r.backoff(run.Status.Attempts)
+	run.Status.Phase = reportingv1.RunPending
+	run.Status.NextAttemptAt = &metav1.Time{Time: now.Add(wait).Truncate(time.Second).Add(time.Second)}
+	run.Status.Reason = f.Reason
+	run.Status.Message = fmt.Sprintf("第 %d 次尝试失败，%s 重试 / attempt %d failed, retrying at %s: %s",
+		run.Status.Attempts, run.Status.NextAttemptAt.UTC().Format(time.RFC3339), run.Status.Attempts,
+		run.Status.NextAttemptAt.UTC().Format(time.RFC3339), f.Message)
+	r.setCondition(run, metav1.ConditionUnknown, reportingv1.RunReasonRetryScheduled, run.Status.Message)
+	return ctrl.Result{RequeueAfter: run.Status.NextAttemptAt.Sub(now)}
+}
+
+// backoff is RetryBackoff·2^(attempts-1), at most 30 minutes.
+func (r *ReportRunReconciler) backoff(attempts int32) time.Duration {
+	d := r.RetryBackoff
+	if d <= 0 {
+		d = DefaultRetryBackoff
+	}
+	for i := int32(1); i < attempts && d < maxRetryBackoff; i++ {
+		d *= 2
+	}
+	return min(d, maxRetryBackoff)
+}
+
+func (r *ReportRunReconciler) fail(run *reportingv1.ReportRun, now time.Time, reason, msg string) {
+	run.Status.Phase = reportingv1.RunFailed
+	run.Status.Reason = reason
+	run.Status.Message = msg
+	run.Status.NextAttemptAt = nil
+	run.Status.CompletionTime = &metav1.Time{Time: now}
+	r.setCondition(run, metav1.ConditionFalse, reason, msg)
+}
+
+func (r *ReportRunReconciler) succeed(run *reportingv1.ReportRun, cr *reportingv1.CountyReport, rep *storage.Report, now time.Time) {
+	run.Status.Phase = reportingv1.RunSucceeded
+	run.Status.Reason = reportingv1.RunReasonPublished
+	run.Status.CompletionTime = &metav1.Time{Time: now}
+	run.Status.NextAttemptAt = nil
+	run.Status.Artifacts = Artifacts(rep)
+	run.Status.Pages = int32(rep.Pages)
+	run.Status.Message = fmt.Sprintf("%s 报告已发布（%d 页）/ report for %s published (%d pages) to bucket %s",
+		run.Spec.Period, rep.Pages, run.Spec.Period, rep.Pages, cr.Status.Bucket)
+	r.setCondition(run, metav1.ConditionTrue, reportingv1.RunReasonPublished, run.Status.Message)
+}
+
+// Artifacts are a published report's objects as the manifest lists them, the manifest last.
+func Artifacts(rep *storage.Report) []reportingv1.Artifact {
+	out := make([]reportingv1.Artifact, 0, len(rep.Artifacts)+1)
+	for _, o := range rep.Artifacts {
+		out = append(out, reportingv1.Artifact{Key: o.Key, Size: o.Size, SHA256: o.SHA256})
+	}
+	f := manifest.FileOf(storage.ManifestName, rep.ManifestJSON())
+	out = append(out, reportingv1.Artifact{Key: "reports/" + rep.Period + "/" + storage.ManifestName, Size: f.Size, SHA256: f.SHA256})
+	return out
+}
+
+func (r *ReportRunReconciler) setCondition(run *reportingv1.ReportRun, status metav1.ConditionStatus, reason, msg string) {
+	meta.SetStatusCondition(&run.Status.Conditions, metav1.Condition{
+		Type: reportingv1.RunConditionSucceeded, Status: status, Reason: reason, Message: msg, ObservedGeneration: run.Generation,
+	})
+}
+
+// announce records Events and metrics for a status change that was written.
+func (r *ReportRunReconciler) announce(before, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) {
+	county := ""
+	if cr != nil {
+		county = cr.Spec.County.Code
+	}
+	ev := func(typ, reason, action, note string) {
+		if r.Recorder == nil {
+			return
+		}
+		r.Recorder.Eventf(run, nil, typ, reason, action, "%s", note)
+		if cr != nil {
+			r.Recorder.Eventf(cr, run, typ, reason, action, "ReportRun %s: %s", run.Name, note)
+		}
+	}
+	switch {
+	case run.Status.Phase == reportingv1.RunRunning && (before.Status.Phase != reportingv1.RunRunning || before.Status.Attempts != run.Status.Attempts):
+		if r.Recorder != nil {
+			r.Recorder.Eventf(run, nil, corev1.EventTypeNormal, "Started", "Run", "%s", run.Status.Message)
+		}
+	case run.Status.Phase == reportingv1.RunPending && run.Status.NextAttemptAt != nil && before.Status.NextAttemptAt == nil:
+		if r.Recorder != nil {
+			r.Recorder.Eventf(run, nil, corev1.EventTypeWarning, run.Status.Reason, "Retry", "%s", run.Status.Message)
+		}
+	case run.Status.Phase == reportingv1.RunSucceeded:
+		ev(corev1.EventTypeNormal, "Succeeded", "Publish", run.Status.Message)
+		var bytes int64
+		for _, a := range run.Status.Artifacts {
+			bytes += a.Size
+		}
+		metrics.RunFinished(county, string(reportingv1.RunSucceeded), runDuration(run), int(run.Status.Pages), bytes, run.Status.CompletionTime.Time)
+	case run.Status.Phase == reportingv1.RunFailed:
+		ev(corev1.EventTypeWarning, run.Status.Reason, "Run", run.Status.Message)
+		metrics.RunFinished(county, string(reportingv1.RunFailed), runDuration(run), 0, 0, time.Time{})
+	}
+}
+
+func runDuration(run *reportingv1.ReportRun) time.Duration {
+	if run.Status.StartTime == nil || run.Status.CompletionTime == nil {
+		return 0
+	}
+	return run.Status.CompletionTime.Sub(run.Status.StartTime.Time)
+}
+
+// SetupWithManager registers the reconciler, watching the Jobs it owns and,
+// for executors that finish outside the cluster's view, their notifications.
+func (r *ReportRunReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Clock == nil {
+		r.Clock = clock.RealClock{}
+	}
+	n := r.MaxConcurrentReconciles
+	if n <= 0 {
+		n = 4
+	}
+	b := ctrl.NewControllerManagedBy(mgr).
+		For(&reportingv1.ReportRun{}).
+		Owns(&batchv1.Job{}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: n}).
+		Named("reportrun")
+	if nt, ok := r.Executor.(executor.Notifier); ok {
+		b = b.WatchesRawSource(source.Channel(nt.Notify(), &handler.EnqueueRequestForObject{}))
+	}
+	return b.Complete(r)
+}
+
+// Executors selectable with Options.Executor (the manager's --executor).
+const (
+	ExecutorJob       = "job"
+	ExecutorInProcess = "inprocess"
+)
+
+// NewExecutor builds the executor o names. Secrets are read with the
+// manager's API reader, so the operator only needs "get" on them.
+func NewExecutor(mgr ctrl.Manager, o Options) (executor.Executor, error) {
+	archives := &executor.Archives{Reader: mgr.GetAPIReader()}
+	switch o.Executor {
+	case "", ExecutorJob:
+		return &executor.Job{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Archives: archives,
+			Options: executor.JobOptions{Image: o.PortalImage}}, nil
+	case ExecutorInProcess:
+		n := o.RunConcurrency
+		if n <= 0 {
+			n = 2
+		}
+		return executor.NewInProcess(archives, n), nil
+	}
+	return nil, fmt.Errorf("executor %q: want %s or %s", o.Executor, ExecutorJob, ExecutorInProcess)
+}
+
+// setupReportRuns registers the ReportRun reconciler with the executor o names.
+func setupReportRuns(mgr ctrl.Manager, o Options) error {
+	ex, err := NewExecutor(mgr, o)
+	if err != nil {
+		return err
+	}
+	workers := 4
+	if o.Executor == ExecutorInProcess {
+		workers = max(workers, o.RunConcurrency)
+	}
+	rr := &ReportRunReconciler{
+		Client:                  mgr.GetClient(),
+		Scheme:                  mgr.GetScheme(),
+		Recorder:                mgr.GetEventRecorder("countyreport-manager"),
+		Clock:                   o.Clock,
+		Executor:                ex,
+		MaxAttempts:             o.RunMaxAttempts,
+		RetryBackoff:            o.RunRetryBackoff,
+		MaxConcurrentReconciles: workers,
+	}
+	return rr.SetupWithManager(mgr)
+}

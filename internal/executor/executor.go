@@ -1,0 +1,256 @@
+// Package executor runs one attempt of a ReportRun: render the county's report
+// for the period and publish it into the county's archive. Two implementations
+// sit behind one interface: Job (a batch/v1 Job per attempt running
+// `countyreport generate --period P --publish` with the county's scoped
+// credentials) and InProcess (rendering inside the manager with bounded
+// concurrency). Both read the result back from the published manifest, so what
+// the ReportRun reports is what the archive holds.
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/storage"
+	"github.com/countyreport/countyreport/internal/tenant"
+)
+
+// Executor runs the attempts of ReportRuns. Start begins attempt
+// run.Status.Attempts (already counted by the caller) and must be idempotent
+// for that attempt: calling it twice never starts two. Poll reports how the
+// current attempt is doing.
+//
+// Start returns a *Failure when the attempt failed before it began (no data,
+// no credentials, storage down); other errors are the API server's and the
+// caller simply retries the reconcile.
+type Executor interface {
+	Start(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) error
+	Poll(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) (Result, error)
+}
+
+// Notifier is implemented by executors that finish work outside the API
+// server's view (InProcess): the channel carries the ReportRun to reconcile.
+type Notifier interface {
+	Notify() <-chan event.GenericEvent
+}
+
+// State of an attempt.
+type State int
+
+const (
+	// Running: not finished yet.
+	Running State = iota
+	// Succeeded: published; Result.Report is the archive's view of it.
+	Succeeded
+	// Failed: Result.Failure says why and whether to retry.
+	Failed
+)
+
+// Result is what Poll saw.
+type Result struct {
+	State   State
+	Report  *storage.Report // when Succeeded
+	Failure *Failure        // when Failed
+}
+
+// Failure is an attempt that failed: a machine-readable reason, a message for
+// people (Chinese / English) and whether another attempt may succeed.
+type Failure struct {
+	Reason    string
+	Message   string
+	Retryable bool
+	Err       error
+}
+
+func (f *Failure) Error() string { return f.Reason + ": " + f.Message }
+func (f *Failure) Unwrap() error { return f.Err }
+
+// AsFailure returns err's *Failure, if any.
+func AsFailure(err error) (*Failure, bool) {
+	var f *Failure
+	ok := errors.As(err, &f)
+	return f, ok
+}
+
+// NoData is the failure of a period without data/<period>/dataset.json.
+func NoData(period string, err error) *Failure {
+	return &Failure{
+		Reason:  reportingv1.RunReasonNoData,
+		Message: fmt.Sprintf("%s 没有数据（data/%s/%s 不存在）/ no dataset for %s", period, period, storage.DatasetName, period),
+		Err:     err,
+	}
+}
+
+// Classify turns a storage error met during an attempt into a Failure.
+func Classify(period string, err error) *Failure {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, storage.ErrNotFound):
+		return NoData(period, err)
+	case storage.IsUnavailable(err):
+		return &Failure{Reason: reportingv1.RunReasonStorageUnavailable, Retryable: true, Err: err,
+			Message: "存储暂时无法访问，稍后重试 / storage unavailable, will retry: " + err.Error()}
+	case errors.Is(err, storage.ErrBadCredentials):
+		// Scoped credentials are rotated; the next attempt reads the Secret again.
+		return &Failure{Reason: reportingv1.RunReasonNoCredentials, Retryable: true, Err: err,
+			Message: "存储凭据被拒绝 / storage credentials rejected: " + err.Error()}
+	default:
+		return &Failure{Reason: reportingv1.RunReasonRenderFailed, Retryable: true, Err: err,
+			Message: "生成或发布失败 / render or publish failed: " + err.Error()}
+	}
+}
+
+// Image is the image a county's runs use: its portal image override, else the operator's.
+func Image(cr *reportingv1.CountyReport, defaultImage string) string {
+	if cr.Spec.Portal.Image != "" {
+		return cr.Spec.Portal.Image
+	}
+	return defaultImage
+}
+
+// Language is the edition the county renders.
+func Language(cr *reportingv1.CountyReport) string {
+	if cr.Spec.Report.Language == "" {
+		return "zh-CN"
+	}
+	return cr.Spec.Report.Language
+}
+
+// Archives opens counties' archives with their scoped credentials, read from
+// the credentials Secret (never the operator's admin credentials). Clients
+// are kept while the Secret's resourceVersion stays the same.
+type Archives struct {
+	// Reader reads Secrets; the manager's API reader, so that the operator
+	// needs only "get" on Secrets and caches none.
+	Reader client.Reader
+
+	mu      sync.Mutex
+	clients map[client.ObjectKey]cachedClient
+}
+
+type cachedClient struct {
+	version string
+	client  *storage.Client
+	bucket  string
+}
+
+// Open returns the county's archive.
+func (a *Archives) Open(ctx context.Context, cr *reportingv1.CountyReport) (*storage.Archive, error) {
+	key := client.ObjectKey{Namespace: cr.Namespace, Name: tenant.CredentialsSecretName(cr)}
+	var sec corev1.Secret
+	if err := a.Reader.Get(ctx, key, &sec); err != nil {
+		return nil, &Failure{Reason: reportingv1.RunReasonNoCredentials, Retryable: true, Err: err,
+			Message: fmt.Sprintf("读取存储凭据 Secret %s 失败 / cannot read the storage credentials Secret %s: %v", key.Name, key.Name, err)}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if c, ok := a.clients[key]; ok && c.version == sec.ResourceVersion {
+		return c.client.Archive(c.bucket), nil
+	}
+	cfg, bucket, err := ConfigFromSecret(&sec)
+	if err != nil {
+		return nil, &Failure{Reason: reportingv1.RunReasonNoCredentials, Retryable: true, Err: err,
+			Message: fmt.Sprintf("存储凭据 Secret %s 不完整 / storage credentials Secret %s: %v", key.Name, key.Name, err)}
+	}
+	if bucket == "" {
+		bucket = tenant.Bucket(cr)
+	}
+	c, err := storage.New(cfg)
+	if err != nil {
+		return nil, &Failure{Reason: reportingv1.RunReasonNoCredentials, Retryable: true, Err: err,
+			Message: fmt.Sprintf("存储凭据 Secret %s 无效 / storage credentials Secret %s: %v", key.Name, key.Name, err)}
+	}
+	if old, ok := a.clients[key]; ok {
+		old.client.Close()
+	}
+	if a.clients == nil {
+		a.clients = map[client.ObjectKey]cachedClient{}
+	}
+	a.clients[key] = cachedClient{version: sec.ResourceVersion, client: c, bucket: bucket}
+	return c.Archive(bucket), nil
+}
+
+// ConfigFromSecret reads a county's scoped credentials Secret (keys in
+// internal/tenant): the storage configuration and the bucket.
+func ConfigFromSecret(sec *corev1.Secret) (storage.Config, string, error) {
+	get := func(k string) string { return strings.TrimSpace(string(sec.Data[k])) }
+	cfg := storage.Config{
+		Endpoint:     get(tenant.SecretEndpoint),
+		AccessKey:    get(tenant.SecretAccessKey),
+		SecretKey:    get(tenant.SecretSecretKey),
+		SessionToken: get(tenant.SecretSessionToken),
+		MaxRetries:   1,
+	}
+	if v := get(tenant.SecretInsecure); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return cfg, "", fmt.Errorf("key %s: %q is not a boolean", tenant.SecretInsecure, v)
+		}
+		cfg.Insecure = b
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, "", err
+	}
+	return cfg, get(tenant.SecretBucket), nil
+}
+
+// AssetsFS serves the photos a stored dataset names (assets/<sha256>.<ext>)
+// from the archive, so a report rendered from storage has its pictures.
+func AssetsFS(ctx context.Context, a *storage.Archive) fs.FS { return assetsFS{ctx: ctx, a: a} }
+
+type assetsFS struct {
+	ctx context.Context
+	a   *storage.Archive
+}
+
+func (f assetsFS) Open(name string) (fs.File, error) {
+	rest, ok := strings.CutPrefix(path.Clean(name), "assets/")
+	if !ok || strings.Contains(rest, "/") {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	data, err := f.a.GetAsset(f.ctx, rest)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return &memFile{name: path.Base(name), data: data}, nil
+}
+
+type memFile struct {
+	name string
+	data []byte
+	off  int
+}
+
+func (m *memFile) Stat() (fs.FileInfo, error) { return memInfo{m}, nil }
+func (m *memFile) Close() error               { return nil }
+func (m *memFile) Read(p []byte) (int, error) {
+	if m.off >= len(m.data) {
+		return 0, io.EOF
+	}
+	n := copy(p, m.data[m.off:])
+	m.off += n
+	return n, nil
+}
+
+type memInfo struct{ f *memFile }
+
+func (i memInfo) Name() string       { return i.f.name }
+func (i memInfo) Size() int64        { return int64(len(i.f.data)) }
+func (i memInfo) Mode() fs.FileMode  { return 0o444 }
+func (i memInfo) ModTime() time.Time { return time.Time{} }
+func (i memInfo) IsDir() bool        { return false }
+func (i memInfo) Sys() any           { return nil }

@@ -1,0 +1,231 @@
+package executor
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/storage"
+	"github.com/countyreport/countyreport/internal/tenant"
+)
+
+// Job settings.
+const (
+	// ExitNoData is the exit code of `countyreport generate` when the period
+	// has no dataset; the Job's pod failure policy fails the Job at once on it.
+	ExitNoData = 3
+	// ContainerName is the name of the Job's one container.
+	ContainerName = "generate"
+	// runUID is the non-root user the Job runs as (distroless "nonroot").
+	runUID = 65532
+)
+
+// JobOptions tune the Jobs.
+type JobOptions struct {
+	// Image is the operator's portal image; a CountyReport's spec.portal.image overrides it.
+	Image string
+	// BackoffLimit is how many times a Job's pod is retried (default 2).
+	BackoffLimit *int32
+	// ActiveDeadline bounds one Job (default 1800 s).
+	ActiveDeadlineSeconds *int64
+	// TTLSecondsAfterFinished lets the cluster remove finished Jobs (default one day).
+	TTLSecondsAfterFinished *int32
+}
+
+// Job runs each attempt as a batch/v1 Job in the county's namespace.
+type Job struct {
+	Client   client.Client
+	Scheme   *runtime.Scheme
+	Archives *Archives
+	Options  JobOptions
+}
+
+// JobName is the Job of attempt n of run: <run>-<n>, shortened with a hash
+// when that would not fit a label value (63 characters).
+func JobName(run *reportingv1.ReportRun, attempt int32) string {
+	name := run.Name + "-" + strconv.Itoa(int(attempt))
+	if len(name) <= 63 {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	suffix := "-" + hex.EncodeToString(sum[:])[:8] + "-" + strconv.Itoa(int(attempt))
+	return run.Name[:63-len(suffix)] + suffix
+}
+
+// MakeJob builds the Job of the current attempt of run. It is pure.
+func MakeJob(run *reportingv1.ReportRun, cr *reportingv1.CountyReport, o JobOptions) *batchv1.Job {
+	secret := tenant.CredentialsSecretName(cr)
+	from := func(env, key string, optional bool) corev1.EnvVar {
+		return corev1.EnvVar{Name: env, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+			LocalObjectReference: corev1.LocalObjectReference{Name: secret}, Key: key, Optional: ptr.To(optional),
+		}}}
+	}
+	labels := map[string]string{
+		reportingv1.LabelManagedBy:    reportingv1.ManagedByValue,
+		reportingv1.LabelCounty:       cr.Spec.County.Code,
+		reportingv1.LabelCountyReport: cr.Name,
+		reportingv1.LabelReportRun:    run.Name,
+		reportingv1.LabelPeriod:       run.Spec.Period,
+		"app.kubernetes.io/name":      "countyreport-generate",
+		"app.kubernetes.io/component": "report-run",
+	}
+	return &batchv1.Job{
+		ObjectMeta: metav1.ObjectMeta{Name: JobName(run, run.Status.Attempts), Namespace: run.Namespace, Labels: labels},
+		Spec: batchv1.JobSpec{
+			BackoffLimit:            ptr.To(ptr.Deref(o.BackoffLimit, 2)),
+			ActiveDeadlineSeconds:   ptr.To(ptr.Deref(o.ActiveDeadlineSeconds, 1800)),
+			TTLSecondsAfterFinished: ptr.To(ptr.Deref(o.TTLSecondsAfterFinished, 86400)),
+			PodFailurePolicy: &batchv1.PodFailurePolicy{Rules: []batchv1.PodFailurePolicyRule{{
+				Action: batchv1.PodFailurePolicyActionFailJob,
+				OnExitCodes: &batchv1.PodFailurePolicyOnExitCodesRequirement{
+					ContainerName: ptr.To(ContainerName), Operator: batchv1.PodFailurePolicyOnExitCodesOpIn, Values: []int32{ExitNoData},
+				},
+			}}},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{
+					RestartPolicy:                corev1.RestartPolicyNever,
+					AutomountServiceAccountToken: ptr.To(false),
+					EnableServiceLinks:           ptr.To(false),
+					SecurityContext: &corev1.PodSecurityContext{
+						RunAsNonRoot:   ptr.To(true),
+						RunAsUser:      ptr.To[int64](runUID),
+						RunAsGroup:     ptr.To[int64](runUID),
+						SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+					},
+					Containers: []corev1.Container{{
+						Name:  ContainerName,
+						Image: Image(cr, o.Image),
+						Args:  []string{"generate", "--period", run.Spec.Period, "--publish", "--lang", Language(cr)},
+						Env: []corev1.EnvVar{
+							from(storage.EnvEndpoint, tenant.SecretEndpoint, false),
+							from(storage.EnvAccessKey, tenant.SecretAccessKey, false),
+							from(storage.EnvSecretKey, tenant.SecretSecretKey, false),
+							from(storage.EnvSessionToken, tenant.SecretSessionToken, true),
+							from(storage.EnvInsecure, tenant.SecretInsecure, true),
+							from(storage.EnvBucket, tenant.SecretBucket, false),
+							{Name: "TMPDIR", Value: "/tmp"},
+						},
+						Resources: corev1.ResourceRequirements{
+							Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("250m"), corev1.ResourceMemory: resource.MustParse("256Mi")},
+							Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("2"), corev1.ResourceMemory: resource.MustParse("1Gi")},
+						},
+						SecurityContext: &corev1.SecurityContext{
+							RunAsNonRoot:             ptr.To(true),
+							ReadOnlyRootFilesystem:   ptr.To(true),
+							AllowPrivilegeEscalation: ptr.To(false),
+							Privileged:               ptr.To(false),
+							Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+							SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+						},
+						TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
+						VolumeMounts:             []corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}},
+					}},
+					Volumes: []corev1.Volume{{Name: "tmp", VolumeSource: corev1.VolumeSource{
+						EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: ptr.To(resource.MustParse("256Mi"))},
+					}}},
+				},
+			},
+		},
+	}
+}
+
+// Start checks that the period has data (so no Job is started for nothing)
+// and creates the attempt's Job, owned by the ReportRun.
+func (j *Job) Start(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) error {
+	if err := j.preflight(ctx, run, cr); err != nil {
+		return err
+	}
+	job := MakeJob(run, cr, j.Options)
+	if err := controllerutil.SetControllerReference(run, job, j.Scheme); err != nil {
+		return err
+	}
+	if err := j.Client.Create(ctx, job); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("create Job %s: %w", job.Name, err)
+	}
+	run.Status.JobName = job.Name
+	return nil
+}
+
+// preflight fails the attempt early when there is no dataset or no storage.
+func (j *Job) preflight(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) error {
+	a, err := j.Archives.Open(ctx, cr)
+	if err != nil {
+		return err
+	}
+	if _, err := a.GetDataset(ctx, run.Spec.Period); err != nil {
+		return Classify(run.Spec.Period, err)
+	}
+	return nil
+}
+
+// Poll follows the Job's conditions; on Complete the result is read from the
+// published manifest.
+func (j *Job) Poll(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) (Result, error) {
+	name := run.Status.JobName
+	if name == "" {
+		name = JobName(run, run.Status.Attempts)
+	}
+	var job batchv1.Job
+	if err := j.Client.Get(ctx, client.ObjectKey{Namespace: run.Namespace, Name: name}, &job); err != nil {
+		if apierrors.IsNotFound(err) {
+			return Result{State: Failed, Failure: &Failure{Reason: reportingv1.RunReasonJobFailed, Retryable: true, Err: err,
+				Message: fmt.Sprintf("Job %s 不存在 / Job %s is gone", name, name)}}, nil
+		}
+		return Result{}, err
+	}
+	for _, c := range job.Status.Conditions {
+		if c.Status != corev1.ConditionTrue {
+			continue
+		}
+		switch c.Type {
+		case batchv1.JobComplete:
+			return readPublished(ctx, j.Archives, run, cr)
+		case batchv1.JobFailed:
+			f := &Failure{Reason: reportingv1.RunReasonJobFailed, Retryable: true,
+				Message: fmt.Sprintf("Job %s 失败 / Job %s failed: %s %s", name, name, c.Reason, c.Message)}
+			// A Job that failed because the period has no data is not retried.
+			if a, err := j.Archives.Open(ctx, cr); err == nil {
+				if _, err := a.GetDataset(ctx, run.Spec.Period); errors.Is(err, storage.ErrNotFound) {
+					f = NoData(run.Spec.Period, err)
+				}
+			}
+			return Result{State: Failed, Failure: f}, nil
+		}
+	}
+	return Result{State: Running}, nil
+}
+
+// readPublished reads the period's report from the archive: the artifacts a
+// ReportRun shows are the manifest's.
+func readPublished(ctx context.Context, archives *Archives, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) (Result, error) {
+	a, err := archives.Open(ctx, cr)
+	if err != nil {
+		f, _ := AsFailure(err)
+		return Result{State: Failed, Failure: f}, nil
+	}
+	rep, err := a.Report(ctx, run.Spec.Period)
+	if err != nil {
+		f := Classify(run.Spec.Period, err)
+		if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrIncomplete) || errors.Is(err, storage.ErrCorrupt) {
+			f = &Failure{Reason: reportingv1.RunReasonRenderFailed, Retryable: true, Err: err,
+				Message: "运行已结束但归档中没有完整的报告 / the run finished but the archive holds no complete report: " + err.Error()}
+		}
+		return Result{State: Failed, Failure: f}, nil
+	}
+	return Result{State: Succeeded, Report: rep}, nil
+}
