@@ -3,6 +3,7 @@
 package controllers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
@@ -21,6 +22,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -52,6 +54,8 @@ type CountyReportReconciler struct {
 	Storage Storage
 	// CredentialsTTL is the lifetime of scoped credentials (DefaultCredentialsTTL when zero).
 	CredentialsTTL time.Duration
+	// Workers is the number of CountyReports reconciled at once (4 when zero).
+	Workers int
 }
 
 // +kubebuilder:rbac:groups=reporting.countyreport.io,resources=countyreports,verbs=get;list;watch;update;patch
@@ -334,6 +338,7 @@ func (r *CountyReportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// When a county code is freed or claimed, the other claimants re-check.
 		Watches(&reportingv1.CountyReport{}, handler.EnqueueRequestsFromMapFunc(r.sameCounty),
 			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }})).
+		WithOptions(controller.Options{MaxConcurrentReconciles: cmp.Or(r.Workers, 4)}).
 		Named("countyreport").
 		Complete(r)
 }

@@ -379,11 +379,11 @@ func TestSteadyStateMakesNoWrites(t *testing.T) {
 	// times without changing its spec: a label on the CountyReport and
 	// foreign labels on its Deployment each trigger a reconcile.
 	g.Eventually(func() int64 {
-		before := writes.load()
+		before := writes.Load()
 		time.Sleep(1500 * time.Millisecond)
-		return writes.load() - before
+		return writes.Load() - before
 	}, wait).Should(BeZero())
-	before, reconciles := writes.load(), reconcileCount(t, "countyreport")
+	before, reconciles := writes.Load(), reconcileCount(t, "countyreport")
 	for i := range 5 {
 		g.Eventually(func(g Gomega) {
 			cr := getCR(g, k)
@@ -396,5 +396,5 @@ func TestSteadyStateMakesNoWrites(t *testing.T) {
 	}
 	g.Eventually(func() float64 { return reconcileCount(t, "countyreport") - reconciles }, wait).Should(BeNumerically(">=", 5))
 	time.Sleep(time.Second)
-	g.Expect(writes.load()-before).To(BeZero(), "the operator wrote in a steady state")
+	g.Expect(writes.Load()-before).To(BeZero(), "the operator wrote in a steady state")
 }

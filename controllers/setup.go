@@ -18,6 +18,8 @@ type Options struct {
 	CredentialsTTL time.Duration
 	// Clock is injected by tests; the real clock otherwise.
 	Clock clock.PassiveClock
+	// Workers is the number of CountyReports reconciled at once (default 4).
+	Workers int
 
 	// Executor runs ReportRuns: ExecutorJob (default) or ExecutorInProcess.
 	Executor string
@@ -44,6 +46,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		StorageInsecure: o.StorageInsecure,
 		Storage:         o.Storage,
 		CredentialsTTL:  o.CredentialsTTL,
+		Workers:         o.Workers,
 	}
 	if err := cr.SetupWithManager(mgr); err != nil {
 		return err

@@ -4,14 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"go.uber.org/zap/zapcore"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/rest"
 	clocktesting "k8s.io/utils/clock/testing"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -32,7 +30,7 @@ var (
 	env       *testenv.Env
 	k8s       client.Client // the tests' own client, not counted
 	mgrClient client.Client // the manager's cached client, for reconcilers tests call directly
-	writes    = &writeCounter{}
+	writes    = &testenv.WriteCounter{}
 	fakeClock = clocktesting.NewFakeClock(time.Date(2026, 10, 15, 2, 0, 0, 0, time.UTC))
 	testCtx   context.Context
 	minio     *miniotest.Server
@@ -80,17 +78,16 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 
+	if os.Getenv("COUNTYREPORT_TEST_LOG_WRITES") != "" {
+		writes.OnWrite = func(verb string, o client.Object) {
+			fmt.Fprintf(os.Stderr, "write: %s %T %s/%s\n", verb, o, o.GetNamespace(), o.GetName())
+		}
+	}
 	ctrl.SetLogger(zap.New(zap.UseDevMode(false), zap.WriteTo(os.Stderr), zap.Level(zapcore.ErrorLevel), zap.StacktraceLevel(zapcore.DPanicLevel)))
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
-		Scheme:  scheme,
-		Metrics: metricsserver.Options{BindAddress: "0"},
-		NewClient: func(cfg *rest.Config, o client.Options) (client.Client, error) {
-			c, err := client.New(cfg, o)
-			if err != nil {
-				return nil, err
-			}
-			return &countingClient{Client: c, n: writes}, nil
-		},
+		Scheme:    scheme,
+		Metrics:   metricsserver.Options{BindAddress: "0"},
+		NewClient: writes.NewClientFunc(),
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL: manager:", err)
@@ -113,65 +110,6 @@ func runSuite(m *testing.M) int {
 	cancel()
 	<-done
 	return code
-}
-
-// writeCounter counts the operator's write requests to the API server.
-type writeCounter struct{ n atomic.Int64 }
-
-func (w *writeCounter) add(verb string, o client.Object) {
-	w.n.Add(1)
-	if os.Getenv("COUNTYREPORT_TEST_LOG_WRITES") != "" {
-		fmt.Fprintf(os.Stderr, "write: %s %T %s/%s\n", verb, o, o.GetNamespace(), o.GetName())
-	}
-}
-func (w *writeCounter) load() int64 { return w.n.Load() }
-
-// countingClient wraps the manager's client and counts every write it makes.
-type countingClient struct {
-	client.Client
-	n *writeCounter
-}
-
-func (c *countingClient) Create(ctx context.Context, o client.Object, opts ...client.CreateOption) error {
-	c.n.add("Create", o)
-	return c.Client.Create(ctx, o, opts...)
-}
-func (c *countingClient) Update(ctx context.Context, o client.Object, opts ...client.UpdateOption) error {
-	c.n.add("Update", o)
-	return c.Client.Update(ctx, o, opts...)
-}
-func (c *countingClient) Patch(ctx context.Context, o client.Object, p client.Patch, opts ...client.PatchOption) error {
-	c.n.add("Patch", o)
-	return c.Client.Patch(ctx, o, p, opts...)
-}
-func (c *countingClient) Delete(ctx context.Context, o client.Object, opts ...client.DeleteOption) error {
-	c.n.add("Delete", o)
-	return c.Client.Delete(ctx, o, opts...)
-}
-func (c *countingClient) DeleteAllOf(ctx context.Context, o client.Object, opts ...client.DeleteAllOfOption) error {
-	c.n.add("DeleteAllOf", o)
-	return c.Client.DeleteAllOf(ctx, o, opts...)
-}
-func (c *countingClient) Status() client.SubResourceWriter {
-	return &countingStatus{SubResourceWriter: c.Client.Status(), n: c.n}
-}
-
-type countingStatus struct {
-	client.SubResourceWriter
-	n *writeCounter
-}
-
-func (s *countingStatus) Create(ctx context.Context, o client.Object, sub client.Object, opts ...client.SubResourceCreateOption) error {
-	s.n.add("Create", o)
-	return s.SubResourceWriter.Create(ctx, o, sub, opts...)
-}
-func (s *countingStatus) Update(ctx context.Context, o client.Object, opts ...client.SubResourceUpdateOption) error {
-	s.n.add("Update", o)
-	return s.SubResourceWriter.Update(ctx, o, opts...)
-}
-func (s *countingStatus) Patch(ctx context.Context, o client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
-	s.n.add("Patch", o)
-	return s.SubResourceWriter.Patch(ctx, o, p, opts...)
 }
 
 // reconcileCount reads controller-runtime's reconcile counter for a controller.

@@ -18,12 +18,21 @@ func LoadConfig(path string) (*tenant.PortalConfig, error) {
 	if err != nil {
 		return nil, fmt.Errorf("portal configuration: %w", err)
 	}
-	var c tenant.PortalConfig
-	if err := yaml.UnmarshalStrict(b, &c); err != nil {
+	c, err := ParseConfig(b)
+	if err != nil {
 		return nil, fmt.Errorf("portal configuration %s: %w", path, err)
 	}
+	return c, nil
+}
+
+// ParseConfig reads a portal configuration; unknown fields are errors.
+func ParseConfig(b []byte) (*tenant.PortalConfig, error) {
+	var c tenant.PortalConfig
+	if err := yaml.UnmarshalStrict(b, &c); err != nil {
+		return nil, err
+	}
 	if c.CountyCode == "" || c.CountyName == "" {
-		return nil, fmt.Errorf("portal configuration %s: countyCode and countyName are required", path)
+		return nil, fmt.Errorf("countyCode and countyName are required")
 	}
 	return &c, nil
 }
