@@ -52,12 +52,31 @@ func Parse(expr, zone string) (*Schedule, error) {
 
 // Next is the first scheduled instant strictly after t, or zero when the
 // expression never matches (e.g. 30 February).
+//
+// Daylight saving: a wall-clock time that happens twice when the clocks go
+// back fires once, at its first occurrence; one that does not happen when the
+// clocks go forward is skipped that day (as a Kubernetes CronJob does).
 func (s *Schedule) Next(t time.Time) time.Time {
 	n := s.spec.Next(t.In(s.loc))
+	for i := 0; i < 4 && !n.IsZero() && s.repeated(n); i++ {
+		n = s.spec.Next(n)
+	}
 	if n.IsZero() {
 		return time.Time{}
 	}
 	return n.UTC()
+}
+
+// repeated reports whether n's wall-clock time in the zone already happened
+// shortly before (the hour repeated when summer time ends).
+func (s *Schedule) repeated(n time.Time) bool {
+	wall := n.In(s.loc).Format("2006-01-02 15:04:05")
+	for _, d := range []time.Duration{30 * time.Minute, time.Hour, 2 * time.Hour} {
+		if n.Add(-d).In(s.loc).Format("2006-01-02 15:04:05") == wall {
+			return true
+		}
+	}
+	return false
 }
 
 // Prev is the latest scheduled instant at or before t, or zero when there is
