@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/storage"
+	"github.com/countyreport/countyreport/internal/storage/miniotest"
+)
+
+func TestGeneratePublish(t *testing.T) {
+	srv := miniotest.Start(t)
+	bucket := srv.NewBucket(t)
+	cfg := srv.RootConfig()
+	c, err := storage.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	a := c.Archive(bucket)
+	raw, err := os.ReadFile("../../config/samples/datasets/hengshan-2023-01.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := dataset.Parse(raw, "hengshan-2023-01.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	norm, _ := ds.Normalized()
+	ctx := context.Background()
+	if _, err := a.PutDataset(ctx, "2023-01", norm); err != nil {
+		t.Fatal(err)
+	}
+	// Storage settings from the environment, as in the Job.
+	t.Setenv(storage.EnvEndpoint, cfg.Endpoint)
+	t.Setenv(storage.EnvAccessKey, cfg.AccessKey)
+	t.Setenv(storage.EnvSecretKey, cfg.SecretKey)
+	t.Setenv(storage.EnvInsecure, "true")
+	t.Setenv(storage.EnvBucket, bucket)
+
+	tests := map[string]struct {
+		args    []string
+		noData  bool
+		wantErr string
+		period  string
+	}{
+		"from the bucket":       {args: []string{"--period", "2023-01", "--publish"}, period: "2023-01"},
+		"no dataset for period": {args: []string{"--period", "2023-02", "--publish"}, noData: true, wantErr: "2023-02 没有数据（data/2023-02/dataset.json 不存在）/ no dataset for 2023-02"},
+		"period mismatch":       {args: []string{"--period", "2023-03", "--dataset", "../../config/samples/datasets/hengshan-2023-01.yaml", "--publish"}, wantErr: "not --period 2023-03"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			g, err := parseGenerateFlags(tc.args, &stderr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = generateStored(ctx, g, &stderr)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				if errors.Is(err, errNoData) != tc.noData {
+					t.Errorf("NoData = %v, want %v", errors.Is(err, errNoData), tc.noData)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("%v\n%s", err, stderr.String())
+			}
+			rep, err := a.Verify(ctx, tc.period)
+			if err != nil {
+				t.Fatalf("published period does not verify: %v", err)
+			}
+			if rep.Pages != 13 || len(rep.Artifacts) != 2 {
+				t.Errorf("published %d pages, %d artifacts", rep.Pages, len(rep.Artifacts))
+			}
+		})
+	}
+	if _, err := a.Report(ctx, "2023-02"); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("a failed generate published 2023-02: %v", err)
+	}
+}
+
+func TestGeneratePublishFlags(t *testing.T) {
+	t.Setenv(storage.EnvBucket, "")
+	t.Setenv(storage.EnvEndpoint, "")
+	tests := map[string][]string{
+		"publish without period or dataset": {"--publish", "--bucket", "b", "--storage-endpoint", "h:1"},
+		"bad period":                        {"--period", "2023-13", "--publish"},
+		"no bucket":                         {"--period", "2023-01", "--publish", "--storage-endpoint", "h:1"},
+		"no endpoint":                       {"--period", "2023-01", "--publish", "--bucket", "b"},
+	}
+	for name, args := range tests {
+		t.Run(name, func(t *testing.T) {
+			if _, err := parseGenerateFlags(args, &bytes.Buffer{}); err == nil {
+				t.Error("accepted")
+			}
+		})
+	}
+}
