@@ -212,4 +212,3 @@ func storageFor(t *testing.T, srv *miniotest.Server, cr *reportingv1.CountyRepor
 	t.Cleanup(scoped.Close)
 	return scoped.Archive(bucket)
 }
-
