@@ -41,6 +41,8 @@ type managerOptions struct {
 	watchNamespaces string
 	storage         storage.Config
 	credentialsTTL  time.Duration
+	executor        string
+	runConcurrency  int
 	zap             zap.Options
 }
 
@@ -63,9 +65,18 @@ func parseManagerFlags(args []string) (*managerOptions, error) {
 	o.storage.RegisterFlags(fs)
 	fs.DurationVar(&o.credentialsTTL, "credentials-ttl", controllers.DefaultCredentialsTTL,
 		"lifetime of each county's scoped storage credentials; they are rotated after two thirds of it")
+	fs.StringVar(&o.executor, "executor", controllers.ExecutorJob,
+		"how ReportRuns are rendered: job (a Job per attempt in the county's namespace) or inprocess (inside the manager)")
+	fs.IntVar(&o.runConcurrency, "run-concurrency", 2, "reports rendered at once by the inprocess executor")
 	o.zap.BindFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if o.executor != controllers.ExecutorJob && o.executor != controllers.ExecutorInProcess {
+		return nil, fmt.Errorf("--executor %q: want %s or %s", o.executor, controllers.ExecutorJob, controllers.ExecutorInProcess)
+	}
+	if o.runConcurrency < 1 {
+		return nil, fmt.Errorf("--run-concurrency must be at least 1")
 	}
 	if o.storage.Endpoint != "" {
 		if err := o.storage.Validate(); err != nil {
@@ -135,6 +146,8 @@ func runManager(ctx context.Context, args []string) error {
 		StorageEndpoint: o.storage.Endpoint,
 		StorageInsecure: o.storage.Insecure,
 		CredentialsTTL:  o.credentialsTTL,
+		Executor:        o.executor,
+		RunConcurrency:  o.runConcurrency,
 	}
 	if o.storage.Endpoint != "" {
 		admin, err := controllers.NewAdminStorage(o.storage)
