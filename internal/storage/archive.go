@@ -256,16 +256,37 @@ func (a *Archive) Publish(ctx context.Context, period string, artifacts []Artifa
 		return nil, err
 	}
 
+	// The artifacts go up concurrently (at most maxParallelPuts at once); the
+	// first failure cancels the rest and no manifest is written.
 	r := &Report{Period: period, Pages: m.Pages, Manifest: m, raw: manifestJSON}
+	r.Artifacts = make([]Object, len(artifacts))
+	putCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]error, len(artifacts))
+	sem := make(chan struct{}, maxParallelPuts)
+	var wg sync.WaitGroup
+	for i, art := range artifacts {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			o, err := a.put(putCtx, reportKey(period, art.Name), art.Data, nil)
+			if err != nil {
+				errs[i] = err
+				cancel()
+				return
+			}
+			o.Name = art.Name
+			r.Artifacts[i] = o
+		}()
+	}
+	wg.Wait()
+	if err := firstError(errs); err != nil {
+		return nil, err
+	}
 	versions := map[string]string{}
-	for _, art := range artifacts {
-		o, err := a.put(ctx, reportKey(period, art.Name), art.Data, nil)
-		if err != nil {
-			return nil, err
-		}
-		o.Name = art.Name
-		versions[art.Name] = o.VersionID
-		r.Artifacts = append(r.Artifacts, o)
+	for _, o := range r.Artifacts {
+		versions[o.Name] = o.VersionID
 		r.Size += o.Size
 	}
 	meta := map[string]string{}
@@ -282,6 +303,27 @@ func (a *Archive) Publish(ctx context.Context, period string, artifacts []Artifa
 	}
 	r.ManifestVersionID, r.pinned, r.Time = mo.VersionID, pinned, time.Now()
 	return r, nil
+}
+
+// maxParallelPuts bounds the concurrent uploads of one Publish.
+const maxParallelPuts = 4
+
+// firstError prefers a real failure over the cancellations it caused.
+func firstError(errs []error) error {
+	var canceled error
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		if errors.Is(err, context.Canceled) {
+			if canceled == nil {
+				canceled = err
+			}
+			continue
+		}
+		return err
+	}
+	return canceled
 }
 
 func sameFiles(listed, actual []manifest.File) error {
