@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.uber.org/zap/zapcore"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -26,6 +27,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
@@ -46,7 +48,7 @@ func main() {
 }
 
 func run(n, namespaces, workers int, quiet time.Duration) error {
-	log.SetLogger(ctrl.Log) // silence "log.SetLogger(...) was never called"
+	log.SetLogger(zap.New(zap.Level(zapcore.ErrorLevel), zap.StacktraceLevel(zapcore.DPanicLevel)))
 	env, err := testenv.Start()
 	if err != nil {
 		return err

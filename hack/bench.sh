@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# make bench: every benchmark prints our figure beside a baseline measured in
+# the same run, and their ratio. Machines here are noisy: read the ratios.
+# Set BENCH_QUICK=1 for a short smoke run with smaller sizes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=${BENCH_QUICK:-}
+
+section() { printf '\n== %s ==\n' "$1"; }
+
+section "operator: CountyReports to Ready against a real control plane"
+if [ -n "$quick" ]; then go run ./hack/bench/operator -n 50 -quiet 5s; else go run ./hack/bench/operator -n 500 -quiet 60s; fi
+
+section "report engine: countyreport vs warm Chromium (chromedp)"
+if [ -n "$quick" ]; then go run ./hack/bench/render -n 5; else go run ./hack/bench/render -n 50; fi
+
+section "storage: render and publish into MinIO vs render only"
+if [ -n "$quick" ]; then go run ./hack/bench/publish -counties 50; else go run ./hack/bench/publish -counties 1000; fi
+
+if [ -d hack/bench/runs ]; then
+  section "automation: scheduled runs with the in-process executor vs render only"
+  if [ -n "$quick" ]; then go run ./hack/bench/runs -n 20; else go run ./hack/bench/runs -n 200; fi
+fi
