@@ -1,0 +1,336 @@
+// Command runs measures the orchestration overhead of automated monthly
+// reports: N counties (default 200) all due at the same instant, rendered by
+// the in-process executor of a real manager (CountyReport and ReportRun
+// reconcilers, their writes, watches and retries) against a control plane and
+// a MinIO it starts itself (`make tools`). It prints the time until every
+// ReportRun has succeeded and the runs per second, beside the render-only
+// rate of the same machine (the same dataset rendered N times with the same
+// concurrency, nothing else), and their ratio (target: at least 0.70).
+//
+//	go run ./hack/bench/runs [-counties 200] [-concurrency GOMAXPROCS]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kruntime "k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	clocktesting "k8s.io/utils/clock/testing"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/controllers"
+	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/report"
+	"github.com/countyreport/countyreport/internal/storage"
+	"github.com/countyreport/countyreport/internal/storage/miniotest"
+	"github.com/countyreport/countyreport/internal/tenant"
+	"github.com/countyreport/countyreport/internal/testenv"
+)
+
+const target = 0.70
+
+var (
+	due    = time.Date(2026, 10, 31, 22, 0, 0, 0, time.UTC) // 06:00 on 1 November in Shanghai
+	period = "2026-10"
+)
+
+func main() {
+	n := flag.Int("counties", 200, "counties, all due at the same instant")
+	conc := flag.Int("concurrency", runtime.GOMAXPROCS(0), "in-process renders at once (the manager's --run-concurrency)")
+	qps := flag.Float64("qps", 50, "the manager's API client QPS (burst twice that)")
+	flag.Parse()
+	if err := run(*n, *conc, float32(*qps)); err != nil {
+		fmt.Fprintln(os.Stderr, "bench runs:", err)
+		os.Exit(1)
+	}
+}
+
+func run(n, conc int, qps float32) error {
+	if n < 1 || conc < 1 {
+		return errors.New("-counties and -concurrency must be at least 1")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapcore.ErrorLevel)))
+
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		return err
+	}
+	raw, err := os.ReadFile(filepath.Join(root, "config", "samples", "datasets", "hengshan-2023-01.yaml"))
+	if err != nil {
+		return err
+	}
+	ds, err := dataset.Parse(raw, "hengshan-2023-01.yaml")
+	if err != nil {
+		return err
+	}
+	ds.Meta.Period = period
+	data, err := ds.Normalized()
+	if err != nil {
+		return err
+	}
+
+	// Render-only baseline: the same work without the operator.
+	renderRate, err := renderOnly(ds, n, conc)
+	if err != nil {
+		return err
+	}
+
+	t0 := time.Now()
+	env, err := testenv.Start()
+	if err != nil {
+		return err
+	}
+	defer env.Stop()
+	srv, err := miniotest.StartServer("")
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	scheme := kruntime.NewScheme()
+	_ = clientgoscheme.AddToScheme(scheme)
+	_ = reportingv1.AddToScheme(scheme)
+	cfg := *env.Config
+	cfg.QPS, cfg.Burst = 200, 400
+	k8s, err := client.New(&cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return err
+	}
+	if err := setupCounties(ctx, k8s, srv, n, data); err != nil {
+		return err
+	}
+	fmt.Printf("setup: control plane, MinIO, %d counties with buckets, scoped credentials and %s datasets in %.1fs (GOMAXPROCS %d)\n",
+		n, period, time.Since(t0).Seconds(), runtime.GOMAXPROCS(0))
+
+	// The manager, its clock one minute before the instant everyone is due.
+	clk := clocktesting.NewFakeClock(due.Add(-time.Minute))
+	mcfg := *env.Config
+	mcfg.QPS, mcfg.Burst = qps, int(2*qps)
+	mgr, err := ctrl.NewManager(&mcfg, ctrl.Options{Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}})
+	if err != nil {
+		return err
+	}
+	if err := controllers.Setup(mgr, controllers.Options{
+		PortalImage: "countyreport:bench", Clock: clk,
+		Executor: controllers.ExecutorInProcess, RunConcurrency: conc,
+	}); err != nil {
+		return err
+	}
+	go func() {
+		if err := mgr.Start(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "manager:", err)
+		}
+	}()
+	// Every county provisioned and scheduled for the instant.
+	if err := waitFor(ctx, k8s, n, 5*time.Minute, func(cr *reportingv1.CountyReport) bool {
+		return cr.Status.NextRun != nil && cr.Status.NextRun.Time.Equal(due)
+	}); err != nil {
+		return fmt.Errorf("counties not scheduled: %w", err)
+	}
+
+	// The instant arrives for everyone: the clock moves and each county is
+	// woken (a label change, as a requeue at the instant would).
+	start := time.Now()
+	clk.SetTime(due)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			cr := &reportingv1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: "county", Namespace: nsName(i)}}
+			patch := []byte(`{"metadata":{"labels":{"bench/tick":"1"}}}`)
+			_ = k8s.Patch(ctx, cr, client.RawPatch("application/merge-patch+json", patch))
+		}()
+	}
+	wg.Wait()
+	if err := waitRuns(ctx, k8s, n, 30*time.Minute); err != nil {
+		return err
+	}
+	elapsed := time.Since(start)
+	rate := float64(n) / elapsed.Seconds()
+	ratio := rate / renderRate
+	verdict := "ok"
+	if ratio < target {
+		verdict = "BELOW TARGET"
+	}
+	fmt.Printf("operator: %d scheduled runs succeeded in %.1fs: %.2f runs/s (in-process, concurrency %d, client QPS %.0f)\n",
+		n, elapsed.Seconds(), rate, conc, qps)
+	fmt.Printf("baseline: render only, same dataset and concurrency: %.2f reports/s\n", renderRate)
+	fmt.Printf("ratio: %.2f of the render-only rate (target >= %.2f) %s\n", ratio, target, verdict)
+	return nil
+}
+
+func nsName(i int) string { return fmt.Sprintf("county-bench-%03d", i) }
+
+// renderOnly renders ds n times, conc at a time, and returns reports per second.
+func renderOnly(ds *dataset.Dataset, n, conc int) (float64, error) {
+	if _, err := report.Render(ds, report.Options{}); err != nil { // font loaded once, as in the manager
+		return 0, err
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	sem := make(chan struct{}, conc)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if _, err := report.Render(ds, report.Options{}); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return 0, err
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
+}
+
+// setupCounties makes n namespaces, each with a CountyReport, a bucket, its
+// scoped credentials Secret and the period's dataset.
+func setupCounties(ctx context.Context, k8s client.Client, srv *miniotest.Server, n int, data []byte) error {
+	rootCfg := srv.RootConfig()
+	admin, err := storage.New(rootCfg)
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	iss, err := storage.NewSTSIssuer(rootCfg)
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	sem := make(chan struct{}, 8)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			errs <- setupCounty(ctx, k8s, admin, iss, rootCfg, i, data)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func setupCounty(ctx context.Context, k8s client.Client, admin *storage.Client, iss *storage.STSIssuer, rootCfg storage.Config, i int, data []byte) error {
+	ns := nsName(i)
+	if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+		return err
+	}
+	cr := &reportingv1.CountyReport{
+		ObjectMeta: metav1.ObjectMeta{Name: "county", Namespace: ns},
+		Spec: reportingv1.CountyReportSpec{County: reportingv1.CountyIdentity{
+			Code: fmt.Sprintf("9%05d", i), Name: "测试县", EnglishName: "Bench County",
+		}},
+	}
+	bucket := tenant.Bucket(cr)
+	if err := admin.EnsureBucket(ctx, bucket, nil); err != nil {
+		return err
+	}
+	creds, err := iss.Issue(ctx, bucket, 2*time.Hour)
+	if err != nil {
+		return err
+	}
+	scoped, err := storage.New(creds.Config(rootCfg))
+	if err != nil {
+		return err
+	}
+	defer scoped.Close()
+	if _, err := scoped.Archive(bucket).PutDataset(ctx, period, data); err != nil {
+		return err
+	}
+	sec := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: tenant.CredentialsSecretName(cr), Namespace: ns},
+		StringData: map[string]string{
+			tenant.SecretAccessKey: creds.AccessKey, tenant.SecretSecretKey: creds.SecretKey,
+			tenant.SecretSessionToken: creds.SessionToken, tenant.SecretEndpoint: rootCfg.Endpoint,
+			tenant.SecretBucket: bucket, tenant.SecretInsecure: "true",
+		},
+	}
+	if err := k8s.Create(ctx, sec); err != nil {
+		return err
+	}
+	return k8s.Create(ctx, cr)
+}
+
+func waitFor(ctx context.Context, k8s client.Client, n int, timeout time.Duration, ok func(*reportingv1.CountyReport) bool) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		var list reportingv1.CountyReportList
+		if err := k8s.List(ctx, &list); err != nil {
+			return err
+		}
+		good := 0
+		for i := range list.Items {
+			if ok(&list.Items[i]) {
+				good++
+			}
+		}
+		if good == n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d after %s", good, n, timeout)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func waitRuns(ctx context.Context, k8s client.Client, n int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		var list reportingv1.ReportRunList
+		if err := k8s.List(ctx, &list); err != nil {
+			return err
+		}
+		done, failed := 0, 0
+		for _, r := range list.Items {
+			switch r.Status.Phase {
+			case reportingv1.RunSucceeded:
+				done++
+			case reportingv1.RunFailed:
+				failed++
+				return fmt.Errorf("ReportRun %s/%s failed: %s", r.Namespace, r.Name, r.Status.Message)
+			}
+		}
+		if done == n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d runs succeeded after %s (%d failed)", done, n, timeout, failed)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
