@@ -559,20 +559,30 @@ var rawPool = sync.Pool{New: func() any { return new([]byte) }}
 // false when img has more than 256 colours.
 func indexed(img *image.RGBA, raw []byte) (_, plte []byte, ok bool) {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
-	if cap(raw) < h*(1+w) {
-		raw = make([]byte, 0, h*(1+w))
+	rl := 1 + w
+	if cap(raw) < h*rl {
+		raw = make([]byte, h*rl)
 	}
+	raw = raw[:h*rl]
 	// Open addressing over packed RGBA (alpha is 255, so no colour is 0).
 	const slots = 1024
 	var keys [slots]uint32
 	var vals [slots]byte
 	plte = make([]byte, 0, 3*256)
 	last, lastIdx := uint32(0), byte(0)
+	var prev []byte
 	for y := 0; y < h; y++ {
-		raw = append(raw, 0)
+		out := raw[y*rl : (y+1)*rl]
 		row := img.Pix[y*img.Stride : y*img.Stride+4*w]
-		for i := 0; i+4 <= len(row); i += 4 {
-			c := binary.LittleEndian.Uint32(row[i:])
+		if y > 0 && bytes.Equal(row, prev) { // most rows of a chart repeat the one above
+			copy(out, raw[(y-1)*rl:y*rl])
+			continue
+		}
+		prev = row
+		out[0] = 0 // filter: none
+		out = out[1:]
+		for x := range out {
+			c := binary.LittleEndian.Uint32(row[4*x:])
 			if c != last {
 				s := (c * 0x9E3779B1) >> 22
 				for {
@@ -581,19 +591,19 @@ func indexed(img *image.RGBA, raw []byte) (_, plte []byte, ok bool) {
 						break
 					}
 					if keys[s] == 0 {
-						if len(plte) == 3*256 || row[i+3] != 255 {
-							return raw, nil, false
+						if len(plte) == 3*256 || row[4*x+3] != 255 {
+							return raw[:0], nil, false
 						}
 						keys[s], vals[s] = c, byte(len(plte)/3)
 						lastIdx = vals[s]
-						plte = append(plte, row[i], row[i+1], row[i+2])
+						plte = append(plte, row[4*x], row[4*x+1], row[4*x+2])
 						break
 					}
 					s = (s + 1) & (slots - 1)
 				}
 				last = c
 			}
-			raw = append(raw, lastIdx)
+			out[x] = lastIdx
 		}
 	}
 	return raw, plte, true

@@ -81,6 +81,19 @@ func Render(ds *dataset.Dataset, f *Font, opts Options) (*Output, error) {
 	}
 	lo := &layout{f: f, l: l, ds: ds, opts: opts}
 	charts := buildCharts(f, ds, l, contentW)
+	// The charts' PNGs are rasterised while the PDF is laid out and assembled.
+	pngs := make([][]byte, len(charts))
+	pngErrs := make([]error, len(charts))
+	svgs := make([][]byte, len(charts))
+	var wg sync.WaitGroup
+	for i, c := range charts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pngs[i], pngErrs[i] = c.PNG(f, 2)
+			svgs[i] = c.SVG()
+		}()
+	}
 	photos := lo.loadPhotos()
 
 	lo.cover()
@@ -101,18 +114,6 @@ func Render(ds *dataset.Dataset, f *Font, opts Options) (*Output, error) {
 	lo.projects()
 	lo.sections(dataset.KindPlan, l.Plan)
 	lo.photos(photos)
-
-	// The charts' PNGs are rasterised while the PDF is assembled.
-	pngs := make([][]byte, len(charts))
-	pngErrs := make([]error, len(charts))
-	var wg sync.WaitGroup
-	for i, c := range charts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			pngs[i], pngErrs[i] = c.PNG(f, 2)
-		}()
-	}
 
 	doc := newPDF(f)
 	doc.title = ds.Meta.Title
@@ -141,7 +142,7 @@ func Render(ds *dataset.Dataset, f *Font, opts Options) (*Output, error) {
 		if pngErrs[i] != nil {
 			return nil, fmt.Errorf("chart %s: %w", c.Name, pngErrs[i])
 		}
-		out.Charts = append(out.Charts, File{c.Name + ".svg", c.SVG()}, File{c.Name + ".png", pngs[i]})
+		out.Charts = append(out.Charts, File{c.Name + ".svg", svgs[i]}, File{c.Name + ".png", pngs[i]})
 	}
 	return out, nil
 }

@@ -333,8 +333,15 @@ func (d *pdfDoc) Bytes() []byte {
 	bb := d.font.BBox
 	set(desc, "<< /Type /FontDescriptor /FontName /%s /Flags 4 /FontBBox [%d %d %d %d] /ItalicAngle 0 /Ascent %d /Descent %d /CapHeight %d /StemV 80 /FontFile2 %d 0 R >>",
 		base, scale(int(bb[0])), scale(int(bb[1])), scale(int(bb[2])), scale(int(bb[3])), scale(d.font.Ascent), scale(d.font.Descent), scale(d.font.CapHeight), file)
-	sub := d.font.Subset(order, d.cids)
-	stream(file, fmt.Sprintf("/Filter /FlateDecode /Length1 %d", len(sub)), deflate(sub))
+	// The subset is built and compressed while the pages are.
+	var subLen int
+	var subZ []byte
+	fontDone := make(chan struct{})
+	go func() {
+		defer close(fontDone)
+		sub := d.font.Subset(order, d.cids)
+		subLen, subZ = len(sub), deflate(sub)
+	}()
 
 	gids := make([]int, 0, len(d.used))
 	for c := range d.used {
@@ -386,6 +393,8 @@ func (d *pdfDoc) Bytes() []byte {
 		stream(content, "/Filter /FlateDecode", deflate(p.c.Bytes()))
 		fmt.Fprintf(&kids, "%d 0 R ", pageObj[i])
 	}
+	<-fontDone
+	stream(file, fmt.Sprintf("/Filter /FlateDecode /Length1 %d", subLen), subZ)
 	set(pagesObj, "<< /Type /Pages /Kids [%s] /Count %d >>", bytes.TrimSpace(kids.Bytes()), len(d.pages))
 
 	outl := ""
