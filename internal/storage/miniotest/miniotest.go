@@ -211,7 +211,12 @@ func (s *Server) RootConfig() storage.Config {
 }
 
 // Logs returns the tail of the server's output.
-func (s *Server) Logs() string { return s.log.String() }
+func (s *Server) Logs() string {
+	s.mu.Lock()
+	l := s.log
+	s.mu.Unlock()
+	return l.String()
+}
 
 // NewBucket creates a fresh, versioned bucket named after the test. Its name
 // has at most 59 characters, so a test may derive others by adding a suffix.
