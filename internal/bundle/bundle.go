@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"path"
 	"sort"
@@ -46,37 +47,59 @@ func Build(entries []Entry, m manifest.Manifest) (zipData []byte, inner *manifes
 	}
 	sorted := append([]Entry(nil), entries...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
-	m.Files = nil
+	// Every entry is hashed and compressed on its own goroutine; the zip is
+	// then written in name order from the results, so the bytes do not
+	// depend on the scheduling.
+	m.Files = make([]manifest.File, len(sorted))
 	m.Artifacts = nil
-	for _, e := range sorted {
-		m.Files = append(m.Files, manifest.FileOf(e.Name, e.Data))
+	packs := make([]packed, len(sorted))
+	var wg sync.WaitGroup
+	for i, e := range sorted {
+		wg.Go(func() {
+			m.Files[i] = manifest.FileOf(e.Name, e.Data)
+			packs[i] = pack(e)
+		})
 	}
+	wg.Wait()
 	mdata, err := m.Marshal()
 	if err != nil {
 		return nil, nil, err
 	}
-	all := append(sorted, Entry{Name: ManifestName, Data: mdata})
-	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
+	mentry := Entry{Name: ManifestName, Data: mdata}
+	at := sort.Search(len(sorted), func(i int) bool { return sorted[i].Name > ManifestName })
+	all := append(append(append([]Entry(nil), sorted[:at]...), mentry), sorted[at:]...)
+	packs = append(append(append([]packed(nil), packs[:at]...), pack(mentry)), packs[at:]...)
 
+	size := 22
+	for i, e := range all {
+		size += 2*(46+len(e.Name)) + len(packs[i].data)
+	}
 	var buf bytes.Buffer
+	buf.Grow(size)
 	zw := zip.NewWriter(&buf)
-	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
-		fw := flatePool.Get().(*flate.Writer)
-		fw.Reset(w)
-		return &pooledFlate{fw}, nil
-	})
-	for _, e := range all {
-		method := zip.Deflate
-		if stored(e.Name) {
-			method = zip.Store
+	for i, e := range all {
+		p := packs[i]
+		h := &zip.FileHeader{
+			Name:               e.Name,
+			Method:             p.method,
+			CRC32:              p.crc,
+			CompressedSize64:   uint64(len(p.data)),
+			UncompressedSize64: uint64(len(e.Data)),
+			ModifiedDate:       dosDate,
+			ModifiedTime:       0,
+			Modified:           Epoch,
 		}
-		h := &zip.FileHeader{Name: e.Name, Method: method, Modified: Epoch}
 		h.SetMode(0o644)
-		w, err := zw.CreateHeader(h)
+		h.CreatorVersion |= 20
+		h.ReaderVersion = 20
+		if !isASCII(e.Name) {
+			h.Flags |= 0x800 // the name is UTF-8
+		}
+		w, err := zw.CreateRaw(h)
 		if err != nil {
 			return nil, nil, err
 		}
-		if _, err := w.Write(e.Data); err != nil {
+		if _, err := w.Write(p.data); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -86,24 +109,47 @@ func Build(entries []Entry, m manifest.Manifest) (zipData []byte, inner *manifes
 	return buf.Bytes(), &m, nil
 }
 
+// dosDate is Epoch, 1980-01-01, as an MS-DOS date (the time is 00:00:00, 0).
+const dosDate = 0<<9 | 1<<5 | 1
+
+// packed is an entry's data as stored in the zip.
+type packed struct {
+	method uint16
+	crc    uint32
+	data   []byte
+}
+
+func pack(e Entry) packed {
+	p := packed{method: zip.Store, crc: crc32.ChecksumIEEE(e.Data), data: e.Data}
+	if stored(e.Name) {
+		return p
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(e.Data)/3 + 64)
+	fw := flatePool.Get().(*flate.Writer)
+	fw.Reset(&buf)
+	fw.Write(e.Data) // a bytes.Buffer does not fail
+	fw.Close()
+	flatePool.Put(fw)
+	p.method, p.data = zip.Deflate, buf.Bytes()
+	return p
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
 // flate writers cost about 1 MB each to create: reuse them across entries
 // and bundles. Reset gives the same output as a new writer.
 var flatePool = sync.Pool{New: func() any {
 	w, _ := flate.NewWriter(io.Discard, flate.BestSpeed)
 	return w
 }}
-
-type pooledFlate struct{ *flate.Writer }
-
-func (p *pooledFlate) Close() error {
-	if p.Writer == nil {
-		return nil
-	}
-	err := p.Writer.Close()
-	flatePool.Put(p.Writer)
-	p.Writer = nil
-	return err
-}
 
 // stored are formats already compressed: deflating them again costs time for nothing.
 func stored(name string) bool {

@@ -79,6 +79,7 @@ func TestBuild(t *testing.T) {
 		"names around manifest.json": {entries: []Entry{
 			{Name: "manifest.jsonl", Data: []byte("x")}, {Name: "manifest", Data: []byte("y")}, {Name: "z/manifest.json", Data: []byte("z")},
 		}},
+		"Chinese names":                {entries: []Entry{{Name: "照片/衡山.jpg", Data: []byte{0xff, 0xd8}}, {Name: "说明.txt", Data: []byte("衡山")}}, stored: []string{"照片/衡山.jpg"}},
 		"upper-case extensions stored": {entries: []Entry{{Name: "photo.JPG", Data: []byte{0xff, 0xd8}}, {Name: "a.ZIP", Data: []byte("PK")}}, stored: []string{"photo.JPG", "a.ZIP"}},
 	}
 	for name, tc := range cases {
@@ -130,6 +131,9 @@ func TestBuild(t *testing.T) {
 				}
 				if e.hdr.Method != want {
 					t.Errorf("%s method %d, want %d", e.hdr.Name, e.hdr.Method, want)
+				}
+				if e.hdr.NonUTF8 {
+					t.Errorf("%s: name not flagged UTF-8", e.hdr.Name)
 				}
 				// the only extra field is the extended timestamp, at the epoch too
 				if x := e.hdr.Extra; len(x) != 0 && (len(x) != 9 || binary.LittleEndian.Uint16(x) != 0x5455 || x[4] != 1 ||

@@ -521,7 +521,7 @@ func encodePNG(img *image.RGBA) []byte {
 		}
 	}
 	*rawp = raw
-	idat := deflate(raw)
+	idat := deflateWith(&zlibPoolPNG, raw)
 	var out bytes.Buffer
 	out.Grow(len(idat) + len(plte) + 64)
 	out.WriteString("\x89PNG\r\n\x1a\n")
