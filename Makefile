@@ -16,7 +16,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/countyreport/countyreport/internal/version.Version=$(VERSION)
 GO_TEST_FLAGS ?= -timeout 30m
 
-.PHONY: all tools deps build test fmt-check vet manifests manifests-check bench run clean
+.PHONY: all tools deps build test fmt-check vet manifests manifests-check chart-check bench run clean
 
 all: build
 
@@ -33,10 +33,12 @@ manifests:
 	go tool controller-gen object paths=./api/...
 	go tool controller-gen crd paths=./api/... output:crd:artifacts:config=config/crd/bases
 	go tool controller-gen rbac:roleName=countyreport-manager paths=./controllers/... output:rbac:artifacts:config=config/rbac
+	cp config/crd/bases/*.yaml charts/countyreport/crds/
+	cp config/rbac/role.yaml charts/countyreport/files/manager-role.yaml
 
 # CI fails when the generated files are not what the markers say.
 manifests-check: manifests
-	@git diff --exit-code -- config/crd/bases config/rbac api || \
+	@git diff --exit-code -- config/crd/bases config/rbac api charts/countyreport || \
 	  { echo "generated files are stale: run 'make manifests' and commit the result" >&2; exit 1; }
 
 fmt-check:
@@ -45,7 +47,13 @@ fmt-check:
 vet:
 	go vet ./...
 
-test: tools fmt-check vet manifests-check
+HELM := go run helm.sh/helm/v3/cmd/helm@v3.22.0
+
+chart-check:
+	$(HELM) lint --strict charts/countyreport
+	$(HELM) template t charts/countyreport --set storage.endpoint=minio:9000 >/dev/null
+
+test: tools fmt-check vet manifests-check chart-check
 	go test $(GO_TEST_FLAGS) ./...
 
 bench: tools build
