@@ -51,6 +51,7 @@ var (
 
 func main() {
 	n := flag.Int("counties", 200, "counties, all due at the same instant")
+	flag.IntVar(n, "n", 200, "same as -counties")
 	conc := flag.Int("concurrency", runtime.GOMAXPROCS(0), "in-process renders at once (the manager's --run-concurrency)")
 	qps := flag.Float64("qps", 50, "the manager's API client QPS (burst twice that)")
 	flag.Parse()
