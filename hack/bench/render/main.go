@@ -8,7 +8,8 @@
 // countyreport is measured in a child process (this program re-executed) so
 // its peak memory is its own; Chromium's peak memory is the largest sum of the
 // resident memory of the browser and all its child processes, sampled every
-// 10 ms. Chromium is installed with hack/debian-packages.sh when missing.
+// 10 ms. countyreport's CPU time per report (user and system, every thread)
+// is printed too: on a busy machine it moves less than wall time. Chromium is installed with hack/debian-packages.sh when missing.
 package main
 
 import (
@@ -70,7 +71,11 @@ func run(n, warm int, dsPath, chromium string, child bool) error {
 	if child {
 		var times []time.Duration
 		var pages int
+		var cpu0 time.Duration
 		for i := 0; i < warm+n; i++ {
+			if i == warm {
+				cpu0 = cpuTime()
+			}
 			t := time.Now()
 			r, err := report.Render(ds, report.Options{})
 			if err != nil {
@@ -81,7 +86,7 @@ func run(n, warm int, dsPath, chromium string, child bool) error {
 			}
 			pages = r.Pages
 		}
-		fmt.Printf("%f %d\n", ms(median(times)), pages)
+		fmt.Printf("%f %d %f\n", ms(median(times)), pages, ms((cpuTime()-cpu0)/time.Duration(n)))
 		return nil
 	}
 
@@ -96,9 +101,9 @@ func run(n, warm int, dsPath, chromium string, child bool) error {
 	if err != nil {
 		return fmt.Errorf("countyreport run: %w", err)
 	}
-	var oursMS float64
+	var oursMS, oursCPU float64
 	var pages int
-	if _, err := fmt.Sscan(string(out), &oursMS, &pages); err != nil {
+	if _, err := fmt.Sscan(string(out), &oursMS, &pages, &oursCPU); err != nil {
 		return fmt.Errorf("countyreport run printed %q", out)
 	}
 	oursMem := float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024 // KiB → MiB
@@ -134,8 +139,18 @@ func run(n, warm int, dsPath, chromium string, child bool) error {
 	fmt.Printf("report: %s, %d pages; countyreport PDF %d KB, chromium PDF %d KB; median of %d runs after %d warm-up\n",
 		dsPath, pages, len(r.PDF)/1024, chromePDF/1024, n, warm)
 	fmt.Printf("render: countyreport %.1f ms/report, chromium (warm, chromedp) %.0f ms/report, ratio %.1fx\n", oursMS, chromeMS, chromeMS/oursMS)
+	fmt.Printf("cpu: countyreport %.1f ms/report (user+system, all its threads; steadier than wall time on a busy machine)\n", oursCPU)
 	fmt.Printf("memory: countyreport %.0f MiB peak RSS, chromium (all processes) %.0f MiB peak RSS, ratio %.1fx\n", oursMem, chromeMem, chromeMem/oursMem)
 	return nil
+}
+
+// cpuTime is the user and system time this process has used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func fromZip(z []byte, name string) ([]byte, error) {
