@@ -9,7 +9,8 @@
 // its peak memory is its own; Chromium's peak memory is the largest sum of the
 // resident memory of the browser and all its child processes, sampled every
 // 10 ms. countyreport's CPU time per report (user and system, every thread)
-// is printed too: on a busy machine it moves less than wall time. Chromium is installed with hack/debian-packages.sh when missing.
+// is printed too: on a busy machine it moves less than wall time. Chromium
+// is installed with hack/debian-packages.sh when missing.
 package main
 
 import (
