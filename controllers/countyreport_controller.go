@@ -335,6 +335,8 @@ func (r *CountyReportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&corev1.Service{}).
 		Owns(&networkingv1.NetworkPolicy{}).
 		Owns(&networkingv1.Ingress{}).
+		// A ReportRun finishing updates lastReport and ReportUpToDate.
+		Owns(&reportingv1.ReportRun{}).
 		// When a county code is freed or claimed, the other claimants re-check.
 		Watches(&reportingv1.CountyReport{}, handler.EnqueueRequestsFromMapFunc(r.sameCounty),
 			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }})).

@@ -10,7 +10,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
-	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
@@ -32,13 +31,6 @@ const (
 	reasonRunFailed     = "RunFailed"
 	reasonNotScheduled  = "NotScheduledYet"
 )
-
-// WatchReportRuns adds the watch that wakes a CountyReport when one of its
-// ReportRuns changes (so status.lastReport and ReportUpToDate follow at once).
-// Call it on the builder in SetupWithManager.
-func (r *CountyReportReconciler) WatchReportRuns(b *builder.Builder) *builder.Builder {
-	return b.Owns(&reportingv1.ReportRun{})
-}
 
 // reconcileSchedule is the kubebuilder CronJob pattern with an injected clock:
 // when the schedule is due it creates the ReportRun for the previous month,
