@@ -2,9 +2,12 @@ package render
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/zlib"
 	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
+	"hash/adler32"
 	"image"
 	"image/color"
 	"image/draw"
@@ -279,6 +282,54 @@ func deflateWith(pool *sync.Pool, b []byte) []byte {
 	return buf.Bytes()
 }
 
+// flatePool holds raw deflate writers for deflateParallel.
+var flatePool = sync.Pool{New: func() any { w, _ := flate.NewWriter(io.Discard, flate.BestSpeed); return w }}
+
+// deflateParallel is deflate for large b: b is cut into parts compressed on
+// their own goroutines, each a run of deflate blocks that starts afresh (no
+// match reaches back into the part before) and ends byte-aligned, so that
+// they concatenate into one zlib stream. The bytes depend only on b and
+// parts, not on the scheduling; the price is a few matches lost at the cuts.
+func deflateParallel(b []byte, parts int) []byte {
+	const minPart = 32 << 10
+	if parts > len(b)/minPart {
+		parts = len(b) / minPart
+	}
+	if parts < 2 {
+		return deflate(b)
+	}
+	segs := make([][]byte, parts)
+	var wg sync.WaitGroup
+	for i := range segs {
+		lo, hi := len(b)*i/parts, len(b)*(i+1)/parts
+		wg.Go(func() {
+			var buf bytes.Buffer
+			buf.Grow((hi-lo)*3/4 + 64)
+			fw := flatePool.Get().(*flate.Writer)
+			fw.Reset(&buf)
+			fw.Write(b[lo:hi])
+			if i == parts-1 {
+				fw.Close() // the final block
+			} else {
+				fw.Flush() // byte-aligned, not final
+			}
+			flatePool.Put(fw)
+			segs[i] = buf.Bytes()
+		})
+	}
+	wg.Wait()
+	n := 2 + 4
+	for _, s := range segs {
+		n += len(s)
+	}
+	out := make([]byte, 0, n)
+	out = append(out, 0x78, 0x01) // zlib header: deflate, 32K window, fastest
+	for _, s := range segs {
+		out = append(out, s...)
+	}
+	return binary.BigEndian.AppendUint32(out, adler32.Checksum(b))
+}
+
 func pdfString(s string) string {
 	var b bytes.Buffer
 	b.WriteString("<FEFF")
@@ -347,7 +398,7 @@ func (d *pdfDoc) Bytes() []byte {
 	go func() {
 		defer close(fontDone)
 		sub := d.font.Subset(order, d.cids)
-		subLen, subZ = len(sub), deflate(sub)
+		subLen, subZ = len(sub), deflateParallel(sub, 2)
 	}()
 
 	gids := make([]int, 0, len(d.used))

@@ -2,10 +2,12 @@ package render
 
 import (
 	"bytes"
+	"compress/zlib"
 	"encoding/binary"
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -458,6 +460,50 @@ func TestEncodePNG(t *testing.T) {
 						t.Fatalf("pixel %d,%d = %v, want %v", x, y, c, img.RGBAAt(x, y))
 					}
 				}
+			}
+		})
+	}
+}
+
+// TestDeflateParallel: the parts concatenate into one valid zlib stream that
+// inflates to the input, the same bytes every time.
+func TestDeflateParallel(t *testing.T) {
+	rnd := make([]byte, 300<<10)
+	x := uint32(1)
+	for i := range rnd {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		rnd[i] = byte(x)
+	}
+	cases := map[string]struct {
+		data  []byte
+		parts int
+	}{
+		"empty":                 {data: nil, parts: 2},
+		"small, one part":       {data: []byte("衡山县"), parts: 4},
+		"just under two parts":  {data: rnd[:64<<10-1], parts: 2},
+		"two parts":             {data: rnd[:64<<10], parts: 2},
+		"random, three parts":   {data: rnd, parts: 3},
+		"repetitive, two parts": {data: bytes.Repeat([]byte("0 0 1 rg 10 20 m "), 20000), parts: 2},
+		"more parts than fit":   {data: rnd[:100<<10], parts: 16},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			z := deflateParallel(tc.data, tc.parts)
+			if !bytes.Equal(z, deflateParallel(tc.data, tc.parts)) {
+				t.Error("not reproducible")
+			}
+			r, err := zlib.NewReader(bytes.NewReader(z))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(r)
+			if err != nil {
+				t.Fatalf("inflate: %v", err)
+			}
+			if !bytes.Equal(got, tc.data) {
+				t.Fatalf("inflated %d bytes, want the %d given", len(got), len(tc.data))
 			}
 		})
 	}

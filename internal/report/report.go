@@ -77,15 +77,27 @@ func Render(ds *dataset.Dataset, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	norm, err := ds.Normalized()
-	if err != nil {
-		return nil, err
-	}
+	// The normalised dataset and its digest are made while the report renders.
+	var (
+		norm    []byte
+		normErr error
+		sum     [sha256.Size]byte
+		normed  = make(chan struct{})
+	)
+	go func() {
+		defer close(normed)
+		if norm, normErr = ds.Normalized(); normErr == nil {
+			sum = sha256.Sum256(norm)
+		}
+	}()
 	out, err := render.Render(ds, font, render.Options{Lang: lang, Assets: opts.Assets})
+	<-normed
+	if normErr != nil {
+		return nil, normErr
+	}
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(norm)
 	m := manifest.Manifest{
 		Schema:        manifest.Schema,
 		Generator:     "countyreport " + version.Version,
