@@ -11,9 +11,11 @@ import (
 	"hash/crc32"
 	"io"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/countyreport/countyreport/internal/manifest"
@@ -53,11 +55,15 @@ func Build(entries []Entry, m manifest.Manifest) (zipData []byte, inner *manifes
 	m.Files = make([]manifest.File, len(sorted))
 	m.Artifacts = nil
 	packs := make([]packed, len(sorted))
+	// As many workers as cores: each holds a flate writer of about 1 MB.
 	var wg sync.WaitGroup
-	for i, e := range sorted {
+	var next atomic.Int32
+	for range min(runtime.GOMAXPROCS(0), len(sorted)) {
 		wg.Go(func() {
-			m.Files[i] = manifest.FileOf(e.Name, e.Data)
-			packs[i] = pack(e)
+			for i := int(next.Add(1)) - 1; i < len(sorted); i = int(next.Add(1)) - 1 {
+				m.Files[i] = manifest.FileOf(sorted[i].Name, sorted[i].Data)
+				packs[i] = pack(sorted[i])
+			}
 		})
 	}
 	wg.Wait()
