@@ -521,7 +521,7 @@ func encodePNG(img *image.RGBA) []byte {
 		}
 	}
 	*rawp = raw
-	idat := deflateWith(&zlibPoolPNG, raw)
+	idat := zlibStream(&flatePoolPNG, 0x785e, raw) // 0x785e: zlib's header for levels 2 to 5
 	var out bytes.Buffer
 	out.Grow(len(idat) + len(plte) + 64)
 	out.WriteString("\x89PNG\r\n\x1a\n")

@@ -3,7 +3,6 @@ package render
 import (
 	"bytes"
 	"compress/flate"
-	"compress/zlib"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -261,29 +260,31 @@ func (d *pdfDoc) addImage(data []byte) (int, int, int, error) {
 	return len(d.images) - 1, b.Dx(), b.Dy(), nil
 }
 
-// zlib writers are costly to create (about 1 MB each): reuse them. Streams
+// Flate writers are costly to create (about 1 MB each): reuse them. Streams
 // use BestSpeed; chart PNGs level 2, which on their long runs of flat colour
 // is about a third faster than BestSpeed for 8% more bytes.
 var (
-	zlibPool    = sync.Pool{New: func() any { w, _ := zlib.NewWriterLevel(io.Discard, zlib.BestSpeed); return w }}
-	zlibPoolPNG = sync.Pool{New: func() any { w, _ := zlib.NewWriterLevel(io.Discard, 2); return w }}
+	flatePool    = sync.Pool{New: func() any { w, _ := flate.NewWriter(io.Discard, flate.BestSpeed); return w }}
+	flatePoolPNG = sync.Pool{New: func() any { w, _ := flate.NewWriter(io.Discard, 2); return w }}
 )
 
-func deflate(b []byte) []byte { return deflateWith(&zlibPool, b) }
+// deflate compresses b as a zlib stream at BestSpeed.
+func deflate(b []byte) []byte { return zlibStream(&flatePool, 0x7801, b) }
 
-func deflateWith(pool *sync.Pool, b []byte) []byte {
+// zlibStream compresses b with a writer from pool and frames it as zlib
+// (what compress/zlib writes: header hdr for the writer's level, the
+// deflate stream, the Adler-32 of b).
+func zlibStream(pool *sync.Pool, hdr uint16, b []byte) []byte {
 	var buf bytes.Buffer
-	buf.Grow(len(b)/2 + 64)
-	zw := pool.Get().(*zlib.Writer)
-	zw.Reset(&buf)
-	zw.Write(b)
-	zw.Close()
-	pool.Put(zw)
-	return buf.Bytes()
+	buf.Grow(len(b)/4 + 64)
+	buf.Write([]byte{byte(hdr >> 8), byte(hdr)})
+	fw := pool.Get().(*flate.Writer)
+	fw.Reset(&buf)
+	fw.Write(b) // a bytes.Buffer does not fail
+	fw.Close()
+	pool.Put(fw)
+	return binary.BigEndian.AppendUint32(buf.Bytes(), adler32.Checksum(b))
 }
-
-// flatePool holds raw deflate writers for deflateParallel.
-var flatePool = sync.Pool{New: func() any { w, _ := flate.NewWriter(io.Discard, flate.BestSpeed); return w }}
 
 // deflateParallel is deflate for large b: b is cut into parts compressed on
 // their own goroutines, each a run of deflate blocks that starts afresh (no

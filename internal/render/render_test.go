@@ -508,3 +508,35 @@ func TestDeflateParallel(t *testing.T) {
 		})
 	}
 }
+
+// TestZlibFraming: deflate and the PNG writer's stream are byte for byte
+// what compress/zlib writes at the same level.
+func TestZlibFraming(t *testing.T) {
+	cases := map[string][]byte{
+		"empty":   nil,
+		"text":    []byte("BT /F1 10.5 Tf 1 0 0 1 62 700 Tm <0001000200030004> Tj ET\n"),
+		"repeats": bytes.Repeat([]byte{0, 1, 1, 1, 7}, 50000),
+	}
+	for name, data := range cases {
+		t.Run(name, func(t *testing.T) {
+			for _, c := range []struct {
+				level int
+				got   []byte
+			}{
+				{zlib.BestSpeed, deflate(data)},
+				{2, zlibStream(&flatePoolPNG, 0x785e, data)},
+			} {
+				var want bytes.Buffer
+				zw, err := zlib.NewWriterLevel(&want, c.level)
+				if err != nil {
+					t.Fatal(err)
+				}
+				zw.Write(data)
+				zw.Close()
+				if !bytes.Equal(c.got, want.Bytes()) {
+					t.Errorf("level %d: %d bytes differ from compress/zlib's %d", c.level, len(c.got), want.Len())
+				}
+			}
+		})
+	}
+}
