@@ -190,13 +190,29 @@ func (s *Server) start() error {
 		resp, err := client.Get("http://" + s.addr + "/minio/health/ready")
 		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
+			// The health endpoint can answer before the object layer is up
+			// ("Server not initialized yet"): ready means an S3 call works.
+			if resp.StatusCode == http.StatusOK && s.answersS3() {
 				return nil
 			}
 		}
 	}
 	s.stopLocked()
 	return fmt.Errorf("miniotest: MinIO at %s not ready after %s:\n%s", s.addr, readyTimeout, s.log.String())
+}
+
+// answersS3 reports whether a ListBuckets with the root credentials succeeds.
+func (s *Server) answersS3() bool {
+	cfg := storage.Config{Endpoint: s.addr, AccessKey: s.user, SecretKey: s.password, Insecure: true, MaxRetries: 1}
+	c, err := storage.New(cfg)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, err = c.ListBuckets(ctx)
+	return err == nil
 }
 
 // Endpoint is host:port of the S3 API.
