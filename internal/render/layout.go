@@ -73,12 +73,14 @@ type layout struct {
 	chap  int
 }
 
-// Render lays out and draws the report.
+// Render lays out and draws the report. Chinese text from the dataset is set
+// with full-width punctuation (see punctuated); ds itself is not modified.
 func Render(ds *dataset.Dataset, f *Font, opts Options) (*Output, error) {
 	l, err := labelsFor(opts.Lang)
 	if err != nil {
 		return nil, err
 	}
+	ds = punctuated(ds)
 	lo := &layout{f: f, l: l, ds: ds, opts: opts}
 	charts := buildCharts(f, ds, l, contentW)
 	// The charts' PNGs are rasterised while the PDF is laid out and assembled.

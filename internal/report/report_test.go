@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -65,13 +66,18 @@ func pdftotext(t *testing.T, pdf []byte) string {
 	return string(out)
 }
 
+// asciiInChinese finds an ASCII , : ; ! ? ( ) right after a Chinese character.
+var asciiInChinese = regexp.MustCompile(`\p{Han}[,:;!?()]`)
+
 func squash(s string) string { return strings.Join(strings.Fields(s), "") }
 
-// Figures and phrases from the seed article; data is rendered as entered in both editions.
+// Figures and phrases from the seed article; data is rendered as entered in
+// both editions, except that ASCII punctuation in Chinese prose is set
+// full-width (the seed's "10.62亿元，创历史新高" reads "10.62亿元，创历史新高").
 var seedPhrases = []string{
 	"衡山县", "5.8%", "6.31", "10.8%", "8.4%", "16.2%", "7.0%", "8.1%", "54.98", "31%",
 	"总量突破200亿大关", "首破10亿元大关", "开工建设重点项目79个", "完成投资54.98亿元", "90.56%",
-	"10.62亿元,创历史新高", "18万千瓦光伏发电项目", "白南高速公路完成年度投资19.5亿元", "2.06亿元",
+	"10.62亿元，创历史新高", "18万千瓦光伏发电项目", "白南高速公路完成年度投资19.5亿元", "2.06亿元",
 	"征地1100余亩", "48户拆迁协议", "拆除房屋46栋", "粮食播种面积50.24万亩", "龙头企业发展到39家",
 	"分别增长6.79%、7.28%", "净增“四上”企业18家", "新增高新技术企业11家", "入库科技型中小企业68家",
 	"改造提升25个老旧小区", "加装电梯25台", "棚户区改造150户", "县城空气质量优良比例为90.1%",
@@ -79,7 +85,7 @@ var seedPhrases = []string{
 	"建筑业产值增长15.6%", "同比下降10.4%", "63件重复信访积案", "立案123件", "处分109人", "16起52人",
 	"中共衡山县委十一届三次全会暨2023年县委经济工作会议", "戴新贤", "五兴六强", "以制造业兴县带动产业发展实现新突破",
 	"以加强党的领导推动党员干部展现新作为", "粮食播种面积50万亩以上、总产21万吨以上", "“园中园”项目一期8月实现开园",
-	"用美丽乡村路铺就美好生活路", "唐俊 摄", "唐志军 摄", "阳灿 摄", "衡阳日报", "刘思远", "夏建军", "衡山县委宣传部提供",
+	"用美丽乡村路铺就美好生活路", "1月9日，中共衡山县委十一届三次全会", "时不我待！", "迎难而上，加快建设“五兴六强”现代化新衡山", "唐俊 摄", "唐志军 摄", "阳灿 摄", "衡阳日报", "刘思远", "夏建军", "衡山县委宣传部提供",
 }
 
 func TestSeedFiguresInBothEditions(t *testing.T) {
@@ -106,6 +112,16 @@ func TestSeedFiguresInBothEditions(t *testing.T) {
 				if !strings.Contains(text, squash(p)) {
 					t.Errorf("%q not found in the %s PDF's text", p, tc.lang)
 				}
+			}
+			// the English edition's own label keeps its English parentheses
+			if tc.lang == "en" && !strings.Contains(text, "HengshanCounty(衡山县)") {
+				t.Error("the English edition's county label is not \"Hengshan County (衡山县)\"")
+			}
+			// (the English edition joins Chinese data with English punctuation,
+			// "会议, 9 January 2023", "Main amounts (亿元)": only the data's own
+			// punctuation is Chinese there, which the phrases above check)
+			if m := asciiInChinese.FindAllString(text, 5); tc.lang == "zh-CN" && m != nil {
+				t.Errorf("ASCII punctuation set next to Chinese in the %s PDF: %q", tc.lang, m)
 			}
 			last := "第" + strconv.Itoa(r.Pages) + "页/共" + strconv.Itoa(r.Pages) + "页"
 			if tc.lang == "en" {
@@ -191,8 +207,15 @@ func TestBundleAndManifest(t *testing.T) {
 	if !bytes.Equal(files["dataset.json"], norm) {
 		t.Error("bundle's dataset.json is not the normalized dataset")
 	}
+	// the data stays as entered; the renditions set it the Chinese way
+	if !bytes.Contains(norm, []byte("迎难而上,加快建设")) {
+		t.Error("dataset.json no longer holds the title as entered")
+	}
 	html := string(files["report.html"])
-	for _, s := range []string{"<svg", "54.98", "动能一", "<style>"} {
+	if m := asciiInChinese.FindAllString(html, 5); m != nil {
+		t.Errorf("ASCII punctuation set next to Chinese in report.html: %q", m)
+	}
+	for _, s := range []string{"<svg", "54.98", "动能一", "<style>", "迎难而上，加快建设", "1月9日，中共衡山县委", "衡邦玻璃（一期）"} {
 		if !strings.Contains(html, s) {
 			t.Errorf("report.html lacks %q", s)
 		}
