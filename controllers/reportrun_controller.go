@@ -274,7 +274,11 @@ func (r *ReportRunReconciler) announce(before, run *reportingv1.ReportRun, cr *r
 		}
 	}
 	switch {
-	case run.Status.Phase == reportingv1.RunRunning && (before.Status.Phase != reportingv1.RunRunning || before.Status.Attempts != run.Status.Attempts):
+	// A first attempt starting is told by the phase, the condition and the
+	// CountyReport's Scheduled Event; an Event for it would only cost an API
+	// write per run. Later attempts follow a Warning and are worth one.
+	case run.Status.Phase == reportingv1.RunRunning && run.Status.Attempts > 1 &&
+		(before.Status.Phase != reportingv1.RunRunning || before.Status.Attempts != run.Status.Attempts):
 		if r.Recorder != nil {
 			r.Recorder.Eventf(run, nil, corev1.EventTypeNormal, "Started", "Run", "%s", run.Status.Message)
 		}

@@ -19,12 +19,21 @@ import (
 // with the county's scoped credentials. Results are kept in memory until
 // polled (and a while after, for readers of a stale cache); a manager restart
 // loses attempts in flight, and Poll then reports them failed and retryable.
+//
+// An attempt is a pipeline: the dataset is fetched, parsed and rendered, and
+// the report published. Only parsing and rendering hold one of the
+// Concurrency render slots; fetching and publishing are mostly waiting on
+// the object store and hold one of ioSlotsPerRender·Concurrency I/O slots
+// instead, so the next report renders while the last one uploads. A rendered
+// report takes its I/O slot before giving back its render slot: when the
+// store falls behind, rendering waits rather than piling up reports in memory.
 type InProcess struct {
 	Archives *Archives
 	// FontPath is passed to report.Render ("" = its default).
 	FontPath string
 
-	sem    chan struct{}
+	sem    chan struct{} // render slots
+	io     chan struct{} // fetch and publish slots
 	events chan event.GenericEvent
 
 	mu   sync.Mutex
@@ -45,6 +54,9 @@ type attempt struct {
 // keepResults is how long a finished attempt's result is kept after it finished.
 const keepResults = 10 * time.Minute
 
+// ioSlotsPerRender is how many fetches and publishes may be in flight per render slot.
+const ioSlotsPerRender = 4
+
 // NewInProcess returns an executor rendering at most concurrency reports at once.
 func NewInProcess(archives *Archives, concurrency int) *InProcess {
 	if concurrency < 1 {
@@ -53,6 +65,7 @@ func NewInProcess(archives *Archives, concurrency int) *InProcess {
 	return &InProcess{
 		Archives: archives,
 		sem:      make(chan struct{}, concurrency),
+		io:       make(chan struct{}, ioSlotsPerRender*concurrency),
 		events:   make(chan event.GenericEvent, 1024),
 		runs:     map[attemptKey]*attempt{},
 	}
@@ -76,9 +89,7 @@ func (p *InProcess) Start(_ context.Context, run *reportingv1.ReportRun, cr *rep
 
 	run, cr = run.DeepCopy(), cr.DeepCopy()
 	go func() {
-		p.sem <- struct{}{}
 		res := p.render(run, cr)
-		<-p.sem
 		p.mu.Lock()
 		a.done, a.result, a.finished = true, res, time.Now()
 		p.mu.Unlock()
@@ -116,33 +127,59 @@ func (p *InProcess) render(run *reportingv1.ReportRun, cr *reportingv1.CountyRep
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	period := run.Spec.Period
-	fail := func(f *Failure) Result { return Result{State: Failed, Failure: f} }
+	fail := func(err error) Result {
+		f, ok := AsFailure(err)
+		if !ok {
+			f = Classify(period, err)
+		}
+		return Result{State: Failed, Failure: f}
+	}
 	a, err := p.Archives.Open(ctx, cr)
 	if err != nil {
-		if f, ok := AsFailure(err); ok {
-			return fail(f)
-		}
-		return fail(Classify(period, err))
+		return fail(err)
 	}
-	res, err := RenderAndPublish(ctx, a, period, Language(cr), p.FontPath)
+
+	p.io <- struct{}{}
+	data, err := a.GetDataset(ctx, period)
+	<-p.io
 	if err != nil {
-		if f, ok := AsFailure(err); ok {
-			return fail(f)
-		}
-		return fail(Classify(period, err))
+		return fail(err)
+	}
+
+	p.sem <- struct{}{}
+	r, err := Render(ctx, a, data, period, Language(cr), p.FontPath)
+	p.io <- struct{}{} // before the render slot goes back: see InProcess
+	<-p.sem
+	defer func() { <-p.io }()
+	if err != nil {
+		return fail(err)
+	}
+	res, err := r.Publish(ctx, a)
+	if err != nil {
+		return fail(err)
 	}
 	return Result{State: Succeeded, Report: res}
 }
 
-// RenderAndPublish renders period from the archive's data/<period>/dataset.json
-// and publishes report.pdf, bundle.zip and manifest.json (last). It returns
-// the archive's view of the published period. A missing dataset is a NoData
-// *Failure; an invalid one an InvalidData *Failure; storage errors are returned as they are.
-func RenderAndPublish(ctx context.Context, a *storage.Archive, period, lang, font string) (*storage.Report, error) {
-	data, err := a.GetDataset(ctx, period)
-	if err != nil {
-		return nil, err
-	}
+// Rendered is a report rendered and not yet published.
+type Rendered struct {
+	Period string
+	Out    *report.Result
+}
+
+// Publish archives report.pdf, bundle.zip and manifest.json (last) and
+// returns the archive's view of the published period.
+func (r *Rendered) Publish(ctx context.Context, a *storage.Archive) (*storage.Report, error) {
+	return a.Publish(ctx, r.Period, []storage.Artifact{
+		{Name: report.PDFName, Data: r.Out.PDF},
+		{Name: report.BundleName, Data: r.Out.Bundle},
+	}, r.Out.Manifest)
+}
+
+// Render parses data (the archive's data/<period>/dataset.json) and renders
+// it, with the photos it names read from the archive. An invalid dataset is
+// an InvalidData *Failure, a failed rendering a RenderFailed one.
+func Render(ctx context.Context, a *storage.Archive, data []byte, period, lang, font string) (*Rendered, error) {
 	ds, err := dataset.Parse(data, "data/"+period+"/"+storage.DatasetName)
 	if err != nil {
 		return nil, &Failure{Reason: reportingv1.RunReasonInvalidData, Err: err,
@@ -157,8 +194,21 @@ func RenderAndPublish(ctx context.Context, a *storage.Archive, period, lang, fon
 		return nil, &Failure{Reason: reportingv1.RunReasonRenderFailed, Err: err,
 			Message: fmt.Sprintf("%s 生成失败 / rendering %s failed: %v", period, period, err)}
 	}
-	return a.Publish(ctx, period, []storage.Artifact{
-		{Name: report.PDFName, Data: out.PDF},
-		{Name: report.BundleName, Data: out.Bundle},
-	}, out.Manifest)
+	return &Rendered{Period: period, Out: out}, nil
+}
+
+// RenderAndPublish renders period from the archive's data/<period>/dataset.json
+// and publishes report.pdf, bundle.zip and manifest.json (last). It returns
+// the archive's view of the published period. A missing dataset is a NoData
+// *Failure; an invalid one an InvalidData *Failure; storage errors are returned as they are.
+func RenderAndPublish(ctx context.Context, a *storage.Archive, period, lang, font string) (*storage.Report, error) {
+	data, err := a.GetDataset(ctx, period)
+	if err != nil {
+		return nil, err
+	}
+	r, err := Render(ctx, a, data, period, lang, font)
+	if err != nil {
+		return nil, err
+	}
+	return r.Publish(ctx, a)
 }
