@@ -47,6 +47,8 @@ const target = 0.70
 
 var (
 	cpuProfile string
+	apiProfile string
+	apiSeconds int
 	verbose    bool
 )
 
@@ -61,6 +63,8 @@ func main() {
 	conc := flag.Int("concurrency", runtime.GOMAXPROCS(0), "in-process renders at once (the manager's --run-concurrency)")
 	qps := flag.Float64("qps", 50, "the manager's API client QPS (burst twice that)")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the measured operator phase to this file")
+	flag.StringVar(&apiProfile, "apiprofile", "", "write a CPU profile of kube-apiserver over the measured phase (-apiseconds long) to this file")
+	flag.IntVar(&apiSeconds, "apiseconds", 8, "length of the -apiprofile")
 	flag.BoolVar(&verbose, "v", false, "print the manager's API requests by verb and resource, and the CPU time of every process")
 	flag.Parse()
 	if err := run(*n, *conc, float32(*qps)); err != nil {
@@ -171,6 +175,13 @@ func run(n, conc int, qps float32) error {
 	var before reportingv1.ReportRunList
 	if err := k8s.List(ctx, &before); err != nil {
 		return err
+	}
+	if apiProfile != "" {
+		go func() {
+			if err := profileAPIServer(&cfg, apiProfile, apiSeconds); err != nil {
+				fmt.Fprintln(os.Stderr, "apiprofile:", err)
+			}
+		}()
 	}
 	reqs.reset()
 	cpu0 := processCPU()
