@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"k8s.io/client-go/rest"
@@ -170,3 +171,23 @@ func printCPU(before, after map[string]time.Duration, wall time.Duration) {
 		fmt.Printf("  %-20s %6.1fs  %4.0f%%\n", k, d.Seconds(), 100*d.Seconds()/total.Seconds())
 	}
 }
+
+// selfCPU is this process's CPU time so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// totalCPU is the CPU time all processes spent between two processCPU samples.
+func totalCPU(before, after map[string]time.Duration) time.Duration {
+	var total time.Duration
+	for k, v := range after {
+		total += v - before[k]
+	}
+	return total
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
