@@ -17,6 +17,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/client/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -44,6 +45,8 @@ type managerOptions struct {
 	executor        string
 	runConcurrency  int
 	zap             zap.Options
+	qps             float64
+	burst           int
 }
 
 func parseManagerFlags(args []string) (*managerOptions, error) {
@@ -68,7 +71,10 @@ func parseManagerFlags(args []string) (*managerOptions, error) {
 	fs.StringVar(&o.executor, "executor", controllers.ExecutorJob,
 		"how ReportRuns are rendered: job (a Job per attempt in the county's namespace) or inprocess (inside the manager)")
 	fs.IntVar(&o.runConcurrency, "run-concurrency", 2, "reports rendered at once by the inprocess executor")
+	fs.Float64Var(&o.qps, "kube-api-qps", 50, "requests per second to the Kubernetes API")
+	fs.IntVar(&o.burst, "kube-api-burst", 100, "burst of requests to the Kubernetes API")
 	o.zap.BindFlags(fs)
+	ctrlconfig.RegisterFlags(fs) // --kubeconfig, else $KUBECONFIG, else in-cluster
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -117,6 +123,7 @@ func runManager(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("cluster access (--kubeconfig or KUBECONFIG outside a cluster): %w", err)
 	}
+	cfg.QPS, cfg.Burst = float32(o.qps), o.burst
 	scheme := newScheme()
 	cacheOpts := cache.Options{}
 	if ns := splitList(o.watchNamespaces); len(ns) > 0 {
