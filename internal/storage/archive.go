@@ -29,8 +29,9 @@ const (
 	metaVersions = "Countyreport-Versions" // on manifest.json: artifact name → object version ID
 )
 
-// Size limits of objects read whole into memory.
+// Size limits of objects read whole into memory, and of one PUT (S3's).
 const (
+	maxSinglePut    = 5 << 30
 	maxManifestSize = 4 << 20
 	maxDatasetSize  = 256 << 20
 )
@@ -162,10 +163,20 @@ func (a *Archive) put(ctx context.Context, key string, data []byte, meta map[str
 	for k, v := range meta {
 		um[k] = v
 	}
-	info, err := a.c.mc.PutObject(ctx, a.bucket, key, bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{
-		ContentType:  contentType(key),
-		UserMetadata: um,
-	})
+	// One single-part PUT whose signature covers the SHA-256 computed above
+	// (X-Amz-Content-Sha256: the server rejects a body that does not match):
+	// the bytes are in memory, so minio-go's default (streaming chunk
+	// signatures over plain HTTP, multipart above 16 MiB) would only hash
+	// them again.
+	opts := minio.PutObjectOptions{ContentType: contentType(key), UserMetadata: um, DisableContentSha256: true}
+	var info minio.UploadInfo
+	var err error
+	if int64(len(data)) <= maxSinglePut {
+		info, err = minio.Core{Client: a.c.mc}.PutObject(ctx, a.bucket, key, bytes.NewReader(data), int64(len(data)), "", sum, opts)
+	} else {
+		opts.DisableContentSha256 = false
+		info, err = a.c.mc.PutObject(ctx, a.bucket, key, bytes.NewReader(data), int64(len(data)), opts)
+	}
 	if err != nil {
 		return Object{}, a.wrap("put", key, err)
 	}

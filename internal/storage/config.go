@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -140,12 +141,48 @@ func (c Config) scheme() string {
 // URL is the endpoint as a URL (scheme from Insecure).
 func (c Config) URL() string { return c.scheme() + "://" + c.Endpoint }
 
+// maxIdleConnsPerHost bounds the idle connections kept to one endpoint by
+// the shared transport: enough for every publisher of a busy process
+// (minio-go's default transport keeps 16).
+const maxIdleConnsPerHost = 64
+
+// transports holds the HTTP transports shared by every Client and STSIssuer
+// of the process, one per TLS setting (Insecure, CABundle). Connections are
+// per endpoint, not per credential: the one-client-per-county pattern
+// (scoped credentials) would otherwise open new TCP (and TLS) connections
+// for every county.
+var transports struct {
+	sync.Mutex
+	m map[string]*http.Transport
+}
+
+// transport returns the shared transport for c's TLS settings.
 func (c Config) transport() (*http.Transport, error) {
+	key := strconv.FormatBool(c.Insecure) + "\x00" + string(c.CABundle)
+	transports.Lock()
+	defer transports.Unlock()
+	if tr := transports.m[key]; tr != nil {
+		return tr, nil
+	}
+	tr, err := c.newTransport()
+	if err != nil {
+		return nil, err
+	}
+	if transports.m == nil {
+		transports.m = map[string]*http.Transport{}
+	}
+	transports.m[key] = tr
+	return tr, nil
+}
+
+func (c Config) newTransport() (*http.Transport, error) {
 	tr, err := minio.DefaultTransport(!c.Insecure)
 	if err != nil {
 		return nil, err
 	}
 	tr.ResponseHeaderTimeout = 2 * time.Minute
+	tr.MaxIdleConnsPerHost = maxIdleConnsPerHost
+	tr.MaxIdleConns = max(tr.MaxIdleConns, 4*maxIdleConnsPerHost)
 	if len(c.CABundle) > 0 && !c.Insecure {
 		pool, err := x509.SystemCertPool()
 		if err != nil || pool == nil {

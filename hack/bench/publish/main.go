@@ -6,21 +6,33 @@
 // reports per second and the ratio of render-and-publish time to
 // render-only time measured in the same run (target: at most 1.25).
 //
-//	go run ./hack/bench/publish [-counties 1000] [-concurrency 4] [-dataset FILE]
+// Rendering runs -concurrency at once (default: GOMAXPROCS, the cores);
+// with -pipeline (default) rendered reports go to a separate pool of
+// -publishers goroutines, larger because publishing waits on MinIO rather
+// than on the CPU. It also prints the S3 requests per publish (from MinIO's
+// metrics, by API) and the CPU each publish costs in MinIO and in the bench.
+//
+//	go run ./hack/bench/publish [-counties 1000] [-concurrency N] [-publishers 8] [-dataset FILE]
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"math"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/countyreport/countyreport/internal/dataset"
@@ -33,12 +45,13 @@ const target = 1.25
 
 func main() {
 	counties := flag.Int("counties", 1000, "synthetic counties")
-	conc := flag.Int("concurrency", max(2, runtime.GOMAXPROCS(0)), "reports in flight at once")
+	conc := flag.Int("concurrency", runtime.GOMAXPROCS(0), "reports rendered at once")
+	pubs := flag.Int("publishers", 8, "publishing goroutines with -pipeline")
 	dsPath := flag.String("dataset", "", "base dataset (default config/samples/datasets/hengshan-2023-01.yaml)")
 	scoped := flag.Bool("scoped", true, "publish with per-county STS credentials (false: the admin's)")
-	pipeline := flag.Bool("pipeline", true, "hand rendered reports to a separate pool of -concurrency publishers (false: each worker renders then publishes)")
+	pipeline := flag.Bool("pipeline", true, "hand rendered reports to a separate pool of -publishers goroutines (false: each worker renders then publishes)")
 	flag.Parse()
-	if err := run(*counties, *conc, *dsPath, *scoped, *pipeline); err != nil {
+	if err := run(*counties, *conc, *pubs, *dsPath, *scoped, *pipeline); err != nil {
 		fmt.Fprintln(os.Stderr, "bench publish:", err)
 		os.Exit(1)
 	}
@@ -50,9 +63,9 @@ type county struct {
 	cfg    storage.Config
 }
 
-func run(n, conc int, dsPath string, scoped, pipeline bool) error {
-	if n < 1 || conc < 1 {
-		return errors.New("-counties and -concurrency must be at least 1")
+func run(n, conc, pubs int, dsPath string, scoped, pipeline bool) error {
+	if n < 1 || conc < 1 || pubs < 1 {
+		return errors.New("-counties, -concurrency and -publishers must be at least 1")
 	}
 	if dsPath == "" {
 		root, err := moduleRoot()
@@ -71,6 +84,8 @@ func run(n, conc int, dsPath string, scoped, pipeline bool) error {
 	}
 	assets := os.DirFS(filepath.Dir(dsPath))
 
+	// MinIO's Prometheus metrics without a token: requests per API.
+	os.Setenv("MINIO_PROMETHEUS_AUTH_TYPE", "public")
 	srv, err := miniotest.StartServer("")
 	if err != nil {
 		return err
@@ -159,11 +174,11 @@ func run(n, conc int, dsPath string, scoped, pipeline bool) error {
 			i   int
 			res *report.Result
 		}
-		queue := make(chan rendered, conc) // bounded: at most conc reports wait
+		queue := make(chan rendered, pubs) // bounded: at most pubs reports wait
 		var pubErr error
 		var pubWG sync.WaitGroup
 		var pubOnce sync.Once
-		for range conc {
+		for range pubs {
 			pubWG.Add(1)
 			go func() {
 				defer pubWG.Done()
@@ -198,14 +213,27 @@ func run(n, conc int, dsPath string, scoped, pipeline bool) error {
 		return err
 	}
 	avgPages := float64(pages.Load()) / float64(n)
+	minioPID := findPID(srv.Endpoint())
+	req0, err := s3Requests(srv.Endpoint())
+	if err != nil {
+		return err
+	}
+	mcpu0, self0 := procCPU(minioPID), selfCPU()
 	rp, err := renderPublish()
 	if err != nil {
 		return err
 	}
+	mcpu, self := procCPU(minioPID)-mcpu0, selfCPU()-self0
+	req1, err := s3Requests(srv.Endpoint())
+	if err != nil {
+		return err
+	}
+	selfR0 := selfCPU()
 	r2, err := timed(n, conc, renderOnly)
 	if err != nil {
 		return err
 	}
+	renderCPU := selfCPU() - selfR0
 
 	// Every county's report is in its archive.
 	var missing atomic.Int64
@@ -231,7 +259,23 @@ func run(n, conc int, dsPath string, scoped, pipeline bool) error {
 	fmt.Printf("reports: %d counties x 1 report, %.1f pages each\n", n, avgPages)
 	fmt.Printf("render only:        %7.2fs  %7.1f reports/s  (runs: %.2fs, %.2fs)\n", renderMean.Seconds(), float64(n)/renderMean.Seconds(), r1.Seconds(), r2.Seconds())
 	fmt.Printf("render and publish: %7.2fs  %7.1f reports/s  (%s; publish calls: %.1f ms mean)\n", rp.Seconds(), float64(n)/rp.Seconds(),
-		map[bool]string{true: "pipelined: renderers hand off to publishers", false: "each worker renders then publishes"}[pipeline], float64(publishTime.Load())/float64(n)/1e6)
+		map[bool]string{true: fmt.Sprintf("pipelined: %d renderers hand off to %d publishers", conc, pubs), false: "each worker renders then publishes"}[pipeline], float64(publishTime.Load())/float64(n)/1e6)
+	var reqs []string
+	total := 0.0
+	for api, v := range req1 {
+		if d := v - req0[api]; d > 0 {
+			reqs = append(reqs, fmt.Sprintf("%s %.2f", api, d/float64(n)))
+			total += d
+		}
+	}
+	sort.Strings(reqs)
+	fmt.Printf("S3 requests per publish: %.2f (%s)\n", total/float64(n), strings.Join(reqs, ", "))
+	perMs := func(d time.Duration) float64 { return d.Seconds() * 1000 / float64(n) }
+	fmt.Printf("CPU per report: render %.1f ms (render-only run); render+publish run: bench %.1f ms, MinIO %.1f ms", perMs(renderCPU), perMs(self), perMs(mcpu))
+	if minioPID == 0 {
+		fmt.Printf(" (MinIO process not found)")
+	}
+	fmt.Printf("; %d cores\n", runtime.NumCPU())
 	fmt.Printf("ratio render+publish / render-only: %.3f  (target <= %.2f: %s)\n", ratio, target, verdict)
 	fmt.Printf("BENCH publish_reports_per_second %s\n", strconv.FormatFloat(float64(n)/rp.Seconds(), 'f', 1, 64))
 	fmt.Printf("BENCH publish_overhead_ratio %s\n", strconv.FormatFloat(ratio, 'f', 3, 64))
@@ -309,4 +353,77 @@ func moduleRoot() (string, error) {
 		dir = parent
 	}
 	return "", errors.New("no go.mod above the working directory; pass -dataset")
+}
+
+// s3Requests reads MinIO's S3 request counters by API from its (v3, not
+// cached) metrics.
+func s3Requests(endpoint string) (map[string]float64, error) {
+	resp, err := http.Get("http://" + endpoint + "/minio/metrics/v3/api/requests")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("MinIO metrics: %s", resp.Status)
+	}
+	out := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	const prefix = `minio_api_requests_total{name="`
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, prefix) || !strings.Contains(line, `type="s3"`) {
+			continue
+		}
+		api, _, _ := strings.Cut(line[len(prefix):], `"`)
+		v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+		if err == nil {
+			out[api] += v
+		}
+	}
+	return out, sc.Err()
+}
+
+// findPID finds the MinIO server listening on endpoint (0 if none).
+func findPID(endpoint string) int {
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmd, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if args := strings.Split(string(cmd), "\x00"); len(args) > 1 && args[1] == "server" && slices.Contains(args, endpoint) {
+			return pid
+		}
+	}
+	return 0
+}
+
+// procCPU is pid's user+system CPU time from /proc (Linux; 0 elsewhere).
+func procCPU(pid int) time.Duration {
+	if pid == 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	k, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+k) * time.Second / 100 // USER_HZ
+}
+
+// selfCPU is this process's user+system CPU time.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
