@@ -147,8 +147,7 @@ func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.
 func (r *CountyReportReconciler) validateSpec(_ context.Context, st *reconcileState) error {
 	s := st.cr.Spec.Schedule
 	if _, err := schedule.Parse(s.Cron, s.TimeZone); err != nil {
-		r.setCondition(st.cr, reportingv1.ConditionReady, metav1.ConditionFalse, reportingv1.ReasonInvalidSpec, "spec.schedule: "+err.Error())
-		r.eventOnce(st.cr, corev1.EventTypeWarning, reportingv1.ReasonInvalidSpec, "spec.schedule: "+err.Error())
+		r.refuse(st.cr, reportingv1.ReasonInvalidSpec, "spec.schedule: "+err.Error())
 		st.done = true
 	}
 	return nil
@@ -166,8 +165,7 @@ func (r *CountyReportReconciler) checkDuplicate(ctx context.Context, st *reconci
 	}
 	msg := fmt.Sprintf("county code %s is already used by CountyReport %s/%s; nothing is provisioned for this one",
 		st.cr.Spec.County.Code, owner.Namespace, owner.Name)
-	r.setCondition(st.cr, reportingv1.ConditionReady, metav1.ConditionFalse, reportingv1.ReasonDuplicateCounty, msg)
-	r.eventOnce(st.cr, corev1.EventTypeWarning, reportingv1.ReasonDuplicateCounty, msg)
+	r.refuse(st.cr, reportingv1.ReasonDuplicateCounty, msg)
 	st.done = true
 	return nil
 }
@@ -308,10 +306,14 @@ func (r *CountyReportReconciler) event(cr *reportingv1.CountyReport, typ, reason
 	}
 }
 
-// eventOnce records a warning only when the Ready condition is about to
-// change to it, so a steady invalid state does not repeat Events.
-func (r *CountyReportReconciler) eventOnce(cr *reportingv1.CountyReport, typ, reason, msg string) {
-	r.event(cr, typ, reason, "Validate", "%s", msg)
+// refuse sets Ready=False for a spec the operator will not provision, and
+// records a warning Event only when that verdict is new, so a CountyReport
+// that stays invalid does not repeat Events on every reconcile.
+func (r *CountyReportReconciler) refuse(cr *reportingv1.CountyReport, reason, msg string) {
+	if c := meta.FindStatusCondition(cr.Status.Conditions, reportingv1.ConditionReady); c == nil || c.Reason != reason || c.Message != msg {
+		r.event(cr, corev1.EventTypeWarning, reason, "Validate", "%s", msg)
+	}
+	r.setCondition(cr, reportingv1.ConditionReady, metav1.ConditionFalse, reason, msg)
 }
 
 // SetupWithManager registers the reconciler, its index and its watches.
