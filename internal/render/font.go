@@ -327,28 +327,9 @@ func (f *Font) Subset(order []uint16, ids map[uint16]uint16) []byte {
 // glyph ids replaced by their new ids.
 func remapComponents(g []byte, ids map[uint16]uint16) []byte {
 	out := append([]byte(nil), g...)
-	p := 10
-	for p+4 <= len(out) {
-		flags := binary.BigEndian.Uint16(out[p:])
-		binary.BigEndian.PutUint16(out[p+2:], ids[binary.BigEndian.Uint16(out[p+2:])])
-		p += 4
-		if flags&1 != 0 {
-			p += 4
-		} else {
-			p += 2
-		}
-		switch {
-		case flags&0x08 != 0:
-			p += 2
-		case flags&0x40 != 0:
-			p += 4
-		case flags&0x80 != 0:
-			p += 8
-		}
-		if flags&0x20 == 0 {
-			break
-		}
-	}
+	eachComponent(out, func(at int) {
+		binary.BigEndian.PutUint16(out[at:], ids[binary.BigEndian.Uint16(out[at:])])
+	})
 	return out
 }
 
@@ -358,10 +339,18 @@ func components(g []byte) []uint16 {
 		return nil
 	}
 	var out []uint16
+	eachComponent(g, func(at int) { out = append(out, binary.BigEndian.Uint16(g[at:])) })
+	return out
+}
+
+// eachComponent calls fn with the offset of every component glyph id in
+// composite glyph g, following the 'glyf' component records (flags decide
+// the size of the arguments and of the transform that follow each id).
+func eachComponent(g []byte, fn func(at int)) {
 	p := 10
 	for p+4 <= len(g) {
 		flags := binary.BigEndian.Uint16(g[p:])
-		out = append(out, binary.BigEndian.Uint16(g[p+2:]))
+		fn(p + 2)
 		p += 4
 		if flags&1 != 0 {
 			p += 4
@@ -380,7 +369,6 @@ func components(g []byte) []uint16 {
 			break
 		}
 	}
-	return out
 }
 
 func writeSFNT(tables map[string][]byte) []byte {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -96,7 +97,7 @@ func TestPublishThenReadBack(t *testing.T) {
 	if _, err := a.Publish(ctx, "2024-01", arts, raw); err != nil {
 		t.Fatalf("republish identical: %v", err)
 	}
-	if after := versions(t, mc, bucket, "reports/"); !mapsEqual(before, after) {
+	if after := versions(t, mc, bucket, "reports/"); !maps.Equal(before, after) {
 		t.Fatalf("republishing the identical report wrote versions: %v -> %v", before, after)
 	}
 
@@ -255,16 +256,4 @@ func TestPublishServerStopsMidway(t *testing.T) {
 	if got := listed(t, a); !slices.Equal(got, []string{"2024-05", "2024-06"}) {
 		t.Fatalf("list at the end: %v", got)
 	}
-}
-
-func mapsEqual(a, b map[string]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }

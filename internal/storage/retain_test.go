@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -102,7 +103,7 @@ func TestRetainRemovesExactlyOldPeriods(t *testing.T) {
 			wantAfter[k] = n
 		}
 	}
-	if !mapsEqual(after, wantAfter) {
+	if !maps.Equal(after, wantAfter) {
 		t.Fatalf("versions after retain:\n got %v\nwant %v", sorted(after), sorted(wantAfter))
 	}
 	if res.Versions != wantRemoved {
@@ -147,7 +148,7 @@ func TestEnsureAndDeleteBucket(t *testing.T) {
 			t.Fatalf("versioning: %v, %v", on, err)
 		}
 		got, err := admin.BucketTags(ctx, bucket)
-		if err != nil || !stringMapsEqual(got, tags) {
+		if err != nil || !maps.Equal(got, tags) {
 			t.Fatalf("tags: %v, %v; want %v", got, err, tags)
 		}
 	}
@@ -158,7 +159,7 @@ func TestEnsureAndDeleteBucket(t *testing.T) {
 	if err := admin.EnsureBucket(ctx, bucket, nil); err != nil { // nil leaves tags alone
 		t.Fatal(err)
 	}
-	if got, _ := admin.BucketTags(ctx, bucket); !stringMapsEqual(got, tags2) {
+	if got, _ := admin.BucketTags(ctx, bucket); !maps.Equal(got, tags2) {
 		t.Fatalf("tags after update: %v, want %v", got, tags2)
 	}
 	if err := admin.EnsureBucket(ctx, "Bad_Name", nil); !errors.Is(err, storage.ErrInvalid) {
@@ -185,16 +186,4 @@ func TestEnsureAndDeleteBucket(t *testing.T) {
 	if err := admin.DeleteBucketAll(ctx, bucket); err != nil {
 		t.Fatalf("delete a bucket already gone: %v", err)
 	}
-}
-
-func stringMapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
