@@ -13,25 +13,12 @@ import (
 
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/countyreport/countyreport/internal/repo"
 )
 
-// RepoRoot walks up from the working directory to the directory holding go.mod.
-func RepoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
+// RepoRoot is the repository's root (see package repo).
+func RepoRoot() (string, error) { return repo.Root() }
 
 // Assets is the directory with etcd, kube-apiserver and kubectl: $KUBEBUILDER_ASSETS
 // or <repo>/bin/k8s. It fails when a binary is missing.

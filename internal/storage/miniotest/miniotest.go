@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/countyreport/countyreport/internal/repo"
 	"github.com/countyreport/countyreport/internal/storage"
 )
 
@@ -57,25 +58,15 @@ func FindBinary() (string, error) {
 		}
 		return p, nil
 	}
-	dir, err := os.Getwd()
+	root, err := repo.Root()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("miniotest: %v, so no bin/minio: run `make tools` or set %s", err, EnvBin)
 	}
-	for range 64 {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			p := filepath.Join(dir, "bin", "minio")
-			if _, err := os.Stat(p); err != nil {
-				return "", fmt.Errorf("miniotest: %s is missing: run `make tools` to build bin/minio (or set %s)", p, EnvBin)
-			}
-			return p, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
+	p := filepath.Join(root, "bin", "minio")
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("miniotest: %s is missing: run `make tools` to build bin/minio (or set %s)", p, EnvBin)
 	}
-	return "", fmt.Errorf("miniotest: no go.mod above the working directory, so no bin/minio: run `make tools` or set %s", EnvBin)
+	return p, nil
 }
 
 // Start runs a MinIO server for t and stops it (and removes its data) when t
