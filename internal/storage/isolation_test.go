@@ -144,6 +144,18 @@ func TestScopedCredentialsIsolation(t *testing.T) {
 		t.Fatalf("delete bucket with A's credentials: %v, want AccessDenied", err)
 	}
 
+	// Nor erase its own history: deleting a version needs the admin.
+	for v := range rawA.ListObjects(ctx, bucketA, minio.ListObjectsOptions{Recursive: true, WithVersions: true}) {
+		if v.Err != nil {
+			t.Fatal(v.Err)
+		}
+		err := rawA.RemoveObject(ctx, bucketA, v.Key, minio.RemoveObjectOptions{VersionID: v.VersionID})
+		if minio.ToErrorResponse(err).Code != "AccessDenied" {
+			t.Fatalf("delete version %s of %s with A's credentials: %v, want AccessDenied", v.VersionID, v.Key, err)
+		}
+		break
+	}
+
 	// A chained AssumeRole asking for every bucket is denied.
 	wide := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*"],"Resource":["arn:aws:s3:::*"]}]}`
 	chained, err := credentials.NewSTSAssumeRole(root.URL(), credentials.STSAssumeRoleOptions{

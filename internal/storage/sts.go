@@ -99,8 +99,10 @@ func (s *STSIssuer) Issue(ctx context.Context, bucket string, ttl time.Duration)
 // SessionPolicy is the inline policy sent with AssumeRole for bucket: what
 // the archive needs on that bucket and its objects, and nothing on any other
 // resource. It leaves out bucket administration (deleting the bucket,
-// changing its versioning, policy or tags), so a county's credentials cannot
-// switch off the history that keeps old reports recoverable.
+// changing its versioning, policy or tags) and deleting object versions, so
+// a county's credentials cannot switch off or erase the history that keeps
+// old reports recoverable: a delete only adds a delete marker. Retention,
+// which does remove versions, runs in the operator with the admin credentials.
 func SessionPolicy(bucket string) ([]byte, error) {
 	if err := s3utils.CheckValidBucketNameStrict(bucket); err != nil {
 		return nil, err
@@ -128,7 +130,7 @@ func SessionPolicy(bucket string) ([]byte, error) {
 				Effect: "Allow",
 				Action: []string{
 					"s3:GetObject", "s3:GetObjectVersion", "s3:PutObject",
-					"s3:DeleteObject", "s3:DeleteObjectVersion",
+					"s3:DeleteObject",
 					"s3:AbortMultipartUpload", "s3:ListMultipartUploadParts",
 				},
 				Resource: []string{"arn:aws:s3:::" + bucket + "/*"},
