@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -16,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/schedule"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
@@ -37,6 +39,8 @@ const (
 type Storage interface {
 	EnsureBucket(ctx context.Context, bucket string, tags map[string]string) error
 	DeleteBucketAll(ctx context.Context, bucket string) error
+	// Retain removes the periods older than months before now's month, every version.
+	Retain(ctx context.Context, bucket string, months int, now time.Time) (storage.RetainResult, error)
 	storage.CredentialIssuer
 }
 
@@ -44,6 +48,11 @@ type Storage interface {
 type AdminStorage struct {
 	*storage.Client
 	*storage.STSIssuer
+}
+
+// Retain applies a retention to one county's archive.
+func (a *AdminStorage) Retain(ctx context.Context, bucket string, months int, now time.Time) (storage.RetainResult, error) {
+	return a.Archive(bucket).Retain(ctx, months, now)
 }
 
 // NewAdminStorage builds the operator's storage access from admin settings.
@@ -85,6 +94,9 @@ func (r *CountyReportReconciler) reconcileStorage(ctx context.Context, st *recon
 	})
 	if err == nil {
 		err = r.ensureCredentials(ctx, st, bucket)
+	}
+	if err == nil {
+		err = r.applyRetention(ctx, st, bucket)
 	}
 	if err != nil {
 		reason := reportingv1.ReasonProvisioningFailed
@@ -151,6 +163,40 @@ func (r *CountyReportReconciler) ensureCredentials(ctx context.Context, st *reco
 	cr.Status.CredentialsSecretName = name
 	cr.Status.CredentialsExpireAt = &metav1.Time{Time: expires}
 	st.requeueIn(rotateAt.Sub(now))
+	return nil
+}
+
+// retentionInterval is how often a county's retention is applied.
+const retentionInterval = 24 * time.Hour
+
+// applyRetention removes the periods older than spec.storage.retentionMonths
+// once a day, with the admin credentials (county credentials cannot delete
+// object versions). Months are counted in the schedule's time zone.
+func (r *CountyReportReconciler) applyRetention(ctx context.Context, st *reconcileState, bucket string) error {
+	cr := st.cr
+	now := r.Clock.Now()
+	if last := cr.Status.LastRetentionTime; last != nil && now.Sub(last.Time) < retentionInterval {
+		st.requeueIn(last.Add(retentionInterval).Sub(now))
+		return nil
+	}
+	months := int(cr.Spec.Storage.RetentionMonths)
+	if months == 0 {
+		months = 60
+	}
+	sched, err := schedule.Parse(cr.Spec.Schedule.Cron, cr.Spec.Schedule.TimeZone)
+	if err != nil {
+		return err // validateSpec has refused this spec already
+	}
+	res, err := r.Storage.Retain(ctx, bucket, months, now.In(sched.Location()))
+	if err != nil {
+		return err
+	}
+	if len(res.Periods) > 0 {
+		r.event(cr, corev1.EventTypeNormal, "RetentionApplied", "Retain",
+			"removed periods %s (older than %d months) from bucket %s", strings.Join(res.Periods, ", "), months, bucket)
+	}
+	cr.Status.LastRetentionTime = &metav1.Time{Time: now.UTC().Truncate(time.Second)}
+	st.requeueIn(retentionInterval)
 	return nil
 }
 

@@ -246,3 +246,43 @@ func TestDeletionEscapeWhenStorageIsGone(t *testing.T) {
 		return apierrors.IsNotFound(k8s.Get(testCtx, k, &reportingv1.CountyReport{}))
 	}, wait).Should(BeTrue())
 }
+
+func TestRetentionRemovesOldPeriodsDaily(t *testing.T) {
+	g := NewWithT(t)
+	cr := newCountyReport(t, "retention", "990214")
+	cr.Spec.Storage.RetentionMonths = 12
+	g.Expect(k8s.Create(testCtx, cr)).To(Succeed())
+	k := client.ObjectKeyFromObject(cr)
+	g.Eventually(func(g Gomega) {
+		cr := getCR(g, k)
+		g.Expect(condition(cr, reportingv1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(cr.Status.LastRetentionTime).NotTo(BeNil(), "retention runs when the county is provisioned")
+	}, wait).Should(Succeed())
+
+	// Two periods submitted: one a year and a half old, one last month.
+	now := time.Now().Add(2 * retentionInterval)
+	old := now.AddDate(-1, -6, 0).Format("2006-01")
+	recent := now.AddDate(0, -1, 0).Format("2006-01")
+	arch := admin.Archive("countyreport-990214")
+	for _, p := range []string{old, recent} {
+		_, err := arch.PutDataset(testCtx, p, []byte(`{"period":"`+p+`"}`))
+		g.Expect(err).NotTo(HaveOccurred())
+	}
+
+	// A day later (a reconciler whose clock stands two days on) retention runs again.
+	later := &CountyReportReconciler{
+		Client: mgrClient, Scheme: k8s.Scheme(), Clock: shiftedClock{d: 2 * retentionInterval},
+		PortalImage: "countyreport:test", StorageEndpoint: minio.Endpoint(), StorageInsecure: true,
+		Storage: admin, CredentialsTTL: credentialsTTL,
+	}
+	_, err := later.Reconcile(testCtx, reconcile.Request{NamespacedName: k})
+	g.Expect(err).NotTo(HaveOccurred())
+
+	_, err = arch.GetDataset(testCtx, old)
+	g.Expect(errors.Is(err, storage.ErrNotFound)).To(BeTrue(), "period %s older than 12 months: %v", old, err)
+	_, err = arch.GetDataset(testCtx, recent)
+	g.Expect(err).NotTo(HaveOccurred(), "period %s is within the retention", recent)
+	g.Eventually(func(g Gomega) {
+		g.Expect(getCR(g, k).Status.LastRetentionTime.Time).To(BeTemporally(">", time.Now().Add(retentionInterval)))
+	}, wait).Should(Succeed())
+}

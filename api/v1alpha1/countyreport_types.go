@@ -255,6 +255,11 @@ type CountyReportStatus struct {
 	// +optional
 	CredentialsExpireAt *metav1.Time `json:"credentialsExpireAt,omitempty"`
 
+	// LastRetentionTime is when reports older than spec.storage.retentionMonths
+	// were last removed from the bucket (daily).
+	// +optional
+	LastRetentionTime *metav1.Time `json:"lastRetentionTime,omitempty"`
+
 	// LastReport is the newest published report.
 	// +optional
 	LastReport *ReportReference `json:"lastReport,omitempty"`

@@ -133,6 +133,10 @@ func (in *CountyReportStatus) DeepCopyInto(out *CountyReportStatus) {
 		in, out := &in.CredentialsExpireAt, &out.CredentialsExpireAt
 		*out = (*in).DeepCopy()
 	}
+	if in.LastRetentionTime != nil {
+		in, out := &in.LastRetentionTime, &out.LastRetentionTime
+		*out = (*in).DeepCopy()
+	}
 	if in.LastReport != nil {
 		in, out := &in.LastReport, &out.LastReport
 		*out = new(ReportReference)
