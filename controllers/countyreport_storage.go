@@ -105,7 +105,9 @@ func (r *CountyReportReconciler) reconcileStorage(ctx context.Context, st *recon
 		}
 		r.setCondition(cr, reportingv1.ConditionStorageReady, metav1.ConditionFalse, reason, err.Error())
 		st.softErr = err
-		return nil
+		// The portal keeps the credentials it has: an outage must not roll it
+		// onto none.
+		return r.keepCredentials(ctx, st)
 	}
 	r.setCondition(cr, reportingv1.ConditionStorageReady, metav1.ConditionTrue, reportingv1.ReasonReconciled,
 		fmt.Sprintf("bucket %s with scoped credentials in Secret %s", bucket, tenant.CredentialsSecretName(cr)))
@@ -197,6 +199,18 @@ func (r *CountyReportReconciler) applyRetention(ctx context.Context, st *reconci
 	}
 	cr.Status.LastRetentionTime = &metav1.Time{Time: now.UTC().Truncate(time.Second)}
 	st.requeueIn(retentionInterval)
+	return nil
+}
+
+// keepCredentials points the portal at the existing credentials Secret, if any.
+func (r *CountyReportReconciler) keepCredentials(ctx context.Context, st *reconcileState) error {
+	var secret corev1.Secret
+	err := r.Get(ctx, ctrl.ObjectKey{Namespace: st.cr.Namespace, Name: tenant.CredentialsSecretName(st.cr)}, &secret)
+	if err != nil || !metav1IsControlledBy(&secret, st.cr) {
+		return ctrl.IgnoreNotFound(err)
+	}
+	st.inputs.CredentialsSecretName = secret.Name
+	st.inputs.CredentialsHash = digest(secret.Data[tenant.SecretAccessKey])
 	return nil
 }
 

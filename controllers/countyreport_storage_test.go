@@ -145,6 +145,10 @@ func TestStorageDownThenUpRecoversWithoutRestart(t *testing.T) {
 		g.Expect(condition(getCR(g, k), reportingv1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
 	}, wait).Should(Succeed())
 
+	d := &appsv1.Deployment{}
+	g.Expect(k8s.Get(testCtx, portalKey(k), d)).To(Succeed())
+	hash := d.Spec.Template.Annotations[reportingv1.AnnotationConfigHash]
+
 	g.Expect(minio.Stop()).To(Succeed())
 	stopped := true
 	defer func() {
@@ -164,9 +168,14 @@ func TestStorageDownThenUpRecoversWithoutRestart(t *testing.T) {
 		g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
 		g.Expect(c.Reason).To(Equal(reportingv1.ReasonStorageUnavailable))
 		g.Expect(condition(cr, reportingv1.ConditionReady).Status).To(Equal(metav1.ConditionFalse))
-		// The portal stays provisioned meanwhile.
+		// The portal stays provisioned meanwhile, with the credentials it had.
 		g.Expect(condition(cr, reportingv1.ConditionPortalAvailable).Status).To(Equal(metav1.ConditionTrue))
 	}, wait).Should(Succeed())
+	g.Consistently(func(g Gomega) {
+		g.Expect(k8s.Get(testCtx, portalKey(k), d)).To(Succeed())
+		g.Expect(d.Spec.Template.Spec.Containers[0].Env).To(HaveLen(3))
+		g.Expect(d.Spec.Template.Annotations[reportingv1.AnnotationConfigHash]).To(Equal(hash))
+	}, 2*time.Second).Should(Succeed())
 
 	g.Expect(minio.Restart()).To(Succeed())
 	stopped = false
