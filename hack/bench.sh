@@ -17,6 +17,13 @@ if [ -n "$quick" ]; then go run ./hack/bench/render -n 5; else go run ./hack/ben
 section "storage: render and publish into MinIO vs render only"
 if [ -n "$quick" ]; then go run ./hack/bench/publish -counties 50; else go run ./hack/bench/publish -counties 1000; fi
 
+section "storage, MinIO on its own core: render and publish on core 0 vs render only on core 0"
+# In a deployment MinIO runs on its own machines; here it gets CPU 1 and the
+# renderer CPU 0 in both phases, so the ratio is what publishing costs the renderer.
+if [ -n "$quick" ]; then n=50; else n=1000; fi
+go build -o bin/bench-publish ./hack/bench/publish
+COUNTYREPORT_MINIO_CPUS=1 taskset -c 0 bin/bench-publish -counties "$n"
+
 if [ -d hack/bench/runs ]; then
   section "automation: scheduled runs with the in-process executor vs render only"
   if [ -n "$quick" ]; then go run ./hack/bench/runs -n 20; else go run ./hack/bench/runs -n 200; fi

@@ -30,6 +30,11 @@ import (
 // (found by walking up from the working directory to go.mod) is used.
 const EnvBin = "COUNTYREPORT_MINIO_BIN"
 
+// EnvCPUs, when set (e.g. "1"), pins the server to those CPUs with taskset,
+// so a benchmark can keep storage off the cores it measures, as storage on
+// its own machines would be.
+const EnvCPUs = "COUNTYREPORT_MINIO_CPUS"
+
 const (
 	readyTimeout = 60 * time.Second
 	stopTimeout  = 15 * time.Second
@@ -147,7 +152,11 @@ func (s *Server) start() error {
 	if s.cmd != nil {
 		return errors.New("miniotest: server already running")
 	}
-	cmd := exec.Command(s.bin, "server", s.dir, "--address", s.addr, "--console-address", s.consoleAddr, "--quiet")
+	args := []string{s.bin, "server", s.dir, "--address", s.addr, "--console-address", s.consoleAddr, "--quiet"}
+	if cpus := os.Getenv(EnvCPUs); cpus != "" {
+		args = append([]string{"taskset", "-c", cpus}, args...)
+	}
+	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Env = append(os.Environ(),
 		"MINIO_ROOT_USER="+s.user,
 		"MINIO_ROOT_PASSWORD="+s.password,
