@@ -339,7 +339,7 @@ func NewExecutor(mgr ctrl.Manager, o Options) (executor.Executor, error) {
 	archives := &executor.Archives{Reader: mgr.GetAPIReader()}
 	switch o.Executor {
 	case "", ExecutorJob:
-		return &executor.Job{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Archives: archives,
+		return &executor.Job{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), Archives: archives,
 			Options: executor.JobOptions{Image: o.PortalImage}}, nil
 	case ExecutorInProcess:
 		n := o.RunConcurrency

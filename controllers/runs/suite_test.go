@@ -149,7 +149,7 @@ func startHarness(t *testing.T, ns string, o harnessOptions) *harness {
 }
 
 func jobExecutor(mgr ctrl.Manager) *executor.Job {
-	return &executor.Job{Client: mgr.GetClient(), Scheme: scheme,
+	return &executor.Job{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scheme: scheme,
 		Archives: &executor.Archives{Reader: mgr.GetAPIReader()},
 		Options:  executor.JobOptions{Image: "countyreport:test"}}
 }

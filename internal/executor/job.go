@@ -48,7 +48,11 @@ type JobOptions struct {
 
 // Job runs each attempt as a batch/v1 Job in the county's namespace.
 type Job struct {
-	Client   client.Client
+	Client client.Client
+	// Reader reads past the cache (the manager's API reader): a Job the
+	// cache does not hold yet may just have been created, so it is gone
+	// only when the API server says so. Nil: Client's answer is final.
+	Reader   client.Reader
 	Scheme   *runtime.Scheme
 	Archives *Archives
 	Options  JobOptions
@@ -181,7 +185,13 @@ func (j *Job) Poll(ctx context.Context, run *reportingv1.ReportRun, cr *reportin
 		name = JobName(run, run.Status.Attempts)
 	}
 	var job batchv1.Job
-	if err := j.Client.Get(ctx, client.ObjectKey{Namespace: run.Namespace, Name: name}, &job); err != nil {
+	key := client.ObjectKey{Namespace: run.Namespace, Name: name}
+	err := j.Client.Get(ctx, key, &job)
+	if apierrors.IsNotFound(err) && j.Reader != nil {
+		// The cache may not have seen yet the Job this run's status follows.
+		err = j.Reader.Get(ctx, key, &job)
+	}
+	if err != nil {
 		if apierrors.IsNotFound(err) {
 			return Result{State: Failed, Failure: &Failure{Reason: reportingv1.RunReasonJobFailed, Retryable: true, Err: err,
 				Message: fmt.Sprintf("Job %s 不存在 / Job %s is gone", name, name)}}, nil
