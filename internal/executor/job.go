@@ -158,11 +158,47 @@ func (j *Job) Start(ctx context.Context, run *reportingv1.ReportRun, cr *reporti
 	if err := controllerutil.SetControllerReference(run, job, j.Scheme); err != nil {
 		return err
 	}
-	if err := j.Client.Create(ctx, job); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("create Job %s: %w", job.Name, err)
+	if err := j.Client.Create(ctx, job); err != nil {
+		if !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("create Job %s: %w", job.Name, err)
+		}
+		if err := j.adopt(ctx, run, job.Name); err != nil {
+			return err
+		}
 	}
 	run.Status.JobName = job.Name
 	return nil
+}
+
+// adopt accepts an existing Job of the attempt's name only when this run
+// controls it. One left by an earlier ReportRun of the same name (deleted and
+// created again, its Job not yet collected) is deleted and the attempt starts
+// again on the next reconcile: that Job's result is not this run's.
+func (j *Job) adopt(ctx context.Context, run *reportingv1.ReportRun, name string) error {
+	var have batchv1.Job
+	if err := j.reader().Get(ctx, client.ObjectKey{Namespace: run.Namespace, Name: name}, &have); err != nil {
+		return fmt.Errorf("read existing Job %s: %w", name, err)
+	}
+	owner := metav1.GetControllerOf(&have)
+	switch {
+	case owner != nil && owner.UID == run.UID:
+		return nil
+	case owner != nil && owner.Kind == "ReportRun" && owner.Name == run.Name:
+		err := j.Client.Delete(ctx, &have, client.Preconditions{UID: &have.UID},
+			client.PropagationPolicy(metav1.DeletePropagationBackground))
+		if client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("delete Job %s of an earlier ReportRun %s: %w", name, run.Name, err)
+		}
+		return fmt.Errorf("job %s belonged to an earlier ReportRun %s (uid %s): deleted, this run's is created next", name, run.Name, owner.UID)
+	}
+	return fmt.Errorf("job %s exists and does not belong to ReportRun %s", name, run.Name)
+}
+
+func (j *Job) reader() client.Reader {
+	if j.Reader != nil {
+		return j.Reader
+	}
+	return j.Client
 }
 
 // preflight fails the attempt early when there is no dataset or no storage.
