@@ -266,6 +266,11 @@ func readPublished(ctx context.Context, archives *Archives, run *reportingv1.Rep
 	}
 	rep, err := a.Report(ctx, run.Spec.Period)
 	if err != nil {
+		if storage.IsUnavailable(err) {
+			// The attempt is over and has likely published: read it again
+			// later rather than count a failed attempt and render once more.
+			return Result{}, fmt.Errorf("read the published report of %s: %w", run.Spec.Period, err)
+		}
 		f := Classify(run.Spec.Period, err)
 		if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrIncomplete) || errors.Is(err, storage.ErrCorrupt) {
 			f = &Failure{Reason: reportingv1.RunReasonRenderFailed, Retryable: true, Err: err,

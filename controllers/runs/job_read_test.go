@@ -1,0 +1,63 @@
+package runs
+
+import (
+	"testing"
+
+	. "github.com/onsi/gomega"
+	batchv1 "k8s.io/api/batch/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/executor"
+	"github.com/countyreport/countyreport/internal/storage/miniotest"
+)
+
+// A Job that completed has published; when the archive cannot be reached
+// just then, reading the result is retried. Counting a failed attempt would
+// render again for nothing and, on the last attempt, fail a run whose
+// report is in the archive.
+func TestJobCompletedWhileStorageIsDownIsReadLater(t *testing.T) {
+	g := NewWithT(t)
+	srv := miniotest.Start(t)
+	ns := namespace(t, "jobread")
+	h := startHarness(t, ns, harnessOptions{})
+	cr := newCounty(ns, "hengshan", "910008")
+	create(t, cr)
+	archive := storageFor(t, srv, cr)
+	if _, err := archive.PutDataset(ctx, "2023-01", hengshanDataset(t)); err != nil {
+		t.Fatal(err)
+	}
+	create(t, newRun(ns, "hengshan", "2023-01"))
+	g.Eventually(func(g Gomega) {
+		g.Expect(run(g, ns, "hengshan-2023-01").Status.Phase).To(Equal(reportingv1.RunRunning))
+	}, wait).Should(Succeed())
+	// What the Job does: publish. Then the store goes down and the Job completes.
+	if _, err := executor.RenderAndPublish(ctx, archive, "2023-01", "zh-CN", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	g.Eventually(func(g Gomega) { finishJob(g, ns, "hengshan-2023-01-1", true) }, wait).Should(Succeed())
+
+	var r *reportingv1.ReportRun
+	g.Eventually(func(g Gomega) {
+		r = run(g, ns, "hengshan-2023-01")
+		job := &batchv1.Job{}
+		g.Expect(h.mgr.GetClient().Get(ctx, client.ObjectKey{Namespace: ns, Name: "hengshan-2023-01-1"}, job)).To(Succeed())
+		g.Expect(job.Status.Succeeded).To(Equal(int32(1)))
+	}, wait).Should(Succeed())
+	res, _ := managerJobExecutor(t, h).Poll(ctx, r, county(g, ns, "hengshan"))
+	if res.State == executor.Failed {
+		t.Fatalf("a completed Job read while the store is down is a failed attempt: %+v", res.Failure)
+	}
+
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	g.Eventually(func(g Gomega) {
+		r := run(g, ns, "hengshan-2023-01")
+		g.Expect(r.Status.Phase).To(Equal(reportingv1.RunSucceeded), r.Status.Message)
+		g.Expect(r.Status.Attempts).To(Equal(int32(1)))
+	}, wait).Should(Succeed())
+}
