@@ -59,6 +59,9 @@ type ReportRunReconciler struct {
 
 // +kubebuilder:rbac:groups=reporting.countyreport.io,resources=reportruns,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=reporting.countyreport.io,resources=reportruns/status,verbs=get;update;patch
+// The Jobs are owned by their ReportRun (blockOwnerDeletion): where owner
+// references are enforced that needs update on reportruns/finalizers.
+// +kubebuilder:rbac:groups=reporting.countyreport.io,resources=reportruns/finalizers,verbs=update
 // +kubebuilder:rbac:groups=batch,resources=jobs,verbs=get;list;watch;create;delete
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 
