@@ -133,7 +133,9 @@ func (r *ReportRunReconciler) step(ctx context.Context, run *reportingv1.ReportR
 		r.fail(run, now, reportingv1.RunReasonInvalidData, err.Error())
 		return ctrl.Result{}, nil
 	}
-	if start.After(now) {
+	// Checked before the first attempt only: one under way is not undone by
+	// a later change of the county's time zone.
+	if run.Status.Attempts == 0 && start.After(now) {
 		r.fail(run, now, reportingv1.RunReasonFuturePeriod, fmt.Sprintf(
 			"%s 尚未开始（%s）/ period %s has not begun yet in %s", run.Spec.Period, loc, run.Spec.Period, loc))
 		return ctrl.Result{}, nil
