@@ -28,3 +28,14 @@ if [ -d hack/bench/runs ]; then
   section "automation: scheduled runs with the in-process executor vs render only"
   if [ -n "$quick" ]; then go run ./hack/bench/runs -n 20; else go run ./hack/bench/runs -n 200; fi
 fi
+
+if [ -d hack/bench/runs ]; then
+  section "automation, servers on their own core: control plane and MinIO on CPU 1, manager and render only on CPU 0"
+  # In a deployment the API server, etcd and the object store run on their own
+  # machines; here they get CPU 1 and the manager (with the in-process
+  # renderer) CPU 0, as does the render-only baseline of the same run. Read it
+  # beside the shared-cores figure above, never instead of it.
+  if [ -n "$quick" ]; then n=20; else n=200; fi
+  go build -o bin/bench-runs ./hack/bench/runs
+  taskset -c 0 bin/bench-runs -n "$n" -server-cpus 1
+fi
