@@ -292,7 +292,13 @@ func (r *ReportRunReconciler) announce(before, run *reportingv1.ReportRun, cr *r
 			r.Recorder.Eventf(run, nil, corev1.EventTypeWarning, run.Status.Reason, "Retry", "%s", run.Status.Message)
 		}
 	case run.Status.Phase == reportingv1.RunSucceeded:
-		ev(corev1.EventTypeNormal, "Succeeded", "Publish", run.Status.Message)
+		// On the run only: the CountyReport tells a publication by its
+		// status.lastReport and ReportUpToDate condition (and had its
+		// Scheduled Event); a second Event there would be an API write per
+		// run saying the same. Failures are told on both.
+		if r.Recorder != nil {
+			r.Recorder.Eventf(run, nil, corev1.EventTypeNormal, "Succeeded", "Publish", "%s", run.Status.Message)
+		}
 		var bytes int64
 		for _, a := range run.Status.Artifacts {
 			bytes += a.Size
@@ -313,6 +319,8 @@ func runDuration(run *reportingv1.ReportRun) time.Duration {
 
 // SetupWithManager registers the reconciler, watching the Jobs it owns and,
 // for executors that finish outside the cluster's view, their notifications.
+// The in-process executor makes no Jobs: with it, a Jobs informer would only
+// list, watch and cache every Job in the cluster for nothing.
 func (r *ReportRunReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Clock == nil {
 		r.Clock = clock.RealClock{}
@@ -323,9 +331,11 @@ func (r *ReportRunReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&reportingv1.ReportRun{}).
-		Owns(&batchv1.Job{}).
 		WithOptions(controller.Options{MaxConcurrentReconciles: n}).
 		Named("reportrun")
+	if _, inProcess := r.Executor.(*executor.InProcess); !inProcess {
+		b = b.Owns(&batchv1.Job{})
+	}
 	if nt, ok := r.Executor.(executor.Notifier); ok {
 		b = b.WatchesRawSource(source.Channel(nt.Notify(), &handler.EnqueueRequestForObject{}))
 	}
