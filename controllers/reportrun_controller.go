@@ -292,13 +292,8 @@ func (r *ReportRunReconciler) announce(before, run *reportingv1.ReportRun, cr *r
 			r.Recorder.Eventf(run, nil, corev1.EventTypeWarning, run.Status.Reason, "Retry", "%s", run.Status.Message)
 		}
 	case run.Status.Phase == reportingv1.RunSucceeded:
-		// On the run only: the CountyReport tells a publication by its
-		// status.lastReport and ReportUpToDate condition (and had its
-		// Scheduled Event); a second Event there would be an API write per
-		// run saying the same. Failures are told on both.
-		if r.Recorder != nil {
-			r.Recorder.Eventf(run, nil, corev1.EventTypeNormal, "Succeeded", "Publish", "%s", run.Status.Message)
-		}
+		// On both: the county's own Events are its publication history.
+		ev(corev1.EventTypeNormal, "Succeeded", "Publish", run.Status.Message)
 		var bytes int64
 		for _, a := range run.Status.Artifacts {
 			bytes += a.Size
