@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -70,6 +71,8 @@ type CountyReportReconciler struct {
 // reconcileState is what one reconcile learns as its steps run.
 type reconcileState struct {
 	cr *reportingv1.CountyReport
+	// schedule is the spec's schedule, parsed once by validateSpec.
+	schedule *schedule.Schedule
 	// before is the object as read, for the status patch.
 	before *reportingv1.CountyReport
 	inputs tenant.Inputs
@@ -146,10 +149,13 @@ func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.
 // name and the cron expression parses.
 func (r *CountyReportReconciler) validateSpec(_ context.Context, st *reconcileState) error {
 	s := st.cr.Spec.Schedule
-	if _, err := schedule.Parse(s.Cron, s.TimeZone); err != nil {
+	sched, err := schedule.Parse(s.Cron, s.TimeZone)
+	if err != nil {
 		r.refuse(st.cr, reportingv1.ReasonInvalidSpec, "spec.schedule: "+err.Error())
 		st.done = true
+		return nil
 	}
+	st.schedule = sched
 	return nil
 }
 
@@ -241,21 +247,14 @@ func (r *CountyReportReconciler) readPortalAvailability(ctx context.Context, st 
 	for _, c := range d.Status.Conditions {
 		if c.Type == appsv1.DeploymentAvailable && c.Status == corev1.ConditionTrue {
 			status, reason = metav1.ConditionTrue, reportingv1.ReasonDeploymentReady
-			msg = fmt.Sprintf("%d of %d portal replicas available", d.Status.AvailableReplicas, derefReplicas(d.Spec.Replicas))
+			msg = fmt.Sprintf("%d of %d portal replicas available", d.Status.AvailableReplicas, ptr.Deref(d.Spec.Replicas, 1))
 		}
 	}
-	if derefReplicas(d.Spec.Replicas) == 0 {
+	if ptr.Deref(d.Spec.Replicas, 1) == 0 {
 		status, reason, msg = metav1.ConditionFalse, "ScaledToZero", "spec.portal.replicas is 0"
 	}
 	r.setCondition(cr, reportingv1.ConditionPortalAvailable, status, reason, msg)
 	return nil
-}
-
-func derefReplicas(p *int32) int32 {
-	if p == nil {
-		return 1
-	}
-	return *p
 }
 
 // summarize derives Ready from the other conditions: the portal must be

@@ -43,10 +43,7 @@ const (
 func (r *CountyReportReconciler) reconcileSchedule(ctx context.Context, st *reconcileState) error {
 	cr := st.cr
 	s := cr.Spec.Schedule
-	sched, err := schedule.Parse(s.Cron, s.TimeZone)
-	if err != nil {
-		return err // validateSpec already refused this spec
-	}
+	sched := st.schedule
 	now := r.Clock.Now()
 
 	runs, err := r.runsOf(ctx, cr)

@@ -17,7 +17,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
-	"github.com/countyreport/countyreport/internal/schedule"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
@@ -185,11 +184,7 @@ func (r *CountyReportReconciler) applyRetention(ctx context.Context, st *reconci
 	if months == 0 {
 		months = 60
 	}
-	sched, err := schedule.Parse(cr.Spec.Schedule.Cron, cr.Spec.Schedule.TimeZone)
-	if err != nil {
-		return err // validateSpec has refused this spec already
-	}
-	res, err := r.Storage.Retain(ctx, bucket, months, now.In(sched.Location()))
+	res, err := r.Storage.Retain(ctx, bucket, months, now.In(st.schedule.Location()))
 	if err != nil {
 		return err
 	}
