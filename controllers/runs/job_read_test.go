@@ -23,10 +23,7 @@ func TestJobCompletedWhileStorageIsDownIsReadLater(t *testing.T) {
 	h := startHarness(t, ns, harnessOptions{})
 	cr := newCounty(ns, "hengshan", "910008")
 	create(t, cr)
-	archive := storageFor(t, srv, cr)
-	if _, err := archive.PutDataset(ctx, "2023-01", hengshanDataset(t)); err != nil {
-		t.Fatal(err)
-	}
+	archive := withHengshanJanuary(t, srv, cr)
 	create(t, newRun(ns, "hengshan", "2023-01"))
 	g.Eventually(func(g Gomega) {
 		g.Expect(run(g, ns, "hengshan-2023-01").Status.Phase).To(Equal(reportingv1.RunRunning))

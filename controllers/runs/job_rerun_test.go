@@ -22,10 +22,7 @@ func TestRecreatedRunDoesNotAdoptTheJobOfTheRunItReplaces(t *testing.T) {
 	startHarness(t, ns, harnessOptions{})
 	cr := newCounty(ns, "hengshan", "910007")
 	create(t, cr)
-	archive := storageFor(t, minio, cr)
-	if _, err := archive.PutDataset(ctx, "2023-01", hengshanDataset(t)); err != nil {
-		t.Fatal(err)
-	}
+	archive := withHengshanJanuary(t, minio, cr)
 	create(t, newRun(ns, "hengshan", "2023-01"))
 	g.Eventually(func(g Gomega) {
 		g.Expect(run(g, ns, "hengshan-2023-01").Status.JobName).To(Equal("hengshan-2023-01-1"))

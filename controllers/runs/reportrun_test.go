@@ -38,6 +38,17 @@ func run(g Gomega, ns, name string) *reportingv1.ReportRun {
 }
 
 // hengshanDataset is the sample dataset in its canonical JSON form, as the portal stores it.
+// withHengshanJanuary puts Hengshan's January 2023 dataset into cr's bucket
+// and returns the archive, as staff submitting that month would leave it.
+func withHengshanJanuary(t *testing.T, srv *miniotest.Server, cr *reportingv1.CountyReport) *storage.Archive {
+	t.Helper()
+	archive := storageFor(t, srv, cr)
+	if _, err := archive.PutDataset(ctx, "2023-01", hengshanDataset(t)); err != nil {
+		t.Fatal(err)
+	}
+	return archive
+}
+
 func hengshanDataset(t *testing.T) []byte {
 	t.Helper()
 	root, err := testenv.RepoRoot()
@@ -130,10 +141,7 @@ func TestJobExecutor(t *testing.T) {
 	startHarness(t, ns, harnessOptions{})
 	cr := newCounty(ns, "hengshan", "910002")
 	create(t, cr)
-	archive := storageFor(t, minio, cr)
-	if _, err := archive.PutDataset(ctx, "2023-01", hengshanDataset(t)); err != nil {
-		t.Fatal(err)
-	}
+	archive := withHengshanJanuary(t, minio, cr)
 	create(t, newRun(ns, "hengshan", "2023-01"))
 
 	// The Job: the scoped Secret, the command, the security settings, owned by the run.
@@ -224,10 +232,7 @@ func TestInProcessRendersFromTheArchive(t *testing.T) {
 	h := startHarness(t, ns, harnessOptions{clock: clk, executor: inProcess})
 	cr := newCounty(ns, "hengshan", "910003")
 	create(t, cr)
-	archive := storageFor(t, minio, cr)
-	if _, err := archive.PutDataset(ctx, "2023-01", hengshanDataset(t)); err != nil {
-		t.Fatal(err)
-	}
+	archive := withHengshanJanuary(t, minio, cr)
 	create(t, newRun(ns, "hengshan", "2023-01"))
 	g.Eventually(func(g Gomega) {
 		r := run(g, ns, "hengshan-2023-01")
@@ -295,10 +300,7 @@ func TestStorageDownDuringRunIsRetried(t *testing.T) {
 	startHarness(t, ns, harnessOptions{executor: inProcess, maxAttempts: 30})
 	cr := newCounty(ns, "hengshan", "910005")
 	create(t, cr)
-	archive := storageFor(t, srv, cr)
-	if _, err := archive.PutDataset(ctx, "2023-01", hengshanDataset(t)); err != nil {
-		t.Fatal(err)
-	}
+	archive := withHengshanJanuary(t, srv, cr)
 	if err := srv.Stop(); err != nil {
 		t.Fatal(err)
 	}
