@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/countyreport/countyreport/internal/executor"
+	"github.com/countyreport/countyreport/internal/repo"
 	"github.com/countyreport/countyreport/internal/testenv"
 )
 
@@ -27,7 +28,7 @@ func TestGeneratedRoleMaySetTheOwnerReferencesTheManagerSets(t *testing.T) {
 	g := NewWithT(t)
 	assets, err := testenv.Assets()
 	g.Expect(err).NotTo(HaveOccurred())
-	root, err := testenv.RepoRoot()
+	root, err := repo.Root()
 	g.Expect(err).NotTo(HaveOccurred())
 	te := &envtest.Environment{
 		BinaryAssetsDirectory: assets,

@@ -18,10 +18,10 @@ import (
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/executor"
+	"github.com/countyreport/countyreport/internal/repo"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/storage/miniotest"
 	"github.com/countyreport/countyreport/internal/tenant"
-	"github.com/countyreport/countyreport/internal/testenv"
 )
 
 func newRun(ns, county, period string) *reportingv1.ReportRun {
@@ -51,7 +51,7 @@ func withHengshanJanuary(t *testing.T, srv *miniotest.Server, cr *reportingv1.Co
 
 func hengshanDataset(t *testing.T) []byte {
 	t.Helper()
-	root, err := testenv.RepoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,15 +17,12 @@ import (
 	"github.com/countyreport/countyreport/internal/repo"
 )
 
-// RepoRoot is the repository's root (see package repo).
-func RepoRoot() (string, error) { return repo.Root() }
-
 // Assets is the directory with etcd, kube-apiserver and kubectl: $KUBEBUILDER_ASSETS
 // or <repo>/bin/k8s. It fails when a binary is missing.
 func Assets() (string, error) {
 	dir := os.Getenv("KUBEBUILDER_ASSETS")
 	if dir == "" {
-		root, err := RepoRoot()
+		root, err := repo.Root()
 		if err != nil {
 			return "", err
 		}
@@ -54,7 +51,7 @@ func Start() (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	root, err := RepoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		return nil, err
 	}

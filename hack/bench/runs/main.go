@@ -44,6 +44,7 @@ import (
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/controllers"
 	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/repo"
 	"github.com/countyreport/countyreport/internal/report"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/storage/miniotest"
@@ -97,7 +98,7 @@ func run(n, conc int, qps float32) error {
 	logLevel := uberzap.NewAtomicLevelAt(zapcore.ErrorLevel)
 	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(logLevel)))
 
-	root, err := testenv.RepoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		return err
 	}
