@@ -152,7 +152,7 @@ func renderHTML(ds *dataset.Dataset, l *labels, charts []*Chart, photos []photo)
 	chapterOf(dataset.KindReview, l.Review)
 	if len(ds.Projects) > 0 {
 		h1(l.Projects)
-		w("<table>\n<tr><th>", e(l.Name), "</th><th>", e(l.Investment), "</th><th>", e(l.Status), "</th></tr>\n")
+		w("<table>\n<tr><th>", e(l.Project), "</th><th>", e(l.Investment), "</th><th>", e(l.Status), "</th></tr>\n")
 		for _, p := range ds.Projects {
 			inv := "—"
 			if p.Investment != nil {

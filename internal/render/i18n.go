@@ -11,15 +11,15 @@ import (
 // labels are the fixed words of the report in each language. The data (titles,
 // narrative, indicator names without nameEn) stays as entered.
 type labels struct {
-	Lang                                                   string
-	ReportKind, Contents, Overview, Indicators, Charts     string
-	Review, Plan, Projects, Photos, Source                 string
-	KeyCards, Table, Name, Value, Unit, Change, Remarks    string
-	Estimated, Period, Basis, Event, Issuer, Publication   string
-	Authors, Summary, Tasks, NoPhoto, Status, Investment   string
-	ChartGrowth, ChartAmounts, ChartTrend, PageOf, Chapter string
-	PhotoCredit                                            string
-	Numerals                                               []string
+	Lang                                                          string
+	ReportKind, Contents, Overview, Indicators, Charts            string
+	Review, Plan, Projects, Photos, Source                        string
+	KeyCards, Table, Name, Value, Unit, Change, Remarks           string
+	Estimated, Period, Basis, Event, Issuer, Publication          string
+	Authors, Summary, Tasks, NoPhoto, Status, Investment, Project string
+	ChartGrowth, ChartAmounts, ChartTrend, PageOf, Chapter        string
+	PhotoCredit                                                   string
+	Numerals                                                      []string
 }
 
 var zh = labels{
@@ -28,7 +28,7 @@ var zh = labels{
 	Source: "来源", KeyCards: "核心指标", Table: "指标一览", Name: "指标", Value: "数值", Unit: "单位",
 	Change: "同比", Remarks: "备注", Estimated: "预计", Period: "报告期", Basis: "统计期", Event: "会议",
 	Issuer: "发布单位", Publication: "刊载", Authors: "署名", Summary: "思路", Tasks: "任务",
-	NoPhoto: "（图片文件未提供）", Status: "进展", Investment: "投资",
+	NoPhoto: "（图片文件未提供）", Status: "进展", Investment: "投资", Project: "项目",
 	ChartGrowth: "主要指标同比增速（%）", ChartAmounts: "主要金额指标（%s）", ChartTrend: "增速走势（%）",
 	PageOf: "第 %d 页 / 共 %d 页", PhotoCredit: "■",
 	Numerals: []string{"一", "二", "三", "四", "五", "六", "七", "八", "九", "十"},
@@ -40,7 +40,7 @@ var en = labels{
 	Source: "Source", KeyCards: "Headline figures", Table: "All indicators", Name: "Indicator", Value: "Value", Unit: "Unit",
 	Change: "YoY", Remarks: "Notes", Estimated: "estimate", Period: "Period", Basis: "Covers", Event: "Meeting",
 	Issuer: "Issued by", Publication: "Published in", Authors: "Credits", Summary: "Approach", Tasks: "Tasks",
-	NoPhoto: "(photo file not supplied)", Status: "Status", Investment: "Investment",
+	NoPhoto: "(photo file not supplied)", Status: "Status", Investment: "Investment", Project: "Project",
 	ChartGrowth: "Year-on-year growth of main indicators (%)", ChartAmounts: "Main amounts (%s)", ChartTrend: "Growth over time (%)",
 	PageOf: "Page %d of %d", PhotoCredit: "Photo:",
 	Numerals: []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"},

@@ -615,7 +615,7 @@ func (lo *layout) projects() {
 		return
 	}
 	lo.chapter(l.Projects, false)
-	cols := []column{{l.Name, contentW * 0.42, false}, {l.Investment, contentW * 0.16, true}, {l.Status, contentW * 0.42, false}}
+	cols := []column{{l.Project, contentW * 0.42, false}, {l.Investment, contentW * 0.16, true}, {l.Status, contentW * 0.42, false}}
 	var rows [][]string
 	for _, p := range ds.Projects {
 		inv := "—"

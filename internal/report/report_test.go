@@ -215,7 +215,7 @@ func TestBundleAndManifest(t *testing.T) {
 	if m := asciiInChinese.FindAllString(html, 5); m != nil {
 		t.Errorf("ASCII punctuation set next to Chinese in report.html: %q", m)
 	}
-	for _, s := range []string{"<svg", "54.98", "动能一", "<style>", "迎难而上，加快建设", "1月9日，中共衡山县委", "衡邦玻璃（一期）"} {
+	for _, s := range []string{"<svg", "54.98", "动能一", "<style>", "迎难而上，加快建设", "1月9日，中共衡山县委", "衡邦玻璃（一期）", "<tr><th>项目</th><th>投资</th>"} {
 		if !strings.Contains(html, s) {
 			t.Errorf("report.html lacks %q", s)
 		}
