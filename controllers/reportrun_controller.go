@@ -165,18 +165,29 @@ func (r *ReportRunReconciler) step(ctx context.Context, run *reportingv1.ReportR
 	return ctrl.Result{}, nil
 }
 
+// startAttempt counts and starts the next attempt. One that finished inside
+// Start (a quick in-process render) is recorded at once: Pending to Succeeded
+// or to a retry in one status write, with no Running in between.
 func (r *ReportRunReconciler) startAttempt(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport, now time.Time) (ctrl.Result, error) {
 	run.Status.Attempts++
 	if run.Status.StartTime == nil {
 		run.Status.StartTime = &metav1.Time{Time: now}
 	}
 	run.Status.NextAttemptAt = nil
-	if err := r.Executor.Start(ctx, run, cr); err != nil {
+	res, err := r.Executor.Start(ctx, run, cr)
+	if err != nil {
 		f, ok := executor.AsFailure(err)
 		if !ok {
 			return ctrl.Result{}, err
 		}
 		return r.attemptFailed(run, f, now), nil
+	}
+	switch res.State {
+	case executor.Succeeded:
+		r.succeed(run, cr, res.Report, r.Clock.Now())
+		return ctrl.Result{}, nil
+	case executor.Failed:
+		return r.attemptFailed(run, res.Failure, r.Clock.Now()), nil
 	}
 	run.Status.Phase = reportingv1.RunRunning
 	run.Status.Reason = reportingv1.RunReasonRunning
@@ -287,13 +298,19 @@ func (r *ReportRunReconciler) announce(before, run *reportingv1.ReportRun, cr *r
 		if r.Recorder != nil {
 			r.Recorder.Eventf(run, nil, corev1.EventTypeNormal, "Started", "Run", "%s", run.Status.Message)
 		}
-	case run.Status.Phase == reportingv1.RunPending && run.Status.NextAttemptAt != nil && before.Status.NextAttemptAt == nil:
+	case run.Status.Phase == reportingv1.RunPending && run.Status.NextAttemptAt != nil &&
+		(before.Status.NextAttemptAt == nil || before.Status.Attempts != run.Status.Attempts):
 		if r.Recorder != nil {
 			r.Recorder.Eventf(run, nil, corev1.EventTypeWarning, run.Status.Reason, "Retry", "%s", run.Status.Message)
 		}
 	case run.Status.Phase == reportingv1.RunSucceeded:
-		// On both: the county's own Events are its publication history.
-		ev(corev1.EventTypeNormal, "Succeeded", "Publish", run.Status.Message)
+		// On the run only: the county shows its report in status.lastReport
+		// and ReportUpToDate, and its Scheduled Event named this run; a
+		// second Event per run would be one more API write for every county
+		// every month. Failures are told on both (below).
+		if r.Recorder != nil {
+			r.Recorder.Eventf(run, nil, corev1.EventTypeNormal, "Succeeded", "Publish", "%s", run.Status.Message)
+		}
 		var bytes int64
 		for _, a := range run.Status.Artifacts {
 			bytes += a.Size
@@ -368,8 +385,10 @@ func setupReportRuns(mgr ctrl.Manager, o Options) error {
 		return err
 	}
 	workers := 4
-	if o.Executor == ExecutorInProcess {
-		workers = max(workers, o.RunConcurrency)
+	if p, ok := ex.(*executor.InProcess); ok {
+		// Each worker waits in Start for its attempt: enough of them keep
+		// every render and I/O slot busy.
+		workers = max(workers, p.PipelineDepth())
 	}
 	rr := &ReportRunReconciler{
 		Client:                  mgr.GetClient(),

@@ -39,7 +39,7 @@ import (
 
 var (
 	env    *testenv.Env
-	k8s    client.Client
+	k8s    client.WithWatch
 	scheme = runtime.NewScheme()
 	minio  *miniotest.Server
 	ctx    = context.Background()
@@ -63,7 +63,7 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 	defer minio.Close()
-	if k8s, err = client.New(env.Config, client.Options{Scheme: scheme}); err != nil {
+	if k8s, err = client.NewWithWatch(env.Config, client.Options{Scheme: scheme}); err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL: client:", err)
 		return 1
 	}

@@ -17,9 +17,9 @@ import (
 // stubExecutor starts every attempt and reports it running.
 type stubExecutor struct{ started int }
 
-func (s *stubExecutor) Start(context.Context, *reportingv1.ReportRun, *reportingv1.CountyReport) error {
+func (s *stubExecutor) Start(context.Context, *reportingv1.ReportRun, *reportingv1.CountyReport) (executor.Result, error) {
 	s.started++
-	return nil
+	return executor.Result{State: executor.Running}, nil
 }
 
 func (s *stubExecutor) Poll(context.Context, *reportingv1.ReportRun, *reportingv1.CountyReport) (executor.Result, error) {

@@ -30,14 +30,16 @@ import (
 
 // Executor runs the attempts of ReportRuns. Start begins attempt
 // run.Status.Attempts (already counted by the caller) and must be idempotent
-// for that attempt: calling it twice never starts two. Poll reports how the
-// current attempt is doing.
+// for that attempt: calling it twice never starts two. It reports the
+// attempt Running, or its outcome when it finished already (InProcess waits a
+// little for that, so a quick attempt costs one status write, not two). Poll
+// reports how the current attempt is doing.
 //
 // Start returns a *Failure when the attempt failed before it began (no data,
 // no credentials, storage down); other errors are the API server's and the
 // caller simply retries the reconcile.
 type Executor interface {
-	Start(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) error
+	Start(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) (Result, error)
 	Poll(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) (Result, error)
 }
 

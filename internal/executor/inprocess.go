@@ -16,9 +16,12 @@ import (
 )
 
 // InProcess renders inside the manager, at most Concurrency reports at once,
-// with the county's scoped credentials. Results are kept in memory until
-// polled (and a while after, for readers of a stale cache); a manager restart
-// loses attempts in flight, and Poll then reports them failed and retryable.
+// with the county's scoped credentials. Start waits up to StartWait for the
+// attempt, so a report rendered quickly is recorded with one status write;
+// a longer attempt goes on in the background, its end told through Notify
+// and its result kept in memory until polled (and a while after, for readers
+// of a stale cache). A manager restart loses attempts in flight, and Poll
+// then reports them failed and retryable.
 //
 // An attempt is a pipeline: the dataset is fetched, parsed and rendered, and
 // the report published. Only parsing and rendering hold one of the
@@ -31,6 +34,10 @@ type InProcess struct {
 	Archives *Archives
 	// FontPath is passed to report.Render ("" = its default).
 	FontPath string
+	// StartWait is how long Start waits for the attempt to finish (default
+	// DefaultStartWait; negative: not at all). Callers of Start block that
+	// long, so the ReportRun reconciler has PipelineDepth workers.
+	StartWait time.Duration
 
 	sem    chan struct{} // render slots
 	io     chan struct{} // fetch and publish slots
@@ -46,9 +53,13 @@ type attemptKey struct {
 }
 
 type attempt struct {
-	done     bool
-	result   Result
-	finished time.Time
+	finishedCh chan struct{} // closed when the attempt finished
+	done       bool
+	result     Result
+	finished   time.Time
+	// awaited: a Start is waiting for this attempt and reports its end, so
+	// no notification is sent for it.
+	awaited bool
 }
 
 // keepResults is how long a finished attempt's result is kept after it finished.
@@ -56,6 +67,11 @@ const keepResults = 10 * time.Minute
 
 // ioSlotsPerRender is how many fetches and publishes may be in flight per render slot.
 const ioSlotsPerRender = 4
+
+// DefaultStartWait is InProcess.StartWait's default: a report renders and
+// publishes in well under a second, so only a stalled store or a very large
+// dataset makes an attempt outlast it and show as Running.
+const DefaultStartWait = 10 * time.Second
 
 // NewInProcess returns an executor rendering at most concurrency reports at once.
 func NewInProcess(archives *Archives, concurrency int) *InProcess {
@@ -71,31 +87,61 @@ func NewInProcess(archives *Archives, concurrency int) *InProcess {
 	}
 }
 
-// Notify carries each ReportRun whose attempt finished.
+// PipelineDepth is how many attempts keep every render and I/O slot busy:
+// the ReportRun reconciler's workers, since each waits in Start.
+func (p *InProcess) PipelineDepth() int { return cap(p.sem) + cap(p.io) }
+
+// Notify carries each ReportRun whose attempt finished after Start stopped waiting.
 func (p *InProcess) Notify() <-chan event.GenericEvent { return p.events }
 
-// Start begins the attempt in the background; a second Start of the same attempt does nothing.
-func (p *InProcess) Start(_ context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) error {
+// Start begins the attempt and waits up to StartWait for it; a second Start
+// of the same attempt starts nothing and reports the first one's state.
+func (p *InProcess) Start(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) (Result, error) {
 	k := attemptKey{run.UID, run.Status.Attempts}
 	p.mu.Lock()
 	p.sweep()
-	if _, ok := p.runs[k]; ok {
-		p.mu.Unlock()
-		return nil
+	a, ok := p.runs[k]
+	if !ok {
+		a = &attempt{finishedCh: make(chan struct{}), awaited: true}
+		p.runs[k] = a
+		go p.attempt(a, run.DeepCopy(), cr.DeepCopy())
 	}
-	a := &attempt{}
-	p.runs[k] = a
 	p.mu.Unlock()
+	if ok {
+		return p.Poll(ctx, run, cr)
+	}
 
-	run, cr = run.DeepCopy(), cr.DeepCopy()
-	go func() {
-		res := p.render(run, cr)
-		p.mu.Lock()
-		a.done, a.result, a.finished = true, res, time.Now()
-		p.mu.Unlock()
+	wait := p.StartWait
+	if wait == 0 {
+		wait = DefaultStartWait
+	}
+	timer := time.NewTimer(max(wait, 0))
+	defer timer.Stop()
+	select {
+	case <-a.finishedCh:
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if a.done {
+		return a.result, nil
+	}
+	a.awaited = false // the attempt's end is told through Notify
+	return Result{State: Running}, nil
+}
+
+// attempt runs one attempt and records its result.
+func (p *InProcess) attempt(a *attempt, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) {
+	res := p.render(run, cr)
+	p.mu.Lock()
+	a.done, a.result, a.finished = true, res, time.Now()
+	notify := !a.awaited
+	p.mu.Unlock()
+	close(a.finishedCh)
+	if notify {
 		p.events <- event.GenericEvent{Object: run}
-	}()
-	return nil
+	}
 }
 
 // sweep forgets results finished long ago. Called with p.mu held.

@@ -149,25 +149,26 @@ func MakeJob(run *reportingv1.ReportRun, cr *reportingv1.CountyReport, o JobOpti
 }
 
 // Start checks that the period has data (so no Job is started for nothing)
-// and creates the attempt's Job, owned by the ReportRun.
-func (j *Job) Start(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) error {
+// and creates the attempt's Job, owned by the ReportRun. The attempt is
+// Running from then on: the Job's pods take far longer than one reconcile.
+func (j *Job) Start(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) (Result, error) {
 	if err := j.preflight(ctx, run, cr); err != nil {
-		return err
+		return Result{}, err
 	}
 	job := MakeJob(run, cr, j.Options)
 	if err := controllerutil.SetControllerReference(run, job, j.Scheme); err != nil {
-		return err
+		return Result{}, err
 	}
 	if err := j.Client.Create(ctx, job); err != nil {
 		if !apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("create Job %s: %w", job.Name, err)
+			return Result{}, fmt.Errorf("create Job %s: %w", job.Name, err)
 		}
 		if err := j.adopt(ctx, run, job.Name); err != nil {
-			return err
+			return Result{}, err
 		}
 	}
 	run.Status.JobName = job.Name
-	return nil
+	return Result{State: Running}, nil
 }
 
 // adopt accepts an existing Job of the attempt's name only when this run

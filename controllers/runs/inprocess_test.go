@@ -1,0 +1,95 @@
+package runs
+
+import (
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/watch"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/executor"
+)
+
+// statusWrites watches the ReportRuns of ns and returns, once name is
+// terminal, the sequence of statuses it was written with (one entry per
+// watch event whose status differs from the one before).
+func statusWrites(t *testing.T, ns, name string, start func()) []reportingv1.ReportRunStatus {
+	t.Helper()
+	w, err := k8s.Watch(ctx, &reportingv1.ReportRunList{}, client.InNamespace(ns))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	start()
+	var seen []reportingv1.ReportRunStatus
+	last := reportingv1.ReportRunStatus{}
+	timeout := time.After(wait)
+	for {
+		select {
+		case ev := <-w.ResultChan():
+			r, ok := ev.Object.(*reportingv1.ReportRun)
+			if !ok || r.Name != name || ev.Type == watch.Deleted {
+				continue
+			}
+			if !equality.Semantic.DeepEqual(r.Status, last) {
+				seen = append(seen, r.Status)
+				last = r.Status
+			}
+			if r.Status.Phase == reportingv1.RunSucceeded || r.Status.Phase == reportingv1.RunFailed {
+				return seen
+			}
+		case <-timeout:
+			t.Fatalf("ReportRun %s/%s not finished after %s; statuses so far: %+v", ns, name, wait, seen)
+		}
+	}
+}
+
+func phases(ss []reportingv1.ReportRunStatus) []reportingv1.RunPhase {
+	out := make([]reportingv1.RunPhase, len(ss))
+	for i, s := range ss {
+		out[i] = s.Phase
+	}
+	return out
+}
+
+// A report rendered in process within StartWait is recorded with one status
+// write: Pending straight to Succeeded, one attempt, start and completion set.
+func TestInProcessQuickRunIsOneStatusWrite(t *testing.T) {
+	g := NewWithT(t)
+	ns := namespace(t, "quick")
+	startHarness(t, ns, harnessOptions{executor: inProcess})
+	cr := newCounty(ns, "hengshan", "910011")
+	create(t, cr)
+	archive := withHengshanJanuary(t, minio, cr)
+	seen := statusWrites(t, ns, "hengshan-2023-01", func() { create(t, newRun(ns, "hengshan", "2023-01")) })
+	g.Expect(phases(seen)).To(Equal([]reportingv1.RunPhase{reportingv1.RunSucceeded}), "statuses written: %+v", seen)
+	final := seen[0]
+	g.Expect(final.Attempts).To(Equal(int32(1)))
+	g.Expect(final.StartTime).NotTo(BeNil())
+	g.Expect(final.CompletionTime).NotTo(BeNil())
+	checkArtifacts(t, g, run(g, ns, "hengshan-2023-01"), archive)
+}
+
+// An attempt that outlasts StartWait is recorded Running, and its end
+// reaches the reconciler through the executor's notification.
+func TestInProcessLongRunIsRecordedRunning(t *testing.T) {
+	g := NewWithT(t)
+	ns := namespace(t, "long")
+	noWait := func(mgr ctrl.Manager) executor.Executor {
+		p := inProcess(mgr).(*executor.InProcess)
+		p.StartWait = -1 // never wait: every attempt outlasts it
+		return p
+	}
+	startHarness(t, ns, harnessOptions{executor: noWait})
+	cr := newCounty(ns, "hengshan", "910012")
+	create(t, cr)
+	archive := withHengshanJanuary(t, minio, cr)
+	seen := statusWrites(t, ns, "hengshan-2023-01", func() { create(t, newRun(ns, "hengshan", "2023-01")) })
+	g.Expect(phases(seen)).To(Equal([]reportingv1.RunPhase{reportingv1.RunRunning, reportingv1.RunSucceeded}), "statuses written: %+v", seen)
+	g.Expect(seen[1].Attempts).To(Equal(int32(1)))
+	checkArtifacts(t, g, run(g, ns, "hengshan-2023-01"), archive)
+}

@@ -1,0 +1,82 @@
+package executor
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+)
+
+// These fast tests drive InProcess's Start, Poll and Notify with an attempt
+// that fails at once (no credentials Secret in a fake API); rendering from a
+// real MinIO is tested in controllers/runs.
+
+func quickFailing(t *testing.T, wait time.Duration) (*InProcess, *reportingv1.ReportRun, *reportingv1.CountyReport) {
+	t.Helper()
+	p := NewInProcess(&Archives{Reader: fake.NewClientBuilder().Build()}, 1)
+	p.StartWait = wait
+	run := &reportingv1.ReportRun{
+		ObjectMeta: metav1.ObjectMeta{Name: "hengshan-2023-01", Namespace: "hengshan", UID: "run-1"},
+		Spec:       reportingv1.ReportRunSpec{CountyReportName: "hengshan", Period: "2023-01"},
+		Status:     reportingv1.ReportRunStatus{Attempts: 1},
+	}
+	cr := &reportingv1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: "hengshan", Namespace: "hengshan"}}
+	return p, run, cr
+}
+
+func TestInProcessStartReportsAQuickAttempt(t *testing.T) {
+	p, run, cr := quickFailing(t, 0)
+	res, err := p.Start(context.Background(), run, cr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.State != Failed || res.Failure == nil || res.Failure.Reason != reportingv1.RunReasonNoCredentials {
+		t.Fatalf("Start = %+v, want the attempt failed with %s", res, reportingv1.RunReasonNoCredentials)
+	}
+	// Starting the same attempt again starts nothing and reports the same.
+	again, err := p.Start(context.Background(), run, cr)
+	if err != nil || again.State != Failed || again.Failure.Reason != res.Failure.Reason {
+		t.Fatalf("second Start = %+v, %v; want the first attempt's result", again, err)
+	}
+	// Start reported it: nobody is notified of it as well.
+	select {
+	case ev := <-p.Notify():
+		t.Fatalf("notified of %s, whose end Start reported", ev.Object.GetName())
+	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+func TestInProcessStartLeavesALongAttemptRunning(t *testing.T) {
+	p, run, cr := quickFailing(t, -1) // no wait: every attempt outlasts it
+	res, err := p.Start(context.Background(), run, cr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.State != Running {
+		t.Fatalf("Start = %+v, want Running", res)
+	}
+	select {
+	case ev := <-p.Notify():
+		if ev.Object.GetName() != run.Name {
+			t.Fatalf("notified of %s, want %s", ev.Object.GetName(), run.Name)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the attempt's end was not notified")
+	}
+	got, err := p.Poll(context.Background(), run, cr)
+	if err != nil || got.State != Failed || got.Failure.Reason != reportingv1.RunReasonNoCredentials {
+		t.Fatalf("Poll = %+v, %v; want the attempt failed with %s", got, err, reportingv1.RunReasonNoCredentials)
+	}
+}
+
+func TestInProcessPipelineDepth(t *testing.T) {
+	for _, tc := range []struct{ concurrency, want int }{{0, 1 + ioSlotsPerRender}, {1, 1 + ioSlotsPerRender}, {3, 3 * (1 + ioSlotsPerRender)}} {
+		if got := NewInProcess(&Archives{}, tc.concurrency).PipelineDepth(); got != tc.want {
+			t.Errorf("concurrency %d: PipelineDepth = %d, want %d", tc.concurrency, got, tc.want)
+		}
+	}
+}
