@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +16,9 @@ import (
 	"time"
 
 	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 )
 
 // profileAPIServer writes a CPU profile of the API server (its /debug/pprof).
@@ -191,3 +196,29 @@ func totalCPU(before, after map[string]time.Duration) time.Duration {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// printObjectSizes prints the JSON size of one county's CountyReport and
+// ReportRun as the API server stores them: what every write of them costs
+// it to decode, patch, validate and encode grows with these.
+func printObjectSizes(ctx context.Context, k8s client.Client, ns string) error {
+	var cr reportingv1.CountyReport
+	if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "county"}, &cr); err != nil {
+		return err
+	}
+	var runs reportingv1.ReportRunList
+	if err := k8s.List(ctx, &runs, client.InNamespace(ns)); err != nil {
+		return err
+	}
+	if len(runs.Items) == 0 {
+		return fmt.Errorf("no ReportRun in %s", ns)
+	}
+	size := func(o client.Object) (int, int) {
+		all, _ := json.Marshal(o)
+		mf, _ := json.Marshal(o.GetManagedFields())
+		return len(all), len(mf)
+	}
+	a, am := size(&cr)
+	b, bm := size(&runs.Items[0])
+	fmt.Printf("object sizes (JSON): CountyReport %d bytes (managedFields %d), ReportRun %d bytes (managedFields %d)\n", a, am, b, bm)
+	return nil
+}

@@ -35,7 +35,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kruntime "k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	clocktesting "k8s.io/utils/clock/testing"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -60,6 +59,7 @@ var (
 	apiSeconds int
 	verbose    bool
 	serverCPUs string
+	lead       time.Duration
 )
 
 var (
@@ -76,6 +76,7 @@ func main() {
 	flag.StringVar(&apiProfile, "apiprofile", "", "write a CPU profile of kube-apiserver over the measured phase (-apiseconds long) to this file")
 	flag.IntVar(&apiSeconds, "apiseconds", 8, "length of the -apiprofile")
 	flag.BoolVar(&verbose, "v", false, "print the manager's API requests by verb and resource, and the CPU time of every process")
+	flag.DurationVar(&lead, "lead", 0, "time from the manager's start to the instant, for it to schedule every county (default 10s + 50ms per county)")
 	flag.StringVar(&serverCPUs, "server-cpus", "", "pin the control plane and MinIO to these CPUs (a taskset list, e.g. 1); start this process under taskset on the others")
 	flag.Parse()
 	if err := run(*n, *conc, float32(*qps)); err != nil {
@@ -166,8 +167,13 @@ func run(n, conc int, qps float32) error {
 	fmt.Printf("setup: control plane, MinIO, %d counties with buckets, scoped credentials and %s datasets in %.1fs (GOMAXPROCS %d)\n",
 		n, period, time.Since(t0).Seconds(), runtime.GOMAXPROCS(0))
 
-	// The manager, its clock one minute before the instant everyone is due.
-	clk := clocktesting.NewFakeClock(due.Add(-time.Minute))
+	// The manager's clock runs in real time, shifted so that everyone is due
+	// lead after it starts: each county's own requeue wakes it at the
+	// instant, as in a deployment, with no write from the bench.
+	if lead <= 0 {
+		lead = 10*time.Second + time.Duration(n)*50*time.Millisecond
+	}
+	clk := shiftedClock{offset: due.Sub(time.Now().Add(lead))}
 	mcfg := *env.Config
 	mcfg.QPS, mcfg.Burst = qps, int(2*qps)
 	reqs := &requestCounter{}
@@ -200,15 +206,24 @@ func run(n, conc int, qps float32) error {
 		case <-time.After(30 * time.Second):
 		}
 	}()
-	// Every county provisioned and scheduled for the instant.
-	if err := waitFor(ctx, k8s, n, 5*time.Minute, func(cr *reportingv1.CountyReport) bool {
+	// Every county provisioned and scheduled for the instant, a second before it.
+	margin := clk.until(due) - time.Second
+	if margin <= 0 {
+		return fmt.Errorf("the instant passed before the manager started: raise -lead (now %s)", lead)
+	}
+	if err := waitFor(ctx, k8s, n, margin, func(cr *reportingv1.CountyReport) bool {
 		return cr.Status.NextRun != nil && cr.Status.NextRun.Time.Equal(due)
 	}); err != nil {
-		return fmt.Errorf("counties not scheduled: %w", err)
+		return fmt.Errorf("counties not scheduled a second before the instant (raise -lead, now %s): %w", lead, err)
 	}
+	fmt.Printf("scheduled: all %d counties due at %s, %.1fs before it\n", n, due.Format(time.RFC3339), clk.until(due).Seconds())
+	var before reportingv1.ReportRunList
+	if err := k8s.List(ctx, &before); err != nil {
+		return err
+	}
+	time.Sleep(clk.until(due))
 
-	// The instant arrives for everyone: the clock moves and each county is
-	// woken (a label change, as a requeue at the instant would).
+	// The instant: the measured phase begins.
 	if cpuProfile != "" {
 		f, err := os.Create(cpuProfile)
 		if err != nil {
@@ -219,10 +234,6 @@ func run(n, conc int, qps float32) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
-	}
-	var before reportingv1.ReportRunList
-	if err := k8s.List(ctx, &before); err != nil {
-		return err
 	}
 	if apiProfile != "" {
 		go func() {
@@ -235,21 +246,6 @@ func run(n, conc int, qps float32) error {
 	cpu0 := processCPU()
 	cores0 := coreTimes()
 	start := time.Now()
-	clk.SetTime(due)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 16)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			cr := &reportingv1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: "county", Namespace: nsName(i)}}
-			patch := []byte(`{"metadata":{"labels":{"bench/tick":"1"}}}`)
-			_ = k8s.Patch(ctx, cr, client.RawPatch("application/merge-patch+json", patch))
-		}()
-	}
-	wg.Wait()
 	if err := waitRuns(ctx, k8s, before.ResourceVersion, n, 30*time.Minute); err != nil {
 		return err
 	}
@@ -259,6 +255,9 @@ func run(n, conc int, qps float32) error {
 	if verbose {
 		reqs.print(n)
 		printCPU(cpu0, cpu1, elapsed)
+		if err := printObjectSizes(ctx, k8s, nsName(0)); err != nil {
+			return err
+		}
 	}
 	rate := float64(n) / elapsed.Seconds()
 	ratio := rate / renderRate
@@ -278,6 +277,14 @@ func run(n, conc int, qps float32) error {
 	fmt.Printf("ratio: %.2f of the render-only rate (target >= %.2f) %s\n", ratio, target, verdict)
 	return nil
 }
+
+// shiftedClock is the real clock moved by offset. It runs in real time, so
+// the requeues the reconcilers ask for fire when it reads what they meant.
+type shiftedClock struct{ offset time.Duration }
+
+func (c shiftedClock) Now() time.Time                  { return time.Now().Add(c.offset) }
+func (c shiftedClock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
+func (c shiftedClock) until(t time.Time) time.Duration { return t.Sub(c.Now()) }
 
 func nsName(i int) string { return fmt.Sprintf("county-bench-%03d", i) }
 
