@@ -20,6 +20,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
@@ -136,9 +137,14 @@ func Language(cr *reportingv1.CountyReport) string {
 // the credentials Secret (never the operator's admin credentials). Clients
 // are kept while the Secret's resourceVersion stays the same.
 type Archives struct {
-	// Reader reads Secrets; the manager's API reader, so that the operator
-	// needs only "get" on Secrets and caches none.
+	// Reader reads Secrets the Cache does not have: the manager's API reader.
 	Reader client.Reader
+	// Cache, when set, is read first: the manager's cache, which holds the
+	// Secrets the operator labels as its own (the credentials Secrets), so a
+	// run costs the API server no read. A Secret seen there a moment late
+	// holds credentials that are still valid: they are rotated well before
+	// they expire.
+	Cache client.Reader
 
 	mu      sync.Mutex
 	clients map[client.ObjectKey]cachedClient
@@ -154,7 +160,7 @@ type cachedClient struct {
 func (a *Archives) Open(ctx context.Context, cr *reportingv1.CountyReport) (*storage.Archive, error) {
 	key := client.ObjectKey{Namespace: cr.Namespace, Name: tenant.CredentialsSecretName(cr)}
 	var sec corev1.Secret
-	if err := a.Reader.Get(ctx, key, &sec); err != nil {
+	if err := a.getSecret(ctx, key, &sec); err != nil {
 		return nil, &Failure{Reason: reportingv1.RunReasonNoCredentials, Retryable: true, Err: err,
 			Message: fmt.Sprintf("读取存储凭据 Secret %s 失败 / cannot read the storage credentials Secret %s: %v", key.Name, key.Name, err)}
 	}
@@ -184,6 +190,16 @@ func (a *Archives) Open(ctx context.Context, cr *reportingv1.CountyReport) (*sto
 	}
 	a.clients[key] = cachedClient{version: sec.ResourceVersion, client: c, bucket: bucket}
 	return c.Archive(bucket), nil
+}
+
+func (a *Archives) getSecret(ctx context.Context, key client.ObjectKey, sec *corev1.Secret) error {
+	if a.Cache != nil {
+		err := a.Cache.Get(ctx, key, sec)
+		if !apierrors.IsNotFound(err) {
+			return err
+		}
+	}
+	return a.Reader.Get(ctx, key, sec)
 }
 
 // ConfigFromSecret reads a county's scoped credentials Secret (keys in

@@ -29,6 +29,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	uberzap "go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
@@ -43,6 +45,7 @@ import (
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/controllers"
 	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/metrics"
 	"github.com/countyreport/countyreport/internal/repo"
 	"github.com/countyreport/countyreport/internal/report"
 	"github.com/countyreport/countyreport/internal/storage"
@@ -217,10 +220,6 @@ func run(n, conc int, qps float32) error {
 		return fmt.Errorf("counties not scheduled a second before the instant (raise -lead, now %s): %w", lead, err)
 	}
 	fmt.Printf("scheduled: all %d counties due at %s, %.1fs before it\n", n, due.Format(time.RFC3339), clk.until(due).Seconds())
-	var before reportingv1.ReportRunList
-	if err := k8s.List(ctx, &before); err != nil {
-		return err
-	}
 	time.Sleep(clk.until(due))
 
 	// The instant: the measured phase begins.
@@ -246,12 +245,15 @@ func run(n, conc int, qps float32) error {
 	cpu0 := processCPU()
 	cores0 := coreTimes()
 	start := time.Now()
-	if err := waitRuns(ctx, k8s, before.ResourceVersion, n, 30*time.Minute); err != nil {
+	if err := waitRuns(ctx, n, 30*time.Minute); err != nil {
 		return err
 	}
 	elapsed := time.Since(start)
 	cpu1 := processCPU()
 	cores1 := coreTimes()
+	if err := checkRuns(ctx, k8s, n); err != nil {
+		return err
+	}
 	if verbose {
 		reqs.print(n)
 		printCPU(cpu0, cpu1, elapsed)
@@ -379,7 +381,7 @@ func setupCounty(ctx context.Context, k8s client.Client, admin *storage.Client, 
 		return err
 	}
 	sec := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: tenant.CredentialsSecretName(cr), Namespace: ns},
+		ObjectMeta: metav1.ObjectMeta{Name: tenant.CredentialsSecretName(cr), Namespace: ns, Labels: tenant.Labels(cr)},
 		StringData: map[string]string{
 			tenant.SecretAccessKey: creds.AccessKey, tenant.SecretSecretKey: creds.SecretKey,
 			tenant.SecretSessionToken: creds.SessionToken, tenant.SecretEndpoint: rootCfg.Endpoint,
@@ -415,41 +417,72 @@ func waitFor(ctx context.Context, k8s client.Client, n int, timeout time.Duratio
 	}
 }
 
-// waitRuns watches ReportRuns (one watch, from the resourceVersion of a
-// list taken before the instant) until n have succeeded. A watch rather than
-// a poll: listing every run every 100ms from etcd cost the API server more
-// CPU than the operator's own requests, and that is the observer's overhead,
-// not the orchestration's.
-func waitRuns(ctx context.Context, k8s client.WithWatch, rv string, n int, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	succeeded := map[string]bool{}
+// waitRuns waits until the manager has recorded n runs succeeded: its own
+// countyreport_report_runs_total, counted once a run's Succeeded status is
+// written. The bench watched the ReportRuns once; that watch cost the API
+// server an encoding of every write of every run, the observer's overhead
+// and not the orchestration's.
+func waitRuns(ctx context.Context, n int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
 	for {
-		w, err := k8s.Watch(ctx, &reportingv1.ReportRunList{}, &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: rv, AllowWatchBookmarks: true}})
+		succeeded, failed, err := runsRecorded()
 		if err != nil {
 			return err
 		}
-		for ev := range w.ResultChan() {
-			r, ok := ev.Object.(*reportingv1.ReportRun)
-			if !ok {
+		if failed > 0 {
+			return fmt.Errorf("%d runs failed (and %d succeeded)", failed, succeeded)
+		}
+		if succeeded >= n {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("%d of %d runs succeeded after %s", succeeded, n, timeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// runsRecorded sums countyreport_report_runs_total by result, collecting
+// that one metric (gathering the whole registry every poll cost the
+// manager's core more than the wait is worth).
+func runsRecorded() (succeeded, failed int, err error) {
+	ch := make(chan prometheus.Metric, 1024)
+	go func() { metrics.Runs.Collect(ch); close(ch) }()
+	for m := range ch {
+		var pb dto.Metric
+		if err := m.Write(&pb); err != nil {
+			return 0, 0, err
+		}
+		for _, l := range pb.GetLabel() {
+			if l.GetName() != "result" {
 				continue
 			}
-			rv = r.ResourceVersion
-			switch r.Status.Phase {
-			case reportingv1.RunSucceeded:
-				succeeded[r.Namespace+"/"+r.Name] = true
-			case reportingv1.RunFailed:
-				w.Stop()
-				return fmt.Errorf("ReportRun %s/%s failed: %s", r.Namespace, r.Name, r.Status.Message)
+			switch l.GetValue() {
+			case string(reportingv1.RunSucceeded):
+				succeeded += int(pb.GetCounter().GetValue())
+			case string(reportingv1.RunFailed):
+				failed += int(pb.GetCounter().GetValue())
 			}
-			if len(succeeded) == n {
-				w.Stop()
-				return nil
-			}
-		}
-		w.Stop()
-		if ctx.Err() != nil {
-			return fmt.Errorf("%d of %d runs succeeded after %s", len(succeeded), n, timeout)
 		}
 	}
+	return succeeded, failed, nil
+}
+
+// checkRuns confirms, after the measured phase, what the API server holds:
+// every county's run for the period succeeded, with its artifacts.
+func checkRuns(ctx context.Context, k8s client.Client, n int) error {
+	var list reportingv1.ReportRunList
+	if err := k8s.List(ctx, &list); err != nil {
+		return err
+	}
+	ok := 0
+	for _, r := range list.Items {
+		if r.Spec.Period == period && r.Status.Phase == reportingv1.RunSucceeded && len(r.Status.Artifacts) == 3 {
+			ok++
+		}
+	}
+	if ok != n {
+		return fmt.Errorf("the API server holds %d succeeded runs for %s with their artifacts, want %d", ok, period, n)
+	}
+	return nil
 }
