@@ -153,12 +153,16 @@ func metaGet(m map[string]string, key string) string {
 }
 
 func (a *Archive) put(ctx context.Context, key string, data []byte, meta map[string]string) (Object, error) {
+	return a.putSum(ctx, key, data, sha256Hex(data), meta)
+}
+
+// putSum is put for data whose SHA-256 (hex) the caller computed already.
+func (a *Archive) putSum(ctx context.Context, key string, data []byte, sum string, meta map[string]string) (Object, error) {
 	if a.beforePut != nil {
 		if err := a.beforePut(key); err != nil {
 			return Object{}, a.wrap("put", key, err)
 		}
 	}
-	sum := sha256Hex(data)
 	um := map[string]string{metaSHA256: sum}
 	for k, v := range meta {
 		um[k] = v
@@ -281,7 +285,8 @@ func (a *Archive) Publish(ctx context.Context, period string, artifacts []Artifa
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			o, err := a.put(putCtx, reportKey(period, art.Name), art.Data, nil)
+			// files[i] hashed art.Data above; the server checks the sum.
+			o, err := a.putSum(putCtx, reportKey(period, art.Name), art.Data, files[i].SHA256, nil)
 			if err != nil {
 				errs[i] = err
 				cancel()
