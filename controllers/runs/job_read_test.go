@@ -5,6 +5,7 @@ import (
 
 	. "github.com/onsi/gomega"
 	batchv1 "k8s.io/api/batch/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
@@ -56,5 +57,68 @@ func TestJobCompletedWhileStorageIsDownIsReadLater(t *testing.T) {
 		r := run(g, ns, "hengshan-2023-01")
 		g.Expect(r.Status.Phase).To(Equal(reportingv1.RunSucceeded), r.Status.Message)
 		g.Expect(r.Status.Attempts).To(Equal(int32(1)))
+	}, wait).Should(Succeed())
+}
+
+// deleteJob removes a Job as its ttlSecondsAfterFinished would.
+func deleteJob(t *testing.T, ns, name string) {
+	t.Helper()
+	job := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+	if err := k8s.Delete(ctx, job, client.PropagationPolicy(metav1.DeletePropagationBackground)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A Job removed by its TTL before the run read it (the manager was down
+// longer than ttlSecondsAfterFinished) published first: the report in the
+// archive is the run's result, and nothing is rendered again.
+func TestJobRemovedAfterPublishingIsItsResult(t *testing.T) {
+	g := NewWithT(t)
+	ns := namespace(t, "jobttl")
+	startHarness(t, ns, harnessOptions{})
+	cr := newCounty(ns, "hengshan", "910013")
+	create(t, cr)
+	archive := withHengshanJanuary(t, minio, cr)
+	create(t, newRun(ns, "hengshan", "2023-01"))
+	g.Eventually(func(g Gomega) {
+		g.Expect(run(g, ns, "hengshan-2023-01").Status.Phase).To(Equal(reportingv1.RunRunning))
+	}, wait).Should(Succeed())
+	if _, err := executor.RenderAndPublish(ctx, archive, "2023-01", "zh-CN", ""); err != nil {
+		t.Fatal(err)
+	}
+	deleteJob(t, ns, "hengshan-2023-01-1")
+	g.Eventually(func(g Gomega) {
+		r := run(g, ns, "hengshan-2023-01")
+		g.Expect(r.Status.Phase).To(Equal(reportingv1.RunSucceeded), r.Status.Message)
+		g.Expect(r.Status.Attempts).To(Equal(int32(1)))
+	}, wait).Should(Succeed())
+	checkArtifacts(t, g, run(g, ns, "hengshan-2023-01"), archive)
+	var jobs batchv1.JobList
+	g.Expect(k8s.List(ctx, &jobs, client.InNamespace(ns))).To(Succeed())
+	for _, j := range jobs.Items {
+		g.Expect(j.Name).NotTo(Equal("hengshan-2023-01-2"), "a second attempt was started for a published report")
+	}
+}
+
+// A Job gone with nothing published since the run began is a failed attempt,
+// and the next one starts.
+func TestJobRemovedWithoutPublishingIsRetried(t *testing.T) {
+	g := NewWithT(t)
+	ns := namespace(t, "jobgone")
+	startHarness(t, ns, harnessOptions{})
+	cr := newCounty(ns, "hengshan", "910014")
+	create(t, cr)
+	withHengshanJanuary(t, minio, cr)
+	create(t, newRun(ns, "hengshan", "2023-01"))
+	g.Eventually(func(g Gomega) {
+		g.Expect(run(g, ns, "hengshan-2023-01").Status.Phase).To(Equal(reportingv1.RunRunning))
+	}, wait).Should(Succeed())
+	deleteJob(t, ns, "hengshan-2023-01-1")
+	g.Eventually(func(g Gomega) {
+		r := run(g, ns, "hengshan-2023-01")
+		g.Expect(r.Status.Attempts).To(Equal(int32(2)), r.Status.Message)
+		g.Expect(r.Status.Phase).To(Equal(reportingv1.RunRunning), r.Status.Message)
+		job := &batchv1.Job{}
+		g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "hengshan-2023-01-2"}, job)).To(Succeed())
 	}, wait).Should(Succeed())
 }
