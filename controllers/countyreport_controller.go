@@ -5,6 +5,7 @@ package controllers
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -83,7 +84,13 @@ type reconcileState struct {
 	// softErr is a failure that did not stop the other steps (storage
 	// unreachable); it is returned at the end so the retry backs off.
 	softErr error
+	// cacheBehind stopped the steps for a moment: nothing failed, and
+	// no status is written until every step has run.
+	cacheBehind bool
 }
+
+// cacheCatchUp is the wait before looking again when the cache was behind.
+const cacheCatchUp = time.Second
 
 func (s *reconcileState) requeueIn(d time.Duration) {
 	if d > 0 && (s.requeueAfter == 0 || d < s.requeueAfter) {
@@ -112,6 +119,9 @@ func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.
 		StorageInsecure: r.StorageInsecure,
 	}}
 	defer func() {
+		if st.cacheBehind {
+			return // the reconcile a second from now writes the whole status
+		}
 		if err == nil {
 			cr.Status.ObservedGeneration = cr.Generation
 		} else {
@@ -132,6 +142,10 @@ func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.
 	}
 	for _, step := range steps {
 		if err := step(ctx, st); err != nil {
+			if errors.Is(err, errCacheBehind) {
+				st.cacheBehind = true
+				return ctrl.Result{RequeueAfter: cacheCatchUp}, nil
+			}
 			r.setCondition(cr, reportingv1.ConditionReady, metav1.ConditionFalse, reportingv1.ReasonProvisioningFailed, err.Error())
 			return ctrl.Result{}, err
 		}

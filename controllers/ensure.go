@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 
@@ -12,6 +13,13 @@ import (
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 )
+
+// errCacheBehind: an object the cache does not have exists in the API
+// server. The kinds ensure handles are cached whole, so the cache has not
+// caught up yet (a reconcile a moment ago created it). That is no failure
+// to report: the reconcile looks again shortly, and then sees the object
+// (and, if it is someone else's, says so).
+var errCacheBehind = errors.New("already exists; the cache has not seen it yet")
 
 // syncFunc brings have toward want and reports whether it changed anything.
 // It compares only the fields the operator owns, so defaults the API server
@@ -30,6 +38,9 @@ func ensure[T client.Object](ctx context.Context, r *CountyReportReconciler, cr 
 			return err
 		}
 		if err := r.Create(ctx, want); err != nil {
+			if apierrors.IsAlreadyExists(err) {
+				return fmt.Errorf("create %s %s: %w", kind, want.GetName(), errCacheBehind)
+			}
 			return fmt.Errorf("create %s %s: %w", kind, want.GetName(), err)
 		}
 		r.event(cr, corev1.EventTypeNormal, "Created", "Create", "created %s %s", kind, want.GetName())
