@@ -334,9 +334,7 @@ func (r *CountyReportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Clock == nil {
 		r.Clock = clock.RealClock{}
 	}
-	err := mgr.GetFieldIndexer().IndexField(context.Background(), &reportingv1.CountyReport{}, countyCodeIndex,
-		func(o client.Object) []string { return []string{o.(*reportingv1.CountyReport).Spec.County.Code} })
-	if err != nil {
+	if err := IndexCountyCodes(mgr.GetFieldIndexer()); err != nil {
 		return err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
@@ -351,13 +349,42 @@ func (r *CountyReportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&networkingv1.NetworkPolicy{}).
 		Owns(&networkingv1.Ingress{}).
 		// A ReportRun finishing updates lastReport and ReportUpToDate.
-		Owns(&reportingv1.ReportRun{}).
+		Owns(&reportingv1.ReportRun{}, builder.WithPredicates(runMatters)).
 		// When a county code is freed or claimed, the other claimants re-check.
 		Watches(&reportingv1.CountyReport{}, handler.EnqueueRequestsFromMapFunc(r.sameCounty),
 			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: cmp.Or(r.Workers, 4)}).
 		Named("countyreport").
 		Complete(r)
+}
+
+// runMatters passes the ReportRun changes a county's status depends on: a
+// run created by someone else, a run's phase changing, a run going away.
+// The county's own scheduled runs are counted by the reconcile that created
+// them, and a run's messages and owner references do not show in the
+// county's status: waking the county for those would be a reconcile per run
+// for nothing.
+var runMatters = predicate.Funcs{
+	CreateFunc: func(e event.CreateEvent) bool {
+		run, ok := e.Object.(*reportingv1.ReportRun)
+		return !ok || run.Spec.Reason != reportingv1.RunScheduled || run.Status.Phase != ""
+	},
+	UpdateFunc: func(e event.UpdateEvent) bool {
+		old, okOld := e.ObjectOld.(*reportingv1.ReportRun)
+		cur, okNew := e.ObjectNew.(*reportingv1.ReportRun)
+		if !okOld || !okNew {
+			return true
+		}
+		return old.Status.Phase != cur.Status.Phase || old.DeletionTimestamp.IsZero() != cur.DeletionTimestamp.IsZero()
+	},
+}
+
+// IndexCountyCodes registers the cache index the duplicate check lists
+// CountyReports by. SetupWithManager does; tests that call Reconcile
+// themselves, with no controller in the manager, do it alone.
+func IndexCountyCodes(indexer client.FieldIndexer) error {
+	return indexer.IndexField(context.Background(), &reportingv1.CountyReport{}, countyCodeIndex,
+		func(o client.Object) []string { return []string{o.(*reportingv1.CountyReport).Spec.County.Code} })
 }
 
 // sameCounty maps a CountyReport to the others with its county code.

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -52,11 +53,12 @@ func (r *CountyReportReconciler) reconcileSchedule(ctx context.Context, st *reco
 	}
 
 	if due := dueInstant(sched, cr, now); !due.IsZero() && !s.Suspend {
-		run, err := r.createRun(ctx, cr, sched, due)
-		if err != nil {
-			return err
-		}
-		if run != nil {
+		name := RunName(cr, schedule.PreviousPeriod(due, sched.Location()))
+		if !slices.ContainsFunc(runs, func(run reportingv1.ReportRun) bool { return run.Name == name }) {
+			run, err := r.createRun(ctx, cr, sched, due)
+			if err != nil {
+				return err
+			}
 			runs = append(runs, *run)
 		}
 		cr.Status.LastScheduleTime = &metav1.Time{Time: due}
@@ -98,8 +100,10 @@ func dueInstant(sched *schedule.Schedule, cr *reportingv1.CountyReport, now time
 // RunName is the name of the scheduled ReportRun of cr for period.
 func RunName(cr *reportingv1.CountyReport, period string) string { return cr.Name + "-" + period }
 
-// createRun creates the ReportRun for the month before due. It returns nil
-// (and no error) when that ReportRun exists already.
+// createRun creates the ReportRun for the month before due, which the
+// cache does not have. One that exists all the same was created a moment ago
+// (by this manager's previous reconcile, or another manager): errCacheBehind,
+// so that nothing is decided on a list that does not show it yet.
 func (r *CountyReportReconciler) createRun(ctx context.Context, cr *reportingv1.CountyReport, sched *schedule.Schedule, due time.Time) (*reportingv1.ReportRun, error) {
 	period := schedule.PreviousPeriod(due, sched.Location())
 	run := &reportingv1.ReportRun{
@@ -120,7 +124,7 @@ func (r *CountyReportReconciler) createRun(ctx context.Context, cr *reportingv1.
 	}
 	if err := r.Create(ctx, run); err != nil {
 		if apierrors.IsAlreadyExists(err) {
-			return nil, nil
+			return nil, fmt.Errorf("create ReportRun %s: %w", run.Name, errCacheBehind)
 		}
 		return nil, fmt.Errorf("create ReportRun %s: %w", run.Name, err)
 	}

@@ -15,9 +15,10 @@ import (
 )
 
 // errCacheBehind: an object the cache does not have exists in the API
-// server. The kinds ensure handles are cached whole, so the cache has not
-// caught up yet (a reconcile a moment ago created it). That is no failure
-// to report: the reconcile looks again shortly, and then sees the object
+// server. The kinds this happens with (the portal's objects, ReportRuns) are
+// cached whole, so the cache has not caught up yet: a reconcile a moment ago
+// created the object. That is no failure to report: the reconcile stops
+// without writing status and looks again shortly, when it sees the object
 // (and, if it is someone else's, says so).
 var errCacheBehind = errors.New("already exists; the cache has not seen it yet")
 

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -37,6 +38,9 @@ const (
 	// pollInterval is the safety net between looks at a running attempt; Job
 	// changes and in-process completions wake the reconciler sooner.
 	pollInterval = time.Minute
+	// staleRetry is the wait before looking again at a run read from a
+	// cache that was behind.
+	staleRetry = time.Second
 )
 
 // ReportRunReconciler drives a ReportRun through Pending, Running and
@@ -94,6 +98,9 @@ func (r *ReportRunReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	before := run.DeepCopy()
 	var res ctrl.Result
 	res, err = r.step(ctx, run, cr)
+	if errors.Is(err, executor.ErrStale) {
+		return ctrl.Result{RequeueAfter: staleRetry}, nil // the cache catches up in a moment
+	}
 	if err != nil {
 		return ctrl.Result{}, err
 	}

@@ -122,3 +122,35 @@ func TestJobRemovedWithoutPublishingIsRetried(t *testing.T) {
 		g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "hengshan-2023-01-2"}, job)).To(Succeed())
 	}, wait).Should(Succeed())
 }
+
+// An attempt is never started from a read of the run older than the API
+// server's: a cache behind the run's own last status write would start
+// again an attempt that has run, and remake its Job.
+func TestJobNotStartedFromAStaleRead(t *testing.T) {
+	g := NewWithT(t)
+	ns := namespace(t, "jobstale")
+	h := startHarness(t, ns, harnessOptions{noRunController: true})
+	cr := newCounty(ns, "hengshan", "910015")
+	create(t, cr)
+	withHengshanJanuary(t, minio, cr)
+	create(t, newRun(ns, "hengshan", "2023-01"))
+	stale := run(g, ns, "hengshan-2023-01")
+	// The run moves on (as the reconciler's own status write would).
+	moved := stale.DeepCopy()
+	moved.Status = reportingv1.ReportRunStatus{Phase: reportingv1.RunPending, Attempts: 1, Message: "attempt 1 failed"}
+	g.Expect(k8s.Status().Update(ctx, moved)).To(Succeed())
+
+	stale.Status.Attempts = 1 // what the reconciler would start from the stale read
+	_, err := managerJobExecutor(t, h).Start(ctx, stale, county(g, ns, "hengshan"))
+	g.Expect(err).To(MatchError(executor.ErrStale))
+	var jobs batchv1.JobList
+	g.Expect(k8s.List(ctx, &jobs, client.InNamespace(ns))).To(Succeed())
+	g.Expect(jobs.Items).To(BeEmpty(), "a Job was made from a stale read")
+
+	// From a fresh read the attempt starts.
+	fresh := run(g, ns, "hengshan-2023-01")
+	fresh.Status.Attempts = 2
+	_, err = managerJobExecutor(t, h).Start(ctx, fresh, county(g, ns, "hengshan"))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "hengshan-2023-01-2"}, &batchv1.Job{})).To(Succeed())
+}

@@ -43,12 +43,10 @@ func reconcileCounty(t *testing.T, h *harness, cr *reportingv1.CountyReport) {
 func reconcileWith(t *testing.T, r *controllers.CountyReportReconciler, h *harness, cr *reportingv1.CountyReport) {
 	t.Helper()
 	syncCache(t, h)
-	// The manager reconciles the same county from the same cache; a create
-	// racing it fails once (AlreadyExists) and is retried, as the workqueue would.
-	NewWithT(t).Eventually(func() error {
-		_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(cr)})
-		return err
-	}, wait).Should(Succeed())
+	_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(cr)})
+	if err != nil {
+		t.Fatalf("reconcile %s: %v", cr.Name, err)
+	}
 }
 
 // syncCache waits until the manager's cache holds the API server's current

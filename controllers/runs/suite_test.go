@@ -24,6 +24,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -111,12 +112,27 @@ func startHarness(t *testing.T, ns string, o harnessOptions) *harness {
 	}
 	h := &harness{ns: ns, mgr: mgr}
 	if o.clock != nil {
+		// Tests call this reconciler themselves, at the instants they set the
+		// clock to; no controller in the manager races them. It reads objects
+		// from the API server, so a reconcile right after another never finds
+		// the cache behind what that one created, and lists from the manager's
+		// cache (with its index), which the tests sync first (syncCache).
+		live, err := client.NewWithWatch(env.Config, client.Options{Scheme: scheme})
+		if err != nil {
+			t.Fatalf("client: %v", err)
+		}
+		cached := mgr.GetClient()
+		reads := interceptor.NewClient(live, interceptor.Funcs{
+			List: func(ctx context.Context, _ client.WithWatch, list client.ObjectList, opts ...client.ListOption) error {
+				return cached.List(ctx, list, opts...)
+			},
+		})
 		h.county = &controllers.CountyReportReconciler{
-			Client: mgr.GetClient(), Scheme: scheme, Clock: o.clock, PortalImage: "countyreport:test",
+			Client: reads, Scheme: scheme, Clock: o.clock, PortalImage: "countyreport:test",
 			Recorder: mgr.GetEventRecorder("countyreport-test"),
 		}
-		if err := h.county.SetupWithManager(mgr); err != nil {
-			t.Fatalf("setup CountyReport reconciler: %v", err)
+		if err := controllers.IndexCountyCodes(mgr.GetFieldIndexer()); err != nil {
+			t.Fatalf("index: %v", err)
 		}
 	}
 	if !o.noRunController {

@@ -153,6 +153,9 @@ func MakeJob(run *reportingv1.ReportRun, cr *reportingv1.CountyReport, o JobOpti
 // and creates the attempt's Job, owned by the ReportRun. The attempt is
 // Running from then on: the Job's pods take far longer than one reconcile.
 func (j *Job) Start(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) (Result, error) {
+	if err := j.fresh(ctx, run); err != nil {
+		return Result{}, err
+	}
 	if err := j.preflight(ctx, run, cr); err != nil {
 		return Result{}, err
 	}
@@ -170,6 +173,25 @@ func (j *Job) Start(ctx context.Context, run *reportingv1.ReportRun, cr *reporti
 	}
 	run.Status.JobName = job.Name
 	return Result{State: Running}, nil
+}
+
+// ErrStale: the run was read from a cache that has not seen its latest
+// write. Nothing was done; the caller looks again shortly.
+var ErrStale = errors.New("the ReportRun read is older than the API server's; nothing started")
+
+// fresh checks run against the API server before an attempt's Job is made.
+// A cache behind the run's own last status write would otherwise start
+// again an attempt that has run, and remake a Job that finished and was
+// removed. One read per attempt: Jobs start once a month per county.
+func (j *Job) fresh(ctx context.Context, run *reportingv1.ReportRun) error {
+	var live reportingv1.ReportRun
+	if err := j.reader().Get(ctx, client.ObjectKeyFromObject(run), &live); err != nil {
+		return fmt.Errorf("read ReportRun %s: %w", run.Name, err)
+	}
+	if live.ResourceVersion != run.ResourceVersion {
+		return ErrStale
+	}
+	return nil
 }
 
 // adopt accepts an existing Job of the attempt's name only when this run

@@ -461,30 +461,27 @@ func waitRuns(ctx context.Context, n int, timeout time.Duration) error {
 	}
 }
 
-// runsRecorded sums countyreport_report_runs_total by result, collecting
-// that one metric (gathering the whole registry every poll cost the
-// manager's core more than the wait is worth).
+// runsRecorded reads how many runs the manager recorded finished, by
+// result, from its run duration histogram: two series to read, where the
+// runs counter has one per county and collecting it every poll cost the
+// manager's core a noticeable share of a run.
 func runsRecorded() (succeeded, failed int, err error) {
-	ch := make(chan prometheus.Metric, 1024)
-	go func() { metrics.Runs.Collect(ch); close(ch) }()
-	for m := range ch {
-		var pb dto.Metric
-		if err := m.Write(&pb); err != nil {
-			return 0, 0, err
+	count := func(result reportingv1.RunPhase) (int, error) {
+		var m dto.Metric
+		h, ok := metrics.RunDuration.WithLabelValues(string(result)).(prometheus.Metric)
+		if !ok {
+			return 0, fmt.Errorf("countyreport_report_run_duration_seconds{result=%q} is not a metric", result)
 		}
-		for _, l := range pb.GetLabel() {
-			if l.GetName() != "result" {
-				continue
-			}
-			switch l.GetValue() {
-			case string(reportingv1.RunSucceeded):
-				succeeded += int(pb.GetCounter().GetValue())
-			case string(reportingv1.RunFailed):
-				failed += int(pb.GetCounter().GetValue())
-			}
+		if err := h.Write(&m); err != nil {
+			return 0, err
 		}
+		return int(m.GetHistogram().GetSampleCount()), nil
 	}
-	return succeeded, failed, nil
+	if succeeded, err = count(reportingv1.RunSucceeded); err != nil {
+		return 0, 0, err
+	}
+	failed, err = count(reportingv1.RunFailed)
+	return succeeded, failed, err
 }
 
 // checkRuns confirms, after the measured phase, what the API server holds:
