@@ -22,13 +22,7 @@ import (
 // Warning Event, no Ready=False, no status write; it looks again shortly.
 func TestCacheBehindIsNotAFailure(t *testing.T) {
 	g := NewWithT(t)
-	cr := newCountyReport(t, "lagging", "990011")
-	g.Expect(k8s.Create(testCtx, cr)).To(Succeed())
-	k := client.ObjectKeyFromObject(cr)
-	g.Eventually(func(g Gomega) { markAvailable(g, k) }, wait).Should(Succeed())
-	g.Eventually(func(g Gomega) {
-		g.Expect(condition(getCR(g, k), reportingv1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
-	}, wait).Should(Succeed())
+	k := createReady(g, newCountyReport(t, "lagging", "990011"))
 	before := getCR(g, k)
 
 	live, err := client.NewWithWatch(env.Config, client.Options{Scheme: k8s.Scheme()})

@@ -72,6 +72,18 @@ func markAvailable(g Gomega, k client.ObjectKey) {
 	g.Expect(k8s.Status().Update(testCtx, d)).To(Succeed())
 }
 
+// createReady creates cr, plays the kubelet for its portal and waits until
+// it is Ready; it returns cr's key.
+func createReady(g *WithT, cr *reportingv1.CountyReport) client.ObjectKey {
+	g.Expect(k8s.Create(testCtx, cr)).To(Succeed())
+	k := client.ObjectKeyFromObject(cr)
+	g.Eventually(func(g Gomega) { markAvailable(g, k) }, wait).Should(Succeed())
+	g.Eventually(func(g Gomega) {
+		g.Expect(condition(getCR(g, k), reportingv1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
+	}, wait).Should(Succeed())
+	return k
+}
+
 // newCountyReport is a minimal valid CountyReport in a fresh namespace.
 func newCountyReport(t *testing.T, name, code string) *reportingv1.CountyReport {
 	t.Helper()
@@ -368,12 +380,7 @@ func TestSteadyStateMakesNoWrites(t *testing.T) {
 	g := NewWithT(t)
 	cr := newCountyReport(t, "steady", "990005")
 	cr.Spec.Portal.Ingress = &reportingv1.IngressSpec{Host: "steady.example.org"}
-	g.Expect(k8s.Create(testCtx, cr)).To(Succeed())
-	k := client.ObjectKeyFromObject(cr)
-	g.Eventually(func(g Gomega) { markAvailable(g, k) }, wait).Should(Succeed())
-	g.Eventually(func(g Gomega) {
-		g.Expect(condition(getCR(g, k), reportingv1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
-	}, wait).Should(Succeed())
+	k := createReady(g, cr)
 
 	// Let every other test's work settle, then wake this reconciler several
 	// times without changing its spec: a label on the CountyReport and

@@ -137,13 +137,7 @@ var _ clock.PassiveClock = shiftedClock{}
 
 func TestStorageDownThenUpRecoversWithoutRestart(t *testing.T) {
 	g := NewWithT(t)
-	cr := newCountyReport(t, "outage", "990204")
-	g.Expect(k8s.Create(testCtx, cr)).To(Succeed())
-	k := client.ObjectKeyFromObject(cr)
-	g.Eventually(func(g Gomega) { markAvailable(g, k) }, wait).Should(Succeed())
-	g.Eventually(func(g Gomega) {
-		g.Expect(condition(getCR(g, k), reportingv1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
-	}, wait).Should(Succeed())
+	k := createReady(g, newCountyReport(t, "outage", "990204"))
 
 	d := &appsv1.Deployment{}
 	g.Expect(k8s.Get(testCtx, portalKey(k), d)).To(Succeed())

@@ -10,8 +10,26 @@ import (
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/executor"
+	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/storage/miniotest"
 )
+
+// runningJob: Hengshan in a fresh namespace with its January 2023 dataset in
+// srv, and its run for 2023-01 Running, the Job executor's attempt 1
+// (Job hengshan-2023-01-1) made.
+func runningJob(t *testing.T, srv *miniotest.Server, prefix, code string) (*harness, string, *storage.Archive) {
+	t.Helper()
+	ns := namespace(t, prefix)
+	h := startHarness(t, ns, harnessOptions{})
+	cr := newCounty(ns, "hengshan", code)
+	create(t, cr)
+	archive := withHengshanJanuary(t, srv, cr)
+	create(t, newRun(ns, "hengshan", "2023-01"))
+	NewWithT(t).Eventually(func(g Gomega) {
+		g.Expect(run(g, ns, "hengshan-2023-01").Status.Phase).To(Equal(reportingv1.RunRunning))
+	}, wait).Should(Succeed())
+	return h, ns, archive
+}
 
 // A Job that completed has published; when the archive cannot be reached
 // just then, reading the result is retried. Counting a failed attempt would
@@ -20,15 +38,7 @@ import (
 func TestJobCompletedWhileStorageIsDownIsReadLater(t *testing.T) {
 	g := NewWithT(t)
 	srv := miniotest.Start(t)
-	ns := namespace(t, "jobread")
-	h := startHarness(t, ns, harnessOptions{})
-	cr := newCounty(ns, "hengshan", "910008")
-	create(t, cr)
-	archive := withHengshanJanuary(t, srv, cr)
-	create(t, newRun(ns, "hengshan", "2023-01"))
-	g.Eventually(func(g Gomega) {
-		g.Expect(run(g, ns, "hengshan-2023-01").Status.Phase).To(Equal(reportingv1.RunRunning))
-	}, wait).Should(Succeed())
+	h, ns, archive := runningJob(t, srv, "jobread", "910008")
 	// What the Job does: publish. Then the store goes down and the Job completes.
 	if _, err := executor.RenderAndPublish(ctx, archive, "2023-01", "zh-CN", ""); err != nil {
 		t.Fatal(err)
@@ -74,15 +84,7 @@ func deleteJob(t *testing.T, ns, name string) {
 // archive is the run's result, and nothing is rendered again.
 func TestJobRemovedAfterPublishingIsItsResult(t *testing.T) {
 	g := NewWithT(t)
-	ns := namespace(t, "jobttl")
-	startHarness(t, ns, harnessOptions{})
-	cr := newCounty(ns, "hengshan", "910013")
-	create(t, cr)
-	archive := withHengshanJanuary(t, minio, cr)
-	create(t, newRun(ns, "hengshan", "2023-01"))
-	g.Eventually(func(g Gomega) {
-		g.Expect(run(g, ns, "hengshan-2023-01").Status.Phase).To(Equal(reportingv1.RunRunning))
-	}, wait).Should(Succeed())
+	_, ns, archive := runningJob(t, minio, "jobttl", "910013")
 	if _, err := executor.RenderAndPublish(ctx, archive, "2023-01", "zh-CN", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -104,15 +106,7 @@ func TestJobRemovedAfterPublishingIsItsResult(t *testing.T) {
 // and the next one starts.
 func TestJobRemovedWithoutPublishingIsRetried(t *testing.T) {
 	g := NewWithT(t)
-	ns := namespace(t, "jobgone")
-	startHarness(t, ns, harnessOptions{})
-	cr := newCounty(ns, "hengshan", "910014")
-	create(t, cr)
-	withHengshanJanuary(t, minio, cr)
-	create(t, newRun(ns, "hengshan", "2023-01"))
-	g.Eventually(func(g Gomega) {
-		g.Expect(run(g, ns, "hengshan-2023-01").Status.Phase).To(Equal(reportingv1.RunRunning))
-	}, wait).Should(Succeed())
+	_, ns, _ := runningJob(t, minio, "jobgone", "910014")
 	deleteJob(t, ns, "hengshan-2023-01-1")
 	g.Eventually(func(g Gomega) {
 		r := run(g, ns, "hengshan-2023-01")
