@@ -376,8 +376,12 @@ func NewExecutor(mgr ctrl.Manager, o Options) (executor.Executor, error) {
 	archives := &executor.Archives{Reader: mgr.GetAPIReader(), Cache: mgr.GetClient()}
 	switch o.Executor {
 	case "", ExecutorJob:
+		jo := o.Job
+		if jo.Image == "" {
+			jo.Image = o.PortalImage
+		}
 		return &executor.Job{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), Archives: archives,
-			Options: executor.JobOptions{Image: o.PortalImage}}, nil
+			Options: jo}, nil
 	case ExecutorInProcess:
 		n := o.RunConcurrency
 		if n <= 0 {

@@ -5,6 +5,8 @@ import (
 
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/countyreport/countyreport/internal/executor"
 )
 
 // Options are the manager's settings the reconcilers need.
@@ -29,6 +31,8 @@ type Options struct {
 	// DefaultMaxAttempts, DefaultRetryBackoff).
 	RunMaxAttempts  int32
 	RunRetryBackoff time.Duration
+	// Job tunes the Job executor's Jobs; its Image defaults to PortalImage.
+	Job executor.JobOptions
 }
 
 // Setup registers every reconciler with the manager.

@@ -10,13 +10,13 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/client/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -24,6 +24,7 @@ import (
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/controllers"
+	"github.com/countyreport/countyreport/internal/executor"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/version"
 )
@@ -44,6 +45,11 @@ type managerOptions struct {
 	credentialsTTL  time.Duration
 	executor        string
 	runConcurrency  int
+	runMaxAttempts  int
+	runRetryBackoff time.Duration
+	jobBackoffLimit int
+	jobDeadline     time.Duration
+	jobTTL          time.Duration
 	zap             zap.Options
 	qps             float64
 	burst           int
@@ -71,6 +77,12 @@ func parseManagerFlags(args []string) (*managerOptions, error) {
 	fs.StringVar(&o.executor, "executor", controllers.ExecutorJob,
 		"how ReportRuns are rendered: job (a Job per attempt in the county's namespace) or inprocess (inside the manager)")
 	fs.IntVar(&o.runConcurrency, "run-concurrency", 2, "reports rendered at once by the inprocess executor")
+	fs.IntVar(&o.runMaxAttempts, "run-max-attempts", controllers.DefaultMaxAttempts, "attempts of one ReportRun before it fails")
+	fs.DurationVar(&o.runRetryBackoff, "run-retry-backoff", controllers.DefaultRetryBackoff,
+		"wait after a ReportRun's first failed attempt; it doubles with each further one, up to 30 minutes")
+	fs.IntVar(&o.jobBackoffLimit, "job-backoff-limit", 2, "pod retries within one attempt's Job (the job executor)")
+	fs.DurationVar(&o.jobDeadline, "job-active-deadline", 30*time.Minute, "longest an attempt's Job may run (the job executor)")
+	fs.DurationVar(&o.jobTTL, "job-ttl-after-finished", 24*time.Hour, "how long a finished Job is kept before the cluster removes it (the job executor)")
 	fs.Float64Var(&o.qps, "kube-api-qps", 50, "requests per second to the Kubernetes API")
 	fs.IntVar(&o.burst, "kube-api-burst", 100, "burst of requests to the Kubernetes API")
 	o.zap.BindFlags(fs)
@@ -83,6 +95,21 @@ func parseManagerFlags(args []string) (*managerOptions, error) {
 	}
 	if o.runConcurrency < 1 {
 		return nil, fmt.Errorf("--run-concurrency must be at least 1")
+	}
+	if o.runMaxAttempts < 1 || o.runMaxAttempts > 100 {
+		return nil, fmt.Errorf("--run-max-attempts must be 1 to 100, not %d", o.runMaxAttempts)
+	}
+	if o.runRetryBackoff < time.Second {
+		return nil, fmt.Errorf("--run-retry-backoff must be at least 1s, not %s", o.runRetryBackoff)
+	}
+	if o.jobBackoffLimit < 0 || o.jobBackoffLimit > 10 {
+		return nil, fmt.Errorf("--job-backoff-limit must be 0 to 10, not %d", o.jobBackoffLimit)
+	}
+	if o.jobDeadline < time.Minute {
+		return nil, fmt.Errorf("--job-active-deadline must be at least 1m, not %s", o.jobDeadline)
+	}
+	if o.jobTTL < 0 {
+		return nil, fmt.Errorf("--job-ttl-after-finished must not be negative, not %s", o.jobTTL)
 	}
 	if o.storage.Endpoint != "" {
 		if err := o.storage.Validate(); err != nil {
@@ -155,6 +182,13 @@ func runManager(ctx context.Context, args []string) error {
 		CredentialsTTL:  o.credentialsTTL,
 		Executor:        o.executor,
 		RunConcurrency:  o.runConcurrency,
+		RunMaxAttempts:  int32(o.runMaxAttempts),
+		RunRetryBackoff: o.runRetryBackoff,
+		Job: executor.JobOptions{
+			BackoffLimit:            ptr.To(int32(o.jobBackoffLimit)),
+			ActiveDeadlineSeconds:   ptr.To(int64(o.jobDeadline / time.Second)),
+			TTLSecondsAfterFinished: ptr.To(int32(o.jobTTL / time.Second)),
+		},
 	}
 	if o.storage.Endpoint != "" {
 		admin, err := controllers.NewAdminStorage(o.storage)

@@ -8,6 +8,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
@@ -70,4 +71,30 @@ func TestJobNotYetInTheCacheIsNotGone(t *testing.T) {
 		g.Expect(res.Failure.Retryable).To(BeTrue())
 		g.Expect(res.Failure.Message).To(ContainSubstring("is gone"))
 	}, wait).Should(Succeed())
+}
+
+// The manager's --job-* settings reach the Jobs it makes, and the image
+// defaults to the portal image.
+func TestJobOptionsReachTheJob(t *testing.T) {
+	g := NewWithT(t)
+	ns := namespace(t, "jobopts")
+	h := startHarness(t, ns, harnessOptions{noRunController: true})
+	cr := newCounty(ns, "hengshan", "910016")
+	create(t, cr)
+	withHengshanJanuary(t, minio, cr)
+	create(t, newRun(ns, "hengshan", "2023-01"))
+	ex, err := controllers.NewExecutor(h.mgr, controllers.Options{PortalImage: "countyreport:opts", Job: executor.JobOptions{
+		BackoffLimit: ptr.To[int32](0), ActiveDeadlineSeconds: ptr.To[int64](7200), TTLSecondsAfterFinished: ptr.To[int32](3600),
+	}})
+	g.Expect(err).NotTo(HaveOccurred())
+	r := run(g, ns, "hengshan-2023-01")
+	r.Status.Attempts = 1
+	_, err = ex.Start(ctx, r, county(g, ns, "hengshan"))
+	g.Expect(err).NotTo(HaveOccurred())
+	job := &batchv1.Job{}
+	g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "hengshan-2023-01-1"}, job)).To(Succeed())
+	g.Expect(*job.Spec.BackoffLimit).To(Equal(int32(0)))
+	g.Expect(*job.Spec.ActiveDeadlineSeconds).To(Equal(int64(7200)))
+	g.Expect(*job.Spec.TTLSecondsAfterFinished).To(Equal(int32(3600)))
+	g.Expect(job.Spec.Template.Spec.Containers[0].Image).To(Equal("countyreport:opts"))
 }
