@@ -6,12 +6,14 @@ import (
 
 	. "github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/executor"
+	"github.com/countyreport/countyreport/internal/storage"
 )
 
 // statusWrites watches the ReportRuns of ns and returns, once name is
@@ -91,5 +93,61 @@ func TestInProcessLongRunIsRecordedRunning(t *testing.T) {
 	seen := statusWrites(t, ns, "hengshan-2023-01", func() { create(t, newRun(ns, "hengshan", "2023-01")) })
 	g.Expect(phases(seen)).To(Equal([]reportingv1.RunPhase{reportingv1.RunRunning, reportingv1.RunSucceeded}), "statuses written: %+v", seen)
 	g.Expect(seen[1].Attempts).To(Equal(int32(1)))
+	checkArtifacts(t, g, run(g, ns, "hengshan-2023-01"), archive)
+}
+
+// runningBeforeRestart creates Hengshan's run for 2023-01 as a manager left it
+// when it stopped in the middle of in-process attempt 1 (Running since a
+// minute ago), with no manager running yet.
+func runningBeforeRestart(t *testing.T, prefix, code string) (string, *storage.Archive) {
+	t.Helper()
+	ns := namespace(t, prefix)
+	cr := newCounty(ns, "hengshan", code)
+	create(t, cr)
+	archive := withHengshanJanuary(t, minio, cr)
+	create(t, newRun(ns, "hengshan", "2023-01"))
+	r := run(NewWithT(t), ns, "hengshan-2023-01")
+	started := metav1.NewTime(time.Now().Add(-time.Minute))
+	r.Status = reportingv1.ReportRunStatus{Phase: reportingv1.RunRunning, Attempts: 1, StartTime: &started}
+	if err := k8s.Status().Update(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	return ns, archive
+}
+
+// An in-process attempt lost to a restart after it had published: the
+// report in the archive is its result, nothing is rendered again and no
+// attempt is counted.
+func TestInProcessAttemptLostAfterPublishingIsItsResult(t *testing.T) {
+	g := NewWithT(t)
+	ns, archive := runningBeforeRestart(t, "lostpub", "910017")
+	if _, err := executor.RenderAndPublish(ctx, archive, "2023-01", "zh-CN", ""); err != nil {
+		t.Fatal(err)
+	}
+	published, err := archive.Report(ctx, "2023-01")
+	g.Expect(err).NotTo(HaveOccurred())
+
+	startHarness(t, ns, harnessOptions{executor: inProcess}) // the manager after its restart
+	g.Eventually(func(g Gomega) {
+		r := run(g, ns, "hengshan-2023-01")
+		g.Expect(r.Status.Phase).To(Equal(reportingv1.RunSucceeded), r.Status.Message)
+		g.Expect(r.Status.Attempts).To(Equal(int32(1)))
+	}, wait).Should(Succeed())
+	after, err := archive.Report(ctx, "2023-01")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(after.ManifestVersionID).To(Equal(published.ManifestVersionID), "rendered and published again")
+	checkArtifacts(t, g, run(g, ns, "hengshan-2023-01"), archive)
+}
+
+// One lost before it published is a failed attempt, and the next renders.
+func TestInProcessAttemptLostBeforePublishingIsRetried(t *testing.T) {
+	g := NewWithT(t)
+	ns, archive := runningBeforeRestart(t, "lostnopub", "910018")
+	startHarness(t, ns, harnessOptions{executor: inProcess})
+	g.Eventually(func(g Gomega) {
+		r := run(g, ns, "hengshan-2023-01")
+		g.Expect(r.Status.Phase).To(Equal(reportingv1.RunSucceeded), r.Status.Message)
+		g.Expect(r.Status.Attempts).To(Equal(int32(2)))
+	}, wait).Should(Succeed())
 	checkArtifacts(t, g, run(g, ns, "hengshan-2023-01"), archive)
 }

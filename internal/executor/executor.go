@@ -117,6 +117,34 @@ func Classify(period string, err error) *Failure {
 	}
 }
 
+// clockSkew is how far the object store's clock may be behind the
+// manager's when a report's time is compared with a run's start.
+const clockSkew = time.Minute
+
+// publishedSince returns the period's report when the archive holds one
+// written since the run began: the result of an attempt whose own record is
+// gone (a Job removed by its TTL, an in-process attempt lost to a manager
+// restart). ok is false when there is none (or no credentials to look); the
+// error is a store that cannot be asked just now, to look again later
+// rather than render once more.
+func publishedSince(ctx context.Context, archives *Archives, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) (rep *storage.Report, ok bool, err error) {
+	if run.Status.StartTime == nil {
+		return nil, false, nil
+	}
+	a, err := archives.Open(ctx, cr)
+	if err != nil {
+		return nil, false, nil
+	}
+	rep, err = a.Report(ctx, run.Spec.Period)
+	switch {
+	case err == nil:
+		return rep, !rep.Time.Before(run.Status.StartTime.Add(-clockSkew)), nil
+	case storage.IsUnavailable(err):
+		return nil, false, fmt.Errorf("read the archive of %s: %w", run.Spec.Period, err)
+	}
+	return nil, false, nil
+}
+
 // Image is the image a county's runs use: its portal image override, else the operator's.
 func Image(cr *reportingv1.CountyReport, defaultImage string) string {
 	if cr.Spec.Portal.Image != "" {

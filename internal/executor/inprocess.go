@@ -153,19 +153,32 @@ func (p *InProcess) sweep() {
 	}
 }
 
-// Poll reports the attempt's result.
-func (p *InProcess) Poll(_ context.Context, run *reportingv1.ReportRun, _ *reportingv1.CountyReport) (Result, error) {
+// Poll reports the attempt's result. An attempt this manager does not
+// know was lost to a restart; when the archive holds a report published
+// since the run began (it finished publishing first), that is its result.
+func (p *InProcess) Poll(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) (Result, error) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	a, ok := p.runs[attemptKey{run.UID, run.Status.Attempts}]
-	if !ok {
-		return Result{State: Failed, Failure: &Failure{Reason: reportingv1.RunReasonRenderFailed, Retryable: true,
-			Message: fmt.Sprintf("第 %d 次尝试在管理器重启时丢失 / attempt %d was lost when the manager restarted", run.Status.Attempts, run.Status.Attempts)}}, nil
+	var res Result
+	if ok {
+		res = a.result
+		if !a.done {
+			res = Result{State: Running}
+		}
 	}
-	if !a.done {
-		return Result{State: Running}, nil
+	p.mu.Unlock()
+	if ok {
+		return res, nil
 	}
-	return a.result, nil
+	rep, published, err := publishedSince(ctx, p.Archives, run, cr)
+	if err != nil {
+		return Result{}, err
+	}
+	if published {
+		return Result{State: Succeeded, Report: rep}, nil
+	}
+	return Result{State: Failed, Failure: &Failure{Reason: reportingv1.RunReasonRenderFailed, Retryable: true,
+		Message: fmt.Sprintf("第 %d 次尝试在管理器重启时丢失 / attempt %d was lost when the manager restarted", run.Status.Attempts, run.Status.Attempts)}}, nil
 }
 
 // render does one attempt: dataset from the archive, render, publish, read back.

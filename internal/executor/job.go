@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -279,34 +278,21 @@ func (j *Job) Poll(ctx context.Context, run *reportingv1.ReportRun, cr *reportin
 	return Result{State: Running}, nil
 }
 
-// clockSkew is how far the object store's clock may be behind the
-// manager's when a report's time is compared with a run's start.
-const clockSkew = time.Minute
-
 // gone decides an attempt whose Job no longer exists. A Job removed by its
 // ttlSecondsAfterFinished before this run read it (a manager down for longer
 // than that) has likely published: a report for the period written since
 // the run started is its result, and rendering it again would be for
 // nothing. Otherwise the attempt failed and is retried.
 func (j *Job) gone(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport, name string, notFound error) (Result, error) {
-	failed := Result{State: Failed, Failure: &Failure{Reason: reportingv1.RunReasonJobFailed, Retryable: true, Err: notFound,
-		Message: fmt.Sprintf("Job %s 不存在，且归档中没有本次运行发布的报告 / Job %s is gone and the archive holds no report published since the run began", name, name)}}
-	if run.Status.StartTime == nil {
-		return failed, nil
-	}
-	a, err := j.Archives.Open(ctx, cr)
+	rep, ok, err := publishedSince(ctx, j.Archives, run, cr)
 	if err != nil {
-		return failed, nil
+		return Result{}, fmt.Errorf("job %s is gone: %w", name, err)
 	}
-	rep, err := a.Report(ctx, run.Spec.Period)
-	switch {
-	case err == nil && !rep.Time.Before(run.Status.StartTime.Add(-clockSkew)):
+	if ok {
 		return Result{State: Succeeded, Report: rep}, nil
-	case storage.IsUnavailable(err):
-		// Look again when the store is back rather than render once more.
-		return Result{}, fmt.Errorf("job %s is gone; read the archive of %s: %w", name, run.Spec.Period, err)
 	}
-	return failed, nil
+	return Result{State: Failed, Failure: &Failure{Reason: reportingv1.RunReasonJobFailed, Retryable: true, Err: notFound,
+		Message: fmt.Sprintf("Job %s 不存在，且归档中没有本次运行发布的报告 / Job %s is gone and the archive holds no report published since the run began", name, name)}}, nil
 }
 
 // readPublished reads the period's report from the archive: the artifacts a
