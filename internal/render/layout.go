@@ -437,34 +437,75 @@ func (lo *layout) indicators() int {
 	}
 	lo.text(marginX, lo.y, sizeH3, colText, l.KeyCards)
 	lo.y += sizeH3 + 10
-	const cols, gap, cardH = 3, 10.0, 78.0
-	cw := (contentW - gap*(cols-1)) / cols
-	for i, in := range keys {
-		if i%cols == 0 {
-			if i > 0 {
-				lo.y += cardH + gap
-			}
-			lo.ensure(cardH)
+	// A row of cards is as tall as its longest title needs (one line or
+	// two), so that English names are set in full rather than cut, and the
+	// figures of a row stay on one line.
+	for start := 0; start < len(keys); start += cardCols {
+		row := keys[start:min(start+cardCols, len(keys))]
+		titles := make([][]string, len(row))
+		lines := 1
+		for i, in := range row {
+			titles[i] = lo.cardTitle(l.indicatorName(in), cardTitleW)
+			lines = max(lines, len(titles[i]))
 		}
-		lo.card(in, marginX+float64(i%cols)*(cw+gap), lo.y, cw, cardH)
+		shift := float64(lines-1) * cardTitleLH
+		h := cardH + shift
+		lo.ensure(h)
+		for i, in := range row {
+			lo.card(in, titles[i], shift, marginX+float64(i)*(cardW+cardGap), lo.y, cardW, h)
+		}
+		lo.y += h + cardGap
 	}
-	lo.y += cardH + 22
+	lo.y += 22 - cardGap
 	lo.table()
 	return page
 }
 
-func (lo *layout) card(in *dataset.Indicator, x, y, w, h float64) {
+// The headline cards: three to a row.
+const (
+	cardCols    = 3
+	cardGap     = 10.0
+	cardH       = 78.0 // with a one-line title
+	cardW       = (contentW - cardGap*(cardCols-1)) / cardCols
+	cardTitleW  = cardW - 16
+	cardTitleLH = 11.0
+)
+
+// cardTitle sets name in at most two lines of width w, the second cut with
+// "…" only when two are not enough.
+func (lo *layout) cardTitle(name string, w float64) []string {
+	text := []rune(name)
+	lines := typeset.Wrap(text, w, 0, func(r rune) float64 { return lo.f.Width(r, sizeSmall) })
+	if len(lines) <= 1 {
+		return []string{name}
+	}
+	first := strings.TrimRight(string(text[lines[0].Start:lines[0].End]), " ")
+	second := strings.TrimSpace(string(text[lines[1].Start:]))
+	if len(lines) > 2 {
+		for lo.f.TextWidth(second+"…", sizeSmall) > w && second != "" {
+			r := []rune(second)
+			second = strings.TrimRight(string(r[:len(r)-1]), " ")
+		}
+		second += "…"
+	}
+	return []string{first, second}
+}
+
+// card draws one indicator: its title lines, the figure shift lower than a
+// one-line title would put it, and its change or milestone at the foot.
+func (lo *layout) card(in *dataset.Indicator, title []string, shift, x, y, w, h float64) {
 	l, f := lo.l, lo.f
 	lo.draw(func(p *pdfPage) {
 		p.Rect(x, y, w, h, colLight)
 		p.Rect(x, y, w, 2, colAccent)
 	})
-	name := l.indicatorName(in)
-	for f.TextWidth(name, sizeSmall) > w-16 {
-		r := []rune(name)
-		name = string(r[:len(r)-2]) + "…"
+	for i, line := range title {
+		lo.text(x+8, y+9+float64(i)*cardTitleLH, sizeSmall, colMuted, line)
 	}
-	lo.text(x+8, y+9, sizeSmall, colMuted, name)
+	// The figure and its unit sit below the longest title of the row; the
+	// foot stays at the bottom. (y and h are captured by the drawing
+	// closures above, so they are not changed here.)
+	fy := y + shift
 	big, bigCol, unit := "", colText, ""
 	if in.Value != nil {
 		big, unit = in.Value.String(), in.Unit
@@ -474,9 +515,9 @@ func (lo *layout) card(in *dataset.Indicator, x, y, w, h float64) {
 			bigCol = colDown
 		}
 	}
-	lo.text(x+8, y+26, 20, bigCol, big)
+	lo.text(x+8, fy+26, 20, bigCol, big)
 	if unit != "" {
-		lo.text(x+8+f.TextWidth(big, 20)+3, y+34, sizeBody, colText, unit)
+		lo.text(x+8+f.TextWidth(big, 20)+3, fy+34, sizeBody, colText, unit)
 	}
 	var foot []string
 	if in.Value != nil && in.Change != nil {
