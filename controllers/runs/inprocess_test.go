@@ -101,11 +101,7 @@ func TestInProcessLongRunIsRecordedRunning(t *testing.T) {
 // minute ago), with no manager running yet.
 func runningBeforeRestart(t *testing.T, prefix, code string) (string, *storage.Archive) {
 	t.Helper()
-	ns := namespace(t, prefix)
-	cr := newCounty(ns, "hengshan", code)
-	create(t, cr)
-	archive := withHengshanJanuary(t, minio, cr)
-	create(t, newRun(ns, "hengshan", "2023-01"))
+	ns, archive := januaryRun(t, minio, prefix, code)
 	r := run(NewWithT(t), ns, "hengshan-2023-01")
 	started := metav1.NewTime(time.Now().Add(-time.Minute))
 	r.Status = reportingv1.ReportRunStatus{Phase: reportingv1.RunRunning, Attempts: 1, StartTime: &started}

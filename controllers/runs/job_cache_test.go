@@ -77,12 +77,8 @@ func TestJobNotYetInTheCacheIsNotGone(t *testing.T) {
 // defaults to the portal image.
 func TestJobOptionsReachTheJob(t *testing.T) {
 	g := NewWithT(t)
-	ns := namespace(t, "jobopts")
+	ns, _ := januaryRun(t, minio, "jobopts", "910016")
 	h := startHarness(t, ns, harnessOptions{noRunController: true})
-	cr := newCounty(ns, "hengshan", "910016")
-	create(t, cr)
-	withHengshanJanuary(t, minio, cr)
-	create(t, newRun(ns, "hengshan", "2023-01"))
 	ex, err := controllers.NewExecutor(h.mgr, controllers.Options{PortalImage: "countyreport:opts", Job: executor.JobOptions{
 		BackoffLimit: ptr.To[int32](0), ActiveDeadlineSeconds: ptr.To[int64](7200), TTLSecondsAfterFinished: ptr.To[int32](3600),
 	}})

@@ -19,12 +19,8 @@ import (
 // (Job hengshan-2023-01-1) made.
 func runningJob(t *testing.T, srv *miniotest.Server, prefix, code string) (*harness, string, *storage.Archive) {
 	t.Helper()
-	ns := namespace(t, prefix)
+	ns, archive := januaryRun(t, srv, prefix, code)
 	h := startHarness(t, ns, harnessOptions{})
-	cr := newCounty(ns, "hengshan", code)
-	create(t, cr)
-	archive := withHengshanJanuary(t, srv, cr)
-	create(t, newRun(ns, "hengshan", "2023-01"))
 	NewWithT(t).Eventually(func(g Gomega) {
 		g.Expect(run(g, ns, "hengshan-2023-01").Status.Phase).To(Equal(reportingv1.RunRunning))
 	}, wait).Should(Succeed())
@@ -122,12 +118,8 @@ func TestJobRemovedWithoutPublishingIsRetried(t *testing.T) {
 // again an attempt that has run, and remake its Job.
 func TestJobNotStartedFromAStaleRead(t *testing.T) {
 	g := NewWithT(t)
-	ns := namespace(t, "jobstale")
+	ns, _ := januaryRun(t, minio, "jobstale", "910015")
 	h := startHarness(t, ns, harnessOptions{noRunController: true})
-	cr := newCounty(ns, "hengshan", "910015")
-	create(t, cr)
-	withHengshanJanuary(t, minio, cr)
-	create(t, newRun(ns, "hengshan", "2023-01"))
 	stale := run(g, ns, "hengshan-2023-01")
 	// The run moves on (as the reconciler's own status write would).
 	moved := stale.DeepCopy()

@@ -49,6 +49,19 @@ func withHengshanJanuary(t *testing.T, srv *miniotest.Server, cr *reportingv1.Co
 	return archive
 }
 
+// januaryRun makes Hengshan in a fresh namespace, with its January 2023
+// dataset in srv and a ReportRun for 2023-01; it returns the namespace and
+// the county's archive.
+func januaryRun(t *testing.T, srv *miniotest.Server, prefix, code string) (string, *storage.Archive) {
+	t.Helper()
+	ns := namespace(t, prefix)
+	cr := newCounty(ns, "hengshan", code)
+	create(t, cr)
+	archive := withHengshanJanuary(t, srv, cr)
+	create(t, newRun(ns, "hengshan", "2023-01"))
+	return ns, archive
+}
+
 func hengshanDataset(t *testing.T) []byte {
 	t.Helper()
 	root, err := repo.Root()

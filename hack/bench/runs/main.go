@@ -160,7 +160,7 @@ func run(n, conc int, qps float32) error {
 	_ = reportingv1.AddToScheme(scheme)
 	cfg := *env.Config
 	cfg.QPS, cfg.Burst = 200, 400
-	k8s, err := client.NewWithWatch(&cfg, client.Options{Scheme: scheme})
+	k8s, err := client.New(&cfg, client.Options{Scheme: scheme})
 	if err != nil {
 		return err
 	}
