@@ -1,7 +1,10 @@
 package portal
 
 import (
+	"context"
+	"io"
 	"net/http"
+	"os"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -60,5 +63,44 @@ func TestHomePageNamesTheCountyEscaped(t *testing.T) {
 		if w.Code != http.StatusOK {
 			t.Errorf("%s: %d", path, w.Code)
 		}
+	}
+}
+
+// TestRunServesUntilCancelled drives the library entry point: it listens on
+// the address asked for, reports the one it got, serves the county's page and
+// stops when its context ends.
+func TestRunServesUntilCancelled(t *testing.T) {
+	dir := t.TempDir()
+	cfgFile := dir + "/portal.yaml"
+	if err := os.WriteFile(cfgFile, []byte("countyCode: \"430423\"\ncountyName: 衡山县\nlanguage: zh-CN\nbucket: countyreport-430423\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Options{ConfigFile: cfgFile, Listen: "127.0.0.1:0", Ready: func(a string) { addrc <- a }})
+	}()
+	var addr string
+	select {
+	case addr = <-addrc:
+	case err := <-done:
+		t.Fatalf("Run: %v", err)
+	}
+	resp, err := http.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "衡山县") {
+		t.Fatalf("GET / = %d %q", resp.StatusCode, body)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run after cancel: %v", err)
+	}
+	if _, err := http.Get("http://" + addr + "/"); err == nil {
+		t.Fatal("the portal still answers after its context ended")
 	}
 }

@@ -1,12 +1,15 @@
 package portal
 
 import (
+	"context"
 	"embed"
 	"html/template"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
 
@@ -14,7 +17,11 @@ import (
 var templateFS embed.FS
 
 // NewRouter builds the portal's routes for one county.
-func NewRouter(cfg *tenant.PortalConfig) *gin.Engine {
+func NewRouter(cfg *tenant.PortalConfig) *gin.Engine { return newRouter(cfg, nil) }
+
+// newRouter builds the routes; with an archive, the front page lists the
+// county's archived reports.
+func newRouter(cfg *tenant.PortalConfig, archive *storage.Archive) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.Use(gin.Recovery(), securityHeaders())
@@ -23,7 +30,14 @@ func NewRouter(cfg *tenant.PortalConfig) *gin.Engine {
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	r.GET("/readyz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	r.GET("/", func(c *gin.Context) {
-		c.HTML(http.StatusOK, "index.html", gin.H{"County": cfg})
+		page := gin.H{"County": cfg}
+		if archive != nil {
+			ctx, cancel := context.WithTimeout(c.Request.Context(), 10*time.Second)
+			defer cancel()
+			reports, err := archive.List(ctx)
+			page["Archive"], page["Reports"], page["ArchiveError"] = true, reports, err
+		}
+		c.HTML(http.StatusOK, "index.html", page)
 	})
 	return r
 }
