@@ -4,8 +4,8 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"os"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
