@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -137,12 +138,19 @@ func newScheme() *runtime.Scheme {
 	return s
 }
 
+// managerLogOutput, when set, receives the manager's log instead of stderr
+// (countyreport dev, which runs the manager in process, sets its log file).
+var managerLogOutput io.Writer
+
 func runManager(ctx context.Context, args []string) error {
 	o, err := parseManagerFlags(args)
 	if err != nil {
 		return err
 	}
 	o.zap.Development = false
+	if managerLogOutput != nil {
+		o.zap.DestWriter = managerLogOutput
+	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&o.zap)))
 	log := ctrl.Log.WithName("manager")
 

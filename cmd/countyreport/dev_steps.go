@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/storage"
+	"github.com/countyreport/countyreport/internal/tenant"
+)
+
+// kubectl runs the built kubectl against the local control plane.
+func (pl *platform) kubectl(ctx context.Context, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, filepath.Join(pl.srv.K8sBin, "kubectl"), append([]string{"--kubeconfig=" + pl.srv.Kubeconfig()}, args...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("kubectl %s: %w\n%s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+	}
+	return string(out), nil
+}
+
+// installCRDs applies config/crd (server-side, so a resumed platform gets
+// the current schema) and waits until the API serves them.
+func (pl *platform) installCRDs(ctx context.Context) error {
+	if _, err := pl.kubectl(ctx, "apply", "--server-side", "--force-conflicts", "--field-manager=countyreport-dev",
+		"-k", filepath.Join(pl.opts.root, "config", "crd")); err != nil {
+		return err
+	}
+	_, err := pl.kubectl(ctx, "wait", "--for=condition=Established", "--timeout=60s",
+		"crd/countyreports.reporting.countyreport.io", "crd/reportruns.reporting.countyreport.io")
+	return err
+}
+
+// applyCounties applies --counties: a kustomization (-k) or a folder or file
+// of manifests (-f), and counts the CountyReports there are then.
+func (pl *platform) applyCounties(ctx context.Context) (int, error) {
+	src := pl.opts.counties
+	st, err := os.Stat(src)
+	if err != nil {
+		return 0, fmt.Errorf("--counties %s: %w", src, err)
+	}
+	mode := "-f"
+	if st.IsDir() {
+		for _, k := range []string{"kustomization.yaml", "kustomization.yml", "Kustomization"} {
+			if _, err := os.Stat(filepath.Join(src, k)); err == nil {
+				mode = "-k"
+			}
+		}
+	}
+	args := []string{"apply", mode, src}
+	if mode == "-f" && st.IsDir() {
+		args = append(args, "--recursive")
+	}
+	if _, err := pl.kubectl(ctx, args...); err != nil {
+		return 0, fmt.Errorf("--counties %s: %w", src, err)
+	}
+	var list reportingv1.CountyReportList
+	if err := pl.c.List(ctx, &list); err != nil {
+		return 0, err
+	}
+	return len(list.Items), nil
+}
+
+// waitReady shows each county as it becomes Ready, until all are.
+func (pl *platform) waitReady(ctx context.Context) error {
+	ready := map[string]bool{}
+	var waiting []string
+	for {
+		var list reportingv1.CountyReportList
+		if err := pl.c.List(ctx, &list); err != nil && ctx.Err() == nil {
+			return err
+		}
+		waiting = waiting[:0]
+		for _, cr := range list.Items {
+			key := cr.Namespace + "/" + cr.Name
+			c := meta.FindStatusCondition(cr.Status.Conditions, reportingv1.ConditionReady)
+			served := pl.runtime.URL(types.NamespacedName{Namespace: cr.Namespace, Name: tenant.Name(&cr)}) != ""
+			if c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration == cr.Generation && served {
+				if !ready[key] {
+					ready[key] = true
+					pl.progress.say("county %s (%s) Ready: bucket %s", key, cr.Spec.County.Name, cr.Status.Bucket)
+				}
+				continue
+			}
+			why := "not reconciled yet"
+			switch {
+			case c != nil && c.Status != metav1.ConditionTrue:
+				why = c.Message
+			case !served:
+				why = "its portal is not served yet"
+			}
+			waiting = append(waiting, key+": "+why)
+		}
+		if len(list.Items) > 0 && len(waiting) == 0 {
+			pl.progress.say("all %d counties Ready", len(list.Items))
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			sort.Strings(waiting)
+			return fmt.Errorf("counties not Ready after %s (--timeout):\n  %s", pl.opts.timeout, strings.Join(waiting, "\n  "))
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// firstReport stores --dataset into its county's bucket and renders it with
+// a ReportRun, unless that run already succeeded (a resumed platform).
+func (pl *platform) firstReport(ctx context.Context) error {
+	raw, err := os.ReadFile(pl.opts.dataset)
+	if err != nil {
+		return fmt.Errorf("--dataset: %w", err)
+	}
+	ds, err := dataset.Parse(raw, filepath.Base(pl.opts.dataset))
+	if err != nil {
+		return fmt.Errorf("--dataset %s: %w", pl.opts.dataset, err)
+	}
+	cr, err := pl.countyByCode(ctx, ds.Meta.CountyCode)
+	if err != nil {
+		return err
+	}
+	period := ds.Meta.Period
+	runKey := client.ObjectKey{Namespace: cr.Namespace, Name: cr.Name + "-" + period}
+	run := &reportingv1.ReportRun{}
+	err = pl.c.Get(ctx, runKey, run)
+	if err == nil && run.Status.Phase == reportingv1.RunSucceeded {
+		pl.progress.say("report %s of %s already rendered (%d pages)", period, cr.Spec.County.Name, run.Status.Pages)
+		return nil
+	}
+	if err != nil && !apierrors.IsNotFound(err) {
+		return err
+	}
+	exists := err == nil
+	normalized, err := ds.Normalized()
+	if err != nil {
+		return err
+	}
+	admin, err := storage.New(pl.admin)
+	if err != nil {
+		return err
+	}
+	if _, err := admin.Archive(cr.Status.Bucket).PutDataset(ctx, period, normalized); err != nil {
+		return fmt.Errorf("store the dataset: %w", err)
+	}
+	pl.progress.say("stored %s into %s/data/%s/dataset.json", rel(pl.opts.root, pl.opts.dataset), cr.Status.Bucket, period)
+	if !exists {
+		run = &reportingv1.ReportRun{
+			ObjectMeta: metav1.ObjectMeta{Namespace: runKey.Namespace, Name: runKey.Name},
+			Spec:       reportingv1.ReportRunSpec{CountyReportName: cr.Name, Period: period},
+		}
+		if err := pl.c.Create(ctx, run); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("create ReportRun %s: %w", runKey, err)
+		}
+		pl.progress.say("ReportRun %s created; rendering", runKey)
+	}
+	return pl.waitRun(ctx, runKey)
+}
+
+func (pl *platform) waitRun(ctx context.Context, key client.ObjectKey) error {
+	last := reportingv1.RunPhase("")
+	for {
+		run := &reportingv1.ReportRun{}
+		if err := pl.c.Get(ctx, key, run); err != nil && ctx.Err() == nil {
+			return err
+		}
+		if run.Status.Phase != last && run.Status.Phase != "" {
+			last = run.Status.Phase
+			if last != reportingv1.RunSucceeded && last != reportingv1.RunFailed {
+				pl.progress.say("ReportRun %s: %s", key, last)
+			}
+		}
+		switch run.Status.Phase {
+		case reportingv1.RunSucceeded:
+			pl.progress.say("report %s rendered and archived: %d pages", run.Spec.Period, run.Status.Pages)
+			return nil
+		case reportingv1.RunFailed:
+			return fmt.Errorf("ReportRun %s failed (%s): %s", key, run.Status.Reason, run.Status.Message)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("ReportRun %s not done after %s (--timeout); phase %q: %s", key, pl.opts.timeout, run.Status.Phase, run.Status.Message)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+func (pl *platform) countyByCode(ctx context.Context, code string) (*reportingv1.CountyReport, error) {
+	var list reportingv1.CountyReportList
+	if err := pl.c.List(ctx, &list); err != nil {
+		return nil, err
+	}
+	for i := range list.Items {
+		if list.Items[i].Spec.County.Code == code {
+			return &list.Items[i], nil
+		}
+	}
+	return nil, fmt.Errorf("--dataset is county %s's, and no CountyReport in --counties has that code", code)
+}
