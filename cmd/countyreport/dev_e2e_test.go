@@ -1,0 +1,301 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/repo"
+)
+
+// TestDevEndToEnd drives `countyreport dev` as a user does: it starts it,
+// reads the final table, opens Hengshan's portal over HTTP and sees its
+// report, stops it with SIGINT and finds none of its processes left; a
+// second start resumes the same data (the same ReportRun, the same PDF).
+func TestDevEndToEnd(t *testing.T) {
+	bin := buildCountyreport(t)
+	state := filepath.Join(t.TempDir(), "state")
+	args := []string{"dev", "--state-dir", state,
+		"--etcd-port", freePort(t), "--apiserver-port", freePort(t), "--minio-port", freePort(t), "--portal-port", freePort(t)}
+
+	first := startDev(t, bin, args)
+	url := first.portalURL(t, "hengshan")
+	page := getPage(t, url)
+	for _, want := range []string{"衡山县", "2023-01"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("Hengshan's portal %s does not show %q:\n%s", url, want, page)
+		}
+	}
+	runUID, pdfSum := readReport(t, state)
+	// The check below sees the servers while they run, so it is no empty check.
+	if running := processesNaming(t, state); len(running) < 3 {
+		t.Fatalf("expected etcd, kube-apiserver and MinIO running under %s, found:\n%s", state, strings.Join(running, "\n"))
+	}
+	first.interrupt(t)
+	assertNoProcessLeft(t, state)
+
+	second := startDev(t, bin, args)
+	if !strings.Contains(second.output, "already rendered") {
+		t.Errorf("the second start rendered again instead of resuming:\n%s", second.output)
+	}
+	if got := second.portalURL(t, "hengshan"); got != url {
+		t.Errorf("Hengshan's portal moved from %s to %s", url, got)
+	}
+	if !strings.Contains(getPage(t, url), "2023-01") {
+		t.Errorf("after resuming, Hengshan's portal does not show its 2023-01 report")
+	}
+	uid2, sum2 := readReport(t, state)
+	if uid2 != runUID || sum2 != pdfSum {
+		t.Errorf("resumed data differs: ReportRun %s → %s, PDF %s → %s", runUID, uid2, pdfSum, sum2)
+	}
+	second.interrupt(t)
+	assertNoProcessLeft(t, state)
+}
+
+// TestDevPortInUse: a taken port is named with the flag that changes it,
+// and nothing is left running.
+func TestDevPortInUse(t *testing.T) {
+	bin := buildCountyreport(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	taken := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	state := filepath.Join(t.TempDir(), "state")
+	out, err := exec.Command(bin, "dev", "--state-dir", state, "--etcd-port", freePort(t), "--apiserver-port", taken,
+		"--minio-port", freePort(t), "--portal-port", freePort(t)).CombinedOutput()
+	if err == nil {
+		t.Fatalf("countyreport dev started with its port taken:\n%s", out)
+	}
+	if !strings.Contains(string(out), "port "+taken) || !strings.Contains(string(out), "--apiserver-port") {
+		t.Errorf("the error does not name port %s and --apiserver-port:\n%s", taken, out)
+	}
+	assertNoProcessLeft(t, state)
+}
+
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+)
+
+// buildCountyreport builds the binary once for the package's tests.
+func buildCountyreport(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		root, err := repo.Root()
+		if err != nil {
+			buildErr = err
+			return
+		}
+		dir, err := os.MkdirTemp("", "countyreport-dev-test-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtBin = filepath.Join(dir, "countyreport")
+		cmd := exec.Command("go", "build", "-o", builtBin, "./cmd/countyreport")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return builtBin
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+}
+
+type devRun struct {
+	cmd    *exec.Cmd
+	output string              // everything up to the table's end
+	rows   map[string][]string // county name → table row
+	rest   chan string         // the output after the table, once it exits
+}
+
+// startDev runs countyreport dev until it has printed its table.
+func startDev(t *testing.T, bin string, args []string) *devRun {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Signal(syscall.SIGINT)
+			_ = cmd.Wait()
+		}
+	})
+	r := &devRun{cmd: cmd, rows: map[string][]string{}, rest: make(chan string, 1)}
+	sc := bufio.NewScanner(stdout)
+	var b strings.Builder
+	inTable := false
+	timer := time.AfterFunc(5*time.Minute, func() { _ = cmd.Process.Signal(syscall.SIGINT) })
+	defer timer.Stop()
+	for sc.Scan() {
+		line := sc.Text()
+		b.WriteString(line + "\n")
+		if strings.HasPrefix(line, "COUNTY ") {
+			inTable = true
+			continue
+		}
+		if inTable {
+			if strings.TrimSpace(line) == "" {
+				break
+			}
+			f := strings.Fields(line)
+			r.rows[f[1]] = f
+		}
+	}
+	r.output = b.String()
+	if len(r.rows) == 0 {
+		_ = cmd.Wait()
+		t.Fatalf("countyreport dev printed no table:\n%s", r.output)
+	}
+	go func() {
+		rest, _ := io.ReadAll(stdout)
+		r.rest <- string(rest)
+	}()
+	return r
+}
+
+func (r *devRun) portalURL(t *testing.T, county string) string {
+	t.Helper()
+	row, ok := r.rows[county]
+	if !ok || !strings.HasPrefix(row[2], "http://127.0.0.1:") {
+		t.Fatalf("no portal URL for %s in the table:\n%s", county, r.output)
+	}
+	if !strings.Contains(strings.Join(row, " "), "2023-01") {
+		t.Errorf("the table's %s row shows no 2023-01 report: %q", county, row)
+	}
+	return row[2]
+}
+
+// interrupt sends SIGINT, as Ctrl-C does, and waits for a clean exit.
+func (r *devRun) interrupt(t *testing.T) {
+	t.Helper()
+	if err := r.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- r.cmd.Wait() }()
+	select {
+	case err := <-done:
+		rest := <-r.rest
+		if err != nil {
+			t.Fatalf("countyreport dev exited with %v after SIGINT:\n%s%s", err, r.output, rest)
+		}
+	case <-time.After(90 * time.Second):
+		_ = r.cmd.Process.Kill()
+		t.Fatalf("countyreport dev still running 90s after SIGINT")
+	}
+}
+
+func getPage(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s\n%s", url, resp.Status, body)
+	}
+	return string(body)
+}
+
+// readReport reads Hengshan's run and last report through the platform's
+// kubeconfig, while countyreport dev runs.
+func readReport(t *testing.T, state string) (runUID, pdfSHA string) {
+	t.Helper()
+	cfg, err := clientcmd.BuildConfigFromFlags("", filepath.Join(state, "kubeconfig"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(cfg, client.Options{Scheme: newScheme()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	run := &reportingv1.ReportRun{}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: "county-hengshan", Name: "hengshan-2023-01"}, run); err != nil {
+		t.Fatal(err)
+	}
+	cr := &reportingv1.CountyReport{}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: "county-hengshan", Name: "hengshan"}, cr); err != nil {
+		t.Fatal(err)
+	}
+	if run.Status.Phase != reportingv1.RunSucceeded || cr.Status.LastReport == nil || cr.Status.LastReport.SHA256 == "" {
+		t.Fatalf("no rendered report: run %+v, lastReport %+v", run.Status, cr.Status.LastReport)
+	}
+	return string(run.UID), cr.Status.LastReport.SHA256
+}
+
+// assertNoProcessLeft looks through /proc for any process whose command
+// line names the state directory (etcd's data, MinIO's, kube-apiserver's
+// certificates are all under it).
+func assertNoProcessLeft(t *testing.T, state string) {
+	t.Helper()
+	var left []string
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		if left = processesNaming(t, state); len(left) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(left) > 0 {
+		t.Errorf("processes left running:\n%s", strings.Join(left, "\n"))
+	}
+}
+
+func processesNaming(t *testing.T, s string) []string {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && strings.Contains(string(cmdline), s) {
+			found = append(found, e.Name()+": "+strings.ReplaceAll(string(cmdline), "\x00", " "))
+		}
+	}
+	return found
+}
