@@ -4,8 +4,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
+
+	"sigs.k8s.io/yaml"
 
 	"k8s.io/client-go/rest"
 
@@ -16,7 +19,8 @@ import (
 // PortalOptions turns a resolved portal workload into the options of an
 // in-process portal: the container's `countyreport portal` flags, its files
 // found below root, its storage credentials from its environment. The listen
-// address is the local one given, not the container's port.
+// address is the local one given, not the container's port; metrics are off
+// (the operator's metrics are off in dev mode too).
 func PortalOptions(w *Workload, root, listen string) (portal.Options, error) {
 	args := w.Args
 	if len(args) > 0 && args[0] == "portal" {
@@ -24,48 +28,68 @@ func PortalOptions(w *Workload, root, listen string) (portal.Options, error) {
 	} else if len(args) > 1 && args[1] == "portal" { // a command naming the binary
 		args = args[2:]
 	}
-	o := portal.Options{Listen: listen}
+	o := portal.Options{}
 	fs := flag.NewFlagSet("portal", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	file := func(name string, dst *string) {
-		fs.Func(name, "", func(v string) error { *dst = Under(root, v); return nil })
+	file := func(dst *string, names ...string) {
+		for _, n := range names {
+			fs.Func(n, "", func(v string) error { *dst = Under(root, v); return nil })
+		}
 	}
-	file("config", &o.ConfigFile)
-	file("accounts", &o.AccountsFile)
-	file("accounts-file", &o.AccountsFile)
-	file("session-key", &o.SessionKeyFile)
-	file("session-key-file", &o.SessionKeyFile)
-	var ignored string
+	var font, kubeconfig, ignored string
+	file(&o.ConfigFile, "config")
+	file(&o.AccountsFile, "accounts", "accounts-file")
+	file(&o.SessionKeyFile, "session-key", "session-key-file")
+	file(&font, "font")
+	file(&kubeconfig, "kubeconfig")
 	fs.StringVar(&ignored, "listen", "", "")
 	fs.StringVar(&ignored, "metrics-listen", "", "")
+	cfg, err := storageFromEnv(w.Env, root)
+	if err != nil {
+		return o, err
+	}
+	cfg.RegisterFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return o, fmt.Errorf("portal arguments %q: %w", w.Args, err)
 	}
 	if o.ConfigFile == "" {
-		return o, fmt.Errorf("portal arguments %q name no --config", w.Args)
+		o.ConfigFile = Under(root, "/etc/countyreport/portal.yaml") // the portal's default
 	}
-	cfg, err := portal.LoadConfig(o.ConfigFile)
+	raw, err := os.ReadFile(o.ConfigFile)
 	if err != nil {
-		return o, err
+		return o, fmt.Errorf("portal configuration: %w", err)
 	}
-	if o.AccountsFile == "" && cfg.AccountsFile != "" {
-		o.AccountsFile = Under(root, cfg.AccountsFile)
+	// The configuration's own file paths are container paths too.
+	var paths struct {
+		AccountsFile    string `json:"accountsFile"`
+		SessionKeyFile  string `json:"sessionKeyFile"`
+		StorageEndpoint string `json:"storageEndpoint"`
+		StorageInsecure bool   `json:"storageInsecure"`
 	}
-	o.Storage, err = storageFromEnv(w.Env, cfg.StorageEndpoint, cfg.StorageInsecure)
-	return o, err
+	if err := yaml.Unmarshal(raw, &paths); err != nil {
+		return o, fmt.Errorf("portal configuration %s: %w", o.ConfigFile, err)
+	}
+	if o.AccountsFile == "" && paths.AccountsFile != "" {
+		o.AccountsFile = Under(root, paths.AccountsFile)
+	}
+	if o.SessionKeyFile == "" && paths.SessionKeyFile != "" {
+		o.SessionKeyFile = Under(root, paths.SessionKeyFile)
+	}
+	if cfg.Endpoint == "" {
+		cfg.Endpoint, cfg.Insecure = paths.StorageEndpoint, paths.StorageInsecure
+	}
+	o.Storage = cfg
+	setPortalExtras(&o, listen, font)
+	return o, nil
 }
 
-// storageFromEnv reads the COUNTYREPORT_STORAGE_* variables of a workload;
-// endpoint and insecure come from the portal's configuration unless the
-// environment sets them.
-func storageFromEnv(env map[string]string, endpoint string, insecure bool) (storage.Config, error) {
+// storageFromEnv reads the COUNTYREPORT_STORAGE_* variables of a workload,
+// a CA file among them from below root.
+func storageFromEnv(env map[string]string, root string) (storage.Config, error) {
 	c := storage.Config{
-		Endpoint: endpoint, Insecure: insecure,
+		Endpoint:  env[storage.EnvEndpoint],
 		AccessKey: env[storage.EnvAccessKey], SecretKey: env[storage.EnvSecretKey],
 		SessionToken: env[storage.EnvSessionToken], Region: env[storage.EnvRegion],
-	}
-	if v := env[storage.EnvEndpoint]; v != "" {
-		c.Endpoint = v
 	}
 	if v := env[storage.EnvInsecure]; v != "" {
 		b, err := strconv.ParseBool(strings.TrimSpace(v))
@@ -73,6 +97,13 @@ func storageFromEnv(env map[string]string, endpoint string, insecure bool) (stor
 			return c, fmt.Errorf("%s=%q: want true or false", storage.EnvInsecure, v)
 		}
 		c.Insecure = b
+	}
+	if f := env[storage.EnvCAFile]; f != "" {
+		pem, err := os.ReadFile(Under(root, f))
+		if err != nil {
+			return c, fmt.Errorf("%s: %w", storage.EnvCAFile, err)
+		}
+		c.CABundle = pem
 	}
 	return c, nil
 }

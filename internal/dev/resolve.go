@@ -27,6 +27,7 @@ type Workload struct {
 	Files     map[string][]byte // absolute path in the container → content
 	Dirs      []string          // empty volumes (emptyDir) mounted at these paths
 	Automount bool              // the pod would get a ServiceAccount token
+	Token     bool              // a projected volume asks for one
 	SA        string            // its ServiceAccount
 	Refs      []string          // "ConfigMap/name", "Secret/name": what a change of should restart it
 }
@@ -35,7 +36,7 @@ type Workload struct {
 // means the running portal is stale.
 func (w *Workload) Hash() string {
 	h := sha256.New()
-	fmt.Fprintf(h, "args=%q;sa=%s;automount=%t;", w.Args, w.SA, w.Automount)
+	fmt.Fprintf(h, "args=%q;sa=%s;automount=%t;token=%t;", w.Args, w.SA, w.Automount, w.Token)
 	for _, k := range sortedKeys(w.Env) {
 		fmt.Fprintf(h, "env %s=%d:%s;", k, len(w.Env[k]), w.Env[k])
 	}
@@ -251,6 +252,8 @@ func (r *resolver) volume(w *Workload, v corev1.Volume, m corev1.VolumeMount) er
 	case v.EmptyDir != nil:
 		w.Dirs = append(w.Dirs, m.MountPath)
 		return nil
+	case v.Projected != nil:
+		return r.projected(w, v, m)
 	case v.ConfigMap != nil:
 		kind, name, items, optional = "ConfigMap", v.ConfigMap.Name, v.ConfigMap.Items, v.ConfigMap.Optional
 	case v.Secret != nil:
@@ -258,6 +261,33 @@ func (r *resolver) volume(w *Workload, v corev1.Volume, m corev1.VolumeMount) er
 	default:
 		return fmt.Errorf("volume %q: only configMap, secret and emptyDir volumes are available in dev mode", v.Name)
 	}
+	return r.source(w, v.Name, m, kind, name, items, optional)
+}
+
+// projected resolves a projected volume: its ConfigMaps and Secrets as
+// files; a ServiceAccount token source is given to the portal as its
+// identity (ServiceAccountConfig) rather than as a file.
+func (r *resolver) projected(w *Workload, v corev1.Volume, m corev1.VolumeMount) error {
+	for _, src := range v.Projected.Sources {
+		var err error
+		switch {
+		case src.ServiceAccountToken != nil:
+			w.Token = true
+		case src.ConfigMap != nil:
+			err = r.source(w, v.Name, m, "ConfigMap", src.ConfigMap.Name, src.ConfigMap.Items, src.ConfigMap.Optional)
+		case src.Secret != nil:
+			err = r.source(w, v.Name, m, "Secret", src.Secret.Name, src.Secret.Items, src.Secret.Optional)
+		default:
+			err = fmt.Errorf("volume %q: only configMap, secret and serviceAccountToken projections are available in dev mode", v.Name)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *resolver) source(w *Workload, vol string, m corev1.VolumeMount, kind, name string, items []corev1.KeyToPath, optional *bool) error {
 	data, err := r.data(kind, name)
 	if err != nil {
 		return err
@@ -266,7 +296,7 @@ func (r *resolver) volume(w *Workload, v corev1.Volume, m corev1.VolumeMount) er
 		if ptr.Deref(optional, false) {
 			return nil
 		}
-		return fmt.Errorf("volume %q: %s %s/%s does not exist", v.Name, kind, r.ns, name)
+		return fmt.Errorf("volume %q: %s %s/%s does not exist", vol, kind, r.ns, name)
 	}
 	files := map[string][]byte{}
 	if len(items) == 0 {
@@ -280,7 +310,7 @@ func (r *resolver) volume(w *Workload, v corev1.Volume, m corev1.VolumeMount) er
 			if ptr.Deref(optional, false) {
 				continue
 			}
-			return fmt.Errorf("volume %q: %s %s/%s has no key %q", v.Name, kind, r.ns, name, it.Key)
+			return fmt.Errorf("volume %q: %s %s/%s has no key %q", vol, kind, r.ns, name, it.Key)
 		}
 		files[it.Path] = b
 	}

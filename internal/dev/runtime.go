@@ -162,7 +162,7 @@ func (r *Runtime) ensure(ctx context.Context, d *appsv1.Deployment) (*instance, 
 	if err != nil {
 		return nil, err
 	}
-	if w.Automount && r.Admin != nil {
+	if (w.Automount || w.Token) && r.Admin != nil {
 		o.Kube = ServiceAccountConfig(r.Admin, d.Namespace, w.SA)
 	}
 	inst, err := r.start(key, hash, o)
