@@ -1,4 +1,5 @@
 # countyreport — the commands users, scripts and CI rely on.
+#   make demo       the whole platform on this machine (countyreport dev); Ctrl-C stops it
 #   make tools      build bin/k8s/{kube-apiserver,etcd,kubectl} and bin/minio (no-op once built)
 #   make build      build bin/countyreport
 #   make test       everything CI checks: tools, formatting, vet, generated files, the test suite
@@ -16,7 +17,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/countyreport/countyreport/internal/version.Version=$(VERSION)
 GO_TEST_FLAGS ?= -timeout 30m
 
-.PHONY: all tools deps build test fmt-check vet manifests manifests-check chart-check bench run clean
+.PHONY: all tools deps build test fmt-check vet manifests manifests-check chart-check chart-tools helm monitoring-crds bench run demo clean
 
 all: build
 
@@ -47,11 +48,36 @@ fmt-check:
 vet:
 	go vet ./...
 
-HELM := go run helm.sh/helm/v3/cmd/helm@v3.22.0
+HELM := $(BIN)/helm
+HELM_VERSION := v3.22.0
+# prometheus-operator's ServiceMonitor and PrometheusRule CRDs, fetched from
+# the Go module proxy, so that the chart's objects of those kinds are checked
+# by the API server against their real schemas.
+PROMETHEUS_OPERATOR := github.com/prometheus-operator/prometheus-operator@v0.85.0
+MONITORING_CRDS := $(BIN)/crds/monitoring
 
-chart-check:
+helm: $(HELM)
+$(HELM):
+	@echo "building helm $(HELM_VERSION) into bin/ (about a minute, once)"
+	GOBIN=$(BIN) go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+
+monitoring-crds: $(MONITORING_CRDS)/monitoring.coreos.com_servicemonitors.yaml
+$(MONITORING_CRDS)/monitoring.coreos.com_servicemonitors.yaml:
+	@mkdir -p $(MONITORING_CRDS)
+	@dir=$$(cd / && go mod download -json $(PROMETHEUS_OPERATOR) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p'); \
+	  test -n "$$dir" || { echo "go mod download $(PROMETHEUS_OPERATOR) failed" >&2; exit 1; }; \
+	  install -m 0644 $$dir/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml \
+	    $$dir/example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml $(MONITORING_CRDS)/
+
+chart-tools: helm monitoring-crds
+
+# Lint and render with the defaults and with every switch on; the Go tests
+# (internal/install) apply the rendered manifests to a real API server.
+chart-check: chart-tools
 	$(HELM) lint --strict charts/countyreport
-	$(HELM) template t charts/countyreport --set storage.endpoint=minio:9000 >/dev/null
+	$(HELM) lint --strict charts/countyreport --values charts/countyreport/ci/full-values.yaml
+	$(HELM) template t charts/countyreport >/dev/null
+	$(HELM) template t charts/countyreport --values charts/countyreport/ci/full-values.yaml >/dev/null
 
 test: tools fmt-check vet manifests-check chart-check
 	go test $(GO_TEST_FLAGS) ./...
@@ -61,6 +87,11 @@ bench: tools build
 
 run: build
 	$(BIN)/countyreport manager
+
+# The whole platform on this machine: control plane, MinIO, operator, portals.
+# DEMO_FLAGS=--reset starts clean.
+demo: tools build
+	$(BIN)/countyreport dev $(DEMO_FLAGS)
 
 clean:
 	rm -rf $(BIN)/countyreport out/
