@@ -28,7 +28,7 @@ deps:
 	@hack/debian-packages.sh $(DEBIAN_PACKAGES)
 
 build:
-	go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/countyreport ./cmd/countyreport
+	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/countyreport ./cmd/countyreport
 
 manifests:
 	go tool controller-gen object paths=./api/...
