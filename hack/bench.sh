@@ -39,3 +39,7 @@ if [ -d hack/bench/runs ]; then
   go build -o bin/bench-runs ./hack/bench/runs
   taskset -c 0 bin/bench-runs -n "$n" -server-cpus 1
 fi
+
+section "countyreport dev: start to the final table (tools built), first and resumed, vs the bare servers"
+# make bench builds bin/countyreport first; the tools are built by make tools.
+if [ -n "$quick" ]; then go run ./hack/bench/dev -runs 1; else go run ./hack/bench/dev -runs 3; fi
