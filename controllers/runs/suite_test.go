@@ -88,6 +88,9 @@ type harness struct {
 	mgr    ctrl.Manager
 	county *controllers.CountyReportReconciler
 	runs   *controllers.ReportRunReconciler
+	// created puts the CountyReports a client reads in the clock's frame
+	// (see harnessOptions.created): testenv.Created(c, h.created).
+	created func(metav1.Object) time.Time
 }
 
 type harnessOptions struct {
@@ -130,16 +133,17 @@ func startHarness(t *testing.T, ns string, o harnessOptions) *harness {
 		if created.IsZero() {
 			created = o.clock.Now().AddDate(-1, 0, 0)
 		}
-		reads := testenv.Created(interceptor.NewClient(live, interceptor.Funcs{
-			List: func(ctx context.Context, _ client.WithWatch, list client.ObjectList, opts ...client.ListOption) error {
-				return cached.List(ctx, list, opts...)
-			},
-		}), func(o metav1.Object) time.Time {
+		h.created = func(o metav1.Object) time.Time {
 			if _, county := o.(*reportingv1.CountyReport); county {
 				return created
 			}
 			return o.GetCreationTimestamp().Time
-		})
+		}
+		reads := testenv.Created(interceptor.NewClient(live, interceptor.Funcs{
+			List: func(ctx context.Context, _ client.WithWatch, list client.ObjectList, opts ...client.ListOption) error {
+				return cached.List(ctx, list, opts...)
+			},
+		}), h.created)
 		h.county = &controllers.CountyReportReconciler{
 			Client: reads, Scheme: scheme, Clock: o.clock, PortalImage: "countyreport:test",
 			Recorder: mgr.GetEventRecorder("countyreport-test"),
