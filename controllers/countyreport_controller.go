@@ -35,6 +35,7 @@ import (
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/schedule"
 	"github.com/countyreport/countyreport/internal/tenant"
+	"github.com/countyreport/countyreport/internal/transient"
 )
 
 // countyCodeIndex indexes CountyReports by spec.county.code, to find duplicates.
@@ -98,6 +99,9 @@ type reconcileState struct {
 	// cacheBehind stopped the steps for a moment: nothing failed, and
 	// no status is written until every step has run.
 	cacheBehind bool
+	// transient: a step met a conflict or a passing API error. It is
+	// retried with no status write and no Event: nothing a user must hear.
+	transient bool
 }
 
 // cacheCatchUp is the wait before looking again when the cache was behind.
@@ -131,8 +135,8 @@ func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.
 		StorageCA:       len(r.StorageCABundle) > 0,
 	}}
 	defer func() {
-		if st.cacheBehind {
-			return // the reconcile a second from now writes the whole status
+		if st.cacheBehind || st.transient {
+			return // the retry a moment from now writes the whole status
 		}
 		if err == nil {
 			cr.Status.ObservedGeneration = cr.Generation
@@ -157,6 +161,13 @@ func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.
 			if errors.Is(err, errCacheBehind) {
 				st.cacheBehind = true
 				return ctrl.Result{RequeueAfter: cacheCatchUp}, nil
+			}
+			if transient.Is(err) {
+				st.transient = true
+				if d := transient.Delay(err); d > 0 {
+					return ctrl.Result{RequeueAfter: d}, nil
+				}
+				return ctrl.Result{}, err // the work queue's backoff, and only a log line
 			}
 			r.setCondition(cr, reportingv1.ConditionReady, metav1.ConditionFalse, reportingv1.ReasonProvisioningFailed, err.Error())
 			return ctrl.Result{}, err
