@@ -17,7 +17,7 @@ import (
 // portal's resource limits, the Ingress's TLS.
 func TestFieldsRemovedFromTheSpecLeaveTheObjects(t *testing.T) {
 	g := NewWithT(t)
-	cr := newCountyReport(t, "removed", "990310")
+	cr := newCountyReport(t, "removed", "990510")
 	cr.Spec.Portal.Resources = &corev1.ResourceRequirements{
 		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m")},
 		Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1"), corev1.ResourceMemory: resource.MustParse("512Mi")},
@@ -56,7 +56,7 @@ func TestFieldsRemovedFromTheSpecLeaveTheObjects(t *testing.T) {
 // the Ingress's host removed.
 func TestHandEditsAreSetBack(t *testing.T) {
 	g := NewWithT(t)
-	cr := newCountyReport(t, "handedit", "990311")
+	cr := newCountyReport(t, "handedit", "990511")
 	cr.Spec.Portal.Ingress = &reportingv1.IngressSpec{Host: "handedit.example.org"}
 	k := createReady(g, cr)
 	secret := k.Name + "-storage"
@@ -88,7 +88,7 @@ func TestHandEditsAreSetBack(t *testing.T) {
 			g.Expect(e.ValueFrom.SecretKeyRef.Name).To(Equal(secret), e.Name)
 		}
 		g.Expect(c.Resources.Limits).To(HaveLen(2))
-		g.Expect(d.Labels).To(HaveKeyWithValue(reportingv1.LabelCounty, "990311"))
+		g.Expect(d.Labels).To(HaveKeyWithValue(reportingv1.LabelCounty, "990511"))
 		ing := &networkingv1.Ingress{}
 		g.Expect(k8s.Get(testCtx, portalKey(k), ing)).To(Succeed())
 		g.Expect(ing.Spec.Rules[0].Host).To(Equal("handedit.example.org"))

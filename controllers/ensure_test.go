@@ -144,14 +144,14 @@ func TestEnsureOwnsEachKindExactly(t *testing.T) {
 			gone: func(g Gomega, o client.Object) { g.Expect(o.(*networkingv1.Ingress).Spec.TLS).To(BeEmpty()) },
 		},
 		"credentials Secret": {
-			build: func(cr *reportingv1.CountyReport) client.Object { return secret(cr, "countyreport-990300") },
+			build: func(cr *reportingv1.CountyReport) client.Object { return secret(cr, "countyreport-990500") },
 			edit: func(_ Gomega, o client.Object) {
 				o.(*corev1.Secret).Data[tenant.SecretBucket] = []byte("countyreport-430423")
 				delete(o.GetLabels(), reportingv1.LabelCounty)
 			},
 			check: func(g Gomega, o client.Object) {
-				g.Expect(string(o.(*corev1.Secret).Data[tenant.SecretBucket])).To(Equal("countyreport-990300"))
-				g.Expect(o.GetLabels()).To(HaveKeyWithValue(reportingv1.LabelCounty, "990300"))
+				g.Expect(string(o.(*corev1.Secret).Data[tenant.SecretBucket])).To(Equal("countyreport-990500"))
+				g.Expect(o.GetLabels()).To(HaveKeyWithValue(reportingv1.LabelCounty, "990500"))
 			},
 		},
 	}
@@ -164,7 +164,7 @@ func TestEnsureOwnsEachKindExactly(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			g := NewWithT(t)
-			cr := newCountyReport(t, "ensure", "990300")
+			cr := newCountyReport(t, "ensure", "990500")
 			cr.UID = uuid.NewUUID()
 			ensureWrites := func(o client.Object) int64 {
 				before := counted.Load()
@@ -204,7 +204,7 @@ func TestEnsureOwnsEachKindExactly(t *testing.T) {
 // never taken over, whether the cache holds it or not.
 func TestEnsureRefusesAnotherOwnersObject(t *testing.T) {
 	g := NewWithT(t)
-	cr := newCountyReport(t, "foreign", "990301")
+	cr := newCountyReport(t, "foreign", "990501")
 	cr.UID = uuid.NewUUID()
 	theirs := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: tenant.Name(cr), Namespace: cr.Namespace},
 		Data: map[string]string{"theirs": "yes"}}
