@@ -93,7 +93,7 @@ func AsFailure(err error) (*Failure, bool) {
 func NoData(period string, err error) *Failure {
 	return &Failure{
 		Reason:  reportingv1.RunReasonNoData,
-		Message: fmt.Sprintf("%s 没有数据（data/%s/%s 不存在）/ no dataset for %s", period, period, storage.DatasetName, period),
+		Message: fmt.Sprintf("%s 没有数据（%s 不存在）/ no dataset for %s", period, storage.DatasetKey(period), period),
 		Err:     err,
 	}
 }

@@ -262,14 +262,14 @@ func (r *Rendered) Publish(ctx context.Context, a *storage.Archive) (*storage.Re
 // it, with the photos it names read from the archive. An invalid dataset is
 // an InvalidData *Failure, a failed rendering a RenderFailed one.
 func Render(ctx context.Context, a *storage.Archive, data []byte, period, lang, font string) (*Rendered, error) {
-	ds, err := dataset.Parse(data, "data/"+period+"/"+storage.DatasetName)
+	ds, err := dataset.Parse(data, storage.DatasetKey(period))
 	if err != nil {
 		return nil, &Failure{Reason: reportingv1.RunReasonInvalidData, Err: err,
 			Message: fmt.Sprintf("%s 的数据无效 / the dataset of %s is invalid: %v", period, period, err)}
 	}
 	if ds.Meta.Period != period {
 		return nil, &Failure{Reason: reportingv1.RunReasonInvalidData,
-			Message: fmt.Sprintf("data/%s/%s 的期间是 %s / the dataset stored for %s is for %s", period, storage.DatasetName, ds.Meta.Period, period, ds.Meta.Period)}
+			Message: fmt.Sprintf("%s 的期间是 %s / the dataset stored for %s is for %s", storage.DatasetKey(period), ds.Meta.Period, period, ds.Meta.Period)}
 	}
 	out, err := report.Render(ds, report.Options{Language: lang, FontPath: font, Assets: AssetsFS(ctx, a)})
 	if err != nil {
