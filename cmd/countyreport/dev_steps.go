@@ -138,7 +138,7 @@ func (pl *platform) firstReport(ctx context.Context) error {
 	err = pl.c.Get(ctx, runKey, run)
 	if err == nil && run.Status.Phase == reportingv1.RunSucceeded {
 		pl.progress.say("report %s of %s already rendered (%d pages)", period, cr.Spec.County.Name, run.Status.Pages)
-		return nil
+		return pl.waitLastReport(ctx, client.ObjectKeyFromObject(cr), period)
 	}
 	if err != nil && !apierrors.IsNotFound(err) {
 		return err
@@ -166,7 +166,30 @@ func (pl *platform) firstReport(ctx context.Context) error {
 		}
 		pl.progress.say("ReportRun %s created; rendering", runKey)
 	}
-	return pl.waitRun(ctx, runKey)
+	if err := pl.waitRun(ctx, runKey); err != nil {
+		return err
+	}
+	return pl.waitLastReport(ctx, client.ObjectKeyFromObject(cr), period)
+}
+
+// waitLastReport waits until the county's status shows the period's report
+// (the operator records it there after the run succeeded), so the table
+// printed next shows it.
+func (pl *platform) waitLastReport(ctx context.Context, key client.ObjectKey, period string) error {
+	for {
+		cr := &reportingv1.CountyReport{}
+		if err := pl.c.Get(ctx, key, cr); err != nil && ctx.Err() == nil {
+			return err
+		}
+		if r := cr.Status.LastReport; r != nil && r.Period >= period {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("CountyReport %s does not show the %s report after %s (--timeout)", key, period, pl.opts.timeout)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 func (pl *platform) waitRun(ctx context.Context, key client.ObjectKey) error {
