@@ -11,6 +11,10 @@ section() { printf '\n== %s ==\n' "$1"; }
 section "operator: CountyReports to Ready against a real control plane"
 if [ -n "$quick" ]; then go run ./hack/bench/operator -n 50 -quiet 5s; else go run ./hack/bench/operator -n 500 -quiet 60s; fi
 
+section "countyreport dev: start to the final table (tools built), first and resumed, vs the bare servers"
+# make bench builds bin/countyreport first; the tools are built by make tools.
+if [ -n "$quick" ]; then go run ./hack/bench/dev -runs 1; else go run ./hack/bench/dev -runs 3; fi
+
 section "report engine: countyreport vs warm Chromium (chromedp)"
 if [ -n "$quick" ]; then go run ./hack/bench/render -n 5; else go run ./hack/bench/render -n 50; fi
 
@@ -39,7 +43,3 @@ if [ -d hack/bench/runs ]; then
   go build -o bin/bench-runs ./hack/bench/runs
   taskset -c 0 bin/bench-runs -n "$n" -server-cpus 1
 fi
-
-section "countyreport dev: start to the final table (tools built), first and resumed, vs the bare servers"
-# make bench builds bin/countyreport first; the tools are built by make tools.
-if [ -n "$quick" ]; then go run ./hack/bench/dev -runs 1; else go run ./hack/bench/dev -runs 3; fi

@@ -119,11 +119,19 @@ func runDev(ctx context.Context, args []string) error {
 		p.say("servers stopped; state kept in %s (--reset starts clean)", rel(o.root, o.stateDir))
 	}()
 	pl, err := startServers(ctx, srv, p)
-	if err != nil {
+	if err != nil && ctx.Err() != nil {
+		p.say("interrupted")
+		return nil
+	} else if err != nil {
 		return err
 	}
 	pl.opts, pl.progress, pl.resumed = o, p, resumed
-	return pl.run(ctx)
+	err = pl.run(ctx)
+	if err != nil && ctx.Err() != nil { // Ctrl-C while starting: not a failure
+		p.say("interrupted")
+		return nil
+	}
+	return err
 }
 
 // prepareState makes (or with --reset, remakes) the state directory and

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -110,6 +111,9 @@ func (pl *platform) waitReady(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
+			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return ctx.Err() // stopped, not timed out
+			}
 			sort.Strings(waiting)
 			return fmt.Errorf("counties not Ready after %s (--timeout):\n  %s", pl.opts.timeout, strings.Join(waiting, "\n  "))
 		case <-time.After(250 * time.Millisecond):
@@ -186,6 +190,9 @@ func (pl *platform) waitLastReport(ctx context.Context, key client.ObjectKey, pe
 		}
 		select {
 		case <-ctx.Done():
+			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return ctx.Err()
+			}
 			return fmt.Errorf("CountyReport %s does not show the %s report after %s (--timeout)", key, period, pl.opts.timeout)
 		case <-time.After(250 * time.Millisecond):
 		}
@@ -214,6 +221,9 @@ func (pl *platform) waitRun(ctx context.Context, key client.ObjectKey) error {
 		}
 		select {
 		case <-ctx.Done():
+			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return ctx.Err()
+			}
 			return fmt.Errorf("ReportRun %s not done after %s (--timeout); phase %q: %s", key, pl.opts.timeout, run.Status.Phase, run.Status.Message)
 		case <-time.After(250 * time.Millisecond):
 		}
