@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -367,15 +368,25 @@ func (pl *platform) startRuntime(ctx context.Context, errc chan<- error) (stop f
 			return nil, err
 		}
 	}
+	var eventsMu sync.Mutex
+	lastEvent := map[types.NamespacedName]string{}
 	rctx, cancel := context.WithCancel(ctx)
 	pl.runtime = &dev.Runtime{
 		Client: mgr.GetClient(), Admin: pl.cfg, Dir: filepath.Join(pl.opts.stateDir, "portals"), Ports: ports,
 		Event: func(key types.NamespacedName, what, url string, err error) {
+			msg := fmt.Sprintf("portal %s %s: %s", key, what, url)
 			if err != nil {
-				pl.progress.say("portal %s: %v", key, err)
+				msg = fmt.Sprintf("portal %s: %v", key, err)
+			}
+			// A portal that cannot start is retried every few seconds: say
+			// so once, and again only when the reason changes.
+			eventsMu.Lock()
+			defer eventsMu.Unlock()
+			if err != nil && lastEvent[key] == msg {
 				return
 			}
-			pl.progress.say("portal %s %s: %s", key, what, url)
+			lastEvent[key] = msg
+			pl.progress.say("%s", msg)
 		},
 	}
 	if err := pl.runtime.SetupWithManager(rctx, mgr); err != nil {
