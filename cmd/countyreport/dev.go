@@ -219,7 +219,7 @@ func startServers(ctx context.Context, srv *dev.Servers, p *progress) (*platform
 		cfg, err := srv.StartMinIO(ctx)
 		minioc <- minioResult{cfg, err}
 	}()
-	etcdErr := srv.StartEtcd(ctx)
+	etcdErr := srv.StartEtcd(ctx, pki)
 	m := <-minioc
 	if err := errors.Join(etcdErr, m.err); err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -33,10 +34,13 @@ import (
 func TestDevEndToEnd(t *testing.T) {
 	bin := buildCountyreport(t)
 	state := filepath.Join(t.TempDir(), "state")
+	etcdPort, apiPort, minioPort := freePort(t), freePort(t), freePort(t)
 	args := []string{"dev", "--state-dir", state,
-		"--etcd-port", freePort(t), "--apiserver-port", freePort(t), "--minio-port", freePort(t), "--portal-port", freePort(t)}
+		"--etcd-port", etcdPort, "--apiserver-port", apiPort, "--minio-port", minioPort, "--portal-port", freePort(t)}
 
 	first := startDev(t, bin, args)
+	assertServersRefuseStrangers(t, etcdPort, apiPort, minioPort)
+	assertPrivateFiles(t, state)
 	url := first.portalURL(t, "hengshan")
 	page := first.openReports(t, "hengshan")
 	for _, want := range []string{"衡山县", "2023-01"} {
@@ -68,6 +72,54 @@ func TestDevEndToEnd(t *testing.T) {
 	}
 	second.interrupt(t)
 	assertNoProcessLeft(t, state)
+}
+
+// assertServersRefuseStrangers attacks the servers as another local user
+// would, with no credentials: etcd wants a client certificate of the
+// platform's CA, kube-apiserver a client certificate, MinIO signed requests.
+func assertServersRefuseStrangers(t *testing.T, etcdPort, apiPort, minioPort string) {
+	t.Helper()
+	insecure := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	if resp, err := insecure.Get("https://127.0.0.1:" + etcdPort + "/v3/kv/range"); err == nil {
+		resp.Body.Close()
+		t.Errorf("etcd answered a client without a certificate: %s", resp.Status)
+	}
+	if resp, err := http.Get("http://127.0.0.1:" + etcdPort + "/health"); err == nil && resp.StatusCode == http.StatusOK {
+		resp.Body.Close()
+		t.Errorf("etcd answered plain HTTP")
+	}
+	resp, err := insecure.Get("https://127.0.0.1:" + apiPort + "/api/v1/secrets")
+	if err != nil {
+		t.Fatalf("kube-apiserver: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusForbidden {
+		t.Errorf("kube-apiserver listed Secrets for an anonymous client: %s", resp.Status)
+	}
+	resp, err = http.Get("http://127.0.0.1:" + minioPort + "/")
+	if err != nil {
+		t.Fatalf("MinIO: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("MinIO listed buckets for an anonymous client: %s", resp.Status)
+	}
+}
+
+// assertPrivateFiles: every file under the state directory that holds a key
+// or a credential is readable by its owner only.
+func assertPrivateFiles(t *testing.T, state string) {
+	t.Helper()
+	for _, f := range []string{"kubeconfig", "minio-root.json", "pki/ca.crt", "pki/admin.key", "pki/apiserver.key", "pki/sa.key", "pki/etcd-client.key"} {
+		st, err := os.Stat(filepath.Join(state, f))
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", f, st.Mode().Perm())
+		}
+	}
 }
 
 // TestDevPortInUse: a taken port is named with the flag that changes it,

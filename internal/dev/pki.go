@@ -24,6 +24,8 @@ type PKI struct {
 
 	CACert, ServingCert, ServingKey string // files
 	AdminCert, AdminKey             string
+	EtcdCert, EtcdKey               string // etcd's serving certificate
+	EtcdClientCert, EtcdClientKey   string // kube-apiserver's client certificate for etcd
 	SAKey, SAPub                    string
 }
 
@@ -33,13 +35,18 @@ func pkiFiles(dir string) *PKI {
 	return &PKI{
 		Dir: dir, CACert: f("ca.crt"), ServingCert: f("apiserver.crt"), ServingKey: f("apiserver.key"),
 		AdminCert: f("admin.crt"), AdminKey: f("admin.key"), SAKey: f("sa.key"), SAPub: f("sa.pub"),
+		EtcdCert: f("etcd.crt"), EtcdKey: f("etcd.key"), EtcdClientCert: f("etcd-client.crt"), EtcdClientKey: f("etcd-client.key"),
 	}
 }
 
 // EnsurePKI returns the key material in dir, making it when it is not there.
+// The CA's key is not kept: nothing is signed after the first start.
 func EnsurePKI(dir string) (*PKI, error) {
 	p := pkiFiles(dir)
 	if _, err := os.Stat(p.SAPub); err == nil {
+		if _, err := os.Stat(p.EtcdClientKey); err != nil {
+			return nil, fmt.Errorf("%s was made by an older countyreport dev (no etcd client certificate): start with --reset", dir)
+		}
 		return p, nil
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, err
@@ -98,6 +105,21 @@ func (p *PKI) generate() error {
 		DNSNames:    []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"},
 		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv4(10, 96, 0, 1)},
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}); err != nil {
+		return err
+	}
+	// etcd answers only clients with a certificate of this CA: another local
+	// user cannot read the cluster's Secrets from its port.
+	if err := leaf(p.EtcdCert, p.EtcdKey, &x509.Certificate{
+		Subject: pkix.Name{CommonName: "etcd"}, DNSNames: []string{"localhost"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}); err != nil {
+		return err
+	}
+	if err := leaf(p.EtcdClientCert, p.EtcdClientKey, &x509.Certificate{
+		Subject:     pkix.Name{CommonName: "kube-apiserver-etcd-client"},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	}); err != nil {
 		return err
 	}

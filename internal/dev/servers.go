@@ -66,14 +66,17 @@ func (s *Servers) CheckPorts(extra ...Port) error {
 	}, extra...)...)
 }
 
-// StartEtcd starts etcd with its data under the state directory.
-func (s *Servers) StartEtcd(ctx context.Context) error {
-	url := "http://127.0.0.1:" + strconv.Itoa(s.EtcdPort)
+// StartEtcd starts etcd with its data under the state directory, serving
+// TLS to clients with a certificate of the PKI's CA only.
+func (s *Servers) StartEtcd(ctx context.Context, pki *PKI) error {
+	url := "https://127.0.0.1:" + strconv.Itoa(s.EtcdPort)
 	p := &Process{
 		Name: "etcd", Path: filepath.Join(s.K8sBin, "etcd"), LogFile: s.LogFile("etcd"),
 		Args: []string{
 			"--data-dir=" + s.path("etcd"),
 			"--listen-client-urls=" + url, "--advertise-client-urls=" + url,
+			"--cert-file=" + pki.EtcdCert, "--key-file=" + pki.EtcdKey,
+			"--client-cert-auth", "--trusted-ca-file=" + pki.CACert,
 			// One member: the peer port is never dialled; any free one will do.
 			"--listen-peer-urls=http://127.0.0.1:0",
 			"--log-level=warn",
@@ -82,8 +85,13 @@ func (s *Servers) StartEtcd(ctx context.Context) error {
 	if err := os.MkdirAll(s.path("etcd"), 0o700); err != nil {
 		return err
 	}
-	err := p.Start(ctx, startTimeout, func(ctx context.Context) error {
-		body, err := get(ctx, http.DefaultClient, url+"/health")
+	client, err := httpClient(&rest.Config{TLSClientConfig: rest.TLSClientConfig{
+		CAFile: pki.CACert, CertFile: pki.EtcdClientCert, KeyFile: pki.EtcdClientKey}})
+	if err != nil {
+		return err
+	}
+	err = p.Start(ctx, startTimeout, func(ctx context.Context) error {
+		body, err := get(ctx, client, url+"/health")
 		if err == nil && !strings.Contains(body, `"health":"true"`) {
 			err = fmt.Errorf("health: %s", body)
 		}
@@ -104,7 +112,8 @@ func (s *Servers) StartAPIServer(ctx context.Context, pki *PKI) (*rest.Config, e
 	p := &Process{
 		Name: "kube-apiserver", Path: filepath.Join(s.K8sBin, "kube-apiserver"), LogFile: s.LogFile("kube-apiserver"),
 		Args: []string{
-			"--etcd-servers=http://127.0.0.1:" + strconv.Itoa(s.EtcdPort),
+			"--etcd-servers=https://127.0.0.1:" + strconv.Itoa(s.EtcdPort),
+			"--etcd-cafile=" + pki.CACert, "--etcd-certfile=" + pki.EtcdClientCert, "--etcd-keyfile=" + pki.EtcdClientKey,
 			"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
 			"--secure-port=" + strconv.Itoa(s.APIPort),
 			"--cert-dir=" + s.path("apiserver"),
