@@ -57,20 +57,30 @@ func parent(path string) (string, string, bool) {
 // (a required field left empty); or the nearest enclosing value or row; or
 // the sheet its top-level part came from (with the field named).
 func (l *locator) where(path string) (zh, en string) {
+	zh, en, _ = l.locate(path)
+	return zh, en
+}
+
+// locate is where, with the cell or row found (nil: none).
+func (l *locator) locate(path string) (zh, en string, at *cellLoc) {
+	found := func(c cellLoc) (string, string, *cellLoc) {
+		zh, en := c.names()
+		return zh, en, &c
+	}
 	if c, ok := l.cells[path]; ok {
-		return c.names()
+		return found(c)
 	}
 	for p, child := path, ""; ; {
 		if r, ok := l.rows[p]; ok {
 			if f := strings.Split(strings.TrimPrefix(path, p+"."), ".")[0]; child != "" {
 				if col, ok := l.cols[indexRE.ReplaceAllString(p, "")+"."+indexRE.ReplaceAllString(f, "")]; ok {
-					return cellLoc{r.sheet, col, r.row}.names()
+					return found(cellLoc{r.sheet, col, r.row})
 				}
 			}
-			return r.names()
+			return found(r)
 		}
 		if c, ok := l.cells[p]; ok && p != path {
-			return c.names()
+			return found(c)
 		}
 		up, last, ok := parent(p)
 		if !ok {
@@ -82,10 +92,10 @@ func (l *locator) where(path string) (zh, en string) {
 	if s, ok := l.sheets[top]; ok {
 		field := strings.TrimPrefix(path, top+".")
 		if field == top {
-			return s.zh, s.en
+			return s.zh, s.en, nil
 		}
 		zhl, enl := labelOf(indexRE.ReplaceAllString(field, ""))
-		return fmt.Sprintf("%s（%s %s）", s.zh, zhl, field), fmt.Sprintf("%s (%s, %s)", s.en, enl, field)
+		return fmt.Sprintf("%s（%s %s）", s.zh, zhl, field), fmt.Sprintf("%s (%s, %s)", s.en, enl, field), nil
 	}
-	return path, path
+	return path, path, nil
 }

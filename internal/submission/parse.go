@@ -127,10 +127,13 @@ func parseWorkbook(data []byte, want Expect) (*Parsed, error) {
 	ds, err := dataset.Parse(doc, "workbook.json")
 	if err != nil {
 		probs = append(probs, datasetProblems(err, loc, bad)...)
+		probs = append(probs, checkIdentity(ds0(doc), want, loc)...)
+		sortProblems(probs)
 		return nil, probs
 	}
 	probs = append(probs, checkIdentity(ds, want, loc)...)
 	if len(probs) > 0 {
+		sortProblems(probs)
 		return nil, probs
 	}
 	return finish(FormatXLSX, ds, loc)
@@ -168,15 +171,15 @@ func checkIdentity(ds *dataset.Dataset, want Expect, loc *locator) Problems {
 	at := func(path, msg, msgEn string) {
 		p := Problem{Path: path, Where: path, WhereEn: path, Msg: msg, MsgEn: msgEn}
 		if loc != nil {
-			p.Where, p.WhereEn = loc.where(path)
+			p.Where, p.WhereEn, p.at = loc.locate(path)
 		}
 		ps = append(ps, p)
 	}
-	if want.CountyCode != "" && ds.Meta.CountyCode != want.CountyCode {
+	if want.CountyCode != "" && ds.Meta.CountyCode != "" && ds.Meta.CountyCode != want.CountyCode {
 		at("meta.countyCode", fmt.Sprintf("应为本县的代码 %s，实为 %s", want.CountyCode, ds.Meta.CountyCode),
 			fmt.Sprintf("must be this county's code %s, not %s", want.CountyCode, ds.Meta.CountyCode))
 	}
-	if want.Period != "" && ds.Meta.Period != want.Period {
+	if want.Period != "" && ds.Meta.Period != "" && ds.Meta.Period != want.Period {
 		at("meta.period", fmt.Sprintf("应为本次报送的期次 %s，实为 %s", want.Period, ds.Meta.Period),
 			fmt.Sprintf("must be the period being submitted, %s, not %s", want.Period, ds.Meta.Period))
 	}
@@ -251,4 +254,17 @@ func historyFor(old *dataset.Indicator, basePeriod, period string) []dataset.Poi
 		out = append(out, dataset.Point{Period: basePeriod, Value: old.Value, Change: old.Change})
 	}
 	return out
+}
+
+// ds0 reads just the meta of a document that failed validation, so that a
+// wrong county or period is reported with the other problems.
+func ds0(doc []byte) *dataset.Dataset {
+	var d struct {
+		Meta struct {
+			CountyCode string `json:"countyCode"`
+			Period     string `json:"period"`
+		} `json:"meta"`
+	}
+	_ = json.Unmarshal(doc, &d)
+	return &dataset.Dataset{Meta: dataset.Meta{CountyCode: d.Meta.CountyCode, Period: d.Meta.Period}}
 }

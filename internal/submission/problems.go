@@ -2,6 +2,7 @@ package submission
 
 import (
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/countyreport/countyreport/internal/dataset"
@@ -18,6 +19,8 @@ type Problem struct {
 	WhereEn string `json:"whereEn,omitempty"` // English location, or Path
 	Msg     string `json:"msg"`               // Chinese
 	MsgEn   string `json:"msgEn"`             // English
+
+	at *cellLoc // the cell or row, for sorting a workbook's problems
 }
 
 // Zh is the problem in Chinese: "指标!C7：应为数字".
@@ -76,9 +79,33 @@ func fromDataset(es dataset.Errors, loc *locator) Problems {
 		zh, en := splitBilingual(e.Msg)
 		p := Problem{Path: e.Path, Where: e.Path, WhereEn: e.Path, Msg: zh, MsgEn: en}
 		if loc != nil {
-			p.Where, p.WhereEn = loc.where(e.Path)
+			p.Where, p.WhereEn, p.at = loc.locate(e.Path)
 		}
 		out = append(out, p)
 	}
 	return out
+}
+
+// sortProblems orders a workbook's problems by sheet, row and column, the
+// order the user reads them in; those without a cell go last, in order.
+func sortProblems(ps Problems) {
+	rank := map[string]int{sheetMeta: 1}
+	for i, s := range listSheets {
+		rank[s.name] = i + 2
+	}
+	key := func(p Problem) [3]int {
+		if p.at == nil {
+			return [3]int{1 << 20}
+		}
+		return [3]int{rank[p.at.sheet.zh], p.at.row, p.at.col}
+	}
+	slices.SortStableFunc(ps, func(a, b Problem) int {
+		ka, kb := key(a), key(b)
+		for i := range ka {
+			if ka[i] != kb[i] {
+				return ka[i] - kb[i]
+			}
+		}
+		return 0
+	})
 }

@@ -140,7 +140,12 @@ func readWorkbook(data []byte) ([]byte, *locator, map[string]bool, Problems) {
 
 func (w *workbook) add(at cellLoc, msg, msgEn string) {
 	zh, en := at.names()
-	w.probs = append(w.probs, Problem{Where: zh, WhereEn: en, Msg: msg, MsgEn: msgEn})
+	w.probs = append(w.probs, Problem{Where: zh, WhereEn: en, Msg: msg, MsgEn: msgEn, at: &at})
+}
+
+func (w *workbook) unknownField(at cellLoc, key string) {
+	w.add(at, fmt.Sprintf("不认识的字段名“%s”：字段名不要修改，请使用下载的模板", key),
+		fmt.Sprintf("unknown field name %q: leave the field names as they are and use the downloaded template", key))
 }
 
 // rows reads a sheet's raw cell texts, refusing a sheet past the limits.
@@ -191,7 +196,8 @@ func (w *workbook) readMeta() (map[string]any, bool) {
 		at := cellLoc{names, metaColValue, r}
 		kind, known := kinds[key]
 		if !known {
-			kind = kindText // dataset refuses the unknown field, at this cell
+			w.unknownField(cellLoc{names, metaColField, r}, key)
+			continue
 		}
 		path := "meta." + key
 		if kind == kindList {
@@ -262,6 +268,10 @@ func (w *workbook) readList(s sheetDef) ([]any, bool) {
 	if len(rows) >= headerRows {
 		for c, k := range rows[headerRows-1] {
 			if k = strings.TrimSpace(k); k != "" && c < maxSheetCols {
+				if _, known := kinds[k]; !known {
+					w.unknownField(cellLoc{names, c + 1, headerRows}, k)
+					continue
+				}
 				cols[c+1] = k
 				w.loc.cols[s.top+"."+k] = c + 1
 				if first == 0 {
@@ -295,10 +305,7 @@ func (w *workbook) readList(s sheetDef) ([]any, bool) {
 			if !ok {
 				continue
 			}
-			kind, known := kinds[key]
-			if !known {
-				kind = kindText
-			}
+			kind := kinds[key]
 			raw := cellText(rows, r, c)
 			at := cellLoc{names, c, r}
 			path := item + "." + key
@@ -403,6 +410,9 @@ func (w *workbook) cell(at cellLoc, raw string, kind fieldKind, enumKey, path st
 	s := raw
 	if numeric || typ == excelize.CellTypeBool {
 		s, _ = w.f.GetCellValue(sheet, ref) // as Excel shows it: 2022 stays "2022"
+		if d, ok := w.date(sheet, ref, raw); ok {
+			s = d // a date Excel recognised, in the dataset's form
+		}
 	}
 	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
 	return enumValue(enumKey, s), true
@@ -456,6 +466,33 @@ func (w *workbook) format(sheet, ref string) (int, bool) {
 		return -1, false
 	}
 	return formatDecimals(code)
+}
+
+// date gives a date cell (a number in a date format, without a time of
+// day) as YYYY-MM-DD.
+func (w *workbook) date(sheet, ref, raw string) (string, bool) {
+	id, err := w.f.GetCellStyle(sheet, ref)
+	if err != nil || id == 0 {
+		return "", false
+	}
+	st, err := w.f.GetStyle(id)
+	if err != nil || st == nil {
+		return "", false
+	}
+	isDate := st.NumFmt >= 14 && st.NumFmt <= 17 || st.NumFmt == 22 || st.NumFmt >= 27 && st.NumFmt <= 36 || st.NumFmt >= 50 && st.NumFmt <= 58
+	if st.CustomNumFmt != nil {
+		code := strings.ToLower(*st.CustomNumFmt)
+		isDate = strings.Contains(code, "y") && strings.Contains(code, "d")
+	}
+	f, err := strconv.ParseFloat(raw, 64)
+	if !isDate || err != nil || f < 1 || f > 2958465 || f != math.Trunc(f) {
+		return "", false
+	}
+	t, err := excelize.ExcelDateToTime(f, false)
+	if err != nil {
+		return "", false
+	}
+	return t.Format("2006-01-02"), true
 }
 
 var builtinFormats = map[int]string{1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00", 9: "0%", 10: "0.00%"}
