@@ -40,7 +40,10 @@ func TestOtherCountyRefused(t *testing.T) {
 	before := snapshot(t, srv, b.bucket)
 	attempts := map[string]func() error{
 		"template": func() error { _, err := intruder.Template(ctx, "2023-02"); return err },
-		"preview":  func() error { _, err := intruder.Preview(ctx, "2023-02", Upload{Name: "a.yaml", Data: []byte(februaryYAML)}); return err },
+		"preview": func() error {
+			_, err := intruder.Preview(ctx, "2023-02", Upload{Name: "a.yaml", Data: []byte(februaryYAML)})
+			return err
+		},
 		"confirm":  func() error { _, err := intruder.Confirm(ctx, janA, Confirmation{By: "a-editor"}); return err },
 		"history":  func() error { _, err := intruder.History(ctx, "2023-01"); return err },
 		"overview": func() error { _, err := intruder.Overview(ctx, nil); return err },

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"regexp"
 	"strconv"
@@ -76,6 +77,22 @@ func checkZip(data []byte) *Problem {
 		if f.UncompressedSize64 > MaxPartBytes || total > MaxUnzippedBytes {
 			p := problem(fmt.Sprintf("工作簿解压后过大（部件 %s 为 %d 字节；单个部件上限 %d，合计上限 %d）", f.Name, f.UncompressedSize64, MaxPartBytes, MaxUnzippedBytes),
 				fmt.Sprintf("the workbook is too large unzipped (part %s: %d bytes; limits %d a part, %d in all)", f.Name, f.UncompressedSize64, MaxPartBytes, MaxUnzippedBytes))
+			return &p
+		}
+	}
+	// Inflate each part once, at most to the size it declares (Go's zip
+	// reader refuses a part that runs past it, and checks its CRC): a lying
+	// header is found here, with a clear message, and excelize (which
+	// ignores read errors of a part) never sees it.
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err == nil {
+			_, err = io.Copy(io.Discard, io.LimitReader(rc, int64(f.UncompressedSize64)+1))
+			rc.Close()
+		}
+		if err != nil {
+			p := problem(fmt.Sprintf("工作簿已损坏（部件 %s：%v）：请在 Excel 中重新保存", f.Name, err),
+				fmt.Sprintf("the workbook is damaged (part %s: %v): save it again in Excel", f.Name, err))
 			return &p
 		}
 	}
