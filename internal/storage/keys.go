@@ -70,7 +70,7 @@ func ParseKey(key string) (Key, error) {
 	if !period.Valid(p) {
 		return bad("bad period")
 	}
-	if k, ok := parseSubmissionKey(area, period, name); ok {
+	if k, ok := parseSubmissionKey(area, p, name); ok {
 		return k, nil
 	}
 	switch area + "/" {
@@ -241,7 +241,7 @@ const SubmissionIDLen = 64
 // sent it; sanitised here with SanitizeFileName) is kept under when it was
 // received at at: uploads/<period>/<UTC time>-<name>.
 func SubmissionUploadKey(period string, at time.Time, name string) (string, error) {
-	if _, err := ParsePeriod(period); err != nil {
+	if err := checkPeriod(period); err != nil {
 		return "", err
 	}
 	key := prefixUploads + period + "/" + uploadName(at, SanitizeFileName(name))
@@ -253,7 +253,7 @@ func SubmissionUploadKey(period string, at time.Time, name string) (string, erro
 
 // SubmissionRecordKey is data/<period>/submissions/<id>.json.
 func SubmissionRecordKey(period, id string) (string, error) {
-	if _, err := ParsePeriod(period); err != nil {
+	if err := checkPeriod(period); err != nil {
 		return "", err
 	}
 	if err := CheckSubmissionID(id); err != nil {
@@ -265,7 +265,7 @@ func SubmissionRecordKey(period, id string) (string, error) {
 // SubmissionRecordsPrefix is data/<period>/submissions/, the prefix to list
 // a period's records under.
 func SubmissionRecordsPrefix(period string) (string, error) {
-	if _, err := ParsePeriod(period); err != nil {
+	if err := checkPeriod(period); err != nil {
 		return "", err
 	}
 	return prefixData + period + "/" + submissionsDir, nil
