@@ -356,7 +356,7 @@ func (t *tmpl) list(s sheetDef, items []any) error {
 
 func colWidth(f field) float64 {
 	switch {
-	case f.kind == kindList || f.key == "summary" || f.key == "note":
+	case f.repeats() || strings.HasPrefix(f.key, "summary") || strings.HasPrefix(f.key, "note"):
 		return 60
 	case f.key == "name" || f.key == "title" || f.key == "caption" || strings.HasPrefix(f.key, "name"):
 		return 28
@@ -371,18 +371,41 @@ func colWidth(f field) float64 {
 func (t *tmpl) item(s sheetDef, obj map[string]any, r int) (int, error) {
 	rows := 1
 	for c, f := range s.fields {
-		vals := scalarTexts(obj[f.key], f.kind)
-		if f.kind != kindList && len(vals) > 1 {
-			vals = vals[:1]
-		}
+		vals := itemTexts(obj, f)
 		rows = max(rows, len(vals))
 		for i, v := range vals {
+			if v == "" {
+				continue
+			}
 			if err := t.value(s.name, s.top+"."+f.key, f.kind, c+1, r+i, v); err != nil {
 				return 0, err
 			}
 		}
 	}
 	return rows, nil
+}
+
+// itemTexts are the texts of field f of one item, one a row: one for a
+// scalar, one per entry for a list ("" where an entry of a list of objects
+// lacks the field, so that each entry keeps its row).
+func itemTexts(obj map[string]any, f field) []string {
+	if f.group == "" {
+		vals := scalarTexts(obj[f.key], f.kind)
+		if f.kind != kindList && len(vals) > 1 {
+			vals = vals[:1]
+		}
+		return vals
+	}
+	entries, _ := obj[f.group].([]any)
+	sub := strings.TrimPrefix(f.key, f.group+".")
+	out := make([]string, len(entries))
+	for i, e := range entries {
+		m, _ := e.(map[string]any)
+		if v := scalarTexts(m[sub], f.kind); len(v) > 0 {
+			out[i] = v[0]
+		}
+	}
+	return out
 }
 
 // value writes one prefilled cell: numbers as numbers in a format with the
@@ -404,7 +427,7 @@ func (t *tmpl) value(sheet, key string, kind fieldKind, col, row int, v string) 
 		return t.styleCell(sheet, ref, fmt.Sprintf("num%d", d))
 	}
 	style := "text"
-	if kind == kindList || colWidth(field{key, kind}) >= 60 {
+	if kind == kindList || colWidth(field{key: key, kind: kind}) >= 60 {
 		style = "wrap"
 	}
 	if err := t.f.SetCellStr(sheet, ref, enumWord(key, v)); err != nil {

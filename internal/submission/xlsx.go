@@ -276,21 +276,22 @@ func (w *workbook) readList(s sheetDef) ([]any, bool) {
 		}
 		return nil, false
 	}
-	kinds := map[string]fieldKind{}
+	byKey := map[string]field{}
 	for _, f := range s.fields {
-		kinds[f.key] = f.kind
+		byKey[f.key] = f
 	}
-	cols := map[int]string{}
+	cols := map[int]field{}
 	first := 0
 	if len(rows) >= headerRows {
 		for c, k := range rows[headerRows-1] {
 			if k = strings.TrimSpace(k); k != "" && c < maxSheetCols {
-				if _, known := kinds[k]; !known {
+				f, known := byKey[k]
+				if !known {
 					w.unknownField(cellLoc{names, c + 1, headerRows}, k)
 					continue
 				}
-				cols[c+1] = k
-				w.loc.cols[s.top+"."+k] = c + 1
+				cols[c+1] = f
+				w.loc.cols[s.top+"."+indexRE.ReplaceAllString(k, "")] = c + 1
 				if first == 0 {
 					first = c + 1
 				}
@@ -304,49 +305,72 @@ func (w *workbook) readList(s sheetDef) ([]any, bool) {
 	}
 	var items []any
 	var cur map[string]any
-	lists := map[string]int{}
+	lists := map[string]int{} // entries so far of each list of the current item
 	for r := headerRows + 1; r <= len(rows); r++ {
 		if rowEmpty(rows, r, cols) {
 			continue
 		}
-		cont := cur != nil && hasListCols(kinds) && strings.TrimSpace(cellText(rows, r, first)) == "" && onlyLists(rows, r, cols, kinds)
+		cont := cur != nil && hasRepeats(cols) && strings.TrimSpace(cellText(rows, r, first)) == "" && onlyRepeats(rows, r, cols)
 		if !cont {
 			cur = map[string]any{}
 			items = append(items, cur)
 			clear(lists)
 			w.loc.rows[fmt.Sprintf("%s[%d]", s.top, len(items)-1)] = cellLoc{names, 0, r}
 		}
-		item := fmt.Sprintf("%s[%d]", s.top, len(items)-1)
-		for c := 1; c <= maxSheetCols; c++ {
-			key, ok := cols[c]
-			if !ok {
-				continue
-			}
-			kind := kinds[key]
-			raw := cellText(rows, r, c)
-			at := cellLoc{names, c, r}
-			path := item + "." + key
-			if kind == kindList {
-				path = fmt.Sprintf("%s[%d]", path, lists[key])
-			}
-			v, ok := w.cell(at, raw, kind, s.top+"."+key, path)
-			if !ok {
-				continue
-			}
-			w.loc.cells[path] = at
-			if kind == kindList {
-				lists[key]++
-				l, _ := cur[key].([]any)
-				cur[key] = append(l, v)
-			} else {
-				cur[key] = v
-			}
-		}
+		w.readRow(s, names, rows, r, cols, cur, fmt.Sprintf("%s[%d]", s.top, len(items)-1), lists)
 	}
 	return items, true
 }
 
-func rowEmpty(rows [][]string, r int, cols map[int]string) bool {
+// readRow reads row r into item cur (at path item): scalars, one more entry
+// of each list, and one more object of each list of objects the row fills.
+func (w *workbook) readRow(s sheetDef, names sheetNames, rows [][]string, r int, cols map[int]field, cur map[string]any, item string, lists map[string]int) {
+	entries := map[string]map[string]any{} // this row's object of each list of objects
+	for c := 1; c <= maxSheetCols; c++ {
+		f, ok := cols[c]
+		if !ok {
+			continue
+		}
+		at := cellLoc{names, c, r}
+		var path string
+		switch {
+		case f.group != "":
+			path = fmt.Sprintf("%s.%s[%d].%s", item, f.group, lists[f.group], strings.TrimPrefix(f.key, f.group+"."))
+		case f.kind == kindList:
+			path = fmt.Sprintf("%s.%s[%d]", item, f.key, lists[f.key])
+		default:
+			path = item + "." + f.key
+		}
+		v, ok := w.cell(at, cellText(rows, r, c), f.kind, s.top+"."+f.key, path)
+		if !ok {
+			continue
+		}
+		w.loc.cells[path] = at
+		switch {
+		case f.group != "":
+			e := entries[f.group]
+			if e == nil {
+				e = map[string]any{}
+				entries[f.group] = e
+				l, _ := cur[f.group].([]any)
+				cur[f.group] = append(l, e)
+				w.loc.cells[fmt.Sprintf("%s.%s[%d]", item, f.group, lists[f.group])] = at
+			}
+			e[strings.TrimPrefix(f.key, f.group+".")] = v
+		case f.kind == kindList:
+			lists[f.key]++
+			l, _ := cur[f.key].([]any)
+			cur[f.key] = append(l, v)
+		default:
+			cur[f.key] = v
+		}
+	}
+	for g := range entries {
+		lists[g]++
+	}
+}
+
+func rowEmpty(rows [][]string, r int, cols map[int]field) bool {
 	for c := range cols {
 		if strings.TrimSpace(cellText(rows, r, c)) != "" {
 			return false
@@ -355,19 +379,19 @@ func rowEmpty(rows [][]string, r int, cols map[int]string) bool {
 	return true
 }
 
-func hasListCols(kinds map[string]fieldKind) bool {
-	for _, k := range kinds {
-		if k == kindList {
+func hasRepeats(cols map[int]field) bool {
+	for _, f := range cols {
+		if f.repeats() {
 			return true
 		}
 	}
 	return false
 }
 
-// onlyLists: the row's filled cells are all in list columns.
-func onlyLists(rows [][]string, r int, cols map[int]string, kinds map[string]fieldKind) bool {
-	for c, key := range cols {
-		if strings.TrimSpace(cellText(rows, r, c)) != "" && kinds[key] != kindList {
+// onlyRepeats: the row's filled cells are all in columns of lists.
+func onlyRepeats(rows [][]string, r int, cols map[int]field) bool {
+	for c, f := range cols {
+		if strings.TrimSpace(cellText(rows, r, c)) != "" && !f.repeats() {
 			return false
 		}
 	}
