@@ -136,7 +136,7 @@ func TestSubmissionStory(t *testing.T) {
 	}
 	fix := fill(t, tmpl2, func(f *excelize.File) {
 		must(t, f.SetCellFloat("指标", "E5", 25, -1, 64))
-		must(t, f.SetSheetRow("指标", "A30", &[]any{"made_up_test_count", "测试用虚构指标", 3, "个"}))
+		appendIndicator(t, f)
 		must(t, f.RemoveRow("指标", 7)) // industrial_value_added
 	})
 	corr, err := svc.Preview(ctx, "2023-02", Upload{Name: "更正.xlsx", Data: fix})
