@@ -107,9 +107,13 @@ func TestParseWorkbookProblems(t *testing.T) {
 			"指标!A6：", "Indicators!A6: "},
 		{"duplicate id", func(t *testing.T, f *excelize.File) { must(t, f.SetCellStr(ind, "A6", "gdp")) },
 			"指标!A6：", "Indicators!A6: "},
-		{"another period", func(t *testing.T, f *excelize.File) { must(t, f.SetCellStr(sheetMeta, metaCell(t, f, "period"), "2023-03")) },
+		{"another period", func(t *testing.T, f *excelize.File) {
+			must(t, f.SetCellStr(sheetMeta, metaCell(t, f, "period"), "2023-03"))
+		},
 			"基本信息!{period}：应为本次报送的期次 2023-02，实为 2023-03", "Basic information!{period}: must be the period being submitted, 2023-02, not 2023-03"},
-		{"another county", func(t *testing.T, f *excelize.File) { must(t, f.SetCellStr(sheetMeta, metaCell(t, f, "countyCode"), "430421")) },
+		{"another county", func(t *testing.T, f *excelize.File) {
+			must(t, f.SetCellStr(sheetMeta, metaCell(t, f, "countyCode"), "430421"))
+		},
 			"基本信息!{countyCode}：应为本县的代码 430423，实为 430421", "Basic information!{countyCode}: must be this county's code 430423, not 430421"},
 		{"title left empty", func(t *testing.T, f *excelize.File) { must(t, f.SetCellStr(sheetMeta, metaCell(t, f, "title"), "")) },
 			"基本信息（标题 title）：", "Basic information (Title, title): "},
