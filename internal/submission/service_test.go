@@ -30,7 +30,7 @@ func hengshanYAML(t *testing.T) []byte {
 
 // fill opens a template, lets edit change it as a user in Excel would, and
 // saves it.
-func fill(t *testing.T, tmpl []byte, edit func(f *excelize.File)) []byte {
+func fill(t testing.TB, tmpl []byte, edit func(f *excelize.File)) []byte {
 	t.Helper()
 	f, err := excelize.OpenReader(bytes.NewReader(tmpl))
 	if err != nil {

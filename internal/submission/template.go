@@ -450,6 +450,9 @@ func (t *tmpl) validate(sheet, key string, kind fieldKind, col, from, to int) er
 			return err
 		}
 		dv.SetError(excelize.DataValidationErrorStyleStop, "应为数字 / Number", "请填写数字（同比填百分数的数值，如 5.8）。/ Enter a number (changes as plain percentages, e.g. 5.8).")
+		if strings.HasSuffix(key, ".change") {
+			dv.SetInput("同比增减（%）/ Change (%)", "填百分数的数值：增长5.8%填 5.8，下降3%填 -3。/ A plain percentage: 5.8 for +5.8%, -3 for -3%.")
+		}
 	case kind == kindBool:
 		if err := dv.SetDropList([]string{"是", "否"}); err != nil {
 			return err

@@ -68,7 +68,7 @@ func appendIndicator(t *testing.T, f *excelize.File) {
 	must(t, f.SetSheetRow("指标", fmt.Sprintf("A%d", nextRow(t, f, "指标")), &[]any{"made_up_test_count", "测试用虚构指标", 3, "个"}))
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
