@@ -10,21 +10,12 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/countyreport/countyreport/internal/dataset"
-	"github.com/countyreport/countyreport/internal/repo"
 )
 
 // hengshan is the one real dataset (config/samples, transcribed from the seed article).
 func hengshan(t testing.TB) *dataset.Dataset {
 	t.Helper()
-	root, err := repo.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(root + "/config/samples/datasets/hengshan-2023-01.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds, err := dataset.Parse(data, "hengshan-2023-01.yaml")
+	ds, err := dataset.Parse(hengshanYAML(t), "hengshan-2023-01.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

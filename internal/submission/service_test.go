@@ -15,7 +15,7 @@ import (
 	"github.com/countyreport/countyreport/internal/storage"
 )
 
-func hengshanYAML(t *testing.T) []byte {
+func hengshanYAML(t testing.TB) []byte {
 	t.Helper()
 	root, err := repo.Root()
 	if err != nil {
