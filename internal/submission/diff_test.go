@@ -32,7 +32,7 @@ func ind(spec string) dataset.Indicator {
 
 func ds(period string, specs ...string) *dataset.Dataset {
 	d := &dataset.Dataset{Meta: dataset.Meta{CountyCode: "430423", CountyName: "衡山县", Period: period, Title: "测试"},
-		Sections: []dataset.Section{{Kind: dataset.KindNote, Items: []string{"测试"}}}}
+		Sections: []dataset.Section{{Kind: dataset.KindNote, Items: []string{"测试 " + period}}}}
 	for _, s := range specs {
 		d.Indicators = append(d.Indicators, ind(s))
 	}
@@ -111,6 +111,9 @@ func TestCheck(t *testing.T) {
 		{"from zero", ds("2023-02", "zero 1 个 -"), "jump:zero@indicators[0].value"},
 		{"unit changed", ds("2023-02", "tax 63100 万元 -"), "unit:tax@indicators[0].unit"},
 		{"new indicator: changes only", ds("2023-02", "new 1000 个 300"), "change:new@indicators[0].change"},
+		{"every figure as last month", ds("2023-02", "tax 6.31 亿元 10.8", "gdp - - 5.8"), "same:@indicators"},
+		{"one figure updated", ds("2023-02", "tax 6.31 亿元 10.8", "gdp - - 5.9"), ""},
+		{"the narrative as last month", func() *dataset.Dataset { d := ds("2023-02", "n 11 个 -"); d.Sections = prev.Sections; return d }(), "same:@sections"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

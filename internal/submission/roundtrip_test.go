@@ -83,3 +83,23 @@ func checkTemplateSheets(t *testing.T, x []byte) {
 		t.Errorf("document times: %+v, %v", props, err)
 	}
 }
+
+// A template for a new period carries the county's standing information
+// and the indicator list, not last month's occasion, source or lead.
+func TestTemplateNewPeriod(t *testing.T) {
+	data := workbook2023_02(t, nil)
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for key, want := range map[string]string{
+		"period": "2023-02", "countyName": "衡山县", "city": "衡阳市", "title": hengshan(t).Meta.Title,
+		"subtitle": "", "lead": "", "event.name": "", "source.publication": "",
+	} {
+		got, err := f.GetCellValue(sheetMeta, metaCell(t, f, key))
+		if err != nil || got != want {
+			t.Errorf("%s: %q, %v; want %q", key, got, err, want)
+		}
+	}
+}

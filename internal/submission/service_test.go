@@ -91,6 +91,7 @@ func TestSubmissionStory(t *testing.T) {
 
 	// Fixed: the preview shows the changes and warns about +250%.
 	good := fill(t, tmpl, func(f *excelize.File) {
+		must(t, f.SetCellStr("文字", "E4", "测试：二月的文字，虚构。"))
 		must(t, f.SetCellFloat("指标", "C6", 7.02, -1, 64))
 		must(t, f.SetCellFloat("指标", "E5", 250, -1, 64))
 	})

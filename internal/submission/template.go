@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -227,6 +228,9 @@ func (t *tmpl) meta(base map[string]any) error {
 		}
 	}
 	m, _ := base["meta"].(map[string]any)
+	if t.in.Base != nil && t.in.Base.Meta.Period != t.in.Period {
+		m = withoutPeriodSpecific(m)
+	}
 	r := metaHeaderRows + 1
 	for _, f := range metaFields {
 		vals := metaValue(m, f.key, f.kind)
@@ -273,6 +277,21 @@ func (t *tmpl) meta(base map[string]any) error {
 		}
 	}
 	return t.freeze(s, metaHeaderRows)
+}
+
+// periodSpecific are the meta fields that belong to one period's report
+// (its occasion, its source, what its figures cover): a template for a new
+// period leaves them blank rather than carry last month's forward.
+var periodSpecific = []string{"subtitle", "lead", "event", "source", "referencePeriod"}
+
+func withoutPeriodSpecific(m map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range m {
+		if !slices.Contains(periodSpecific, strings.TrimSuffix(k, "En")) {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // metaValue reads "a.b" from the generic meta object.

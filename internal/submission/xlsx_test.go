@@ -194,6 +194,7 @@ func TestParseWorkbookValues(t *testing.T) {
 		{"a number in a text column", func(t *testing.T, f *excelize.File) { must(t, f.SetCellInt(ind, "G6", 2023)) },
 			func(ds *dataset.Dataset) string { return ds.Indicators[2].Basis }, "2023"},
 		{"a date Excel recognised", func(t *testing.T, f *excelize.File) {
+			must(t, f.SetCellStr(sheetMeta, metaCell(t, f, "event.name"), "测试用虚构会议"))
 			must(t, f.SetCellValue(sheetMeta, metaCell(t, f, "event.date"), time.Date(2023, 2, 9, 0, 0, 0, 0, time.UTC)))
 		}, func(ds *dataset.Dataset) string { return ds.Meta.Event.Date }, "2023-02-09"},
 		{"a new indicator row", func(t *testing.T, f *excelize.File) {
