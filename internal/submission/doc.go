@@ -39,7 +39,8 @@
 // for a whole item ("指标!第7行"); for JSON, YAML and the form by field path
 // ("indicators[3].unit"). Warnings (Check) are not errors: a year-on-year
 // change outside -50%..+100%, a value more than twice or less than half
-// the previous period's, a unit that changed. Confirm requires an
+// the previous period's, a unit that changed, every figure or the whole
+// narrative exactly the previous period's. Confirm requires an
 // explanation when there are any, and keeps it in the record.
 //
 // # The workbook
@@ -60,8 +61,10 @@
 // files are refused; uploads are capped at MaxUploadBytes (20 MB). A
 // workbook has no indicator history: the base dataset's (the period's
 // stored one, else the previous period's) is carried over, with the base's
-// own figure added when it is an earlier period. Template output is
-// reproducible: the same input gives the same bytes.
+// own figure added when it is an earlier period. A template for a new
+// period leaves the base's period-specific meta (subtitle, lead, event,
+// source, reference period) blank. Template output is reproducible: the
+// same input gives the same bytes.
 //
 // # Storage and the order of writes
 //
