@@ -94,15 +94,24 @@ func (w *workbook) number(sheet, ref, raw string, numeric bool, typ excelize.Cel
 			return json.Number(lit), "", ""
 		}
 	}
+	if s, ok := textNumber(raw); ok {
+		return json.Number(s), "", ""
+	}
+	return nil, fmt.Sprintf("应为数字，实为“%s”", raw), fmt.Sprintf("must be a number, not %q", raw)
+}
+
+// textNumber reads a number typed as text, as written ("7.0" stays "7.0"),
+// allowing surrounding spaces, a leading + and thousands separators.
+func textNumber(raw string) (string, bool) {
 	s := strings.TrimSpace(raw)
 	s = strings.TrimPrefix(s, "+")
 	if thousandsRE.MatchString(s) {
 		s = strings.ReplaceAll(s, ",", "")
 	}
-	if _, ok := dataset.NewNumber(s); ok {
-		return json.Number(s), "", ""
+	if _, ok := dataset.NewNumber(s); !ok {
+		return "", false
 	}
-	return nil, fmt.Sprintf("应为数字，实为“%s”", raw), fmt.Sprintf("must be a number, not %q", raw)
+	return s, true
 }
 
 // format gives the decimals of the cell's number format (-1: General or

@@ -1,6 +1,7 @@
 package submission
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
@@ -108,4 +109,39 @@ func workbook2023_02Fuzz(f *testing.F) []byte {
 		f.Fatal(err)
 	}
 	return x
+}
+
+// A number typed as text is accepted only as a literal dataset takes, and
+// one already plain is kept exactly.
+func FuzzTextNumber(f *testing.F) {
+	for _, s := range []string{"7.0", " +7.0 ", "1,234.5", "1,23", "-0", "1e5", "七", "", "+-1", "1,234,567"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		s, ok := textNumber(raw)
+		if !ok {
+			return
+		}
+		if _, valid := dataset.NewNumber(s); !valid {
+			t.Fatalf("textNumber(%q) = %q: not a number literal", raw, s)
+		}
+		if _, valid := dataset.NewNumber(raw); valid && s != raw {
+			t.Fatalf("textNumber(%q) = %q: a plain literal changed", raw, s)
+		}
+	})
+}
+
+// Records read back from storage are checked, never trusted: any bytes give
+// a record of the period and id asked for, or an error.
+func FuzzParseRecord(f *testing.F) {
+	good, _ := json.Marshal(Record{Schema: RecordSchema, ID: "x", Period: "2023-02"})
+	f.Add(good, "2023-02", "x")
+	f.Add([]byte(`{"schema":1}`), "2023-02", "x")
+	f.Add([]byte(`null`), "", "")
+	f.Fuzz(func(t *testing.T, data []byte, period, id string) {
+		r, err := parseRecord(data, period, id)
+		if err == nil && (r.ID != id || r.Period != period || r.Schema != RecordSchema) {
+			t.Fatalf("parseRecord accepted %+v for %s %s", r, period, id)
+		}
+	})
 }
