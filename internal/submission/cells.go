@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/width"
 
 	"github.com/countyreport/countyreport/internal/dataset"
 )
@@ -20,7 +21,7 @@ import (
 // An empty cell gives ok=false and no problem.
 func (w *workbook) cell(at cellLoc, raw string, kind fieldKind, enumKey, path string) (any, bool) {
 	ref, _ := excelize.CoordinatesToCellName(at.col, at.row)
-	sheet := at.sheet.zh
+	sheet := w.renamed[at.sheet.zh]
 	if formula, _ := w.f.GetCellFormula(sheet, ref); formula != "" && raw == "" {
 		w.bad[path] = true
 		w.add(at, "公式没有保存的计算结果：请在 Excel 中打开、保存后再上传（公式不会在服务器上计算）",
@@ -101,9 +102,13 @@ func (w *workbook) number(sheet, ref, raw string, numeric bool, typ excelize.Cel
 }
 
 // textNumber reads a number typed as text, as written ("7.0" stays "7.0"),
-// allowing surrounding spaces, a leading + and thousands separators.
+// allowing surrounding spaces, a leading +, thousands separators, a
+// trailing % (5.8% is 5.8, the form changes are written in), and the
+// full-width digits and signs a Chinese input method types (７．０, －３).
 func textNumber(raw string) (string, bool) {
-	s := strings.TrimSpace(raw)
+	s := strings.TrimSpace(width.Narrow.String(raw))
+	s = strings.ReplaceAll(s, "\u2212", "-") // MINUS SIGN
+	s = strings.TrimSuffix(s, "%")
 	s = strings.TrimPrefix(s, "+")
 	if thousandsRE.MatchString(s) {
 		s = strings.ReplaceAll(s, ",", "")

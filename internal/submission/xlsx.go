@@ -122,6 +122,9 @@ type workbook struct {
 	loc   *locator
 	probs Problems
 	bad   map[string]bool // paths whose cell could not be read
+	// renamed maps a template sheet's Chinese name to its name in the
+	// workbook (the same, or the English one).
+	renamed map[string]string
 }
 
 // readWorkbook turns the workbook into a dataset document (JSON) and the
@@ -163,12 +166,15 @@ func (w *workbook) unknownField(at cellLoc, key string) {
 }
 
 // rows reads a sheet's raw cell texts, refusing a sheet past the limits.
+//
+// A sheet renamed to its English name is found too; cells are then read
+// from it, and named by the Chinese name in problems.
 func (w *workbook) rows(names sheetNames) ([][]string, bool) {
-	idx, err := w.f.GetSheetIndex(names.zh)
-	if err != nil || idx < 0 {
+	sheet := w.sheetName(names)
+	if sheet == "" {
 		return nil, false
 	}
-	rows, err := w.f.GetRows(names.zh, excelize.Options{RawCellValue: true})
+	rows, err := w.f.GetRows(sheet, excelize.Options{RawCellValue: true})
 	if err != nil {
 		w.probs = append(w.probs, Problem{Where: names.zh, WhereEn: names.en, Msg: "无法读取：" + err.Error(), MsgEn: "cannot read it: " + err.Error()})
 		return nil, false
@@ -180,6 +186,21 @@ func (w *workbook) rows(names sheetNames) ([][]string, bool) {
 		return nil, false
 	}
 	return rows, true
+}
+
+// sheetName is the workbook's name of a template sheet: its Chinese name,
+// else its English one; "" when neither is there.
+func (w *workbook) sheetName(names sheetNames) string {
+	if w.renamed == nil {
+		w.renamed = map[string]string{}
+	}
+	for _, n := range []string{names.zh, names.en} {
+		if idx, err := w.f.GetSheetIndex(n); err == nil && idx >= 0 {
+			w.renamed[names.zh] = n
+			return n
+		}
+	}
+	return ""
 }
 
 func cellText(rows [][]string, row, col int) string {

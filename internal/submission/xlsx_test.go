@@ -203,6 +203,14 @@ func TestParseWorkbookValues(t *testing.T) {
 			in := ds.Indicators[len(ds.Indicators)-1]
 			return in.ID + " " + in.Value.String() + " " + in.Unit
 		}, "made_up_test_count 3 个"},
+		{"full-width digits", func(t *testing.T, f *excelize.File) { must(t, f.SetCellStr(ind, "C6", "７．０２")) },
+			func(ds *dataset.Dataset) string { return ds.Indicators[2].Value.String() }, "7.02"},
+		{"a change typed with %", func(t *testing.T, f *excelize.File) { must(t, f.SetCellStr(ind, "E6", "－3.5%")) },
+			func(ds *dataset.Dataset) string { return ds.Indicators[2].Change.String() }, "-3.5"},
+		{"sheets renamed to English", func(t *testing.T, f *excelize.File) {
+			must(t, f.SetSheetName(ind, "Indicators"))
+			must(t, f.SetCellFloat("Indicators", "C6", 7.5, -1, 64))
+		}, func(ds *dataset.Dataset) string { return ds.Indicators[2].Value.String() }, "7.50"},
 		{"kind in English", func(t *testing.T, f *excelize.File) { must(t, f.SetCellStr("文字", "A6", "plan")) },
 			func(ds *dataset.Dataset) string { return ds.Sections[1].Kind }, "plan"},
 		{"history carried from January", nil,
