@@ -15,7 +15,8 @@
 //	if ps, ok := submission.AsProblems(err); ok {         // refused: nothing stored
 //		for _, pr := range ps { pr.Zh(); pr.En() }        // "指标!C7：应为数字" / "Indicators!C7: must be a number"
 //	}
-//	p.Diff                                                // values changed, added, removed; sections; meta
+//	p.Diff                                                // against what is stored: values changed, added, removed; sections; meta
+//	p.VsPrevious                                          // the same against the previous period (month on month)
 //	p.Warnings, p.NeedsExplanation()                      // implausible figures
 //	token := pending.Put(user, p)                         // a Pending between the two requests
 //
@@ -23,7 +24,7 @@
 //	// ErrExplanationRequired, ErrUnchanged, ErrStale (someone else submitted meanwhile), ErrInvalid
 //
 //	svc.History(ctx, "2023-02")  // every version, newest first, with who/when/upload/explanation
-//	svc.Overview(ctx, []string{"2023-02"}) // per period: not submitted / submitted by whom and when / report generated
+//	svc.Overview(ctx, []string{"2023-02"}) // per period: not submitted / submitted by whom and when / report generated (and whether from the data stored now)
 //	svc.Version(ctx, period, versionID)    // an earlier dataset, as stored
 //	svc.UploadFile(ctx, period, id)        // the original upload of a submission
 //
@@ -54,7 +55,10 @@
 // gains appear without a change here. Number cells carry data validation
 // and are read as the literal they show (7 in a "0.0" cell is "7.0"; a
 // digit typed is never rounded away); text cells holding a number are read
-// as written. Formulas are never evaluated: their cached results are read,
+// as written (full-width digits, a leading +, thousands separators and a
+// trailing % allowed); a number in percent format is refused (0.058 for
+// 5.8% would be a silent error). Sheets renamed to their English names are
+// found. Formulas are never evaluated: their cached results are read,
 // and a formula without one is refused. The workbook is opened with
 // explicit unzip limits (MaxUnzippedBytes, MaxPartBytes, MaxParts) checked
 // from the zip directory before anything is inflated; macros and encrypted
