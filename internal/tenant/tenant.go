@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/portal"
 )
 
 const (
@@ -77,23 +78,11 @@ func Labels(cr *reportingv1.CountyReport) map[string]string {
 	return l
 }
 
-// PortalConfig is what the portal reads at start: which county it serves and
-// where its archive is. It holds no secret.
-type PortalConfig struct {
-	CountyCode      string `json:"countyCode"`
-	CountyName      string `json:"countyName"`
-	EnglishName     string `json:"englishName,omitempty"`
-	City            string `json:"city,omitempty"`
-	Language        string `json:"language"`
-	Bucket          string `json:"bucket"`
-	StorageEndpoint string `json:"storageEndpoint,omitempty"`
-	StorageInsecure bool   `json:"storageInsecure,omitempty"`
-	AccountsFile    string `json:"accountsFile,omitempty"`
-}
-
 // Config is the portal's configuration for cr.
-func Config(cr *reportingv1.CountyReport, in Inputs) PortalConfig {
-	c := PortalConfig{
+func Config(cr *reportingv1.CountyReport, in Inputs) portal.Config {
+	c := portal.Config{
+		Namespace:       cr.Namespace,
+		CountyReport:    cr.Name,
 		CountyCode:      cr.Spec.County.Code,
 		CountyName:      cr.Spec.County.Name,
 		EnglishName:     cr.Spec.County.EnglishName,
