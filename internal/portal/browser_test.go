@@ -1,0 +1,288 @@
+package portal_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// EnvScreenshots names the folder the browser suite writes its screenshots
+// to (default: a new folder under the system's temporary directory; the
+// test logs which).
+const EnvScreenshots = "COUNTYREPORT_SCREENSHOTS"
+
+// browserSession is one Chromium (Debian's, found on the PATH) with a fresh
+// profile, its downloads going to a folder of the test.
+type browserSession struct {
+	t         *testing.T
+	ctx       context.Context
+	shots     string
+	downloads string
+	n         int
+}
+
+func newBrowser(t *testing.T) *browserSession {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatalf("chromium is missing from the PATH: run `make tools` (installs Debian's chromium package): %v", err)
+	}
+	shots := os.Getenv(EnvScreenshots)
+	if shots == "" {
+		shots = filepath.Join(os.TempDir(), "countyreport-portal-screenshots-"+time.Now().UTC().Format("20060102-150405"))
+	}
+	mustDo(t, os.MkdirAll(shots, 0o755))
+	t.Logf("screenshots in %s", shots)
+	profile := t.TempDir()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(path),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.NoFirstRun,
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(1280, 900),
+		chromedp.Flag("lang", "zh-CN"),
+	)
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	b := &browserSession{t: t, ctx: ctx, shots: shots, downloads: t.TempDir()}
+	b.do(chromedp.Navigate("about:blank"))
+	_, err = chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: b.downloads,
+	})
+	mustDo(t, err)
+	return b
+}
+
+func (b *browserSession) do(steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		b.t.Fatalf("browser: %v", err)
+	}
+}
+
+// open navigates and waits for the page's main element.
+func (b *browserSession) open(url string) {
+	b.t.Helper()
+	b.do(chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS("main")))
+}
+
+func (b *browserSession) location() string {
+	b.t.Helper()
+	loc, err := chromedp.Run(b.ctx, chromedp.Location())
+	mustDo(b.t, err)
+	return loc
+}
+
+// text is the visible text of the page's main element.
+func (b *browserSession) text() string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("main")))
+	mustDo(b.t, err)
+	return s
+}
+
+func (b *browserSession) html() string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.OuterHTML(chromedp.CSS("html")))
+	mustDo(b.t, err)
+	return s
+}
+
+// screenshot writes the whole page as NN-name.png.
+func (b *browserSession) screenshot(name string) string {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	mustDo(b.t, err)
+	b.n++
+	path := filepath.Join(b.shots, fmt.Sprintf("%02d-%s.png", b.n, name))
+	mustDo(b.t, os.WriteFile(path, png, 0o644))
+	return path
+}
+
+// click presses the element and waits for the next page.
+func (b *browserSession) click(sel string) {
+	b.t.Helper()
+	b.do(chromedp.Click(chromedp.CSS(sel)), chromedp.Sleep(150*time.Millisecond), chromedp.WaitVisible(chromedp.CSS("main")))
+}
+
+func (b *browserSession) signIn(base, user, password string) {
+	b.t.Helper()
+	b.open(base + "/signin")
+	b.do(
+		chromedp.SendKeys(chromedp.CSS("#username"), user),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+	)
+	b.click(`form[action="/signin"] button[type=submit]`)
+}
+
+func (b *browserSession) signOut() {
+	b.t.Helper()
+	b.click(`form[action="/signout"] button`)
+}
+
+// waitText waits until main's text contains want (pages that refresh themselves).
+func (b *browserSession) waitText(want string, within time.Duration) string {
+	b.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		got, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("main")))
+		if err == nil && strings.Contains(got, want) {
+			return got
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("page never showed %q; it shows:\n%s", want, got)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// download clicks a link and waits for the browser to save the file.
+func (b *browserSession) download(sel string) string {
+	b.t.Helper()
+	before := map[string]bool{}
+	entries, _ := os.ReadDir(b.downloads)
+	for _, e := range entries {
+		before[e.Name()] = true
+	}
+	b.do(chromedp.Click(chromedp.CSS(sel)))
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		entries, _ := os.ReadDir(b.downloads)
+		for _, e := range entries {
+			if !before[e.Name()] && !strings.HasSuffix(e.Name(), ".crdownload") {
+				return filepath.Join(b.downloads, e.Name())
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	b.t.Fatalf("no download from %s within 60 s", sel)
+	return ""
+}
+
+func (b *browserSession) cookies(url string) []*network.Cookie {
+	b.t.Helper()
+	res, err := chromedp.Call(b.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{url}})
+	mustDo(b.t, err)
+	return res.Cookies
+}
+
+func pdfText(t *testing.T, path string) string {
+	t.Helper()
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Fatal("pdftotext is missing: run `make tools` (installs Debian's poppler-utils)")
+	}
+	out, err := exec.Command("pdftotext", "-layout", path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext %s: %v", path, err)
+	}
+	return string(out)
+}
+
+// TestBrowserArchiveAndGenerate: a real county's published figures, seen
+// and fetched the way staff do; the cookie of one county refused by another.
+func TestBrowserArchiveAndGenerate(t *testing.T) {
+	hs := newCounty(t, hengshan)
+	hs.seedDataset(t, true)
+	hs.runExecutor(t)
+	other := newCounty(t, fictional)
+	otherURL := strings.Replace(other.URL, "127.0.0.1", "localhost", 1) // its own host, as counties have
+	b := newBrowser(t)
+
+	// Signed out: sent to sign in, and back to where it was going.
+	b.open(hs.URL + "/reports")
+	if loc := b.location(); !strings.HasSuffix(loc, "/signin?next=%2Freports") {
+		t.Fatalf("signed-out visit landed on %s", loc)
+	}
+	b.screenshot("signin")
+	b.do(chromedp.SendKeys(chromedp.CSS("#username"), "admin"), chromedp.SendKeys(chromedp.CSS("#password"), editorPassword))
+	b.click(`form[action="/signin"] button[type=submit]`)
+	if loc := b.location(); loc != hs.URL+"/reports" {
+		t.Fatalf("after sign-in: %s, want %s/reports", loc, hs.URL)
+	}
+	archive := b.text()
+	for _, want := range []string{"报告档案", "2023-01", "SHA-256"} {
+		if !strings.Contains(archive, want) {
+			t.Errorf("archive page lacks %q", want)
+		}
+	}
+	b.screenshot("archive-zh")
+
+	b.click(`nav a[href="/"]`)
+	dash := b.text()
+	for _, want := range []string{"衡山县 概览", "地方税收", "6.31", "+10.8%", "首破10亿元大关"} {
+		if !strings.Contains(dash, want) {
+			t.Errorf("dashboard lacks %q:\n%s", want, dash)
+		}
+	}
+	b.screenshot("dashboard-zh")
+
+	// Generate now, followed to the result without any script.
+	b.open(hs.URL + "/reports")
+	b.click(`form[action="/reports/generate"] button`)
+	if !strings.Contains(b.location(), "/runs/hengshan-2023-01-manual-") {
+		t.Fatalf("generate now led to %s", b.location())
+	}
+	b.waitText("已完成", 60*time.Second)
+	b.screenshot("run-done")
+	pdf := b.download(`main a.button[href$="report.pdf"]`)
+	text := pdfText(t, pdf)
+	for _, want := range []string{"衡山县", "6.31"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("downloaded PDF lacks %q", want)
+		}
+	}
+
+	// English, remembered across pages.
+	b.open(hs.URL + "/")
+	b.click(`form[action="/lang"] button`)
+	b.open(hs.URL + "/reports")
+	if en := b.text(); !strings.Contains(en, "Report archive") || !strings.Contains(en, "Generate now") {
+		t.Errorf("English archive:\n%s", en)
+	}
+	b.open(hs.URL + "/")
+	b.screenshot("dashboard-en")
+	b.click(`form[action="/lang"] button`)
+
+	// County A's session cookie presented to county B is worthless there.
+	var stolen *network.Cookie
+	for _, c := range b.cookies(hs.URL) {
+		if c.Name == "countyreport-session" {
+			stolen = c
+		}
+	}
+	if stolen == nil {
+		t.Fatal("no session cookie in the browser")
+	}
+	_, err := chromedp.Call(b.ctx, network.SetCookie, network.SetCookieParams{Name: stolen.Name, Value: stolen.Value, URL: otherURL + "/"})
+	mustDo(t, err)
+	b.open(otherURL + "/")
+	if loc := b.location(); !strings.HasPrefix(loc, otherURL+"/signin") {
+		t.Fatalf("county B with county A's cookie: %s", loc)
+	}
+	b.screenshot("other-county-refuses-cookie")
+
+	// A viewer sees the archive and no button to change anything.
+	b.open(hs.URL + "/")
+	b.signOut()
+	b.signIn(hs.URL, "viewer", viewerPassword)
+	b.open(hs.URL + "/reports")
+	if strings.Contains(b.html(), `action="/reports/generate"`) {
+		t.Error("a viewer is offered generate now")
+	}
+	b.screenshot("archive-viewer")
+}
