@@ -171,3 +171,41 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestInitialPassword(t *testing.T) {
+	dir := t.TempDir()
+	path, initial := filepath.Join(dir, "accounts.yaml"), filepath.Join(dir, "initial-password")
+	mustWrite := func(p, s string) {
+		if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustWrite(path, "accounts: []\n")
+	mustWrite(initial, "generated-by-the-operator-Xy7\n")
+	s, err := OpenWithInitial(path, initial, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if a, _ := s.Authenticate(ctx, "admin", "generated-by-the-operator-Xy7"); a == nil || !a.CanEdit() {
+		t.Fatalf("initial admin: %+v", a)
+	}
+	// Listing admin in accounts.yaml replaces the initial password.
+	h, _ := Hash("my own admin password")
+	mustWrite(path, "accounts:\n- {username: admin, role: editor, passwordHash: '"+h+"'}\n")
+	if _, err := s.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := s.Authenticate(ctx, "admin", "generated-by-the-operator-Xy7"); a != nil {
+		t.Fatal("the initial password still works after admin was listed")
+	}
+	// Removing the key (the file) removes the account.
+	mustWrite(path, "accounts: []\n")
+	os.Remove(initial)
+	if _, err := s.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if s.Account("admin") != nil {
+		t.Fatal("admin remains without an initial password or a listing")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -18,6 +19,14 @@ import (
 type Store struct {
 	path string
 	log  *slog.Logger
+
+	// initialPath, when set, is a file holding the initial password of the
+	// InitialUser editor account (the operator's generated Secret, key
+	// initial-password, as Argo CD does). The account exists while the file
+	// is non-empty and the accounts file does not list InitialUser itself.
+	initialPath string
+	initialSum  [sha256.Size]byte
+	initialHash string
 
 	mu   sync.RWMutex
 	file *File
@@ -45,12 +54,22 @@ var dummyHash = func() *hash {
 	return h
 }()
 
+// InitialUser is the editor account an initial-password file signs in.
+const InitialUser = "admin"
+
 // Open reads the accounts file at path; a missing or invalid file is an error.
 func Open(path string, log *slog.Logger) (*Store, error) {
+	return OpenWithInitial(path, "", log)
+}
+
+// OpenWithInitial is Open with an initial-password file (see Store); the
+// password is hashed here, in the portal, so the operator making thousands
+// of counties never pays for a slow hash.
+func OpenWithInitial(path, initialPath string, log *slog.Logger) (*Store, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Store{path: path, log: log, verifySlots: make(chan struct{}, 2)}
+	s := &Store{path: path, initialPath: initialPath, log: log, verifySlots: make(chan struct{}, 2)}
 	if _, err := s.Reload(); err != nil {
 		return nil, err
 	}
@@ -71,7 +90,11 @@ func (s *Store) Reload() (bool, error) {
 	if err != nil {
 		return false, s.failed(fmt.Errorf("accounts file %s: %w", s.path, err))
 	}
-	sum := sha256.Sum256(data)
+	initial, err := s.readInitial()
+	if err != nil {
+		return false, s.failed(err)
+	}
+	sum := sha256.Sum256(append(append(data, 0), initial...))
 	s.mu.RLock()
 	same := s.file != nil && bytes.Equal(sum[:], s.sum[:])
 	s.mu.RUnlock()
@@ -82,10 +105,44 @@ func (s *Store) Reload() (bool, error) {
 	if err != nil {
 		return false, s.failed(fmt.Errorf("%s: %w", s.path, err))
 	}
+	if err := s.addInitial(f, initial); err != nil {
+		return false, s.failed(err)
+	}
 	s.mu.Lock()
 	s.file, s.sum, s.err = f, sum, nil
 	s.mu.Unlock()
 	return true, nil
+}
+
+// readInitial reads the initial-password file; a missing file means none.
+func (s *Store) readInitial() ([]byte, error) {
+	if s.initialPath == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(s.initialPath)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("initial password %s: %w", s.initialPath, err)
+	}
+	return bytes.TrimRight(b, "\r\n"), nil
+}
+
+// addInitial adds the InitialUser account unless f lists it already.
+func (s *Store) addInitial(f *File, pw []byte) error {
+	if len(pw) == 0 || f.Lookup(InitialUser) != nil {
+		return nil
+	}
+	if sum := sha256.Sum256(pw); s.initialHash == "" || sum != s.initialSum {
+		h, err := Hash(string(pw))
+		if err != nil {
+			return fmt.Errorf("initial password %s: %w", s.initialPath, err)
+		}
+		s.initialSum, s.initialHash = sum, h
+	}
+	f.Accounts = append(f.Accounts, Account{Username: InitialUser, Role: Editor, PasswordHash: s.initialHash})
+	return nil
 }
 
 func (s *Store) failed(err error) error {

@@ -40,6 +40,9 @@ type Config struct {
 	// accounts Secret and the session-key Secret.
 	AccountsFile   string `json:"accountsFile,omitempty"`
 	SessionKeyFile string `json:"sessionKeyFile,omitempty"`
+	// InitialPasswordFile holds the password of the initial "admin" editor
+	// when the operator generated the accounts Secret (key initial-password).
+	InitialPasswordFile string `json:"initialPasswordFile,omitempty"`
 
 	// PublicURL is where staff reach the portal; an https:// URL turns on
 	// Secure __Host- cookies and HSTS (TLS is usually ended at the Ingress).

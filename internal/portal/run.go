@@ -137,7 +137,7 @@ func newServer(o Options) (*server, error) {
 	if accountsFile == "" {
 		return nil, errors.New("--accounts: no accounts file given (nor accountsFile in --config)")
 	}
-	acc, err := accounts.Open(accountsFile, log)
+	acc, err := accounts.OpenWithInitial(accountsFile, cfg.InitialPasswordFile, log)
 	if err != nil {
 		return nil, fmt.Errorf("--accounts: %w", err)
 	}

@@ -24,6 +24,8 @@ import (
 const (
 	// PortalPort is the container port the portal listens on.
 	PortalPort = 8080
+	// MetricsPort serves the portal's /metrics; the Service and Ingress do not route it.
+	MetricsPort = 9090
 	// ServicePort is the port of the portal's Service.
 	ServicePort = 80
 	// ConfigFile is the portal's configuration file inside the ConfigMap.
@@ -47,6 +49,10 @@ type Inputs struct {
 	StorageInsecure bool
 	// CredentialsSecretName names the county's scoped credentials Secret; empty when not yet minted.
 	CredentialsSecretName string
+	// APIServerPort and APIServerCIDRs narrow the portal's egress to the
+	// Kubernetes API (defaults: ports 443 and 6443, any address).
+	APIServerPort  int32
+	APIServerCIDRs []string
 	// CredentialsHash changes whenever the scoped credentials change, so the portal rolls.
 	CredentialsHash string
 	// StorageCA is true when the storage endpoint's CA bundle is in the
@@ -100,9 +106,12 @@ func Config(cr *reportingv1.CountyReport, in Inputs) portal.Config {
 	if c.Language == "" {
 		c.Language = "zh-CN"
 	}
-	if cr.Spec.Portal.AccountsSecretName != "" {
-		c.AccountsFile = AccountsDir + "/accounts.yaml"
+	c.AccountsFile = AccountsDir + "/" + AccountsKey
+	if GeneratesAccounts(cr) {
+		c.InitialPasswordFile = AccountsDir + "/" + InitialPasswordKey
 	}
+	c.SessionKeyFile = SessionDir + "/" + SessionKeyKey
+	c.PublicURL = PortalURL(cr)
 	return c
 }
 

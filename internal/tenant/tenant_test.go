@@ -27,7 +27,7 @@ func TestDeploymentIsLockedDown(t *testing.T) {
 	checks := map[string]bool{
 		"non-root pod":             ptr.Deref(pod.SecurityContext.RunAsNonRoot, false),
 		"seccomp RuntimeDefault":   pod.SecurityContext.SeccompProfile.Type == corev1.SeccompProfileTypeRuntimeDefault,
-		"no service account token": !ptr.Deref(pod.AutomountServiceAccountToken, true),
+		"its own token (its Role)": ptr.Deref(pod.AutomountServiceAccountToken, false) && pod.ServiceAccountName == "hengshan-portal",
 		"read-only root":           ptr.Deref(c.SecurityContext.ReadOnlyRootFilesystem, false),
 		"no privilege escalation":  !ptr.Deref(c.SecurityContext.AllowPrivilegeEscalation, true),
 		"all capabilities dropped": len(c.SecurityContext.Capabilities.Drop) == 1 && c.SecurityContext.Capabilities.Drop[0] == "ALL",
@@ -122,7 +122,7 @@ func TestBuildersFollowTheSpec(t *testing.T) {
 			mutate: func(_ *reportingv1.CountyReport, in *Inputs) { in.StorageEndpoint = "10.0.0.7:9000" },
 			check: func(t *testing.T, cr *reportingv1.CountyReport, in Inputs) {
 				np := NetworkPolicy(cr, in)
-				if len(np.Spec.Egress) != 2 {
+				if len(np.Spec.Egress) != 3 {
 					t.Fatalf("egress %+v", np.Spec.Egress)
 				}
 				rule := np.Spec.Egress[1]
@@ -140,10 +140,53 @@ func TestBuildersFollowTheSpec(t *testing.T) {
 				}
 			},
 		},
-		"no storage, DNS only": {
+		"no storage, DNS and the API server only": {
 			check: func(t *testing.T, cr *reportingv1.CountyReport, in Inputs) {
-				if n := len(NetworkPolicy(cr, in).Spec.Egress); n != 1 {
-					t.Errorf("%d egress rules", n)
+				eg := NetworkPolicy(cr, in).Spec.Egress
+				if len(eg) != 2 || eg[1].Ports[0].Port.IntValue() != 443 || eg[1].Ports[1].Port.IntValue() != 6443 {
+					t.Errorf("egress rules %+v", eg)
+				}
+			},
+		},
+		"API server egress pinned when known": {
+			mutate: func(_ *reportingv1.CountyReport, in *Inputs) {
+				in.APIServerPort, in.APIServerCIDRs = 443, []string{"172.18.0.2/32"}
+			},
+			check: func(t *testing.T, cr *reportingv1.CountyReport, in Inputs) {
+				rule := NetworkPolicy(cr, in).Spec.Egress[1]
+				if len(rule.Ports) != 1 || rule.To[0].IPBlock.CIDR != "172.18.0.2/32" {
+					t.Errorf("API server rule %+v", rule)
+				}
+			},
+		},
+		"portal Role: its runs and its own CountyReport, nothing else": {
+			check: func(t *testing.T, cr *reportingv1.CountyReport, _ Inputs) {
+				r := Role(cr)
+				if len(r.Rules) != 2 || r.Rules[1].ResourceNames[0] != cr.Name || len(r.Rules[1].Verbs) != 1 || r.Rules[1].Verbs[0] != "get" {
+					t.Errorf("rules %+v", r.Rules)
+				}
+				rb := RoleBinding(cr)
+				if rb.Subjects[0].Name != Name(cr) || rb.Subjects[0].Namespace != cr.Namespace || rb.RoleRef.Name != r.Name {
+					t.Errorf("binding %+v", rb)
+				}
+			},
+		},
+		"accounts Secret generated unless named": {
+			check: func(t *testing.T, cr *reportingv1.CountyReport, in Inputs) {
+				if !GeneratesAccounts(cr) || AccountsSecretName(cr) != "hengshan-portal-accounts" {
+					t.Errorf("generated accounts Secret %q", AccountsSecretName(cr))
+				}
+				c := Config(cr, in)
+				if c.InitialPasswordFile == "" || c.SessionKeyFile != SessionDir+"/session-key" {
+					t.Errorf("config %+v", c)
+				}
+				cr.Spec.Portal.AccountsSecretName = "staff"
+				if GeneratesAccounts(cr) || AccountsSecretName(cr) != "staff" || Config(cr, in).InitialPasswordFile != "" {
+					t.Errorf("named accounts Secret not used")
+				}
+				s := InitialAccountsSecret(cr, "pw")
+				if string(s.Data[InitialPasswordKey]) != "pw" || len(s.Data[AccountsKey]) == 0 {
+					t.Errorf("secret %+v", s.Data)
 				}
 			},
 		},
