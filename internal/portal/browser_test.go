@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
 )
 
 // EnvScreenshots names the folder the browser suite writes its screenshots
@@ -285,4 +286,158 @@ func TestBrowserArchiveAndGenerate(t *testing.T) {
 		t.Error("a viewer is offered generate now")
 	}
 	b.screenshot("archive-viewer")
+}
+
+// fillTemplate writes figures into the downloaded template as a user would
+// in Excel: cells of the 指标 sheet, found by the field-key header row and
+// the indicator's id. It returns the cell it wrote for each (id, field).
+func fillTemplate(t *testing.T, path string, cells map[[2]string]any) map[[2]string]string {
+	t.Helper()
+	f, err := excelize.OpenFile(path)
+	mustDo(t, err)
+	defer f.Close()
+	const sheet = "指标"
+	rows, err := f.GetRows(sheet)
+	mustDo(t, err)
+	if len(rows) < 4 {
+		t.Fatalf("template sheet %s has %d rows", sheet, len(rows))
+	}
+	col := map[string]int{}
+	for i, k := range rows[2] { // the third header row holds the field keys
+		col[k] = i
+	}
+	at := map[[2]string]string{}
+	for key, v := range cells {
+		id, field := key[0], key[1]
+		r := -1
+		for i := 3; i < len(rows); i++ {
+			if c, ok := col["id"]; ok && c < len(rows[i]) && rows[i][c] == id {
+				r = i
+			}
+		}
+		c, ok := col[field]
+		if r < 0 || !ok {
+			t.Fatalf("template has no %s row or no %s column", id, field)
+		}
+		cell, err := excelize.CoordinatesToCellName(c+1, r+1)
+		mustDo(t, err)
+		mustDo(t, f.SetCellValue(sheet, cell, v))
+		at[key] = cell
+	}
+	mustDo(t, f.SaveAs(path))
+	return at
+}
+
+// TestBrowserSubmission: the monthly work of a county's statistics office,
+// in the browser, on the fictional county (its figures are test fixtures).
+func TestBrowserSubmission(t *testing.T) {
+	c := newCounty(t, fictional)
+	c.seedDataset(t, false) // January on file; February is due
+	c.runExecutor(t)
+	b := newBrowser(t)
+	b.signIn(c.URL, "admin", editorPassword)
+
+	b.open(c.URL + "/data")
+	b.screenshot("data-zh")
+	b.do(chromedp.SetValue(chromedp.CSS("#tpl-period"), "2023-02"))
+	xlsx := b.download(`form[action="/data/template"] button`)
+	if !strings.HasSuffix(xlsx, ".xlsx") {
+		t.Fatalf("template saved as %s", xlsx)
+	}
+	// Filled in with one mistake: a word in a number cell.
+	cells := fillTemplate(t, xlsx, map[[2]string]any{
+		{"local_tax", "value"}:       "七点零二",
+		{"budget_revenue", "change"}: 250,
+	})
+	upload := func() {
+		b.open(c.URL + "/data")
+		b.do(chromedp.SetValue(chromedp.CSS("#up-period"), "2023-02"), chromedp.SetUploadFiles(chromedp.CSS("#up-file"), []string{xlsx}))
+		b.click(`form[action="/data/upload"] button`)
+	}
+	upload()
+	refused := b.text()
+	if want := "指标!" + cells[[2]string{"local_tax", "value"}] + "："; !strings.Contains(refused, want) || !strings.Contains(refused, "数据未保存") {
+		t.Fatalf("the error is not shown by cell (%s):\n%s", want, refused)
+	}
+	b.screenshot("upload-error-by-cell")
+	if _, err := c.Archive.GetDataset(testCtx(t), "2023-02"); err == nil {
+		t.Fatal("a refused upload stored a dataset")
+	}
+
+	// Fixed, uploaded again: the preview, the warning, the explanation.
+	fillTemplate(t, xlsx, map[[2]string]any{{"local_tax", "value"}: 7.02})
+	upload()
+	preview := b.text()
+	for _, want := range []string{"2023-02 数据预览", "需要说明的异常变化", "250", "填写说明（必填）"} {
+		if !strings.Contains(preview, want) {
+			t.Errorf("preview lacks %q:\n%s", want, preview)
+		}
+	}
+	b.screenshot("preview-warning")
+	b.do(chromedp.SendKeys(chromedp.CSS("#explanation"), "预算收入含一次性土地出让收入（测试说明）"))
+	b.click(`main form[action^="/data/preview/"] button[type=submit]`)
+	period := b.text()
+	for _, want := range []string{"已提交", "7.02", "admin", "预算收入含一次性土地出让收入"} {
+		if !strings.Contains(period, want) {
+			t.Errorf("period page lacks %q:\n%s", want, period)
+		}
+	}
+	b.screenshot("period-history")
+
+	// A correction of the same month: the preview shows what changes, by cell.
+	fillTemplate(t, xlsx, map[[2]string]any{{"local_tax", "value"}: 7.05})
+	upload()
+	preview = b.text()
+	for _, want := range []string{"数值变化", "地方税收", "7.02", "7.05", "指标!" + cells[[2]string{"local_tax", "value"}], "需要说明的异常变化"} {
+		if !strings.Contains(preview, want) {
+			t.Errorf("correction preview lacks %q:\n%s", want, preview)
+		}
+	}
+	b.screenshot("preview-diff")
+	b.do(chromedp.SendKeys(chromedp.CSS("#explanation"), "更正地方税收（测试说明）"))
+	b.click(`main form[action^="/data/preview/"] button[type=submit]`)
+	if hist := b.text(); !strings.Contains(hist, "更正地方税收") || !strings.Contains(hist, "改 1 · 增 0 · 删 0") {
+		t.Errorf("history after the correction:\n%s", hist)
+	}
+
+	b.click(`nav a[href="/"]`)
+	dash := b.text()
+	if !strings.Contains(dash, "最新数据：2023-02") || !strings.Contains(dash, "7.05") || !strings.Contains(dash, "+250%") {
+		t.Errorf("dashboard does not show the new figures:\n%s", dash)
+	}
+	b.screenshot("dashboard-after-submit")
+
+	b.open(c.URL + "/reports")
+	b.do(chromedp.SetValue(chromedp.CSS("#period"), "2023-02"))
+	b.click(`form[action="/reports/generate"] button`)
+	b.waitText("已完成", 60*time.Second)
+	text := pdfText(t, b.download(`main a.button[href$="report.pdf"]`))
+	for _, want := range []string{"样例县", "7.05"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the generated PDF lacks %q", want)
+		}
+	}
+	b.open(c.URL + "/reports")
+	b.screenshot("archive-after-generate")
+
+	// A viewer sees the data and cannot submit.
+	b.signOut()
+	b.signIn(c.URL, "viewer", viewerPassword)
+	b.open(c.URL + "/data")
+	if h := b.html(); strings.Contains(h, `action="/data/upload"`) || strings.Contains(h, `action="/data/form"`) {
+		t.Error("a viewer is offered to submit")
+	}
+	b.open(c.URL + "/data/form?period=2023-03")
+	if !strings.Contains(b.text(), "只读") {
+		t.Errorf("a viewer opening the web form: %s", b.text())
+	}
+	b.screenshot("viewer-refused")
+
+	// Signed out: sent to sign in.
+	b.open(c.URL + "/")
+	b.signOut()
+	b.open(c.URL + "/data/periods/2023-02")
+	if loc := b.location(); !strings.Contains(loc, "/signin?next=%2Fdata%2Fperiods%2F2023-02") {
+		t.Fatalf("signed out: %s", loc)
+	}
 }

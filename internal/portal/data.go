@@ -105,6 +105,8 @@ func (d *dataPages) list(c *gin.Context) {
 			r.At = d.s.fmtTime(e.At, lang)
 			if e.Record != nil {
 				r.By = e.Record.By
+			} else {
+				r.By = tr(lang, "data.outside")
 			}
 		}
 		if st.Report != nil {
