@@ -5,12 +5,14 @@ import (
 	"math"
 	"net/http"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/portal/auth"
 	"github.com/countyreport/countyreport/internal/render"
 )
 
@@ -189,14 +191,60 @@ func (s *server) fmtTime(t time.Time, lang string) string {
 	return t.In(s.zone).Format(tr(lang, "time.format"))
 }
 
+// dashboard is the busiest page: it is rendered once per snapshot,
+// language, account and address, and then served from memory.
 func (s *server) dashboard(c *gin.Context) {
 	snap := s.state.get(c.Request.Context())
 	lang := requestLang(c.Request)
-	v := snap.views[lang]
-	if v == nil {
-		v = s.buildDashboard(snap, lang)
+	acct := auth.CurrentAccount(c)
+	key := pageKey{snap: snap, lang: lang, user: acct.Username, role: string(acct.Role), uri: c.Request.URL.RequestURI()}
+	body, ok := s.pageCache.get(key)
+	if !ok {
+		v := snap.views[lang]
+		if v == nil {
+			v = s.buildDashboard(snap, lang)
+		}
+		var err error
+		if body, err = s.renderBytes("dashboard", s.newPage(c, "dashboard", tr(lang, "nav.dashboard"), v)); err != nil {
+			s.log.Error("render page", "page", "dashboard", "err", err)
+			s.fail(c, http.StatusInternalServerError, "")
+			return
+		}
+		s.pageCache.put(key, body)
 	}
-	s.render(c, http.StatusOK, "dashboard", s.newPage(c, "dashboard", tr(lang, "nav.dashboard"), v))
+	c.Data(http.StatusOK, "text/html; charset=utf-8", body)
+}
+
+// pageKey is everything a cached page depends on.
+type pageKey struct {
+	snap                  *snapshot
+	lang, user, role, uri string
+}
+
+// pageCache holds rendered pages of the current snapshot; a new snapshot
+// empties it, and it never holds more than maxCachedPages.
+type pageCache struct {
+	mu    sync.Mutex
+	snap  *snapshot
+	pages map[pageKey][]byte
+}
+
+const maxCachedPages = 256
+
+func (p *pageCache) get(k pageKey) ([]byte, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b, ok := p.pages[k]
+	return b, ok
+}
+
+func (p *pageCache) put(k pageKey, b []byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.snap != k.snap || len(p.pages) >= maxCachedPages {
+		p.snap, p.pages = k.snap, map[pageKey][]byte{}
+	}
+	p.pages[k] = b
 }
 
 // countyZone is the time zone of the county's schedule (Asia/Shanghai by default).

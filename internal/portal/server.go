@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"bytes"
 	"embed"
 	"errors"
 	"html/template"
@@ -43,6 +44,8 @@ type server struct {
 	now     func() time.Time
 	zone    *time.Location // the county's time zone, for every time shown
 	data    *dataPages     // the Data pages (data.go)
+	// pageCache keeps the rendered dashboard of the current snapshot.
+	pageCache pageCache
 }
 
 // page is what every template gets.
@@ -111,14 +114,27 @@ func (s *server) newPage(c *gin.Context, nav, title string, data any) *page {
 	}
 }
 
-// render writes a page.
+// render writes a page; a template that fails writes the error page
+// instead of half a page.
 func (s *server) render(c *gin.Context, code int, name string, p *page) {
-	t := s.pages[name]
-	c.Status(code)
-	c.Header("Content-Type", "text/html; charset=utf-8")
-	if err := t.ExecuteTemplate(c.Writer, "layout", p); err != nil {
+	b, err := s.renderBytes(name, p)
+	if err != nil {
 		s.log.Error("render page", "page", name, "err", err)
+		if name != "error" {
+			s.fail(c, http.StatusInternalServerError, "")
+		}
+		return
 	}
+	c.Data(code, "text/html; charset=utf-8", b)
+}
+
+func (s *server) renderBytes(name string, p *page) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(16 << 10)
+	if err := s.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // fail writes the error page for code with the message in the page's language.
