@@ -73,20 +73,20 @@ func Deployment(cr *reportingv1.CountyReport, in Inputs, configHash string) *app
 		{Name: "config", MountPath: ConfigDir, ReadOnly: true},
 		{Name: "tmp", MountPath: "/tmp"},
 	}
-	// Accounts (named or generated) and the session key. Secret volumes
-	// follow Secret changes, so account changes need no restart.
-	volumes = append(volumes,
-		corev1.Volume{Name: "accounts", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
-			SecretName: AccountsSecretName(cr), DefaultMode: ptr.To[int32](0o440),
-		}}},
-		corev1.Volume{Name: "session", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
-			SecretName: SessionSecretName(cr), DefaultMode: ptr.To[int32](0o440),
-		}}},
-	)
-	mounts = append(mounts,
-		corev1.VolumeMount{Name: "accounts", MountPath: AccountsDir, ReadOnly: true},
-		corev1.VolumeMount{Name: "session", MountPath: SessionDir, ReadOnly: true},
-	)
+	// The portal's own Secret (session key, generated accounts) and a named
+	// accounts Secret. Secret volumes follow Secret changes, so account
+	// changes need no restart.
+	secretVolume := func(name, secret string) corev1.Volume {
+		return corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
+			SecretName: secret, DefaultMode: ptr.To[int32](0o440),
+		}}}
+	}
+	volumes = append(volumes, secretVolume("portal-secret", Name(cr)))
+	mounts = append(mounts, corev1.VolumeMount{Name: "portal-secret", MountPath: SecretDir, ReadOnly: true})
+	if name := cr.Spec.Portal.AccountsSecretName; name != "" {
+		volumes = append(volumes, secretVolume("accounts", name))
+		mounts = append(mounts, corev1.VolumeMount{Name: "accounts", MountPath: AccountsDir, ReadOnly: true})
+	}
 
 	env := credentialsEnv(in.CredentialsSecretName)
 	if in.StorageCA && in.CredentialsSecretName != "" {

@@ -106,11 +106,11 @@ func Config(cr *reportingv1.CountyReport, in Inputs) portal.Config {
 	if c.Language == "" {
 		c.Language = "zh-CN"
 	}
-	c.AccountsFile = AccountsDir + "/" + AccountsKey
+	c.AccountsFile = AccountsFile(cr)
 	if GeneratesAccounts(cr) {
-		c.InitialPasswordFile = AccountsDir + "/" + InitialPasswordKey
+		c.InitialPasswordFile = SecretDir + "/" + InitialPasswordKey
 	}
-	c.SessionKeyFile = SessionDir + "/" + SessionKeyKey
+	c.SessionKeyFile = SecretDir + "/" + SessionKeyKey
 	c.PublicURL = PortalURL(cr)
 	return c
 }

@@ -69,10 +69,10 @@ func TestBuildersFollowTheSpec(t *testing.T) {
 			mutate: func(cr *reportingv1.CountyReport, _ *Inputs) { cr.Spec.Portal.AccountsSecretName = "staff" },
 			check: func(t *testing.T, cr *reportingv1.CountyReport, in Inputs) {
 				d := Deployment(cr, in, "")
-				if v := d.Spec.Template.Spec.Volumes[2]; v.Secret == nil || v.Secret.SecretName != "staff" {
+				if v := d.Spec.Template.Spec.Volumes[3]; v.Secret == nil || v.Secret.SecretName != "staff" {
 					t.Errorf("volume %+v", v)
 				}
-				if m := d.Spec.Template.Spec.Containers[0].VolumeMounts[2]; !m.ReadOnly {
+				if m := d.Spec.Template.Spec.Containers[0].VolumeMounts[3]; !m.ReadOnly {
 					t.Errorf("mount %+v not read-only", m)
 				}
 				if !strings.Contains(mustConfig(t, cr, in), "accountsFile: /etc/countyreport/accounts/accounts.yaml") {
@@ -173,20 +173,30 @@ func TestBuildersFollowTheSpec(t *testing.T) {
 		},
 		"accounts Secret generated unless named": {
 			check: func(t *testing.T, cr *reportingv1.CountyReport, in Inputs) {
-				if !GeneratesAccounts(cr) || AccountsSecretName(cr) != "hengshan-portal-accounts" {
-					t.Errorf("generated accounts Secret %q", AccountsSecretName(cr))
-				}
 				c := Config(cr, in)
-				if c.InitialPasswordFile == "" || c.SessionKeyFile != SessionDir+"/session-key" {
-					t.Errorf("config %+v", c)
+				if !GeneratesAccounts(cr) || len(PortalSecretKeys(cr)) != 3 || c.AccountsFile != SecretDir+"/accounts.yaml" ||
+					c.InitialPasswordFile != SecretDir+"/initial-password" || c.SessionKeyFile != SecretDir+"/session-key" {
+					t.Errorf("generated accounts: keys %v, config %+v", PortalSecretKeys(cr), c)
 				}
 				cr.Spec.Portal.AccountsSecretName = "staff"
-				if GeneratesAccounts(cr) || AccountsSecretName(cr) != "staff" || Config(cr, in).InitialPasswordFile != "" {
-					t.Errorf("named accounts Secret not used")
+				c = Config(cr, in)
+				if GeneratesAccounts(cr) || len(PortalSecretKeys(cr)) != 1 || c.AccountsFile != AccountsDir+"/accounts.yaml" || c.InitialPasswordFile != "" {
+					t.Errorf("named accounts Secret: keys %v, config %+v", PortalSecretKeys(cr), c)
 				}
-				s := InitialAccountsSecret(cr, "pw")
-				if string(s.Data[InitialPasswordKey]) != "pw" || len(s.Data[AccountsKey]) == 0 {
-					t.Errorf("secret %+v", s.Data)
+				vols := Deployment(cr, in, "").Spec.Template.Spec.Volumes
+				names := map[string]string{}
+				for _, v := range vols {
+					if v.Secret != nil {
+						names[v.Name] = v.Secret.SecretName
+					}
+				}
+				if names["portal-secret"] != Name(cr) || names["accounts"] != "staff" {
+					t.Errorf("secret volumes %v", names)
+				}
+				a, _ := NewPortalSecretValue(SessionKeyKey)
+				b, _ := NewPortalSecretValue(SessionKeyKey)
+				if len(a) != 43 || string(a) == string(b) {
+					t.Errorf("secret values %q %q", a, b)
 				}
 			},
 		},
