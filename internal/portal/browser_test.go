@@ -17,8 +17,8 @@ import (
 )
 
 // EnvScreenshots names the folder the browser suite writes its screenshots
-// to (default: a new folder under the system's temporary directory; the
-// test logs which).
+// to, one subfolder per test (default: a new folder under the system's
+// temporary directory; each test logs its own).
 const EnvScreenshots = "COUNTYREPORT_SCREENSHOTS"
 
 // browserSession is one Chromium (Debian's, found on the PATH) with a fresh
@@ -41,6 +41,7 @@ func newBrowser(t *testing.T) *browserSession {
 	if shots == "" {
 		shots = filepath.Join(os.TempDir(), "countyreport-portal-screenshots-"+time.Now().UTC().Format("20060102-150405"))
 	}
+	shots = filepath.Join(shots, t.Name())
 	mustDo(t, os.MkdirAll(shots, 0o755))
 	t.Logf("screenshots in %s", shots)
 	profile := t.TempDir()
