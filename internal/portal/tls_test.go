@@ -30,7 +30,7 @@ func TestUnderTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	s, err := newServer(Options{
-		ConfigFile: write("portal.yaml", "namespace: county-hengshan\ncountyReport: hengshan\ncountyCode: \"430423\"\ncountyName: 衡山县\nbucket: b\npublicURL: https://hengshan.example.org/\n"),
+		ConfigFile:     write("portal.yaml", "namespace: county-hengshan\ncountyReport: hengshan\ncountyCode: \"430423\"\ncountyName: 衡山县\nbucket: b\npublicURL: https://hengshan.example.org/\n"),
 		AccountsFile:   write("accounts.yaml", "accounts:\n- {username: admin, role: editor, passwordHash: '"+h+"'}\n"),
 		SessionKeyFile: write("key", strings.Repeat("k", 40)),
 		Storage:        storage.Config{Endpoint: "127.0.0.1:1", AccessKey: "a", SecretKey: "b", Insecure: true},
