@@ -31,6 +31,7 @@ type dashboardView struct {
 	Run          *runSummary
 	NextRun      string
 	PDF          *pdfLink
+	Archived     string // the newest report in the archive, in words
 	Problem      string
 }
 
@@ -105,8 +106,9 @@ func (s *server) buildDashboard(snap *snapshot, lang string) *dashboardView {
 		}
 	}
 	if n := len(snap.reports); n > 0 {
-		p := snap.reports[n-1].Period
-		v.PDF = &pdfLink{Period: p, Href: "/reports/" + p + "/report.pdf"}
+		r := snap.reports[n-1]
+		v.PDF = &pdfLink{Period: r.Period, Href: "/reports/" + r.Period + "/report.pdf"}
+		v.Archived = tr(lang, "dash.run.archived", r.Period, r.Pages, s.fmtTime(r.Time, lang))
 	}
 	return v
 }
