@@ -25,12 +25,17 @@ type dataPages struct {
 	s       *server
 	svc     *submission.Service
 	pending *submission.Pending
+	slots   chan struct{} // previews being parsed
 }
 
-// Previews wait at most this long for their confirm, and so many at once.
+// Previews wait at most this long for their confirm, and so many at once:
+// each holds its upload (up to 20 MB) in memory, and the portal's memory
+// limit is a few hundred MB; a county office has a handful of editors.
+// At most previewSlots uploads are parsed at once, for the same reason.
 const (
-	pendingTTL = 30 * time.Minute
-	pendingMax = 200
+	pendingTTL   = 30 * time.Minute
+	pendingMax   = 6
+	previewSlots = 2
 )
 
 func newDataPages(s *server) *dataPages {
@@ -38,6 +43,7 @@ func newDataPages(s *server) *dataPages {
 		s:       s,
 		svc:     submission.New(s.archive, submission.County{Code: s.cfg.CountyCode, Name: s.cfg.CountyName, NameEn: s.cfg.EnglishName}),
 		pending: submission.NewPending(pendingTTL, pendingMax),
+		slots:   make(chan struct{}, previewSlots),
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -50,30 +49,47 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(runMain(m))
+	code := m.Run()
+	if env != nil {
+		_ = env.Stop()
+	}
+	if minio != nil {
+		_ = minio.Close()
+	}
+	os.Exit(code)
 }
 
-func runMain(m *testing.M) int {
-	var err error
-	if env, err = testenv.Start(); err != nil {
-		fmt.Fprintln(os.Stderr, "portal tests:", err)
-		return 1
+// servers starts the control plane and MinIO the first time a test needs
+// them (unit and fuzz tests of the package never do), shared by the rest.
+var servers struct {
+	once sync.Once
+	err  error
+}
+
+func startServers(t testing.TB) {
+	t.Helper()
+	servers.once.Do(func() {
+		var err error
+		if env, err = testenv.Start(); err != nil {
+			servers.err = err
+			return
+		}
+		if minio, err = miniotest.StartServer(""); err != nil {
+			servers.err = err
+			return
+		}
+		scheme := runtime.NewScheme()
+		_ = clientgoscheme.AddToScheme(scheme)
+		_ = reportingv1.AddToScheme(scheme)
+		if admin, err = client.New(env.Config, client.Options{Scheme: scheme}); err != nil {
+			servers.err = err
+			return
+		}
+		kcs = kubernetes.NewForConfigOrDie(env.Config)
+	})
+	if servers.err != nil {
+		t.Fatalf("portal tests need the control plane and MinIO: %v", servers.err)
 	}
-	defer env.Stop()
-	if minio, err = miniotest.StartServer(""); err != nil {
-		fmt.Fprintln(os.Stderr, "portal tests:", err)
-		return 1
-	}
-	defer minio.Close()
-	scheme := runtime.NewScheme()
-	_ = clientgoscheme.AddToScheme(scheme)
-	_ = reportingv1.AddToScheme(scheme)
-	if admin, err = client.New(env.Config, client.Options{Scheme: scheme}); err != nil {
-		fmt.Fprintln(os.Stderr, "portal tests:", err)
-		return 1
-	}
-	kcs = kubernetes.NewForConfigOrDie(env.Config)
-	return m.Run()
 }
 
 // Passwords of the accounts every test county has (test fixtures).
@@ -111,6 +127,7 @@ var hengshan = countySpec{Name: "hengshan", Code: "430423", CountyName: "衡山�
 
 func newCounty(t *testing.T, spec countySpec) *county {
 	t.Helper()
+	startServers(t)
 	ctx := testCtx(t)
 	suffix := randHex(3)
 	c := &county{t: t, Name: spec.Name, Namespace: "county-" + spec.Name + "-" + suffix, Code: spec.Code, CountyNm: spec.CountyName, Dir: t.TempDir(), Logs: &syncBuffer{}}

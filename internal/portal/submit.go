@@ -65,7 +65,13 @@ func (d *dataPages) submitFile(c *gin.Context) {
 func (d *dataPages) preview(c *gin.Context, period string, up submission.Upload, form *formView) {
 	lang := requestLang(c.Request)
 	user := auth.CurrentAccount(c).Username
+	select {
+	case d.slots <- struct{}{}:
+	case <-c.Request.Context().Done():
+		return
+	}
 	p, err := d.svc.Preview(c.Request.Context(), period, up)
+	<-d.slots
 	if ps, ok := submission.AsProblems(err); ok {
 		d.s.auth.Record(c, "preview", "refused", "period", period, "file", safeLogName(up.Name), "problems", len(ps))
 		msgs := make([]string, len(ps))
