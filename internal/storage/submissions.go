@@ -74,7 +74,7 @@ func (a *Archive) Datasets(ctx context.Context) ([]string, error) {
 			return nil, a.wrap("list", prefixData, o.Err)
 		}
 		p := strings.TrimSuffix(strings.TrimPrefix(o.Key, prefixData), "/")
-		if _, err := ParsePeriod(p); err == nil && strings.HasSuffix(o.Key, "/") {
+		if checkPeriod(p) == nil && strings.HasSuffix(o.Key, "/") {
 			out = append(out, p)
 		}
 	}
@@ -85,7 +85,7 @@ func (a *Archive) Datasets(ctx context.Context) ([]string, error) {
 // DatasetCurrent stats the current dataset of period (ErrNotFound when
 // there is none or its latest version is a delete marker).
 func (a *Archive) DatasetCurrent(ctx context.Context, period string) (Version, error) {
-	if _, err := ParsePeriod(period); err != nil {
+	if err := checkPeriod(period); err != nil {
 		return Version{}, a.fail(ErrInvalid, "stat dataset", datasetKey(period), "%v", err)
 	}
 	key := datasetKey(period)
@@ -101,7 +101,7 @@ func (a *Archive) DatasetCurrent(ctx context.Context, period string) (Version, e
 // DatasetVersions lists every version of data/<period>/dataset.json, newest
 // first, with its metadata; delete markers are left out.
 func (a *Archive) DatasetVersions(ctx context.Context, period string) ([]Version, error) {
-	if _, err := ParsePeriod(period); err != nil {
+	if err := checkPeriod(period); err != nil {
 		return nil, a.fail(ErrInvalid, "list dataset versions", datasetKey(period), "%v", err)
 	}
 	key := datasetKey(period)
@@ -134,7 +134,7 @@ func (a *Archive) DatasetVersions(ctx context.Context, period string) ([]Version
 // GetDatasetVersion downloads one version of period's dataset (the current
 // one when versionID is empty), checked against its stored SHA-256.
 func (a *Archive) GetDatasetVersion(ctx context.Context, period, versionID string) ([]byte, Version, error) {
-	if _, err := ParsePeriod(period); err != nil {
+	if err := checkPeriod(period); err != nil {
 		return nil, Version{}, a.fail(ErrInvalid, "get dataset", datasetKey(period), "%v", err)
 	}
 	return a.getChecked(ctx, "get dataset", datasetKey(period), versionID, maxDatasetSize)
@@ -208,7 +208,7 @@ func (a *Archive) GetSubmissionRecord(ctx context.Context, period, id string) ([
 // else ErrConflict. submission names the record of the submission writing it.
 func (a *Archive) PutDatasetIf(ctx context.Context, period string, data []byte, ifETag, submission string) (Object, error) {
 	const op = "put dataset"
-	if _, err := ParsePeriod(period); err != nil {
+	if err := checkPeriod(period); err != nil {
 		return Object{}, a.fail(ErrInvalid, op, datasetKey(period), "%v", err)
 	}
 	key := datasetKey(period)

@@ -15,7 +15,8 @@
 //	if ps, ok := submission.AsProblems(err); ok {         // refused: nothing stored
 //		for _, pr := range ps { pr.Zh(); pr.En() }        // "指标!C7：应为数字" / "Indicators!C7: must be a number"
 //	}
-//	p.Diff                                                // values changed, added, removed; sections; meta
+//	p.Diff                                                // against what is stored: values changed, added, removed; sections; meta
+//	p.VsPrevious                                          // the same against the previous period (month on month)
 //	p.Warnings, p.NeedsExplanation()                      // implausible figures
 //	token := pending.Put(user, p)                         // a Pending between the two requests
 //
@@ -23,7 +24,7 @@
 //	// ErrExplanationRequired, ErrUnchanged, ErrStale (someone else submitted meanwhile), ErrInvalid
 //
 //	svc.History(ctx, "2023-02")  // every version, newest first, with who/when/upload/explanation
-//	svc.Overview(ctx, []string{"2023-02"}) // per period: not submitted / submitted by whom and when / report generated
+//	svc.Overview(ctx, []string{"2023-02"}) // per period: not submitted / submitted by whom and when / report generated (and whether from the data stored now)
 //	svc.Version(ctx, period, versionID)    // an earlier dataset, as stored
 //	svc.UploadFile(ctx, period, id)        // the original upload of a submission
 //
@@ -39,7 +40,8 @@
 // for a whole item ("指标!第7行"); for JSON, YAML and the form by field path
 // ("indicators[3].unit"). Warnings (Check) are not errors: a year-on-year
 // change outside -50%..+100%, a value more than twice or less than half
-// the previous period's, a unit that changed. Confirm requires an
+// the previous period's, a unit that changed, every figure or the whole
+// narrative exactly the previous period's. Confirm requires an
 // explanation when there are any, and keeps it in the record.
 //
 // # The workbook
@@ -53,15 +55,20 @@
 // gains appear without a change here. Number cells carry data validation
 // and are read as the literal they show (7 in a "0.0" cell is "7.0"; a
 // digit typed is never rounded away); text cells holding a number are read
-// as written. Formulas are never evaluated: their cached results are read,
+// as written (full-width digits, a leading +, thousands separators and a
+// trailing % allowed); a number in percent format is refused (0.058 for
+// 5.8% would be a silent error). Sheets renamed to their English names are
+// found. Formulas are never evaluated: their cached results are read,
 // and a formula without one is refused. The workbook is opened with
 // explicit unzip limits (MaxUnzippedBytes, MaxPartBytes, MaxParts) checked
 // from the zip directory before anything is inflated; macros and encrypted
 // files are refused; uploads are capped at MaxUploadBytes (20 MB). A
 // workbook has no indicator history: the base dataset's (the period's
 // stored one, else the previous period's) is carried over, with the base's
-// own figure added when it is an earlier period. Template output is
-// reproducible: the same input gives the same bytes.
+// own figure added when it is an earlier period. A template for a new
+// period leaves the base's period-specific meta (subtitle, lead, event,
+// source, reference period) blank. Template output is reproducible: the
+// same input gives the same bytes.
 //
 // # Storage and the order of writes
 //

@@ -2,6 +2,7 @@ package submission
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/countyreport/countyreport/internal/dataset"
@@ -23,9 +24,16 @@ const (
 
 // field is one column (or, on the meta sheet, one row) of the template.
 type field struct {
-	key  string // JSON name, "event.name" for nested meta fields
+	key  string // JSON name, "event.name" for nested meta fields, "notes.text" for a field of a list of objects
 	kind fieldKind
+	// group names the list of objects the field belongs to ("notes"); its
+	// entries take one row each, like a []string's.
+	group string
 }
+
+// repeats: the field takes one row per entry (a []string, or a field of a
+// list of objects).
+func (f field) repeats() bool { return f.kind == kindList || f.group != "" }
 
 var numberPtr = reflect.TypeOf((*dataset.Number)(nil))
 
@@ -38,25 +46,35 @@ func jsonKey(f reflect.StructField) string {
 // declaration order; with nested, pointer-to-struct fields are flattened
 // ("event.name"). Other fields (history, nested lists of structs) are not
 // columns: what the spreadsheet cannot hold is carried over (see carry).
-func fieldsOf(t reflect.Type, prefix string, nested bool) []field {
+//
+// On the list sheets (nested false), a list of objects (a section's notes)
+// becomes one column per scalar field of the object ("notes.text"), one
+// entry a row; the fields named in skip are left out.
+func fieldsOf(t reflect.Type, prefix string, nested bool, skip ...string) []field {
 	var out []field
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
 		k := jsonKey(sf)
-		if k == "" || k == "-" || !sf.IsExported() {
+		if k == "" || k == "-" || !sf.IsExported() || slices.Contains(skip, k) {
 			continue
 		}
-		switch {
-		case sf.Type == numberPtr:
-			out = append(out, field{prefix + k, kindNumber})
-		case sf.Type.Kind() == reflect.String:
-			out = append(out, field{prefix + k, kindText})
-		case sf.Type.Kind() == reflect.Bool:
-			out = append(out, field{prefix + k, kindBool})
-		case sf.Type.Kind() == reflect.Slice && sf.Type.Elem().Kind() == reflect.String:
-			out = append(out, field{prefix + k, kindList})
-		case nested && sf.Type.Kind() == reflect.Pointer && sf.Type.Elem().Kind() == reflect.Struct && sf.Type != numberPtr:
-			out = append(out, fieldsOf(sf.Type.Elem(), prefix+k+".", true)...)
+		switch st := sf.Type; {
+		case st == numberPtr:
+			out = append(out, field{key: prefix + k, kind: kindNumber})
+		case st.Kind() == reflect.String:
+			out = append(out, field{key: prefix + k, kind: kindText})
+		case st.Kind() == reflect.Bool:
+			out = append(out, field{key: prefix + k, kind: kindBool})
+		case st.Kind() == reflect.Slice && st.Elem().Kind() == reflect.String:
+			out = append(out, field{key: prefix + k, kind: kindList})
+		case nested && st.Kind() == reflect.Pointer && st.Elem().Kind() == reflect.Struct:
+			out = append(out, fieldsOf(st.Elem(), prefix+k+".", true)...)
+		case !nested && st.Kind() == reflect.Slice && st.Elem().Kind() == reflect.Struct:
+			for _, sub := range fieldsOf(st.Elem(), "", false) {
+				if sub.kind != kindList && sub.group == "" {
+					out = append(out, field{key: prefix + k + "." + sub.key, kind: sub.kind, group: prefix + k})
+				}
+			}
 		}
 	}
 	return out
@@ -95,7 +113,8 @@ type sheetDef struct {
 var (
 	metaFields = fieldsOf(reflect.TypeOf(dataset.Meta{}), "", true)
 
-	indicatorSheet = sheetDef{"指标", "Indicators", "indicators", ordered(fieldsOf(reflect.TypeOf(dataset.Indicator{}), "", false),
+	// An indicator's history is not a column: it is carried over (see carry).
+	indicatorSheet = sheetDef{"指标", "Indicators", "indicators", ordered(fieldsOf(reflect.TypeOf(dataset.Indicator{}), "", false, "history"),
 		"id", "name", "value", "unit", "change", "target", "basis", "estimated", "key", "milestone")}
 	sectionSheet = sheetDef{"文字", "Sections", "sections", ordered(fieldsOf(reflect.TypeOf(dataset.Section{}), "", false),
 		"kind", "label", "title", "summary", "items")}
@@ -178,8 +197,9 @@ func labelOf(key string) (zh, en string) {
 // enums are the fields whose cells hold a word from a list; the template
 // offers the Chinese words, the reader takes either.
 var enums = map[string][][2]string{ // key → {cell word, dataset value}
-	"sections.kind": {{"回顾", dataset.KindReview}, {"计划", dataset.KindPlan}, {"说明", dataset.KindNote}},
-	"meta.language": {{"中文", "zh-CN"}, {"英文", "en"}},
+	"sections.kind":          {{"回顾", dataset.KindReview}, {"计划", dataset.KindPlan}, {"说明", dataset.KindNote}},
+	"meta.language":          {{"中文", "zh-CN"}, {"英文", "en"}},
+	"indicators.targetBound": {{"以上", "min"}, {"以内", "max"}},
 }
 
 func enumWord(key, value string) string {

@@ -42,9 +42,8 @@ var indexRE = regexp.MustCompile(`\[[0-9]+\]`)
 
 // parent strips the last element of a path: "a[1].b" → "a[1]", "a[1]" → "a".
 func parent(path string) (string, string, bool) {
-	if strings.HasSuffix(path, "]") {
-		i := strings.LastIndexByte(path, '[')
-		return path[:i], path[i:], i > 0
+	if i := strings.LastIndexByte(path, '['); i > 0 && strings.HasSuffix(path, "]") && i > strings.LastIndexByte(path, '.') {
+		return path[:i], path[i:], true
 	}
 	i := strings.LastIndexByte(path, '.')
 	if i < 0 {

@@ -58,8 +58,12 @@ func (p *Parsed) Where(path string) (zh, en string) {
 	return p.loc.where(path)
 }
 
-// DetectFormat tells an upload's format from its name, else its content.
+// DetectFormat tells an upload's format: a zip is a workbook whatever its
+// name; otherwise the name's extension, else the content.
 func DetectFormat(name string, data []byte) Format {
+	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
+		return FormatXLSX
+	}
 	switch strings.ToLower(path.Ext(strings.ReplaceAll(name, "\\", "/"))) {
 	case ".xlsx":
 		return FormatXLSX
@@ -67,9 +71,6 @@ func DetectFormat(name string, data []byte) Format {
 		return FormatJSON
 	case ".yaml", ".yml":
 		return FormatYAML
-	}
-	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
-		return FormatXLSX
 	}
 	if t := bytes.TrimLeft(data, " \t\r\n\ufeff"); len(t) > 0 && t[0] == '{' {
 		return FormatJSON

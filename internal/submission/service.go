@@ -142,7 +142,8 @@ type Preview struct {
 	Stored      *storage.Version // the stored dataset compared with; nil when none
 	StoredValid bool             // the stored dataset still passes validation (else all is "added")
 	Previous    string           // the earlier period the warnings compare with; "" when none
-	Diff        Diff
+	Diff        Diff             // against the stored dataset of the period
+	VsPrevious  Diff             // against the previous period's dataset (month on month), when there is one
 	Warnings    []Warning
 	Unchanged   bool // identical to the stored dataset
 	At          time.Time
@@ -209,6 +210,9 @@ func (s *Service) Preview(ctx context.Context, period string, up Upload) (*Previ
 		prevDS, p.Previous = prev.ds, prev.ds.Meta.Period
 	}
 	p.Diff = Compare(old, parsed.Dataset)
+	if prevDS != nil {
+		p.VsPrevious = Compare(prevDS, parsed.Dataset)
+	}
 	p.Warnings = Check(prevDS, parsed.Dataset, parsed.Where)
 	return p, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -227,6 +228,9 @@ func (t *tmpl) meta(base map[string]any) error {
 		}
 	}
 	m, _ := base["meta"].(map[string]any)
+	if t.in.Base != nil && t.in.Base.Meta.Period != t.in.Period {
+		m = withoutPeriodSpecific(m)
+	}
 	r := metaHeaderRows + 1
 	for _, f := range metaFields {
 		vals := metaValue(m, f.key, f.kind)
@@ -273,6 +277,21 @@ func (t *tmpl) meta(base map[string]any) error {
 		}
 	}
 	return t.freeze(s, metaHeaderRows)
+}
+
+// periodSpecific are the meta fields that belong to one period's report
+// (its occasion, its source, what its figures cover): a template for a new
+// period leaves them blank rather than carry last month's forward.
+var periodSpecific = []string{"subtitle", "lead", "event", "source", "referencePeriod"}
+
+func withoutPeriodSpecific(m map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range m {
+		if !slices.Contains(periodSpecific, strings.TrimSuffix(k, "En")) {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // metaValue reads "a.b" from the generic meta object.
@@ -356,7 +375,7 @@ func (t *tmpl) list(s sheetDef, items []any) error {
 
 func colWidth(f field) float64 {
 	switch {
-	case f.kind == kindList || f.key == "summary" || f.key == "note":
+	case f.repeats() || strings.HasPrefix(f.key, "summary") || strings.HasPrefix(f.key, "note"):
 		return 60
 	case f.key == "name" || f.key == "title" || f.key == "caption" || strings.HasPrefix(f.key, "name"):
 		return 28
@@ -371,18 +390,41 @@ func colWidth(f field) float64 {
 func (t *tmpl) item(s sheetDef, obj map[string]any, r int) (int, error) {
 	rows := 1
 	for c, f := range s.fields {
-		vals := scalarTexts(obj[f.key], f.kind)
-		if f.kind != kindList && len(vals) > 1 {
-			vals = vals[:1]
-		}
+		vals := itemTexts(obj, f)
 		rows = max(rows, len(vals))
 		for i, v := range vals {
+			if v == "" {
+				continue
+			}
 			if err := t.value(s.name, s.top+"."+f.key, f.kind, c+1, r+i, v); err != nil {
 				return 0, err
 			}
 		}
 	}
 	return rows, nil
+}
+
+// itemTexts are the texts of field f of one item, one a row: one for a
+// scalar, one per entry for a list ("" where an entry of a list of objects
+// lacks the field, so that each entry keeps its row).
+func itemTexts(obj map[string]any, f field) []string {
+	if f.group == "" {
+		vals := scalarTexts(obj[f.key], f.kind)
+		if f.kind != kindList && len(vals) > 1 {
+			vals = vals[:1]
+		}
+		return vals
+	}
+	entries, _ := obj[f.group].([]any)
+	sub := strings.TrimPrefix(f.key, f.group+".")
+	out := make([]string, len(entries))
+	for i, e := range entries {
+		m, _ := e.(map[string]any)
+		if v := scalarTexts(m[sub], f.kind); len(v) > 0 {
+			out[i] = v[0]
+		}
+	}
+	return out
 }
 
 // value writes one prefilled cell: numbers as numbers in a format with the
@@ -404,7 +446,7 @@ func (t *tmpl) value(sheet, key string, kind fieldKind, col, row int, v string) 
 		return t.styleCell(sheet, ref, fmt.Sprintf("num%d", d))
 	}
 	style := "text"
-	if kind == kindList || colWidth(field{key, kind}) >= 60 {
+	if kind == kindList || colWidth(field{key: key, kind: kind}) >= 60 {
 		style = "wrap"
 	}
 	if err := t.f.SetCellStr(sheet, ref, enumWord(key, v)); err != nil {
@@ -427,6 +469,9 @@ func (t *tmpl) validate(sheet, key string, kind fieldKind, col, from, to int) er
 			return err
 		}
 		dv.SetError(excelize.DataValidationErrorStyleStop, "应为数字 / Number", "请填写数字（同比填百分数的数值，如 5.8）。/ Enter a number (changes as plain percentages, e.g. 5.8).")
+		if strings.HasSuffix(key, ".change") {
+			dv.SetInput("同比增减（%）/ Change (%)", "填百分数的数值：增长5.8%填 5.8，下降3%填 -3。/ A plain percentage: 5.8 for +5.8%, -3 for -3%.")
+		}
 	case kind == kindBool:
 		if err := dv.SetDropList([]string{"是", "否"}); err != nil {
 			return err

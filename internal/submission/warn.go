@@ -3,6 +3,7 @@ package submission
 import (
 	"fmt"
 	"math"
+	"reflect"
 
 	"github.com/countyreport/countyreport/internal/dataset"
 )
@@ -26,6 +27,7 @@ const (
 	WarnChange = "change" // a year-on-year change outside the plausible range
 	WarnJump   = "jump"   // a value far from the previous period's
 	WarnUnit   = "unit"   // an indicator's unit differs from the previous period's
+	WarnSame   = "same"   // every figure, or the whole narrative, as in the previous period
 )
 
 // Warning is a figure that needs an explanation before it is submitted.
@@ -79,7 +81,50 @@ func Check(prev, next *dataset.Dataset, where func(path string) (string, string)
 				fmt.Sprintf("%q is %s %s, far from the previous period's %s %s (%s): check it and explain it", in.Name, in.Value, in.Unit, old.Value, old.Unit, prev.Meta.Period))
 		}
 	}
+	return append(out, same(prev, next, where)...)
+}
+
+// same warns when the figures or the narrative are exactly the previous
+// period's: most likely a template sent back without being updated.
+func same(prev, next *dataset.Dataset, where func(string) (string, string)) []Warning {
+	if prev == nil {
+		return nil
+	}
+	var out []Warning
+	w := func(path, msg, msgEn string) {
+		zh, en := where(path)
+		out = append(out, Warning{Problem: Problem{Path: path, Where: zh, WhereEn: en, Msg: msg, MsgEn: msgEn}, Code: WarnSame})
+	}
+	prevByID := map[string]*dataset.Indicator{}
+	for i := range prev.Indicators {
+		prevByID[prev.Indicators[i].ID] = &prev.Indicators[i]
+	}
+	matched, equal := 0, 0
+	for i := range next.Indicators {
+		in := &next.Indicators[i]
+		if old := prevByID[in.ID]; old != nil {
+			matched++
+			if numText(old.Value) == numText(in.Value) && numText(old.Change) == numText(in.Change) {
+				equal++
+			}
+		}
+	}
+	if matched > 0 && equal == len(next.Indicators) {
+		w("indicators", fmt.Sprintf("全部指标的数值和同比都与上期（%s）相同：是否忘了更新？请核实并说明", prev.Meta.Period),
+			fmt.Sprintf("every figure is the same as in the previous period (%s): were they updated? Check and explain", prev.Meta.Period))
+	}
+	if len(next.Sections) > 0 && reflect.DeepEqual(prev.Sections, next.Sections) {
+		w("sections", fmt.Sprintf("文字部分与上期（%s）完全相同：是否忘了更新？请核实并说明", prev.Meta.Period),
+			fmt.Sprintf("the narrative is exactly that of the previous period (%s): was it updated? Check and explain", prev.Meta.Period))
+	}
 	return out
+}
+
+func numText(n *dataset.Number) string {
+	if n == nil {
+		return ""
+	}
+	return n.String()
 }
 
 // far: the values differ in sign, or one is more than MaxPlausibleRatio

@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
-	"regexp"
-	"strconv"
+	"io"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -79,6 +77,22 @@ func checkZip(data []byte) *Problem {
 			return &p
 		}
 	}
+	// Inflate each part once, at most to the size it declares (Go's zip
+	// reader refuses a part that runs past it, and checks its CRC): a lying
+	// header is found here, with a clear message, and excelize (which
+	// ignores read errors of a part) never sees it.
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err == nil {
+			_, err = io.Copy(io.Discard, io.LimitReader(rc, int64(f.UncompressedSize64)+1))
+			rc.Close()
+		}
+		if err != nil {
+			p := problem(fmt.Sprintf("工作簿已损坏（部件 %s：%v）：请在 Excel 中重新保存", f.Name, err),
+				fmt.Sprintf("the workbook is damaged (part %s: %v): save it again in Excel", f.Name, err))
+			return &p
+		}
+	}
 	return nil
 }
 
@@ -108,6 +122,9 @@ type workbook struct {
 	loc   *locator
 	probs Problems
 	bad   map[string]bool // paths whose cell could not be read
+	// renamed maps a template sheet's Chinese name to its name in the
+	// workbook (the same, or the English one).
+	renamed map[string]string
 }
 
 // readWorkbook turns the workbook into a dataset document (JSON) and the
@@ -149,12 +166,15 @@ func (w *workbook) unknownField(at cellLoc, key string) {
 }
 
 // rows reads a sheet's raw cell texts, refusing a sheet past the limits.
+//
+// A sheet renamed to its English name is found too; cells are then read
+// from it, and named by the Chinese name in problems.
 func (w *workbook) rows(names sheetNames) ([][]string, bool) {
-	idx, err := w.f.GetSheetIndex(names.zh)
-	if err != nil || idx < 0 {
+	sheet := w.sheetName(names)
+	if sheet == "" {
 		return nil, false
 	}
-	rows, err := w.f.GetRows(names.zh, excelize.Options{RawCellValue: true})
+	rows, err := w.f.GetRows(sheet, excelize.Options{RawCellValue: true})
 	if err != nil {
 		w.probs = append(w.probs, Problem{Where: names.zh, WhereEn: names.en, Msg: "无法读取：" + err.Error(), MsgEn: "cannot read it: " + err.Error()})
 		return nil, false
@@ -166,6 +186,21 @@ func (w *workbook) rows(names sheetNames) ([][]string, bool) {
 		return nil, false
 	}
 	return rows, true
+}
+
+// sheetName is the workbook's name of a template sheet: its Chinese name,
+// else its English one; "" when neither is there.
+func (w *workbook) sheetName(names sheetNames) string {
+	if w.renamed == nil {
+		w.renamed = map[string]string{}
+	}
+	for _, n := range []string{names.zh, names.en} {
+		if idx, err := w.f.GetSheetIndex(n); err == nil && idx >= 0 {
+			w.renamed[names.zh] = n
+			return n
+		}
+	}
+	return ""
 }
 
 func cellText(rows [][]string, row, col int) string {
@@ -259,21 +294,22 @@ func (w *workbook) readList(s sheetDef) ([]any, bool) {
 		}
 		return nil, false
 	}
-	kinds := map[string]fieldKind{}
+	byKey := map[string]field{}
 	for _, f := range s.fields {
-		kinds[f.key] = f.kind
+		byKey[f.key] = f
 	}
-	cols := map[int]string{}
+	cols := map[int]field{}
 	first := 0
 	if len(rows) >= headerRows {
 		for c, k := range rows[headerRows-1] {
 			if k = strings.TrimSpace(k); k != "" && c < maxSheetCols {
-				if _, known := kinds[k]; !known {
+				f, known := byKey[k]
+				if !known {
 					w.unknownField(cellLoc{names, c + 1, headerRows}, k)
 					continue
 				}
-				cols[c+1] = k
-				w.loc.cols[s.top+"."+k] = c + 1
+				cols[c+1] = f
+				w.loc.cols[s.top+"."+indexRE.ReplaceAllString(k, "")] = c + 1
 				if first == 0 {
 					first = c + 1
 				}
@@ -287,49 +323,72 @@ func (w *workbook) readList(s sheetDef) ([]any, bool) {
 	}
 	var items []any
 	var cur map[string]any
-	lists := map[string]int{}
+	lists := map[string]int{} // entries so far of each list of the current item
 	for r := headerRows + 1; r <= len(rows); r++ {
 		if rowEmpty(rows, r, cols) {
 			continue
 		}
-		cont := cur != nil && hasListCols(kinds) && strings.TrimSpace(cellText(rows, r, first)) == "" && onlyLists(rows, r, cols, kinds)
+		cont := cur != nil && hasRepeats(cols) && strings.TrimSpace(cellText(rows, r, first)) == "" && onlyRepeats(rows, r, cols)
 		if !cont {
 			cur = map[string]any{}
 			items = append(items, cur)
 			clear(lists)
 			w.loc.rows[fmt.Sprintf("%s[%d]", s.top, len(items)-1)] = cellLoc{names, 0, r}
 		}
-		item := fmt.Sprintf("%s[%d]", s.top, len(items)-1)
-		for c := 1; c <= maxSheetCols; c++ {
-			key, ok := cols[c]
-			if !ok {
-				continue
-			}
-			kind := kinds[key]
-			raw := cellText(rows, r, c)
-			at := cellLoc{names, c, r}
-			path := item + "." + key
-			if kind == kindList {
-				path = fmt.Sprintf("%s[%d]", path, lists[key])
-			}
-			v, ok := w.cell(at, raw, kind, s.top+"."+key, path)
-			if !ok {
-				continue
-			}
-			w.loc.cells[path] = at
-			if kind == kindList {
-				lists[key]++
-				l, _ := cur[key].([]any)
-				cur[key] = append(l, v)
-			} else {
-				cur[key] = v
-			}
-		}
+		w.readRow(s, names, rows, r, cols, cur, fmt.Sprintf("%s[%d]", s.top, len(items)-1), lists)
 	}
 	return items, true
 }
 
-func rowEmpty(rows [][]string, r int, cols map[int]string) bool {
+// readRow reads row r into item cur (at path item): scalars, one more entry
+// of each list, and one more object of each list of objects the row fills.
+func (w *workbook) readRow(s sheetDef, names sheetNames, rows [][]string, r int, cols map[int]field, cur map[string]any, item string, lists map[string]int) {
+	entries := map[string]map[string]any{} // this row's object of each list of objects
+	for c := 1; c <= maxSheetCols; c++ {
+		f, ok := cols[c]
+		if !ok {
+			continue
+		}
+		at := cellLoc{names, c, r}
+		var path string
+		switch {
+		case f.group != "":
+			path = fmt.Sprintf("%s.%s[%d].%s", item, f.group, lists[f.group], strings.TrimPrefix(f.key, f.group+"."))
+		case f.kind == kindList:
+			path = fmt.Sprintf("%s.%s[%d]", item, f.key, lists[f.key])
+		default:
+			path = item + "." + f.key
+		}
+		v, ok := w.cell(at, cellText(rows, r, c), f.kind, s.top+"."+f.key, path)
+		if !ok {
+			continue
+		}
+		w.loc.cells[path] = at
+		switch {
+		case f.group != "":
+			e := entries[f.group]
+			if e == nil {
+				e = map[string]any{}
+				entries[f.group] = e
+				l, _ := cur[f.group].([]any)
+				cur[f.group] = append(l, e)
+				w.loc.cells[fmt.Sprintf("%s.%s[%d]", item, f.group, lists[f.group])] = at
+			}
+			e[strings.TrimPrefix(f.key, f.group+".")] = v
+		case f.kind == kindList:
+			lists[f.key]++
+			l, _ := cur[f.key].([]any)
+			cur[f.key] = append(l, v)
+		default:
+			cur[f.key] = v
+		}
+	}
+	for g := range entries {
+		lists[g]++
+	}
+}
+
+func rowEmpty(rows [][]string, r int, cols map[int]field) bool {
 	for c := range cols {
 		if strings.TrimSpace(cellText(rows, r, c)) != "" {
 			return false
@@ -338,233 +397,21 @@ func rowEmpty(rows [][]string, r int, cols map[int]string) bool {
 	return true
 }
 
-func hasListCols(kinds map[string]fieldKind) bool {
-	for _, k := range kinds {
-		if k == kindList {
+func hasRepeats(cols map[int]field) bool {
+	for _, f := range cols {
+		if f.repeats() {
 			return true
 		}
 	}
 	return false
 }
 
-// onlyLists: the row's filled cells are all in list columns.
-func onlyLists(rows [][]string, r int, cols map[int]string, kinds map[string]fieldKind) bool {
-	for c, key := range cols {
-		if strings.TrimSpace(cellText(rows, r, c)) != "" && kinds[key] != kindList {
+// onlyRepeats: the row's filled cells are all in columns of lists.
+func onlyRepeats(rows [][]string, r int, cols map[int]field) bool {
+	for c, f := range cols {
+		if strings.TrimSpace(cellText(rows, r, c)) != "" && !f.repeats() {
 			return false
 		}
 	}
 	return true
-}
-
-// cell converts one cell to its JSON value. enumKey names the field for
-// word lists ("sections.kind"); path is where the value goes, for errors.
-// An empty cell gives ok=false and no problem.
-func (w *workbook) cell(at cellLoc, raw string, kind fieldKind, enumKey, path string) (any, bool) {
-	ref, _ := excelize.CoordinatesToCellName(at.col, at.row)
-	sheet := at.sheet.zh
-	if formula, _ := w.f.GetCellFormula(sheet, ref); formula != "" && raw == "" {
-		w.bad[path] = true
-		w.add(at, "公式没有保存的计算结果：请在 Excel 中打开、保存后再上传（公式不会在服务器上计算）",
-			"the formula has no saved result: open and save the file in Excel, then upload it again (formulas are never calculated on the server)")
-		return nil, false
-	}
-	if strings.TrimSpace(raw) == "" {
-		return nil, false
-	}
-	typ, _ := w.f.GetCellType(sheet, ref)
-	if typ == excelize.CellTypeError {
-		w.bad[path] = true
-		w.add(at, fmt.Sprintf("单元格是错误值 %s", raw), fmt.Sprintf("the cell holds the error value %s", raw))
-		return nil, false
-	}
-	numeric := typ == excelize.CellTypeNumber || typ == excelize.CellTypeUnset || typ == excelize.CellTypeDate
-	switch kind {
-	case kindNumber:
-		v, msg, msgEn := w.number(sheet, ref, raw, numeric, typ)
-		if msg != "" {
-			w.bad[path] = true
-			w.add(at, msg, msgEn)
-			return nil, false
-		}
-		return v, true
-	case kindBool:
-		s := strings.ToLower(strings.TrimSpace(raw))
-		if typ == excelize.CellTypeBool {
-			return s == "1" || s == "true", true
-		}
-		for _, t := range trueWords {
-			if s == t {
-				return true, true
-			}
-		}
-		for _, t := range falseWords {
-			if s == t {
-				return false, true
-			}
-		}
-		w.bad[path] = true
-		w.add(at, fmt.Sprintf("应填“是”或“否”，实为“%s”", raw), fmt.Sprintf("must be 是 (yes) or 否 (no), not %q", raw))
-		return nil, false
-	}
-	s := raw
-	if numeric || typ == excelize.CellTypeBool {
-		s, _ = w.f.GetCellValue(sheet, ref) // as Excel shows it: 2022 stays "2022"
-		if d, ok := w.date(sheet, ref, raw); ok {
-			s = d // a date Excel recognised, in the dataset's form
-		}
-	}
-	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
-	return enumValue(enumKey, s), true
-}
-
-var thousandsRE = regexp.MustCompile(`^-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$`)
-
-// number reads a number cell as the literal it shows (keeping the decimals of
-// its format: 7 in a "0.0" cell is "7.0", never rounding away a digit
-// typed), or a text cell holding a number as written.
-func (w *workbook) number(sheet, ref, raw string, numeric bool, typ excelize.CellType) (any, string, string) {
-	if typ == excelize.CellTypeBool {
-		return nil, "应为数字，实为逻辑值", "must be a number, not a true/false value"
-	}
-	dec, percent := w.format(sheet, ref)
-	if numeric || typ == excelize.CellTypeFormula {
-		if lit, ok := numberLiteral(raw, dec); ok {
-			if percent {
-				return nil, "请直接填写百分数的数值（如 5.8），不要使用百分比格式", "enter the percentage as a plain number (5.8), not in percent format"
-			}
-			return json.Number(lit), "", ""
-		}
-	}
-	s := strings.TrimSpace(raw)
-	s = strings.TrimPrefix(s, "+")
-	if thousandsRE.MatchString(s) {
-		s = strings.ReplaceAll(s, ",", "")
-	}
-	if _, ok := dataset.NewNumber(s); ok {
-		return json.Number(s), "", ""
-	}
-	return nil, fmt.Sprintf("应为数字，实为“%s”", raw), fmt.Sprintf("must be a number, not %q", raw)
-}
-
-// format gives the decimals of the cell's number format (-1: General or
-// unknown) and whether it shows a percentage.
-func (w *workbook) format(sheet, ref string) (int, bool) {
-	id, err := w.f.GetCellStyle(sheet, ref)
-	if err != nil || id == 0 {
-		return -1, false
-	}
-	st, err := w.f.GetStyle(id)
-	if err != nil || st == nil {
-		return -1, false
-	}
-	code, ok := builtinFormats[st.NumFmt]
-	if st.CustomNumFmt != nil {
-		code, ok = *st.CustomNumFmt, true
-	}
-	if !ok {
-		return -1, false
-	}
-	return formatDecimals(code)
-}
-
-// date gives a date cell (a number in a date format, without a time of
-// day) as YYYY-MM-DD.
-func (w *workbook) date(sheet, ref, raw string) (string, bool) {
-	id, err := w.f.GetCellStyle(sheet, ref)
-	if err != nil || id == 0 {
-		return "", false
-	}
-	st, err := w.f.GetStyle(id)
-	if err != nil || st == nil {
-		return "", false
-	}
-	isDate := st.NumFmt >= 14 && st.NumFmt <= 17 || st.NumFmt == 22 || st.NumFmt >= 27 && st.NumFmt <= 36 || st.NumFmt >= 50 && st.NumFmt <= 58
-	if st.CustomNumFmt != nil {
-		code := strings.ToLower(*st.CustomNumFmt)
-		isDate = strings.Contains(code, "y") && strings.Contains(code, "d")
-	}
-	f, err := strconv.ParseFloat(raw, 64)
-	if !isDate || err != nil || f < 1 || f > 2958465 || f != math.Trunc(f) {
-		return "", false
-	}
-	t, err := excelize.ExcelDateToTime(f, false)
-	if err != nil {
-		return "", false
-	}
-	return t.Format("2006-01-02"), true
-}
-
-var builtinFormats = map[int]string{1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00", 9: "0%", 10: "0.00%"}
-
-// formatDecimals reads the first section of a number format code: how many
-// digit places follow its decimal point, and whether it has a %.
-func formatDecimals(code string) (int, bool) {
-	sec, _, _ := strings.Cut(code, ";")
-	var b strings.Builder // the code without quoted text and escapes
-	for i := 0; i < len(sec); i++ {
-		switch c := sec[i]; c {
-		case '"':
-			j := strings.IndexByte(sec[i+1:], '"')
-			if j < 0 {
-				i = len(sec)
-			} else {
-				i += j + 1
-			}
-		case '\\', '_', '*':
-			i++
-		case '[':
-			j := strings.IndexByte(sec[i:], ']')
-			if j < 0 {
-				i = len(sec)
-			} else {
-				i += j
-			}
-		default:
-			b.WriteByte(c)
-		}
-	}
-	s := b.String()
-	percent := strings.Contains(s, "%")
-	if !strings.ContainsAny(s, "0#?") || strings.ContainsAny(s, "yYmMdDhHsSeE") {
-		return -1, percent
-	}
-	i := strings.IndexByte(s, '.')
-	if i < 0 {
-		return 0, percent
-	}
-	n := 0
-	for _, c := range s[i+1:] {
-		if c != '0' && c != '#' && c != '?' {
-			break
-		}
-		n++
-	}
-	return n, percent
-}
-
-// numberLiteral writes an Excel number (a double, written with up to 17
-// digits) as a decimal literal: rounded to the 15 significant digits Excel
-// keeps, then padded with zeros to dec decimals when that loses nothing.
-func numberLiteral(raw string, dec int) (string, bool) {
-	f, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
-	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-		return "", false
-	}
-	f, _ = strconv.ParseFloat(strconv.FormatFloat(f, 'g', 15, 64), 64)
-	lit := strconv.FormatFloat(f, 'f', -1, 64)
-	if dec >= 0 && dec <= 15 {
-		if d := strconv.FormatFloat(f, 'f', dec, 64); parsesTo(d, f) {
-			lit = d
-		}
-	}
-	if lit == "-0" {
-		lit = "0"
-	}
-	return lit, true
-}
-
-func parsesTo(s string, f float64) bool {
-	g, err := strconv.ParseFloat(s, 64)
-	return err == nil && g == f
 }

@@ -2,6 +2,7 @@ package submission
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -35,7 +36,39 @@ func workbook2023_02(t *testing.T, edit func(f *excelize.File)) []byte {
 	return buf.Bytes()
 }
 
-func must(t *testing.T, err error) {
+// metaCell is the value cell of field key on the meta sheet ("D7").
+func metaCell(t *testing.T, f *excelize.File, key string) string {
+	t.Helper()
+	rows, err := f.GetRows(sheetMeta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rows {
+		if len(r) >= metaColField && r[metaColField-1] == key {
+			return fmt.Sprintf("D%d", i+1)
+		}
+	}
+	t.Fatalf("no row for %s on %s", key, sheetMeta)
+	return ""
+}
+
+// nextRow is the first row below a sheet's last filled one.
+func nextRow(t *testing.T, f *excelize.File, sheet string) int {
+	t.Helper()
+	rows, err := f.GetRows(sheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(rows) + 1
+}
+
+// appendIndicator adds a made-up indicator row below the last one.
+func appendIndicator(t *testing.T, f *excelize.File) {
+	t.Helper()
+	must(t, f.SetSheetRow("指标", fmt.Sprintf("A%d", nextRow(t, f, "指标")), &[]any{"made_up_test_count", "测试用虚构指标", 3, "个"}))
+}
+
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -74,11 +107,15 @@ func TestParseWorkbookProblems(t *testing.T) {
 			"指标!A6：", "Indicators!A6: "},
 		{"duplicate id", func(t *testing.T, f *excelize.File) { must(t, f.SetCellStr(ind, "A6", "gdp")) },
 			"指标!A6：", "Indicators!A6: "},
-		{"another period", func(t *testing.T, f *excelize.File) { must(t, f.SetCellStr(sheetMeta, "D7", "2023-03")) },
-			"基本信息!D7：应为本次报送的期次 2023-02，实为 2023-03", "Basic information!D7: must be the period being submitted, 2023-02, not 2023-03"},
-		{"another county", func(t *testing.T, f *excelize.File) { must(t, f.SetCellStr(sheetMeta, "D3", "430421")) },
-			"基本信息!D3：应为本县的代码 430423，实为 430421", "Basic information!D3: must be this county's code 430423, not 430421"},
-		{"title left empty", func(t *testing.T, f *excelize.File) { must(t, f.SetCellStr(sheetMeta, "D8", "")) },
+		{"another period", func(t *testing.T, f *excelize.File) {
+			must(t, f.SetCellStr(sheetMeta, metaCell(t, f, "period"), "2023-03"))
+		},
+			"基本信息!{period}：应为本次报送的期次 2023-02，实为 2023-03", "Basic information!{period}: must be the period being submitted, 2023-02, not 2023-03"},
+		{"another county", func(t *testing.T, f *excelize.File) {
+			must(t, f.SetCellStr(sheetMeta, metaCell(t, f, "countyCode"), "430421"))
+		},
+			"基本信息!{countyCode}：应为本县的代码 430423，实为 430421", "Basic information!{countyCode}: must be this county's code 430423, not 430421"},
+		{"title left empty", func(t *testing.T, f *excelize.File) { must(t, f.SetCellStr(sheetMeta, metaCell(t, f, "title"), "")) },
 			"基本信息（标题 title）：", "Basic information (Title, title): "},
 		{"field name changed", func(t *testing.T, f *excelize.File) { must(t, f.SetCellStr(ind, "J3", "remark")) },
 			"指标!J3：不认识的字段名“remark”", `Indicators!J3: unknown field name "remark"`},
@@ -89,7 +126,16 @@ func TestParseWorkbookProblems(t *testing.T) {
 		{"continuation row with a title", func(t *testing.T, f *excelize.File) { must(t, f.SetCellStr("文字", "C7", "另起一节")) },
 			"文字!A7：", "Sections!A7: "},
 	}
+	// Rows of the meta sheet follow the model: find them.
+	var refs []string
+	workbook2023_02(t, func(f *excelize.File) {
+		for _, k := range []string{"period", "countyCode"} {
+			refs = append(refs, "{"+k+"}", metaCell(t, f, k))
+		}
+	})
+	at := strings.NewReplacer(refs...)
 	for _, tc := range cases {
+		tc.zh, tc.en = at.Replace(tc.zh), at.Replace(tc.en)
 		t.Run(tc.name, func(t *testing.T) {
 			data := workbook2023_02(t, func(f *excelize.File) { tc.edit(t, f) })
 			_, err := Parse(Upload{Name: "衡山县.xlsx", Data: data}, Expect{CountyCode: "430423", Period: "2023-02", Base: hengshan(t)})
@@ -148,14 +194,23 @@ func TestParseWorkbookValues(t *testing.T) {
 		{"a number in a text column", func(t *testing.T, f *excelize.File) { must(t, f.SetCellInt(ind, "G6", 2023)) },
 			func(ds *dataset.Dataset) string { return ds.Indicators[2].Basis }, "2023"},
 		{"a date Excel recognised", func(t *testing.T, f *excelize.File) {
-			must(t, f.SetCellValue(sheetMeta, "D16", time.Date(2023, 2, 9, 0, 0, 0, 0, time.UTC)))
+			must(t, f.SetCellStr(sheetMeta, metaCell(t, f, "event.name"), "测试用虚构会议"))
+			must(t, f.SetCellValue(sheetMeta, metaCell(t, f, "event.date"), time.Date(2023, 2, 9, 0, 0, 0, 0, time.UTC)))
 		}, func(ds *dataset.Dataset) string { return ds.Meta.Event.Date }, "2023-02-09"},
 		{"a new indicator row", func(t *testing.T, f *excelize.File) {
-			must(t, f.SetSheetRow(ind, "A30", &[]any{"made_up_test_count", "测试用虚构指标", 3, "个"}))
+			appendIndicator(t, f)
 		}, func(ds *dataset.Dataset) string {
 			in := ds.Indicators[len(ds.Indicators)-1]
 			return in.ID + " " + in.Value.String() + " " + in.Unit
 		}, "made_up_test_count 3 个"},
+		{"full-width digits", func(t *testing.T, f *excelize.File) { must(t, f.SetCellStr(ind, "C6", "７．０２")) },
+			func(ds *dataset.Dataset) string { return ds.Indicators[2].Value.String() }, "7.02"},
+		{"a change typed with %", func(t *testing.T, f *excelize.File) { must(t, f.SetCellStr(ind, "E6", "－3.5%")) },
+			func(ds *dataset.Dataset) string { return ds.Indicators[2].Change.String() }, "-3.5"},
+		{"sheets renamed to English", func(t *testing.T, f *excelize.File) {
+			must(t, f.SetSheetName(ind, "Indicators"))
+			must(t, f.SetCellFloat("Indicators", "C6", 7.5, -1, 64))
+		}, func(ds *dataset.Dataset) string { return ds.Indicators[2].Value.String() }, "7.50"},
 		{"kind in English", func(t *testing.T, f *excelize.File) { must(t, f.SetCellStr("文字", "A6", "plan")) },
 			func(ds *dataset.Dataset) string { return ds.Sections[1].Kind }, "plan"},
 		{"history carried from January", nil,
