@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/period"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/submission"
 )
@@ -77,7 +78,7 @@ func (d *dataPages) dataset(ctx context.Context, period string) (*dataset.Datase
 // county's time zone.
 func (d *dataPages) duePeriod() string {
 	t := d.s.now().In(d.s.zone)
-	return storage.PeriodOf(time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, d.s.zone).AddDate(0, -1, 0)).String()
+	return period.Of(time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, d.s.zone).AddDate(0, -1, 0), d.s.zone).String()
 }
 
 // periodParam reads and checks a YYYY-MM period.

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/portal/auth"
 	"github.com/countyreport/countyreport/internal/report"
 	"github.com/countyreport/countyreport/internal/storage"
@@ -69,7 +70,7 @@ func (s *server) reports(c *gin.Context) {
 // as it goes.
 func (s *server) download(c *gin.Context) {
 	period, name := c.Param("period"), c.Param("file")
-	if _, err := storage.ParsePeriod(period); err != nil || (name != report.PDFName && name != report.BundleName) {
+	if !dataset.ValidPeriod(period) || (name != report.PDFName && name != report.BundleName) {
 		s.fail(c, http.StatusNotFound, "")
 		return
 	}
@@ -108,7 +109,7 @@ func (s *server) generate(c *gin.Context) {
 		return
 	}
 	period := c.PostForm("period")
-	if _, err := storage.ParsePeriod(period); err != nil {
+	if !dataset.ValidPeriod(period) {
 		s.fail(c, http.StatusBadRequest, "period")
 		return
 	}
