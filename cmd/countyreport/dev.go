@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -370,9 +371,14 @@ func (pl *platform) startRuntime(ctx context.Context, errc chan<- error) (stop f
 	}
 	var eventsMu sync.Mutex
 	lastEvent := map[types.NamespacedName]string{}
+	portalLog, err := os.OpenFile(pl.srv.LogFile("portals"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
 	rctx, cancel := context.WithCancel(ctx)
 	pl.runtime = &dev.Runtime{
 		Client: mgr.GetClient(), Admin: pl.cfg, Dir: filepath.Join(pl.opts.stateDir, "portals"), Ports: ports,
+		Logger: slog.New(slog.NewJSONHandler(portalLog, nil)),
 		Event: func(key types.NamespacedName, what, url string, err error) {
 			msg := fmt.Sprintf("portal %s %s: %s", key, what, url)
 			if err != nil {
@@ -400,7 +406,7 @@ func (pl *platform) startRuntime(ctx context.Context, errc chan<- error) (stop f
 			errc <- fmt.Errorf("portal runtime: %w", err)
 		}
 	}()
-	return func() { cancel(); <-done; pl.runtime.Wait() }, nil
+	return func() { cancel(); <-done; pl.runtime.Wait(); portalLog.Close() }, nil
 }
 
 func rel(root, p string) string {

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/accounts"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
 
@@ -82,7 +83,7 @@ func (pl *platform) initialAccount(ctx context.Context, cr *reportingv1.CountyRe
 		if !ok {
 			continue
 		}
-		account = "admin"
+		account = accounts.InitialUser
 		for _, k := range []string{"initial-username", "initial-account", "username"} {
 			if v := s.Data[k]; len(v) > 0 {
 				account = string(v)

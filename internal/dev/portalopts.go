@@ -59,28 +59,45 @@ func PortalOptions(w *Workload, root, listen string) (portal.Options, error) {
 	if err != nil {
 		return o, fmt.Errorf("portal configuration: %w", err)
 	}
-	// The configuration's own file paths are container paths too.
-	var paths struct {
-		AccountsFile    string `json:"accountsFile"`
-		SessionKeyFile  string `json:"sessionKeyFile"`
+	raw, err = localConfig(raw, root, "http://"+listen+"/")
+	if err != nil {
+		return o, fmt.Errorf("portal configuration %s: %w", o.ConfigFile, err)
+	}
+	if err := os.WriteFile(o.ConfigFile, raw, 0o600); err != nil {
+		return o, err
+	}
+	var conf struct {
 		StorageEndpoint string `json:"storageEndpoint"`
 		StorageInsecure bool   `json:"storageInsecure"`
 	}
-	if err := yaml.Unmarshal(raw, &paths); err != nil {
+	if err := yaml.Unmarshal(raw, &conf); err != nil {
 		return o, fmt.Errorf("portal configuration %s: %w", o.ConfigFile, err)
 	}
-	if o.AccountsFile == "" && paths.AccountsFile != "" {
-		o.AccountsFile = Under(root, paths.AccountsFile)
-	}
-	if o.SessionKeyFile == "" && paths.SessionKeyFile != "" {
-		o.SessionKeyFile = Under(root, paths.SessionKeyFile)
-	}
 	if cfg.Endpoint == "" {
-		cfg.Endpoint, cfg.Insecure = paths.StorageEndpoint, paths.StorageInsecure
+		cfg.Endpoint, cfg.Insecure = conf.StorageEndpoint, conf.StorageInsecure
 	}
 	o.Storage = cfg
 	setPortalExtras(&o, listen, font)
 	return o, nil
+}
+
+// localConfig rewrites the portal's configuration for where it runs here:
+// its file paths (keys ending in File or Dir) are container paths, found
+// below root; its public URL is the local one staff open.
+func localConfig(raw []byte, root, publicURL string) ([]byte, error) {
+	var m map[string]any
+	if err := yaml.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	for k, v := range m {
+		if s, ok := v.(string); ok && strings.HasPrefix(s, "/") && (strings.HasSuffix(k, "File") || strings.HasSuffix(k, "Dir")) {
+			m[k] = Under(root, s)
+		}
+	}
+	if _, ok := m["publicURL"]; ok {
+		m["publicURL"] = publicURL
+	}
+	return yaml.Marshal(m)
 }
 
 // storageFromEnv reads the COUNTYREPORT_STORAGE_* variables of a workload,

@@ -3,6 +3,7 @@ package dev
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -47,6 +48,8 @@ type Runtime struct {
 	Admin  *rest.Config  // for the portals' ServiceAccount identities
 	Dir    string        // the portals' files go to Dir/<namespace>/<name>
 	Ports  *PortBook
+	// Logger receives the portals' log and audit lines; nil: slog's default.
+	Logger *slog.Logger
 	// Run is the portal; portal.Run unless a test swaps it.
 	Run func(context.Context, portal.Options) error
 	// Event, when set, is told what happens ("started", "restarted", "stopped", "failed").
@@ -161,6 +164,9 @@ func (r *Runtime) ensure(ctx context.Context, d *appsv1.Deployment) (*instance, 
 	o, err := PortalOptions(w, root, "127.0.0.1:"+strconv.Itoa(port))
 	if err != nil {
 		return nil, err
+	}
+	if r.Logger != nil {
+		o.Logger = r.Logger.With("portal", key.String())
 	}
 	if (w.Automount || w.Token) && r.Admin != nil {
 		o.Kube = ServiceAccountConfig(r.Admin, d.Namespace, w.SA)
