@@ -94,7 +94,7 @@ func toTable(bin string, args []string) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	cmd.Stderr = os.Stderr
+	cmd.Stderr = cmd.Stdout // its error, if any, lands in the output reported below
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return 0, err
