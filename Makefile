@@ -51,7 +51,8 @@ HELM := go run helm.sh/helm/v3/cmd/helm@v3.22.0
 
 chart-check:
 	$(HELM) lint --strict charts/countyreport
-	$(HELM) template t charts/countyreport --set storage.endpoint=minio:9000 >/dev/null
+	$(HELM) template t charts/countyreport --set storage.endpoint=minio:9000 | go run ./hack/chartcheck
+	$(HELM) template t charts/countyreport --set 'watchNamespaces={county-a,county-b}' | go run ./hack/chartcheck -namespaces county-a,county-b
 
 test: tools fmt-check vet manifests-check chart-check
 	go test $(GO_TEST_FLAGS) ./...

@@ -40,14 +40,16 @@ func main() {
 	namespaces := flag.Int("namespaces", 10, "namespaces to spread them over")
 	workers := flag.Int("workers", 4, "concurrent reconciles (and baseline writers)")
 	quiet := flag.Duration("quiet", time.Minute, "quiet period in which writes are counted after convergence")
+	managerBin := flag.String("manager-bin", "", "bin/countyreport: also measure the real manager's memory, cache filtered and not")
+	foreign := flag.Int("foreign", 1, "unrelated ConfigMaps, Secrets and Deployments per county (with -manager-bin)")
 	flag.Parse()
-	if err := run(*n, *namespaces, *workers, *quiet); err != nil {
+	if err := run(*n, *namespaces, *workers, *quiet, *managerBin, *foreign); err != nil {
 		fmt.Fprintln(os.Stderr, "bench operator:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n, namespaces, workers int, quiet time.Duration) error {
+func run(n, namespaces, workers int, quiet time.Duration, managerBin string, foreign int) error {
 	log.SetLogger(zap.New(zap.Level(zapcore.ErrorLevel), zap.StacktraceLevel(zapcore.DPanicLevel)))
 	env, err := testenv.Start()
 	if err != nil {
@@ -67,6 +69,7 @@ func run(n, namespaces, workers int, quiet time.Duration) error {
 	writes := &testenv.WriteCounter{}
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}, NewClient: writes.NewClientFunc(),
+		Cache: controllers.CacheOptions(nil, false),
 	})
 	if err != nil {
 		return err
@@ -74,7 +77,10 @@ func run(n, namespaces, workers int, quiet time.Duration) error {
 	if err := controllers.Setup(mgr, controllers.Options{PortalImage: "countyreport:bench", Workers: workers}); err != nil {
 		return err
 	}
-	go func() { _ = mgr.Start(ctx) }()
+	mgrCtx, stopManager := context.WithCancel(ctx)
+	defer stopManager()
+	stopped := make(chan struct{})
+	go func() { _ = mgr.Start(mgrCtx); close(stopped) }()
 
 	for i := range namespaces {
 		if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("bench-%d", i)}}); err != nil {
@@ -82,6 +88,11 @@ func run(n, namespaces, workers int, quiet time.Duration) error {
 		}
 	}
 	go markDeploymentsAvailable(ctx, c)
+	if managerBin != "" {
+		if err := createForeign(ctx, c, n*foreign, namespaces); err != nil {
+			return err
+		}
+	}
 
 	start := time.Now()
 	for i := range n {
@@ -95,7 +106,7 @@ func run(n, namespaces, workers int, quiet time.Duration) error {
 			return err
 		}
 	}
-	if err := waitAllReady(ctx, c, n, 5*time.Minute); err != nil {
+	if err := waitAllReady(ctx, c, n, 5*time.Minute+time.Duration(n)*100*time.Millisecond); err != nil {
 		return err
 	}
 	converge := time.Since(start)
@@ -105,6 +116,21 @@ func run(n, namespaces, workers int, quiet time.Duration) error {
 	time.Sleep(quiet)
 	quietWrites := writes.Load() - before
 
+	memLine := ""
+	if managerBin != "" {
+		stopManager()
+		<-stopped
+		var mem [2]memory
+		for i, filtered := range []bool{false, true} {
+			if mem[i], err = measureManager(ctx, env, managerBin, n, filtered); err != nil {
+				return err
+			}
+		}
+		memLine = fmt.Sprintf("operator memory, %d CountyReports and %d unrelated ConfigMaps, Secrets and Deployments: manager RSS %.0f MiB (peak %.0f, Go heap %.0f) "+
+			"with the cache label-filtered; %.0f MiB (peak %.0f, Go heap %.0f) unfiltered, the baseline; ratio %.2fx (target: under 200 MiB at 2,844)\n",
+			n, n*foreign, mem[1].rss, mem[1].peak, mem[1].heap, mem[0].rss, mem[0].peak, mem[0].heap, mem[1].rss/mem[0].rss)
+	}
+
 	base, err := baseline(ctx, c, int(converged), workers)
 	if err != nil {
 		return err
@@ -113,6 +139,7 @@ func run(n, namespaces, workers int, quiet time.Duration) error {
 		n, converge.Seconds(), converged, workers, base.Seconds(), converge.Seconds()/base.Seconds())
 	fmt.Printf("operator: writes to converge %.2f per county (target at most 8)\n", float64(converged)/float64(n))
 	fmt.Printf("operator: writes in a quiet %s: %d (target 0)\n", quiet, quietWrites)
+	fmt.Print(memLine)
 	return nil
 }
 
