@@ -5,6 +5,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -46,9 +47,38 @@ func CacheOptions(namespaces []string, unfiltered bool) cache.Options {
 	if unfiltered {
 		return o
 	}
+	o.DefaultTransform = trimForCache
 	o.ByObject = map[client.Object]cache.ByObject{}
 	for _, k := range OwnedKinds() {
 		o.ByObject[k] = cache.ByObject{Label: ManagedSelector()}
 	}
 	return o
+}
+
+// trimForCache drops from a cached object what no reconciler reads: every
+// managedFields entry but the operator's own apply (ensure compares with
+// it), and the copy of the whole object kubectl apply keeps in an
+// annotation. Thousands of counties' objects are held in memory; those
+// parts were close to half of each. No reconciler updates an object it
+// applies, so the shortened managedFields list is never sent back (an
+// update carrying it would replace the server's list).
+func trimForCache(obj any) (any, error) {
+	o, ok := obj.(metav1.Object)
+	if !ok {
+		return obj, nil
+	}
+	var keep []metav1.ManagedFieldsEntry
+	for _, e := range o.GetManagedFields() {
+		if e.Manager == FieldOwner && e.Operation == metav1.ManagedFieldsOperationApply && e.Subresource == "" {
+			keep = append(keep, e)
+		}
+	}
+	o.SetManagedFields(keep)
+	if a := o.GetAnnotations(); a != nil {
+		if _, ok := a[corev1.LastAppliedConfigAnnotation]; ok {
+			delete(a, corev1.LastAppliedConfigAnnotation)
+			o.SetAnnotations(a)
+		}
+	}
+	return obj, nil
 }
