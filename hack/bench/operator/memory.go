@@ -68,8 +68,10 @@ type memory struct {
 // measureManager runs the real manager binary against the cluster with the
 // cache label filter on or off, waits until it has reconciled every county
 // and its queue is empty, and reads its resident memory (now and at its
-// peak, from /proc) and its Go heap in use (from its metrics).
-func measureManager(ctx context.Context, env *testenv.Env, bin string, n int, filtered bool) (memory, error) {
+// peak, from /proc) and its Go heap in use (from its metrics). goMemLimit,
+// when set, is the manager's GOMEMLIMIT (as a Deployment would set it from
+// its memory limit).
+func measureManager(ctx context.Context, env *testenv.Env, bin string, n int, filtered bool, goMemLimit string) (memory, error) {
 	if _, err := os.Stat(bin); err != nil {
 		return memory{}, fmt.Errorf("manager binary %s: %w (run `make build`)", bin, err)
 	}
@@ -82,6 +84,9 @@ func measureManager(ctx context.Context, env *testenv.Env, bin string, n int, fi
 		"--portal-image=countyreport:bench", "--zap-log-level=error",
 		"--cache-label-filter="+strconv.FormatBool(filtered))
 	cmd.Stderr = os.Stderr
+	if goMemLimit != "" {
+		cmd.Env = append(os.Environ(), "GOMEMLIMIT="+goMemLimit)
+	}
 	if err := cmd.Start(); err != nil {
 		return memory{}, err
 	}
