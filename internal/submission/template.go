@@ -253,12 +253,11 @@ func (t *tmpl) meta(base map[string]any) error {
 		}
 		zh, en := labelOf(f.key)
 		for _, v := range vals {
-			for c, text := range []string{zh, en, f.key} {
-				style := ""
-				if c == 2 {
-					style = "key"
-				}
-				if err := t.set(s, c+1, r, text, style); err != nil {
+			for _, cell := range []struct {
+				col         int
+				text, style string
+			}{{metaColLabel, zh, ""}, {metaColLabelEn, en, ""}, {metaColField, f.key, "key"}} {
+				if err := t.set(s, cell.col, r, cell.text, cell.style); err != nil {
 					return err
 				}
 			}
