@@ -8,6 +8,8 @@ import (
 	"io"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -67,8 +69,8 @@ func Parse(data []byte, name string) (*Dataset, error) {
 		return nil, errs
 	}
 	if !utf8.Valid(data) {
-		off := invalidUTF8Offset(data)
-		errs.add("", "第 %d 字节起不是有效的 UTF-8 / invalid UTF-8 at byte %d", off, off)
+		ln, col := position(data, invalidUTF8Offset(data))
+		errs.add("", "第 %d 行第 %d 列起不是 UTF-8 编码（可能是 GBK）：请用编辑器“另存为 UTF-8”后再上传 / not UTF-8 from line %d, column %d (GBK, perhaps): save it as UTF-8 and upload it again", ln, col, ln, col)
 		return nil, errs
 	}
 	var tree any
@@ -89,11 +91,38 @@ func Parse(data []byte, name string) (*Dataset, error) {
 	var ds Dataset
 	d := decoder{errs: &errs}
 	d.value("", tree, reflect.ValueOf(&ds).Elem())
-	ds.validate(&errs)
+	// A field the decoder refused (too long, the wrong type) is one
+	// problem: the validation that follows sees it empty and would report it
+	// again as missing.
+	decoded := map[string]bool{}
+	for _, e := range errs {
+		decoded[e.Path] = true
+	}
+	var checks Errors
+	ds.validate(&checks)
+	for _, e := range checks {
+		if !decoded[e.Path] {
+			errs = append(errs, e)
+		}
+	}
 	if len(errs) > 0 {
 		return nil, errs
 	}
 	return &ds, nil
+}
+
+// position is the 1-based line and column (in characters) of byte offset off.
+func position(data []byte, off int) (line, col int) {
+	off = min(off, len(data))
+	start := bytes.LastIndexByte(data[:off], '\n') + 1
+	line = 1 + bytes.Count(data[:start], []byte("\n"))
+	col = 1
+	for i := start; i < off; {
+		_, n := utf8.DecodeRune(data[i:])
+		i += n
+		col++
+	}
+	return line, col
 }
 
 // Normalized is the canonical JSON form: fixed field order, two-space indent,
@@ -162,8 +191,8 @@ func jsonErr(data []byte, dec *json.Decoder, err error) error {
 	if off > len(data) {
 		off = len(data)
 	}
-	line := 1 + bytes.Count(data[:off], []byte("\n"))
-	return fmt.Errorf("JSON 语法错误（第 %d 行）/ invalid JSON at line %d: %v", line, line, err)
+	line, col := position(data, off)
+	return fmt.Errorf("JSON 语法错误（第 %d 行第 %d 列）/ invalid JSON at line %d, column %d: %v", line, col, line, col, err)
 }
 
 func jsonValue(dec *json.Decoder, depth int) (any, error) {
@@ -221,13 +250,52 @@ func jsonValue(dec *json.Decoder, depth int) (any, error) {
 func yamlTree(data []byte) (any, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("YAML 语法错误 / invalid YAML: %v", err)
+		return nil, yamlErr(data, err)
 	}
 	if doc.Kind == 0 {
 		return nil, fmt.Errorf("文件为空 / empty document")
 	}
 	n := 0
 	return yamlValue(&doc, &n, 0)
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line [0-9]+: `)
+
+// yamlErr says where a YAML syntax error is. yaml.v3 reports the line where
+// the enclosing block began ("line 1: did not find expected key" for a
+// mistake on line 5), so the line is found again: the first line whose
+// prefix of the document no longer parses (a binary search, as a prefix
+// that fails keeps failing when lines are added), and the column of its
+// first character.
+func yamlErr(data []byte, err error) error {
+	msg := yamlLineRE.ReplaceAllString(err.Error(), "")
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	starts := []int{0}
+	for i, b := range data {
+		if b == '\n' && i+1 < len(data) {
+			starts = append(starts, i+1)
+		}
+	}
+	fails := func(k int) bool { // the first k lines
+		end := len(data)
+		if k < len(starts) {
+			end = starts[k]
+		}
+		var n yaml.Node
+		return yaml.Unmarshal(data[:end], &n) != nil
+	}
+	k := sort.Search(len(starts), func(k int) bool { return fails(k + 1) }) // 0-based line
+	if k >= len(starts) {
+		k = len(starts) - 1
+	}
+	line, col := k+1, 1
+	for _, r := range string(data[starts[k]:]) {
+		if r != ' ' {
+			break
+		}
+		col++
+	}
+	return fmt.Errorf("YAML 语法错误（第 %d 行第 %d 列）/ invalid YAML at line %d, column %d: %s", line, col, line, col, msg)
 }
 
 func yamlValue(nd *yaml.Node, count *int, depth int) (any, error) {
@@ -330,22 +398,27 @@ func jsonName(f reflect.StructField) string {
 	return tag
 }
 
-func kindName(v any) string {
+// kindName names v's kind in Chinese and in English.
+func kindName(v any) (zh, en string) {
 	switch v.(type) {
 	case *object:
-		return "对象 / object"
+		return "对象", "an object"
 	case []any:
-		return "列表 / list"
+		return "列表", "a list"
 	case string:
-		return "字符串 / string"
+		return "字符串", "a string"
 	case json.Number, nonFinite:
-		return "数字 / number"
+		return "数字", "a number"
 	case bool:
-		return "布尔值 / boolean"
-	case nil:
-		return "空值 / null"
+		return "布尔值", "a boolean"
 	}
-	return "?"
+	return "空值", "null"
+}
+
+// mismatch records that v is not of the kind wanted (zh, en: "数字", "a number").
+func (d *decoder) mismatch(path string, v any, zh, en string) {
+	gz, ge := kindName(v)
+	d.errs.add(path, "应为%s，实为%s / must be %s, not %s", zh, gz, en, ge)
 }
 
 func (d *decoder) value(path string, v any, dst reflect.Value) {
@@ -364,7 +437,7 @@ func (d *decoder) value(path string, v any, dst reflect.Value) {
 		}
 		o, ok := v.(*object)
 		if !ok {
-			d.errs.add(path, "应为对象，实为%s / must be an object", kindName(v))
+			d.mismatch(path, v, "对象", "an object")
 			return
 		}
 		fields := map[string]int{}
@@ -382,7 +455,7 @@ func (d *decoder) value(path string, v any, dst reflect.Value) {
 	case reflect.Slice:
 		list, ok := v.([]any)
 		if !ok {
-			d.errs.add(path, "应为列表，实为%s / must be a list", kindName(v))
+			d.mismatch(path, v, "列表", "a list")
 			return
 		}
 		if len(list) > MaxListItems {
@@ -402,7 +475,7 @@ func (d *decoder) value(path string, v any, dst reflect.Value) {
 	case reflect.String:
 		s, ok := v.(string)
 		if !ok {
-			d.errs.add(path, "应为字符串，实为%s / must be a string", kindName(v))
+			d.mismatch(path, v, "字符串", "a string")
 			return
 		}
 		if n := utf8.RuneCountInString(s); n > MaxStringRunes {
@@ -413,7 +486,7 @@ func (d *decoder) value(path string, v any, dst reflect.Value) {
 	case reflect.Bool:
 		b, ok := v.(bool)
 		if !ok {
-			d.errs.add(path, "应为 true 或 false，实为%s / must be a boolean", kindName(v))
+			d.mismatch(path, v, " true 或 false", "true or false")
 			return
 		}
 		dst.SetBool(b)
@@ -433,7 +506,7 @@ func (d *decoder) number(path string, v any, dst reflect.Value) {
 	case nonFinite:
 		d.errs.add(path, "必须是有限的数字，不能是 %s / must be a finite number, not %s", string(n), string(n))
 	default:
-		d.errs.add(path, "应为数字，实为%s / must be a number", kindName(v))
+		d.mismatch(path, v, "数字", "a number")
 	}
 }
 
