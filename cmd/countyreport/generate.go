@@ -14,6 +14,7 @@ import (
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/executor"
 	"github.com/countyreport/countyreport/internal/render"
+	"github.com/countyreport/countyreport/internal/render/layout"
 	"github.com/countyreport/countyreport/internal/report"
 	"github.com/countyreport/countyreport/internal/storage"
 )
@@ -28,7 +29,7 @@ type generateFlags struct {
 	dataset string
 	out     string
 	lang    string
-	font    string
+	fonts   render.FontPaths
 
 	// Publishing into the county's archive (--publish, --period).
 	period  string
@@ -54,9 +55,15 @@ func parseGenerateFlags(args []string, stderr io.Writer) (*generateFlags, error)
 	fs.StringVar(&g.dataset, "dataset", "", "dataset file (YAML or JSON) to render")
 	fs.StringVar(&g.out, "out", "", "directory to write report.pdf, bundle.zip and manifest.json into")
 	fs.StringVar(&g.lang, "lang", "zh-CN", "edition: zh-CN or en")
-	fs.StringVar(&g.font, "font", "", "font file (default $"+render.FontEnv+", else "+render.DefaultFont+" from Debian's "+render.FontPackage+")")
+	for _, f := range []struct {
+		flag string
+		dst  *string
+		face layout.FaceFile
+	}{{"font", &g.fonts.Sans, layout.Faces[layout.Sans]}, {"font-serif", &g.fonts.Serif, layout.Faces[layout.Serif]}, {"font-kai", &g.fonts.Kai, layout.Faces[layout.Kai]}} {
+		fs.StringVar(f.dst, f.flag, "", fmt.Sprintf("font file (default $%s, else %s from Debian's %s)", f.face.Env, f.face.Default, f.face.Package))
+	}
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: countyreport generate --dataset FILE --out DIR [--lang zh-CN|en] [--font FILE]")
+		fmt.Fprintln(stderr, "usage: countyreport generate --dataset FILE --out DIR [--lang zh-CN|en] [--font FILE] [--font-serif FILE] [--font-kai FILE]")
 		fmt.Fprintln(stderr, "       countyreport generate --period YYYY-MM [--dataset FILE] --publish [--bucket B] [storage flags] [--out DIR]")
 		fs.PrintDefaults()
 	}
@@ -164,7 +171,7 @@ func generateStored(ctx context.Context, g *generateFlags, stderr io.Writer) err
 	if g.dataset != "" {
 		assets = os.DirFS(filepath.Dir(g.dataset))
 	}
-	res, err := report.Render(ds, report.Options{Language: g.lang, FontPath: g.font, Assets: assets})
+	res, err := report.Render(ds, report.Options{Language: g.lang, Fonts: g.fonts, Assets: assets})
 	if err != nil {
 		return err
 	}
@@ -207,7 +214,7 @@ func generateOffline(g *generateFlags, stderr io.Writer) error {
 	}
 	res, err := report.Render(ds, report.Options{
 		Language: g.lang,
-		FontPath: g.font,
+		Fonts:    g.fonts,
 		Assets:   os.DirFS(filepath.Dir(g.dataset)),
 	})
 	if err != nil {
