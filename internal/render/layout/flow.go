@@ -152,6 +152,7 @@ func (f *Flow) ParaAt(s string, st Style, x, w float64) {
 		case Center:
 			lx = x + (w-ln.width)/2
 		}
+		lx += ln.x0
 		seg := text[ln.start:min(ln.end, ln.start+len(ln.adj))]
 		adj := ln.adj
 		by := f.y + (lh-st.Size)/2 + st.Size*0.86
@@ -250,13 +251,12 @@ func (f *Flow) OnPage(n int, fn func(p *Page)) {
 // earlier with NewPage), every line a link to its page. Long titles wrap;
 // none is cut.
 func (f *Flow) Contents(n int, title string, titleStyle, chapter, section Style, pageLabel func(int) string) {
-	y := Top
 	tf := f.Fonts[titleStyle.Face]
 	tr := []rune(title)
 	f.OnPage(n, func(p *Page) {
-		p.Text(tf, MarginX+(ContentW-tf.TextWidth(title, titleStyle.Size))/2, y+titleStyle.Size, titleStyle.Size, titleStyle.Color, tr, nil, titleStyle.Bold)
+		p.Text(tf, MarginX+(ContentW-tf.TextWidth(title, titleStyle.Size))/2, Top+titleStyle.Size, titleStyle.Size, titleStyle.Color, tr, nil, titleStyle.Bold)
 	})
-	y += titleStyle.Size + 32
+	y := Top + titleStyle.Size + 32
 	for _, e := range f.toc {
 		st, x := chapter, MarginX
 		if e.Level > 0 {
@@ -273,10 +273,10 @@ func (f *Flow) Contents(n int, title string, titleStyle, chapter, section Style,
 		for i, ln := range lines {
 			seg, adj := text[ln.start:ln.start+len(ln.adj)], ln.adj
 			yy := y + st.Size
-			lastW := ln.width
+			lastW, x0 := ln.width, ln.x0
 			isLast := i == len(lines)-1
 			f.OnPage(n, func(p *Page) {
-				p.Text(font, x, yy, st.Size, st.Color, seg, adj, st.Bold)
+				p.Text(font, x+x0, yy, st.Size, st.Color, seg, adj, st.Bold)
 				if isLast {
 					p.Line(0.5, ColRule, true, x+lastW+6, yy-2, MarginX+ContentW-pw-6, yy-2)
 					p.Text(font, MarginX+ContentW-pw, yy, st.Size, st.Color, []rune(pn), nil, st.Bold)
@@ -328,7 +328,7 @@ func (f *Flow) Cards(cards []Card, cols int) {
 				p.Rect(x, y, w, h, ColLight)
 				p.Rect(x, y, w, 2, ColAccent)
 				for k, ln := range tl {
-					p.Text(sans, x+8, y+9+float64(k)*titleLH+titleSize*0.86, titleSize, ColMuted, text[ln.start:ln.start+len(ln.adj)], ln.adj, false)
+					p.Text(sans, x+8+ln.x0, y+9+float64(k)*titleLH+titleSize*0.86, titleSize, ColMuted, text[ln.start:ln.start+len(ln.adj)], ln.adj, false)
 				}
 			})
 			f.card(c, x, y, w, h, shift)
@@ -368,8 +368,8 @@ func (f *Flow) card(c Card, x, y, w, h, shift float64) {
 		lines := setText(text, sans, 8.5, x+w-8-fx, 0, false)
 		ly := y + h - 18 - float64(len(lines)-1)*10
 		for k, ln := range lines {
-			seg, adj, yy := text[ln.start:ln.start+len(ln.adj)], ln.adj, ly+float64(k)*10
-			f.Draw(func(p *Page) { p.Text(sans, fx, yy+8.5*0.86, 8.5, c.FootCol, seg, adj, false) })
+			seg, adj, yy, x0 := text[ln.start:ln.start+len(ln.adj)], ln.adj, ly+float64(k)*10, ln.x0
+			f.Draw(func(p *Page) { p.Text(sans, fx+x0, yy+8.5*0.86, 8.5, c.FootCol, seg, adj, false) })
 		}
 	}
 }

@@ -23,6 +23,10 @@ const (
 	Sans
 	Kai
 	numFaces
+	// Latin is the serif the Chinese serif and kai faces set Latin letters,
+	// digits and, in English text, punctuation in: the Arphic faces' own are
+	// monospaced.
+	Latin = numFaces
 )
 
 // FaceFile is where a face comes from: a Debian TrueType package.
@@ -44,6 +48,12 @@ var Faces = [numFaces]FaceFile{
 	Kai:   {Kai, "COUNTYREPORT_FONT_KAI", "/usr/share/fonts/truetype/arphic/ukai.ttc", 0, "fonts-arphic-ukai", "Arphic Public License"},
 }
 
+// LatinFace is the Latin serif (OS/2 fsType 0; Bitstream Vera licence).
+var (
+	LatinFace       = FaceFile{Latin, "COUNTYREPORT_FONT_LATIN", "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 0, "fonts-dejavu-core", "Bitstream Vera licence (DejaVu changes public domain)"}
+	LatinItalicFace = FaceFile{Latin, "COUNTYREPORT_FONT_LATIN_ITALIC", "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Italic.ttf", 0, "fonts-dejavu-extra", "Bitstream Vera licence (DejaVu changes public domain)"}
+)
+
 // Fonts are the three faces of a document.
 type Fonts [numFaces]*Font
 
@@ -53,23 +63,74 @@ type Fonts [numFaces]*Font
 func LoadFonts(paths [numFaces]string) (*Fonts, error) {
 	var fs Fonts
 	for i, ff := range Faces {
-		p := paths[i]
-		if p == "" {
-			p = os.Getenv(ff.Env)
-		}
-		if p == "" {
-			p = ff.Default
-		}
-		f, err := LoadFont(p, ff.Index)
+		f, err := loadFace(ff, paths[i])
 		if err != nil {
-			if errors.Is(err, os.ErrNotExist) && p == ff.Default {
-				return nil, fmt.Errorf("font not found at %s: install the Debian package %s (make deps), or set %s", p, ff.Package, ff.Env)
-			}
 			return nil, err
 		}
 		fs[i] = f
 	}
+	// each Chinese serif face sets Latin in the Latin serif: the kai in
+	// its italic, as English sets what Chinese sets in 楷体
+	for i, ff := range map[Face]FaceFile{Serif: LatinFace, Kai: LatinItalicFace} {
+		latin, err := loadFace(ff, "")
+		if err != nil {
+			return nil, err
+		}
+		fs[i] = fs[i].withLatin(latin)
+	}
 	return &fs, nil
+}
+
+var (
+	withMu    sync.Mutex
+	withCache = map[[2]*Font]*Font{}
+)
+
+// withLatin is f setting Latin text in latin (one per pair, per process).
+func (f *Font) withLatin(latin *Font) *Font {
+	withMu.Lock()
+	defer withMu.Unlock()
+	k := [2]*Font{f, latin}
+	if c, ok := withCache[k]; ok {
+		return c
+	}
+	c := &Font{}
+	*c = Font{Name: f.Name, data: f.data, tables: f.tables, unitsPerEm: f.unitsPerEm, numGlyphs: f.numGlyphs, numHMetric: f.numHMetric,
+		longLoca: f.longLoca, cmap: f.cmap, Ascent: f.Ascent, Descent: f.Descent, CapHeight: f.CapHeight, BBox: f.BBox,
+		gids: map[rune]uint16{}, outlines: map[uint16]gotext.GlyphOutline{}, Latin: latin}
+	withCache[k] = c
+	return c
+}
+
+func loadFace(ff FaceFile, p string) (*Font, error) {
+	if p == "" {
+		p = os.Getenv(ff.Env)
+	}
+	if p == "" {
+		p = ff.Default
+	}
+	f, err := LoadFont(p, ff.Index)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) && p == ff.Default {
+			return nil, fmt.Errorf("font not found at %s: install the Debian package %s (make deps), or set %s", p, ff.Package, ff.Env)
+		}
+		return nil, err
+	}
+	return f, nil
+}
+
+// Face is the font r is drawn in: f, or f.Latin for a Latin letter, digit
+// or (in text with no Chinese, latinText) punctuation.
+func (f *Font) Face(r rune, latinText bool) *Font {
+	if f.Latin == nil || r == '\n' {
+		return f
+	}
+	if r < 0x2000 || latinText && r < 0x2070 {
+		if f.Latin.Has(r) {
+			return f.Latin
+		}
+	}
+	return f
 }
 
 // Font is one TrueType face, mapped from its file and read lazily: opening
@@ -90,6 +151,8 @@ type Font struct {
 	Descent    int // negative
 	CapHeight  int
 	BBox       [4]int16
+	// Latin, when set, draws Latin text (see Face).
+	Latin *Font
 
 	mu   sync.RWMutex
 	gids map[rune]uint16
@@ -303,16 +366,24 @@ func (f *Font) lsb(g uint16) uint16 {
 	return 0
 }
 
-// Width is the advance of r at size (points).
+// Width is the advance of r at size (points), in the face it is drawn in
+// within Chinese text.
 func (f *Font) Width(r rune, size float64) float64 {
-	return float64(f.Advance(f.GID(r))) * size / float64(f.unitsPerEm)
+	return f.WidthIn(r, size, false)
+}
+
+// WidthIn is the advance of r at size in text that is Latin (latinText) or not.
+func (f *Font) WidthIn(r rune, size float64, latinText bool) float64 {
+	g := f.Face(r, latinText)
+	return float64(g.Advance(g.GID(r))) * size / float64(g.unitsPerEm)
 }
 
 // TextWidth is the width of s at size.
 func (f *Font) TextWidth(s string, size float64) float64 {
+	latin := !hasCJK([]rune(s))
 	w := 0.0
 	for _, r := range s {
-		w += f.Width(r, size)
+		w += f.WidthIn(r, size, latin)
 	}
 	return w
 }
@@ -373,4 +444,15 @@ func postscriptName(t []byte) string {
 		}
 	}
 	return "Font"
+}
+
+// Ink is the horizontal extent of r's glyph (xMin, xMax) as a share of the
+// em; ok is false for a blank or missing glyph.
+func (f *Font) Ink(r rune) (lo, hi float64, ok bool) {
+	g := f.glyph(f.GID(r))
+	if len(g) < 10 {
+		return 0, 0, false
+	}
+	upm := float64(f.unitsPerEm)
+	return float64(int16(binary.BigEndian.Uint16(g[2:]))) / upm, float64(int16(binary.BigEndian.Uint16(g[6:]))) / upm, true
 }

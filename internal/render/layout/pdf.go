@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"unicode"
 	"unicode/utf16"
 )
 
@@ -227,13 +228,13 @@ func (p *Page) Circle(cx, cy, r float64, c RGB) {
 // is space added after each character in points: negative where
 // punctuation is compressed, positive where a line is justified. bold sets
 // the glyphs with their outline stroked as well as filled (about 4% of the
-// size wider), a heavier weight of a face that has only one.
+// size wider), a heavier weight of a face that has only one. Runs of Latin
+// text are drawn in f's Latin face (Font.Face).
 func (p *Page) Text(f *Font, x, y, size float64, c RGB, s []rune, adj []float64, bold bool) {
 	if len(s) == 0 {
 		return
 	}
-	r := p.doc.res(f)
-	p.fonts[r] = true
+	latin := !hasCJK(s)
 	p.fillColor(c)
 	b := p.c.AvailableBuffer()
 	if bold {
@@ -247,18 +248,30 @@ func (p *Page) Text(f *Font, x, y, size float64, c RGB, s []rune, adj []float64,
 		b = appendNum(b, size*0.04)
 		b = append(b, " w 1 j 2 Tr "...)
 	}
-	b = append(b, "BT /"...)
-	b = append(b, r.name...)
-	b = append(b, ' ')
-	b = appendNum(b, size)
-	b = append(b, " Tf 1 0 0 1 "...)
+	b = append(b, "BT 1 0 0 1 "...)
 	b = appendNum(b, x)
 	b = append(b, ' ')
 	b = appendNum(b, PageH-y)
-	b = append(b, " Tm [<"...)
+	b = append(b, " Tm"...)
 	const hexd = "0123456789ABCDEF"
+	var cur *fontRes
+	open := false
 	for i, ch := range s {
-		g := r.cid(f.GID(ch))
+		face := f.Face(ch, latin)
+		r := p.doc.res(face)
+		if r != cur {
+			if open {
+				b = append(b, ">] TJ"...)
+			}
+			p.fonts[r] = true
+			b = append(b, " /"...)
+			b = append(b, r.name...)
+			b = append(b, ' ')
+			b = appendNum(b, size)
+			b = append(b, " Tf [<"...)
+			cur, open = r, true
+		}
+		g := r.cid(face.GID(ch))
 		if u, ok := r.used[g]; !ok || ch < u {
 			r.used[g] = ch
 		}
@@ -278,6 +291,15 @@ func (p *Page) Text(f *Font, x, y, size float64, c RGB, s []rune, adj []float64,
 	}
 	b = append(b, '\n')
 	p.c.Write(b)
+}
+
+func hasCJK(s []rune) bool {
+	for _, r := range s {
+		if r >= 0x2E80 && unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
 }
 
 // Image draws image idx into the box.

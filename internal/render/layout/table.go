@@ -4,7 +4,8 @@ package layout
 type Column struct {
 	Title string
 	W     float64
-	Right bool
+	Right bool // figures: right-aligned, in the sans
+	Sans  bool // cells in the sans (units: % in the serif is small)
 }
 
 // Table is a grid of wrapped cells. Colour, when set, colours cell (r, c).
@@ -12,7 +13,7 @@ type Table struct {
 	Cols   []Column
 	Rows   [][]string
 	Colour func(r, c int) RGB
-	Face   Face // of the cells; the header is set in Sans, bold
+	Face   Face // of the cells; the header is set in Sans, bold; right-aligned (figure) columns in Sans
 	Size   float64
 	// Caption is set above the table in Style Caption, kept with its first rows.
 	Caption      string
@@ -35,14 +36,13 @@ func (f *Flow) Table(t Table) {
 	if t.Size == 0 {
 		t.Size = 9.5
 	}
-	font := f.Fonts[t.Face]
 	hdr := cellLH + 2*cellPad
 	cells := make([][][]line, len(t.Rows))
 	heights := make([]float64, len(t.Rows))
 	for ri, row := range t.Rows {
 		n := 1
 		for ci, c := range t.Cols {
-			ls := setText([]rune(row[ci]), font, t.Size, c.W-2*cellPad, 0, false)
+			ls := setText([]rune(row[ci]), f.cellFont(t, c), t.Size, c.W-2*cellPad, 0, false)
 			cells[ri] = append(cells[ri], ls)
 			n = max(n, len(ls))
 		}
@@ -138,8 +138,16 @@ func (f *Flow) header(t Table, h float64) {
 	f.y += h
 }
 
+// cellFont is the font of a column's cells: figures (right-aligned
+// columns) in the sans, whose digits are proportional; text in the table's face.
+func (f *Flow) cellFont(t Table, c Column) *Font {
+	if c.Right || c.Sans {
+		return f.Fonts[Sans]
+	}
+	return f.Fonts[t.Face]
+}
+
 func (f *Flow) row(t Table, ri int, cells [][]line, h float64) {
-	font := f.Fonts[t.Face]
 	y := f.y
 	if ri%2 == 1 {
 		f.Draw(func(p *Page) { p.Rect(MarginX, y, ContentW, h, ColLight) })
@@ -148,6 +156,7 @@ func (f *Flow) row(t Table, ri int, cells [][]line, h float64) {
 	x := MarginX
 	size := t.Size
 	for ci, c := range t.Cols {
+		font := f.cellFont(t, c)
 		text := []rune(t.Rows[ri][ci])
 		col := ColText
 		if t.Colour != nil {
@@ -159,6 +168,7 @@ func (f *Flow) row(t Table, ri int, cells [][]line, h float64) {
 			if c.Right {
 				tx = x + c.W - cellPad - ln.width
 			}
+			tx += ln.x0
 			by := y + cellPad + float64(li)*cellLH + (cellLH-size)/2 + size*0.86
 			f.Draw(func(p *Page) { p.Text(font, tx, by, size, col, seg, adj, false) })
 		}

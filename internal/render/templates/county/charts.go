@@ -104,13 +104,17 @@ func (r *report) sourceLine() string {
 	return fmt.Sprintf(r.l.SourceLine, pub, date)
 }
 
-// amounts charts the values in the unit most indicators share (at least two).
+// moneyUnits are the units an amounts chart may compare: counts of
+// different things (个, 家) are not comparable and are not charted.
+var moneyUnits = map[string]bool{"亿元": true, "万元": true, "元": true}
+
+// amounts charts the money values in the unit most of them share (at least two).
 func (r *report) amounts(font *layout.Font, next func(string) string, fig, src string) *layout.Chart {
 	ds, l := r.ds, r.l
 	byUnit := map[string][]layout.Bar{}
 	for i := range ds.Indicators {
 		in := &ds.Indicators[i]
-		if in.Value != nil && in.Unit != "%" && in.Unit != "" {
+		if in.Value != nil && moneyUnits[r.orig.Indicators[i].Unit] {
 			byUnit[in.Unit] = append(byUnit[in.Unit], layout.Bar{Label: in.Name, Value: in.Value.Float(), Text: l.amount(in.Value, in.Unit), Estimated: in.Estimated})
 		}
 	}

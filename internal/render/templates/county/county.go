@@ -55,6 +55,7 @@ func Render(ds *dataset.Dataset, fonts *layout.Fonts, opts Options) (*Output, er
 
 	r.cover()
 	r.f.NewPage(false) // the contents, filled in at the end
+	r.f.NewPage(false)
 	r.overview()
 	indicatorPage := r.indicators()
 	r.chartsChapter(charts)

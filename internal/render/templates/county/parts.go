@@ -272,7 +272,7 @@ func (r *report) indicatorTable(fig, word string) {
 	}
 	r.f.Table(layout.Table{
 		Caption: r.tableNo() + l.period(fig) + r.space() + l.Table, CaptionStyle: stCaption,
-		Cols: []layout.Column{{Title: l.Name, W: w * 0.36}, {Title: l.period(fig), W: w * 0.12, Right: true}, {Title: l.Unit, W: w * 0.15}, {Title: word, W: w * 0.13, Right: true}, {Title: l.Remarks, W: w * 0.24}},
+		Cols: []layout.Column{{Title: l.Name, W: w * 0.36}, {Title: l.period(fig), W: w * 0.12, Right: true}, {Title: l.Unit, W: w * 0.15, Sans: true}, {Title: word, W: w * 0.13, Right: true}, {Title: l.Remarks, W: w * 0.24}},
 		Rows: rows, Face: layout.Serif,
 		Colour: func(ri, ci int) layout.RGB {
 			if ci == 3 && ins[ri].Change != nil {
@@ -305,7 +305,11 @@ func (r *report) targetTable() {
 	for i := range ds.Indicators {
 		in := &ds.Indicators[i]
 		if in.Target != nil {
-			rows = append(rows, []string{in.Name, l.target(in), in.Milestone})
+			was := "—"
+			if in.Value != nil {
+				was = l.amount(in.Value, in.Unit)
+			}
+			rows = append(rows, []string{in.Name, l.target(in), was})
 		}
 	}
 	if len(rows) == 0 {
@@ -314,7 +318,7 @@ func (r *report) targetTable() {
 	w := layout.ContentW
 	r.f.Table(layout.Table{
 		Caption: r.tableNo() + l.period(ds.Meta.TargetPeriod) + r.space() + l.Targets, CaptionStyle: stCaption,
-		Cols: []layout.Column{{Title: l.Name, W: w * 0.45}, {Title: l.Target, W: w * 0.25}, {Title: l.Remarks, W: w * 0.30}},
+		Cols: []layout.Column{{Title: l.Name, W: w * 0.45}, {Title: l.period(ds.Meta.TargetPeriod) + r.space() + l.Target, W: w * 0.30}, {Title: l.period(ds.Meta.Figures()), W: w * 0.25}},
 		Rows: rows, Face: layout.Serif,
 	})
 }
