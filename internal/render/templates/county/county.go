@@ -105,13 +105,17 @@ func rasterise(charts []*layout.Chart) func() ([]layout.File, error) {
 func (r *report) meta() layout.Meta {
 	m, l := &r.ds.Meta, r.l
 	author := m.Issuer
-	if author == "" && m.Source != nil {
-		author = fmt.Sprintf(l.CompiledFrom, m.Source.Publication)
+	if author == "" {
+		author = r.compiled()
+	}
+	sep := "："
+	if l.en() {
+		sep = ": "
 	}
 	return layout.Meta{
-		Title:    m.CountyName + " " + l.ReportKind + " " + l.period(m.Period) + "：" + m.Title,
+		Title:    m.CountyName + " " + l.ReportKind + " " + l.period(m.Period) + sep + m.Title,
 		Author:   author,
-		Subject:  l.ReportPeriod + " " + l.period(m.Period) + "；" + l.FiguresPeriod + " " + l.figures(m.Figures()),
+		Subject:  l.ReportPeriod + " " + l.period(m.Period) + r.sep() + l.FiguresPeriod + " " + l.figures(m.Figures()),
 		Keywords: m.CountyName + ", " + l.ReportKind,
 		Lang:     l.Lang,
 	}
