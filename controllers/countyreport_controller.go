@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
@@ -34,10 +35,15 @@ import (
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/schedule"
 	"github.com/countyreport/countyreport/internal/tenant"
+	"github.com/countyreport/countyreport/internal/transient"
 )
 
 // countyCodeIndex indexes CountyReports by spec.county.code, to find duplicates.
 const countyCodeIndex = "spec.county.code"
+
+// bucketIndex indexes CountyReports by the bucket they ask for, so that a
+// bucket is claimed by one CountyReport only (the oldest).
+const bucketIndex = "spec.storage.bucket"
 
 // CountyReportReconciler turns a CountyReport into the county's tenant: its
 // portal workload, its storage and its schedule.
@@ -52,6 +58,12 @@ type CountyReportReconciler struct {
 	// StorageEndpoint (host:port) and StorageInsecure tell the portal where its archive is.
 	StorageEndpoint string
 	StorageInsecure bool
+	// StorageCABundle is the endpoint's private CA (PEM), handed to clients
+	// in the credentials Secret; nil for a public CA or plain HTTP.
+	StorageCABundle []byte
+	// StorageTimeout bounds the storage calls of one reconcile
+	// (DefaultStorageTimeout when zero).
+	StorageTimeout time.Duration
 	// Storage provisions buckets and credentials; nil when the manager has no storage.
 	Storage Storage
 	// CredentialsTTL is the lifetime of scoped credentials (DefaultCredentialsTTL when zero).
@@ -87,6 +99,9 @@ type reconcileState struct {
 	// cacheBehind stopped the steps for a moment: nothing failed, and
 	// no status is written until every step has run.
 	cacheBehind bool
+	// transient: a step met a conflict or a passing API error. It is
+	// retried with no status write and no Event: nothing a user must hear.
+	transient bool
 }
 
 // cacheCatchUp is the wait before looking again when the cache was behind.
@@ -117,10 +132,11 @@ func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.
 		PortalImage:     r.PortalImage,
 		StorageEndpoint: r.StorageEndpoint,
 		StorageInsecure: r.StorageInsecure,
+		StorageCA:       len(r.StorageCABundle) > 0,
 	}}
 	defer func() {
-		if st.cacheBehind {
-			return // the reconcile a second from now writes the whole status
+		if st.cacheBehind || st.transient {
+			return // the retry a moment from now writes the whole status
 		}
 		if err == nil {
 			cr.Status.ObservedGeneration = cr.Generation
@@ -145,6 +161,13 @@ func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.
 			if errors.Is(err, errCacheBehind) {
 				st.cacheBehind = true
 				return ctrl.Result{RequeueAfter: cacheCatchUp}, nil
+			}
+			if transient.Is(err) {
+				st.transient = true
+				if d := transient.Delay(err); d > 0 {
+					return ctrl.Result{RequeueAfter: d}, nil
+				}
+				return ctrl.Result{}, err // the work queue's backoff, and only a log line
 			}
 			r.setCondition(cr, reportingv1.ConditionReady, metav1.ConditionFalse, reportingv1.ReasonProvisioningFailed, err.Error())
 			return ctrl.Result{}, err
@@ -379,26 +402,36 @@ var runMatters = predicate.Funcs{
 	},
 }
 
-// IndexCountyCodes registers the cache index the duplicate check lists
-// CountyReports by. SetupWithManager does; tests that call Reconcile
-// themselves, with no controller in the manager, do it alone.
+// IndexCountyCodes registers the cache indexes the duplicate checks list
+// CountyReports by: county code and bucket. SetupWithManager does; tests
+// that call Reconcile themselves, with no controller in the manager, do it
+// alone.
 func IndexCountyCodes(indexer client.FieldIndexer) error {
-	return indexer.IndexField(context.Background(), &reportingv1.CountyReport{}, countyCodeIndex,
-		func(o client.Object) []string { return []string{o.(*reportingv1.CountyReport).Spec.County.Code} })
+	if err := indexer.IndexField(context.Background(), &reportingv1.CountyReport{}, countyCodeIndex,
+		func(o client.Object) []string { return []string{o.(*reportingv1.CountyReport).Spec.County.Code} }); err != nil {
+		return err
+	}
+	return indexer.IndexField(context.Background(), &reportingv1.CountyReport{}, bucketIndex,
+		func(o client.Object) []string { return []string{tenant.Bucket(o.(*reportingv1.CountyReport))} })
 }
 
-// sameCounty maps a CountyReport to the others with its county code.
+// sameCounty maps a CountyReport to the others with its county code or its
+// bucket: when a claim is freed or made, the other claimants look again.
 func (r *CountyReportReconciler) sameCounty(ctx context.Context, o client.Object) []reconcile.Request {
 	cr := o.(*reportingv1.CountyReport)
-	var list reportingv1.CountyReportList
-	if err := r.List(ctx, &list, client.MatchingFields{countyCodeIndex: cr.Spec.County.Code}); err != nil {
-		logf.FromContext(ctx).Error(err, "list CountyReports by code")
-		return nil
-	}
+	seen := map[types.UID]bool{cr.UID: true}
 	var reqs []reconcile.Request
-	for _, it := range list.Items {
-		if it.UID != cr.UID {
-			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&it)})
+	for index, value := range map[string]string{countyCodeIndex: cr.Spec.County.Code, bucketIndex: tenant.Bucket(cr)} {
+		var list reportingv1.CountyReportList
+		if err := r.List(ctx, &list, client.MatchingFields{index: value}); err != nil {
+			logf.FromContext(ctx).Error(err, "list CountyReports", "index", index)
+			return nil
+		}
+		for _, it := range list.Items {
+			if !seen[it.UID] {
+				seen[it.UID] = true
+				reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&it)})
+			}
 		}
 	}
 	return reqs
