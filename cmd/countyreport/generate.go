@@ -72,7 +72,7 @@ func parseGenerateFlags(args []string, stderr io.Writer) (*generateFlags, error)
 		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+		return nil, fmt.Errorf("多余的参数 %v / unexpected arguments: %v", fs.Args(), fs.Args())
 	}
 	if g.period != "" {
 		if _, err := period.Parse(g.period); err != nil {
@@ -82,14 +82,14 @@ func parseGenerateFlags(args []string, stderr io.Writer) (*generateFlags, error)
 	switch {
 	case g.publish || g.period != "":
 		if g.dataset == "" && g.period == "" {
-			return nil, errors.New("--publish needs --period (or --dataset)")
+			return nil, errors.New("--publish 需要 --period（或 --dataset）/ --publish needs --period (or --dataset)")
 		}
 		if !g.publish && g.out == "" {
-			return nil, errors.New("--period needs --publish or --out")
+			return nil, errors.New("--period 需要 --publish 或 --out / --period needs --publish or --out")
 		}
 		if g.dataset == "" || g.publish {
 			if g.bucket == "" {
-				return nil, fmt.Errorf("the bucket is missing: --bucket or $%s", storage.EnvBucket)
+				return nil, fmt.Errorf("缺少存储桶：请用 --bucket 或 $%s / the bucket is missing: --bucket or $%s", storage.EnvBucket, storage.EnvBucket)
 			}
 			if err := g.storage.Validate(); err != nil {
 				return nil, fmt.Errorf("storage settings: %w", err)
@@ -97,7 +97,7 @@ func parseGenerateFlags(args []string, stderr io.Writer) (*generateFlags, error)
 		}
 	case g.dataset == "" || g.out == "":
 		fs.Usage()
-		return nil, errors.New("--dataset and --out are required")
+		return nil, errors.New("需要 --dataset 和 --out / --dataset and --out are required")
 	}
 	if _, err := report.Language(g.lang); err != nil {
 		return nil, err
@@ -160,7 +160,7 @@ func generateStored(ctx context.Context, g *generateFlags, stderr io.Writer) err
 			for _, e := range es {
 				fmt.Fprintf(stderr, "  %s\n", e.Error())
 			}
-			return fmt.Errorf("invalid dataset %s; nothing published", name)
+			return fmt.Errorf("数据 %s 无效，未发布任何文件 / invalid dataset %s; nothing published", name, name)
 		}
 		return err
 	}
@@ -168,7 +168,7 @@ func generateStored(ctx context.Context, g *generateFlags, stderr io.Writer) err
 		g.period = ds.Meta.Period
 	}
 	if ds.Meta.Period != g.period {
-		return fmt.Errorf("%s is for %s, not --period %s; nothing published", name, ds.Meta.Period, g.period)
+		return fmt.Errorf("%s 的期间是 %s，不是 --period %s，未发布任何文件 / %s is for %s, not --period %s; nothing published", name, ds.Meta.Period, g.period, name, ds.Meta.Period, g.period)
 	}
 	var assets fs.FS = executor.AssetsFS(ctx, a)
 	if g.dataset != "" {
@@ -211,7 +211,7 @@ func generateOffline(g *generateFlags, stderr io.Writer) error {
 			for _, e := range es {
 				fmt.Fprintf(stderr, "  %s\n", e.Error())
 			}
-			return fmt.Errorf("invalid dataset %s; nothing written", g.dataset)
+			return fmt.Errorf("数据 %s 无效，未写出任何文件 / invalid dataset %s; nothing written", g.dataset, g.dataset)
 		}
 		return err
 	}
