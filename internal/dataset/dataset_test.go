@@ -335,3 +335,27 @@ func TestSchemaCoversModel(t *testing.T) {
 	}
 	walk("", reflect.TypeOf(Dataset{}), root)
 }
+
+func TestEnglishAmount(t *testing.T) {
+	for _, tc := range []struct{ lit, unit, value, unitEn string }{
+		{"54.98", "亿元", "5.498", "billion yuan"},
+		{"6.31", "亿元", "631", "million yuan"},
+		{"10.62", "亿元", "1.062", "billion yuan"},
+		{"2.06", "亿元", "206", "million yuan"},
+		{"50.24", "万亩", "502400", "mu"},
+		{"50", "万亩", "500000", "mu"},
+		{"21", "万吨", "210000", "tonnes"},
+		{"6350", "万元", "63.5", "million yuan"},
+		{"0.5", "万元", "5000", "yuan"},
+		{"-1.5", "亿元", "-150", "million yuan"},
+		{"200", "亿元", "20", "billion yuan"},
+	} {
+		v, u, ok := EnglishAmount(tc.lit, tc.unit)
+		if !ok || v != tc.value || u != tc.unitEn {
+			t.Errorf("EnglishAmount(%s %s) = %q %q %v, want %q %q", tc.lit, tc.unit, v, u, ok, tc.value, tc.unitEn)
+		}
+	}
+	if _, _, ok := EnglishAmount("79", "个"); ok {
+		t.Error("个 has no scale")
+	}
+}

@@ -3,6 +3,7 @@ package dataset
 import (
 	"regexp"
 	"strconv"
+	"strings"
 )
 
 // unitsEn are the English forms of the units county figures are given in.
@@ -54,4 +55,61 @@ func (m *Meta) Figures() string {
 		return m.ReferencePeriod
 	}
 	return m.Period
+}
+
+// scales are the Chinese units that are a power of ten of a base unit:
+// English counts in thousands, millions and billions instead.
+var scales = map[string]struct {
+	exp  int
+	base string
+}{
+	"亿元": {8, "yuan"}, "万元": {4, "yuan"}, "万亩": {4, "mu"}, "万吨": {4, "tonnes"},
+	"万千瓦": {4, "kW"}, "万人": {4, "people"}, "亿": {8, ""}, "万": {4, ""},
+}
+
+// EnglishAmount is a figure in a 万 or 亿 unit the English way: 54.98 亿元
+// is 5.498 billion yuan, 6.31 亿元 631 million yuan, 50.24 万亩 502400 mu.
+// The literal is shifted exactly (no rounding); ok is false for a unit
+// without a scale (the figure stays as written, with UnitEnglish).
+func EnglishAmount(lit, unit string) (value, unitEn string, ok bool) {
+	s, found := scales[unit]
+	if !found || !isJSONNumber(lit) || strings.ContainsAny(lit, "eE") {
+		return "", "", false
+	}
+	neg := strings.HasPrefix(lit, "-")
+	lit = strings.TrimPrefix(lit, "-")
+	intPart, frac, _ := strings.Cut(lit, ".")
+	digits := strings.TrimLeft(intPart+frac, "0")
+	// the number is 0.digits × 10^point
+	point := len(strings.TrimLeft(intPart, "0")) + s.exp
+	if strings.TrimLeft(intPart, "0") == "" {
+		point = s.exp - (len(frac) - len(strings.TrimLeft(frac, "0")))
+	}
+	word := ""
+	switch {
+	case point >= 10:
+		point, word = point-9, " billion"
+	case point >= 7:
+		point, word = point-6, " million"
+	}
+	if digits == "" {
+		digits, point = "0", 1
+	}
+	var out string
+	switch {
+	case point <= 0:
+		out = "0." + strings.Repeat("0", -point) + digits
+	case point >= len(digits):
+		out = digits + strings.Repeat("0", point-len(digits))
+	default:
+		out = digits[:point] + "." + digits[point:]
+	}
+	if strings.Contains(out, ".") {
+		out = strings.TrimRight(strings.TrimRight(out, "0"), ".")
+	}
+	if neg {
+		out = "-" + out
+	}
+	unitEn = strings.TrimSpace(word + " " + s.base)
+	return out, unitEn, true
 }

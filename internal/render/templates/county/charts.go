@@ -114,8 +114,11 @@ func (r *report) amounts(font *layout.Font, next func(string) string, fig, src s
 	byUnit := map[string][]layout.Bar{}
 	for i := range ds.Indicators {
 		in := &ds.Indicators[i]
-		if in.Value != nil && moneyUnits[r.orig.Indicators[i].Unit] {
-			byUnit[in.Unit] = append(byUnit[in.Unit], layout.Bar{Label: in.Name, Value: in.Value.Float(), Text: l.amount(in.Value, in.Unit), Estimated: in.Estimated})
+		// bars measured in the published unit (the English edition's
+		// scale words differ from figure to figure), labelled the edition's way
+		orig := &r.orig.Indicators[i]
+		if in.Value != nil && moneyUnits[orig.Unit] {
+			byUnit[orig.Unit] = append(byUnit[orig.Unit], layout.Bar{Label: in.Name, Value: orig.Value.Float(), Text: l.amount(in.Value, in.Unit), Estimated: in.Estimated})
 		}
 	}
 	units := make([]string, 0, len(byUnit))
@@ -133,7 +136,8 @@ func (r *report) amounts(font *layout.Font, next func(string) string, fig, src s
 	}
 	title := r.figureNo()
 	if l.en() {
-		title += fmt.Sprintf("Main amounts, %s (%s)", fig, units[0])
+		u, _ := dataset.UnitEnglish(units[0], "")
+		title += fmt.Sprintf("Main amounts, %s (%s)", fig, u)
 	} else {
 		title += fmt.Sprintf("%s主要金额指标（%s）", fig, units[0])
 	}

@@ -15,7 +15,9 @@ const OriginalMark = "[Chinese original] "
 // given; units in their English form), for Chinese the Chinese ones. Chinese
 // prose is given its full-width punctuation (typeset.Punctuate). ds itself
 // is not touched: it stays as entered, and is what the bundle's
-// dataset.json holds.
+// dataset.json holds. In English, figures in 万 and 亿 units are counted
+// the English way (54.98 亿元 is 5.498 billion yuan); in the copy, an
+// indicator's UnitEn is the unit of its target.
 func edition(ds *dataset.Dataset, en bool) *dataset.Dataset {
 	p := typeset.Punctuate
 	pick := func(zh, e string) string {
@@ -85,7 +87,30 @@ func edition(ds *dataset.Dataset, en bool) *dataset.Dataset {
 		in := &c.Indicators[i]
 		in.Name = pick(in.Name, in.NameEn)
 		in.Basis, in.Milestone = pick(in.Basis, in.BasisEn), pick(in.Milestone, in.MilestoneEn)
+		if en && in.UnitEn == "" {
+			// 54.98 亿元 reads 5.498 billion yuan; the target may take
+			// another scale word, kept in UnitEn of this copy
+			u := in.Unit
+			if in.Target != nil {
+				if v, ue, ok := dataset.EnglishAmount(in.Target.String(), u); ok {
+					in.Target, _ = dataset.NewNumber(v)
+					in.UnitEn = ue
+				}
+			}
+			if in.Value != nil {
+				if v, ue, ok := dataset.EnglishAmount(in.Value.String(), u); ok {
+					in.Value, _ = dataset.NewNumber(v)
+					in.Unit = ue
+					continue
+				}
+			}
+			if in.UnitEn != "" {
+				in.Unit = in.UnitEn
+				continue
+			}
+		}
 		in.Unit = unit(in.Unit, in.UnitEn, en)
+		in.UnitEn = in.Unit
 	}
 	c.Sections = append([]dataset.Section(nil), ds.Sections...)
 	for i := range c.Sections {
@@ -101,6 +126,13 @@ func edition(ds *dataset.Dataset, en bool) *dataset.Dataset {
 	for i := range c.Projects {
 		pr := &c.Projects[i]
 		pr.Name, pr.Status, pr.Note = pick(pr.Name, pr.NameEn), pick(pr.Status, pr.StatusEn), pick(pr.Note, pr.NoteEn)
+		if en && pr.UnitEn == "" && pr.Investment != nil {
+			if v, ue, ok := dataset.EnglishAmount(pr.Investment.String(), pr.Unit); ok {
+				pr.Investment, _ = dataset.NewNumber(v)
+				pr.Unit = ue
+				continue
+			}
+		}
 		pr.Unit = unit(pr.Unit, pr.UnitEn, en)
 	}
 	c.Photos = append([]dataset.Photo(nil), ds.Photos...)

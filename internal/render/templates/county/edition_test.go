@@ -71,8 +71,8 @@ func TestEnglishEdition(t *testing.T) {
 	if last.Name != OriginalMark+"未译项目" {
 		t.Errorf("untranslated name %q, want it marked", last.Name)
 	}
-	if last.Unit != "100 million yuan" {
-		t.Errorf("unit %q, want 100 million yuan", last.Unit)
+	if last.Investment.String() != "150" || last.Unit != "million yuan" {
+		t.Errorf("1.5 亿元 is %s %q in English, want 150 million yuan", last.Investment, last.Unit)
 	}
 	for _, in := range p.Indicators {
 		if hasHan(in.Name) || hasHan(in.Unit) || hasHan(in.Milestone) {

@@ -160,11 +160,11 @@ func (l *labels) target(in *dataset.Indicator) string {
 	if in.Target == nil {
 		return ""
 	}
-	v := in.Target.String()
+	v := l.num(in.Target)
 	if l.en() {
 		s := v
-		if in.Unit != "" {
-			s += " " + in.Unit
+		if in.UnitEn != "" {
+			s += " " + in.UnitEn
 		}
 		switch in.TargetBound {
 		case "min":
@@ -184,12 +184,40 @@ func (l *labels) target(in *dataset.Indicator) string {
 	return s
 }
 
-// amount is a value with its unit: 54.98亿元 / 54.98 100 million yuan.
+// amount is a value with its unit: 54.98亿元 / 5.498 billion yuan.
 func (l *labels) amount(v *dataset.Number, unit string) string {
 	if l.en() && unit != "" && unit != "%" {
-		return v.String() + " " + unit
+		return l.num(v) + " " + unit
 	}
-	return v.String() + unit
+	return l.num(v) + unit
+}
+
+// num writes a figure as published, in English with thousands separated
+// (502,400; 1,678); Chinese figures stay as written (3758).
+func (l *labels) num(n *dataset.Number) string {
+	s := n.String()
+	if !l.en() || strings.ContainsAny(s, "eE") {
+		return s
+	}
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	in, frac, hasFrac := strings.Cut(s, ".")
+	if len(in) < 4 {
+		return sign + s
+	}
+	var b strings.Builder
+	for i, c := range in {
+		if i > 0 && (len(in)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if hasFrac {
+		b.WriteString("." + frac)
+	}
+	return sign + b.String()
 }
 
 func (l *labels) remarks(in *dataset.Indicator, figures string) string {

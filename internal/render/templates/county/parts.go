@@ -215,7 +215,7 @@ func (r *report) indicators() int {
 	for _, in := range keys {
 		c := layout.Card{Title: in.Name, FigureCol: layout.ColText, FootCol: layout.ColMuted, FigureFace: layout.Sans}
 		if in.Value != nil {
-			c.Figure, c.Unit = in.Value.String(), in.Unit
+			c.Figure, c.Unit = l.num(in.Value), in.Unit
 		} else {
 			c.Figure, c.FigureCol, c.Unit = change(in.Change), dirCol(in.Change), word
 		}
@@ -262,7 +262,7 @@ func (r *report) indicatorTable(fig, word string) {
 		}
 		v, c := "—", "—"
 		if in.Value != nil {
-			v = in.Value.String()
+			v = l.num(in.Value)
 		}
 		if in.Change != nil {
 			c = change(in.Change)
@@ -271,7 +271,7 @@ func (r *report) indicatorTable(fig, word string) {
 		ins = append(ins, in)
 	}
 	r.f.Table(layout.Table{
-		Caption: r.tableNo() + l.period(fig) + r.space() + l.Table, CaptionStyle: stCaption,
+		Caption: r.tableNo() + r.ofPeriod(l.Table, l.period(fig)), CaptionStyle: stCaption,
 		Cols: []layout.Column{{Title: l.Name, W: w * 0.36}, {Title: l.period(fig), W: w * 0.12, Right: true}, {Title: l.Unit, W: w * 0.15, Sans: true}, {Title: word, W: w * 0.13, Right: true}, {Title: l.Remarks, W: w * 0.24}},
 		Rows: rows, Face: layout.Serif,
 		Colour: func(ri, ci int) layout.RGB {
@@ -281,6 +281,14 @@ func (r *report) indicatorTable(fig, word string) {
 			return layout.ColText
 		},
 	})
+}
+
+// ofPeriod titles what for a period: 2022年指标一览 / All indicators, 2022.
+func (r *report) ofPeriod(what, period string) string {
+	if r.l.en() {
+		return what + ", " + period
+	}
+	return period + what
 }
 
 func (r *report) space() string {
@@ -317,7 +325,7 @@ func (r *report) targetTable() {
 	}
 	w := layout.ContentW
 	r.f.Table(layout.Table{
-		Caption: r.tableNo() + l.period(ds.Meta.TargetPeriod) + r.space() + l.Targets, CaptionStyle: stCaption,
+		Caption: r.tableNo() + r.ofPeriod(l.Targets, l.period(ds.Meta.TargetPeriod)), CaptionStyle: stCaption,
 		Cols: []layout.Column{{Title: l.Name, W: w * 0.45}, {Title: l.period(ds.Meta.TargetPeriod) + r.space() + l.Target, W: w * 0.30}, {Title: l.period(ds.Meta.Figures()), W: w * 0.25}},
 		Rows: rows, Face: layout.Serif,
 	})
