@@ -158,7 +158,7 @@ func generateStored(ctx context.Context, g *generateFlags, stderr io.Writer) err
 		if es, ok := dataset.AsErrors(err); ok {
 			fmt.Fprintf(stderr, "%s: %d 处错误 / %d problem(s):\n", name, len(es), len(es))
 			for _, e := range es {
-				fmt.Fprintf(stderr, "  %s\n", e.Error())
+				printProblem(stderr, e)
 			}
 			return fmt.Errorf("数据 %s 无效，未发布任何文件 / invalid dataset %s; nothing published", name, name)
 		}
@@ -209,7 +209,7 @@ func generateOffline(g *generateFlags, stderr io.Writer) error {
 		if es, ok := dataset.AsErrors(err); ok {
 			fmt.Fprintf(stderr, "%s: %d 处错误 / %d problem(s):\n", g.dataset, len(es), len(es))
 			for _, e := range es {
-				fmt.Fprintf(stderr, "  %s\n", e.Error())
+				printProblem(stderr, e)
 			}
 			return fmt.Errorf("数据 %s 无效，未写出任何文件 / invalid dataset %s; nothing written", g.dataset, g.dataset)
 		}
@@ -228,4 +228,13 @@ func generateOffline(g *generateFlags, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "wrote %s (%d pages), %s, %s in %s\n", report.PDFName, res.Pages, report.BundleName, report.ManifestName, g.out)
 	return nil
+}
+
+// printProblem prints one dataset problem, with where it is in the file.
+func printProblem(w io.Writer, e dataset.Error) {
+	if where := e.Where(); where != "" {
+		fmt.Fprintf(w, "  %s: %s\n", where, e.Error())
+		return
+	}
+	fmt.Fprintf(w, "  %s\n", e.Error())
 }

@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -75,5 +76,37 @@ func TestJSONSyntaxErrorColumn(t *testing.T) {
 	es := parseErrs(t, doc, "d.json")
 	if len(es) != 1 || !strings.Contains(es[0].Msg, "第 2 行第 35 列") || !strings.Contains(es[0].Msg, "line 2, column 35") {
 		t.Errorf("got %v", es)
+	}
+}
+
+// Every problem says where it is in the file: the value's line and column,
+// or, for a missing field, where its object begins.
+func TestErrorsLocated(t *testing.T) {
+	yamlDoc := "meta:\n  countyCode: \"430423\"\n  countyName: 衡山县\n  period: \"2023-01\"\n  title: 标题\nindicators:\n  - id: gdp\n    name: GDP\n    change: \"5.8\"\n  - id: tax\n    name: 税收\n    value: 6.31\nsections:\n  - kind: review\n    title: 回顾\n    items: [内容]\n"
+	jsonDoc := "{\n \"meta\": {\"countyCode\": \"430423\", \"countyName\": \"衡山县\", \"period\": \"2023-13\", \"title\": \"标题\"},\n \"indicators\": [{\"id\": \"gdp\", \"name\": \"GDP\", \"change\": 5.8}],\n \"sections\": [{\"kind\": \"review\", \"title\": \"回顾\", \"items\": [\"内容\"]}]\n}"
+	for _, tc := range []struct {
+		doc, name, path string
+		line, col       int
+	}{
+		{yamlDoc, "d.yaml", "indicators[0].change", 9, 13}, // a string, not a number
+		{yamlDoc, "d.yaml", "indicators[1].unit", 10, 5},   // missing: where indicators[1] begins
+		{jsonDoc, "d.json", "meta.period", 2, 66},
+	} {
+		es := parseErrs(t, tc.doc, tc.name)
+		found := false
+		for _, e := range es {
+			if e.Path == tc.path {
+				found = true
+				if e.Line != tc.line || e.Col != tc.col {
+					t.Errorf("%s at line %d, column %d; want %d, %d", tc.path, e.Line, e.Col, tc.line, tc.col)
+				}
+				if w := e.Where(); !strings.Contains(w, "第 "+strconv.Itoa(tc.line)+" 行") {
+					t.Errorf("Where() = %q", w)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no error at %s: %v", tc.path, es)
+		}
 	}
 }

@@ -25,10 +25,22 @@ const (
 	maxNodes       = 200000   // YAML nodes visited, aliases included
 )
 
-// Error is one problem with a dataset, at Path ("indicators[3].unit"; "" is the whole document).
+// Error is one problem with a dataset, at Path ("indicators[3].unit"; "" is
+// the whole document). Line and Col (1-based; 0 when unknown) say where in
+// the file: the field's value, or the nearest enclosing one that is there
+// (a missing field is reported where its object begins).
 type Error struct {
-	Path string
-	Msg  string
+	Path      string
+	Msg       string
+	Line, Col int
+}
+
+// Where is the error's place in the file, in Chinese and English ("" when unknown).
+func (e Error) Where() string {
+	if e.Line == 0 {
+		return ""
+	}
+	return fmt.Sprintf("第 %d 行第 %d 列 / line %d, column %d", e.Line, e.Col, e.Line, e.Col)
 }
 
 func (e Error) Error() string {
@@ -75,10 +87,11 @@ func Parse(data []byte, name string) (*Dataset, error) {
 	}
 	var tree any
 	var err error
+	at := map[string]pos{}
 	if isJSON(data, name) {
-		tree, err = jsonTree(data)
+		tree, err = jsonTree(data, at)
 	} else {
-		tree, err = yamlTree(data)
+		tree, err = yamlTree(data, at)
 	}
 	if err != nil {
 		errs.add("", "%v", err)
@@ -106,9 +119,34 @@ func Parse(data []byte, name string) (*Dataset, error) {
 		}
 	}
 	if len(errs) > 0 {
+		locate(errs, at)
 		return nil, errs
 	}
 	return &ds, nil
+}
+
+// pos is a place in the file, 1-based.
+type pos struct{ line, col int }
+
+// locate gives each error the place of its path's value, or of the nearest
+// enclosing value found ("indicators[3].unit" missing: where indicators[3] is).
+func locate(errs Errors, at map[string]pos) {
+	for i := range errs {
+		for p := errs[i].Path; p != ""; p = parent(p) {
+			if q, ok := at[p]; ok {
+				errs[i].Line, errs[i].Col = q.line, q.col
+				break
+			}
+		}
+	}
+}
+
+func parent(p string) string {
+	i := strings.LastIndexAny(p, ".[")
+	if i < 0 {
+		return ""
+	}
+	return p[:i]
 }
 
 // position is the 1-based line and column (in characters) of byte offset off.
@@ -169,10 +207,12 @@ type object struct {
 
 type nonFinite string
 
-func jsonTree(data []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))))
+func jsonTree(data []byte, at map[string]pos) (any, error) {
+	body := bytes.TrimPrefix(data, []byte("\ufeff"))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
-	v, err := jsonValue(dec, 0)
+	j := &jsonPos{data: body, at: at}
+	v, err := j.value(dec, 0, "")
 	if err != nil {
 		return nil, jsonErr(data, dec, err)
 	}
@@ -195,10 +235,28 @@ func jsonErr(data []byte, dec *json.Decoder, err error) error {
 	return fmt.Errorf("JSON 语法错误（第 %d 行第 %d 列）/ invalid JSON at line %d, column %d: %v", line, col, line, col, err)
 }
 
-func jsonValue(dec *json.Decoder, depth int) (any, error) {
+// jsonPos records where each value of a JSON document starts.
+type jsonPos struct {
+	data []byte
+	at   map[string]pos
+}
+
+// mark records that the value at path starts at the decoder's offset
+// (past the separators before it).
+func (j *jsonPos) mark(dec *json.Decoder, path string) {
+	off := int(dec.InputOffset())
+	for off < len(j.data) && strings.IndexByte(" \t\r\n,:", j.data[off]) >= 0 {
+		off++
+	}
+	l, c := position(j.data, off)
+	j.at[path] = pos{l, c}
+}
+
+func (j *jsonPos) value(dec *json.Decoder, depth int, path string) (any, error) {
 	if depth > 64 {
 		return nil, fmt.Errorf("nesting deeper than 64")
 	}
+	j.mark(dec, path)
 	tok, err := dec.Token()
 	if err != nil {
 		if err == io.EOF {
@@ -217,7 +275,7 @@ func jsonValue(dec *json.Decoder, depth int) (any, error) {
 					return nil, err
 				}
 				k, _ := kt.(string)
-				v, err := jsonValue(dec, depth+1)
+				v, err := j.value(dec, depth+1, join(path, k))
 				if err != nil {
 					return nil, err
 				}
@@ -232,7 +290,7 @@ func jsonValue(dec *json.Decoder, depth int) (any, error) {
 		case '[':
 			list := []any{}
 			for dec.More() {
-				v, err := jsonValue(dec, depth+1)
+				v, err := j.value(dec, depth+1, fmt.Sprintf("%s[%d]", path, len(list)))
 				if err != nil {
 					return nil, err
 				}
@@ -247,7 +305,7 @@ func jsonValue(dec *json.Decoder, depth int) (any, error) {
 	}
 }
 
-func yamlTree(data []byte) (any, error) {
+func yamlTree(data []byte, at map[string]pos) (any, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, yamlErr(data, err)
@@ -255,8 +313,8 @@ func yamlTree(data []byte) (any, error) {
 	if doc.Kind == 0 {
 		return nil, fmt.Errorf("文件为空 / empty document")
 	}
-	n := 0
-	return yamlValue(&doc, &n, 0)
+	y := &yamlPos{at: at}
+	return y.value(&doc, 0, "")
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line [0-9]+: `)
@@ -298,9 +356,19 @@ func yamlErr(data []byte, err error) error {
 	return fmt.Errorf("YAML 语法错误（第 %d 行第 %d 列）/ invalid YAML at line %d, column %d: %s", line, col, line, col, msg)
 }
 
-func yamlValue(nd *yaml.Node, count *int, depth int) (any, error) {
-	*count++
-	if *count > maxNodes || depth > 64 {
+// yamlPos counts the nodes visited (aliases included) and records where
+// each value is.
+type yamlPos struct {
+	count int
+	at    map[string]pos
+}
+
+func (y *yamlPos) value(nd *yaml.Node, depth int, path string) (any, error) {
+	y.count++
+	if _, seen := y.at[path]; !seen && nd.Line > 0 {
+		y.at[path] = pos{nd.Line, nd.Column}
+	}
+	if y.count > maxNodes || depth > 64 {
 		return nil, fmt.Errorf("YAML 过于复杂（别名或嵌套过多）/ YAML too complex (too many nodes, aliases or nesting)")
 	}
 	switch nd.Kind {
@@ -308,9 +376,9 @@ func yamlValue(nd *yaml.Node, count *int, depth int) (any, error) {
 		if len(nd.Content) == 0 {
 			return nil, fmt.Errorf("文件为空 / empty document")
 		}
-		return yamlValue(nd.Content[0], count, depth+1)
+		return y.value(nd.Content[0], depth+1, path)
 	case yaml.AliasNode:
-		return yamlValue(nd.Alias, count, depth+1)
+		return y.value(nd.Alias, depth+1, path)
 	case yaml.MappingNode:
 		o := &object{vals: map[string]any{}}
 		for i := 0; i+1 < len(nd.Content); i += 2 {
@@ -322,7 +390,7 @@ func yamlValue(nd *yaml.Node, count *int, depth int) (any, error) {
 			if k == "<<" {
 				return nil, fmt.Errorf("第 %d 行：不支持合并键 / line %d: merge keys are not supported", kn.Line, kn.Line)
 			}
-			v, err := yamlValue(nd.Content[i+1], count, depth+1)
+			v, err := y.value(nd.Content[i+1], depth+1, join(path, k))
 			if err != nil {
 				return nil, err
 			}
@@ -335,8 +403,8 @@ func yamlValue(nd *yaml.Node, count *int, depth int) (any, error) {
 		return o, nil
 	case yaml.SequenceNode:
 		list := make([]any, 0, len(nd.Content))
-		for _, c := range nd.Content {
-			v, err := yamlValue(c, count, depth+1)
+		for i, c := range nd.Content {
+			v, err := y.value(c, depth+1, fmt.Sprintf("%s[%d]", path, i))
 			if err != nil {
 				return nil, err
 			}
