@@ -12,6 +12,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -76,6 +77,13 @@ func TestTransientAPIErrorIsARequeue(t *testing.T) {
 						return err
 					}
 					return c.Update(ctx, obj, opts...)
+				},
+				// The operator applies its objects (server-side apply).
+				Apply: func(ctx context.Context, c client.WithWatch, obj runtime.ApplyConfiguration, opts ...client.ApplyOption) error {
+					if u, ok := obj.(interface{ GetKind() string }); ok && u.GetKind() == "Deployment" && writes.Add(1) == 1 {
+						return tc.err
+					}
+					return c.Apply(ctx, obj, opts...)
 				},
 				Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, p client.Patch, opts ...client.PatchOption) error {
 					if err := failFirst(obj); err != nil {
