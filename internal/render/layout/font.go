@@ -51,6 +51,7 @@ var Faces = [numFaces]FaceFile{
 // LatinFace is the Latin serif (OS/2 fsType 0; Bitstream Vera licence).
 var (
 	LatinFace       = FaceFile{Latin, "COUNTYREPORT_FONT_LATIN", "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 0, "fonts-dejavu-core", "Bitstream Vera licence (DejaVu changes public domain)"}
+	LatinSansFace   = FaceFile{Latin, "COUNTYREPORT_FONT_LATIN_SANS", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 0, "fonts-dejavu-core", "Bitstream Vera licence (DejaVu changes public domain)"}
 	LatinItalicFace = FaceFile{Latin, "COUNTYREPORT_FONT_LATIN_ITALIC", "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Italic.ttf", 0, "fonts-dejavu-extra", "Bitstream Vera licence (DejaVu changes public domain)"}
 )
 
@@ -71,12 +72,14 @@ func LoadFonts(paths [numFaces]string) (*Fonts, error) {
 	}
 	// each Chinese serif face sets Latin in the Latin serif: the kai in
 	// its italic, as English sets what Chinese sets in 楷体
-	for i, ff := range map[Face]FaceFile{Serif: LatinFace, Kai: LatinItalicFace} {
+	for i, ff := range map[Face]FaceFile{Serif: LatinFace, Kai: LatinItalicFace, Sans: LatinSansFace} {
 		latin, err := loadFace(ff, "")
 		if err != nil {
 			return nil, err
 		}
-		fs[i] = fs[i].withLatin(latin)
+		// the sans has Latin letters of its own; only its quotes and
+		// dashes are full-width, wrong in English
+		fs[i] = fs[i].withLatin(latin, i != Sans)
 	}
 	return &fs, nil
 }
@@ -86,8 +89,10 @@ var (
 	withCache = map[[2]*Font]*Font{}
 )
 
-// withLatin is f setting Latin text in latin (one per pair, per process).
-func (f *Font) withLatin(latin *Font) *Font {
+// withLatin is f setting Latin text in latin (one per pair, per process):
+// letters and digits too when all, else only the punctuation of English
+// text.
+func (f *Font) withLatin(latin *Font, all bool) *Font {
 	withMu.Lock()
 	defer withMu.Unlock()
 	k := [2]*Font{f, latin}
@@ -97,7 +102,7 @@ func (f *Font) withLatin(latin *Font) *Font {
 	c := &Font{}
 	*c = Font{Name: f.Name, data: f.data, tables: f.tables, unitsPerEm: f.unitsPerEm, numGlyphs: f.numGlyphs, numHMetric: f.numHMetric,
 		longLoca: f.longLoca, cmap: f.cmap, Ascent: f.Ascent, Descent: f.Descent, CapHeight: f.CapHeight, BBox: f.BBox,
-		gids: map[rune]uint16{}, outlines: map[uint16]gotext.GlyphOutline{}, Latin: latin}
+		gids: map[rune]uint16{}, outlines: map[uint16]gotext.GlyphOutline{}, Latin: latin, latinPunctOnly: !all}
 	withCache[k] = c
 	return c
 }
@@ -125,7 +130,8 @@ func (f *Font) Face(r rune, latinText bool) *Font {
 	if f.Latin == nil || r == '\n' {
 		return f
 	}
-	if r < 0x2000 || latinText && r < 0x2070 {
+	switch {
+	case latinText && r >= 0x2000 && r < 0x2070, r < 0x2000 && !f.latinPunctOnly:
 		if f.Latin.Has(r) {
 			return f.Latin
 		}
@@ -151,8 +157,10 @@ type Font struct {
 	Descent    int // negative
 	CapHeight  int
 	BBox       [4]int16
-	// Latin, when set, draws Latin text (see Face).
-	Latin *Font
+	// Latin, when set, draws Latin text (see Face); only its punctuation
+	// when latinPunctOnly.
+	Latin          *Font
+	latinPunctOnly bool
 
 	mu   sync.RWMutex
 	gids map[rune]uint16

@@ -53,6 +53,9 @@ func measure(text []rune, f *Font, size float64) marks {
 	for i, r := range text {
 		m.adv[i] = f.WidthIn(r, size, latin)
 	}
+	if latin {
+		return m // English: its punctuation is its own, set as the font has it
+	}
 	for i, r := range text {
 		lo, hi, ok := f.Ink(r)
 		if !ok {
@@ -281,7 +284,7 @@ func setLine(l *line, text []rune, f *Font, m marks, end int, avail, size float6
 			}
 		}
 		if latin || spaces > 0 && !hasCJK(text[start:end]) {
-			if spaces > 0 && extra/float64(spaces) < size*0.5 {
+			if spaces > 0 && extra/float64(spaces) < size*0.75 {
 				for i := start; i < end-1; i++ {
 					if text[i] == ' ' {
 						take[i-start] += extra / float64(spaces)
