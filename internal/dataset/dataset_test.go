@@ -359,3 +359,20 @@ func TestEnglishAmount(t *testing.T) {
 		t.Error("个 has no scale")
 	}
 }
+
+// EnglishAmount never panics, and what it returns is a number.
+func FuzzEnglishAmount(f *testing.F) {
+	for _, s := range []string{"54.98", "0.5", "-1.5", "200", "0", "0.0001", "1e5", "007", "."} {
+		f.Add(s, "亿元")
+		f.Add(s, "万亩")
+	}
+	f.Fuzz(func(t *testing.T, lit, unit string) {
+		v, u, ok := EnglishAmount(lit, unit)
+		if !ok {
+			return
+		}
+		if _, good := NewNumber(v); !good || u == "" && unit != "亿" && unit != "万" {
+			t.Fatalf("EnglishAmount(%q, %q) = %q, %q", lit, unit, v, u)
+		}
+	})
+}

@@ -157,3 +157,43 @@ func TestHeadingKeptWithNext(t *testing.T) {
 		t.Errorf("contents entry %v, want page 2", e)
 	}
 }
+
+// setText loses no character, keeps every line within the measure (but a
+// single overlong word) and never starts a line with closing punctuation.
+func FuzzSetText(f *testing.F) {
+	fs := testFonts(f)
+	for _, s := range []string{"最终给老百姓带来发展的“获得感”……", "一二，三四，五六，七八九十", "GDP grew 5.8%, the county said.", "分别增长7.0%、8.1%", ""} {
+		f.Add(s, 12.0)
+	}
+	f.Fuzz(func(t *testing.T, s string, width float64) {
+		if width < 2 || width > 60 || len(s) > 400 {
+			return
+		}
+		text := []rune(s)
+		for _, face := range []Face{Serif, Sans, Kai} {
+			ls := setText(text, fs[face], 10, width*10, 0, true)
+			prev := 0
+			for i, l := range ls {
+				if l.start < prev || l.end < l.start || l.end > len(text) {
+					t.Fatalf("line %d [%d,%d) after %d", i, l.start, l.end, prev)
+				}
+				for _, r := range text[prev:l.start] { // only spaces and newlines between lines
+					if r != ' ' && r != '\n' {
+						t.Fatalf("%q dropped between lines", r)
+					}
+				}
+				if len(l.adj) != trimEnd(text, l.start, l.end)-l.start {
+					t.Fatalf("line %d: %d adjustments for %d characters", i, len(l.adj), l.end-l.start)
+				}
+				prev = l.end
+			}
+			if len(ls) > 0 {
+				for _, r := range text[prev:] {
+					if r != ' ' && r != '\n' {
+						t.Fatalf("%q lost at the end", r)
+					}
+				}
+			}
+		}
+	})
+}
