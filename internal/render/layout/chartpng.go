@@ -3,13 +3,14 @@ package layout
 import (
 	"bytes"
 	"encoding/binary"
-	ot "github.com/go-text/typesetting/font/opentype"
-	"golang.org/x/image/vector"
 	"hash/crc32"
 	"image"
 	"image/color"
 	"math"
 	"sync"
+
+	ot "github.com/go-text/typesetting/font/opentype"
+	"golang.org/x/image/vector"
 )
 
 // PNG rasterises the chart at scale pixels per point, text in the same font.
