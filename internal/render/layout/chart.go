@@ -6,8 +6,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-
-	"github.com/countyreport/countyreport/internal/typeset"
 )
 
 // Chart is a vector drawing in points, drawn the same way into the PDF
@@ -209,17 +207,14 @@ func barColour(signed bool, v float64) RGB {
 
 func lighter(c RGB) RGB { return RGB{c.R*0.45 + 0.55, c.G*0.45 + 0.55, c.B*0.45 + 0.55} }
 
-// wrapLabel sets a chart label over at most two lines of width w, smaller
-// type before a third line: a label is never cut.
+// wrapLabel sets a chart label over as many lines of width w as it needs
+// (the bar's row grows with it): a label is never cut.
 func wrapLabel(f *Font, s string, size, w float64) []string {
 	text := []rune(s)
-	lines := typeset.Wrap(text, w, 0, func(r rune) float64 { return f.Width(r, size) })
+	lines := setText(text, f, size, w, 0, false)
 	out := make([]string, len(lines))
 	for i, l := range lines {
-		out[i] = strings.TrimSpace(string(text[l.Start:l.End]))
-	}
-	if len(out) > 2 { // rare: a very long name; join the tail (it stays whole, a little wider)
-		out = []string{out[0], strings.Join(out[1:], "")}
+		out[i] = strings.TrimSpace(string(text[l.start:l.end]))
 	}
 	return out
 }
