@@ -123,7 +123,7 @@ func (r *CountyReportReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !cr.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, r.reconcileDelete(ctx, cr)
+		return r.reconcileDelete(ctx, cr)
 	}
 	return r.reconcile(ctx, cr)
 }

@@ -23,7 +23,7 @@ import (
 // ServiceAccount, and the Secret's values never replaced.
 func TestPortalIdentityAndSecret(t *testing.T) {
 	g := NewWithT(t)
-	cr := newCountyReport(t, "access", "990191")
+	cr := newCountyReport(t, "access", "990601")
 	k := createReady(g, cr)
 	pk := portalKey(k)
 
