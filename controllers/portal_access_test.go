@@ -98,7 +98,7 @@ func TestManagerRoleCanGrantThePortalRole(t *testing.T) {
 	asManager, err := client.New(user.Config(), client.Options{Scheme: k8s.Scheme()})
 	g.Expect(err).NotTo(HaveOccurred())
 
-	cr := newCountyReport(t, "escalate", "990102")
+	cr := newCountyReport(t, "escalate", "990192")
 	g.Expect(asManager.Create(testCtx, tenant.Role(cr))).To(Succeed())
 	g.Expect(asManager.Create(testCtx, tenant.RoleBinding(cr))).To(Succeed())
 
