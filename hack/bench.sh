@@ -20,8 +20,8 @@ for n in $sizes; do go run ./hack/bench/operator -n "$n" -quiet 5s -manager-bin 
 # limit would set it: the Go heap is then the figure to compare.
 if [ -z "$quick" ]; then go run ./hack/bench/operator -n 2844 -quiet 5s -manager-bin bin/countyreport -gomemlimit 150MiB; fi
 
-section "report engine: countyreport vs warm Chromium (chromedp)"
-if [ -n "$quick" ]; then go run ./hack/bench/render -n 5; else go run ./hack/bench/render -n 50; fi
+section "report engine: countyreport vs warm Chromium (chromedp); whole generate process vs a cold Chromium process"
+if [ -n "$quick" ]; then go run ./hack/bench/render -n 5 -process-n 3; else go run ./hack/bench/render -n 50 -process-n 10; fi
 
 section "storage: render and publish into MinIO vs render only"
 if [ -n "$quick" ]; then go run ./hack/bench/publish -counties 50; else go run ./hack/bench/publish -counties 1000; fi
@@ -47,4 +47,9 @@ if [ -d hack/bench/runs ]; then
   if [ -n "$quick" ]; then n=20; else n=200; fi
   go build -o bin/bench-runs ./hack/bench/runs
   taskset -c 0 bin/bench-runs -n "$n" -server-cpus 1
+fi
+
+if [ -d hack/bench/portal ]; then
+  section "portal: signed-in dashboard at 64 connections vs a bare gin handler"
+  if [ -n "$quick" ]; then go run ./hack/bench/portal -d 3s -warmup 1s; else go run ./hack/bench/portal -d 10s; fi
 fi
