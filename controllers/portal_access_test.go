@@ -104,7 +104,8 @@ func TestManagerRoleCanGrantThePortalRole(t *testing.T) {
 
 	wider := tenant.Role(cr)
 	wider.Name = "wider"
-	wider.Rules = append(wider.Rules, rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"delete"}})
+	// The manager may delete the credentials Secret of a refused bucket claim, never a collection.
+	wider.Rules = append(wider.Rules, rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"deletecollection"}})
 	err = asManager.Create(testCtx, wider)
 	g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "a Role wider than the manager: %v", err)
 	_ = reportingv1.GroupVersion
