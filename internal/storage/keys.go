@@ -19,12 +19,18 @@ const (
 	prefixUploads = "uploads/"
 	prefixAssets  = "assets/"
 	prefixReports = "reports/"
+	// prefixReview holds the city's review of each period's submission
+	// (review/<period>/review.json): written by the city's member
+	// credentials only, read by the county.
+	prefixReview = "review/"
 
 	// ManifestName is the file written last under reports/<period>/: its
 	// presence (and validity) is what makes a period complete.
 	ManifestName = "manifest.json"
 	// DatasetName is the file under data/<period>/.
 	DatasetName = "dataset.json"
+	// ReviewName is the file under review/<period>/.
+	ReviewName = "review.json"
 )
 
 // Period is a reporting month, "YYYY-MM".
@@ -77,6 +83,7 @@ const (
 	KindUpload          // uploads/<period>/<time>-<name>
 	KindAsset           // assets/<sha256>.<ext>
 	KindReport          // reports/<period>/<name>
+	KindReview          // review/<period>/review.json
 )
 
 // Key is a parsed object key.
@@ -125,6 +132,11 @@ func ParseKey(key string) (Key, error) {
 			return bad(err.Error())
 		}
 		return Key{Kind: KindReport, Period: period, Name: name}, nil
+	case prefixReview:
+		if name != ReviewName {
+			return bad("want " + ReviewName)
+		}
+		return Key{Kind: KindReview, Period: period, Name: name}, nil
 	}
 	return bad("unknown area " + area)
 }
@@ -140,12 +152,15 @@ func (k Key) String() string {
 		return prefixAssets + k.Name
 	case KindReport:
 		return prefixReports + k.Period + "/" + k.Name
+	case KindReview:
+		return prefixReview + k.Period + "/" + ReviewName
 	}
 	return ""
 }
 
 func reportKey(period, name string) string { return prefixReports + period + "/" + name }
 func datasetKey(period string) string      { return prefixData + period + "/" + DatasetName }
+func reviewKey(period string) string       { return prefixReview + period + "/" + ReviewName }
 
 // checkFileName accepts one path element: UTF-8, no separators or control
 // characters, not "." or "..", at most 255 bytes. Chinese names are fine.
