@@ -188,6 +188,25 @@ type MemberStatus struct {
 	// Bucket is the county's archive, readable by the city's member credentials.
 	// +optional
 	Bucket string `json:"bucket,omitempty"`
+	// Submission is the review state of the county's submission for the
+	// board's period: not_submitted, overdue, submitted, resubmitted,
+	// returned or accepted.
+	// +optional
+	Submission string `json:"submission,omitempty"`
+}
+
+// BoardSummary is the month's board in brief.
+type BoardSummary struct {
+	// Period is the month under review (the month before the current one, in the review zone).
+	Period string `json:"period"`
+	// Deadline is when the period's submissions are due.
+	Deadline metav1.Time `json:"deadline"`
+	// States counts the members by review state.
+	// +optional
+	States map[string]int32 `json:"states,omitempty"`
+	// Overdue lists the codes of the members past the deadline with nothing submitted.
+	// +optional
+	Overdue []string `json:"overdue,omitempty"`
 }
 
 // Reasons a listed county is not a member.
@@ -256,6 +275,10 @@ type CityReportStatus struct {
 	// CredentialsExpireAt is when the earlier of the two credentials expires.
 	// +optional
 	CredentialsExpireAt *metav1.Time `json:"credentialsExpireAt,omitempty"`
+
+	// Board is the month's submissions in brief.
+	// +optional
+	Board *BoardSummary `json:"board,omitempty"`
 
 	// LastReport is the city's newest published report.
 	// +optional

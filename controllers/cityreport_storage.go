@@ -1,0 +1,268 @@
+package controllers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"strconv"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/storage"
+	"github.com/countyreport/countyreport/internal/tenant"
+)
+
+// ReasonBucketNotOwned: the city's bucket exists and was not made for it.
+const ReasonBucketNotOwned = "BucketNotOwned"
+
+// reconcileCityStorage ensures the city's own bucket and credentials, and
+// one set of credentials per member county, limited to that county's
+// reports/ and data/ (read) and review/ (write).
+func (r *CityReportReconciler) reconcileCityStorage(ctx context.Context, st *cityState) error {
+	city := st.city
+	if r.Storage == nil {
+		r.setCityCondition(city, reportingv1.ConditionStorageReady, metav1.ConditionFalse, reportingv1.ReasonStorageNotSet,
+			"the manager was started without a storage endpoint")
+		return nil
+	}
+	bucket := tenant.CityBucket(city)
+	city.Status.Bucket = bucket
+	if msg, err := r.checkCityBucket(ctx, city, bucket); err != nil || msg != "" {
+		if err != nil {
+			return r.storageFailed(st, err)
+		}
+		r.setCityCondition(city, reportingv1.ConditionStorageReady, metav1.ConditionFalse, ReasonBucketNotOwned, msg)
+		return nil
+	}
+	err := r.Storage.EnsureBucket(ctx, bucket, map[string]string{tagCity: city.Spec.City.Code, tagName: "city." + city.Name})
+	var ownExp, membersExp time.Time
+	if err == nil {
+		ownExp, err = r.ensureCityCredentials(ctx, st, bucket)
+	}
+	if err == nil {
+		membersExp, err = r.ensureMemberCredentials(ctx, st)
+	}
+	if err != nil {
+		return r.storageFailed(st, err)
+	}
+	exp := ownExp
+	if !membersExp.IsZero() && membersExp.Before(exp) {
+		exp = membersExp
+	}
+	city.Status.CredentialsSecretName = tenant.CityCredentialsSecretName(city)
+	city.Status.MemberCredentialsSecretName = tenant.MemberCredentialsSecretName(city)
+	city.Status.CredentialsExpireAt = &metav1.Time{Time: exp}
+	r.setCityCondition(city, reportingv1.ConditionStorageReady, metav1.ConditionTrue, reportingv1.ReasonReconciled, fmt.Sprintf(
+		"bucket %s with credentials in Secret %s; credentials for %d member counties in Secret %s/%s",
+		bucket, city.Status.CredentialsSecretName, len(st.members), city.Status.Namespace, city.Status.MemberCredentialsSecretName))
+	return nil
+}
+
+func (r *CityReportReconciler) storageFailed(st *cityState, err error) error {
+	reason := reportingv1.ReasonProvisioningFailed
+	if storage.IsUnavailable(err) {
+		reason = reportingv1.ReasonStorageUnavailable
+	}
+	r.setCityCondition(st.city, reportingv1.ConditionStorageReady, metav1.ConditionFalse, reason, err.Error())
+	st.softErr = err
+	return nil
+}
+
+// checkCityBucket refuses a bucket that a county uses or that exists
+// without the city's own tags: the operator gives credentials only for a
+// bucket it made for this city. The message is "" when the bucket is fine.
+func (r *CityReportReconciler) checkCityBucket(ctx context.Context, city *reportingv1.CityReport, bucket string) (string, error) {
+	var counties reportingv1.CountyReportList
+	if err := r.List(ctx, &counties); err != nil {
+		return "", fmt.Errorf("list CountyReports: %w", err)
+	}
+	for _, cr := range counties.Items {
+		if cr.Status.Bucket == bucket || tenant.Bucket(&cr) == bucket {
+			return fmt.Sprintf("bucket %s belongs to CountyReport %s/%s; the city gets no credentials for it", bucket, cr.Namespace, cr.Name), nil
+		}
+	}
+	tags, err := r.Storage.BucketTags(ctx, bucket)
+	if errors.Is(err, storage.ErrNoSuchBucket) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if tags[tagCity] != city.Spec.City.Code || tags[tagName] != "city."+city.Name {
+		return fmt.Sprintf("bucket %s exists and was not made for CityReport %s (its tags say %v); the city gets no credentials for it",
+			bucket, city.Name, tags), nil
+	}
+	return "", nil
+}
+
+// ensureCityCredentials keeps the city's credentials for its own bucket,
+// renewed after two thirds of their lifetime, as a county's.
+func (r *CityReportReconciler) ensureCityCredentials(ctx context.Context, st *cityState, bucket string) (time.Time, error) {
+	name := tenant.CityCredentialsSecretName(st.city)
+	have, err := r.readCitySecret(ctx, st.city, name)
+	if err != nil {
+		return time.Time{}, err
+	}
+	now := r.Clock.Now()
+	expires, _ := time.Parse(time.RFC3339, string(have[tenant.SecretExpiresAt]))
+	if have != nil && string(have[tenant.SecretBucket]) == bucket && string(have[tenant.SecretEndpoint]) == r.StorageEndpoint &&
+		now.Before(r.rotateAt(expires)) {
+		st.requeueIn(r.rotateAt(expires).Sub(now))
+		return expires, nil
+	}
+	creds, err := r.Storage.Issue(ctx, bucket, r.ttl())
+	if err != nil {
+		return time.Time{}, err
+	}
+	expires = creds.Expiration.UTC().Truncate(time.Second)
+	data := r.endpointData()
+	maps.Copy(data, credentialData("", bucket, creds, expires))
+	if err := r.writeCitySecret(ctx, st.city, name, "storage-credentials", data); err != nil {
+		return time.Time{}, err
+	}
+	st.requeueIn(r.rotateAt(expires).Sub(now))
+	return expires, nil
+}
+
+// ensureMemberCredentials keeps one set of credentials per member in one
+// Secret, each minted with storage.MemberPolicy for that member's bucket
+// alone. A county that stops being a member loses its entry at once (the
+// Secret is rewritten without it); credentials already handed out stay
+// valid until they expire, which is at most the credentials TTL.
+func (r *CityReportReconciler) ensureMemberCredentials(ctx context.Context, st *cityState) (time.Time, error) {
+	name := tenant.MemberCredentialsSecretName(st.city)
+	have, err := r.readCitySecret(ctx, st.city, name)
+	if err != nil {
+		return time.Time{}, err
+	}
+	now := r.Clock.Now()
+	want := r.endpointData()
+	want[tenant.SecretMembers] = []byte(joinCodes(st.members))
+	var earliest time.Time
+	for _, m := range st.members {
+		code := m.county.Spec.County.Code
+		key := func(f string) string { return tenant.MemberKey(code, f) }
+		expires, _ := time.Parse(time.RFC3339, string(have[key(tenant.SecretExpiresAt)]))
+		fresh := have != nil && string(have[key(tenant.SecretBucket)]) == m.bucket &&
+			string(have[tenant.SecretEndpoint]) == r.StorageEndpoint && now.Before(r.rotateAt(expires))
+		if fresh {
+			for _, f := range []string{tenant.SecretAccessKey, tenant.SecretSecretKey, tenant.SecretSessionToken, tenant.SecretBucket, tenant.SecretExpiresAt} {
+				want[key(f)] = have[key(f)]
+			}
+		} else {
+			creds, err := r.Storage.IssueMember(ctx, m.bucket, r.ttl())
+			if err != nil {
+				return time.Time{}, fmt.Errorf("credentials for member %s: %w", code, err)
+			}
+			expires = creds.Expiration.UTC().Truncate(time.Second)
+			maps.Copy(want, credentialData(code, m.bucket, creds, expires))
+		}
+		if earliest.IsZero() || expires.Before(earliest) {
+			earliest = expires
+		}
+		st.requeueIn(r.rotateAt(expires).Sub(now))
+	}
+	if have != nil && equalData(have, want) {
+		return earliest, nil
+	}
+	return earliest, r.writeCitySecret(ctx, st.city, name, "member-credentials", want)
+}
+
+func equalData(a, b map[string][]byte) bool {
+	return maps.EqualFunc(a, b, func(x, y []byte) bool { return bytes.Equal(x, y) })
+}
+
+// credentialData is one credential set's keys, prefixed "<code>." for a member.
+func credentialData(code, bucket string, c storage.Credentials, expires time.Time) map[string][]byte {
+	key := func(f string) string {
+		if code == "" {
+			return f
+		}
+		return tenant.MemberKey(code, f)
+	}
+	return map[string][]byte{
+		key(tenant.SecretAccessKey):    []byte(c.AccessKey),
+		key(tenant.SecretSecretKey):    []byte(c.SecretKey),
+		key(tenant.SecretSessionToken): []byte(c.SessionToken),
+		key(tenant.SecretBucket):       []byte(bucket),
+		key(tenant.SecretExpiresAt):    []byte(expires.Format(time.RFC3339)),
+	}
+}
+
+func (r *CityReportReconciler) endpointData() map[string][]byte {
+	return map[string][]byte{
+		tenant.SecretEndpoint: []byte(r.StorageEndpoint),
+		tenant.SecretInsecure: []byte(strconv.FormatBool(r.StorageInsecure)),
+	}
+}
+
+// readCitySecret returns the data of the city's Secret name, nil when it
+// does not exist, and an error when it exists but is not the city's.
+func (r *CityReportReconciler) readCitySecret(ctx context.Context, city *reportingv1.CityReport, name string) (map[string][]byte, error) {
+	var s corev1.Secret
+	err := r.Get(ctx, client.ObjectKey{Namespace: tenant.CityNamespace(city), Name: name}, &s)
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read Secret %s: %w", name, err)
+	}
+	if !controlledByCity(&s, city) {
+		return nil, fmt.Errorf("secret %s/%s exists and is not owned by CityReport %s; rename or remove it", s.Namespace, name, city.Name)
+	}
+	if s.Data == nil {
+		return map[string][]byte{}, nil
+	}
+	return s.Data, nil
+}
+
+// writeCitySecret creates or replaces the data of one of the city's Secrets.
+func (r *CityReportReconciler) writeCitySecret(ctx context.Context, city *reportingv1.CityReport, name, component string, data map[string][]byte) error {
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: tenant.CityNamespace(city)}}
+	err := r.Get(ctx, client.ObjectKeyFromObject(s), s)
+	switch {
+	case apierrors.IsNotFound(err):
+		s.Labels, s.Type, s.Data = tenant.CityLabels(city, component), corev1.SecretTypeOpaque, data
+		if err := controllerutil.SetControllerReference(city, s, r.Scheme); err != nil {
+			return err
+		}
+		err = r.Create(ctx, s)
+	case err == nil:
+		s.Data = data
+		mergeLabels(s, tenant.CityLabels(city, component))
+		err = r.Update(ctx, s)
+	}
+	if err != nil {
+		return fmt.Errorf("write Secret %s: %w", name, err)
+	}
+	r.event(city, corev1.EventTypeNormal, "CredentialsIssued", "Issue", "credentials written to Secret %s/%s", s.Namespace, name)
+	return nil
+}
+
+func controlledByCity(obj client.Object, city *reportingv1.CityReport) bool {
+	for _, ref := range obj.GetOwnerReferences() {
+		if ref.Controller != nil && *ref.Controller && ref.UID == city.UID {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *CityReportReconciler) ttl() time.Duration {
+	if r.CredentialsTTL > 0 {
+		return r.CredentialsTTL
+	}
+	return DefaultCredentialsTTL
+}
+
+func (r *CityReportReconciler) rotateAt(expires time.Time) time.Time {
+	return expires.Add(-r.ttl() / 3)
+}
