@@ -34,6 +34,7 @@ import (
 // with the admin credentials only the operator holds.
 type CityStorage interface {
 	EnsureBucket(ctx context.Context, bucket string, tags map[string]string) error
+	BucketExists(ctx context.Context, bucket string) (bool, error)
 	BucketTags(ctx context.Context, bucket string) (map[string]string, error)
 	Issue(ctx context.Context, bucket string, ttl time.Duration) (storage.Credentials, error)
 	IssueMember(ctx context.Context, bucket string, ttl time.Duration) (storage.Credentials, error)

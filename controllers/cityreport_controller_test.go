@@ -121,7 +121,7 @@ func TestCityMembershipNeedsBothSides(t *testing.T) {
 
 	g.Eventually(func(g Gomega) {
 		got := getCity(g, city.Name)
-		g.Expect(cityCondition(got, reportingv1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(cityCondition(got, reportingv1.ConditionReady)).To(HaveField("Status", metav1.ConditionTrue), "%+v", cityCondition(got, reportingv1.ConditionStorageReady))
 		g.Expect(got.Status.MemberSummary).To(Equal("2/4"))
 		var codes []string
 		for _, m := range got.Status.Members {
@@ -268,7 +268,7 @@ func TestCityOwnBucketAndCredentials(t *testing.T) {
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		got := getCity(g, city.Name)
-		g.Expect(cityCondition(got, reportingv1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(cityCondition(got, reportingv1.ConditionStorageReady)).To(HaveField("Status", metav1.ConditionTrue), "%+v", cityCondition(got, reportingv1.ConditionStorageReady))
 		g.Expect(got.Status.Bucket).To(Equal("countyreport-city-990540"))
 	}, wait).Should(Succeed())
 	s := &corev1.Secret{}

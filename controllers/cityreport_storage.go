@@ -3,7 +3,6 @@ package controllers
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"strconv"
@@ -89,10 +88,11 @@ func (r *CityReportReconciler) checkCityBucket(ctx context.Context, city *report
 			return fmt.Sprintf("bucket %s belongs to CountyReport %s/%s; the city gets no credentials for it", bucket, cr.Namespace, cr.Name), nil
 		}
 	}
-	tags, err := r.Storage.BucketTags(ctx, bucket)
-	if errors.Is(err, storage.ErrNoSuchBucket) {
-		return "", nil
+	exists, err := r.Storage.BucketExists(ctx, bucket)
+	if err != nil || !exists {
+		return "", err
 	}
+	tags, err := r.Storage.BucketTags(ctx, bucket)
 	if err != nil {
 		return "", err
 	}
