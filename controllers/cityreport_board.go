@@ -28,6 +28,8 @@ func (r *CityReportReconciler) reconcileBoard(ctx context.Context, st *cityState
 		return err
 	}
 	deadline := review.Deadline(period, int(city.Spec.Review.DeadlineDay), st.reviewLoc)
+	ctx, cancel := r.storageDeadline(ctx, 1+2*len(st.members))
+	defer cancel()
 	var statuses []review.Status
 	board := &reportingv1.BoardSummary{Period: period.String(), Deadline: metav1.Time{Time: deadline.UTC()}}
 	for i, m := range st.members {

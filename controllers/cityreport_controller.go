@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
@@ -33,9 +34,11 @@ import (
 // CityStorage is what the city's reconcile needs from the object store,
 // with the admin credentials only the operator holds.
 type CityStorage interface {
-	EnsureBucket(ctx context.Context, bucket string, tags map[string]string) error
-	BucketExists(ctx context.Context, bucket string) (bool, error)
-	BucketTags(ctx context.Context, bucket string) (map[string]string, error)
+	// ClaimBucket creates bucket for owner, or accepts it when owner created
+	// it; any other bucket is ErrNotOwned (the lead's ownership record).
+	ClaimBucket(ctx context.Context, bucket string, owner storage.Owner) error
+	// BucketOwner reads whom a bucket was created for.
+	BucketOwner(ctx context.Context, bucket string) (storage.Owner, error)
 	Issue(ctx context.Context, bucket string, ttl time.Duration) (storage.Credentials, error)
 	IssueMember(ctx context.Context, bucket string, ttl time.Duration) (storage.Credentials, error)
 	// Archive opens a bucket with the admin credentials, to read the
@@ -57,6 +60,11 @@ type CityReportReconciler struct {
 
 	StorageEndpoint string
 	StorageInsecure bool
+	// StorageCABundle is the endpoint's private CA (PEM), handed on in the
+	// credentials Secrets as a county's are.
+	StorageCABundle []byte
+	// StorageTimeout bounds each storage call (DefaultStorageTimeout when zero).
+	StorageTimeout time.Duration
 	// Storage is nil when the manager has no storage endpoint.
 	Storage CityStorage
 	// CredentialsTTL is the lifetime of the city's credentials, as a county's.
@@ -85,6 +93,12 @@ type cityState struct {
 type cityMember struct {
 	county *reportingv1.CountyReport
 	bucket string
+}
+
+// storageDeadline bounds a step's storage calls: n calls of StorageTimeout
+// each, so an endpoint that does not answer is reported quickly.
+func (r *CityReportReconciler) storageDeadline(ctx context.Context, n int) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, time.Duration(n)*cmp.Or(r.StorageTimeout, DefaultStorageTimeout))
 }
 
 func (s *cityState) requeueIn(d time.Duration) {

@@ -244,7 +244,7 @@ func TestCityBucketCannotBeACountys(t *testing.T) {
 	g.Expect(k8s.Create(testCtx, thief)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		c := cityCondition(getCity(g, thief.Name), reportingv1.ConditionStorageReady)
-		g.Expect(c.Reason).To(Equal(ReasonBucketNotOwned))
+		g.Expect(c.Reason).To(Equal(reportingv1.ReasonBucketNotOwned))
 		g.Expect(c.Message).To(ContainSubstring(victim.Name))
 	}, wait).Should(Succeed())
 
@@ -253,7 +253,7 @@ func TestCityBucketCannotBeACountys(t *testing.T) {
 	stranger.Spec.Storage.Bucket = "untagged-for-city"
 	g.Expect(k8s.Create(testCtx, stranger)).To(Succeed())
 	g.Eventually(func(g Gomega) {
-		g.Expect(cityCondition(getCity(g, stranger.Name), reportingv1.ConditionStorageReady).Reason).To(Equal(ReasonBucketNotOwned))
+		g.Expect(cityCondition(getCity(g, stranger.Name), reportingv1.ConditionStorageReady).Reason).To(Equal(reportingv1.ReasonBucketNotOwned))
 	}, wait).Should(Succeed())
 	for _, name := range []string{"thief", "stranger"} {
 		err := k8s.Get(testCtx, client.ObjectKey{Namespace: "city-" + name, Name: name + "-storage"}, &corev1.Secret{})

@@ -13,14 +13,6 @@ import (
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 )
 
-// Bucket tags the county reconciler writes on a county's bucket; a member's
-// bucket must carry its county's, or the city gets no credentials for it.
-const (
-	tagCounty = "countyreport-county"
-	tagName   = "countyreport-name"
-	tagCity   = "countyreport-city"
-)
-
 // resolveMembers finds the counties that are members on both sides: listed
 // by the city, naming the city in their own spec.cityRef, provisioned, and
 // with a bucket the operator made for them. Every other listed county is in
@@ -122,14 +114,14 @@ func (r *CityReportReconciler) checkMember(ctx context.Context, city *reportingv
 		return "", ""
 	}
 	// The bucket must be the one the operator made for this county: its
-	// tags say so (a county's spec cannot be trusted to name its own bucket).
-	tags, err := r.Storage.BucketTags(ctx, cr.Status.Bucket)
+	// owner record says so (a county's spec cannot be trusted to name its own bucket).
+	owner, err := r.Storage.BucketOwner(ctx, cr.Status.Bucket)
 	if err != nil {
 		return reportingv1.MemberNotProvisioned, fmt.Sprintf("bucket %s of CountyReport %s/%s: %v", cr.Status.Bucket, cr.Namespace, cr.Name, err)
 	}
-	if tags[tagCounty] != cr.Spec.County.Code || tags[tagName] != cr.Namespace+"."+cr.Name {
+	if owner.UID == "" || owner.UID != string(cr.UID) {
 		return reportingv1.MemberNotProvisioned, fmt.Sprintf(
-			"bucket %s is not tagged as CountyReport %s/%s's; no credentials are given for it", cr.Status.Bucket, cr.Namespace, cr.Name)
+			"bucket %s belongs to %s, not to CountyReport %s/%s; no credentials are given for it", cr.Status.Bucket, owner, cr.Namespace, cr.Name)
 	}
 	return "", ""
 }

@@ -3,6 +3,7 @@ package controllers
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"strconv"
@@ -19,9 +20,6 @@ import (
 	"github.com/countyreport/countyreport/internal/tenant"
 )
 
-// ReasonBucketNotOwned: the city's bucket exists and was not made for it.
-const ReasonBucketNotOwned = "BucketNotOwned"
-
 // reconcileCityStorage ensures the city's own bucket and credentials, and
 // one set of credentials per member county, limited to that county's
 // reports/ and data/ (read) and review/ (write).
@@ -32,16 +30,22 @@ func (r *CityReportReconciler) reconcileCityStorage(ctx context.Context, st *cit
 			"the manager was started without a storage endpoint")
 		return nil
 	}
+	ctx, cancel := r.storageDeadline(ctx, 4+len(st.members))
+	defer cancel()
 	bucket := tenant.CityBucket(city)
 	city.Status.Bucket = bucket
-	if msg, err := r.checkCityBucket(ctx, city, bucket); err != nil || msg != "" {
-		if err != nil {
-			return r.storageFailed(st, err)
+	msg, err := r.countyBucket(ctx, bucket)
+	if err == nil && msg == "" {
+		err = r.Storage.ClaimBucket(ctx, bucket, storage.Owner{UID: string(city.UID), Name: "city/" + city.Name, County: city.Spec.City.Code})
+		if errors.Is(err, storage.ErrNotOwned) {
+			msg, err = err.Error()+"; the city gets no credentials for it", nil
 		}
-		r.setCityCondition(city, reportingv1.ConditionStorageReady, metav1.ConditionFalse, ReasonBucketNotOwned, msg)
+	}
+	if msg != "" {
+		r.setCityCondition(city, reportingv1.ConditionStorageReady, metav1.ConditionFalse, reportingv1.ReasonBucketNotOwned, msg)
+		city.Status.Bucket = ""
 		return nil
 	}
-	err := r.Storage.EnsureBucket(ctx, bucket, map[string]string{tagCity: city.Spec.City.Code, tagName: "city." + city.Name})
 	var ownExp, membersExp time.Time
 	if err == nil {
 		ownExp, err = r.ensureCityCredentials(ctx, st, bucket)
@@ -75,10 +79,11 @@ func (r *CityReportReconciler) storageFailed(st *cityState, err error) error {
 	return nil
 }
 
-// checkCityBucket refuses a bucket that a county uses or that exists
-// without the city's own tags: the operator gives credentials only for a
-// bucket it made for this city. The message is "" when the bucket is fine.
-func (r *CityReportReconciler) checkCityBucket(ctx context.Context, city *reportingv1.CityReport, bucket string) (string, error) {
+// countyBucket refuses a bucket a county uses, before storage is asked (a
+// county's bucket may not exist yet). The message is "" when none does.
+// Any other bucket that exists and was not made for this city is refused by
+// ClaimBucket.
+func (r *CityReportReconciler) countyBucket(ctx context.Context, bucket string) (string, error) {
 	var counties reportingv1.CountyReportList
 	if err := r.List(ctx, &counties); err != nil {
 		return "", fmt.Errorf("list CountyReports: %w", err)
@@ -87,18 +92,6 @@ func (r *CityReportReconciler) checkCityBucket(ctx context.Context, city *report
 		if cr.Status.Bucket == bucket || tenant.Bucket(&cr) == bucket {
 			return fmt.Sprintf("bucket %s belongs to CountyReport %s/%s; the city gets no credentials for it", bucket, cr.Namespace, cr.Name), nil
 		}
-	}
-	exists, err := r.Storage.BucketExists(ctx, bucket)
-	if err != nil || !exists {
-		return "", err
-	}
-	tags, err := r.Storage.BucketTags(ctx, bucket)
-	if err != nil {
-		return "", err
-	}
-	if tags[tagCity] != city.Spec.City.Code || tags[tagName] != "city."+city.Name {
-		return fmt.Sprintf("bucket %s exists and was not made for CityReport %s (its tags say %v); the city gets no credentials for it",
-			bucket, city.Name, tags), nil
 	}
 	return "", nil
 }
@@ -198,10 +191,14 @@ func credentialData(code, bucket string, c storage.Credentials, expires time.Tim
 }
 
 func (r *CityReportReconciler) endpointData() map[string][]byte {
-	return map[string][]byte{
+	d := map[string][]byte{
 		tenant.SecretEndpoint: []byte(r.StorageEndpoint),
 		tenant.SecretInsecure: []byte(strconv.FormatBool(r.StorageInsecure)),
 	}
+	if len(r.StorageCABundle) > 0 {
+		d[tenant.SecretCABundle] = r.StorageCABundle
+	}
+	return d
 }
 
 // readCitySecret returns the data of the city's Secret name, nil when it

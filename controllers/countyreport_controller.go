@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
@@ -39,6 +40,10 @@ import (
 // countyCodeIndex indexes CountyReports by spec.county.code, to find duplicates.
 const countyCodeIndex = "spec.county.code"
 
+// bucketIndex indexes CountyReports by the bucket they ask for, so that a
+// bucket is claimed by one CountyReport only (the oldest).
+const bucketIndex = "spec.storage.bucket"
+
 // CountyReportReconciler turns a CountyReport into the county's tenant: its
 // portal workload, its storage and its schedule.
 type CountyReportReconciler struct {
@@ -52,6 +57,12 @@ type CountyReportReconciler struct {
 	// StorageEndpoint (host:port) and StorageInsecure tell the portal where its archive is.
 	StorageEndpoint string
 	StorageInsecure bool
+	// StorageCABundle is the endpoint's private CA (PEM), handed to clients
+	// in the credentials Secret; nil for a public CA or plain HTTP.
+	StorageCABundle []byte
+	// StorageTimeout bounds the storage calls of one reconcile
+	// (DefaultStorageTimeout when zero).
+	StorageTimeout time.Duration
 	// Storage provisions buckets and credentials; nil when the manager has no storage.
 	Storage Storage
 	// CredentialsTTL is the lifetime of scoped credentials (DefaultCredentialsTTL when zero).
@@ -117,6 +128,7 @@ func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.
 		PortalImage:     r.PortalImage,
 		StorageEndpoint: r.StorageEndpoint,
 		StorageInsecure: r.StorageInsecure,
+		StorageCA:       len(r.StorageCABundle) > 0,
 	}}
 	defer func() {
 		if st.cacheBehind {
@@ -379,26 +391,36 @@ var runMatters = predicate.Funcs{
 	},
 }
 
-// IndexCountyCodes registers the cache index the duplicate check lists
-// CountyReports by. SetupWithManager does; tests that call Reconcile
-// themselves, with no controller in the manager, do it alone.
+// IndexCountyCodes registers the cache indexes the duplicate checks list
+// CountyReports by: county code and bucket. SetupWithManager does; tests
+// that call Reconcile themselves, with no controller in the manager, do it
+// alone.
 func IndexCountyCodes(indexer client.FieldIndexer) error {
-	return indexer.IndexField(context.Background(), &reportingv1.CountyReport{}, countyCodeIndex,
-		func(o client.Object) []string { return []string{o.(*reportingv1.CountyReport).Spec.County.Code} })
+	if err := indexer.IndexField(context.Background(), &reportingv1.CountyReport{}, countyCodeIndex,
+		func(o client.Object) []string { return []string{o.(*reportingv1.CountyReport).Spec.County.Code} }); err != nil {
+		return err
+	}
+	return indexer.IndexField(context.Background(), &reportingv1.CountyReport{}, bucketIndex,
+		func(o client.Object) []string { return []string{tenant.Bucket(o.(*reportingv1.CountyReport))} })
 }
 
-// sameCounty maps a CountyReport to the others with its county code.
+// sameCounty maps a CountyReport to the others with its county code or its
+// bucket: when a claim is freed or made, the other claimants look again.
 func (r *CountyReportReconciler) sameCounty(ctx context.Context, o client.Object) []reconcile.Request {
 	cr := o.(*reportingv1.CountyReport)
-	var list reportingv1.CountyReportList
-	if err := r.List(ctx, &list, client.MatchingFields{countyCodeIndex: cr.Spec.County.Code}); err != nil {
-		logf.FromContext(ctx).Error(err, "list CountyReports by code")
-		return nil
-	}
+	seen := map[types.UID]bool{cr.UID: true}
 	var reqs []reconcile.Request
-	for _, it := range list.Items {
-		if it.UID != cr.UID {
-			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&it)})
+	for index, value := range map[string]string{countyCodeIndex: cr.Spec.County.Code, bucketIndex: tenant.Bucket(cr)} {
+		var list reportingv1.CountyReportList
+		if err := r.List(ctx, &list, client.MatchingFields{index: value}); err != nil {
+			logf.FromContext(ctx).Error(err, "list CountyReports", "index", index)
+			return nil
+		}
+		for _, it := range list.Items {
+			if !seen[it.UID] {
+				seen[it.UID] = true
+				reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&it)})
+			}
 		}
 	}
 	return reqs

@@ -1,6 +1,8 @@
 package controllers
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,6 +14,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -36,8 +39,12 @@ const (
 // Storage is what the operator needs from the object store, with the admin
 // credentials that only the operator holds.
 type Storage interface {
-	EnsureBucket(ctx context.Context, bucket string, tags map[string]string) error
-	DeleteBucketAll(ctx context.Context, bucket string) error
+	// ClaimBucket creates bucket for owner, or accepts it when owner created
+	// it; any other bucket is storage.ErrNotOwned, and left untouched.
+	ClaimBucket(ctx context.Context, bucket string, owner storage.Owner) error
+	// DeleteOwnedBucket removes bucket and every version in it, only when
+	// owner created it.
+	DeleteOwnedBucket(ctx context.Context, bucket string, owner storage.Owner) error
 	// Retain removes the periods older than months before now's month, every version.
 	Retain(ctx context.Context, bucket string, months int, now time.Time) (storage.RetainResult, error)
 	storage.CredentialIssuer
@@ -86,11 +93,19 @@ func (r *CountyReportReconciler) reconcileStorage(ctx context.Context, st *recon
 		st.before.ObjectMeta = *cr.ObjectMeta.DeepCopy()
 	}
 	bucket := tenant.Bucket(cr)
-	cr.Status.Bucket = bucket
-	err := r.Storage.EnsureBucket(ctx, bucket, map[string]string{
-		"countyreport-county": cr.Spec.County.Code,
-		"countyreport-name":   cr.Namespace + "." + cr.Name,
-	})
+	if other, err := r.olderBucketClaim(ctx, cr, bucket); err != nil {
+		return err
+	} else if other != nil {
+		return r.refuseBucket(ctx, st, bucket, fmt.Sprintf("bucket %s is claimed by CountyReport %s/%s, created earlier; "+
+			"no credentials are issued for it and nothing is written to it", bucket, other.Namespace, other.Name))
+	}
+	err := r.withStorage(ctx, 1, func(ctx context.Context) error { return r.Storage.ClaimBucket(ctx, bucket, bucketOwner(cr)) })
+	if errors.Is(err, storage.ErrNotOwned) {
+		return r.refuseBucket(ctx, st, bucket, err.Error()+"; no credentials are issued for it and nothing is written to it")
+	}
+	if err == nil {
+		cr.Status.Bucket = bucket
+	}
 	if err == nil {
 		err = r.ensureCredentials(ctx, st, bucket)
 	}
@@ -113,6 +128,65 @@ func (r *CountyReportReconciler) reconcileStorage(ctx context.Context, st *recon
 	return nil
 }
 
+// DefaultStorageTimeout bounds each storage call of a reconcile.
+const DefaultStorageTimeout = 15 * time.Second
+
+// withStorage runs one storage call with a deadline of n storage timeouts
+// (longer for calls that walk a whole bucket), so an endpoint that does not
+// answer is reported as StorageUnavailable quickly and the reconcile goes on
+// to the portal and the next county. Work cut short is idempotent and is
+// taken up by the retry.
+func (r *CountyReportReconciler) withStorage(ctx context.Context, n int, call func(context.Context) error) error {
+	timeout := time.Duration(n) * cmp.Or(r.StorageTimeout, DefaultStorageTimeout)
+	sctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	err := call(sctx)
+	if err != nil && errors.Is(sctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+		return &storage.Error{Op: "reach storage", Endpoint: r.StorageEndpoint, Kind: storage.ErrUnavailable,
+			Err: fmt.Errorf("no answer within %s: %w", timeout, err)}
+	}
+	return err
+}
+
+// bucketOwner is how a CountyReport is recorded as its bucket's owner. The
+// UID decides: a CountyReport deleted and applied again is a new owner.
+func bucketOwner(cr *reportingv1.CountyReport) storage.Owner {
+	return storage.Owner{UID: string(cr.UID), Name: cr.Namespace + "/" + cr.Name, County: cr.Spec.County.Code}
+}
+
+// olderBucketClaim is the CountyReport that asked for the same bucket first,
+// if it is not cr. Checking here, before storage, keeps a younger claimant
+// from racing the first one for a bucket that does not exist yet.
+func (r *CountyReportReconciler) olderBucketClaim(ctx context.Context, cr *reportingv1.CountyReport, bucket string) (*reportingv1.CountyReport, error) {
+	var list reportingv1.CountyReportList
+	if err := r.List(ctx, &list, ctrl.MatchingFields{bucketIndex: bucket}); err != nil {
+		return nil, fmt.Errorf("list CountyReports with bucket %s: %w", bucket, err)
+	}
+	if first := firstClaim(list.Items); first != nil && first.UID != cr.UID {
+		return first, nil
+	}
+	return nil, nil
+}
+
+// refuseBucket records a refused bucket claim: StorageReady=False with
+// reason BucketNotOwned, a Warning Event when the verdict is new, and no
+// credentials: a Secret the operator wrote for this CountyReport earlier is
+// removed, so nothing in the namespace reaches the bucket. The claim is
+// looked at again now and then (an administrator may hand the bucket over).
+func (r *CountyReportReconciler) refuseBucket(ctx context.Context, st *reconcileState, bucket, msg string) error {
+	cr := st.cr
+	if c := meta.FindStatusCondition(cr.Status.Conditions, reportingv1.ConditionStorageReady); c == nil || c.Reason != reportingv1.ReasonBucketNotOwned || c.Message != msg {
+		r.event(cr, corev1.EventTypeWarning, reportingv1.ReasonBucketNotOwned, "ClaimBucket", "%s", msg)
+	}
+	r.setCondition(cr, reportingv1.ConditionStorageReady, metav1.ConditionFalse, reportingv1.ReasonBucketNotOwned, msg)
+	cr.Status.Bucket, cr.Status.CredentialsSecretName, cr.Status.CredentialsExpireAt = "", "", nil
+	st.requeueIn(bucketRecheck)
+	return remove(ctx, r, cr, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: tenant.CredentialsSecretName(cr), Namespace: cr.Namespace}})
+}
+
+// bucketRecheck is how often a refused bucket claim is looked at again.
+const bucketRecheck = 10 * time.Minute
+
 // ensureCredentials keeps a Secret of credentials scoped to bucket, minting
 // new ones when missing, when they point elsewhere, or when two thirds of
 // their lifetime has passed, and asks to be woken for the next rotation.
@@ -132,10 +206,15 @@ func (r *CountyReportReconciler) ensureCredentials(ctx context.Context, st *reco
 	expires, _ := time.Parse(time.RFC3339, string(secret.Data[tenant.SecretExpiresAt]))
 	rotateAt := expires.Add(-r.credentialsTTL() / 3)
 	fresh := exists && string(secret.Data[tenant.SecretBucket]) == bucket &&
+		bytes.Equal(secret.Data[tenant.SecretCABundle], r.StorageCABundle) &&
 		string(secret.Data[tenant.SecretEndpoint]) == r.StorageEndpoint && now.Before(rotateAt)
 
 	if !fresh {
-		creds, err := r.Storage.Issue(ctx, bucket, r.credentialsTTL())
+		var creds storage.Credentials
+		err := r.withStorage(ctx, 1, func(ctx context.Context) (err error) {
+			creds, err = r.Storage.Issue(ctx, bucket, r.credentialsTTL())
+			return err
+		})
 		if err != nil {
 			return err
 		}
@@ -160,7 +239,7 @@ func (r *CountyReportReconciler) ensureCredentials(ctx context.Context, st *reco
 			"scoped credentials for bucket %s written to Secret %s, valid until %s", bucket, name, expires.Format(time.RFC3339))
 	}
 	st.inputs.CredentialsSecretName = name
-	st.inputs.CredentialsHash = digest(secret.Data[tenant.SecretAccessKey])
+	st.inputs.CredentialsHash = credentialsHash(&secret)
 	cr.Status.CredentialsSecretName = name
 	cr.Status.CredentialsExpireAt = &metav1.Time{Time: expires}
 	st.requeueIn(rotateAt.Sub(now))
@@ -184,7 +263,11 @@ func (r *CountyReportReconciler) applyRetention(ctx context.Context, st *reconci
 	if months == 0 {
 		months = 60
 	}
-	res, err := r.Storage.Retain(ctx, bucket, months, now.In(st.schedule.Location()))
+	var res storage.RetainResult
+	err := r.withStorage(ctx, 4, func(ctx context.Context) (err error) {
+		res, err = r.Storage.Retain(ctx, bucket, months, now.In(st.schedule.Location()))
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -205,7 +288,7 @@ func (r *CountyReportReconciler) keepCredentials(ctx context.Context, st *reconc
 		return ctrl.IgnoreNotFound(err)
 	}
 	st.inputs.CredentialsSecretName = secret.Name
-	st.inputs.CredentialsHash = digest(secret.Data[tenant.SecretAccessKey])
+	st.inputs.CredentialsHash = credentialsHash(&secret)
 	return nil
 }
 
@@ -220,7 +303,7 @@ func (r *CountyReportReconciler) credentialsTTL() time.Duration {
 func (r *CountyReportReconciler) credentialsSecret(cr *reportingv1.CountyReport, bucket string, c storage.Credentials, expires time.Time) *corev1.Secret {
 	labels := tenant.Labels(cr)
 	labels["app.kubernetes.io/component"] = "storage-credentials"
-	return &corev1.Secret{
+	s := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Name: tenant.CredentialsSecretName(cr), Namespace: cr.Namespace, Labels: labels},
 		Type:       corev1.SecretTypeOpaque,
 		Data: map[string][]byte{
@@ -233,6 +316,16 @@ func (r *CountyReportReconciler) credentialsSecret(cr *reportingv1.CountyReport,
 			tenant.SecretExpiresAt:    []byte(expires.Format(time.RFC3339)),
 		},
 	}
+	if len(r.StorageCABundle) > 0 {
+		s.Data[tenant.SecretCABundle] = r.StorageCABundle
+	}
+	return s
+}
+
+// credentialsHash changes when the portal must restart to read its
+// credentials Secret again: new keys or a new CA bundle.
+func credentialsHash(s *corev1.Secret) string {
+	return digest(append(append([]byte{}, s.Data[tenant.SecretAccessKey]...), s.Data[tenant.SecretCABundle]...))
 }
 
 func digest(b []byte) string {
@@ -255,10 +348,18 @@ func (r *CountyReportReconciler) reconcileDelete(ctx context.Context, cr *report
 			return errors.New("deletionPolicy is Delete but the manager has no storage endpoint; " +
 				"start it with one, or annotate the CountyReport " + AnnotationSkipStorageCleanup + "=true to leave the bucket")
 		}
-		if err := r.Storage.DeleteBucketAll(ctx, tenant.Bucket(cr)); err != nil {
+		err := r.withStorage(ctx, 4, func(ctx context.Context) error {
+			return r.Storage.DeleteOwnedBucket(ctx, tenant.Bucket(cr), bucketOwner(cr))
+		})
+		switch {
+		case errors.Is(err, storage.ErrNotOwned):
+			r.event(cr, corev1.EventTypeWarning, reportingv1.ReasonBucketNotOwned, "Delete",
+				"bucket %s was not created for this CountyReport and is left untouched: %v", tenant.Bucket(cr), err)
+		case err != nil:
 			return fmt.Errorf("delete bucket %s (annotate %s=true to leave it): %w", tenant.Bucket(cr), AnnotationSkipStorageCleanup, err)
+		default:
+			r.event(cr, corev1.EventTypeNormal, "BucketDeleted", "Delete", "bucket %s and every version in it removed", tenant.Bucket(cr))
 		}
-		r.event(cr, corev1.EventTypeNormal, "BucketDeleted", "Delete", "bucket %s and every version in it removed", tenant.Bucket(cr))
 	default:
 		r.event(cr, corev1.EventTypeNormal, "BucketRetained", "Delete", "bucket %s and its reports are kept (deletionPolicy Retain)", tenant.Bucket(cr))
 	}

@@ -14,6 +14,14 @@ type Options struct {
 	PortalImage     string
 	StorageEndpoint string
 	StorageInsecure bool
+	// StorageCABundle is the PEM CA bundle of a storage endpoint behind a
+	// private CA; it is passed to every client (portals, Jobs) with the
+	// scoped credentials.
+	StorageCABundle []byte
+	// StorageTimeout bounds the storage calls of one reconcile (default
+	// DefaultStorageTimeout), so a slow or unreachable endpoint is reported
+	// quickly and holds up no worker.
+	StorageTimeout time.Duration
 	// Storage is the operator's admin access to the object store; nil: portals only.
 	Storage Storage
 	// CredentialsTTL is the lifetime of each county's scoped credentials.
@@ -48,6 +56,8 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		PortalImage:     o.PortalImage,
 		StorageEndpoint: o.StorageEndpoint,
 		StorageInsecure: o.StorageInsecure,
+		StorageCABundle: o.StorageCABundle,
+		StorageTimeout:  o.StorageTimeout,
 		Storage:         o.Storage,
 		CredentialsTTL:  o.CredentialsTTL,
 		Workers:         o.Workers,
@@ -58,6 +68,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	if err := setupCities(mgr, o); err != nil {
 		return err
 	}
+	o.Job.StorageCA = len(o.StorageCABundle) > 0
 	return setupReportRuns(mgr, o)
 }
 
@@ -73,6 +84,8 @@ func setupCities(mgr ctrl.Manager, o Options) error {
 		Clock:           o.Clock,
 		StorageEndpoint: o.StorageEndpoint,
 		StorageInsecure: o.StorageInsecure,
+		StorageCABundle: o.StorageCABundle,
+		StorageTimeout:  o.StorageTimeout,
 		CredentialsTTL:  o.CredentialsTTL,
 	}
 	if cs, ok := o.Storage.(CityStorage); ok && o.Storage != nil {

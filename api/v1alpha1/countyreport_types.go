@@ -93,10 +93,15 @@ const (
 )
 
 // StorageSpec describes the county's archive bucket.
+// +kubebuilder:validation:XValidation:rule="has(self.bucket) == has(oldSelf.bucket)",message="spec.storage.bucket can be set only when the CountyReport is created; it cannot be added or removed later"
 type StorageSpec struct {
 	// Bucket is the county's bucket; default countyreport-<code>. S3 bucket
 	// naming rules apply: 3–63 lower-case letters, digits, dots and hyphens,
-	// starting and ending with a letter or digit.
+	// starting and ending with a letter or digit. Names starting with
+	// "countyreport-" are reserved for the operator's defaults. The operator
+	// creates the bucket and records this CountyReport (its UID) as the owner
+	// in the bucket's tags; it never gives credentials for, or deletes, a
+	// bucket that already existed or that it made for another CountyReport.
 	// +kubebuilder:validation:MinLength=3
 	// +kubebuilder:validation:MaxLength=63
 	// +kubebuilder:validation:Pattern=`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`
@@ -185,6 +190,7 @@ type ReportOptions struct {
 
 // CountyReportSpec is one county's tenant: who it is, its portal, its
 // storage, its schedule and its report options.
+// +kubebuilder:validation:XValidation:rule="!has(self.storage) || !has(self.storage.bucket) || !self.storage.bucket.startsWith('countyreport-') || self.storage.bucket == 'countyreport-' + self.county.code",message="spec.storage.bucket: names starting with countyreport- are reserved for the operator's defaults (countyreport-<county code>)",fieldPath=".storage.bucket"
 type CountyReportSpec struct {
 	// County is the county's identity.
 	County CountyIdentity `json:"county"`

@@ -33,6 +33,12 @@ const (
 	ReasonProvisioningFailed = "ProvisioningFailed"
 	ReasonStorageUnavailable = "StorageUnavailable"
 	ReasonStorageNotSet      = "StorageNotConfigured"
+	// ReasonBucketNotOwned: the bucket the CountyReport asks for was not
+	// created by the operator for this CountyReport (another county's, one
+	// made outside the operator, one left by a deleted CountyReport) or is
+	// claimed by an older CountyReport. No credentials are given for it and
+	// nothing is written to it.
+	ReasonBucketNotOwned     = "BucketNotOwned"
 	ReasonComponentsNotReady = "ComponentsNotReady"
 	ReasonNoReportYet        = "NoReportYet"
 )

@@ -43,6 +43,7 @@ type managerOptions struct {
 	watchNamespaces string
 	storage         storage.Config
 	credentialsTTL  time.Duration
+	storageTimeout  time.Duration
 	executor        string
 	runConcurrency  int
 	runMaxAttempts  int
@@ -74,6 +75,8 @@ func parseManagerFlags(args []string) (*managerOptions, error) {
 	o.storage.RegisterFlags(fs)
 	fs.DurationVar(&o.credentialsTTL, "credentials-ttl", controllers.DefaultCredentialsTTL,
 		"lifetime of each county's scoped storage credentials; they are rotated after two thirds of it")
+	fs.DurationVar(&o.storageTimeout, "storage-timeout", controllers.DefaultStorageTimeout,
+		"longest wait for one storage call of a reconcile; an endpoint slower than this is reported as StorageUnavailable")
 	fs.StringVar(&o.executor, "executor", controllers.ExecutorJob,
 		"how ReportRuns are rendered: job (a Job per attempt in the county's namespace) or inprocess (inside the manager)")
 	fs.IntVar(&o.runConcurrency, "run-concurrency", 2, "reports rendered at once by the inprocess executor")
@@ -110,6 +113,9 @@ func parseManagerFlags(args []string) (*managerOptions, error) {
 	}
 	if o.jobTTL < 0 {
 		return nil, fmt.Errorf("--job-ttl-after-finished must not be negative, not %s", o.jobTTL)
+	}
+	if o.storageTimeout < time.Second {
+		return nil, fmt.Errorf("--storage-timeout must be at least 1s, not %s", o.storageTimeout)
 	}
 	if o.storage.Endpoint != "" {
 		if err := o.storage.Validate(); err != nil {
@@ -179,6 +185,8 @@ func runManager(ctx context.Context, args []string) error {
 		PortalImage:     o.portalImage,
 		StorageEndpoint: o.storage.Endpoint,
 		StorageInsecure: o.storage.Insecure,
+		StorageCABundle: o.storage.CABundle,
+		StorageTimeout:  o.storageTimeout,
 		CredentialsTTL:  o.credentialsTTL,
 		Executor:        o.executor,
 		RunConcurrency:  o.runConcurrency,

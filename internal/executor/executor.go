@@ -241,6 +241,9 @@ func ConfigFromSecret(sec *corev1.Secret) (storage.Config, string, error) {
 		SessionToken: get(tenant.SecretSessionToken),
 		MaxRetries:   1,
 	}
+	if ca := sec.Data[tenant.SecretCABundle]; len(ca) > 0 {
+		cfg.CABundle = ca
+	}
 	if v := get(tenant.SecretInsecure); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

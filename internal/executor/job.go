@@ -44,6 +44,9 @@ type JobOptions struct {
 	ActiveDeadlineSeconds *int64
 	// TTLSecondsAfterFinished lets the cluster remove finished Jobs (default one day).
 	TTLSecondsAfterFinished *int32
+	// StorageCA mounts the storage CA bundle from the credentials Secret
+	// (the endpoint is behind a private CA).
+	StorageCA bool
 }
 
 // Job runs each attempt as a batch/v1 Job in the county's namespace.
@@ -87,6 +90,23 @@ func MakeJob(run *reportingv1.ReportRun, cr *reportingv1.CountyReport, o JobOpti
 		"app.kubernetes.io/name":      "countyreport-generate",
 		"app.kubernetes.io/component": "report-run",
 	}
+	env := []corev1.EnvVar{
+		from(storage.EnvEndpoint, tenant.SecretEndpoint, false),
+		from(storage.EnvAccessKey, tenant.SecretAccessKey, false),
+		from(storage.EnvSecretKey, tenant.SecretSecretKey, false),
+		from(storage.EnvSessionToken, tenant.SecretSessionToken, true),
+		from(storage.EnvInsecure, tenant.SecretInsecure, true),
+		from(storage.EnvBucket, tenant.SecretBucket, false),
+		{Name: "TMPDIR", Value: "/tmp"},
+	}
+	mounts := []corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}}
+	volumes := []corev1.Volume{{Name: "tmp", VolumeSource: corev1.VolumeSource{
+		EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: ptr.To(resource.MustParse("256Mi"))},
+	}}}
+	if o.StorageCA {
+		v, m, e := tenant.StorageCA(secret)
+		volumes, mounts, env = append(volumes, v), append(mounts, m), append(env, e)
+	}
 	return &batchv1.Job{
 		ObjectMeta: metav1.ObjectMeta{Name: JobName(run, run.Status.Attempts), Namespace: run.Namespace, Labels: labels},
 		Spec: batchv1.JobSpec{
@@ -115,15 +135,7 @@ func MakeJob(run *reportingv1.ReportRun, cr *reportingv1.CountyReport, o JobOpti
 						Name:  ContainerName,
 						Image: Image(cr, o.Image),
 						Args:  []string{"generate", "--period", run.Spec.Period, "--publish", "--lang", Language(cr)},
-						Env: []corev1.EnvVar{
-							from(storage.EnvEndpoint, tenant.SecretEndpoint, false),
-							from(storage.EnvAccessKey, tenant.SecretAccessKey, false),
-							from(storage.EnvSecretKey, tenant.SecretSecretKey, false),
-							from(storage.EnvSessionToken, tenant.SecretSessionToken, true),
-							from(storage.EnvInsecure, tenant.SecretInsecure, true),
-							from(storage.EnvBucket, tenant.SecretBucket, false),
-							{Name: "TMPDIR", Value: "/tmp"},
-						},
+						Env:   env,
 						Resources: corev1.ResourceRequirements{
 							Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("250m"), corev1.ResourceMemory: resource.MustParse("256Mi")},
 							Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("2"), corev1.ResourceMemory: resource.MustParse("1Gi")},
@@ -137,11 +149,9 @@ func MakeJob(run *reportingv1.ReportRun, cr *reportingv1.CountyReport, o JobOpti
 							SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 						},
 						TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
-						VolumeMounts:             []corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}},
+						VolumeMounts:             mounts,
 					}},
-					Volumes: []corev1.Volume{{Name: "tmp", VolumeSource: corev1.VolumeSource{
-						EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: ptr.To(resource.MustParse("256Mi"))},
-					}}},
+					Volumes: volumes,
 				},
 			},
 		},

@@ -71,12 +71,3 @@ func (s *STSIssuer) IssueMember(ctx context.Context, bucket string, ttl time.Dur
 	}
 	return s.assumeRole(ctx, bucket, policy, ttl)
 }
-
-// BucketExists reports whether bucket exists (with the admin credentials).
-func (c *Client) BucketExists(ctx context.Context, bucket string) (bool, error) {
-	ok, err := c.mc.BucketExists(ctx, bucket)
-	if err != nil {
-		return false, c.wrap("check bucket", bucket, "", err)
-	}
-	return ok, nil
-}

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 
 	"github.com/minio/minio-go/v7"
@@ -51,7 +52,9 @@ func (c *Client) ListBuckets(ctx context.Context) ([]string, error) {
 }
 
 // EnsureBucket makes bucket exist with versioning enabled and, when tags is
-// not nil, exactly those tags. It writes only what differs, so a steady state
+// not nil, exactly those tags. It is for tools and tests: the operator uses
+// ClaimBucket, which never takes over an existing bucket, and EnsureBucket
+// refuses to retag a bucket ClaimBucket gave an owner. It writes only what differs, so a steady state
 // makes no writes. It needs credentials allowed to create and configure
 // buckets (the admin's).
 func (c *Client) EnsureBucket(ctx context.Context, bucket string, tagSet map[string]string) error {
@@ -79,6 +82,13 @@ func (c *Client) EnsureBucket(ctx context.Context, bucket string, tagSet map[str
 	}
 	if tagSet == nil {
 		return nil
+	}
+	if owner, err := c.BucketOwner(ctx, bucket); err != nil {
+		return err
+	} else if owner.UID != "" && tagSet[TagOwnerUID] != owner.UID {
+		// Ownership is written once, by ClaimBucket; this never moves it.
+		return &Error{Op: "set bucket tags", Endpoint: c.cfg.Endpoint, Bucket: bucket, Kind: ErrNotOwned,
+			Err: fmt.Errorf("it belongs to %s", owner)}
 	}
 	current := map[string]string{}
 	t, err := c.mc.GetBucketTagging(ctx, bucket)

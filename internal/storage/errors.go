@@ -88,6 +88,7 @@ var hints = map[error]string{
 	ErrAccessDenied:   "these credentials do not reach this bucket",
 	ErrNoSuchBucket:   "has the operator provisioned it?",
 	ErrTLS:            "check --storage-insecure and the CA bundle",
+	ErrNotOwned:       "a bucket belongs to the one CountyReport it was created for; choose another spec.storage.bucket",
 }
 
 // Unwrap gives both the kind and the cause.
@@ -123,7 +124,7 @@ func classify(err error) error {
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
-	for _, k := range []error{ErrUnavailable, ErrTLS, ErrBadCredentials, ErrAccessDenied, ErrNoSuchBucket, ErrNotFound, ErrIncomplete, ErrCorrupt, ErrInvalid} {
+	for _, k := range []error{ErrUnavailable, ErrTLS, ErrBadCredentials, ErrAccessDenied, ErrNoSuchBucket, ErrNotFound, ErrIncomplete, ErrCorrupt, ErrInvalid, ErrNotOwned} {
 		if errors.Is(err, k) {
 			return k
 		}

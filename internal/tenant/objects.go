@@ -78,6 +78,12 @@ func Deployment(cr *reportingv1.CountyReport, in Inputs, configHash string) *app
 		mounts = append(mounts, corev1.VolumeMount{Name: "accounts", MountPath: AccountsDir, ReadOnly: true})
 	}
 
+	env := credentialsEnv(in.CredentialsSecretName)
+	if in.StorageCA && in.CredentialsSecretName != "" {
+		v, m, e := StorageCA(in.CredentialsSecretName)
+		volumes, mounts, env = append(volumes, v), append(mounts, m), append(env, e)
+	}
+
 	probe := func(path string) *corev1.Probe {
 		return &corev1.Probe{
 			ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
@@ -114,7 +120,7 @@ func Deployment(cr *reportingv1.CountyReport, in Inputs, configHash string) *app
 						Image: image,
 						Args:  []string{"portal", "--config=" + ConfigDir + "/" + ConfigFile, "--listen=:8080"},
 						Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: PortalPort, Protocol: corev1.ProtocolTCP}},
-						Env:   credentialsEnv(in.CredentialsSecretName),
+						Env:   env,
 						SecurityContext: &corev1.SecurityContext{
 							AllowPrivilegeEscalation: ptr.To(false),
 							ReadOnlyRootFilesystem:   ptr.To(true),

@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strconv"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
@@ -46,6 +48,9 @@ type Inputs struct {
 	CredentialsSecretName string
 	// CredentialsHash changes whenever the scoped credentials change, so the portal rolls.
 	CredentialsHash string
+	// StorageCA is true when the storage endpoint's CA bundle is in the
+	// credentials Secret (key SecretCABundle), to be mounted for clients.
+	StorageCA bool
 }
 
 // Name is the name of every object of a CountyReport's portal.
@@ -191,7 +196,25 @@ const (
 	SecretBucket       = "bucket"
 	SecretInsecure     = "insecure"
 	SecretExpiresAt    = "expiresAt"
+	// SecretCABundle holds the PEM CA bundle of a storage endpoint behind a
+	// private CA (public data, carried with the credentials it goes with).
+	SecretCABundle = "caBundle"
 )
+
+// StorageCAFile is where a pod finds the storage CA bundle; the volume,
+// mount and environment variable below put it there.
+const StorageCAFile = "/etc/countyreport/storage-ca/ca.crt"
+
+// StorageCA mounts the CA bundle of the credentials Secret and points
+// COUNTYREPORT_STORAGE_CA_FILE at it, for the portal and the report Jobs.
+func StorageCA(secret string) (corev1.Volume, corev1.VolumeMount, corev1.EnvVar) {
+	return corev1.Volume{Name: "storage-ca", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
+			SecretName: secret, Items: []corev1.KeyToPath{{Key: SecretCABundle, Path: "ca.crt"}},
+			DefaultMode: ptr.To[int32](0o444),
+		}}},
+		corev1.VolumeMount{Name: "storage-ca", MountPath: "/etc/countyreport/storage-ca", ReadOnly: true},
+		corev1.EnvVar{Name: "COUNTYREPORT_STORAGE_CA_FILE", Value: StorageCAFile}
+}
 
 // CredentialsSecretName names the county's scoped credentials Secret.
 func CredentialsSecretName(cr *reportingv1.CountyReport) string { return cr.Name + "-storage" }

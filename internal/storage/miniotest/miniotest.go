@@ -46,6 +46,8 @@ type Server struct {
 	addr, consoleAddr string
 	user, password    string
 	ownsDir           bool
+	certsDir          string // set for a TLS server
+	caPEM             []byte // the CA that signed its certificate
 
 	mu      sync.Mutex
 	cmd     *exec.Cmd
@@ -93,6 +95,10 @@ func Start(t testing.TB) *Server {
 // StartServer runs a MinIO server with its data in dir (a new temporary
 // directory when dir is ""). Call Close when done.
 func StartServer(dir string) (*Server, error) {
+	return startServer(dir, "", nil)
+}
+
+func startServer(dir, certsDir string, caPEM []byte) (*Server, error) {
 	bin, err := FindBinary()
 	if err != nil {
 		return nil, err
@@ -118,6 +124,8 @@ func StartServer(dir string) (*Server, error) {
 		consoleAddr: net.JoinHostPort("127.0.0.1", cport),
 		user:        "root" + randomHex(8),
 		password:    randomHex(20),
+		certsDir:    certsDir,
+		caPEM:       caPEM,
 	}
 	if err := s.start(); err != nil {
 		if owns {
@@ -153,6 +161,9 @@ func (s *Server) start() error {
 		return errors.New("miniotest: server already running")
 	}
 	args := []string{s.bin, "server", s.dir, "--address", s.addr, "--console-address", s.consoleAddr, "--quiet"}
+	if s.certsDir != "" {
+		args = append(args, "--certs-dir", s.certsDir)
+	}
 	if cpus := os.Getenv(EnvCPUs); cpus != "" {
 		args = append([]string{"taskset", "-c", cpus}, args...)
 	}
@@ -178,7 +189,7 @@ func (s *Server) start() error {
 	go func() { cmd.Wait(); close(done) }()
 	s.cmd, s.done = cmd, done
 
-	client := &http.Client{Timeout: 2 * time.Second}
+	client, base := s.healthClient()
 	deadline := time.Now().Add(readyTimeout)
 	for time.Now().Before(deadline) {
 		select {
@@ -187,7 +198,7 @@ func (s *Server) start() error {
 			return fmt.Errorf("miniotest: %s exited before it was ready (%v):\n%s", s.bin, cmd.ProcessState, s.log.String())
 		case <-time.After(50 * time.Millisecond):
 		}
-		resp, err := client.Get("http://" + s.addr + "/minio/health/ready")
+		resp, err := client.Get(base + "/minio/health/ready")
 		if err == nil {
 			resp.Body.Close()
 			// The health endpoint can answer before the object layer is up
@@ -203,7 +214,8 @@ func (s *Server) start() error {
 
 // answersS3 reports whether a ListBuckets with the root credentials succeeds.
 func (s *Server) answersS3() bool {
-	cfg := storage.Config{Endpoint: s.addr, AccessKey: s.user, SecretKey: s.password, Insecure: true, MaxRetries: 1}
+	cfg := s.RootConfig()
+	cfg.MaxRetries = 1
 	c, err := storage.New(cfg)
 	if err != nil {
 		return false
@@ -222,7 +234,11 @@ func (s *Server) Endpoint() string { return s.addr }
 func (s *Server) Dir() string { return s.dir }
 
 // RootConfig is a storage configuration with the root (admin) credentials.
+// For a TLS server it trusts the server's private CA.
 func (s *Server) RootConfig() storage.Config {
+	if s.caPEM != nil {
+		return storage.Config{Endpoint: s.addr, AccessKey: s.user, SecretKey: s.password, CABundle: s.caPEM}
+	}
 	return storage.Config{Endpoint: s.addr, AccessKey: s.user, SecretKey: s.password, Insecure: true}
 }
 
