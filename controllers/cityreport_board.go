@@ -65,7 +65,7 @@ func (r *CityReportReconciler) memberSubmission(ctx context.Context, bucket, per
 	}
 	a := r.Storage.Archive(bucket)
 	var ds *storage.DatasetInfo
-	info, err := a.StatDataset(ctx, period)
+	info, err := a.DescribeDataset(ctx, period)
 	switch {
 	case err == nil:
 		ds = &info

@@ -101,7 +101,7 @@ func TestMemberCredentialsReachOnlyPublishedObjectsOfOneCounty(t *testing.T) {
 	if d, err := city.Archive(member).GetDataset(ctx, "2024-01"); err != nil || string(d) != `{"v":2}` {
 		t.Fatalf("city reads the member's dataset: %q, %v", d, err)
 	}
-	if info, err := city.Archive(member).StatDataset(ctx, "2024-01"); err != nil || info.SHA256 != sum {
+	if info, err := city.Archive(member).DescribeDataset(ctx, "2024-01"); err != nil || info.SHA256 != sum {
 		t.Fatalf("city stats the member's dataset: %+v, %v", info, err)
 	}
 	if err := statRaw(ctx, cityRaw, member, "data/2024-01/dataset.json", oldDataset); err != nil {

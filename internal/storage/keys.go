@@ -83,8 +83,12 @@ const (
 	KindUpload          // uploads/<period>/<time>-<name>
 	KindAsset           // assets/<sha256>.<ext>
 	KindReport          // reports/<period>/<name>
-	KindReview          // review/<period>/review.json
 )
+
+// KindReview is review/<period>/review.json, the city's verdicts. It is
+// numbered apart from the list above (KindReport+1 is the submission
+// record's, internal/submission).
+const KindReview KeyKind = KindReport + 2
 
 // Key is a parsed object key.
 type Key struct {

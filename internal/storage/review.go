@@ -77,8 +77,8 @@ type DatasetInfo struct {
 	Modified time.Time
 }
 
-// StatDataset describes data/<period>/dataset.json (ErrNotFound when none).
-func (a *Archive) StatDataset(ctx context.Context, period string) (DatasetInfo, error) {
+// DescribeDataset describes data/<period>/dataset.json with its time (ErrNotFound when none).
+func (a *Archive) DescribeDataset(ctx context.Context, period string) (DatasetInfo, error) {
 	if _, err := ParsePeriod(period); err != nil {
 		return DatasetInfo{}, a.fail(ErrInvalid, "stat dataset", datasetKey(period), "%v", err)
 	}
