@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/s3utils"
 )
 
@@ -70,4 +71,44 @@ func (s *STSIssuer) IssueMember(ctx context.Context, bucket string, ttl time.Dur
 		return Credentials{}, &Error{Op: "issue member credentials (STS AssumeRole) for", Endpoint: s.cfg.Endpoint, Bucket: bucket, Kind: ErrInvalid, Err: err}
 	}
 	return s.assumeRole(ctx, bucket, policy, ttl)
+}
+
+// prefixRankings holds a city's comparisons in its own bucket:
+// rankings/<period>/ranking.json, the result with the input it was
+// computed from, so any past ranking can be recomputed and explained.
+const prefixRankings = "rankings/"
+
+// RankingName is the file under rankings/<period>/.
+const RankingName = "ranking.json"
+
+func rankingKey(period string) string { return prefixRankings + period + "/" + RankingName }
+
+// PutRanking stores a period's ranking (JSON) in the city's own archive.
+// Storing the bytes already there writes nothing.
+func (a *Archive) PutRanking(ctx context.Context, period string, data []byte) (Object, error) {
+	if _, err := ParsePeriod(period); err != nil {
+		return Object{}, a.fail(ErrInvalid, "put ranking", rankingKey(period), "%v", err)
+	}
+	key := rankingKey(period)
+	if info, err := a.c.mc.StatObject(ctx, a.bucket, key, minio.StatObjectOptions{}); err == nil &&
+		metaGet(info.UserMetadata, metaSHA256) == sha256Hex(data) {
+		return Object{Name: RankingName, Key: key, VersionID: info.VersionID, Size: info.Size, SHA256: sha256Hex(data)}, nil
+	}
+	return a.put(ctx, key, data, nil)
+}
+
+// GetRanking reads a period's stored ranking, checked against its SHA-256.
+func (a *Archive) GetRanking(ctx context.Context, period string) ([]byte, error) {
+	if _, err := ParsePeriod(period); err != nil {
+		return nil, a.fail(ErrInvalid, "get ranking", rankingKey(period), "%v", err)
+	}
+	key := rankingKey(period)
+	data, info, err := a.readAll(ctx, key, "", maxReviewSize)
+	if err != nil {
+		return nil, err
+	}
+	if want := metaGet(info.UserMetadata, metaSHA256); want != "" && want != sha256Hex(data) {
+		return nil, a.fail(ErrCorrupt, "get ranking", key, "content does not match its stored SHA-256")
+	}
+	return data, nil
 }
