@@ -40,7 +40,7 @@ func composite(in Input) ([]Score, []Stats) {
 		}
 		switch {
 		case !m.Submitted:
-			s.Missing = NotReported
+			s.Missing, s.Lacks = NotReported, nil
 			unscored = append(unscored, s)
 		case len(s.Lacks) > 0:
 			s.Missing = Incomplete

@@ -16,6 +16,7 @@ package ranking
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 )
@@ -151,9 +152,19 @@ func Compute(in Input) (*Result, error) {
 	sort.Slice(members, func(i, j int) bool { return members[i].Code < members[j].Code })
 	in.Members = members
 	res := &Result{Input: in}
-	for _, id := range Comparable(members) {
+	ids := Comparable(members)
+	for _, t := range in.Terms {
+		if !slices.Contains(ids, t.ID) {
+			ids = append(ids, t.ID)
+		}
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
 		for _, m := range []string{Value, Change} {
-			if r, ok := rankIndicator(members, id, m, directionOf(in.Terms, id, m)); ok {
+			r, n := rankIndicator(members, id, m, directionOf(in.Terms, id, m))
+			// A figure only one county gives is not a comparison, unless
+			// it is a term of the composite score.
+			if n >= 2 || n == 1 && isTerm(in.Terms, id, m) {
 				res.Indicators = append(res.Indicators, r)
 			}
 		}
@@ -197,7 +208,8 @@ func check(in Input) error {
 }
 
 // Comparable lists the indicator ids that at least two members report
-// (value or change), in id order.
+// (value or change), in id order. Of those, Compute ranks each measure two
+// or more members give, and every term of the composite score.
 func Comparable(members []Member) []string {
 	count := map[string]int{}
 	for _, m := range members {
@@ -215,6 +227,15 @@ func Comparable(members []Member) []string {
 	}
 	sort.Strings(ids)
 	return ids
+}
+
+func isTerm(terms []Term, id, measure string) bool {
+	for _, t := range terms {
+		if t.ID == id && t.Measure == measure {
+			return true
+		}
+	}
+	return false
 }
 
 func directionOf(terms []Term, id, measure string) string {
@@ -265,8 +286,8 @@ func commonUnit(members []Member, id string) string {
 	return best
 }
 
-// rankIndicator ranks id on measure; false when fewer than one member has it.
-func rankIndicator(members []Member, id, measure, dir string) (Ranking, bool) {
+// rankIndicator ranks id on measure and says how many members are ranked.
+func rankIndicator(members []Member, id, measure, dir string) (Ranking, int) {
 	r := Ranking{ID: id, Measure: measure, Direction: dir}
 	if measure == Value {
 		r.Unit = commonUnit(members, id)
@@ -288,7 +309,7 @@ func rankIndicator(members []Member, id, measure, dir string) (Ranking, bool) {
 		}
 	}
 	if len(ranked) == 0 {
-		return r, false
+		return r, 0
 	}
 	better := func(a, b float64) bool { return a > b }
 	if dir == Lower {
@@ -296,8 +317,9 @@ func rankIndicator(members []Member, id, measure, dir string) (Ranking, bool) {
 	}
 	sort.SliceStable(ranked, func(i, j int) bool { return better(*ranked[i].Figure, *ranked[j].Figure) })
 	assignRanks(len(ranked), func(i int) float64 { return *ranked[i].Figure }, func(i, rank int) { ranked[i].Rank = rank })
+	n := len(ranked)
 	r.Rows = append(ranked, unranked...)
-	return r, true
+	return r, n
 }
 
 // assignRanks gives sorted items competition ranks ("1224"): equal figures
