@@ -10,8 +10,8 @@ import (
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/metrics"
+	"github.com/countyreport/countyreport/internal/period"
 	"github.com/countyreport/countyreport/internal/review"
-	"github.com/countyreport/countyreport/internal/schedule"
 	"github.com/countyreport/countyreport/internal/storage"
 )
 
@@ -23,17 +23,14 @@ import (
 func (r *CityReportReconciler) reconcileBoard(ctx context.Context, st *cityState) error {
 	city := st.city
 	now := r.Clock.Now()
-	period, err := storage.ParsePeriod(schedule.PreviousPeriod(now, st.reviewLoc))
-	if err != nil {
-		return err
-	}
-	deadline := review.Deadline(period, int(city.Spec.Review.DeadlineDay), st.reviewLoc)
+	p := period.Of(now, st.reviewLoc).AddMonths(-1)
+	deadline := review.Deadline(p, int(city.Spec.Review.DeadlineDay), st.reviewLoc)
 	ctx, cancel := r.storageDeadline(ctx, 1+2*len(st.members))
 	defer cancel()
 	var statuses []review.Status
-	board := &reportingv1.BoardSummary{Period: period.String(), Deadline: metav1.Time{Time: deadline.UTC()}}
+	board := &reportingv1.BoardSummary{Period: p.String(), Deadline: metav1.Time{Time: deadline.UTC()}}
 	for i, m := range st.members {
-		s, err := r.memberSubmission(ctx, m.bucket, period.String(), deadline)
+		s, err := r.memberSubmission(ctx, m.bucket, p.String(), deadline)
 		if err != nil {
 			st.softErr = err // the rest of the board is still shown
 			continue

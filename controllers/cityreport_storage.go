@@ -234,7 +234,10 @@ func (r *CityReportReconciler) writeCitySecret(ctx context.Context, city *report
 		err = r.Create(ctx, s)
 	case err == nil:
 		s.Data = data
-		mergeLabels(s, tenant.CityLabels(city, component))
+		if s.Labels == nil {
+			s.Labels = map[string]string{}
+		}
+		maps.Copy(s.Labels, tenant.CityLabels(city, component))
 		err = r.Update(ctx, s)
 	}
 	if err != nil {

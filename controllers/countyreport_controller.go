@@ -35,6 +35,7 @@ import (
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/schedule"
 	"github.com/countyreport/countyreport/internal/tenant"
+	"github.com/countyreport/countyreport/internal/transient"
 )
 
 // countyCodeIndex indexes CountyReports by spec.county.code, to find duplicates.
@@ -48,9 +49,11 @@ const bucketIndex = "spec.storage.bucket"
 // portal workload, its storage and its schedule.
 type CountyReportReconciler struct {
 	client.Client
-	Scheme   *runtime.Scheme
-	Recorder events.EventRecorder
-	Clock    clock.PassiveClock
+	// APIReader reads from the API server what the cache does not hold.
+	APIReader client.Reader
+	Scheme    *runtime.Scheme
+	Recorder  events.EventRecorder
+	Clock     clock.PassiveClock
 
 	// PortalImage is the image of the portal Deployments unless a CountyReport overrides it.
 	PortalImage string
@@ -98,6 +101,9 @@ type reconcileState struct {
 	// cacheBehind stopped the steps for a moment: nothing failed, and
 	// no status is written until every step has run.
 	cacheBehind bool
+	// transient: a step met a conflict or a passing API error. It is
+	// retried with no status write and no Event: nothing a user must hear.
+	transient bool
 }
 
 // cacheCatchUp is the wait before looking again when the cache was behind.
@@ -131,8 +137,8 @@ func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.
 		StorageCA:       len(r.StorageCABundle) > 0,
 	}}
 	defer func() {
-		if st.cacheBehind {
-			return // the reconcile a second from now writes the whole status
+		if st.cacheBehind || st.transient {
+			return // the retry a moment from now writes the whole status
 		}
 		if err == nil {
 			cr.Status.ObservedGeneration = cr.Generation
@@ -157,6 +163,13 @@ func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.
 			if errors.Is(err, errCacheBehind) {
 				st.cacheBehind = true
 				return ctrl.Result{RequeueAfter: cacheCatchUp}, nil
+			}
+			if transient.Is(err) {
+				st.transient = true
+				if d := transient.Delay(err); d > 0 {
+					return ctrl.Result{RequeueAfter: d}, nil
+				}
+				return ctrl.Result{}, err // the work queue's backoff, and only a log line
 			}
 			r.setCondition(cr, reportingv1.ConditionReady, metav1.ConditionFalse, reportingv1.ReasonProvisioningFailed, err.Error())
 			return ctrl.Result{}, err
@@ -234,24 +247,24 @@ func (r *CountyReportReconciler) reconcilePortal(ctx context.Context, st *reconc
 	if err != nil {
 		return err
 	}
-	if err := ensure(ctx, r, cr, tenant.ServiceAccount(cr), syncServiceAccount); err != nil {
+	if err := ensure(ctx, r, cr, tenant.ServiceAccount(cr)); err != nil {
 		return err
 	}
-	if err := ensure(ctx, r, cr, tenant.ConfigMap(cr, data), syncConfigMap); err != nil {
+	if err := ensure(ctx, r, cr, tenant.ConfigMap(cr, data)); err != nil {
 		return err
 	}
 	deploy := tenant.Deployment(cr, st.inputs, tenant.ConfigHash(data, st.inputs))
-	if err := ensure(ctx, r, cr, deploy, syncDeployment); err != nil {
+	if err := ensure(ctx, r, cr, deploy); err != nil {
 		return err
 	}
-	if err := ensure(ctx, r, cr, tenant.Service(cr), syncService); err != nil {
+	if err := ensure(ctx, r, cr, tenant.Service(cr)); err != nil {
 		return err
 	}
-	if err := ensure(ctx, r, cr, tenant.NetworkPolicy(cr, st.inputs), syncNetworkPolicy); err != nil {
+	if err := ensure(ctx, r, cr, tenant.NetworkPolicy(cr, st.inputs)); err != nil {
 		return err
 	}
 	if ing := tenant.Ingress(cr); ing != nil {
-		err = ensure(ctx, r, cr, ing, syncIngress)
+		err = ensure(ctx, r, cr, ing)
 	} else {
 		err = remove(ctx, r, cr, &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Name: tenant.Name(cr), Namespace: cr.Namespace}})
 	}
@@ -266,8 +279,8 @@ func (r *CountyReportReconciler) reconcilePortal(ctx context.Context, st *reconc
 func (r *CountyReportReconciler) readPortalAvailability(ctx context.Context, st *reconcileState) error {
 	cr := st.cr
 	var d appsv1.Deployment
-	if err := r.Get(ctx, client.ObjectKey{Namespace: cr.Namespace, Name: tenant.Name(cr)}, &d); err != nil {
-		return fmt.Errorf("read portal Deployment: %w", err)
+	if found, err := r.lookup(ctx, client.ObjectKey{Namespace: cr.Namespace, Name: tenant.Name(cr)}, &d); err != nil || !found {
+		return fmt.Errorf("read portal Deployment: %w", cmp.Or(err, errors.New("not found")))
 	}
 	status, reason, msg := metav1.ConditionFalse, reportingv1.ReasonDeploymentNotReady, "the portal Deployment is not available yet"
 	for _, c := range d.Status.Conditions {

@@ -15,7 +15,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/report"
 	"github.com/countyreport/countyreport/internal/schedule"
+	"github.com/countyreport/countyreport/internal/storage"
 )
 
 // Schedule defaults, as in the CRD.
@@ -37,7 +39,9 @@ const (
 // when the schedule is due it creates the ReportRun for the previous month,
 // named <countyreport>-<period> so that a restart, a requeue or two managers
 // never create two; after downtime only the latest missed instant within the
-// starting deadline is run. It also prunes the history, derives
+// starting deadline is run, and never one before the CountyReport was
+// created (as a CronJob: a county applied on the 3rd does not run the
+// month before; catching up is a ReportRun by hand). It also prunes the history, derives
 // status.lastReport and ReportUpToDate from the ReportRuns, and asks to be
 // woken for the next run. Nothing here writes unless something is due, over a
 // limit or changed.
@@ -53,7 +57,7 @@ func (r *CountyReportReconciler) reconcileSchedule(ctx context.Context, st *reco
 	}
 
 	if due := dueInstant(sched, cr, now); !due.IsZero() && !s.Suspend {
-		name := RunName(cr, schedule.PreviousPeriod(due, sched.Location()))
+		name := RunName(cr, sched.PeriodOf(due).String())
 		if !slices.ContainsFunc(runs, func(run reportingv1.ReportRun) bool { return run.Name == name }) {
 			run, err := r.createRun(ctx, cr, sched, due)
 			if err != nil {
@@ -81,14 +85,18 @@ func (r *CountyReportReconciler) reconcileSchedule(ctx context.Context, st *reco
 	return r.pruneHistory(ctx, cr, runs)
 }
 
-// dueInstant is the latest scheduled instant after the last one acted on and
-// within the starting deadline, or zero when nothing is due.
+// dueInstant is the latest scheduled instant after the last one acted on,
+// within the starting deadline and after the CountyReport was created, or
+// zero when nothing is due.
 func dueInstant(sched *schedule.Schedule, cr *reportingv1.CountyReport, now time.Time) time.Time {
 	deadline := defaultStartingDeadline
 	if d := cr.Spec.Schedule.StartingDeadlineSeconds; d != nil {
 		deadline = time.Duration(*d) * time.Second
 	}
 	earliest := now.Add(-deadline)
+	if created := cr.CreationTimestamp.Time; created.After(earliest) {
+		earliest = created
+	}
 	if last := cr.Status.LastScheduleTime; last != nil && last.After(earliest) {
 		earliest = last.Time
 	}
@@ -105,7 +113,7 @@ func RunName(cr *reportingv1.CountyReport, period string) string { return cr.Nam
 // (by this manager's previous reconcile, or another manager): errCacheBehind,
 // so that nothing is decided on a list that does not show it yet.
 func (r *CountyReportReconciler) createRun(ctx context.Context, cr *reportingv1.CountyReport, sched *schedule.Schedule, due time.Time) (*reportingv1.ReportRun, error) {
-	period := schedule.PreviousPeriod(due, sched.Location())
+	period := sched.PeriodOf(due).String()
 	run := &reportingv1.ReportRun{
 		ObjectMeta: metav1.ObjectMeta{
 			Name: RunName(cr, period), Namespace: cr.Namespace,
@@ -186,7 +194,7 @@ func reportReference(run *reportingv1.ReportRun) *reportingv1.ReportReference {
 	}
 	for _, a := range run.Status.Artifacts {
 		ref.Keys = append(ref.Keys, a.Key)
-		if a.Key == "reports/"+run.Spec.Period+"/report.pdf" {
+		if a.Key == storage.ReportKey(run.Spec.Period, report.PDFName) {
 			ref.SHA256 = a.SHA256
 		}
 	}
@@ -194,15 +202,23 @@ func reportReference(run *reportingv1.ReportRun) *reportingv1.ReportReference {
 }
 
 // reportUpToDate says whether the report for the period the schedule last
-// asked for is published. It never feeds Ready.
+// asked for is published. It never feeds Ready. Before the schedule's first
+// instant since the CountyReport was created nothing was asked for: a report
+// made by hand meanwhile is current, and without one the verdict is Unknown.
 func (r *CountyReportReconciler) reportUpToDate(cr *reportingv1.CountyReport, sched *schedule.Schedule, now time.Time, runs []reportingv1.ReportRun) {
 	prev := sched.Prev(now)
-	if prev.IsZero() {
-		r.setCondition(cr, reportingv1.ConditionReportUpToDate, metav1.ConditionUnknown, reasonNotScheduled, "the schedule has not fired yet")
+	fired := !prev.IsZero() && prev.After(cr.CreationTimestamp.Time)
+	lr := cr.Status.LastReport
+	if !fired && lr == nil {
+		r.setCondition(cr, reportingv1.ConditionReportUpToDate, metav1.ConditionUnknown, reasonNotScheduled,
+			"自创建以来计划尚未触发 / the schedule has not fired since the CountyReport was created")
 		return
 	}
-	want := schedule.PreviousPeriod(prev, sched.Location())
-	if lr := cr.Status.LastReport; lr != nil && lr.Period >= want {
+	want := ""
+	if fired {
+		want = sched.PeriodOf(prev).String()
+	}
+	if lr != nil && lr.Period >= want {
 		r.setCondition(cr, reportingv1.ConditionReportUpToDate, metav1.ConditionTrue, reasonReportCurrent,
 			fmt.Sprintf("%s 的报告已发布 / the report for %s is published", lr.Period, lr.Period))
 		return

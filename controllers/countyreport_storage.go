@@ -13,7 +13,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime/pkg/client"
@@ -190,27 +189,22 @@ const bucketRecheck = 10 * time.Minute
 // ensureCredentials keeps a Secret of credentials scoped to bucket, minting
 // new ones when missing, when they point elsewhere, or when two thirds of
 // their lifetime has passed, and asks to be woken for the next rotation.
+// The Secret is applied like the portal's objects: a hand edit of a key or
+// label the operator writes is set back, with the credentials it holds.
 func (r *CountyReportReconciler) ensureCredentials(ctx context.Context, st *reconcileState, bucket string) error {
 	cr := st.cr
 	name := tenant.CredentialsSecretName(cr)
 	now := r.Clock.Now()
 	var secret corev1.Secret
-	err := r.Get(ctx, ctrl.ObjectKey{Namespace: cr.Namespace, Name: name}, &secret)
-	if err != nil && !apierrors.IsNotFound(err) {
+	exists, err := r.lookup(ctx, ctrl.ObjectKey{Namespace: cr.Namespace, Name: name}, &secret)
+	if err != nil {
 		return fmt.Errorf("read Secret %s: %w", name, err)
 	}
-	exists := err == nil
 	if exists && !metav1IsControlledBy(&secret, cr) {
 		return fmt.Errorf("secret %s exists and is not owned by CountyReport %s; rename or remove it", name, cr.Name)
 	}
-	expires, _ := time.Parse(time.RFC3339, string(secret.Data[tenant.SecretExpiresAt]))
-	rotateAt := expires.Add(-r.credentialsTTL() / 3)
-	fresh := exists && string(secret.Data[tenant.SecretBucket]) == bucket &&
-		bytes.Equal(secret.Data[tenant.SecretCABundle], r.StorageCABundle) &&
-		string(secret.Data[tenant.SecretEndpoint]) == r.StorageEndpoint && now.Before(rotateAt)
-
-	if !fresh {
-		var creds storage.Credentials
+	creds, expires, fresh := r.heldCredentials(&secret, bucket, now)
+	if !exists || !fresh {
 		err := r.withStorage(ctx, 1, func(ctx context.Context) (err error) {
 			creds, err = r.Storage.Issue(ctx, bucket, r.credentialsTTL())
 			return err
@@ -219,31 +213,39 @@ func (r *CountyReportReconciler) ensureCredentials(ctx context.Context, st *reco
 			return err
 		}
 		expires = creds.Expiration.UTC().Truncate(time.Second)
-		rotateAt = expires.Add(-r.credentialsTTL() / 3)
-		want := r.credentialsSecret(cr, bucket, creds, expires)
-		if exists {
-			secret.Data = want.Data
-			mergeLabels(&secret, want.Labels)
-			err = r.Update(ctx, &secret)
-		} else {
-			if err := controllerutil.SetControllerReference(cr, want, r.Scheme); err != nil {
-				return err
-			}
-			secret = *want
-			err = r.Create(ctx, &secret)
-		}
-		if err != nil {
-			return fmt.Errorf("write Secret %s: %w", name, err)
-		}
+	}
+	want := r.credentialsSecret(cr, bucket, creds, expires)
+	if err := ensure(ctx, r, cr, want); err != nil {
+		return fmt.Errorf("write Secret %s: %w", name, err)
+	}
+	if !exists || !fresh {
 		r.event(cr, corev1.EventTypeNormal, "CredentialsIssued", "Issue",
 			"scoped credentials for bucket %s written to Secret %s, valid until %s", bucket, name, expires.Format(time.RFC3339))
 	}
+	rotateAt := expires.Add(-r.credentialsTTL() / 3)
 	st.inputs.CredentialsSecretName = name
-	st.inputs.CredentialsHash = credentialsHash(&secret)
+	st.inputs.CredentialsHash = credentialsHash(want)
 	cr.Status.CredentialsSecretName = name
 	cr.Status.CredentialsExpireAt = &metav1.Time{Time: expires}
 	st.requeueIn(rotateAt.Sub(now))
 	return nil
+}
+
+// heldCredentials reads the credentials a Secret holds; fresh when they are
+// complete, for bucket and this endpoint, and not yet due for rotation.
+func (r *CountyReportReconciler) heldCredentials(s *corev1.Secret, bucket string, now time.Time) (storage.Credentials, time.Time, bool) {
+	c := storage.Credentials{
+		AccessKey:    string(s.Data[tenant.SecretAccessKey]),
+		SecretKey:    string(s.Data[tenant.SecretSecretKey]),
+		SessionToken: string(s.Data[tenant.SecretSessionToken]),
+	}
+	expires, err := time.Parse(time.RFC3339, string(s.Data[tenant.SecretExpiresAt]))
+	fresh := err == nil && c.AccessKey != "" && c.SecretKey != "" &&
+		string(s.Data[tenant.SecretBucket]) == bucket &&
+		string(s.Data[tenant.SecretEndpoint]) == r.StorageEndpoint &&
+		bytes.Equal(s.Data[tenant.SecretCABundle], r.StorageCABundle) &&
+		now.Before(expires.Add(-r.credentialsTTL()/3))
+	return c, expires, fresh
 }
 
 // retentionInterval is how often a county's retention is applied.
@@ -283,9 +285,9 @@ func (r *CountyReportReconciler) applyRetention(ctx context.Context, st *reconci
 // keepCredentials points the portal at the existing credentials Secret, if any.
 func (r *CountyReportReconciler) keepCredentials(ctx context.Context, st *reconcileState) error {
 	var secret corev1.Secret
-	err := r.Get(ctx, ctrl.ObjectKey{Namespace: st.cr.Namespace, Name: tenant.CredentialsSecretName(st.cr)}, &secret)
-	if err != nil || !metav1IsControlledBy(&secret, st.cr) {
-		return ctrl.IgnoreNotFound(err)
+	found, err := r.lookup(ctx, ctrl.ObjectKey{Namespace: st.cr.Namespace, Name: tenant.CredentialsSecretName(st.cr)}, &secret)
+	if err != nil || !found || !metav1IsControlledBy(&secret, st.cr) {
+		return err
 	}
 	st.inputs.CredentialsSecretName = secret.Name
 	st.inputs.CredentialsHash = credentialsHash(&secret)

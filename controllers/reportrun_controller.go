@@ -26,8 +26,10 @@ import (
 	"github.com/countyreport/countyreport/internal/executor"
 	"github.com/countyreport/countyreport/internal/manifest"
 	"github.com/countyreport/countyreport/internal/metrics"
+	"github.com/countyreport/countyreport/internal/period"
 	"github.com/countyreport/countyreport/internal/schedule"
 	"github.com/countyreport/countyreport/internal/storage"
+	"github.com/countyreport/countyreport/internal/transient"
 )
 
 // Defaults of the ReportRun reconciler.
@@ -41,6 +43,12 @@ const (
 	// staleRetry is the wait before looking again at a run read from a
 	// cache that was behind.
 	staleRetry = time.Second
+	// DefaultCountyGrace is how long a run may name a CountyReport that the
+	// API server does not have before it fails: both applied at once may
+	// arrive run first.
+	DefaultCountyGrace = time.Minute
+	// countyRetry is the wait between looks for a CountyReport not found.
+	countyRetry = 5 * time.Second
 )
 
 // ReportRunReconciler drives a ReportRun through Pending, Running and
@@ -59,6 +67,13 @@ type ReportRunReconciler struct {
 	RetryBackoff time.Duration
 	// MaxConcurrentReconciles (default 4).
 	MaxConcurrentReconciles int
+	// APIReader reads past the cache (the manager's API reader): a
+	// CountyReport the cache does not hold yet may exist. Nil: the Client's
+	// answer is final.
+	APIReader client.Reader
+	// CountyGrace is how long after its creation a run naming a missing
+	// CountyReport is retried before it fails (default DefaultCountyGrace).
+	CountyGrace time.Duration
 }
 
 // +kubebuilder:rbac:groups=reporting.countyreport.io,resources=reportruns,verbs=get;list;watch;create;update;patch;delete
@@ -79,18 +94,18 @@ func (r *ReportRunReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if !run.DeletionTimestamp.IsZero() || terminal(run.Status.Phase) {
 		return ctrl.Result{}, nil
 	}
-	cr := &reportingv1.CountyReport{}
-	if err := r.Get(ctx, client.ObjectKey{Namespace: run.Namespace, Name: run.Spec.CountyReportName}, cr); err != nil {
-		if !apierrors.IsNotFound(err) {
-			return ctrl.Result{}, err
-		}
-		cr = nil
+	cr, wait, err := r.countyOf(ctx, run)
+	if err != nil || wait > 0 {
+		return ctrl.Result{RequeueAfter: wait}, err
 	}
 	if cr != nil && !metav1.IsControlledBy(run, cr) && metav1.GetControllerOf(run) == nil {
 		if err := controllerutil.SetControllerReference(cr, run, r.Scheme); err != nil {
 			return ctrl.Result{}, err
 		}
 		if err := r.Update(ctx, run); err != nil {
+			if d := transient.Delay(err); d > 0 {
+				return ctrl.Result{RequeueAfter: d}, nil // a newer run: read again
+			}
 			return ctrl.Result{}, fmt.Errorf("set owner of ReportRun %s: %w", run.Name, err)
 		}
 	}
@@ -111,13 +126,44 @@ func (r *ReportRunReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	// stale read from landing, and the API server spares applying a patch
 	// (a sixth of its CPU per run in the runs benchmark).
 	if err := r.Status().Update(ctx, run); err != nil {
-		if apierrors.IsConflict(err) {
-			return ctrl.Result{Requeue: true}, nil
+		if d := transient.Delay(err); d > 0 {
+			return ctrl.Result{RequeueAfter: d}, nil // a conflict: decided again on the newer run
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	r.announce(before, run, cr)
 	return res, nil
+}
+
+// countyOf finds the CountyReport run names. One the cache does not have
+// is looked up on the API server: found there, the cache is behind and the
+// run is looked at again in a moment. Missing there too, the run waits
+// CountyGrace from its creation (the two may have been applied together,
+// the run first) and then fails, with cr nil.
+func (r *ReportRunReconciler) countyOf(ctx context.Context, run *reportingv1.ReportRun) (_ *reportingv1.CountyReport, wait time.Duration, _ error) {
+	key := client.ObjectKey{Namespace: run.Namespace, Name: run.Spec.CountyReportName}
+	cr := &reportingv1.CountyReport{}
+	err := r.Get(ctx, key, cr)
+	if err == nil || !apierrors.IsNotFound(err) {
+		return cr, 0, err
+	}
+	if r.APIReader != nil {
+		err = r.APIReader.Get(ctx, key, cr)
+		if err == nil {
+			return nil, staleRetry, nil
+		}
+		if !apierrors.IsNotFound(err) {
+			return nil, 0, fmt.Errorf("read CountyReport %s: %w", key.Name, err)
+		}
+	}
+	grace := r.CountyGrace
+	if grace <= 0 {
+		grace = DefaultCountyGrace
+	}
+	if left := run.CreationTimestamp.Add(grace).Sub(r.Clock.Now()); left > 0 {
+		return nil, min(left, countyRetry), nil
+	}
+	return nil, 0, nil
 }
 
 func terminal(p reportingv1.RunPhase) bool {
@@ -137,11 +183,12 @@ func (r *ReportRunReconciler) step(ctx context.Context, run *reportingv1.ReportR
 	if s, err := schedule.Parse(cr.Spec.Schedule.Cron, cr.Spec.Schedule.TimeZone); err == nil {
 		loc = s.Location()
 	}
-	start, err := schedule.ParsePeriod(run.Spec.Period, loc)
+	p, err := period.Parse(run.Spec.Period)
 	if err != nil {
 		r.fail(run, now, reportingv1.RunReasonInvalidData, err.Error())
 		return ctrl.Result{}, nil
 	}
+	start := p.Start(loc)
 	// Checked before the first attempt only: one under way is not undone by
 	// a later change of the county's time zone.
 	if run.Status.Attempts == 0 && start.After(now) {
@@ -273,7 +320,7 @@ func Artifacts(rep *storage.Report) []reportingv1.Artifact {
 		out = append(out, reportingv1.Artifact{Key: o.Key, Size: o.Size, SHA256: o.SHA256})
 	}
 	f := manifest.FileOf(storage.ManifestName, rep.ManifestJSON())
-	out = append(out, reportingv1.Artifact{Key: "reports/" + rep.Period + "/" + storage.ManifestName, Size: f.Size, SHA256: f.SHA256})
+	out = append(out, reportingv1.Artifact{Key: storage.ReportKey(rep.Period, storage.ManifestName), Size: f.Size, SHA256: f.SHA256})
 	return out
 }
 
@@ -413,6 +460,7 @@ func setupReportRuns(mgr ctrl.Manager, o Options) error {
 		MaxAttempts:             o.RunMaxAttempts,
 		RetryBackoff:            o.RunRetryBackoff,
 		MaxConcurrentReconciles: workers,
+		APIReader:               mgr.GetAPIReader(),
 	}
 	return rr.SetupWithManager(mgr)
 }

@@ -50,6 +50,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	}
 	cr := &CountyReportReconciler{
 		Client:          mgr.GetClient(),
+		APIReader:       mgr.GetAPIReader(),
 		Scheme:          mgr.GetScheme(),
 		Recorder:        mgr.GetEventRecorder("countyreport-manager"),
 		Clock:           o.Clock,

@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/countyreport/countyreport/internal/period"
 	"github.com/countyreport/countyreport/internal/storage"
 )
 
@@ -85,7 +86,7 @@ func parseArchiveFlags(sub string, args []string, stderr io.Writer) (*archiveFla
 		return nil, fmt.Errorf("no bucket: set --bucket or %s", storage.EnvBucket)
 	}
 	if sub != "list" {
-		if _, err := storage.ParsePeriod(f.period); err != nil {
+		if _, err := period.Parse(f.period); err != nil {
 			return nil, fmt.Errorf("--period: %w", err)
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/city"
 	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/period"
 	"github.com/countyreport/countyreport/internal/ranking"
 	"github.com/countyreport/countyreport/internal/review"
 	"github.com/countyreport/countyreport/internal/storage"
@@ -76,7 +77,7 @@ func parseCityFlags(sub string, args []string, stderr io.Writer) (*cityFlags, er
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if f.period != "" {
-		if _, err := storage.ParsePeriod(f.period); err != nil {
+		if _, err := period.Parse(f.period); err != nil {
 			return nil, fmt.Errorf("--period: %v", err)
 		}
 	}
@@ -344,7 +345,7 @@ func cityBoard(ctx context.Context, f *cityFlags, stdout io.Writer) error {
 	if day == 0 {
 		day = 5
 	}
-	p, _ := storage.ParsePeriod(f.period)
+	p, _ := period.Parse(f.period)
 	deadline := review.Deadline(p, day, loc)
 	fmt.Fprintf(stdout, "%s %s 报送情况 / submissions, 截止 due %s\n", c.Spec.City.Name, f.period, deadline.Format("2006-01-02 15:04 MST"))
 	var tb table

@@ -13,6 +13,7 @@ import (
 
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/executor"
+	"github.com/countyreport/countyreport/internal/period"
 	"github.com/countyreport/countyreport/internal/render"
 	"github.com/countyreport/countyreport/internal/report"
 	"github.com/countyreport/countyreport/internal/storage"
@@ -66,8 +67,10 @@ func parseGenerateFlags(args []string, stderr io.Writer) (*generateFlags, error)
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	if g.period != "" && !dataset.ValidPeriod(g.period) {
-		return nil, fmt.Errorf("--period %q: want YYYY-MM", g.period)
+	if g.period != "" {
+		if _, err := period.Parse(g.period); err != nil {
+			return nil, fmt.Errorf("--period: %w", err)
+		}
 	}
 	switch {
 	case g.publish || g.period != "":

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,13 +13,16 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/executor"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/storage/miniotest"
+	"github.com/countyreport/countyreport/internal/tenant"
 	"github.com/countyreport/countyreport/internal/testenv"
 )
 
@@ -28,13 +32,48 @@ import (
 // sample manifest → portal workload, bucket and scoped credentials → a
 // ReportRun renders the January 2023 dataset into the archive.
 func TestManagerEndToEnd(t *testing.T) {
+	endToEnd(t, miniotest.Start(t), nil)
+}
+
+// TestManagerEndToEndPrivateCA is the same flow with storage served over
+// HTTPS by a certificate of a CA made for the test: the manager trusts it
+// through --storage-ca-file, and every client it sets up (its own, the
+// in-process executor's, the portal's and the Job's) gets the CA with the
+// scoped credentials.
+func TestManagerEndToEndPrivateCA(t *testing.T) {
+	// controller-runtime allows one controller of a name per process, and
+	// TestManagerEndToEnd has one: this test runs in a process of its own.
+	if os.Getenv(e2eChild) == "" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestManagerEndToEndPrivateCA$", "-test.v", "-test.timeout=5m")
+		cmd.Env = append(os.Environ(), e2eChild+"=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "--- PASS: TestManagerEndToEndPrivateCA") {
+			t.Fatalf("%v:\n%s", err, out)
+		}
+		return
+	}
+	srv := miniotest.StartTLS(t)
+	caFile := filepath.Join(t.TempDir(), "storage-ca.pem")
+	if err := os.WriteFile(caFile, srv.CA(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	endToEnd(t, srv, []string{"--storage-ca-file", caFile})
+}
+
+// e2eChild marks the process a test re-runs itself in.
+const e2eChild = "COUNTYREPORT_E2E_CHILD"
+
+func endToEnd(t *testing.T, srv *miniotest.Server, storageArgs []string) {
 	g := NewWithT(t)
 	env, err := testenv.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer env.Stop()
-	srv := miniotest.Start(t)
+	tls := srv.CA() != nil
+	if !tls {
+		storageArgs = append(storageArgs, "--storage-insecure")
+	}
 
 	// The manager's identity: nothing but the generated role.
 	const user = "countyreport-manager-e2e"
@@ -55,11 +94,11 @@ func TestManagerEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- runManager(ctx, []string{
+		done <- runManager(ctx, append([]string{
 			"--kubeconfig", kubeconfigFile, "--metrics-bind-address=0", "--health-probe-bind-address=0",
-			"--storage-endpoint", srv.Endpoint(), "--storage-insecure", "--executor=inprocess",
+			"--storage-endpoint", srv.Endpoint(), "--executor=inprocess",
 			"--portal-image=countyreport:e2e", "--zap-log-level=error",
-		})
+		}, storageArgs...))
 	}()
 	defer func() {
 		cancel()
@@ -113,10 +152,11 @@ func TestManagerEndToEnd(t *testing.T) {
 	// The archive, read with the county's own scoped credentials, has the period.
 	secret := &corev1.Secret{}
 	g.Expect(c.Get(ctx, client.ObjectKey{Namespace: key.Namespace, Name: cr.Status.CredentialsSecretName}, secret)).To(Succeed())
-	scoped, err := storage.New(storage.Config{
-		Endpoint: srv.Endpoint(), Insecure: true, AccessKey: string(secret.Data["accessKey"]),
-		SecretKey: string(secret.Data["secretKey"]), SessionToken: string(secret.Data["sessionToken"]),
-	})
+	scopedCfg, _, err := executor.ConfigFromSecret(secret)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(scopedCfg.Insecure).To(Equal(!tls))
+	g.Expect(scopedCfg.CABundle).To(Equal(srv.CA()), "the CA travels with the scoped credentials")
+	scoped, err := storage.New(scopedCfg)
 	g.Expect(err).NotTo(HaveOccurred())
 	rep, err := scoped.Archive(cr.Status.Bucket).Verify(ctx, "2023-01")
 	g.Expect(err).NotTo(HaveOccurred())
@@ -130,4 +170,59 @@ func TestManagerEndToEnd(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred(), out)
 	g.Expect(out).To(ContainSubstring("Succeeded"))
 	t.Logf("kubectl get reportruns -A:\n%s", out)
+
+	if tls {
+		portalTrustsTheCA(t, c, key)
+		jobTrustsTheCA(t, c, cr, secret)
+	}
+}
+
+// portalTrustsTheCA: the portal Deployment mounts the CA bundle from the
+// credentials Secret and names it in COUNTYREPORT_STORAGE_CA_FILE.
+func portalTrustsTheCA(t *testing.T, c client.Client, key client.ObjectKey) {
+	g := NewWithT(t)
+	d := &appsv1.Deployment{}
+	g.Expect(c.Get(context.Background(), client.ObjectKey{Namespace: key.Namespace, Name: key.Name + "-portal"}, d)).To(Succeed())
+	pod := d.Spec.Template.Spec
+	g.Expect(pod.Containers[0].Env).To(ContainElement(corev1.EnvVar{Name: storage.EnvCAFile, Value: tenant.StorageCAFile}))
+	found := false
+	for _, v := range pod.Volumes {
+		if v.Secret != nil && v.Secret.SecretName == key.Name+"-storage" && len(v.Secret.Items) == 1 && v.Secret.Items[0].Key == tenant.SecretCABundle {
+			found = true
+		}
+	}
+	g.Expect(found).To(BeTrue(), "a volume with the Secret's CA bundle: %+v", pod.Volumes)
+}
+
+// jobTrustsTheCA runs what a report Job runs, with its environment resolved
+// as the kubelet would (Secret keys, the CA file mounted), and sees it
+// publish over TLS.
+func jobTrustsTheCA(t *testing.T, c client.Client, cr *reportingv1.CountyReport, secret *corev1.Secret) {
+	g := NewWithT(t)
+	run := &reportingv1.ReportRun{ObjectMeta: metav1.ObjectMeta{Name: "hengshan-2023-01", Namespace: cr.Namespace},
+		Spec: reportingv1.ReportRunSpec{CountyReportName: cr.Name, Period: "2023-01"}}
+	job := executor.MakeJob(run, cr, executor.JobOptions{StorageCA: true})
+	container := job.Spec.Template.Spec.Containers[0]
+	caDir := t.TempDir()
+	for _, m := range container.VolumeMounts {
+		if m.Name == "storage-ca" {
+			g.Expect(filepath.Join(m.MountPath, "ca.crt")).To(Equal(tenant.StorageCAFile))
+		}
+	}
+	for _, e := range container.Env {
+		v := e.Value
+		if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
+			g.Expect(e.ValueFrom.SecretKeyRef.Name).To(Equal(secret.Name))
+			v = string(secret.Data[e.ValueFrom.SecretKeyRef.Key])
+		}
+		if e.Name == storage.EnvCAFile { // the mounted file, here in a temporary folder
+			v = filepath.Join(caDir, "ca.crt")
+			g.Expect(os.WriteFile(v, secret.Data[tenant.SecretCABundle], 0o600)).To(Succeed())
+		}
+		t.Setenv(e.Name, v)
+	}
+	var stderr strings.Builder
+	gen, err := parseGenerateFlags(container.Args[1:], &stderr)
+	g.Expect(err).NotTo(HaveOccurred(), stderr.String())
+	g.Expect(generateStored(context.Background(), gen, &stderr)).To(Succeed(), stderr.String())
 }

@@ -88,10 +88,17 @@ type harness struct {
 	mgr    ctrl.Manager
 	county *controllers.CountyReportReconciler
 	runs   *controllers.ReportRunReconciler
+	// created puts the CountyReports a client reads in the clock's frame
+	// (see harnessOptions.created): testenv.Created(c, h.created).
+	created func(metav1.Object) time.Time
 }
 
 type harnessOptions struct {
-	clock    clock.PassiveClock // the CountyReport reconciler's; the ReportRun reconciler uses the real clock
+	clock clock.PassiveClock // the CountyReport reconciler's; the ReportRun reconciler uses the real clock
+	// created is when, on clock, the CountyReports were created: the API
+	// server stamps the real time, which a fake clock is not. Zero: a year
+	// before the clock's time, so every instant the tests set is after it.
+	created  time.Time
 	executor func(mgr ctrl.Manager) executor.Executor
 	// maxAttempts of a run (default 4; retries wait 0.5 s, 1 s, 2 s...).
 	maxAttempts int32
@@ -122,11 +129,21 @@ func startHarness(t *testing.T, ns string, o harnessOptions) *harness {
 			t.Fatalf("client: %v", err)
 		}
 		cached := mgr.GetClient()
-		reads := interceptor.NewClient(live, interceptor.Funcs{
+		created := o.created
+		if created.IsZero() {
+			created = o.clock.Now().AddDate(-1, 0, 0)
+		}
+		h.created = func(o metav1.Object) time.Time {
+			if _, county := o.(*reportingv1.CountyReport); county {
+				return created
+			}
+			return o.GetCreationTimestamp().Time
+		}
+		reads := testenv.Created(interceptor.NewClient(live, interceptor.Funcs{
 			List: func(ctx context.Context, _ client.WithWatch, list client.ObjectList, opts ...client.ListOption) error {
 				return cached.List(ctx, list, opts...)
 			},
-		})
+		}), h.created)
 		h.county = &controllers.CountyReportReconciler{
 			Client: reads, Scheme: scheme, Clock: o.clock, PortalImage: "countyreport:test",
 			Recorder: mgr.GetEventRecorder("countyreport-test"),
@@ -144,6 +161,8 @@ func startHarness(t *testing.T, ns string, o harnessOptions) *harness {
 			Client: mgr.GetClient(), Scheme: scheme, Clock: clock.RealClock{}, Executor: ex(mgr),
 			Recorder:    mgr.GetEventRecorder("countyreport-test"),
 			MaxAttempts: max(o.maxAttempts, 4), RetryBackoff: 500 * time.Millisecond,
+			// A run naming a missing county fails two seconds after its creation.
+			APIReader: mgr.GetAPIReader(), CountyGrace: 2 * time.Second,
 		}
 		if err := h.runs.SetupWithManager(mgr); err != nil {
 			t.Fatalf("setup ReportRun reconciler: %v", err)

@@ -6,12 +6,13 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/countyreport/countyreport/internal/period"
 )
 
 var (
-	codeRE   = regexp.MustCompile(`^[0-9]{6}$`)
-	periodRE = regexp.MustCompile(`^([0-9]{4})-(0[1-9]|1[0-2])$`)
-	idRE     = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+	codeRE = regexp.MustCompile(`^[0-9]{6}$`)
+	idRE   = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
 )
 
 const (
@@ -166,10 +167,11 @@ func (d *Dataset) validate(errs *Errors) {
 	}
 }
 
-// ValidPeriod reports whether s is a YYYY-MM period from 1949-10 to 2199-12.
+// ValidPeriod reports whether s is a YYYY-MM period (the period package's
+// parser) from 1949-10 to 2199-12.
 func ValidPeriod(s string) bool {
-	m := periodRE.FindStringSubmatch(s)
-	return m != nil && s >= "1949-10" && m[1] < "2200"
+	p, err := period.Parse(s)
+	return err == nil && s >= "1949-10" && p.Year < 2200
 }
 
 func checkAsset(a string) string {

@@ -18,6 +18,7 @@ package review
 import (
 	"time"
 
+	"github.com/countyreport/countyreport/internal/period"
 	"github.com/countyreport/countyreport/internal/storage"
 )
 
@@ -50,8 +51,8 @@ type Status struct {
 
 // Deadline is when period's submission is due: the end of day `day` of the
 // following month in loc (day 5 and January: 6 February 00:00 local).
-func Deadline(period storage.Period, day int, loc *time.Location) time.Time {
-	return time.Date(period.Year, period.Month+1, day+1, 0, 0, 0, 0, loc)
+func Deadline(p period.Period, day int, loc *time.Location) time.Time {
+	return time.Date(p.Year, p.Month+1, day+1, 0, 0, 0, 0, loc)
 }
 
 // Derive gives the state of a submission from its dataset (nil: none) and

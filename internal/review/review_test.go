@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/countyreport/countyreport/internal/period"
 	"github.com/countyreport/countyreport/internal/storage"
 )
 
@@ -24,7 +25,7 @@ func TestDeadline(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			p, err := storage.ParsePeriod(tc.period)
+			p, err := period.Parse(tc.period)
 			if err != nil {
 				t.Fatal(err)
 			}

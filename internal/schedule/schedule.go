@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/countyreport/countyreport/internal/period"
 )
 
 // parser accepts exactly the standard five fields; descriptors such as
@@ -112,19 +114,9 @@ func (s *Schedule) Local(t time.Time) string {
 // Location is the schedule's time zone.
 func (s *Schedule) Location() *time.Location { return s.loc }
 
-// PreviousPeriod is the month before the one that contains t in loc, as YYYY-MM:
-// a run on 1 November reports on October.
-func PreviousPeriod(t time.Time, loc *time.Location) string {
-	lt := t.In(loc)
-	first := time.Date(lt.Year(), lt.Month(), 1, 0, 0, 0, 0, loc)
-	return first.AddDate(0, -1, 0).Format("2006-01")
-}
-
-// ParsePeriod checks a YYYY-MM period and returns the first instant of that month in loc.
-func ParsePeriod(period string, loc *time.Location) (time.Time, error) {
-	t, err := time.ParseInLocation("2006-01", period, loc)
-	if err != nil || t.Format("2006-01") != period {
-		return time.Time{}, fmt.Errorf("period %q: want YYYY-MM", period)
-	}
-	return t, nil
+// PeriodOf is the month a run at instant t reports on: the one before the
+// month that contains t in the schedule's zone (a run on 1 November reports
+// on October).
+func (s *Schedule) PeriodOf(t time.Time) period.Period {
+	return period.Of(t, s.loc).AddMonths(-1)
 }

@@ -3,6 +3,8 @@ package schedule
 import (
 	"testing"
 	"time"
+
+	"github.com/countyreport/countyreport/internal/period"
 )
 
 func utc(y int, m time.Month, d, h, min, s int) time.Time {
@@ -94,9 +96,12 @@ func TestLastBeforeAndPrev(t *testing.T) {
 	}
 }
 
-func TestPeriods(t *testing.T) {
-	sh, _ := time.LoadLocation("Asia/Shanghai")
-	prev := map[string]struct {
+func TestPeriodOf(t *testing.T) {
+	s, err := Parse("", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]struct {
 		at   time.Time
 		want string
 	}{
@@ -104,28 +109,10 @@ func TestPeriods(t *testing.T) {
 		"15:59 UTC on 31 Oct is still October there": {utc(2026, 10, 31, 15, 59, 0), "2026-09"},
 		"January reports on December":                {utc(2027, 1, 1, 0, 0, 0), "2026-12"},
 	}
-	for name, tc := range prev {
+	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			if got := PreviousPeriod(tc.at, sh); got != tc.want {
-				t.Errorf("PreviousPeriod = %s, want %s", got, tc.want)
-			}
-		})
-	}
-	parse := map[string]struct {
-		in string
-		ok bool
-	}{
-		"valid": {"2026-10", true}, "month 13": {"2026-13", false}, "one-digit month": {"2026-1", false},
-		"day given": {"2026-10-01", false}, "empty": {"", false}, "spaces": {" 2026-10", false},
-	}
-	for name, tc := range parse {
-		t.Run("ParsePeriod "+name, func(t *testing.T) {
-			got, err := ParsePeriod(tc.in, sh)
-			if (err == nil) != tc.ok {
-				t.Fatalf("ParsePeriod(%q) err = %v", tc.in, err)
-			}
-			if tc.ok && !got.Equal(time.Date(2026, 10, 1, 0, 0, 0, 0, sh)) {
-				t.Errorf("ParsePeriod = %s", got)
+			if got := s.PeriodOf(tc.at).String(); got != tc.want {
+				t.Errorf("PeriodOf = %s, want %s", got, tc.want)
 			}
 		})
 	}
@@ -180,8 +167,8 @@ func FuzzParse(f *testing.F) {
 		if prev := s.Prev(next); !prev.Equal(next) {
 			t.Fatalf("Prev(%s) = %s", next, prev)
 		}
-		if p := PreviousPeriod(next, s.Location()); len(p) != 7 {
-			t.Fatalf("PreviousPeriod = %q", p)
+		if p := s.PeriodOf(next); !period.Valid(p.String()) {
+			t.Fatalf("PeriodOf(%s) = %+v", next, p)
 		}
 	})
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/minio/minio-go/v7"
 
 	"github.com/countyreport/countyreport/internal/manifest"
+	"github.com/countyreport/countyreport/internal/period"
 )
 
 // User metadata written with every object (x-amz-meta-*).
@@ -230,7 +231,7 @@ func (a *Archive) readAll(ctx context.Context, key, versionID string, limit int6
 // nothing.
 func (a *Archive) Publish(ctx context.Context, period string, artifacts []Artifact, manifestJSON []byte) (*Report, error) {
 	const op = "publish"
-	if _, err := ParsePeriod(period); err != nil {
+	if err := checkPeriod(period); err != nil {
 		return nil, a.fail(ErrInvalid, op, reportKey(period, ""), "%v", err)
 	}
 	if len(artifacts) == 0 {
@@ -361,7 +362,7 @@ func sameFiles(listed, actual []manifest.File) error {
 // readManifest downloads and checks reports/<period>/manifest.json.
 func (a *Archive) readManifest(ctx context.Context, period string) (*Report, map[string]string, error) {
 	key := reportKey(period, ManifestName)
-	if _, err := ParsePeriod(period); err != nil {
+	if err := checkPeriod(period); err != nil {
 		return nil, nil, a.fail(ErrInvalid, "read manifest", key, "%v", err)
 	}
 	data, info, err := a.readAll(ctx, key, "", maxManifestSize)
@@ -470,7 +471,7 @@ func (a *Archive) Scan(ctx context.Context) ([]*Report, map[string]error, error)
 			return nil, nil, a.wrap("list", prefixReports, o.Err)
 		}
 		p := strings.TrimSuffix(strings.TrimPrefix(o.Key, prefixReports), "/")
-		if _, err := ParsePeriod(p); err == nil && strings.HasSuffix(o.Key, "/") {
+		if checkPeriod(p) == nil && strings.HasSuffix(o.Key, "/") {
 			periods = append(periods, p)
 		}
 	}
@@ -692,17 +693,17 @@ func (a *Archive) Retain(ctx context.Context, months int, now time.Time) (Retain
 	return res, nil
 }
 
-// Expired reports whether period falls outside a retention of months
+// Expired reports whether the period name falls outside a retention of months
 // counted back from now's month (see Retain). Malformed periods never expire.
-func Expired(period string, months int, now time.Time) bool {
-	p, err := ParsePeriod(period)
-	return err == nil && months >= 1 && p.index() < PeriodOf(now).index()-months
+func Expired(name string, months int, now time.Time) bool {
+	p, err := period.Parse(name)
+	return err == nil && months >= 1 && p.Index() < period.Of(now, nil).Index()-months
 }
 
 // PutDataset stores the validated dataset of period at
 // data/<period>/dataset.json. Storing the bytes already there writes nothing.
 func (a *Archive) PutDataset(ctx context.Context, period string, data []byte) (Object, error) {
-	if _, err := ParsePeriod(period); err != nil {
+	if err := checkPeriod(period); err != nil {
 		return Object{}, a.fail(ErrInvalid, "put dataset", datasetKey(period), "%v", err)
 	}
 	key := datasetKey(period)
@@ -716,7 +717,7 @@ func (a *Archive) PutDataset(ctx context.Context, period string, data []byte) (O
 // GetDataset returns data/<period>/dataset.json, checked against the SHA-256
 // stored with it (ErrNotFound when the period has no dataset).
 func (a *Archive) GetDataset(ctx context.Context, period string) ([]byte, error) {
-	if _, err := ParsePeriod(period); err != nil {
+	if err := checkPeriod(period); err != nil {
 		return nil, a.fail(ErrInvalid, "get dataset", datasetKey(period), "%v", err)
 	}
 	key := datasetKey(period)
@@ -733,7 +734,7 @@ func (a *Archive) GetDataset(ctx context.Context, period string) ([]byte, error)
 // PutUpload keeps a file staff uploaded, as uploaded, at
 // uploads/<period>/<time>-<name> (time in UTC, millisecond precision).
 func (a *Archive) PutUpload(ctx context.Context, period, name string, data []byte, at time.Time) (Object, error) {
-	if _, err := ParsePeriod(period); err != nil {
+	if err := checkPeriod(period); err != nil {
 		return Object{}, a.fail(ErrInvalid, "put upload", prefixUploads+period, "%v", err)
 	}
 	if err := checkFileName(name); err != nil {

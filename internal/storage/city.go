@@ -86,7 +86,7 @@ func rankingKey(period string) string { return prefixRankings + period + "/" + R
 // PutRanking stores a period's ranking (JSON) in the city's own archive.
 // Storing the bytes already there writes nothing.
 func (a *Archive) PutRanking(ctx context.Context, period string, data []byte) (Object, error) {
-	if _, err := ParsePeriod(period); err != nil {
+	if err := checkPeriod(period); err != nil {
 		return Object{}, a.fail(ErrInvalid, "put ranking", rankingKey(period), "%v", err)
 	}
 	key := rankingKey(period)
@@ -99,7 +99,7 @@ func (a *Archive) PutRanking(ctx context.Context, period string, data []byte) (O
 
 // GetRanking reads a period's stored ranking, checked against its SHA-256.
 func (a *Archive) GetRanking(ctx context.Context, period string) ([]byte, error) {
-	if _, err := ParsePeriod(period); err != nil {
+	if err := checkPeriod(period); err != nil {
 		return nil, a.fail(ErrInvalid, "get ranking", rankingKey(period), "%v", err)
 	}
 	key := rankingKey(period)

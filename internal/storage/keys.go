@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/countyreport/countyreport/internal/period"
 )
 
 // Object key prefixes of a county's bucket (DESIGN.md, "Storage layout").
@@ -32,47 +34,6 @@ const (
 	// ReviewName is the file under review/<period>/.
 	ReviewName = "review.json"
 )
-
-// Period is a reporting month, "YYYY-MM".
-type Period struct {
-	Year  int
-	Month time.Month
-}
-
-// ParsePeriod parses "YYYY-MM" strictly: four-digit year from 1000, two-digit
-// month 01..12, nothing else.
-func ParsePeriod(s string) (Period, error) {
-	if len(s) != 7 || s[4] != '-' {
-		return Period{}, fmt.Errorf("storage: period %q: want YYYY-MM", s)
-	}
-	y, m := 0, 0
-	for i, c := range []byte(s) {
-		if i == 4 {
-			continue
-		}
-		if c < '0' || c > '9' {
-			return Period{}, fmt.Errorf("storage: period %q: want YYYY-MM", s)
-		}
-		if i < 4 {
-			y = y*10 + int(c-'0')
-		} else {
-			m = m*10 + int(c-'0')
-		}
-	}
-	if y < 1000 || m < 1 || m > 12 {
-		return Period{}, fmt.Errorf("storage: period %q: year or month out of range", s)
-	}
-	return Period{Year: y, Month: time.Month(m)}, nil
-}
-
-// String gives "YYYY-MM".
-func (p Period) String() string { return fmt.Sprintf("%04d-%02d", p.Year, int(p.Month)) }
-
-// index counts months so that periods compare as integers.
-func (p Period) index() int { return p.Year*12 + int(p.Month) - 1 }
-
-// PeriodOf is the period containing t (in t's location).
-func PeriodOf(t time.Time) Period { return Period{Year: t.Year(), Month: t.Month()} }
 
 // KeyKind tells which area of the layout a key belongs to.
 type KeyKind int
@@ -113,11 +74,11 @@ func ParseKey(key string) (Key, error) {
 		}
 		return Key{Kind: KindAsset, Name: rest}, nil
 	}
-	period, name, ok := strings.Cut(rest, "/")
+	p, name, ok := strings.Cut(rest, "/")
 	if !ok {
 		return bad("no period")
 	}
-	if _, err := ParsePeriod(period); err != nil {
+	if !period.Valid(p) {
 		return bad("bad period")
 	}
 	switch area + "/" {
@@ -125,22 +86,22 @@ func ParseKey(key string) (Key, error) {
 		if name != DatasetName {
 			return bad("want " + DatasetName)
 		}
-		return Key{Kind: KindDataset, Period: period, Name: name}, nil
+		return Key{Kind: KindDataset, Period: p, Name: name}, nil
 	case prefixUploads:
 		if err := checkFileName(name); err != nil {
 			return bad(err.Error())
 		}
-		return Key{Kind: KindUpload, Period: period, Name: name}, nil
+		return Key{Kind: KindUpload, Period: p, Name: name}, nil
 	case prefixReports:
 		if err := checkFileName(name); err != nil {
 			return bad(err.Error())
 		}
-		return Key{Kind: KindReport, Period: period, Name: name}, nil
+		return Key{Kind: KindReport, Period: p, Name: name}, nil
 	case prefixReview:
 		if name != ReviewName {
 			return bad("want " + ReviewName)
 		}
-		return Key{Kind: KindReview, Period: period, Name: name}, nil
+		return Key{Kind: KindReview, Period: p, Name: name}, nil
 	}
 	return bad("unknown area " + area)
 }
@@ -162,9 +123,20 @@ func (k Key) String() string {
 	return ""
 }
 
-func reportKey(period, name string) string { return prefixReports + period + "/" + name }
+// ReportKey is the object key of a report's file: reports/<period>/<name>.
+// Keys are built here only; callers outside the package use these.
+func ReportKey(period, name string) string { return prefixReports + period + "/" + name }
+
+func reportKey(period, name string) string { return ReportKey(period, name) }
 func datasetKey(period string) string      { return prefixData + period + "/" + DatasetName }
 func reviewKey(period string) string       { return prefixReview + period + "/" + ReviewName }
+
+// checkPeriod is period.Parse's verdict, for functions whose own period
+// argument hides the package name.
+func checkPeriod(s string) error {
+	_, err := period.Parse(s)
+	return err
+}
 
 // checkFileName accepts one path element: UTF-8, no separators or control
 // characters, not "." or "..", at most 255 bytes. Chinese names are fine.

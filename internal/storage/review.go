@@ -79,7 +79,7 @@ type DatasetInfo struct {
 
 // DescribeDataset describes data/<period>/dataset.json with its time (ErrNotFound when none).
 func (a *Archive) DescribeDataset(ctx context.Context, period string) (DatasetInfo, error) {
-	if _, err := ParsePeriod(period); err != nil {
+	if err := checkPeriod(period); err != nil {
 		return DatasetInfo{}, a.fail(ErrInvalid, "stat dataset", datasetKey(period), "%v", err)
 	}
 	key := datasetKey(period)
@@ -97,7 +97,7 @@ func (a *Archive) DescribeDataset(ctx context.Context, period string) (DatasetIn
 // empty log.
 func (a *Archive) GetReview(ctx context.Context, period string) (ReviewLog, error) {
 	empty := ReviewLog{Schema: ReviewSchema, Period: period}
-	if _, err := ParsePeriod(period); err != nil {
+	if err := checkPeriod(period); err != nil {
 		return empty, a.fail(ErrInvalid, "get review", reviewKey(period), "%v", err)
 	}
 	key := reviewKey(period)

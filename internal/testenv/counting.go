@@ -4,11 +4,13 @@ import (
 	"context"
 	"sync/atomic"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// WriteCounter counts write requests (create, update, patch, delete, and
+// WriteCounter counts write requests (create, update, patch, apply, delete, and
 // their status forms) a client sends to the API server.
 type WriteCounter struct {
 	n atomic.Int64
@@ -54,6 +56,10 @@ func (c *countingClient) Patch(ctx context.Context, o client.Object, p client.Pa
 	c.n.add("Patch", o)
 	return c.Client.Patch(ctx, o, p, opts...)
 }
+func (c *countingClient) Apply(ctx context.Context, o runtime.ApplyConfiguration, opts ...client.ApplyOption) error {
+	c.n.add("Apply", appliedObject(o))
+	return c.Client.Apply(ctx, o, opts...)
+}
 func (c *countingClient) Delete(ctx context.Context, o client.Object, opts ...client.DeleteOption) error {
 	c.n.add("Delete", o)
 	return c.Client.Delete(ctx, o, opts...)
@@ -82,4 +88,29 @@ func (s *countingStatus) Update(ctx context.Context, o client.Object, opts ...cl
 func (s *countingStatus) Patch(ctx context.Context, o client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
 	s.n.add("PatchStatus", o)
 	return s.SubResourceWriter.Patch(ctx, o, p, opts...)
+}
+
+// appliedObject names an apply configuration for OnWrite: its name and
+// namespace, when it has them.
+func appliedObject(ac runtime.ApplyConfiguration) client.Object {
+	u := &unstructured.Unstructured{Object: map[string]any{}}
+	switch named := ac.(type) {
+	case interface {
+		GetName() string
+		GetNamespace() string
+	}: // unstructured
+		u.SetName(named.GetName())
+		u.SetNamespace(named.GetNamespace())
+	case interface {
+		GetName() *string
+		GetNamespace() *string
+	}: // typed
+		if n := named.GetName(); n != nil {
+			u.SetName(*n)
+		}
+		if ns := named.GetNamespace(); ns != nil {
+			u.SetNamespace(*ns)
+		}
+	}
+	return u
 }
