@@ -14,7 +14,9 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/yaml"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
@@ -353,4 +355,64 @@ func gauge(t *testing.T, g prometheus.Gauge) float64 {
 		t.Fatal(err)
 	}
 	return m.GetGauge().GetValue()
+}
+
+// cityReconciler is a reconciler of the suite's kind with its own clock,
+// called directly (the suite's manager keeps its own).
+func cityReconciler(c clock.PassiveClock) *CityReportReconciler {
+	return &CityReportReconciler{
+		Client: mgrClient, APIReader: k8s, Scheme: k8s.Scheme(), Clock: c,
+		StorageEndpoint: minio.Endpoint(), StorageInsecure: true, Storage: admin, CredentialsTTL: credentialsTTL,
+	}
+}
+
+// Member credentials are renewed with the same rule as a county's: after
+// two thirds of their lifetime, every member's set and the city's own.
+func TestCityCredentialsRotate(t *testing.T) {
+	g := NewWithT(t)
+	county := countyInCity(t, g, "rotating", "990551", "city-rotate")
+	city := newCity(t, "city-rotate", "990550", reportingv1.CityMember{Code: county.Spec.County.Code})
+	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
+	key := tenant.MemberKey("990551", tenant.SecretAccessKey)
+	var old []byte
+	g.Eventually(func(g Gomega) {
+		old = memberSecret(g, city).Data[key]
+		g.Expect(old).NotTo(BeEmpty())
+	}, wait).Should(Succeed())
+
+	late := cityReconciler(shiftedClock{d: credentialsTTL})
+	g.Eventually(func() error {
+		_, err := late.Reconcile(testCtx, reconcile.Request{NamespacedName: client.ObjectKey{Name: city.Name}})
+		return err
+	}, wait).Should(Succeed())
+	g.Eventually(func(g Gomega) {
+		s := memberSecret(g, city)
+		g.Expect(s.Data[key]).NotTo(Equal(old), "member credentials not renewed")
+		// The new set still reaches its county.
+		_, err := memberClient(t, s, "990551").Archive(county.Status.Bucket).List(testCtx)
+		g.Expect(err).NotTo(HaveOccurred())
+	}, wait).Should(Succeed())
+}
+
+// A city in a steady state writes nothing: no Secret, no status.
+func TestCitySteadyStateMakesNoWrites(t *testing.T) {
+	g := NewWithT(t)
+	county := countyInCity(t, g, "steady-county", "990561", "city-steady")
+	city := newCity(t, "city-steady", "990560", reportingv1.CityMember{Code: county.Spec.County.Code})
+	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		got := getCity(g, city.Name)
+		g.Expect(cityCondition(got, reportingv1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(got.Status.Board).NotTo(BeNil())
+	}, wait).Should(Succeed())
+	r := cityReconciler(fakeClock)
+	req := reconcile.Request{NamespacedName: client.ObjectKey{Name: city.Name}}
+	// Once to settle (the manager's own reconcile may be a moment behind).
+	g.Eventually(func() error { _, err := r.Reconcile(testCtx, req); return err }, wait).Should(Succeed())
+	before := writes.Load()
+	for range 3 {
+		_, err := r.Reconcile(testCtx, req)
+		g.Expect(err).NotTo(HaveOccurred())
+	}
+	g.Expect(writes.Load()-before).To(BeZero(), "the city's reconcile wrote in a steady state")
 }

@@ -111,11 +111,36 @@ func (a *Archive) GetReview(ctx context.Context, period string) (ReviewLog, erro
 	if want := metaGet(info.UserMetadata, metaSHA256); want != "" && want != sha256Hex(data) {
 		return empty, a.fail(ErrCorrupt, "get review", key, "content does not match its stored SHA-256")
 	}
+	log, err := ParseReviewLog(data, period)
+	if err != nil {
+		return empty, a.fail(ErrCorrupt, "get review", key, "%v", err)
+	}
+	return log, nil
+}
+
+// ParseReviewLog reads a review log of period strictly: the schema, the
+// period, no unknown fields, nothing after the document, and every verdict
+// one that AppendReview would have written.
+func ParseReviewLog(data []byte, period string) (ReviewLog, error) {
 	var log ReviewLog
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&log); err != nil || log.Schema != ReviewSchema || log.Period != period {
-		return empty, a.fail(ErrCorrupt, "get review", key, "not a %s log of %s: %v", ReviewSchema, period, err)
+	if err := dec.Decode(&log); err != nil {
+		return ReviewLog{}, fmt.Errorf("not a %s log: %v", ReviewSchema, err)
+	}
+	if dec.More() {
+		return ReviewLog{}, fmt.Errorf("not a %s log: data after the document", ReviewSchema)
+	}
+	if log.Schema != ReviewSchema || log.Period != period {
+		return ReviewLog{}, fmt.Errorf("schema %q period %q: want a %s log of %s", log.Schema, log.Period, ReviewSchema, period)
+	}
+	if len(log.Entries) > maxReviewEntries {
+		return ReviewLog{}, fmt.Errorf("%d verdicts: at most %d", len(log.Entries), maxReviewEntries)
+	}
+	for i, e := range log.Entries {
+		if err := e.Check(); err != nil {
+			return ReviewLog{}, fmt.Errorf("entries[%d]: %v", i, err)
+		}
 	}
 	return log, nil
 }
