@@ -137,7 +137,7 @@ func generateStored(ctx context.Context, g *generateFlags, stderr io.Writer) err
 			return err
 		}
 	} else {
-		name = "data/" + g.period + "/" + storage.DatasetName
+		name = storage.DatasetKey(g.period)
 		data, err = a.GetDataset(ctx, g.period)
 		if errors.Is(err, storage.ErrNotFound) {
 			return fmt.Errorf("%w: %s 没有数据（%s 不存在）/ no dataset for %s in bucket %s", errNoData, g.period, name, g.period, g.bucket)

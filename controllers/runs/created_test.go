@@ -78,3 +78,33 @@ func TestNewCountyRunsAtTheNextInstant(t *testing.T) {
 	c := condition(county(g, ns, "hengshan"), reportingv1.ConditionReportUpToDate)
 	g.Expect(c.Reason).To(Equal("RunInProgress"))
 }
+
+// A month caught up by hand before the first instant is the county's
+// current report: ReportUpToDate is True, not Unknown.
+func TestMonthCaughtUpByHandIsCurrentBeforeTheFirstInstant(t *testing.T) {
+	g := NewWithT(t)
+	sh, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := fakeClockAt(time.Date(2026, 12, 3, 9, 0, 0, 0, sh))
+	ns := namespace(t, "created")
+	h := startHarness(t, ns, harnessOptions{clock: clk, created: clk.Now().Add(-time.Hour), noRunController: true})
+	cr := newCounty(ns, "hengshan", "920041")
+	create(t, cr)
+	r := newRun(ns, "hengshan", "2026-11")
+	create(t, r)
+	done := metav1.NewTime(clk.Now().Add(-time.Minute))
+	r.Status = reportingv1.ReportRunStatus{Phase: reportingv1.RunSucceeded, Attempts: 1, StartTime: &done, CompletionTime: &done, Pages: 13,
+		Artifacts: []reportingv1.Artifact{{Key: "reports/2026-11/report.pdf", Size: 1, SHA256: fmt.Sprintf("%064d", 7)}}}
+	g.Expect(k8s.Status().Update(ctx, r)).To(Succeed())
+
+	reconcileCounty(t, h, cr)
+	got := county(g, ns, "hengshan")
+	g.Expect(runNames(g, ns)).To(ConsistOf("hengshan-2026-11"))
+	g.Expect(got.Status.LastReport).NotTo(BeNil())
+	g.Expect(got.Status.LastReport.Period).To(Equal("2026-11"))
+	c := condition(got, reportingv1.ConditionReportUpToDate)
+	g.Expect(c.Status).To(Equal(metav1.ConditionTrue))
+	g.Expect(c.Reason).To(Equal("ReportCurrent"))
+}

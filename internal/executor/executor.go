@@ -27,6 +27,7 @@ import (
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
+	"github.com/countyreport/countyreport/internal/transient"
 )
 
 // Executor runs the attempts of ReportRuns. Start begins attempt
@@ -92,7 +93,7 @@ func AsFailure(err error) (*Failure, bool) {
 func NoData(period string, err error) *Failure {
 	return &Failure{
 		Reason:  reportingv1.RunReasonNoData,
-		Message: fmt.Sprintf("%s 没有数据（data/%s/%s 不存在）/ no dataset for %s", period, period, storage.DatasetName, period),
+		Message: fmt.Sprintf("%s 没有数据（%s 不存在）/ no dataset for %s", period, storage.DatasetKey(period), period),
 		Err:     err,
 	}
 }
@@ -133,6 +134,9 @@ func publishedSince(ctx context.Context, archives *Archives, run *reportingv1.Re
 	}
 	a, err := archives.Open(ctx, cr)
 	if err != nil {
+		if _, ok := AsFailure(err); !ok {
+			return nil, false, err // the API server's: look again later
+		}
 		return nil, false, nil
 	}
 	rep, err = a.Report(ctx, run.Spec.Period)
@@ -189,6 +193,10 @@ func (a *Archives) Open(ctx context.Context, cr *reportingv1.CountyReport) (*sto
 	key := client.ObjectKey{Namespace: cr.Namespace, Name: tenant.CredentialsSecretName(cr)}
 	var sec corev1.Secret
 	if err := a.getSecret(ctx, key, &sec); err != nil {
+		if transient.Is(err) {
+			// The API server, not the credentials: the reconcile is retried.
+			return nil, fmt.Errorf("read the storage credentials Secret %s: %w", key.Name, err)
+		}
 		return nil, &Failure{Reason: reportingv1.RunReasonNoCredentials, Retryable: true, Err: err,
 			Message: fmt.Sprintf("读取存储凭据 Secret %s 失败 / cannot read the storage credentials Secret %s: %v", key.Name, key.Name, err)}
 	}

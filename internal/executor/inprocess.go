@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
@@ -24,12 +25,14 @@ import (
 // then reports them failed and retryable.
 //
 // An attempt is a pipeline: the dataset is fetched, parsed and rendered, and
-// the report published. Only parsing and rendering hold one of the
-// Concurrency render slots; fetching and publishing are mostly waiting on
-// the object store and hold one of ioSlotsPerRender·Concurrency I/O slots
-// instead, so the next report renders while the last one uploads. A rendered
-// report takes its I/O slot before giving back its render slot: when the
-// store falls behind, rendering waits rather than piling up reports in memory.
+// the report published. Fetching, parsing and rendering hold one of the
+// Concurrency render slots, taken before the dataset is fetched: attempts
+// queued behind busy renderers hold nothing in memory but their ReportRun.
+// Publishing is mostly waiting on the object store and holds one of
+// ioSlotsPerRender·Concurrency I/O slots instead, so the next report renders
+// while the last one uploads. A rendered report takes its I/O slot before
+// giving back its render slot: when the store falls behind, rendering waits
+// rather than piling up reports in memory.
 type InProcess struct {
 	Archives *Archives
 	// FontPath is passed to report.Render ("" = its default).
@@ -39,9 +42,11 @@ type InProcess struct {
 	// long, so the ReportRun reconciler has PipelineDepth workers.
 	StartWait time.Duration
 
-	sem    chan struct{} // render slots
-	io     chan struct{} // fetch and publish slots
+	sem    chan struct{} // fetch-and-render slots
+	io     chan struct{} // publish slots
 	events chan event.GenericEvent
+	// waiting counts attempts queued for a render slot.
+	waiting atomic.Int32
 
 	mu   sync.Mutex
 	runs map[attemptKey]*attempt
@@ -94,17 +99,29 @@ func (p *InProcess) PipelineDepth() int { return cap(p.sem) + cap(p.io) }
 // Notify carries each ReportRun whose attempt finished after Start stopped waiting.
 func (p *InProcess) Notify() <-chan event.GenericEvent { return p.events }
 
+// Waiting is the number of attempts queued for a render slot.
+func (p *InProcess) Waiting() int { return int(p.waiting.Load()) }
+
 // Start begins the attempt and waits up to StartWait for it; a second Start
 // of the same attempt starts nothing and reports the first one's state.
+// The county's archive is opened first, here: a Secret that cannot be read
+// for now (the API server busy) is an error for the reconcile to retry, not
+// a failed attempt.
 func (p *InProcess) Start(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) (Result, error) {
 	k := attemptKey{run.UID, run.Status.Attempts}
+	if p.known(k) {
+		return p.Poll(ctx, run, cr)
+	}
+	archive, err := p.Archives.Open(ctx, cr)
+	if err != nil {
+		return Result{}, err
+	}
 	p.mu.Lock()
-	p.sweep()
 	a, ok := p.runs[k]
 	if !ok {
 		a = &attempt{finishedCh: make(chan struct{}), awaited: true}
 		p.runs[k] = a
-		go p.attempt(a, run.DeepCopy(), cr.DeepCopy())
+		go p.attempt(a, archive, run.DeepCopy(), cr.DeepCopy())
 	}
 	p.mu.Unlock()
 	if ok {
@@ -131,9 +148,18 @@ func (p *InProcess) Start(ctx context.Context, run *reportingv1.ReportRun, cr *r
 	return Result{State: Running}, nil
 }
 
+// known reports whether this manager has the attempt (and forgets old results).
+func (p *InProcess) known(k attemptKey) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sweep()
+	_, ok := p.runs[k]
+	return ok
+}
+
 // attempt runs one attempt and records its result.
-func (p *InProcess) attempt(a *attempt, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) {
-	res := p.render(run, cr)
+func (p *InProcess) attempt(a *attempt, archive *storage.Archive, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) {
+	res := p.render(archive, run, cr)
 	p.mu.Lock()
 	a.done, a.result, a.finished = true, res, time.Now()
 	notify := !a.awaited
@@ -182,7 +208,7 @@ func (p *InProcess) Poll(ctx context.Context, run *reportingv1.ReportRun, cr *re
 }
 
 // render does one attempt: dataset from the archive, render, publish, read back.
-func (p *InProcess) render(run *reportingv1.ReportRun, cr *reportingv1.CountyReport) Result {
+func (p *InProcess) render(a *storage.Archive, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) Result {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	period := run.Spec.Period
@@ -193,19 +219,16 @@ func (p *InProcess) render(run *reportingv1.ReportRun, cr *reportingv1.CountyRep
 		}
 		return Result{State: Failed, Failure: f}
 	}
-	a, err := p.Archives.Open(ctx, cr)
-	if err != nil {
-		return fail(err)
-	}
 
-	p.io <- struct{}{}
-	data, err := a.GetDataset(ctx, period)
-	<-p.io
-	if err != nil {
-		return fail(err)
-	}
-
+	// The render slot before the fetch: see InProcess.
+	p.waiting.Add(1)
 	p.sem <- struct{}{}
+	p.waiting.Add(-1)
+	data, err := a.GetDataset(ctx, period)
+	if err != nil {
+		<-p.sem
+		return fail(err)
+	}
 	r, err := Render(ctx, a, data, period, Language(cr), p.FontPath)
 	p.io <- struct{}{} // before the render slot goes back: see InProcess
 	<-p.sem
@@ -239,14 +262,14 @@ func (r *Rendered) Publish(ctx context.Context, a *storage.Archive) (*storage.Re
 // it, with the photos it names read from the archive. An invalid dataset is
 // an InvalidData *Failure, a failed rendering a RenderFailed one.
 func Render(ctx context.Context, a *storage.Archive, data []byte, period, lang, font string) (*Rendered, error) {
-	ds, err := dataset.Parse(data, "data/"+period+"/"+storage.DatasetName)
+	ds, err := dataset.Parse(data, storage.DatasetKey(period))
 	if err != nil {
 		return nil, &Failure{Reason: reportingv1.RunReasonInvalidData, Err: err,
 			Message: fmt.Sprintf("%s 的数据无效 / the dataset of %s is invalid: %v", period, period, err)}
 	}
 	if ds.Meta.Period != period {
 		return nil, &Failure{Reason: reportingv1.RunReasonInvalidData,
-			Message: fmt.Sprintf("data/%s/%s 的期间是 %s / the dataset stored for %s is for %s", period, storage.DatasetName, ds.Meta.Period, period, ds.Meta.Period)}
+			Message: fmt.Sprintf("%s 的期间是 %s / the dataset stored for %s is for %s", storage.DatasetKey(period), ds.Meta.Period, period, ds.Meta.Period)}
 	}
 	out, err := report.Render(ds, report.Options{Language: lang, FontPath: font, Assets: AssetsFS(ctx, a)})
 	if err != nil {

@@ -5,27 +5,56 @@ import (
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/transient"
 )
 
 // These fast tests drive InProcess's Start, Poll and Notify with an attempt
-// that fails at once (no credentials Secret in a fake API); rendering from a
-// real MinIO is tested in controllers/runs.
+// that fails at once (its credentials name an endpoint where nothing
+// listens); rendering from a real MinIO is tested in controllers/runs.
 
 func quickFailing(t *testing.T, wait time.Duration) (*InProcess, *reportingv1.ReportRun, *reportingv1.CountyReport) {
 	t.Helper()
-	p := NewInProcess(&Archives{Reader: fake.NewClientBuilder().Build()}, 1)
+	cr := &reportingv1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: "hengshan", Namespace: "hengshan"}}
+	reader := fake.NewClientBuilder().WithObjects(credentialsSecret(cr, "127.0.0.1:1")).Build()
+	p := NewInProcess(&Archives{Reader: reader}, 1)
 	p.StartWait = wait
-	run := &reportingv1.ReportRun{
+	return p, testRun(), cr
+}
+
+func testRun() *reportingv1.ReportRun {
+	return &reportingv1.ReportRun{
 		ObjectMeta: metav1.ObjectMeta{Name: "hengshan-2023-01", Namespace: "hengshan", UID: "run-1"},
 		Spec:       reportingv1.ReportRunSpec{CountyReportName: "hengshan", Period: "2023-01"},
 		Status:     reportingv1.ReportRunStatus{Attempts: 1},
 	}
+}
+
+// Without a credentials Secret the attempt fails before it begins; an API
+// server that cannot answer for now is an error for the reconcile to retry,
+// not a failed attempt.
+func TestInProcessStartOpensTheArchiveFirst(t *testing.T) {
 	cr := &reportingv1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: "hengshan", Namespace: "hengshan"}}
-	return p, run, cr
+	missing := NewInProcess(&Archives{Reader: fake.NewClientBuilder().Build()}, 1)
+	_, err := missing.Start(context.Background(), testRun(), cr)
+	if f, ok := AsFailure(err); !ok || f.Reason != reportingv1.RunReasonNoCredentials {
+		t.Fatalf("Start without a Secret: %v; want a %s failure", err, reportingv1.RunReasonNoCredentials)
+	}
+	busy := fake.NewClientBuilder().WithInterceptorFuncs(interceptor.Funcs{
+		Get: func(context.Context, client.WithWatch, client.ObjectKey, client.Object, ...client.GetOption) error {
+			return apierrors.NewServiceUnavailable("etcd leader election")
+		},
+	}).Build()
+	_, err = NewInProcess(&Archives{Reader: busy}, 1).Start(context.Background(), testRun(), cr)
+	if _, isFailure := AsFailure(err); err == nil || isFailure || !transient.Is(err) {
+		t.Fatalf("Start on a busy API server: %v; want the API server's error, not a failed attempt", err)
+	}
 }
 
 func TestInProcessStartReportsAQuickAttempt(t *testing.T) {
@@ -34,8 +63,8 @@ func TestInProcessStartReportsAQuickAttempt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.State != Failed || res.Failure == nil || res.Failure.Reason != reportingv1.RunReasonNoCredentials {
-		t.Fatalf("Start = %+v, want the attempt failed with %s", res, reportingv1.RunReasonNoCredentials)
+	if res.State != Failed || res.Failure == nil || res.Failure.Reason != reportingv1.RunReasonStorageUnavailable {
+		t.Fatalf("Start = %+v, want the attempt failed with %s", res, reportingv1.RunReasonStorageUnavailable)
 	}
 	// Starting the same attempt again starts nothing and reports the same.
 	again, err := p.Start(context.Background(), run, cr)
@@ -68,8 +97,8 @@ func TestInProcessStartLeavesALongAttemptRunning(t *testing.T) {
 		t.Fatal("the attempt's end was not notified")
 	}
 	got, err := p.Poll(context.Background(), run, cr)
-	if err != nil || got.State != Failed || got.Failure.Reason != reportingv1.RunReasonNoCredentials {
-		t.Fatalf("Poll = %+v, %v; want the attempt failed with %s", got, err, reportingv1.RunReasonNoCredentials)
+	if err != nil || got.State != Failed || got.Failure.Reason != reportingv1.RunReasonStorageUnavailable {
+		t.Fatalf("Poll = %+v, %v; want the attempt failed with %s", got, err, reportingv1.RunReasonStorageUnavailable)
 	}
 }
 

@@ -240,7 +240,8 @@ func (j *Job) preflight(ctx context.Context, run *reportingv1.ReportRun, cr *rep
 	if err != nil {
 		return err
 	}
-	if _, err := a.GetDataset(ctx, run.Spec.Period); err != nil {
+	// A Stat, not a download: the Job reads the dataset itself.
+	if _, err := a.StatDataset(ctx, run.Spec.Period); err != nil {
 		return Classify(run.Spec.Period, err)
 	}
 	return nil
@@ -278,7 +279,7 @@ func (j *Job) Poll(ctx context.Context, run *reportingv1.ReportRun, cr *reportin
 				Message: fmt.Sprintf("Job %s 失败 / Job %s failed: %s %s", name, name, c.Reason, c.Message)}
 			// A Job that failed because the period has no data is not retried.
 			if a, err := j.Archives.Open(ctx, cr); err == nil {
-				if _, err := a.GetDataset(ctx, run.Spec.Period); errors.Is(err, storage.ErrNotFound) {
+				if _, err := a.StatDataset(ctx, run.Spec.Period); errors.Is(err, storage.ErrNotFound) {
 					f = NoData(run.Spec.Period, err)
 				}
 			}
@@ -310,7 +311,10 @@ func (j *Job) gone(ctx context.Context, run *reportingv1.ReportRun, cr *reportin
 func readPublished(ctx context.Context, archives *Archives, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) (Result, error) {
 	a, err := archives.Open(ctx, cr)
 	if err != nil {
-		f, _ := AsFailure(err)
+		f, ok := AsFailure(err)
+		if !ok {
+			return Result{}, err // the API server's: read again later
+		}
 		return Result{State: Failed, Failure: f}, nil
 	}
 	rep, err := a.Report(ctx, run.Spec.Period)

@@ -731,6 +731,23 @@ func (a *Archive) GetDataset(ctx context.Context, period string) ([]byte, error)
 	return data, nil
 }
 
+// StatDataset checks that data/<period>/dataset.json exists without
+// downloading it (ErrNotFound when it does not): enough for a caller that
+// only decides whether there is data, such as the Job executor before it
+// starts a Job that reads the dataset itself.
+func (a *Archive) StatDataset(ctx context.Context, period string) (Object, error) {
+	key := datasetKey(period)
+	if err := checkPeriod(period); err != nil {
+		return Object{}, a.fail(ErrInvalid, "stat dataset", key, "%v", err)
+	}
+	info, err := a.c.mc.StatObject(ctx, a.bucket, key, minio.StatObjectOptions{})
+	if err != nil {
+		return Object{}, a.wrap("stat", key, err)
+	}
+	return Object{Name: DatasetName, Key: key, VersionID: info.VersionID, Size: info.Size,
+		SHA256: metaGet(info.UserMetadata, metaSHA256)}, nil
+}
+
 // PutUpload keeps a file staff uploaded, as uploaded, at
 // uploads/<period>/<time>-<name> (time in UTC, millisecond precision).
 func (a *Archive) PutUpload(ctx context.Context, period, name string, data []byte, at time.Time) (Object, error) {

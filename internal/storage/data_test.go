@@ -37,6 +37,16 @@ func TestDatasetsUploadsAssets(t *testing.T) {
 	if _, err := a.PutDataset(ctx, "2024-1", ds); !errors.Is(err, storage.ErrInvalid) {
 		t.Fatalf("put dataset with a bad period: %v", err)
 	}
+	// A Stat tells whether there is data without downloading it.
+	if st, err := a.StatDataset(ctx, "2024-01"); err != nil || st.Key != o.Key || st.Size != o.Size || st.SHA256 != o.SHA256 {
+		t.Fatalf("stat dataset: %+v, %v; want %+v", st, err, o)
+	}
+	if _, err := a.StatDataset(ctx, "2024-02"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("stat missing dataset: %v, want ErrNotFound", err)
+	}
+	if _, err := a.StatDataset(ctx, "2024-1"); !errors.Is(err, storage.ErrInvalid) {
+		t.Fatalf("stat dataset with a bad period: %v, want ErrInvalid", err)
+	}
 
 	at := time.Date(2024, 2, 3, 4, 5, 6, 7e6, time.FixedZone("CST", 8*3600))
 	up, err := a.PutUpload(ctx, "2024-01", "衡山县 1月.xlsx", []byte("xlsx"), at)

@@ -127,8 +127,11 @@ func (k Key) String() string {
 // Keys are built here only; callers outside the package use these.
 func ReportKey(period, name string) string { return prefixReports + period + "/" + name }
 
+// DatasetKey is the object key of a period's dataset: data/<period>/dataset.json.
+func DatasetKey(period string) string { return prefixData + period + "/" + DatasetName }
+
 func reportKey(period, name string) string { return ReportKey(period, name) }
-func datasetKey(period string) string      { return prefixData + period + "/" + DatasetName }
+func datasetKey(period string) string      { return DatasetKey(period) }
 func reviewKey(period string) string       { return prefixReview + period + "/" + ReviewName }
 
 // checkPeriod is period.Parse's verdict, for functions whose own period
