@@ -36,6 +36,9 @@ func (r *CityReportReconciler) reconcileBoard(ctx context.Context, st *cityState
 			continue
 		}
 		statuses = append(statuses, s)
+		if s.DatasetSHA256 != "" {
+			st.datasets[m.county.Spec.County.Code] = s.DatasetSHA256
+		}
 		city.Status.Members[i].Submission = s.State
 		if s.State == review.Overdue {
 			board.Overdue = append(board.Overdue, m.county.Spec.County.Code)
@@ -50,6 +53,7 @@ func (r *CityReportReconciler) reconcileBoard(ctx context.Context, st *cityState
 		}
 	}
 	city.Status.Board = board
+	st.boardPeriod = p.String()
 	st.requeueIn(boardInterval)
 	return nil
 }

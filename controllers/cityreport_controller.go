@@ -83,7 +83,11 @@ type cityState struct {
 	// members are the counties that are members on both sides, by code.
 	members []cityMember
 	// reviewLoc is the zone of the review deadline.
-	reviewLoc    *time.Location
+	reviewLoc *time.Location
+	// boardPeriod is the month under review; datasets the SHA-256 of each
+	// member's dataset for it, by code (absent: nothing submitted).
+	boardPeriod  string
+	datasets     map[string]string
 	done         bool
 	requeueAfter time.Duration
 	softErr      error
@@ -122,7 +126,7 @@ func (r *CityReportReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		forgetCityMetrics(city)
 		return ctrl.Result{}, nil // owned Secrets go with it; the bucket is retained
 	}
-	st := &cityState{city: city, before: city.DeepCopy()}
+	st := &cityState{city: city, before: city.DeepCopy(), datasets: map[string]string{}}
 	defer func() {
 		if err == nil {
 			city.Status.ObservedGeneration = city.Generation
@@ -140,6 +144,7 @@ func (r *CityReportReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		r.resolveMembers,
 		r.reconcileCityStorage,
 		r.reconcileBoard,
+		r.reconcileRanking,
 		r.summarizeCity,
 	}
 	for _, step := range steps {

@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -20,7 +21,9 @@ import (
 	"sigs.k8s.io/yaml"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/metrics"
+	"github.com/countyreport/countyreport/internal/ranking"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
 
@@ -415,4 +418,76 @@ func TestCitySteadyStateMakesNoWrites(t *testing.T) {
 		g.Expect(err).NotTo(HaveOccurred())
 	}
 	g.Expect(writes.Load()-before).To(BeZero(), "the city's reconcile wrote in a steady state")
+}
+
+// sampleDataset is a sample dataset in its stored (normalized) form.
+func sampleDataset(t *testing.T, slug string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(env.Root, "config", "samples", "datasets", slug+"-2023-01.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := dataset.Parse(raw, slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	norm, err := d.Normalized()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return norm
+}
+
+// The month's ranking is stored in the city's bucket with its input, and
+// recomputed when a member's dataset changes.
+func TestCityRankingIsStoredWithItsInput(t *testing.T) {
+	g := NewWithT(t)
+	a := countyInCity(t, g, "rank-a", "990571", "city-rank")
+	b := countyInCity(t, g, "rank-b", "990572", "city-rank")
+	put := func(cr *reportingv1.CountyReport, slug string) {
+		_, err := admin.Archive(cr.Status.Bucket).PutDataset(testCtx, "2026-09", sampleDataset(t, slug))
+		g.Expect(err).NotTo(HaveOccurred())
+	}
+	put(a, "hengnan") // GDP growth 5.4
+	put(b, "qidong")  // 5.6
+	city := newCity(t, "city-rank", "990570", reportingv1.CityMember{Code: "990571"}, reportingv1.CityMember{Code: "990572"})
+	city.Spec.Ranking = reportingv1.RankingSpec{Method: reportingv1.RankEfficacy,
+		Indicators: []reportingv1.RankedIndicator{{ID: "gdp", Measure: reportingv1.MeasureChange, Weight: 1, Direction: reportingv1.HigherIsBetter}}}
+	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
+	var first reportingv1.RankingReference
+	g.Eventually(func(g Gomega) {
+		got := getCity(g, city.Name)
+		g.Expect(got.Status.Ranking).NotTo(BeNil())
+		g.Expect(got.Status.Ranking.Period).To(Equal("2026-09"))
+		g.Expect(got.Status.Ranking.Leader).To(Equal("990572"))
+		first = *got.Status.Ranking
+	}, wait).Should(Succeed())
+
+	stored, err := admin.Archive("countyreport-city-990570").GetRanking(testCtx, "2026-09")
+	g.Expect(err).NotTo(HaveOccurred())
+	var res ranking.Result
+	g.Expect(json.Unmarshal(stored, &res)).To(Succeed())
+	g.Expect(res.Input.Members).To(HaveLen(2))
+	g.Expect(res.Input.Members[1].Figures["gdp"].Change).To(Equal("5.6"))
+	again, err := ranking.Compute(res.Input)
+	g.Expect(err).NotTo(HaveOccurred())
+	b2, _ := json.MarshalIndent(again, "", "  ")
+	g.Expect(string(b2)).To(Equal(string(stored)), "the stored input does not reproduce the stored ranking")
+
+	// A resubmits with 5.8: the next look recomputes, and A leads.
+	put(a, "hengshan")
+	g.Eventually(func() error { // wake the city now instead of in five minutes
+		cur := getCity(g, city.Name)
+		if cur.Annotations == nil {
+			cur.Annotations = map[string]string{}
+		}
+		cur.Annotations["test/poke"] = "1"
+		return k8s.Update(testCtx, cur)
+	}, wait).Should(Succeed())
+	g.Eventually(func(g Gomega) {
+		got := getCity(g, city.Name).Status.Ranking
+		g.Expect(got.Leader).To(Equal("990571"))
+		g.Expect(got.InputsDigest).NotTo(Equal(first.InputsDigest))
+		g.Expect(got.SHA256).NotTo(Equal(first.SHA256))
+	}, wait).Should(Succeed())
 }

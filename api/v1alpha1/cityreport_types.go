@@ -195,6 +195,22 @@ type MemberStatus struct {
 	Submission string `json:"submission,omitempty"`
 }
 
+// RankingReference names a stored ranking.
+type RankingReference struct {
+	// Period is the month compared.
+	Period string `json:"period"`
+	// Key is the object in the city's bucket (rankings/<period>/ranking.json).
+	Key string `json:"key"`
+	// SHA256 of the stored ranking.
+	SHA256 string `json:"sha256"`
+	// InputsDigest changes when the method, the terms or any member's
+	// dataset changes; the ranking is recomputed then, and only then.
+	InputsDigest string `json:"inputsDigest"`
+	// Leader is the code of the county ranked first on the composite score, if any.
+	// +optional
+	Leader string `json:"leader,omitempty"`
+}
+
 // BoardSummary is the month's board in brief.
 type BoardSummary struct {
 	// Period is the month under review (the month before the current one, in the review zone).
@@ -279,6 +295,11 @@ type CityReportStatus struct {
 	// Board is the month's submissions in brief.
 	// +optional
 	Board *BoardSummary `json:"board,omitempty"`
+
+	// Ranking is the comparison of the month under review, as last stored
+	// in the city's bucket with its input.
+	// +optional
+	Ranking *RankingReference `json:"ranking,omitempty"`
 
 	// LastReport is the city's newest published report.
 	// +optional
