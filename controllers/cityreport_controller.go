@@ -39,6 +39,9 @@ type CityStorage interface {
 	ClaimBucket(ctx context.Context, bucket string, owner storage.Owner) error
 	// BucketOwner reads whom a bucket was created for.
 	BucketOwner(ctx context.Context, bucket string) (storage.Owner, error)
+	// DeleteOwnedBucket removes bucket and every version in it, only when
+	// owner created it.
+	DeleteOwnedBucket(ctx context.Context, bucket string, owner storage.Owner) error
 	Issue(ctx context.Context, bucket string, ttl time.Duration) (storage.Credentials, error)
 	IssueMember(ctx context.Context, bucket string, ttl time.Duration) (storage.Credentials, error)
 	// Archive opens a bucket with the admin credentials, to read the
@@ -124,7 +127,7 @@ func (r *CityReportReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	}
 	if !city.DeletionTimestamp.IsZero() {
 		forgetCityMetrics(city)
-		return ctrl.Result{}, nil // owned Secrets go with it; the bucket is retained
+		return ctrl.Result{}, r.reconcileCityDelete(ctx, city) // owned Secrets go with it
 	}
 	st := &cityState{city: city, before: city.DeepCopy(), datasets: map[string]string{}}
 	defer func() {

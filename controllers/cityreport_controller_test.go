@@ -491,3 +491,46 @@ func TestCityRankingIsStoredWithItsInput(t *testing.T) {
 		g.Expect(got.SHA256).NotTo(Equal(first.SHA256))
 	}, wait).Should(Succeed())
 }
+
+// deletionPolicy Delete removes the city's own bucket, and never a bucket
+// that was not created for it (a county's, claimed by a thief city).
+func TestCityDeletionPolicy(t *testing.T) {
+	g := NewWithT(t)
+	gone := newCity(t, "city-delete", "990580")
+	gone.Spec.Storage.DeletionPolicy = reportingv1.DeletionDelete
+	kept := newCity(t, "city-retain", "990581")
+	victim := countyInCity(t, g, "victim-del", "990583", "")
+	g.Expect(admin.Archive(victim.Status.Bucket).PutDataset(testCtx, "2026-09", []byte(`{"victim":true}`))).Error().NotTo(HaveOccurred())
+	thief := newCity(t, "city-thief-del", "990582")
+	thief.Spec.Storage.Bucket = victim.Status.Bucket
+	thief.Spec.Storage.DeletionPolicy = reportingv1.DeletionDelete
+	for _, c := range []*reportingv1.CityReport{gone, kept, thief} {
+		g.Expect(k8s.Create(testCtx, c)).To(Succeed())
+	}
+	g.Eventually(func(g Gomega) {
+		for _, c := range []*reportingv1.CityReport{gone, kept, thief} {
+			got := getCity(g, c.Name)
+			g.Expect(got.Finalizers).To(ContainElement(StorageFinalizer))
+			g.Expect(cityCondition(got, reportingv1.ConditionStorageReady).Reason).NotTo(BeEmpty())
+		}
+		g.Expect(cityCondition(getCity(g, gone.Name), reportingv1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(cityCondition(getCity(g, kept.Name), reportingv1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(cityCondition(getCity(g, thief.Name), reportingv1.ConditionStorageReady).Reason).To(Equal(reportingv1.ReasonBucketNotOwned))
+	}, wait).Should(Succeed())
+	for _, c := range []*reportingv1.CityReport{gone, kept, thief} {
+		g.Expect(k8s.Delete(testCtx, c)).To(Succeed())
+	}
+	g.Eventually(func(g Gomega) {
+		for _, c := range []*reportingv1.CityReport{gone, kept, thief} {
+			err := k8s.Get(testCtx, client.ObjectKey{Name: c.Name}, &reportingv1.CityReport{})
+			g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "%s still there: %v", c.Name, err)
+		}
+	}, wait).Should(Succeed())
+	buckets, err := admin.ListBuckets(testCtx)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(buckets).NotTo(ContainElement("countyreport-city-990580"), "Delete left the city's bucket")
+	g.Expect(buckets).To(ContainElement("countyreport-city-990581"), "Retain removed the city's bucket")
+	got, err := admin.Archive(victim.Status.Bucket).GetDataset(testCtx, "2026-09")
+	g.Expect(err).NotTo(HaveOccurred(), "the county's bucket was touched by a city's deletion")
+	g.Expect(string(got)).To(Equal(`{"victim":true}`))
+}

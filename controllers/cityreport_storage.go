@@ -30,13 +30,19 @@ func (r *CityReportReconciler) reconcileCityStorage(ctx context.Context, st *cit
 			"the manager was started without a storage endpoint")
 		return nil
 	}
+	if controllerutil.AddFinalizer(city, StorageFinalizer) {
+		if err := r.Update(ctx, city); err != nil {
+			return fmt.Errorf("add finalizer: %w", err)
+		}
+		st.before.ObjectMeta = *city.ObjectMeta.DeepCopy()
+	}
 	ctx, cancel := r.storageDeadline(ctx, 4+len(st.members))
 	defer cancel()
 	bucket := tenant.CityBucket(city)
 	city.Status.Bucket = bucket
 	msg, err := r.countyBucket(ctx, bucket)
 	if err == nil && msg == "" {
-		err = r.Storage.ClaimBucket(ctx, bucket, storage.Owner{UID: string(city.UID), Name: "city/" + city.Name, County: city.Spec.City.Code})
+		err = r.Storage.ClaimBucket(ctx, bucket, cityOwner(city))
 		if errors.Is(err, storage.ErrNotOwned) {
 			msg, err = err.Error()+"; the city gets no credentials for it", nil
 		}
@@ -265,4 +271,46 @@ func (r *CityReportReconciler) ttl() time.Duration {
 
 func (r *CityReportReconciler) rotateAt(expires time.Time) time.Time {
 	return expires.Add(-r.ttl() / 3)
+}
+
+// cityOwner is how a CityReport is recorded as its bucket's owner.
+func cityOwner(c *reportingv1.CityReport) storage.Owner {
+	return storage.Owner{UID: string(c.UID), Name: "city/" + c.Name, County: c.Spec.City.Code}
+}
+
+// reconcileCityDelete applies spec.storage.deletionPolicy to the city's
+// bucket, as a county's: Delete removes it only when it was created for this
+// CityReport; Retain (the default) keeps it. The annotation
+// reporting.countyreport.io/skip-storage-cleanup=true lets go without
+// touching storage.
+func (r *CityReportReconciler) reconcileCityDelete(ctx context.Context, c *reportingv1.CityReport) error {
+	if !controllerutil.ContainsFinalizer(c, StorageFinalizer) {
+		return nil
+	}
+	bucket := tenant.CityBucket(c)
+	switch {
+	case c.Annotations[AnnotationSkipStorageCleanup] == "true":
+		r.event(c, corev1.EventTypeWarning, "StorageCleanupSkipped", "Delete", "%s is set: bucket %s is left as it is", AnnotationSkipStorageCleanup, bucket)
+	case c.Spec.Storage.DeletionPolicy == reportingv1.DeletionDelete:
+		if r.Storage == nil {
+			return errors.New("deletionPolicy is Delete but the manager has no storage endpoint; start it with one, or annotate the CityReport " +
+				AnnotationSkipStorageCleanup + "=true to leave the bucket")
+		}
+		ctx, cancel := r.storageDeadline(ctx, 4)
+		defer cancel()
+		err := r.Storage.DeleteOwnedBucket(ctx, bucket, cityOwner(c))
+		switch {
+		case errors.Is(err, storage.ErrNotOwned):
+			r.event(c, corev1.EventTypeWarning, reportingv1.ReasonBucketNotOwned, "Delete",
+				"bucket %s was not created for this CityReport and is left untouched: %v", bucket, err)
+		case err != nil:
+			return fmt.Errorf("delete bucket %s (annotate %s=true to leave it): %w", bucket, AnnotationSkipStorageCleanup, err)
+		default:
+			r.event(c, corev1.EventTypeNormal, "BucketDeleted", "Delete", "bucket %s and every version in it removed", bucket)
+		}
+	default:
+		r.event(c, corev1.EventTypeNormal, "BucketRetained", "Delete", "bucket %s is kept (deletionPolicy Retain)", bucket)
+	}
+	controllerutil.RemoveFinalizer(c, StorageFinalizer)
+	return client.IgnoreNotFound(r.Update(ctx, c))
 }
