@@ -8,6 +8,8 @@ import (
 	"io"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -23,10 +25,22 @@ const (
 	maxNodes       = 200000   // YAML nodes visited, aliases included
 )
 
-// Error is one problem with a dataset, at Path ("indicators[3].unit"; "" is the whole document).
+// Error is one problem with a dataset, at Path ("indicators[3].unit"; "" is
+// the whole document). Line and Col (1-based; 0 when unknown) say where in
+// the file: the field's value, or the nearest enclosing one that is there
+// (a missing field is reported where its object begins).
 type Error struct {
-	Path string
-	Msg  string
+	Path      string
+	Msg       string
+	Line, Col int
+}
+
+// Where is the error's place in the file, in Chinese and English ("" when unknown).
+func (e Error) Where() string {
+	if e.Line == 0 {
+		return ""
+	}
+	return fmt.Sprintf("第 %d 行第 %d 列 / line %d, column %d", e.Line, e.Col, e.Line, e.Col)
 }
 
 func (e Error) Error() string {
@@ -67,16 +81,17 @@ func Parse(data []byte, name string) (*Dataset, error) {
 		return nil, errs
 	}
 	if !utf8.Valid(data) {
-		off := invalidUTF8Offset(data)
-		errs.add("", "第 %d 字节起不是有效的 UTF-8 / invalid UTF-8 at byte %d", off, off)
+		ln, col := position(data, invalidUTF8Offset(data))
+		errs.add("", "第 %d 行第 %d 列起不是 UTF-8 编码（可能是 GBK）：请用编辑器“另存为 UTF-8”后再上传 / not UTF-8 from line %d, column %d (GBK, perhaps): save it as UTF-8 and upload it again", ln, col, ln, col)
 		return nil, errs
 	}
 	var tree any
 	var err error
+	at := map[string]pos{}
 	if isJSON(data, name) {
-		tree, err = jsonTree(data)
+		tree, err = jsonTree(data, at)
 	} else {
-		tree, err = yamlTree(data)
+		tree, err = yamlTree(data, at)
 	}
 	if err != nil {
 		errs.add("", "%v", err)
@@ -89,11 +104,63 @@ func Parse(data []byte, name string) (*Dataset, error) {
 	var ds Dataset
 	d := decoder{errs: &errs}
 	d.value("", tree, reflect.ValueOf(&ds).Elem())
-	ds.validate(&errs)
+	// A field the decoder refused (too long, the wrong type) is one
+	// problem: the validation that follows sees it empty and would report it
+	// again as missing.
+	decoded := map[string]bool{}
+	for _, e := range errs {
+		decoded[e.Path] = true
+	}
+	var checks Errors
+	ds.validate(&checks)
+	for _, e := range checks {
+		if !decoded[e.Path] {
+			errs = append(errs, e)
+		}
+	}
 	if len(errs) > 0 {
+		locate(errs, at)
 		return nil, errs
 	}
 	return &ds, nil
+}
+
+// pos is a place in the file, 1-based.
+type pos struct{ line, col int }
+
+// locate gives each error the place of its path's value, or of the nearest
+// enclosing value found ("indicators[3].unit" missing: where indicators[3] is).
+func locate(errs Errors, at map[string]pos) {
+	for i := range errs {
+		for p := errs[i].Path; p != ""; p = parent(p) {
+			if q, ok := at[p]; ok {
+				errs[i].Line, errs[i].Col = q.line, q.col
+				break
+			}
+		}
+	}
+}
+
+func parent(p string) string {
+	i := strings.LastIndexAny(p, ".[")
+	if i < 0 {
+		return ""
+	}
+	return p[:i]
+}
+
+// position is the 1-based line and column (in characters) of byte offset off.
+func position(data []byte, off int) (line, col int) {
+	off = min(off, len(data))
+	start := bytes.LastIndexByte(data[:off], '\n') + 1
+	line = 1 + bytes.Count(data[:start], []byte("\n"))
+	col = 1
+	for i := start; i < off; {
+		_, n := utf8.DecodeRune(data[i:])
+		i += n
+		col++
+	}
+	return line, col
 }
 
 // Normalized is the canonical JSON form: fixed field order, two-space indent,
@@ -140,10 +207,12 @@ type object struct {
 
 type nonFinite string
 
-func jsonTree(data []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))))
+func jsonTree(data []byte, at map[string]pos) (any, error) {
+	body := bytes.TrimPrefix(data, []byte("\ufeff"))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
-	v, err := jsonValue(dec, 0)
+	j := &jsonPos{data: body, at: at}
+	v, err := j.value(dec, 0, "")
 	if err != nil {
 		return nil, jsonErr(data, dec, err)
 	}
@@ -162,14 +231,32 @@ func jsonErr(data []byte, dec *json.Decoder, err error) error {
 	if off > len(data) {
 		off = len(data)
 	}
-	line := 1 + bytes.Count(data[:off], []byte("\n"))
-	return fmt.Errorf("JSON 语法错误（第 %d 行）/ invalid JSON at line %d: %v", line, line, err)
+	line, col := position(data, off)
+	return fmt.Errorf("JSON 语法错误（第 %d 行第 %d 列）/ invalid JSON at line %d, column %d: %v", line, col, line, col, err)
 }
 
-func jsonValue(dec *json.Decoder, depth int) (any, error) {
+// jsonPos records where each value of a JSON document starts.
+type jsonPos struct {
+	data []byte
+	at   map[string]pos
+}
+
+// mark records that the value at path starts at the decoder's offset
+// (past the separators before it).
+func (j *jsonPos) mark(dec *json.Decoder, path string) {
+	off := int(dec.InputOffset())
+	for off < len(j.data) && strings.IndexByte(" \t\r\n,:", j.data[off]) >= 0 {
+		off++
+	}
+	l, c := position(j.data, off)
+	j.at[path] = pos{l, c}
+}
+
+func (j *jsonPos) value(dec *json.Decoder, depth int, path string) (any, error) {
 	if depth > 64 {
 		return nil, fmt.Errorf("nesting deeper than 64")
 	}
+	j.mark(dec, path)
 	tok, err := dec.Token()
 	if err != nil {
 		if err == io.EOF {
@@ -188,7 +275,7 @@ func jsonValue(dec *json.Decoder, depth int) (any, error) {
 					return nil, err
 				}
 				k, _ := kt.(string)
-				v, err := jsonValue(dec, depth+1)
+				v, err := j.value(dec, depth+1, join(path, k))
 				if err != nil {
 					return nil, err
 				}
@@ -203,7 +290,7 @@ func jsonValue(dec *json.Decoder, depth int) (any, error) {
 		case '[':
 			list := []any{}
 			for dec.More() {
-				v, err := jsonValue(dec, depth+1)
+				v, err := j.value(dec, depth+1, fmt.Sprintf("%s[%d]", path, len(list)))
 				if err != nil {
 					return nil, err
 				}
@@ -218,21 +305,70 @@ func jsonValue(dec *json.Decoder, depth int) (any, error) {
 	}
 }
 
-func yamlTree(data []byte) (any, error) {
+func yamlTree(data []byte, at map[string]pos) (any, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("YAML 语法错误 / invalid YAML: %v", err)
+		return nil, yamlErr(data, err)
 	}
 	if doc.Kind == 0 {
 		return nil, fmt.Errorf("文件为空 / empty document")
 	}
-	n := 0
-	return yamlValue(&doc, &n, 0)
+	y := &yamlPos{at: at}
+	return y.value(&doc, 0, "")
 }
 
-func yamlValue(nd *yaml.Node, count *int, depth int) (any, error) {
-	*count++
-	if *count > maxNodes || depth > 64 {
+var yamlLineRE = regexp.MustCompile(`^yaml: line [0-9]+: `)
+
+// yamlErr says where a YAML syntax error is. yaml.v3 reports the line where
+// the enclosing block began ("line 1: did not find expected key" for a
+// mistake on line 5), so the line is found again: the first line whose
+// prefix of the document no longer parses (a binary search, as a prefix
+// that fails keeps failing when lines are added), and the column of its
+// first character.
+func yamlErr(data []byte, err error) error {
+	msg := yamlLineRE.ReplaceAllString(err.Error(), "")
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	starts := []int{0}
+	for i, b := range data {
+		if b == '\n' && i+1 < len(data) {
+			starts = append(starts, i+1)
+		}
+	}
+	fails := func(k int) bool { // the first k lines
+		end := len(data)
+		if k < len(starts) {
+			end = starts[k]
+		}
+		var n yaml.Node
+		return yaml.Unmarshal(data[:end], &n) != nil
+	}
+	k := sort.Search(len(starts), func(k int) bool { return fails(k + 1) }) // 0-based line
+	if k >= len(starts) {
+		k = len(starts) - 1
+	}
+	line, col := k+1, 1
+	for _, r := range string(data[starts[k]:]) {
+		if r != ' ' {
+			break
+		}
+		col++
+	}
+	return fmt.Errorf("YAML 语法错误（第 %d 行第 %d 列）/ invalid YAML at line %d, column %d: %s", line, col, line, col, msg)
+}
+
+// yamlPos counts the nodes visited (aliases included) and records where
+// each value is.
+type yamlPos struct {
+	count int
+	at    map[string]pos
+}
+
+func (y *yamlPos) value(nd *yaml.Node, depth int, path string) (any, error) {
+	y.count++
+	if _, seen := y.at[path]; !seen && nd.Line > 0 {
+		y.at[path] = pos{nd.Line, nd.Column}
+	}
+	if y.count > maxNodes || depth > 64 {
 		return nil, fmt.Errorf("YAML 过于复杂（别名或嵌套过多）/ YAML too complex (too many nodes, aliases or nesting)")
 	}
 	switch nd.Kind {
@@ -240,9 +376,9 @@ func yamlValue(nd *yaml.Node, count *int, depth int) (any, error) {
 		if len(nd.Content) == 0 {
 			return nil, fmt.Errorf("文件为空 / empty document")
 		}
-		return yamlValue(nd.Content[0], count, depth+1)
+		return y.value(nd.Content[0], depth+1, path)
 	case yaml.AliasNode:
-		return yamlValue(nd.Alias, count, depth+1)
+		return y.value(nd.Alias, depth+1, path)
 	case yaml.MappingNode:
 		o := &object{vals: map[string]any{}}
 		for i := 0; i+1 < len(nd.Content); i += 2 {
@@ -254,7 +390,7 @@ func yamlValue(nd *yaml.Node, count *int, depth int) (any, error) {
 			if k == "<<" {
 				return nil, fmt.Errorf("第 %d 行：不支持合并键 / line %d: merge keys are not supported", kn.Line, kn.Line)
 			}
-			v, err := yamlValue(nd.Content[i+1], count, depth+1)
+			v, err := y.value(nd.Content[i+1], depth+1, join(path, k))
 			if err != nil {
 				return nil, err
 			}
@@ -267,8 +403,8 @@ func yamlValue(nd *yaml.Node, count *int, depth int) (any, error) {
 		return o, nil
 	case yaml.SequenceNode:
 		list := make([]any, 0, len(nd.Content))
-		for _, c := range nd.Content {
-			v, err := yamlValue(c, count, depth+1)
+		for i, c := range nd.Content {
+			v, err := y.value(c, depth+1, fmt.Sprintf("%s[%d]", path, i))
 			if err != nil {
 				return nil, err
 			}
@@ -330,22 +466,27 @@ func jsonName(f reflect.StructField) string {
 	return tag
 }
 
-func kindName(v any) string {
+// kindName names v's kind in Chinese and in English.
+func kindName(v any) (zh, en string) {
 	switch v.(type) {
 	case *object:
-		return "对象 / object"
+		return "对象", "an object"
 	case []any:
-		return "列表 / list"
+		return "列表", "a list"
 	case string:
-		return "字符串 / string"
+		return "字符串", "a string"
 	case json.Number, nonFinite:
-		return "数字 / number"
+		return "数字", "a number"
 	case bool:
-		return "布尔值 / boolean"
-	case nil:
-		return "空值 / null"
+		return "布尔值", "a boolean"
 	}
-	return "?"
+	return "空值", "null"
+}
+
+// mismatch records that v is not of the kind wanted (zh, en: "数字", "a number").
+func (d *decoder) mismatch(path string, v any, zh, en string) {
+	gz, ge := kindName(v)
+	d.errs.add(path, "应为%s，实为%s / must be %s, not %s", zh, gz, en, ge)
 }
 
 func (d *decoder) value(path string, v any, dst reflect.Value) {
@@ -364,7 +505,7 @@ func (d *decoder) value(path string, v any, dst reflect.Value) {
 		}
 		o, ok := v.(*object)
 		if !ok {
-			d.errs.add(path, "应为对象，实为%s / must be an object", kindName(v))
+			d.mismatch(path, v, "对象", "an object")
 			return
 		}
 		fields := map[string]int{}
@@ -382,7 +523,7 @@ func (d *decoder) value(path string, v any, dst reflect.Value) {
 	case reflect.Slice:
 		list, ok := v.([]any)
 		if !ok {
-			d.errs.add(path, "应为列表，实为%s / must be a list", kindName(v))
+			d.mismatch(path, v, "列表", "a list")
 			return
 		}
 		if len(list) > MaxListItems {
@@ -402,7 +543,7 @@ func (d *decoder) value(path string, v any, dst reflect.Value) {
 	case reflect.String:
 		s, ok := v.(string)
 		if !ok {
-			d.errs.add(path, "应为字符串，实为%s / must be a string", kindName(v))
+			d.mismatch(path, v, "字符串", "a string")
 			return
 		}
 		if n := utf8.RuneCountInString(s); n > MaxStringRunes {
@@ -413,7 +554,7 @@ func (d *decoder) value(path string, v any, dst reflect.Value) {
 	case reflect.Bool:
 		b, ok := v.(bool)
 		if !ok {
-			d.errs.add(path, "应为 true 或 false，实为%s / must be a boolean", kindName(v))
+			d.mismatch(path, v, " true 或 false", "true or false")
 			return
 		}
 		dst.SetBool(b)
@@ -433,7 +574,7 @@ func (d *decoder) number(path string, v any, dst reflect.Value) {
 	case nonFinite:
 		d.errs.add(path, "必须是有限的数字，不能是 %s / must be a finite number, not %s", string(n), string(n))
 	default:
-		d.errs.add(path, "应为数字，实为%s / must be a number", kindName(v))
+		d.mismatch(path, v, "数字", "a number")
 	}
 }
 

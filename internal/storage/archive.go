@@ -158,7 +158,8 @@ func (a *Archive) put(ctx context.Context, key string, data []byte, meta map[str
 }
 
 // putSum is put for data whose SHA-256 (hex) the caller computed already.
-func (a *Archive) putSum(ctx context.Context, key string, data []byte, sum string, meta map[string]string) (Object, error) {
+// Each opt adjusts the request (conditional writes: see submissions.go).
+func (a *Archive) putSum(ctx context.Context, key string, data []byte, sum string, meta map[string]string, opt ...func(*minio.PutObjectOptions)) (Object, error) {
 	if a.beforePut != nil {
 		if err := a.beforePut(key); err != nil {
 			return Object{}, a.wrap("put", key, err)
@@ -174,6 +175,9 @@ func (a *Archive) putSum(ctx context.Context, key string, data []byte, sum strin
 	// signatures over plain HTTP, multipart above 16 MiB) would only hash
 	// them again.
 	opts := minio.PutObjectOptions{ContentType: contentType(key), UserMetadata: um, DisableContentSha256: true}
+	for _, o := range opt {
+		o(&opts)
+	}
 	var info minio.UploadInfo
 	var err error
 	if int64(len(data)) <= maxSinglePut {

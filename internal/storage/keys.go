@@ -81,6 +81,9 @@ func ParseKey(key string) (Key, error) {
 	if !period.Valid(p) {
 		return bad("bad period")
 	}
+	if k, ok := parseSubmissionKey(area, p, name); ok {
+		return k, nil
+	}
 	switch area + "/" {
 	case prefixData:
 		if name != DatasetName {
@@ -119,6 +122,8 @@ func (k Key) String() string {
 		return prefixReports + k.Period + "/" + k.Name
 	case KindReview:
 		return prefixReview + k.Period + "/" + ReviewName
+	case KindSubmission:
+		return prefixData + k.Period + "/" + submissionsDir + k.Name
 	}
 	return ""
 }
@@ -236,4 +241,127 @@ func decodeVersions(s string) (map[string]string, error) {
 		out[n] = vs[0]
 	}
 	return out, nil
+}
+
+// ---- Keys of data submissions (internal/submission) ----
+//
+// A submission writes three objects, in this order: the upload as uploaded
+// (uploads/<period>/<time>-<name>), its record
+// (data/<period>/submissions/<id>.json), and last the dataset
+// (data/<period>/dataset.json), whose metadata names the record.
+
+const submissionsDir = "submissions/"
+
+// KindSubmission is the kind of data/<period>/submissions/<id>.json, a
+// submission's record (Name is "<id>.json").
+const KindSubmission = KindReport + 1
+
+// SubmissionIDLen bounds a submission id (see CheckSubmissionID).
+const SubmissionIDLen = 64
+
+// SubmissionUploadKey is the key an upload named name (as the user's browser
+// sent it; sanitised here with SanitizeFileName) is kept under when it was
+// received at at: uploads/<period>/<UTC time>-<name>.
+func SubmissionUploadKey(period string, at time.Time, name string) (string, error) {
+	if err := checkPeriod(period); err != nil {
+		return "", err
+	}
+	key := prefixUploads + period + "/" + uploadName(at, SanitizeFileName(name))
+	if _, err := ParseKey(key); err != nil {
+		return "", err
+	}
+	return key, nil
+}
+
+// SubmissionRecordKey is data/<period>/submissions/<id>.json.
+func SubmissionRecordKey(period, id string) (string, error) {
+	if err := checkPeriod(period); err != nil {
+		return "", err
+	}
+	if err := CheckSubmissionID(id); err != nil {
+		return "", err
+	}
+	return prefixData + period + "/" + submissionsDir + id + ".json", nil
+}
+
+// SubmissionRecordsPrefix is data/<period>/submissions/, the prefix to list
+// a period's records under.
+func SubmissionRecordsPrefix(period string) (string, error) {
+	if err := checkPeriod(period); err != nil {
+		return "", err
+	}
+	return prefixData + period + "/" + submissionsDir, nil
+}
+
+// CheckSubmissionID accepts 1 to SubmissionIDLen ASCII letters, digits, '.'
+// and '-', not starting with '.'.
+func CheckSubmissionID(id string) error {
+	if id == "" || len(id) > SubmissionIDLen || id[0] == '.' {
+		return fmt.Errorf("submission id %q: want 1 to %d letters, digits, '.' or '-'", id, SubmissionIDLen)
+	}
+	for _, c := range []byte(id) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-') {
+			return fmt.Errorf("submission id %q: want letters, digits, '.' or '-'", id)
+		}
+	}
+	return nil
+}
+
+func parseSubmissionKey(area, period, name string) (Key, bool) {
+	rest, ok := strings.CutPrefix(name, submissionsDir)
+	if area+"/" != prefixData || !ok {
+		return Key{}, false
+	}
+	id, ok := strings.CutSuffix(rest, ".json")
+	if !ok || CheckSubmissionID(id) != nil {
+		return Key{}, false
+	}
+	return Key{Kind: KindSubmission, Period: period, Name: rest}, true
+}
+
+// maxUploadNameBytes keeps a sanitised upload name short enough for any
+// file system a download lands on, with room for the time prefix.
+const maxUploadNameBytes = 120
+
+// SanitizeFileName makes a browser-supplied file name safe as the last
+// element of an object key and as a download name: the base name only (any
+// "/" or "\\" path dropped), without control, format or shell-awkward
+// characters (<>:"|?*), leading dots or surrounding spaces, at most
+// maxUploadNameBytes bytes (cut on a character boundary, the extension
+// kept, lower-cased). Chinese names stay as they are. What is left empty
+// becomes "upload". The result always passes the layout's file-name check.
+func SanitizeFileName(name string) string {
+	if !utf8.ValidString(name) {
+		name = strings.ToValidUTF8(name, "_")
+	}
+	if i := strings.LastIndexAny(name, "/\\"); i >= 0 {
+		name = name[i+1:]
+	}
+	var b strings.Builder
+	for _, r := range name {
+		switch {
+		case unicode.IsControl(r), unicode.Is(unicode.Cf, r), r == utf8.RuneError:
+		case strings.ContainsRune(`<>:"|?*`, r):
+			b.WriteRune('_')
+		case unicode.IsSpace(r):
+			b.WriteRune(' ')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	name = strings.Trim(b.String(), " .")
+	stem, ext := name, ""
+	if i := strings.LastIndexByte(name, '.'); i > 0 && len(name)-i <= 8 {
+		stem, ext = name[:i], strings.ToLower(name[i:])
+	}
+	stem = strings.TrimRight(stem, " .")
+	for len(stem)+len(ext) > maxUploadNameBytes {
+		_, size := utf8.DecodeLastRuneInString(stem)
+		stem = stem[:len(stem)-size]
+	}
+	stem = strings.TrimRight(stem, " .")
+	if stem == "" {
+		stem = "upload"
+	}
+	return stem + ext
 }

@@ -1,4 +1,4 @@
-package render
+package layout
 
 import (
 	"bytes"
@@ -8,7 +8,6 @@ import (
 	"image"
 	"image/color"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,14 +15,18 @@ import (
 	ot "github.com/go-text/typesetting/font/opentype"
 	"golang.org/x/image/vector"
 
-	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/typeset"
 )
 
-// Chart is a vector drawing in points, drawn the same way into the PDF, SVG and PNG.
+// Chart is a vector drawing in points, drawn the same way into the PDF
+// (Flow.Chart), an SVG document (SVG) and a PNG (PNG): one chart code for
+// the report and for any page that shows the same figures. Its text is set
+// in the font it was built with.
 type Chart struct {
-	Name  string // file stem in the bundle, e.g. "chart-1-growth"
+	Name  string // file stem, e.g. "chart-1-growth"
 	Title string
 	W, H  float64
+	font  *Font
 	ops   []op
 }
 
@@ -54,15 +57,16 @@ func (c *Chart) text(x, y, size float64, col RGB, anchor byte, s string) {
 	c.ops = append(c.ops, op{kind: 't', pts: []float64{x, y}, col: col, size: size, anchor: anchor, text: s})
 }
 
+// The report's colours.
 var (
-	colText   = hexRGB("#222222")
-	colMuted  = hexRGB("#666666")
-	colRule   = hexRGB("#C8C8C8")
-	colLight  = hexRGB("#F4F1EC")
-	colAccent = hexRGB("#B71C1C") // report red
-	colUp     = hexRGB("#C62828") // rises in red, the Chinese convention
-	colDown   = hexRGB("#2E7D32")
-	palette   = []RGB{hexRGB("#B71C1C"), hexRGB("#1565C0"), hexRGB("#EF6C00"), hexRGB("#2E7D32"), hexRGB("#6A1B9A"), hexRGB("#00838F")}
+	ColText   = HexRGB("#1A1A1A")
+	ColMuted  = HexRGB("#595959")
+	ColRule   = HexRGB("#BFBFBF")
+	ColLight  = HexRGB("#F5F2ED")
+	ColAccent = HexRGB("#B71C1C") // report red
+	ColUp     = HexRGB("#C62828") // rises in red, the Chinese convention
+	ColDown   = HexRGB("#2E7D32")
+	palette   = []RGB{HexRGB("#B71C1C"), HexRGB("#1565C0"), HexRGB("#EF6C00"), HexRGB("#2E7D32"), HexRGB("#6A1B9A"), HexRGB("#00838F")}
 )
 
 // niceStep picks a round axis step for range span.
@@ -86,79 +90,177 @@ func fmtTick(v float64) string {
 	return trimDot(s)
 }
 
-type bar struct {
-	label string
-	val   float64
-	text  string
-	est   bool
+// Bar is one bar of a bar chart.
+type Bar struct {
+	Label     string  // wrapped over up to two lines; never cut
+	Value     float64 // its length
+	Text      string  // printed at its end, e.g. "+5.8%"
+	Estimated bool    // drawn hatched-light, explained by the legend
 }
 
-// barChart draws horizontal bars (labels on the left), negative values to the left of zero.
-func barChart(f *Font, name, title string, bars []bar, w float64, signed bool) *Chart {
-	const rowH, top, bottom, labelSize = 22.0, 30.0, 26.0, 9.0
-	h := top + bottom + rowH*float64(len(bars))
-	c := &Chart{Name: name, Title: title, W: w, H: h}
-	c.rect(0, 0, w, h, RGB{1, 1, 1})
-	c.text(0, 14, 11, colText, 's', title)
+// BarSpec is a horizontal bar chart: labels on the left, negative values
+// left of zero. Bars of one chart should measure comparable things.
+type BarSpec struct {
+	Name, Title string
+	Bars        []Bar
+	Width       float64
+	Signed      bool   // rises red, falls green (the Chinese convention)
+	Estimated   string // legend text for estimated bars ("预计值"); needed when any bar is estimated
+	Actual      string // legend text for the others ("统计值")
+	Source      string // source line under the chart ("资料来源：…")
+}
+
+// BarChart draws s with f.
+func BarChart(f *Font, s BarSpec) *Chart {
+	const lineH, pad, top, labelSize = 11.0, 6.0, 30.0, 9.0
+	w := s.Width
+	c := &Chart{Name: s.Name, Title: s.Title, W: w, font: f}
 	labelW := 0.0
-	for _, b := range bars {
-		labelW = math.Max(labelW, f.TextWidth(b.label, labelSize))
+	for _, b := range s.Bars {
+		labelW = math.Max(labelW, f.TextWidth(b.Label, labelSize))
 	}
-	labelW = math.Min(labelW+8, w*0.45)
+	labelW = math.Min(labelW+8, w*0.4)
+	// every label in full, over two lines when it must
+	labels := make([][]string, len(s.Bars))
+	y := top
+	rows := make([]float64, len(s.Bars))
+	for i, b := range s.Bars {
+		labels[i] = wrapLabel(f, b.Label, labelSize, labelW-8)
+		rows[i] = y
+		y += math.Max(22, float64(len(labels[i]))*lineH+pad)
+	}
+	plotBottom := y
+	est := false
+	for _, b := range s.Bars {
+		est = est || b.Estimated
+	}
+	h := plotBottom + 22
+	if est && s.Estimated != "" {
+		h += 14
+	}
+	if s.Source != "" {
+		h += 14
+	}
+	c.H = h
+	c.rect(0, 0, w, h, RGB{1, 1, 1})
+	c.text(0, 14, 11, ColText, 's', s.Title)
 	lo, hi := 0.0, 0.0
-	for _, b := range bars {
-		lo, hi = math.Min(lo, b.val), math.Max(hi, b.val)
+	for _, b := range s.Bars {
+		lo, hi = math.Min(lo, b.Value), math.Max(hi, b.Value)
 	}
 	step := niceStep(hi-lo, 5)
 	lo = math.Floor(lo/step) * step
 	hi = math.Ceil(hi/step)*step + step*0.3
 	x0, x1 := labelW, w-44
 	sx := func(v float64) float64 { return x0 + (v-lo)/(hi-lo)*(x1-x0) }
-	plotBottom := h - bottom
 	for v := lo; v <= hi+1e-9; v += step {
 		x := sx(v)
-		c.line(0.4, colRule, v != 0, x, top-4, x, plotBottom)
-		c.text(x, plotBottom+12, 8, colMuted, 'm', fmtTick(v))
+		c.line(0.4, ColRule, v != 0, x, top-4, x, plotBottom)
+		c.text(x, plotBottom+12, 8, ColMuted, 'm', fmtTick(v))
 	}
-	for i, b := range bars {
-		y := top + rowH*float64(i)
-		label := b.label
-		for f.TextWidth(label, labelSize) > labelW-8 && len([]rune(label)) > 2 {
-			r := []rune(label)
-			label = string(r[:len(r)-2]) + "…"
+	for i, b := range s.Bars {
+		y := rows[i]
+		rowH := math.Max(22, float64(len(labels[i]))*lineH+pad)
+		ly := y + rowH/2 + 3.2 - float64(len(labels[i])-1)*lineH/2
+		for k, l := range labels[i] {
+			c.text(labelW-6, ly+float64(k)*lineH, labelSize, ColText, 'e', l)
 		}
-		c.text(labelW-6, y+rowH/2+3.2, labelSize, colText, 'e', label)
-		col := palette[1]
-		if signed {
-			col = colUp
-			if b.val < 0 {
-				col = colDown
-			}
-		}
-		if b.est {
-			col = RGB{col.R*0.6 + 0.4, col.G*0.6 + 0.4, col.B*0.6 + 0.4}
+		col := barColour(s.Signed, b.Value)
+		if b.Estimated {
+			col = lighter(col)
 		}
 		xz := sx(0)
-		c.rect(xz, y+4, sx(b.val)-xz, rowH-8, col)
-		tx, anchor := sx(b.val)+4, byte('s')
-		if b.val < 0 {
-			tx, anchor = sx(b.val)-4, 'e'
+		bh := 14.0
+		c.rect(xz, y+(rowH-bh)/2, sx(b.Value)-xz, bh, col)
+		tx, anchor := sx(b.Value)+4, byte('s')
+		if b.Value < 0 {
+			tx, anchor = sx(b.Value)-4, 'e'
 		}
-		c.text(tx, y+rowH/2+3.2, 8.5, colText, anchor, b.text)
+		c.text(tx, y+rowH/2+3.2, 8.5, ColText, anchor, b.Text)
 	}
-	c.line(0.8, colText, false, sx(0), top-4, sx(0), plotBottom)
+	c.line(0.8, ColText, false, sx(0), top-4, sx(0), plotBottom)
+	ly := plotBottom + 26
+	if est && s.Estimated != "" {
+		x := x0
+		for _, e := range []struct {
+			est  bool
+			text string
+		}{{false, s.Actual}, {true, s.Estimated}} {
+			if e.text == "" {
+				continue
+			}
+			col := barColour(s.Signed, 1)
+			if e.est {
+				col = lighter(col)
+			}
+			c.rect(x, ly-7, 14, 8, col)
+			c.text(x+18, ly, 8, ColText, 's', e.text)
+			x += 18 + f.TextWidth(e.text, 8) + 16
+		}
+		ly += 14
+	}
+	if s.Source != "" {
+		c.text(0, ly, 7.5, ColMuted, 's', s.Source)
+	}
 	return c
 }
 
-// trendChart draws one line per series over the periods.
-func trendChart(f *Font, name, title string, periods []string, series []trendSeries, w float64) *Chart {
-	const h, top, bottom, left = 230.0, 30.0, 48.0, 34.0
-	c := &Chart{Name: name, Title: title, W: w, H: h}
+func barColour(signed bool, v float64) RGB {
+	if !signed {
+		return palette[1]
+	}
+	if v < 0 {
+		return ColDown
+	}
+	return ColUp
+}
+
+func lighter(c RGB) RGB { return RGB{c.R*0.45 + 0.55, c.G*0.45 + 0.55, c.B*0.45 + 0.55} }
+
+// wrapLabel sets a chart label over at most two lines of width w, smaller
+// type before a third line: a label is never cut.
+func wrapLabel(f *Font, s string, size, w float64) []string {
+	text := []rune(s)
+	lines := typeset.Wrap(text, w, 0, func(r rune) float64 { return f.Width(r, size) })
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = strings.TrimSpace(string(text[l.Start:l.End]))
+	}
+	if len(out) > 2 { // rare: a very long name; join the tail (it stays whole, a little wider)
+		out = []string{out[0], strings.Join(out[1:], "")}
+	}
+	return out
+}
+
+// TrendSeries is one line of a trend chart; NaN marks a missing period.
+type TrendSeries struct {
+	Name   string
+	Values []float64
+}
+
+// TrendSpec is a line chart over periods.
+type TrendSpec struct {
+	Name, Title string
+	Periods     []string
+	Series      []TrendSeries
+	Width       float64
+	Source      string
+}
+
+// TrendChart draws s with f.
+func TrendChart(f *Font, s TrendSpec) *Chart {
+	const top, bottom, left = 30.0, 48.0, 34.0
+	h := 230.0
+	if s.Source != "" {
+		h += 14
+	}
+	w, periods := s.Width, s.Periods
+	c := &Chart{Name: s.Name, Title: s.Title, W: w, H: h, font: f}
 	c.rect(0, 0, w, h, RGB{1, 1, 1})
-	c.text(0, 14, 11, colText, 's', title)
+	c.text(0, 14, 11, ColText, 's', s.Title)
 	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, s := range series {
-		for _, v := range s.vals {
+	for _, sr := range s.Series {
+		for _, v := range sr.Values {
 			if !math.IsNaN(v) {
 				lo, hi = math.Min(lo, v), math.Max(hi, v)
 			}
@@ -170,7 +272,8 @@ func trendChart(f *Font, name, title string, periods []string, series []trendSer
 	if hi <= lo {
 		hi = lo + step
 	}
-	x0, x1, y0, y1 := left, w-12, h-bottom, top
+	plotH := 230.0
+	x0, x1, y0, y1 := left, w-12, plotH-bottom, top
 	sy := func(v float64) float64 { return y0 - (v-lo)/(hi-lo)*(y0-y1) }
 	sx := func(i int) float64 {
 		if len(periods) == 1 {
@@ -179,17 +282,17 @@ func trendChart(f *Font, name, title string, periods []string, series []trendSer
 		return x0 + float64(i)/float64(len(periods)-1)*(x1-x0)
 	}
 	for v := lo; v <= hi+1e-9; v += step {
-		c.line(0.4, colRule, v != 0, x0, sy(v), x1, sy(v))
-		c.text(x0-4, sy(v)+3, 8, colMuted, 'e', fmtTick(v))
+		c.line(0.4, ColRule, v != 0, x0, sy(v), x1, sy(v))
+		c.text(x0-4, sy(v)+3, 8, ColMuted, 'e', fmtTick(v))
 	}
 	for i, p := range periods {
-		c.text(sx(i), y0+13, 8, colMuted, 'm', p)
+		c.text(sx(i), y0+13, 8, ColMuted, 'm', p)
 	}
 	lx := x0
-	for k, s := range series {
+	for k, sr := range s.Series {
 		col := palette[k%len(palette)]
 		var pts []float64
-		for i, v := range s.vals {
+		for i, v := range sr.Values {
 			if math.IsNaN(v) {
 				continue
 			}
@@ -201,99 +304,18 @@ func trendChart(f *Font, name, title string, periods []string, series []trendSer
 		for i := 0; i+1 < len(pts); i += 2 {
 			c.dot(pts[i], pts[i+1], 2.4, col)
 		}
-		c.rect(lx, h-18, 10, 4, col)
-		c.text(lx+13, h-13, 8, colText, 's', s.name)
-		lx += 13 + f.TextWidth(s.name, 8) + 14
+		c.rect(lx, plotH-18, 10, 4, col)
+		c.text(lx+13, plotH-13, 8, ColText, 's', sr.Name)
+		lx += 13 + f.TextWidth(sr.Name, 8) + 14
+	}
+	if s.Source != "" {
+		c.text(0, plotH+6, 7.5, ColMuted, 's', s.Source)
 	}
 	return c
 }
 
-type trendSeries struct {
-	name string
-	vals []float64
-}
-
-// buildCharts makes the report's charts from the dataset.
-func buildCharts(f *Font, ds *dataset.Dataset, l *labels, w float64) []*Chart {
-	var charts []*Chart
-	var growth []bar
-	for i := range ds.Indicators {
-		in := &ds.Indicators[i]
-		if in.Change != nil {
-			growth = append(growth, bar{label: l.indicatorName(in), val: in.Change.Float(), text: change(in.Change), est: in.Estimated})
-		}
-	}
-	n := 0
-	next := func(stem string) string { n++; return fmt.Sprintf("chart-%d-%s", n, stem) }
-	if len(growth) > 0 {
-		charts = append(charts, barChart(f, next("growth"), l.ChartGrowth, growth, w, true))
-	}
-	// Amounts: the unit shared by the most indicators with a value (at least two).
-	byUnit := map[string][]bar{}
-	for i := range ds.Indicators {
-		in := &ds.Indicators[i]
-		if in.Value != nil && in.Unit != "%" {
-			byUnit[in.Unit] = append(byUnit[in.Unit], bar{label: l.indicatorName(in), val: in.Value.Float(), text: in.Value.String() + in.Unit})
-		}
-	}
-	units := make([]string, 0, len(byUnit))
-	for u := range byUnit {
-		units = append(units, u)
-	}
-	sort.Slice(units, func(i, j int) bool {
-		if len(byUnit[units[i]]) != len(byUnit[units[j]]) {
-			return len(byUnit[units[i]]) > len(byUnit[units[j]])
-		}
-		return units[i] < units[j]
-	})
-	if len(units) > 0 && len(byUnit[units[0]]) >= 2 {
-		charts = append(charts, barChart(f, next("amounts"), fmt.Sprintf(l.ChartAmounts, units[0]), byUnit[units[0]], w, false))
-	}
-	// Trend: the change over the periods, for indicators with history.
-	pset := map[string]bool{ds.Meta.Period: true}
-	var withHist []*dataset.Indicator
-	for i := range ds.Indicators {
-		in := &ds.Indicators[i]
-		has := false
-		for _, p := range in.History {
-			if p.Change != nil {
-				pset[p.Period], has = true, true
-			}
-		}
-		if has && len(withHist) < len(palette) {
-			withHist = append(withHist, in)
-		}
-	}
-	if len(withHist) > 0 {
-		periods := make([]string, 0, len(pset))
-		for p := range pset {
-			periods = append(periods, p)
-		}
-		sort.Strings(periods)
-		var series []trendSeries
-		for _, in := range withHist {
-			vals := make([]float64, len(periods))
-			for i, p := range periods {
-				vals[i] = math.NaN()
-				if p == ds.Meta.Period && in.Change != nil {
-					vals[i] = in.Change.Float()
-				}
-				for _, h := range in.History {
-					if h.Period == p && h.Change != nil {
-						vals[i] = h.Change.Float()
-					}
-				}
-			}
-			series = append(series, trendSeries{name: l.indicatorName(in), vals: vals})
-		}
-		charts = append(charts, trendChart(f, next("trend"), l.ChartTrend, periods, series, w))
-	}
-	return charts
-}
-
 // drawPDF draws the chart with its top-left corner at (ox, oy).
-func (c *Chart) drawPDF(p *pdfPage, ox, oy float64) {
-	f := p.doc.font
+func (c *Chart) drawPDF(p *Page, ox, oy float64) {
 	for _, o := range c.ops {
 		switch o.kind {
 		case 'r':
@@ -311,8 +333,8 @@ func (c *Chart) drawPDF(p *pdfPage, ox, oy float64) {
 		case 'c':
 			p.Circle(ox+o.pts[0], oy+o.pts[1], o.pts[2], o.col)
 		case 't':
-			x := ox + o.pts[0] - anchorShift(f, o)
-			p.Text(x, oy+o.pts[1], o.size, o.col, []rune(o.text), 0)
+			x := ox + o.pts[0] - anchorShift(c.font, o)
+			p.Text(c.font, x, oy+o.pts[1], o.size, o.col, []rune(o.text), nil, false)
 		}
 	}
 }
@@ -381,7 +403,8 @@ func (c *Chart) SVG() []byte {
 }
 
 // PNG rasterises the chart at scale pixels per point, text in the same font.
-func (c *Chart) PNG(f *Font, scale float64) ([]byte, error) {
+func (c *Chart) PNG(scale float64) ([]byte, error) {
+	f := c.font
 	w, h := int(math.Ceil(c.W*scale)), int(math.Ceil(c.H*scale))
 	pix := pixPool.Get().(*[]byte)
 	defer pixPool.Put(pix)

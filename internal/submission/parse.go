@@ -1,0 +1,271 @@
+package submission
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/countyreport/countyreport/internal/dataset"
+)
+
+// MaxUploadBytes is the largest upload accepted (the portal caps its request
+// bodies at the same size; this package enforces it again).
+const MaxUploadBytes = 20 << 20
+
+// Format is how an upload is written.
+type Format string
+
+const (
+	FormatXLSX Format = "xlsx"
+	FormatJSON Format = "json"
+	FormatYAML Format = "yaml"
+	FormatForm Format = "form" // the portal's web form, handed over as dataset JSON
+)
+
+// Upload is what staff handed in: a file, or the web form as dataset JSON.
+type Upload struct {
+	Name   string // the file name the browser sent ("" for the form)
+	Data   []byte
+	Format Format // "" to tell from Name (.xlsx, .json, .yaml/.yml) or the content
+}
+
+// Expect is what an upload must be: the county and period it is submitted for.
+type Expect struct {
+	CountyCode string
+	Period     string
+	// Base is the dataset a spreadsheet was made from (the stored one of the
+	// period, else the previous period's); what the spreadsheet cannot hold
+	// (indicator history for trend lines) is carried over from it.
+	Base *dataset.Dataset
+}
+
+// Parsed is an upload that passed every check.
+type Parsed struct {
+	Format     Format
+	Dataset    *dataset.Dataset
+	Normalized []byte // dataset's canonical JSON: what is stored
+	loc        *locator
+}
+
+// Where locates a dataset field path in the upload: sheet and cell for a
+// workbook, the path itself otherwise.
+func (p *Parsed) Where(path string) (zh, en string) {
+	if p.loc == nil {
+		return path, path
+	}
+	return p.loc.where(path)
+}
+
+// DetectFormat tells an upload's format: a zip is a workbook whatever its
+// name; otherwise the name's extension, else the content.
+func DetectFormat(name string, data []byte) Format {
+	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
+		return FormatXLSX
+	}
+	switch strings.ToLower(path.Ext(strings.ReplaceAll(name, "\\", "/"))) {
+	case ".xlsx":
+		return FormatXLSX
+	case ".json":
+		return FormatJSON
+	case ".yaml", ".yml":
+		return FormatYAML
+	}
+	if t := bytes.TrimLeft(data, " \t\r\n\ufeff"); len(t) > 0 && t[0] == '{' {
+		return FormatJSON
+	}
+	return FormatYAML
+}
+
+// Parse reads an upload and checks it with dataset's own validation, and
+// that it is for the expected county and period. Any problem refuses it:
+// the error is Problems, located by sheet and cell for a workbook and by
+// field path otherwise.
+func Parse(up Upload, want Expect) (*Parsed, error) {
+	if len(up.Data) > MaxUploadBytes {
+		return nil, Problems{problem(
+			fmt.Sprintf("文件过大（%.1f MB），上限 20 MB", float64(len(up.Data))/(1<<20)),
+			fmt.Sprintf("the file is too large (%.1f MB); the limit is 20 MB", float64(len(up.Data))/(1<<20)))}
+	}
+	if len(up.Data) == 0 {
+		return nil, Problems{problem("文件为空", "the file is empty")}
+	}
+	format := up.Format
+	if format == "" {
+		format = DetectFormat(up.Name, up.Data)
+	}
+	switch format {
+	case FormatXLSX:
+		return parseWorkbook(up.Data, want)
+	case FormatJSON, FormatYAML, FormatForm:
+		name := "upload.yaml"
+		if format != FormatYAML {
+			name = "upload.json"
+		}
+		ds, err := dataset.Parse(up.Data, name)
+		if err != nil {
+			return nil, datasetProblems(err, nil, nil)
+		}
+		if ps := checkIdentity(ds, want, nil); len(ps) > 0 {
+			return nil, ps
+		}
+		return finish(format, ds, nil)
+	}
+	return nil, Problems{problem("不支持的文件类型："+string(format)+"（请上传 .xlsx、.json 或 .yaml）",
+		"unsupported file type: "+string(format)+" (upload .xlsx, .json or .yaml)")}
+}
+
+func parseWorkbook(data []byte, want Expect) (*Parsed, error) {
+	doc, loc, bad, probs := readWorkbook(data)
+	if doc == nil {
+		return nil, probs
+	}
+	doc, err := carry(doc, want.Base)
+	if err != nil {
+		return nil, Problems{problem("内部错误："+err.Error(), "internal error: "+err.Error())}
+	}
+	ds, err := dataset.Parse(doc, "workbook.json")
+	if err != nil {
+		probs = append(probs, datasetProblems(err, loc, bad)...)
+		probs = append(probs, checkIdentity(ds0(doc), want, loc)...)
+		sortProblems(probs)
+		return nil, probs
+	}
+	probs = append(probs, checkIdentity(ds, want, loc)...)
+	if len(probs) > 0 {
+		sortProblems(probs)
+		return nil, probs
+	}
+	return finish(FormatXLSX, ds, loc)
+}
+
+// datasetProblems locates dataset's errors, leaving out those that only
+// repeat a cell already refused (a row whose one number was unreadable is
+// then also "missing its value").
+func datasetProblems(err error, loc *locator, bad map[string]bool) Problems {
+	es, ok := dataset.AsErrors(err)
+	if !ok {
+		return Problems{problem(err.Error(), err.Error())}
+	}
+	var keep dataset.Errors
+	for _, e := range es {
+		if bad[e.Path] || badChild(bad, e.Path) {
+			continue
+		}
+		keep = append(keep, e)
+	}
+	return fromDataset(keep, loc)
+}
+
+func badChild(bad map[string]bool, p string) bool {
+	for b := range bad {
+		if up, _, ok := parent(b); ok && up == p {
+			return true
+		}
+	}
+	return false
+}
+
+func checkIdentity(ds *dataset.Dataset, want Expect, loc *locator) Problems {
+	var ps Problems
+	at := func(path, msg, msgEn string) {
+		p := Problem{Path: path, Where: path, WhereEn: path, Msg: msg, MsgEn: msgEn}
+		if loc != nil {
+			p.Where, p.WhereEn, p.at = loc.locate(path)
+		}
+		ps = append(ps, p)
+	}
+	if want.CountyCode != "" && ds.Meta.CountyCode != "" && ds.Meta.CountyCode != want.CountyCode {
+		at("meta.countyCode", fmt.Sprintf("应为本县的代码 %s，实为 %s", want.CountyCode, ds.Meta.CountyCode),
+			fmt.Sprintf("must be this county's code %s, not %s", want.CountyCode, ds.Meta.CountyCode))
+	}
+	if want.Period != "" && ds.Meta.Period != "" && ds.Meta.Period != want.Period {
+		at("meta.period", fmt.Sprintf("应为本次报送的期次 %s，实为 %s", want.Period, ds.Meta.Period),
+			fmt.Sprintf("must be the period being submitted, %s, not %s", want.Period, ds.Meta.Period))
+	}
+	return ps
+}
+
+func finish(format Format, ds *dataset.Dataset, loc *locator) (*Parsed, error) {
+	norm, err := ds.Normalized()
+	if err != nil {
+		return nil, Problems{problem("内部错误："+err.Error(), "internal error: "+err.Error())}
+	}
+	return &Parsed{Format: format, Dataset: ds, Normalized: norm, loc: loc}, nil
+}
+
+// carry gives a workbook's indicators the history the workbook cannot hold:
+// the base's history of the same indicator, plus the base's own figure
+// when the base is an earlier period. Points not before the new period
+// are dropped (dataset refuses them).
+func carry(doc []byte, base *dataset.Dataset) ([]byte, error) {
+	if base == nil {
+		return doc, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &m); err != nil {
+		return nil, err
+	}
+	var meta struct {
+		Period string `json:"period"`
+	}
+	_ = json.Unmarshal(m["meta"], &meta)
+	var items []map[string]json.RawMessage
+	if err := json.Unmarshal(m["indicators"], &items); err != nil || len(items) == 0 {
+		return doc, nil
+	}
+	byID := map[string]*dataset.Indicator{}
+	for i := range base.Indicators {
+		byID[base.Indicators[i].ID] = &base.Indicators[i]
+	}
+	for _, it := range items {
+		var id string
+		_ = json.Unmarshal(it["id"], &id)
+		old, ok := byID[id]
+		if !ok {
+			continue
+		}
+		hist := historyFor(old, base.Meta.Period, meta.Period)
+		if len(hist) == 0 {
+			continue
+		}
+		raw, err := json.Marshal(hist)
+		if err != nil {
+			return nil, err
+		}
+		it["history"] = raw
+	}
+	raw, err := json.Marshal(items)
+	if err != nil {
+		return nil, err
+	}
+	m["indicators"] = raw
+	return json.Marshal(m)
+}
+
+func historyFor(old *dataset.Indicator, basePeriod, period string) []dataset.Point {
+	var out []dataset.Point
+	for _, p := range old.History {
+		if period == "" || p.Period < period {
+			out = append(out, p)
+		}
+	}
+	if basePeriod != "" && (period == "" || basePeriod < period) && (old.Value != nil || old.Change != nil) {
+		out = append(out, dataset.Point{Period: basePeriod, Value: old.Value, Change: old.Change})
+	}
+	return out
+}
+
+// ds0 reads just the meta of a document that failed validation, so that a
+// wrong county or period is reported with the other problems.
+func ds0(doc []byte) *dataset.Dataset {
+	var d struct {
+		Meta struct {
+			CountyCode string `json:"countyCode"`
+			Period     string `json:"period"`
+		} `json:"meta"`
+	}
+	_ = json.Unmarshal(doc, &d)
+	return &dataset.Dataset{Meta: dataset.Meta{CountyCode: d.Meta.CountyCode, Period: d.Meta.Period}}
+}
