@@ -107,21 +107,21 @@ func deniedErr(err error) bool { return errors.Is(err, storage.ErrAccessDenied) 
 // own county's published objects and nothing of any other county.
 func TestCityMembershipNeedsBothSides(t *testing.T) {
 	g := NewWithT(t)
-	a := countyInCity(t, g, "member-a", "990501", "city-both")          // listed by code, names the city
-	b := countyInCity(t, g, "member-b", "990502", "city-both")          // listed by namespace/name, names the city
-	c := countyInCity(t, g, "listed-only", "990503", "some-other-city") // listed, names another city
-	d := countyInCity(t, g, "names-only", "990504", "city-both")        // names the city, not listed
-	e := countyInCity(t, g, "neither", "990505", "")                    // neither
+	a := countyInCity(t, g, "member-a", "997501", "city-both")          // listed by code, names the city
+	b := countyInCity(t, g, "member-b", "997502", "city-both")          // listed by namespace/name, names the city
+	c := countyInCity(t, g, "listed-only", "997503", "some-other-city") // listed, names another city
+	d := countyInCity(t, g, "names-only", "997504", "city-both")        // names the city, not listed
+	e := countyInCity(t, g, "neither", "997505", "")                    // neither
 	for _, cr := range []*reportingv1.CountyReport{a, b, c, d, e} {
 		ar := admin.Archive(cr.Status.Bucket)
 		g.Expect(ar.PutDataset(testCtx, "2026-09", []byte(`{"county":"`+cr.Spec.County.Code+`"}`))).Error().NotTo(HaveOccurred())
 		g.Expect(ar.PutUpload(testCtx, "2026-09", "draft.xlsx", []byte("draft"), time.Now())).Error().NotTo(HaveOccurred())
 	}
-	city := newCity(t, "city-both", "990500",
-		reportingv1.CityMember{Code: "990501"},
+	city := newCity(t, "city-both", "997500",
+		reportingv1.CityMember{Code: "997501"},
 		reportingv1.CityMember{Namespace: b.Namespace, Name: b.Name},
-		reportingv1.CityMember{Code: "990503"},
-		reportingv1.CityMember{Code: "990599"}) // no such county
+		reportingv1.CityMember{Code: "997503"},
+		reportingv1.CityMember{Code: "997599"}) // no such county
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 
 	g.Eventually(func(g Gomega) {
@@ -132,27 +132,27 @@ func TestCityMembershipNeedsBothSides(t *testing.T) {
 		for _, m := range got.Status.Members {
 			codes = append(codes, m.Code)
 		}
-		g.Expect(codes).To(Equal([]string{"990501", "990502"}))
+		g.Expect(codes).To(Equal([]string{"997501", "997502"}))
 		reasons := map[string]string{}
 		for _, m := range got.Status.MissingMembers {
 			reasons[m.Member] = m.Reason
 		}
-		g.Expect(reasons).To(Equal(map[string]string{"990503": reportingv1.MemberNotNamingCity, "990599": reportingv1.MemberNotFound}))
+		g.Expect(reasons).To(Equal(map[string]string{"997503": reportingv1.MemberNotNamingCity, "997599": reportingv1.MemberNotFound}))
 		g.Expect(cityCondition(got, reportingv1.ConditionMembersResolved).Status).To(Equal(metav1.ConditionFalse))
-		g.Expect(memberSecret(g, city).Data[tenant.SecretMembers]).To(Equal([]byte("990501,990502")))
+		g.Expect(memberSecret(g, city).Data[tenant.SecretMembers]).To(Equal([]byte("997501,997502")))
 	}, wait).Should(Succeed())
 
 	s := memberSecret(g, city)
 	for k := range s.Data {
-		for _, outsider := range []string{"990503", "990504", "990505"} {
+		for _, outsider := range []string{"997503", "997504", "997505"} {
 			g.Expect(k).NotTo(HavePrefix(outsider+"."), "credentials for a county that is not a member on both sides")
 		}
 	}
-	ca, cb := memberClient(t, s, "990501"), memberClient(t, s, "990502")
+	ca, cb := memberClient(t, s, "997501"), memberClient(t, s, "997502")
 	// Each set reads its own member's dataset...
 	got, err := ca.Archive(a.Status.Bucket).GetDataset(testCtx, "2026-09")
 	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(string(got)).To(ContainSubstring("990501"))
+	g.Expect(string(got)).To(ContainSubstring("997501"))
 	// ...and nothing else: not the member's uploads, not the other member,
 	// not a county on one side only or on none.
 	err = ca.Archive(a.Status.Bucket).Check(testCtx)
@@ -175,7 +175,7 @@ func TestCityMembershipNeedsBothSides(t *testing.T) {
 		g.Expect(got.Status.Board.Period).To(Equal("2026-09"))
 		g.Expect(got.Status.Board.States).To(Equal(map[string]int32{"submitted": 2}))
 	}, wait).Should(Succeed())
-	g.Expect(gauge(t, metrics.CitySubmissions.WithLabelValues("990500", "submitted"))).To(Equal(2.0))
+	g.Expect(gauge(t, metrics.CitySubmissions.WithLabelValues("997500", "submitted"))).To(Equal(2.0))
 
 	// Removing A from the city revokes: its credentials leave the Secret.
 	g.Eventually(func() error {
@@ -199,52 +199,52 @@ func TestCityMembershipNeedsBothSides(t *testing.T) {
 		}
 		g.Expect(got.Status.Board.States).To(BeEmpty())
 	}, wait).Should(Succeed())
-	g.Expect(gauge(t, metrics.CitySubmissions.WithLabelValues("990500", "submitted"))).To(Equal(0.0))
+	g.Expect(gauge(t, metrics.CitySubmissions.WithLabelValues("997500", "submitted"))).To(Equal(0.0))
 }
 
 func TestCityOverdueMemberIsFlagged(t *testing.T) {
 	g := NewWithT(t)
-	late := countyInCity(t, g, "late", "990511", "city-overdue")
-	city := newCity(t, "city-overdue", "990510", reportingv1.CityMember{Code: late.Spec.County.Code})
+	late := countyInCity(t, g, "late", "997511", "city-overdue")
+	city := newCity(t, "city-overdue", "997510", reportingv1.CityMember{Code: late.Spec.County.Code})
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		got := getCity(g, city.Name)
 		g.Expect(got.Status.Board).NotTo(BeNil())
-		g.Expect(got.Status.Board.Overdue).To(Equal([]string{"990511"}))
+		g.Expect(got.Status.Board.Overdue).To(Equal([]string{"997511"}))
 		g.Expect(got.Status.Members).To(HaveLen(1))
 		g.Expect(got.Status.Members[0].Submission).To(Equal("overdue"))
 	}, wait).Should(Succeed())
-	g.Expect(gauge(t, metrics.CitySubmissions.WithLabelValues("990510", "overdue"))).To(Equal(1.0))
+	g.Expect(gauge(t, metrics.CitySubmissions.WithLabelValues("997510", "overdue"))).To(Equal(1.0))
 }
 
 // A city's objects live only in city-<name>, never beside a county.
 func TestCityNamespaceMustExistAndHoldNoCounty(t *testing.T) {
 	g := NewWithT(t)
 	homeless := &reportingv1.CityReport{ObjectMeta: metav1.ObjectMeta{Name: "no-namespace"},
-		Spec: reportingv1.CityReportSpec{City: reportingv1.CityIdentity{Code: "990520", Name: "测试市"}}}
+		Spec: reportingv1.CityReportSpec{City: reportingv1.CityIdentity{Code: "997520", Name: "测试市"}}}
 	g.Expect(k8s.Create(testCtx, homeless)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		g.Expect(cityCondition(getCity(g, homeless.Name), reportingv1.ConditionReady).Reason).To(Equal(reportingv1.ReasonNamespaceMissing))
 	}, wait).Should(Succeed())
 
-	squatter := newCity(t, "shared-ns", "990521")
+	squatter := newCity(t, "shared-ns", "997521")
 	county := &reportingv1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: "squat", Namespace: "city-shared-ns"},
-		Spec: reportingv1.CountyReportSpec{County: reportingv1.CountyIdentity{Code: "990522", Name: "测试县"}}}
+		Spec: reportingv1.CountyReportSpec{County: reportingv1.CountyIdentity{Code: "997522", Name: "测试县"}}}
 	g.Expect(k8s.Create(testCtx, county)).To(Succeed())
 	g.Expect(k8s.Create(testCtx, squatter)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		g.Expect(cityCondition(getCity(g, squatter.Name), reportingv1.ConditionReady).Reason).To(Equal(reportingv1.ReasonNamespaceInUse))
 	}, wait).Should(Succeed())
 	var secrets corev1.SecretList
-	g.Expect(k8s.List(testCtx, &secrets, client.InNamespace("city-shared-ns"), client.MatchingLabels{reportingv1.LabelCity: "990521"})).To(Succeed())
+	g.Expect(k8s.List(testCtx, &secrets, client.InNamespace("city-shared-ns"), client.MatchingLabels{reportingv1.LabelCity: "997521"})).To(Succeed())
 	g.Expect(secrets.Items).To(BeEmpty())
 }
 
 // A city cannot take a county's bucket (or any bucket it did not get made).
 func TestCityBucketCannotBeACountys(t *testing.T) {
 	g := NewWithT(t)
-	victim := countyInCity(t, g, "victim", "990531", "")
-	thief := newCity(t, "thief", "990530")
+	victim := countyInCity(t, g, "victim", "997531", "")
+	thief := newCity(t, "thief", "997530")
 	thief.Spec.Storage.Bucket = victim.Status.Bucket
 	g.Expect(k8s.Create(testCtx, thief)).To(Succeed())
 	g.Eventually(func(g Gomega) {
@@ -254,7 +254,7 @@ func TestCityBucketCannotBeACountys(t *testing.T) {
 	}, wait).Should(Succeed())
 
 	g.Expect(admin.EnsureBucket(testCtx, "untagged-for-city", nil)).To(Succeed())
-	stranger := newCity(t, "stranger", "990532")
+	stranger := newCity(t, "stranger", "997532")
 	stranger.Spec.Storage.Bucket = "untagged-for-city"
 	g.Expect(k8s.Create(testCtx, stranger)).To(Succeed())
 	g.Eventually(func(g Gomega) {
@@ -269,19 +269,19 @@ func TestCityBucketCannotBeACountys(t *testing.T) {
 // A city's own bucket and credentials, as a county's.
 func TestCityOwnBucketAndCredentials(t *testing.T) {
 	g := NewWithT(t)
-	city := newCity(t, "own", "990540")
+	city := newCity(t, "own", "997540")
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		got := getCity(g, city.Name)
 		g.Expect(cityCondition(got, reportingv1.ConditionStorageReady)).To(HaveField("Status", metav1.ConditionTrue), "%+v", cityCondition(got, reportingv1.ConditionStorageReady))
-		g.Expect(got.Status.Bucket).To(Equal("countyreport-city-990540"))
+		g.Expect(got.Status.Bucket).To(Equal("countyreport-city-997540"))
 	}, wait).Should(Succeed())
 	s := &corev1.Secret{}
 	g.Expect(k8s.Get(testCtx, client.ObjectKey{Namespace: "city-own", Name: "own-storage"}, s)).To(Succeed())
 	c := scopedClient(t, s)
 	buckets, err := c.ListBuckets(testCtx)
 	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(buckets).To(Equal([]string{"countyreport-city-990540"}))
+	g.Expect(buckets).To(Equal([]string{"countyreport-city-997540"}))
 	g.Expect(s.OwnerReferences).To(HaveLen(1))
 	g.Expect(s.OwnerReferences[0].Kind).To(Equal("CityReport"))
 }
@@ -373,10 +373,10 @@ func cityReconciler(c clock.PassiveClock) *CityReportReconciler {
 // two thirds of their lifetime, every member's set and the city's own.
 func TestCityCredentialsRotate(t *testing.T) {
 	g := NewWithT(t)
-	county := countyInCity(t, g, "rotating", "990551", "city-rotate")
-	city := newCity(t, "city-rotate", "990550", reportingv1.CityMember{Code: county.Spec.County.Code})
+	county := countyInCity(t, g, "rotating", "997551", "city-rotate")
+	city := newCity(t, "city-rotate", "997550", reportingv1.CityMember{Code: county.Spec.County.Code})
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
-	key := tenant.MemberKey("990551", tenant.SecretAccessKey)
+	key := tenant.MemberKey("997551", tenant.SecretAccessKey)
 	var old []byte
 	g.Eventually(func(g Gomega) {
 		old = memberSecret(g, city).Data[key]
@@ -392,7 +392,7 @@ func TestCityCredentialsRotate(t *testing.T) {
 		s := memberSecret(g, city)
 		g.Expect(s.Data[key]).NotTo(Equal(old), "member credentials not renewed")
 		// The new set still reaches its county.
-		_, err := memberClient(t, s, "990551").Archive(county.Status.Bucket).List(testCtx)
+		_, err := memberClient(t, s, "997551").Archive(county.Status.Bucket).List(testCtx)
 		g.Expect(err).NotTo(HaveOccurred())
 	}, wait).Should(Succeed())
 }
@@ -400,8 +400,8 @@ func TestCityCredentialsRotate(t *testing.T) {
 // A city in a steady state writes nothing: no Secret, no status.
 func TestCitySteadyStateMakesNoWrites(t *testing.T) {
 	g := NewWithT(t)
-	county := countyInCity(t, g, "steady-county", "990561", "city-steady")
-	city := newCity(t, "city-steady", "990560", reportingv1.CityMember{Code: county.Spec.County.Code})
+	county := countyInCity(t, g, "steady-county", "997561", "city-steady")
+	city := newCity(t, "city-steady", "997560", reportingv1.CityMember{Code: county.Spec.County.Code})
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		got := getCity(g, city.Name)
@@ -442,15 +442,15 @@ func sampleDataset(t *testing.T, slug string) []byte {
 // recomputed when a member's dataset changes.
 func TestCityRankingIsStoredWithItsInput(t *testing.T) {
 	g := NewWithT(t)
-	a := countyInCity(t, g, "rank-a", "990571", "city-rank")
-	b := countyInCity(t, g, "rank-b", "990572", "city-rank")
+	a := countyInCity(t, g, "rank-a", "997571", "city-rank")
+	b := countyInCity(t, g, "rank-b", "997572", "city-rank")
 	put := func(cr *reportingv1.CountyReport, slug string) {
 		_, err := admin.Archive(cr.Status.Bucket).PutDataset(testCtx, "2026-09", sampleDataset(t, slug))
 		g.Expect(err).NotTo(HaveOccurred())
 	}
 	put(a, "hengnan") // GDP growth 5.4
 	put(b, "qidong")  // 5.6
-	city := newCity(t, "city-rank", "990570", reportingv1.CityMember{Code: "990571"}, reportingv1.CityMember{Code: "990572"})
+	city := newCity(t, "city-rank", "997570", reportingv1.CityMember{Code: "997571"}, reportingv1.CityMember{Code: "997572"})
 	city.Spec.Ranking = reportingv1.RankingSpec{Method: reportingv1.RankEfficacy,
 		Indicators: []reportingv1.RankedIndicator{{ID: "gdp", Measure: reportingv1.MeasureChange, Weight: 1, Direction: reportingv1.HigherIsBetter}}}
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
@@ -459,11 +459,11 @@ func TestCityRankingIsStoredWithItsInput(t *testing.T) {
 		got := getCity(g, city.Name)
 		g.Expect(got.Status.Ranking).NotTo(BeNil())
 		g.Expect(got.Status.Ranking.Period).To(Equal("2026-09"))
-		g.Expect(got.Status.Ranking.Leader).To(Equal("990572"))
+		g.Expect(got.Status.Ranking.Leader).To(Equal("997572"))
 		first = *got.Status.Ranking
 	}, wait).Should(Succeed())
 
-	stored, err := admin.Archive("countyreport-city-990570").GetRanking(testCtx, "2026-09")
+	stored, err := admin.Archive("countyreport-city-997570").GetRanking(testCtx, "2026-09")
 	g.Expect(err).NotTo(HaveOccurred())
 	var res ranking.Result
 	g.Expect(json.Unmarshal(stored, &res)).To(Succeed())
@@ -486,7 +486,7 @@ func TestCityRankingIsStoredWithItsInput(t *testing.T) {
 	}, wait).Should(Succeed())
 	g.Eventually(func(g Gomega) {
 		got := getCity(g, city.Name).Status.Ranking
-		g.Expect(got.Leader).To(Equal("990571"))
+		g.Expect(got.Leader).To(Equal("997571"))
 		g.Expect(got.InputsDigest).NotTo(Equal(first.InputsDigest))
 		g.Expect(got.SHA256).NotTo(Equal(first.SHA256))
 	}, wait).Should(Succeed())
@@ -496,12 +496,12 @@ func TestCityRankingIsStoredWithItsInput(t *testing.T) {
 // that was not created for it (a county's, claimed by a thief city).
 func TestCityDeletionPolicy(t *testing.T) {
 	g := NewWithT(t)
-	gone := newCity(t, "city-delete", "990580")
+	gone := newCity(t, "city-delete", "997580")
 	gone.Spec.Storage.DeletionPolicy = reportingv1.DeletionDelete
-	kept := newCity(t, "city-retain", "990581")
-	victim := countyInCity(t, g, "victim-del", "990583", "")
+	kept := newCity(t, "city-retain", "997581")
+	victim := countyInCity(t, g, "victim-del", "997583", "")
 	g.Expect(admin.Archive(victim.Status.Bucket).PutDataset(testCtx, "2026-09", []byte(`{"victim":true}`))).Error().NotTo(HaveOccurred())
-	thief := newCity(t, "city-thief-del", "990582")
+	thief := newCity(t, "city-thief-del", "997582")
 	thief.Spec.Storage.Bucket = victim.Status.Bucket
 	thief.Spec.Storage.DeletionPolicy = reportingv1.DeletionDelete
 	for _, c := range []*reportingv1.CityReport{gone, kept, thief} {
@@ -528,8 +528,8 @@ func TestCityDeletionPolicy(t *testing.T) {
 	}, wait).Should(Succeed())
 	buckets, err := admin.ListBuckets(testCtx)
 	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(buckets).NotTo(ContainElement("countyreport-city-990580"), "Delete left the city's bucket")
-	g.Expect(buckets).To(ContainElement("countyreport-city-990581"), "Retain removed the city's bucket")
+	g.Expect(buckets).NotTo(ContainElement("countyreport-city-997580"), "Delete left the city's bucket")
+	g.Expect(buckets).To(ContainElement("countyreport-city-997581"), "Retain removed the city's bucket")
 	got, err := admin.Archive(victim.Status.Bucket).GetDataset(testCtx, "2026-09")
 	g.Expect(err).NotTo(HaveOccurred(), "the county's bucket was touched by a city's deletion")
 	g.Expect(string(got)).To(Equal(`{"victim":true}`))
