@@ -26,13 +26,14 @@ import (
 )
 
 func init() {
-	register("city", "a city's tools: rank its counties, list the month's board, accept or return a submission (rank|board|review)",
+	register("city", "a city's tools: rank its counties, the month's board, its report, accept or return a submission (rank|board|report|review)",
 		func(ctx context.Context, args []string) error { return runCity(ctx, args, os.Stdout, os.Stderr) })
 }
 
 const cityUsage = `usage:
   countyreport city rank   --city FILE --period YYYY-MM (--datasets DIR | --members DIR) [--json] [--publish --bucket B]
   countyreport city board  --city FILE --period YYYY-MM --members DIR
+  countyreport city report --city FILE --period YYYY-MM --datasets DIR --out DIR
   countyreport city review --members DIR --county CODE --period YYYY-MM --by NAME (--accept | --return --comment TEXT)
 
 --city is the CityReport manifest (config/samples/city.yaml); --members is the
@@ -44,7 +45,7 @@ type cityFlags struct {
 	city, period, datasets, members string
 	county, by, comment             string
 	accept, ret, asJSON, publish    bool
-	bucket                          string
+	bucket, out                     string
 	storage                         storage.Config
 }
 
@@ -69,6 +70,7 @@ func parseCityFlags(sub string, args []string, stderr io.Writer) (*cityFlags, er
 	fs.BoolVar(&f.asJSON, "json", false, "print the ranking as JSON (result and input)")
 	fs.BoolVar(&f.publish, "publish", false, "store the ranking in the city's bucket (rankings/<period>/ranking.json)")
 	fs.StringVar(&f.bucket, "bucket", os.Getenv(storage.EnvBucket), "the city's bucket (env "+storage.EnvBucket+")")
+	fs.StringVar(&f.out, "out", "", "folder to write the city's report.pdf and its charts into (report)")
 	f.storage.RegisterFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -92,6 +94,9 @@ func parseCityFlags(sub string, args []string, stderr io.Writer) (*cityFlags, er
 		err = errors.Join(need(f.city != "", "--city is required"), need(f.period != "", "--period is required"),
 			need((f.datasets == "") != (f.members == ""), "give one of --datasets or --members"),
 			need(!f.publish || f.bucket != "", "--publish needs --bucket"))
+	case "report":
+		err = errors.Join(need(f.city != "", "--city is required"), need(f.period != "", "--period is required"),
+			need(f.datasets != "", "--datasets is required"), need(f.out != "", "--out is required"))
 	case "board":
 		err = errors.Join(need(f.city != "", "--city is required"), need(f.period != "", "--period is required"),
 			need(f.members != "", "--members is required"))
@@ -101,7 +106,7 @@ func parseCityFlags(sub string, args []string, stderr io.Writer) (*cityFlags, er
 			need(f.accept != f.ret, "give one of --accept or --return"),
 			need(!f.ret || f.comment != "", "--return needs --comment (退回须填写意见)"))
 	default:
-		err = fmt.Errorf("unknown city subcommand %q (rank, board or review)", sub)
+		err = fmt.Errorf("unknown city subcommand %q (rank, board, report or review)", sub)
 	}
 	return f, err
 }
@@ -120,6 +125,8 @@ func runCity(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return cityRank(ctx, f, stdout)
 	case "board":
 		return cityBoard(ctx, f, stdout)
+	case "report":
+		return cityReport(f, stdout)
 	default:
 		return cityReview(ctx, f, stdout)
 	}
