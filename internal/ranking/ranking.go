@@ -152,13 +152,19 @@ func Compute(in Input) (*Result, error) {
 	sort.Slice(members, func(i, j int) bool { return members[i].Code < members[j].Code })
 	in.Members = members
 	res := &Result{Input: in}
-	ids := Comparable(members)
+	// The composite's indicators first, in the terms' order, then the
+	// other comparable ones by id.
+	var ids []string
 	for _, t := range in.Terms {
 		if !slices.Contains(ids, t.ID) {
 			ids = append(ids, t.ID)
 		}
 	}
-	sort.Strings(ids)
+	for _, id := range Comparable(members) {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
 	for _, id := range ids {
 		for _, m := range []string{Value, Change} {
 			r, n := rankIndicator(members, id, m, directionOf(in.Terms, id, m))
