@@ -36,6 +36,7 @@ func (r *CityReportReconciler) reconcileBoard(ctx context.Context, st *cityState
 			continue
 		}
 		statuses = append(statuses, s)
+		st.statuses[m.county.Spec.County.Code] = s
 		if s.DatasetSHA256 != "" {
 			st.datasets[m.county.Spec.County.Code] = s.DatasetSHA256
 		}
@@ -53,7 +54,7 @@ func (r *CityReportReconciler) reconcileBoard(ctx context.Context, st *cityState
 		}
 	}
 	city.Status.Board = board
-	st.boardPeriod = p.String()
+	st.boardPeriod, st.deadline = p.String(), deadline
 	st.requeueIn(boardInterval)
 	return nil
 }

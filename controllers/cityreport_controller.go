@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/review"
 	"github.com/countyreport/countyreport/internal/schedule"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
@@ -90,7 +91,9 @@ type cityState struct {
 	// boardPeriod is the month under review; datasets the SHA-256 of each
 	// member's dataset for it, by code (absent: nothing submitted).
 	boardPeriod  string
+	deadline     time.Time
 	datasets     map[string]string
+	statuses     map[string]review.Status
 	done         bool
 	requeueAfter time.Duration
 	softErr      error
@@ -129,7 +132,7 @@ func (r *CityReportReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		forgetCityMetrics(city)
 		return ctrl.Result{}, r.reconcileCityDelete(ctx, city) // owned Secrets go with it
 	}
-	st := &cityState{city: city, before: city.DeepCopy(), datasets: map[string]string{}}
+	st := &cityState{city: city, before: city.DeepCopy(), datasets: map[string]string{}, statuses: map[string]review.Status{}}
 	defer func() {
 		if err == nil {
 			city.Status.ObservedGeneration = city.Generation

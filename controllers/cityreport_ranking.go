@@ -72,6 +72,13 @@ func (r *CityReportReconciler) reconcileRanking(ctx context.Context, st *citySta
 		st.softErr = err
 		return nil
 	}
+	report, err := r.publishCityReport(ctx, st, res, obj.SHA256, datasets)
+	if err != nil {
+		// The ranking stays unrecorded, so the next look renders again.
+		st.softErr = fmt.Errorf("city report %s: %w", st.boardPeriod, err)
+		return nil
+	}
+	c.Status.LastReport = report
 	ref := &reportingv1.RankingReference{Period: st.boardPeriod, Key: obj.Key, SHA256: obj.SHA256, InputsDigest: digest}
 	if len(res.Composite) > 0 && res.Composite[0].Rank == 1 {
 		ref.Leader = res.Composite[0].Code
@@ -80,14 +87,21 @@ func (r *CityReportReconciler) reconcileRanking(ctx context.Context, st *citySta
 	return nil
 }
 
-// rankingDigest names the inputs of the month's ranking: the ranking spec
-// and each member's code, name and dataset checksum.
+// rankingDigest names the inputs of the month's ranking and report: the
+// ranking spec and each member's code, name, dataset checksum, state and
+// newest verdict.
 func rankingDigest(c *reportingv1.CityReport, st *cityState) (string, error) {
-	type member struct{ Code, Name, Dataset string }
+	// The board's states and verdicts are in the report too.
+	type member struct{ Code, Name, Dataset, State, Verdict string }
 	var ms []member
 	for _, m := range st.members {
 		code := m.county.Spec.County.Code
-		ms = append(ms, member{code, m.county.Spec.County.Name, st.datasets[code]})
+		s := st.statuses[code]
+		verdict := ""
+		if s.Last != nil {
+			verdict = s.Last.Verdict + s.Last.At.String() + s.Last.By + s.Last.Comment
+		}
+		ms = append(ms, member{code, m.county.Spec.County.Name, st.datasets[code], s.State, verdict})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Code < ms[j].Code })
 	b, err := json.Marshal(struct {

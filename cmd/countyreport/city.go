@@ -112,9 +112,13 @@ func parseCityFlags(sub string, args []string, stderr io.Writer) (*cityFlags, er
 }
 
 func runCity(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprint(stderr, cityUsage)
+		return flag.ErrHelp
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		fmt.Fprint(stderr, cityUsage)
-		return errors.New("missing subcommand")
+		return errors.New("missing subcommand (rank, board, report or review)")
 	}
 	f, err := parseCityFlags(args[0], args[1:], stderr)
 	if err != nil {
