@@ -245,7 +245,11 @@ func writeSection(w func(...string), e func(string) string, para func(string), l
 		if s.Label != "" {
 			w("<span class=\"label\">", e(s.Label), "</span>")
 		}
-		w(e(s.Title), "</h2>\n")
+		t := s.Title
+		if t == "" && s.Kind != dataset.KindNote {
+			t = strings.TrimSpace(l.Untitled)
+		}
+		w(e(t), "</h2>\n")
 	}
 	if s.Kind == dataset.KindPlan {
 		if s.Summary != "" {
