@@ -546,3 +546,30 @@ func TestCityDeletionPolicy(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred(), "the county's bucket was touched by a city's deletion")
 	g.Expect(string(got)).To(Equal(`{"victim":true}`))
 }
+
+// A second CountyReport that claims a member's code (a refused duplicate)
+// gets nothing from naming the city, even when the city lists it by name.
+func TestDuplicateCountyIsNoMember(t *testing.T) {
+	g := NewWithT(t)
+	// Both may be created within one second; a tie goes to the namespace
+	// that sorts first (firstClaim), so the real county's sorts first.
+	real := countyInCity(t, g, "a-real", "997591", "city-dup")
+	impostor := newCountyReport(t, "z-impostor", "997591")
+	impostor.Spec.CityRef = &reportingv1.CityReference{Name: "city-dup"}
+	g.Expect(k8s.Create(testCtx, impostor)).To(Succeed())
+	city := newCity(t, "city-dup", "997590",
+		reportingv1.CityMember{Code: "997591"},
+		reportingv1.CityMember{Namespace: impostor.Namespace, Name: impostor.Name})
+	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		got := getCity(g, city.Name)
+		g.Expect(got.Status.MemberSummary).To(Equal("1/2"), "%+v", got.Status)
+		g.Expect(got.Status.Members).To(HaveLen(1))
+		g.Expect(got.Status.Members[0].Namespace).To(Equal(real.Namespace))
+		g.Expect(got.Status.MissingMembers).To(HaveLen(1))
+		g.Expect(got.Status.MissingMembers[0].Member).To(Equal(impostor.Namespace + "/z-impostor"))
+		s := memberSecret(g, city)
+		g.Expect(string(s.Data[tenant.SecretMembers])).To(Equal("997591"))
+		g.Expect(string(s.Data[tenant.MemberKey("997591", tenant.SecretBucket)])).To(Equal(real.Status.Bucket))
+	}, wait).Should(Succeed())
+}
