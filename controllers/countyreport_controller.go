@@ -14,6 +14,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -122,7 +123,7 @@ func (r *CountyReportReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !cr.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, r.reconcileDelete(ctx, cr)
+		return r.reconcileDelete(ctx, cr)
 	}
 	return r.reconcile(ctx, cr)
 }
@@ -250,6 +251,9 @@ func (r *CountyReportReconciler) reconcilePortal(ctx context.Context, st *reconc
 	if err := ensure(ctx, r, cr, tenant.ServiceAccount(cr)); err != nil {
 		return err
 	}
+	if err := r.reconcilePortalAccess(ctx, cr); err != nil {
+		return err
+	}
 	if err := ensure(ctx, r, cr, tenant.ConfigMap(cr, data)); err != nil {
 		return err
 	}
@@ -367,6 +371,8 @@ func (r *CountyReportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&reportingv1.CountyReport{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Owns(&corev1.ServiceAccount{}).
+		Owns(&rbacv1.Role{}).
+		Owns(&rbacv1.RoleBinding{}).
 		Owns(&corev1.ConfigMap{}).
 		Owns(&corev1.Secret{}).
 		Owns(&appsv1.Deployment{}).

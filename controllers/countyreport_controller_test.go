@@ -11,6 +11,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -147,6 +148,7 @@ func checkOwnedObjects(t *testing.T, g *WithT, cr *reportingv1.CountyReport, cod
 	objs := map[string]client.Object{
 		"ServiceAccount": &corev1.ServiceAccount{}, "ConfigMap": &corev1.ConfigMap{},
 		"Deployment": &appsv1.Deployment{}, "Service": &corev1.Service{}, "NetworkPolicy": &networkingv1.NetworkPolicy{},
+		"Role": &rbacv1.Role{}, "RoleBinding": &rbacv1.RoleBinding{}, "Secret": &corev1.Secret{},
 	}
 	for kind, o := range objs {
 		g.Expect(k8s.Get(testCtx, pk, o)).To(Succeed(), kind)
@@ -164,7 +166,9 @@ func checkOwnedObjects(t *testing.T, g *WithT, cr *reportingv1.CountyReport, cod
 	d := objs["Deployment"].(*appsv1.Deployment)
 	pod := d.Spec.Template.Spec
 	g.Expect(pod.ServiceAccountName).To(Equal(pk.Name))
-	g.Expect(ptr.Deref(pod.AutomountServiceAccountToken, true)).To(BeFalse())
+	// The portal's own pods get its token (bound to its Role); the
+	// ServiceAccount mounts it nowhere else.
+	g.Expect(ptr.Deref(pod.AutomountServiceAccountToken, false)).To(BeTrue())
 	g.Expect(ptr.Deref(pod.SecurityContext.RunAsNonRoot, false)).To(BeTrue())
 	g.Expect(pod.SecurityContext.SeccompProfile.Type).To(Equal(corev1.SeccompProfileTypeRuntimeDefault))
 	c := pod.Containers[0]

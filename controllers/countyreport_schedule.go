@@ -40,10 +40,10 @@ const (
 // named <countyreport>-<period> so that a restart, a requeue or two managers
 // never create two; after downtime only the latest missed instant within the
 // starting deadline is run, and never one before the CountyReport was
-// created (as a CronJob: a county applied on the 3rd does not run the
-// month before; catching up is a ReportRun by hand). It also prunes the history, derives
-// status.lastReport and ReportUpToDate from the ReportRuns, and asks to be
-// woken for the next run. Nothing here writes unless something is due, over a
+// created (as a CronJob: a county applied on the 3rd does not run the month
+// before; catching up is a ReportRun by hand). It also prunes the history,
+// derives status.lastReport and ReportUpToDate from the ReportRuns, and asks
+// to be woken for the next run. Nothing here writes unless something is due, over a
 // limit or changed.
 func (r *CountyReportReconciler) reconcileSchedule(ctx context.Context, st *reconcileState) error {
 	cr := st.cr

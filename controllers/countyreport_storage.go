@@ -17,10 +17,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
+	"github.com/countyreport/countyreport/internal/transient"
 )
 
 const (
@@ -337,37 +339,58 @@ func digest(b []byte) string {
 
 // reconcileDelete applies the deletion policy to the county's bucket, then
 // releases the finalizer. Owned objects go through their owner references.
-func (r *CountyReportReconciler) reconcileDelete(ctx context.Context, cr *reportingv1.CountyReport) error {
+func (r *CountyReportReconciler) reconcileDelete(ctx context.Context, cr *reportingv1.CountyReport) (reconcile.Result, error) {
 	if !controllerutil.ContainsFinalizer(cr, StorageFinalizer) {
-		return nil
+		return reconcile.Result{}, nil
 	}
-	switch {
-	case cr.Annotations[AnnotationSkipStorageCleanup] == "true":
-		r.event(cr, corev1.EventTypeWarning, "StorageCleanupSkipped", "Delete",
-			"%s is set: bucket %s is left as it is", AnnotationSkipStorageCleanup, tenant.Bucket(cr))
-	case cr.Spec.Storage.DeletionPolicy == reportingv1.DeletionDelete:
-		if r.Storage == nil {
-			return errors.New("deletionPolicy is Delete but the manager has no storage endpoint; " +
-				"start it with one, or annotate the CountyReport " + AnnotationSkipStorageCleanup + "=true to leave the bucket")
-		}
-		err := r.withStorage(ctx, 4, func(ctx context.Context) error {
-			return r.Storage.DeleteOwnedBucket(ctx, tenant.Bucket(cr), bucketOwner(cr))
-		})
-		switch {
-		case errors.Is(err, storage.ErrNotOwned):
-			r.event(cr, corev1.EventTypeWarning, reportingv1.ReasonBucketNotOwned, "Delete",
-				"bucket %s was not created for this CountyReport and is left untouched: %v", tenant.Bucket(cr), err)
-		case err != nil:
-			return fmt.Errorf("delete bucket %s (annotate %s=true to leave it): %w", tenant.Bucket(cr), AnnotationSkipStorageCleanup, err)
-		default:
-			r.event(cr, corev1.EventTypeNormal, "BucketDeleted", "Delete", "bucket %s and every version in it removed", tenant.Bucket(cr))
-		}
-	default:
-		r.event(cr, corev1.EventTypeNormal, "BucketRetained", "Delete", "bucket %s and its reports are kept (deletionPolicy Retain)", tenant.Bucket(cr))
+	outcome, err := r.applyDeletionPolicy(ctx, cr)
+	if err != nil {
+		return reconcile.Result{}, err
 	}
 	controllerutil.RemoveFinalizer(cr, StorageFinalizer)
 	if err := r.Update(ctx, cr); err != nil {
-		return ctrl.IgnoreNotFound(err)
+		if transient.Is(err) {
+			// The policy is applied again (idempotently) on the retry; its
+			// Event waits for the finalizer to be released, so it is told once.
+			return reconcile.Result{RequeueAfter: transient.Delay(err)}, nil
+		}
+		return reconcile.Result{}, ctrl.IgnoreNotFound(err)
 	}
-	return nil
+	outcome.record(r, cr)
+	return reconcile.Result{}, nil
+}
+
+// deletionOutcome is the Event that tells what happened to the bucket.
+type deletionOutcome struct{ typ, reason, msg string }
+
+func (o deletionOutcome) record(r *CountyReportReconciler, cr *reportingv1.CountyReport) {
+	r.event(cr, o.typ, o.reason, "Delete", "%s", o.msg)
+}
+
+// applyDeletionPolicy deals with the bucket as spec.storage.deletionPolicy
+// says, touching only a bucket this CountyReport owns.
+func (r *CountyReportReconciler) applyDeletionPolicy(ctx context.Context, cr *reportingv1.CountyReport) (deletionOutcome, error) {
+	bucket := tenant.Bucket(cr)
+	switch {
+	case cr.Annotations[AnnotationSkipStorageCleanup] == "true":
+		return deletionOutcome{corev1.EventTypeWarning, "StorageCleanupSkipped",
+			fmt.Sprintf("%s is set: bucket %s is left as it is", AnnotationSkipStorageCleanup, bucket)}, nil
+	case cr.Spec.Storage.DeletionPolicy != reportingv1.DeletionDelete:
+		return deletionOutcome{corev1.EventTypeNormal, "BucketRetained",
+			fmt.Sprintf("bucket %s and its reports are kept (deletionPolicy Retain)", bucket)}, nil
+	case r.Storage == nil:
+		return deletionOutcome{}, errors.New("deletionPolicy is Delete but the manager has no storage endpoint; " +
+			"start it with one, or annotate the CountyReport " + AnnotationSkipStorageCleanup + "=true to leave the bucket")
+	}
+	err := r.withStorage(ctx, 4, func(ctx context.Context) error {
+		return r.Storage.DeleteOwnedBucket(ctx, bucket, bucketOwner(cr))
+	})
+	switch {
+	case errors.Is(err, storage.ErrNotOwned):
+		return deletionOutcome{corev1.EventTypeWarning, reportingv1.ReasonBucketNotOwned,
+			fmt.Sprintf("bucket %s was not created for this CountyReport and is left untouched: %v", bucket, err)}, nil
+	case err != nil:
+		return deletionOutcome{}, fmt.Errorf("delete bucket %s (annotate %s=true to leave it): %w", bucket, AnnotationSkipStorageCleanup, err)
+	}
+	return deletionOutcome{corev1.EventTypeNormal, "BucketDeleted", fmt.Sprintf("bucket %s and every version in it removed", bucket)}, nil
 }

@@ -39,3 +39,8 @@ if [ -d hack/bench/runs ]; then
   go build -o bin/bench-runs ./hack/bench/runs
   taskset -c 0 bin/bench-runs -n "$n" -server-cpus 1
 fi
+
+if [ -d hack/bench/portal ]; then
+  section "portal: signed-in dashboard at 64 connections vs a bare gin handler"
+  if [ -n "$quick" ]; then go run ./hack/bench/portal -d 3s -warmup 1s; else go run ./hack/bench/portal -d 10s; fi
+fi

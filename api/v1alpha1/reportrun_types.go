@@ -73,8 +73,9 @@ type ReportRunSpec struct {
 	// +kubebuilder:validation:MaxLength=253
 	CountyReportName string `json:"countyReportName"`
 
-	// Period is the month to report on, YYYY-MM.
-	// +kubebuilder:validation:Pattern=`^[0-9]{4}-(0[1-9]|1[0-2])$`
+	// Period is the month to report on, YYYY-MM, the year from 1000 (as
+	// internal/period parses it).
+	// +kubebuilder:validation:Pattern=`^[1-9][0-9]{3}-(0[1-9]|1[0-2])$`
 	Period string `json:"period"`
 
 	// Reason says who asked for the run.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -165,9 +166,14 @@ func runManager(ctx context.Context, args []string) error {
 			cacheOpts.DefaultNamespaces[n] = cache.Config{}
 		}
 	}
-	// The manager reads only the Secrets it owns: the scoped credentials.
+	// The manager reads only the Secrets it owns (the scoped credentials,
+	// the portals' Secrets) and the portals' Roles and RoleBindings, not
+	// every one of the cluster.
+	ours := labels.SelectorFromSet(labels.Set{reportingv1.LabelManagedBy: reportingv1.ManagedByValue})
 	cacheOpts.ByObject = map[client.Object]cache.ByObject{
-		&corev1.Secret{}: {Label: labels.SelectorFromSet(labels.Set{reportingv1.LabelManagedBy: reportingv1.ManagedByValue})},
+		&corev1.Secret{}:      {Label: ours},
+		&rbacv1.Role{}:        {Label: ours},
+		&rbacv1.RoleBinding{}: {Label: ours},
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme,

@@ -18,6 +18,7 @@ import (
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/executor"
+	"github.com/countyreport/countyreport/internal/period"
 	"github.com/countyreport/countyreport/internal/repo"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/storage/miniotest"
@@ -334,4 +335,23 @@ func TestStorageDownDuringRunIsRetried(t *testing.T) {
 		g.Expect(strings.Contains(r.Status.Message, "published")).To(BeTrue())
 	}, wait).Should(Succeed())
 	checkArtifacts(t, g, run(g, ns, "hengshan-2023-01"), archive)
+}
+
+// The API server refuses a period the one period parser would refuse, with
+// the field named; the same form is accepted.
+func TestRunPeriodIsCheckedAtAdmission(t *testing.T) {
+	ns := namespace(t, "admission")
+	for in, ok := range map[string]bool{"2026-10": true, "1000-01": true, "0999-01": false, "2026-13": false, "2026-1": false, "26-10": false} {
+		t.Run(in, func(t *testing.T) {
+			r := newRun(ns, "hengshan", in)
+			r.Name = "hengshan-" + strings.ReplaceAll(in, "-", "x")
+			err := k8s.Create(ctx, r)
+			if ok != (err == nil) || ok != period.Valid(in) {
+				t.Fatalf("create with period %q: %v; period.Valid = %v", in, err, period.Valid(in))
+			}
+			if err != nil && !strings.Contains(err.Error(), "spec.period") {
+				t.Fatalf("the error does not name spec.period: %v", err)
+			}
+		})
+	}
 }

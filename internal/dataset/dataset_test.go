@@ -376,3 +376,28 @@ func FuzzEnglishAmount(f *testing.F) {
 		}
 	})
 }
+
+// The period a figure covers: its own basis, else the dataset's reference period.
+func TestBasisOf(t *testing.T) {
+	d := &Dataset{Meta: Meta{ReferencePeriod: "2022"}}
+	own := &Indicator{Basis: "前三季度", BasisEn: "first three quarters"}
+	for _, tc := range []struct {
+		ref  string
+		in   *Indicator
+		lang string
+		want string
+	}{
+		{"2022", &Indicator{}, "zh-CN", "2022年"},
+		{"2022", &Indicator{}, "en", "2022"},
+		{"2022-12", &Indicator{}, "zh-CN", "2022年12月"},
+		{"2022-Q3", &Indicator{}, "zh-CN", "2022年第3季度"},
+		{"2022", own, "zh-CN", "前三季度"},
+		{"2022", own, "en", "first three quarters"},
+		{"", &Indicator{}, "zh-CN", ""},
+	} {
+		d.Meta.ReferencePeriod = tc.ref
+		if got := d.BasisOf(tc.in, tc.lang); got != tc.want {
+			t.Errorf("BasisOf(%q, %+v, %s) = %q, want %q", tc.ref, tc.in, tc.lang, got, tc.want)
+		}
+	}
+}

@@ -39,7 +39,7 @@ func (e Error) Where() string {
 
 func (e Error) Error() string {
 	if e.Path == "" {
-		return "(document): " + e.Msg
+		return "文件 / document: " + e.Msg
 	}
 	return e.Path + ": " + e.Msg
 }

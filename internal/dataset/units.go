@@ -113,3 +113,30 @@ func EnglishAmount(lit, unit string) (value, unitEn string, ok bool) {
 	unitEn = strings.TrimSpace(word + " " + s.base)
 	return out, unitEn, true
 }
+
+// BasisOf is what period in's figure covers, for showing beside it: its
+// own basis when it has one (basisEn in English), else the dataset's
+// reference period ("2022年" / "2022"); "" for a dataset with neither.
+func (d *Dataset) BasisOf(in *Indicator, lang string) string {
+	en := lang == "en"
+	switch {
+	case en && in.BasisEn != "":
+		return in.BasisEn
+	case in.Basis != "":
+		return in.Basis
+	case d.Meta.ReferencePeriod == "":
+		return ""
+	}
+	p := d.Meta.ReferencePeriod
+	if en {
+		return p
+	}
+	switch {
+	case len(p) == 4:
+		return p + "年"
+	case p[5] == 'Q':
+		return p[:4] + "年第" + p[6:] + "季度"
+	default:
+		return p[:4] + "年" + strings.TrimPrefix(p[5:], "0") + "月"
+	}
+}

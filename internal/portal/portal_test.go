@@ -1,23 +1,26 @@
 package portal
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-
-	"github.com/countyreport/countyreport/internal/tenant"
 )
 
 func TestParseConfig(t *testing.T) {
+	const base = "namespace: county-hengshan\ncountyReport: hengshan\ncountyCode: \"430423\"\ncountyName: 衡山县\nbucket: b\n"
 	tests := map[string]struct {
 		yaml    string
 		wantErr string
 	}{
-		"complete":      {yaml: "countyCode: \"430423\"\ncountyName: 衡山县\nlanguage: zh-CN\nbucket: b\n"},
-		"missing name":  {yaml: "countyCode: \"430423\"\n", wantErr: "required"},
-		"unknown field": {yaml: "countyCode: \"430423\"\ncountyName: 衡山县\nadminPassword: x\n", wantErr: "adminPassword"},
-		"not YAML":      {yaml: "countyCode: [", wantErr: "yaml"},
+		"complete":        {yaml: base + "language: zh-CN\npublicURL: https://hengshan.example/\ntrustedProxies: [10.0.0.0/8]\n"},
+		"missing name":    {yaml: "namespace: n\ncountyReport: c\ncountyCode: \"430423\"\nbucket: b\n", wantErr: "countyName"},
+		"missing ns":      {yaml: "countyReport: c\ncountyCode: \"430423\"\ncountyName: x\nbucket: b\n", wantErr: "namespace"},
+		"missing cr":      {yaml: "namespace: n\ncountyCode: \"430423\"\ncountyName: x\nbucket: b\n", wantErr: "countyReport"},
+		"bad code":        {yaml: strings.Replace(base, "430423", "4304", 1), wantErr: "countyCode"},
+		"unknown field":   {yaml: base + "adminPassword: x\n", wantErr: "adminPassword"},
+		"bad proxy":       {yaml: base + "trustedProxies: [nonsense]\n", wantErr: "trustedProxies[0]"},
+		"bad language":    {yaml: base + "language: fr\n", wantErr: "language"},
+		"not YAML":        {yaml: "countyCode: [", wantErr: "yaml"},
+		"scheme-less url": {yaml: base + "publicURL: hengshan.example\n", wantErr: "publicURL"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -33,32 +36,37 @@ func TestParseConfig(t *testing.T) {
 }
 
 func FuzzParseConfig(f *testing.F) {
-	f.Add([]byte("countyCode: \"430423\"\ncountyName: 衡山县\n"))
+	f.Add([]byte("namespace: n\ncountyReport: c\ncountyCode: \"430423\"\ncountyName: 衡山县\nbucket: b\n"))
 	f.Add([]byte("{}"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := ParseConfig(b)
-		if err == nil && (c.CountyCode == "" || c.CountyName == "") {
-			t.Fatalf("accepted a configuration without a county: %+v", c)
+		if err == nil && (c.Validate() != nil || c.Namespace == "" || c.CountyReport == "" || c.Bucket == "") {
+			t.Fatalf("accepted an incomplete configuration: %+v", c)
 		}
 	})
 }
 
-func TestHomePageNamesTheCountyEscaped(t *testing.T) {
-	r := NewRouter(&tenant.PortalConfig{CountyCode: "430423", CountyName: "衡山县<script>", Language: "zh-CN"})
-	w := httptest.NewRecorder()
-	r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
-	body := w.Body.String()
-	if w.Code != http.StatusOK || !strings.Contains(body, "衡山县&lt;script&gt;") || strings.Contains(body, "衡山县<script>") {
-		t.Fatalf("status %d, body:\n%s", w.Code, body)
+func TestMessagesComplete(t *testing.T) {
+	for key := range messages["zh-CN"] {
+		if _, ok := messages["en"][key]; !ok {
+			t.Errorf("%q has no English", key)
+		}
 	}
-	if w.Header().Get("Content-Security-Policy") == "" || w.Header().Get("X-Frame-Options") != "DENY" {
-		t.Errorf("security headers missing: %v", w.Header())
+	for key := range messages["en"] {
+		if _, ok := messages["zh-CN"][key]; !ok {
+			t.Errorf("%q has no Chinese", key)
+		}
 	}
-	for _, path := range []string{"/healthz", "/readyz"} {
-		w := httptest.NewRecorder()
-		r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
-		if w.Code != http.StatusOK {
-			t.Errorf("%s: %d", path, w.Code)
+}
+
+func TestTemplatesParse(t *testing.T) {
+	pages, err := parsePages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"signin", "dashboard", "reports", "run", "error"} {
+		if pages[want] == nil {
+			t.Errorf("no %s page", want)
 		}
 	}
 }

@@ -1,6 +1,8 @@
 package tenant
 
 import (
+	"fmt"
+
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -16,8 +18,8 @@ func meta(cr *reportingv1.CountyReport) metav1.ObjectMeta {
 	return metav1.ObjectMeta{Name: Name(cr), Namespace: cr.Namespace, Labels: Labels(cr)}
 }
 
-// ServiceAccount is the portal's identity. It never gets an API token: the
-// portal does not talk to the Kubernetes API.
+// ServiceAccount is the portal's identity, bound to Role. Its token is
+// mounted only into the portal's own pods (the pod spec asks for it).
 func ServiceAccount(cr *reportingv1.CountyReport) *corev1.ServiceAccount {
 	return &corev1.ServiceAccount{
 		ObjectMeta:                   meta(cr),
@@ -71,10 +73,18 @@ func Deployment(cr *reportingv1.CountyReport, in Inputs, configHash string) *app
 		{Name: "config", MountPath: ConfigDir, ReadOnly: true},
 		{Name: "tmp", MountPath: "/tmp"},
 	}
+	// The portal's own Secret (session key, generated accounts) and a named
+	// accounts Secret. Secret volumes follow Secret changes, so account
+	// changes need no restart.
+	secretVolume := func(name, secret string) corev1.Volume {
+		return corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
+			SecretName: secret, DefaultMode: ptr.To[int32](0o440),
+		}}}
+	}
+	volumes = append(volumes, secretVolume("portal-secret", Name(cr)))
+	mounts = append(mounts, corev1.VolumeMount{Name: "portal-secret", MountPath: SecretDir, ReadOnly: true})
 	if name := cr.Spec.Portal.AccountsSecretName; name != "" {
-		volumes = append(volumes, corev1.Volume{Name: "accounts", VolumeSource: corev1.VolumeSource{
-			Secret: &corev1.SecretVolumeSource{SecretName: name},
-		}})
+		volumes = append(volumes, secretVolume("accounts", name))
 		mounts = append(mounts, corev1.VolumeMount{Name: "accounts", MountPath: AccountsDir, ReadOnly: true})
 	}
 
@@ -106,8 +116,10 @@ func Deployment(cr *reportingv1.CountyReport, in Inputs, configHash string) *app
 					Annotations: map[string]string{reportingv1.AnnotationConfigHash: configHash},
 				},
 				Spec: corev1.PodSpec{
-					ServiceAccountName:           Name(cr),
-					AutomountServiceAccountToken: ptr.To(false),
+					ServiceAccountName: Name(cr),
+					// The portal creates ReportRuns ("generate now") with its
+					// ServiceAccount, bound to a Role in this namespace only.
+					AutomountServiceAccountToken: ptr.To(true),
 					SecurityContext: &corev1.PodSecurityContext{
 						RunAsNonRoot:   ptr.To(true),
 						RunAsUser:      ptr.To[int64](portalUID),
@@ -118,9 +130,13 @@ func Deployment(cr *reportingv1.CountyReport, in Inputs, configHash string) *app
 					Containers: []corev1.Container{{
 						Name:  "portal",
 						Image: image,
-						Args:  []string{"portal", "--config=" + ConfigDir + "/" + ConfigFile, "--listen=:8080"},
-						Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: PortalPort, Protocol: corev1.ProtocolTCP}},
-						Env:   env,
+						Args: []string{"portal", "--config=" + ConfigDir + "/" + ConfigFile,
+							fmt.Sprintf("--listen=:%d", PortalPort), fmt.Sprintf("--metrics-listen=:%d", MetricsPort)},
+						Ports: []corev1.ContainerPort{
+							{Name: "http", ContainerPort: PortalPort, Protocol: corev1.ProtocolTCP},
+							{Name: "metrics", ContainerPort: MetricsPort, Protocol: corev1.ProtocolTCP},
+						},
+						Env: env,
 						SecurityContext: &corev1.SecurityContext{
 							AllowPrivilegeEscalation: ptr.To(false),
 							ReadOnlyRootFilesystem:   ptr.To(true),
@@ -193,17 +209,44 @@ func NetworkPolicy(cr *reportingv1.CountyReport, in Inputs) *networkingv1.Networ
 		}
 		egress = append(egress, rule)
 	}
+	egress = append(egress, apiServerEgress(in))
 	return &networkingv1.NetworkPolicy{
 		ObjectMeta: meta(cr),
 		Spec: networkingv1.NetworkPolicySpec{
 			PodSelector: metav1.LabelSelector{MatchLabels: SelectorLabels(cr)},
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress},
 			Ingress: []networkingv1.NetworkPolicyIngressRule{{
-				Ports: []networkingv1.NetworkPolicyPort{{Protocol: &tcp, Port: ptr.To(intstr.FromInt32(PortalPort))}},
+				Ports: []networkingv1.NetworkPolicyPort{
+					{Protocol: &tcp, Port: ptr.To(intstr.FromInt32(PortalPort))},
+					{Protocol: &tcp, Port: ptr.To(intstr.FromInt32(MetricsPort))},
+				},
 			}},
 			Egress: egress,
 		},
 	}
+}
+
+// apiServerEgress lets the portal reach the Kubernetes API ("generate
+// now"): the kubernetes Service's port 443 and the API server's own port
+// (6443 unless Inputs.APIServerPort says otherwise), since policies see the
+// address after the Service's translation. Pinned to Inputs.APIServerCIDRs
+// when the operator knows them.
+func apiServerEgress(in Inputs) networkingv1.NetworkPolicyEgressRule {
+	tcp := corev1.ProtocolTCP
+	port := in.APIServerPort
+	if port == 0 {
+		port = 6443
+	}
+	rule := networkingv1.NetworkPolicyEgressRule{Ports: []networkingv1.NetworkPolicyPort{
+		{Protocol: &tcp, Port: ptr.To(intstr.FromInt32(443))},
+	}}
+	if port != 443 {
+		rule.Ports = append(rule.Ports, networkingv1.NetworkPolicyPort{Protocol: &tcp, Port: ptr.To(intstr.FromInt32(port))})
+	}
+	for _, cidr := range in.APIServerCIDRs {
+		rule.To = append(rule.To, networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: cidr}})
+	}
+	return rule
 }
 
 // Ingress exposes the portal under spec.portal.ingress.host; nil when unset.

@@ -18,11 +18,14 @@ import (
 	"sigs.k8s.io/yaml"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/portal"
 )
 
 const (
 	// PortalPort is the container port the portal listens on.
 	PortalPort = 8080
+	// MetricsPort serves the portal's /metrics; the Service and Ingress do not route it.
+	MetricsPort = 9090
 	// ServicePort is the port of the portal's Service.
 	ServicePort = 80
 	// ConfigFile is the portal's configuration file inside the ConfigMap.
@@ -46,6 +49,10 @@ type Inputs struct {
 	StorageInsecure bool
 	// CredentialsSecretName names the county's scoped credentials Secret; empty when not yet minted.
 	CredentialsSecretName string
+	// APIServerPort and APIServerCIDRs narrow the portal's egress to the
+	// Kubernetes API (defaults: ports 443 and 6443, any address).
+	APIServerPort  int32
+	APIServerCIDRs []string
 	// CredentialsHash changes whenever the scoped credentials change, so the portal rolls.
 	CredentialsHash string
 	// StorageCA is true when the storage endpoint's CA bundle is in the
@@ -82,23 +89,11 @@ func Labels(cr *reportingv1.CountyReport) map[string]string {
 	return l
 }
 
-// PortalConfig is what the portal reads at start: which county it serves and
-// where its archive is. It holds no secret.
-type PortalConfig struct {
-	CountyCode      string `json:"countyCode"`
-	CountyName      string `json:"countyName"`
-	EnglishName     string `json:"englishName,omitempty"`
-	City            string `json:"city,omitempty"`
-	Language        string `json:"language"`
-	Bucket          string `json:"bucket"`
-	StorageEndpoint string `json:"storageEndpoint,omitempty"`
-	StorageInsecure bool   `json:"storageInsecure,omitempty"`
-	AccountsFile    string `json:"accountsFile,omitempty"`
-}
-
 // Config is the portal's configuration for cr.
-func Config(cr *reportingv1.CountyReport, in Inputs) PortalConfig {
-	c := PortalConfig{
+func Config(cr *reportingv1.CountyReport, in Inputs) portal.Config {
+	c := portal.Config{
+		Namespace:       cr.Namespace,
+		CountyReport:    cr.Name,
 		CountyCode:      cr.Spec.County.Code,
 		CountyName:      cr.Spec.County.Name,
 		EnglishName:     cr.Spec.County.EnglishName,
@@ -111,9 +106,12 @@ func Config(cr *reportingv1.CountyReport, in Inputs) PortalConfig {
 	if c.Language == "" {
 		c.Language = "zh-CN"
 	}
-	if cr.Spec.Portal.AccountsSecretName != "" {
-		c.AccountsFile = AccountsDir + "/accounts.yaml"
+	c.AccountsFile = AccountsFile(cr)
+	if GeneratesAccounts(cr) {
+		c.InitialPasswordFile = SecretDir + "/" + InitialPasswordKey
 	}
+	c.SessionKeyFile = SecretDir + "/" + SessionKeyKey
+	c.PublicURL = PortalURL(cr)
 	return c
 }
 

@@ -27,7 +27,7 @@ func TestDeploymentIsLockedDown(t *testing.T) {
 	checks := map[string]bool{
 		"non-root pod":             ptr.Deref(pod.SecurityContext.RunAsNonRoot, false),
 		"seccomp RuntimeDefault":   pod.SecurityContext.SeccompProfile.Type == corev1.SeccompProfileTypeRuntimeDefault,
-		"no service account token": !ptr.Deref(pod.AutomountServiceAccountToken, true),
+		"its own token (its Role)": ptr.Deref(pod.AutomountServiceAccountToken, false) && pod.ServiceAccountName == "hengshan-portal",
 		"read-only root":           ptr.Deref(c.SecurityContext.ReadOnlyRootFilesystem, false),
 		"no privilege escalation":  !ptr.Deref(c.SecurityContext.AllowPrivilegeEscalation, true),
 		"all capabilities dropped": len(c.SecurityContext.Capabilities.Drop) == 1 && c.SecurityContext.Capabilities.Drop[0] == "ALL",
@@ -69,10 +69,10 @@ func TestBuildersFollowTheSpec(t *testing.T) {
 			mutate: func(cr *reportingv1.CountyReport, _ *Inputs) { cr.Spec.Portal.AccountsSecretName = "staff" },
 			check: func(t *testing.T, cr *reportingv1.CountyReport, in Inputs) {
 				d := Deployment(cr, in, "")
-				if v := d.Spec.Template.Spec.Volumes[2]; v.Secret == nil || v.Secret.SecretName != "staff" {
+				if v := d.Spec.Template.Spec.Volumes[3]; v.Secret == nil || v.Secret.SecretName != "staff" {
 					t.Errorf("volume %+v", v)
 				}
-				if m := d.Spec.Template.Spec.Containers[0].VolumeMounts[2]; !m.ReadOnly {
+				if m := d.Spec.Template.Spec.Containers[0].VolumeMounts[3]; !m.ReadOnly {
 					t.Errorf("mount %+v not read-only", m)
 				}
 				if !strings.Contains(mustConfig(t, cr, in), "accountsFile: /etc/countyreport/accounts/accounts.yaml") {
@@ -122,7 +122,7 @@ func TestBuildersFollowTheSpec(t *testing.T) {
 			mutate: func(_ *reportingv1.CountyReport, in *Inputs) { in.StorageEndpoint = "10.0.0.7:9000" },
 			check: func(t *testing.T, cr *reportingv1.CountyReport, in Inputs) {
 				np := NetworkPolicy(cr, in)
-				if len(np.Spec.Egress) != 2 {
+				if len(np.Spec.Egress) != 3 {
 					t.Fatalf("egress %+v", np.Spec.Egress)
 				}
 				rule := np.Spec.Egress[1]
@@ -140,10 +140,63 @@ func TestBuildersFollowTheSpec(t *testing.T) {
 				}
 			},
 		},
-		"no storage, DNS only": {
+		"no storage, DNS and the API server only": {
 			check: func(t *testing.T, cr *reportingv1.CountyReport, in Inputs) {
-				if n := len(NetworkPolicy(cr, in).Spec.Egress); n != 1 {
-					t.Errorf("%d egress rules", n)
+				eg := NetworkPolicy(cr, in).Spec.Egress
+				if len(eg) != 2 || eg[1].Ports[0].Port.IntValue() != 443 || eg[1].Ports[1].Port.IntValue() != 6443 {
+					t.Errorf("egress rules %+v", eg)
+				}
+			},
+		},
+		"API server egress pinned when known": {
+			mutate: func(_ *reportingv1.CountyReport, in *Inputs) {
+				in.APIServerPort, in.APIServerCIDRs = 443, []string{"172.18.0.2/32"}
+			},
+			check: func(t *testing.T, cr *reportingv1.CountyReport, in Inputs) {
+				rule := NetworkPolicy(cr, in).Spec.Egress[1]
+				if len(rule.Ports) != 1 || rule.To[0].IPBlock.CIDR != "172.18.0.2/32" {
+					t.Errorf("API server rule %+v", rule)
+				}
+			},
+		},
+		"portal Role: its runs and its own CountyReport, nothing else": {
+			check: func(t *testing.T, cr *reportingv1.CountyReport, _ Inputs) {
+				r := Role(cr)
+				if len(r.Rules) != 2 || r.Rules[1].ResourceNames[0] != cr.Name || len(r.Rules[1].Verbs) != 1 || r.Rules[1].Verbs[0] != "get" {
+					t.Errorf("rules %+v", r.Rules)
+				}
+				rb := RoleBinding(cr)
+				if rb.Subjects[0].Name != Name(cr) || rb.Subjects[0].Namespace != cr.Namespace || rb.RoleRef.Name != r.Name {
+					t.Errorf("binding %+v", rb)
+				}
+			},
+		},
+		"accounts Secret generated unless named": {
+			check: func(t *testing.T, cr *reportingv1.CountyReport, in Inputs) {
+				c := Config(cr, in)
+				if !GeneratesAccounts(cr) || len(PortalSecretKeys(cr)) != 3 || c.AccountsFile != SecretDir+"/accounts.yaml" ||
+					c.InitialPasswordFile != SecretDir+"/initial-password" || c.SessionKeyFile != SecretDir+"/session-key" {
+					t.Errorf("generated accounts: keys %v, config %+v", PortalSecretKeys(cr), c)
+				}
+				cr.Spec.Portal.AccountsSecretName = "staff"
+				c = Config(cr, in)
+				if GeneratesAccounts(cr) || len(PortalSecretKeys(cr)) != 1 || c.AccountsFile != AccountsDir+"/accounts.yaml" || c.InitialPasswordFile != "" {
+					t.Errorf("named accounts Secret: keys %v, config %+v", PortalSecretKeys(cr), c)
+				}
+				vols := Deployment(cr, in, "").Spec.Template.Spec.Volumes
+				names := map[string]string{}
+				for _, v := range vols {
+					if v.Secret != nil {
+						names[v.Name] = v.Secret.SecretName
+					}
+				}
+				if names["portal-secret"] != Name(cr) || names["accounts"] != "staff" {
+					t.Errorf("secret volumes %v", names)
+				}
+				a, _ := NewPortalSecretValue(SessionKeyKey)
+				b, _ := NewPortalSecretValue(SessionKeyKey)
+				if len(a) != 43 || string(a) == string(b) {
+					t.Errorf("secret values %q %q", a, b)
 				}
 			},
 		},

@@ -47,6 +47,9 @@ func (c *Chart) text(x, y, size float64, col RGB, anchor byte, s string) {
 	c.ops = append(c.ops, op{kind: 't', pts: []float64{x, y}, col: col, size: size, anchor: anchor, text: s})
 }
 
+// MaxSeries is how many lines a trend chart tells apart by colour.
+const MaxSeries = 6
+
 // The report's colours.
 var (
 	ColText   = HexRGB("#1A1A1A")
@@ -56,7 +59,7 @@ var (
 	ColAccent = HexRGB("#B71C1C") // report red
 	ColUp     = HexRGB("#C62828") // rises in red, the Chinese convention
 	ColDown   = HexRGB("#2E7D32")
-	palette   = []RGB{HexRGB("#B71C1C"), HexRGB("#1565C0"), HexRGB("#EF6C00"), HexRGB("#2E7D32"), HexRGB("#6A1B9A"), HexRGB("#00838F")}
+	palette   = [MaxSeries]RGB{HexRGB("#B71C1C"), HexRGB("#1565C0"), HexRGB("#EF6C00"), HexRGB("#2E7D32"), HexRGB("#6A1B9A"), HexRGB("#00838F")}
 )
 
 // niceStep picks a round axis step for range span.

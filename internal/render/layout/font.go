@@ -102,7 +102,10 @@ func (f *Font) withLatin(latin *Font, all bool) *Font {
 	c := &Font{}
 	*c = Font{Name: f.Name, data: f.data, tables: f.tables, unitsPerEm: f.unitsPerEm, numGlyphs: f.numGlyphs, numHMetric: f.numHMetric,
 		longLoca: f.longLoca, cmap: f.cmap, Ascent: f.Ascent, Descent: f.Descent, CapHeight: f.CapHeight, BBox: f.BBox,
-		gids: map[rune]uint16{}, outlines: map[uint16]gotext.GlyphOutline{}, Latin: latin, latinPunctOnly: !all}
+		gids: map[rune]uint16{}, outlines: map[uint16]gotext.GlyphOutline{}, Latin: latin, latinPunctOnly: !all, latinScale: 1}
+	if all {
+		c.latinScale = 0.92
+	}
 	withCache[k] = c
 	return c
 }
@@ -161,6 +164,9 @@ type Font struct {
 	// when latinPunctOnly.
 	Latin          *Font
 	latinPunctOnly bool
+	// latinScale sizes Latin set within Chinese text: DejaVu's letters and
+	// digits are larger and darker than the Arphic faces' Chinese.
+	latinScale float64
 
 	mu   sync.RWMutex
 	gids map[rune]uint16
@@ -383,7 +389,16 @@ func (f *Font) Width(r rune, size float64) float64 {
 // WidthIn is the advance of r at size in text that is Latin (latinText) or not.
 func (f *Font) WidthIn(r rune, size float64, latinText bool) float64 {
 	g := f.Face(r, latinText)
-	return float64(g.Advance(g.GID(r))) * size / float64(g.unitsPerEm)
+	return float64(g.Advance(g.GID(r))) * f.RunSize(g, size, latinText) / float64(g.unitsPerEm)
+}
+
+// RunSize is the size a run in face g (f or f.Latin) is set at: Latin
+// within Chinese text a little smaller.
+func (f *Font) RunSize(g *Font, size float64, latinText bool) float64 {
+	if g != f && !latinText && f.latinScale > 0 {
+		return size * f.latinScale
+	}
+	return size
 }
 
 // TextWidth is the width of s at size.

@@ -256,6 +256,7 @@ func (p *Page) Text(f *Font, x, y, size float64, c RGB, s []rune, adj []float64,
 	const hexd = "0123456789ABCDEF"
 	var cur *fontRes
 	open := false
+	runSize := size
 	for i, ch := range s {
 		face := f.Face(ch, latin)
 		r := p.doc.res(face)
@@ -264,10 +265,11 @@ func (p *Page) Text(f *Font, x, y, size float64, c RGB, s []rune, adj []float64,
 				b = append(b, ">] TJ"...)
 			}
 			p.fonts[r] = true
+			runSize = f.RunSize(face, size, latin)
 			b = append(b, " /"...)
 			b = append(b, r.name...)
 			b = append(b, ' ')
-			b = appendNum(b, size)
+			b = appendNum(b, runSize)
 			b = append(b, " Tf [<"...)
 			cur, open = r, true
 		}
@@ -278,7 +280,7 @@ func (p *Page) Text(f *Font, x, y, size float64, c RGB, s []rune, adj []float64,
 		b = append(b, hexd[g>>12], hexd[g>>8&15], hexd[g>>4&15], hexd[g&15])
 		if i < len(adj) && i+1 < len(s) {
 			// TJ moves the next glyph left by n/1000 of the size
-			if n := math.Round(-adj[i] * 1000 / size); n != 0 {
+			if n := math.Round(-adj[i] * 1000 / runSize); n != 0 {
 				b = append(b, '>', ' ')
 				b = strconv.AppendInt(b, int64(n), 10)
 				b = append(b, ' ', '<')

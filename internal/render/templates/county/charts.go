@@ -20,13 +20,27 @@ var groupTitles = map[string][2]string{
 	"tourism": {"%s文化旅游指标增速（%%）", "Growth of tourism, %s (%%)"},
 }
 
+// Charts are the charts the report of ds shows in lang, width points wide,
+// set in font (the sans): for pages that show the report's charts.
+func Charts(ds *dataset.Dataset, font *layout.Font, lang string, width float64) ([]*layout.Chart, error) {
+	l, err := labelsFor(lang)
+	if err != nil {
+		return nil, err
+	}
+	var fonts layout.Fonts
+	fonts[layout.Sans] = font
+	r := &report{f: layout.New(&fonts), l: l, ds: edition(ds, l.en()), orig: ds}
+	return r.chartsW(width), nil
+}
+
 // charts makes the report's charts from the dataset: growth by group (at
 // least two figures each), the amounts in the most used unit, the trend of
 // indicators with history.
-func (r *report) charts() []*layout.Chart {
+func (r *report) charts() []*layout.Chart { return r.chartsW(layout.ContentW) }
+
+func (r *report) chartsW(w float64) []*layout.Chart {
 	ds, l := r.ds, r.l
 	font := r.f.Font(layout.Sans)
-	w := layout.ContentW
 	fig := l.period(ds.Meta.Figures())
 	src := r.sourceLine()
 	var charts []*layout.Chart
@@ -64,10 +78,10 @@ func (r *report) charts() []*layout.Chart {
 			Signed: true, Estimated: l.Estimated, Actual: l.Actual, Source: src,
 		}))
 	}
-	if c := r.amounts(font, next, fig, src); c != nil {
+	if c := r.amounts(font, next, fig, src, w); c != nil {
 		charts = append(charts, c)
 	}
-	if c := r.trend(font, next, src); c != nil {
+	if c := r.trend(font, next, src, w); c != nil {
 		charts = append(charts, c)
 	}
 	return charts
@@ -109,7 +123,7 @@ func (r *report) sourceLine() string {
 var moneyUnits = map[string]bool{"亿元": true, "万元": true, "元": true}
 
 // amounts charts the money values in the unit most of them share (at least two).
-func (r *report) amounts(font *layout.Font, next func(string) string, fig, src string) *layout.Chart {
+func (r *report) amounts(font *layout.Font, next func(string) string, fig, src string, w float64) *layout.Chart {
 	ds, l := r.ds, r.l
 	byUnit := map[string][]layout.Bar{}
 	for i := range ds.Indicators {
@@ -141,12 +155,12 @@ func (r *report) amounts(font *layout.Font, next func(string) string, fig, src s
 	} else {
 		title += fmt.Sprintf("%s主要金额指标（%s）", fig, units[0])
 	}
-	return layout.BarChart(font, layout.BarSpec{Name: next("amounts"), Title: title, Bars: byUnit[units[0]], Width: layout.ContentW,
+	return layout.BarChart(font, layout.BarSpec{Name: next("amounts"), Title: title, Bars: byUnit[units[0]], Width: w,
 		Estimated: l.Estimated, Actual: l.Actual, Source: src})
 }
 
 // trend charts the change over the periods, for indicators with history.
-func (r *report) trend(font *layout.Font, next func(string) string, src string) *layout.Chart {
+func (r *report) trend(font *layout.Font, next func(string) string, src string, w float64) *layout.Chart {
 	ds := r.ds
 	cur := ds.Meta.Figures()
 	pset := map[string]bool{cur: true}
@@ -187,5 +201,5 @@ func (r *report) trend(font *layout.Font, next func(string) string, src string) 
 		}
 		series = append(series, layout.TrendSeries{Name: in.Name, Values: vals})
 	}
-	return layout.TrendChart(font, layout.TrendSpec{Name: next("trend"), Title: r.figureNo() + r.l.ChartTrend, Periods: periods, Series: series, Width: layout.ContentW, Source: src})
+	return layout.TrendChart(font, layout.TrendSpec{Name: next("trend"), Title: r.figureNo() + r.l.ChartTrend, Periods: periods, Series: series, Width: w, Source: src})
 }

@@ -1,0 +1,80 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/tenant"
+)
+
+// The portal's identity and secrets (issue 10): a Role in the county's own
+// namespace bound to the portal's ServiceAccount, and the portal's Secret
+// with its session key and, unless an accounts Secret is named, the
+// generated admin account.
+//
+// To grant the Role, the manager must hold what it grants (the API server's
+// escalation check): create/get/list/watch on ReportRuns and get on
+// CountyReports it has already.
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles;rolebindings,verbs=get;list;watch;create;update;patch
+
+// annotationInitialPassword on the portal's Secret records that the
+// operator generated an initial password once: deleting the key retires
+// the account for good instead of making a new password appear.
+const annotationInitialPassword = "reporting.countyreport.io/initial-password-generated"
+
+// reconcilePortalAccess ensures the Role, its RoleBinding and the portal's Secret.
+func (r *CountyReportReconciler) reconcilePortalAccess(ctx context.Context, cr *reportingv1.CountyReport) error {
+	if err := ensure(ctx, r, cr, tenant.Role(cr)); err != nil {
+		return err
+	}
+	if err := ensure(ctx, r, cr, tenant.RoleBinding(cr)); err != nil {
+		return err
+	}
+	return r.ensurePortalSecret(ctx, cr)
+}
+
+// ensurePortalSecret keeps every value the Secret already has and makes
+// only the missing ones, so a session key or a password is never replaced:
+// the apply then writes nothing when nothing is missing.
+func (r *CountyReportReconciler) ensurePortalSecret(ctx context.Context, cr *reportingv1.CountyReport) error {
+	var have corev1.Secret
+	found, err := r.lookup(ctx, client.ObjectKey{Namespace: cr.Namespace, Name: tenant.Name(cr)}, &have)
+	if err != nil {
+		return fmt.Errorf("read Secret %s: %w", tenant.Name(cr), err)
+	}
+	data := map[string][]byte{}
+	generated := found && have.Annotations[annotationInitialPassword] == "true"
+	for _, key := range tenant.PortalSecretKeys(cr) {
+		if v, ok := have.Data[key]; found && ok && len(v) > 0 {
+			data[key] = v
+			continue
+		}
+		if key == tenant.InitialPasswordKey && generated {
+			continue // retired by hand: never made again
+		}
+		v, err := tenant.NewPortalSecretValue(key)
+		if err != nil {
+			return err
+		}
+		data[key] = v
+		if key == tenant.InitialPasswordKey {
+			generated = true
+		}
+	}
+	// Values the operator made earlier and no longer needs (accounts named
+	// since) stay as they are: they are the county's to delete.
+	for _, key := range []string{tenant.AccountsKey, tenant.InitialPasswordKey} {
+		if v, ok := have.Data[key]; ok && data[key] == nil {
+			data[key] = v
+		}
+	}
+	want := tenant.PortalSecret(cr, data)
+	if generated {
+		want.Annotations = map[string]string{annotationInitialPassword: "true"}
+	}
+	return ensure(ctx, r, cr, want)
+}

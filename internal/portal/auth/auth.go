@@ -1,0 +1,202 @@
+package auth
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/countyreport/countyreport/internal/accounts"
+)
+
+// Throttle settings. Per account: 5 free failures, then 1 s doubling to at
+// most 30 s. Per client address (a whole office may share one): 20 free,
+// then 1 s doubling to 60 s.
+const (
+	accountFree, accountMax = 5, 30 * time.Second
+	addressFree, addressMax = 20, 60 * time.Second
+)
+
+// Auth is a portal's sign-in.
+type Auth struct {
+	Accounts  *accounts.Store
+	Sessions  *Sessions
+	ByAccount *Throttle
+	ByAddress *Throttle
+	// Audit receives one line per sign-in attempt, sign-out and change.
+	Audit *slog.Logger
+	// TrustedProxies: requests from these addresses are attributed to the
+	// last address in X-Forwarded-For (the Ingress's view of the client).
+	TrustedProxies []netip.Prefix
+	// SignInPath is the sign-in page (default /signin).
+	SignInPath string
+}
+
+// New returns an Auth with the default throttles.
+func New(acc *accounts.Store, s *Sessions, audit *slog.Logger) *Auth {
+	return &Auth{
+		Accounts: acc, Sessions: s, Audit: audit, SignInPath: "/signin",
+		ByAccount: NewThrottle(accountFree, time.Second, accountMax),
+		ByAddress: NewThrottle(addressFree, time.Second, addressMax),
+	}
+}
+
+// ClientIP is the address a request came from: the connection's peer, or,
+// behind a trusted proxy, the last hop it names in X-Forwarded-For.
+func (a *Auth) ClientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	for _, p := range a.TrustedProxies {
+		if p.Contains(peer) {
+			hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
+			if last := strings.TrimSpace(hops[len(hops)-1]); last != "" {
+				if ip, err := netip.ParseAddr(last); err == nil {
+					return ip.String()
+				}
+			}
+		}
+	}
+	return peer.String()
+}
+
+// Outcome of a sign-in attempt.
+type Outcome int
+
+const (
+	SignedIn Outcome = iota
+	BadCredentials
+	Throttled
+)
+
+// SignIn checks the credentials (unless throttled) and, when they match,
+// starts a new session. Every attempt is an audit line.
+func (a *Auth) SignIn(w http.ResponseWriter, r *http.Request, username, password string) (Outcome, time.Duration, *accounts.Account) {
+	ip := a.ClientIP(r)
+	username = strings.TrimSpace(username)
+	acctKey := "u:" + username
+	if wait := max(a.ByAccount.Wait(acctKey), a.ByAddress.Wait("ip:"+ip)); wait > 0 {
+		a.audit(r.Context(), "signin", username, ip, "throttled", "retryAfterSeconds", int(wait.Round(time.Second)/time.Second))
+		return Throttled, wait, nil
+	}
+	acct, err := a.Accounts.Authenticate(r.Context(), username, password)
+	if err != nil || acct == nil {
+		a.ByAccount.Fail(acctKey)
+		a.ByAddress.Fail("ip:" + ip)
+		a.audit(r.Context(), "signin", username, ip, "failure")
+		return BadCredentials, 0, nil
+	}
+	a.ByAccount.Succeed(acctKey)
+	a.Sessions.Start(w, r, acct.Username)
+	a.audit(r.Context(), "signin", acct.Username, ip, "success", "role", string(acct.Role))
+	return SignedIn, 0, acct
+}
+
+// SignOut ends the request's session.
+func (a *Auth) SignOut(c *gin.Context) {
+	user := ""
+	if acct := CurrentAccount(c); acct != nil {
+		user = acct.Username
+	} else if s := a.Sessions.Get(c.Request); s != nil {
+		user = s.Username
+	}
+	a.Sessions.End(c.Writer, c.Request)
+	a.audit(c.Request.Context(), "signout", user, a.ClientIP(c.Request), "success")
+}
+
+// Record writes an audit line for a change made by the signed-in user.
+func (a *Auth) Record(c *gin.Context, event, result string, attrs ...any) {
+	user := ""
+	if acct := CurrentAccount(c); acct != nil {
+		user = acct.Username
+	}
+	a.audit(c.Request.Context(), event, user, a.ClientIP(c.Request), result, attrs...)
+}
+
+func (a *Auth) audit(ctx context.Context, event, user, ip, result string, attrs ...any) {
+	if a.Audit == nil {
+		return
+	}
+	args := append([]any{"audit", true, "event", event, "user", user, "ip", ip, "result", result, "realm", a.Sessions.realm}, attrs...)
+	a.Audit.InfoContext(ctx, "audit", args...)
+}
+
+const accountKey = "countyreport/account"
+
+// CurrentAccount is the signed-in account of the request, or nil.
+func CurrentAccount(c *gin.Context) *accounts.Account {
+	if v, ok := c.Get(accountKey); ok {
+		return v.(*accounts.Account)
+	}
+	return nil
+}
+
+// Load puts the request's account (if signed in and still listed) in the
+// context; it never refuses anything.
+func (a *Auth) Load() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if s := a.Sessions.Get(c.Request); s != nil {
+			// Looked up on every request: a removed account or a changed role applies at once.
+			if acct := a.Accounts.Account(s.Username); acct != nil {
+				c.Set(accountKey, acct)
+			} else {
+				a.Sessions.EndUser(s.Username)
+			}
+		}
+		c.Next()
+	}
+}
+
+// Require sends a signed-out request to the sign-in page, remembering where
+// it was going (GET only; a form posted after the session ended cannot be
+// replayed safely).
+func (a *Auth) Require() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if CurrentAccount(c) != nil {
+			c.Next()
+			return
+		}
+		target := a.SignInPath
+		if c.Request.Method == http.MethodGet {
+			target += "?next=" + url.QueryEscape(c.Request.URL.RequestURI())
+		}
+		c.Redirect(http.StatusSeeOther, target)
+		c.Abort()
+	}
+}
+
+// RequireEditor refuses viewers with 403, using forbidden to write the page.
+func RequireEditor(forbidden gin.HandlerFunc) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !CurrentAccount(c).CanEdit() {
+			forbidden(c)
+			c.Abort()
+			return
+		}
+		c.Next()
+	}
+}
+
+// SafeNext returns next when it is a path on this site, else "/": the
+// sign-in page never redirects anywhere else (no open redirect).
+func SafeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n\t") {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return "/"
+	}
+	return next
+}

@@ -1,0 +1,198 @@
+package portal
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/portal/auth"
+	"github.com/countyreport/countyreport/internal/report"
+	"github.com/countyreport/countyreport/internal/storage"
+)
+
+type reportRow struct {
+	Period, Size, Time, SHA256, PDF, Bundle string
+	Pages                                   int
+}
+
+type runRow struct{ Name, Period, Reason, State, Created, Link string }
+
+// maxRunsShown bounds the archive page's run list.
+const maxRunsShown = 10
+
+func (s *server) reports(c *gin.Context) {
+	snap := s.state.get(c.Request.Context())
+	lang := requestLang(c.Request)
+	var rows []reportRow
+	for i := len(snap.reports) - 1; i >= 0; i-- {
+		r := snap.reports[i]
+		row := reportRow{
+			Period: r.Period, Pages: r.Pages, Size: humanBytes(r.Size), Time: s.fmtTime(r.Time, lang),
+			PDF: "/reports/" + r.Period + "/" + report.PDFName, Bundle: "/reports/" + r.Period + "/" + report.BundleName,
+		}
+		if o, ok := r.Artifact(report.PDFName); ok {
+			row.SHA256 = o.SHA256
+		}
+		rows = append(rows, row)
+	}
+	var runs []runRow
+	for i := 0; i < len(snap.runs) && i < maxRunsShown; i++ {
+		r := &snap.runs[i]
+		runs = append(runs, runRow{
+			Name: r.Name, Period: r.Spec.Period, Reason: tr(lang, "reason."+string(r.Spec.Reason)),
+			State: tr(lang, "phase."+string(r.Status.Phase)), Created: s.fmtTime(r.CreationTimestamp.Time, lang), Link: "/runs/" + r.Name,
+		})
+	}
+	periods := make([]string, 0, len(snap.periods))
+	for i := len(snap.periods) - 1; i >= 0; i-- {
+		periods = append(periods, snap.periods[i])
+	}
+	problem := ""
+	if len(snap.problems) > 0 {
+		problem = snap.problems[0]
+	}
+	s.render(c, http.StatusOK, "reports", s.newPage(c, "reports", tr(lang, "reports.title"), gin.H{
+		"Reports": rows, "Runs": runs, "Periods": periods, "CanGenerate": s.kube != nil && len(periods) > 0, "Problem": problem,
+	}))
+}
+
+// download streams one archived file through the portal (staff browsers
+// usually cannot reach the storage endpoint), checked against the manifest
+// as it goes.
+func (s *server) download(c *gin.Context) {
+	period, name := c.Param("period"), c.Param("file")
+	if !dataset.ValidPeriod(period) || (name != report.PDFName && name != report.BundleName) {
+		s.fail(c, http.StatusNotFound, "")
+		return
+	}
+	rc, o, err := s.archive.Open(c.Request.Context(), period, name)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		s.fail(c, http.StatusNotFound, "")
+		return
+	case err != nil:
+		s.log.Error("open archived file", "period", period, "file", name, "err", err)
+		s.fail(c, http.StatusServiceUnavailable, "")
+		return
+	}
+	defer rc.Close()
+	ctype := "application/pdf"
+	if name == report.BundleName {
+		ctype = "application/zip"
+	}
+	h := c.Writer.Header()
+	h.Set("Content-Type", ctype)
+	h.Set("Content-Length", strconv.FormatInt(o.Size, 10))
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%s"`, s.cfg.CountyCode, period, name))
+	h.Set("X-Checksum-SHA256", o.SHA256)
+	c.Status(http.StatusOK)
+	if _, err := io.Copy(c.Writer, rc); err != nil {
+		// Headers are gone; the client sees a short body, the log says why.
+		s.log.Error("stream archived file", "period", period, "file", name, "err", err)
+	}
+}
+
+// generate creates a ReportRun (reason Manual) for the chosen period and
+// sends the browser to the run's page, which follows it to the result.
+func (s *server) generate(c *gin.Context) {
+	if s.kube == nil {
+		s.fail(c, http.StatusServiceUnavailable, "")
+		return
+	}
+	period := c.PostForm("period")
+	if !dataset.ValidPeriod(period) {
+		s.fail(c, http.StatusBadRequest, "period")
+		return
+	}
+	run := &reportingv1.ReportRun{
+		ObjectMeta: metav1.ObjectMeta{
+			GenerateName: s.cfg.CountyReport + "-" + period + "-manual-",
+			Namespace:    s.cfg.Namespace,
+			Labels: map[string]string{
+				reportingv1.LabelCountyReport: s.cfg.CountyReport,
+				reportingv1.LabelPeriod:       period,
+			},
+		},
+		Spec: reportingv1.ReportRunSpec{CountyReportName: s.cfg.CountyReport, Period: period, Reason: reportingv1.RunManual},
+	}
+	if acct := currentUser(c); acct != "" {
+		run.Annotations = map[string]string{annotationRequestedBy: acct}
+	}
+	if err := s.kube.Create(c.Request.Context(), run); err != nil {
+		s.auth.Record(c, "generate", "failure", "period", period, "err", err.Error())
+		s.log.Error("create ReportRun", "err", err)
+		s.fail(c, http.StatusServiceUnavailable, "")
+		return
+	}
+	s.auth.Record(c, "generate", "success", "period", period, "reportRun", run.Name)
+	s.state.invalidate()
+	c.Redirect(http.StatusSeeOther, "/runs/"+run.Name)
+}
+
+// runPage shows one ReportRun and refreshes itself (meta refresh, no
+// script) until it has finished.
+func (s *server) runPage(c *gin.Context) {
+	lang := requestLang(c.Request)
+	if s.kube == nil {
+		s.fail(c, http.StatusNotFound, "")
+		return
+	}
+	var run reportingv1.ReportRun
+	err := s.kube.Get(c.Request.Context(), client.ObjectKey{Namespace: s.cfg.Namespace, Name: c.Param("name")}, &run)
+	switch {
+	case apierrors.IsNotFound(err) || (err == nil && run.Spec.CountyReportName != s.cfg.CountyReport):
+		s.fail(c, http.StatusNotFound, "")
+		return
+	case err != nil:
+		s.log.Error("get ReportRun", "err", err)
+		s.fail(c, http.StatusServiceUnavailable, "")
+		return
+	}
+	done := run.Status.Phase == reportingv1.RunSucceeded || run.Status.Phase == reportingv1.RunFailed
+	data := gin.H{
+		"Name": run.Name, "Period": run.Spec.Period, "State": tr(lang, "phase."+string(run.Status.Phase)),
+		"Attempts": run.Status.Attempts, "Done": done, "Message": run.Status.Message,
+	}
+	if run.Status.Phase == reportingv1.RunSucceeded {
+		data["PDF"] = "/reports/" + run.Spec.Period + "/" + report.PDFName
+		s.state.invalidate()
+	}
+	if run.Status.Phase == reportingv1.RunFailed {
+		data["Failure"] = run.Status.Message
+	}
+	p := s.newPage(c, "reports", tr(lang, "run.title", run.Name), data)
+	if !done {
+		p.Refresh = 2
+	}
+	s.render(c, http.StatusOK, "run", p)
+}
+
+// annotationRequestedBy on a ReportRun names the portal account that asked for it.
+const annotationRequestedBy = "reporting.countyreport.io/requested-by"
+
+func currentUser(c *gin.Context) string {
+	if a := auth.CurrentAccount(c); a != nil {
+		return a.Username
+	}
+	return ""
+}
+
+// humanBytes writes n as KB/MB.
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

@@ -1,0 +1,213 @@
+package portal
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/accounts"
+	"github.com/countyreport/countyreport/internal/portal/auth"
+	"github.com/countyreport/countyreport/internal/render"
+	"github.com/countyreport/countyreport/internal/storage"
+)
+
+// Options are everything Run needs. `countyreport portal` fills them from
+// its flags; the dev mode fills them itself.
+type Options struct {
+	// ConfigFile is the operator's portal configuration (Config as YAML).
+	ConfigFile string
+	// AccountsFile and SessionKeyFile override the configuration's
+	// accountsFile and sessionKeyFile.
+	AccountsFile   string
+	SessionKeyFile string
+	// Storage reaches the county's bucket with its scoped credentials. An
+	// empty Endpoint takes the configuration's storageEndpoint and
+	// storageInsecure.
+	Storage storage.Config
+	// Kube reaches the API server as the portal's ServiceAccount; nil
+	// disables "generate now" and the run state on the dashboard.
+	Kube *rest.Config
+	// Listen is the pages' address; MetricsListen serves /metrics ("" = none).
+	Listen        string
+	MetricsListen string
+	// Ready, if set, is called once with the pages' address when listening;
+	// MetricsReady likewise with the metrics address.
+	Ready        func(addr string)
+	MetricsReady func(addr string)
+	// Logger receives the portal's log and audit lines (default: slog.Default()).
+	Logger *slog.Logger
+	// FontPath is the font the charts measure text with ("" = the report's default).
+	FontPath string
+}
+
+// Run serves one county's portal until ctx ends. A missing or bad setting
+// is an error naming it, before anything listens.
+func Run(ctx context.Context, o Options) error {
+	s, err := newServer(o)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go s.auth.Accounts.Watch(ctx)
+
+	if o.Listen == "" {
+		return errors.New("--listen: no address to serve the portal on")
+	}
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return fmt.Errorf("--listen %s: %w", o.Listen, err)
+	}
+	srv := &http.Server{
+		Handler:           s.routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute, // a 20 MB upload on a slow county line
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	servers := []*http.Server{srv}
+	errc := make(chan error, 2)
+	go func() { errc <- srv.Serve(ln) }()
+	if o.MetricsListen != "" {
+		mln, err := net.Listen("tcp", o.MetricsListen)
+		if err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("--metrics-listen %s: %w", o.MetricsListen, err)
+		}
+		msrv := &http.Server{Handler: s.metrics.handler(), ReadHeaderTimeout: 10 * time.Second}
+		servers = append(servers, msrv)
+		go func() { errc <- msrv.Serve(mln) }()
+		s.log.Info("portal metrics listening", "addr", mln.Addr().String())
+		if o.MetricsReady != nil {
+			o.MetricsReady(mln.Addr().String())
+		}
+	}
+	s.log.Info("portal listening", "addr", ln.Addr().String(), "county", s.cfg.CountyCode, "namespace", s.cfg.Namespace)
+	if o.Ready != nil {
+		o.Ready(ln.Addr().String())
+	}
+	var serveErr error
+	select {
+	case serveErr = <-errc:
+	case <-ctx.Done():
+	}
+	shutdown, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	for _, hs := range servers {
+		if err := hs.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
+			serveErr = err
+		}
+	}
+	if errors.Is(serveErr, http.ErrServerClosed) {
+		return nil
+	}
+	return serveErr
+}
+
+// newServer checks every setting and builds the portal.
+func newServer(o Options) (*server, error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if o.ConfigFile == "" {
+		return nil, errors.New("--config: no portal configuration file given")
+	}
+	cfg, err := LoadConfig(o.ConfigFile)
+	if err != nil {
+		return nil, err
+	}
+	log = log.With("county", cfg.CountyCode)
+
+	accountsFile := firstNonEmpty(o.AccountsFile, cfg.AccountsFile)
+	if accountsFile == "" {
+		return nil, errors.New("--accounts: no accounts file given (nor accountsFile in --config)")
+	}
+	acc, err := accounts.OpenWithInitial(accountsFile, cfg.InitialPasswordFile, log)
+	if err != nil {
+		return nil, fmt.Errorf("--accounts: %w", err)
+	}
+	keyFile := firstNonEmpty(o.SessionKeyFile, cfg.SessionKeyFile)
+	if keyFile == "" {
+		return nil, errors.New("--session-key-file: no session key file given (nor sessionKeyFile in --config)")
+	}
+	key, err := os.ReadFile(keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("--session-key-file: %w", err)
+	}
+	sessions, err := auth.NewSessions(auth.SessionOptions{Realm: cfg.Realm(), Key: bytes.TrimSpace(key), Secure: cfg.TLS()})
+	if err != nil {
+		return nil, fmt.Errorf("--session-key-file %s: %w", keyFile, err)
+	}
+
+	sc := o.Storage
+	if sc.Endpoint == "" {
+		sc.Endpoint, sc.Insecure = cfg.StorageEndpoint, cfg.StorageInsecure
+	}
+	if err := sc.Validate(); err != nil {
+		return nil, err
+	}
+	store, err := storage.New(sc)
+	if err != nil {
+		return nil, err
+	}
+
+	a := auth.New(acc, sessions, log.With("component", "audit"))
+	for _, p := range cfg.TrustedProxies {
+		a.TrustedProxies = append(a.TrustedProxies, netip.MustParsePrefix(p)) // validated in ParseConfig
+	}
+	s := &server{
+		cfg: cfg, auth: a, archive: store.Archive(cfg.Bucket), metrics: newHTTPMetrics(),
+		log: log, now: time.Now, zone: countyZone(nil),
+	}
+	if o.Kube != nil {
+		if s.kube, err = newKubeClient(o.Kube); err != nil {
+			return nil, fmt.Errorf("--kubeconfig: %w", err)
+		}
+	}
+	if path, err := render.FindFont(o.FontPath); err != nil {
+		log.Warn("no font for the dashboard's charts; they are left out", "err", err)
+	} else if s.font, err = render.LoadFont(path); err != nil {
+		log.Warn("font for the dashboard's charts not loaded; they are left out", "path", path, "err", err)
+	}
+	if s.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	s.data = newDataPages(s)
+	s.state = newStateCache(s.loadSnapshot)
+	return s, nil
+}
+
+func newKubeClient(cfg *rest.Config) (client.Client, error) {
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		return nil, err
+	}
+	if err := reportingv1.AddToScheme(scheme); err != nil {
+		return nil, err
+	}
+	return client.New(cfg, client.Options{Scheme: scheme})
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
