@@ -171,12 +171,8 @@ type Font struct {
 	mu   sync.RWMutex
 	gids map[rune]uint16
 
-	gtOnce   sync.Once
-	gt       *gotext.Font
-	gtErr    error
 	outMu    sync.Mutex
-	outFace  *gotext.Face // guarded by outMu: a Face is not safe for concurrent use
-	outlines map[uint16]gotext.GlyphOutline
+	outlines map[uint16]gotext.GlyphOutline // decoded glyphs, guarded by outMu
 }
 
 var (
@@ -300,48 +296,6 @@ func ParseFont(data []byte, index int) (*Font, error) {
 	}
 	f.Name = postscriptName(f.tables["name"])
 	return f, nil
-}
-
-// ownFace is what go-text reads for the outlines (the PNG charts): the
-// face's tables only, as a font file of its own.
-func (f *Font) ownFace() []byte {
-	tables := map[string][]byte{}
-	for t, b := range f.tables {
-		switch t {
-		case "head", "hhea", "maxp", "hmtx", "loca", "glyf", "cmap", "post", "OS/2", "name":
-			tables[t] = b
-		}
-	}
-	return writeSFNT(tables)
-}
-
-// outline returns glyph g's outline in font units, parsed once per process.
-// The result is shared: callers must not modify it.
-func (f *Font) outline(g uint16) (gotext.GlyphOutline, bool) {
-	f.gtOnce.Do(func() {
-		face, err := gotext.ParseTTF(bytes.NewReader(f.ownFace()))
-		if err == nil {
-			f.gt = face.Font
-		}
-		f.gtErr = err
-	})
-	if f.gtErr != nil {
-		return gotext.GlyphOutline{}, false
-	}
-	f.outMu.Lock()
-	defer f.outMu.Unlock()
-	if o, ok := f.outlines[g]; ok {
-		return o, len(o.Segments) > 0
-	}
-	if f.outFace == nil {
-		f.outFace = gotext.NewFace(f.gt)
-	}
-	o, ok := f.outFace.GlyphDataOutline(gotext.GID(g))
-	if !ok {
-		o = gotext.GlyphOutline{}
-	}
-	f.outlines[g] = o
-	return o, ok && len(o.Segments) > 0
 }
 
 // GID returns the glyph for r (0 when the font lacks it).
