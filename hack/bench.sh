@@ -11,8 +11,8 @@ section() { printf '\n== %s ==\n' "$1"; }
 section "operator: CountyReports to Ready against a real control plane"
 if [ -n "$quick" ]; then go run ./hack/bench/operator -n 50 -quiet 5s; else go run ./hack/bench/operator -n 500 -quiet 60s; fi
 
-section "report engine: countyreport vs warm Chromium (chromedp)"
-if [ -n "$quick" ]; then go run ./hack/bench/render -n 5; else go run ./hack/bench/render -n 50; fi
+section "report engine: countyreport vs warm Chromium (chromedp); whole generate process vs a cold Chromium process"
+if [ -n "$quick" ]; then go run ./hack/bench/render -n 5 -process-n 3; else go run ./hack/bench/render -n 50 -process-n 10; fi
 
 section "storage: render and publish into MinIO vs render only"
 if [ -n "$quick" ]; then go run ./hack/bench/publish -counties 50; else go run ./hack/bench/publish -counties 1000; fi

@@ -64,7 +64,7 @@ func (s *server) buildDashboard(snap *snapshot, lang string) *dashboardView {
 			if !in.Key {
 				continue
 			}
-			c := card{Name: indicatorName(in, lang), Unit: in.Unit, Basis: in.Basis, Milestone: in.Milestone, Estimated: in.Estimated}
+			c := card{Name: indicatorName(in, lang), Unit: in.Unit, Basis: ds.BasisOf(in, lang), Milestone: in.Milestone, Estimated: in.Estimated}
 			if in.Value != nil {
 				c.Value = in.Value.String()
 			}
