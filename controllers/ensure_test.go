@@ -117,14 +117,14 @@ func TestEnsureOwnsEachKindExactly(t *testing.T) {
 			check: func(g Gomega, o client.Object) {
 				np := o.(*networkingv1.NetworkPolicy)
 				g.Expect(np.Spec.PolicyTypes).To(ContainElement(networkingv1.PolicyTypeEgress))
-				g.Expect(np.Spec.Egress).To(HaveLen(2))
+				g.Expect(np.Spec.Egress).To(HaveLen(3)) // DNS, storage, the API server
 				g.Expect(np.Spec.Egress[1].To).To(ConsistOf(HaveField("IPBlock.CIDR", "10.0.0.5/32")))
 			},
 			// The endpoint becomes a DNS name: the rule pinning the old IP goes.
 			later: func(cr *reportingv1.CountyReport) client.Object { return tenant.NetworkPolicy(cr, dns) },
 			gone: func(g Gomega, o client.Object) {
 				np := o.(*networkingv1.NetworkPolicy)
-				g.Expect(np.Spec.Egress).To(HaveLen(2))
+				g.Expect(np.Spec.Egress).To(HaveLen(3))
 				g.Expect(np.Spec.Egress[1].To).To(BeEmpty())
 			},
 		},

@@ -23,7 +23,7 @@ import (
 // ServiceAccount, and the Secret's values never replaced.
 func TestPortalIdentityAndSecret(t *testing.T) {
 	g := NewWithT(t)
-	cr := newCountyReport(t, "access", "990101")
+	cr := newCountyReport(t, "access", "990601")
 	k := createReady(g, cr)
 	pk := portalKey(k)
 
@@ -98,7 +98,7 @@ func TestManagerRoleCanGrantThePortalRole(t *testing.T) {
 	asManager, err := client.New(user.Config(), client.Options{Scheme: k8s.Scheme()})
 	g.Expect(err).NotTo(HaveOccurred())
 
-	cr := newCountyReport(t, "escalate", "990102")
+	cr := newCountyReport(t, "escalate", "990192")
 	g.Expect(asManager.Create(testCtx, tenant.Role(cr))).To(Succeed())
 	g.Expect(asManager.Create(testCtx, tenant.RoleBinding(cr))).To(Succeed())
 
