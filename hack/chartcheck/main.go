@@ -110,6 +110,12 @@ func check(docs []doc, release string, namespaces []string) []string {
 			fail("ClusterRole %s does not allow create on %s (the metrics endpoint's checks)", manager, res)
 		}
 	}
+	// Cluster-scoped kinds a Role cannot grant.
+	for _, res := range []string{"namespaces", "cityreports"} {
+		if !grants(cr.Rules, res, "get") {
+			fail("ClusterRole %s does not allow get on %s (cluster-scoped)", manager, res)
+		}
+	}
 	namespaced := []string{"deployments", "configmaps", "secrets", "jobs", "countyreports", "reportruns"}
 	if len(namespaces) == 0 {
 		for _, res := range namespaced {

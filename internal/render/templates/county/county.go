@@ -113,10 +113,17 @@ func (r *report) meta() layout.Meta {
 		sep = ": "
 	}
 	return layout.Meta{
-		Title:    m.CountyName + " " + l.ReportKind + " " + l.period(m.Period) + sep + m.Title,
+		Title:    m.CountyName + " " + l.ReportKind + r.comma() + l.period(m.Period) + sep + m.Title,
 		Author:   author,
 		Subject:  l.ReportPeriod + " " + l.period(m.Period) + r.sep() + l.FiguresPeriod + " " + l.figures(m.Figures()),
 		Keywords: m.CountyName + ", " + l.ReportKind,
 		Lang:     l.Lang,
 	}
+}
+
+func (r *report) comma() string {
+	if r.l.en() {
+		return ", "
+	}
+	return " "
 }

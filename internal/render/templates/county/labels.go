@@ -39,7 +39,7 @@ var zh = labels{
 }
 
 var en = labels{
-	Lang: "en", ReportKind: "County Economic Report", Contents: "Contents", Overview: "Overview", Indicators: "Key indicators",
+	Lang: "en", ReportKind: "Economic Report", Contents: "Contents", Overview: "Overview", Indicators: "Key indicators",
 	Charts: "Charts", Review: "Review of the year", Plan: "Plans", Projects: "Key projects", Photos: "Photographs",
 	Source: "Source", KeyCards: "Headline figures", Table: "All indicators", Targets: "Targets", Name: "Indicator", Value: "Value",
 	Unit: "Unit", Remarks: "Notes", Estimated: "estimate", ReportPeriod: "Report period", FiguresPeriod: "Figures for",
