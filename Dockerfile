@@ -5,15 +5,17 @@
 # The build runs `make build`, the same command as on a workstation, so the
 # binary in the image is built as the tests' is (static: CGO_ENABLED=0). The
 # project's build machines have no container runtime, so this file is kept to
-# those steps and read, not built, there. Pin the bases by digest as well
+# those steps and read, not built, there (hack/image-smoke.sh runs the final
+# stage's file layout under chroot instead). Pin the bases by digest as well
 # (`docker buildx imagetools inspect golang:1.26.8-bookworm`) when you build.
 FROM golang:1.26.8-bookworm AS build
-# The font every PDF embeds (WenQuanYi Micro Hei, Apache-2.0), the time-zone
-# database the schedules are read in, the CA roots for HTTPS storage; the
-# versions are Debian 12's, as on the build machines.
+# The fonts every PDF embeds (AR PL UMing and UKai, Arphic Public License;
+# WenQuanYi Micro Hei, Apache-2.0; DejaVu), the time-zone database the
+# schedules are read in, the CA roots for HTTPS storage: Debian 12's.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      fonts-wqy-microhei=0.2.0-beta-3.1 tzdata ca-certificates \
+      fonts-wqy-microhei fonts-arphic-uming fonts-arphic-ukai fonts-dejavu-core fonts-dejavu-extra \
+      tzdata ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY go.mod go.sum ./
@@ -29,10 +31,12 @@ RUN make build VERSION=${VERSION} \
  && echo 'nonroot:x:65532:65532:nonroot:/nonexistent:/sbin/nologin' > /passwd \
  && echo 'nonroot:x:65532:' > /group
 
-# No base at all: the static binary and the three data sets it reads.
+# No base at all: the static binary and the data it reads.
 FROM scratch
 COPY --from=build /src/bin/countyreport /usr/local/bin/countyreport
-COPY --from=build /usr/share/fonts/truetype/wqy/wqy-microhei.ttc /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+COPY --from=build /usr/share/fonts/truetype/wqy /usr/share/fonts/truetype/wqy
+COPY --from=build /usr/share/fonts/truetype/arphic /usr/share/fonts/truetype/arphic
+COPY --from=build /usr/share/fonts/truetype/dejavu /usr/share/fonts/truetype/dejavu
 COPY --from=build /usr/share/zoneinfo /usr/share/zoneinfo
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /passwd /etc/passwd

@@ -12,7 +12,7 @@ ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BIN := $(ROOT)/bin
 export KUBEBUILDER_ASSETS := $(BIN)/k8s
 export COUNTYREPORT_MINIO_BIN := $(BIN)/minio
-DEBIAN_PACKAGES := fonts-wqy-microhei poppler-utils chromium
+DEBIAN_PACKAGES := fonts-wqy-microhei fonts-arphic-uming fonts-arphic-ukai fonts-dejavu-core fonts-dejavu-extra poppler-utils chromium
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/countyreport/countyreport/internal/version.Version=$(VERSION)
 GO_TEST_FLAGS ?= -timeout 30m
@@ -78,6 +78,8 @@ chart-check: chart-tools
 	$(HELM) lint --strict charts/countyreport --values charts/countyreport/ci/full-values.yaml
 	$(HELM) template t charts/countyreport >/dev/null
 	$(HELM) template t charts/countyreport --values charts/countyreport/ci/full-values.yaml >/dev/null
+	$(HELM) template t charts/countyreport --set storage.endpoint=minio:9000 | go run ./hack/chartcheck
+	$(HELM) template t charts/countyreport --set 'watchNamespaces={county-a,county-b}' | go run ./hack/chartcheck -namespaces county-a,county-b
 
 test: tools fmt-check vet manifests-check chart-check
 	go test $(GO_TEST_FLAGS) ./...

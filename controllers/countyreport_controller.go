@@ -75,13 +75,13 @@ type CountyReportReconciler struct {
 	Workers int
 }
 
-// +kubebuilder:rbac:groups=reporting.countyreport.io,resources=countyreports,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=reporting.countyreport.io,resources=countyreports/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=reporting.countyreport.io,resources=countyreports,verbs=get;list;watch;update
+// +kubebuilder:rbac:groups=reporting.countyreport.io,resources=countyreports/status,verbs=patch
 // +kubebuilder:rbac:groups=reporting.countyreport.io,resources=countyreports/finalizers,verbs=update
-// +kubebuilder:rbac:groups="",resources=serviceaccounts;configmaps;services,verbs=get;list;watch;create;update;patch
-// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch
-// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;update;patch
-// +kubebuilder:rbac:groups=networking.k8s.io,resources=ingresses,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=serviceaccounts;configmaps;services,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=ingresses,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // reconcileState is what one reconcile learns as its steps run.

@@ -19,7 +19,7 @@ import (
 // To grant the Role, the manager must hold what it grants (the API server's
 // escalation check): create/get/list/watch on ReportRuns and get on
 // CountyReports it has already.
-// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles;rolebindings,verbs=get;list;watch;create;update;patch
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles;rolebindings,verbs=get;list;watch;create;patch
 
 // annotationInitialPassword on the portal's Secret records that the
 // operator generated an initial password once: deleting the key retires

@@ -75,7 +75,7 @@ func NewAdminStorage(cfg storage.Config) (*AdminStorage, error) {
 	return &AdminStorage{Client: c, STSIssuer: sts}, nil
 }
 
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch;delete
 
 // reconcileStorage ensures the county's bucket and its scoped credentials.
 // When storage is unreachable the portal is still provisioned, StorageReady

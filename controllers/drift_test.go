@@ -94,3 +94,32 @@ func TestHandEditsAreSetBack(t *testing.T) {
 		g.Expect(ing.Spec.Rules[0].Host).To(Equal("handedit.example.org"))
 	}, wait).Should(Succeed())
 }
+
+// The manager caches only objects labelled as the operator's. An object
+// whose label is removed by hand leaves the cache; the operator must not go
+// blind to it (a create would be refused with AlreadyExists for ever): it
+// finds the object on the API server, sees it is its own, and labels it
+// again, restoring any other hand edit with it.
+func TestAnUnlabelledObjectIsFoundAndLabelledAgain(t *testing.T) {
+	g := NewWithT(t)
+	k := createReady(g, newCountyReport(t, "unlabelled", "990512"))
+	cm := &corev1.ConfigMap{}
+	g.Eventually(func(g Gomega) {
+		g.Expect(k8s.Get(testCtx, portalKey(k), cm)).To(Succeed())
+		delete(cm.Labels, reportingv1.LabelManagedBy)
+		for key := range cm.Data {
+			cm.Data[key] = "countyCode: \"430423\"\n"
+		}
+		g.Expect(k8s.Update(testCtx, cm)).To(Succeed())
+	}, wait).Should(Succeed())
+	g.Eventually(func(g Gomega) {
+		g.Expect(k8s.Get(testCtx, portalKey(k), cm)).To(Succeed())
+		g.Expect(cm.Labels).To(HaveKeyWithValue(reportingv1.LabelManagedBy, reportingv1.ManagedByValue))
+		for _, v := range cm.Data {
+			g.Expect(v).To(ContainSubstring(`countyCode: "990512"`))
+		}
+		// And the manager's cache holds it again.
+		g.Expect(mgrClient.Get(testCtx, portalKey(k), &corev1.ConfigMap{})).To(Succeed())
+	}, wait).Should(Succeed())
+	g.Expect(condition(getCR(g, k), reportingv1.ConditionReady).Reason).To(Equal(reportingv1.ReasonReconciled))
+}

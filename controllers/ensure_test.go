@@ -117,14 +117,14 @@ func TestEnsureOwnsEachKindExactly(t *testing.T) {
 			check: func(g Gomega, o client.Object) {
 				np := o.(*networkingv1.NetworkPolicy)
 				g.Expect(np.Spec.PolicyTypes).To(ContainElement(networkingv1.PolicyTypeEgress))
-				g.Expect(np.Spec.Egress).To(HaveLen(2))
+				g.Expect(np.Spec.Egress).To(HaveLen(3)) // DNS, storage, the API server
 				g.Expect(np.Spec.Egress[1].To).To(ConsistOf(HaveField("IPBlock.CIDR", "10.0.0.5/32")))
 			},
 			// The endpoint becomes a DNS name: the rule pinning the old IP goes.
 			later: func(cr *reportingv1.CountyReport) client.Object { return tenant.NetworkPolicy(cr, dns) },
 			gone: func(g Gomega, o client.Object) {
 				np := o.(*networkingv1.NetworkPolicy)
-				g.Expect(np.Spec.Egress).To(HaveLen(2))
+				g.Expect(np.Spec.Egress).To(HaveLen(3))
 				g.Expect(np.Spec.Egress[1].To).To(BeEmpty())
 			},
 		},
@@ -201,7 +201,8 @@ func TestEnsureOwnsEachKindExactly(t *testing.T) {
 }
 
 // An object of the portal's name that the CountyReport does not control is
-// never taken over, whether the cache holds it or not.
+// never taken over. It carries no operator label, so the manager's cache
+// does not hold it: ensure finds it on the API server.
 func TestEnsureRefusesAnotherOwnersObject(t *testing.T) {
 	g := NewWithT(t)
 	cr := newCountyReport(t, "foreign", "990501")
@@ -209,7 +210,7 @@ func TestEnsureRefusesAnotherOwnersObject(t *testing.T) {
 	theirs := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: tenant.Name(cr), Namespace: cr.Namespace},
 		Data: map[string]string{"theirs": "yes"}}
 	g.Expect(k8s.Create(testCtx, theirs)).To(Succeed())
-	r := &CountyReportReconciler{Client: k8s, APIReader: k8s, Scheme: k8s.Scheme()}
+	r := &CountyReportReconciler{Client: mgrClient, APIReader: k8s, Scheme: k8s.Scheme()}
 	err := ensure(testCtx, r, cr, tenant.ConfigMap(cr, map[string]string{"k": "v"}))
 	g.Expect(err).To(MatchError(ContainSubstring("not owned by CountyReport foreign")))
 	g.Expect(k8s.Get(testCtx, client.ObjectKeyFromObject(theirs), theirs)).To(Succeed())

@@ -23,7 +23,7 @@ import (
 // ServiceAccount, and the Secret's values never replaced.
 func TestPortalIdentityAndSecret(t *testing.T) {
 	g := NewWithT(t)
-	cr := newCountyReport(t, "access", "990101")
+	cr := newCountyReport(t, "access", "990601")
 	k := createReady(g, cr)
 	pk := portalKey(k)
 
@@ -98,13 +98,14 @@ func TestManagerRoleCanGrantThePortalRole(t *testing.T) {
 	asManager, err := client.New(user.Config(), client.Options{Scheme: k8s.Scheme()})
 	g.Expect(err).NotTo(HaveOccurred())
 
-	cr := newCountyReport(t, "escalate", "990102")
+	cr := newCountyReport(t, "escalate", "990192")
 	g.Expect(asManager.Create(testCtx, tenant.Role(cr))).To(Succeed())
 	g.Expect(asManager.Create(testCtx, tenant.RoleBinding(cr))).To(Succeed())
 
 	wider := tenant.Role(cr)
 	wider.Name = "wider"
-	wider.Rules = append(wider.Rules, rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"delete"}})
+	// The manager may delete the credentials Secret of a refused bucket claim, never a collection.
+	wider.Rules = append(wider.Rules, rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"deletecollection"}})
 	err = asManager.Create(testCtx, wider)
 	g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "a Role wider than the manager: %v", err)
 	_ = reportingv1.GroupVersion

@@ -76,8 +76,8 @@ type ReportRunReconciler struct {
 	CountyGrace time.Duration
 }
 
-// +kubebuilder:rbac:groups=reporting.countyreport.io,resources=reportruns,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=reporting.countyreport.io,resources=reportruns/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=reporting.countyreport.io,resources=reportruns,verbs=get;list;watch;create;update;delete
+// +kubebuilder:rbac:groups=reporting.countyreport.io,resources=reportruns/status,verbs=update
 // The Jobs are owned by their ReportRun (blockOwnerDeletion): where owner
 // references are enforced that needs update on reportruns/finalizers.
 // +kubebuilder:rbac:groups=reporting.countyreport.io,resources=reportruns/finalizers,verbs=update

@@ -66,6 +66,31 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	if err := cr.SetupWithManager(mgr); err != nil {
 		return err
 	}
+	if err := setupCities(mgr, o); err != nil {
+		return err
+	}
 	o.Job.StorageCA = len(o.StorageCABundle) > 0
 	return setupReportRuns(mgr, o)
+}
+
+// setupCities registers the CityReport reconciler. Its storage is the
+// county's admin storage when that can also mint member credentials and open
+// archives (AdminStorage can); otherwise the city runs without storage.
+func setupCities(mgr ctrl.Manager, o Options) error {
+	city := &CityReportReconciler{
+		Client:          mgr.GetClient(),
+		APIReader:       mgr.GetAPIReader(),
+		Scheme:          mgr.GetScheme(),
+		Recorder:        mgr.GetEventRecorder("countyreport-manager"),
+		Clock:           o.Clock,
+		StorageEndpoint: o.StorageEndpoint,
+		StorageInsecure: o.StorageInsecure,
+		StorageCABundle: o.StorageCABundle,
+		StorageTimeout:  o.StorageTimeout,
+		CredentialsTTL:  o.CredentialsTTL,
+	}
+	if cs, ok := o.Storage.(CityStorage); ok && o.Storage != nil {
+		city.Storage = cs
+	}
+	return city.SetupWithManager(mgr)
 }

@@ -86,6 +86,7 @@ func runSuite(m *testing.M) int {
 	ctrl.SetLogger(zap.New(zap.UseDevMode(false), zap.WriteTo(os.Stderr), zap.Level(zapcore.ErrorLevel), zap.StacktraceLevel(zapcore.DPanicLevel)))
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme:    scheme,
+		Cache:     CacheOptions(nil, false), // the manager's: owned kinds filtered by label
 		Metrics:   metricsserver.Options{BindAddress: "0"},
 		NewClient: writes.NewClientFunc(),
 	})

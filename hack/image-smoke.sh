@@ -2,18 +2,20 @@
 # The image's filesystem without a container runtime: the files the
 # Dockerfile's final stage copies, laid out in a temporary root, and the
 # binary run there as uid 65532 with chroot (needs root): `countyreport
-# version`, then Hengshan's report rendered with nothing but the image's font.
+# version`, then Hengshan's report rendered with nothing but the image's fonts.
 # Usage: make build && sudo hack/image-smoke.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "hack/image-smoke.sh needs root (chroot)" >&2; exit 1; }
 [ -x bin/countyreport ] || { echo "bin/countyreport is missing: run make build" >&2; exit 1; }
-font=/usr/share/fonts/truetype/wqy/wqy-microhei.ttc
-[ -f "$font" ] || { echo "$font is missing: run make deps (fonts-wqy-microhei)" >&2; exit 1; }
+for d in wqy arphic dejavu; do
+  [ -d /usr/share/fonts/truetype/$d ] || { echo "/usr/share/fonts/truetype/$d is missing: run make deps" >&2; exit 1; }
+done
 root=$(mktemp -d); trap 'rm -rf "$root"' EXIT
 chmod 755 "$root"
 install -D -m 0755 bin/countyreport "$root/usr/local/bin/countyreport"
-install -D -m 0644 "$font" "$root$font"
+mkdir -p "$root/usr/share/fonts/truetype"
+for d in wqy arphic dejavu; do cp -r /usr/share/fonts/truetype/$d "$root/usr/share/fonts/truetype/"; done
 mkdir -p "$root/usr/share" && cp -r /usr/share/zoneinfo "$root/usr/share/"
 install -D -m 0644 /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
 echo 'nonroot:x:65532:65532:nonroot:/nonexistent:/sbin/nologin' > "$root/etc/passwd"

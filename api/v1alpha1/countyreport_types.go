@@ -214,6 +214,20 @@ type CountyReportSpec struct {
 	// +kubebuilder:default={}
 	// +optional
 	Report ReportOptions `json:"report,omitempty"`
+
+	// CityRef names the CityReport this county reports to. The city sees the
+	// county's published reports and datasets only when it also lists the
+	// county among its members.
+	// +optional
+	CityRef *CityReference `json:"cityRef,omitempty"`
+}
+
+// CityReference names a CityReport (cluster-scoped: a name only).
+type CityReference struct {
+	// Name of the CityReport.
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:MaxLength=58
+	Name string `json:"name"`
 }
 
 // ReportReference describes a published report.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,9 +17,15 @@ func init() {
 	register("accounts", "portal accounts: `accounts hash` reads a password on stdin and prints its argon2id hash", runAccounts)
 }
 
+const accountsUsage = "usage: countyreport accounts hash < password (prints an argon2id hash for accounts.yaml)"
+
 func runAccounts(ctx context.Context, args []string) error {
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprintln(os.Stderr, accountsUsage)
+		return flag.ErrHelp
+	}
 	if len(args) != 1 || args[0] != "hash" {
-		return errors.New("usage: countyreport accounts hash < password (prints an argon2id hash for accounts.yaml)")
+		return errors.New(accountsUsage)
 	}
 	h, err := hashFrom(os.Stdin)
 	if err != nil {

@@ -97,7 +97,11 @@ func parseArchiveFlags(sub string, args []string, stderr io.Writer) (*archiveFla
 }
 
 func runArchive(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprint(stderr, archiveUsage)
+		return flag.ErrHelp
+	}
+	if len(args) == 0 {
 		fmt.Fprint(stderr, archiveUsage)
 		return errors.New("no archive command given")
 	}

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strings"
-	"unicode"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -25,16 +23,21 @@ var tableColumns = []string{"COUNTY", "PORTAL", "ACCOUNT", "PASSWORD", "LAST REP
 var tableSources = []func(ctx context.Context, pl *platform) ([][]string, error){countyRows}
 
 func (pl *platform) printTable(ctx context.Context, w io.Writer) error {
-	rows := [][]string{tableColumns}
+	t := &table{}
+	t.add(tableColumns...)
 	for _, src := range tableSources {
 		r, err := src(ctx, pl)
 		if err != nil {
 			return err
 		}
-		rows = append(rows, r...)
+		for _, row := range r {
+			t.add(row...)
+		}
 	}
 	fmt.Fprintln(w)
-	writeTable(w, rows)
+	if err := t.write(w); err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "\nexport KUBECONFIG=%s; kubectl get countyreports -A\n\n", pl.srv.Kubeconfig())
 	return nil
 }
@@ -96,38 +99,4 @@ func (pl *platform) initialAccount(ctx context.Context, cr *reportingv1.CountyRe
 		return "(Secret " + name + ")", "(set by you)", nil
 	}
 	return "(none yet)", "(none yet)", nil
-}
-
-// writeTable aligns columns by display width: a Chinese character takes two
-// columns of a terminal, which text/tabwriter does not know.
-func writeTable(w io.Writer, rows [][]string) {
-	widths := map[int]int{}
-	for _, r := range rows {
-		for i, c := range r {
-			widths[i] = max(widths[i], displayWidth(c))
-		}
-	}
-	for _, r := range rows {
-		var b strings.Builder
-		for i, c := range r {
-			b.WriteString(c)
-			if i < len(r)-1 {
-				b.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
-			}
-		}
-		fmt.Fprintln(w, b.String())
-	}
-}
-
-func displayWidth(s string) int {
-	n := 0
-	for _, r := range s {
-		switch {
-		case unicode.Is(unicode.Han, r), r >= 0x3000 && r <= 0x303f, r >= 0xff00 && r <= 0xffef:
-			n += 2
-		default:
-			n++
-		}
-	}
-	return n
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/countyreport/countyreport/internal/executor"
 	"github.com/countyreport/countyreport/internal/period"
 	"github.com/countyreport/countyreport/internal/render"
+	"github.com/countyreport/countyreport/internal/render/layout"
 	"github.com/countyreport/countyreport/internal/report"
 	"github.com/countyreport/countyreport/internal/storage"
 )
@@ -29,7 +30,7 @@ type generateFlags struct {
 	dataset string
 	out     string
 	lang    string
-	font    string
+	fonts   render.FontPaths
 
 	// Publishing into the county's archive (--publish, --period).
 	period  string
@@ -55,9 +56,15 @@ func parseGenerateFlags(args []string, stderr io.Writer) (*generateFlags, error)
 	fs.StringVar(&g.dataset, "dataset", "", "dataset file (YAML or JSON) to render")
 	fs.StringVar(&g.out, "out", "", "directory to write report.pdf, bundle.zip and manifest.json into")
 	fs.StringVar(&g.lang, "lang", "zh-CN", "edition: zh-CN or en")
-	fs.StringVar(&g.font, "font", "", "font file (default $"+render.FontEnv+", else "+render.DefaultFont+" from Debian's "+render.FontPackage+")")
+	for _, f := range []struct {
+		flag string
+		dst  *string
+		face layout.FaceFile
+	}{{"font", &g.fonts.Sans, layout.Faces[layout.Sans]}, {"font-serif", &g.fonts.Serif, layout.Faces[layout.Serif]}, {"font-kai", &g.fonts.Kai, layout.Faces[layout.Kai]}} {
+		fs.StringVar(f.dst, f.flag, "", fmt.Sprintf("font file (default $%s, else %s from Debian's %s)", f.face.Env, f.face.Default, f.face.Package))
+	}
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: countyreport generate --dataset FILE --out DIR [--lang zh-CN|en] [--font FILE]")
+		fmt.Fprintln(stderr, "usage: countyreport generate --dataset FILE --out DIR [--lang zh-CN|en] [--font FILE] [--font-serif FILE] [--font-kai FILE]")
 		fmt.Fprintln(stderr, "       countyreport generate --period YYYY-MM [--dataset FILE] --publish [--bucket B] [storage flags] [--out DIR]")
 		fs.PrintDefaults()
 	}
@@ -65,7 +72,7 @@ func parseGenerateFlags(args []string, stderr io.Writer) (*generateFlags, error)
 		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+		return nil, fmt.Errorf("多余的参数 %v / unexpected arguments: %v", fs.Args(), fs.Args())
 	}
 	if g.period != "" {
 		if _, err := period.Parse(g.period); err != nil {
@@ -75,14 +82,14 @@ func parseGenerateFlags(args []string, stderr io.Writer) (*generateFlags, error)
 	switch {
 	case g.publish || g.period != "":
 		if g.dataset == "" && g.period == "" {
-			return nil, errors.New("--publish needs --period (or --dataset)")
+			return nil, errors.New("--publish 需要 --period（或 --dataset）/ --publish needs --period (or --dataset)")
 		}
 		if !g.publish && g.out == "" {
-			return nil, errors.New("--period needs --publish or --out")
+			return nil, errors.New("--period 需要 --publish 或 --out / --period needs --publish or --out")
 		}
 		if g.dataset == "" || g.publish {
 			if g.bucket == "" {
-				return nil, fmt.Errorf("the bucket is missing: --bucket or $%s", storage.EnvBucket)
+				return nil, fmt.Errorf("缺少存储桶：请用 --bucket 或 $%s / the bucket is missing: --bucket or $%s", storage.EnvBucket, storage.EnvBucket)
 			}
 			if err := g.storage.Validate(); err != nil {
 				return nil, fmt.Errorf("storage settings: %w", err)
@@ -90,7 +97,7 @@ func parseGenerateFlags(args []string, stderr io.Writer) (*generateFlags, error)
 		}
 	case g.dataset == "" || g.out == "":
 		fs.Usage()
-		return nil, errors.New("--dataset and --out are required")
+		return nil, errors.New("需要 --dataset 和 --out / --dataset and --out are required")
 	}
 	if _, err := report.Language(g.lang); err != nil {
 		return nil, err
@@ -151,9 +158,9 @@ func generateStored(ctx context.Context, g *generateFlags, stderr io.Writer) err
 		if es, ok := dataset.AsErrors(err); ok {
 			fmt.Fprintf(stderr, "%s: %d 处错误 / %d problem(s):\n", name, len(es), len(es))
 			for _, e := range es {
-				fmt.Fprintf(stderr, "  %s\n", e.Error())
+				printProblem(stderr, e)
 			}
-			return fmt.Errorf("invalid dataset %s; nothing published", name)
+			return fmt.Errorf("数据 %s 无效，未发布任何文件 / invalid dataset %s; nothing published", name, name)
 		}
 		return err
 	}
@@ -161,13 +168,13 @@ func generateStored(ctx context.Context, g *generateFlags, stderr io.Writer) err
 		g.period = ds.Meta.Period
 	}
 	if ds.Meta.Period != g.period {
-		return fmt.Errorf("%s is for %s, not --period %s; nothing published", name, ds.Meta.Period, g.period)
+		return fmt.Errorf("%s 的期间是 %s，不是 --period %s，未发布任何文件 / %s is for %s, not --period %s; nothing published", name, ds.Meta.Period, g.period, name, ds.Meta.Period, g.period)
 	}
 	var assets fs.FS = executor.AssetsFS(ctx, a)
 	if g.dataset != "" {
 		assets = os.DirFS(filepath.Dir(g.dataset))
 	}
-	res, err := report.Render(ds, report.Options{Language: g.lang, FontPath: g.font, Assets: assets})
+	res, err := report.Render(ds, report.Options{Language: g.lang, Fonts: g.fonts, Assets: assets})
 	if err != nil {
 		return err
 	}
@@ -202,15 +209,15 @@ func generateOffline(g *generateFlags, stderr io.Writer) error {
 		if es, ok := dataset.AsErrors(err); ok {
 			fmt.Fprintf(stderr, "%s: %d 处错误 / %d problem(s):\n", g.dataset, len(es), len(es))
 			for _, e := range es {
-				fmt.Fprintf(stderr, "  %s\n", e.Error())
+				printProblem(stderr, e)
 			}
-			return fmt.Errorf("invalid dataset %s; nothing written", g.dataset)
+			return fmt.Errorf("数据 %s 无效，未写出任何文件 / invalid dataset %s; nothing written", g.dataset, g.dataset)
 		}
 		return err
 	}
 	res, err := report.Render(ds, report.Options{
 		Language: g.lang,
-		FontPath: g.font,
+		Fonts:    g.fonts,
 		Assets:   os.DirFS(filepath.Dir(g.dataset)),
 	})
 	if err != nil {
@@ -221,4 +228,13 @@ func generateOffline(g *generateFlags, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "wrote %s (%d pages), %s, %s in %s\n", report.PDFName, res.Pages, report.BundleName, report.ManifestName, g.out)
 	return nil
+}
+
+// printProblem prints one dataset problem, with where it is in the file.
+func printProblem(w io.Writer, e dataset.Error) {
+	if where := e.Where(); where != "" {
+		fmt.Fprintf(w, "  %s: %s\n", where, e.Error())
+		return
+	}
+	fmt.Fprintf(w, "  %s\n", e.Error())
 }

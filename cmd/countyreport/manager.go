@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"io"
@@ -9,19 +10,15 @@ import (
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/client/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
@@ -38,11 +35,14 @@ func init() {
 // managerOptions are the manager's flags.
 type managerOptions struct {
 	metricsAddr     string
+	metricsSecure   bool
+	metricsCertDir  string
 	probeAddr       string
 	leaderElect     bool
 	leaderElectNS   string
 	portalImage     string
 	watchNamespaces string
+	cacheFilter     bool
 	storage         storage.Config
 	credentialsTTL  time.Duration
 	storageTimeout  time.Duration
@@ -61,13 +61,18 @@ type managerOptions struct {
 func parseManagerFlags(args []string) (*managerOptions, error) {
 	o := &managerOptions{}
 	fs := flag.NewFlagSet("manager", flag.ContinueOnError)
-	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "address of the Prometheus metrics endpoint; 0 turns it off")
+	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8443", "address of the Prometheus metrics endpoint; 0 turns it off")
+	fs.BoolVar(&o.metricsSecure, "metrics-secure", true,
+		"serve metrics over HTTPS to callers the API server authenticates and allows get on /metrics; false: plain HTTP to anyone (local development only)")
+	fs.StringVar(&o.metricsCertDir, "metrics-cert-dir", "", "directory with tls.crt and tls.key for the metrics endpoint; empty: a self-signed certificate")
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz")
 	fs.BoolVar(&o.leaderElect, "leader-elect", false, "elect a leader so that only one manager reconciles at a time")
 	fs.StringVar(&o.leaderElectNS, "leader-election-namespace", "", "namespace of the leader election Lease (default: the pod's namespace)")
 	fs.StringVar(&o.portalImage, "portal-image", envOr("COUNTYREPORT_PORTAL_IMAGE", "ghcr.io/countyreport/countyreport:"+version.Version),
 		"image of the county portals (env COUNTYREPORT_PORTAL_IMAGE)")
 	fs.StringVar(&o.watchNamespaces, "watch-namespaces", "", "comma-separated namespaces to watch; empty watches all")
+	fs.BoolVar(&o.cacheFilter, "cache-label-filter", true,
+		"cache only the objects labelled app.kubernetes.io/managed-by=countyreport; false only to measure what that saves")
 	// Storage settings: the admin credentials, which only the manager holds
 	// (in a cluster, from a Secret through the environment).
 	var err error
@@ -130,6 +135,24 @@ func parseManagerFlags(args []string) (*managerOptions, error) {
 	return o, nil
 }
 
+// metricsOptions serve /metrics as kubebuilder projects do: over HTTPS, to
+// a caller whose token the API server accepts (TokenReview) and who may get
+// /metrics (SubjectAccessReview: the metrics-reader ClusterRole). HTTP/2 is
+// off (its rapid-reset and stream attacks need no authentication).
+func metricsOptions(o *managerOptions) metricsserver.Options {
+	m := metricsserver.Options{BindAddress: o.metricsAddr}
+	if !o.metricsSecure {
+		return m
+	}
+	m.SecureServing = true
+	m.FilterProvider = filters.WithAuthenticationAndAuthorization
+	m.TLSOpts = []func(*tls.Config){func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} }}
+	if o.metricsCertDir != "" {
+		m.CertDir, m.CertName, m.KeyName = o.metricsCertDir, "tls.crt", "tls.key"
+	}
+	return m
+}
+
 func envOr(key, def string) string {
 	if v := os.Getenv(key); v != "" {
 		return v
@@ -167,26 +190,11 @@ func runManager(ctx context.Context, args []string) error {
 	}
 	cfg.QPS, cfg.Burst = float32(o.qps), o.burst
 	scheme := newScheme()
-	cacheOpts := cache.Options{}
-	if ns := splitList(o.watchNamespaces); len(ns) > 0 {
-		cacheOpts.DefaultNamespaces = map[string]cache.Config{}
-		for _, n := range ns {
-			cacheOpts.DefaultNamespaces[n] = cache.Config{}
-		}
-	}
-	// The manager reads only the Secrets it owns (the scoped credentials,
-	// the portals' Secrets) and the portals' Roles and RoleBindings, not
-	// every one of the cluster.
-	ours := labels.SelectorFromSet(labels.Set{reportingv1.LabelManagedBy: reportingv1.ManagedByValue})
-	cacheOpts.ByObject = map[client.Object]cache.ByObject{
-		&corev1.Secret{}:      {Label: ours},
-		&rbacv1.Role{}:        {Label: ours},
-		&rbacv1.RoleBinding{}: {Label: ours},
-	}
+	cacheOpts := controllers.CacheOptions(splitList(o.watchNamespaces), !o.cacheFilter)
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme,
 		Cache:                   cacheOpts,
-		Metrics:                 metricsserver.Options{BindAddress: o.metricsAddr},
+		Metrics:                 metricsOptions(o),
 		HealthProbeBindAddress:  o.probeAddr,
 		LeaderElection:          o.leaderElect,
 		LeaderElectionID:        "countyreport-manager.reporting.countyreport.io",

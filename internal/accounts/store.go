@@ -44,15 +44,18 @@ type Store struct {
 const PollInterval = 2 * time.Second
 
 // dummyHash is checked for unknown usernames, so a sign-in for a name that
-// does not exist takes as long as one that does.
-var dummyHash = func() *hash {
+// does not exist takes as long as one that does. It is made on first use,
+// not at package initialisation: an argon2id hash costs about half a second
+// and 46 MiB, which every subcommand of the binary (generate in each
+// monthly Job) would otherwise pay at start-up.
+var dummyHash = sync.OnceValue(func() *hash {
 	s, err := Hash("not a real password, only for timing")
 	if err != nil {
 		panic(err)
 	}
 	h, _ := parseHash(s)
 	return h
-}()
+})
 
 // InitialUser is the editor account an initial-password file signs in.
 const InitialUser = "admin"
@@ -212,7 +215,7 @@ func (s *Store) Authenticate(ctx context.Context, username, password string) (*A
 	}
 	a := s.Account(username)
 	if a == nil {
-		dummyHash.verify(password)
+		dummyHash().verify(password)
 		return nil, nil
 	}
 	h, err := parseHash(a.PasswordHash)

@@ -2,7 +2,9 @@ package dataset
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -144,7 +146,7 @@ func TestSchemaPublished(t *testing.T) {
 	if !bytes.Equal(pub, Schema) {
 		t.Error("config/schema/dataset.schema.json differs from internal/dataset/schema.json: copy it")
 	}
-	for _, field := range []string{`"countyCode"`, `"indicators"`, `"sections"`, `"photos"`, `"review", "plan", "note"`} {
+	for _, field := range []string{`"countyCode"`, `"indicators"`, `"sections"`, `"photos"`, `"review"`, `"plan"`, `"note"`} {
 		if !bytes.Contains(Schema, []byte(field)) {
 			t.Errorf("schema lacks %s", field)
 		}
@@ -189,40 +191,46 @@ func TestInvalid(t *testing.T) {
 		doc, name string
 		paths     []string
 	}{
-		"missing county code":      {j(`"countyCode": "430423", `, ""), "d.json", []string{"meta.countyCode"}},
-		"short county code":        {j(`"430423"`, `"4304"`), "d.json", []string{"meta.countyCode"}},
-		"county code as number":    {j(`"430423"`, `430423`), "d.json", []string{"meta.countyCode"}},
-		"month 13":                 {j(`"2023-01"`, `"2023-13"`), "d.json", []string{"meta.period"}},
-		"period with slash":        {j(`"2023-01"`, `"2023/01"`), "d.json", []string{"meta.period"}},
-		"period as yaml date":      {y(`period: "2023-01"`, `period: 2023-01-09`), "d.yaml", []string{"meta.period"}},
-		"missing title":            {j(`, "title": "标题"`, ""), "d.json", []string{"meta.title"}},
-		"title with newline":       {j(`"标题"`, `"标\n题"`), "d.json", []string{"meta.title"}},
-		"no indicators":            {j(`[{"id": "gdp", "name": "GDP", "change": 5.8}]`, `[]`), "d.json", []string{"indicators"}},
-		"fourth unit missing":      {j(`"indicators": [{"id": "gdp", "name": "GDP", "change": 5.8}]`, four), "d.json", []string{"indicators[3].unit"}},
-		"neither value nor change": {j(`, "change": 5.8`, ""), "d.json", []string{"indicators[0]"}},
-		"duplicate ids":            {j(`[{"id": "gdp", "name": "GDP", "change": 5.8}]`, `[{"id": "gdp", "name": "GDP", "change": 5.8}, {"id": "gdp", "name": "G", "change": 1}]`), "d.json", []string{"indicators[1].id"}},
-		"bad id":                   {j(`"id": "gdp"`, `"id": "GDP-1"`), "d.json", []string{"indicators[0].id"}},
-		"value as string":          {j(`"change": 5.8`, `"change": "5.8"`), "d.json", []string{"indicators[0].change"}},
-		"yaml nan":                 {y(`change: 5.8`, `change: .nan`), "d.yaml", []string{"indicators[0].change"}},
-		"yaml inf":                 {y(`change: 5.8`, `change: .inf`), "d.yaml", []string{"indicators[0].change"}},
-		"yaml minus inf":           {y(`change: 5.8`, `change: -.Inf`), "d.yaml", []string{"indicators[0].change"}},
-		"json overflow to inf":     {j(`5.8`, `1e999`), "d.json", []string{"indicators[0].change"}},
-		"json NaN token":           {j(`5.8`, `NaN`), "d.json", []string{""}},
-		"10 MB string":             {j(`["内容"]`, `["`+strings.Repeat("长", 10<<20/3)+`"]`), "d.json", []string{"sections[0].items[0]"}},
-		"non-UTF-8 bytes":          {j(`"标题"`, "\"\xff\xfe标题\""), "d.json", []string{""}},
-		"unknown section kind":     {j(`"kind": "review"`, `"kind": "summary"`), "d.json", []string{"sections[0].kind"}},
-		"section without text":     {j(`, "items": ["内容"]`, ""), "d.json", []string{"sections[0].items"}},
-		"photo climbs out":         {j(`"sections"`, `"photos": [{"asset": "../../etc/passwd", "caption": "c"}], "sections"`), "d.json", []string{"photos[0].asset"}},
-		"photo climbs in middle":   {j(`"sections"`, `"photos": [{"asset": "a/../../b.jpg", "caption": "c"}], "sections"`), "d.json", []string{"photos[0].asset"}},
-		"photo absolute":           {j(`"sections"`, `"photos": [{"asset": "/etc/passwd", "caption": "c"}], "sections"`), "d.json", []string{"photos[0].asset"}},
-		"photo without caption":    {j(`"sections"`, `"photos": [{"asset": "a.jpg"}], "sections"`), "d.json", []string{"photos[0].caption"}},
-		"unknown field":            {j(`"title": "标题"`, `"title": "标题", "colour": "red"`), "d.json", []string{"meta.colour"}},
-		"sections not a list":      {j(`[{"kind": "review", "title": "回顾", "items": ["内容"]}]`, `{"kind": "review"}`), "d.json", []string{"sections"}},
-		"bad event date":           {j(`"title": "标题"`, `"title": "标题", "event": {"name": "会", "date": "2023-02-30"}`), "d.json", []string{"meta.event.date"}},
-		"history not earlier":      {j(`"change": 5.8`, `"change": 5.8, "history": [{"period": "2023-02", "change": 1}]`), "d.json", []string{"indicators[0].history[0].period"}},
-		"duplicate yaml key":       {y("  title: 标题\n", "  title: 标题\n  title: 又一个\n"), "d.yaml", []string{""}},
-		"not an object":            {`[1, 2]`, "d.json", []string{""}},
-		"empty file":               {``, "d.yaml", []string{""}},
+		"missing county code":       {j(`"countyCode": "430423", `, ""), "d.json", []string{"meta.countyCode"}},
+		"short county code":         {j(`"430423"`, `"4304"`), "d.json", []string{"meta.countyCode"}},
+		"county code as number":     {j(`"430423"`, `430423`), "d.json", []string{"meta.countyCode"}},
+		"month 13":                  {j(`"2023-01"`, `"2023-13"`), "d.json", []string{"meta.period"}},
+		"period with slash":         {j(`"2023-01"`, `"2023/01"`), "d.json", []string{"meta.period"}},
+		"period as yaml date":       {y(`period: "2023-01"`, `period: 2023-01-09`), "d.yaml", []string{"meta.period"}},
+		"missing title":             {j(`, "title": "标题"`, ""), "d.json", []string{"meta.title"}},
+		"title with newline":        {j(`"标题"`, `"标\n题"`), "d.json", []string{"meta.title"}},
+		"no indicators":             {j(`[{"id": "gdp", "name": "GDP", "change": 5.8}]`, `[]`), "d.json", []string{"indicators"}},
+		"fourth unit missing":       {j(`"indicators": [{"id": "gdp", "name": "GDP", "change": 5.8}]`, four), "d.json", []string{"indicators[3].unit"}},
+		"neither value nor change":  {j(`, "change": 5.8`, ""), "d.json", []string{"indicators[0]"}},
+		"duplicate ids":             {j(`[{"id": "gdp", "name": "GDP", "change": 5.8}]`, `[{"id": "gdp", "name": "GDP", "change": 5.8}, {"id": "gdp", "name": "G", "change": 1}]`), "d.json", []string{"indicators[1].id"}},
+		"bad id":                    {j(`"id": "gdp"`, `"id": "GDP-1"`), "d.json", []string{"indicators[0].id"}},
+		"value as string":           {j(`"change": 5.8`, `"change": "5.8"`), "d.json", []string{"indicators[0].change"}},
+		"yaml nan":                  {y(`change: 5.8`, `change: .nan`), "d.yaml", []string{"indicators[0].change"}},
+		"yaml inf":                  {y(`change: 5.8`, `change: .inf`), "d.yaml", []string{"indicators[0].change"}},
+		"yaml minus inf":            {y(`change: 5.8`, `change: -.Inf`), "d.yaml", []string{"indicators[0].change"}},
+		"json overflow to inf":      {j(`5.8`, `1e999`), "d.json", []string{"indicators[0].change"}},
+		"json NaN token":            {j(`5.8`, `NaN`), "d.json", []string{""}},
+		"10 MB string":              {j(`["内容"]`, `["`+strings.Repeat("长", 10<<20/3)+`"]`), "d.json", []string{"sections[0].items[0]"}},
+		"non-UTF-8 bytes":           {j(`"标题"`, "\"\xff\xfe标题\""), "d.json", []string{""}},
+		"unknown section kind":      {j(`"kind": "review"`, `"kind": "summary"`), "d.json", []string{"sections[0].kind"}},
+		"section without text":      {j(`, "items": ["内容"]`, ""), "d.json", []string{"sections[0].items"}},
+		"photo climbs out":          {j(`"sections"`, `"photos": [{"asset": "../../etc/passwd", "caption": "c"}], "sections"`), "d.json", []string{"photos[0].asset"}},
+		"photo climbs in middle":    {j(`"sections"`, `"photos": [{"asset": "a/../../b.jpg", "caption": "c"}], "sections"`), "d.json", []string{"photos[0].asset"}},
+		"photo absolute":            {j(`"sections"`, `"photos": [{"asset": "/etc/passwd", "caption": "c"}], "sections"`), "d.json", []string{"photos[0].asset"}},
+		"photo without caption":     {j(`"sections"`, `"photos": [{"asset": "a.jpg"}], "sections"`), "d.json", []string{"photos[0].caption"}},
+		"unknown field":             {j(`"title": "标题"`, `"title": "标题", "colour": "red"`), "d.json", []string{"meta.colour"}},
+		"sections not a list":       {j(`[{"kind": "review", "title": "回顾", "items": ["内容"]}]`, `{"kind": "review"}`), "d.json", []string{"sections"}},
+		"bad event date":            {j(`"title": "标题"`, `"title": "标题", "event": {"name": "会", "date": "2023-02-30"}`), "d.json", []string{"meta.event.date"}},
+		"history not earlier":       {j(`"change": 5.8`, `"change": 5.8, "history": [{"period": "2023-02", "change": 1}]`), "d.json", []string{"indicators[0].history[0].period"}},
+		"duplicate yaml key":        {y("  title: 标题\n", "  title: 标题\n  title: 又一个\n"), "d.yaml", []string{""}},
+		"not an object":             {`[1, 2]`, "d.json", []string{""}},
+		"reference period month 13": {j(`"period": "2023-01"`, `"period": "2023-01", "referencePeriod": "2022-13"`), "d.json", []string{"meta.referencePeriod"}},
+		"target without period":     {j(`"change": 5.8`, `"change": 5.8, "unit": "%", "target": 6`), "d.json", []string{"meta.targetPeriod"}},
+		"bad target bound":          {r(`"period": "2023-01"`, `"period": "2023-01", "targetPeriod": "2023"`, `"change": 5.8`, `"change": 5.8, "unit": "%", "target": 6, "targetBound": "over"`).Replace(validJSON), "d.json", []string{"indicators[0].targetBound"}},
+		"itemsEn count":             {j(`"items": ["内容"]`, `"items": ["内容"], "itemsEn": ["a", "b"]`), "d.json", []string{"sections[0].itemsEn"}},
+		"leadEn without lead":       {j(`"title": "标题"`, `"title": "标题", "leadEn": ["x"]`), "d.json", []string{"meta.leadEn"}},
+		"translation without by":    {j(`"title": "标题"`, `"title": "标题", "translation": {"note": "x"}`), "d.json", []string{"meta.translation.by"}},
+		"empty file":                {``, "d.yaml", []string{""}},
 	}
 	tests["every error at once"] = struct {
 		doc, name string
@@ -287,4 +295,109 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("normalized form not stable")
 		}
 	})
+}
+
+// Every field of the model is described in the schema, at its place, and
+// the schema describes nothing the model lacks.
+func TestSchemaCoversModel(t *testing.T) {
+	var root map[string]any
+	if err := json.Unmarshal(Schema, &root); err != nil {
+		t.Fatal(err)
+	}
+	defs, _ := root["$defs"].(map[string]any)
+	var walk func(path string, typ reflect.Type, node map[string]any)
+	walk = func(path string, typ reflect.Type, node map[string]any) {
+		for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice {
+			typ = typ.Elem()
+			if items, ok := node["items"].(map[string]any); ok {
+				node = items
+			}
+		}
+		if ref, ok := node["$ref"].(string); ok {
+			node, _ = defs[strings.TrimPrefix(ref, "#/$defs/")].(map[string]any)
+		}
+		if typ.Kind() != reflect.Struct || typ == reflect.TypeOf(Number{}) {
+			return
+		}
+		props, _ := node["properties"].(map[string]any)
+		for i := 0; i < typ.NumField(); i++ {
+			name := jsonName(typ.Field(i))
+			sub, ok := props[name].(map[string]any)
+			if !ok {
+				t.Errorf("schema lacks %s.%s", path, name)
+				continue
+			}
+			walk(path+"."+name, typ.Field(i).Type, sub)
+		}
+		if len(props) != typ.NumField() {
+			t.Errorf("%s: schema has %d properties, the model %d", path, len(props), typ.NumField())
+		}
+	}
+	walk("", reflect.TypeOf(Dataset{}), root)
+}
+
+func TestEnglishAmount(t *testing.T) {
+	for _, tc := range []struct{ lit, unit, value, unitEn string }{
+		{"54.98", "亿元", "5.498", "billion yuan"},
+		{"6.31", "亿元", "631", "million yuan"},
+		{"10.62", "亿元", "1.062", "billion yuan"},
+		{"2.06", "亿元", "206", "million yuan"},
+		{"50.24", "万亩", "502400", "mu"},
+		{"50", "万亩", "500000", "mu"},
+		{"21", "万吨", "210000", "tonnes"},
+		{"6350", "万元", "63.5", "million yuan"},
+		{"0.5", "万元", "5000", "yuan"},
+		{"-1.5", "亿元", "-150", "million yuan"},
+		{"200", "亿元", "20", "billion yuan"},
+	} {
+		v, u, ok := EnglishAmount(tc.lit, tc.unit)
+		if !ok || v != tc.value || u != tc.unitEn {
+			t.Errorf("EnglishAmount(%s %s) = %q %q %v, want %q %q", tc.lit, tc.unit, v, u, ok, tc.value, tc.unitEn)
+		}
+	}
+	if _, _, ok := EnglishAmount("79", "个"); ok {
+		t.Error("个 has no scale")
+	}
+}
+
+// EnglishAmount never panics, and what it returns is a number.
+func FuzzEnglishAmount(f *testing.F) {
+	for _, s := range []string{"54.98", "0.5", "-1.5", "200", "0", "0.0001", "1e5", "007", "."} {
+		f.Add(s, "亿元")
+		f.Add(s, "万亩")
+	}
+	f.Fuzz(func(t *testing.T, lit, unit string) {
+		v, u, ok := EnglishAmount(lit, unit)
+		if !ok {
+			return
+		}
+		if _, good := NewNumber(v); !good || u == "" && unit != "亿" && unit != "万" {
+			t.Fatalf("EnglishAmount(%q, %q) = %q, %q", lit, unit, v, u)
+		}
+	})
+}
+
+// The period a figure covers: its own basis, else the dataset's reference period.
+func TestBasisOf(t *testing.T) {
+	d := &Dataset{Meta: Meta{ReferencePeriod: "2022"}}
+	own := &Indicator{Basis: "前三季度", BasisEn: "first three quarters"}
+	for _, tc := range []struct {
+		ref  string
+		in   *Indicator
+		lang string
+		want string
+	}{
+		{"2022", &Indicator{}, "zh-CN", "2022年"},
+		{"2022", &Indicator{}, "en", "2022"},
+		{"2022-12", &Indicator{}, "zh-CN", "2022年12月"},
+		{"2022-Q3", &Indicator{}, "zh-CN", "2022年第3季度"},
+		{"2022", own, "zh-CN", "前三季度"},
+		{"2022", own, "en", "first three quarters"},
+		{"", &Indicator{}, "zh-CN", ""},
+	} {
+		d.Meta.ReferencePeriod = tc.ref
+		if got := d.BasisOf(tc.in, tc.lang); got != tc.want {
+			t.Errorf("BasisOf(%q, %+v, %s) = %q, want %q", tc.ref, tc.in, tc.lang, got, tc.want)
+		}
+	}
 }

@@ -31,50 +31,87 @@ type Dataset struct {
 }
 
 // Meta says whose report this is, for when, and where its content came from.
+//
+// Two periods are kept apart: Period is the report's (the month it is filed
+// for, "2023-01"), ReferencePeriod the figures' (what they measure: "2022"
+// for a January report carrying the past year's results). TargetPeriod is
+// what the targets are for ("2023"). Source is who published the text; Issuer
+// is set only when a body actually issued the report (a report compiled from
+// a newspaper has a Source and no Issuer, and says so).
+//
+// Every text field may carry its English form beside it (titleEn, leadEn,
+// …); the English edition uses those and marks the Chinese original where
+// none is given. Translation says who translated them.
 type Meta struct {
-	CountyCode   string   `json:"countyCode"`             // six-digit administrative division code, e.g. "430423"
-	CountyName   string   `json:"countyName"`             // Chinese name, e.g. "衡山县"
-	CountyNameEn string   `json:"countyNameEn,omitempty"` // English name, e.g. "Hengshan County"
-	City         string   `json:"city,omitempty"`         // e.g. "衡阳市"
-	Period       string   `json:"period"`                 // "YYYY-MM"
-	Title        string   `json:"title"`
-	Subtitle     string   `json:"subtitle,omitempty"`
-	Issuer       string   `json:"issuer,omitempty"` // issuing body shown on the cover
-	Language     string   `json:"language,omitempty"`
-	Lead         []string `json:"lead,omitempty"` // introductory paragraphs
-	Event        *Event   `json:"event,omitempty"`
-	Source       *Source  `json:"source,omitempty"`
+	CountyCode      string       `json:"countyCode"`             // six-digit administrative division code, e.g. "430423"
+	CountyName      string       `json:"countyName"`             // Chinese name, e.g. "衡山县"
+	CountyNameEn    string       `json:"countyNameEn,omitempty"` // English name, e.g. "Hengshan County"
+	City            string       `json:"city,omitempty"`         // e.g. "衡阳市"
+	CityEn          string       `json:"cityEn,omitempty"`
+	Period          string       `json:"period"`                    // the report's period, "YYYY-MM"
+	ReferencePeriod string       `json:"referencePeriod,omitempty"` // the figures' period: "YYYY", "YYYY-MM" or "YYYY-Qn"; default Period
+	TargetPeriod    string       `json:"targetPeriod,omitempty"`    // the targets' period, same forms
+	Title           string       `json:"title"`
+	TitleEn         string       `json:"titleEn,omitempty"`
+	Subtitle        string       `json:"subtitle,omitempty"`
+	SubtitleEn      string       `json:"subtitleEn,omitempty"`
+	Issuer          string       `json:"issuer,omitempty"` // the body that issued the report; only when one did
+	IssuerEn        string       `json:"issuerEn,omitempty"`
+	Language        string       `json:"language,omitempty"`
+	Lead            []string     `json:"lead,omitempty"` // introductory paragraphs (the source's own, when it has them)
+	LeadEn          []string     `json:"leadEn,omitempty"`
+	Event           *Event       `json:"event,omitempty"`
+	Source          *Source      `json:"source,omitempty"`
+	Translation     *Translation `json:"translation,omitempty"`
+}
+
+// Translation says who made the English forms (…En fields) and how to read them.
+type Translation struct {
+	By     string `json:"by"`               // e.g. "countyreport contributors"
+	Note   string `json:"note,omitempty"`   // Chinese, e.g. "英文为译文，以中文原文为准。"
+	NoteEn string `json:"noteEn,omitempty"` // e.g. "Unofficial translation; the Chinese text prevails."
 }
 
 // Event is the meeting or occasion the report is about.
 type Event struct {
-	Name string `json:"name"`
-	Date string `json:"date,omitempty"` // YYYY-MM-DD
+	Name   string `json:"name"`
+	NameEn string `json:"nameEn,omitempty"`
+	Date   string `json:"date,omitempty"` // YYYY-MM-DD
 }
 
 // Source is the publication the content was taken from.
 type Source struct {
-	Publication string   `json:"publication"`
-	Date        string   `json:"date,omitempty"` // YYYY-MM-DD
-	Headline    string   `json:"headline,omitempty"`
-	Authors     []string `json:"authors,omitempty"` // as credited, e.g. "通讯员 夏建军"
-	URL         string   `json:"url,omitempty"`
+	Publication   string   `json:"publication"`
+	PublicationEn string   `json:"publicationEn,omitempty"`
+	Date          string   `json:"date,omitempty"` // YYYY-MM-DD
+	Headline      string   `json:"headline,omitempty"`
+	HeadlineEn    string   `json:"headlineEn,omitempty"`
+	Authors       []string `json:"authors,omitempty"` // as credited, e.g. "通讯员 夏建军"
+	AuthorsEn     []string `json:"authorsEn,omitempty"`
+	URL           string   `json:"url,omitempty"`
 }
 
 // Indicator is one figure. Value and Change are each optional but not both absent.
 type Indicator struct {
-	ID        string  `json:"id"`               // stable across months and counties: [a-z][a-z0-9_]*
-	Name      string  `json:"name"`             // Chinese name
-	NameEn    string  `json:"nameEn,omitempty"` // English name for the English edition
-	Value     *Number `json:"value,omitempty"`
-	Unit      string  `json:"unit,omitempty"`   // required with Value, e.g. "亿元", "%", "个"
-	Change    *Number `json:"change,omitempty"` // year-on-year change in percent
-	Target    *Number `json:"target,omitempty"` // in Unit
-	Basis     string  `json:"basis,omitempty"`  // what period the figure covers, e.g. "2022年"
-	Estimated bool    `json:"estimated,omitempty"`
-	Milestone string  `json:"milestone,omitempty"` // e.g. "首破10亿元大关"
-	Key       bool    `json:"key,omitempty"`       // shown as a card on the indicators page
-	History   []Point `json:"history,omitempty"`   // earlier periods, for trend lines
+	ID     string  `json:"id"`               // stable across months and counties: [a-z][a-z0-9_]*
+	Name   string  `json:"name"`             // Chinese name
+	NameEn string  `json:"nameEn,omitempty"` // English name for the English edition
+	Value  *Number `json:"value,omitempty"`
+	Unit   string  `json:"unit,omitempty"`   // required with Value or Target, e.g. "亿元", "%", "个"
+	UnitEn string  `json:"unitEn,omitempty"` // default: the built-in English of Unit (UnitEnglish)
+	Change *Number `json:"change,omitempty"` // year-on-year change in percent
+	Target *Number `json:"target,omitempty"` // for Meta.TargetPeriod, in Unit
+	// TargetBound says how the target reads: "" (exactly), "min" (以上, at
+	// least) or "max" (以内, at most).
+	TargetBound string  `json:"targetBound,omitempty"`
+	Basis       string  `json:"basis,omitempty"` // what period the figure covers when not Meta.ReferencePeriod, e.g. "前三季度"
+	BasisEn     string  `json:"basisEn,omitempty"`
+	Estimated   bool    `json:"estimated,omitempty"`
+	Milestone   string  `json:"milestone,omitempty"` // e.g. "首破10亿元大关"
+	MilestoneEn string  `json:"milestoneEn,omitempty"`
+	Group       string  `json:"group,omitempty"`   // what it measures, for charts that compare like with like: "economy", "income", "society", …
+	Key         bool    `json:"key,omitempty"`     // shown as a card on the indicators page
+	History     []Point `json:"history,omitempty"` // earlier periods, for trend lines
 }
 
 // Point is an indicator's value in an earlier period.
@@ -92,29 +129,48 @@ const (
 )
 
 // Section is a block of narrative. For plans, Summary is the 思路 and Items the 任务.
+// Notes are the editor's (a slip in the source, a missing title): the text
+// itself stays as published.
 type Section struct {
-	Kind    string   `json:"kind"`
-	Label   string   `json:"label,omitempty"` // e.g. "动能一", "大事三"
-	Title   string   `json:"title,omitempty"`
-	Summary string   `json:"summary,omitempty"`
-	Items   []string `json:"items,omitempty"`
+	Kind      string   `json:"kind"`
+	Label     string   `json:"label,omitempty"` // e.g. "动能一", "大事三"
+	LabelEn   string   `json:"labelEn,omitempty"`
+	Title     string   `json:"title,omitempty"`
+	TitleEn   string   `json:"titleEn,omitempty"`
+	Summary   string   `json:"summary,omitempty"`
+	SummaryEn string   `json:"summaryEn,omitempty"`
+	Items     []string `json:"items,omitempty"`
+	ItemsEn   []string `json:"itemsEn,omitempty"` // one per item, in order
+	Notes     []Note   `json:"notes,omitempty"`
+}
+
+// Note is an editorial note.
+type Note struct {
+	Text   string `json:"text"`
+	TextEn string `json:"textEn,omitempty"`
 }
 
 // Project is a named project with its investment and status.
 type Project struct {
 	Name       string  `json:"name"`
+	NameEn     string  `json:"nameEn,omitempty"`
 	Investment *Number `json:"investment,omitempty"`
 	Unit       string  `json:"unit,omitempty"` // unit of Investment, e.g. "亿元"
+	UnitEn     string  `json:"unitEn,omitempty"`
 	Status     string  `json:"status,omitempty"`
+	StatusEn   string  `json:"statusEn,omitempty"`
 	Note       string  `json:"note,omitempty"`
+	NoteEn     string  `json:"noteEn,omitempty"`
 }
 
 // Photo is a picture with its caption and credit. Asset is a relative path
 // (or an assets/<sha256>.<ext> key); it may be empty when only the caption is known.
 type Photo struct {
-	Asset   string `json:"asset,omitempty"`
-	Caption string `json:"caption"`
-	Credit  string `json:"credit,omitempty"`
+	Asset     string `json:"asset,omitempty"`
+	Caption   string `json:"caption"`
+	CaptionEn string `json:"captionEn,omitempty"`
+	Credit    string `json:"credit,omitempty"`
+	CreditEn  string `json:"creditEn,omitempty"`
 }
 
 // Number is a decimal figure kept exactly as written ("7.0", "54.98", "-10.4").

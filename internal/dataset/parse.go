@@ -5,14 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"reflect"
-	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	yaml "go.yaml.in/yaml/v3"
 )
 
 // Limits on what Parse accepts.
@@ -23,15 +19,27 @@ const (
 	maxNodes       = 200000   // YAML nodes visited, aliases included
 )
 
-// Error is one problem with a dataset, at Path ("indicators[3].unit"; "" is the whole document).
+// Error is one problem with a dataset, at Path ("indicators[3].unit"; "" is
+// the whole document). Line and Col (1-based; 0 when unknown) say where in
+// the file: the field's value, or the nearest enclosing one that is there
+// (a missing field is reported where its object begins).
 type Error struct {
-	Path string
-	Msg  string
+	Path      string
+	Msg       string
+	Line, Col int
+}
+
+// Where is the error's place in the file, in Chinese and English ("" when unknown).
+func (e Error) Where() string {
+	if e.Line == 0 {
+		return ""
+	}
+	return fmt.Sprintf("第 %d 行第 %d 列 / line %d, column %d", e.Line, e.Col, e.Line, e.Col)
 }
 
 func (e Error) Error() string {
 	if e.Path == "" {
-		return "(document): " + e.Msg
+		return "文件 / document: " + e.Msg
 	}
 	return e.Path + ": " + e.Msg
 }
@@ -67,16 +75,17 @@ func Parse(data []byte, name string) (*Dataset, error) {
 		return nil, errs
 	}
 	if !utf8.Valid(data) {
-		off := invalidUTF8Offset(data)
-		errs.add("", "第 %d 字节起不是有效的 UTF-8 / invalid UTF-8 at byte %d", off, off)
+		ln, col := position(data, invalidUTF8Offset(data))
+		errs.add("", "第 %d 行第 %d 列起不是 UTF-8 编码（可能是 GBK）：请用编辑器“另存为 UTF-8”后再上传 / not UTF-8 from line %d, column %d (GBK, perhaps): save it as UTF-8 and upload it again", ln, col, ln, col)
 		return nil, errs
 	}
 	var tree any
 	var err error
+	at := map[string]pos{}
 	if isJSON(data, name) {
-		tree, err = jsonTree(data)
+		tree, err = jsonTree(data, at)
 	} else {
-		tree, err = yamlTree(data)
+		tree, err = yamlTree(data, at)
 	}
 	if err != nil {
 		errs.add("", "%v", err)
@@ -89,11 +98,63 @@ func Parse(data []byte, name string) (*Dataset, error) {
 	var ds Dataset
 	d := decoder{errs: &errs}
 	d.value("", tree, reflect.ValueOf(&ds).Elem())
-	ds.validate(&errs)
+	// A field the decoder refused (too long, the wrong type) is one
+	// problem: the validation that follows sees it empty and would report it
+	// again as missing.
+	decoded := map[string]bool{}
+	for _, e := range errs {
+		decoded[e.Path] = true
+	}
+	var checks Errors
+	ds.validate(&checks)
+	for _, e := range checks {
+		if !decoded[e.Path] {
+			errs = append(errs, e)
+		}
+	}
 	if len(errs) > 0 {
+		locate(errs, at)
 		return nil, errs
 	}
 	return &ds, nil
+}
+
+// pos is a place in the file, 1-based.
+type pos struct{ line, col int }
+
+// locate gives each error the place of its path's value, or of the nearest
+// enclosing value found ("indicators[3].unit" missing: where indicators[3] is).
+func locate(errs Errors, at map[string]pos) {
+	for i := range errs {
+		for p := errs[i].Path; p != ""; p = parent(p) {
+			if q, ok := at[p]; ok {
+				errs[i].Line, errs[i].Col = q.line, q.col
+				break
+			}
+		}
+	}
+}
+
+func parent(p string) string {
+	i := strings.LastIndexAny(p, ".[")
+	if i < 0 {
+		return ""
+	}
+	return p[:i]
+}
+
+// position is the 1-based line and column (in characters) of byte offset off.
+func position(data []byte, off int) (line, col int) {
+	off = min(off, len(data))
+	start := bytes.LastIndexByte(data[:off], '\n') + 1
+	line = 1 + bytes.Count(data[:start], []byte("\n"))
+	col = 1
+	for i := start; i < off; {
+		_, n := utf8.DecodeRune(data[i:])
+		i += n
+		col++
+	}
+	return line, col
 }
 
 // Normalized is the canonical JSON form: fixed field order, two-space indent,
@@ -131,192 +192,6 @@ func invalidUTF8Offset(b []byte) int {
 	return len(b)
 }
 
-// The generic tree both formats are read into: *object, []any, string,
-// json.Number, nonFinite, bool, nil.
-type object struct {
-	keys []string
-	vals map[string]any
-}
-
-type nonFinite string
-
-func jsonTree(data []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))))
-	dec.UseNumber()
-	v, err := jsonValue(dec, 0)
-	if err != nil {
-		return nil, jsonErr(data, dec, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("JSON 之后有多余内容 / unexpected data after the JSON value")
-	}
-	return v, nil
-}
-
-func jsonErr(data []byte, dec *json.Decoder, err error) error {
-	off := int(dec.InputOffset())
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		off = int(se.Offset)
-	}
-	if off > len(data) {
-		off = len(data)
-	}
-	line := 1 + bytes.Count(data[:off], []byte("\n"))
-	return fmt.Errorf("JSON 语法错误（第 %d 行）/ invalid JSON at line %d: %v", line, line, err)
-}
-
-func jsonValue(dec *json.Decoder, depth int) (any, error) {
-	if depth > 64 {
-		return nil, fmt.Errorf("nesting deeper than 64")
-	}
-	tok, err := dec.Token()
-	if err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			o := &object{vals: map[string]any{}}
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				k, _ := kt.(string)
-				v, err := jsonValue(dec, depth+1)
-				if err != nil {
-					return nil, err
-				}
-				if _, dup := o.vals[k]; dup {
-					return nil, fmt.Errorf("重复的键 %q / duplicate key %q", k, k)
-				}
-				o.keys = append(o.keys, k)
-				o.vals[k] = v
-			}
-			_, err := dec.Token()
-			return o, err
-		case '[':
-			list := []any{}
-			for dec.More() {
-				v, err := jsonValue(dec, depth+1)
-				if err != nil {
-					return nil, err
-				}
-				list = append(list, v)
-			}
-			_, err := dec.Token()
-			return list, err
-		}
-		return nil, fmt.Errorf("unexpected %v", t)
-	default:
-		return t, nil
-	}
-}
-
-func yamlTree(data []byte) (any, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("YAML 语法错误 / invalid YAML: %v", err)
-	}
-	if doc.Kind == 0 {
-		return nil, fmt.Errorf("文件为空 / empty document")
-	}
-	n := 0
-	return yamlValue(&doc, &n, 0)
-}
-
-func yamlValue(nd *yaml.Node, count *int, depth int) (any, error) {
-	*count++
-	if *count > maxNodes || depth > 64 {
-		return nil, fmt.Errorf("YAML 过于复杂（别名或嵌套过多）/ YAML too complex (too many nodes, aliases or nesting)")
-	}
-	switch nd.Kind {
-	case yaml.DocumentNode:
-		if len(nd.Content) == 0 {
-			return nil, fmt.Errorf("文件为空 / empty document")
-		}
-		return yamlValue(nd.Content[0], count, depth+1)
-	case yaml.AliasNode:
-		return yamlValue(nd.Alias, count, depth+1)
-	case yaml.MappingNode:
-		o := &object{vals: map[string]any{}}
-		for i := 0; i+1 < len(nd.Content); i += 2 {
-			kn := nd.Content[i]
-			if kn.Kind != yaml.ScalarNode {
-				return nil, fmt.Errorf("第 %d 行：键必须是字符串 / line %d: keys must be strings", kn.Line, kn.Line)
-			}
-			k := kn.Value
-			if k == "<<" {
-				return nil, fmt.Errorf("第 %d 行：不支持合并键 / line %d: merge keys are not supported", kn.Line, kn.Line)
-			}
-			v, err := yamlValue(nd.Content[i+1], count, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			if _, dup := o.vals[k]; dup {
-				return nil, fmt.Errorf("第 %d 行：重复的键 %q / line %d: duplicate key %q", kn.Line, k, kn.Line, k)
-			}
-			o.keys = append(o.keys, k)
-			o.vals[k] = v
-		}
-		return o, nil
-	case yaml.SequenceNode:
-		list := make([]any, 0, len(nd.Content))
-		for _, c := range nd.Content {
-			v, err := yamlValue(c, count, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			list = append(list, v)
-		}
-		return list, nil
-	case yaml.ScalarNode:
-		return yamlScalar(nd), nil
-	}
-	return nil, fmt.Errorf("第 %d 行：不支持的 YAML 结构 / line %d: unsupported YAML node", nd.Line, nd.Line)
-}
-
-func yamlScalar(nd *yaml.Node) any {
-	v := nd.Value
-	switch nd.ShortTag() {
-	case "!!null":
-		return nil
-	case "!!bool":
-		b, err := strconv.ParseBool(strings.ToLower(v))
-		if err != nil {
-			return v
-		}
-		return b
-	case "!!int":
-		if isJSONNumber(v) {
-			return json.Number(v)
-		}
-		if i, err := strconv.ParseInt(strings.ReplaceAll(v, "_", ""), 0, 64); err == nil {
-			return json.Number(strconv.FormatInt(i, 10))
-		}
-		return nonFinite(v)
-	case "!!float":
-		lv := strings.ToLower(strings.TrimLeft(v, "+-"))
-		if lv == ".nan" || lv == ".inf" {
-			return nonFinite(v)
-		}
-		s := strings.TrimPrefix(strings.ReplaceAll(v, "_", ""), "+")
-		if isJSONNumber(s) {
-			return json.Number(s)
-		}
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return json.Number(strconv.FormatFloat(f, 'f', -1, 64))
-		}
-		return nonFinite(v)
-	}
-	return v // !!str, !!timestamp, !!binary and custom tags: the text as written
-}
-
 // decoder turns the tree into the structs, recording every type mismatch and unknown field.
 type decoder struct{ errs *Errors }
 
@@ -330,96 +205,27 @@ func jsonName(f reflect.StructField) string {
 	return tag
 }
 
-func kindName(v any) string {
+// kindName names v's kind in Chinese and in English.
+func kindName(v any) (zh, en string) {
 	switch v.(type) {
 	case *object:
-		return "对象 / object"
+		return "对象", "an object"
 	case []any:
-		return "列表 / list"
+		return "列表", "a list"
 	case string:
-		return "字符串 / string"
+		return "字符串", "a string"
 	case json.Number, nonFinite:
-		return "数字 / number"
+		return "数字", "a number"
 	case bool:
-		return "布尔值 / boolean"
-	case nil:
-		return "空值 / null"
+		return "布尔值", "a boolean"
 	}
-	return "?"
+	return "空值", "null"
 }
 
-func (d *decoder) value(path string, v any, dst reflect.Value) {
-	if v == nil {
-		return // null is the same as absent
-	}
-	switch dst.Kind() {
-	case reflect.Pointer:
-		elem := reflect.New(dst.Type().Elem())
-		d.value(path, v, elem.Elem())
-		dst.Set(elem)
-	case reflect.Struct:
-		if dst.Type() == numberType {
-			d.number(path, v, dst)
-			return
-		}
-		o, ok := v.(*object)
-		if !ok {
-			d.errs.add(path, "应为对象，实为%s / must be an object", kindName(v))
-			return
-		}
-		fields := map[string]int{}
-		for i := 0; i < dst.NumField(); i++ {
-			fields[jsonName(dst.Type().Field(i))] = i
-		}
-		for _, k := range o.keys {
-			i, ok := fields[k]
-			if !ok {
-				d.errs.add(join(path, k), "未知字段 / unknown field")
-				continue
-			}
-			d.value(join(path, k), o.vals[k], dst.Field(i))
-		}
-	case reflect.Slice:
-		list, ok := v.([]any)
-		if !ok {
-			d.errs.add(path, "应为列表，实为%s / must be a list", kindName(v))
-			return
-		}
-		if len(list) > MaxListItems {
-			d.errs.add(path, "条目过多（%d，上限 %d）/ too many items (%d, limit %d)", len(list), MaxListItems, len(list), MaxListItems)
-			return
-		}
-		s := reflect.MakeSlice(dst.Type(), len(list), len(list))
-		for i, item := range list {
-			p := fmt.Sprintf("%s[%d]", path, i)
-			if item == nil {
-				d.errs.add(p, "不能为空值 / must not be null")
-				continue
-			}
-			d.value(p, item, s.Index(i))
-		}
-		dst.Set(s)
-	case reflect.String:
-		s, ok := v.(string)
-		if !ok {
-			d.errs.add(path, "应为字符串，实为%s / must be a string", kindName(v))
-			return
-		}
-		if n := utf8.RuneCountInString(s); n > MaxStringRunes {
-			d.errs.add(path, "文字过长（%d 字，上限 %d）/ too long (%d characters, limit %d)", n, MaxStringRunes, n, MaxStringRunes)
-			return
-		}
-		dst.SetString(s)
-	case reflect.Bool:
-		b, ok := v.(bool)
-		if !ok {
-			d.errs.add(path, "应为 true 或 false，实为%s / must be a boolean", kindName(v))
-			return
-		}
-		dst.SetBool(b)
-	default:
-		panic("dataset: unsupported field kind " + dst.Kind().String())
-	}
+// mismatch records that v is not of the kind wanted (zh, en: "数字", "a number").
+func (d *decoder) mismatch(path string, v any, zh, en string) {
+	gz, ge := kindName(v)
+	d.errs.add(path, "应为%s，实为%s / must be %s, not %s", zh, gz, en, ge)
 }
 
 func (d *decoder) number(path string, v any, dst reflect.Value) {
@@ -433,7 +239,7 @@ func (d *decoder) number(path string, v any, dst reflect.Value) {
 	case nonFinite:
 		d.errs.add(path, "必须是有限的数字，不能是 %s / must be a finite number, not %s", string(n), string(n))
 	default:
-		d.errs.add(path, "应为数字，实为%s / must be a number", kindName(v))
+		d.mismatch(path, v, "数字", "a number")
 	}
 }
 

@@ -33,30 +33,49 @@ func (d *Dataset) validate(errs *Errors) {
 	line(errs, "meta.countyName", m.CountyName, true)
 	line(errs, "meta.countyNameEn", m.CountyNameEn, false)
 	line(errs, "meta.city", m.City, false)
+	line(errs, "meta.cityEn", m.CityEn, false)
 	if m.Period == "" {
 		errs.add("meta.period", msgRequired)
 	} else if !ValidPeriod(m.Period) {
 		errs.add("meta.period", "格式应为 YYYY-MM（如 2023-01）/ must be YYYY-MM, e.g. 2023-01, got %q", m.Period)
 	}
+	refPeriod(errs, "meta.referencePeriod", m.ReferencePeriod)
+	refPeriod(errs, "meta.targetPeriod", m.TargetPeriod)
 	line(errs, "meta.title", m.Title, true)
+	line(errs, "meta.titleEn", m.TitleEn, false)
 	line(errs, "meta.subtitle", m.Subtitle, false)
+	line(errs, "meta.subtitleEn", m.SubtitleEn, false)
 	line(errs, "meta.issuer", m.Issuer, false)
+	line(errs, "meta.issuerEn", m.IssuerEn, false)
 	if m.Language != "" && m.Language != "zh-CN" && m.Language != "en" {
 		errs.add("meta.language", "应为 zh-CN 或 en / must be zh-CN or en")
 	}
-	for i, p := range m.Lead {
-		para(errs, fmt.Sprintf("meta.lead[%d]", i), p)
-	}
+	paras(errs, "meta.lead", m.Lead)
+	translations(errs, "meta.leadEn", m.LeadEn, len(m.Lead))
 	if m.Event != nil {
 		line(errs, "meta.event.name", m.Event.Name, true)
+		line(errs, "meta.event.nameEn", m.Event.NameEn, false)
 		date(errs, "meta.event.date", m.Event.Date)
+	}
+	if t := m.Translation; t != nil {
+		line(errs, "meta.translation.by", t.By, true)
+		line(errs, "meta.translation.note", t.Note, false)
+		line(errs, "meta.translation.noteEn", t.NoteEn, false)
 	}
 	if s := m.Source; s != nil {
 		line(errs, "meta.source.publication", s.Publication, true)
+		line(errs, "meta.source.publicationEn", s.PublicationEn, false)
 		date(errs, "meta.source.date", s.Date)
 		line(errs, "meta.source.headline", s.Headline, false)
+		line(errs, "meta.source.headlineEn", s.HeadlineEn, false)
 		for i, a := range s.Authors {
 			line(errs, fmt.Sprintf("meta.source.authors[%d]", i), a, true)
+		}
+		for i, a := range s.AuthorsEn {
+			line(errs, fmt.Sprintf("meta.source.authorsEn[%d]", i), a, true)
+		}
+		if len(s.AuthorsEn) > 0 && len(s.AuthorsEn) != len(s.Authors) {
+			errs.add("meta.source.authorsEn", "条数应与 authors 相同（%d）/ must have as many entries as authors (%d)", len(s.Authors), len(s.Authors))
 		}
 		if s.URL != "" && !strings.HasPrefix(s.URL, "https://") && !strings.HasPrefix(s.URL, "http://") {
 			errs.add("meta.source.url", "应为 http(s) 地址 / must be an http(s) URL")
@@ -84,18 +103,36 @@ func (d *Dataset) validate(errs *Errors) {
 		}
 		line(errs, p+".name", in.Name, true)
 		line(errs, p+".nameEn", in.NameEn, false)
-		if in.Value == nil && in.Change == nil {
-			errs.add(p, "数值（value）和同比（change）至少填一项 / value or change is required")
+		if in.Value == nil && in.Change == nil && in.Target == nil {
+			errs.add(p, "数值（value）、同比（change）和目标（target）至少填一项 / value, change or target is required")
 		}
-		if in.Value != nil && in.Unit == "" {
+		switch {
+		case in.Value != nil && in.Unit == "":
 			errs.add(p+".unit", msgRequired)
-		}
-		line(errs, p+".unit", in.Unit, false)
-		if in.Target != nil && in.Unit == "" && in.Value == nil {
+		case in.Target != nil && in.Unit == "":
 			errs.add(p+".unit", "有目标值时不能为空 / required with target")
+		default:
+			line(errs, p+".unit", in.Unit, false)
+		}
+		line(errs, p+".unitEn", in.UnitEn, false)
+		switch in.TargetBound {
+		case "", "min", "max":
+			if in.TargetBound != "" && in.Target == nil {
+				errs.add(p+".targetBound", "只能与 target 一起填写 / only with target")
+			}
+		default:
+			errs.add(p+".targetBound", "应为 min（以上）或 max（以内）/ must be min (at least) or max (at most)")
+		}
+		if in.Target != nil && m.TargetPeriod == "" {
+			errs.add("meta.targetPeriod", "有目标值（%s.target）时不能为空 / required when %s.target is given", p, p)
 		}
 		line(errs, p+".basis", in.Basis, false)
+		line(errs, p+".basisEn", in.BasisEn, false)
 		line(errs, p+".milestone", in.Milestone, false)
+		line(errs, p+".milestoneEn", in.MilestoneEn, false)
+		if in.Group != "" && !idRE.MatchString(in.Group) {
+			errs.add(p+".group", "只能用小写字母、数字和下划线，以字母开头 / must match [a-z][a-z0-9_]*")
+		}
 		hp := map[string]bool{}
 		for j, pt := range in.History {
 			q := fmt.Sprintf("%s.history[%d]", p, j)
@@ -129,18 +166,28 @@ func (d *Dataset) validate(errs *Errors) {
 			errs.add(p+".kind", "未知类型 %q，应为 review、plan 或 note / unknown kind %q, must be review, plan or note", s.Kind, s.Kind)
 		}
 		line(errs, p+".label", s.Label, false)
+		line(errs, p+".labelEn", s.LabelEn, false)
 		line(errs, p+".title", s.Title, false)
+		line(errs, p+".titleEn", s.TitleEn, false)
 		if s.Kind != KindNote && s.Title == "" && s.Label == "" {
 			errs.add(p+".title", "标题（title）和标签（label）至少填一项 / title or label is required")
 		}
 		if s.Summary != "" {
 			para(errs, p+".summary", s.Summary)
 		}
+		if s.SummaryEn != "" {
+			para(errs, p+".summaryEn", s.SummaryEn)
+		}
 		if s.Summary == "" && len(s.Items) == 0 {
 			errs.add(p+".items", "内容不能为空（summary 或 items）/ summary or items is required")
 		}
-		for j, it := range s.Items {
-			para(errs, fmt.Sprintf("%s.items[%d]", p, j), it)
+		paras(errs, p+".items", s.Items)
+		translations(errs, p+".itemsEn", s.ItemsEn, len(s.Items))
+		for j, n := range s.Notes {
+			para(errs, fmt.Sprintf("%s.notes[%d].text", p, j), n.Text)
+			if n.TextEn != "" {
+				para(errs, fmt.Sprintf("%s.notes[%d].textEn", p, j), n.TextEn)
+			}
 		}
 	}
 
@@ -150,17 +197,25 @@ func (d *Dataset) validate(errs *Errors) {
 		if pr.Investment != nil && pr.Unit == "" {
 			errs.add(p+".unit", "有投资额时不能为空 / required with investment")
 		}
+		line(errs, p+".nameEn", pr.NameEn, false)
 		line(errs, p+".unit", pr.Unit, false)
+		line(errs, p+".unitEn", pr.UnitEn, false)
 		line(errs, p+".status", pr.Status, false)
+		line(errs, p+".statusEn", pr.StatusEn, false)
 		if pr.Note != "" {
 			para(errs, p+".note", pr.Note)
+		}
+		if pr.NoteEn != "" {
+			para(errs, p+".noteEn", pr.NoteEn)
 		}
 	}
 
 	for i, ph := range d.Photos {
 		p := fmt.Sprintf("photos[%d]", i)
 		line(errs, p+".caption", ph.Caption, true)
+		line(errs, p+".captionEn", ph.CaptionEn, false)
 		line(errs, p+".credit", ph.Credit, false)
+		line(errs, p+".creditEn", ph.CreditEn, false)
 		if msg := checkAsset(ph.Asset); msg != "" {
 			errs.add(p+".asset", "%s", msg)
 		}
@@ -227,6 +282,30 @@ func line(errs *Errors, path, s string, required bool) {
 			return
 		}
 	}
+}
+
+func refPeriod(errs *Errors, path, s string) {
+	if s != "" && !ValidReferencePeriod(s) {
+		errs.add(path, "格式应为 YYYY、YYYY-MM 或 YYYY-Qn（如 2022）/ must be YYYY, YYYY-MM or YYYY-Qn, e.g. 2022, got %q", s)
+	}
+}
+
+func paras(errs *Errors, path string, ss []string) {
+	for i, s := range ss {
+		para(errs, fmt.Sprintf("%s[%d]", path, i), s)
+	}
+}
+
+// translations checks the English forms of a list: one per original.
+func translations(errs *Errors, path string, en []string, n int) {
+	if len(en) == 0 {
+		return
+	}
+	if len(en) != n {
+		errs.add(path, "条数应与原文相同（%d）/ must have one entry per original (%d)", n, n)
+		return
+	}
+	paras(errs, path, en)
 }
 
 // para checks a paragraph: non-empty, no control characters other than newlines.

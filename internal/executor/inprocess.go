@@ -12,6 +12,7 @@ import (
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/render"
 	"github.com/countyreport/countyreport/internal/report"
 	"github.com/countyreport/countyreport/internal/storage"
 )
@@ -35,7 +36,7 @@ import (
 // rather than piling up reports in memory.
 type InProcess struct {
 	Archives *Archives
-	// FontPath is passed to report.Render ("" = its default).
+	// FontPath is the sans (黑体) face passed to report.Render ("" = its default).
 	FontPath string
 	// StartWait is how long Start waits for the attempt to finish (default
 	// DefaultStartWait; negative: not at all). Callers of Start block that
@@ -271,7 +272,7 @@ func Render(ctx context.Context, a *storage.Archive, data []byte, period, lang, 
 		return nil, &Failure{Reason: reportingv1.RunReasonInvalidData,
 			Message: fmt.Sprintf("%s 的期间是 %s / the dataset stored for %s is for %s", storage.DatasetKey(period), ds.Meta.Period, period, ds.Meta.Period)}
 	}
-	out, err := report.Render(ds, report.Options{Language: lang, FontPath: font, Assets: AssetsFS(ctx, a)})
+	out, err := report.Render(ds, report.Options{Language: lang, Fonts: render.FontPaths{Sans: font}, Assets: AssetsFS(ctx, a)})
 	if err != nil {
 		return nil, &Failure{Reason: reportingv1.RunReasonRenderFailed, Err: err,
 			Message: fmt.Sprintf("%s 生成失败 / rendering %s failed: %v", period, period, err)}

@@ -45,10 +45,18 @@ var (
 		Name: "countyreport_published_bytes_total",
 		Help: "Bytes published (report.pdf, bundle.zip, manifest.json), by county code.",
 	}, []string{"county"})
+
+	// CitySubmissions is, per city code, how many member counties' latest
+	// period is in each review state (internal/review). An alert on
+	// state="overdue" fires for counties past the deadline with nothing sent.
+	CitySubmissions = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "countyreport_city_submissions",
+		Help: "Member counties of a city by the review state of their latest period's submission.",
+	}, []string{"city", "state"})
 )
 
 func init() {
-	ctrlmetrics.Registry.MustRegister(Runs, RunDuration, LastSuccess, Pages, Bytes)
+	ctrlmetrics.Registry.MustRegister(Runs, RunDuration, LastSuccess, Pages, Bytes, CitySubmissions)
 }
 
 // RunFinished records one finished run. For a success, pages and bytes are

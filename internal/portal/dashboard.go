@@ -64,7 +64,7 @@ func (s *server) buildDashboard(snap *snapshot, lang string) *dashboardView {
 			if !in.Key {
 				continue
 			}
-			c := card{Name: indicatorName(in, lang), Unit: in.Unit, Basis: in.Basis, Milestone: in.Milestone, Estimated: in.Estimated}
+			c := card{Name: indicatorName(in, lang), Unit: in.Unit, Basis: ds.BasisOf(in, lang), Milestone: in.Milestone, Estimated: in.Estimated}
 			if in.Value != nil {
 				c.Value = in.Value.String()
 			}
@@ -226,7 +226,7 @@ type pageKey struct {
 // pageCache holds rendered pages of the current snapshot; a new snapshot
 // empties it, and it never holds more than maxCachedPages.
 type pageCache struct {
-	mu    sync.Mutex
+	mu    sync.RWMutex
 	snap  *snapshot
 	pages map[pageKey][]byte
 }
@@ -234,8 +234,8 @@ type pageCache struct {
 const maxCachedPages = 256
 
 func (p *pageCache) get(k pageKey) ([]byte, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.mu.RLock()
+	defer p.mu.RUnlock()
 	b, ok := p.pages[k]
 	return b, ok
 }

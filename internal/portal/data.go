@@ -217,7 +217,7 @@ func indicatorRows(ds *dataset.Dataset, lang string) []indicatorRow {
 	rows := make([]indicatorRow, 0, len(ds.Indicators))
 	for i := range ds.Indicators {
 		in := &ds.Indicators[i]
-		r := indicatorRow{Name: indicatorName(in, lang), Unit: in.Unit, Basis: in.Basis, Key: in.Key, Remarks: in.Milestone}
+		r := indicatorRow{Name: indicatorName(in, lang), Unit: in.Unit, Basis: ds.BasisOf(in, lang), Key: in.Key, Remarks: in.Milestone}
 		if in.Value != nil {
 			r.Value = in.Value.String()
 		}

@@ -416,3 +416,37 @@ func TestPortalIdentityIsConfinedToItsCounty(t *testing.T) {
 		}
 	}
 }
+
+// The dashboard shows the run state and the next scheduled run from the
+// CountyReport's status, and escapes what the data says.
+func TestDashboardRunStateAndEscaping(t *testing.T) {
+	c := newCounty(t, fictional)
+	ds := c.seedDataset(t, false)
+	ds.Meta.Title = "<script>alert('x')</script>测试标题"
+	norm, err := ds.Normalized()
+	mustDo(t, err)
+	_, err = c.Archive.PutDataset(testCtx(t), ds.Meta.Period, norm)
+	mustDo(t, err)
+	var cr reportingv1.CountyReport
+	mustDo(t, admin.Get(testCtx(t), client.ObjectKey{Namespace: c.Namespace, Name: c.Name}, &cr))
+	next := metav1.NewTime(time.Date(2026, 12, 31, 22, 0, 0, 0, time.UTC))
+	cr.Status.NextRun, cr.Status.NextRunLocal = &next, "2027-01-01 06:00 Asia/Shanghai"
+	mustDo(t, admin.Status().Update(testCtx(t), &cr))
+
+	u := c.newUser(t)
+	u.signIn("admin", editorPassword)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, body := u.get("/")
+		if strings.Contains(body, "下次定时生成：2027-01-01 06:00 Asia/Shanghai") {
+			if strings.Contains(body, "<script>alert") || !strings.Contains(body, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;测试标题") {
+				t.Fatalf("the title is not escaped:\n%s", problemsOf(body))
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the next run never showed:\n%s", problemsOf(body))
+		}
+		time.Sleep(time.Second) // the cached view refreshes within stateTTL
+	}
+}

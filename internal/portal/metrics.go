@@ -3,6 +3,7 @@ package portal
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -17,6 +18,7 @@ type httpMetrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	byRoute  sync.Map // routeKey → *routeObservers; bounded: routes × methods × codes
 }
 
 func newHTTPMetrics() *httpMetrics {
@@ -47,9 +49,34 @@ func (m *httpMetrics) middleware() gin.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
-		m.requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(c.Writer.Status())).Inc()
-		m.latency.WithLabelValues(route, c.Request.Method).Observe(time.Since(start).Seconds())
+		m.observe(route, c.Request.Method, c.Writer.Status(), time.Since(start))
 	}
+}
+
+type routeKey struct {
+	route, method string
+	code          int
+}
+
+type routeObservers struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
+}
+
+// observe records one request; the label lookups are done once per
+// route, method and code.
+func (m *httpMetrics) observe(route, method string, code int, d time.Duration) {
+	k := routeKey{route, method, code}
+	o, ok := m.byRoute.Load(k)
+	if !ok {
+		o, _ = m.byRoute.LoadOrStore(k, &routeObservers{
+			count:   m.requests.WithLabelValues(route, method, strconv.Itoa(code)),
+			latency: m.latency.WithLabelValues(route, method),
+		})
+	}
+	ro := o.(*routeObservers)
+	ro.count.Inc()
+	ro.latency.Observe(d.Seconds())
 }
 
 // handler serves /metrics (on the metrics listener only).

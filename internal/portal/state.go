@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -57,6 +58,8 @@ type stateCache struct {
 	refreshing bool
 	gen        uint64
 	wait       chan struct{} // closed when the running refresh ends
+	// fresh is snap while it is clean, read without mu; nil when invalidated.
+	fresh atomic.Pointer[snapshot]
 }
 
 func newStateCache(load func(ctx context.Context) *snapshot) *stateCache {
@@ -66,6 +69,10 @@ func newStateCache(load func(ctx context.Context) *snapshot) *stateCache {
 // get returns a snapshot no older than stateTTL, or a stale one while a
 // refresh runs, or (after invalidate) one read after the invalidation.
 func (c *stateCache) get(ctx context.Context) *snapshot {
+	// The common case, without the lock: a fresh snapshot nobody invalidated.
+	if f := c.fresh.Load(); f != nil && time.Since(f.at) < stateTTL {
+		return f
+	}
 	for {
 		c.mu.Lock()
 		snap, dirty := c.snap, c.dirty
@@ -106,6 +113,9 @@ func (c *stateCache) startRefreshLocked() chan struct{} {
 		c.refreshing = false
 		// An invalidation during the load may not be in it: load again next time.
 		c.dirty = c.gen != gen
+		if !c.dirty {
+			c.fresh.Store(snap)
+		}
 		close(wait)
 		c.mu.Unlock()
 	}()
@@ -115,6 +125,7 @@ func (c *stateCache) startRefreshLocked() chan struct{} {
 // invalidate makes the next get read everything again.
 func (c *stateCache) invalidate() {
 	c.mu.Lock()
+	c.fresh.Store(nil)
 	c.dirty = true
 	c.gen++
 	c.mu.Unlock()

@@ -1,36 +1,59 @@
 package render
 
 import (
+	"errors"
+	"fmt"
+	"os"
+
 	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/render/layout"
+	"github.com/countyreport/countyreport/internal/render/templates/county"
 )
 
 // This file is the chart API the county portal's dashboard draws with, so
 // its charts are the report's charts (same code, same look), inlined as SVG.
 
-// Series is one line of a TrendChart; NaN marks a period without a value.
-type Series struct {
-	Name   string
-	Values []float64
+// Font is one face; the charts are set in the sans (黑体).
+type Font = layout.Font
+
+// Chart is a vector chart; SVG() writes it alone.
+type Chart = layout.Chart
+
+// FindFont returns the sans face's file: explicit if set, else
+// $COUNTYREPORT_FONT, else Debian's fonts-wqy-microhei path.
+func FindFont(explicit string) (string, error) {
+	ff := layout.Faces[layout.Sans]
+	for _, p := range []string{explicit, os.Getenv(ff.Env), ff.Default} {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		} else if p != ff.Default {
+			return "", fmt.Errorf("font %s: %w", p, err)
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return "", err
+		}
+	}
+	return "", fmt.Errorf("font not found at %s: install the Debian package %s (make deps), or set %s", ff.Default, ff.Package, ff.Env)
 }
+
+// LoadFont opens the first face of the font file at path (once per process).
+func LoadFont(path string) (*Font, error) { return layout.LoadFont(path, 0) }
+
+// Series is one line of a TrendChart; NaN marks a period without a value.
+type Series = layout.TrendSeries
 
 // TrendChart draws one line per series over the periods, as the report's
 // growth-trend chart does.
 func TrendChart(f *Font, title string, periods []string, series []Series, width float64) *Chart {
-	ts := make([]trendSeries, len(series))
-	for i, s := range series {
-		ts[i] = trendSeries{name: s.Name, vals: s.Values}
-	}
-	return trendChart(f, "trend", title, periods, ts, width)
+	return layout.TrendChart(f, layout.TrendSpec{Name: "trend", Title: title, Periods: periods, Series: series, Width: width})
 }
 
-// ReportCharts are the charts the report of ds shows, in lang.
+// ReportCharts are the charts the report of ds shows, in lang, width points wide.
 func ReportCharts(f *Font, ds *dataset.Dataset, lang string, width float64) ([]*Chart, error) {
-	l, err := labelsFor(lang)
-	if err != nil {
-		return nil, err
-	}
-	return buildCharts(f, ds, l, width), nil
+	return county.Charts(ds, f, lang, width)
 }
 
 // MaxSeries is how many lines a TrendChart tells apart by colour.
-func MaxSeries() int { return len(palette) }
+func MaxSeries() int { return layout.MaxSeries }

@@ -2,209 +2,80 @@ package render
 
 import (
 	"bytes"
-	"compress/zlib"
-	"encoding/binary"
-	"image"
-	"image/color"
 	"image/png"
-	"io"
-	"math"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"unicode"
 
 	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/render/pdftest"
 )
 
-// testFont loads Debian's font, failing (never skipping) when it is missing.
-func testFont(t testing.TB) *Font {
+func testFonts(t testing.TB) *Fonts {
 	t.Helper()
-	p, err := FindFont("")
+	fs, err := LoadFonts(FontPaths{})
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
-	f, err := LoadFont(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
+	return fs
 }
 
-// tool returns the path of a poppler-utils program, failing when it is missing.
-func tool(t testing.TB, name string) string {
+func parse(t testing.TB, data []byte, name string) *dataset.Dataset {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		t.Fatalf("%s not found: install the Debian package poppler-utils (make deps)", name)
-	}
-	return p
-}
-
-func writePDF(t *testing.T, pdf []byte) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "t.pdf")
-	if err := os.WriteFile(p, pdf, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// pdfinfo runs pdfinfo and returns its fields.
-func pdfinfo(t *testing.T, pdf []byte) map[string]string {
-	t.Helper()
-	out, err := exec.Command(tool(t, "pdfinfo"), writePDF(t, pdf)).CombinedOutput()
-	if err != nil {
-		t.Fatalf("pdfinfo: %v\n%s", err, out)
-	}
-	if bytes.Contains(out, []byte("Syntax Error")) || bytes.Contains(out, []byte("Syntax Warning")) {
-		t.Fatalf("pdfinfo complains:\n%s", out)
-	}
-	info := map[string]string{}
-	for _, ln := range strings.Split(string(out), "\n") {
-		if k, v, ok := strings.Cut(ln, ":"); ok {
-			info[strings.TrimSpace(k)] = strings.TrimSpace(v)
-		}
-	}
-	return info
-}
-
-type word struct {
-	page                   int
-	text                   string
-	xMin, yMin, xMax, yMax float64
-}
-
-var (
-	rePage = regexp.MustCompile(`<page width="([\d.]+)" height="([\d.]+)">`)
-	reWord = regexp.MustCompile(`<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>`)
-)
-
-// words runs pdftotext -bbox: every word with its page and box (points, y down).
-func words(t *testing.T, pdf []byte) []word {
-	t.Helper()
-	out, err := exec.Command(tool(t, "pdftotext"), "-bbox", writePDF(t, pdf), "-").CombinedOutput()
-	if err != nil {
-		t.Fatalf("pdftotext: %v\n%s", err, out)
-	}
-	var ws []word
-	page := 0
-	for _, ln := range strings.Split(string(out), "\n") {
-		if m := rePage.FindStringSubmatch(ln); m != nil {
-			page++
-			if w, _ := strconv.ParseFloat(m[1], 64); math.Abs(w-PageW) > 0.5 {
-				t.Errorf("page %d width %s, want A4 %.2f", page, m[1], PageW)
-			}
-			continue
-		}
-		if m := reWord.FindStringSubmatch(ln); m != nil {
-			f := func(i int) float64 { v, _ := strconv.ParseFloat(m[i], 64); return v }
-			ws = append(ws, word{page: page, text: m[5], xMin: f(1), yMin: f(2), xMax: f(3), yMax: f(4)})
-		}
-	}
-	return ws
-}
-
-// TestTinyDocument draws a few lines on a few pages with the low-level
-// writer and reads them back with poppler: page count, the words, and where
-// they are.
-func TestTinyDocument(t *testing.T) {
-	f := testFont(t)
-	type line struct {
-		page       int
-		x, y, size float64
-		text       string
-	}
-	cases := map[string]struct {
-		pages int
-		lines []line
-	}{
-		"one page, one line": {pages: 1, lines: []line{{0, 72, 100, 12, "衡山县"}}},
-		"latin and digits":   {pages: 1, lines: []line{{0, 100, 300, 10.5, "GDP 7.0%"}}},
-		"three pages": {pages: 3, lines: []line{
-			{0, 72, 100, 18, "封面"},
-			{1, 200, 400, 10.5, "地区生产总值"},
-			{2, 300, 700, 9, "第3页"},
-		}},
-		"two lines on a page": {pages: 1, lines: []line{
-			{0, 62, 120, 12, "上行"},
-			{0, 62, 160, 12, "下行"},
-		}},
-		"empty page kept": {pages: 2, lines: []line{{1, 80, 90, 12, "二"}}},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			d := newPDF(f)
-			d.title, d.author, d.subject, d.lang = "测试", "衡山县", "主题", "zh-CN"
-			for i := 0; i < tc.pages; i++ {
-				d.newPage()
-			}
-			for _, l := range tc.lines {
-				d.pages[l.page].Text(l.x, l.y, l.size, colText, []rune(l.text), 0)
-			}
-			pdf := d.Bytes()
-			if !bytes.Equal(pdf, d.Bytes()) {
-				t.Error("Bytes is not stable")
-			}
-			info := pdfinfo(t, pdf)
-			if info["Pages"] != strconv.Itoa(tc.pages) {
-				t.Errorf("pdfinfo Pages = %q, want %d", info["Pages"], tc.pages)
-			}
-			if info["Title"] != "测试" || info["Author"] != "衡山县" {
-				t.Errorf("pdfinfo Title %q Author %q", info["Title"], info["Author"])
-			}
-			if !strings.HasPrefix(info["Page size"], "595.28 x 841.89") {
-				t.Errorf("page size %q, want A4", info["Page size"])
-			}
-			ws := words(t, pdf)
-			for _, l := range tc.lines {
-				// the words of the line, in order, on its page, starting at x
-				var got []word
-				for _, w := range ws {
-					if w.page == l.page+1 && math.Abs(w.yMax-l.y) < l.size {
-						got = append(got, w)
-					}
-				}
-				var text strings.Builder
-				for i, w := range got {
-					if i > 0 {
-						text.WriteString(" ")
-					}
-					text.WriteString(w.text)
-				}
-				if text.String() != l.text {
-					t.Errorf("page %d near y=%v: text %q, want %q (all words: %+v)", l.page+1, l.y, text.String(), l.text, ws)
-					continue
-				}
-				if math.Abs(got[0].xMin-l.x) > 0.5 {
-					t.Errorf("%q starts at x=%.2f, want %.2f", l.text, got[0].xMin, l.x)
-				}
-				// the baseline is at y: the glyphs' box lies around it
-				if got[0].yMin > l.y || got[0].yMax < l.y-l.size*0.5 {
-					t.Errorf("%q box y %.2f..%.2f does not sit on baseline %.2f", l.text, got[0].yMin, got[0].yMax, l.y)
-				}
-				want := f.TextWidth(l.text, l.size)
-				if w := got[len(got)-1].xMax - got[0].xMin; math.Abs(w-want) > 0.5 {
-					t.Errorf("%q is %.2f wide, want %.2f", l.text, w, want)
-				}
-			}
-		})
-	}
-}
-
-func tinyDataset(t *testing.T, yaml string) *dataset.Dataset {
-	t.Helper()
-	ds, err := dataset.Parse([]byte(yaml), "tiny.yaml")
+	ds, err := dataset.Parse(data, name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return ds
 }
 
-const tinyYAML = `meta:
+var (
+	hsOnce sync.Once
+	hsOut  map[string]*Output
+	hsErr  error
+)
+
+// hengshan renders Hengshan's January 2023 report in both editions, once.
+func hengshan(t *testing.T) (zh, en *Output) {
+	t.Helper()
+	hsOnce.Do(func() {
+		b, err := os.ReadFile("../../config/samples/datasets/hengshan-2023-01.yaml")
+		if err != nil {
+			hsErr = err
+			return
+		}
+		ds, err := dataset.Parse(b, "hengshan.yaml")
+		if err != nil {
+			hsErr = err
+			return
+		}
+		fs, err := LoadFonts(FontPaths{})
+		if err != nil {
+			hsErr = err
+			return
+		}
+		hsOut = map[string]*Output{}
+		for _, lang := range []string{"zh-CN", "en"} {
+			out, err := Render(ds, fs, Options{Lang: lang})
+			if err != nil {
+				hsErr = err
+				return
+			}
+			hsOut[lang] = out
+		}
+	})
+	if hsErr != nil {
+		t.Fatal(hsErr)
+	}
+	return hsOut["zh-CN"], hsOut["en"]
+}
+
+const tinyYAML = `# Made-up test data: not a real county.
+meta:
   countyCode: "999999"
   countyName: 示例县
   countyNameEn: Example County
@@ -228,12 +99,13 @@ sections:
       - 本数据为测试用合成数据，不代表任何真实县域。
 `
 
-// TestRenderTiny renders a small dataset in both editions: the page count
-// agrees with poppler, the PDF is valid and reproducible, every chart has an
-// SVG and a PNG, and the running footer counts the pages.
+// A small dataset from before reference periods and English forms renders
+// in both editions: the page count agrees with poppler, the PDF is valid
+// and reproducible, every chart has an SVG and a PNG, and the running
+// footer counts the pages.
 func TestRenderTiny(t *testing.T) {
-	f := testFont(t)
-	ds := tinyDataset(t, tinyYAML)
+	fs := testFonts(t)
+	ds := parse(t, []byte(tinyYAML), "tiny.yaml")
 	cases := map[string]struct {
 		lang, footer string
 		words        []string
@@ -243,29 +115,29 @@ func TestRenderTiny(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			out, err := Render(ds, f, Options{Lang: tc.lang})
+			out, err := Render(ds, fs, Options{Lang: tc.lang})
 			if err != nil {
 				t.Fatal(err)
 			}
-			again, err := Render(ds, f, Options{Lang: tc.lang})
+			again, err := Render(ds, fs, Options{Lang: tc.lang})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(out.PDF, again.PDF) || !bytes.Equal(out.HTML, again.HTML) {
 				t.Error("not reproducible")
 			}
-			if info := pdfinfo(t, out.PDF); info["Pages"] != strconv.Itoa(out.Pages) {
+			if info := pdftest.Info(t, out.PDF); info["Pages"] != strconv.Itoa(out.Pages) {
 				t.Errorf("pdfinfo Pages %q, Output.Pages %d", info["Pages"], out.Pages)
 			}
 			if out.IndicatorPage < 1 || out.IndicatorPage > out.Pages {
 				t.Errorf("IndicatorPage %d of %d", out.IndicatorPage, out.Pages)
 			}
-			ws := words(t, out.PDF)
+			ws, _ := pdftest.Words(t, out.PDF)
 			all := map[string]bool{}
 			pages := map[int]bool{}
 			for _, w := range ws {
-				all[w.text] = true
-				pages[w.page] = true
+				all[w.Text] = true
+				pages[w.Page] = true
 			}
 			for _, w := range tc.words {
 				if !all[w] {
@@ -275,7 +147,7 @@ func TestRenderTiny(t *testing.T) {
 			if len(pages) != out.Pages {
 				t.Errorf("text on %d pages, want every one of %d", len(pages), out.Pages)
 			}
-			if !all[strconv.Itoa(out.Pages)] || !all[tc.footer] {
+			if !all[tc.footer] {
 				t.Errorf("no running footer with the page total %d", out.Pages)
 			}
 			if len(out.Charts) == 0 || len(out.Charts)%2 != 0 {
@@ -301,242 +173,179 @@ func TestRenderTiny(t *testing.T) {
 	}
 }
 
-// TestSubset checks the embedded font: glyphs renumbered in order of use,
-// .notdef first, widths kept, a valid TrueType file that parses again, and
-// composite glyphs pointing at their components' new ids.
-func TestSubset(t *testing.T) {
-	f := testFont(t)
-	cases := map[string]string{
-		"Chinese":     "衡山县地区生产总值增长",
-		"Latin":       "GDP grew 7.0%",
-		"repeats":     "县县县山山",
-		"punctuation": "“五兴六强”，。（）《》",
-		"not in font": "\U0001F600a",
-	}
-	for name, text := range cases {
-		t.Run(name, func(t *testing.T) {
-			d := newPDF(f)
-			p := d.newPage()
-			p.Text(10, 10, 10, colText, []rune(text), 0)
-			seen := map[uint16]bool{}
-			for _, r := range text {
-				seen[f.GID(r)] = true
-			}
-			if len(d.order) != len(seen)+boolInt(!seen[0]) {
-				t.Errorf("%d glyphs numbered, want %d distinct and .notdef", len(d.order), len(seen))
-			}
-			if d.order[0] != 0 {
-				t.Errorf("CID 0 is glyph %d, want .notdef", d.order[0])
-			}
-			order := f.closure(d.order, d.cids)
-			sub := f.Subset(order, d.cids)
-			// A CIDFontType2 needs no cmap; ParseFont (and go-text behind
-			// it) wants one, so the original's is added for the check.
-			tables := sfntTables(t, sub)
-			tables["cmap"] = f.tables["cmap"]
-			g, err := ParseFont(writeSFNT(tables))
-			if err != nil {
-				t.Fatalf("subset does not parse: %v", err)
-			}
-			if g.numGlyphs != len(order) {
-				t.Errorf("subset has %d glyphs, want %d", g.numGlyphs, len(order))
-			}
-			for c, orig := range order {
-				if g.Advance(uint16(c)) != f.Advance(orig) {
-					t.Errorf("CID %d advance %d, glyph %d's is %d", c, g.Advance(uint16(c)), orig, f.Advance(orig))
-				}
-				if !bytes.Equal(g.glyph(uint16(c)), f.glyph(orig)) && len(components(f.glyph(orig))) == 0 {
-					t.Errorf("CID %d outline differs from glyph %d's", c, orig)
-				}
-				for _, comp := range components(g.glyph(uint16(c))) {
-					if int(comp) >= len(order) {
-						t.Errorf("CID %d refers to component %d beyond the subset", c, comp)
-					}
-				}
-			}
-			if len(sub) > 200_000 {
-				t.Errorf("subset of %q is %d bytes", text, len(sub))
-			}
-		})
-	}
-}
-
-// sfntTables reads a TrueType file's table directory, checking each table's
-// bounds and checksum.
-func sfntTables(t *testing.T, b []byte) map[string][]byte {
-	t.Helper()
-	if len(b) < 12 || binary.BigEndian.Uint32(b) != 0x00010000 {
-		t.Fatalf("not a TrueType file")
-	}
-	n := int(binary.BigEndian.Uint16(b[4:]))
-	tables := map[string][]byte{}
-	for i := 0; i < n; i++ {
-		rec := b[12+16*i:]
-		tag := string(rec[:4])
-		off, l := int(binary.BigEndian.Uint32(rec[8:])), int(binary.BigEndian.Uint32(rec[12:]))
-		if off%4 != 0 || off+l > len(b) {
-			t.Fatalf("table %q at %d+%d out of bounds or unaligned", tag, off, l)
+// The period is unmistakable: the cover and every page's header give the
+// report's period and the figures' (2022), the cards and the table say
+// 比上年, and the cover no longer calls it a monthly report.
+func TestPeriodStated(t *testing.T) {
+	zh, en := hengshan(t)
+	text := pdftest.Text(t, zh.PDF, 0, 0)
+	pages := strings.Split(text, "\f")
+	for i, p := range pages[1 : len(pages)-1] {
+		if !strings.Contains(p, "数据所属期 2022年") || !strings.Contains(p, "报告期 2023年1月") {
+			t.Errorf("page %d header lacks the two periods:\n%.200s", i+2, p)
 		}
-		if checksum(b[off:off+l]) != binary.BigEndian.Uint32(rec[4:]) {
-			t.Errorf("table %q checksum wrong", tag)
+	}
+	for _, s := range []string{"2022年全年", "比上年", "2022年指标一览", "2023年主要目标", "50万亩以上", "21万吨以上"} {
+		if !strings.Contains(text, s) {
+			t.Errorf("Chinese edition lacks %q", s)
 		}
-		tables[tag] = b[off : off+l]
 	}
-	return tables
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
+	if strings.Contains(text, "月度报告") {
+		t.Error("the document still calls itself a monthly report")
 	}
-	return 0
-}
-
-func TestAppendNum(t *testing.T) {
-	cases := map[string]struct {
-		v    float64
-		want string
-	}{
-		"integer":       {12, "12"},
-		"zero":          {0, "0"},
-		"negative zero": {-0.001, "0"},
-		"one decimal":   {7.5, "7.5"},
-		"two decimals":  {54.98, "54.98"},
-		"rounded":       {1.005001, "1.01"},
-		"trailing zero": {3.10, "3.1"},
-		"negative":      {-2.25, "-2.25"},
-		"page height":   {PageH, "841.89"},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			if got := string(appendNum([]byte("x"), tc.v)); got != "x"+tc.want {
-				t.Errorf("appendNum(%v) = %q, want %q", tc.v, got, "x"+tc.want)
-			}
-			if got := num(tc.v); got != tc.want {
-				t.Errorf("num(%v) = %q, want %q", tc.v, got, tc.want)
-			}
-		})
+	if s := pdftest.Text(t, en.PDF, 1, 1); !strings.Contains(s, "Figures for") || !strings.Contains(s, "the year 2022") {
+		t.Errorf("English cover lacks the figures' period:\n%s", s)
 	}
 }
 
-// TestEncodePNG: the PNG decodes to exactly the pixels drawn, indexed when
-// there are at most 256 colours and RGB beyond.
-func TestEncodePNG(t *testing.T) {
-	cases := map[string]struct {
-		w, h      int
-		colors    int // distinct colours painted
-		colorType byte
-	}{
-		"one colour":       {w: 7, h: 3, colors: 1, colorType: 3},
-		"chart-like":       {w: 120, h: 40, colors: 40, colorType: 3},
-		"exactly 256":      {w: 64, h: 4, colors: 256, colorType: 3},
-		"257 colours, RGB": {w: 257, h: 2, colors: 257, colorType: 2},
-		"many colours":     {w: 300, h: 300, colors: 90000, colorType: 2},
+// The source is the newspaper, not the county: no 发布单位 衡山县, a
+// 据《衡阳日报》报道整理 line, and the newspaper's own words (本报推出) set
+// under its name.
+func TestSourceNotIssuer(t *testing.T) {
+	zh, _ := hengshan(t)
+	text := pdftest.Text(t, zh.PDF, 0, 0)
+	if strings.Contains(text, "发布单位") {
+		t.Error("an issuer is printed; the article is the newspaper's")
 	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			img := image.NewRGBA(image.Rect(0, 0, tc.w, tc.h))
-			for i := 0; i < tc.w*tc.h; i++ {
-				k := i % tc.colors
-				img.Pix[4*i], img.Pix[4*i+1], img.Pix[4*i+2], img.Pix[4*i+3] = uint8(k), uint8(k>>8), uint8(k*7), 255
-			}
-			data := encodePNG(img)
-			if !bytes.Equal(data, encodePNG(img)) {
-				t.Error("not reproducible")
-			}
-			if ct := data[8+8+9]; ct != tc.colorType {
-				t.Errorf("colour type %d, want %d", ct, tc.colorType)
-			}
-			if binary.BigEndian.Uint32(data[16:]) != uint32(tc.w) || binary.BigEndian.Uint32(data[20:]) != uint32(tc.h) {
-				t.Error("IHDR size wrong")
-			}
-			got, err := png.Decode(bytes.NewReader(data))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for y := 0; y < tc.h; y++ {
-				for x := 0; x < tc.w; x++ {
-					if c := color.RGBAModel.Convert(got.At(x, y)); c != img.RGBAAt(x, y) {
-						t.Fatalf("pixel %d,%d = %v, want %v", x, y, c, img.RGBAAt(x, y))
-					}
-				}
-			}
-		})
+	if !strings.Contains(text, "据《衡阳日报》报道整理") {
+		t.Error("no 据《衡阳日报》报道整理 line")
+	}
+	lead := strings.Index(text, "《衡阳日报》专版导语")
+	ours := strings.Index(text, "本报推出")
+	if lead < 0 || ours < lead {
+		t.Errorf("本报推出 (at %d) is not under the newspaper's heading (at %d)", ours, lead)
+	}
+	if info := pdftest.Info(t, zh.PDF); info["Author"] != "据《衡阳日报》报道整理" {
+		t.Errorf("PDF author %q", info["Author"])
 	}
 }
 
-// TestDeflateParallel: the parts concatenate into one valid zlib stream that
-// inflates to the input, the same bytes every time.
-func TestDeflateParallel(t *testing.T) {
-	rnd := make([]byte, 300<<10)
-	x := uint32(1)
-	for i := range rnd {
-		x ^= x << 13
-		x ^= x >> 17
-		x ^= x << 5
-		rnd[i] = byte(x)
+// The English edition is English: at most a few Chinese characters (the
+// county's name beside its English one, none elsewhere), and its metadata in
+// English.
+func TestEnglishEditionIsEnglish(t *testing.T) {
+	_, en := hengshan(t)
+	text := pdftest.Text(t, en.PDF, 0, 0)
+	han, letters := 0, 0
+	for _, r := range text {
+		switch {
+		case unicode.Is(unicode.Han, r):
+			han++
+		case unicode.IsLetter(r):
+			letters++
+		}
 	}
-	cases := map[string]struct {
-		data  []byte
-		parts int
-	}{
-		"empty":                 {data: nil, parts: 2},
-		"small, one part":       {data: []byte("衡山县"), parts: 4},
-		"just under two parts":  {data: rnd[:64<<10-1], parts: 2},
-		"two parts":             {data: rnd[:64<<10], parts: 2},
-		"random, three parts":   {data: rnd, parts: 3},
-		"repetitive, two parts": {data: bytes.Repeat([]byte("0 0 1 rg 10 20 m "), 20000), parts: 2},
-		"more parts than fit":   {data: rnd[:100<<10], parts: 16},
+	if han*100 > letters { // under 1%: the editorial notes quote the source's slips
+		t.Errorf("%d Chinese characters against %d Latin letters", han, letters)
 	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			z := deflateParallel(tc.data, tc.parts)
-			if !bytes.Equal(z, deflateParallel(tc.data, tc.parts)) {
-				t.Error("not reproducible")
-			}
-			r, err := zlib.NewReader(bytes.NewReader(z))
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := io.ReadAll(r)
-			if err != nil {
-				t.Fatalf("inflate: %v", err)
-			}
-			if !bytes.Equal(got, tc.data) {
-				t.Fatalf("inflated %d bytes, want the %d given", len(got), len(tc.data))
-			}
-		})
+	info := pdftest.Info(t, en.PDF)
+	for k, want := range map[string]string{"Title": "Hengshan County", "Subject": "Report period", "Author": "Compiled from reports in the Hengyang Daily"} {
+		if !strings.Contains(info[k], want) {
+			t.Errorf("PDF %s %q, want it to contain %q", k, info[k], want)
+		}
+	}
+	if strings.Contains(text, "Chinese original") {
+		t.Error("a text is missing its English form")
 	}
 }
 
-// TestZlibFraming: deflate and the PNG writer's stream are byte for byte
-// what compress/zlib writes at the same level.
-func TestZlibFraming(t *testing.T) {
-	cases := map[string][]byte{
-		"empty":   nil,
-		"text":    []byte("BT /F1 10.5 Tf 1 0 0 1 62 700 Tm <0001000200030004> Tj ET\n"),
-		"repeats": bytes.Repeat([]byte{0, 1, 1, 1, 7}, 50000),
+// Three faces are embedded (宋 body, 黑 headings, 楷 notes) and headings
+// are set bold (text render mode 2: filled and stroked).
+func TestTypefaces(t *testing.T) {
+	zh, _ := hengshan(t)
+	out := pdftest.Fonts(t, zh.PDF)
+	for _, f := range []string{"UMingCN", "WenQuanYiMicroHei", "UKaiCN"} {
+		if !strings.Contains(out, f) {
+			t.Errorf("font %s not embedded:\n%s", f, out)
+		}
 	}
-	for name, data := range cases {
-		t.Run(name, func(t *testing.T) {
-			for _, c := range []struct {
-				level int
-				got   []byte
-			}{
-				{zlib.BestSpeed, deflate(data)},
-				{2, zlibStream(&flatePoolPNG, 0x785e, data)},
-			} {
-				var want bytes.Buffer
-				zw, err := zlib.NewWriterLevel(&want, c.level)
-				if err != nil {
-					t.Fatal(err)
-				}
-				zw.Write(data)
-				zw.Close()
-				if !bytes.Equal(c.got, want.Bytes()) {
-					t.Errorf("level %d: %d bytes differ from compress/zlib's %d", c.level, len(c.got), want.Len())
-				}
+}
+
+// No page is mostly blank: chapters flow on, and every page but the
+// contents and the last is filled past half its height.
+func TestNoMostlyBlankPage(t *testing.T) {
+	zh, en := hengshan(t)
+	for lang, out := range map[string]*Output{"zh-CN": zh, "en": en} {
+		ws, sizes := pdftest.Words(t, out.PDF)
+		low := make([]float64, len(sizes)+1)
+		for _, w := range ws {
+			// the footer sits below 780 pt; the content ends above it
+			if w.YMax < 770 && w.YMax > low[w.Page] {
+				low[w.Page] = w.YMax
 			}
-		})
+		}
+		for p := 3; p < len(sizes); p++ {
+			if low[p] < 841.89*0.6 {
+				t.Errorf("%s page %d ends at %.0f pt: mostly blank", lang, p, low[p])
+			}
+		}
+	}
+}
+
+// No placeholder is printed for a photo without its file: its caption is listed.
+func TestNoPhotoPlaceholders(t *testing.T) {
+	zh, _ := hengshan(t)
+	text := pdftest.Text(t, zh.PDF, 0, 0)
+	if strings.Contains(text, "未提供") {
+		t.Error("a photo placeholder is printed")
+	}
+	if !strings.Contains(text, "1. 用美丽乡村路铺就美好生活路。（唐俊 摄）") {
+		t.Error("the photo captions are not listed")
+	}
+}
+
+// Charts compare like with like (no petitions in the growth chart), explain
+// their estimated bars, say where the figures come from, and cut no label.
+func TestCharts(t *testing.T) {
+	zh, _ := hengshan(t)
+	svgs := map[string]string{}
+	for _, f := range zh.Charts {
+		if strings.HasSuffix(f.Name, ".svg") {
+			svgs[f.Name] = string(f.Data)
+		}
+	}
+	growth := svgs["chart-1-growth.svg"]
+	if growth == "" {
+		t.Fatalf("no growth chart among %v", len(svgs))
+	}
+	if strings.Contains(growth, "信访") {
+		t.Error("petitions are charted beside GDP")
+	}
+	if !strings.Contains(growth, ">预计</text>") {
+		t.Error("the growth chart has no legend for its estimated bars")
+	}
+	for name, s := range svgs {
+		if !strings.Contains(s, "资料来源：据《衡阳日报》报道整理。") {
+			t.Errorf("%s has no source line", name)
+		}
+		if strings.Contains(s, "…</text>") {
+			t.Errorf("%s cuts a label", name)
+		}
+	}
+}
+
+// The contents are links, and the PDF has bookmarks and a language.
+func TestContentsLinksAndBookmarks(t *testing.T) {
+	zh, _ := hengshan(t)
+	pdf := string(zh.PDF)
+	links := len(regexp.MustCompile(`/Subtype /Link`).FindAllString(pdf, -1))
+	items := len(regexp.MustCompile(`/Title <FEFF[0-9A-F]*> /Parent`).FindAllString(pdf, -1))
+	if links < 20 || links != items {
+		t.Errorf("%d links, %d bookmarks: want one of each per contents entry", links, items)
+	}
+	if !strings.Contains(pdf, "/Lang <FEFF007A0068002D0043004E>") {
+		t.Error("no /Lang zh-CN")
+	}
+}
+
+// The dataset's every quantified result is in the report's table, and its
+// slips carry an editorial note.
+func TestHengshanComplete(t *testing.T) {
+	zh, _ := hengshan(t)
+	text := pdftest.Text(t, zh.PDF, 0, 0)
+	for _, s := range []string{"1147", "6350", "编者注：原文作“给予处分处分109人”", "动能五（原文无标题）", "南岳高速公路萱洲互通及连接线工程", "衡山西综合客运枢纽", "黄花路项目", "PBOS"} {
+		if !strings.Contains(strings.NewReplacer("\n", "", " ", "").Replace(text), s) {
+			t.Errorf("report lacks %q", s)
+		}
 	}
 }

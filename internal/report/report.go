@@ -31,9 +31,11 @@ const (
 // Options choose the edition.
 type Options struct {
 	Language string // "zh-CN" (default) or "en"
-	FontPath string // "" = --font / $COUNTYREPORT_FONT / Debian's fonts-wqy-microhei path
+	// Fonts overrides where the three faces are read from ("" = the face's
+	// environment variable, else its Debian package's path).
+	Fonts render.FontPaths
 	// Assets holds the photo files the dataset names (Photo.Asset); nil = none.
-	// A photo whose file is missing is rendered as a captioned placeholder.
+	// A photo whose file is missing is listed by its caption.
 	Assets fs.FS
 }
 
@@ -69,11 +71,7 @@ func Render(ds *dataset.Dataset, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	fontPath, err := render.FindFont(opts.FontPath)
-	if err != nil {
-		return nil, err
-	}
-	font, err := render.LoadFont(fontPath)
+	fonts, err := render.LoadFonts(opts.Fonts)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +88,7 @@ func Render(ds *dataset.Dataset, opts Options) (*Result, error) {
 			sum = sha256.Sum256(norm)
 		}
 	}()
-	out, err := render.Render(ds, font, render.Options{Lang: lang, Assets: opts.Assets})
+	out, err := render.Render(ds, fonts, render.Options{Lang: lang, Assets: opts.Assets})
 	<-normed
 	if normErr != nil {
 		return nil, normErr

@@ -21,12 +21,18 @@ const (
 	prefixUploads = "uploads/"
 	prefixAssets  = "assets/"
 	prefixReports = "reports/"
+	// prefixReview holds the city's review of each period's submission
+	// (review/<period>/review.json): written by the city's member
+	// credentials only, read by the county.
+	prefixReview = "review/"
 
 	// ManifestName is the file written last under reports/<period>/: its
 	// presence (and validity) is what makes a period complete.
 	ManifestName = "manifest.json"
 	// DatasetName is the file under data/<period>/.
 	DatasetName = "dataset.json"
+	// ReviewName is the file under review/<period>/.
+	ReviewName = "review.json"
 )
 
 // KeyKind tells which area of the layout a key belongs to.
@@ -39,6 +45,11 @@ const (
 	KindAsset           // assets/<sha256>.<ext>
 	KindReport          // reports/<period>/<name>
 )
+
+// KindReview is review/<period>/review.json, the city's verdicts. It is
+// numbered apart from the list above (KindReport+1 is the submission
+// record's, internal/submission).
+const KindReview KeyKind = KindReport + 2
 
 // Key is a parsed object key.
 type Key struct {
@@ -89,6 +100,11 @@ func ParseKey(key string) (Key, error) {
 			return bad(err.Error())
 		}
 		return Key{Kind: KindReport, Period: p, Name: name}, nil
+	case prefixReview:
+		if name != ReviewName {
+			return bad("want " + ReviewName)
+		}
+		return Key{Kind: KindReview, Period: p, Name: name}, nil
 	}
 	return bad("unknown area " + area)
 }
@@ -104,6 +120,8 @@ func (k Key) String() string {
 		return prefixAssets + k.Name
 	case KindReport:
 		return prefixReports + k.Period + "/" + k.Name
+	case KindReview:
+		return prefixReview + k.Period + "/" + ReviewName
 	case KindSubmission:
 		return prefixData + k.Period + "/" + submissionsDir + k.Name
 	}
@@ -119,6 +137,7 @@ func DatasetKey(period string) string { return prefixData + period + "/" + Datas
 
 func reportKey(period, name string) string { return ReportKey(period, name) }
 func datasetKey(period string) string      { return DatasetKey(period) }
+func reviewKey(period string) string       { return prefixReview + period + "/" + ReviewName }
 
 // checkPeriod is period.Parse's verdict, for functions whose own period
 // argument hides the package name.

@@ -62,18 +62,27 @@ func NewSTSIssuer(cfg Config) (*STSIssuer, error) {
 // Issue asks for credentials limited to bucket, valid for ttl (between
 // MinCredentialTTL and MaxCredentialTTL).
 func (s *STSIssuer) Issue(ctx context.Context, bucket string, ttl time.Duration) (Credentials, error) {
+	policy, err := SessionPolicy(bucket)
+	if err != nil {
+		return Credentials{}, &Error{Op: "issue scoped credentials (STS AssumeRole) for", Endpoint: s.cfg.Endpoint, Bucket: bucket, Kind: ErrInvalid, Err: err}
+	}
+	return s.assumeRole(ctx, bucket, policy, ttl)
+}
+
+// assumeRole asks STS for credentials limited by policy (never empty: an
+// AssumeRole without a session policy gives the caller's full rights).
+func (s *STSIssuer) assumeRole(ctx context.Context, what string, policy []byte, ttl time.Duration) (Credentials, error) {
 	fail := func(kind, err error) (Credentials, error) {
 		if kind == nil {
 			kind = classify(err)
 		}
-		return Credentials{}, &Error{Op: "issue scoped credentials (STS AssumeRole) for", Endpoint: s.cfg.Endpoint, Bucket: bucket, Kind: kind, Err: err}
+		return Credentials{}, &Error{Op: "issue scoped credentials (STS AssumeRole) for", Endpoint: s.cfg.Endpoint, Bucket: what, Kind: kind, Err: err}
 	}
 	if ttl < MinCredentialTTL || ttl > MaxCredentialTTL {
 		return fail(ErrInvalid, fmt.Errorf("lifetime %s outside %s..%s", ttl, MinCredentialTTL, MaxCredentialTTL))
 	}
-	policy, err := SessionPolicy(bucket)
-	if err != nil {
-		return fail(ErrInvalid, err)
+	if len(policy) == 0 {
+		return fail(ErrInvalid, fmt.Errorf("no session policy"))
 	}
 	creds, err := credentials.NewSTSAssumeRole(s.cfg.URL(), credentials.STSAssumeRoleOptions{
 		AccessKey:       s.cfg.AccessKey,
@@ -103,6 +112,7 @@ func (s *STSIssuer) Issue(ctx context.Context, bucket string, ttl time.Duration)
 // a county's credentials cannot switch off or erase the history that keeps
 // old reports recoverable: a delete only adds a delete marker. Retention,
 // which does remove versions, runs in the operator with the admin credentials.
+// review/ is the city's: the county may read its verdicts, never write them.
 func SessionPolicy(bucket string) ([]byte, error) {
 	if err := s3utils.CheckValidBucketNameStrict(bucket); err != nil {
 		return nil, err
@@ -134,6 +144,13 @@ func SessionPolicy(bucket string) ([]byte, error) {
 					"s3:AbortMultipartUpload", "s3:ListMultipartUploadParts",
 				},
 				Resource: []string{"arn:aws:s3:::" + bucket + "/*"},
+			},
+			{
+				// The city's verdicts on the county's submissions: the
+				// county reads them but cannot write or remove them.
+				Effect:   "Deny",
+				Action:   []string{"s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"},
+				Resource: []string{"arn:aws:s3:::" + bucket + "/" + prefixReview + "*"},
 			},
 		},
 	}

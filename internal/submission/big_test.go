@@ -32,3 +32,28 @@ func BenchmarkParseWorkbook(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTemplate makes Hengshan's template from the real January dataset.
+func BenchmarkTemplate(b *testing.B) {
+	in := TemplateInput{CountyCode: "430423", CountyName: "衡山县", Period: "2023-02", Base: hengshan(b)}
+	for b.Loop() {
+		if _, err := Template(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParseHengshan reads that template back.
+func BenchmarkParseHengshan(b *testing.B) {
+	base := hengshan(b)
+	x, err := Template(TemplateInput{CountyCode: "430423", CountyName: "衡山县", Period: "2023-02", Base: base})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(x)))
+	for b.Loop() {
+		if _, err := Parse(Upload{Name: "t.xlsx", Data: x}, Expect{CountyCode: "430423", Period: "2023-02", Base: base}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

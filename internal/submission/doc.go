@@ -62,7 +62,8 @@
 // and a formula without one is refused. The workbook is opened with
 // explicit unzip limits (MaxUnzippedBytes, MaxPartBytes, MaxParts) checked
 // from the zip directory before anything is inflated; macros and encrypted
-// files are refused; uploads are capped at MaxUploadBytes (20 MB). A
+// files are refused; uploads are capped at MaxUploadBytes (20 MB); at most
+// two workbooks are read at once in a process (memory). A
 // workbook has no indicator history: the base dataset's (the period's
 // stored one, else the previous period's) is carried over, with the base's
 // own figure added when it is an earlier period. A template for a new

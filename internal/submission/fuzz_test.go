@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/countyreport/countyreport/internal/dataset"
 )
 
@@ -142,6 +144,54 @@ func FuzzParseRecord(f *testing.F) {
 		r, err := parseRecord(data, period, id)
 		if err == nil && (r.ID != id || r.Period != period || r.Schema != RecordSchema) {
 			t.Fatalf("parseRecord accepted %+v for %s %s", r, period, id)
+		}
+	})
+}
+
+// Whatever a user types into any cell of the template, Parse gives
+// problems in both languages or a dataset for this county and period.
+func FuzzWorkbookCell(f *testing.F) {
+	base := hengshan(f)
+	tmpl, err := Template(TemplateInput{CountyCode: "430423", CountyName: "衡山县", Period: "2023-02", Base: base})
+	if err != nil {
+		f.Fatal(err)
+	}
+	sheets := append([]string{sheetMeta}, indicatorSheet.name, sectionSheet.name, projectSheet.name, photoSheet.name)
+	f.Add(uint8(1), uint8(3), uint16(6), "六点三", false)
+	f.Add(uint8(1), uint8(5), uint16(5), "250", true)
+	f.Add(uint8(0), uint8(4), uint16(7), "2023-03", false)
+	f.Add(uint8(2), uint8(1), uint16(7), "计划", false)
+	f.Add(uint8(1), uint8(1), uint16(3), "remark", false)
+	f.Fuzz(func(t *testing.T, sheet uint8, col uint8, row uint16, text string, number bool) {
+		s := sheets[int(sheet)%len(sheets)]
+		ref, err := excelize.CoordinatesToCellName(int(col)%16+1, int(row)%300+1)
+		if err != nil {
+			t.Skip()
+		}
+		data := fill(t, tmpl, func(x *excelize.File) {
+			if number {
+				if err := x.SetCellDefault(s, ref, text); err != nil {
+					t.Skip()
+				}
+			} else if err := x.SetCellStr(s, ref, text); err != nil {
+				t.Skip()
+			}
+		})
+		p, err := Parse(Upload{Name: "f.xlsx", Data: data}, Expect{CountyCode: "430423", Period: "2023-02", Base: base})
+		if err != nil {
+			ps, ok := AsProblems(err)
+			if !ok || len(ps) == 0 {
+				t.Fatalf("error without problems: %v", err)
+			}
+			for _, pr := range ps {
+				if pr.Msg == "" || pr.MsgEn == "" || pr.Where == "" {
+					t.Fatalf("problem without a place or a message: %+v", pr)
+				}
+			}
+			return
+		}
+		if p.Dataset.Meta.CountyCode != "430423" || p.Dataset.Meta.Period != "2023-02" {
+			t.Fatalf("accepted for %s %s", p.Dataset.Meta.CountyCode, p.Dataset.Meta.Period)
 		}
 	})
 }

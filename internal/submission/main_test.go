@@ -18,30 +18,15 @@ import (
 
 // One real MinIO server (bin/minio, built by `make tools`) for the tests
 // that store; each test gets buckets of its own.
-var (
-	sharedOnce sync.Once
-	sharedSrv  *miniotest.Server
-	sharedErr  error
-)
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if sharedSrv != nil {
-		if err := sharedSrv.Close(); err != nil {
-			fmt.Fprintln(os.Stderr, "stop MinIO:", err)
-		}
+	if err := miniotest.CloseShared(); err != nil {
+		fmt.Fprintln(os.Stderr, "stop MinIO:", err)
 	}
 	os.Exit(code)
 }
 
-func minioServer(t *testing.T) *miniotest.Server {
-	t.Helper()
-	sharedOnce.Do(func() { sharedSrv, sharedErr = miniotest.StartServer("") })
-	if sharedErr != nil {
-		t.Fatalf("start MinIO (bin/minio, built by `make tools`): %v", sharedErr)
-	}
-	return sharedSrv
-}
+func minioServer(t *testing.T) *miniotest.Server { return miniotest.Shared(t) }
 
 func testCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -116,7 +116,15 @@ func Parse(up Upload, want Expect) (*Parsed, error) {
 		"unsupported file type: "+string(format)+" (upload .xlsx, .json or .yaml)")}
 }
 
+// workbookSlots bounds the workbooks read at once in the process: excelize
+// decodes a whole worksheet into memory, and a sheet at the row limit
+// allocates some 200 MB on the way (BenchmarkParseWorkbook), so two at a
+// time keep a portal's memory bounded however many uploads arrive.
+var workbookSlots = make(chan struct{}, 2)
+
 func parseWorkbook(data []byte, want Expect) (*Parsed, error) {
+	workbookSlots <- struct{}{}
+	defer func() { <-workbookSlots }()
 	doc, loc, bad, probs := readWorkbook(data)
 	if doc == nil {
 		return nil, probs

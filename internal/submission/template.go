@@ -253,12 +253,11 @@ func (t *tmpl) meta(base map[string]any) error {
 		}
 		zh, en := labelOf(f.key)
 		for _, v := range vals {
-			for c, text := range []string{zh, en, f.key} {
-				style := ""
-				if c == 2 {
-					style = "key"
-				}
-				if err := t.set(s, c+1, r, text, style); err != nil {
+			for _, cell := range []struct {
+				col         int
+				text, style string
+			}{{metaColLabel, zh, ""}, {metaColLabelEn, en, ""}, {metaColField, f.key, "key"}} {
+				if err := t.set(s, cell.col, r, cell.text, cell.style); err != nil {
 					return err
 				}
 			}
@@ -276,7 +275,7 @@ func (t *tmpl) meta(base map[string]any) error {
 			return err
 		}
 	}
-	return t.freeze(s, metaHeaderRows)
+	return t.freeze(s, metaHeaderRows, 0)
 }
 
 // periodSpecific are the meta fields that belong to one period's report
@@ -330,8 +329,18 @@ func scalarTexts(v any, kind fieldKind) []string {
 	return nil
 }
 
-func (t *tmpl) freeze(sheet string, rows int) error {
-	return t.f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: rows, TopLeftCell: fmt.Sprintf("A%d", rows+1), ActivePane: "bottomLeft"})
+// freeze keeps the header rows (and, with cols, the first columns: an
+// indicator's id and name) in view while scrolling.
+func (t *tmpl) freeze(sheet string, rows, cols int) error {
+	pane, topLeft := "bottomLeft", fmt.Sprintf("A%d", rows+1)
+	if cols > 0 {
+		name, err := excelize.ColumnNumberToName(cols + 1)
+		if err != nil {
+			return err
+		}
+		pane, topLeft = "bottomRight", fmt.Sprintf("%s%d", name, rows+1)
+	}
+	return t.f.SetPanes(sheet, &excelize.Panes{Freeze: true, XSplit: cols, YSplit: rows, TopLeftCell: topLeft, ActivePane: pane})
 }
 
 // list writes one list sheet: headers, the field keys, base's items, and
@@ -370,7 +379,11 @@ func (t *tmpl) list(s sheetDef, items []any) error {
 			return err
 		}
 	}
-	return t.freeze(s.name, headerRows)
+	cols := 0
+	if s.top == indicatorSheet.top {
+		cols = 2
+	}
+	return t.freeze(s.name, headerRows, cols)
 }
 
 func colWidth(f field) float64 {

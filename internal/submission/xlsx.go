@@ -226,6 +226,10 @@ func (w *workbook) readMeta() (map[string]any, bool) {
 	for r := metaHeaderRows + 1; r <= len(rows); r++ {
 		key := strings.TrimSpace(cellText(rows, r, metaColField))
 		if key == "" {
+			if strings.TrimSpace(cellText(rows, r, metaColValue)) != "" {
+				w.add(cellLoc{names, metaColField, r}, "这一行有值但没有字段名：请填回字段名，或删去这一行",
+					"this row has a value but no field name: put the field name back or delete the row")
+			}
 			continue
 		}
 		at := cellLoc{names, metaColValue, r}
@@ -316,6 +320,7 @@ func (w *workbook) readList(s sheetDef) ([]any, bool) {
 			}
 		}
 	}
+	w.unnamedColumns(names, rows, cols)
 	if len(cols) == 0 {
 		w.probs = append(w.probs, Problem{Where: names.zh + "!A3", WhereEn: names.en + "!A3",
 			Msg: "第3行应为字段名：请使用下载的模板", MsgEn: "row 3 must hold the field names: use the downloaded template"})
@@ -385,6 +390,28 @@ func (w *workbook) readRow(s sheetDef, names sheetNames, rows [][]string, r int,
 	}
 	for g := range entries {
 		lists[g]++
+	}
+}
+
+// unnamedColumns refuses data in a column without a field name (a key
+// deleted from row 3, a column added): it would be lost without a word.
+func (w *workbook) unnamedColumns(names sheetNames, rows [][]string, cols map[int]field) {
+	named := func(c int) bool {
+		_, ok := cols[c]
+		return ok || (len(rows) >= headerRows && strings.TrimSpace(cellText(rows, headerRows, c)) != "")
+	}
+	reported := map[int]bool{}
+	for r := headerRows + 1; r <= len(rows); r++ {
+		for i, text := range rows[r-1] {
+			c := i + 1
+			if reported[c] || named(c) || strings.TrimSpace(text) == "" {
+				continue
+			}
+			reported[c] = true
+			ref, _ := excelize.CoordinatesToCellName(c, r)
+			w.add(cellLoc{names, c, headerRows}, fmt.Sprintf("这一列（如 %s）有数据但第3行没有字段名：请填回字段名，或清空这一列", ref),
+				fmt.Sprintf("this column has data (e.g. %s) but no field name in row 3: put the field name back or clear the column", ref))
+		}
 	}
 }
 

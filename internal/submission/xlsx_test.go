@@ -119,6 +119,13 @@ func TestParseWorkbookProblems(t *testing.T) {
 			"基本信息（标题 title）：", "Basic information (Title, title): "},
 		{"field name changed", func(t *testing.T, f *excelize.File) { must(t, f.SetCellStr(ind, "J3", "remark")) },
 			"指标!J3：不认识的字段名“remark”", `Indicators!J3: unknown field name "remark"`},
+		{"a meta value without its field name", func(t *testing.T, f *excelize.File) {
+			must(t, f.SetCellStr(sheetMeta, "C"+strings.TrimPrefix(metaCell(t, f, "title"), "D"), ""))
+		}, "基本信息!C{titleRow}：这一行有值但没有字段名", "Basic information!C{titleRow}: this row has a value but no field name"},
+		{"a field name deleted", func(t *testing.T, f *excelize.File) { must(t, f.SetCellStr(ind, "C3", "")) },
+			"指标!C3：这一列（如 C6）有数据但第3行没有字段名", "Indicators!C3: this column has data (e.g. C6) but no field name in row 3"},
+		{"a column added", func(t *testing.T, f *excelize.File) { must(t, f.SetCellStr(ind, "Z9", "草稿")) },
+			"指标!Z3：这一列（如 Z9）有数据", "Indicators!Z3: this column has data (e.g. Z9)"},
 		{"sheet deleted", func(t *testing.T, f *excelize.File) { must(t, f.DeleteSheet(ind)) },
 			"指标：缺少工作表“指标”：请使用下载的模板", `Indicators: the sheet "指标" (Indicators) is missing: use the downloaded template`},
 		{"unknown section kind", func(t *testing.T, f *excelize.File) { must(t, f.SetCellStr("文字", "A6", "总结")) },
@@ -132,6 +139,7 @@ func TestParseWorkbookProblems(t *testing.T) {
 		for _, k := range []string{"period", "countyCode"} {
 			refs = append(refs, "{"+k+"}", metaCell(t, f, k))
 		}
+		refs = append(refs, "{titleRow}", strings.TrimPrefix(metaCell(t, f, "title"), "D"))
 	})
 	at := strings.NewReplacer(refs...)
 	for _, tc := range cases {

@@ -210,8 +210,21 @@ func (x *context) mark(i int) bool {
 	if isDigit(p) && isDigit(nx) || isLatin(p) && isLatin(nx) {
 		return false // 1,100 10:30 a,b
 	}
+	if isFigure(f, i-1) {
+		return true // 完成率100%;11个: a figure of Chinese prose
+	}
 	r := x.open[i+1]
 	return r < len(f) && isCJK(f[r]) && p != ' '
+}
+
+// isFigure reports whether f[j] ends a figure ("100%", "10.4") that
+// follows a CJK character: a number set in Chinese prose.
+func isFigure(f []rune, j int) bool {
+	k := j
+	for k >= 0 && (isDigit(f[k]) || f[k] == '.' || f[k] == '%' || f[k] == '‰') {
+		k--
+	}
+	return k < j && k >= 0 && isCJK(f[k]) && (isDigit(f[j]) || f[j] == '%' || f[j] == '‰')
 }
 
 // transparent marks are looked across when finding what a mark follows.

@@ -40,17 +40,23 @@ func main() {
 	namespaces := flag.Int("namespaces", 10, "namespaces to spread them over")
 	workers := flag.Int("workers", 4, "concurrent reconciles (and baseline writers)")
 	quiet := flag.Duration("quiet", time.Minute, "quiet period in which writes are counted after convergence")
+	managerBin := flag.String("manager-bin", "", "bin/countyreport: also measure the real manager's memory, cache filtered and not")
+	foreign := flag.Int("foreign", 1, "unrelated ConfigMaps, Secrets and Deployments per county (with -manager-bin)")
+	flag.StringVar(&goMemLimit, "gomemlimit", "", "GOMEMLIMIT of the measured manager (with -manager-bin), e.g. 150MiB; empty: none")
 	flag.Parse()
-	if err := run(*n, *namespaces, *workers, *quiet); err != nil {
+	if err := run(*n, *namespaces, *workers, *quiet, *managerBin, *foreign); err != nil {
 		fmt.Fprintln(os.Stderr, "bench operator:", err)
 		os.Exit(1)
 	}
 }
 
+// goMemLimit is the measured manager's GOMEMLIMIT (-gomemlimit).
+var goMemLimit string
+
 // benchNow is what the manager's clock reads when the bench starts.
 var benchNow = time.Date(2026, 10, 15, 4, 0, 0, 0, time.UTC)
 
-func run(n, namespaces, workers int, quiet time.Duration) error {
+func run(n, namespaces, workers int, quiet time.Duration, managerBin string, foreign int) error {
 	log.SetLogger(zap.New(zap.Level(zapcore.ErrorLevel), zap.StacktraceLevel(zapcore.DPanicLevel)))
 	env, err := testenv.Start()
 	if err != nil {
@@ -76,6 +82,7 @@ func run(n, namespaces, workers int, quiet time.Duration) error {
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"},
 		NewClient: testenv.CreatedFunc(writes.NewClientFunc(), testenv.Shifted(clk.Offset)),
+		Cache:     controllers.CacheOptions(nil, false),
 	})
 	if err != nil {
 		return err
@@ -83,7 +90,10 @@ func run(n, namespaces, workers int, quiet time.Duration) error {
 	if err := controllers.Setup(mgr, controllers.Options{PortalImage: "countyreport:bench", Workers: workers, Clock: clk}); err != nil {
 		return err
 	}
-	go func() { _ = mgr.Start(ctx) }()
+	mgrCtx, stopManager := context.WithCancel(ctx)
+	defer stopManager()
+	stopped := make(chan struct{})
+	go func() { _ = mgr.Start(mgrCtx); close(stopped) }()
 
 	for i := range namespaces {
 		if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("bench-%d", i)}}); err != nil {
@@ -91,6 +101,11 @@ func run(n, namespaces, workers int, quiet time.Duration) error {
 		}
 	}
 	go markDeploymentsAvailable(ctx, c)
+	if managerBin != "" {
+		if err := createForeign(ctx, c, n*foreign, namespaces); err != nil {
+			return err
+		}
+	}
 
 	start := time.Now()
 	for i := range n {
@@ -104,7 +119,7 @@ func run(n, namespaces, workers int, quiet time.Duration) error {
 			return err
 		}
 	}
-	if err := waitAllReady(ctx, c, n, 5*time.Minute); err != nil {
+	if err := waitAllReady(ctx, c, n, 5*time.Minute+time.Duration(n)*300*time.Millisecond); err != nil {
 		return err
 	}
 	converge := time.Since(start)
@@ -114,6 +129,21 @@ func run(n, namespaces, workers int, quiet time.Duration) error {
 	time.Sleep(quiet)
 	quietWrites := writes.Load() - before
 
+	memLine := ""
+	if managerBin != "" {
+		stopManager()
+		<-stopped
+		var mem [2]memory
+		for i, filtered := range []bool{false, true} {
+			if mem[i], err = measureManager(ctx, env, managerBin, n, filtered, goMemLimit); err != nil {
+				return err
+			}
+		}
+		memLine = fmt.Sprintf("operator memory, %d CountyReports and %d unrelated ConfigMaps, Secrets and Deployments, GOMEMLIMIT %q: manager RSS %.0f MiB (peak %.0f, Go heap %.0f) "+
+			"with the cache label-filtered; %.0f MiB (peak %.0f, Go heap %.0f) unfiltered, the baseline; ratio %.2fx (target: under 200 MiB at 2,844)\n",
+			n, n*foreign, goMemLimit, mem[1].rss, mem[1].peak, mem[1].heap, mem[0].rss, mem[0].peak, mem[0].heap, mem[1].rss/mem[0].rss)
+	}
+
 	base, err := baseline(ctx, c, int(converged), workers)
 	if err != nil {
 		return err
@@ -122,16 +152,17 @@ func run(n, namespaces, workers int, quiet time.Duration) error {
 		n, converge.Seconds(), converged, workers, base.Seconds(), converge.Seconds()/base.Seconds())
 	fmt.Printf("operator: writes to converge %.2f per county (target at most 8)\n", float64(converged)/float64(n))
 	fmt.Printf("operator: writes in a quiet %s: %d (target 0)\n", quiet, quietWrites)
+	fmt.Print(memLine)
 	return nil
 }
 
-// markDeploymentsAvailable plays the kubelet: every portal Deployment is
-// reported available once.
+// markDeploymentsAvailable plays the kubelet: every portal Deployment (the
+// operator's, not the unrelated ones) is reported available once.
 func markDeploymentsAvailable(ctx context.Context, c client.Client) {
 	done := map[string]bool{}
 	for ctx.Err() == nil {
 		var list appsv1.DeploymentList
-		if err := c.List(ctx, &list); err == nil {
+		if err := c.List(ctx, &list, client.MatchingLabelsSelector{Selector: controllers.ManagedSelector()}); err == nil {
 			for i := range list.Items {
 				d := &list.Items[i]
 				key := d.Namespace + "/" + d.Name
@@ -149,7 +180,9 @@ func markDeploymentsAvailable(ctx context.Context, c client.Client) {
 				}
 			}
 		}
-		time.Sleep(200 * time.Millisecond)
+		// Each pass lists every portal Deployment: at thousands the list
+		// itself loads the API server, so the passes space out.
+		time.Sleep(200*time.Millisecond + time.Duration(len(done))*100*time.Microsecond)
 	}
 }
 

@@ -3,7 +3,10 @@
 // the way a Gotenberg-style service keeps it (one browser, one tab reused,
 // driven through chromedp).
 //
-//	go run ./hack/bench/render [-n 50] [-dataset FILE] [-chromium PATH] [-warmup 3]
+//	go run ./hack/bench/render [-n 50] [-dataset FILE] [-chromium PATH] [-warmup 3] [-process-n 10]
+//
+// It then times whole processes: `bin/countyreport generate` against a cold
+// Chromium process printing the same HTML (see benchProcesses).
 //
 // countyreport is measured in a child process (this program re-executed) so
 // its peak memory is its own; Chromium's peak memory is the largest sum of the
@@ -42,12 +45,20 @@ func main() {
 	dsPath := flag.String("dataset", "config/samples/datasets/hengshan-2023-01.yaml", "dataset to render")
 	chromium := flag.String("chromium", "", "Chromium binary (default: chromium on PATH, installed when missing)")
 	child := flag.Bool("child", false, "internal: render in this process and print ms/report")
+	procN := flag.Int("process-n", 10, "whole processes to time with each engine (0: none)")
+	bin := flag.String("countyreport", "bin/countyreport", "the binary whose generate process is timed")
 	flag.Parse()
+	processN, countyreportBin = *procN, *bin
 	if err := run(*n, *warm, *dsPath, *chromium, *child); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
+
+var (
+	processN        int
+	countyreportBin string
+)
 
 func load(path string) (*dataset.Dataset, error) {
 	b, err := os.ReadFile(path)
@@ -142,6 +153,9 @@ func run(n, warm int, dsPath, chromium string, child bool) error {
 	fmt.Printf("render: countyreport %.1f ms/report, chromium (warm, chromedp) %.0f ms/report, ratio %.1fx\n", oursMS, chromeMS, chromeMS/oursMS)
 	fmt.Printf("cpu: countyreport %.1f ms/report (user+system, all its threads; steadier than wall time on a busy machine)\n", oursCPU)
 	fmt.Printf("memory: countyreport %.0f MiB peak RSS, chromium (all processes) %.0f MiB peak RSS, ratio %.1fx\n", oursMem, chromeMem, chromeMem/oursMem)
+	if processN > 0 {
+		return benchProcesses(countyreportBin, chromium, dsPath, htmlPath, tmp, processN)
+	}
 	return nil
 }
 

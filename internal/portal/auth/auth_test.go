@@ -71,7 +71,9 @@ func TestSessionRefusedElsewhere(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			b, _ := NewSessions(o)
 			// Even if b had a session with that id, the signature is b's own.
-			b.byID[strings.SplitN(c.Value, ".", 2)[0]] = &Session{Username: "admin", Created: time.Now(), LastSeen: time.Now()}
+			e := &entry{id: strings.SplitN(c.Value, ".", 2)[0], username: "admin", created: time.Now()}
+			e.lastSeen.Store(time.Now().UnixNano())
+			b.byID[e.id] = e
 			if b.Get(withCookie(c)) != nil {
 				t.Fatal("a cookie from another portal was accepted")
 			}

@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -42,6 +43,19 @@ type Session struct {
 	LastSeen time.Time
 }
 
+// entry is a live session; lastSeen (unix nanoseconds) is updated without
+// the map's write lock, so concurrent requests of signed-in users do not
+// queue behind each other.
+type entry struct {
+	id, username string
+	created      time.Time
+	lastSeen     atomic.Int64
+}
+
+func (e *entry) session() *Session {
+	return &Session{ID: e.id, Username: e.username, Created: e.created, LastSeen: time.Unix(0, e.lastSeen.Load())}
+}
+
 // Sessions issues and checks session cookies. Sessions live in memory: a
 // restart signs everyone out, and several replicas need session affinity.
 type Sessions struct {
@@ -52,8 +66,8 @@ type Sessions struct {
 	life   time.Duration
 	now    func() time.Time
 
-	mu   sync.Mutex
-	byID map[string]*Session
+	mu   sync.RWMutex
+	byID map[string]*entry
 }
 
 // SessionOptions configure Sessions.
@@ -80,7 +94,7 @@ func NewSessions(o SessionOptions) (*Sessions, error) {
 	}
 	s := &Sessions{
 		realm: o.Realm, key: append([]byte(nil), o.Key...), secure: o.Secure,
-		idle: o.IdleTimeout, life: o.Lifetime, now: o.Now, byID: map[string]*Session{},
+		idle: o.IdleTimeout, life: o.Lifetime, now: o.Now, byID: map[string]*entry{},
 	}
 	if s.idle <= 0 {
 		s.idle = DefaultIdleTimeout
@@ -126,13 +140,14 @@ func (s *Sessions) Start(w http.ResponseWriter, r *http.Request, username string
 		panic(err) // crypto/rand never fails on Linux
 	}
 	now := s.now()
-	sess := &Session{ID: base64.RawURLEncoding.EncodeToString(raw), Username: username, Created: now, LastSeen: now}
+	e := &entry{id: base64.RawURLEncoding.EncodeToString(raw), username: username, created: now}
+	e.lastSeen.Store(now.UnixNano())
 	s.mu.Lock()
 	s.gcLocked(now)
-	s.byID[sess.ID] = sess
+	s.byID[e.id] = e
 	s.mu.Unlock()
-	http.SetCookie(w, s.cookie(sess.ID+"."+s.sign(sess.ID), 0))
-	return sess
+	http.SetCookie(w, s.cookie(e.id+"."+s.sign(e.id), 0))
+	return e.session()
 }
 
 func (s *Sessions) cookie(value string, maxAge int) *http.Cookie {
@@ -163,23 +178,22 @@ func (s *Sessions) Get(r *http.Request) *Session {
 		return nil
 	}
 	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sess := s.byID[id]
-	if sess == nil {
+	s.mu.RLock()
+	e := s.byID[id]
+	s.mu.RUnlock()
+	if e == nil {
 		return nil
 	}
-	if s.expired(sess, now) {
-		delete(s.byID, id)
+	if s.expired(e, now) {
+		s.end(id)
 		return nil
 	}
-	sess.LastSeen = now
-	cp := *sess
-	return &cp
+	e.lastSeen.Store(now.UnixNano())
+	return e.session()
 }
 
-func (s *Sessions) expired(sess *Session, now time.Time) bool {
-	return now.Sub(sess.LastSeen) >= s.idle || now.Sub(sess.Created) >= s.life
+func (s *Sessions) expired(e *entry, now time.Time) bool {
+	return now.Sub(time.Unix(0, e.lastSeen.Load())) >= s.idle || now.Sub(e.created) >= s.life
 }
 
 // End ends the request's session on the server and clears its cookie.
@@ -201,8 +215,8 @@ func (s *Sessions) EndUser(username string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
-	for id, sess := range s.byID {
-		if sess.Username == username {
+	for id, e := range s.byID {
+		if e.username == username {
 			delete(s.byID, id)
 			n++
 		}
@@ -221,8 +235,8 @@ func (s *Sessions) Len() int {
 // gcLocked drops expired sessions; called on every Start, so memory stays
 // bounded by the sessions begun within a lifetime.
 func (s *Sessions) gcLocked(now time.Time) {
-	for id, sess := range s.byID {
-		if s.expired(sess, now) {
+	for id, e := range s.byID {
+		if s.expired(e, now) {
 			delete(s.byID, id)
 		}
 	}

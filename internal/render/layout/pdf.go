@@ -1,4 +1,4 @@
-package render
+package layout
 
 import (
 	"bytes"
@@ -13,9 +13,11 @@ import (
 	_ "image/jpeg" // decode configs and non-RGB JPEGs
 	_ "image/png"
 	"io"
+	"math"
 	"sort"
 	"strconv"
 	"sync"
+	"unicode"
 	"unicode/utf16"
 )
 
@@ -28,33 +30,53 @@ const (
 // RGB is a colour with components in 0..1.
 type RGB struct{ R, G, B float64 }
 
-func hexRGB(s string) RGB {
+// HexRGB reads "#RRGGBB".
+func HexRGB(s string) RGB {
 	v, _ := strconv.ParseUint(s[1:], 16, 32)
 	return RGB{float64(v>>16&255) / 255, float64(v>>8&255) / 255, float64(v&255) / 255}
 }
 
-// pdfDoc collects pages drawn with one embedded font and writes a PDF 1.7 file.
+// pdfDoc collects pages drawn with up to three embedded fonts and writes a
+// PDF 1.7 file.
 type pdfDoc struct {
-	font  *Font
-	pages []*pdfPage
-	// The embedded subset renumbers glyphs: order[cid] is the font's glyph
-	// for CID cid (in the order of first use, .notdef first), cids the inverse.
-	order []uint16
-	cids  map[uint16]uint16
-	// used maps each CID drawn to the smallest rune drawn with it (ToUnicode).
-	used     map[uint16]rune
+	fonts    []*fontRes // in the order of first use
+	byFont   map[*Font]*fontRes
+	pages    []*Page
 	images   []pdfImage
 	outlines []outline
-	title    string
-	author   string
-	subject  string
-	lang     string
+	meta     Meta
 }
 
-type pdfPage struct {
-	doc  *pdfDoc
-	c    bytes.Buffer
-	imgs map[int]bool
+// fontRes is one font's subset in the document. The subset renumbers
+// glyphs: order[cid] is the font's glyph for CID cid (in the order of first
+// use, .notdef first), cids the inverse; used maps each CID drawn to the
+// smallest rune drawn with it (ToUnicode).
+type fontRes struct {
+	font  *Font
+	name  string // resource name, F1 …
+	order []uint16
+	cids  map[uint16]uint16
+	used  map[uint16]rune
+}
+
+// Meta is the document information: in the edition's language.
+type Meta struct {
+	Title, Author, Subject, Keywords, Lang string
+}
+
+type Page struct {
+	doc   *pdfDoc
+	c     bytes.Buffer
+	imgs  map[int]bool
+	fonts map[*fontRes]bool
+	links []link
+}
+
+// link is a clickable area (top-left coordinates) going to a page and height.
+type link struct {
+	x, y, w, h float64
+	page       int
+	destY      float64
 }
 
 type pdfImage struct {
@@ -64,31 +86,48 @@ type pdfImage struct {
 	data   []byte
 }
 
+// outline is a bookmark: level 0 for a chapter, 1 for a section in it.
 type outline struct {
 	title string
+	level int
 	page  int
 	y     float64
 }
 
-func newPDF(f *Font) *pdfDoc {
-	return &pdfDoc{font: f, used: map[uint16]rune{}, order: []uint16{0}, cids: map[uint16]uint16{0: 0}}
+func newPDF() *pdfDoc {
+	return &pdfDoc{byFont: map[*Font]*fontRes{}}
+}
+
+func (d *pdfDoc) res(f *Font) *fontRes {
+	r, ok := d.byFont[f]
+	if !ok {
+		r = &fontRes{font: f, name: "F" + strconv.Itoa(len(d.fonts)+1), order: []uint16{0}, cids: map[uint16]uint16{0: 0}, used: map[uint16]rune{}}
+		d.fonts = append(d.fonts, r)
+		d.byFont[f] = r
+	}
+	return r
 }
 
 // cid returns the CID of the font's glyph g, given one on first use.
-func (d *pdfDoc) cid(g uint16) uint16 {
-	c, ok := d.cids[g]
+func (r *fontRes) cid(g uint16) uint16 {
+	c, ok := r.cids[g]
 	if !ok {
-		c = uint16(len(d.order))
-		d.cids[g] = c
-		d.order = append(d.order, g)
+		c = uint16(len(r.order))
+		r.cids[g] = c
+		r.order = append(r.order, g)
 	}
 	return c
 }
 
-func (d *pdfDoc) newPage() *pdfPage {
-	p := &pdfPage{doc: d, imgs: map[int]bool{}}
+func (d *pdfDoc) newPage() *Page {
+	p := &Page{doc: d, imgs: map[int]bool{}, fonts: map[*fontRes]bool{}}
 	d.pages = append(d.pages, p)
 	return p
+}
+
+// Link makes the area (top-left x, y, w, h) a link to page (0-based) at destY.
+func (p *Page) Link(x, y, w, h float64, page int, destY float64) {
+	p.links = append(p.links, link{x, y, w, h, page, destY})
 }
 
 func num(v float64) string { return string(appendNum(nil, v)) }
@@ -116,10 +155,10 @@ func trimDot(s string) string {
 	return s
 }
 
-func (p *pdfPage) f(format string, args ...any) { fmt.Fprintf(&p.c, format, args...) }
+func (p *Page) f(format string, args ...any) { fmt.Fprintf(&p.c, format, args...) }
 
 // nums writes vs separated by spaces, then op and a newline.
-func (p *pdfPage) nums(op string, vs ...float64) {
+func (p *Page) nums(op string, vs ...float64) {
 	b := p.c.AvailableBuffer()
 	for _, v := range vs {
 		b = appendNum(b, v)
@@ -130,23 +169,23 @@ func (p *pdfPage) nums(op string, vs ...float64) {
 	p.c.Write(b)
 }
 
-func (p *pdfPage) fillColor(c RGB)   { p.nums("rg", c.R, c.G, c.B) }
-func (p *pdfPage) strokeColor(c RGB) { p.nums("RG", c.R, c.G, c.B) }
+func (p *Page) fillColor(c RGB)   { p.nums("rg", c.R, c.G, c.B) }
+func (p *Page) strokeColor(c RGB) { p.nums("RG", c.R, c.G, c.B) }
 
 // Rect fills a rectangle; coordinates are from the top-left, y down.
-func (p *pdfPage) Rect(x, y, w, h float64, c RGB) {
+func (p *Page) Rect(x, y, w, h float64, c RGB) {
 	p.fillColor(c)
 	p.nums("re f", x, PageH-y-h, w, h)
 }
 
 // StrokeRect outlines a rectangle.
-func (p *pdfPage) StrokeRect(x, y, w, h, lw float64, c RGB) {
+func (p *Page) StrokeRect(x, y, w, h, lw float64, c RGB) {
 	p.strokeColor(c)
 	p.f("%s w %s %s %s %s re S\n", num(lw), num(x), num(PageH-y-h), num(w), num(h))
 }
 
 // Line strokes a polyline through pts (x0, y0, x1, y1, ...).
-func (p *pdfPage) Line(lw float64, c RGB, dash bool, pts ...float64) {
+func (p *Page) Line(lw float64, c RGB, dash bool, pts ...float64) {
 	p.strokeColor(c)
 	b := p.c.AvailableBuffer()
 	if dash {
@@ -173,7 +212,7 @@ func (p *pdfPage) Line(lw float64, c RGB, dash bool, pts ...float64) {
 }
 
 // Circle fills a circle.
-func (p *pdfPage) Circle(cx, cy, r float64, c RGB) {
+func (p *Page) Circle(cx, cy, r float64, c RGB) {
 	const k = 0.5523
 	y := PageH - cy
 	p.fillColor(c)
@@ -185,44 +224,88 @@ func (p *pdfPage) Circle(cx, cy, r float64, c RGB) {
 		num(cx+k*r), num(y-r), num(cx+r), num(y-k*r), num(cx+r), num(y))
 }
 
-// Text draws s with its baseline at y; tc is extra space after each character (for justification).
-func (p *pdfPage) Text(x, y, size float64, c RGB, s []rune, tc float64) {
+// Text draws s in f with its baseline at y. adj, when given (one per rune),
+// is space added after each character in points: negative where
+// punctuation is compressed, positive where a line is justified. bold sets
+// the glyphs with their outline stroked as well as filled (about 4% of the
+// size wider), a heavier weight of a face that has only one. Runs of Latin
+// text are drawn in f's Latin face (Font.Face).
+func (p *Page) Text(f *Font, x, y, size float64, c RGB, s []rune, adj []float64, bold bool) {
 	if len(s) == 0 {
 		return
 	}
+	latin := !hasCJK(s)
 	p.fillColor(c)
 	b := p.c.AvailableBuffer()
-	b = append(b, "BT /F1 "...)
-	b = appendNum(b, size)
-	b = append(b, " Tf "...)
-	if tc != 0 {
-		b = strconv.AppendFloat(b, tc, 'f', 3, 64)
-		b = append(b, " Tc "...)
+	if bold {
+		b = append(b, "q "...)
+		b = appendNum(b, c.R)
+		b = append(b, ' ')
+		b = appendNum(b, c.G)
+		b = append(b, ' ')
+		b = appendNum(b, c.B)
+		b = append(b, " RG "...)
+		b = appendNum(b, size*0.04)
+		b = append(b, " w 1 j 2 Tr "...)
 	}
-	b = append(b, "1 0 0 1 "...)
+	b = append(b, "BT 1 0 0 1 "...)
 	b = appendNum(b, x)
 	b = append(b, ' ')
 	b = appendNum(b, PageH-y)
-	b = append(b, " Tm <"...)
+	b = append(b, " Tm"...)
 	const hexd = "0123456789ABCDEF"
-	d := p.doc
-	for _, r := range s {
-		g := d.cid(d.font.GID(r))
-		if u, ok := d.used[g]; !ok || r < u {
-			d.used[g] = r
+	var cur *fontRes
+	open := false
+	runSize := size
+	for i, ch := range s {
+		face := f.Face(ch, latin)
+		r := p.doc.res(face)
+		if r != cur {
+			if open {
+				b = append(b, ">] TJ"...)
+			}
+			p.fonts[r] = true
+			runSize = f.RunSize(face, size, latin)
+			b = append(b, " /"...)
+			b = append(b, r.name...)
+			b = append(b, ' ')
+			b = appendNum(b, runSize)
+			b = append(b, " Tf [<"...)
+			cur, open = r, true
+		}
+		g := r.cid(face.GID(ch))
+		if u, ok := r.used[g]; !ok || ch < u {
+			r.used[g] = ch
 		}
 		b = append(b, hexd[g>>12], hexd[g>>8&15], hexd[g>>4&15], hexd[g&15])
+		if i < len(adj) && i+1 < len(s) {
+			// TJ moves the next glyph left by n/1000 of the size
+			if n := math.Round(-adj[i] * 1000 / runSize); n != 0 {
+				b = append(b, '>', ' ')
+				b = strconv.AppendInt(b, int64(n), 10)
+				b = append(b, ' ', '<')
+			}
+		}
 	}
-	b = append(b, "> Tj "...)
-	if tc != 0 {
-		b = append(b, "0 Tc "...)
+	b = append(b, ">] TJ ET"...)
+	if bold {
+		b = append(b, " Q"...)
 	}
-	b = append(b, "ET\n"...)
+	b = append(b, '\n')
 	p.c.Write(b)
 }
 
+func hasCJK(s []rune) bool {
+	for _, r := range s {
+		if r >= 0x2E80 && unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
+}
+
 // Image draws image idx into the box.
-func (p *pdfPage) Image(idx int, x, y, w, h float64) {
+func (p *Page) Image(idx int, x, y, w, h float64) {
 	p.imgs[idx] = true
 	p.f("q %s 0 0 %s %s %s cm /Im%d Do Q\n", num(w), num(h), num(x), num(PageH-y-h), idx)
 }
@@ -354,75 +437,21 @@ func (d *pdfDoc) Bytes() []byte {
 		objs[n-1] = b.Bytes()
 	}
 	catalog, pagesObj, info := alloc(), alloc(), alloc()
-	type0, cid, desc, file, tounicode := alloc(), alloc(), alloc(), alloc(), alloc()
 
-	// A subset tag derived from the glyphs used: stable for the same content.
-	orig := make([]int, 0, len(d.used))
-	for c := range d.used {
-		orig = append(orig, int(d.order[c]))
+	// Each font's subset is built and compressed while the pages are.
+	fontObj := make([]int, len(d.fonts))
+	fileObj := make([]int, len(d.fonts))
+	subsets := make([][]byte, len(d.fonts))
+	subLens := make([]int, len(d.fonts))
+	var fontsDone sync.WaitGroup
+	for i, r := range d.fonts {
+		fontObj[i] = alloc()
+		fileObj[i] = d.fontObjects(r, fontObj[i], alloc, set, stream)
+		fontsDone.Go(func() {
+			sub := r.font.Subset(r.order, r.cids)
+			subLens[i], subsets[i] = len(sub), deflateParallel(sub, 2)
+		})
 	}
-	sort.Ints(orig)
-	h := sha256.New()
-	var nb []byte
-	for _, g := range orig {
-		nb = strconv.AppendInt(nb[:0], int64(g), 10)
-		nb = append(nb, ',')
-		h.Write(nb)
-	}
-	sum := h.Sum(nil)
-	tag := make([]byte, 6)
-	for i := range tag {
-		tag[i] = 'A' + sum[i]%26
-	}
-	base := string(tag) + "+" + d.font.Name
-	upm := float64(d.font.unitsPerEm)
-	scale := func(v int) int { return int(float64(v) * 1000 / upm) }
-
-	d.order = d.font.closure(d.order, d.cids)
-	order := d.order
-	set(type0, "<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>", base, cid, tounicode)
-	var w bytes.Buffer
-	w.WriteString("[0 [")
-	for _, g := range order {
-		w.Write(strconv.AppendInt(nil, int64(scale(d.font.Advance(g))), 10))
-		w.WriteByte(' ')
-	}
-	w.WriteString("] ]")
-	set(cid, "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /DW 1000 /W %s /CIDToGIDMap /Identity >>", base, desc, w.String())
-	bb := d.font.BBox
-	set(desc, "<< /Type /FontDescriptor /FontName /%s /Flags 4 /FontBBox [%d %d %d %d] /ItalicAngle 0 /Ascent %d /Descent %d /CapHeight %d /StemV 80 /FontFile2 %d 0 R >>",
-		base, scale(int(bb[0])), scale(int(bb[1])), scale(int(bb[2])), scale(int(bb[3])), scale(d.font.Ascent), scale(d.font.Descent), scale(d.font.CapHeight), file)
-	// The subset is built and compressed while the pages are.
-	var subLen int
-	var subZ []byte
-	fontDone := make(chan struct{})
-	go func() {
-		defer close(fontDone)
-		sub := d.font.Subset(order, d.cids)
-		subLen, subZ = len(sub), deflateParallel(sub, 2)
-	}()
-
-	gids := make([]int, 0, len(d.used))
-	for c := range d.used {
-		gids = append(gids, int(c))
-	}
-	sort.Ints(gids)
-	var cm bytes.Buffer
-	cm.WriteString("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n")
-	for i := 0; i < len(gids); i += 100 {
-		j := min(i+100, len(gids))
-		fmt.Fprintf(&cm, "%d beginbfchar\n", j-i)
-		for _, g := range gids[i:j] {
-			fmt.Fprintf(&cm, "<%04X> <", g)
-			for _, u := range utf16.Encode([]rune{d.used[uint16(g)]}) {
-				fmt.Fprintf(&cm, "%04X", u)
-			}
-			cm.WriteString(">\n")
-		}
-		cm.WriteString("endbfchar\n")
-	}
-	cm.WriteString("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend")
-	stream(tounicode, "/Filter /FlateDecode", deflate(cm.Bytes()))
 
 	imgObj := make([]int, len(d.images))
 	for i, im := range d.images {
@@ -430,54 +459,69 @@ func (d *pdfDoc) Bytes() []byte {
 		stream(imgObj[i], fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /%s /BitsPerComponent 8 /Filter /%s", im.w, im.h, im.cs, im.filter), im.data)
 	}
 	pageObj := make([]int, len(d.pages))
+	for i := range d.pages {
+		pageObj[i] = alloc()
+	}
 	var kids bytes.Buffer
 	for i, p := range d.pages {
-		pageObj[i] = alloc()
 		content := alloc()
-		var xo bytes.Buffer
+		var res bytes.Buffer
+		res.WriteString("/Font <<")
+		for j, r := range d.fonts {
+			if p.fonts[r] {
+				fmt.Fprintf(&res, " /%s %d 0 R", r.name, fontObj[j])
+			}
+		}
+		res.WriteString(" >>")
 		if len(p.imgs) > 0 {
 			idx := make([]int, 0, len(p.imgs))
 			for k := range p.imgs {
 				idx = append(idx, k)
 			}
 			sort.Ints(idx)
-			xo.WriteString(" /XObject <<")
+			res.WriteString(" /XObject <<")
 			for _, k := range idx {
-				fmt.Fprintf(&xo, " /Im%d %d 0 R", k, imgObj[k])
+				fmt.Fprintf(&res, " /Im%d %d 0 R", k, imgObj[k])
 			}
-			xo.WriteString(" >>")
+			res.WriteString(" >>")
 		}
-		set(pageObj[i], "<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %s %s] /Resources << /Font << /F1 %d 0 R >>%s >> /Contents %d 0 R >>",
-			pagesObj, num(PageW), num(PageH), type0, xo.String(), content)
+		annots := ""
+		if len(p.links) > 0 {
+			var a bytes.Buffer
+			a.WriteString(" /Annots [")
+			for _, l := range p.links {
+				if l.page < 0 || l.page >= len(pageObj) {
+					continue
+				}
+				n := alloc()
+				set(n, "<< /Type /Annot /Subtype /Link /Rect [%s %s %s %s] /Border [0 0 0] /Dest [%d 0 R /XYZ 0 %s null] >>",
+					num(l.x), num(PageH-l.y-l.h), num(l.x+l.w), num(PageH-l.y), pageObj[l.page], num(PageH-l.destY))
+				fmt.Fprintf(&a, "%d 0 R ", n)
+			}
+			annots = string(bytes.TrimSpace(a.Bytes())) + "]"
+		}
+		set(pageObj[i], "<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %s %s] /Resources << %s >>%s /Contents %d 0 R >>",
+			pagesObj, num(PageW), num(PageH), res.String(), annots, content)
 		stream(content, "/Filter /FlateDecode", deflate(p.c.Bytes()))
 		fmt.Fprintf(&kids, "%d 0 R ", pageObj[i])
 	}
-	<-fontDone
-	stream(file, fmt.Sprintf("/Filter /FlateDecode /Length1 %d", subLen), subZ)
 	set(pagesObj, "<< /Type /Pages /Kids [%s] /Count %d >>", bytes.TrimSpace(kids.Bytes()), len(d.pages))
 
 	outl := ""
 	if len(d.outlines) > 0 {
 		root := alloc()
-		items := make([]int, len(d.outlines))
-		for i := range items {
-			items[i] = alloc()
-		}
-		for i, o := range d.outlines {
-			var nav string
-			if i > 0 {
-				nav += fmt.Sprintf(" /Prev %d 0 R", items[i-1])
-			}
-			if i+1 < len(items) {
-				nav += fmt.Sprintf(" /Next %d 0 R", items[i+1])
-			}
-			set(items[i], "<< /Title %s /Parent %d 0 R%s /Dest [%d 0 R /XYZ 0 %s null] >>", pdfString(o.title), root, nav, pageObj[o.page], num(PageH-o.y))
-		}
-		set(root, "<< /Type /Outlines /First %d 0 R /Last %d 0 R /Count %d >>", items[0], items[len(items)-1], len(items))
+		first, last, count := d.writeOutlines(root, pageObj, alloc, set)
+		set(root, "<< /Type /Outlines /First %d 0 R /Last %d 0 R /Count %d >>", first, last, count)
 		outl = fmt.Sprintf(" /Outlines %d 0 R /PageMode /UseOutlines", root)
 	}
-	set(catalog, "<< /Type /Catalog /Pages %d 0 R /Lang %s%s >>", pagesObj, pdfString(d.lang), outl)
-	set(info, "<< /Title %s /Author %s /Subject %s /Producer (countyreport) /Creator (countyreport) >>", pdfString(d.title), pdfString(d.author), pdfString(d.subject))
+	m := d.meta
+	set(catalog, "<< /Type /Catalog /Pages %d 0 R /Lang %s%s /ViewerPreferences << /DisplayDocTitle true >> >>", pagesObj, pdfString(m.Lang), outl)
+	set(info, "<< /Title %s /Author %s /Subject %s /Keywords %s /Producer (countyreport) /Creator (countyreport) >>",
+		pdfString(m.Title), pdfString(m.Author), pdfString(m.Subject), pdfString(m.Keywords))
+	fontsDone.Wait()
+	for i := range d.fonts {
+		stream(fileObj[i], fmt.Sprintf("/Filter /FlateDecode /Length1 %d", subLens[i]), subsets[i])
+	}
 
 	var out bytes.Buffer
 	out.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")

@@ -1,19 +1,22 @@
-package render
+package county
 
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"html"
 	"net/http"
 	"strings"
 
 	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/render/layout"
 )
 
 const htmlCSS = `@page{size:A4;margin:22mm 22mm 20mm;@bottom-center{content:"` + "第 \" counter(page) \" 页 / 共 \" counter(pages) \" 页" + `";font-size:9pt;color:#666}}
-body{font-family:"WenQuanYi Micro Hei","Microsoft YaHei","PingFang SC",sans-serif;color:#222;font-size:10.5pt;line-height:1.8;max-width:800px;margin:0 auto;padding:0 12px;line-break:strict;word-break:normal}
-h1,h2,h3{font-weight:normal;line-height:1.4}
-h1{color:#b71c1c;font-size:18pt;border-bottom:2px solid #b71c1c;padding-bottom:4px;margin-top:2em;break-before:page}
+body{font-family:"AR PL UMing CN","SimSun","Songti SC",serif;color:#222;font-size:10.5pt;line-height:1.8;max-width:800px;margin:0 auto;padding:0 12px;line-break:strict;word-break:normal}
+h1,h2,h3,th,.cover .county{font-family:"WenQuanYi Micro Hei","SimHei","PingFang SC",sans-serif;font-weight:bold;line-height:1.4}
+.note,.quote,h3,dl.meta{font-family:"AR PL UKai CN","KaiTi","STKaiti",serif}.note{color:#595959;font-size:9.5pt}
+h1{font-size:16pt;border-bottom:1px solid #b71c1c;padding-bottom:4px;margin-top:2em;break-after:avoid}h2,h3{break-after:avoid}thead{display:table-header-group}tr{break-inside:avoid}
 h2{font-size:13.5pt;margin:1.4em 0 .6em}
 h2 .label{background:#b71c1c;color:#fff;padding:0 6px;margin-right:8px;font-size:12.5pt}
 h3{color:#b71c1c;font-size:11.5pt;border-left:3px solid #b71c1c;padding-left:6px}
@@ -31,12 +34,11 @@ table{border-collapse:collapse;width:100%;font-size:9.5pt}th{background:#b71c1c;
 td{padding:4px 5px;border-bottom:.4px solid #c8c8c8}tr:nth-child(even) td{background:#f4f1ec}td.num{text-align:right}
 figure{margin:1em 0}figure svg{max-width:100%;height:auto}
 .photos{display:grid;grid-template-columns:1fr 1fr;gap:16px}.photos img{width:100%}
-.nophoto{background:#f4f1ec;border:.5px solid #c8c8c8;height:180px;display:flex;align-items:center;justify-content:center;color:#666;font-size:9pt}
 figcaption{font-size:10pt}.credit{color:#666;font-size:9pt}`
 
 // renderHTML writes the report as one self-contained HTML file (inline CSS,
 // inline SVG charts, photos as data: URLs).
-func renderHTML(ds *dataset.Dataset, l *labels, charts []*Chart, photos []photo) []byte {
+func renderHTML(ds *dataset.Dataset, l *labels, charts []*layout.Chart, photos []photo) []byte {
 	var b bytes.Buffer
 	e := html.EscapeString
 	w := func(ss ...string) {
@@ -50,12 +52,12 @@ func renderHTML(ds *dataset.Dataset, l *labels, charts []*Chart, photos []photo)
 		css = strings.Replace(css, "第 \" counter(page) \" 页 / 共 \" counter(pages) \" 页", "Page \" counter(page) \" of \" counter(pages)", 1)
 	}
 	w("<!DOCTYPE html>\n<html lang=\"", l.Lang, "\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n<title>",
-		e(l.county(m)+" "+l.period(m.Period)+" — "+m.Title), "</title>\n<style>\n", css, "\n</style>\n</head>\n<body>\n")
+		e(m.CountyName+" "+l.period(m.Period)+" — "+m.Title), "</title>\n<style>\n", css, "\n</style>\n</head>\n<body>\n")
 	kind := l.ReportKind
-	if m.City != "" && l.Lang != "en" {
+	if m.City != "" {
 		kind = m.City + " · " + kind
 	}
-	w("<section class=\"cover\">\n<div class=\"kind\">", e(kind), "</div>\n<div class=\"county\">", e(l.county(m)), "</div>\n<div class=\"period\">", e(l.period(m.Period)), "</div>\n<div class=\"title\">", e(m.Title), "</div>\n")
+	w("<section class=\"cover\">\n<div class=\"kind\">", e(kind), "</div>\n<div class=\"county\">", e(m.CountyName), "</div>\n<div class=\"period\">", e(l.ReportPeriod+" "+l.period(m.Period)+" · "+l.FiguresPeriod+" "+l.figures(m.Figures())), "</div>\n<div class=\"title\">", e(m.Title), "</div>\n")
 	if m.Subtitle != "" {
 		w("<div class=\"subtitle\">", e(m.Subtitle), "</div>\n")
 	}
@@ -68,8 +70,22 @@ func renderHTML(ds *dataset.Dataset, l *labels, charts []*Chart, photos []photo)
 		}
 	}
 	h1(l.Overview)
-	for _, p := range m.Lead {
-		para(p)
+	if m.Issuer == "" && m.Source != nil {
+		pub := m.Source.Publication
+		if l.en() {
+			pub = "the " + pub
+		}
+		w("<p class=\"note\">", e(fmt.Sprintf(l.CompiledFrom, pub)), "</p>\n")
+		if len(m.Lead) > 0 {
+			w("<h3>", e(fmt.Sprintf(l.LeadFrom, m.Source.Publication)), "</h3>\n")
+		}
+		for _, p := range m.Lead {
+			w("<p class=\"quote\">", e(p), "</p>\n")
+		}
+	} else {
+		for _, p := range m.Lead {
+			para(p)
+		}
 	}
 	w("<dl class=\"meta\">\n")
 	if m.Issuer != "" {
@@ -95,30 +111,36 @@ func renderHTML(ds *dataset.Dataset, l *labels, charts []*Chart, photos []photo)
 	w("</dl>\n")
 
 	h1(l.Indicators)
+	fig := m.Figures()
+	word := l.changeWord(fig)
+	w("<p class=\"note\">", e(fmt.Sprintf(l.FiguresNote, l.figures(fig))), "</p>\n")
 	w("<h3>", e(l.KeyCards), "</h3>\n<div class=\"cards\">\n")
 	for i := range ds.Indicators {
 		in := &ds.Indicators[i]
-		if !in.Key {
+		if !in.Key || in.Value == nil && in.Change == nil {
 			continue
 		}
-		w("<div class=\"card\"><div class=\"name\">", e(l.indicatorName(in)), "</div><div>")
+		w("<div class=\"card\"><div class=\"name\">", e(in.Name), "</div><div>")
 		if in.Value != nil {
 			w("<span class=\"big\">", e(in.Value.String()), "</span><span class=\"unit\">", e(in.Unit), "</span>")
 		} else {
-			w("<span class=\"big ", dir(in.Change), "\">", e(change(in.Change)), "</span>")
+			w("<span class=\"big ", dir(in.Change), "\">", e(change(in.Change)), "</span><span class=\"unit\">", e(word), "</span>")
 		}
 		w("</div><div>")
 		if in.Estimated {
 			w("<span class=\"tag\">", e(l.Estimated), "</span>")
 		}
 		if in.Value != nil && in.Change != nil {
-			w("<span class=\"", dir(in.Change), "\">", e(l.Change+" "+change(in.Change)), "</span> ")
+			w("<span class=\"", dir(in.Change), "\">", e(word+" "+change(in.Change)), "</span> ")
 		}
 		w(e(in.Milestone), "</div></div>\n")
 	}
-	w("</div>\n<h3>", e(l.Table), "</h3>\n<table>\n<tr><th>", e(l.Name), "</th><th>", e(l.Value), "</th><th>", e(l.Unit), "</th><th>", e(l.Change), "</th><th>", e(l.Remarks), "</th></tr>\n")
+	w("</div>\n<h3>", e(l.period(fig)+" "+l.Table), "</h3>\n<table>\n<thead><tr><th>", e(l.Name), "</th><th>", e(l.period(fig)), "</th><th>", e(l.Unit), "</th><th>", e(word), "</th><th>", e(l.Remarks), "</th></tr></thead>\n")
 	for i := range ds.Indicators {
 		in := &ds.Indicators[i]
+		if in.Value == nil && in.Change == nil {
+			continue
+		}
 		v, c, cl := "—", "—", ""
 		if in.Value != nil {
 			v = in.Value.String()
@@ -126,9 +148,24 @@ func renderHTML(ds *dataset.Dataset, l *labels, charts []*Chart, photos []photo)
 		if in.Change != nil {
 			c, cl = change(in.Change), dir(in.Change)
 		}
-		w("<tr><td>", e(l.indicatorName(in)), "</td><td class=\"num\">", e(v), "</td><td>", e(in.Unit), "</td><td class=\"num ", cl, "\">", e(c), "</td><td>", e(l.remarks(in)), "</td></tr>\n")
+		w("<tr><td>", e(in.Name), "</td><td class=\"num\">", e(v), "</td><td>", e(in.Unit), "</td><td class=\"num ", cl, "\">", e(c), "</td><td>", e(l.remarks(in, fig)), "</td></tr>\n")
 	}
 	w("</table>\n")
+	targets := false
+	for i := range ds.Indicators {
+		in := &ds.Indicators[i]
+		if in.Target == nil {
+			continue
+		}
+		if !targets {
+			w("<h3>", e(l.period(m.TargetPeriod)+" "+l.Targets), "</h3>\n<table>\n<thead><tr><th>", e(l.Name), "</th><th>", e(l.Target), "</th></tr></thead>\n")
+			targets = true
+		}
+		w("<tr><td>", e(in.Name), "</td><td>", e(l.target(in)), "</td></tr>\n")
+	}
+	if targets {
+		w("</table>\n")
+	}
 	if len(charts) > 0 {
 		h1(l.Charts)
 		for _, c := range charts {
@@ -152,13 +189,17 @@ func renderHTML(ds *dataset.Dataset, l *labels, charts []*Chart, photos []photo)
 	chapterOf(dataset.KindReview, l.Review)
 	if len(ds.Projects) > 0 {
 		h1(l.Projects)
-		w("<table>\n<tr><th>", e(l.Project), "</th><th>", e(l.Investment), "</th><th>", e(l.Status), "</th></tr>\n")
+		w("<table>\n<thead><tr><th>", e(l.Project), "</th><th>", e(l.Investment), "</th><th>", e(l.Status), "</th></tr></thead>\n")
 		for _, p := range ds.Projects {
 			inv := "—"
 			if p.Investment != nil {
-				inv = p.Investment.String() + p.Unit
+				inv = l.amount(p.Investment, p.Unit)
 			}
-			st := strings.Trim(strings.Join([]string{p.Status, p.Note}, "；"), "；")
+			sep := "；"
+			if l.en() {
+				sep = "; "
+			}
+			st := strings.Trim(strings.Join([]string{p.Status, p.Note}, sep), sep)
 			w("<tr><td>", e(p.Name), "</td><td class=\"num\">", e(inv), "</td><td>", e(st), "</td></tr>\n")
 		}
 		w("</table>\n")
@@ -167,13 +208,14 @@ func renderHTML(ds *dataset.Dataset, l *labels, charts []*Chart, photos []photo)
 	if len(photos) > 0 {
 		h1(l.Photos)
 		w("<div class=\"photos\">\n")
+		var missing []photo
 		for _, ph := range photos {
-			w("<figure>")
-			if ph.img != nil {
-				w("<img alt=\"", e(ph.p.Caption), "\" src=\"data:", http.DetectContentType(ph.img), ";base64,", base64.StdEncoding.EncodeToString(ph.img), "\">")
-			} else {
-				w("<div class=\"nophoto\">", e(l.NoPhoto), "</div>")
+			if ph.img == nil {
+				missing = append(missing, ph)
+				continue
 			}
+			w("<figure>")
+			w("<img alt=\"", e(ph.p.Caption), "\" src=\"data:", http.DetectContentType(ph.img), ";base64,", base64.StdEncoding.EncodeToString(ph.img), "\">")
 			w("<figcaption>", e(ph.p.Caption))
 			if ph.p.Credit != "" {
 				w(" <span class=\"credit\">", e(l.PhotoCredit+ph.p.Credit), "</span>")
@@ -181,6 +223,17 @@ func renderHTML(ds *dataset.Dataset, l *labels, charts []*Chart, photos []photo)
 			w("</figcaption></figure>\n")
 		}
 		w("</div>\n")
+		if len(missing) > 0 {
+			w("<p class=\"note\">", e(l.PhotoNote), "</p>\n<ol>\n")
+			for _, ph := range missing {
+				w("<li>", e(ph.p.Caption))
+				if ph.p.Credit != "" {
+					w(" <span class=\"credit\">", e(l.PhotoCredit+ph.p.Credit), "</span>")
+				}
+				w("</li>\n")
+			}
+			w("</ol>\n")
+		}
 	}
 	w("</body>\n</html>\n")
 	return b.Bytes()
@@ -192,7 +245,11 @@ func writeSection(w func(...string), e func(string) string, para func(string), l
 		if s.Label != "" {
 			w("<span class=\"label\">", e(s.Label), "</span>")
 		}
-		w(e(s.Title), "</h2>\n")
+		t := s.Title
+		if t == "" && s.Kind != dataset.KindNote {
+			t = strings.TrimSpace(l.Untitled)
+		}
+		w(e(t), "</h2>\n")
 	}
 	if s.Kind == dataset.KindPlan {
 		if s.Summary != "" {
@@ -207,6 +264,9 @@ func writeSection(w func(...string), e func(string) string, para func(string), l
 	}
 	for _, it := range s.Items {
 		para(it)
+	}
+	for _, n := range s.Notes {
+		w("<p class=\"note\">", e(l.EditorNote+n.Text), "</p>\n")
 	}
 }
 

@@ -1,0 +1,89 @@
+package controllers
+
+import (
+	"time"
+
+	"context"
+	"errors"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/metrics"
+	"github.com/countyreport/countyreport/internal/period"
+	"github.com/countyreport/countyreport/internal/review"
+	"github.com/countyreport/countyreport/internal/storage"
+)
+
+// reconcileBoard reads each member's submission for the month under review
+// (the previous month in the review zone) and the city's verdicts on it,
+// and publishes the counts in status.board and countyreport_city_submissions.
+// Submissions are not events the operator sees, so it looks again every
+// boardInterval.
+func (r *CityReportReconciler) reconcileBoard(ctx context.Context, st *cityState) error {
+	city := st.city
+	now := r.Clock.Now()
+	p := period.Of(now, st.reviewLoc).AddMonths(-1)
+	deadline := review.Deadline(p, int(city.Spec.Review.DeadlineDay), st.reviewLoc)
+	ctx, cancel := r.storageDeadline(ctx, 1+2*len(st.members))
+	defer cancel()
+	var statuses []review.Status
+	board := &reportingv1.BoardSummary{Period: p.String(), Deadline: metav1.Time{Time: deadline.UTC()}}
+	for i, m := range st.members {
+		s, err := r.memberSubmission(ctx, m.bucket, p.String(), deadline)
+		if err != nil {
+			st.softErr = err // the rest of the board is still shown
+			continue
+		}
+		statuses = append(statuses, s)
+		st.statuses[m.county.Spec.County.Code] = s
+		if s.DatasetSHA256 != "" {
+			st.datasets[m.county.Spec.County.Code] = s.DatasetSHA256
+		}
+		city.Status.Members[i].Submission = s.State
+		if s.State == review.Overdue {
+			board.Overdue = append(board.Overdue, m.county.Spec.County.Code)
+		}
+	}
+	counts := review.Count(statuses)
+	board.States = map[string]int32{}
+	for state, n := range counts {
+		metrics.CitySubmissions.WithLabelValues(city.Spec.City.Code, state).Set(float64(n))
+		if n > 0 {
+			board.States[state] = int32(n)
+		}
+	}
+	city.Status.Board = board
+	st.boardPeriod, st.deadline = p.String(), deadline
+	st.requeueIn(boardInterval)
+	return nil
+}
+
+// memberSubmission is one member's state: its dataset (if any) and the
+// city's verdicts, read with the operator's credentials.
+func (r *CityReportReconciler) memberSubmission(ctx context.Context, bucket, period string, deadline time.Time) (review.Status, error) {
+	if r.Storage == nil {
+		return review.Derive(nil, storage.ReviewLog{}, deadline, r.Clock.Now()), nil
+	}
+	a := r.Storage.Archive(bucket)
+	var ds *storage.DatasetInfo
+	info, err := a.DescribeDataset(ctx, period)
+	switch {
+	case err == nil:
+		ds = &info
+	case !errors.Is(err, storage.ErrNotFound):
+		return review.Status{}, err
+	}
+	log, err := a.GetReview(ctx, period)
+	if err != nil {
+		return review.Status{}, err
+	}
+	return review.Derive(ds, log, deadline, r.Clock.Now()), nil
+}
+
+// forgetCityMetrics drops a deleted city's gauges.
+func forgetCityMetrics(city *reportingv1.CityReport) {
+	for _, state := range review.States {
+		metrics.CitySubmissions.DeleteLabelValues(city.Spec.City.Code, state)
+	}
+}

@@ -1,0 +1,363 @@
+package controllers
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/review"
+	"github.com/countyreport/countyreport/internal/schedule"
+	"github.com/countyreport/countyreport/internal/storage"
+	"github.com/countyreport/countyreport/internal/tenant"
+)
+
+// CityStorage is what the city's reconcile needs from the object store,
+// with the admin credentials only the operator holds.
+type CityStorage interface {
+	// ClaimBucket creates bucket for owner, or accepts it when owner created
+	// it; any other bucket is ErrNotOwned (the lead's ownership record).
+	ClaimBucket(ctx context.Context, bucket string, owner storage.Owner) error
+	// BucketOwner reads whom a bucket was created for.
+	BucketOwner(ctx context.Context, bucket string) (storage.Owner, error)
+	// DeleteOwnedBucket removes bucket and every version in it, only when
+	// owner created it.
+	DeleteOwnedBucket(ctx context.Context, bucket string, owner storage.Owner) error
+	Issue(ctx context.Context, bucket string, ttl time.Duration) (storage.Credentials, error)
+	IssueMember(ctx context.Context, bucket string, ttl time.Duration) (storage.Credentials, error)
+	// Archive opens a bucket with the admin credentials, to read the
+	// members' submission states for the board.
+	Archive(bucket string) *storage.Archive
+}
+
+// CityReportReconciler turns a CityReport into the city's tenant: its
+// members (on both sides), its bucket and credentials, its members'
+// read-only credentials and the board of their submissions.
+type CityReportReconciler struct {
+	client.Client
+	// APIReader reads Namespaces straight from the API server (the manager
+	// caches none, and needs only get on them).
+	APIReader client.Reader
+	Scheme    *runtime.Scheme
+	Recorder  events.EventRecorder
+	Clock     clock.PassiveClock
+
+	StorageEndpoint string
+	StorageInsecure bool
+	// StorageCABundle is the endpoint's private CA (PEM), handed on in the
+	// credentials Secrets as a county's are.
+	StorageCABundle []byte
+	// StorageTimeout bounds each storage call (DefaultStorageTimeout when zero).
+	StorageTimeout time.Duration
+	// Storage is nil when the manager has no storage endpoint.
+	Storage CityStorage
+	// CredentialsTTL is the lifetime of the city's credentials, as a county's.
+	CredentialsTTL time.Duration
+}
+
+// +kubebuilder:rbac:groups=reporting.countyreport.io,resources=cityreports,verbs=get;list;watch
+// +kubebuilder:rbac:groups=reporting.countyreport.io,resources=cityreports/status,verbs=patch
+// +kubebuilder:rbac:groups=reporting.countyreport.io,resources=cityreports/finalizers,verbs=update
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get
+
+// cityState is what one reconcile of a city learns as its steps run.
+type cityState struct {
+	city   *reportingv1.CityReport
+	before *reportingv1.CityReport
+	// members are the counties that are members on both sides, by code.
+	members []cityMember
+	// reviewLoc is the zone of the review deadline.
+	reviewLoc *time.Location
+	// boardPeriod is the month under review; datasets the SHA-256 of each
+	// member's dataset for it, by code (absent: nothing submitted).
+	boardPeriod  string
+	deadline     time.Time
+	datasets     map[string]string
+	statuses     map[string]review.Status
+	done         bool
+	requeueAfter time.Duration
+	softErr      error
+}
+
+// cityMember is a resolved member with the bucket its credentials reach.
+type cityMember struct {
+	county *reportingv1.CountyReport
+	bucket string
+}
+
+// storageDeadline bounds a step's storage calls: n calls of StorageTimeout
+// each, so an endpoint that does not answer is reported quickly.
+func (r *CityReportReconciler) storageDeadline(ctx context.Context, n int) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, time.Duration(n)*cmp.Or(r.StorageTimeout, DefaultStorageTimeout))
+}
+
+func (s *cityState) requeueIn(d time.Duration) {
+	if d > 0 && (s.requeueAfter == 0 || d < s.requeueAfter) {
+		s.requeueAfter = d
+	}
+}
+
+// boardInterval is how often the board (and its metric) is read again from
+// the members' buckets: submissions are not events the operator sees.
+const boardInterval = 5 * time.Minute
+
+// Reconcile is called for every change of a CityReport, of an object it
+// owns, or of a CountyReport that names it or that it lists.
+func (r *CityReportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, err error) {
+	city := &reportingv1.CityReport{}
+	if err := r.Get(ctx, req.NamespacedName, city); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !city.DeletionTimestamp.IsZero() {
+		forgetCityMetrics(city)
+		return ctrl.Result{}, r.reconcileCityDelete(ctx, city) // owned Secrets go with it
+	}
+	st := &cityState{city: city, before: city.DeepCopy(), datasets: map[string]string{}, statuses: map[string]review.Status{}}
+	defer func() {
+		if err == nil {
+			city.Status.ObservedGeneration = city.Generation
+		} else {
+			r.event(city, corev1.EventTypeWarning, "ReconcileFailed", "Reconcile", "%v", err)
+		}
+		if perr := r.writeStatus(ctx, st.before, city); perr != nil && err == nil {
+			err = perr
+		}
+	}()
+	steps := []func(context.Context, *cityState) error{
+		r.validateCity,
+		r.checkDuplicateCity,
+		r.checkNamespace,
+		r.resolveMembers,
+		r.reconcileCityStorage,
+		r.reconcileBoard,
+		r.reconcileRanking,
+		r.summarizeCity,
+	}
+	for _, step := range steps {
+		if err := step(ctx, st); err != nil {
+			r.setCityCondition(city, reportingv1.ConditionReady, metav1.ConditionFalse, reportingv1.ReasonProvisioningFailed, err.Error())
+			return ctrl.Result{}, err
+		}
+		if st.done {
+			break
+		}
+	}
+	if st.softErr != nil {
+		return ctrl.Result{}, st.softErr
+	}
+	return ctrl.Result{RequeueAfter: st.requeueAfter}, nil
+}
+
+// validateCity checks what the schema cannot: the zones are real and the cron parses.
+func (r *CityReportReconciler) validateCity(_ context.Context, st *cityState) error {
+	s := st.city.Spec
+	if _, err := schedule.Parse(s.Schedule.Cron, s.Schedule.TimeZone); err != nil {
+		r.refuseCity(st, reportingv1.ReasonInvalidSpec, "spec.schedule: "+err.Error())
+		return nil
+	}
+	loc, err := time.LoadLocation(s.Review.TimeZone)
+	if err != nil || s.Review.TimeZone == "" {
+		r.refuseCity(st, reportingv1.ReasonInvalidSpec, fmt.Sprintf("spec.review.timeZone: unknown time zone %q", s.Review.TimeZone))
+		return nil
+	}
+	st.reviewLoc = loc
+	return nil
+}
+
+// checkDuplicateCity refuses a city code already claimed by an older CityReport.
+func (r *CityReportReconciler) checkDuplicateCity(ctx context.Context, st *cityState) error {
+	var list reportingv1.CityReportList
+	if err := r.List(ctx, &list); err != nil {
+		return fmt.Errorf("list CityReports: %w", err)
+	}
+	var claims []reportingv1.CityReport
+	for _, c := range list.Items {
+		if c.Spec.City.Code == st.city.Spec.City.Code && c.DeletionTimestamp.IsZero() {
+			claims = append(claims, c)
+		}
+	}
+	sort.Slice(claims, func(i, j int) bool {
+		if !claims[i].CreationTimestamp.Equal(&claims[j].CreationTimestamp) {
+			return claims[i].CreationTimestamp.Before(&claims[j].CreationTimestamp)
+		}
+		return claims[i].Name < claims[j].Name
+	})
+	if len(claims) > 0 && claims[0].UID != st.city.UID {
+		r.refuseCity(st, reportingv1.ReasonDuplicateCity, fmt.Sprintf(
+			"city code %s is already used by CityReport %s; nothing is provisioned for this one", st.city.Spec.City.Code, claims[0].Name))
+	}
+	return nil
+}
+
+// checkNamespace requires the city's namespace, city-<name>, to exist and
+// to hold no county: the city's credentials must never land where a
+// county's staff can read Secrets.
+func (r *CityReportReconciler) checkNamespace(ctx context.Context, st *cityState) error {
+	ns := tenant.CityNamespace(st.city)
+	st.city.Status.Namespace = ns
+	err := r.APIReader.Get(ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{})
+	if apierrors.IsNotFound(err) {
+		r.refuseCity(st, reportingv1.ReasonNamespaceMissing, fmt.Sprintf(
+			"namespace %s does not exist: create it for the city's objects (kubectl create namespace %s)", ns, ns))
+		st.requeueIn(30 * time.Second)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read namespace %s: %w", ns, err)
+	}
+	var counties reportingv1.CountyReportList
+	if err := r.List(ctx, &counties, client.InNamespace(ns)); err != nil {
+		return fmt.Errorf("list CountyReports in %s: %w", ns, err)
+	}
+	if len(counties.Items) > 0 {
+		r.refuseCity(st, reportingv1.ReasonNamespaceInUse, fmt.Sprintf(
+			"namespace %s holds CountyReport %s: a city's credentials never share a namespace with a county", ns, counties.Items[0].Name))
+	}
+	return nil
+}
+
+// summarizeCity derives Ready: the storage ready when the manager has
+// storage. Missing members do not make a city unready; MembersResolved
+// names them.
+func (r *CityReportReconciler) summarizeCity(_ context.Context, st *cityState) error {
+	city := st.city
+	if r.Storage != nil && !meta.IsStatusConditionTrue(city.Status.Conditions, reportingv1.ConditionStorageReady) {
+		r.setCityCondition(city, reportingv1.ConditionReady, metav1.ConditionFalse, reportingv1.ReasonComponentsNotReady,
+			"waiting for: "+reportingv1.ConditionStorageReady)
+		return nil
+	}
+	r.setCityCondition(city, reportingv1.ConditionReady, metav1.ConditionTrue, reportingv1.ReasonReconciled,
+		fmt.Sprintf("%d of %d listed counties are members", len(city.Status.Members), len(city.Spec.Members)))
+	return nil
+}
+
+func (r *CityReportReconciler) setCityCondition(c *reportingv1.CityReport, typ string, status metav1.ConditionStatus, reason, msg string) {
+	meta.SetStatusCondition(&c.Status.Conditions, metav1.Condition{
+		Type: typ, Status: status, Reason: reason, Message: msg, ObservedGeneration: c.Generation,
+	})
+}
+
+// refuseCity sets Ready=False and stops the steps; the Event is recorded
+// only when the verdict is new.
+func (r *CityReportReconciler) refuseCity(st *cityState, reason, msg string) {
+	if c := meta.FindStatusCondition(st.city.Status.Conditions, reportingv1.ConditionReady); c == nil || c.Reason != reason || c.Message != msg {
+		r.event(st.city, corev1.EventTypeWarning, reason, "Validate", "%s", msg)
+	}
+	r.setCityCondition(st.city, reportingv1.ConditionReady, metav1.ConditionFalse, reason, msg)
+	st.done = true
+}
+
+func (r *CityReportReconciler) writeStatus(ctx context.Context, before, c *reportingv1.CityReport) error {
+	if equality.Semantic.DeepEqual(before.Status, c.Status) {
+		return nil
+	}
+	return client.IgnoreNotFound(r.Status().Patch(ctx, c, client.MergeFrom(before)))
+}
+
+func (r *CityReportReconciler) event(c *reportingv1.CityReport, typ, reason, action, format string, args ...any) {
+	if r.Recorder != nil {
+		r.Recorder.Eventf(c, nil, typ, reason, action, format, args...)
+	}
+}
+
+// SetupWithManager registers the reconciler and its watches.
+func (r *CityReportReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Clock == nil {
+		r.Clock = clock.RealClock{}
+	}
+	if r.APIReader == nil {
+		r.APIReader = mgr.GetAPIReader()
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&reportingv1.CityReport{}, builder.WithPredicates(predicate.Or(
+			predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		Owns(&corev1.Secret{}).
+		Watches(&reportingv1.CountyReport{}, handler.EnqueueRequestsFromMapFunc(r.citiesOfCounty),
+			builder.WithPredicates(membershipMatters)).
+		Named("cityreport").
+		Complete(r)
+}
+
+// membershipMatters passes the county changes a city's membership depends
+// on: its code, its cityRef, its bucket and storage readiness, its deletion.
+var membershipMatters = predicate.Funcs{
+	UpdateFunc: func(e event.UpdateEvent) bool {
+		old, okOld := e.ObjectOld.(*reportingv1.CountyReport)
+		cur, okNew := e.ObjectNew.(*reportingv1.CountyReport)
+		if !okOld || !okNew {
+			return true
+		}
+		return old.Spec.County.Code != cur.Spec.County.Code ||
+			!equality.Semantic.DeepEqual(old.Spec.CityRef, cur.Spec.CityRef) ||
+			old.Status.Bucket != cur.Status.Bucket ||
+			meta.IsStatusConditionTrue(old.Status.Conditions, reportingv1.ConditionStorageReady) !=
+				meta.IsStatusConditionTrue(cur.Status.Conditions, reportingv1.ConditionStorageReady) ||
+			old.DeletionTimestamp.IsZero() != cur.DeletionTimestamp.IsZero()
+	},
+}
+
+// citiesOfCounty maps a county to the city it names and every city that
+// lists it. The old and the new object of an update are both mapped, so a
+// county leaving a city wakes that city too.
+func (r *CityReportReconciler) citiesOfCounty(ctx context.Context, o client.Object) []reconcile.Request {
+	cr := o.(*reportingv1.CountyReport)
+	var list reportingv1.CityReportList
+	if err := r.List(ctx, &list); err != nil {
+		logf.FromContext(ctx).Error(err, "list CityReports")
+		return nil
+	}
+	var reqs []reconcile.Request
+	for _, c := range list.Items {
+		named := cr.Spec.CityRef != nil && cr.Spec.CityRef.Name == c.Name
+		if named || lists(&c, cr) {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKey{Name: c.Name}})
+		}
+	}
+	return reqs
+}
+
+// lists reports whether the city's spec names the county.
+func lists(c *reportingv1.CityReport, cr *reportingv1.CountyReport) bool {
+	for _, m := range c.Spec.Members {
+		if m.Code == cr.Spec.County.Code || (m.Namespace == cr.Namespace && m.Name == cr.Name) {
+			return true
+		}
+	}
+	return false
+}
+
+// memberRef is how the city listed a member, for status.
+func memberRef(m reportingv1.CityMember) string {
+	if m.Code != "" {
+		return m.Code
+	}
+	return m.Namespace + "/" + m.Name
+}
+
+func joinCodes(ms []cityMember) string {
+	codes := make([]string, len(ms))
+	for i, m := range ms {
+		codes[i] = m.county.Spec.County.Code
+	}
+	return strings.Join(codes, ",")
+}

@@ -1,0 +1,117 @@
+package controllers
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/city"
+	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/ranking"
+)
+
+// reconcileRanking keeps the comparison of the month under review in the
+// city's bucket (rankings/<period>/ranking.json), with the input it was
+// computed from. It is recomputed only when its inputs change (the ranking
+// spec, a member joining or leaving, a member's dataset), which the board
+// has just read; otherwise nothing is read or written.
+func (r *CityReportReconciler) reconcileRanking(ctx context.Context, st *cityState) error {
+	c := st.city
+	if r.Storage == nil || st.boardPeriod == "" || c.Status.Bucket == "" ||
+		!meta.IsStatusConditionTrue(c.Status.Conditions, reportingv1.ConditionStorageReady) {
+		return nil
+	}
+	digest, err := rankingDigest(c, st)
+	if err != nil {
+		return err
+	}
+	if prev := c.Status.Ranking; prev != nil && prev.Period == st.boardPeriod && prev.InputsDigest == digest {
+		return nil
+	}
+	ctx, cancel := r.storageDeadline(ctx, 2+len(st.members))
+	defer cancel()
+	datasets := map[string]*dataset.Dataset{}
+	names := map[string]string{}
+	for _, m := range st.members {
+		code := m.county.Spec.County.Code
+		names[code] = m.county.Spec.County.Name
+		if st.datasets[code] == "" {
+			continue
+		}
+		raw, err := r.Storage.Archive(m.bucket).GetDataset(ctx, st.boardPeriod)
+		if err != nil {
+			st.softErr = err
+			return nil
+		}
+		d, err := dataset.Parse(raw, code+"/"+st.boardPeriod)
+		if err != nil {
+			// A stored dataset passed validation when it was written; one that
+			// does not parse now is left out and named.
+			r.event(c, corev1.EventTypeWarning, "InvalidDataset", "Rank", "dataset of %s for %s does not parse: %v", code, st.boardPeriod, err)
+			continue
+		}
+		datasets[code] = d
+	}
+	res, err := ranking.Compute(city.RankingInput(c.Spec, st.boardPeriod, datasets, names))
+	if err != nil {
+		return fmt.Errorf("rank %s: %w", st.boardPeriod, err)
+	}
+	out, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	obj, err := r.Storage.Archive(c.Status.Bucket).PutRanking(ctx, st.boardPeriod, out)
+	if err != nil {
+		st.softErr = err
+		return nil
+	}
+	report, err := r.publishCityReport(ctx, st, res, obj.SHA256, datasets)
+	if err != nil {
+		// The ranking stays unrecorded, so the next look renders again.
+		st.softErr = fmt.Errorf("city report %s: %w", st.boardPeriod, err)
+		return nil
+	}
+	c.Status.LastReport = report
+	ref := &reportingv1.RankingReference{Period: st.boardPeriod, Key: obj.Key, SHA256: obj.SHA256, InputsDigest: digest}
+	if len(res.Composite) > 0 && res.Composite[0].Rank == 1 {
+		ref.Leader = res.Composite[0].Code
+	}
+	c.Status.Ranking = ref
+	return nil
+}
+
+// rankingDigest names the inputs of the month's ranking and report: the
+// ranking spec and each member's code, name, dataset checksum, state and
+// newest verdict.
+func rankingDigest(c *reportingv1.CityReport, st *cityState) (string, error) {
+	// The board's states and verdicts are in the report too.
+	type member struct{ Code, Name, Dataset, State, Verdict string }
+	var ms []member
+	for _, m := range st.members {
+		code := m.county.Spec.County.Code
+		s := st.statuses[code]
+		verdict := ""
+		if s.Last != nil {
+			verdict = s.Last.Verdict + s.Last.At.String() + s.Last.By + s.Last.Comment
+		}
+		ms = append(ms, member{code, m.county.Spec.County.Name, st.datasets[code], s.State, verdict})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Code < ms[j].Code })
+	b, err := json.Marshal(struct {
+		Period  string
+		Ranking reportingv1.RankingSpec
+		Members []member
+	}{st.boardPeriod, c.Spec.Ranking, ms})
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16]), nil
+}

@@ -1,0 +1,194 @@
+// Package city is what the city's tools (the city CLI today, the city portal
+// and report later) do with the member credentials the operator writes into
+// the Secret <city>-members: read each member county's datasets and reports,
+// build the period's comparison, and record the city's verdicts on the
+// counties' submissions.
+//
+// Each member has its own credentials (storage.MemberPolicy), so the city
+// opens each county's bucket with that county's credentials only: a bug here
+// cannot show one county's objects under another's name.
+package city
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"time"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/ranking"
+	"github.com/countyreport/countyreport/internal/review"
+	"github.com/countyreport/countyreport/internal/storage"
+	"github.com/countyreport/countyreport/internal/tenant"
+)
+
+// Members opens the member counties' buckets, each with its own credentials.
+type Members struct {
+	codes    []string
+	archives map[string]*storage.Archive
+}
+
+// Open reads a member credentials Secret's data (as the operator writes it,
+// or as mounted: ReadSecretDir). base carries settings the Secret does not,
+// such as a CA bundle file's contents; its keys are replaced.
+func Open(data map[string][]byte, base storage.Config) (*Members, error) {
+	base.Endpoint = string(data[tenant.SecretEndpoint])
+	base.Insecure, _ = strconv.ParseBool(string(data[tenant.SecretInsecure]))
+	if ca := data[tenant.SecretCABundle]; len(ca) > 0 {
+		base.CABundle = ca
+	}
+	m := &Members{archives: map[string]*storage.Archive{}}
+	for _, code := range tenant.MemberCodes(data) {
+		get := func(f string) string { return string(data[tenant.MemberKey(code, f)]) }
+		cfg := base
+		cfg.AccessKey, cfg.SecretKey, cfg.SessionToken = get(tenant.SecretAccessKey), get(tenant.SecretSecretKey), get(tenant.SecretSessionToken)
+		bucket := get(tenant.SecretBucket)
+		if cfg.AccessKey == "" || bucket == "" {
+			return nil, fmt.Errorf("city: member %s is listed but has no credentials or bucket", code)
+		}
+		c, err := storage.New(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("city: member %s: %w", code, err)
+		}
+		m.codes = append(m.codes, code)
+		m.archives[code] = c.Archive(bucket)
+	}
+	sort.Strings(m.codes)
+	return m, nil
+}
+
+// ReadSecretDir reads a Secret mounted as files (one file per key).
+func ReadSecretDir(dir string) (map[string][]byte, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	data := map[string][]byte{}
+	for _, e := range entries {
+		// Kubernetes mounts keys as symlinks into ..data; skip its own entries.
+		if e.IsDir() || e.Name()[0] == '.' {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		data[e.Name()] = b
+	}
+	return data, nil
+}
+
+// Codes lists the members, in code order.
+func (m *Members) Codes() []string { return append([]string(nil), m.codes...) }
+
+// ErrNotMember: the county is not a member (no credentials for it).
+var ErrNotMember = errors.New("not a member of this city")
+
+func (m *Members) archive(code string) (*storage.Archive, error) {
+	a, ok := m.archives[code]
+	if !ok {
+		return nil, fmt.Errorf("city: county %s: %w", code, ErrNotMember)
+	}
+	return a, nil
+}
+
+// Dataset reads a member's validated dataset for period; nil when it has
+// not submitted one.
+func (m *Members) Dataset(ctx context.Context, code, period string) (*dataset.Dataset, error) {
+	a, err := m.archive(code)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := a.GetDataset(ctx, period)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return dataset.Parse(raw, code+"/"+period+"/dataset.json")
+}
+
+// Status is a member's submission state for period, with deadline and now.
+func (m *Members) Status(ctx context.Context, code, period string, deadline, now time.Time) (review.Status, error) {
+	a, err := m.archive(code)
+	if err != nil {
+		return review.Status{}, err
+	}
+	var ds *storage.DatasetInfo
+	info, err := a.DescribeDataset(ctx, period)
+	switch {
+	case err == nil:
+		ds = &info
+	case !errors.Is(err, storage.ErrNotFound):
+		return review.Status{}, err
+	}
+	log, err := a.GetReview(ctx, period)
+	if err != nil {
+		return review.Status{}, err
+	}
+	return review.Derive(ds, log, deadline, now), nil
+}
+
+// Verdict records the city's verdict (storage.ReviewAccepted or
+// storage.ReviewReturned, the latter with a comment) on the dataset the
+// member has stored for period now. There must be one.
+func (m *Members) Verdict(ctx context.Context, code, period, verdict, by, comment string, at time.Time) (storage.ReviewLog, error) {
+	a, err := m.archive(code)
+	if err != nil {
+		return storage.ReviewLog{}, err
+	}
+	info, err := a.DescribeDataset(ctx, period)
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.ReviewLog{}, fmt.Errorf("city: %s has submitted nothing for %s (未上报): no verdict to give", code, period)
+	}
+	if err != nil {
+		return storage.ReviewLog{}, err
+	}
+	return a.AppendReview(ctx, period, storage.ReviewEntry{
+		Verdict: verdict, By: by, At: at, Comment: comment,
+		DatasetSHA256: info.SHA256, DatasetVersion: info.VersionID,
+	})
+}
+
+// RankingInput is the comparison input of a period from the city's spec
+// and the members' datasets (nil: not submitted). County names come from
+// the datasets, or from names for members that submitted nothing.
+func RankingInput(spec reportingv1.CityReportSpec, period string, datasets map[string]*dataset.Dataset, names map[string]string) ranking.Input {
+	in := ranking.Input{Period: period, Method: string(spec.Ranking.Method)}
+	if in.Method == "" {
+		in.Method = ranking.Efficacy
+	}
+	for _, t := range spec.Ranking.Indicators {
+		term := ranking.Term{ID: t.ID, Measure: string(t.Measure), Weight: int(t.Weight), Direction: string(t.Direction)}
+		if term.Measure == "" {
+			term.Measure = ranking.Value
+		}
+		if term.Weight == 0 {
+			term.Weight = 1
+		}
+		if term.Direction == "" {
+			term.Direction = ranking.Higher
+		}
+		in.Terms = append(in.Terms, term)
+	}
+	codes := make([]string, 0, len(names))
+	for code := range names {
+		codes = append(codes, code)
+	}
+	sort.Strings(codes)
+	for _, code := range codes {
+		d := datasets[code]
+		name, nameEn := names[code], ""
+		if d != nil {
+			name, nameEn = d.Meta.CountyName, d.Meta.CountyNameEn
+		}
+		in.Members = append(in.Members, ranking.FromDataset(code, name, nameEn, d))
+	}
+	return in
+}

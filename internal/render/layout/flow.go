@@ -1,0 +1,389 @@
+package layout
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Page geometry: A4 with the type area of a printed report.
+const (
+	MarginX  = 62.0
+	Top      = 76.0
+	Bottom   = PageH - 64.0
+	ContentW = PageW - 2*MarginX
+)
+
+// Align is how a paragraph's lines sit.
+type Align int
+
+// Alignments.
+const (
+	Justify Align = iota // full lines fill the measure, the last is flush left
+	Left
+	Center
+)
+
+// Style is how a paragraph or heading is set.
+type Style struct {
+	Face    Face
+	Size    float64 // points
+	Leading float64 // line height
+	Color   RGB
+	Indent  float64 // first-line indent (two em for Chinese body text)
+	Bold    bool
+	Align   Align
+	After   float64 // space after
+}
+
+// Flow lays content out down A4 pages: paragraphs, headings, tables,
+// cards, charts and images flow on from page to page and break where they
+// must (a heading never ends a page, a table repeats its header). Drawing is
+// recorded per page and played into the PDF by Finish, after the page count
+// (for the furniture) and the contents (for its page numbers) are known.
+type Flow struct {
+	Fonts *Fonts
+	// Furniture draws the running header and footer of page n (1-based)
+	// of total; it is not called for pages marked Bare.
+	Furniture func(p *Page, n, total int)
+
+	pages    []*lpage
+	y        float64
+	toc      []Entry
+	outlines []outline
+}
+
+type lpage struct {
+	ops  []func(*Page)
+	bare bool
+}
+
+// Entry is a line of the contents: a chapter (level 0) or a section (1).
+type Entry struct {
+	Title string
+	Level int
+	Page  int // 1-based
+	Y     float64
+}
+
+// New starts an empty flow.
+func New(fonts *Fonts) *Flow { return &Flow{Fonts: fonts} }
+
+// Font is the font of a face.
+func (f *Flow) Font(face Face) *Font { return f.Fonts[face] }
+
+// NewPage starts a page; bare pages get no furniture (a cover).
+func (f *Flow) NewPage(bare bool) {
+	f.pages = append(f.pages, &lpage{bare: bare})
+	f.y = Top
+}
+
+// Page is the current page number (1-based).
+func (f *Flow) Page() int { return len(f.pages) }
+
+// Y is where the next content goes on the current page.
+func (f *Flow) Y() float64 { return f.y }
+
+// SetY moves to y on the current page.
+func (f *Flow) SetY(y float64) { f.y = y }
+
+// Space adds vertical space, never carried over to the top of a new page.
+func (f *Flow) Space(h float64) {
+	f.y = math.Min(f.y+h, Bottom)
+}
+
+// Left is the room left on the current page.
+func (f *Flow) Left() float64 { return Bottom - f.y }
+
+// Ensure starts a new page unless h points fit on this one.
+func (f *Flow) Ensure(h float64) {
+	if len(f.pages) == 0 || f.y+h > Bottom+1e-6 {
+		f.NewPage(false)
+	}
+}
+
+// Draw records drawing on the current page.
+func (f *Flow) Draw(fn func(p *Page)) {
+	lp := f.pages[len(f.pages)-1]
+	lp.ops = append(lp.ops, fn)
+}
+
+// Text draws one line (no wrapping) with its top at y.
+func (f *Flow) Text(x, y float64, st Style, s string) {
+	font, r := f.Fonts[st.Face], []rune(s)
+	base := y + st.Size*0.86
+	f.Draw(func(p *Page) { p.Text(font, x, base, st.Size, st.Color, r, nil, st.Bold) })
+}
+
+// TextWidth is the width of s in style st.
+func (f *Flow) TextWidth(s string, st Style) float64 {
+	return f.Fonts[st.Face].TextWidth(s, st.Size)
+}
+
+// Lines counts the lines s takes in style st over width w.
+func (f *Flow) Lines(s string, st Style, w float64) int {
+	return len(setText([]rune(s), f.Fonts[st.Face], st.Size, w, st.Indent, st.Align == Justify))
+}
+
+// Para sets a paragraph across the measure.
+func (f *Flow) Para(s string, st Style) { f.ParaAt(s, st, MarginX, ContentW) }
+
+// ParaAt sets a paragraph in the column x..x+w, flowing across pages.
+func (f *Flow) ParaAt(s string, st Style, x, w float64) {
+	text := []rune(s)
+	font := f.Fonts[st.Face]
+	lines := setText(text, font, st.Size, w, st.Indent, st.Align == Justify)
+	lh := st.Leading
+	if lh == 0 {
+		lh = st.Size * 1.5
+	}
+	for i, ln := range lines {
+		// a paragraph's last two lines stay together (no widow line at a page top)
+		need := lh
+		if i == len(lines)-2 {
+			need = 2 * lh
+		}
+		f.Ensure(need)
+		lx := x
+		if i == 0 {
+			lx += st.Indent
+		}
+		switch st.Align {
+		case Center:
+			lx = x + (w-ln.width)/2
+		}
+		lx += ln.x0
+		seg := text[ln.start:min(ln.end, ln.start+len(ln.adj))]
+		adj := ln.adj
+		by := f.y + (lh-st.Size)/2 + st.Size*0.86
+		col, bold := st.Color, st.Bold
+		f.Draw(func(p *Page) { p.Text(font, lx, by, st.Size, col, seg, adj, bold) })
+		f.y += lh
+	}
+	f.y += st.After
+}
+
+// Heading sets a heading kept with what follows: it starts a new page
+// unless keep points (the first lines of what follows) fit below it.
+// bookmark adds it to the contents and the PDF outline at level (0 or 1);
+// level < 0 leaves it out.
+func (f *Flow) Heading(s string, st Style, keep float64, level int) {
+	lines := f.Lines(s, st, ContentW)
+	lh := st.Leading
+	if lh == 0 {
+		lh = st.Size * 1.5
+	}
+	f.Ensure(float64(lines)*lh + st.After + keep)
+	if level >= 0 {
+		f.Bookmark(s, level)
+	}
+	f.Para(s, st)
+}
+
+// Bookmark adds a contents entry and a PDF bookmark at the current position.
+func (f *Flow) Bookmark(title string, level int) {
+	title = strings.Join(strings.Fields(title), " ")
+	f.toc = append(f.toc, Entry{Title: title, Level: level, Page: f.Page(), Y: f.y})
+	f.outlines = append(f.outlines, outline{title: title, level: level, page: f.Page() - 1, y: f.y})
+}
+
+// Entries are the contents so far.
+func (f *Flow) Entries() []Entry { return f.toc }
+
+// Chart draws a chart across the measure, on one page.
+func (f *Flow) Chart(c *Chart) {
+	f.Ensure(c.H)
+	x, y := MarginX, f.y
+	f.Draw(func(p *Page) { c.drawPDF(p, x, y) })
+	f.y += c.H
+}
+
+// Image draws a JPEG or PNG scaled into the box w×h at x (centred), on the
+// current page. It reports false (drawing nothing) for data it cannot read.
+func (f *Flow) Image(data []byte, x, w, h float64) bool {
+	doc := newPDF() // only to read the header: the real one is made in Finish
+	if _, _, _, err := doc.addImage(data); err != nil {
+		return false
+	}
+	y := f.y
+	f.Draw(func(p *Page) {
+		idx, iw, ih, err := p.doc.addImage(data)
+		if err != nil {
+			return
+		}
+		s := math.Min(w/float64(iw), h/float64(ih))
+		dw, dh := float64(iw)*s, float64(ih)*s
+		p.Image(idx, x+(w-dw)/2, y+(h-dh)/2, dw, dh)
+	})
+	return true
+}
+
+// Finish plays the pages into a PDF with meta as its document information
+// and the bookmarks as its outline.
+func (f *Flow) Finish(meta Meta) []byte {
+	doc := newPDF()
+	doc.meta = meta
+	total := len(f.pages)
+	for i, lp := range f.pages {
+		p := doc.newPage()
+		for _, op := range lp.ops {
+			op(p)
+		}
+		if !lp.bare && f.Furniture != nil {
+			f.Furniture(p, i+1, total)
+		}
+	}
+	doc.outlines = f.outlines
+	return doc.Bytes()
+}
+
+// Pages is the number of pages so far.
+func (f *Flow) Pages() int { return len(f.pages) }
+
+// OnPage records drawing on page n (1-based), e.g. a contents page filled
+// in once the rest is laid out.
+func (f *Flow) OnPage(n int, fn func(p *Page)) {
+	lp := f.pages[n-1]
+	lp.ops = append(lp.ops, fn)
+}
+
+// Contents sets the entries as a contents page on page n (reserved
+// earlier with NewPage), every line a link to its page. Long titles wrap;
+// none is cut.
+func (f *Flow) Contents(n int, title string, titleStyle, chapter, section Style, pageLabel func(int) string) {
+	tf := f.Fonts[titleStyle.Face]
+	tr := []rune(title)
+	f.OnPage(n, func(p *Page) {
+		p.Text(tf, MarginX+(ContentW-tf.TextWidth(title, titleStyle.Size))/2, Top+titleStyle.Size, titleStyle.Size, titleStyle.Color, tr, nil, titleStyle.Bold)
+	})
+	y := Top + titleStyle.Size + 32
+	for _, e := range f.toc {
+		st, x := chapter, MarginX
+		if e.Level > 0 {
+			st, x = section, MarginX+2*section.Size
+		}
+		font := f.Fonts[st.Face]
+		pn := pageLabel(e.Page)
+		pw := font.TextWidth(pn, st.Size)
+		w := MarginX + ContentW - x - pw - 24
+		text := []rune(e.Title)
+		lines := setText(text, font, st.Size, w, 0, false)
+		lh := st.Leading
+		top := y
+		for i, ln := range lines {
+			seg, adj := text[ln.start:ln.start+len(ln.adj)], ln.adj
+			yy := y + st.Size
+			lastW, x0 := ln.width, ln.x0
+			isLast := i == len(lines)-1
+			f.OnPage(n, func(p *Page) {
+				p.Text(font, x+x0, yy, st.Size, st.Color, seg, adj, st.Bold)
+				if isLast {
+					p.Line(0.5, ColRule, true, x+lastW+6, yy-2, MarginX+ContentW-pw-6, yy-2)
+					p.Text(font, MarginX+ContentW-pw, yy, st.Size, st.Color, []rune(pn), nil, st.Bold)
+				}
+			})
+			y += lh
+		}
+		page, destY, h := e.Page-1, e.Y, y-top
+		f.OnPage(n, func(p *Page) { p.Link(MarginX, top, ContentW, h, page, destY) })
+		y += st.After
+	}
+}
+
+// Card is one figure on a card: a title over up to two lines, the figure
+// large, its unit, and a foot line.
+type Card struct {
+	Title      string
+	Figure     string
+	FigureCol  RGB
+	Unit       string
+	Foot       string
+	FootCol    RGB
+	Badge      string // a boxed word before the foot, e.g. 预计
+	FigureFace Face
+}
+
+// Cards sets cards cols to a row; a row is as tall as its longest title.
+func (f *Flow) Cards(cards []Card, cols int) {
+	const gap, baseH, titleLH, titleSize = 10.0, 80.0, 11.5, 9.0
+	w := (ContentW - gap*float64(cols-1)) / float64(cols)
+	sans := f.Fonts[Sans]
+	for start := 0; start < len(cards); start += cols {
+		row := cards[start:min(start+cols, len(cards))]
+		lines := 1
+		titles := make([][]line, len(row))
+		for i, c := range row {
+			titles[i] = setText([]rune(c.Title), sans, titleSize, w-16, 0, false)
+			lines = max(lines, len(titles[i]))
+		}
+		shift := float64(lines-1) * titleLH
+		h := baseH + shift
+		f.Ensure(h)
+		y := f.y
+		for i, c := range row {
+			x := MarginX + float64(i)*(w+gap)
+			text := []rune(c.Title)
+			tl := titles[i]
+			f.Draw(func(p *Page) {
+				p.Rect(x, y, w, h, ColLight)
+				p.Rect(x, y, w, 2, ColAccent)
+				for k, ln := range tl {
+					p.Text(sans, x+8+ln.x0, y+9+float64(k)*titleLH+titleSize*0.86, titleSize, ColMuted, text[ln.start:ln.start+len(ln.adj)], ln.adj, false)
+				}
+			})
+			f.card(c, x, y, w, h, shift)
+		}
+		f.y += h + gap
+	}
+}
+
+func (f *Flow) card(c Card, x, y, w, h, shift float64) {
+	sans := f.Fonts[Sans]
+	ff := f.Fonts[c.FigureFace]
+	fy := y + shift
+	fig, unit := []rune(c.Figure), []rune(c.Unit)
+	size := 20.0
+	for size > 12 && ff.TextWidth(c.Figure, size)+3+sans.TextWidth(c.Unit, 9.5) > w-16 {
+		size--
+	}
+	fw := ff.TextWidth(c.Figure, size)
+	f.Draw(func(p *Page) {
+		p.Text(ff, x+8, fy+26+size*0.86, size, c.FigureCol, fig, nil, true)
+		if len(unit) > 0 {
+			p.Text(sans, x+8+fw+3, fy+34+9.5*0.86, 9.5, ColText, unit, nil, false)
+		}
+	})
+	fx := x + 8
+	if c.Badge != "" {
+		bw := sans.TextWidth(c.Badge, 8) + 6
+		bx, br := fx, []rune(c.Badge)
+		f.Draw(func(p *Page) {
+			p.StrokeRect(bx, y+h-19, bw, 12, 0.6, ColAccent)
+			p.Text(sans, bx+3, y+h-17.5+8*0.86, 8, ColAccent, br, nil, false)
+		})
+		fx += bw + 5
+	}
+	if c.Foot != "" {
+		text := []rune(c.Foot)
+		lines := setText(text, sans, 8.5, x+w-8-fx, 0, false)
+		ly := y + h - 18 - float64(len(lines)-1)*10
+		for k, ln := range lines {
+			seg, adj, yy, x0 := text[ln.start:ln.start+len(ln.adj)], ln.adj, ly+float64(k)*10, ln.x0
+			f.Draw(func(p *Page) { p.Text(sans, fx+x0, yy+8.5*0.86, 8.5, c.FootCol, seg, adj, false) })
+		}
+	}
+}
+
+// Rule draws a horizontal rule across the measure at the current position.
+func (f *Flow) Rule(lw float64, col RGB) {
+	y := f.y
+	f.Draw(func(p *Page) { p.Rect(MarginX, y, ContentW, lw, col) })
+}
+
+func (e Entry) String() string { return fmt.Sprintf("%d %q p%d", e.Level, e.Title, e.Page) }
+
+// File is a named blob produced by a template (a chart's SVG or PNG).
+type File struct {
+	Name string
+	Data []byte
+}

@@ -1,0 +1,180 @@
+package county
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+
+	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/render/layout"
+)
+
+func (r *report) projects() {
+	l, ds := r.l, r.ds
+	if len(ds.Projects) == 0 {
+		return
+	}
+	r.chapter(l.Projects)
+	var rows [][]string
+	for _, p := range ds.Projects {
+		inv := "—"
+		if p.Investment != nil {
+			inv = l.amount(p.Investment, p.Unit)
+		}
+		st := strings.Trim(strings.Join([]string{p.Status, p.Note}, r.sep()), r.sep())
+		rows = append(rows, []string{p.Name, inv, st})
+	}
+	w := layout.ContentW
+	r.f.Table(layout.Table{
+		Caption: r.tableNo() + l.Projects, CaptionStyle: stCaption,
+		Cols: []layout.Column{{Title: l.Project, W: w * 0.40}, {Title: l.Investment, W: w * 0.18, Right: true}, {Title: l.Status, W: w * 0.42}},
+		Rows: rows, Face: layout.Serif,
+	})
+}
+
+// narrative sets the chapter of one kind: its sections, plus the notes that
+// belong with them (a titled note with what follows it, an untitled one
+// with what precedes it).
+func (r *report) narrative(kind, title string) {
+	owner := sectionOwners(r.ds.Sections)
+	started := false
+	for i := range r.ds.Sections {
+		if owner[i] != kind {
+			continue
+		}
+		if !started {
+			r.chapter(title)
+			started = true
+		}
+		r.section(&r.ds.Sections[i], &r.orig.Sections[i])
+	}
+}
+
+func (r *report) section(s, orig *dataset.Section) {
+	f, l := r.f, r.l
+	if s.Title != "" || s.Label != "" {
+		h := strings.TrimSpace(s.Label + "　" + s.Title)
+		if l.en() && s.Label != "" && s.Title != "" {
+			h = s.Label + ": " + s.Title
+		}
+		if orig.Title == "" && orig.Kind != dataset.KindNote {
+			h += l.Untitled
+		}
+		f.Heading(h, stSection, keep, 1)
+	}
+	if s.Kind == dataset.KindPlan {
+		if s.Summary != "" {
+			f.Heading(l.Summary, stSub, keep, -1)
+			f.Para(s.Summary, stBody)
+		}
+		if len(s.Items) > 0 {
+			f.Heading(l.Tasks, stSub, keep, -1)
+		}
+	} else if s.Summary != "" {
+		f.Para(s.Summary, stBody)
+	}
+	for _, it := range s.Items {
+		f.Para(it, stBody)
+	}
+	for _, n := range s.Notes {
+		f.Para(l.EditorNote+n.Text, stNote)
+	}
+	f.Space(6)
+}
+
+type photo struct {
+	p   dataset.Photo
+	img []byte // nil when no usable file
+}
+
+func (r *report) loadPhotos() []photo {
+	var out []photo
+	for _, p := range r.ds.Photos {
+		ph := photo{p: p}
+		if p.Asset != "" && r.opts.Assets != nil && fs.ValidPath(path.Clean(p.Asset)) {
+			if b, err := fs.ReadFile(r.opts.Assets, path.Clean(p.Asset)); err == nil && len(b) < 32<<20 {
+				ph.img = b
+			}
+		}
+		out = append(out, ph)
+	}
+	return out
+}
+
+// photoList sets the photographs that have files, each with its caption,
+// and lists the captions of those without: no empty placeholder is printed.
+func (r *report) photoList() {
+	f, l := r.f, r.l
+	if len(r.photos) == 0 {
+		return
+	}
+	r.chapter(l.Photos)
+	var missing []photo
+	for _, ph := range r.photos {
+		if ph.img == nil {
+			missing = append(missing, ph)
+			continue
+		}
+		h := layout.ContentW * 0.55
+		f.Ensure(h + 40)
+		if f.Image(ph.img, layout.MarginX, layout.ContentW, h) {
+			f.Space(h + 6)
+			f.Para(r.caption(ph.p), stCaption)
+		} else {
+			missing = append(missing, ph)
+		}
+	}
+	if len(missing) > 0 {
+		f.Para(l.PhotoNote, stNote)
+		for i, ph := range missing {
+			f.Para(fmt.Sprintf("%d. %s", i+1, r.caption(ph.p)), layout.Style{Face: layout.Kai, Size: 10.5, Leading: 18, Color: layout.ColText, Align: layout.Left, After: 2})
+		}
+	}
+}
+
+func (r *report) caption(p dataset.Photo) string {
+	s := p.Caption
+	if p.Credit != "" {
+		if r.l.en() {
+			s += " (" + r.l.PhotoCredit + p.Credit + ")"
+		} else {
+			s += "（" + p.Credit + "）"
+		}
+	}
+	return s
+}
+
+// sectionOwners says which chapter (review or plan) each section is set in.
+func sectionOwners(secs []dataset.Section) []string {
+	owner := make([]string, len(secs))
+	for i, s := range secs {
+		if s.Kind != dataset.KindNote {
+			owner[i] = s.Kind
+		}
+	}
+	for i, s := range secs {
+		if s.Kind == dataset.KindNote && s.Title == "" {
+			for j := i - 1; j >= 0; j-- {
+				if owner[j] != "" {
+					owner[i] = owner[j]
+					break
+				}
+			}
+		}
+	}
+	for i := len(secs) - 1; i >= 0; i-- {
+		if owner[i] == "" {
+			for j := i + 1; j < len(secs); j++ {
+				if owner[j] != "" {
+					owner[i] = owner[j]
+					break
+				}
+			}
+		}
+		if owner[i] == "" {
+			owner[i] = dataset.KindReview
+		}
+	}
+	return owner
+}
