@@ -112,6 +112,10 @@ func TestChartAcceptedByAPIServer(t *testing.T) {
 	c := newClient(t)
 	installMonitoringCRDs(t)
 	ensureNamespace(t, c, chartNamespace, map[string]string{"pod-security.kubernetes.io/enforce": "restricted"})
+	// ci/full-values.yaml watches these two; the chart puts the manager's Roles there.
+	for _, ns := range []string{"county-hengshan", "county-hengnan"} {
+		ensureNamespace(t, c, ns, nil)
+	}
 	for name, values := range map[string][]string{
 		"defaults": nil,
 		"full":     {filepath.Join(env.Root, "charts", "countyreport", "ci", "full-values.yaml")},
