@@ -43,6 +43,16 @@ func TestCacheBehindIsNotAFailure(t *testing.T) {
 			t.Errorf("create of %T %s in a steady state", obj, obj.GetName())
 			return c.Create(ctx, obj, opts...)
 		},
+		// The reconcile's own status writes are caught here, not by comparing
+		// resourceVersions: the suite's manager may write the object meanwhile.
+		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
+			t.Errorf("%s patch of %T %s by a reconcile that had nothing to change", sub, obj, obj.GetName())
+			return c.SubResource(sub).Patch(ctx, obj, patch, opts...)
+		},
+		SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+			t.Errorf("%s update of %T %s by a reconcile that had nothing to change", sub, obj, obj.GetName())
+			return c.SubResource(sub).Update(ctx, obj, opts...)
+		},
 		// Lists use the manager's cache and its field index, as in the manager.
 		List: func(ctx context.Context, _ client.WithWatch, list client.ObjectList, opts ...client.ListOption) error {
 			return mgrClient.List(ctx, list, opts...)
@@ -51,11 +61,9 @@ func TestCacheBehindIsNotAFailure(t *testing.T) {
 	recorder := events.NewFakeRecorder(10)
 	r := &CountyReportReconciler{Client: lagging, APIReader: live, Scheme: k8s.Scheme(), Clock: fakeClock, Recorder: recorder,
 		PortalImage: "countyreport:test", StorageEndpoint: minio.Endpoint(), StorageInsecure: true, Storage: admin, CredentialsTTL: credentialsTTL}
-	before := getCR(g, k)
 	_, err = r.Reconcile(testCtx, ctrl.Request{NamespacedName: k})
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(recorder.Events).To(BeEmpty(), "an Event for a cache that is a moment behind")
 	after := getCR(g, k)
-	g.Expect(after.ResourceVersion).To(Equal(before.ResourceVersion), "status written by a reconcile that had nothing to change")
 	g.Expect(condition(after, reportingv1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
 }
