@@ -166,15 +166,15 @@ func FuzzWorkbookCell(f *testing.F) {
 		s := sheets[int(sheet)%len(sheets)]
 		ref, err := excelize.CoordinatesToCellName(int(col)%16+1, int(row)%300+1)
 		if err != nil {
-			t.Skip()
+			return // not a cell the template has: nothing to test
 		}
 		data := fill(t, tmpl, func(x *excelize.File) {
 			if number {
 				if err := x.SetCellDefault(s, ref, text); err != nil {
-					t.Skip()
+					return // excelize refuses the value: the cell stays empty
 				}
 			} else if err := x.SetCellStr(s, ref, text); err != nil {
-				t.Skip()
+				return // excelize refuses the text: the cell stays empty
 			}
 		})
 		p, err := Parse(Upload{Name: "f.xlsx", Data: data}, Expect{CountyCode: "430423", Period: "2023-02", Base: base})
