@@ -48,7 +48,6 @@ func TestTransientAPIErrorIsARequeue(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			g := NewWithT(t)
 			k := createReady(g, newCountyReport(t, "transient", fmt.Sprint(code)))
-			before := getCR(g, k)
 
 			var writes atomic.Int32
 			failFirst := func(obj client.Object) error {
@@ -59,7 +58,19 @@ func TestTransientAPIErrorIsARequeue(t *testing.T) {
 			}
 			live, err := client.NewWithWatch(env.Config, client.Options{Scheme: k8s.Scheme()})
 			g.Expect(err).NotTo(HaveOccurred())
+			// The reconcile's own status writes are counted here: the suite's
+			// manager may write the same object meanwhile, so a changed
+			// resourceVersion proves nothing.
+			var statusWrites atomic.Int32
 			c := interceptor.NewClient(live, interceptor.Funcs{
+				SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
+					statusWrites.Add(1)
+					return c.SubResource(sub).Patch(ctx, obj, patch, opts...)
+				},
+				SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+					statusWrites.Add(1)
+					return c.SubResource(sub).Update(ctx, obj, opts...)
+				},
 				Get: func(ctx context.Context, _ client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
 					if err := mgrClient.Get(ctx, key, obj, opts...); err != nil {
 						return err
@@ -111,7 +122,7 @@ func TestTransientAPIErrorIsARequeue(t *testing.T) {
 				return
 			}
 			g.Expect(recorder.Events).To(BeEmpty(), "an Event for a passing API error")
-			g.Expect(after.ResourceVersion).To(Equal(before.ResourceVersion), "status written by a reconcile that will be retried")
+			g.Expect(statusWrites.Load()).To(BeZero(), "status written by a reconcile that will be retried")
 			g.Expect(condition(after, reportingv1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
 
 			// The retry gets through.
