@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -25,6 +26,7 @@ import (
 func TestCacheBehindIsNotAFailure(t *testing.T) {
 	g := NewWithT(t)
 	k := createReady(g, newCountyReport(t, "lagging", "990011"))
+	waitSettled(g, k)
 
 	live, err := client.NewWithWatch(env.Config, client.Options{Scheme: k8s.Scheme()})
 	g.Expect(err).NotTo(HaveOccurred())
@@ -46,7 +48,8 @@ func TestCacheBehindIsNotAFailure(t *testing.T) {
 		// The reconcile's own status writes are caught here, not by comparing
 		// resourceVersions: the suite's manager may write the object meanwhile.
 		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
-			t.Errorf("%s patch of %T %s by a reconcile that had nothing to change", sub, obj, obj.GetName())
+			data, _ := patch.Data(obj)
+			t.Errorf("%s patch of %T %s by a reconcile that had nothing to change: %s", sub, obj, obj.GetName(), data)
 			return c.SubResource(sub).Patch(ctx, obj, patch, opts...)
 		},
 		SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
@@ -66,4 +69,26 @@ func TestCacheBehindIsNotAFailure(t *testing.T) {
 	g.Expect(recorder.Events).To(BeEmpty(), "an Event for a cache that is a moment behind")
 	after := getCR(g, k)
 	g.Expect(condition(after, reportingv1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
+}
+
+// waitSettled waits until the manager's reconciles of k have stopped: its
+// cache holds what the API server holds, and neither moves for two seconds.
+// A test that asserts a reconcile writes nothing must start from there, or it
+// sees a status the manager has not finished writing.
+func waitSettled(g *WithT, k client.ObjectKey) {
+	agree := func(g Gomega) string {
+		cached := &reportingv1.CountyReport{}
+		g.Expect(mgrClient.Get(testCtx, k, cached)).To(Succeed())
+		live := getCR(g, k)
+		g.Expect(cached.ResourceVersion).To(Equal(live.ResourceVersion), "the manager's cache is behind the API server")
+		return live.ResourceVersion
+	}
+	var rv string
+	g.Eventually(func(g Gomega) { rv = agree(g) }, wait).Should(Succeed())
+	g.Eventually(func(g Gomega) {
+		before := rv
+		time.Sleep(2 * time.Second)
+		rv = agree(g)
+		g.Expect(rv).To(Equal(before), "the manager is still writing CountyReport %s", k)
+	}, wait).Should(Succeed())
 }

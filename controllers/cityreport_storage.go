@@ -31,9 +31,13 @@ func (r *CityReportReconciler) reconcileCityStorage(ctx context.Context, st *cit
 		return nil
 	}
 	if controllerutil.AddFinalizer(city, StorageFinalizer) {
+		// Update answers with the stored object, whose status is the one
+		// before this reconcile: keep what the earlier steps found.
+		status := city.Status.DeepCopy()
 		if err := r.Update(ctx, city); err != nil {
 			return fmt.Errorf("add finalizer: %w", err)
 		}
+		city.Status = *status
 		st.before.ObjectMeta = *city.ObjectMeta.DeepCopy()
 	}
 	ctx, cancel := r.storageDeadline(ctx, 4+len(st.members))

@@ -88,9 +88,13 @@ func (r *CountyReportReconciler) reconcileStorage(ctx context.Context, st *recon
 		return nil
 	}
 	if controllerutil.AddFinalizer(cr, StorageFinalizer) {
+		// Update answers with the stored object, whose status is the one
+		// before this reconcile: keep what the earlier steps found.
+		status := cr.Status.DeepCopy()
 		if err := r.Update(ctx, cr); err != nil {
 			return fmt.Errorf("add finalizer: %w", err)
 		}
+		cr.Status = *status
 		st.before.ObjectMeta = *cr.ObjectMeta.DeepCopy()
 	}
 	bucket := tenant.Bucket(cr)
