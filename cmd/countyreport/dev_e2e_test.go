@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,6 +48,9 @@ func TestDevEndToEnd(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("Hengshan's portal %s does not show %q:\n%s", url, want, page)
 		}
+	}
+	if !regexp.MustCompile(`衡阳市 hengyang +\(no portal yet`).MatchString(first.output) {
+		t.Errorf("the table has no row for the city 衡阳市 (hengyang):\n%s", first.output)
 	}
 	runUID, pdfSum := readReport(t, state)
 	// The check below sees the servers while they run, so it is no empty check.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -16,11 +17,11 @@ import (
 )
 
 // tableColumns head the final table. Each source adds rows to it: the
-// counties now; a city, say, adds its own source to tableSources.
+// counties, then the city.
 var tableColumns = []string{"COUNTY", "PORTAL", "ACCOUNT", "PASSWORD", "LAST REPORT"}
 
 // tableSources list what the table shows, in order.
-var tableSources = []func(ctx context.Context, pl *platform) ([][]string, error){countyRows}
+var tableSources = []func(ctx context.Context, pl *platform) ([][]string, error){countyRows, cityRows}
 
 func (pl *platform) printTable(ctx context.Context, w io.Writer) error {
 	t := &table{}
@@ -66,6 +67,28 @@ func countyRows(ctx context.Context, pl *platform) ([][]string, error) {
 			last = fmt.Sprintf("%s (%d pages)", r.Period, r.Pages)
 		}
 		rows = append(rows, []string{cr.Spec.County.Name + " " + cr.Name, url, account, password, last})
+	}
+	return rows, nil
+}
+
+// cityRows is one row per CityReport: its members found and its last
+// comparison report. The city has no portal of its own yet, so the row says
+// where its board is: its status and `countyreport city board`.
+func cityRows(ctx context.Context, pl *platform) ([][]string, error) {
+	var list reportingv1.CityReportList
+	if err := pl.c.List(ctx, &list); err != nil {
+		return nil, err
+	}
+	sort.Slice(list.Items, func(i, j int) bool { return list.Items[i].Spec.City.Code < list.Items[j].Spec.City.Code })
+	var rows [][]string
+	for i := range list.Items {
+		c := &list.Items[i]
+		last := "—"
+		if r := c.Status.LastReport; r != nil {
+			last = r.Period + " (city report)"
+		}
+		members := "members " + cmp.Or(c.Status.MemberSummary, "?")
+		rows = append(rows, []string{c.Spec.City.Name + " " + c.Name, "(no portal yet: kubectl get cityreport " + c.Name + ")", members, "—", last})
 	}
 	return rows, nil
 }
