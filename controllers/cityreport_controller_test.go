@@ -412,13 +412,7 @@ func TestCitySteadyStateMakesNoWrites(t *testing.T) {
 	req := reconcile.Request{NamespacedName: client.ObjectKey{Name: city.Name}}
 	// Once to settle (the manager's own reconcile may be a moment behind).
 	g.Eventually(func() error { _, err := r.Reconcile(testCtx, req); return err }, wait).Should(Succeed())
-	// writes counts the whole suite's manager: let the other tests' work
-	// settle first, as TestSteadyStateMakesNoWrites does.
-	g.Eventually(func() int64 {
-		before := writes.Load()
-		time.Sleep(1500 * time.Millisecond)
-		return writes.Load() - before
-	}, wait).Should(BeZero())
+	waitQuietManager(g)
 	before := writes.Load()
 	for range 3 {
 		_, err := r.Reconcile(testCtx, req)

@@ -389,11 +389,7 @@ func TestSteadyStateMakesNoWrites(t *testing.T) {
 	// Let every other test's work settle, then wake this reconciler several
 	// times without changing its spec: a label on the CountyReport and
 	// foreign labels on its Deployment each trigger a reconcile.
-	g.Eventually(func() int64 {
-		before := writes.Load()
-		time.Sleep(1500 * time.Millisecond)
-		return writes.Load() - before
-	}, wait).Should(BeZero())
+	waitQuietManager(g)
 	before, reconciles := writes.Load(), reconcileCount(t, "countyreport")
 	for i := range 5 {
 		g.Eventually(func(g Gomega) {
@@ -408,4 +404,15 @@ func TestSteadyStateMakesNoWrites(t *testing.T) {
 	g.Eventually(func() float64 { return reconcileCount(t, "countyreport") - reconciles }, wait).Should(BeNumerically(">=", 5))
 	time.Sleep(time.Second)
 	g.Expect(writes.Load()-before).To(BeZero(), "the operator wrote in a steady state")
+}
+
+// waitQuietManager waits until the suite's manager has written nothing for
+// 1.5 s. writes counts every test's objects, so a test that asserts no
+// writes starts once the others' work has settled.
+func waitQuietManager(g *WithT) {
+	g.Eventually(func() int64 {
+		before := writes.Load()
+		time.Sleep(1500 * time.Millisecond)
+		return writes.Load() - before
+	}, wait).Should(BeZero())
 }
