@@ -72,8 +72,8 @@ func countyRows(ctx context.Context, pl *platform) ([][]string, error) {
 }
 
 // cityRows is one row per CityReport: its members found and its last
-// comparison report. The city has no portal of its own yet, so the row says
-// where its board is: its status and `countyreport city board`.
+// comparison report. The city has no portal of its own yet, so the row points
+// at its status (kubectl get cityreport), where the board is.
 func cityRows(ctx context.Context, pl *platform) ([][]string, error) {
 	var list reportingv1.CityReportList
 	if err := pl.c.List(ctx, &list); err != nil {
