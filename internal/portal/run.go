@@ -51,6 +51,8 @@ type Options struct {
 	Logger *slog.Logger
 	// FontPath is the font the charts measure text with ("" = the report's default).
 	FontPath string
+	// MembersDir overrides the city configuration's membersDir (RunCity only).
+	MembersDir string
 }
 
 // Run serves one county's portal until ctx ends. A missing or bad setting
