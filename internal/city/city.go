@@ -24,7 +24,6 @@ import (
 	"github.com/countyreport/countyreport/internal/ranking"
 	"github.com/countyreport/countyreport/internal/review"
 	"github.com/countyreport/countyreport/internal/storage"
-	"github.com/countyreport/countyreport/internal/tenant"
 )
 
 // Members opens the member counties' buckets, each with its own credentials.
@@ -37,17 +36,17 @@ type Members struct {
 // or as mounted: ReadSecretDir). base carries settings the Secret does not,
 // such as a CA bundle file's contents; its keys are replaced.
 func Open(data map[string][]byte, base storage.Config) (*Members, error) {
-	base.Endpoint = string(data[tenant.SecretEndpoint])
-	base.Insecure, _ = strconv.ParseBool(string(data[tenant.SecretInsecure]))
-	if ca := data[tenant.SecretCABundle]; len(ca) > 0 {
+	base.Endpoint = string(data[storage.SecretEndpoint])
+	base.Insecure, _ = strconv.ParseBool(string(data[storage.SecretInsecure]))
+	if ca := data[storage.SecretCABundle]; len(ca) > 0 {
 		base.CABundle = ca
 	}
 	m := &Members{archives: map[string]*storage.Archive{}}
-	for _, code := range tenant.MemberCodes(data) {
-		get := func(f string) string { return string(data[tenant.MemberKey(code, f)]) }
+	for _, code := range storage.MemberCodes(data) {
+		get := func(f string) string { return string(data[storage.MemberKey(code, f)]) }
 		cfg := base
-		cfg.AccessKey, cfg.SecretKey, cfg.SessionToken = get(tenant.SecretAccessKey), get(tenant.SecretSecretKey), get(tenant.SecretSessionToken)
-		bucket := get(tenant.SecretBucket)
+		cfg.AccessKey, cfg.SecretKey, cfg.SessionToken = get(storage.SecretAccessKey), get(storage.SecretSecretKey), get(storage.SecretSessionToken)
+		bucket := get(storage.SecretBucket)
 		if cfg.AccessKey == "" || bucket == "" {
 			return nil, fmt.Errorf("city: member %s is listed but has no credentials or bucket", code)
 		}

@@ -173,8 +173,9 @@ func newServer(o Options) (*server, error) {
 		a.TrustedProxies = append(a.TrustedProxies, netip.MustParsePrefix(p)) // validated in ParseConfig
 	}
 	s := &server{
-		cfg: cfg, auth: a, archive: store.Archive(cfg.Bucket), metrics: newHTTPMetrics(),
-		log: log, now: time.Now, zone: countyZone(nil),
+		site: site{auth: a, metrics: newHTTPMetrics(), log: log, name: cfg.CountyName, nameEn: cfg.EnglishName,
+			tls: cfg.TLS(), publicURL: cfg.PublicURL},
+		cfg: cfg, archive: store.Archive(cfg.Bucket), now: time.Now, zone: countyZone(nil),
 	}
 	if o.Kube != nil {
 		if s.kube, err = newKubeClient(o.Kube); err != nil {

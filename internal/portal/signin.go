@@ -10,7 +10,7 @@ import (
 	"github.com/countyreport/countyreport/internal/portal/auth"
 )
 
-func (s *server) signinPage(c *gin.Context) {
+func (s *site) signinPage(c *gin.Context) {
 	next := auth.SafeNext(c.Query("next"))
 	if auth.CurrentAccount(c) != nil {
 		c.Redirect(http.StatusSeeOther, next)
@@ -19,7 +19,7 @@ func (s *server) signinPage(c *gin.Context) {
 	s.render(c, http.StatusOK, "signin", s.newPage(c, "", tr(requestLang(c.Request), "signin"), gin.H{"Next": next}))
 }
 
-func (s *server) signin(c *gin.Context) {
+func (s *site) signin(c *gin.Context) {
 	lang := requestLang(c.Request)
 	username, password := c.PostForm("username"), c.PostForm("password")
 	next := auth.SafeNext(c.PostForm("next"))
@@ -40,7 +40,7 @@ func (s *server) signin(c *gin.Context) {
 	}
 }
 
-func (s *server) signout(c *gin.Context) {
+func (s *site) signout(c *gin.Context) {
 	s.auth.SignOut(c)
 	c.Redirect(http.StatusSeeOther, "/signin")
 }

@@ -1,9 +1,8 @@
 package tenant
 
 import (
-	"strings"
-
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/storage"
 )
 
 // A CityReport is cluster-scoped, but its Secrets must live in a namespace.
@@ -43,20 +42,11 @@ func CityLabels(c *reportingv1.CityReport, component string) map[string]string {
 
 // Keys of the member credentials Secret: the shared endpoint settings, the
 // list of member codes, and per member "<code>.<key>" with the keys of a
-// county's credentials Secret (accessKey, secretKey, sessionToken, bucket,
-// expiresAt).
-const (
-	SecretMembers = "members"
-)
+// county's credentials Secret (storage.MemberKey, storage.MemberCodes).
+const SecretMembers = storage.SecretMembers
 
 // MemberKey is the key of one member's credential field.
-func MemberKey(code, field string) string { return code + "." + field }
+func MemberKey(code, field string) string { return storage.MemberKey(code, field) }
 
 // MemberCodes reads the member list of a member credentials Secret.
-func MemberCodes(data map[string][]byte) []string {
-	s := string(data[SecretMembers])
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, ",")
-}
+func MemberCodes(data map[string][]byte) []string { return storage.MemberCodes(data) }

@@ -19,6 +19,7 @@ import (
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/portal"
+	"github.com/countyreport/countyreport/internal/storage"
 )
 
 const (
@@ -185,18 +186,17 @@ func parseIP(host string) string {
 
 // The county's scoped storage credentials live in a Secret in its namespace,
 // owned by the CountyReport. Portals and report Jobs read these keys; the
-// operator's admin credentials are never copied anywhere.
+// operator's admin credentials are never copied anywhere. The layout is
+// storage's (storage.Secret*), named here too for the builders' callers.
 const (
-	SecretAccessKey    = "accessKey"
-	SecretSecretKey    = "secretKey"
-	SecretSessionToken = "sessionToken"
-	SecretEndpoint     = "endpoint"
-	SecretBucket       = "bucket"
-	SecretInsecure     = "insecure"
-	SecretExpiresAt    = "expiresAt"
-	// SecretCABundle holds the PEM CA bundle of a storage endpoint behind a
-	// private CA (public data, carried with the credentials it goes with).
-	SecretCABundle = "caBundle"
+	SecretAccessKey    = storage.SecretAccessKey
+	SecretSecretKey    = storage.SecretSecretKey
+	SecretSessionToken = storage.SecretSessionToken
+	SecretEndpoint     = storage.SecretEndpoint
+	SecretBucket       = storage.SecretBucket
+	SecretInsecure     = storage.SecretInsecure
+	SecretExpiresAt    = storage.SecretExpiresAt
+	SecretCABundle     = storage.SecretCABundle
 )
 
 // StorageCAFile is where a pod finds the storage CA bundle; the volume,
