@@ -15,7 +15,6 @@ import (
 	"github.com/countyreport/countyreport/internal/review"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/storage/miniotest"
-	"github.com/countyreport/countyreport/internal/tenant"
 )
 
 // sample reads a sample dataset's bytes (the published figures of one county).
@@ -47,7 +46,7 @@ func memberSecret(t *testing.T, srv *miniotest.Server, buckets map[string]string
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := map[string][]byte{tenant.SecretEndpoint: []byte(srv.Endpoint()), tenant.SecretInsecure: []byte("true")}
+	data := map[string][]byte{storage.SecretEndpoint: []byte(srv.Endpoint()), storage.SecretInsecure: []byte("true")}
 	var codes string
 	for _, code := range []string{"430422", "430426"} {
 		bucket, ok := buckets[code]
@@ -58,16 +57,16 @@ func memberSecret(t *testing.T, srv *miniotest.Server, buckets map[string]string
 		if err != nil {
 			t.Fatal(err)
 		}
-		for f, v := range map[string]string{tenant.SecretAccessKey: c.AccessKey, tenant.SecretSecretKey: c.SecretKey,
-			tenant.SecretSessionToken: c.SessionToken, tenant.SecretBucket: bucket} {
-			data[tenant.MemberKey(code, f)] = []byte(v)
+		for f, v := range map[string]string{storage.SecretAccessKey: c.AccessKey, storage.SecretSecretKey: c.SecretKey,
+			storage.SecretSessionToken: c.SessionToken, storage.SecretBucket: bucket} {
+			data[storage.MemberKey(code, f)] = []byte(v)
 		}
 		if codes != "" {
 			codes += ","
 		}
 		codes += code
 	}
-	data[tenant.SecretMembers] = []byte(codes)
+	data[storage.SecretMembers] = []byte(codes)
 	return data
 }
 
@@ -193,7 +192,7 @@ func TestCredentialsAreBoundToTheirCounty(t *testing.T) {
 		t.Fatal(err)
 	}
 	data := memberSecret(t, srv, map[string]string{"430422": hengnan})
-	data[tenant.MemberKey("430422", tenant.SecretBucket)] = []byte(qidong)
+	data[storage.MemberKey("430422", storage.SecretBucket)] = []byte(qidong)
 	members, err := Open(data, storage.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -204,7 +203,7 @@ func TestCredentialsAreBoundToTheirCounty(t *testing.T) {
 }
 
 func TestOpenRefusesIncompleteSecrets(t *testing.T) {
-	_, err := Open(map[string][]byte{tenant.SecretEndpoint: []byte("127.0.0.1:9000"), tenant.SecretMembers: []byte("430422")}, storage.Config{})
+	_, err := Open(map[string][]byte{storage.SecretEndpoint: []byte("127.0.0.1:9000"), storage.SecretMembers: []byte("430422")}, storage.Config{})
 	if err == nil {
 		t.Fatal("opened a member without credentials")
 	}
