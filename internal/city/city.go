@@ -24,6 +24,7 @@ import (
 	"github.com/countyreport/countyreport/internal/ranking"
 	"github.com/countyreport/countyreport/internal/review"
 	"github.com/countyreport/countyreport/internal/storage"
+	"github.com/countyreport/countyreport/internal/submission"
 )
 
 // Members opens the member counties' buckets, each with its own credentials.
@@ -138,21 +139,57 @@ func (m *Members) Status(ctx context.Context, code, period string, deadline, now
 // storage.ReviewReturned, the latter with a comment) on the dataset the
 // member has stored for period now. There must be one.
 func (m *Members) Verdict(ctx context.Context, code, period, verdict, by, comment string, at time.Time) (storage.ReviewLog, error) {
+	return m.VerdictOn(ctx, code, period, "", verdict, by, comment, at)
+}
+
+// ErrChanged: the county resubmitted since the reviewer read the dataset;
+// the verdict would judge figures the reviewer has not seen.
+var ErrChanged = errors.New("the dataset changed since it was reviewed")
+
+// VerdictOn is Verdict on the dataset whose SHA-256 is sha (any when ""),
+// as the city portal's reviewer saw it; another is ErrChanged.
+func (m *Members) VerdictOn(ctx context.Context, code, period, sha, verdict, by, comment string, at time.Time) (storage.ReviewLog, error) {
 	a, err := m.archive(code)
 	if err != nil {
 		return storage.ReviewLog{}, err
 	}
 	info, err := a.DescribeDataset(ctx, period)
 	if errors.Is(err, storage.ErrNotFound) {
-		return storage.ReviewLog{}, fmt.Errorf("city: %s has submitted nothing for %s (未上报): no verdict to give", code, period)
+		return storage.ReviewLog{}, fmt.Errorf("city: %s has submitted nothing for %s (未上报): no verdict to give: %w", code, period, err)
 	}
 	if err != nil {
 		return storage.ReviewLog{}, err
+	}
+	if sha != "" && sha != info.SHA256 {
+		return storage.ReviewLog{}, fmt.Errorf("city: %s %s: %w", code, period, ErrChanged)
 	}
 	return a.AppendReview(ctx, period, storage.ReviewEntry{
 		Verdict: verdict, By: by, At: at, Comment: comment,
 		DatasetSHA256: info.SHA256, DatasetVersion: info.VersionID,
 	})
+}
+
+// Submitter is the portal account that confirmed the submission of the
+// member's current dataset for period ("" when unknown or none).
+func (m *Members) Submitter(ctx context.Context, code, period string) (string, error) {
+	a, err := m.archive(code)
+	if err != nil {
+		return "", err
+	}
+	rec, err := submission.Current(ctx, a, period)
+	if err != nil || rec == nil {
+		return "", err
+	}
+	return rec.By, nil
+}
+
+// Periods lists the periods the member has stored datasets for, oldest first.
+func (m *Members) Periods(ctx context.Context, code string) ([]string, error) {
+	a, err := m.archive(code)
+	if err != nil {
+		return nil, err
+	}
+	return a.Datasets(ctx)
 }
 
 // RankingInput is the comparison input of a period from the city's spec

@@ -62,6 +62,12 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	return s.serve(ctx, o, s.routes(), "county", s.cfg.CountyCode, "namespace", s.cfg.Namespace)
+}
+
+// serve listens on o.Listen (and o.MetricsListen) with h until ctx ends,
+// following the accounts file meanwhile.
+func (s *site) serve(ctx context.Context, o Options, h http.Handler, logAttrs ...any) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go s.auth.Accounts.Watch(ctx)
@@ -74,7 +80,7 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("--listen %s: %w", o.Listen, err)
 	}
 	srv := &http.Server{
-		Handler:           s.routes(),
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute, // a 20 MB upload on a slow county line
 		WriteTimeout:      2 * time.Minute,
@@ -98,7 +104,7 @@ func Run(ctx context.Context, o Options) error {
 			o.MetricsReady(mln.Addr().String())
 		}
 	}
-	s.log.Info("portal listening", "addr", ln.Addr().String(), "county", s.cfg.CountyCode, "namespace", s.cfg.Namespace)
+	s.log.Info("portal listening", append([]any{"addr", ln.Addr().String()}, logAttrs...)...)
 	if o.Ready != nil {
 		o.Ready(ln.Addr().String())
 	}
@@ -135,25 +141,9 @@ func newServer(o Options) (*server, error) {
 	}
 	log = log.With("county", cfg.CountyCode)
 
-	accountsFile := firstNonEmpty(o.AccountsFile, cfg.AccountsFile)
-	if accountsFile == "" {
-		return nil, errors.New("--accounts: no accounts file given (nor accountsFile in --config)")
-	}
-	acc, err := accounts.OpenWithInitial(accountsFile, cfg.InitialPasswordFile, log)
+	a, err := openAuth(o, cfg.AccountsFile, cfg.InitialPasswordFile, cfg.SessionKeyFile, cfg.Realm(), cfg.TLS(), cfg.TrustedProxies, log)
 	if err != nil {
-		return nil, fmt.Errorf("--accounts: %w", err)
-	}
-	keyFile := firstNonEmpty(o.SessionKeyFile, cfg.SessionKeyFile)
-	if keyFile == "" {
-		return nil, errors.New("--session-key-file: no session key file given (nor sessionKeyFile in --config)")
-	}
-	key, err := os.ReadFile(keyFile)
-	if err != nil {
-		return nil, fmt.Errorf("--session-key-file: %w", err)
-	}
-	sessions, err := auth.NewSessions(auth.SessionOptions{Realm: cfg.Realm(), Key: bytes.TrimSpace(key), Secure: cfg.TLS()})
-	if err != nil {
-		return nil, fmt.Errorf("--session-key-file %s: %w", keyFile, err)
+		return nil, err
 	}
 
 	sc := o.Storage
@@ -168,10 +158,6 @@ func newServer(o Options) (*server, error) {
 		return nil, err
 	}
 
-	a := auth.New(acc, sessions, log.With("component", "audit"))
-	for _, p := range cfg.TrustedProxies {
-		a.TrustedProxies = append(a.TrustedProxies, netip.MustParsePrefix(p)) // validated in ParseConfig
-	}
 	s := &server{
 		site: site{auth: a, metrics: newHTTPMetrics(), log: log, name: cfg.CountyName, nameEn: cfg.EnglishName,
 			tls: cfg.TLS(), publicURL: cfg.PublicURL},
@@ -182,11 +168,7 @@ func newServer(o Options) (*server, error) {
 			return nil, fmt.Errorf("--kubeconfig: %w", err)
 		}
 	}
-	if path, err := render.FindFont(o.FontPath); err != nil {
-		log.Warn("no font for the dashboard's charts; they are left out", "err", err)
-	} else if s.font, err = render.LoadFont(path); err != nil {
-		log.Warn("font for the dashboard's charts not loaded; they are left out", "path", path, "err", err)
-	}
+	s.font = loadFont(o.FontPath, log)
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
 	}
@@ -213,4 +195,49 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// openAuth opens the accounts and the session key (the flags override the
+// configuration's files) for a portal bound to realm.
+func openAuth(o Options, accountsFile, initialPasswordFile, keyFile, realm string, tls bool, proxies []string, log *slog.Logger) (*auth.Auth, error) {
+	accountsFile = firstNonEmpty(o.AccountsFile, accountsFile)
+	if accountsFile == "" {
+		return nil, errors.New("--accounts: no accounts file given (nor accountsFile in --config)")
+	}
+	acc, err := accounts.OpenWithInitial(accountsFile, initialPasswordFile, log)
+	if err != nil {
+		return nil, fmt.Errorf("--accounts: %w", err)
+	}
+	keyFile = firstNonEmpty(o.SessionKeyFile, keyFile)
+	if keyFile == "" {
+		return nil, errors.New("--session-key-file: no session key file given (nor sessionKeyFile in --config)")
+	}
+	key, err := os.ReadFile(keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("--session-key-file: %w", err)
+	}
+	sessions, err := auth.NewSessions(auth.SessionOptions{Realm: realm, Key: bytes.TrimSpace(key), Secure: tls})
+	if err != nil {
+		return nil, fmt.Errorf("--session-key-file %s: %w", keyFile, err)
+	}
+	a := auth.New(acc, sessions, log.With("component", "audit"))
+	for _, p := range proxies {
+		a.TrustedProxies = append(a.TrustedProxies, netip.MustParsePrefix(p)) // validated with the configuration
+	}
+	return a, nil
+}
+
+// loadFont opens the charts' font; without one the charts are left out (logged).
+func loadFont(path string, log *slog.Logger) *render.Font {
+	p, err := render.FindFont(path)
+	if err != nil {
+		log.Warn("no font for the charts; they are left out", "err", err)
+		return nil
+	}
+	f, err := render.LoadFont(p)
+	if err != nil {
+		log.Warn("font for the charts not loaded; they are left out", "path", p, "err", err)
+		return nil
+	}
+	return f
 }

@@ -100,6 +100,9 @@ func (p *page) RoleName() string {
 	if p.Account == nil {
 		return ""
 	}
+	if p.City {
+		return p.T("city.role." + string(p.Account.Role))
+	}
 	return p.T("role." + string(p.Account.Role))
 }
 

@@ -7,6 +7,8 @@ import (
 
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/render/layout"
+	"github.com/countyreport/countyreport/internal/ranking"
+	citytpl "github.com/countyreport/countyreport/internal/render/templates/city"
 	"github.com/countyreport/countyreport/internal/render/templates/county"
 )
 
@@ -53,6 +55,12 @@ func TrendChart(f *Font, title string, periods []string, series []Series, width 
 // ReportCharts are the charts the report of ds shows, in lang, width points wide.
 func ReportCharts(f *Font, ds *dataset.Dataset, lang string, width float64) ([]*Chart, error) {
 	return county.Charts(ds, f, lang, width)
+}
+
+// RankingChart is the chart of one indicator's ranking as the city's
+// report draws it, labelled by label, width points wide.
+func RankingChart(f *Font, ind ranking.Ranking, title, source string, label func(ranking.Row) string, width float64) *Chart {
+	return citytpl.Chart(f, "ranking-"+ind.ID+"-"+ind.Measure, title, source, citytpl.Bars(ind, label), ind.Measure == ranking.Change, width)
 }
 
 // MaxSeries is how many lines a TrendChart tells apart by colour.

@@ -1,11 +1,15 @@
 package submission
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/countyreport/countyreport/internal/storage"
 )
 
 // RecordSchema names the record format below; a change that old readers
@@ -82,4 +86,34 @@ func parseRecord(data []byte, period, id string) (*Record, error) {
 		return nil, fmt.Errorf("record %s of %s: schema %q, id %q, period %q do not match", id, period, r.Schema, r.ID, r.Period)
 	}
 	return &r, nil
+}
+
+// Current is the record of the submission that wrote period's current
+// dataset, for the city's board ("submitted by"). It is nil when there is
+// no dataset, or when the dataset was not written by a portal submission
+// (e.g. stored by `countyreport dev`) or its record does not match it.
+func Current(ctx context.Context, a *storage.Archive, period string) (*Record, error) {
+	v, err := a.DatasetCurrent(ctx, period)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	id := v.Meta[storage.MetaSubmission]
+	if id == "" || storage.CheckSubmissionID(id) != nil {
+		return nil, nil
+	}
+	raw, err := a.GetSubmissionRecord(ctx, period, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	rec, err := parseRecord(raw, period, id)
+	if err != nil || rec.Dataset.SHA256 != v.SHA256 {
+		return nil, nil
+	}
+	return rec, nil
 }

@@ -227,19 +227,14 @@ func (r *report) indicators() {
 		r.f.Heading(title, stSection, keep+120, 1)
 		unit := ind.Unit
 		var rows [][]string
-		var bars []layout.Bar
 		for _, row := range ind.Rows {
 			if row.Rank == 0 {
 				rows = append(rows, []string{"—", row.Name, row.Missing})
 				continue
 			}
 			rows = append(rows, []string{strconv.Itoa(row.Rank), row.Name, row.Literal})
-			text := row.Literal
-			if ind.Measure == ranking.Change {
-				text += "%"
-			}
-			bars = append(bars, layout.Bar{Label: row.Name, Value: *row.Figure, Text: text})
 		}
+		bars := Bars(ind, func(row ranking.Row) string { return row.Name })
 		r.f.Table(layout.Table{
 			Cols: []layout.Column{{Title: "名次", W: 60, Right: true}, {Title: "县(市)", W: 120}, {Title: measureNames[ind.Measure] + "（" + unit + "）", W: 120, Right: true}},
 			Rows: rows,
@@ -248,12 +243,35 @@ func (r *report) indicators() {
 	}
 }
 
+// Bars are an indicator's bars as the report and the city portal draw
+// them: the ranked members in rank order, labelled by label; members
+// without a comparable figure (未上报) have no bar, never a zero one.
+func Bars(ind ranking.Ranking, label func(ranking.Row) string) []layout.Bar {
+	var bars []layout.Bar
+	for _, row := range ind.Rows {
+		if row.Rank == 0 || row.Figure == nil {
+			continue
+		}
+		text := row.Literal
+		if ind.Measure == ranking.Change {
+			text += "%"
+		}
+		bars = append(bars, layout.Bar{Label: label(row), Value: *row.Figure, Text: text})
+	}
+	return bars
+}
+
+// Chart is an indicator's bar chart, width points wide; changes are drawn
+// about zero (signed).
+func Chart(f *layout.Font, name, title, source string, bars []layout.Bar, signed bool, width float64) *layout.Chart {
+	return layout.BarChart(f, layout.BarSpec{Name: name, Title: title, Bars: bars, Width: width, Signed: signed, Source: source})
+}
+
 func (r *report) chart(name, title string, bars []layout.Bar, signed bool) {
 	if len(bars) == 0 {
 		return
 	}
-	c := layout.BarChart(r.f.Font(layout.Sans), layout.BarSpec{Name: name, Title: title, Bars: bars, Width: layout.ContentW, Signed: signed,
-		Source: "资料来源：各县(市)报送数据，见“五、资料来源”。"})
+	c := Chart(r.f.Font(layout.Sans), name, title, "资料来源：各县(市)报送数据，见“五、资料来源”。", bars, signed, layout.ContentW)
 	r.charts = append(r.charts, c)
 	r.f.Space(6)
 	r.f.Chart(c)
