@@ -23,7 +23,7 @@ func (u *user) uploadFile(period, name string, data []byte) (*http.Response, str
 	mustDo(u.t, err)
 	_, _ = fw.Write(data)
 	mustDo(u.t, w.Close())
-	req, err := http.NewRequest(http.MethodPost, u.c.URL+"/data/upload", &body)
+	req, err := http.NewRequest(http.MethodPost, u.base+"/data/upload", &body)
 	mustDo(u.t, err)
 	req.Header.Set("Content-Type", w.FormDataContentType())
 	resp, err := u.http.Do(req)

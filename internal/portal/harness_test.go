@@ -105,6 +105,7 @@ type county struct {
 	Namespace string
 	Code      string
 	CountyNm  string
+	EnglishNm string
 	Bucket    string
 	URL       string // http://127.0.0.1:port
 	Archive   *storage.Archive
@@ -130,7 +131,7 @@ func newCounty(t *testing.T, spec countySpec) *county {
 	startServers(t)
 	ctx := testCtx(t)
 	suffix := randHex(3)
-	c := &county{t: t, Name: spec.Name, Namespace: "county-" + spec.Name + "-" + suffix, Code: spec.Code, CountyNm: spec.CountyName, Dir: t.TempDir(), Logs: &syncBuffer{}}
+	c := &county{t: t, Name: spec.Name, Namespace: "county-" + spec.Name + "-" + suffix, Code: spec.Code, CountyNm: spec.CountyName, EnglishNm: spec.EnglishName, Dir: t.TempDir(), Logs: &syncBuffer{}}
 	mustDo(t, admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: c.Namespace}}))
 	cr := &reportingv1.CountyReport{
 		ObjectMeta: metav1.ObjectMeta{Name: c.Name, Namespace: c.Namespace},
@@ -327,13 +328,15 @@ func (c *county) execute(ctx context.Context, r *reportingv1.ReportRun) {
 // browserless HTTP client with its own cookies.
 type user struct {
 	t    *testing.T
-	c    *county
+	base string // the portal's URL
 	http *http.Client
 }
 
-func (c *county) newUser(t *testing.T) *user {
+func (c *county) newUser(t *testing.T) *user { return newUserOf(t, c.URL) }
+
+func newUserOf(t *testing.T, base string) *user {
 	jar, _ := cookiejar.New(nil)
-	return &user{t: t, c: c, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	return &user{t: t, base: base, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
 func (u *user) do(method, path string, form url.Values, hdr map[string]string) (*http.Response, string) {
@@ -342,7 +345,7 @@ func (u *user) do(method, path string, form url.Values, hdr map[string]string) (
 	if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
-	req, err := http.NewRequest(method, u.c.URL+path, body)
+	req, err := http.NewRequest(method, u.base+path, body)
 	mustDo(u.t, err)
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
