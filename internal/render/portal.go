@@ -6,8 +6,8 @@ import (
 	"os"
 
 	"github.com/countyreport/countyreport/internal/dataset"
-	"github.com/countyreport/countyreport/internal/render/layout"
 	"github.com/countyreport/countyreport/internal/ranking"
+	"github.com/countyreport/countyreport/internal/render/layout"
 	citytpl "github.com/countyreport/countyreport/internal/render/templates/city"
 	"github.com/countyreport/countyreport/internal/render/templates/county"
 )
