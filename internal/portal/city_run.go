@@ -55,7 +55,7 @@ func newCityServer(o Options) (*cityServer, error) {
 		return nil, err
 	}
 	log = log.With("city", cfg.CityCode)
-	a, err := openAuth(o, cfg.AccountsFile, cfg.InitialPasswordFile, cfg.SessionKeyFile, cfg.Realm(), cfg.TLS(), cfg.TrustedProxies, log)
+	a, err := openAuth(o, cfg.AccountsFile, cfg.InitialPasswordFile, cfg.SessionKeyFile, cfg.Realm(), "countyreport-city-session", cfg.TLS(), cfg.TrustedProxies, log)
 	if err != nil {
 		return nil, err
 	}

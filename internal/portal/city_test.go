@@ -137,7 +137,18 @@ func TestCitySessionIsItsOwn(t *testing.T) {
 	if r := u.signIn("admin", editorPassword); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("county sign-in: %d", r.StatusCode)
 	}
+	// The county's session cookie, sent as it is and under the city's cookie name.
+	var session string
+	for _, ck := range u.http.Jar.Cookies(mustURL(t, a.URL)) {
+		if ck.Name == "countyreport-session" {
+			session = ck.Value
+		}
+	}
+	if session == "" {
+		t.Fatal("the county portal set no session cookie")
+	}
 	u.base = cp.URL
+	u.http.Jar.SetCookies(mustURL(t, cp.URL), []*http.Cookie{{Name: "countyreport-city-session", Value: session, Path: "/"}})
 	resp, _ := u.get("/")
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/signin") {
 		t.Fatalf("a county's session opened the city's board: %d %s", resp.StatusCode, resp.Header.Get("Location"))

@@ -141,7 +141,7 @@ func newServer(o Options) (*server, error) {
 	}
 	log = log.With("county", cfg.CountyCode)
 
-	a, err := openAuth(o, cfg.AccountsFile, cfg.InitialPasswordFile, cfg.SessionKeyFile, cfg.Realm(), cfg.TLS(), cfg.TrustedProxies, log)
+	a, err := openAuth(o, cfg.AccountsFile, cfg.InitialPasswordFile, cfg.SessionKeyFile, cfg.Realm(), "", cfg.TLS(), cfg.TrustedProxies, log)
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +199,7 @@ func firstNonEmpty(s ...string) string {
 
 // openAuth opens the accounts and the session key (the flags override the
 // configuration's files) for a portal bound to realm.
-func openAuth(o Options, accountsFile, initialPasswordFile, keyFile, realm string, tls bool, proxies []string, log *slog.Logger) (*auth.Auth, error) {
+func openAuth(o Options, accountsFile, initialPasswordFile, keyFile, realm, cookie string, tls bool, proxies []string, log *slog.Logger) (*auth.Auth, error) {
 	accountsFile = firstNonEmpty(o.AccountsFile, accountsFile)
 	if accountsFile == "" {
 		return nil, errors.New("--accounts: no accounts file given (nor accountsFile in --config)")
@@ -216,7 +216,7 @@ func openAuth(o Options, accountsFile, initialPasswordFile, keyFile, realm strin
 	if err != nil {
 		return nil, fmt.Errorf("--session-key-file: %w", err)
 	}
-	sessions, err := auth.NewSessions(auth.SessionOptions{Realm: realm, Key: bytes.TrimSpace(key), Secure: tls})
+	sessions, err := auth.NewSessions(auth.SessionOptions{Realm: realm, Key: bytes.TrimSpace(key), Secure: tls, Cookie: cookie})
 	if err != nil {
 		return nil, fmt.Errorf("--session-key-file %s: %w", keyFile, err)
 	}

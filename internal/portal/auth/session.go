@@ -14,6 +14,7 @@
 package auth
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -68,6 +69,8 @@ type Sessions struct {
 
 	mu   sync.RWMutex
 	byID map[string]*entry
+	// cookieName is the cookie's base name.
+	cookieName string
 }
 
 // SessionOptions configure Sessions.
@@ -78,6 +81,11 @@ type SessionOptions struct {
 	Key []byte
 	// Secure: the portal is served over TLS (cookies Secure and __Host-).
 	Secure bool
+	// Cookie is the session cookie's base name (default countyreport-session).
+	// Cookies are not told apart by port, so portals that may share a host
+	// name (a county's and the city's, side by side in `make demo`) use
+	// different names: signing in to one does not sign out of the other.
+	Cookie string
 	// IdleTimeout and Lifetime default to 30 min and 12 h.
 	IdleTimeout, Lifetime time.Duration
 	// Now is the clock (tests); default time.Now.
@@ -93,7 +101,7 @@ func NewSessions(o SessionOptions) (*Sessions, error) {
 		return nil, errors.New("session realm is empty")
 	}
 	s := &Sessions{
-		realm: o.Realm, key: append([]byte(nil), o.Key...), secure: o.Secure,
+		realm: o.Realm, key: append([]byte(nil), o.Key...), secure: o.Secure, cookieName: cmp.Or(o.Cookie, "countyreport-session"),
 		idle: o.IdleTimeout, life: o.Lifetime, now: o.Now, byID: map[string]*entry{},
 	}
 	if s.idle <= 0 {
@@ -111,9 +119,9 @@ func NewSessions(o SessionOptions) (*Sessions, error) {
 // CookieName is the session cookie's name: __Host- prefixed under TLS.
 func (s *Sessions) CookieName() string {
 	if s.secure {
-		return "__Host-countyreport-session"
+		return "__Host-" + s.cookieName
 	}
-	return "countyreport-session"
+	return s.cookieName
 }
 
 // Secure reports whether cookies are marked Secure.
