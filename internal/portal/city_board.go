@@ -41,9 +41,8 @@ type verdictView struct {
 	Current                bool // given on the dataset stored now
 }
 
-// reviewLabel is the state's words, as the board, the county portal and
-// the city's report say them.
-func reviewLabel(lang, state string) string { return tr(lang, "review."+state) }
+// reviewLabel is the state's words, as the county portal says them too.
+func reviewLabel(lang, state string) string { return tr(lang, "review.state."+state) }
 
 // underReview is the month the board shows by default: the one before now.
 func (s *cityServer) underReview() period.Period {
@@ -129,7 +128,7 @@ func (s *cityServer) fillRow(ctx context.Context, members *city.Members, r *boar
 	st, err := members.Status(ctx, r.Code, p, deadline, s.now())
 	if err != nil {
 		s.log.Warn("read a member's submission", "county", r.Code, "period", p, "err", err)
-		r.State, r.StateLabel, r.Problem = "unknown", tr(lang, "review.unknown"), tr(lang, "board.unreadable")
+		r.State, r.StateLabel, r.Problem = "unknown", tr(lang, "review.state.unknown"), tr(lang, "board.unreadable")
 		return
 	}
 	r.State, r.StateLabel, r.Late = st.State, reviewLabel(lang, st.State), st.Late

@@ -100,7 +100,7 @@ func TestCityBoardReview(t *testing.T) {
 		t.Fatalf("board after the acceptance:\n%s", board)
 	}
 	u.post("/lang", url.Values{"to": {"en"}, "back": {"/?period=2023-01"}})
-	if _, en := u.get("/?period=2023-01"); !strings.Contains(en, "Submissions for 2023-01") || !strings.Contains(en, "accepted · shenhe") || !strings.Contains(en, "overdue") || !strings.Contains(en, "reviewer") {
+	if _, en := u.get("/?period=2023-01"); !strings.Contains(en, "Submissions for 2023-01") || !strings.Contains(en, "Accepted · shenhe") || !strings.Contains(en, "Overdue") || !strings.Contains(en, "reviewer") {
 		t.Errorf("English board:\n%s", en)
 	}
 

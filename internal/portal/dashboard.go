@@ -31,7 +31,8 @@ type dashboardView struct {
 	Run          *runSummary
 	NextRun      string
 	PDF          *pdfLink
-	Archived     string // the newest report in the archive, in words
+	Archived     string       // the newest report in the archive, in words
+	Reviews      []reviewView // the city's review (verdict.go); none without a city
 	Problem      string
 }
 
@@ -56,6 +57,7 @@ func (s *server) buildDashboard(snap *snapshot, lang string) *dashboardView {
 	if len(snap.problems) > 0 {
 		v.Problem = snap.problems[0]
 	}
+	v.Reviews = s.dashboardReviews(snap, lang)
 	period, ds := snap.latest()
 	if ds != nil {
 		v.Latest, v.LatestPeriod, v.Title = true, period, ds.Meta.Title

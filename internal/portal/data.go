@@ -205,6 +205,9 @@ func (d *dataPages) period(c *gin.Context) {
 		}
 	}
 	data := gin.H{"Period": period, "History": d.historyRows(period, hist, lang), "Problem": dsErr, "Submitted": c.Query("submitted") != ""}
+	if rv := d.s.periodReview(ctx, period, lang); rv != nil {
+		data["Review"] = rv
+	}
 	if ds != nil {
 		data["Title"] = ds.Meta.Title
 		data["Indicators"] = indicatorRows(ds, lang)

@@ -20,13 +20,7 @@ func init() {
 		"nav.ranking":      "县域比较",
 		"nav.cityreports":  "市级报告",
 
-		"review.not_submitted": "未上报",
-		"review.overdue":       "逾期未报",
-		"review.submitted":     "已报送待审核",
-		"review.resubmitted":   "已重报待审核",
-		"review.returned":      "已退回",
-		"review.accepted":      "已通过",
-		"review.unknown":       "无法读取",
+		"review.state.unknown": "无法读取",
 
 		"board.title":        "报送审核",
 		"board.heading":      "%s 各县(市)报送情况",
@@ -109,13 +103,7 @@ func init() {
 		"nav.ranking":      "Comparison",
 		"nav.cityreports":  "City reports",
 
-		"review.not_submitted": "not reported",
-		"review.overdue":       "overdue",
-		"review.submitted":     "submitted, awaiting review",
-		"review.resubmitted":   "resubmitted, awaiting review",
-		"review.returned":      "returned",
-		"review.accepted":      "accepted",
-		"review.unknown":       "unreadable",
+		"review.state.unknown": "unreadable",
 
 		"board.title":        "Submissions",
 		"board.heading":      "Submissions for %s",

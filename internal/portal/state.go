@@ -33,7 +33,11 @@ type snapshot struct {
 	periods  []string                // periods with a stored dataset, oldest first
 	datasets map[string]*dataset.Dataset
 	problems []string // what could not be read, for the page to say
-	views    map[string]*dashboardView
+	// reviews are the city's review of the month under review and, when
+	// another, of the latest period on file (empty: no city).
+	reviews   []periodStatus
+	reviewDue string
+	views     map[string]*dashboardView
 }
 
 // latest is the newest period's dataset, or nil.
@@ -162,6 +166,24 @@ func (s *server) loadSnapshot(ctx context.Context) *snapshot {
 		}
 		snap.reports = reps
 	}()
+	due := s.data.duePeriod()
+	reviewOf := func(p string) {
+		defer wg.Done()
+		st, err := s.reviewStatus(ctx, p)
+		if err != nil {
+			problem("review/"+p, err)
+			return
+		}
+		if st != nil {
+			mu.Lock()
+			snap.reviews = append(snap.reviews, periodStatus{p, *st})
+			mu.Unlock()
+		}
+	}
+	if s.reviewEnabled() {
+		wg.Add(1)
+		go reviewOf(due)
+	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -171,6 +193,10 @@ func (s *server) loadSnapshot(ctx context.Context) *snapshot {
 			return
 		}
 		snap.periods = periods
+		if n := len(periods); n > 0 && periods[n-1] != due && s.reviewEnabled() {
+			wg.Add(1) // while this one is running: the count is not zero
+			go reviewOf(periods[n-1])
+		}
 		from := max(0, len(periods)-trendPeriods)
 		for _, p := range periods[from:] {
 			d, err := s.data.dataset(ctx, p)
@@ -184,6 +210,8 @@ func (s *server) loadSnapshot(ctx context.Context) *snapshot {
 		}
 	}()
 	wg.Wait()
+	sortReviews(snap.reviews, due)
+	snap.reviewDue = due
 	snap.views = map[string]*dashboardView{}
 	for _, lang := range []string{"zh-CN", "en"} {
 		snap.views[lang] = s.buildDashboard(snap, lang)
