@@ -130,6 +130,9 @@ func (s *cityServer) rankingView(res *ranking.Result, lang string, data gin.H) {
 		for _, t := range sc.Terms {
 			row.Terms = append(row.Terms, strconv.FormatFloat(t.Normalized, 'f', 2, 64))
 		}
+		for len(row.Terms) < len(res.Input.Terms) { // not scored: a dash in every term's column
+			row.Terms = append(row.Terms, tr(lang, "none"))
+		}
 		composite = append(composite, row)
 	}
 	var inds []indicatorView
