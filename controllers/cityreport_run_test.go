@@ -33,6 +33,9 @@ func rankedCity(t *testing.T, g *WithT, name, code string) (*reportingv1.CityRep
 	city := newCity(t, name, code, reportingv1.CityMember{Code: a.Spec.County.Code}, reportingv1.CityMember{Code: b.Spec.County.Code})
 	city.Spec.Ranking = reportingv1.RankingSpec{Method: reportingv1.RankEfficacy,
 		Indicators: []reportingv1.RankedIndicator{{ID: "gdp", Measure: reportingv1.MeasureChange, Weight: 1, Direction: reportingv1.HigherIsBetter}}}
+	// As a manifest without spec.schedule defaults it (a Go client sends
+	// schedule: {}, which takes the county's default cron).
+	city.Spec.Schedule = reportingv1.ScheduleSpec{Cron: "0 6 6 * *", TimeZone: "Asia/Shanghai"}
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		got := getCity(g, city.Name)
