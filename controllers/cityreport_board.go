@@ -22,8 +22,26 @@ import (
 // boardInterval.
 func (r *CityReportReconciler) reconcileBoard(ctx context.Context, st *cityState) error {
 	city := st.city
-	now := r.Clock.Now()
-	p := period.Of(now, st.reviewLoc).AddMonths(-1)
+	p := period.Of(r.Clock.Now(), st.reviewLoc).AddMonths(-1)
+	statuses, board := r.readBoard(ctx, st, p)
+	counts := review.Count(statuses)
+	board.States = map[string]int32{}
+	for state, n := range counts {
+		metrics.CitySubmissions.WithLabelValues(city.Spec.City.Code, state).Set(float64(n))
+		if n > 0 {
+			board.States[state] = int32(n)
+		}
+	}
+	city.Status.Board = board
+	st.requeueIn(boardInterval)
+	return nil
+}
+
+// readBoard reads each member's submission state for period p into st (the
+// board the city's report shows); a member that cannot be read is left out
+// and st.softErr says why.
+func (r *CityReportReconciler) readBoard(ctx context.Context, st *cityState, p period.Period) ([]review.Status, *reportingv1.BoardSummary) {
+	city := st.city
 	deadline := review.Deadline(p, int(city.Spec.Review.DeadlineDay), st.reviewLoc)
 	ctx, cancel := r.storageDeadline(ctx, 1+2*len(st.members))
 	defer cancel()
@@ -45,18 +63,8 @@ func (r *CityReportReconciler) reconcileBoard(ctx context.Context, st *cityState
 			board.Overdue = append(board.Overdue, m.county.Spec.County.Code)
 		}
 	}
-	counts := review.Count(statuses)
-	board.States = map[string]int32{}
-	for state, n := range counts {
-		metrics.CitySubmissions.WithLabelValues(city.Spec.City.Code, state).Set(float64(n))
-		if n > 0 {
-			board.States[state] = int32(n)
-		}
-	}
-	city.Status.Board = board
 	st.boardPeriod, st.deadline = p.String(), deadline
-	st.requeueIn(boardInterval)
-	return nil
+	return statuses, board
 }
 
 // memberSubmission is one member's state: its dataset (if any) and the

@@ -151,6 +151,7 @@ func (r *CityReportReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		r.reconcileCityStorage,
 		r.reconcileBoard,
 		r.reconcileRanking,
+		r.reconcileCitySchedule,
 		r.summarizeCity,
 	}
 	for _, step := range steps {
@@ -292,6 +293,8 @@ func (r *CityReportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&reportingv1.CityReport{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Owns(&corev1.Secret{}).
+		// A city's ReportRun finishing updates lastReport and ReportUpToDate.
+		Owns(&reportingv1.ReportRun{}, builder.WithPredicates(runMatters)).
 		Watches(&reportingv1.CountyReport{}, handler.EnqueueRequestsFromMapFunc(r.citiesOfCounty),
 			builder.WithPredicates(membershipMatters)).
 		Named("cityreport").

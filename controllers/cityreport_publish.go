@@ -2,21 +2,25 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/manifest"
+	"github.com/countyreport/countyreport/internal/period"
 	"github.com/countyreport/countyreport/internal/ranking"
 	"github.com/countyreport/countyreport/internal/render"
 	"github.com/countyreport/countyreport/internal/render/layout"
 	citytpl "github.com/countyreport/countyreport/internal/render/templates/city"
+	"github.com/countyreport/countyreport/internal/report"
 	"github.com/countyreport/countyreport/internal/review"
 	"github.com/countyreport/countyreport/internal/storage"
+	"github.com/countyreport/countyreport/internal/tenant"
 )
 
 // The fonts of the city's report, loaded once per manager.
@@ -36,13 +40,67 @@ var stateWords = map[string]string{
 	review.Resubmitted: "已重报", review.Returned: "已退回", review.Accepted: "已通过",
 }
 
-// publishCityReport renders the city's report of the month under review
-// from the ranking just computed and the board, and publishes it into the
-// city's archive (reports/<period>/report.pdf, manifest last), as a
-// county's report is published. It runs when the ranking's inputs changed,
-// so the archive always holds the report of the current figures and states.
-func (r *CityReportReconciler) publishCityReport(ctx context.Context, st *cityState, res *ranking.Result, rankingSHA string,
-	datasets map[string]*dataset.Dataset) (*reportingv1.ReportReference, error) {
+// errCityNotReady: the city's archive is not provisioned yet, or is not the
+// city's own; a run waits for it.
+var errCityNotReady = errors.New("the city's archive is not ready")
+
+// RenderCity renders city's report of period (YYYY-MM) and publishes it into
+// the city's own archive: reports/<period>/report.pdf, the ranking it shows
+// (ranking.json), manifest last. Its inputs are read as the city's
+// reconcile reads them (the same steps: its members on both sides, their
+// submission states and datasets for period, the ranking), so the same
+// inputs give the same bytes, and publishing them again changes nothing.
+// It writes nothing but the city's archive: the ReportRun reconciler calls
+// it for a city's run.
+func (r *CityReportReconciler) RenderCity(ctx context.Context, c *reportingv1.CityReport, per string) (*storage.Report, error) {
+	p, err := period.Parse(per)
+	if err != nil {
+		return nil, err
+	}
+	if r.Storage == nil {
+		return nil, fmt.Errorf("%w: the manager has no storage", errCityNotReady)
+	}
+	st := &cityState{city: c.DeepCopy(), datasets: map[string]string{}, statuses: map[string]review.Status{}}
+	for _, step := range []func(context.Context, *cityState) error{
+		r.validateCity, r.checkDuplicateCity, r.checkNamespace, r.resolveMembers,
+	} {
+		if err := step(ctx, st); err != nil {
+			return nil, err
+		}
+		if st.done {
+			cond := meta.FindStatusCondition(st.city.Status.Conditions, reportingv1.ConditionReady)
+			return nil, fmt.Errorf("%w: %s", errCityNotReady, cond.Message)
+		}
+	}
+	bucket := c.Status.Bucket
+	if bucket == "" || bucket != tenant.CityBucket(c) || !meta.IsStatusConditionTrue(c.Status.Conditions, reportingv1.ConditionStorageReady) {
+		return nil, fmt.Errorf("%w: bucket %q is not provisioned for CityReport %s", errCityNotReady, tenant.CityBucket(c), c.Name)
+	}
+	octx, cancel := r.storageDeadline(ctx, 1)
+	owner, err := r.Storage.BucketOwner(octx, bucket)
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	if owner.UID != string(c.UID) {
+		return nil, fmt.Errorf("%w: bucket %s belongs to %s, not to CityReport %s", errCityNotReady, bucket, owner, c.Name)
+	}
+	r.readBoard(ctx, st, p)
+	if st.softErr != nil {
+		return nil, st.softErr // a member's state unread: the board would be wrong
+	}
+	res, rankingJSON, datasets, err := r.computeRanking(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	return r.publishCityReport(ctx, st, bucket, res, rankingJSON, datasets)
+}
+
+// publishCityReport renders the city's report of st's board period from the
+// ranking and the board, and publishes it into bucket (the city's archive)
+// as a county's report is published, manifest last.
+func (r *CityReportReconciler) publishCityReport(ctx context.Context, st *cityState, bucket string, res *ranking.Result, rankingJSON []byte,
+	datasets map[string]*dataset.Dataset) (*storage.Report, error) {
 	c := st.city
 	fonts, err := loadCityFonts()
 	if err != nil {
@@ -69,25 +127,22 @@ func (r *CityReportReconciler) publishCityReport(ctx context.Context, st *citySt
 	if err != nil {
 		return nil, err
 	}
-	pdf := manifest.FileOf("report.pdf", out.PDF)
+	pdf := manifest.FileOf(report.PDFName, out.PDF)
+	rk := manifest.FileOf(cityRankingName, rankingJSON)
 	m := manifest.Manifest{
 		Schema: manifest.Schema, Generator: "countyreport city", CountyCode: c.Spec.City.Code, CountyName: c.Spec.City.Name,
-		Period: st.boardPeriod, Title: c.Spec.City.Name + " 县(市)主要指标比较 " + st.boardPeriod, DatasetSHA256: rankingSHA,
-		Options: manifest.Options{Language: "zh-CN", Paper: "A4", Template: "city"}, Pages: out.Pages, Files: []manifest.File{pdf},
+		Period: st.boardPeriod, Title: c.Spec.City.Name + " 县(市)主要指标比较 " + st.boardPeriod, DatasetSHA256: rk.SHA256,
+		Options: manifest.Options{Language: "zh-CN", Paper: "A4", Template: "city"}, Pages: out.Pages, Files: []manifest.File{pdf, rk},
 	}
 	raw, err := m.Marshal()
 	if err != nil {
 		return nil, err
 	}
-	rep, err := r.Storage.Archive(c.Status.Bucket).Publish(ctx, st.boardPeriod, []storage.Artifact{{Name: "report.pdf", Data: out.PDF}}, raw)
-	if err != nil {
-		return nil, err
-	}
-	ref := &reportingv1.ReportReference{Period: st.boardPeriod, Time: metav1.Time{Time: rep.Time.UTC().Truncate(time.Second)},
-		SHA256: pdf.SHA256, Pages: int32(out.Pages)}
-	for _, a := range rep.Artifacts {
-		ref.Keys = append(ref.Keys, a.Key)
-	}
-	ref.Keys = append(ref.Keys, storage.ReportKey(st.boardPeriod, storage.ManifestName))
-	return ref, nil
+	ctx, cancel := r.storageDeadline(ctx, 4)
+	defer cancel()
+	return r.Storage.Archive(bucket).Publish(ctx, st.boardPeriod, []storage.Artifact{
+		{Name: report.PDFName, Data: out.PDF}, {Name: cityRankingName, Data: rankingJSON}}, raw)
 }
+
+// cityRankingName is the ranking a city's report shows, published beside it.
+const cityRankingName = "ranking.json"

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -15,13 +16,15 @@ import (
 	"github.com/countyreport/countyreport/internal/city"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/ranking"
+	"github.com/countyreport/countyreport/internal/storage"
 )
 
 // reconcileRanking keeps the comparison of the month under review in the
 // city's bucket (rankings/<period>/ranking.json), with the input it was
 // computed from. It is recomputed only when its inputs change (the ranking
 // spec, a member joining or leaving, a member's dataset), which the board
-// has just read; otherwise nothing is read or written.
+// has just read; otherwise nothing is read or written. The city's report
+// (the PDF) is not rendered here but by the city's ReportRuns (RenderCity).
 func (r *CityReportReconciler) reconcileRanking(ctx context.Context, st *cityState) error {
 	c := st.city
 	if r.Storage == nil || st.boardPeriod == "" || c.Status.Bucket == "" ||
@@ -35,7 +38,37 @@ func (r *CityReportReconciler) reconcileRanking(ctx context.Context, st *citySta
 	if prev := c.Status.Ranking; prev != nil && prev.Period == st.boardPeriod && prev.InputsDigest == digest {
 		return nil
 	}
-	ctx, cancel := r.storageDeadline(ctx, 2+len(st.members))
+	res, out, _, err := r.computeRanking(ctx, st)
+	var se *storage.Error
+	if errors.As(err, &se) {
+		st.softErr = err
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	ctx, cancel := r.storageDeadline(ctx, 1)
+	defer cancel()
+	obj, err := r.Storage.Archive(c.Status.Bucket).PutRanking(ctx, st.boardPeriod, out)
+	if err != nil {
+		st.softErr = err
+		return nil
+	}
+	ref := &reportingv1.RankingReference{Period: st.boardPeriod, Key: obj.Key, SHA256: obj.SHA256, InputsDigest: digest}
+	if len(res.Composite) > 0 && res.Composite[0].Rank == 1 {
+		ref.Leader = res.Composite[0].Code
+	}
+	c.Status.Ranking = ref
+	return nil
+}
+
+// computeRanking ranks the members on st's board period from their stored
+// datasets (read with the admin credentials), as reconcileRanking stores it
+// and the city's report shows it: the result, its JSON and the datasets.
+// A storage error is a *storage.Error.
+func (r *CityReportReconciler) computeRanking(ctx context.Context, st *cityState) (*ranking.Result, []byte, map[string]*dataset.Dataset, error) {
+	c := st.city
+	ctx, cancel := r.storageDeadline(ctx, 1+len(st.members))
 	defer cancel()
 	datasets := map[string]*dataset.Dataset{}
 	names := map[string]string{}
@@ -47,8 +80,7 @@ func (r *CityReportReconciler) reconcileRanking(ctx context.Context, st *citySta
 		}
 		raw, err := r.Storage.Archive(m.bucket).GetDataset(ctx, st.boardPeriod)
 		if err != nil {
-			st.softErr = err
-			return nil
+			return nil, nil, nil, err
 		}
 		d, err := dataset.Parse(raw, code+"/"+st.boardPeriod)
 		if err != nil {
@@ -61,30 +93,13 @@ func (r *CityReportReconciler) reconcileRanking(ctx context.Context, st *citySta
 	}
 	res, err := ranking.Compute(city.RankingInput(c.Spec, st.boardPeriod, datasets, names))
 	if err != nil {
-		return fmt.Errorf("rank %s: %w", st.boardPeriod, err)
+		return nil, nil, nil, fmt.Errorf("rank %s: %w", st.boardPeriod, err)
 	}
 	out, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
-	obj, err := r.Storage.Archive(c.Status.Bucket).PutRanking(ctx, st.boardPeriod, out)
-	if err != nil {
-		st.softErr = err
-		return nil
-	}
-	report, err := r.publishCityReport(ctx, st, res, obj.SHA256, datasets)
-	if err != nil {
-		// The ranking stays unrecorded, so the next look renders again.
-		st.softErr = fmt.Errorf("city report %s: %w", st.boardPeriod, err)
-		return nil
-	}
-	c.Status.LastReport = report
-	ref := &reportingv1.RankingReference{Period: st.boardPeriod, Key: obj.Key, SHA256: obj.SHA256, InputsDigest: digest}
-	if len(res.Composite) > 0 && res.Composite[0].Rank == 1 {
-		ref.Leader = res.Composite[0].Code
-	}
-	c.Status.Ranking = ref
-	return nil
+	return res, out, datasets, nil
 }
 
 // rankingDigest names the inputs of the month's ranking and report: the

@@ -89,15 +89,22 @@ func (r *CountyReportReconciler) reconcileSchedule(ctx context.Context, st *reco
 // within the starting deadline and after the CountyReport was created, or
 // zero when nothing is due.
 func dueInstant(sched *schedule.Schedule, cr *reportingv1.CountyReport, now time.Time) time.Time {
+	return dueAt(sched, cr.Spec.Schedule, cr.CreationTimestamp.Time, cr.Status.LastScheduleTime, now)
+}
+
+// dueAt is the rule of dueInstant for any tenant with a schedule (a county,
+// a city): the latest instant of sched after last, after created and within
+// s's starting deadline, or zero.
+func dueAt(sched *schedule.Schedule, s reportingv1.ScheduleSpec, created time.Time, last *metav1.Time, now time.Time) time.Time {
 	deadline := defaultStartingDeadline
-	if d := cr.Spec.Schedule.StartingDeadlineSeconds; d != nil {
+	if d := s.StartingDeadlineSeconds; d != nil {
 		deadline = time.Duration(*d) * time.Second
 	}
 	earliest := now.Add(-deadline)
-	if created := cr.CreationTimestamp.Time; created.After(earliest) {
+	if created.After(earliest) {
 		earliest = created
 	}
-	if last := cr.Status.LastScheduleTime; last != nil && last.After(earliest) {
+	if last != nil && last.After(earliest) {
 		earliest = last.Time
 	}
 	// One instant per minute at most: a year of minutes bounds the walk.
@@ -159,15 +166,21 @@ func (r *CountyReportReconciler) runsOf(ctx context.Context, cr *reportingv1.Cou
 // updateLastReport sets status.lastReport from the newest succeeded run, by
 // period. It never moves back: pruned history keeps the report it had.
 func updateLastReport(cr *reportingv1.CountyReport, runs []reportingv1.ReportRun) {
+	cr.Status.LastReport = newerReport(cr.Status.LastReport, runs)
+}
+
+// newerReport is the report of the newest succeeded run when it is newer
+// than cur, cur otherwise (a county's or a city's lastReport).
+func newerReport(cur *reportingv1.ReportReference, runs []reportingv1.ReportRun) *reportingv1.ReportReference {
 	newest := newestSucceeded(runs)
 	if newest == nil {
-		return
+		return cur
 	}
 	ref := reportReference(newest)
-	if cur := cr.Status.LastReport; cur != nil && (cur.Period > ref.Period || (cur.Period == ref.Period && cur.Time.After(ref.Time.Time))) {
-		return
+	if cur != nil && (cur.Period > ref.Period || (cur.Period == ref.Period && cur.Time.After(ref.Time.Time))) {
+		return cur
 	}
-	cr.Status.LastReport = ref
+	return ref
 }
 
 func newestSucceeded(runs []reportingv1.ReportRun) *reportingv1.ReportRun {
@@ -206,22 +219,27 @@ func reportReference(run *reportingv1.ReportRun) *reportingv1.ReportReference {
 // instant since the CountyReport was created nothing was asked for: a report
 // made by hand meanwhile is current, and without one the verdict is Unknown.
 func (r *CountyReportReconciler) reportUpToDate(cr *reportingv1.CountyReport, sched *schedule.Schedule, now time.Time, runs []reportingv1.ReportRun) {
+	status, reason, msg := upToDate(sched, cr.Spec.Schedule.Suspend, cr.CreationTimestamp.Time, cr.Status.LastReport, runs, now, "CountyReport")
+	r.setCondition(cr, reportingv1.ConditionReportUpToDate, status, reason, msg)
+}
+
+// upToDate is the ReportUpToDate verdict of reportUpToDate for any tenant
+// with a schedule; kind names the tenant's kind in the message.
+func upToDate(sched *schedule.Schedule, suspend bool, created time.Time, lr *reportingv1.ReportReference,
+	runs []reportingv1.ReportRun, now time.Time, kind string) (metav1.ConditionStatus, string, string) {
 	prev := sched.Prev(now)
-	fired := !prev.IsZero() && prev.After(cr.CreationTimestamp.Time)
-	lr := cr.Status.LastReport
+	fired := !prev.IsZero() && prev.After(created)
 	if !fired && lr == nil {
-		r.setCondition(cr, reportingv1.ConditionReportUpToDate, metav1.ConditionUnknown, reasonNotScheduled,
-			"自创建以来计划尚未触发 / the schedule has not fired since the CountyReport was created")
-		return
+		return metav1.ConditionUnknown, reasonNotScheduled,
+			"自创建以来计划尚未触发 / the schedule has not fired since the " + kind + " was created"
 	}
 	want := ""
 	if fired {
 		want = sched.PeriodOf(prev).String()
 	}
 	if lr != nil && lr.Period >= want {
-		r.setCondition(cr, reportingv1.ConditionReportUpToDate, metav1.ConditionTrue, reasonReportCurrent,
-			fmt.Sprintf("%s 的报告已发布 / the report for %s is published", lr.Period, lr.Period))
-		return
+		return metav1.ConditionTrue, reasonReportCurrent,
+			fmt.Sprintf("%s 的报告已发布 / the report for %s is published", lr.Period, lr.Period)
 	}
 	for _, run := range runs {
 		if run.Spec.Period != want {
@@ -229,26 +247,32 @@ func (r *CountyReportReconciler) reportUpToDate(cr *reportingv1.CountyReport, sc
 		}
 		switch run.Status.Phase {
 		case reportingv1.RunFailed:
-			r.setCondition(cr, reportingv1.ConditionReportUpToDate, metav1.ConditionFalse, reasonRunFailed,
-				fmt.Sprintf("ReportRun %s failed (%s): %s", run.Name, run.Status.Reason, run.Status.Message))
-			return
+			return metav1.ConditionFalse, reasonRunFailed,
+				fmt.Sprintf("ReportRun %s failed (%s): %s", run.Name, run.Status.Reason, run.Status.Message)
 		case reportingv1.RunSucceeded:
 		default:
-			r.setCondition(cr, reportingv1.ConditionReportUpToDate, metav1.ConditionFalse, reasonRunInProgress,
-				fmt.Sprintf("ReportRun %s for %s is in progress", run.Name, want))
-			return
+			return metav1.ConditionFalse, reasonRunInProgress,
+				fmt.Sprintf("ReportRun %s for %s is in progress", run.Name, want)
 		}
 	}
-	reason, msg := reportingv1.ReasonNoReportYet, fmt.Sprintf("%s 的报告尚未发布 / no report for %s yet", want, want)
-	if cr.Spec.Schedule.Suspend {
+	msg := fmt.Sprintf("%s 的报告尚未发布 / no report for %s yet", want, want)
+	if suspend {
 		msg += " (schedule suspended)"
 	}
-	r.setCondition(cr, reportingv1.ConditionReportUpToDate, metav1.ConditionFalse, reason, msg)
+	return metav1.ConditionFalse, reportingv1.ReasonNoReportYet, msg
 }
 
 // pruneHistory deletes the oldest finished runs beyond the history limits.
 func (r *CountyReportReconciler) pruneHistory(ctx context.Context, cr *reportingv1.CountyReport, runs []reportingv1.ReportRun) error {
-	s := cr.Spec.Schedule
+	return pruneRuns(ctx, r.Client, cr.Spec.Schedule, runs, func(run *reportingv1.ReportRun, phase reportingv1.RunPhase, limit int) {
+		r.event(cr, corev1.EventTypeNormal, "Pruned", "Delete", "deleted ReportRun %s (%s, history limit %d)", run.Name, phase, limit)
+	})
+}
+
+// pruneRuns deletes the oldest of a tenant's finished runs beyond the
+// history limits of its schedule s, telling pruned of each.
+func pruneRuns(ctx context.Context, c client.Writer, s reportingv1.ScheduleSpec, runs []reportingv1.ReportRun,
+	pruned func(run *reportingv1.ReportRun, phase reportingv1.RunPhase, limit int)) error {
 	limits := map[reportingv1.RunPhase]int{
 		reportingv1.RunSucceeded: int(ptr.Deref(s.SuccessfulRunsHistoryLimit, defaultSuccessfulHistory)),
 		reportingv1.RunFailed:    int(ptr.Deref(s.FailedRunsHistoryLimit, defaultFailedHistory)),
@@ -275,10 +299,10 @@ func (r *CountyReportReconciler) pruneHistory(ctx context.Context, cr *reporting
 			return a.Name < b.Name
 		})
 		for _, run := range done[:len(done)-limit] {
-			if err := r.Delete(ctx, &run, client.Preconditions{UID: &run.UID}); client.IgnoreNotFound(err) != nil {
+			if err := c.Delete(ctx, &run, client.Preconditions{UID: &run.UID}); client.IgnoreNotFound(err) != nil {
 				return fmt.Errorf("delete old ReportRun %s: %w", run.Name, err)
 			}
-			r.event(cr, corev1.EventTypeNormal, "Pruned", "Delete", "deleted ReportRun %s (%s, history limit %d)", run.Name, phase, limit)
+			pruned(&run, phase, limit)
 		}
 	}
 	return nil

@@ -74,6 +74,9 @@ type ReportRunReconciler struct {
 	// CountyGrace is how long after its creation a run naming a missing
 	// CountyReport is retried before it fails (default DefaultCountyGrace).
 	CountyGrace time.Duration
+	// City renders the attempts of a city's runs (spec.cityReportName); nil:
+	// such runs fail, this manager renders no city reports.
+	City CityRenderer
 }
 
 // +kubebuilder:rbac:groups=reporting.countyreport.io,resources=reportruns,verbs=get;list;watch;create;update;delete
@@ -94,19 +97,16 @@ func (r *ReportRunReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if !run.DeletionTimestamp.IsZero() || terminal(run.Status.Phase) {
 		return ctrl.Result{}, nil
 	}
+	if run.Spec.CityReportName != "" {
+		return r.reconcileCityRun(ctx, run)
+	}
 	cr, wait, err := r.countyOf(ctx, run)
 	if err != nil || wait > 0 {
 		return ctrl.Result{RequeueAfter: wait}, err
 	}
-	if cr != nil && !metav1.IsControlledBy(run, cr) && metav1.GetControllerOf(run) == nil {
-		if err := controllerutil.SetControllerReference(cr, run, r.Scheme); err != nil {
-			return ctrl.Result{}, err
-		}
-		if err := r.Update(ctx, run); err != nil {
-			if d := transient.Delay(err); d > 0 {
-				return ctrl.Result{RequeueAfter: d}, nil // a newer run: read again
-			}
-			return ctrl.Result{}, fmt.Errorf("set owner of ReportRun %s: %w", run.Name, err)
+	if cr != nil {
+		if d, err := r.adopt(ctx, run, cr); err != nil || d > 0 {
+			return ctrl.Result{RequeueAfter: d}, err
 		}
 	}
 
@@ -119,6 +119,38 @@ func (r *ReportRunReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	var owner client.Object
+	code := ""
+	if cr != nil {
+		owner, code = cr, cr.Spec.County.Code
+	}
+	return r.writeRunStatus(ctx, before, run, res, owner, code)
+}
+
+// adopt makes owner (the run's CountyReport or CityReport) the controller
+// of a run that has none: one made by hand or by a portal. A conflict is a
+// wait before the run is read again.
+func (r *ReportRunReconciler) adopt(ctx context.Context, run *reportingv1.ReportRun, owner client.Object) (time.Duration, error) {
+	if metav1.IsControlledBy(run, owner) || metav1.GetControllerOf(run) != nil {
+		return 0, nil
+	}
+	if err := controllerutil.SetControllerReference(owner, run, r.Scheme); err != nil {
+		return 0, err
+	}
+	if err := r.Update(ctx, run); err != nil {
+		if d := transient.Delay(err); d > 0 {
+			return d, nil // a newer run: read again
+		}
+		return 0, fmt.Errorf("set owner of ReportRun %s: %w", run.Name, err)
+	}
+	return 0, nil
+}
+
+// writeRunStatus writes the status step decided, when it changed, and
+// announces it on the run and on owner (the county or city; nil: none),
+// whose code labels the metrics.
+func (r *ReportRunReconciler) writeRunStatus(ctx context.Context, before, run *reportingv1.ReportRun, res ctrl.Result,
+	owner client.Object, code string) (ctrl.Result, error) {
 	if equality.Semantic.DeepEqual(before.Status, run.Status) {
 		return res, nil
 	}
@@ -131,7 +163,7 @@ func (r *ReportRunReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	r.announce(before, run, cr)
+	r.announce(before, run, owner, code)
 	return res, nil
 }
 
@@ -156,14 +188,20 @@ func (r *ReportRunReconciler) countyOf(ctx context.Context, run *reportingv1.Rep
 			return nil, 0, fmt.Errorf("read CountyReport %s: %w", key.Name, err)
 		}
 	}
+	if left := r.graceLeft(run); left > 0 {
+		return nil, min(left, countyRetry), nil
+	}
+	return nil, 0, nil
+}
+
+// graceLeft is how much longer a run naming a tenant the API server does
+// not have waits for it (CountyGrace from the run's creation).
+func (r *ReportRunReconciler) graceLeft(run *reportingv1.ReportRun) time.Duration {
 	grace := r.CountyGrace
 	if grace <= 0 {
 		grace = DefaultCountyGrace
 	}
-	if left := run.CreationTimestamp.Add(grace).Sub(r.Clock.Now()); left > 0 {
-		return nil, min(left, countyRetry), nil
-	}
-	return nil, 0, nil
+	return run.CreationTimestamp.Add(grace).Sub(r.Clock.Now())
 }
 
 func terminal(p reportingv1.RunPhase) bool {
@@ -211,7 +249,7 @@ func (r *ReportRunReconciler) step(ctx context.Context, run *reportingv1.ReportR
 		}
 		switch res.State {
 		case executor.Succeeded:
-			r.succeed(run, cr, res.Report, now)
+			r.succeed(run, cr.Status.Bucket, res.Report, now)
 			return ctrl.Result{}, nil
 		case executor.Failed:
 			return r.attemptFailed(run, res.Failure, now), nil
@@ -240,7 +278,7 @@ func (r *ReportRunReconciler) startAttempt(ctx context.Context, run *reportingv1
 	}
 	switch res.State {
 	case executor.Succeeded:
-		r.succeed(run, cr, res.Report, r.Clock.Now())
+		r.succeed(run, cr.Status.Bucket, res.Report, r.Clock.Now())
 		return ctrl.Result{}, nil
 	case executor.Failed:
 		return r.attemptFailed(run, res.Failure, r.Clock.Now()), nil
@@ -301,7 +339,7 @@ func (r *ReportRunReconciler) fail(run *reportingv1.ReportRun, now time.Time, re
 	r.setCondition(run, metav1.ConditionFalse, reason, msg)
 }
 
-func (r *ReportRunReconciler) succeed(run *reportingv1.ReportRun, cr *reportingv1.CountyReport, rep *storage.Report, now time.Time) {
+func (r *ReportRunReconciler) succeed(run *reportingv1.ReportRun, bucket string, rep *storage.Report, now time.Time) {
 	run.Status.Phase = reportingv1.RunSucceeded
 	run.Status.Reason = reportingv1.RunReasonPublished
 	run.Status.CompletionTime = &metav1.Time{Time: now}
@@ -309,7 +347,7 @@ func (r *ReportRunReconciler) succeed(run *reportingv1.ReportRun, cr *reportingv
 	run.Status.Artifacts = Artifacts(rep)
 	run.Status.Pages = int32(rep.Pages)
 	run.Status.Message = fmt.Sprintf("%s 报告已发布（%d 页）/ report for %s published (%d pages) to bucket %s",
-		run.Spec.Period, rep.Pages, run.Spec.Period, rep.Pages, cr.Status.Bucket)
+		run.Spec.Period, rep.Pages, run.Spec.Period, rep.Pages, bucket)
 	r.setCondition(run, metav1.ConditionTrue, reportingv1.RunReasonPublished, run.Status.Message)
 }
 
@@ -330,19 +368,17 @@ func (r *ReportRunReconciler) setCondition(run *reportingv1.ReportRun, status me
 	})
 }
 
-// announce records Events and metrics for a status change that was written.
-func (r *ReportRunReconciler) announce(before, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) {
-	county := ""
-	if cr != nil {
-		county = cr.Spec.County.Code
-	}
+// announce records Events and metrics for a status change that was
+// written: on the run, and on owner (its CountyReport or CityReport) when
+// it failed; county is the owner's code.
+func (r *ReportRunReconciler) announce(before, run *reportingv1.ReportRun, owner client.Object, county string) {
 	ev := func(typ, reason, action, note string) {
 		if r.Recorder == nil {
 			return
 		}
 		r.Recorder.Eventf(run, nil, typ, reason, action, "%s", note)
-		if cr != nil {
-			r.Recorder.Eventf(cr, run, typ, reason, action, "ReportRun %s: %s", run.Name, note)
+		if owner != nil {
+			r.Recorder.Eventf(owner, run, typ, reason, action, "ReportRun %s: %s", run.Name, note)
 		}
 	}
 	switch {
@@ -440,7 +476,7 @@ func NewExecutor(mgr ctrl.Manager, o Options) (executor.Executor, error) {
 }
 
 // setupReportRuns registers the ReportRun reconciler with the executor o names.
-func setupReportRuns(mgr ctrl.Manager, o Options) error {
+func setupReportRuns(mgr ctrl.Manager, o Options, city CityRenderer) error {
 	ex, err := NewExecutor(mgr, o)
 	if err != nil {
 		return err
@@ -461,6 +497,7 @@ func setupReportRuns(mgr ctrl.Manager, o Options) error {
 		RetryBackoff:            o.RunRetryBackoff,
 		MaxConcurrentReconciles: workers,
 		APIReader:               mgr.GetAPIReader(),
+		City:                    city,
 	}
 	return rr.SetupWithManager(mgr)
 }

@@ -66,17 +66,19 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	if err := cr.SetupWithManager(mgr); err != nil {
 		return err
 	}
-	if err := setupCities(mgr, o); err != nil {
+	city, err := setupCities(mgr, o)
+	if err != nil {
 		return err
 	}
 	o.Job.StorageCA = len(o.StorageCABundle) > 0
-	return setupReportRuns(mgr, o)
+	return setupReportRuns(mgr, o, city)
 }
 
 // setupCities registers the CityReport reconciler. Its storage is the
 // county's admin storage when that can also mint member credentials and open
-// archives (AdminStorage can); otherwise the city runs without storage.
-func setupCities(mgr ctrl.Manager, o Options) error {
+// archives (AdminStorage can); otherwise the city runs without storage. With
+// storage it renders the cities' ReportRuns (the CityRenderer; nil without).
+func setupCities(mgr ctrl.Manager, o Options) (CityRenderer, error) {
 	city := &CityReportReconciler{
 		Client:          mgr.GetClient(),
 		APIReader:       mgr.GetAPIReader(),
@@ -92,5 +94,11 @@ func setupCities(mgr ctrl.Manager, o Options) error {
 	if cs, ok := o.Storage.(CityStorage); ok && o.Storage != nil {
 		city.Storage = cs
 	}
-	return city.SetupWithManager(mgr)
+	if err := city.SetupWithManager(mgr); err != nil {
+		return nil, err
+	}
+	if city.Storage == nil {
+		return nil, nil
+	}
+	return city, nil
 }

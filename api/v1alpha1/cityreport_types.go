@@ -165,7 +165,10 @@ type CityReportSpec struct {
 	Ranking RankingSpec `json:"ranking,omitempty"`
 
 	// Schedule is when the city's monthly report is rendered; by default at
-	// 06:00 on the 6th, after the review deadline.
+	// 06:00 on the 6th, after the review deadline. Each firing creates a
+	// ReportRun (spec.cityReportName) for the previous month in the city's
+	// namespace, with the same catch-up, suspend and history rules as a
+	// county's schedule.
 	// +kubebuilder:default={cron: "0 6 6 * *"}
 	// +optional
 	Schedule ScheduleSpec `json:"schedule,omitempty"`
@@ -301,7 +304,8 @@ type CityReportStatus struct {
 	// +optional
 	Ranking *RankingReference `json:"ranking,omitempty"`
 
-	// LastReport is the city's newest published report.
+	// LastReport is the city's newest published report, from its newest
+	// succeeded ReportRun.
 	// +optional
 	LastReport *ReportReference `json:"lastReport,omitempty"`
 
@@ -310,6 +314,10 @@ type CityReportStatus struct {
 	NextRun *metav1.Time `json:"nextRun,omitempty"`
 	// +optional
 	NextRunLocal string `json:"nextRunLocal,omitempty"`
+
+	// LastScheduleTime is the scheduled instant of the newest ReportRun the schedule created.
+	// +optional
+	LastScheduleTime *metav1.Time `json:"lastScheduleTime,omitempty"`
 }
 
 // Condition types on a CityReport besides Ready, StorageReady and ReportUpToDate.

@@ -10,6 +10,8 @@ const (
 	LabelCounty = "reporting.countyreport.io/county"
 	// LabelCountyReport carries the owning CountyReport's name.
 	LabelCountyReport = "reporting.countyreport.io/countyreport"
+	// LabelCityReport carries the CityReport's name on a city's ReportRuns.
+	LabelCityReport = "reporting.countyreport.io/cityreport"
 	// AnnotationConfigHash on the portal's pod template changes whenever the
 	// portal's configuration or credentials change, so the pods roll.
 	AnnotationConfigHash = "reporting.countyreport.io/config-hash"

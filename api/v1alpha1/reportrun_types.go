@@ -22,6 +22,12 @@ const (
 	RunReasonInvalidData = "InvalidData"
 	// RunReasonCountyReportNotFound: spec.countyReportName names no CountyReport in the namespace.
 	RunReasonCountyReportNotFound = "CountyReportNotFound"
+	// RunReasonCityReportNotFound: spec.cityReportName names no CityReport.
+	RunReasonCityReportNotFound = "CityReportNotFound"
+	// RunReasonWrongNamespace: a city's run outside the city's namespace city-<name>.
+	RunReasonWrongNamespace = "WrongNamespace"
+	// RunReasonCityNotReady: the city's archive is not provisioned (or not the city's own); the run is retried.
+	RunReasonCityNotReady = "CityNotReady"
 	// RunReasonFuturePeriod: the period has not begun in the county's time zone.
 	RunReasonFuturePeriod = "FuturePeriod"
 	// RunReasonStorageUnavailable: the county's storage could not be reached; the run is retried.
@@ -63,15 +69,26 @@ const (
 	RunFailed    RunPhase = "Failed"
 )
 
-// ReportRunSpec names the county and the period to render. It cannot change
-// once created: a new rendering is a new ReportRun.
+// ReportRunSpec names the tenant (a county or a city) and the period to
+// render. It cannot change once created: a new rendering is a new ReportRun.
 // +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec is immutable"
+// +kubebuilder:validation:XValidation:rule="has(self.countyReportName) != has(self.cityReportName)",message="spec: give exactly one of countyReportName and cityReportName"
 type ReportRunSpec struct {
 	// CountyReportName names a CountyReport in the ReportRun's own namespace.
 	// There is no way to name another namespace.
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	// +kubebuilder:validation:MaxLength=253
-	CountyReportName string `json:"countyReportName"`
+	// +optional
+	CountyReportName string `json:"countyReportName,omitempty"`
+
+	// CityReportName names the CityReport (cluster-scoped) whose monthly
+	// report the run renders into the city's own archive. The run must live
+	// in the city's namespace, city-<cityReportName>; one anywhere else (a
+	// county's namespace) is refused and renders nothing.
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:MaxLength=58
+	// +optional
+	CityReportName string `json:"cityReportName,omitempty"`
 
 	// Period is the month to report on, YYYY-MM, the year from 1000 (as
 	// internal/period parses it).
@@ -86,7 +103,7 @@ type ReportRunSpec struct {
 
 // Artifact is one published object.
 type Artifact struct {
-	// Key is the object key in the county's bucket.
+	// Key is the object key in the tenant's bucket.
 	Key string `json:"key"`
 	// Size in bytes.
 	Size int64 `json:"size"`
@@ -133,11 +150,13 @@ type ReportRunStatus struct {
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 }
 
-// ReportRun is one rendering of one county's report for one period.
+// ReportRun is one rendering of one county's report, or of one city's
+// report, for one period.
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=rr,categories=reporting
 // +kubebuilder:printcolumn:name="County",type=string,JSONPath=`.spec.countyReportName`
+// +kubebuilder:printcolumn:name="City",type=string,JSONPath=`.spec.cityReportName`
 // +kubebuilder:printcolumn:name="Period",type=string,JSONPath=`.spec.period`
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="Attempts",type=integer,JSONPath=`.status.attempts`

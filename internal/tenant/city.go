@@ -1,6 +1,8 @@
 package tenant
 
 import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/storage"
 )
@@ -11,7 +13,48 @@ import (
 // made by municipal IT beside the CityReport (config/samples/city.yaml).
 
 // CityNamespace is the namespace of a city's own objects.
-func CityNamespace(c *reportingv1.CityReport) string { return "city-" + c.Name }
+func CityNamespace(c *reportingv1.CityReport) string { return CityNamespaceOf(c.Name) }
+
+// CityNamespaceOf is the namespace of the objects of the CityReport named name.
+func CityNamespaceOf(name string) string { return "city-" + name }
+
+// CityRunName is the name of the city's scheduled ReportRun for period.
+func CityRunName(c *reportingv1.CityReport, period string) string { return c.Name + "-" + period }
+
+// CityRun is a ReportRun of city c's report for period (YYYY-MM), in the
+// city's namespace: what the city's schedule creates (reason Scheduled,
+// named CityRunName, so that it is created once), and what "generate now"
+// creates (reason Manual or Retry, named <city>-<period>-manual-<random>
+// by the API server: create it with Create, then read its Name). The
+// operator sets the owner reference; requestedBy, when given, names who
+// asked (the reporting.countyreport.io/requested-by annotation, as the
+// county portal's).
+func CityRun(c *reportingv1.CityReport, period string, reason reportingv1.RunReason, requestedBy string) *reportingv1.ReportRun {
+	run := &reportingv1.ReportRun{
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: CityNamespace(c),
+			Labels: map[string]string{
+				reportingv1.LabelManagedBy:  reportingv1.ManagedByValue,
+				reportingv1.LabelCity:       c.Spec.City.Code,
+				reportingv1.LabelCityReport: c.Name,
+				reportingv1.LabelPeriod:     period,
+			},
+		},
+		Spec: reportingv1.ReportRunSpec{CityReportName: c.Name, Period: period, Reason: reason},
+	}
+	if reason == reportingv1.RunScheduled {
+		run.Name = CityRunName(c, period)
+	} else {
+		run.GenerateName = CityRunName(c, period) + "-manual-"
+	}
+	if requestedBy != "" {
+		run.Annotations = map[string]string{AnnotationRequestedBy: requestedBy}
+	}
+	return run
+}
+
+// AnnotationRequestedBy on a ReportRun names the portal account that asked for it.
+const AnnotationRequestedBy = "reporting.countyreport.io/requested-by"
 
 // CityBucket is the city's own bucket: spec.storage.bucket or
 // countyreport-city-<code> (apart from the counties' countyreport-<code>).

@@ -1,0 +1,140 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/executor"
+	"github.com/countyreport/countyreport/internal/period"
+	"github.com/countyreport/countyreport/internal/schedule"
+	"github.com/countyreport/countyreport/internal/storage"
+	"github.com/countyreport/countyreport/internal/tenant"
+)
+
+// CityRenderer renders a city's report of one period into the city's own
+// archive: CityReportReconciler.RenderCity.
+type CityRenderer interface {
+	RenderCity(ctx context.Context, c *reportingv1.CityReport, period string) (*storage.Report, error)
+}
+
+// reconcileCityRun drives a city's ReportRun (spec.cityReportName) with the
+// county's rules: phases, attempts with backoff, artifacts, Events. Its
+// attempt is rendered in the operator (the city's report is drawn from its
+// members' archives, which only the operator reads), by City, into the
+// city's bucket. A run outside the city's namespace city-<name> is refused
+// before anything is read: whoever can write ReportRuns in a county's
+// namespace cannot have a city's report rendered, nor anything rendered
+// into the city's archive.
+func (r *ReportRunReconciler) reconcileCityRun(ctx context.Context, run *reportingv1.ReportRun) (ctrl.Result, error) {
+	before := run.DeepCopy()
+	name := run.Spec.CityReportName
+	if ns := tenant.CityNamespaceOf(name); run.Namespace != ns {
+		r.fail(run, r.Clock.Now(), reportingv1.RunReasonWrongNamespace, fmt.Sprintf(
+			"城市 %s 的 ReportRun 只能建在命名空间 %s 中 / a ReportRun of CityReport %q must be in the city's namespace %s, not in %s; nothing was rendered",
+			name, ns, name, ns, run.Namespace))
+		return r.writeRunStatus(ctx, before, run, ctrl.Result{}, nil, "")
+	}
+	city, wait, err := r.cityOf(ctx, run)
+	if err != nil || wait > 0 {
+		return ctrl.Result{RequeueAfter: wait}, err
+	}
+	if city == nil {
+		r.fail(run, r.Clock.Now(), reportingv1.RunReasonCityReportNotFound, fmt.Sprintf(
+			"没有名为 %s 的 CityReport / CityReport %q does not exist", name, name))
+		return r.writeRunStatus(ctx, before, run, ctrl.Result{}, nil, "")
+	}
+	if d, err := r.adopt(ctx, run, city); err != nil || d > 0 {
+		return ctrl.Result{RequeueAfter: d}, err
+	}
+	before = run.DeepCopy()
+	res := r.stepCity(ctx, run, city)
+	return r.writeRunStatus(ctx, before, run, res, city, city.Spec.City.Code)
+}
+
+// cityOf finds the CityReport run names, as countyOf finds a county: past
+// the cache when the cache lacks it, and failing (nil) only CountyGrace
+// after the run's creation.
+func (r *ReportRunReconciler) cityOf(ctx context.Context, run *reportingv1.ReportRun) (_ *reportingv1.CityReport, wait time.Duration, _ error) {
+	key := client.ObjectKey{Name: run.Spec.CityReportName}
+	c := &reportingv1.CityReport{}
+	err := r.Get(ctx, key, c)
+	if err == nil || !apierrors.IsNotFound(err) {
+		return c, 0, err
+	}
+	if r.APIReader != nil {
+		err = r.APIReader.Get(ctx, key, c)
+		if err == nil {
+			return nil, staleRetry, nil
+		}
+		if !apierrors.IsNotFound(err) {
+			return nil, 0, fmt.Errorf("read CityReport %s: %w", key.Name, err)
+		}
+	}
+	if left := r.graceLeft(run); left > 0 {
+		return nil, min(left, countyRetry), nil
+	}
+	return nil, 0, nil
+}
+
+// stepCity decides a city run's next status. An attempt is rendered and
+// published at once, so a city run goes from Pending to Succeeded, or to a
+// retry, in one status write.
+func (r *ReportRunReconciler) stepCity(ctx context.Context, run *reportingv1.ReportRun, city *reportingv1.CityReport) ctrl.Result {
+	now := r.Clock.Now()
+	loc := time.UTC
+	if s, err := schedule.Parse(city.Spec.Schedule.Cron, city.Spec.Schedule.TimeZone); err == nil {
+		loc = s.Location()
+	}
+	p, err := period.Parse(run.Spec.Period)
+	if err != nil {
+		r.fail(run, now, reportingv1.RunReasonInvalidData, err.Error())
+		return ctrl.Result{}
+	}
+	if run.Status.Attempts == 0 && p.Start(loc).After(now) {
+		r.fail(run, now, reportingv1.RunReasonFuturePeriod, fmt.Sprintf(
+			"%s 尚未开始（%s）/ period %s has not begun yet in %s", run.Spec.Period, loc, run.Spec.Period, loc))
+		return ctrl.Result{}
+	}
+	run.Status.Phase = reportingv1.RunPending
+	if at := run.Status.NextAttemptAt; at != nil && at.After(now) {
+		return ctrl.Result{RequeueAfter: at.Sub(now)}
+	}
+	if r.City == nil {
+		r.fail(run, now, reportingv1.RunReasonCityNotReady,
+			"此管理器不生成城市报告（未配置存储）/ this manager renders no city reports (it has no storage)")
+		return ctrl.Result{}
+	}
+	run.Status.Attempts++
+	if run.Status.StartTime == nil {
+		run.Status.StartTime = &metav1.Time{Time: now}
+	}
+	run.Status.NextAttemptAt = nil
+	rep, err := r.City.RenderCity(ctx, city, run.Spec.Period)
+	if err != nil {
+		return r.attemptFailed(run, cityFailure(err), r.Clock.Now())
+	}
+	r.succeed(run, city.Status.Bucket, rep, r.Clock.Now())
+	return ctrl.Result{}
+}
+
+// cityFailure classifies a failed city render; every one is retried up to
+// the run's attempts (the city's archive may be provisioned a moment later,
+// the storage back).
+func cityFailure(err error) *executor.Failure {
+	var se *storage.Error
+	switch {
+	case errors.Is(err, errCityNotReady):
+		return &executor.Failure{Reason: reportingv1.RunReasonCityNotReady, Message: err.Error(), Retryable: true, Err: err}
+	case errors.As(err, &se):
+		return &executor.Failure{Reason: reportingv1.RunReasonStorageUnavailable, Message: err.Error(), Retryable: true, Err: err}
+	}
+	return &executor.Failure{Reason: reportingv1.RunReasonRenderFailed, Message: err.Error(), Retryable: true, Err: err}
+}
