@@ -293,6 +293,9 @@ func (pl *platform) run(ctx context.Context) error {
 		if err := watch(pl.sampleDatasets); err != nil {
 			return err
 		}
+		if err := watch(pl.cityReports); err != nil {
+			return err
+		}
 	}
 	if err := pl.printTable(ctx, os.Stdout); err != nil {
 		return err

@@ -7,9 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"time"
 
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/storage"
+	"github.com/countyreport/countyreport/internal/tenant"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // sampleDatasets stores, beside --dataset, the other counties' sample
@@ -86,4 +91,74 @@ func (pl *platform) storeSample(ctx context.Context, admin *storage.Client, file
 		return false, fmt.Errorf("store %s: %w", rel(pl.opts.root, file), err)
 	}
 	return true, nil
+}
+
+// cityReports renders each city's report of the sample period on demand
+// (a Manual ReportRun, as `kubectl create` or the schedule would), once the
+// city is Ready, unless a run of that period already succeeded (a resumed
+// platform): the city's archive then holds the month the samples fill.
+func (pl *platform) cityReports(ctx context.Context) error {
+	raw, err := os.ReadFile(pl.opts.dataset)
+	if err != nil {
+		return fmt.Errorf("--dataset: %w", err)
+	}
+	ds, err := dataset.Parse(raw, filepath.Base(pl.opts.dataset))
+	if err != nil {
+		return fmt.Errorf("--dataset %s: %w", pl.opts.dataset, err)
+	}
+	period := ds.Meta.Period
+	var cities reportingv1.CityReportList
+	if err := pl.c.List(ctx, &cities); err != nil {
+		return err
+	}
+	for i := range cities.Items {
+		if err := pl.cityReport(ctx, &cities.Items[i], period); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (pl *platform) cityReport(ctx context.Context, c *reportingv1.CityReport, period string) error {
+	if err := pl.waitCityReady(ctx, c.Name); err != nil {
+		return err
+	}
+	var runs reportingv1.ReportRunList
+	if err := pl.c.List(ctx, &runs, client.InNamespace(tenant.CityNamespace(c))); err != nil {
+		return err
+	}
+	for _, r := range runs.Items {
+		if r.Spec.CityReportName == c.Name && r.Spec.Period == period && r.Status.Phase == reportingv1.RunSucceeded {
+			pl.progress.say("city report %s of %s already rendered (%d pages)", period, c.Spec.City.Name, r.Status.Pages)
+			return nil
+		}
+	}
+	run := tenant.CityRun(c, period, reportingv1.RunManual, "countyreport dev")
+	if err := pl.c.Create(ctx, run); err != nil {
+		return fmt.Errorf("create the city's ReportRun: %w", err)
+	}
+	pl.progress.say("ReportRun %s/%s created for %s's report of %s; rendering", run.Namespace, run.Name, c.Spec.City.Name, period)
+	return pl.waitRun(ctx, client.ObjectKeyFromObject(run))
+}
+
+// waitCityReady waits for the city's Ready condition.
+func (pl *platform) waitCityReady(ctx context.Context, name string) error {
+	for {
+		c := &reportingv1.CityReport{}
+		if err := pl.c.Get(ctx, client.ObjectKey{Name: name}, c); err != nil && ctx.Err() == nil {
+			return err
+		}
+		if meta.IsStatusConditionTrue(c.Status.Conditions, reportingv1.ConditionReady) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			msg := ""
+			if cond := meta.FindStatusCondition(c.Status.Conditions, reportingv1.ConditionReady); cond != nil {
+				msg = cond.Reason + ": " + cond.Message
+			}
+			return fmt.Errorf("CityReport %s not Ready after %s (--timeout): %s", name, pl.opts.timeout, msg)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
