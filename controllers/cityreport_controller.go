@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -61,6 +63,10 @@ type CityReportReconciler struct {
 	Scheme    *runtime.Scheme
 	Recorder  events.EventRecorder
 	Clock     clock.PassiveClock
+
+	// PortalImage is the image of the city portal's Deployment unless
+	// spec.portal.image overrides it.
+	PortalImage string
 
 	StorageEndpoint string
 	StorageInsecure bool
@@ -149,6 +155,7 @@ func (r *CityReportReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		r.checkNamespace,
 		r.resolveMembers,
 		r.reconcileCityStorage,
+		r.reconcileCityPortal,
 		r.reconcileBoard,
 		r.reconcileRanking,
 		r.reconcileCitySchedule,
@@ -295,6 +302,13 @@ func (r *CityReportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&corev1.Secret{}).
 		// A city's ReportRun finishing updates lastReport and ReportUpToDate.
 		Owns(&reportingv1.ReportRun{}, builder.WithPredicates(runMatters)).
+		// The city portal's objects: drift is repaired, availability read.
+		Owns(&corev1.ServiceAccount{}).
+		Owns(&corev1.ConfigMap{}).
+		Owns(&appsv1.Deployment{}).
+		Owns(&corev1.Service{}).
+		Owns(&networkingv1.NetworkPolicy{}).
+		Owns(&networkingv1.Ingress{}).
 		Watches(&reportingv1.CountyReport{}, handler.EnqueueRequestsFromMapFunc(r.citiesOfCounty),
 			builder.WithPredicates(membershipMatters)).
 		Named("cityreport").

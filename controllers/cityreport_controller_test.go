@@ -364,7 +364,7 @@ func gauge(t *testing.T, g prometheus.Gauge) float64 {
 // called directly (the suite's manager keeps its own).
 func cityReconciler(c clock.PassiveClock) *CityReportReconciler {
 	return &CityReportReconciler{
-		Client: mgrClient, APIReader: k8s, Scheme: k8s.Scheme(), Clock: c,
+		Client: mgrClient, APIReader: k8s, Scheme: k8s.Scheme(), Clock: c, PortalImage: "countyreport:test",
 		StorageEndpoint: minio.Endpoint(), StorageInsecure: true, Storage: admin, CredentialsTTL: credentialsTTL,
 	}
 }

@@ -286,6 +286,13 @@ func (r *CountyReportReconciler) readPortalAvailability(ctx context.Context, st 
 	if found, err := r.lookup(ctx, client.ObjectKey{Namespace: cr.Namespace, Name: tenant.Name(cr)}, &d); err != nil || !found {
 		return fmt.Errorf("read portal Deployment: %w", cmp.Or(err, errors.New("not found")))
 	}
+	status, reason, msg := deploymentAvailability(&d)
+	r.setCondition(cr, reportingv1.ConditionPortalAvailable, status, reason, msg)
+	return nil
+}
+
+// deploymentAvailability reads a portal Deployment's own Available condition.
+func deploymentAvailability(d *appsv1.Deployment) (metav1.ConditionStatus, string, string) {
 	status, reason, msg := metav1.ConditionFalse, reportingv1.ReasonDeploymentNotReady, "the portal Deployment is not available yet"
 	for _, c := range d.Status.Conditions {
 		if c.Type == appsv1.DeploymentAvailable && c.Status == corev1.ConditionTrue {
@@ -296,8 +303,7 @@ func (r *CountyReportReconciler) readPortalAvailability(ctx context.Context, st 
 	if ptr.Deref(d.Spec.Replicas, 1) == 0 {
 		status, reason, msg = metav1.ConditionFalse, "ScaledToZero", "spec.portal.replicas is 0"
 	}
-	r.setCondition(cr, reportingv1.ConditionPortalAvailable, status, reason, msg)
-	return nil
+	return status, reason, msg
 }
 
 // summarize derives Ready from the other conditions: the portal must be

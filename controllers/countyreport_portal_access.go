@@ -46,9 +46,26 @@ func (r *CountyReportReconciler) ensurePortalSecret(ctx context.Context, cr *rep
 	if err != nil {
 		return fmt.Errorf("read Secret %s: %w", tenant.Name(cr), err)
 	}
+	data, generated, err := portalSecretData(&have, found, tenant.PortalSecretKeys(cr))
+	if err != nil {
+		return err
+	}
+	want := tenant.PortalSecret(cr, data)
+	if generated {
+		want.Annotations = map[string]string{annotationInitialPassword: "true"}
+	}
+	return ensure(ctx, r, cr, want)
+}
+
+// portalSecretData is the data a portal's Secret must have: every value
+// have already holds, a new one for each of keys that is missing (but an
+// initial password retired by hand is not made again), and the generated
+// accounts and password kept even when keys no longer asks for them.
+// generated says an initial password was made, now or before.
+func portalSecretData(have *corev1.Secret, found bool, keys []string) (map[string][]byte, bool, error) {
 	data := map[string][]byte{}
 	generated := found && have.Annotations[annotationInitialPassword] == "true"
-	for _, key := range tenant.PortalSecretKeys(cr) {
+	for _, key := range keys {
 		if v, ok := have.Data[key]; found && ok && len(v) > 0 {
 			data[key] = v
 			continue
@@ -58,7 +75,7 @@ func (r *CountyReportReconciler) ensurePortalSecret(ctx context.Context, cr *rep
 		}
 		v, err := tenant.NewPortalSecretValue(key)
 		if err != nil {
-			return err
+			return nil, false, err
 		}
 		data[key] = v
 		if key == tenant.InitialPasswordKey {
@@ -66,15 +83,11 @@ func (r *CountyReportReconciler) ensurePortalSecret(ctx context.Context, cr *rep
 		}
 	}
 	// Values the operator made earlier and no longer needs (accounts named
-	// since) stay as they are: they are the county's to delete.
+	// since) stay as they are: they are the tenant's to delete.
 	for _, key := range []string{tenant.AccountsKey, tenant.InitialPasswordKey} {
 		if v, ok := have.Data[key]; ok && data[key] == nil {
 			data[key] = v
 		}
 	}
-	want := tenant.PortalSecret(cr, data)
-	if generated {
-		want.Annotations = map[string]string{annotationInitialPassword: "true"}
-	}
-	return ensure(ctx, r, cr, want)
+	return data, generated, nil
 }

@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -37,11 +38,39 @@ var errCacheBehind = errors.New("already exists; the cache has not seen it yet")
 // state makes no writes. An object of the same name that another owner
 // controls is never taken over.
 func ensure[T client.Object](ctx context.Context, r *CountyReportReconciler, cr *reportingv1.CountyReport, want T) error {
+	return ensureOwned(ctx, r.owning(cr), want)
+}
+
+// owning is how the county's reconciler applies objects cr owns.
+func (r *CountyReportReconciler) owning(cr *reportingv1.CountyReport) owning {
+	return owning{
+		c: r.Client, reader: r.APIReader, scheme: r.Scheme, owner: cr, kind: "CountyReport",
+		event: func(typ, reason, action, format string, args ...any) {
+			r.event(cr, typ, reason, action, format, args...)
+		},
+	}
+}
+
+// owning is one owner's side of ensureOwned: the client to read and apply
+// with, the API reader for what the cache does not hold, the owner, and
+// where its Events go.
+type owning struct {
+	c      client.Client
+	reader client.Reader
+	scheme *runtime.Scheme
+	owner  client.Object
+	kind   string // the owner's kind, for messages
+	event  func(typ, reason, action, format string, args ...any)
+}
+
+// ensureOwned is ensure for any owner: a CountyReport's or a CityReport's
+// objects alike.
+func ensureOwned[T client.Object](ctx context.Context, o owning, want T) error {
 	kind := reflect.TypeOf(want).Elem().Name()
-	if err := controllerutil.SetControllerReference(cr, want, r.Scheme); err != nil {
+	if err := controllerutil.SetControllerReference(o.owner, want, o.scheme); err != nil {
 		return err
 	}
-	gvk, err := apiutil.GVKForObject(want, r.Scheme)
+	gvk, err := apiutil.GVKForObject(want, o.scheme)
 	if err != nil {
 		return err
 	}
@@ -50,13 +79,13 @@ func ensure[T client.Object](ctx context.Context, r *CountyReportReconciler, cr 
 		return fmt.Errorf("%s %s: %w", kind, want.GetName(), err)
 	}
 	have := reflect.New(reflect.TypeOf(want).Elem()).Interface().(T)
-	found, err := r.lookup(ctx, client.ObjectKeyFromObject(want), have)
+	found, err := lookupIn(ctx, o.c, o.reader, client.ObjectKeyFromObject(want), have)
 	if err != nil {
 		return fmt.Errorf("get %s %s: %w", kind, want.GetName(), err)
 	}
 	if found {
-		if !metav1IsControlledBy(have, cr) {
-			return fmt.Errorf("%s %s exists and is not owned by CountyReport %s; rename or remove it", kind, want.GetName(), cr.Name)
+		if !controlledBy(have, o.owner) {
+			return fmt.Errorf("%s %s exists and is not owned by %s %s; rename or remove it", kind, want.GetName(), o.kind, o.owner.GetName())
 		}
 		owned, err := ownedfields.Owned(have, have.GetManagedFields(), FieldOwner)
 		if err != nil {
@@ -67,13 +96,15 @@ func ensure[T client.Object](ctx context.Context, r *CountyReportReconciler, cr 
 		}
 	}
 	u := &unstructured.Unstructured{Object: intent}
-	if err := r.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
+	if err := o.c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
 		return fmt.Errorf("apply %s %s: %w", kind, want.GetName(), err)
 	}
-	if found {
-		r.event(cr, corev1.EventTypeNormal, "Updated", "Update", "updated %s %s", kind, want.GetName())
-	} else {
-		r.event(cr, corev1.EventTypeNormal, "Created", "Create", "created %s %s", kind, want.GetName())
+	if o.event != nil {
+		if found {
+			o.event(corev1.EventTypeNormal, "Updated", "Update", "updated %s %s", kind, want.GetName())
+		} else {
+			o.event(corev1.EventTypeNormal, "Created", "Create", "created %s %s", kind, want.GetName())
+		}
 	}
 	return nil
 }
@@ -83,9 +114,14 @@ func ensure[T client.Object](ctx context.Context, r *CountyReportReconciler, cr 
 // so one whose label was removed by hand, or one created a moment ago, is
 // found there. It reports whether obj exists.
 func (r *CountyReportReconciler) lookup(ctx context.Context, key client.ObjectKey, obj client.Object) (bool, error) {
-	err := r.Get(ctx, key, obj)
-	if apierrors.IsNotFound(err) && r.APIReader != nil {
-		err = r.APIReader.Get(ctx, key, obj)
+	return lookupIn(ctx, r.Client, r.APIReader, key, obj)
+}
+
+// lookupIn is lookup with the given cache-backed client and API reader (nil: cache only).
+func lookupIn(ctx context.Context, c client.Reader, reader client.Reader, key client.ObjectKey, obj client.Object) (bool, error) {
+	err := c.Get(ctx, key, obj)
+	if apierrors.IsNotFound(err) && reader != nil {
+		err = reader.Get(ctx, key, obj)
 	}
 	if apierrors.IsNotFound(err) {
 		return false, nil
@@ -97,23 +133,35 @@ func (r *CountyReportReconciler) lookup(ctx context.Context, key client.ObjectKe
 // looks in the cache only: an object that is not wanted is usually absent,
 // and asking the API server on every reconcile would cost a request each.
 func remove[T client.Object](ctx context.Context, r *CountyReportReconciler, cr *reportingv1.CountyReport, obj T) error {
+	return removeOwned(ctx, r.owning(cr), obj)
+}
+
+// removeOwned is remove for any owner.
+func removeOwned[T client.Object](ctx context.Context, o owning, obj T) error {
 	kind := reflect.TypeOf(obj).Elem().Name()
-	if err := r.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+	if err := o.c.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
 		return client.IgnoreNotFound(err)
 	}
-	if !metav1IsControlledBy(obj, cr) {
+	if !controlledBy(obj, o.owner) {
 		return nil
 	}
-	if err := r.Delete(ctx, obj); client.IgnoreNotFound(err) != nil {
+	if err := o.c.Delete(ctx, obj); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("delete %s %s: %w", kind, obj.GetName(), err)
 	}
-	r.event(cr, corev1.EventTypeNormal, "Deleted", "Delete", "deleted %s %s", kind, obj.GetName())
+	if o.event != nil {
+		o.event(corev1.EventTypeNormal, "Deleted", "Delete", "deleted %s %s", kind, obj.GetName())
+	}
 	return nil
 }
 
 func metav1IsControlledBy(obj client.Object, cr *reportingv1.CountyReport) bool {
+	return controlledBy(obj, cr)
+}
+
+// controlledBy reports whether owner is obj's controller.
+func controlledBy(obj, owner client.Object) bool {
 	for _, ref := range obj.GetOwnerReferences() {
-		if ref.Controller != nil && *ref.Controller && ref.UID == cr.UID {
+		if ref.Controller != nil && *ref.Controller && ref.UID == owner.GetUID() {
 			return true
 		}
 	}

@@ -85,6 +85,7 @@ func setupCities(mgr ctrl.Manager, o Options) (CityRenderer, error) {
 		Scheme:          mgr.GetScheme(),
 		Recorder:        mgr.GetEventRecorder("countyreport-manager"),
 		Clock:           o.Clock,
+		PortalImage:     o.PortalImage,
 		StorageEndpoint: o.StorageEndpoint,
 		StorageInsecure: o.StorageInsecure,
 		StorageCABundle: o.StorageCABundle,

@@ -178,6 +178,13 @@ type CityReportSpec struct {
 	// +kubebuilder:default={}
 	// +optional
 	Storage StorageSpec `json:"storage,omitempty"`
+
+	// Portal is the city's web portal, where reviewers see the board, review
+	// each member's submission and compare the members; the same settings as
+	// a county's portal. accountsSecretName names a Secret in city-<name>.
+	// +kubebuilder:default={}
+	// +optional
+	Portal PortalSpec `json:"portal,omitempty"`
 }
 
 // MemberStatus is a county that is a member on both sides.
@@ -255,7 +262,7 @@ type CityReportStatus struct {
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
-	// Conditions: Ready, MembersResolved, StorageReady, ReportUpToDate.
+	// Conditions: Ready, MembersResolved, StorageReady, PortalAvailable, ReportUpToDate.
 	// +listType=map
 	// +listMapKey=type
 	// +optional
@@ -265,6 +272,10 @@ type CityReportStatus struct {
 	// city-<metadata.name>.
 	// +optional
 	Namespace string `json:"namespace,omitempty"`
+
+	// PortalURL is where the city's reviewers reach their portal.
+	// +optional
+	PortalURL string `json:"portalURL,omitempty"`
 
 	// Members are the counties that are members on both sides, by code.
 	// +optional

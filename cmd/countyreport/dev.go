@@ -375,6 +375,18 @@ func (pl *platform) startRuntime(ctx context.Context, errc chan<- error) (stop f
 			return nil, err
 		}
 	}
+	// Then the cities' portals, in code order.
+	var cities reportingv1.CityReportList
+	if err := pl.c.List(ctx, &cities); err != nil {
+		return nil, err
+	}
+	sort.Slice(cities.Items, func(i, j int) bool { return cities.Items[i].Spec.City.Code < cities.Items[j].Spec.City.Code })
+	for i := range cities.Items {
+		c := &cities.Items[i]
+		if _, err := ports.Port(tenant.CityNamespace(c) + "/" + tenant.CityPortalName(c)); err != nil {
+			return nil, err
+		}
+	}
 	var eventsMu sync.Mutex
 	lastEvent := map[types.NamespacedName]string{}
 	portalLog, err := os.OpenFile(pl.srv.LogFile("portals"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)

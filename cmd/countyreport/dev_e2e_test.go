@@ -49,8 +49,10 @@ func TestDevEndToEnd(t *testing.T) {
 			t.Errorf("Hengshan's portal %s does not show %q:\n%s", url, want, page)
 		}
 	}
-	if !regexp.MustCompile(`衡阳市 hengyang +\(no portal yet`).MatchString(first.output) {
-		t.Errorf("the table has no row for the city 衡阳市 (hengyang):\n%s", first.output)
+	// The city's row: its portal (a local URL once portal.RunCity serves;
+	// "(not running)" while it cannot start) and its generated admin account.
+	if !regexp.MustCompile(`衡阳市 hengyang +(http://127\.0\.0\.1:\d+/|\(not running\)) +admin +\S{43} `).MatchString(first.output) {
+		t.Errorf("the table has no row for the city 衡阳市 (hengyang) with its portal and admin account:\n%s", first.output)
 	}
 	runUID, pdfSum := readReport(t, state)
 	// The check below sees the servers while they run, so it is no empty check.

@@ -71,9 +71,9 @@ func countyRows(ctx context.Context, pl *platform) ([][]string, error) {
 	return rows, nil
 }
 
-// cityRows is one row per CityReport: its members found and its last
-// comparison report. The city has no portal of its own yet, so the row points
-// at its status (kubectl get cityreport), where the board is.
+// cityRows is one row per CityReport: its portal as the local runtime
+// serves it, the reviewer account the operator made, its last city report
+// and its members found.
 func cityRows(ctx context.Context, pl *platform) ([][]string, error) {
 	var list reportingv1.CityReportList
 	if err := pl.c.List(ctx, &list); err != nil {
@@ -83,12 +83,20 @@ func cityRows(ctx context.Context, pl *platform) ([][]string, error) {
 	var rows [][]string
 	for i := range list.Items {
 		c := &list.Items[i]
+		url := pl.runtime.URL(types.NamespacedName{Namespace: tenant.CityNamespace(c), Name: tenant.CityPortalName(c)})
+		if url == "" {
+			url = "(not running)"
+		}
+		account, password, err := pl.initialAccountIn(ctx, tenant.CityNamespace(c), c.Spec.Portal.AccountsSecretName)
+		if err != nil {
+			return nil, err
+		}
 		last := "—"
 		if r := c.Status.LastReport; r != nil {
 			last = r.Period + " (city report)"
 		}
-		members := "members " + cmp.Or(c.Status.MemberSummary, "?")
-		rows = append(rows, []string{c.Spec.City.Name + " " + c.Name, "(no portal yet: kubectl get cityreport " + c.Name + ")", members, "—", last})
+		last += ", members " + cmp.Or(c.Status.MemberSummary, "?")
+		rows = append(rows, []string{c.Spec.City.Name + " " + c.Name, url, account, password, last})
 	}
 	return rows, nil
 }
@@ -96,13 +104,19 @@ func cityRows(ctx context.Context, pl *platform) ([][]string, error) {
 // initialAccount reads the staff account the operator generated for the
 // county: the `initial-password` key of its accounts Secret.
 func (pl *platform) initialAccount(ctx context.Context, cr *reportingv1.CountyReport) (account, password string, err error) {
+	return pl.initialAccountIn(ctx, cr.Namespace, cr.Spec.Portal.AccountsSecretName)
+}
+
+// initialAccountIn reads the initial account of the portal in namespace ns
+// (a county's or the city's), whose accounts Secret is accountsSecret when named.
+func (pl *platform) initialAccountIn(ctx context.Context, ns, accountsSecret string) (account, password string, err error) {
 	var secrets corev1.SecretList
-	if err := pl.c.List(ctx, &secrets, client.InNamespace(cr.Namespace)); err != nil {
+	if err := pl.c.List(ctx, &secrets, client.InNamespace(ns)); err != nil {
 		return "", "", err
 	}
 	sort.Slice(secrets.Items, func(i, j int) bool {
-		// The CountyReport's own accounts Secret first.
-		return (secrets.Items[i].Name == cr.Spec.Portal.AccountsSecretName) && secrets.Items[j].Name != cr.Spec.Portal.AccountsSecretName
+		// The portal's own accounts Secret first.
+		return (secrets.Items[i].Name == accountsSecret) && secrets.Items[j].Name != accountsSecret
 	})
 	for _, s := range secrets.Items {
 		pw, ok := s.Data["initial-password"]
@@ -118,8 +132,8 @@ func (pl *platform) initialAccount(ctx context.Context, cr *reportingv1.CountyRe
 		}
 		return account, string(pw), nil
 	}
-	if name := cr.Spec.Portal.AccountsSecretName; name != "" {
-		return "(Secret " + name + ")", "(set by you)", nil
+	if accountsSecret != "" {
+		return "(Secret " + accountsSecret + ")", "(set by you)", nil
 	}
 	return "(none yet)", "(none yet)", nil
 }

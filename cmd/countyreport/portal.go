@@ -16,6 +16,7 @@ import (
 
 func init() {
 	register("portal", "serve one county's web portal", runPortal)
+	register("city-portal", "serve the city's web portal (review, board, ranking of its member counties)", runCityPortal)
 }
 
 func runPortal(ctx context.Context, args []string) error {
@@ -26,18 +27,47 @@ func runPortal(ctx context.Context, args []string) error {
 	return portal.Run(ctx, *o)
 }
 
+func runCityPortal(ctx context.Context, args []string) error {
+	o, err := parseCityPortalFlags(args)
+	if err != nil {
+		return err
+	}
+	return portal.RunCity(ctx, *o)
+}
+
 // parsePortalFlags turns the command line (and COUNTYREPORT_STORAGE_*) into
 // portal.Options; everything else is checked by portal.Run.
 func parsePortalFlags(args []string) (*portal.Options, error) {
-	fs := flag.NewFlagSet("portal", flag.ContinueOnError)
+	return parsePortalCommand("portal", args)
+}
+
+// parseCityPortalFlags is parsePortalFlags for `countyreport city-portal`:
+// the same flags, --members-dir besides, and no Kubernetes API (the city
+// portal never calls it, and its pod has no token).
+func parseCityPortalFlags(args []string) (*portal.Options, error) {
+	return parsePortalCommand("city-portal", args)
+}
+
+func parsePortalCommand(name string, args []string) (*portal.Options, error) {
+	city := name == "city-portal"
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	o := &portal.Options{Logger: slog.New(slog.NewJSONHandler(os.Stderr, nil))}
-	fs.StringVar(&o.ConfigFile, "config", "/etc/countyreport/portal.yaml", "the portal configuration written by the operator")
+	tenantWord, defaultConfig := "county", "/etc/countyreport/portal.yaml"
+	if city {
+		tenantWord, defaultConfig = "city", "/etc/countyreport/city-portal.yaml"
+	}
+	fs.StringVar(&o.ConfigFile, "config", defaultConfig, "the portal configuration written by the operator")
 	fs.StringVar(&o.AccountsFile, "accounts", "", "the staff accounts file (accounts.yaml); default: accountsFile in --config")
-	fs.StringVar(&o.SessionKeyFile, "session-key-file", "", "file holding the county's session key (32+ bytes); default: sessionKeyFile in --config")
+	fs.StringVar(&o.SessionKeyFile, "session-key-file", "", "file holding the "+tenantWord+"'s session key (32+ bytes); default: sessionKeyFile in --config")
 	fs.StringVar(&o.Listen, "listen", ":8080", "address of the portal's pages")
 	fs.StringVar(&o.MetricsListen, "metrics-listen", ":9090", `address of /metrics ("" = off); keep it off the Ingress`)
 	fs.StringVar(&o.FontPath, "font", "", "font for the dashboard's charts (default: the report's)")
-	kubeconfig := fs.String("kubeconfig", "", "kubeconfig of the portal's ServiceAccount (default: in-cluster; neither: no \"generate now\")")
+	var kubeconfig *string
+	if city {
+		fs.StringVar(&o.MembersDir, "members-dir", "", "directory of the member credentials Secret, one file per key (<code>.accessKey, …); default: membersDir in --config")
+	} else {
+		kubeconfig = fs.String("kubeconfig", "", "kubeconfig of the portal's ServiceAccount (default: in-cluster; neither: no \"generate now\")")
+	}
 	sc, err := storage.ConfigFromEnv()
 	if err != nil {
 		return nil, err
@@ -50,6 +80,9 @@ func parsePortalFlags(args []string) (*portal.Options, error) {
 		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 	o.Storage = sc
+	if city {
+		return o, nil
+	}
 	switch {
 	case *kubeconfig != "":
 		if o.Kube, err = clientcmd.BuildConfigFromFlags("", *kubeconfig); err != nil {

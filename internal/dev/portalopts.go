@@ -21,15 +21,14 @@ import (
 // found below root, its storage credentials from its environment. The listen
 // address is the local one given, not the container's port; metrics are off
 // (the operator's metrics are off in dev mode too).
+//
+// The city's portal (`countyreport city-portal`) is read the same way, with
+// its --members-dir (the mounted member credentials, found below root);
+// IsCityPortal tells the runtime to run it with portal.RunCity.
 func PortalOptions(w *Workload, root, listen string) (portal.Options, error) {
-	args := w.Args
-	if len(args) > 0 && args[0] == "portal" {
-		args = args[1:]
-	} else if len(args) > 1 && args[1] == "portal" { // a command naming the binary
-		args = args[2:]
-	}
+	cmd, args := PortalCommand(w.Args)
 	o := portal.Options{}
-	fs := flag.NewFlagSet("portal", flag.ContinueOnError)
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	file := func(dst *string, names ...string) {
 		for _, n := range names {
@@ -42,6 +41,9 @@ func PortalOptions(w *Workload, root, listen string) (portal.Options, error) {
 	file(&o.SessionKeyFile, "session-key", "session-key-file")
 	file(&font, "font")
 	file(&kubeconfig, "kubeconfig")
+	if cmd == CityPortalCommand {
+		file(&o.MembersDir, "members-dir")
+	}
 	fs.StringVar(&ignored, "listen", "", "")
 	fs.StringVar(&ignored, "metrics-listen", "", "")
 	cfg, err := storageFromEnv(w.Env, root)
@@ -54,6 +56,9 @@ func PortalOptions(w *Workload, root, listen string) (portal.Options, error) {
 	}
 	if o.ConfigFile == "" {
 		o.ConfigFile = Under(root, "/etc/countyreport/portal.yaml") // the portal's default
+		if cmd == CityPortalCommand {
+			o.ConfigFile = Under(root, "/etc/countyreport/city-portal.yaml")
+		}
 	}
 	raw, err := os.ReadFile(o.ConfigFile)
 	if err != nil {
@@ -79,6 +84,33 @@ func PortalOptions(w *Workload, root, listen string) (portal.Options, error) {
 	o.Storage = cfg
 	setPortalExtras(&o, listen, font)
 	return o, nil
+}
+
+// The subcommands of the portals the runtime runs.
+const (
+	CountyPortalCommand = "portal"
+	CityPortalCommand   = "city-portal"
+)
+
+// PortalCommand finds the portal subcommand in a container's command line
+// (its first word, or its second after the binary's name) and returns it
+// with the flags after it; "portal" when there is none.
+func PortalCommand(args []string) (string, []string) {
+	for _, cmd := range []string{CountyPortalCommand, CityPortalCommand} {
+		switch {
+		case len(args) > 0 && args[0] == cmd:
+			return cmd, args[1:]
+		case len(args) > 1 && args[1] == cmd: // a command naming the binary
+			return cmd, args[2:]
+		}
+	}
+	return CountyPortalCommand, args
+}
+
+// IsCityPortal reports whether the workload runs the city's portal.
+func IsCityPortal(w *Workload) bool {
+	cmd, _ := PortalCommand(w.Args)
+	return cmd == CityPortalCommand
 }
 
 // localConfig rewrites the portal's configuration for where it runs here:

@@ -14,7 +14,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
@@ -30,15 +29,52 @@ import (
 	"github.com/countyreport/countyreport/internal/portal"
 )
 
-// PortalLabel selects the Deployments the runtime runs: the operator's portals.
+// PortalLabel selects the Deployments the runtime runs: the operator's
+// county portals, and (CityPortalLabelValue with component portal) the
+// city portals in the cities' namespaces.
 const (
-	PortalLabelKey   = "app.kubernetes.io/name"
-	PortalLabelValue = "countyreport-portal"
-	portalContainer  = "portal"
+	PortalLabelKey       = "app.kubernetes.io/name"
+	PortalLabelValue     = "countyreport-portal"
+	CityPortalLabelValue = "countyreport-city"
+	componentLabelKey    = "app.kubernetes.io/component"
+	cityPortalComponent  = "portal"
+	portalContainer      = "portal"
 )
 
+// IsPortal reports whether labels are a portal Deployment's: a county's or a city's.
+func IsPortal(labels map[string]string) bool {
+	switch labels[PortalLabelKey] {
+	case PortalLabelValue:
+		return true
+	case CityPortalLabelValue:
+		return labels[componentLabelKey] == cityPortalComponent
+	}
+	return false
+}
+
+// portalDeployments lists the portal Deployments (in namespace ns; all when "").
+func portalDeployments(ctx context.Context, c client.Reader, ns string) ([]appsv1.Deployment, error) {
+	var out []appsv1.Deployment
+	for _, value := range []string{PortalLabelValue, CityPortalLabelValue} {
+		var list appsv1.DeploymentList
+		opts := []client.ListOption{client.MatchingLabels{PortalLabelKey: value}}
+		if ns != "" {
+			opts = append(opts, client.InNamespace(ns))
+		}
+		if err := c.List(ctx, &list, opts...); err != nil {
+			return nil, err
+		}
+		for _, d := range list.Items {
+			if IsPortal(d.Labels) {
+				out = append(out, d)
+			}
+		}
+	}
+	return out, nil
+}
+
 // Runtime stands in for kubelet and the Deployment controller, for portal
-// Deployments only: each one runs as an in-process portal on its own
+// Deployments only (the counties' and the cities'): each one runs as an in-process portal on its own
 // 127.0.0.1 port, with the files and environment its pod template names,
 // restarted when they change and stopped when the Deployment goes. It writes
 // the Deployment's status from what actually runs, so the operator's
@@ -52,6 +88,8 @@ type Runtime struct {
 	Logger *slog.Logger
 	// Run is the portal; portal.Run unless a test swaps it.
 	Run func(context.Context, portal.Options) error
+	// RunCity is the city's portal; portal.RunCity unless a test swaps it.
+	RunCity func(context.Context, portal.Options) error
 	// Event, when set, is told what happens ("started", "restarted", "stopped", "failed").
 	Event func(key types.NamespacedName, what, url string, err error)
 
@@ -75,10 +113,11 @@ func (r *Runtime) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error 
 	if r.Run == nil {
 		r.Run = portal.Run
 	}
+	if r.RunCity == nil {
+		r.RunCity = portal.RunCity
+	}
 	r.ctx, r.events, r.running = ctx, make(chan event.GenericEvent, 64), map[types.NamespacedName]*instance{}
-	isPortal := predicate.NewPredicateFuncs(func(o client.Object) bool {
-		return o.GetLabels()[PortalLabelKey] == PortalLabelValue
-	})
+	isPortal := predicate.NewPredicateFuncs(func(o client.Object) bool { return IsPortal(o.GetLabels()) })
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("dev-portal-runtime").
 		For(&appsv1.Deployment{}, builder.WithPredicates(isPortal)).
@@ -91,13 +130,12 @@ func (r *Runtime) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error 
 // portalsInNamespace wakes the portals of o's namespace: a changed ConfigMap
 // or Secret may be one they run with (Reconcile compares what they resolve to).
 func (r *Runtime) portalsInNamespace(ctx context.Context, o client.Object) []reconcile.Request {
-	var list appsv1.DeploymentList
-	if err := r.Client.List(ctx, &list, client.InNamespace(o.GetNamespace()),
-		client.MatchingLabelsSelector{Selector: labels.SelectorFromSet(labels.Set{PortalLabelKey: PortalLabelValue})}); err != nil {
+	list, err := portalDeployments(ctx, r.Client, o.GetNamespace())
+	if err != nil {
 		return nil
 	}
-	out := make([]reconcile.Request, 0, len(list.Items))
-	for _, d := range list.Items {
+	out := make([]reconcile.Request, 0, len(list))
+	for _, d := range list {
 		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&d)})
 	}
 	return out
@@ -171,7 +209,11 @@ func (r *Runtime) ensure(ctx context.Context, d *appsv1.Deployment) (*instance, 
 	if (w.Automount || w.Token) && r.Admin != nil {
 		o.Kube = ServiceAccountConfig(r.Admin, d.Namespace, w.SA)
 	}
-	inst, err := r.start(key, hash, o)
+	run := r.Run
+	if IsCityPortal(w) {
+		run = r.RunCity
+	}
+	inst, err := r.start(key, hash, run, o)
 	if err != nil {
 		return nil, err
 	}
@@ -182,13 +224,13 @@ func (r *Runtime) ensure(ctx context.Context, d *appsv1.Deployment) (*instance, 
 }
 
 // start runs the portal and waits until it listens or fails.
-func (r *Runtime) start(key types.NamespacedName, hash string, o portal.Options) (*instance, error) {
+func (r *Runtime) start(key types.NamespacedName, hash string, run func(context.Context, portal.Options) error, o portal.Options) (*instance, error) {
 	ctx, cancel := context.WithCancel(r.ctx)
 	inst := &instance{hash: hash, cancel: cancel, done: make(chan struct{}), url: "http://" + o.Listen + "/"}
 	ready := make(chan string, 1)
 	o.Ready = func(addr string) { ready <- addr }
 	go func() {
-		inst.err = r.Run(ctx, o)
+		inst.err = run(ctx, o)
 		close(inst.done)
 		// Tell Reconcile, which restarts it unless the Deployment is gone.
 		select {
@@ -318,12 +360,12 @@ func setDeploymentCondition(st *appsv1.DeploymentStatus, c appsv1.DeploymentCond
 // previous run left must not make a county look Ready before its portal is
 // back. c reads and writes the API server directly.
 func MarkNotRunning(ctx context.Context, c client.Client) error {
-	var list appsv1.DeploymentList
-	if err := c.List(ctx, &list, client.MatchingLabels{PortalLabelKey: PortalLabelValue}); err != nil {
+	list, err := portalDeployments(ctx, c, "")
+	if err != nil {
 		return err
 	}
-	for i := range list.Items {
-		d := &list.Items[i]
+	for i := range list {
+		d := &list[i]
 		want := d.Status.DeepCopy()
 		want.ReadyReplicas, want.AvailableReplicas, want.UpdatedReplicas = 0, 0, 0
 		want.UnavailableReplicas = ptr.Deref(d.Spec.Replicas, 1)

@@ -76,11 +76,6 @@ func Deployment(cr *reportingv1.CountyReport, in Inputs, configHash string) *app
 	// The portal's own Secret (session key, generated accounts) and a named
 	// accounts Secret. Secret volumes follow Secret changes, so account
 	// changes need no restart.
-	secretVolume := func(name, secret string) corev1.Volume {
-		return corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
-			SecretName: secret, DefaultMode: ptr.To[int32](0o440),
-		}}}
-	}
 	volumes = append(volumes, secretVolume("portal-secret", Name(cr)))
 	mounts = append(mounts, corev1.VolumeMount{Name: "portal-secret", MountPath: SecretDir, ReadOnly: true})
 	if name := cr.Spec.Portal.AccountsSecretName; name != "" {
@@ -92,17 +87,6 @@ func Deployment(cr *reportingv1.CountyReport, in Inputs, configHash string) *app
 	if in.StorageCA && in.CredentialsSecretName != "" {
 		v, m, e := StorageCA(in.CredentialsSecretName)
 		volumes, mounts, env = append(volumes, v), append(mounts, m), append(env, e)
-	}
-
-	probe := func(path string) *corev1.Probe {
-		return &corev1.Probe{
-			ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
-				Path: path, Port: intstr.FromString("http"),
-			}},
-			// Spelled out in full: the comparison treats integers literally,
-			// so leaving the server's defaults implicit would look like drift.
-			PeriodSeconds: 10, TimeoutSeconds: 1, SuccessThreshold: 1, FailureThreshold: 3,
-		}
 	}
 
 	return &appsv1.Deployment{
@@ -120,13 +104,7 @@ func Deployment(cr *reportingv1.CountyReport, in Inputs, configHash string) *app
 					// The portal creates ReportRuns ("generate now") with its
 					// ServiceAccount, bound to a Role in this namespace only.
 					AutomountServiceAccountToken: ptr.To(true),
-					SecurityContext: &corev1.PodSecurityContext{
-						RunAsNonRoot:   ptr.To(true),
-						RunAsUser:      ptr.To[int64](portalUID),
-						RunAsGroup:     ptr.To[int64](portalUID),
-						FSGroup:        ptr.To[int64](portalUID),
-						SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
-					},
+					SecurityContext:              podSecurityContext(),
 					Containers: []corev1.Container{{
 						Name:  "portal",
 						Image: image,
@@ -136,23 +114,60 @@ func Deployment(cr *reportingv1.CountyReport, in Inputs, configHash string) *app
 							{Name: "http", ContainerPort: PortalPort, Protocol: corev1.ProtocolTCP},
 							{Name: "metrics", ContainerPort: MetricsPort, Protocol: corev1.ProtocolTCP},
 						},
-						Env: env,
-						SecurityContext: &corev1.SecurityContext{
-							AllowPrivilegeEscalation: ptr.To(false),
-							ReadOnlyRootFilesystem:   ptr.To(true),
-							RunAsNonRoot:             ptr.To(true),
-							Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-							SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
-						},
-						Resources:      resources,
-						LivenessProbe:  probe("/healthz"),
-						ReadinessProbe: probe("/readyz"),
-						VolumeMounts:   mounts,
+						Env:             env,
+						SecurityContext: containerSecurityContext(),
+						Resources:       resources,
+						LivenessProbe:   httpProbe("/healthz"),
+						ReadinessProbe:  httpProbe("/readyz"),
+						VolumeMounts:    mounts,
 					}},
 					Volumes: volumes,
 				},
 			},
 		},
+	}
+}
+
+// secretVolume is a Secret volume readable by the portal's group only.
+func secretVolume(name, secret string) corev1.Volume {
+	return corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
+		SecretName: secret, DefaultMode: ptr.To[int32](0o440),
+	}}}
+}
+
+// httpProbe checks path on the portal's http port.
+func httpProbe(path string) *corev1.Probe {
+	return &corev1.Probe{
+		ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
+			Path: path, Port: intstr.FromString("http"),
+		}},
+		// Spelled out in full: the comparison treats integers literally,
+		// so leaving the server's defaults implicit would look like drift.
+		PeriodSeconds: 10, TimeoutSeconds: 1, SuccessThreshold: 1, FailureThreshold: 3,
+	}
+}
+
+// podSecurityContext runs a portal's pod as the non-root portal user with
+// the RuntimeDefault seccomp profile.
+func podSecurityContext() *corev1.PodSecurityContext {
+	return &corev1.PodSecurityContext{
+		RunAsNonRoot:   ptr.To(true),
+		RunAsUser:      ptr.To[int64](portalUID),
+		RunAsGroup:     ptr.To[int64](portalUID),
+		FSGroup:        ptr.To[int64](portalUID),
+		SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+	}
+}
+
+// containerSecurityContext: no privilege escalation, read-only root
+// filesystem, no capabilities.
+func containerSecurityContext() *corev1.SecurityContext {
+	return &corev1.SecurityContext{
+		AllowPrivilegeEscalation: ptr.To(false),
+		ReadOnlyRootFilesystem:   ptr.To(true),
+		RunAsNonRoot:             ptr.To(true),
+		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+		SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 	}
 }
 
@@ -191,22 +206,9 @@ func Service(cr *reportingv1.CountyReport) *corev1.Service {
 // NetworkPolicy lets traffic reach the portal's port and nothing else in;
 // out, the portal may reach DNS and the storage endpoint only.
 func NetworkPolicy(cr *reportingv1.CountyReport, in Inputs) *networkingv1.NetworkPolicy {
-	tcp, udp := corev1.ProtocolTCP, corev1.ProtocolUDP
-	egress := []networkingv1.NetworkPolicyEgressRule{{
-		Ports: []networkingv1.NetworkPolicyPort{
-			{Protocol: &udp, Port: ptr.To(intstr.FromInt32(53))},
-			{Protocol: &tcp, Port: ptr.To(intstr.FromInt32(53))},
-		},
-	}}
-	if host, port, ok := splitEndpoint(in.StorageEndpoint, in.StorageInsecure); ok {
-		rule := networkingv1.NetworkPolicyEgressRule{
-			Ports: []networkingv1.NetworkPolicyPort{{Protocol: &tcp, Port: ptr.To(intstr.FromInt32(port))}},
-		}
-		// An IP endpoint is pinned exactly; a DNS name cannot be expressed in a
-		// NetworkPolicy, so only its port is allowed.
-		if ip := parseIP(host); ip != "" {
-			rule.To = []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: ip}}}
-		}
+	tcp := corev1.ProtocolTCP
+	egress := []networkingv1.NetworkPolicyEgressRule{dnsEgress()}
+	if rule, ok := storageEgress(in.StorageEndpoint, in.StorageInsecure); ok {
 		egress = append(egress, rule)
 	}
 	egress = append(egress, apiServerEgress(in))
@@ -224,6 +226,35 @@ func NetworkPolicy(cr *reportingv1.CountyReport, in Inputs) *networkingv1.Networ
 			Egress: egress,
 		},
 	}
+}
+
+// dnsEgress lets a portal reach DNS, over UDP and TCP.
+func dnsEgress() networkingv1.NetworkPolicyEgressRule {
+	tcp, udp := corev1.ProtocolTCP, corev1.ProtocolUDP
+	return networkingv1.NetworkPolicyEgressRule{
+		Ports: []networkingv1.NetworkPolicyPort{
+			{Protocol: &udp, Port: ptr.To(intstr.FromInt32(53))},
+			{Protocol: &tcp, Port: ptr.To(intstr.FromInt32(53))},
+		},
+	}
+}
+
+// storageEgress lets a portal reach the storage endpoint; false when there is none.
+func storageEgress(endpoint string, insecure bool) (networkingv1.NetworkPolicyEgressRule, bool) {
+	host, port, ok := splitEndpoint(endpoint, insecure)
+	if !ok {
+		return networkingv1.NetworkPolicyEgressRule{}, false
+	}
+	tcp := corev1.ProtocolTCP
+	rule := networkingv1.NetworkPolicyEgressRule{
+		Ports: []networkingv1.NetworkPolicyPort{{Protocol: &tcp, Port: ptr.To(intstr.FromInt32(port))}},
+	}
+	// An IP endpoint is pinned exactly; a DNS name cannot be expressed in a
+	// NetworkPolicy, so only its port is allowed.
+	if ip := parseIP(host); ip != "" {
+		rule.To = []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: ip}}}
+	}
+	return rule, true
 }
 
 // apiServerEgress lets the portal reach the Kubernetes API ("generate
@@ -251,13 +282,17 @@ func apiServerEgress(in Inputs) networkingv1.NetworkPolicyEgressRule {
 
 // Ingress exposes the portal under spec.portal.ingress.host; nil when unset.
 func Ingress(cr *reportingv1.CountyReport) *networkingv1.Ingress {
-	spec := cr.Spec.Portal.Ingress
+	return portalIngress(meta(cr), cr.Spec.Portal.Ingress, Name(cr))
+}
+
+// portalIngress routes spec.host to the portal Service service; nil when spec is.
+func portalIngress(om metav1.ObjectMeta, spec *reportingv1.IngressSpec, service string) *networkingv1.Ingress {
 	if spec == nil {
 		return nil
 	}
 	pathType := networkingv1.PathTypePrefix
 	ing := &networkingv1.Ingress{
-		ObjectMeta: meta(cr),
+		ObjectMeta: om,
 		Spec: networkingv1.IngressSpec{
 			Rules: []networkingv1.IngressRule{{
 				Host: spec.Host,
@@ -265,7 +300,7 @@ func Ingress(cr *reportingv1.CountyReport) *networkingv1.Ingress {
 					Paths: []networkingv1.HTTPIngressPath{{
 						Path: "/", PathType: &pathType,
 						Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
-							Name: Name(cr), Port: networkingv1.ServiceBackendPort{Name: "http"},
+							Name: service, Port: networkingv1.ServiceBackendPort{Name: "http"},
 						}},
 					}},
 				}},

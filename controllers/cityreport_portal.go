@@ -1,0 +1,154 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/portal"
+	"github.com/countyreport/countyreport/internal/tenant"
+)
+
+// The city's portal (`countyreport city-portal`) lives in city-<name>
+// beside the city's two credentials Secrets, and is made like a county's:
+// ServiceAccount, Secret, ConfigMap, Deployment, Service, NetworkPolicy and
+// Ingress, each applied with ensureOwned and owned by the CityReport. Unlike
+// a county's it has no Role: it never calls the Kubernetes API, and its
+// ServiceAccount mounts no token. The manager needs no new permission for
+// it (the county's portal objects are the same kinds).
+
+// owning is how the city's reconciler applies the objects city owns.
+func (r *CityReportReconciler) owning(city *reportingv1.CityReport) owning {
+	return owning{
+		c: r.Client, reader: r.APIReader, scheme: r.Scheme, owner: city, kind: "CityReport",
+		event: func(typ, reason, action, format string, args ...any) {
+			r.event(city, typ, reason, action, format, args...)
+		},
+	}
+}
+
+// reconcileCityPortal ensures the city portal's objects and reads its availability.
+func (r *CityReportReconciler) reconcileCityPortal(ctx context.Context, st *cityState) error {
+	city := st.city
+	in, err := r.cityPortalInputs(ctx, st)
+	if err != nil {
+		return err
+	}
+	o := r.owning(city)
+	data, err := tenant.CityConfigData(city, in)
+	if err != nil {
+		return err
+	}
+	if err := ensureOwned(ctx, o, tenant.CityServiceAccount(city)); err != nil {
+		return err
+	}
+	if err := r.ensureCityPortalSecret(ctx, o, city); err != nil {
+		return err
+	}
+	if err := ensureOwned(ctx, o, tenant.CityConfigMap(city, data)); err != nil {
+		return err
+	}
+	if err := ensureOwned(ctx, o, tenant.CityDeployment(city, in, tenant.CityConfigHash(data, in))); err != nil {
+		return err
+	}
+	if err := ensureOwned(ctx, o, tenant.CityService(city)); err != nil {
+		return err
+	}
+	if err := ensureOwned(ctx, o, tenant.CityNetworkPolicy(city, in)); err != nil {
+		return err
+	}
+	if ing := tenant.CityIngress(city); ing != nil {
+		err = ensureOwned(ctx, o, ing)
+	} else {
+		err = removeOwned(ctx, o, &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Name: tenant.CityPortalName(city), Namespace: tenant.CityNamespace(city)}})
+	}
+	if err != nil {
+		return err
+	}
+	city.Status.PortalURL = tenant.CityPortalURL(city)
+
+	var d appsv1.Deployment
+	found, err := lookupIn(ctx, r.Client, r.APIReader, client.ObjectKey{Namespace: tenant.CityNamespace(city), Name: tenant.CityPortalName(city)}, &d)
+	if err != nil {
+		return fmt.Errorf("read city portal Deployment: %w", err)
+	}
+	status, reason, msg := metav1.ConditionFalse, reportingv1.ReasonDeploymentNotReady, "the city portal Deployment is not available yet"
+	if found {
+		status, reason, msg = deploymentAvailability(&d)
+	}
+	r.setCityCondition(city, reportingv1.ConditionPortalAvailable, status, reason, msg)
+	return nil
+}
+
+// cityPortalInputs gathers what the builders need: the operator's settings,
+// the members found on both sides, and the credentials the portal reads
+// (their digest rolls the portal when they rotate).
+func (r *CityReportReconciler) cityPortalInputs(ctx context.Context, st *cityState) (tenant.CityInputs, error) {
+	city := st.city
+	in := tenant.CityInputs{
+		PortalImage:     r.PortalImage,
+		StorageEndpoint: r.StorageEndpoint,
+		StorageInsecure: r.StorageInsecure,
+		StorageCA:       len(r.StorageCABundle) > 0,
+	}
+	for _, m := range st.members {
+		in.Members = append(in.Members, portal.CityMember{
+			Code: m.county.Spec.County.Code, Name: m.county.Spec.County.Name, EnglishName: m.county.Spec.County.EnglishName,
+		})
+	}
+	own, err := r.readCitySecret(ctx, city, tenant.CityCredentialsSecretName(city))
+	if err != nil {
+		return in, err
+	}
+	members, err := r.readCitySecret(ctx, city, tenant.MemberCredentialsSecretName(city))
+	if err != nil {
+		return in, err
+	}
+	if own != nil {
+		in.CredentialsSecretName = tenant.CityCredentialsSecretName(city)
+	}
+	in.CredentialsHash = cityCredentialsHash(own, members)
+	return in, nil
+}
+
+// cityCredentialsHash changes when the city's own access key, its CA, the
+// member list or any member's access key changes.
+func cityCredentialsHash(own, members map[string][]byte) string {
+	b := append(append([]byte{}, own[tenant.SecretAccessKey]...), own[tenant.SecretCABundle]...)
+	keys := make([]string, 0, len(members))
+	for k := range members {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b = append(b, fmt.Sprintf(";%s=%s", k, members[k])...)
+	}
+	return digest(b)
+}
+
+// ensureCityPortalSecret keeps the city portal's session key and
+// generated accounts as a county's: values are made once, never replaced,
+// and a retired initial password is not made again.
+func (r *CityReportReconciler) ensureCityPortalSecret(ctx context.Context, o owning, city *reportingv1.CityReport) error {
+	var have corev1.Secret
+	found, err := lookupIn(ctx, r.Client, r.APIReader, client.ObjectKey{Namespace: tenant.CityNamespace(city), Name: tenant.CityPortalName(city)}, &have)
+	if err != nil {
+		return fmt.Errorf("read Secret %s: %w", tenant.CityPortalName(city), err)
+	}
+	data, generated, err := portalSecretData(&have, found, tenant.CityPortalSecretKeys(city))
+	if err != nil {
+		return err
+	}
+	want := tenant.CityPortalSecret(city, data)
+	if generated {
+		want.Annotations = map[string]string{annotationInitialPassword: "true"}
+	}
+	return ensureOwned(ctx, o, want)
+}
