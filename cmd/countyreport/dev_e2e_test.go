@@ -49,10 +49,24 @@ func TestDevEndToEnd(t *testing.T) {
 			t.Errorf("Hengshan's portal %s does not show %q:\n%s", url, want, page)
 		}
 	}
-	// The city's row: its portal (a local URL once portal.RunCity serves;
-	// "(not running)" while it cannot start) and its generated admin account.
-	if !regexp.MustCompile(`衡阳市 hengyang +(http://127\.0\.0\.1:\d+/|\(not running\)) +admin +\S{43} `).MatchString(first.output) {
+	// The city's row: its portal and its generated admin account; the
+	// portal shows the samples' month: the board with 衡东县 (no published
+	// figures) overdue, the ranking with it 未上报, the city's report.
+	if !regexp.MustCompile(`衡阳市 hengyang +http://127\.0\.0\.1:\d+/ +admin +\S{43} `).MatchString(first.output) {
 		t.Errorf("the table has no row for the city 衡阳市 (hengyang) with its portal and admin account:\n%s", first.output)
+	}
+	city, cityURL := first.signIn(t, "hengyang")
+	for path, wants := range map[string][]string{
+		"?period=2023-01": {"衡山县", "已报送待审核", "衡东县", "逾期未报", "耒阳市"},
+		"ranking":         {"2023-01 各县(市)比较", "综合得分排名", "未上报", "衡阳县", "功效系数法"},
+		"reports":         {"市级报告", "2023-01"},
+	} {
+		page := getPage(t, city, cityURL+path)
+		for _, want := range wants {
+			if !strings.Contains(page, want) {
+				t.Errorf("the city portal's %s does not show %q:\n%s", cityURL+path, want, page)
+			}
+		}
 	}
 	runUID, pdfSum := readReport(t, state)
 	// The check below sees the servers while they run, so it is no empty check.
@@ -293,6 +307,18 @@ func (r *devRun) openReports(t *testing.T, county string) string {
 	if len(row) < 5 || strings.HasPrefix(row[3], "(") {
 		return getPage(t, http.DefaultClient, url)
 	}
+	c, _ := r.signIn(t, county)
+	return getPage(t, c, url+"reports")
+}
+
+// signIn signs in to the tenant's portal with the account its row shows.
+func (r *devRun) signIn(t *testing.T, tenant string) (*http.Client, string) {
+	t.Helper()
+	row := r.rows[tenant]
+	url := r.portalURL(t, tenant)
+	if len(row) < 5 {
+		t.Fatalf("no account for %s in the table:\n%s", tenant, r.output)
+	}
 	account, password := row[3], row[4]
 	jar, err := cookiejar.New(nil)
 	if err != nil {
@@ -308,7 +334,7 @@ func (r *devRun) openReports(t *testing.T, county string) string {
 	if resp.StatusCode != http.StatusOK || strings.HasSuffix(resp.Request.URL.Path, "/signin") {
 		t.Fatalf("signing in to %s as %s with the table's password failed: %s\n%s", url, account, resp.Status, body)
 	}
-	return getPage(t, c, url+"reports")
+	return c, url
 }
 
 func getPage(t *testing.T, c *http.Client, url string) string {
