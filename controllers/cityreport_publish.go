@@ -20,6 +20,7 @@ import (
 	"github.com/countyreport/countyreport/internal/report"
 	"github.com/countyreport/countyreport/internal/review"
 	"github.com/countyreport/countyreport/internal/storage"
+	"github.com/countyreport/countyreport/internal/submission"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
 
@@ -111,9 +112,16 @@ func (r *CityReportReconciler) publishCityReport(ctx context.Context, st *citySt
 	for _, m := range st.members {
 		code := m.county.Spec.County.Code
 		s := st.statuses[code]
-		row := citytpl.BoardRow{Name: m.county.Spec.County.Name, State: stateWords[s.State], SubmittedAt: "—", Verdict: "—"}
+		row := citytpl.BoardRow{Name: m.county.Spec.County.Name, State: stateWords[s.State], SubmittedAt: "—", By: "—", Verdict: "—"}
 		if !s.SubmittedAt.IsZero() {
 			row.SubmittedAt = s.SubmittedAt.In(st.reviewLoc).Format("2006-01-02 15:04")
+			rec, err := submission.Current(ctx, r.Storage.Archive(m.bucket), st.boardPeriod)
+			if err != nil {
+				return nil, fmt.Errorf("county %s: the submission record of %s: %w", code, st.boardPeriod, err)
+			}
+			if rec != nil {
+				row.By = rec.By
+			}
 		}
 		if s.Last != nil && s.Last.DatasetSHA256 == s.DatasetSHA256 {
 			row.Verdict = stateWords[s.Last.Verdict] + "（" + s.Last.By + "）" + s.Last.Comment

@@ -1,8 +1,10 @@
 // Command screenshots signs in to a running portal (make demo) in Debian's
-// Chromium and saves the README's pictures of it: the dashboard and the
-// archive. Usage, with the account and password from the demo's table:
+// Chromium and saves the README's pictures of it: a county's dashboard and
+// archive, or with -city the city's board and ranking of -period. Usage,
+// with the account and password from the demo's table:
 //
 //	go run ./hack/screenshots -url http://127.0.0.1:18082/ -user admin -password … -out docs/images
+//	go run ./hack/screenshots -city -period 2023-01 -url http://127.0.0.1:18089/ -user admin -password … -out docs/images
 package main
 
 import (
@@ -21,14 +23,23 @@ func main() {
 	user := flag.String("user", "admin", "account")
 	password := flag.String("password", "", "password")
 	out := flag.String("out", "docs/images", "folder for the PNGs")
+	city := flag.Bool("city", false, "the portal is the city's: take its board and ranking")
+	period := flag.String("period", "2023-01", "the month the city's pages show (-city)")
 	flag.Parse()
-	if err := run(*url, *user, *password, *out); err != nil {
+	pages := []page{{"demo-portal.png", ""}, {"demo-portal-reports.png", "reports"}}
+	if *city {
+		pages = []page{{"city-board.png", "?period=" + *period}, {"city-ranking.png", "ranking?period=" + *period}}
+	}
+	if err := run(*url, *user, *password, *out, pages); err != nil {
 		fmt.Fprintln(os.Stderr, "screenshots:", err)
 		os.Exit(1)
 	}
 }
 
-func run(url, user, password, out string) error {
+// page is one screenshot: its file name and the portal path it shows.
+type page struct{ name, path string }
+
+func run(url, user, password, out string, pages []page) error {
 	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
 		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.WindowSize(1200, 860), chromedp.Flag("lang", "zh-CN"))
@@ -55,11 +66,13 @@ func run(url, user, password, out string) error {
 		}
 		return os.WriteFile(filepath.Join(out, name), png, 0o644)
 	}
-	if err := shot("demo-portal.png"); err != nil {
-		return err
+	for _, p := range pages {
+		if err := chromedp.Do(ctx, chromedp.Navigate(url+p.path), chromedp.WaitVisible(main)); err != nil {
+			return err
+		}
+		if err := shot(p.name); err != nil {
+			return err
+		}
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(url+"reports"), chromedp.WaitVisible(main)); err != nil {
-		return err
-	}
-	return shot("demo-portal-reports.png")
+	return nil
 }

@@ -27,7 +27,7 @@ type Input struct {
 
 // BoardRow is one county's submission as the board shows it.
 type BoardRow struct {
-	Name, State, SubmittedAt, Verdict string
+	Name, State, SubmittedAt, By, Verdict string
 }
 
 // Source is where one county's figures were published.
@@ -159,7 +159,11 @@ func (r *report) board() {
 	rows := make([][]string, 0, len(r.in.Board))
 	for _, b := range r.in.Board {
 		counts[b.State]++
-		rows = append(rows, []string{b.Name, b.State, b.SubmittedAt, b.Verdict})
+		by := b.By
+		if by == "" {
+			by = "—"
+		}
+		rows = append(rows, []string{b.Name, b.State, b.SubmittedAt, by, b.Verdict})
 	}
 	var parts []string
 	for _, b := range r.in.Board {
@@ -171,7 +175,7 @@ func (r *report) board() {
 	r.f.Para(fmt.Sprintf("本期应报送%d个县(市)，报送截止时间为%s。其中%s。", len(r.in.Board), r.in.Deadline, strings.Join(parts, "，")), stBody)
 	r.f.Table(layout.Table{
 		Caption: "表1　各县(市)报送与审核情况", CaptionStyle: stCaption,
-		Cols: []layout.Column{{Title: "县(市)", W: 80}, {Title: "状态", W: 90}, {Title: "报送时间", W: 110, Sans: true}, {Title: "审核意见", W: layout.ContentW - 280}},
+		Cols: []layout.Column{{Title: "县(市)", W: 80}, {Title: "状态", W: 90}, {Title: "报送时间", W: 110, Sans: true}, {Title: "报送人", W: 70, Sans: true}, {Title: "审核意见", W: layout.ContentW - 350}},
 		Rows: rows,
 	})
 }
