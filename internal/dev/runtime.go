@@ -20,6 +20,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -120,6 +121,8 @@ func (r *Runtime) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error 
 	isPortal := predicate.NewPredicateFuncs(func(o client.Object) bool { return IsPortal(o.GetLabels()) })
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("dev-portal-runtime").
+		// One runtime per manager; tests start several managers in one process.
+		WithOptions(controller.Options{SkipNameValidation: ptr.To(true)}).
 		For(&appsv1.Deployment{}, builder.WithPredicates(isPortal)).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.portalsInNamespace)).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.portalsInNamespace)).
