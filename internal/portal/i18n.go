@@ -223,3 +223,14 @@ func tr(lang, key string, args ...any) string {
 	}
 	return s
 }
+
+// addMessages adds a page group's words (each file's init); a key defined
+// twice is a programming error.
+func addMessages(lang string, m map[string]string) {
+	for k, v := range m {
+		if _, dup := messages[lang][k]; dup {
+			panic("portal: message defined twice: " + k)
+		}
+		messages[lang][k] = v
+	}
+}

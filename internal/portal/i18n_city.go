@@ -3,15 +3,7 @@ package portal
 // The city portal's words (see i18n.go), and the review states both
 // portals show.
 func init() {
-	add := func(lang string, m map[string]string) {
-		for k, v := range m {
-			if _, dup := messages[lang][k]; dup {
-				panic("portal: message defined twice: " + k)
-			}
-			messages[lang][k] = v
-		}
-	}
-	add("zh-CN", map[string]string{
+	addMessages("zh-CN", map[string]string{
 		"city.portal":      "县域数据审核与比较",
 		"city.footer":      "%s · 数据仅供市级审核与比较使用",
 		"city.role.editor": "审核员",
@@ -94,7 +86,7 @@ func init() {
 		"creports.none":    "档案中还没有市级报告。",
 		"creports.hint":    "市级报告每月按计划生成，包括报送情况、综合排名、分项排名与方法说明。",
 	})
-	add("en", map[string]string{
+	addMessages("en", map[string]string{
 		"city.portal":      "County Data Review and Comparison",
 		"city.footer":      "%s · for the city's review and comparison",
 		"city.role.editor": "reviewer",

@@ -2,15 +2,7 @@ package portal
 
 // The Data pages' words (see i18n.go).
 func init() {
-	add := func(lang string, m map[string]string) {
-		for k, v := range m {
-			if _, dup := messages[lang][k]; dup {
-				panic("portal: message defined twice: " + k)
-			}
-			messages[lang][k] = v
-		}
-	}
-	add("zh-CN", map[string]string{
+	addMessages("zh-CN", map[string]string{
 		"data.title":             "数据报送",
 		"data.submit":            "报送本期数据",
 		"data.submit.hint":       "三种方式任选其一：下载 Excel 模板填写后上传；上传 JSON/YAML 文件；或在网页表单中直接填写。提交前都会先预览，确认后才保存。",
@@ -103,7 +95,7 @@ func init() {
 		"field.target":           "目标",
 		"field.subtitle":         "副标题",
 	})
-	add("en", map[string]string{
+	addMessages("en", map[string]string{
 		"data.title":             "Data",
 		"data.submit":            "Submit a period's data",
 		"data.submit.hint":       "Any of three ways: fill in the Excel template and upload it; upload a JSON or YAML file; or fill in the web form. Each is previewed first and stored only when you confirm.",

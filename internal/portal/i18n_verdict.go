@@ -2,15 +2,7 @@ package portal
 
 // The words of the city's review (see i18n.go and verdict.go).
 func init() {
-	add := func(lang string, m map[string]string) {
-		for k, v := range m {
-			if _, dup := messages[lang][k]; dup {
-				panic("portal: message defined twice: " + k)
-			}
-			messages[lang][k] = v
-		}
-	}
-	add("zh-CN", map[string]string{
+	addMessages("zh-CN", map[string]string{
 		"review.title":               "市级审核",
 		"review.line":                "市级审核（%s）：",
 		"review.deadline":            "报送截止：%s",
@@ -36,7 +28,7 @@ func init() {
 		"review.action.resubmit":     "请按市级意见修改数据后重新报送，重新报送后将再次进入审核。",
 		"review.short.resubmit":      "请修改后重新报送",
 	})
-	add("en", map[string]string{
+	addMessages("en", map[string]string{
 		"review.title":               "City review",
 		"review.line":                "City review (%s): ",
 		"review.deadline":            "Due by the %s",
