@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -61,9 +62,18 @@ func cityCondition(c *reportingv1.CityReport, typ string) metav1.Condition {
 	return metav1.Condition{}
 }
 
+// claimedCodes records which test made a county of each code: the suite
+// shares one API server and one MinIO, and a second county of a code finds
+// the first one's bucket taken and never becomes ready, which shows up as a
+// timeout far from its cause.
+var claimedCodes sync.Map
+
 // countyInCity creates a county naming city (none when "") and waits for its bucket.
 func countyInCity(t *testing.T, g *WithT, name, code, city string) *reportingv1.CountyReport {
 	t.Helper()
+	if other, taken := claimedCodes.LoadOrStore(code, t.Name()); taken {
+		t.Fatalf("county code %s is already used by %s: give this test codes of its own", code, other)
+	}
 	cr := newCountyReport(t, name, code)
 	if city != "" {
 		cr.Spec.CityRef = &reportingv1.CityReference{Name: city}

@@ -77,7 +77,7 @@ func artifact(run *reportingv1.ReportRun, key string) reportingv1.Artifact {
 // report and the next run, and a second look creates no second run.
 func TestCityRunFiresOnSchedule(t *testing.T) {
 	g := NewWithT(t)
-	city, _ := rankedCity(t, g, "city-sched", "997600")
+	city, _ := rankedCity(t, g, "city-sched", "997700")
 	ns := tenant.CityNamespace(city)
 
 	// The suite's manager (its clock at 2026-10-15 02:00 UTC) shows the next run.
@@ -106,7 +106,7 @@ func TestCityRunFiresOnSchedule(t *testing.T) {
 	run := succeededRun(g, ns, runName)
 	g.Expect(run.Spec.Reason).To(Equal(reportingv1.RunScheduled))
 	g.Expect(run.Spec.CityReportName).To(Equal(city.Name))
-	g.Expect(run.Labels).To(HaveKeyWithValue(reportingv1.LabelCity, "997600"))
+	g.Expect(run.Labels).To(HaveKeyWithValue(reportingv1.LabelCity, "997700"))
 	g.Expect(metav1.GetControllerOf(run)).NotTo(BeNil())
 	g.Expect(metav1.GetControllerOf(run).Kind).To(Equal("CityReport"))
 	pdf := artifact(run, "reports/2026-09/report.pdf")
@@ -149,7 +149,7 @@ func TestCityRunFiresOnSchedule(t *testing.T) {
 // same bytes.
 func TestCityRunOnDemandIsReproducible(t *testing.T) {
 	g := NewWithT(t)
-	city, _ := rankedCity(t, g, "city-manual", "997610")
+	city, _ := rankedCity(t, g, "city-manual", "997710")
 	ns := tenant.CityNamespace(city)
 
 	first := tenant.CityRun(city, "2026-09", reportingv1.RunManual, "tester")
@@ -190,8 +190,8 @@ func TestCityRunOnDemandIsReproducible(t *testing.T) {
 // city's own bucket.
 func TestCityRunCannotReachACounty(t *testing.T) {
 	g := NewWithT(t)
-	victim := countyInCity(t, g, "run-victim", "997621", "city-guard")
-	city := newCity(t, "city-guard", "997620", reportingv1.CityMember{Code: victim.Spec.County.Code})
+	victim := countyInCity(t, g, "run-victim", "997721", "city-guard")
+	city := newCity(t, "city-guard", "997720", reportingv1.CityMember{Code: victim.Spec.County.Code})
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		g.Expect(cityCondition(getCity(g, city.Name), reportingv1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
@@ -230,7 +230,7 @@ func TestCityRunCannotReachACounty(t *testing.T) {
 
 	// A city whose spec names a county's bucket gets no storage, and its
 	// runs render nothing into that bucket: they wait for the city's archive.
-	thief := newCity(t, "city-run-thief", "997622")
+	thief := newCity(t, "city-run-thief", "997722")
 	thief.Spec.Storage.Bucket = victim.Status.Bucket
 	g.Expect(k8s.Create(testCtx, thief)).To(Succeed())
 	g.Eventually(func(g Gomega) {
