@@ -1,17 +1,12 @@
 package portal
 
 import (
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/report"
-	"github.com/countyreport/countyreport/internal/storage"
 )
 
 // reports lists the city's own archive: its monthly comparison reports.
@@ -46,24 +41,5 @@ func (s *cityServer) download(c *gin.Context) {
 		s.fail(c, http.StatusNotFound, "")
 		return
 	}
-	rc, o, err := s.archive.Open(c.Request.Context(), period, name)
-	switch {
-	case errors.Is(err, storage.ErrNotFound):
-		s.fail(c, http.StatusNotFound, "")
-		return
-	case err != nil:
-		s.log.Error("open archived file", "period", period, "file", name, "err", err)
-		s.fail(c, http.StatusServiceUnavailable, "")
-		return
-	}
-	defer rc.Close()
-	h := c.Writer.Header()
-	h.Set("Content-Type", "application/pdf")
-	h.Set("Content-Length", strconv.FormatInt(o.Size, 10))
-	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%s"`, s.cfg.CityCode, period, name))
-	h.Set("X-Checksum-SHA256", o.SHA256)
-	c.Status(http.StatusOK)
-	if _, err := io.Copy(c.Writer, rc); err != nil {
-		s.log.Error("stream archived file", "period", period, "file", name, "err", err)
-	}
+	s.sendArchived(c, s.archive, s.cfg.CityCode, period, name)
 }

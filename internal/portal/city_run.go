@@ -59,14 +59,7 @@ func newCityServer(o Options) (*cityServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc := o.Storage
-	if sc.Endpoint == "" {
-		sc.Endpoint, sc.Insecure = cfg.StorageEndpoint, cfg.StorageInsecure
-	}
-	if err := sc.Validate(); err != nil {
-		return nil, err
-	}
-	store, err := storage.New(sc)
+	store, sc, err := openStore(o, cfg.StorageEndpoint, cfg.StorageInsecure)
 	if err != nil {
 		return nil, err
 	}

@@ -1,11 +1,8 @@
 package portal
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -16,7 +13,6 @@ import (
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/portal/auth"
 	"github.com/countyreport/countyreport/internal/report"
-	"github.com/countyreport/countyreport/internal/storage"
 )
 
 type reportRow struct {
@@ -74,31 +70,7 @@ func (s *server) download(c *gin.Context) {
 		s.fail(c, http.StatusNotFound, "")
 		return
 	}
-	rc, o, err := s.archive.Open(c.Request.Context(), period, name)
-	switch {
-	case errors.Is(err, storage.ErrNotFound):
-		s.fail(c, http.StatusNotFound, "")
-		return
-	case err != nil:
-		s.log.Error("open archived file", "period", period, "file", name, "err", err)
-		s.fail(c, http.StatusServiceUnavailable, "")
-		return
-	}
-	defer rc.Close()
-	ctype := "application/pdf"
-	if name == report.BundleName {
-		ctype = "application/zip"
-	}
-	h := c.Writer.Header()
-	h.Set("Content-Type", ctype)
-	h.Set("Content-Length", strconv.FormatInt(o.Size, 10))
-	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%s"`, s.cfg.CountyCode, period, name))
-	h.Set("X-Checksum-SHA256", o.SHA256)
-	c.Status(http.StatusOK)
-	if _, err := io.Copy(c.Writer, rc); err != nil {
-		// Headers are gone; the client sees a short body, the log says why.
-		s.log.Error("stream archived file", "period", period, "file", name, "err", err)
-	}
+	s.sendArchived(c, s.archive, s.cfg.CountyCode, period, name)
 }
 
 // generate creates a ReportRun (reason Manual) for the chosen period and

@@ -146,14 +146,7 @@ func newServer(o Options) (*server, error) {
 		return nil, err
 	}
 
-	sc := o.Storage
-	if sc.Endpoint == "" {
-		sc.Endpoint, sc.Insecure = cfg.StorageEndpoint, cfg.StorageInsecure
-	}
-	if err := sc.Validate(); err != nil {
-		return nil, err
-	}
-	store, err := storage.New(sc)
+	store, _, err := openStore(o, cfg.StorageEndpoint, cfg.StorageInsecure)
 	if err != nil {
 		return nil, err
 	}
@@ -195,6 +188,21 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// openStore connects to the storage endpoint of --storage-endpoint, or else
+// of the configuration; it returns the settings used, for the city's member
+// connections to share the CA bundle.
+func openStore(o Options, endpoint string, insecure bool) (*storage.Client, storage.Config, error) {
+	sc := o.Storage
+	if sc.Endpoint == "" {
+		sc.Endpoint, sc.Insecure = endpoint, insecure
+	}
+	if err := sc.Validate(); err != nil {
+		return nil, sc, err
+	}
+	store, err := storage.New(sc)
+	return store, sc, err
 }
 
 // openAuth opens the accounts and the session key (the flags override the
