@@ -6,7 +6,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
@@ -170,83 +169,21 @@ func CityConfigMap(c *reportingv1.CityReport, data map[string]string) *corev1.Co
 // credentials Secret is mounted read-only at CityMembersDir; the city's own
 // credentials come in the environment.
 func CityDeployment(c *reportingv1.CityReport, in CityInputs, configHash string) *appsv1.Deployment {
-	image := in.PortalImage
-	if c.Spec.Portal.Image != "" {
-		image = c.Spec.Portal.Image
-	}
-	resources := DefaultResources()
-	if c.Spec.Portal.Resources != nil {
-		resources = *c.Spec.Portal.Resources
-	}
-	replicas := ptr.Deref(c.Spec.Portal.Replicas, 1)
-
-	volumes := []corev1.Volume{
-		{Name: "config", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
-			LocalObjectReference: corev1.LocalObjectReference{Name: CityPortalName(c)},
-		}}},
-		{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{
-			SizeLimit: ptr.To(resource.MustParse("64Mi")),
-		}}},
-		secretVolume("portal-secret", CityPortalName(c)),
+	return portalDeployment(portalPod{
+		meta: cityMeta(c), selector: CitySelectorLabels(c), labels: CityPortalLabels(c), name: CityPortalName(c),
+		spec: c.Spec.Portal, image: in.PortalImage, configHash: configHash,
+		args: []string{"city-portal", "--config=" + ConfigDir + "/" + CityConfigFile},
 		// Optional: before the city's storage is provisioned (or on a manager
 		// without storage) the portal starts with no members' credentials
 		// instead of never starting; the kubelet fills the files in later.
-		{Name: "members", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
+		extraVolumes: []corev1.Volume{{Name: "members", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
 			SecretName: MemberCredentialsSecretName(c), DefaultMode: ptr.To[int32](0o440), Optional: ptr.To(true),
-		}}},
-	}
-	mounts := []corev1.VolumeMount{
-		{Name: "config", MountPath: ConfigDir, ReadOnly: true},
-		{Name: "tmp", MountPath: "/tmp"},
-		{Name: "portal-secret", MountPath: SecretDir, ReadOnly: true},
-		{Name: "members", MountPath: CityMembersDir, ReadOnly: true},
-	}
-	if name := c.Spec.Portal.AccountsSecretName; name != "" {
-		volumes = append(volumes, secretVolume("accounts", name))
-		mounts = append(mounts, corev1.VolumeMount{Name: "accounts", MountPath: AccountsDir, ReadOnly: true})
-	}
-	env := credentialsEnv(in.CredentialsSecretName)
-	if in.StorageCA && in.CredentialsSecretName != "" {
-		v, m, e := StorageCA(in.CredentialsSecretName)
-		volumes, mounts, env = append(volumes, v), append(mounts, m), append(env, e)
-	}
-
-	return &appsv1.Deployment{
-		ObjectMeta: cityMeta(c),
-		Spec: appsv1.DeploymentSpec{
-			Replicas: ptr.To(replicas),
-			Selector: &metav1.LabelSelector{MatchLabels: CitySelectorLabels(c)},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{
-					Labels:      CityPortalLabels(c),
-					Annotations: map[string]string{reportingv1.AnnotationConfigHash: configHash},
-				},
-				Spec: corev1.PodSpec{
-					ServiceAccountName: CityPortalName(c),
-					// The city portal never calls the Kubernetes API.
-					AutomountServiceAccountToken: ptr.To(false),
-					SecurityContext:              podSecurityContext(),
-					Containers: []corev1.Container{{
-						Name:  "portal",
-						Image: image,
-						Args: []string{"city-portal", "--config=" + ConfigDir + "/" + CityConfigFile,
-							fmt.Sprintf("--listen=:%d", PortalPort), fmt.Sprintf("--metrics-listen=:%d", MetricsPort)},
-						Ports: []corev1.ContainerPort{
-							{Name: "http", ContainerPort: PortalPort, Protocol: corev1.ProtocolTCP},
-							{Name: "metrics", ContainerPort: MetricsPort, Protocol: corev1.ProtocolTCP},
-						},
-						Env:             env,
-						SecurityContext: containerSecurityContext(),
-						Resources:       resources,
-						LivenessProbe:   httpProbe("/healthz"),
-						ReadinessProbe:  httpProbe("/readyz"),
-						VolumeMounts:    mounts,
-					}},
-					Volumes: volumes,
-				},
-			},
-		},
-	}
+		}}}},
+		extraMounts: []corev1.VolumeMount{{Name: "members", MountPath: CityMembersDir, ReadOnly: true}},
+		// The city portal never calls the Kubernetes API.
+		apiToken:    false,
+		credentials: in.CredentialsSecretName, storageCA: in.StorageCA,
+	})
 }
 
 // CityService exposes the city portal inside the cluster.

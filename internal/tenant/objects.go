@@ -1,8 +1,6 @@
 package tenant
 
 import (
-	"fmt"
-
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -46,86 +44,18 @@ func DefaultResources() corev1.ResourceRequirements {
 	}
 }
 
-// Deployment runs `countyreport portal` for the county, locked down: non-root,
-// read-only root filesystem, no capabilities, RuntimeDefault seccomp, no API
-// token. The config-hash annotation rolls the pods when the configuration or
-// the credentials change.
+// Deployment runs `countyreport portal` for the county, locked down as
+// every portal is (portalDeployment), with the token of its ServiceAccount.
 func Deployment(cr *reportingv1.CountyReport, in Inputs, configHash string) *appsv1.Deployment {
-	image := in.PortalImage
-	if cr.Spec.Portal.Image != "" {
-		image = cr.Spec.Portal.Image
-	}
-	resources := DefaultResources()
-	if cr.Spec.Portal.Resources != nil {
-		resources = *cr.Spec.Portal.Resources
-	}
-	replicas := ptr.Deref(cr.Spec.Portal.Replicas, 1)
-
-	volumes := []corev1.Volume{
-		{Name: "config", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
-			LocalObjectReference: corev1.LocalObjectReference{Name: Name(cr)},
-		}}},
-		{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{
-			SizeLimit: ptr.To(resource.MustParse("64Mi")),
-		}}},
-	}
-	mounts := []corev1.VolumeMount{
-		{Name: "config", MountPath: ConfigDir, ReadOnly: true},
-		{Name: "tmp", MountPath: "/tmp"},
-	}
-	// The portal's own Secret (session key, generated accounts) and a named
-	// accounts Secret. Secret volumes follow Secret changes, so account
-	// changes need no restart.
-	volumes = append(volumes, secretVolume("portal-secret", Name(cr)))
-	mounts = append(mounts, corev1.VolumeMount{Name: "portal-secret", MountPath: SecretDir, ReadOnly: true})
-	if name := cr.Spec.Portal.AccountsSecretName; name != "" {
-		volumes = append(volumes, secretVolume("accounts", name))
-		mounts = append(mounts, corev1.VolumeMount{Name: "accounts", MountPath: AccountsDir, ReadOnly: true})
-	}
-
-	env := credentialsEnv(in.CredentialsSecretName)
-	if in.StorageCA && in.CredentialsSecretName != "" {
-		v, m, e := StorageCA(in.CredentialsSecretName)
-		volumes, mounts, env = append(volumes, v), append(mounts, m), append(env, e)
-	}
-
-	return &appsv1.Deployment{
-		ObjectMeta: meta(cr),
-		Spec: appsv1.DeploymentSpec{
-			Replicas: ptr.To(replicas),
-			Selector: &metav1.LabelSelector{MatchLabels: SelectorLabels(cr)},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{
-					Labels:      Labels(cr),
-					Annotations: map[string]string{reportingv1.AnnotationConfigHash: configHash},
-				},
-				Spec: corev1.PodSpec{
-					ServiceAccountName: Name(cr),
-					// The portal creates ReportRuns ("generate now") with its
-					// ServiceAccount, bound to a Role in this namespace only.
-					AutomountServiceAccountToken: ptr.To(true),
-					SecurityContext:              podSecurityContext(),
-					Containers: []corev1.Container{{
-						Name:  "portal",
-						Image: image,
-						Args: []string{"portal", "--config=" + ConfigDir + "/" + ConfigFile,
-							fmt.Sprintf("--listen=:%d", PortalPort), fmt.Sprintf("--metrics-listen=:%d", MetricsPort)},
-						Ports: []corev1.ContainerPort{
-							{Name: "http", ContainerPort: PortalPort, Protocol: corev1.ProtocolTCP},
-							{Name: "metrics", ContainerPort: MetricsPort, Protocol: corev1.ProtocolTCP},
-						},
-						Env:             env,
-						SecurityContext: containerSecurityContext(),
-						Resources:       resources,
-						LivenessProbe:   httpProbe("/healthz"),
-						ReadinessProbe:  httpProbe("/readyz"),
-						VolumeMounts:    mounts,
-					}},
-					Volumes: volumes,
-				},
-			},
-		},
-	}
+	return portalDeployment(portalPod{
+		meta: meta(cr), selector: SelectorLabels(cr), labels: Labels(cr), name: Name(cr),
+		spec: cr.Spec.Portal, image: in.PortalImage, configHash: configHash,
+		args: []string{"portal", "--config=" + ConfigDir + "/" + ConfigFile},
+		// The portal creates ReportRuns ("generate now") with its
+		// ServiceAccount, bound to a Role in this namespace only.
+		apiToken:    true,
+		credentials: in.CredentialsSecretName, storageCA: in.StorageCA,
+	})
 }
 
 // secretVolume is a Secret volume readable by the portal's group only.
