@@ -55,16 +55,10 @@ func (r *CityReportReconciler) reconcileCitySchedule(ctx context.Context, st *ci
 		c.Status.LastScheduleTime = &metav1.Time{Time: due}
 	}
 
-	next := sched.Next(now)
-	switch {
-	case s.Suspend:
-		c.Status.NextRun, c.Status.NextRunLocal = nil, "suspended"
-	case next.IsZero():
-		c.Status.NextRun, c.Status.NextRunLocal = nil, "never"
-	default:
-		c.Status.NextRun = &metav1.Time{Time: next}
-		c.Status.NextRunLocal = sched.Local(next)
-		st.requeueIn(next.Sub(now))
+	var wait time.Duration
+	c.Status.NextRun, c.Status.NextRunLocal, wait = nextRun(sched, s.Suspend, now)
+	if wait > 0 {
+		st.requeueIn(wait)
 	}
 
 	c.Status.LastReport = newerReport(c.Status.LastReport, runs)

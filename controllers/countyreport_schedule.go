@@ -68,21 +68,28 @@ func (r *CountyReportReconciler) reconcileSchedule(ctx context.Context, st *reco
 		cr.Status.LastScheduleTime = &metav1.Time{Time: due}
 	}
 
-	next := sched.Next(now)
-	switch {
-	case s.Suspend:
-		cr.Status.NextRun, cr.Status.NextRunLocal = nil, "suspended"
-	case next.IsZero():
-		cr.Status.NextRun, cr.Status.NextRunLocal = nil, "never"
-	default:
-		cr.Status.NextRun = &metav1.Time{Time: next}
-		cr.Status.NextRunLocal = sched.Local(next)
-		st.requeueIn(next.Sub(now))
+	var wait time.Duration
+	cr.Status.NextRun, cr.Status.NextRunLocal, wait = nextRun(sched, s.Suspend, now)
+	if wait > 0 {
+		st.requeueIn(wait)
 	}
 
 	updateLastReport(cr, runs)
 	r.reportUpToDate(cr, sched, now, runs)
 	return r.pruneHistory(ctx, cr, runs)
+}
+
+// nextRun is what status says of the next scheduled run (none when
+// suspended or never again) and how long until it.
+func nextRun(sched *schedule.Schedule, suspend bool, now time.Time) (*metav1.Time, string, time.Duration) {
+	next := sched.Next(now)
+	switch {
+	case suspend:
+		return nil, "suspended", 0
+	case next.IsZero():
+		return nil, "never", 0
+	}
+	return &metav1.Time{Time: next}, sched.Local(next), next.Sub(now)
 }
 
 // dueInstant is the latest scheduled instant after the last one acted on,
