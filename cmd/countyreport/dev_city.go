@@ -25,13 +25,9 @@ import (
 // submitted through the portal); a county without a sample (衡东县, which
 // published none of the figures) stays 未上报.
 func (pl *platform) sampleDatasets(ctx context.Context) error {
-	first, err := os.ReadFile(pl.opts.dataset)
+	ds, err := pl.firstDataset()
 	if err != nil {
-		return fmt.Errorf("--dataset: %w", err)
-	}
-	ds, err := dataset.Parse(first, filepath.Base(pl.opts.dataset))
-	if err != nil {
-		return fmt.Errorf("--dataset %s: %w", pl.opts.dataset, err)
+		return err
 	}
 	files, err := filepath.Glob(filepath.Join(filepath.Dir(pl.opts.dataset), "*-"+ds.Meta.Period+".yaml"))
 	if err != nil {
@@ -98,13 +94,9 @@ func (pl *platform) storeSample(ctx context.Context, admin *storage.Client, file
 // city is Ready, unless a run of that period already succeeded (a resumed
 // platform): the city's archive then holds the month the samples fill.
 func (pl *platform) cityReports(ctx context.Context) error {
-	raw, err := os.ReadFile(pl.opts.dataset)
+	ds, err := pl.firstDataset()
 	if err != nil {
-		return fmt.Errorf("--dataset: %w", err)
-	}
-	ds, err := dataset.Parse(raw, filepath.Base(pl.opts.dataset))
-	if err != nil {
-		return fmt.Errorf("--dataset %s: %w", pl.opts.dataset, err)
+		return err
 	}
 	period := ds.Meta.Period
 	var cities reportingv1.CityReportList

@@ -121,16 +121,25 @@ func (pl *platform) waitReady(ctx context.Context) error {
 	}
 }
 
-// firstReport stores --dataset into its county's bucket and renders it with
-// a ReportRun, unless that run already succeeded (a resumed platform).
-func (pl *platform) firstReport(ctx context.Context) error {
+// firstDataset reads --dataset, the dataset the platform starts from.
+func (pl *platform) firstDataset() (*dataset.Dataset, error) {
 	raw, err := os.ReadFile(pl.opts.dataset)
 	if err != nil {
-		return fmt.Errorf("--dataset: %w", err)
+		return nil, fmt.Errorf("--dataset: %w", err)
 	}
 	ds, err := dataset.Parse(raw, filepath.Base(pl.opts.dataset))
 	if err != nil {
-		return fmt.Errorf("--dataset %s: %w", pl.opts.dataset, err)
+		return nil, fmt.Errorf("--dataset %s: %w", pl.opts.dataset, err)
+	}
+	return ds, nil
+}
+
+// firstReport stores --dataset into its county's bucket and renders it with
+// a ReportRun, unless that run already succeeded (a resumed platform).
+func (pl *platform) firstReport(ctx context.Context) error {
+	ds, err := pl.firstDataset()
+	if err != nil {
+		return err
 	}
 	cr, err := pl.countyByCode(ctx, ds.Meta.CountyCode)
 	if err != nil {
