@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"strconv"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -16,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/schedule"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
@@ -62,6 +64,9 @@ func (r *CityReportReconciler) reconcileCityStorage(ctx context.Context, st *cit
 	}
 	if err == nil {
 		membersExp, err = r.ensureMemberCredentials(ctx, st)
+	}
+	if err == nil {
+		err = r.applyCityRetention(ctx, st, bucket)
 	}
 	if err != nil {
 		return r.storageFailed(st, err)
@@ -317,4 +322,33 @@ func (r *CityReportReconciler) reconcileCityDelete(ctx context.Context, c *repor
 	}
 	controllerutil.RemoveFinalizer(c, StorageFinalizer)
 	return client.IgnoreNotFound(r.Update(ctx, c))
+}
+
+// applyCityRetention removes the city's own reports older than
+// spec.storage.retentionMonths, once a day, as a county's are
+// (applyRetention); months are counted in the schedule's time zone. It
+// never touches a member's bucket: a county's retention is the county's.
+func (r *CityReportReconciler) applyCityRetention(ctx context.Context, st *cityState, bucket string) error {
+	c := st.city
+	now := r.Clock.Now()
+	if due, wait := retentionDue(c.Status.LastRetentionTime, now); !due {
+		st.requeueIn(wait)
+		return nil
+	}
+	loc := time.UTC
+	if sched, err := schedule.Parse(c.Spec.Schedule.Cron, c.Spec.Schedule.TimeZone); err == nil {
+		loc = sched.Location()
+	}
+	months := retentionMonths(c.Spec.Storage)
+	res, err := r.Storage.Archive(bucket).Retain(ctx, months, now.In(loc))
+	if err != nil {
+		return err
+	}
+	if len(res.Periods) > 0 {
+		r.event(c, corev1.EventTypeNormal, "RetentionApplied", "Retain",
+			"removed periods %s (older than %d months) from bucket %s", strings.Join(res.Periods, ", "), months, bucket)
+	}
+	c.Status.LastRetentionTime = &metav1.Time{Time: now.UTC().Truncate(time.Second)}
+	st.requeueIn(retentionInterval)
+	return nil
 }

@@ -254,8 +254,25 @@ func (r *CountyReportReconciler) heldCredentials(s *corev1.Secret, bucket string
 	return c, expires, fresh
 }
 
-// retentionInterval is how often a county's retention is applied.
+// retentionInterval is how often a tenant's retention is applied.
 const retentionInterval = 24 * time.Hour
+
+// retentionDue says whether a tenant's daily retention, last applied at
+// last, is due at now; if not, how long until it is.
+func retentionDue(last *metav1.Time, now time.Time) (bool, time.Duration) {
+	if last != nil && now.Sub(last.Time) < retentionInterval {
+		return false, last.Add(retentionInterval).Sub(now)
+	}
+	return true, 0
+}
+
+// retentionMonths is spec.storage.retentionMonths, five years when unset.
+func retentionMonths(s reportingv1.StorageSpec) int {
+	if s.RetentionMonths == 0 {
+		return 60
+	}
+	return int(s.RetentionMonths)
+}
 
 // applyRetention removes the periods older than spec.storage.retentionMonths
 // once a day, with the admin credentials (county credentials cannot delete
@@ -263,14 +280,11 @@ const retentionInterval = 24 * time.Hour
 func (r *CountyReportReconciler) applyRetention(ctx context.Context, st *reconcileState, bucket string) error {
 	cr := st.cr
 	now := r.Clock.Now()
-	if last := cr.Status.LastRetentionTime; last != nil && now.Sub(last.Time) < retentionInterval {
-		st.requeueIn(last.Add(retentionInterval).Sub(now))
+	if due, wait := retentionDue(cr.Status.LastRetentionTime, now); !due {
+		st.requeueIn(wait)
 		return nil
 	}
-	months := int(cr.Spec.Storage.RetentionMonths)
-	if months == 0 {
-		months = 60
-	}
+	months := retentionMonths(cr.Spec.Storage)
 	var res storage.RetainResult
 	err := r.withStorage(ctx, 4, func(ctx context.Context) (err error) {
 		res, err = r.Storage.Retain(ctx, bucket, months, now.In(st.schedule.Location()))

@@ -329,6 +329,11 @@ type CityReportStatus struct {
 	// LastScheduleTime is the scheduled instant of the newest ReportRun the schedule created.
 	// +optional
 	LastScheduleTime *metav1.Time `json:"lastScheduleTime,omitempty"`
+
+	// LastRetentionTime is when the city's reports older than
+	// spec.storage.retentionMonths were last removed from its bucket (daily).
+	// +optional
+	LastRetentionTime *metav1.Time `json:"lastRetentionTime,omitempty"`
 }
 
 // Condition types on a CityReport besides Ready, StorageReady and ReportUpToDate.

@@ -662,7 +662,8 @@ type RetainResult struct {
 
 // Retain keeps the last months periods before now's month and removes every
 // older period: all versions and delete markers under reports/<period>/,
-// data/<period>/, uploads/<period>/ and review/<period>/ (manifests first, so a period never
+// data/<period>/, uploads/<period>/, review/<period>/ and (a city's)
+// rankings/<period>/ (manifests first, so a period never
 // looks complete while it is being removed). Assets (shared and
 // content-addressed) and keys outside the layout are left alone. With
 // months=12 and now in June 2024, 2023-06 .. 2024-05 (and later) stay.
@@ -673,7 +674,7 @@ func (a *Archive) Retain(ctx context.Context, months int, now time.Time) (Retain
 	}
 	removed := map[string]bool{}
 	var res RetainResult
-	for _, prefix := range []string{prefixReports, prefixData, prefixUploads, prefixReview} {
+	for _, prefix := range []string{prefixReports, prefixData, prefixUploads, prefixReview, prefixRankings} {
 		n, err := a.c.removeVersions(ctx, a.bucket, prefix, func(key string) (bool, bool) {
 			k, err := ParseKey(key)
 			if err != nil || k.Kind == KindAsset {

@@ -51,6 +51,10 @@ const (
 // record's, internal/submission).
 const KindReview KeyKind = KindReport + 2
 
+// KindRanking is rankings/<period>/ranking.json, a city's comparison of
+// the period in its own bucket.
+const KindRanking KeyKind = KindReport + 3
+
 // Key is a parsed object key.
 type Key struct {
 	Kind   KeyKind
@@ -105,6 +109,11 @@ func ParseKey(key string) (Key, error) {
 			return bad("want " + ReviewName)
 		}
 		return Key{Kind: KindReview, Period: p, Name: name}, nil
+	case prefixRankings:
+		if name != RankingName {
+			return bad("want " + RankingName)
+		}
+		return Key{Kind: KindRanking, Period: p, Name: name}, nil
 	}
 	return bad("unknown area " + area)
 }
@@ -124,6 +133,8 @@ func (k Key) String() string {
 		return prefixReview + k.Period + "/" + ReviewName
 	case KindSubmission:
 		return prefixData + k.Period + "/" + submissionsDir + k.Name
+	case KindRanking:
+		return rankingKey(k.Period)
 	}
 	return ""
 }

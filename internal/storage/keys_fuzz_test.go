@@ -27,6 +27,8 @@ func TestParseKey(t *testing.T) {
 		"empty name":       {"reports/2024-01/", Key{}, false},
 		"dot-dot name":     {"uploads/2024-01/..", Key{}, false},
 		"period is a word": {"reports/latest/report.pdf", Key{}, false},
+		"ranking":          {"rankings/2024-01/ranking.json", Key{KindRanking, "2024-01", "ranking.json"}, true},
+		"other ranking":    {"rankings/2024-01/other.json", Key{}, false},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
