@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -25,12 +26,18 @@ func main() {
 	out := flag.String("out", "docs/images", "folder for the PNGs")
 	city := flag.Bool("city", false, "the portal is the city's: take its board and ranking")
 	period := flag.String("period", "2023-01", "the month the city's pages show (-city)")
+	lang := flag.String("lang", "zh-CN", "the browser's language: zh-CN, or en for the English pages (files named *-en.png)")
 	flag.Parse()
 	pages := []page{{"demo-portal.png", ""}, {"demo-portal-reports.png", "reports"}}
 	if *city {
-		pages = []page{{"city-board.png", "?period=" + *period}, {"city-ranking.png", "ranking?period=" + *period}}
+		pages = []page{{"city-board.png", "?period=" + *period}, {"city-ranking.png", "ranking?period=" + *period}, {"city-reports.png", "reports"}}
 	}
-	if err := run(*url, *user, *password, *out, pages); err != nil {
+	if *lang != "zh-CN" {
+		for i := range pages {
+			pages[i].name = strings.TrimSuffix(pages[i].name, ".png") + "-" + *lang + ".png"
+		}
+	}
+	if err := run(*url, *user, *password, *out, *lang, pages); err != nil {
 		fmt.Fprintln(os.Stderr, "screenshots:", err)
 		os.Exit(1)
 	}
@@ -39,10 +46,10 @@ func main() {
 // page is one screenshot: its file name and the portal path it shows.
 type page struct{ name, path string }
 
-func run(url, user, password, out string, pages []page) error {
+func run(url, user, password, out, lang string, pages []page) error {
 	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
 		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.WindowSize(1200, 860), chromedp.Flag("lang", "zh-CN"))
+		chromedp.WindowSize(1200, 860), chromedp.Flag("lang", lang))
 	defer cancel()
 	ctx, cancel := chromedp.NewContext(alloc)
 	defer cancel()
@@ -58,6 +65,14 @@ func run(url, user, password, out string, pages []page) error {
 	)
 	if err != nil {
 		return err
+	}
+	if lang == "en" {
+		// The portals remember the language a user switched to, as a user does.
+		err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`form[action="/lang"] button[type=submit]`)),
+			chromedp.Sleep(time.Second), chromedp.WaitVisible(main))
+		if err != nil {
+			return err
+		}
 	}
 	shot := func(name string) error {
 		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
