@@ -379,7 +379,7 @@ func (r *report) method() {
 	if len(rows) > 0 {
 		dw := 60.0
 		if l.en() {
-			dw = 75 // higher is better
+			dw = 85 // higher is better, on one line
 		}
 		w := (layout.ContentW - 175 - dw) / 4
 		c := l.StatsCols

@@ -90,6 +90,11 @@ func TestSampleReport(t *testing.T) {
 	if out.Pages < 5 {
 		t.Fatalf("%d pages", out.Pages)
 	}
+	if dir := os.Getenv("CITY_REPORT_OUT"); dir != "" { // to look at it
+		if err := os.WriteFile(filepath.Join(dir, "report-zh.pdf"), out.PDF, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	text := pdftest.Text(t, out.PDF, 1, out.Pages)
 	flat := strings.Join(strings.Fields(text), " ")
 	for _, want := range []string{

@@ -63,7 +63,7 @@ var en = labels{
 	BoardCaption:     "Table 1  Submissions and review by county or city",
 	CompositeIntro:   "The composite score is computed by the %s over %s. A county or city lacking any of these terms gets no composite score and is marked “Incomplete”; one that did not report is marked “Not reported”. Neither is ranked as zero.",
 	Lacks:            "lacks %s",
-	CompositeCaption: "Table 2  Composite scores and ranks", CompositeChart: "Composite score (%s)",
+	CompositeCaption: "Table 2  Composite scores and ranks", CompositeChart: "Composite score, %s",
 	IndicatorsIntro: "Each indicator is compared across the counties and cities that reported it (matched by indicator code): values by their amount, growth by the year-on-year rate. Equal figures share a rank, and the next rank is skipped.",
 	IndicatorTitle:  "(%d) %s", Unit: "%s (%s)",
 	ChartSource: "Source: figures reported by the counties and cities; see “5. Sources”.",
