@@ -15,6 +15,7 @@ import (
 	"github.com/countyreport/countyreport/internal/period"
 	"github.com/countyreport/countyreport/internal/ranking"
 	"github.com/countyreport/countyreport/internal/render"
+	"github.com/countyreport/countyreport/internal/render/lang"
 	"github.com/countyreport/countyreport/internal/render/layout"
 	citytpl "github.com/countyreport/countyreport/internal/render/templates/city"
 	"github.com/countyreport/countyreport/internal/report"
@@ -39,6 +40,15 @@ func loadCityFonts() (*layout.Fonts, error) {
 var stateWords = map[string]string{
 	review.NotSubmitted: "未上报", review.Overdue: "逾期未报", review.Submitted: "已报送",
 	review.Resubmitted: "已重报", review.Returned: "已退回", review.Accepted: "已通过",
+}
+
+// stateWordsEn are the states in the English edition: the words the
+// portal's English pages use for them (review.state.* in
+// internal/portal/i18n_verdict.go), repeated here, as the controller does
+// not import the portal.
+var stateWordsEn = map[string]string{
+	review.NotSubmitted: "Not reported", review.Overdue: "Overdue, not submitted", review.Submitted: "Submitted, awaiting review",
+	review.Resubmitted: "Resubmitted, awaiting review", review.Returned: "Returned", review.Accepted: "Accepted",
 }
 
 // errCityNotReady: the city's archive is not provisioned yet, or is not the
@@ -107,12 +117,25 @@ func (r *CityReportReconciler) publishCityReport(ctx context.Context, st *citySt
 	if err != nil {
 		return nil, fmt.Errorf("fonts for the city's report: %w", err)
 	}
-	in := &citytpl.Input{CityName: c.Spec.City.Name, Period: st.boardPeriod, Ranking: res,
-		Deadline: st.deadline.Add(-time.Second).Format("2006年1月2日") + "24时"}
+	language := c.Spec.Report.Language
+	if language == "" {
+		language = "zh-CN"
+	}
+	en := language == "en"
+	words := stateWords
+	last := st.deadline.Add(-time.Second)
+	in := &citytpl.Input{Lang: language, CityName: c.Spec.City.Name, CityNameEn: c.Spec.City.EnglishName, Period: st.boardPeriod,
+		Ranking: res, Deadline: last.Format("2006年1月2日") + "24时", NamesEn: map[string]string{}}
+	if en {
+		words, in.Deadline = stateWordsEn, lang.Date(last.Format("2006-01-02"))+", 24:00"
+	}
 	for _, m := range st.members {
 		code := m.county.Spec.County.Code
+		if e := m.county.Spec.County.EnglishName; e != "" {
+			in.NamesEn[code] = e
+		}
 		s := st.statuses[code]
-		row := citytpl.BoardRow{Name: m.county.Spec.County.Name, State: stateWords[s.State], SubmittedAt: "—", By: "—", Verdict: "—"}
+		row := citytpl.BoardRow{Code: code, Name: m.county.Spec.County.Name, State: words[s.State], SubmittedAt: "—", By: "—", Verdict: "—"}
 		if !s.SubmittedAt.IsZero() {
 			row.SubmittedAt = s.SubmittedAt.In(st.reviewLoc).Format("2006-01-02 15:04")
 			rec, err := submission.Current(ctx, r.Storage.Archive(m.bucket), st.boardPeriod)
@@ -124,11 +147,18 @@ func (r *CityReportReconciler) publishCityReport(ctx context.Context, st *citySt
 			}
 		}
 		if s.Last != nil && s.Last.DatasetSHA256 == s.DatasetSHA256 {
-			row.Verdict = stateWords[s.Last.Verdict] + "（" + s.Last.By + "）" + s.Last.Comment
+			row.Verdict = words[s.Last.Verdict] + "（" + s.Last.By + "）" + s.Last.Comment
+			if en {
+				row.Verdict = words[s.Last.Verdict] + " (" + s.Last.By + ")"
+				if s.Last.Comment != "" {
+					row.Verdict += " " + lang.Original(s.Last.Comment)
+				}
+			}
 		}
 		in.Board = append(in.Board, row)
 		if d := datasets[code]; d != nil && d.Meta.Source != nil {
-			in.Sources = append(in.Sources, citytpl.Source{County: row.Name, Publication: d.Meta.Source.Publication, Date: d.Meta.Source.Date, URL: d.Meta.Source.URL})
+			src := d.Meta.Source
+			in.Sources = append(in.Sources, citytpl.Source{Code: code, County: row.Name, Publication: src.Publication, PublicationEn: src.PublicationEn, Date: src.Date, URL: src.URL})
 		}
 	}
 	out, err := citytpl.Render(in, fonts)
@@ -137,10 +167,14 @@ func (r *CityReportReconciler) publishCityReport(ctx context.Context, st *citySt
 	}
 	pdf := manifest.FileOf(report.PDFName, out.PDF)
 	rk := manifest.FileOf(cityRankingName, rankingJSON)
+	title := c.Spec.City.Name + " 县(市)主要指标比较 " + st.boardPeriod
+	if en {
+		title = lang.Pick(c.Spec.City.Name, c.Spec.City.EnglishName) + ", main indicators of the counties and cities, " + st.boardPeriod
+	}
 	m := manifest.Manifest{
 		Schema: manifest.Schema, Generator: "countyreport city", CountyCode: c.Spec.City.Code, CountyName: c.Spec.City.Name,
-		Period: st.boardPeriod, Title: c.Spec.City.Name + " 县(市)主要指标比较 " + st.boardPeriod, DatasetSHA256: rk.SHA256,
-		Options: manifest.Options{Language: "zh-CN", Paper: "A4", Template: "city"}, Pages: out.Pages, Files: []manifest.File{pdf, rk},
+		Period: st.boardPeriod, Title: title, DatasetSHA256: rk.SHA256,
+		Options: manifest.Options{Language: language, Paper: "A4", Template: "city"}, Pages: out.Pages, Files: []manifest.File{pdf, rk},
 	}
 	raw, err := m.Marshal()
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/manifest"
+	"github.com/countyreport/countyreport/internal/render/pdftest"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
 	"github.com/countyreport/countyreport/internal/testenv"
@@ -117,6 +118,7 @@ func TestCityRunFiresOnSchedule(t *testing.T) {
 	rep, err := admin.Archive(city.Status.Bucket).Verify(testCtx, "2026-09")
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(rep.Manifest.Options.Template).To(Equal("city"))
+	g.Expect(rep.Manifest.Options.Language).To(Equal("zh-CN"), "the default edition")
 	data, _, err := admin.Archive(city.Status.Bucket).Get(testCtx, "2026-09", "report.pdf")
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(manifest.FileOf("report.pdf", data).SHA256).To(Equal(pdf.SHA256))
@@ -184,6 +186,18 @@ func TestCityRunOnDemandIsReproducible(t *testing.T) {
 		g.Expect(got.Status.LastReport).NotTo(BeNil())
 		g.Expect(got.Status.LastReport.SHA256).To(Equal(artifact(a, "reports/2026-09/report.pdf").SHA256))
 	}, wait).Should(Succeed())
+
+	// The English edition: the manifest records it, and the PDF is another.
+	en := getCity(g, city.Name)
+	en.Spec.Report.Language = "en"
+	rep3, err := r.RenderCity(testCtx, en, "2026-09")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(rep3.Manifest.Options.Language).To(Equal("en"))
+	g.Expect(rep3.Manifest.Title).NotTo(ContainSubstring("县(市)"))
+	pdf, _, err := admin.Archive(city.Status.Bucket).Get(testCtx, "2026-09", "report.pdf")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(manifest.FileOf("report.pdf", pdf).SHA256).NotTo(Equal(artifact(a, "reports/2026-09/report.pdf").SHA256))
+	g.Expect(pdftest.Text(t, pdf, 1, 2)).To(And(ContainSubstring("Monthly comparison"), ContainSubstring("1. Submissions")))
 }
 
 // A city's run renders only from the city's namespace and only into the

@@ -164,6 +164,11 @@ type CityReportSpec struct {
 	// +optional
 	Ranking RankingSpec `json:"ranking,omitempty"`
 
+	// Report holds the options of the city's monthly report.
+	// +kubebuilder:default={}
+	// +optional
+	Report CityReportOptions `json:"report,omitempty"`
+
 	// Schedule is when the city's monthly report is rendered; by default at
 	// 06:00 on the 6th, after the review deadline. Each firing creates a
 	// ReportRun (spec.cityReportName) for the previous month in the city's
@@ -185,6 +190,15 @@ type CityReportSpec struct {
 	// +kubebuilder:default={}
 	// +optional
 	Portal PortalSpec `json:"portal,omitempty"`
+}
+
+// CityReportOptions control how the city's monthly report is rendered.
+type CityReportOptions struct {
+	// Language of the report: zh-CN (Simplified Chinese) or en.
+	// +kubebuilder:validation:Enum=zh-CN;en
+	// +kubebuilder:default=zh-CN
+	// +optional
+	Language string `json:"language,omitempty"`
 }
 
 // MemberStatus is a county that is a member on both sides.

@@ -2,7 +2,10 @@
 // template: a cover, the month's board of submissions, the composite ranking
 // and each indicator's ranking with a chart, the method (formula, weights,
 // statistics and the input figures) and the sources. It composes the layout
-// primitives only. The edition is Simplified Chinese.
+// primitives only. The edition is Simplified Chinese (Input.Lang zh-CN, the
+// default) or English (en): every fixed text comes from the edition's labels,
+// names in English where the input gives them, a Chinese text without an
+// English form marked as the original (lang.OriginalMark).
 package city
 
 import (
@@ -10,29 +13,38 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/ranking"
+	"github.com/countyreport/countyreport/internal/render/lang"
 	"github.com/countyreport/countyreport/internal/render/layout"
 )
 
 // Input is what the report shows: the city, the month's board and its
 // ranking (which carries its own input).
+// The board's states, deadline and verdicts are the caller's, in the
+// edition's language.
 type Input struct {
-	CityName string // 衡阳市
-	Period   string // YYYY-MM
-	Deadline string // as shown, e.g. 2023-02-05 24:00 (Asia/Shanghai)
-	Board    []BoardRow
-	Ranking  *ranking.Result
-	Sources  []Source
+	Lang       string // zh-CN (default) or en
+	CityName   string // 衡阳市
+	CityNameEn string // Hengyang City
+	Period     string // YYYY-MM
+	Deadline   string // as shown, e.g. 2023年2月5日24时
+	Board      []BoardRow
+	Ranking    *ranking.Result
+	Sources    []Source
+	// NamesEn are the members' English names by county code; a member
+	// without one here has its ranking member's NameEn.
+	NamesEn map[string]string
 }
 
 // BoardRow is one county's submission as the board shows it.
 type BoardRow struct {
-	Name, State, SubmittedAt, By, Verdict string
+	Code, Name, State, SubmittedAt, By, Verdict string
 }
 
-// Source is where one county's figures were published.
+// Source is where one county's figures were published (Date YYYY-MM-DD).
 type Source struct {
-	County, Publication, Date, URL string
+	Code, County, Publication, PublicationEn, Date, URL string
 }
 
 // Output is the rendered report and its charts (SVG, one per ranking).
@@ -53,18 +65,9 @@ var (
 
 const keep = 3 * 19.0
 
-var methodNames = map[string]string{
-	ranking.MinMax:   "极差标准化法（0～1）",
-	ranking.Efficacy: "功效系数法（60～100分）",
-	ranking.ZScore:   "标准分数法（z 分数）",
-}
-
-var measureNames = map[string]string{ranking.Value: "总量", ranking.Change: "增速"}
-
-var chapters = []string{"一、报送情况", "二、综合排名", "三、分项排名", "四、方法说明", "五、资料来源"}
-
 type report struct {
 	in     *Input
+	l      *labels
 	f      *layout.Flow
 	charts []*layout.Chart
 }
@@ -74,7 +77,11 @@ func Render(in *Input, fonts *layout.Fonts) (*Output, error) {
 	if in.Ranking == nil {
 		return nil, fmt.Errorf("city report: no ranking for %s", in.Period)
 	}
-	r := &report{in: in, f: layout.New(fonts)}
+	l, err := labelsFor(in.Lang)
+	if err != nil {
+		return nil, err
+	}
+	r := &report{in: in, l: l, f: layout.New(fonts)}
 	r.f.Furniture = r.furniture
 	r.cover()
 	r.f.NewPage(false)
@@ -83,9 +90,13 @@ func Render(in *Input, fonts *layout.Fonts) (*Output, error) {
 	r.indicators()
 	r.method()
 	r.sources()
+	city, sep := r.city(), " "
+	if l.en() {
+		sep = ", "
+	}
 	out := &Output{PDF: r.f.Finish(layout.Meta{
-		Title: in.CityName + " 县(市)主要指标比较 " + period(in.Period), Author: in.CityName,
-		Subject: "报告期 " + period(in.Period), Keywords: in.CityName + ", 县域比较, " + methodNames[in.Ranking.Input.Method], Lang: "zh-CN",
+		Title: city + sep + l.Kind + " " + l.period(in.Period), Author: city,
+		Subject: l.ReportPeriod + " " + l.period(in.Period), Keywords: city + ", " + l.Keywords + ", " + l.Methods[in.Ranking.Input.Method], Lang: l.Lang,
 	}), Pages: r.f.Pages()}
 	for _, c := range r.charts {
 		out.Charts = append(out.Charts, layout.File{Name: c.Name + ".svg", Data: c.SVG()})
@@ -93,28 +104,72 @@ func Render(in *Input, fonts *layout.Fonts) (*Output, error) {
 	return out, nil
 }
 
-func period(p string) string {
-	if len(p) != 7 {
-		return p
+// city is the city's name in the edition's language.
+func (r *report) city() string { return r.l.pick(r.in.CityName, r.in.CityNameEn) }
+
+// member is a member's name in the edition's language.
+func (r *report) member(code, name string) string {
+	if !r.l.en() {
+		return name
 	}
-	m, _ := strconv.Atoi(p[5:])
-	return p[:4] + "年" + strconv.Itoa(m) + "月"
+	if e := r.in.NamesEn[code]; e != "" {
+		return e
+	}
+	for _, m := range r.in.Ranking.Input.Members {
+		if m.Code == code && m.NameEn != "" {
+			return m.NameEn
+		}
+	}
+	return lang.Original(name)
+}
+
+// nameW is the width of a column of the members' names in cells of size
+// points: base, or wider (to at most 150) when a name would wrap, as
+// English names and marked originals do.
+func (r *report) nameW(base, size float64) float64 {
+	w := base
+	for _, m := range r.in.Ranking.Input.Members {
+		name := r.member(m.Code, m.Name)
+		w = max(w, r.f.TextWidth(name, layout.Style{Face: layout.Serif, Size: size})+2*5+2) // the cell's padding
+	}
+	return min(w, 150)
+}
+
+// unit is an indicator's unit in the edition's language ("" for a
+// counting word in English).
+func (r *report) unit(u string) string {
+	if !r.l.en() {
+		return u
+	}
+	if e, ok := dataset.UnitEnglish(u, ""); ok {
+		return e
+	}
+	return lang.Original(u)
+}
+
+// measured is a measure's name with its unit: 总量（亿元） / Value (100 million yuan).
+func (r *report) measured(measure, unit string) string {
+	m := r.l.Measures[measure]
+	if u := r.unit(unit); u != "" {
+		return fmt.Sprintf(r.l.Unit, m, u)
+	}
+	return m
 }
 
 func (r *report) furniture(p *layout.Page, n, total int) {
 	sans := r.f.Font(layout.Sans)
-	left := []rune(r.in.CityName + " · 县(市)主要指标比较")
-	right := []rune("报告期 " + period(r.in.Period))
+	left := []rune(r.city() + " · " + r.l.Kind)
+	right := []rune(r.l.ReportPeriod + " " + r.l.period(r.in.Period))
 	p.Text(sans, layout.MarginX, 46, 8.5, layout.ColMuted, left, nil, false)
 	p.Text(sans, layout.MarginX+layout.ContentW-sans.TextWidth(string(right), 8.5), 46, 8.5, layout.ColMuted, right, nil, false)
 	p.Rect(layout.MarginX, 52, layout.ContentW, 0.6, layout.ColAccent)
-	foot := fmt.Sprintf("第 %d 页 / 共 %d 页", n, total)
+	foot := fmt.Sprintf(r.l.PageOf, n, total)
 	p.Rect(layout.MarginX, layout.PageH-48, layout.ContentW, 0.4, layout.ColRule)
 	p.Text(sans, (layout.PageW-sans.TextWidth(foot, 8.5))/2, layout.PageH-32, 8.5, layout.ColMuted, []rune(foot), nil, false)
 }
 
 func (r *report) cover() {
-	f, in := r.f, r.in
+	f, in, l := r.f, r.in, r.l
 	f.NewPage(true)
 	f.Draw(func(p *layout.Page) {
 		p.Rect(0, 0, layout.PageW, 10, layout.ColAccent)
@@ -123,18 +178,18 @@ func (r *report) cover() {
 	centre := func(y float64, st layout.Style, s string) {
 		f.Text(layout.MarginX+(layout.ContentW-f.TextWidth(s, st))/2, y, st, s)
 	}
-	centre(140, layout.Style{Face: layout.Sans, Size: 14, Color: layout.ColAccent}, "县(市)主要指标比较月报")
-	centre(182, layout.Style{Face: layout.Sans, Size: 32, Color: layout.ColText, Bold: true}, in.CityName)
-	centre(244, layout.Style{Face: layout.Sans, Size: 17, Color: layout.ColText}, period(in.Period))
+	centre(140, layout.Style{Face: layout.Sans, Size: 14, Color: layout.ColAccent}, l.CoverKicker)
+	centre(182, layout.Style{Face: layout.Sans, Size: 32, Color: layout.ColText, Bold: true}, r.city())
+	centre(244, layout.Style{Face: layout.Sans, Size: 17, Color: layout.ColText}, l.period(in.Period))
 	f.SetY(318)
-	f.Para(fmt.Sprintf("%d个县(市)报送情况、综合排名与分项排名", len(in.Ranking.Input.Members)),
+	f.Para(fmt.Sprintf(l.CoverLine, len(in.Ranking.Input.Members)),
 		layout.Style{Face: layout.Serif, Size: 19, Leading: 30, Color: layout.ColText, Bold: true, Align: layout.Center, After: 6})
 	f.SetY(layout.PageH - 250)
 	rows := [][2]string{
-		{"报告期", period(in.Period)},
-		{"报送截止", in.Deadline},
-		{"比较方法", methodNames[in.Ranking.Input.Method]},
-		{"编制单位", in.CityName},
+		{l.ReportPeriod, l.period(in.Period)},
+		{l.Deadline, in.Deadline},
+		{l.Method, l.Methods[in.Ranking.Input.Method]},
+		{l.Compiler, r.city()},
 	}
 	key := layout.Style{Face: layout.Sans, Size: 10.5, Color: layout.ColMuted}
 	val := layout.Style{Face: layout.Serif, Size: 10.5, Leading: 18, Color: layout.ColText, Align: layout.Left, After: 4}
@@ -148,12 +203,13 @@ func (r *report) chapter(n int) {
 	if r.f.Y() > layout.Top {
 		r.f.Space(14)
 	}
-	r.f.Heading(chapters[n], stChapter, keep+20, 0)
+	r.f.Heading(r.l.Chapters[n], stChapter, keep+20, 0)
 	r.f.Rule(0.8, layout.ColAccent)
 	r.f.Space(10)
 }
 
 func (r *report) board() {
+	l := r.l
 	r.chapter(0)
 	counts := map[string]int{}
 	rows := make([][]string, 0, len(r.in.Board))
@@ -163,19 +219,24 @@ func (r *report) board() {
 		if by == "" {
 			by = "—"
 		}
-		rows = append(rows, []string{b.Name, b.State, b.SubmittedAt, by, b.Verdict})
+		rows = append(rows, []string{r.member(b.Code, b.Name), b.State, b.SubmittedAt, by, b.Verdict})
 	}
 	var parts []string
 	for _, b := range r.in.Board {
 		if n := counts[b.State]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%s%d个", b.State, n))
+			parts = append(parts, fmt.Sprintf(l.BoardCount, b.State, n))
 			counts[b.State] = 0
 		}
 	}
-	r.f.Para(fmt.Sprintf("本期应报送%d个县(市)，报送截止时间为%s。其中%s。", len(r.in.Board), r.in.Deadline, strings.Join(parts, "，")), stBody)
+	r.f.Para(fmt.Sprintf(l.BoardIntro, len(r.in.Board), r.in.Deadline, strings.Join(parts, l.ListSep)), stBody)
+	c := l.BoardCols
+	nw, sw, tw := r.nameW(80, 9.5), 90.0, 110.0
+	if l.en() {
+		sw, tw = 105, 85 // "Submitted, awaiting review"; 2023-02-03 10:00
+	}
 	r.f.Table(layout.Table{
-		Caption: "表1　各县(市)报送与审核情况", CaptionStyle: stCaption,
-		Cols: []layout.Column{{Title: "县(市)", W: 80}, {Title: "状态", W: 90}, {Title: "报送时间", W: 110, Sans: true}, {Title: "报送人", W: 70, Sans: true}, {Title: "审核意见", W: layout.ContentW - 350}},
+		Caption: l.BoardCaption, CaptionStyle: stCaption,
+		Cols: []layout.Column{{Title: c[0], W: nw}, {Title: c[1], W: sw}, {Title: c[2], W: tw, Sans: true}, {Title: c[3], W: 70, Sans: true}, {Title: c[4], W: layout.ContentW - nw - sw - tw - 70}},
 		Rows: rows,
 	})
 }
@@ -185,38 +246,41 @@ func (r *report) composite() {
 	if len(res.Input.Terms) == 0 {
 		return
 	}
+	l := r.l
 	r.chapter(1)
 	var terms []string
 	for _, t := range res.Input.Terms {
 		terms = append(terms, r.termName(t))
 	}
-	r.f.Para(fmt.Sprintf("综合得分按%s计算，参评指标为%s。缺少任一参评指标的县(市)不计综合得分，标注“缺项”；未报送的标注“未上报”，均不按零分排名。",
-		methodNames[res.Input.Method], strings.Join(terms, "、")), stBody)
+	r.f.Para(fmt.Sprintf(l.CompositeIntro, l.Methods[res.Input.Method], strings.Join(terms, l.EnumSep)), stBody)
 	var rows [][]string
 	var bars []layout.Bar
 	for _, s := range res.Composite {
 		if s.Score == nil {
 			var lacks []string
-			for _, l := range s.Lacks {
-				id, measure, _ := strings.Cut(l, "/")
-				lacks = append(lacks, "缺"+r.termLabel(id, measure))
+			for _, lack := range s.Lacks {
+				id, measure, _ := strings.Cut(lack, "/")
+				lacks = append(lacks, fmt.Sprintf(l.Lacks, r.termLabel(id, measure)))
 			}
-			rows = append(rows, []string{"—", s.Name, s.Missing, strings.Join(lacks, "、")})
+			rows = append(rows, []string{"—", r.member(s.Code, s.Name), l.missing(s.Missing), strings.Join(lacks, l.EnumSep)})
 			continue
 		}
 		var parts []string
 		for _, ts := range s.Terms {
 			parts = append(parts, fmt.Sprintf("%s %s", r.termLabel(ts.ID, ts.Measure), score(ts.Normalized)))
 		}
-		rows = append(rows, []string{strconv.Itoa(s.Rank), s.Name, score(*s.Score), strings.Join(parts, "；")})
-		bars = append(bars, layout.Bar{Label: s.Name, Value: *s.Score, Text: score(*s.Score)})
+		name := r.member(s.Code, s.Name)
+		rows = append(rows, []string{strconv.Itoa(s.Rank), name, score(*s.Score), strings.Join(parts, l.PartSep)})
+		bars = append(bars, layout.Bar{Label: name, Value: *s.Score, Text: score(*s.Score)})
 	}
+	c := l.CompositeCols
+	nw := r.nameW(80, 9.5)
 	r.f.Table(layout.Table{
-		Caption: "表2　综合得分与排名", CaptionStyle: stCaption,
-		Cols: []layout.Column{{Title: "排名", W: 40, Right: true}, {Title: "县(市)", W: 80}, {Title: "综合得分", W: 70, Right: true}, {Title: "各项得分", W: layout.ContentW - 190}},
+		Caption: l.CompositeCaption, CaptionStyle: stCaption,
+		Cols: []layout.Column{{Title: c[0], W: 40, Right: true}, {Title: c[1], W: nw}, {Title: c[2], W: 70, Right: true}, {Title: c[3], W: layout.ContentW - 110 - nw}},
 		Rows: rows,
 	})
-	r.chart("chart-composite", "综合得分（"+methodNames[res.Input.Method]+"）", bars, false)
+	r.chart("chart-composite", fmt.Sprintf(l.CompositeChart, l.Methods[res.Input.Method]), bars, false)
 }
 
 func (r *report) indicators() {
@@ -224,26 +288,31 @@ func (r *report) indicators() {
 	if len(res.Indicators) == 0 {
 		return
 	}
+	l := r.l
 	r.chapter(2)
-	r.f.Para("各指标按县(市)报送的同一指标（按指标代码匹配）比较，总量按数值、增速按同比增长率排列；数值相同者并列，后续名次顺延。", stBody)
+	r.f.Para(l.IndicatorsIntro, stBody)
 	for i, ind := range res.Indicators {
-		title := fmt.Sprintf("（%d）%s%s", i+1, ind.Name, measureNames[ind.Measure])
-		r.f.Heading(title, stSection, keep+120, 1)
-		unit := ind.Unit
+		name := r.termLabel(ind.ID, ind.Measure)
+		r.f.Heading(fmt.Sprintf(l.IndicatorTitle, i+1, name), stSection, keep+120, 1)
+		measured := r.measured(ind.Measure, ind.Unit)
 		var rows [][]string
 		for _, row := range ind.Rows {
 			if row.Rank == 0 {
-				rows = append(rows, []string{"—", row.Name, row.Missing})
+				rows = append(rows, []string{"—", r.member(row.Code, row.Name), l.missing(row.Missing)})
 				continue
 			}
-			rows = append(rows, []string{strconv.Itoa(row.Rank), row.Name, row.Literal})
+			rows = append(rows, []string{strconv.Itoa(row.Rank), r.member(row.Code, row.Name), row.Literal})
 		}
-		bars := Bars(ind, func(row ranking.Row) string { return row.Name })
+		bars := Bars(ind, func(row ranking.Row) string { return r.member(row.Code, row.Name) })
 		r.f.Table(layout.Table{
-			Cols: []layout.Column{{Title: "名次", W: 60, Right: true}, {Title: "县(市)", W: 120}, {Title: measureNames[ind.Measure] + "（" + unit + "）", W: 120, Right: true}},
+			Cols: []layout.Column{{Title: l.RankCols[0], W: 60, Right: true}, {Title: l.RankCols[1], W: r.nameW(120, 9.5)}, {Title: measured, W: 120, Right: true}},
 			Rows: rows,
 		})
-		r.chart(fmt.Sprintf("chart-%d-%s-%s", i+1, ind.ID, ind.Measure), ind.Name+measureNames[ind.Measure]+"（"+unit+"）", bars, ind.Measure == ranking.Change)
+		title := ind.Name + measured
+		if l.en() {
+			title = r.indicatorName(ind.ID) + ": " + measured
+		}
+		r.chart(fmt.Sprintf("chart-%d-%s-%s", i+1, ind.ID, ind.Measure), title, bars, ind.Measure == ranking.Change)
 	}
 }
 
@@ -275,7 +344,7 @@ func (r *report) chart(name, title string, bars []layout.Bar, signed bool) {
 	if len(bars) == 0 {
 		return
 	}
-	c := Chart(r.f.Font(layout.Sans), name, title, "资料来源：各县(市)报送数据，见“五、资料来源”。", bars, signed, layout.ContentW)
+	c := Chart(r.f.Font(layout.Sans), name, title, r.l.ChartSource, bars, signed, layout.ContentW)
 	r.charts = append(r.charts, c)
 	r.f.Space(6)
 	r.f.Chart(c)
@@ -283,26 +352,22 @@ func (r *report) chart(name, title string, bars []layout.Bar, signed bool) {
 
 func (r *report) method() {
 	res := r.in.Ranking
+	l := r.l
 	r.chapter(3)
-	r.f.Para("记第 i 项参评指标在参评县(市)中的最小值、最大值、平均值和总体标准差分别为 min、max、mean、σ，权重 w 按各项权重之和归一。各项先作无量纲化：", stBody)
-	for _, line := range []string{
-		"极差标准化：s = (x - min) / (max - min)；越小越好的指标取 (max - x) / (max - min)。",
-		"功效系数法：s = 60 + 40 × (x - min) / (max - min)，最差者60分，最优者100分。",
-		"标准分数：s = (x - mean) / σ；越小越好的指标取 (mean - x) / σ。",
-		"综合得分 = Σ w × s。各县(市)数值全部相同（或仅一县）时，该项极差标准化取1、功效系数取100、标准分数取0。",
-	} {
+	r.f.Para(l.MethodIntro, stBody)
+	for _, line := range l.MethodLines {
 		r.f.ParaAt("· "+line, stFormula, layout.MarginX+21, layout.ContentW-21)
 	}
-	r.f.Para("本期采用"+methodNames[res.Input.Method]+"。参评指标、权重与统计量如下；计算所用原始数据一并列出，据此可复核每一项得分。", stBody)
+	r.f.Para(fmt.Sprintf(l.MethodUse, l.Methods[res.Input.Method]), stBody)
 	total := 0
 	for _, t := range res.Input.Terms {
 		total += t.Weight
 	}
 	var rows [][]string
 	for i, t := range res.Input.Terms {
-		dir := "越大越好"
+		dir := l.Higher
 		if t.Direction == ranking.Lower {
-			dir = "越小越好"
+			dir = l.Lower
 		}
 		row := []string{r.termName(t), t.ID, fmt.Sprintf("%d/%d", t.Weight, total), dir, "—", "—", "—", "—"}
 		if i < len(res.Stats) {
@@ -312,11 +377,16 @@ func (r *report) method() {
 		rows = append(rows, row)
 	}
 	if len(rows) > 0 {
-		w := (layout.ContentW - 235) / 4
+		dw := 60.0
+		if l.en() {
+			dw = 85 // higher is better, on one line
+		}
+		w := (layout.ContentW - 175 - dw) / 4
+		c := l.StatsCols
 		r.f.Table(layout.Table{
-			Caption: "表3　参评指标、权重与统计量", CaptionStyle: stCaption,
-			Cols: []layout.Column{{Title: "指标", W: 100}, {Title: "代码", W: 40, Sans: true}, {Title: "权重", W: 35, Right: true}, {Title: "方向", W: 60},
-				{Title: "最小值", W: w, Right: true}, {Title: "最大值", W: w, Right: true}, {Title: "平均值", W: w, Right: true}, {Title: "标准差", W: w, Right: true}},
+			Caption: l.StatsCaption, CaptionStyle: stCaption,
+			Cols: []layout.Column{{Title: c[0], W: 100}, {Title: c[1], W: 40, Sans: true}, {Title: c[2], W: 35, Right: true}, {Title: c[3], W: dw},
+				{Title: c[4], W: w, Right: true}, {Title: c[5], W: w, Right: true}, {Title: c[6], W: w, Right: true}, {Title: c[7], W: w, Right: true}},
 			Rows: rows, Size: 9,
 		})
 	}
@@ -329,14 +399,15 @@ func (r *report) inputs() {
 	if len(res.Input.Terms) == 0 {
 		return
 	}
-	cols := []layout.Column{{Title: "县(市)", W: 90}}
-	w := (layout.ContentW - 90) / float64(len(res.Input.Terms))
+	nw := r.nameW(90, 9.5)
+	cols := []layout.Column{{Title: r.l.RankCols[1], W: nw}}
+	w := (layout.ContentW - nw) / float64(len(res.Input.Terms))
 	for _, t := range res.Input.Terms {
 		cols = append(cols, layout.Column{Title: r.termName(t), W: w, Right: true})
 	}
 	var rows [][]string
 	for _, m := range res.Input.Members {
-		row := []string{m.Name}
+		row := []string{r.member(m.Code, m.Name)}
 		for _, t := range res.Input.Terms {
 			f := m.Figures[t.ID]
 			v := f.Value
@@ -344,47 +415,63 @@ func (r *report) inputs() {
 				v = f.Change
 			}
 			if v == "" {
-				v = ranking.NotReported
+				v = r.l.missing(ranking.NotReported)
 			}
 			row = append(row, v)
 		}
 		rows = append(rows, row)
 	}
-	r.f.Table(layout.Table{Caption: "表4　计算所用数据（按报送原值）", CaptionStyle: stCaption, Cols: cols, Rows: rows})
+	r.f.Table(layout.Table{Caption: r.l.InputsCaption, CaptionStyle: stCaption, Cols: cols, Rows: rows})
 }
 
 func (r *report) sources() {
 	r.f.Ensure(keep + 140) // the heading with the table's header and first rows
+	l := r.l
 	r.chapter(4)
 	if len(r.in.Sources) == 0 {
-		r.f.Para("各县(市)报送数据。", stBody)
+		r.f.Para(l.NoSources, stBody)
 		return
 	}
 	var rows [][]string
 	for _, s := range r.in.Sources {
-		pub := s.Publication
-		if s.Date != "" {
-			pub += "，" + s.Date
+		pub, date := l.pick(s.Publication, s.PublicationEn), s.Date
+		if l.en() {
+			date = lang.Date(date)
 		}
-		rows = append(rows, []string{s.County, pub, s.URL})
+		if date != "" {
+			pub += l.DateSep + date
+		}
+		rows = append(rows, []string{r.member(s.Code, s.County), pub, s.URL})
 	}
+	c := l.SourceCols
+	nw := r.nameW(70, 8.5)
 	r.f.Table(layout.Table{
-		Cols: []layout.Column{{Title: "县(市)", W: 70}, {Title: "来源", W: 170}, {Title: "网址", W: layout.ContentW - 240, Sans: true}},
+		Cols: []layout.Column{{Title: c[0], W: nw}, {Title: c[1], W: 170}, {Title: c[2], W: layout.ContentW - 170 - nw, Sans: true}},
 		Rows: rows, Size: 8.5,
 	})
-	r.f.Para("未报送的县(市)不列来源，其数据在各表中标注“未上报”。", stNote)
+	r.f.Para(l.SourcesNote, stNote)
 }
 
 func (r *report) termName(t ranking.Term) string { return r.termLabel(t.ID, t.Measure) }
 
-// termLabel names a term by the indicator's name in the rankings.
+// termLabel names a term by the indicator's name in the rankings:
+// GDP总量 / GDP, value.
 func (r *report) termLabel(id, measure string) string {
+	return fmt.Sprintf(r.l.TermMeasures[measure], r.indicatorName(id))
+}
+
+// indicatorName is an indicator's name in the rankings, in the edition's
+// language (its id when no ranking names it).
+func (r *report) indicatorName(id string) string {
 	for _, ind := range r.in.Ranking.Indicators {
 		if ind.ID == id {
-			return ind.Name + measureNames[measure]
+			return r.l.pick(ind.Name, ind.NameEn)
 		}
 	}
-	return id + " " + measureNames[measure]
+	if r.l.en() {
+		return id
+	}
+	return id + " "
 }
 
 func score(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }

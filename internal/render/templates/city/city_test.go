@@ -15,8 +15,14 @@ import (
 )
 
 // sampleInput is 衡阳市's January 2023 comparison from the sample datasets
-// (衡东县 has none: 未上报), ranked as config/samples/city.yaml says.
-func sampleInput(t *testing.T) *Input {
+// (衡东县 has none: 未上报), ranked as config/samples/city.yaml says, in
+// Chinese.
+func sampleInput(t *testing.T) *Input { return sampleEdition(t, "zh-CN") }
+
+// sampleEdition is sampleInput in the edition of language l: the board's
+// words as the controller gives them, the members' English names from
+// their datasets.
+func sampleEdition(t *testing.T, l string) *Input {
 	t.Helper()
 	root, err := repo.Root()
 	if err != nil {
@@ -30,10 +36,15 @@ func sampleInput(t *testing.T) *Input {
 		{ID: "gdp", Measure: ranking.Value, Weight: 1, Direction: ranking.Higher},
 		{ID: "gdp", Measure: ranking.Change, Weight: 1, Direction: ranking.Higher},
 	}}
-	out := &Input{CityName: "衡阳市", Period: "2023-01", Deadline: "2023年2月5日24时"}
+	out := &Input{Lang: l, CityName: "衡阳市", Period: "2023-01", Deadline: "2023年2月5日24时"}
+	notReported, submitted := "未上报", "已报送"
+	if l == "en" {
+		out.CityNameEn, out.Deadline = "Hengyang City", "5 February 2023, 24:00"
+		notReported, submitted = "Not reported", "Submitted, awaiting review"
+	}
 	for _, c := range counties {
 		var d *dataset.Dataset
-		row := BoardRow{Name: c.name, State: "未上报", SubmittedAt: "—", Verdict: "—"}
+		row := BoardRow{Code: c.code, Name: c.name, State: notReported, SubmittedAt: "—", Verdict: "—"}
 		if c.slug != "" {
 			name := filepath.Join(root, "config", "samples", "datasets", c.slug+"-2023-01.yaml")
 			raw, err := os.ReadFile(name)
@@ -43,11 +54,16 @@ func sampleInput(t *testing.T) *Input {
 			if d, err = dataset.Parse(raw, name); err != nil {
 				t.Fatal(err)
 			}
-			row.State = "已报送"
-			out.Sources = append(out.Sources, Source{County: c.name, Publication: d.Meta.Source.Publication, Date: d.Meta.Source.Date, URL: d.Meta.Source.URL})
+			row.State = submitted
+			s := d.Meta.Source
+			out.Sources = append(out.Sources, Source{Code: c.code, County: c.name, Publication: s.Publication, PublicationEn: s.PublicationEn, Date: s.Date, URL: s.URL})
 		}
 		out.Board = append(out.Board, row)
-		in.Members = append(in.Members, ranking.FromDataset(c.code, c.name, "", d))
+		nameEn := ""
+		if d != nil {
+			nameEn = d.Meta.CountyNameEn
+		}
+		in.Members = append(in.Members, ranking.FromDataset(c.code, c.name, nameEn, d))
 	}
 	res, err := ranking.Compute(in)
 	if err != nil {
@@ -73,6 +89,11 @@ func TestSampleReport(t *testing.T) {
 	}
 	if out.Pages < 5 {
 		t.Fatalf("%d pages", out.Pages)
+	}
+	if dir := os.Getenv("CITY_REPORT_OUT"); dir != "" { // to look at it
+		if err := os.WriteFile(filepath.Join(dir, "report-zh.pdf"), out.PDF, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	text := pdftest.Text(t, out.PDF, 1, out.Pages)
 	flat := strings.Join(strings.Fields(text), " ")

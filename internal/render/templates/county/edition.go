@@ -2,13 +2,14 @@ package county
 
 import (
 	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/render/lang"
 	"github.com/countyreport/countyreport/internal/typeset"
 )
 
 // OriginalMark marks, in the English edition, a Chinese text that has no
-// English form in the dataset: the reader sees it is the original, not a
-// translation left out silently.
-const OriginalMark = "[Chinese original] "
+// English form in the dataset (the mark every template's English edition
+// uses, lang.OriginalMark).
+const OriginalMark = lang.OriginalMark
 
 // edition returns a copy of ds with every text in the edition's language:
 // for English the …En forms (the Chinese original, marked, where none is

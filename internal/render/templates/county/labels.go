@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/render/lang"
 )
 
 // labels are the fixed words of the report in each language.
@@ -79,7 +80,7 @@ func (l *labels) chapter(i int, title string) string {
 	return n + "、" + title
 }
 
-var enMonths = []string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
+var enMonths = lang.Months
 var zhQuarters = []string{"第一季度", "第二季度", "第三季度", "第四季度"}
 
 // period formats "2023-01" as 2023年1月 / January 2023, "2022" as 2022年 /
