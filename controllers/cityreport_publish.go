@@ -37,10 +37,16 @@ func loadCityFonts() (*layout.Fonts, error) {
 	return cityFonts, cityFontsErr
 }
 
+// stateWords are the states as the portal's board words them
+// (review.state.* in internal/portal/i18n_verdict.go).
 var stateWords = map[string]string{
-	review.NotSubmitted: "未上报", review.Overdue: "逾期未报", review.Submitted: "已报送",
-	review.Resubmitted: "已重报", review.Returned: "已退回", review.Accepted: "已通过",
+	review.NotSubmitted: "未上报", review.Overdue: "逾期未报", review.Submitted: "已报送待审核",
+	review.Resubmitted: "已重报待审核", review.Returned: "已退回", review.Accepted: "已通过",
 }
+
+// lateWords mark a submission that came after the deadline, as the
+// portal's board does (review.late).
+var lateWords = map[bool]string{false: "（逾期）", true: " (late)"}
 
 // stateWordsEn are the states in the English edition: the words the
 // portal's English pages use for them (review.state.* in
@@ -138,6 +144,9 @@ func (r *CityReportReconciler) publishCityReport(ctx context.Context, st *citySt
 		row := citytpl.BoardRow{Code: code, Name: m.county.Spec.County.Name, State: words[s.State], SubmittedAt: "—", By: "—", Verdict: "—"}
 		if !s.SubmittedAt.IsZero() {
 			row.SubmittedAt = s.SubmittedAt.In(st.reviewLoc).Format("2006-01-02 15:04")
+			if s.Late {
+				row.SubmittedAt += lateWords[en]
+			}
 			rec, err := submission.Current(ctx, r.Storage.Archive(m.bucket), st.boardPeriod)
 			if err != nil {
 				return nil, fmt.Errorf("county %s: the submission record of %s: %w", code, st.boardPeriod, err)

@@ -187,6 +187,12 @@ func TestCityRunOnDemandIsReproducible(t *testing.T) {
 		g.Expect(got.Status.LastReport.SHA256).To(Equal(artifact(a, "reports/2026-09/report.pdf").SHA256))
 	}, wait).Should(Succeed())
 
+	// The board says what the portal's does: the datasets were stored
+	// (by this test, now) long after the deadline of 2026-10-05.
+	zh, _, err := admin.Archive(city.Status.Bucket).Get(testCtx, "2026-09", "report.pdf")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(pdftest.Text(t, zh, 2, 2)).To(And(ContainSubstring("已报送待审核"), ContainSubstring("（逾期）")))
+
 	// The English edition: the manifest records it, and the PDF is another.
 	en := getCity(g, city.Name)
 	en.Spec.Report.Language = "en"
@@ -197,7 +203,7 @@ func TestCityRunOnDemandIsReproducible(t *testing.T) {
 	pdf, _, err := admin.Archive(city.Status.Bucket).Get(testCtx, "2026-09", "report.pdf")
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(manifest.FileOf("report.pdf", pdf).SHA256).NotTo(Equal(artifact(a, "reports/2026-09/report.pdf").SHA256))
-	g.Expect(pdftest.Text(t, pdf, 1, 2)).To(And(ContainSubstring("Monthly comparison"), ContainSubstring("1. Submissions")))
+	g.Expect(pdftest.Text(t, pdf, 1, 2)).To(And(ContainSubstring("Monthly comparison"), ContainSubstring("1. Submissions"), ContainSubstring("(late)")))
 }
 
 // A city's run renders only from the city's namespace and only into the

@@ -230,7 +230,7 @@ func (r *report) board() {
 	}
 	r.f.Para(fmt.Sprintf(l.BoardIntro, len(r.in.Board), r.in.Deadline, strings.Join(parts, l.ListSep)), stBody)
 	c := l.BoardCols
-	nw, sw, tw := r.nameW(80, 9.5), 90.0, 110.0
+	nw, sw, tw := r.nameW(80, 9.5), 90.0, 128.0 // 2023-02-03 10:00（逾期）
 	if l.en() {
 		sw, tw = 105, 85 // "Submitted, awaiting review"; 2023-02-03 10:00
 	}

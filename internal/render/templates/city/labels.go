@@ -26,7 +26,7 @@ var zh = labels{
 	ReportPeriod: "报告期", Deadline: "报送截止", Method: "比较方法", Compiler: "编制单位", PageOf: "第 %d 页 / 共 %d 页",
 	BoardIntro: "本期应报送%d个县(市)，报送截止时间为%s。其中%s。", BoardCount: "%s%d个", BoardCaption: "表1　各县(市)报送与审核情况",
 	CompositeIntro: "综合得分按%s计算，参评指标为%s。缺少任一参评指标的县(市)不计综合得分，标注“缺项”；未报送的标注“未上报”，均不按零分排名。",
-	Lacks:          "缺%s", CompositeCaption: "表2　综合得分与排名", CompositeChart: "综合得分（%s）",
+	Lacks:          "缺%s", CompositeCaption: "表2　综合得分与排名", CompositeChart: "综合得分：%s",
 	IndicatorsIntro: "各指标按县(市)报送的同一指标（按指标代码匹配）比较，总量按数值、增速按同比增长率排列；数值相同者并列，后续名次顺延。",
 	IndicatorTitle:  "（%d）%s", Unit: "%s（%s）",
 	ChartSource: "资料来源：各县(市)报送数据，见“五、资料来源”。",
