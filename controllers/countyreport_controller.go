@@ -155,6 +155,7 @@ func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.
 		r.validateSpec,
 		r.checkDuplicate,
 		r.reconcileStorage,
+		r.readCityReview,
 		r.reconcilePortal,
 		r.reconcileSchedule,
 		r.summarize,
@@ -390,6 +391,9 @@ func (r *CountyReportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// When a county code is freed or claimed, the other claimants re-check.
 		Watches(&reportingv1.CountyReport{}, handler.EnqueueRequestsFromMapFunc(r.sameCounty),
 			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }})).
+		// The city's deadline is shown in its members' portals.
+		Watches(&reportingv1.CityReport{}, handler.EnqueueRequestsFromMapFunc(r.countiesOfCity),
+			builder.WithPredicates(cityTermsChanged)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: cmp.Or(r.Workers, 4)}).
 		Named("countyreport").
 		Complete(r)

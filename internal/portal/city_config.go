@@ -98,12 +98,10 @@ func (c *CityConfig) Validate() error {
 		return fmt.Errorf("bucket is required")
 	case c.MembersDir == "":
 		return fmt.Errorf("membersDir is required")
-	case c.Review.DeadlineDay < 0 || c.Review.DeadlineDay > 28:
-		return fmt.Errorf("review.deadlineDay %d: want 1 to 28", c.Review.DeadlineDay)
 	case c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "https://") && !strings.HasPrefix(c.PublicURL, "http://"):
 		return fmt.Errorf("publicURL %q: want an http:// or https:// URL", c.PublicURL)
 	}
-	if _, err := c.zone(); err != nil {
+	if err := checkReview(c.Review); err != nil {
 		return err
 	}
 	seen := map[string]bool{}
@@ -127,24 +125,39 @@ func (c *CityConfig) Validate() error {
 }
 
 // zone is the review deadline's time zone (Asia/Shanghai when unset).
-func (c *CityConfig) zone() (*time.Location, error) {
-	name := c.Review.TimeZone
+func (c *CityConfig) zone() (*time.Location, error) { return reviewZone(c.Review) }
+
+// deadlineDay is the review deadline's day of the month (5 when unset).
+func (c *CityConfig) deadlineDay() int { return reviewDay(c.Review) }
+
+// reviewZone is the zone of a city's review deadline (Asia/Shanghai when unset).
+func reviewZone(r reportingv1.ReviewSpec) (*time.Location, error) {
+	name := r.TimeZone
 	if name == "" {
 		name = "Asia/Shanghai"
 	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
-		return nil, fmt.Errorf("review.timeZone %q: unknown time zone", c.Review.TimeZone)
+		return nil, fmt.Errorf("review.timeZone %q: unknown time zone", r.TimeZone)
 	}
 	return loc, nil
 }
 
-// deadlineDay is the review deadline's day of the month (5 when unset).
-func (c *CityConfig) deadlineDay() int {
-	if c.Review.DeadlineDay == 0 {
+// reviewDay is the day of the month after a period by which it is due (5 when unset).
+func reviewDay(r reportingv1.ReviewSpec) int {
+	if r.DeadlineDay == 0 {
 		return 5
 	}
-	return int(c.Review.DeadlineDay)
+	return int(r.DeadlineDay)
+}
+
+// checkReview names what is wrong with a city's review terms.
+func checkReview(r reportingv1.ReviewSpec) error {
+	if r.DeadlineDay < 0 || r.DeadlineDay > 28 {
+		return fmt.Errorf("review.deadlineDay %d: want 1 to 28", r.DeadlineDay)
+	}
+	_, err := reviewZone(r)
+	return err
 }
 
 // TLS reports whether reviewers reach the portal over HTTPS.

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"sigs.k8s.io/yaml"
 )
 
@@ -31,6 +32,11 @@ type Config struct {
 	// Language is the report's language (zh-CN or en); the portal's pages
 	// default to zh-CN whatever it is.
 	Language string `json:"language"`
+	// Review is the deadline of the city that reviews this county (its
+	// CityReport's spec.review), written by the operator only while the
+	// county is a member on both sides; without it a period is due by the
+	// 5th of the next month in Asia/Shanghai, the CityReport's defaults.
+	Review *reportingv1.ReviewSpec `json:"review,omitempty"`
 
 	Bucket          string `json:"bucket"`
 	StorageEndpoint string `json:"storageEndpoint,omitempty"`
@@ -106,7 +112,18 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("trustedProxies[%d] %q: want a CIDR", i, p)
 		}
 	}
+	if c.Review != nil {
+		return checkReview(*c.Review)
+	}
 	return nil
+}
+
+// review is the terms the county's submissions are due by.
+func (c *Config) review() reportingv1.ReviewSpec {
+	if c.Review == nil {
+		return reportingv1.ReviewSpec{}
+	}
+	return *c.Review
 }
 
 // TLS reports whether staff reach the portal over HTTPS.

@@ -116,6 +116,8 @@ type county struct {
 
 type countySpec struct {
 	Name, Code, CountyName, EnglishName string
+	// Review is the city's deadline the operator would copy in (nil: none).
+	Review *reportingv1.ReviewSpec
 }
 
 // fictional is the county most tests use: a made-up place (test fixture),
@@ -154,7 +156,7 @@ func newCounty(t *testing.T, spec countySpec) *county {
 	mustDo(t, err)
 	c.Archive = st.Archive(c.Bucket)
 
-	cfg := tenant.Config(cr, tenant.Inputs{StorageEndpoint: minio.Endpoint(), StorageInsecure: true})
+	cfg := tenant.Config(cr, tenant.Inputs{StorageEndpoint: minio.Endpoint(), StorageInsecure: true, Review: spec.Review})
 	cfg.Bucket = c.Bucket
 	cfg.AccountsFile, cfg.SessionKeyFile = "", ""
 	writeYAML(t, filepath.Join(c.Dir, "portal.yaml"), cfg)

@@ -21,6 +21,9 @@ func TestParseConfig(t *testing.T) {
 		"bad language":    {yaml: base + "language: fr\n", wantErr: "language"},
 		"not YAML":        {yaml: "countyCode: [", wantErr: "yaml"},
 		"scheme-less url": {yaml: base + "publicURL: hengshan.example\n", wantErr: "publicURL"},
+		"city's deadline": {yaml: base + "review: {deadlineDay: 10, timeZone: Asia/Shanghai}\n"},
+		"bad deadline":    {yaml: base + "review: {deadlineDay: 31}\n", wantErr: "review.deadlineDay"},
+		"bad review zone": {yaml: base + "review: {deadlineDay: 5, timeZone: Mars/Olympus}\n", wantErr: "review.timeZone"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -15,12 +15,6 @@ import (
 // county's credentials can read it, not write it); internal/review derives
 // the state from it and the stored dataset.
 
-// deadlineDay is the day of the following month a period's data is due by.
-// The city's CityReport may set another (spec.review.deadlineDay), but the
-// portal's Role reads only its own county's objects, so the portal shows
-// the default, in the county's time zone.
-const deadlineDay = 5
-
 // reviewView is one period's review state in one language, ready for a
 // template. Every field is plain text: html/template escapes it, the
 // city's comment included.
@@ -71,8 +65,19 @@ func (s *server) reviewStatus(ctx context.Context, p string) (*review.Status, er
 	if err != nil {
 		return nil, err
 	}
-	st := review.Derive(ds, log, review.Deadline(pp, deadlineDay, s.zone), s.now())
+	st := review.Derive(ds, log, s.deadline(pp), s.now())
 	return &st, nil
+}
+
+// deadline is when period is due: the city's terms (Config.Review, which
+// the operator copies from the CityReport: the portal's Role reads only
+// its own county's objects).
+func (s *server) deadline(p period.Period) time.Time {
+	loc, err := reviewZone(s.cfg.review())
+	if err != nil {
+		loc = s.zone // validated with the configuration
+	}
+	return review.Deadline(p, reviewDay(s.cfg.review()), loc)
 }
 
 // periodReview is the review part of a period page: nil when the county

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/storage"
 )
@@ -137,6 +138,20 @@ func TestPeriodPageNotSubmitted(t *testing.T) {
 	u := c.newUser(t)
 	u.signIn("admin", editorPassword)
 	expectPage(t, u, "/data/periods/2023-03", []string{"市级审核", "逾期未报", "报送截止：2023年4月5日24时", "已过报送截止时间，请尽快报送"}, []string{"!review"})
+}
+
+// The deadline is the city's (the operator copies its spec.review into
+// the configuration), in the city's zone: the county sees the same
+// deadline as the city's board.
+func TestPeriodPageShowsTheCitysDeadline(t *testing.T) {
+	spec := fictional
+	spec.Review = &reportingv1.ReviewSpec{DeadlineDay: 12, TimeZone: "Asia/Shanghai"}
+	c := newCounty(t, spec)
+	u := c.newUser(t)
+	u.signIn("admin", editorPassword)
+	expectPage(t, u, "/data/periods/2023-03", []string{"逾期未报", "报送截止：2023年4月12日24时"}, []string{"4月5日", "!review"})
+	u.english()
+	expectPage(t, u, "/data/periods/2023-03", []string{"Overdue", "Due by the end of 12 April 2023"}, []string{"5 April", "!review"})
 }
 
 // The dashboard shows the month under review (the previous month in the

@@ -59,6 +59,9 @@ type Inputs struct {
 	// StorageCA is true when the storage endpoint's CA bundle is in the
 	// credentials Secret (key SecretCABundle), to be mounted for clients.
 	StorageCA bool
+	// Review is the deadline of the city the county is a member of (on both
+	// sides), for the portal to show; nil when no city reviews it.
+	Review *reportingv1.ReviewSpec
 }
 
 // Name is the name of every object of a CountyReport's portal.
@@ -100,6 +103,7 @@ func Config(cr *reportingv1.CountyReport, in Inputs) portal.Config {
 		EnglishName:     cr.Spec.County.EnglishName,
 		City:            cr.Spec.County.City,
 		Language:        cr.Spec.Report.Language,
+		Review:          in.Review,
 		Bucket:          Bucket(cr),
 		StorageEndpoint: in.StorageEndpoint,
 		StorageInsecure: in.StorageInsecure,

@@ -1,0 +1,99 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+)
+
+// refusals are the reasons a CityReport is refused: such a city reviews
+// nobody, whatever its status still lists.
+var refusals = []string{reportingv1.ReasonInvalidSpec, reportingv1.ReasonDuplicateCity,
+	reportingv1.ReasonNamespaceMissing, reportingv1.ReasonNamespaceInUse}
+
+// readCityReview finds the deadline of the city that reviews this county,
+// for its portal to show the same deadline as the city's board: the city
+// its spec.cityRef names, when that city's resolved members list it too
+// (membership needs both sides, as for the city's credentials). Nothing
+// else of the city reaches the county.
+func (r *CountyReportReconciler) readCityReview(ctx context.Context, st *reconcileState) error {
+	cr := st.cr
+	if cr.Spec.CityRef == nil {
+		return nil
+	}
+	var city reportingv1.CityReport
+	if err := r.Get(ctx, client.ObjectKey{Name: cr.Spec.CityRef.Name}, &city); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("read CityReport %s: %w", cr.Spec.CityRef.Name, err)
+	}
+	if !reviews(&city, cr) {
+		return nil
+	}
+	terms := city.Spec.Review
+	if _, err := time.LoadLocation(terms.TimeZone); err != nil || terms.DeadlineDay < 1 || terms.DeadlineDay > 28 {
+		return nil // the city is refused for it; the portal keeps the defaults
+	}
+	st.inputs.Review = &terms
+	return nil
+}
+
+// reviews reports whether city, not refused, has cr among its members.
+func reviews(city *reportingv1.CityReport, cr *reportingv1.CountyReport) bool {
+	if c := meta.FindStatusCondition(city.Status.Conditions, reportingv1.ConditionReady); c != nil && slices.Contains(refusals, c.Reason) {
+		return false
+	}
+	return slices.ContainsFunc(city.Status.Members, func(m reportingv1.MemberStatus) bool {
+		return m.Namespace == cr.Namespace && m.CountyReport == cr.Name && m.Code == cr.Spec.County.Code
+	})
+}
+
+// countiesOfCity wakes the counties that name a city when its review
+// terms or its members change.
+func (r *CountyReportReconciler) countiesOfCity(ctx context.Context, o client.Object) []reconcile.Request {
+	city := o.(*reportingv1.CityReport)
+	var list reportingv1.CountyReportList
+	if err := r.List(ctx, &list); err != nil {
+		logf.FromContext(ctx).Error(err, "list CountyReports", "city", city.Name)
+		return nil
+	}
+	var reqs []reconcile.Request
+	for _, cr := range list.Items {
+		if cr.Spec.CityRef != nil && cr.Spec.CityRef.Name == city.Name {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&cr)})
+		}
+	}
+	return reqs
+}
+
+// cityTermsChanged passes the CityReport changes a county's portal depends
+// on: its review terms, its members, whether it is refused. The board's
+// counts and the ranking change every month and wake no county.
+var cityTermsChanged = predicate.Funcs{
+	UpdateFunc: func(e event.UpdateEvent) bool {
+		a, okA := e.ObjectOld.(*reportingv1.CityReport)
+		b, okB := e.ObjectNew.(*reportingv1.CityReport)
+		if !okA || !okB {
+			return true
+		}
+		ready := func(c *reportingv1.CityReport) string {
+			if cond := meta.FindStatusCondition(c.Status.Conditions, reportingv1.ConditionReady); cond != nil {
+				return cond.Reason
+			}
+			return ""
+		}
+		return a.Spec.Review != b.Spec.Review || !slices.Equal(a.Status.Members, b.Status.Members) || ready(a) != ready(b)
+	},
+}
