@@ -42,6 +42,7 @@ func (r *CityReportReconciler) reconcileCityStorage(ctx context.Context, st *cit
 		city.Status = *status
 		st.before.ObjectMeta = *city.ObjectMeta.DeepCopy()
 	}
+	parent := ctx
 	ctx, cancel := r.storageDeadline(ctx, 4+len(st.members))
 	defer cancel()
 	bucket := tenant.CityBucket(city)
@@ -66,7 +67,10 @@ func (r *CityReportReconciler) reconcileCityStorage(ctx context.Context, st *cit
 		membersExp, err = r.ensureMemberCredentials(ctx, st)
 	}
 	if err == nil {
-		err = r.applyCityRetention(ctx, st, bucket)
+		// A sweep of the whole bucket: a deadline of its own, as a county's.
+		rctx, rcancel := r.storageDeadline(parent, 4)
+		err = r.applyCityRetention(rctx, st, bucket)
+		rcancel()
 	}
 	if err != nil {
 		return r.storageFailed(st, err)

@@ -2,7 +2,6 @@ package controllers
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/transient"
 )
 
 // refusals are the reasons a CityReport is refused: such a city reviews
@@ -34,10 +34,15 @@ func (r *CountyReportReconciler) readCityReview(ctx context.Context, st *reconci
 	}
 	var city reportingv1.CityReport
 	if err := r.Get(ctx, client.ObjectKey{Name: cr.Spec.CityRef.Name}, &city); err != nil {
-		if apierrors.IsNotFound(err) {
-			return nil
+		if transient.Is(err) {
+			return err // retried in a moment; the portal keeps what it has meanwhile
 		}
-		return fmt.Errorf("read CityReport %s: %w", cr.Spec.CityRef.Name, err)
+		if !apierrors.IsNotFound(err) {
+			// The deadline is for display: the county's provisioning does
+			// not stop over it; the portal shows the defaults.
+			logf.FromContext(ctx).Error(err, "read the county's CityReport", "city", cr.Spec.CityRef.Name)
+		}
+		return nil
 	}
 	if !reviews(&city, cr) {
 		return nil
@@ -58,6 +63,15 @@ func reviews(city *reportingv1.CityReport, cr *reportingv1.CountyReport) bool {
 	return slices.ContainsFunc(city.Status.Members, func(m reportingv1.MemberStatus) bool {
 		return m.Namespace == cr.Namespace && m.CountyReport == cr.Name && m.Code == cr.Spec.County.Code
 	})
+}
+
+// memberKeys are who a city's members are, without their board states.
+func memberKeys(c *reportingv1.CityReport) []string {
+	keys := make([]string, 0, len(c.Status.Members))
+	for _, m := range c.Status.Members {
+		keys = append(keys, m.Code+"/"+m.Namespace+"/"+m.CountyReport)
+	}
+	return keys
 }
 
 // countiesOfCity wakes the counties that name a city when its review
@@ -94,6 +108,6 @@ var cityTermsChanged = predicate.Funcs{
 			}
 			return ""
 		}
-		return a.Spec.Review != b.Spec.Review || !slices.Equal(a.Status.Members, b.Status.Members) || ready(a) != ready(b)
+		return a.Spec.Review != b.Spec.Review || !slices.Equal(memberKeys(a), memberKeys(b)) || ready(a) != ready(b)
 	},
 }

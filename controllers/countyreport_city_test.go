@@ -5,6 +5,7 @@ import (
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
@@ -64,4 +65,40 @@ func TestCountyPortalShowsItsCitysDeadline(t *testing.T) {
 	g.Eventually(func(g Gomega) {
 		g.Expect(portalConfig(g, member).Review).To(BeNil())
 	}, wait).Should(Succeed())
+}
+
+// reviews: only a city that is not refused and whose resolved members
+// name this very county (code, namespace and name) reviews it.
+func TestCityReviewsOnlyItsResolvedMembers(t *testing.T) {
+	county := &reportingv1.CountyReport{ObjectMeta: metav1.ObjectMeta{Namespace: "county-a", Name: "a"},
+		Spec: reportingv1.CountyReportSpec{County: reportingv1.CountyIdentity{Code: "999101"}}} // made-up county
+	member := reportingv1.MemberStatus{Code: "999101", Namespace: "county-a", CountyReport: "a"}
+	city := func(reason string, members ...reportingv1.MemberStatus) *reportingv1.CityReport {
+		c := &reportingv1.CityReport{Status: reportingv1.CityReportStatus{Members: members}}
+		if reason != "" {
+			c.Status.Conditions = []metav1.Condition{{Type: reportingv1.ConditionReady, Status: metav1.ConditionFalse, Reason: reason}}
+		}
+		return c
+	}
+	other := member
+	other.Namespace = "county-b"
+	recoded := member
+	recoded.Code = "999102"
+	for name, tc := range map[string]struct {
+		city *reportingv1.CityReport
+		want bool
+	}{
+		"member":                  {city("", member), true},
+		"member, storage not set": {city(reportingv1.ReasonStorageNotSet, member), true},
+		"not listed":              {city(""), false},
+		"same name, other ns":     {city("", other), false},
+		"other code":              {city("", recoded), false},
+		"refused: duplicate city": {city(reportingv1.ReasonDuplicateCity, member), false},
+		"refused: invalid spec":   {city(reportingv1.ReasonInvalidSpec, member), false},
+		"refused: namespace used": {city(reportingv1.ReasonNamespaceInUse, member), false},
+	} {
+		if got := reviews(tc.city, county); got != tc.want {
+			t.Errorf("%s: reviews = %v, want %v", name, got, tc.want)
+		}
+	}
 }
