@@ -7,7 +7,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 
@@ -188,41 +187,18 @@ func CityDeployment(c *reportingv1.CityReport, in CityInputs, configHash string)
 
 // CityService exposes the city portal inside the cluster.
 func CityService(c *reportingv1.CityReport) *corev1.Service {
-	return &corev1.Service{
-		ObjectMeta: cityMeta(c),
-		Spec: corev1.ServiceSpec{
-			Type:     corev1.ServiceTypeClusterIP,
-			Selector: CitySelectorLabels(c),
-			Ports: []corev1.ServicePort{{
-				Name: "http", Port: ServicePort, TargetPort: intstr.FromString("http"), Protocol: corev1.ProtocolTCP,
-			}},
-		},
-	}
+	return portalService(cityMeta(c), CitySelectorLabels(c))
 }
 
 // CityNetworkPolicy lets traffic reach the portal's ports and nothing else
 // in; out, the city portal reaches DNS and the storage endpoint only (not
 // the Kubernetes API, which it never calls).
 func CityNetworkPolicy(c *reportingv1.CityReport, in CityInputs) *networkingv1.NetworkPolicy {
-	tcp := corev1.ProtocolTCP
 	egress := []networkingv1.NetworkPolicyEgressRule{dnsEgress()}
 	if rule, ok := storageEgress(in.StorageEndpoint, in.StorageInsecure); ok {
 		egress = append(egress, rule)
 	}
-	return &networkingv1.NetworkPolicy{
-		ObjectMeta: cityMeta(c),
-		Spec: networkingv1.NetworkPolicySpec{
-			PodSelector: metav1.LabelSelector{MatchLabels: CitySelectorLabels(c)},
-			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress},
-			Ingress: []networkingv1.NetworkPolicyIngressRule{{
-				Ports: []networkingv1.NetworkPolicyPort{
-					{Protocol: &tcp, Port: ptr.To(intstr.FromInt32(PortalPort))},
-					{Protocol: &tcp, Port: ptr.To(intstr.FromInt32(MetricsPort))},
-				},
-			}},
-			Egress: egress,
-		},
-	}
+	return portalNetworkPolicy(cityMeta(c), CitySelectorLabels(c), egress)
 }
 
 // CityIngress exposes the city portal under spec.portal.ingress.host; nil when unset.

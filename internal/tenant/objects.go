@@ -121,41 +121,18 @@ func credentialsEnv(secret string) []corev1.EnvVar {
 
 // Service exposes the portal inside the cluster.
 func Service(cr *reportingv1.CountyReport) *corev1.Service {
-	return &corev1.Service{
-		ObjectMeta: meta(cr),
-		Spec: corev1.ServiceSpec{
-			Type:     corev1.ServiceTypeClusterIP,
-			Selector: SelectorLabels(cr),
-			Ports: []corev1.ServicePort{{
-				Name: "http", Port: ServicePort, TargetPort: intstr.FromString("http"), Protocol: corev1.ProtocolTCP,
-			}},
-		},
-	}
+	return portalService(meta(cr), SelectorLabels(cr))
 }
 
 // NetworkPolicy lets traffic reach the portal's port and nothing else in;
 // out, the portal may reach DNS and the storage endpoint only.
 func NetworkPolicy(cr *reportingv1.CountyReport, in Inputs) *networkingv1.NetworkPolicy {
-	tcp := corev1.ProtocolTCP
 	egress := []networkingv1.NetworkPolicyEgressRule{dnsEgress()}
 	if rule, ok := storageEgress(in.StorageEndpoint, in.StorageInsecure); ok {
 		egress = append(egress, rule)
 	}
 	egress = append(egress, apiServerEgress(in))
-	return &networkingv1.NetworkPolicy{
-		ObjectMeta: meta(cr),
-		Spec: networkingv1.NetworkPolicySpec{
-			PodSelector: metav1.LabelSelector{MatchLabels: SelectorLabels(cr)},
-			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress},
-			Ingress: []networkingv1.NetworkPolicyIngressRule{{
-				Ports: []networkingv1.NetworkPolicyPort{
-					{Protocol: &tcp, Port: ptr.To(intstr.FromInt32(PortalPort))},
-					{Protocol: &tcp, Port: ptr.To(intstr.FromInt32(MetricsPort))},
-				},
-			}},
-			Egress: egress,
-		},
-	}
+	return portalNetworkPolicy(meta(cr), SelectorLabels(cr), egress)
 }
 
 // dnsEgress lets a portal reach DNS, over UDP and TCP.

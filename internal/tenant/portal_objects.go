@@ -5,8 +5,10 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
@@ -109,6 +111,40 @@ func portalDeployment(p portalPod) *appsv1.Deployment {
 					Volumes: volumes,
 				},
 			},
+		},
+	}
+}
+
+// portalService exposes a portal's http port inside the cluster.
+func portalService(meta metav1.ObjectMeta, selector map[string]string) *corev1.Service {
+	return &corev1.Service{
+		ObjectMeta: meta,
+		Spec: corev1.ServiceSpec{
+			Type:     corev1.ServiceTypeClusterIP,
+			Selector: selector,
+			Ports: []corev1.ServicePort{{
+				Name: "http", Port: ServicePort, TargetPort: intstr.FromString("http"), Protocol: corev1.ProtocolTCP,
+			}},
+		},
+	}
+}
+
+// portalNetworkPolicy lets traffic reach a portal's ports and nothing else
+// in, and lets it out only by egress.
+func portalNetworkPolicy(meta metav1.ObjectMeta, selector map[string]string, egress []networkingv1.NetworkPolicyEgressRule) *networkingv1.NetworkPolicy {
+	tcp := corev1.ProtocolTCP
+	return &networkingv1.NetworkPolicy{
+		ObjectMeta: meta,
+		Spec: networkingv1.NetworkPolicySpec{
+			PodSelector: metav1.LabelSelector{MatchLabels: selector},
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress},
+			Ingress: []networkingv1.NetworkPolicyIngressRule{{
+				Ports: []networkingv1.NetworkPolicyPort{
+					{Protocol: &tcp, Port: ptr.To(intstr.FromInt32(PortalPort))},
+					{Protocol: &tcp, Port: ptr.To(intstr.FromInt32(MetricsPort))},
+				},
+			}},
+			Egress: egress,
 		},
 	}
 }
