@@ -33,7 +33,7 @@ func init() {
 const cityUsage = `usage:
   countyreport city rank   --city FILE --period YYYY-MM (--datasets DIR | --members DIR) [--json] [--publish --bucket B]
   countyreport city board  --city FILE --period YYYY-MM --members DIR
-  countyreport city report --city FILE --period YYYY-MM --datasets DIR --out DIR
+  countyreport city report --city FILE --period YYYY-MM --datasets DIR --out DIR [--lang zh-CN|en]
   countyreport city review --members DIR --county CODE --period YYYY-MM --by NAME (--accept | --return --comment TEXT)
 
 --city is the CityReport manifest (config/samples/city.yaml); --members is the
@@ -46,6 +46,7 @@ type cityFlags struct {
 	county, by, comment             string
 	accept, ret, asJSON, publish    bool
 	bucket, out                     string
+	lang                            string
 	storage                         storage.Config
 }
 
@@ -71,6 +72,7 @@ func parseCityFlags(sub string, args []string, stderr io.Writer) (*cityFlags, er
 	fs.BoolVar(&f.publish, "publish", false, "store the ranking in the city's bucket (rankings/<period>/ranking.json)")
 	fs.StringVar(&f.bucket, "bucket", os.Getenv(storage.EnvBucket), "the city's bucket (env "+storage.EnvBucket+")")
 	fs.StringVar(&f.out, "out", "", "folder to write the city's report.pdf and its charts into (report)")
+	fs.StringVar(&f.lang, "lang", "", "the report's edition, zh-CN or en (report; default: the manifest's spec.report.language)")
 	f.storage.RegisterFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -96,7 +98,8 @@ func parseCityFlags(sub string, args []string, stderr io.Writer) (*cityFlags, er
 			need(!f.publish || f.bucket != "", "--publish needs --bucket"))
 	case "report":
 		err = errors.Join(need(f.city != "", "--city is required"), need(f.period != "", "--period is required"),
-			need(f.datasets != "", "--datasets is required"), need(f.out != "", "--out is required"))
+			need(f.datasets != "", "--datasets is required"), need(f.out != "", "--out is required"),
+			need(f.lang == "" || f.lang == "zh-CN" || f.lang == "en", "--lang: want zh-CN or en"))
 	case "board":
 		err = errors.Join(need(f.city != "", "--city is required"), need(f.period != "", "--period is required"),
 			need(f.members != "", "--members is required"))
@@ -169,15 +172,15 @@ func memberNames(cityFile string, c *reportingv1.CityReport, codes []string) map
 	for _, code := range codes {
 		names[code] = code
 		if n, ok := known[code]; ok {
-			names[code] = n
+			names[code] = n.Name
 		}
 	}
 	return names
 }
 
-// countyNames reads the county names of the CountyReport manifests in dir.
-func countyNames(dir string) map[string]string {
-	out := map[string]string{}
+// countyNames reads the county identities of the CountyReport manifests in dir, by code.
+func countyNames(dir string) map[string]reportingv1.CountyIdentity {
+	out := map[string]reportingv1.CountyIdentity{}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	for _, file := range files {
 		raw, err := os.ReadFile(file)
@@ -187,7 +190,7 @@ func countyNames(dir string) map[string]string {
 		for _, doc := range bytes.Split(raw, []byte("\n---")) {
 			var cr reportingv1.CountyReport
 			if yaml.Unmarshal(doc, &cr) == nil && cr.Kind == "CountyReport" {
-				out[cr.Spec.County.Code] = cr.Spec.County.Name
+				out[cr.Spec.County.Code] = cr.Spec.County
 			}
 		}
 	}

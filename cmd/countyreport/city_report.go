@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -11,9 +12,14 @@ import (
 	"github.com/countyreport/countyreport/internal/period"
 	"github.com/countyreport/countyreport/internal/ranking"
 	"github.com/countyreport/countyreport/internal/render"
+	"github.com/countyreport/countyreport/internal/render/lang"
 	citytpl "github.com/countyreport/countyreport/internal/render/templates/city"
 	"github.com/countyreport/countyreport/internal/review"
 )
+
+// offlineWords are the two states the offline board knows, by edition:
+// no dataset, a dataset.
+var offlineWords = map[string][2]string{"zh-CN": {"未上报", "已报送"}, "en": {"Not reported", "Submitted"}}
 
 // cityReport renders the city's report offline from dataset files: the
 // board shows which counties have a dataset (已报送) and which do not
@@ -42,14 +48,25 @@ func cityReport(f *cityFlags, stdout io.Writer) error {
 	}
 	p, _ := period.Parse(f.period)
 	due := review.Deadline(p, day, loc).Add(-time.Second)
-	in := &citytpl.Input{CityName: c.Spec.City.Name, Period: f.period, Ranking: res,
-		Deadline: due.Format("2006年1月2日") + "24时"}
+	edition := cmp.Or(f.lang, c.Spec.Report.Language, "zh-CN")
+	words := offlineWords[edition]
+	in := &citytpl.Input{Lang: edition, CityName: c.Spec.City.Name, CityNameEn: c.Spec.City.EnglishName, Period: f.period, Ranking: res,
+		Deadline: due.Format("2006年1月2日") + "24时", NamesEn: map[string]string{}}
+	if edition == "en" {
+		in.Deadline = lang.Date(due.Format("2006-01-02")) + ", 24:00"
+	}
+	for code, id := range countyNames(filepath.Dir(f.city)) {
+		if id.EnglishName != "" {
+			in.NamesEn[code] = id.EnglishName
+		}
+	}
 	for _, m := range res.Input.Members {
-		row := citytpl.BoardRow{Name: m.Name, State: "未上报", SubmittedAt: "—", Verdict: "—"}
+		row := citytpl.BoardRow{Code: m.Code, Name: m.Name, State: words[0], SubmittedAt: "—", Verdict: "—"}
 		if d := datasets[m.Code]; d != nil {
-			row.State = "已报送"
+			row.State = words[1]
 			if s := d.Meta.Source; s != nil {
-				in.Sources = append(in.Sources, citytpl.Source{County: m.Name, Publication: s.Publication, Date: s.Date, URL: s.URL})
+				in.Sources = append(in.Sources, citytpl.Source{Code: m.Code, County: m.Name, Publication: s.Publication,
+					PublicationEn: s.PublicationEn, Date: s.Date, URL: s.URL})
 			}
 		}
 		in.Board = append(in.Board, row)

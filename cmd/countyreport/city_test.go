@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/countyreport/countyreport/internal/ranking"
+	"github.com/countyreport/countyreport/internal/render/pdftest"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/storage/miniotest"
 	"github.com/countyreport/countyreport/internal/tenant"
@@ -154,5 +155,44 @@ func TestCityReviewAndBoardThroughMountedSecret(t *testing.T) {
 	err = runCity(ctx, []string{"review", "--members", dir, "--county", "430426", "--period", "2023-01", "--by", "x", "--accept"}, &out, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "not a member") {
 		t.Fatalf("review of a non-member: %v", err)
+	}
+}
+
+// The offline report comes in the manifest's edition or in --lang's; an
+// edition that does not exist is refused, naming the flag.
+func TestCityReportOfflineEditions(t *testing.T) {
+	render := func(lang string) string {
+		t.Helper()
+		out := t.TempDir()
+		args := []string{"report", "--city", sampleCity, "--datasets", sampleDatasets, "--period", "2023-01", "--out", out}
+		if lang != "" {
+			args = append(args, "--lang", lang)
+		}
+		if err := runCity(context.Background(), args, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+			t.Fatal(err)
+		}
+		pdf, err := os.ReadFile(filepath.Join(out, "report.pdf"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(strings.Fields(pdftest.Text(t, pdf, 1, 2)), " ")
+	}
+	zh, en := render(""), render("en")
+	for _, want := range []string{"一、报送情况", "衡东县", "未上报", "2023年2月5日24时"} {
+		if !strings.Contains(zh, want) {
+			t.Errorf("Chinese edition lacks %q", want)
+		}
+	}
+	for _, want := range []string{"1. Submissions", "Hengyang City", "Hengdong County", "Not reported", "5 February 2023, 24:00"} {
+		if !strings.Contains(en, want) {
+			t.Errorf("English edition lacks %q", want)
+		}
+	}
+	if strings.Contains(en, "未上报") || strings.Contains(en, "报送情况") {
+		t.Errorf("English edition has Chinese words:\n%s", en)
+	}
+	err := runCity(context.Background(), []string{"report", "--city", sampleCity, "--datasets", sampleDatasets, "--period", "2023-01", "--out", t.TempDir(), "--lang", "fr"}, &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "--lang") {
+		t.Fatalf("--lang fr: %v", err)
 	}
 }
