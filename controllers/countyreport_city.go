@@ -22,8 +22,9 @@ import (
 var refusals = []string{reportingv1.ReasonInvalidSpec, reportingv1.ReasonDuplicateCity,
 	reportingv1.ReasonNamespaceMissing, reportingv1.ReasonNamespaceInUse}
 
-// readCityReview finds the deadline of the city that reviews this county,
-// for its portal to show the same deadline as the city's board: the city
+// readCityReview finds the deadline (and the English name) of the city
+// that reviews this county, for its portal to show the same deadline as
+// the city's board: the city
 // its spec.cityRef names, when that city's resolved members list it too
 // (membership needs both sides, as for the city's credentials). Nothing
 // else of the city reaches the county.
@@ -51,7 +52,7 @@ func (r *CountyReportReconciler) readCityReview(ctx context.Context, st *reconci
 	if _, err := time.LoadLocation(terms.TimeZone); err != nil || terms.DeadlineDay < 1 || terms.DeadlineDay > 28 {
 		return nil // the city is refused for it; the portal keeps the defaults
 	}
-	st.inputs.Review = &terms
+	st.inputs.Review, st.inputs.CityEnglishName = &terms, city.Spec.City.EnglishName
 	return nil
 }
 
@@ -108,6 +109,6 @@ var cityTermsChanged = predicate.Funcs{
 			}
 			return ""
 		}
-		return a.Spec.Review != b.Spec.Review || !slices.Equal(memberKeys(a), memberKeys(b)) || ready(a) != ready(b)
+		return a.Spec.Review != b.Spec.Review || a.Spec.City.EnglishName != b.Spec.City.EnglishName || !slices.Equal(memberKeys(a), memberKeys(b)) || ready(a) != ready(b)
 	},
 }

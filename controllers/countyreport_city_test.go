@@ -33,15 +33,18 @@ func TestCountyPortalShowsItsCitysDeadline(t *testing.T) {
 	outsider := countyInCity(t, g, "deadline-outsider", "997902", "city-deadline") // names the city, not listed
 	city := newCity(t, "city-deadline", "997900", reportingv1.CityMember{Code: member.Spec.County.Code})
 	city.Spec.Review = reportingv1.ReviewSpec{DeadlineDay: 10, TimeZone: "Asia/Urumqi"}
+	city.Spec.City.EnglishName = "Test City (fixture)"
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 
 	g.Eventually(func(g Gomega) {
 		got := portalConfig(g, member).Review
 		g.Expect(got).NotTo(BeNil())
 		g.Expect(*got).To(Equal(reportingv1.ReviewSpec{DeadlineDay: 10, TimeZone: "Asia/Urumqi"}))
+		g.Expect(portalConfig(g, member).CityEnglishName).To(Equal("Test City (fixture)"))
 	}, wait).Should(Succeed())
 	g.Consistently(func(g Gomega) {
 		g.Expect(portalConfig(g, outsider).Review).To(BeNil(), "a city that does not list the county")
+		g.Expect(portalConfig(g, outsider).CityEnglishName).To(BeEmpty())
 	}, "2s").Should(Succeed())
 
 	// The city moves its deadline: the member's portal follows.

@@ -27,10 +27,22 @@ func main() {
 	city := flag.Bool("city", false, "the portal is the city's: take its board and ranking")
 	period := flag.String("period", "2023-01", "the month the city's pages show (-city)")
 	lang := flag.String("lang", "zh-CN", "the browser's language: zh-CN, or en for the English pages (files named *-en.png)")
+	only := flag.String("pages", "", "instead of the default pages, name.png=path pairs, comma-separated (e.g. period.png=data/periods/2023-01)")
 	flag.Parse()
 	pages := []page{{"demo-portal.png", ""}, {"demo-portal-reports.png", "reports"}}
 	if *city {
 		pages = []page{{"city-board.png", "?period=" + *period}, {"city-ranking.png", "ranking?period=" + *period}, {"city-reports.png", "reports"}}
+	}
+	if *only != "" {
+		pages = nil
+		for _, pair := range strings.Split(*only, ",") {
+			name, path, ok := strings.Cut(pair, "=")
+			if !ok || !strings.HasSuffix(name, ".png") {
+				fmt.Fprintf(os.Stderr, "screenshots: -pages %q: want name.png=path\n", pair)
+				os.Exit(2)
+			}
+			pages = append(pages, page{name, strings.TrimPrefix(path, "/")})
+		}
 	}
 	if *lang != "zh-CN" {
 		for i := range pages {

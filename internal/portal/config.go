@@ -29,6 +29,10 @@ type Config struct {
 	CountyName  string `json:"countyName"`
 	EnglishName string `json:"englishName,omitempty"`
 	City        string `json:"city,omitempty"`
+	// CityEnglishName is the reviewing city's English name (its
+	// CityReport's spec.city.englishName), for the English pages; written
+	// with Review.
+	CityEnglishName string `json:"cityEnglishName,omitempty"`
 	// Language is the report's language (zh-CN or en); the portal's pages
 	// default to zh-CN whatever it is.
 	Language string `json:"language"`

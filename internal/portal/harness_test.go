@@ -116,8 +116,10 @@ type county struct {
 
 type countySpec struct {
 	Name, Code, CountyName, EnglishName string
-	// Review is the city's deadline the operator would copy in (nil: none).
+	// Review and CityEn are what the operator copies in of the reviewing
+	// city: its deadline (nil: none) and its English name.
 	Review *reportingv1.ReviewSpec
+	CityEn string
 }
 
 // fictional is the county most tests use: a made-up place (test fixture),
@@ -156,7 +158,7 @@ func newCounty(t *testing.T, spec countySpec) *county {
 	mustDo(t, err)
 	c.Archive = st.Archive(c.Bucket)
 
-	cfg := tenant.Config(cr, tenant.Inputs{StorageEndpoint: minio.Endpoint(), StorageInsecure: true, Review: spec.Review})
+	cfg := tenant.Config(cr, tenant.Inputs{StorageEndpoint: minio.Endpoint(), StorageInsecure: true, Review: spec.Review, CityEnglishName: spec.CityEn})
 	cfg.Bucket = c.Bucket
 	cfg.AccountsFile, cfg.SessionKeyFile = "", ""
 	writeYAML(t, filepath.Join(c.Dir, "portal.yaml"), cfg)

@@ -40,6 +40,14 @@ type reviewView struct {
 	Problem  string
 }
 
+// cityName is the reviewing city's name in lang.
+func (s *server) cityName(lang string) string {
+	if lang == "en" && s.cfg.CityEnglishName != "" {
+		return s.cfg.CityEnglishName
+	}
+	return s.cfg.City
+}
+
 // reviewEnabled: a county without a city has nobody reviewing it.
 func (s *server) reviewEnabled() bool { return s.cfg.City != "" }
 
@@ -91,7 +99,7 @@ func (s *server) periodReview(ctx context.Context, p, lang string) *reviewView {
 	if st == nil {
 		return nil
 	}
-	v := reviewText(p, *st, lang, s.cfg.City, s.reviewTime(lang))
+	v := reviewText(p, *st, lang, s.cityName(lang), s.reviewTime(lang))
 	return &v
 }
 
@@ -190,7 +198,7 @@ func (s *server) dashboardReviews(snap *snapshot, lang string) []reviewView {
 		if r.Period != snap.reviewDue && r.Status.State != review.Returned {
 			continue
 		}
-		out = append(out, reviewText(r.Period, r.Status, lang, s.cfg.City, s.reviewTime(lang)))
+		out = append(out, reviewText(r.Period, r.Status, lang, s.cityName(lang), s.reviewTime(lang)))
 	}
 	return out
 }

@@ -146,12 +146,16 @@ func TestPeriodPageNotSubmitted(t *testing.T) {
 func TestPeriodPageShowsTheCitysDeadline(t *testing.T) {
 	spec := fictional
 	spec.Review = &reportingv1.ReviewSpec{DeadlineDay: 12, TimeZone: "Asia/Shanghai"}
+	spec.CityEn = "Hengyang City"
 	c := newCounty(t, spec)
+	c.seedDataset(t, false) // 2023-01
 	u := c.newUser(t)
 	u.signIn("admin", editorPassword)
 	expectPage(t, u, "/data/periods/2023-03", []string{"逾期未报", "报送截止：2023年4月12日24时"}, []string{"4月5日", "!review"})
+	expectPage(t, u, "/data/periods/2023-01", []string{"等待衡阳市审核", "报送截止：2023年2月12日24时"}, []string{"Hengyang City"})
 	u.english()
 	expectPage(t, u, "/data/periods/2023-03", []string{"Overdue", "Due by the end of 12 April 2023"}, []string{"5 April", "!review"})
+	expectPage(t, u, "/data/periods/2023-01", []string{"awaiting review by Hengyang City", "Due by the end of 12 February 2023"}, []string{"衡阳市"})
 }
 
 // The dashboard shows the month under review (the previous month in the

@@ -62,6 +62,8 @@ type Inputs struct {
 	// Review is the deadline of the city the county is a member of (on both
 	// sides), for the portal to show; nil when no city reviews it.
 	Review *reportingv1.ReviewSpec
+	// CityEnglishName is that city's English name.
+	CityEnglishName string
 }
 
 // Name is the name of every object of a CountyReport's portal.
@@ -104,6 +106,7 @@ func Config(cr *reportingv1.CountyReport, in Inputs) portal.Config {
 		City:            cr.Spec.County.City,
 		Language:        cr.Spec.Report.Language,
 		Review:          in.Review,
+		CityEnglishName: in.CityEnglishName,
 		Bucket:          Bucket(cr),
 		StorageEndpoint: in.StorageEndpoint,
 		StorageInsecure: in.StorageInsecure,
