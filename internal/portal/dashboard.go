@@ -60,13 +60,14 @@ func (s *server) buildDashboard(snap *snapshot, lang string) *dashboardView {
 	v.Reviews = s.dashboardReviews(snap, lang)
 	period, ds := snap.latest()
 	if ds != nil {
-		v.Latest, v.LatestPeriod, v.Title = true, period, ds.Meta.Title
-		for i := range ds.Indicators {
-			in := &ds.Indicators[i]
+		ed := inLanguage(ds, lang)
+		v.Latest, v.LatestPeriod, v.Title = true, period, ed.Meta.Title
+		for i := range ed.Indicators {
+			in := &ed.Indicators[i]
 			if !in.Key {
 				continue
 			}
-			c := card{Name: indicatorName(in, lang), Unit: in.Unit, Basis: ds.BasisOf(in, lang), Milestone: in.Milestone, Estimated: in.Estimated}
+			c := card{Name: in.Name, Unit: in.Unit, Basis: ds.BasisOf(&ds.Indicators[i], lang), Milestone: in.Milestone, Estimated: in.Estimated}
 			if in.Value != nil {
 				c.Value = in.Value.String()
 			}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/period"
+	"github.com/countyreport/countyreport/internal/render"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/submission"
 )
@@ -209,18 +210,32 @@ func (d *dataPages) period(c *gin.Context) {
 		data["Review"] = rv
 	}
 	if ds != nil {
-		data["Title"] = ds.Meta.Title
+		ed := inLanguage(ds, lang)
+		data["Title"] = ed.Meta.Title
 		data["Indicators"] = indicatorRows(ds, lang)
-		data["Sections"] = ds.Sections
+		data["Sections"] = ed.Sections
 	}
 	d.s.render(c, http.StatusOK, "period", d.s.newPage(c, "data", tr(lang, "data.period.title", period), data))
 }
 
+// inLanguage is ds as the pages show it in lang: as entered in Chinese;
+// in English the report's English edition of it (render.Edition), so that
+// names, units, amounts and notes read as they do in the English PDF.
+func inLanguage(ds *dataset.Dataset, lang string) *dataset.Dataset {
+	if lang != "en" {
+		return ds
+	}
+	return render.Edition(ds, lang)
+}
+
+// indicatorRows are ds's indicators in lang; the basis is read from the
+// dataset as entered (BasisOf has its own English).
 func indicatorRows(ds *dataset.Dataset, lang string) []indicatorRow {
+	ed := inLanguage(ds, lang)
 	rows := make([]indicatorRow, 0, len(ds.Indicators))
-	for i := range ds.Indicators {
-		in := &ds.Indicators[i]
-		r := indicatorRow{Name: indicatorName(in, lang), Unit: in.Unit, Basis: ds.BasisOf(in, lang), Key: in.Key, Remarks: in.Milestone}
+	for i := range ed.Indicators {
+		in := &ed.Indicators[i]
+		r := indicatorRow{Name: in.Name, Unit: in.Unit, Basis: ds.BasisOf(&ds.Indicators[i], lang), Key: in.Key, Remarks: in.Milestone}
 		if in.Value != nil {
 			r.Value = in.Value.String()
 		}

@@ -257,6 +257,44 @@ func TestEnglishSwitchRemembered(t *testing.T) {
 	}
 }
 
+// The English dashboard and period page show the dataset as the English
+// PDF does (render.Edition): English titles, units and amounts counted the
+// English way (6.31 亿元 is 631 million yuan); the Chinese pages show it
+// as entered.
+func TestEnglishPagesShowTheEnglishEdition(t *testing.T) {
+	c := newCounty(t, hengshan)
+	c.seedDataset(t, false)
+	u := c.newUser(t)
+	u.signIn("admin", editorPassword)
+	_, zhDash := u.get("/")
+	_, zhPeriod := u.get("/data/periods/2023-01")
+	for name, body := range map[string]string{"dashboard": zhDash, "period": zhPeriod} {
+		if !strings.Contains(body, "6.31") || !strings.Contains(body, "亿元") {
+			t.Errorf("Chinese %s: local tax revenue not as entered (6.31 亿元)", name)
+		}
+	}
+	u.english()
+	_, dash := u.get("/")
+	_, period := u.get("/data/periods/2023-01")
+	for name, body := range map[string]string{"dashboard": dash, "period": period} {
+		for _, want := range []string{"631", "million yuan", "5.498", "billion yuan"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("English %s lacks %q", name, want)
+			}
+		}
+		for _, unwanted := range []string{"亿元", "万亩", ">个<"} {
+			if strings.Contains(body, unwanted) {
+				t.Errorf("English %s shows the Chinese unit %q", name, unwanted)
+			}
+		}
+	}
+	for _, want := range []string{"Rising to the challenge", "total passes 20 billion yuan"} {
+		if !strings.Contains(period, want) || !strings.Contains(dash, want) {
+			t.Errorf("English pages lack the dataset's English %q", want)
+		}
+	}
+}
+
 func TestAccountChangesApplyWithoutRestart(t *testing.T) {
 	c := newCounty(t, fictional)
 	u := c.newUser(t)

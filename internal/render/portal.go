@@ -52,6 +52,11 @@ func TrendChart(f *Font, title string, periods []string, series []Series, width 
 	return layout.TrendChart(f, layout.TrendSpec{Name: "trend", Title: title, Periods: periods, Series: series, Width: width})
 }
 
+// Edition is ds with every text in lang as the report prints it: in
+// English the …En forms, a Chinese original marked where none is given,
+// English units and 万/亿 amounts counted the English way.
+func Edition(ds *dataset.Dataset, lang string) *dataset.Dataset { return county.Edition(ds, lang) }
+
 // ReportCharts are the charts the report of ds shows, in lang, width points wide.
 func ReportCharts(f *Font, ds *dataset.Dataset, lang string, width float64) ([]*Chart, error) {
 	return county.Charts(ds, f, lang, width)

@@ -11,6 +11,10 @@ import (
 // uses, lang.OriginalMark).
 const OriginalMark = lang.OriginalMark
 
+// Edition is the copy of ds in lang ("en", or Chinese otherwise) that the
+// report shows: the portal's English pages show the same words.
+func Edition(ds *dataset.Dataset, lang string) *dataset.Dataset { return edition(ds, lang == "en") }
+
 // edition returns a copy of ds with every text in the edition's language:
 // for English the …En forms (the Chinese original, marked, where none is
 // given; units in their English form), for Chinese the Chinese ones. Chinese
