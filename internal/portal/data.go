@@ -243,7 +243,11 @@ func indicatorRows(ds *dataset.Dataset, lang string) []indicatorRow {
 			r.Change = signed(in.Change) + "%"
 		}
 		if in.Estimated {
-			r.Remarks = strings.TrimPrefix(r.Remarks+"；"+tr(lang, "dash.estimated"), "；")
+			sep := "；"
+			if lang == "en" {
+				sep = "; "
+			}
+			r.Remarks = strings.TrimPrefix(r.Remarks+sep+tr(lang, "dash.estimated"), sep)
 		}
 		rows = append(rows, r)
 	}

@@ -288,6 +288,9 @@ func TestEnglishPagesShowTheEnglishEdition(t *testing.T) {
 			}
 		}
 	}
+	if !strings.Contains(period, "total passes 20 billion yuan; estimate") {
+		t.Error("English period page: the remarks are not joined the English way")
+	}
 	for _, want := range []string{"Rising to the challenge", "total passes 20 billion yuan"} {
 		if !strings.Contains(period, want) || !strings.Contains(dash, want) {
 			t.Errorf("English pages lack the dataset's English %q", want)
