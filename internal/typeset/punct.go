@@ -33,7 +33,7 @@ import (
 // round only widens marks or drops spaces, so this ends, and
 // Punctuate(Punctuate(s)) == Punctuate(s).
 func Punctuate(s string) string {
-	if !hasCJK(s) {
+	if !HasCJK(s) {
 		return s
 	}
 	for {
@@ -147,7 +147,7 @@ func newContext(f []rune) *context {
 	last := -1
 	for i, r := range f {
 		x.cjk[i+1] = x.cjk[i]
-		if isCJK(r) {
+		if IsCJK(r) {
 			x.cjk[i+1]++
 		}
 		x.left[i] = last
@@ -184,20 +184,20 @@ func (x *context) paren(o, c int) bool {
 	if spaced && before >= 0 && isLatin(f[before]) {
 		return false // "Hengshan County (衡山县)": English style
 	}
-	if before >= 0 && isCJK(f[before]) {
+	if before >= 0 && IsCJK(f[before]) {
 		return true
 	}
 	if x.cjk[c] > x.cjk[o+1] {
 		return true
 	}
 	// "（1）加快" but "f(x)的": Latin right before "(" keeps it ASCII
-	return c+1 < len(f) && isCJK(f[c+1]) && !(o > 0 && isLatin(f[o-1]))
+	return c+1 < len(f) && IsCJK(f[c+1]) && !(o > 0 && isLatin(f[o-1]))
 }
 
 // mark decides an ASCII , : ; ! ? at i.
 func (x *context) mark(i int) bool {
 	f := x.f
-	if l := x.left[i]; l >= 0 && isCJK(f[l]) {
+	if l := x.left[i]; l >= 0 && IsCJK(f[l]) {
 		return true
 	}
 	p, nx := rune(0), rune(0)
@@ -214,7 +214,7 @@ func (x *context) mark(i int) bool {
 		return true // 完成率100%;11个: a figure of Chinese prose
 	}
 	r := x.open[i+1]
-	return r < len(f) && isCJK(f[r]) && p != ' '
+	return r < len(f) && IsCJK(f[r]) && p != ' '
 }
 
 // isFigure reports whether f[j] ends a figure ("100%", "10.4") that
@@ -224,7 +224,7 @@ func isFigure(f []rune, j int) bool {
 	for k >= 0 && (isDigit(f[k]) || f[k] == '.' || f[k] == '%' || f[k] == '‰') {
 		k--
 	}
-	return k < j && k >= 0 && isCJK(f[k]) && (isDigit(f[j]) || f[j] == '%' || f[j] == '‰')
+	return k < j && k >= 0 && IsCJK(f[k]) && (isDigit(f[j]) || f[j] == '%' || f[j] == '‰')
 }
 
 // transparent marks are looked across when finding what a mark follows.
@@ -238,11 +238,11 @@ func isLatin(r rune) bool {
 	return r < 0x2E80 && (unicode.IsLetter(r) || unicode.IsDigit(r))
 }
 
-// isCJK reports whether r is Chinese (or Japanese, Korean) text or CJK
+// IsCJK reports whether r is Chinese (or Japanese, Korean) text or CJK
 // punctuation: Han, kana, hangul, bopomofo, the CJK symbols (、。《》「」…),
 // full-width forms (but not the six folded to ASCII here: they read as their
 // ASCII forms).
-func isCJK(r rune) bool {
+func IsCJK(r rune) bool {
 	switch {
 	case r < 0x2E80:
 		return false
@@ -252,9 +252,10 @@ func isCJK(r rune) bool {
 	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul, unicode.Bopomofo)
 }
 
-func hasCJK(s string) bool {
+// HasCJK reports whether s holds Chinese (or Japanese, Korean) text.
+func HasCJK(s string) bool {
 	for _, r := range s {
-		if isCJK(r) {
+		if IsCJK(r) {
 			return true
 		}
 	}
@@ -324,7 +325,7 @@ func urlSpans(f []rune) []bool {
 			continue
 		}
 		end := i
-		for end < len(f) && f[end] != ' ' && f[end] != '\t' && f[end] != '\n' && !isCJK(f[end]) && f[end] < 0x2E80 && !strings.ContainsRune("“”‘’", f[end]) {
+		for end < len(f) && f[end] != ' ' && f[end] != '\t' && f[end] != '\n' && !IsCJK(f[end]) && f[end] < 0x2E80 && !strings.ContainsRune("“”‘’", f[end]) {
 			end++
 		}
 		// trailing punctuation is the sentence's, not the URL's; a ")"

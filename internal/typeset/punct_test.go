@@ -104,7 +104,7 @@ func TestPunctuateHengshan(t *testing.T) {
 			if !strings.ContainsRune(",:;!?()", r) {
 				continue
 			}
-			if (i > 0 && isCJK(rs[i-1])) || (i+1 < len(rs) && isCJK(rs[i+1])) {
+			if (i > 0 && IsCJK(rs[i-1])) || (i+1 < len(rs) && IsCJK(rs[i+1])) {
 				t.Errorf("ASCII %q left next to Chinese: %q", r, string(rs[max(0, i-4):min(len(rs), i+5)]))
 			}
 		}

@@ -5,7 +5,8 @@ package lang
 import (
 	"strconv"
 	"strings"
-	"unicode"
+
+	"github.com/countyreport/countyreport/internal/typeset"
 )
 
 // OriginalMark marks, in the English edition, a Chinese text that has no
@@ -16,22 +17,12 @@ const OriginalMark = "[Chinese original] "
 // Months are the English names of the months.
 var Months = []string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
 
-// HasHan reports whether s holds a Chinese character (or a CJK punctuation
-// mark or full-width form).
-func HasHan(s string) bool {
-	for _, r := range s {
-		if IsCJK(r) {
-			return true
-		}
-	}
-	return false
-}
+// HasHan reports whether s holds Chinese text (typeset.HasCJK: the same
+// test the typesetter spaces Chinese by).
+func HasHan(s string) bool { return typeset.HasCJK(s) }
 
-// IsCJK reports whether r is a Han character, CJK punctuation or a
-// full-width form.
-func IsCJK(r rune) bool {
-	return unicode.Is(unicode.Han, r) || r >= 0x3000 && r <= 0x303f || r >= 0xff00 && r <= 0xffef
-}
+// IsCJK reports whether r is Chinese text or CJK punctuation (typeset.IsCJK).
+func IsCJK(r rune) bool { return typeset.IsCJK(r) }
 
 // Original is s for the English edition: as it is when it holds no Chinese,
 // else marked as the Chinese original.
