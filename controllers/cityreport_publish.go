@@ -133,7 +133,7 @@ func (r *CityReportReconciler) publishCityReport(ctx context.Context, st *citySt
 	in := &citytpl.Input{Lang: language, CityName: c.Spec.City.Name, CityNameEn: c.Spec.City.EnglishName, Period: st.boardPeriod,
 		Ranking: res, Deadline: last.Format("2006年1月2日") + "24时", NamesEn: map[string]string{}}
 	if en {
-		words, in.Deadline = stateWordsEn, lang.Date(last.Format("2006-01-02"))+", 24:00"
+		words, in.Deadline = stateWordsEn, "the end of "+lang.Date(last.Format("2006-01-02"))
 	}
 	for _, m := range st.members {
 		code := m.county.Spec.County.Code
@@ -141,15 +141,18 @@ func (r *CityReportReconciler) publishCityReport(ctx context.Context, st *citySt
 			in.NamesEn[code] = e
 		}
 		s := st.statuses[code]
-		row := citytpl.BoardRow{Code: code, Name: m.county.Spec.County.Name, State: words[s.State], SubmittedAt: "—", By: "—", Verdict: "—"}
+		rec, err := submission.Current(ctx, r.Storage.Archive(m.bucket), st.boardPeriod)
+		if err != nil {
+			return nil, fmt.Errorf("county %s: the submission record of %s: %w", code, st.boardPeriod, err)
+		}
+		// figures its staff submitted through the portal, or (no
+		// submission record) compiled from the sources its dataset names
+		row, src := citytpl.Provenance(code, m.county.Spec.County.Name, datasets[code], rec != nil)
+		row.State, row.SubmittedAt, row.By, row.Verdict = words[s.State], "—", "—", "—"
 		if !s.SubmittedAt.IsZero() {
 			row.SubmittedAt = s.SubmittedAt.In(st.reviewLoc).Format("2006-01-02 15:04")
 			if s.Late {
 				row.SubmittedAt += lateWords[en]
-			}
-			rec, err := submission.Current(ctx, r.Storage.Archive(m.bucket), st.boardPeriod)
-			if err != nil {
-				return nil, fmt.Errorf("county %s: the submission record of %s: %w", code, st.boardPeriod, err)
 			}
 			if rec != nil {
 				row.By = rec.By
@@ -165,9 +168,8 @@ func (r *CityReportReconciler) publishCityReport(ctx context.Context, st *citySt
 			}
 		}
 		in.Board = append(in.Board, row)
-		if d := datasets[code]; d != nil && d.Meta.Source != nil {
-			src := d.Meta.Source
-			in.Sources = append(in.Sources, citytpl.Source{Code: code, County: row.Name, Publication: src.Publication, PublicationEn: src.PublicationEn, Date: src.Date, URL: src.URL})
+		if src != nil {
+			in.Sources = append(in.Sources, *src)
 		}
 	}
 	out, err := citytpl.Render(in, fonts)
@@ -176,7 +178,7 @@ func (r *CityReportReconciler) publishCityReport(ctx context.Context, st *citySt
 	}
 	pdf := manifest.FileOf(report.PDFName, out.PDF)
 	rk := manifest.FileOf(cityRankingName, rankingJSON)
-	title := c.Spec.City.Name + " 县(市)主要指标比较 " + st.boardPeriod
+	title := c.Spec.City.Name + " 县（市）主要指标比较 " + st.boardPeriod
 	if en {
 		title = lang.Pick(c.Spec.City.Name, c.Spec.City.EnglishName) + ", main indicators of the counties and cities, " + st.boardPeriod
 	}

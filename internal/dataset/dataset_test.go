@@ -401,3 +401,46 @@ func TestBasisOf(t *testing.T) {
 		}
 	}
 }
+
+func TestEnglishScaleAndShift(t *testing.T) {
+	scales := map[string]struct {
+		unit    string
+		largest float64
+		shift   int
+		unitEn  string
+	}{
+		"亿元 in billions":   {"亿元", 445.25, -1, "billion yuan"},
+		"亿元 of 10 exactly": {"亿元", 10, -1, "billion yuan"},
+		"亿元 in millions":   {"亿元", 6.31, 2, "million yuan"},
+		"万元 in millions":   {"万元", 6350, -2, "million yuan"},
+		"万亩 in thousands?": {"万亩", 50.24, 4, "mu"},
+		"万吨 in millions":   {"万吨", 210, -2, "million tonnes"},
+	}
+	for name, tc := range scales {
+		shift, u, ok := EnglishScale(tc.unit, tc.largest)
+		if !ok || shift != tc.shift || u != tc.unitEn {
+			t.Errorf("%s: %d %q %v, want %d %q", name, shift, u, ok, tc.shift, tc.unitEn)
+		}
+	}
+	if _, _, ok := EnglishScale("个", 3); ok {
+		t.Error("个 has a scale")
+	}
+	shifts := map[string]struct {
+		lit  string
+		k    int
+		want string
+	}{
+		"down one":  {"445.25", -1, "44.525"},
+		"up two":    {"6.31", 2, "631"},
+		"past zero": {"54.98", -3, "0.05498"},
+		"padding":   {"1.3", 3, "1300"},
+		"negative":  {"-10.4", -1, "-1.04"},
+		"zero":      {"0", -2, "0"},
+		"unchanged": {"7.0", 0, "7.0"},
+	}
+	for name, tc := range shifts {
+		if got := ShiftDecimal(tc.lit, tc.k); got != tc.want {
+			t.Errorf("%s: ShiftDecimal(%q, %d) = %q, want %q", name, tc.lit, tc.k, got, tc.want)
+		}
+	}
+}

@@ -106,8 +106,9 @@ type Indicator struct {
 	TargetBound string  `json:"targetBound,omitempty"`
 	Basis       string  `json:"basis,omitempty"` // what period the figure covers when not Meta.ReferencePeriod, e.g. "前三季度"
 	BasisEn     string  `json:"basisEn,omitempty"`
-	Estimated   bool    `json:"estimated,omitempty"`
-	Milestone   string  `json:"milestone,omitempty"` // e.g. "首破10亿元大关"
+	Estimated   bool    `json:"estimated,omitempty"`   // 预计: an estimate made before the year's figures were counted
+	Preliminary bool    `json:"preliminary,omitempty"` // 初步核算: a preliminary figure, to be revised (not with Estimated)
+	Milestone   string  `json:"milestone,omitempty"`   // e.g. "首破10亿元大关"
 	MilestoneEn string  `json:"milestoneEn,omitempty"`
 	Group       string  `json:"group,omitempty"`   // what it measures, for charts that compare like with like: "economy", "income", "society", …
 	Key         bool    `json:"key,omitempty"`     // shown as a card on the indicators page

@@ -140,3 +140,57 @@ func (d *Dataset) BasisOf(in *Indicator, lang string) string {
 		return p[:4] + "年" + strings.TrimPrefix(p[5:], "0") + "月"
 	}
 }
+
+// EnglishScale is the one scale a column or chart of figures in unit (a
+// 万 or 亿 unit) takes in English, its largest value being largest: how
+// many places to move the decimal point (ShiftDecimal) and the English
+// unit. 亿元 figures of 10 and more read in billions of yuan, smaller ones
+// in millions; ok is false for a unit without a scale.
+func EnglishScale(unit string, largest float64) (shift int, unitEn string, ok bool) {
+	s, found := scales[unit]
+	if !found || s.base == "" {
+		return 0, "", false
+	}
+	e := s.exp
+	for v := largest; v >= 10; v /= 10 {
+		e++
+	}
+	switch {
+	case e >= 9:
+		return s.exp - 9, "billion " + s.base, true
+	case e >= 6:
+		return s.exp - 6, "million " + s.base, true
+	}
+	return s.exp, s.base, true
+}
+
+// ShiftDecimal moves the decimal point of the decimal literal lit by k
+// places (k > 0 multiplies), exactly: "445.25", -1 → "44.525".
+func ShiftDecimal(lit string, k int) string {
+	if k == 0 || lit == "" {
+		return lit
+	}
+	neg := strings.HasPrefix(lit, "-")
+	lit = strings.TrimPrefix(lit, "-")
+	in, frac, _ := strings.Cut(lit, ".")
+	digits := in + frac
+	point := len(in) + k
+	switch {
+	case point <= 0:
+		digits = strings.Repeat("0", 1-point) + digits
+		point = 1
+	case point > len(digits):
+		digits += strings.Repeat("0", point-len(digits))
+	}
+	out := strings.TrimLeft(digits[:point], "0")
+	if out == "" {
+		out = "0"
+	}
+	if f := strings.TrimRight(digits[point:], "0"); f != "" {
+		out += "." + f
+	}
+	if neg && strings.Trim(out, "0.") != "" {
+		out = "-" + out
+	}
+	return out
+}

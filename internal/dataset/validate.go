@@ -126,6 +126,9 @@ func (d *Dataset) validate(errs *Errors) {
 		if in.Target != nil && m.TargetPeriod == "" {
 			errs.add("meta.targetPeriod", "有目标值（%s.target）时不能为空 / required when %s.target is given", p, p)
 		}
+		if in.Estimated && in.Preliminary {
+			errs.add(p+".preliminary", "预计数（estimated）与初步核算数（preliminary）只能选一 / estimated or preliminary, not both")
+		}
 		line(errs, p+".basis", in.Basis, false)
 		line(errs, p+".basisEn", in.BasisEn, false)
 		line(errs, p+".milestone", in.Milestone, false)

@@ -218,6 +218,8 @@ func missingWord(lang, missing string) string {
 		return ""
 	case ranking.NotReported:
 		return tr(lang, "rank.missing.none")
+	case ranking.NoFigure:
+		return tr(lang, "rank.missing.nofigure")
 	case ranking.OtherUnit:
 		return tr(lang, "rank.missing.unit")
 	case ranking.Incomplete:

@@ -14,6 +14,12 @@ func FromDataset(code, name, nameEn string, d *dataset.Dataset) Member {
 	m.Figures = make(map[string]Figure, len(d.Indicators))
 	for _, in := range d.Indicators {
 		f := Figure{Name: in.Name, NameEn: in.NameEn, Unit: in.Unit}
+		switch {
+		case in.Estimated:
+			f.Status = Estimated
+		case in.Preliminary:
+			f.Status = Preliminary
+		}
 		if in.Value != nil {
 			f.Value = in.Value.String()
 		}

@@ -5,9 +5,12 @@
 //
 // Indicators are matched across counties by their dataset id (gdp,
 // budget_revenue, ...): two counties' figures are compared only when they
-// carry the same id and, for values, the same unit. A county without a
-// figure is 未上报 (not reported): it is listed, never ranked, and never
-// counted as zero.
+// carry the same id and, for values, the same unit. A county that sent no
+// figures at all is 未上报 (NotReported); one that sent figures but not
+// this one is 无此项数据 (NoFigure). Either is listed, never ranked, and
+// never counted as zero. A measure fewer than Input.MinMembers counties
+// give (MinMembers by default) is not ranked at all: Result.Thin lists it.
+// A figure keeps its status (Estimated, Preliminary) into every row.
 //
 // Every Result carries its Input, so a past ranking can be recomputed and
 // explained from what is stored with it. The package is pure: no I/O.
@@ -45,7 +48,20 @@ type Figure struct {
 	Value  string `json:"value,omitempty"`
 	Unit   string `json:"unit,omitempty"`
 	Change string `json:"change,omitempty"`
+	Status string `json:"status,omitempty"` // Estimated, Preliminary or "" (as published)
 }
+
+// Statuses of a figure: 预计 and 初步核算; "" is a figure as published,
+// with no status stated.
+const (
+	Estimated   = "estimated"
+	Preliminary = "preliminary"
+)
+
+// MinMembers is how many counties must give a measure for it to be ranked
+// when Input.MinMembers is 0: a ranking of two is a comparison, not a
+// ranking.
+const MinMembers = 3
 
 // Member is one county and its figures by indicator id. Submitted is false
 // for a county with no dataset for the period.
@@ -67,10 +83,11 @@ type Term struct {
 
 // Input is everything a ranking is computed from.
 type Input struct {
-	Period  string   `json:"period"`
-	Method  string   `json:"method"`
-	Terms   []Term   `json:"terms"`
-	Members []Member `json:"members"`
+	Period     string   `json:"period"`
+	Method     string   `json:"method"`
+	MinMembers int      `json:"minMembers,omitempty"` // 0: MinMembers
+	Terms      []Term   `json:"terms"`
+	Members    []Member `json:"members"`
 }
 
 // Row is one county's place in one ranking. Rank 0 means not ranked
@@ -82,11 +99,13 @@ type Row struct {
 	Literal string   `json:"literal,omitempty"`
 	Rank    int      `json:"rank,omitempty"`
 	Missing string   `json:"missing,omitempty"`
+	Status  string   `json:"status,omitempty"` // the figure's: Estimated, Preliminary or ""
 }
 
 // Reasons a county is not ranked.
 const (
-	NotReported = "未上报"
+	NotReported = "未上报"   // it sent no figures at all
+	NoFigure    = "无此项数据" // it sent figures, but not this one
 	OtherUnit   = "单位不同"
 	Incomplete  = "缺项"
 )
@@ -138,8 +157,11 @@ type Score struct {
 type Result struct {
 	Input      Input     `json:"input"`
 	Indicators []Ranking `json:"indicators"`
-	Composite  []Score   `json:"composite,omitempty"`
-	Stats      []Stats   `json:"stats,omitempty"`
+	// Thin are the measures some counties give but fewer than the minimum:
+	// named in the report, not ranked (rows: the counties that give them).
+	Thin      []Ranking `json:"thin,omitempty"`
+	Composite []Score   `json:"composite,omitempty"`
+	Stats     []Stats   `json:"stats,omitempty"`
 }
 
 // Compute ranks in's members. An invalid method or term is an error; missing
@@ -165,13 +187,21 @@ func Compute(in Input) (*Result, error) {
 			ids = append(ids, id)
 		}
 	}
+	least := in.MinMembers
+	if least <= 0 {
+		least = MinMembers
+	}
 	for _, id := range ids {
 		for _, m := range []string{Value, Change} {
 			r, n := rankIndicator(members, id, m, directionOf(in.Terms, id, m))
-			// A figure only one county gives is not a comparison, unless
-			// it is a term of the composite score.
-			if n >= 2 || n == 1 && isTerm(in.Terms, id, m) {
+			// A figure fewer than the minimum give is not ranked, unless
+			// it is a term of the composite score (which says how many
+			// counties it compares).
+			switch {
+			case n >= least || n >= 1 && isTerm(in.Terms, id, m):
 				res.Indicators = append(res.Indicators, r)
+			case n >= 1:
+				res.Thin = append(res.Thin, r)
 			}
 		}
 	}
@@ -261,15 +291,18 @@ func figure(m Member, id, measure, unit string) (float64, string, string) {
 	if measure == Change {
 		lit = f.Change
 	}
-	if !ok || lit == "" {
+	if !m.Submitted {
 		return 0, "", NotReported
+	}
+	if !ok || lit == "" {
+		return 0, "", NoFigure
 	}
 	if measure == Value && f.Unit != unit {
 		return 0, lit, OtherUnit
 	}
 	x, err := strconv.ParseFloat(lit, 64)
 	if err != nil || math.IsInf(x, 0) || math.IsNaN(x) {
-		return 0, lit, NotReported
+		return 0, lit, NoFigure
 	}
 	return x, lit, ""
 }
@@ -307,6 +340,9 @@ func rankIndicator(members []Member, id, measure, dir string) (Ranking, int) {
 		}
 		x, lit, why := figure(m, id, measure, r.Unit)
 		row := Row{Code: m.Code, Name: m.Name, Literal: lit, Missing: why}
+		if lit != "" {
+			row.Status = m.Figures[id].Status
+		}
 		if why == "" {
 			row.Figure = &x
 			ranked = append(ranked, row)

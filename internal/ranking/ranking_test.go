@@ -119,7 +119,7 @@ func TestOtherUnitIsNotCompared(t *testing.T) {
 	f := c.Figures["gdp"]
 	f.Unit = "万元"
 	c.Figures["gdp"] = f
-	res, err := Compute(Input{Method: MinMax, Members: []Member{a, b, c}})
+	res, err := Compute(Input{Method: MinMax, Members: []Member{a, b, c}, MinMembers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,4 +221,59 @@ func find(t *testing.T, res *Result, id, measure string) Ranking {
 	}
 	t.Fatalf("no ranking of %s/%s in %+v", id, measure, res.Indicators)
 	return Ranking{}
+}
+
+// A measure fewer counties give than the minimum is not ranked but listed
+// as thin; a county with figures but not this one is 无此项数据, one with
+// none 未上报; a figure's status is carried into its row.
+func TestMinimumMembersAndMissingReasons(t *testing.T) {
+	a := member("A", map[string][2]string{"gdp": {"100", "5"}, "tax": {"7", ""}})
+	b := member("B", map[string][2]string{"gdp": {"200", "6"}, "tax": {"8", ""}})
+	c := member("C", map[string][2]string{"gdp": {"", "4"}})
+	f := c.Figures["gdp"]
+	f.Status = Estimated
+	c.Figures["gdp"] = f
+	d := Member{Code: "D"}
+	tests := map[string]struct {
+		min        int
+		ranked     []string
+		thin       []string
+		gdpValueC  string
+		taxMissing string
+	}{
+		"default minimum of three": {0, []string{"gdp/change"}, []string{"gdp/value", "tax/value"}, NoFigure, NoFigure},
+		"minimum of two":           {2, []string{"gdp/value", "gdp/change", "tax/value"}, nil, NoFigure, NoFigure},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			res, err := Compute(Input{Method: MinMax, Members: []Member{a, b, c, d}, MinMembers: tc.min})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ranked, thin []string
+			for _, r := range res.Indicators {
+				ranked = append(ranked, r.ID+"/"+r.Measure)
+			}
+			for _, r := range res.Thin {
+				thin = append(thin, r.ID+"/"+r.Measure)
+			}
+			if !reflect.DeepEqual(ranked, tc.ranked) || !reflect.DeepEqual(thin, tc.thin) {
+				t.Fatalf("ranked %v thin %v, want %v and %v", ranked, thin, tc.ranked, tc.thin)
+			}
+			for _, r := range append(res.Indicators, res.Thin...) {
+				for _, row := range r.Rows {
+					switch {
+					case row.Code == "D" && row.Missing != NotReported:
+						t.Errorf("%s/%s: D sent nothing, is %q", r.ID, r.Measure, row.Missing)
+					case row.Code == "C" && r.ID == "gdp" && r.Measure == Value && row.Missing != tc.gdpValueC:
+						t.Errorf("gdp/value: C is %q", row.Missing)
+					case row.Code == "C" && r.ID == "gdp" && r.Measure == Change && row.Status != Estimated:
+						t.Errorf("gdp/change: C's estimate has status %q", row.Status)
+					case row.Code == "C" && r.ID == "tax" && row.Missing != tc.taxMissing:
+						t.Errorf("tax: C is %q", row.Missing)
+					}
+				}
+			}
+		})
+	}
 }

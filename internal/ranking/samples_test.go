@@ -165,12 +165,13 @@ func TestSampleCityRanking(t *testing.T) {
 			t.Fatalf("%s scored %v, want %v", got.Code, *got.Score, w.score)
 		}
 	}
-	// GDP by value: 衡山县 and 衡东县 are 未上报, not last.
+	// GDP by value: 衡山县 sent figures but not this one (无此项数据),
+	// 衡东县 sent nothing (未上报); neither is last.
 	var order []string
 	for _, r := range find(t, res, "gdp", Value).Rows {
 		order = append(order, r.Code+":"+strconv.Itoa(r.Rank)+r.Missing)
 	}
-	wantOrder := []string{"430481:1", "430482:2", "430421:3", "430422:4", "430426:5", "430423:0未上报", "430424:0未上报"}
+	wantOrder := []string{"430481:1", "430482:2", "430421:3", "430422:4", "430426:5", "430423:0无此项数据", "430424:0未上报"}
 	if len(order) != len(wantOrder) {
 		t.Fatalf("gdp by value: %v", order)
 	}

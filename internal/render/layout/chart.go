@@ -89,6 +89,9 @@ type Bar struct {
 	Value     float64 // its length
 	Text      string  // printed at its end, e.g. "+5.8%"
 	Estimated bool    // drawn hatched-light, explained by the legend
+	// Preliminary (初步核算) is drawn in a tint between the two, explained
+	// by the legend.
+	Preliminary bool
 }
 
 // BarSpec is a horizontal bar chart: labels on the left, negative values
@@ -100,7 +103,11 @@ type BarSpec struct {
 	Signed      bool   // rises red, falls green (the Chinese convention)
 	Estimated   string // legend text for estimated bars ("预计值"); needed when any bar is estimated
 	Actual      string // legend text for the others ("统计值")
-	Source      string // source line under the chart ("资料来源：…")
+	Preliminary string // legend text for preliminary bars ("初步核算"); needed when any bar is preliminary
+	// Note is a line under the legend (the English edition explains the
+	// colours there).
+	Note   string
+	Source string // source line under the chart ("资料来源：…")
 }
 
 // BarChart draws s with f.
@@ -123,13 +130,17 @@ func BarChart(f *Font, s BarSpec) *Chart {
 		y += math.Max(22, float64(len(labels[i]))*lineH+pad)
 	}
 	plotBottom := y
-	est := false
+	est, pre := false, false
 	for _, b := range s.Bars {
-		est = est || b.Estimated
+		est, pre = est || b.Estimated, pre || b.Preliminary
 	}
+	legend := est && s.Estimated != "" || pre && s.Preliminary != ""
 	h := plotBottom + 22
-	if est && s.Estimated != "" {
+	if legend {
 		h += 14
+	}
+	if s.Note != "" {
+		h += 12
 	}
 	if s.Source != "" {
 		h += 14
@@ -159,8 +170,11 @@ func BarChart(f *Font, s BarSpec) *Chart {
 			c.text(labelW-6, ly+float64(k)*lineH, labelSize, ColText, 'e', l)
 		}
 		col := barColour(s.Signed, b.Value)
-		if b.Estimated {
+		switch {
+		case b.Estimated:
 			col = lighter(col)
+		case b.Preliminary:
+			col = tint(col)
 		}
 		xz := sx(0)
 		bh := 14.0
@@ -173,24 +187,26 @@ func BarChart(f *Font, s BarSpec) *Chart {
 	}
 	c.line(0.8, ColText, false, sx(0), top-4, sx(0), plotBottom)
 	ly := plotBottom + 26
-	if est && s.Estimated != "" {
+	if legend {
 		x := x0
+		base := barColour(s.Signed, 1)
 		for _, e := range []struct {
-			est  bool
+			show bool
+			col  RGB
 			text string
-		}{{false, s.Actual}, {true, s.Estimated}} {
-			if e.text == "" {
+		}{{true, base, s.Actual}, {pre, tint(base), s.Preliminary}, {est, lighter(base), s.Estimated}} {
+			if !e.show || e.text == "" {
 				continue
 			}
-			col := barColour(s.Signed, 1)
-			if e.est {
-				col = lighter(col)
-			}
-			c.rect(x, ly-7, 14, 8, col)
+			c.rect(x, ly-7, 14, 8, e.col)
 			c.text(x+18, ly, 8, ColText, 's', e.text)
 			x += 18 + f.TextWidth(e.text, 8) + 16
 		}
 		ly += 14
+	}
+	if s.Note != "" {
+		c.text(0, ly-2, 7.5, ColMuted, 's', s.Note)
+		ly += 12
 	}
 	if s.Source != "" {
 		c.text(0, ly, 7.5, ColMuted, 's', s.Source)
@@ -209,6 +225,9 @@ func barColour(signed bool, v float64) RGB {
 }
 
 func lighter(c RGB) RGB { return RGB{c.R*0.45 + 0.55, c.G*0.45 + 0.55, c.B*0.45 + 0.55} }
+
+// tint is between c and lighter(c): a preliminary figure.
+func tint(c RGB) RGB { return RGB{c.R*0.72 + 0.28, c.G*0.72 + 0.28, c.B*0.72 + 0.28} }
 
 // wrapLabel sets a chart label over as many lines of width w as it needs
 // (the bar's row grows with it): a label is never cut.

@@ -198,6 +198,12 @@ func (f *Flow) Chart(c *Chart) {
 	f.y += c.H
 }
 
+// CanDraw reports whether Image can draw data (a JPEG or PNG it reads).
+func CanDraw(data []byte) bool {
+	_, _, _, err := newPDF().addImage(data)
+	return err == nil
+}
+
 // Image draws a JPEG or PNG scaled into the box w×h at x (centred), on the
 // current page. It reports false (drawing nothing) for data it cannot read.
 func (f *Flow) Image(data []byte, x, w, h float64) bool {
@@ -303,11 +309,34 @@ type Card struct {
 	FigureFace Face
 }
 
+const (
+	cardGap, cardBaseH, cardTitleLH, cardTitleSize = 10.0, 80.0, 11.5, 9.0
+)
+
+// CardsHeight is the height Cards takes for cards, cols to a row.
+func (f *Flow) CardsHeight(cards []Card, cols int) float64 {
+	w := (ContentW - cardGap*float64(cols-1)) / float64(cols)
+	h := 0.0
+	for start := 0; start < len(cards); start += cols {
+		lines := 1
+		for _, c := range cards[start:min(start+cols, len(cards))] {
+			lines = max(lines, len(setText([]rune(c.Title), f.Fonts[Sans], cardTitleSize, w-16, 0, false)))
+		}
+		h += cardBaseH + float64(lines-1)*cardTitleLH + cardGap
+	}
+	return h
+}
+
 // Cards sets cards cols to a row; a row is as tall as its longest title.
+// The grid is kept on one page when it fits on one: a grid split across a
+// page break (three cards here, six there) reads as two.
 func (f *Flow) Cards(cards []Card, cols int) {
-	const gap, baseH, titleLH, titleSize = 10.0, 80.0, 11.5, 9.0
+	const gap, baseH, titleLH, titleSize = cardGap, cardBaseH, cardTitleLH, cardTitleSize
 	w := (ContentW - gap*float64(cols-1)) / float64(cols)
 	sans := f.Fonts[Sans]
+	if h := f.CardsHeight(cards, cols) - gap; h <= Bottom-Top {
+		f.Ensure(h)
+	}
 	for start := 0; start < len(cards); start += cols {
 		row := cards[start:min(start+cols, len(cards))]
 		lines := 1

@@ -81,6 +81,9 @@ func LoadFonts(paths [numFaces]string) (*Fonts, error) {
 		// dashes are full-width, wrong in English
 		fs[i] = fs[i].withLatin(latin, i != Sans)
 	}
+	// but Chinese and its digits are never italic: within Chinese text
+	// the kai sets Latin upright ("2023年" in a note), in the serif's Latin
+	fs[Kai] = fs[Kai].uprightInCJK(fs[Serif].Latin)
 	return &fs, nil
 }
 
@@ -110,6 +113,25 @@ func (f *Font) withLatin(latin *Font, all bool) *Font {
 	return c
 }
 
+// uprightInCJK is f (a face with an italic Latin) setting Latin within
+// Chinese text in upright instead (one per pair, per process).
+func (f *Font) uprightInCJK(upright *Font) *Font {
+	withMu.Lock()
+	defer withMu.Unlock()
+	k := [2]*Font{f, upright}
+	if c, ok := uprightCache[k]; ok {
+		return c
+	}
+	c := &Font{Name: f.Name, data: f.data, tables: f.tables, unitsPerEm: f.unitsPerEm, numGlyphs: f.numGlyphs, numHMetric: f.numHMetric,
+		longLoca: f.longLoca, cmap: f.cmap, Ascent: f.Ascent, Descent: f.Descent, CapHeight: f.CapHeight, BBox: f.BBox,
+		gids: map[rune]uint16{}, outlines: map[uint16]gotext.GlyphOutline{}, Latin: f.Latin, latinPunctOnly: f.latinPunctOnly,
+		latinScale: f.latinScale, latinCJK: upright}
+	uprightCache[k] = c
+	return c
+}
+
+var uprightCache = map[[2]*Font]*Font{}
+
 func loadFace(ff FaceFile, p string) (*Font, error) {
 	if p == "" {
 		p = os.Getenv(ff.Env)
@@ -135,6 +157,9 @@ func (f *Font) Face(r rune, latinText bool) *Font {
 	}
 	switch {
 	case latinText && r >= 0x2000 && r < 0x2070, r < 0x2000 && !f.latinPunctOnly:
+		if !latinText && f.latinCJK != nil && f.latinCJK.Has(r) {
+			return f.latinCJK
+		}
 		if f.Latin.Has(r) {
 			return f.Latin
 		}
@@ -164,6 +189,9 @@ type Font struct {
 	// when latinPunctOnly.
 	Latin          *Font
 	latinPunctOnly bool
+	// latinCJK, when set, draws Latin within Chinese text instead of Latin
+	// (the kai's italic Latin is for English text only).
+	latinCJK *Font
 	// latinScale sizes Latin set within Chinese text: DejaVu's letters and
 	// digits are larger and darker than the Arphic faces' Chinese.
 	latinScale float64

@@ -16,6 +16,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode"
 	"unicode/utf16"
@@ -72,11 +73,13 @@ type Page struct {
 	links []link
 }
 
-// link is a clickable area (top-left coordinates) going to a page and height.
+// link is a clickable area (top-left coordinates) going to a page and
+// height, or, when uri is set, to that web address.
 type link struct {
 	x, y, w, h float64
 	page       int
 	destY      float64
+	uri        string
 }
 
 type pdfImage struct {
@@ -127,7 +130,37 @@ func (d *pdfDoc) newPage() *Page {
 
 // Link makes the area (top-left x, y, w, h) a link to page (0-based) at destY.
 func (p *Page) Link(x, y, w, h float64, page int, destY float64) {
-	p.links = append(p.links, link{x, y, w, h, page, destY})
+	p.links = append(p.links, link{x, y, w, h, page, destY, ""})
+}
+
+// URILink makes the area (top-left x, y, w, h) a link to the web address
+// uri (http or https only: a PDF link can also launch files, which a
+// report never should).
+func (p *Page) URILink(x, y, w, h float64, uri string) {
+	if !strings.HasPrefix(uri, "http://") && !strings.HasPrefix(uri, "https://") {
+		return
+	}
+	p.links = append(p.links, link{x, y, w, h, -1, 0, uri})
+}
+
+// pdfASCII is s as a PDF literal string of its ASCII bytes (a URI), with
+// the delimiters escaped; other bytes are percent-encoded.
+func pdfASCII(s string) string {
+	var b strings.Builder
+	b.WriteByte('(')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '(' || c == ')' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x21 || c > 0x7e:
+			fmt.Fprintf(&b, "%%%02X", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte(')')
+	return b.String()
 }
 
 func num(v float64) string { return string(appendNum(nil, v)) }
@@ -490,6 +523,13 @@ func (d *pdfDoc) Bytes() []byte {
 			var a bytes.Buffer
 			a.WriteString(" /Annots [")
 			for _, l := range p.links {
+				if l.uri != "" {
+					n := alloc()
+					set(n, "<< /Type /Annot /Subtype /Link /Rect [%s %s %s %s] /Border [0 0 0] /A << /S /URI /URI %s >> >>",
+						num(l.x), num(PageH-l.y-l.h), num(l.x+l.w), num(PageH-l.y), pdfASCII(l.uri))
+					fmt.Fprintf(&a, "%d 0 R ", n)
+					continue
+				}
 				if l.page < 0 || l.page >= len(pageObj) {
 					continue
 				}
@@ -516,8 +556,14 @@ func (d *pdfDoc) Bytes() []byte {
 	}
 	m := d.meta
 	set(catalog, "<< /Type /Catalog /Pages %d 0 R /Lang %s%s /ViewerPreferences << /DisplayDocTitle true >> >>", pagesObj, pdfString(m.Lang), outl)
-	set(info, "<< /Title %s /Author %s /Subject %s /Keywords %s /Producer (countyreport) /Creator (countyreport) >>",
-		pdfString(m.Title), pdfString(m.Author), pdfString(m.Subject), pdfString(m.Keywords))
+	// no /Author when no one is named: a report compiled from published
+	// sources names no compiler that did not compile it
+	author := ""
+	if m.Author != "" {
+		author = " /Author " + pdfString(m.Author)
+	}
+	set(info, "<< /Title %s%s /Subject %s /Keywords %s /Producer (countyreport) /Creator (countyreport) >>",
+		pdfString(m.Title), author, pdfString(m.Subject), pdfString(m.Keywords))
 	fontsDone.Wait()
 	for i := range d.fonts {
 		stream(fileObj[i], fmt.Sprintf("/Filter /FlateDecode /Length1 %d", subLens[i]), subsets[i])

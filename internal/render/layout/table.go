@@ -6,6 +6,8 @@ type Column struct {
 	W     float64
 	Right bool // figures: right-aligned, in the sans
 	Sans  bool // cells in the sans (units: % in the serif is small)
+	// Link makes each cell that is a web address (http, https) a link to it.
+	Link bool
 }
 
 // Table is a grid of wrapped cells. Colour, when set, colours cell (r, c).
@@ -158,6 +160,10 @@ func (f *Flow) row(t Table, ri int, cells [][]line, h float64) {
 	for ci, c := range t.Cols {
 		font := f.cellFont(t, c)
 		text := []rune(t.Rows[ri][ci])
+		if c.Link && len(cells[ci]) > 0 {
+			lx, uri := x, t.Rows[ri][ci]
+			f.Draw(func(p *Page) { p.URILink(lx+cellPad/2, y+cellPad/2, c.W-cellPad, h-cellPad, uri) })
+		}
 		col := ColText
 		if t.Colour != nil {
 			col = t.Colour(ri, ci)

@@ -109,11 +109,11 @@ func (m marks) giveBefore(i int, blank float64) {
 // in font f at size, with the rules of Chinese typesetting:
 //   - punctuation set the mainland way, two marks in a row sharing an em
 //     (see measure);
-//   - a line is filled by compressing punctuation before anything is
-//     spaced out: a character that does not fit is pulled in when the
-//     line's marks can give up the room (up to half an em each);
-//   - only then is a line justified: Chinese by letter-spacing (capped),
-//     English by widening its spaces;
+//   - every mark keeps its full em on every line (one rule: compressing
+//     some lines' commas to half width makes them read as ASCII); only a
+//     line that cannot be broken otherwise gives up that room;
+//   - a line is justified: Chinese by letter-spacing (capped), English
+//     by widening its spaces;
 //   - a paragraph does not end with a line of one or two characters when
 //     a different break can avoid it;
 //   - the break rules of typeset (禁则, numbers kept with their units).
@@ -171,7 +171,7 @@ func trimEnd(text []rune, start, end int) int {
 // true at a newline.
 func fit(text []rune, m marks, ok []bool, start int, avail float64) (end int, hard bool) {
 	n := len(text)
-	w, g := 0.0, 0.0
+	w := 0.0
 	last := -1
 	for i := start; i < n; i++ {
 		if text[i] == '\n' {
@@ -180,15 +180,18 @@ func fit(text []rune, m marks, ok []bool, start int, avail float64) (end int, ha
 		if i > start && ok[i] {
 			last = i
 		}
-		// the room after the line's last character is not drawn: it does not count
-		if w+m.adv[i]-m.give[i]-g > avail+1e-6 && i > start && text[i] != ' ' {
+		// the room after the line's last character is not drawn: it does
+		// not count. Marks inside the line keep their full em: one rule on
+		// every line (a line filled by compressing its commas reads as
+		// ASCII punctuation beside lines that keep theirs), so g, what they
+		// could give up, is not used to pull a character in.
+		if w+m.adv[i]-m.give[i] > avail+1e-6 && i > start && text[i] != ' ' {
 			if last > start {
 				return last, false
 			}
 			return forceBreak(text, ok, start, i), false
 		}
 		w += m.adv[i]
-		g += m.give[i]
 	}
 	return n, false
 }

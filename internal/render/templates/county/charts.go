@@ -75,7 +75,7 @@ func (r *report) chartsW(w float64) []*layout.Chart {
 		}
 		charts = append(charts, layout.BarChart(font, layout.BarSpec{
 			Name: next(stem), Title: r.figureNo() + fmt.Sprintf(groupTitles[g][lang], fig), Bars: byGroup[g], Width: w,
-			Signed: true, Estimated: l.Estimated, Actual: l.Actual, Source: src,
+			Signed: true, Estimated: l.Estimated, Actual: l.Actual, Source: src, Note: l.ChartNote,
 		}))
 	}
 	if c := r.amounts(font, next, fig, src, w); c != nil {
@@ -150,7 +150,27 @@ func (r *report) amounts(font *layout.Font, next func(string) string, fig, src s
 	}
 	title := r.figureNo()
 	if l.en() {
+		// one unit for the whole chart, its title and its bars: 0.631 and
+		// 5.498 billion yuan, not 631 million beside 5.498 billion
+		bars := byUnit[units[0]]
+		top := 0.0
+		for _, b := range bars {
+			top = math.Max(top, math.Abs(b.Value))
+		}
 		u, _ := dataset.UnitEnglish(units[0], "")
+		shift, ue, ok := dataset.EnglishScale(units[0], top)
+		if ok {
+			u = ue
+		}
+		k := 0
+		for i := range ds.Indicators {
+			orig := &r.orig.Indicators[i]
+			if ds.Indicators[i].Value != nil && orig.Unit == units[0] {
+				bars[k].Text = l.num(mustNumber(dataset.ShiftDecimal(orig.Value.String(), shift)))
+				bars[k].Value = orig.Value.Float() * math.Pow(10, float64(shift))
+				k++
+			}
+		}
 		title += fmt.Sprintf("Main amounts, %s (%s)", fig, u)
 	} else {
 		title += fmt.Sprintf("%s主要金额指标（%s）", fig, units[0])
@@ -202,4 +222,10 @@ func (r *report) trend(font *layout.Font, next func(string) string, src string, 
 		series = append(series, layout.TrendSeries{Name: in.Name, Values: vals})
 	}
 	return layout.TrendChart(font, layout.TrendSpec{Name: next("trend"), Title: r.figureNo() + r.l.ChartTrend, Periods: periods, Series: series, Width: w, Source: src})
+}
+
+// mustNumber is the number of a literal known to be one.
+func mustNumber(lit string) *dataset.Number {
+	n, _ := dataset.NewNumber(lit)
+	return n
 }

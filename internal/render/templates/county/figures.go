@@ -45,7 +45,8 @@ func (r *report) indicators() int {
 		cards = append(cards, c)
 	}
 	if len(cards) > 0 {
-		f.Heading(l.KeyCards, stSub, 90, -1)
+		// the heading kept with the whole grid, which stays on one page
+		f.Heading(l.KeyCards, stSub, min(f.CardsHeight(cards, 3), layout.Bottom-layout.Top-40), -1)
 		f.Cards(cards, 3)
 		f.Space(8)
 	}

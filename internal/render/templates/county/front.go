@@ -104,7 +104,12 @@ func (r *report) cover() {
 		rows = append(rows, [2]string{l.Source, s})
 	}
 	if t := m.Translation; t != nil && l.en() {
-		rows = append(rows, [2]string{l.Translation, t.By + ". " + t.Note})
+		// said once: the note when there is one (it names the translator), else who
+		v := t.Note
+		if v == "" {
+			v = t.By
+		}
+		rows = append(rows, [2]string{l.Translation, v})
 	}
 	key := layout.Style{Face: layout.Sans, Size: 10.5, Color: layout.ColMuted}
 	val := layout.Style{Face: layout.Serif, Size: 10.5, Leading: 18, Color: layout.ColText, Align: layout.Left, After: 4}
@@ -123,8 +128,12 @@ func (r *report) overview() {
 	if len(m.Lead) > 0 && m.Source != nil && m.Issuer == "" {
 		// the lead is the publication's own (本报推出…): quoted as its words
 		f.Heading(fmt.Sprintf(l.LeadFrom, m.Source.Publication), stSub, keep, -1)
+		st := stQuote
+		if l.en() {
+			st.Align = layout.Left // English in italic, justified, opens wide gaps
+		}
 		for _, p := range m.Lead {
-			f.Para(p, stQuote)
+			f.Para(p, st)
 		}
 	} else {
 		for _, p := range m.Lead {
@@ -156,12 +165,10 @@ func (r *report) overview() {
 			rows = append(rows, l.Source+r.colon()+s.URL)
 		}
 	}
-	if t := m.Translation; t != nil && l.en() {
-		rows = append(rows, l.Translation+r.colon()+t.By+". "+t.Note)
-	}
 	for _, row := range rows {
 		f.Para(row, layout.Style{Face: layout.Kai, Size: 10, Leading: 17, Color: layout.ColText, Align: layout.Left})
 	}
+	r.missingPhotos()
 }
 
 func (r *report) colon() string {

@@ -18,7 +18,7 @@ type labels struct {
 	Investment, ChartGrowth, ChartIncome, ChartAmounts, ChartTrend         string
 	PageOf, PhotoCredit, CompiledFrom, SourceLine, EditorNote, Untitled    string
 	Actual, Translation, LeadFrom, Target, AtLeast, AtMost, FiguresNote    string
-	ChangeYear, ChangeMonth, PhotoNote                                     string
+	ChangeYear, ChangeMonth, PhotoNote, ChartNote                          string
 	Numerals                                                               []string
 }
 
@@ -50,9 +50,10 @@ var en = labels{
 	ChartTrend: "Growth over time (%)", PageOf: "Page %d of %d", PhotoCredit: "Photo: ",
 	CompiledFrom: "Compiled from reports in %s", SourceLine: "Source: compiled from %s%s.", EditorNote: "Editor's note: ",
 	Untitled: " (untitled in the source)", Actual: "reported", Translation: "Translation", LeadFrom: "Introduction of the %s special page",
-	Target: "Target", AtLeast: "at least", AtMost: "at most", FiguresNote: "All figures are for %s; those marked “estimate” are estimates.",
+	Target: "Target", AtLeast: "at least", AtMost: "at most", FiguresNote: "All figures are for %s; those marked “estimate” are estimates. Rises are shown in red and falls in green, the Chinese convention.",
 	ChangeYear: "on previous year", ChangeMonth: "year on year",
-	PhotoNote: "Photographs printed with the original article (the image files are not part of this report):",
+	PhotoNote: "The article was printed with these photographs, which this report does not include:",
+	ChartNote: "Bars: red for a rise, green for a fall (the Chinese convention).",
 	Numerals:  []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"},
 }
 

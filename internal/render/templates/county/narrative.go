@@ -16,10 +16,17 @@ func (r *report) projects() {
 		return
 	}
 	r.chapter(l.Projects)
+	invTitle, scaled := l.Investment, r.projectScale()
+	if scaled != nil {
+		invTitle += " (" + scaled.unit + ")"
+	}
 	var rows [][]string
-	for _, p := range ds.Projects {
+	for i, p := range ds.Projects {
 		inv := "—"
-		if p.Investment != nil {
+		switch {
+		case p.Investment != nil && scaled != nil:
+			inv = l.num(mustNumber(dataset.ShiftDecimal(r.orig.Projects[i].Investment.String(), scaled.shift)))
+		case p.Investment != nil:
 			inv = l.amount(p.Investment, p.Unit)
 		}
 		st := strings.Trim(strings.Join([]string{p.Status, p.Note}, r.sep()), r.sep())
@@ -28,9 +35,39 @@ func (r *report) projects() {
 	w := layout.ContentW
 	r.f.Table(layout.Table{
 		Caption: r.tableNo() + l.Projects, CaptionStyle: stCaption,
-		Cols: []layout.Column{{Title: l.Project, W: w * 0.40}, {Title: l.Investment, W: w * 0.18, Right: true}, {Title: l.Status, W: w * 0.42}},
+		Cols: []layout.Column{{Title: l.Project, W: w * 0.40}, {Title: invTitle, W: w * 0.18, Right: true}, {Title: l.Status, W: w * 0.42}},
 		Rows: rows, Face: layout.Serif,
 	})
+}
+
+// projectScale is the one money unit of the English projects table's
+// investment column, when every investment is in the same 万 or 亿 unit:
+// 1.95 and 0.206 billion yuan, not 1.95 billion beside 206 million.
+func (r *report) projectScale() *struct {
+	shift int
+	unit  string
+} {
+	if !r.l.en() {
+		return nil
+	}
+	unit, top := "", 0.0
+	for _, p := range r.orig.Projects {
+		if p.Investment == nil {
+			continue
+		}
+		if unit != "" && p.Unit != unit || p.UnitEn != "" {
+			return nil
+		}
+		unit, top = p.Unit, max(top, p.Investment.Float())
+	}
+	shift, u, ok := dataset.EnglishScale(unit, top)
+	if !ok {
+		return nil
+	}
+	return &struct {
+		shift int
+		unit  string
+	}{shift, u}
 }
 
 // narrative sets the chapter of one kind: its sections, plus the notes that
@@ -103,33 +140,47 @@ func (r *report) loadPhotos() []photo {
 }
 
 // photoList sets the photographs that have files, each with its caption,
-// and lists the captions of those without: no empty placeholder is printed.
+// in a chapter of their own. The captions of those without a file are
+// listed in the overview (missingPhotos), with the source they were
+// printed in: no empty placeholder, and no last page holding only a list
+// of pictures that are not in the report.
 func (r *report) photoList() {
 	f, l := r.f, r.l
-	if len(r.photos) == 0 {
-		return
-	}
-	r.chapter(l.Photos)
-	var missing []photo
+	started := false
 	for _, ph := range r.photos {
-		if ph.img == nil {
-			missing = append(missing, ph)
+		if ph.img == nil || !layout.CanDraw(ph.img) {
 			continue
+		}
+		if !started {
+			r.chapter(l.Photos)
+			started = true
 		}
 		h := layout.ContentW * 0.55
 		f.Ensure(h + 40)
 		if f.Image(ph.img, layout.MarginX, layout.ContentW, h) {
 			f.Space(h + 6)
 			f.Para(r.caption(ph.p), stCaption)
-		} else {
+		}
+	}
+}
+
+// missingPhotos lists, in the overview, the captions of the photographs
+// printed with the source whose files the report does not have.
+func (r *report) missingPhotos() {
+	f, l := r.f, r.l
+	var missing []photo
+	for _, ph := range r.photos {
+		if ph.img == nil || !layout.CanDraw(ph.img) {
 			missing = append(missing, ph)
 		}
 	}
-	if len(missing) > 0 {
-		f.Para(l.PhotoNote, stNote)
-		for i, ph := range missing {
-			f.Para(fmt.Sprintf("%d. %s", i+1, r.caption(ph.p)), layout.Style{Face: layout.Kai, Size: 10.5, Leading: 18, Color: layout.ColText, Align: layout.Left, After: 2})
-		}
+	if len(missing) == 0 {
+		return
+	}
+	f.Space(4)
+	f.Para(l.PhotoNote, stNote)
+	for i, ph := range missing {
+		f.Para(fmt.Sprintf("%d. %s", i+1, r.caption(ph.p)), layout.Style{Face: layout.Kai, Size: 10, Leading: 17, Color: layout.ColText, Align: layout.Left, After: 1})
 	}
 }
 
