@@ -18,7 +18,7 @@ const (
 
 // maxSpacing caps letter-spacing of a justified Chinese line, as a share of
 // the size: a line that would need more is set flush left.
-const maxSpacing = 0.15
+const maxSpacing = 0.25
 
 // line is one set line: text[start:end], the space after each character
 // (negative where punctuation is compressed, positive where the line is

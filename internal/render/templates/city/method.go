@@ -45,16 +45,16 @@ func (r *report) method() {
 		rows = append(rows, row)
 	}
 	if len(rows) > 0 {
-		uw, dw := 50.0, 55.0
+		nw, uw, dw := 95.0, 40.0, 55.0
 		if l.en() {
-			uw, dw = 70, 85 // billion yuan; higher is better, on one line
+			nw, uw, dw = 70, 62, 78 // billion yuan; higher is better, on one line
 		}
-		w := (layout.ContentW - 95 - uw - 35 - dw - 45) / 4
+		w := (layout.ContentW - nw - uw - 35 - dw - 48) / 4
 		c := l.StatsCols
 		r.f.Table(layout.Table{
 			Caption: l.StatsCaption, CaptionStyle: stCaption,
-			Cols: []layout.Column{{Title: c[0], W: 95}, {Title: c[1], W: uw, Sans: true}, {Title: c[2], W: 35, Right: true}, {Title: c[3], W: dw},
-				{Title: c[4], W: 45, Right: true}, {Title: c[5], W: w, Right: true}, {Title: c[6], W: w, Right: true}, {Title: c[7], W: w, Right: true}, {Title: c[8], W: w, Right: true}},
+			Cols: []layout.Column{{Title: c[0], W: nw}, {Title: c[1], W: uw, Sans: true}, {Title: c[2], W: 35, Right: true}, {Title: c[3], W: dw},
+				{Title: c[4], W: 48, Right: true}, {Title: c[5], W: w, Right: true}, {Title: c[6], W: w, Right: true}, {Title: c[7], W: w, Right: true}, {Title: c[8], W: w, Right: true}},
 			Rows: rows, Size: 9,
 		})
 	}

@@ -11,10 +11,29 @@ import (
 // it returns the page they start on.
 func (r *report) indicators() int {
 	f, l, ds := r.f, r.l, r.ds
+	fig := ds.Meta.Figures()
+	cards := r.cards(fig)
+	// the chapter's heading, its note and the card grid on one page
+	if h := 120 + f.CardsHeight(cards, 3); len(cards) > 0 && h < layout.Bottom-layout.Top {
+		f.Ensure(h)
+	}
 	r.chapter(l.Indicators)
 	page := f.Page()
-	fig := ds.Meta.Figures()
 	f.Para(fmt.Sprintf(l.FiguresNote, l.figures(fig)), stNote)
+	if len(cards) > 0 {
+		// the heading kept with the whole grid, which stays on one page
+		f.Heading(l.KeyCards, stSub, min(f.CardsHeight(cards, 3), layout.Bottom-layout.Top-40), -1)
+		f.Cards(cards, 3)
+		f.Space(8)
+	}
+	r.indicatorTable(fig, l.changeWord(fig))
+	r.targetTable()
+	return page
+}
+
+// cards are the key indicators' cards.
+func (r *report) cards(fig string) []layout.Card {
+	l, ds := r.l, r.ds
 	var keys []*dataset.Indicator
 	for i := range ds.Indicators {
 		if in := &ds.Indicators[i]; in.Key && (in.Value != nil || in.Change != nil) {
@@ -44,15 +63,7 @@ func (r *report) indicators() int {
 		}
 		cards = append(cards, c)
 	}
-	if len(cards) > 0 {
-		// the heading kept with the whole grid, which stays on one page
-		f.Heading(l.KeyCards, stSub, min(f.CardsHeight(cards, 3), layout.Bottom-layout.Top-40), -1)
-		f.Cards(cards, 3)
-		f.Space(8)
-	}
-	r.indicatorTable(fig, word)
-	r.targetTable()
-	return page
+	return cards
 }
 
 func dirCol(n *dataset.Number) layout.RGB {

@@ -45,7 +45,7 @@ var en = labels{
 	Source: "Source", KeyCards: "Headline figures", Table: "All indicators", Targets: "Targets", Name: "Indicator", Value: "Value",
 	Unit: "Unit", Remarks: "Notes", Estimated: "estimate", ReportPeriod: "Report period", FiguresPeriod: "Figures for",
 	TargetPeriod: "Targets for", Event: "Meeting", Issuer: "Issued by", Publication: "Published in", Authors: "Credits",
-	Summary: "Approach", Tasks: "Tasks", Status: "Status", Project: "Project", Investment: "Investment",
+	Summary: "Approach", Tasks: "Measures", Status: "Status", Project: "Project", Investment: "Investment",
 	ChartGrowth: "Growth of the main economic indicators, %s (%%)", ChartIncome: "Growth of household incomes, %s (%%)", ChartAmounts: "Main amounts, %s (%s)",
 	ChartTrend: "Growth over time (%)", PageOf: "Page %d of %d", PhotoCredit: "Photo: ",
 	CompiledFrom: "Compiled from reports in %s", SourceLine: "Source: compiled from %s%s.", EditorNote: "Editor's note: ",
