@@ -145,9 +145,10 @@ func (r *CityReportReconciler) publishCityReport(ctx context.Context, st *citySt
 		if err != nil {
 			return nil, fmt.Errorf("county %s: the submission record of %s: %w", code, st.boardPeriod, err)
 		}
-		// figures its staff submitted through the portal, or (no
-		// submission record) compiled from the sources its dataset names
-		row, src := citytpl.Provenance(code, m.county.Spec.County.Name, datasets[code], rec != nil)
+		// figures its staff submitted through the portal or the city
+		// reviewed, or else (no submission record, no verdict: stored by
+		// other means) compiled from the sources its dataset names
+		row, src := citytpl.Provenance(code, m.county.Spec.County.Name, datasets[code], rec != nil || s.Last != nil)
 		row.State, row.SubmittedAt, row.By, row.Verdict = words[s.State], "—", "—", "—"
 		if !s.SubmittedAt.IsZero() {
 			row.SubmittedAt = s.SubmittedAt.In(st.reviewLoc).Format("2006-01-02 15:04")

@@ -43,7 +43,8 @@ func TestCityRankOffline(t *testing.T) {
 		}
 	}
 	// A figure only one county gives is no comparison: 衡阳县's budget
-	// revenue value is not ranked (its growth, which 衡山县 also gives, is).
+	// revenue value is not ranked (nor its growth, which only 衡山县 also
+	// gives: fewer than ranking.MinMembers).
 	if strings.Contains(out.String(), "(budget_revenue, 数值 value)") {
 		t.Errorf("a one-county figure is ranked:\n%s", out.String())
 	}
@@ -178,18 +179,25 @@ func TestCityReportOfflineEditions(t *testing.T) {
 		return strings.Join(strings.Fields(pdftest.Text(t, pdf, 1, 2)), " ")
 	}
 	zh, en := render(""), render("en")
-	for _, want := range []string{"一、报送情况", "衡东县", "未上报", "2023年2月5日24时"} {
+	// rendered from dataset files: figures compiled from published
+	// sources, nothing submitted, so no deadline and no 未上报
+	for _, want := range []string{"一、数据来源", "衡东县", "未找到公开数据", "据公开资料整理", "数据所属期 2022年"} {
 		if !strings.Contains(zh, want) {
 			t.Errorf("Chinese edition lacks %q", want)
 		}
 	}
-	for _, want := range []string{"1. Submissions", "Hengyang City", "Hengdong County", "Not reported", "5 February 2023, 24:00"} {
+	for _, want := range []string{"1. Where the figures come from", "Hengyang City", "Hengdong County", "No published figures", "Figures for 2022"} {
 		if !strings.Contains(en, want) {
 			t.Errorf("English edition lacks %q", want)
 		}
 	}
-	if strings.Contains(en, "未上报") || strings.Contains(en, "报送情况") {
-		t.Errorf("English edition has Chinese words:\n%s", en)
+	for _, not := range []string{"未上报", "报送截止", "2023年2月5日24时", "编制单位"} {
+		if strings.Contains(zh, not) {
+			t.Errorf("Chinese edition says %q", not)
+		}
+	}
+	if strings.Contains(en, "未找到") || strings.Contains(en, "数据来源") || strings.Contains(en, "Deadline") {
+		t.Errorf("English edition has Chinese words or a deadline:\n%s", en)
 	}
 	err := runCity(context.Background(), []string{"report", "--city", sampleCity, "--datasets", sampleDatasets, "--period", "2023-01", "--out", t.TempDir(), "--lang", "fr"}, &bytes.Buffer{}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "--lang") {

@@ -28,7 +28,7 @@ func TestEnglishEdition(t *testing.T) {
 		}
 	}
 	text := strings.Join(strings.Fields(pdftest.Text(t, out.PDF, 1, out.Pages)), " ")
-	for _, want := range []string{"1. Submissions", "2. Composite ranking", "3. Rankings by indicator", "4. Method", "5. Sources", "January 2023"} {
+	for _, want := range []string{"1. Where the figures come from", "2. Composite ranking", "3. Rankings by indicator", "4. Method", "5. Sources", "January 2023"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the English report's text lacks %q", want)
 		}
@@ -37,14 +37,20 @@ func TestEnglishEdition(t *testing.T) {
 	raw := rawText(t, out.PDF)
 	flat := strings.Join(strings.Fields(raw), " ")
 	for _, want := range []string{
-		"Monthly comparison of the counties and cities", "Hengyang City", "January 2023",
-		"1. Submissions", "2. Composite ranking", "3. Rankings by indicator", "4. Method", "5. Sources",
-		"1 Hengnan County 84.84", "5 Changning City 76.48", "Hengshan County Incomplete", "Not reported",
-		"efficacy coefficient method", "Page 2 of", "GDP growth", "Value (100 million yuan)", "Growth (%)",
-		"Hengyang Daily",
+		"Comparison of the counties and cities", "Hengyang City", "January 2023", "(figures for 2022)", "Figures for 2022",
+		"were compiled from published sources", "No published figures were found for",
+		"1 Hengnan County 84.84", "5 Changning City 76.48", "Hengshan County Incomplete", "No published figures found",
+		"efficacy coefficient method", "Page 2 of", "GDP growth", "Value (billion yuan)", "44.525", "42.077 (preliminary)",
+		"Growth (%)", "Preliminary", "Estimate", "Bars: red for a rise, green for a fall", "No figure",
+		"Indicators not ranked: too few figures", "Hengyang Daily", "Hengyang municipal government portal, English edition",
 	} {
 		if !strings.Contains(flat, want) {
 			t.Errorf("the English report lacks %q", want)
+		}
+	}
+	for _, not := range []string{"Monthly", "Deadline", "Submitted", "Compiled by", "100 million yuan", "Of these", "24:00", "Local tax revenue value"} {
+		if strings.Contains(flat, not) {
+			t.Errorf("the English report says %q", not)
 		}
 	}
 	// Chinese only where the input has no English form, marked: in the
