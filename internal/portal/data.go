@@ -242,12 +242,15 @@ func indicatorRows(ds *dataset.Dataset, lang string) []indicatorRow {
 		if in.Change != nil {
 			r.Change = signed(in.Change) + "%"
 		}
-		if in.Estimated {
-			sep := "；"
-			if lang == "en" {
-				sep = "; "
-			}
+		sep := "；"
+		if lang == "en" {
+			sep = "; "
+		}
+		switch {
+		case in.Estimated:
 			r.Remarks = strings.TrimPrefix(r.Remarks+sep+tr(lang, "dash.estimated"), sep)
+		case in.Preliminary:
+			r.Remarks = strings.TrimPrefix(r.Remarks+sep+tr(lang, "dash.preliminary"), sep)
 		}
 		rows = append(rows, r)
 	}

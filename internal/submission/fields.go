@@ -115,7 +115,7 @@ var (
 
 	// An indicator's history is not a column: it is carried over (see carry).
 	indicatorSheet = sheetDef{"指标", "Indicators", "indicators", ordered(fieldsOf(reflect.TypeOf(dataset.Indicator{}), "", false, "history"),
-		"id", "name", "value", "unit", "change", "target", "basis", "estimated", "key", "milestone")}
+		"id", "name", "value", "unit", "change", "target", "basis", "estimated", "preliminary", "key", "milestone")}
 	sectionSheet = sheetDef{"文字", "Sections", "sections", ordered(fieldsOf(reflect.TypeOf(dataset.Section{}), "", false),
 		"kind", "label", "title", "summary", "items")}
 	projectSheet = sheetDef{"项目", "Projects", "projects", fieldsOf(reflect.TypeOf(dataset.Project{}), "", false)}
@@ -143,6 +143,7 @@ var labels = map[string][2]string{
 	"target":             {"目标", "Target"},
 	"basis":              {"时期口径", "Period covered"},
 	"estimated":          {"是否估计值", "Estimated"},
+	"preliminary":        {"是否初步核算数", "Preliminary"},
 	"key":                {"是否重点指标", "Key figure"},
 	"milestone":          {"里程碑", "Milestone"},
 	"kind":               {"类型", "Kind"},

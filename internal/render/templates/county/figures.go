@@ -58,8 +58,11 @@ func (r *report) cards(fig string) []layout.Card {
 			foot = append(foot, in.Milestone)
 		}
 		c.Foot = strings.Join(foot, r.sep())
-		if in.Estimated {
+		switch {
+		case in.Estimated:
 			c.Badge = l.Estimated
+		case in.Preliminary:
+			c.Badge = l.Preliminary
 		}
 		cards = append(cards, c)
 	}

@@ -18,7 +18,7 @@ type labels struct {
 	Investment, ChartGrowth, ChartIncome, ChartAmounts, ChartTrend         string
 	PageOf, PhotoCredit, CompiledFrom, SourceLine, EditorNote, Untitled    string
 	Actual, Translation, LeadFrom, Target, AtLeast, AtMost, FiguresNote    string
-	ChangeYear, ChangeMonth, PhotoNote, ChartNote                          string
+	ChangeYear, ChangeMonth, PhotoNote, ChartNote, Preliminary             string
 	Numerals                                                               []string
 }
 
@@ -26,7 +26,7 @@ var zh = labels{
 	Lang: "zh-CN", ReportKind: "县域经济工作报告", Contents: "目　录", Overview: "概况", Indicators: "主要指标",
 	Charts: "图表", Review: "工作回顾", Plan: "工作部署", Projects: "重点项目", Photos: "图片说明",
 	Source: "来源", KeyCards: "核心指标", Table: "指标一览", Targets: "主要目标", Name: "指标", Value: "数值",
-	Unit: "单位", Remarks: "备注", Estimated: "预计", ReportPeriod: "报告期", FiguresPeriod: "数据所属期",
+	Unit: "单位", Remarks: "备注", Estimated: "预计", Preliminary: "初步核算", ReportPeriod: "报告期", FiguresPeriod: "数据所属期",
 	TargetPeriod: "目标年度", Event: "会议", Issuer: "发布单位", Publication: "刊载", Authors: "署名",
 	Summary: "思路", Tasks: "任务", Status: "进展", Project: "项目", Investment: "投资",
 	ChartGrowth: "%s主要经济指标增速（%%）", ChartIncome: "%s居民收入增速（%%）", ChartAmounts: "%s主要金额指标（%s）",
@@ -43,13 +43,13 @@ var en = labels{
 	Lang: "en", ReportKind: "Economic Report", Contents: "Contents", Overview: "Overview", Indicators: "Key indicators",
 	Charts: "Charts", Review: "Review of the year", Plan: "Plans", Projects: "Key projects", Photos: "Photographs",
 	Source: "Source", KeyCards: "Headline figures", Table: "All indicators", Targets: "Targets", Name: "Indicator", Value: "Value",
-	Unit: "Unit", Remarks: "Notes", Estimated: "estimate", ReportPeriod: "Report period", FiguresPeriod: "Figures for",
+	Unit: "Unit", Remarks: "Notes", Estimated: "estimate", Preliminary: "preliminary", ReportPeriod: "Report period", FiguresPeriod: "Figures for",
 	TargetPeriod: "Targets for", Event: "Meeting", Issuer: "Issued by", Publication: "Published in", Authors: "Credits",
 	Summary: "Approach", Tasks: "Measures", Status: "Status", Project: "Project", Investment: "Investment",
 	ChartGrowth: "Growth of the main economic indicators, %s (%%)", ChartIncome: "Growth of household incomes, %s (%%)", ChartAmounts: "Main amounts, %s (%s)",
 	ChartTrend: "Growth over time (%)", PageOf: "Page %d of %d", PhotoCredit: "Photo: ",
-	CompiledFrom: "Compiled from reports in %s", SourceLine: "Source: compiled from %s%s.", EditorNote: "Editor's note: ",
-	Untitled: " (untitled in the source)", Actual: "reported", Translation: "Translation", LeadFrom: "Introduction of the %s special page",
+	CompiledFrom: "Compiled from reports in %s", SourceLine: "Source: compiled from %s%s.", EditorNote: "Editor’s note: ",
+	Untitled: " (untitled in the source)", Actual: "reported", Translation: "Translation", LeadFrom: "The %s’s introduction to its special page",
 	Target: "Target", AtLeast: "at least", AtMost: "at most", FiguresNote: "All figures are for %s; those marked “estimate” are estimates. Rises are shown in red and falls in green, the Chinese convention.",
 	ChangeYear: "on previous year", ChangeMonth: "year on year",
 	PhotoNote: "The article was printed with these photographs, which this report does not include:",
@@ -224,8 +224,11 @@ func (l *labels) num(n *dataset.Number) string {
 
 func (l *labels) remarks(in *dataset.Indicator, figures string) string {
 	var parts []string
-	if in.Estimated {
+	switch {
+	case in.Estimated:
 		parts = append(parts, l.Estimated)
+	case in.Preliminary:
+		parts = append(parts, l.Preliminary)
 	}
 	if in.Basis != "" {
 		parts = append(parts, in.Basis)
