@@ -108,7 +108,7 @@ func TestSeedFiguresInBothEditions(t *testing.T) {
 		extra []string // edition-specific labels
 	}{
 		"zh-CN": {"zh-CN", append([]string{"一、概况", "主要指标", "工作回顾", "工作部署", "第2页/共", "思路", "任务", "预计", "2023年1月"}, seedPhrases...)},
-		"en":    {"en", append([]string{"Contents", "Keyindicators", "Review", "Plans", "Page2of", "Approach", "Tasks", "estimate", "January2023", "HengshanCounty", "Localtaxrevenue"}, seedPhrasesEn...)},
+		"en":    {"en", append([]string{"Contents", "Keyindicators", "Review", "Plans", "Page2of", "Approach", "Measures", "estimate", "January2023", "HengshanCounty", "Localtaxrevenue"}, seedPhrasesEn...)},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

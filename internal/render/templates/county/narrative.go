@@ -15,6 +15,7 @@ func (r *report) projects() {
 	if len(ds.Projects) == 0 {
 		return
 	}
+	r.f.Ensure(keep + 170) // the heading with the table's caption, header and first rows
 	r.chapter(l.Projects)
 	invTitle, scaled := l.Investment, r.projectScale()
 	if scaled != nil {
