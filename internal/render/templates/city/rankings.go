@@ -41,6 +41,16 @@ func (r *report) coverage() (counts []string, most bool) {
 	return counts, least > others
 }
 
+// oneIndicator reports whether the terms are measures of one indicator.
+func oneIndicator(terms []ranking.Term) bool {
+	for _, t := range terms {
+		if t.ID != terms[0].ID {
+			return false
+		}
+	}
+	return len(terms) > 1
+}
+
 func isTerm(terms []ranking.Term, id, measure string) bool {
 	for _, t := range terms {
 		if t.ID == id && t.Measure == measure {
@@ -83,7 +93,11 @@ func (r *report) composite() {
 		}
 		var parts []string
 		for _, ts := range s.Terms {
-			parts = append(parts, fmt.Sprintf("%s %s", r.termLabel(ts.ID, ts.Measure), score(ts.Normalized)))
+			label := r.termLabel(ts.ID, ts.Measure)
+			if oneIndicator(res.Input.Terms) {
+				label = l.Measures[ts.Measure] // 总量 85.68；增速 84.00: the paragraph names the indicator
+			}
+			parts = append(parts, fmt.Sprintf("%s %s", label, score(ts.Normalized)))
 		}
 		name := r.member(s.Code, s.Name)
 		st := r.scoreStatus(s.Code)
@@ -98,11 +112,15 @@ func (r *report) composite() {
 	}
 	c := l.CompositeCols
 	nw := r.nameW(80, 9.5)
-	cols := []layout.Column{{Title: c[0], W: 40, Right: true}, {Title: c[1], W: nw}, {Title: fmt.Sprintf(l.Unit, c[2], l.Score), W: 80, Right: true}}
+	sw, stw := 72.0, 58.0 // 综合得分（分）; 初步核算
+	if l.en() {
+		sw, stw = 75, 70 // Score (points); Preliminary
+	}
+	cols := []layout.Column{{Title: c[0], W: 36, Right: true}, {Title: c[1], W: nw}, {Title: fmt.Sprintf(l.Unit, c[2], l.Score), W: sw, Right: true}}
 	if statuses {
-		cols = append(cols, layout.Column{Title: c[3], W: layout.ContentW - 200 - nw}, layout.Column{Title: l.StatusCol, W: 80})
+		cols = append(cols, layout.Column{Title: c[3], W: layout.ContentW - 36 - sw - stw - nw}, layout.Column{Title: l.StatusCol, W: stw})
 	} else {
-		cols = append(cols, layout.Column{Title: c[3], W: layout.ContentW - 120 - nw})
+		cols = append(cols, layout.Column{Title: c[3], W: layout.ContentW - 36 - sw - nw})
 		for i := range rows {
 			rows[i] = rows[i][:4]
 		}
