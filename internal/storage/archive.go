@@ -42,8 +42,8 @@ const (
 	MaxPresignExpiry     = 7 * 24 * time.Hour
 )
 
-// Archive is one county's bucket laid out as in DESIGN.md. It is safe for
-// concurrent use.
+// Archive is one county's bucket laid out as in docs/architecture.md
+// ("Storage layout"). It is safe for concurrent use.
 type Archive struct {
 	c      *Client
 	bucket string
