@@ -67,11 +67,9 @@ func (a *Archive) Bucket() string { return a.bucket }
 func (a *Archive) Check(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	for o := range a.c.mc.ListObjects(ctx, a.bucket, minio.ListObjectsOptions{MaxKeys: 1}) {
-		if o.Err != nil {
-			return a.wrap("list", "", o.Err)
-		}
-		break
+	// The first answer is enough; cancel stops the listing behind it.
+	if o, ok := <-a.c.mc.ListObjects(ctx, a.bucket, minio.ListObjectsOptions{MaxKeys: 1}); ok && o.Err != nil {
+		return a.wrap("list", "", o.Err)
 	}
 	return nil
 }
