@@ -5,8 +5,9 @@
 // overview), figures.go (cards, the indicator and target tables, the charts
 // chapter), charts.go (which charts and their specs), narrative.go
 // (sections, projects, photos), labels.go and styles.go (words and styles
-// per language). html.go is the bundle's HTML rendition of the same
-// edition (edition.go).
+// per language). The bundle's HTML rendition of the same edition
+// (edition.go) is html.tmpl with its stylesheet html.css, executed over the
+// view html_view.go builds (html.go).
 package county
 
 import (

@@ -127,3 +127,39 @@ func readSums(t *testing.T, path string) map[string]string {
 	}
 	return sums
 }
+
+// Text from the dataset is escaped by html/template: markup in a section
+// shows as text, and a photo's data: URL is the only URL.
+func TestHTMLEscapesTheDataset(t *testing.T) {
+	fonts, err := layout.LoadFonts([3]string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := htmlCases(t)["made-up-with-photo"]
+	r, err := Render(c.ds, fonts, Options{Lang: "en", Assets: c.assets})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(r.HTML)
+	for _, want := range []string{`&lt;b&gt;A&amp;B&lt;/b&gt; &#34;quotes&#34; &#39;single&#39; 1+1`, `src="data:image/png;base64,`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "<b>A") || strings.Contains(page, "ZgotmplZ") {
+		t.Error("the dataset's markup reached the page, or html/template refused a value (ZgotmplZ)")
+	}
+}
+
+func TestPageCounter(t *testing.T) {
+	cases := map[string]struct{ format, want string }{
+		"Chinese": {"第 %d 页 / 共 %d 页", `"第 " counter(page) " 页 / 共 " counter(pages) " 页"`},
+		// The stray quote is the earlier renderer's, kept byte for byte.
+		"English": {"Page %d of %d", `"Page " counter(page) " of " counter(pages)"`},
+	}
+	for name, c := range cases {
+		if got := string(pageCounter(c.format)); got != c.want {
+			t.Errorf("%s: %s, want %s", name, got, c.want)
+		}
+	}
+}
