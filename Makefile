@@ -17,7 +17,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/countyreport/countyreport/internal/version.Version=$(VERSION)
 GO_TEST_FLAGS ?= -timeout 30m
 
-.PHONY: all tools deps build test fmt-check vet manifests manifests-check chart-check chart-tools helm monitoring-crds bench run demo clean
+.PHONY: all tools deps build test clock-matrix fmt-check vet manifests manifests-check chart-check chart-tools helm monitoring-crds bench run demo clean
 .PHONY: help lint test-unit
 
 all: build
@@ -102,9 +102,17 @@ chart-check: chart-tools
 	$(HELM) template t charts/countyreport --set storage.endpoint=minio:9000 | go run ./hack/chartcheck
 	$(HELM) template t charts/countyreport --set 'watchNamespaces={county-a,county-b}' | go run ./hack/chartcheck -namespaces county-a,county-b
 
-## test: everything CI checks: tools, gofmt, vet, generated files, the chart, go test ./...
+## test: everything CI checks: tools, gofmt, vet, generated files, the chart, go test ./..., make clock-matrix
 test: tools fmt-check vet manifests-check chart-check
 	go test $(GO_TEST_FLAGS) ./...
+	@$(MAKE) --no-print-directory clock-matrix
+
+# The date-dependent tests again under the instants where a monthly
+# deadline turns (the 1st, 5th, 6th and last day, 00:30 and 23:30 Shanghai,
+# a leap February): the suite passes on any day it is run.
+## clock-matrix: the date-dependent tests (hack/clock-matrix.sh) again under ten instants; part of make test
+clock-matrix:
+	@GO_TEST_FLAGS="$(GO_TEST_FLAGS)" hack/clock-matrix.sh
 
 # The packages whose tests start no server (no kube-apiserver, etcd, MinIO or
 # Chromium), found from their imports by hack/unit-packages.sh; they still
