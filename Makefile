@@ -12,12 +12,12 @@ ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BIN := $(ROOT)/bin
 export KUBEBUILDER_ASSETS := $(BIN)/k8s
 export COUNTYREPORT_MINIO_BIN := $(BIN)/minio
-DEBIAN_PACKAGES := fonts-wqy-microhei fonts-arphic-uming fonts-arphic-ukai fonts-dejavu-core fonts-dejavu-extra poppler-utils chromium
+DEBIAN_PACKAGES := fonts-wqy-microhei fonts-arphic-uming fonts-arphic-ukai fonts-dejavu-core fonts-dejavu-extra poppler-utils chromium tzdata ca-certificates
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/countyreport/countyreport/internal/version.Version=$(VERSION)
 GO_TEST_FLAGS ?= -timeout 30m
 
-.PHONY: all tools deps build test clock-matrix fmt-check vet manifests manifests-check chart-check chart-tools helm monitoring-crds bench run demo clean
+.PHONY: all tools deps build image test clock-matrix fmt-check vet manifests manifests-check chart-check chart-tools helm monitoring-crds bench run demo clean
 .PHONY: help lint test-unit
 
 all: build
@@ -102,9 +102,10 @@ chart-check: chart-tools
 	$(HELM) template t charts/countyreport --set storage.endpoint=minio:9000 | go run ./hack/chartcheck
 	$(HELM) template t charts/countyreport --set 'watchNamespaces={county-a,county-b}' | go run ./hack/chartcheck -namespaces county-a,county-b
 
-## test: everything CI checks: tools, gofmt, vet, generated files, the chart, go test ./..., make clock-matrix
+## test: everything CI checks: tools, gofmt, vet, generated files, the chart, go test ./... (and hack/image), make clock-matrix
 test: tools fmt-check vet manifests-check chart-check
 	go test $(GO_TEST_FLAGS) ./...
+	cd hack/image && go vet ./... && go test $(GO_TEST_FLAGS) ./...
 	@$(MAKE) --no-print-directory clock-matrix
 
 # The date-dependent tests again under the instants where a monthly
@@ -132,6 +133,17 @@ lint: $(STATICCHECK)
 	$(STATICCHECK) ./...
 $(STATICCHECK): hack/tools/lint/go.mod
 	cd hack/tools/lint && CGO_ENABLED=0 go build -trimpath -o $(STATICCHECK) honnef.co/go/tools/cmd/staticcheck
+
+##@ Package
+
+# The project's OCI image archive, without Docker: the Dockerfile's final
+# stage (read by hack/image) with the binary built static and stripped.
+IMAGE_TAG ?= $(VERSION)
+## image: bin/countyreport-image.tar, the OCI image archive, without Docker
+image: deps
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $(LDFLAGS)" -o $(BIN)/image/countyreport ./cmd/countyreport
+	cd hack/image && go run . -dockerfile $(ROOT)/Dockerfile -binary $(BIN)/image/countyreport \
+	  -out $(BIN)/countyreport-image.tar -tag countyreport:$(IMAGE_TAG)
 
 ##@ Benchmarks
 
