@@ -77,7 +77,7 @@ func TestGeneratePublish(t *testing.T) {
 			if err != nil {
 				t.Fatalf("published period does not verify: %v", err)
 			}
-			if rep.Pages != 12 || len(rep.Artifacts) != 2 {
+			if rep.Pages != 13 || len(rep.Artifacts) != 2 {
 				t.Errorf("published %d pages, %d artifacts", rep.Pages, len(rep.Artifacts))
 			}
 		})

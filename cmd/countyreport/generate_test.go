@@ -18,7 +18,7 @@ func TestGenerateOffline(t *testing.T) {
 		wantFiles []string
 		stderr    []string
 	}{
-		"hengshan":        {"../../config/samples/datasets/hengshan-2023-01.yaml", "zh-CN", false, []string{"bundle.zip", "manifest.json", "report.pdf"}, []string{"12 pages"}},
+		"hengshan":        {"../../config/samples/datasets/hengshan-2023-01.yaml", "zh-CN", false, []string{"bundle.zip", "manifest.json", "report.pdf"}, []string{"13 pages"}},
 		"english":         {"../../config/samples/datasets/hengshan-2023-01.yaml", "en", false, []string{"bundle.zip", "manifest.json", "report.pdf"}, nil},
 		"invalid dataset": {bad, "zh-CN", true, nil, []string{"meta.countyCode", "meta.period", "meta.countyName", "meta.title", "indicators:", "sections[0].kind"}},
 	}
