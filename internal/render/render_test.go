@@ -259,6 +259,11 @@ func TestTypefaces(t *testing.T) {
 			t.Errorf("font %s not embedded:\n%s", f, out)
 		}
 	}
+	// Chinese and its digits are never italic: the 楷体 notes' "2023年",
+	// "6350万元" and the photo list's "1." are set upright
+	if strings.Contains(out, "Italic") {
+		t.Errorf("the Chinese edition embeds an italic face:\n%s", out)
+	}
 }
 
 // No page is mostly blank: chapters flow on, and every page but the

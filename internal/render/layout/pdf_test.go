@@ -369,3 +369,37 @@ func TestZlibFraming(t *testing.T) {
 		})
 	}
 }
+
+// Web links are URI actions for http and https only (a PDF link can also
+// launch a file, which a report never should), their addresses escaped.
+func TestURILinks(t *testing.T) {
+	cases := map[string]struct {
+		uri  string
+		want string // "" when no link is made
+	}{
+		"http":        {"http://www.enghengyang.gov.cn/a.html", "/URI (http://www.enghengyang.gov.cn/a.html)"},
+		"https":       {"https://example.org/x?a=1&b=2", "/URI (https://example.org/x?a=1&b=2)"},
+		"parentheses": {"https://example.org/a(b)", `/URI (https://example.org/a\(b\))`},
+		"non-ASCII":   {"https://example.org/衡", "/URI (https://example.org/%E8%A1%A1)"},
+		"file":        {"file:///etc/passwd", ""},
+		"javascript":  {"javascript:alert(1)", ""},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			d := newPDF()
+			p := d.newPage()
+			p.URILink(10, 10, 100, 20, tc.uri)
+			out := d.Bytes()
+			has := bytes.Contains(out, []byte("/S /URI"))
+			if tc.want == "" {
+				if has {
+					t.Fatalf("%q made a link", tc.uri)
+				}
+				return
+			}
+			if !bytes.Contains(out, []byte(tc.want)) {
+				t.Fatalf("no %q in the PDF", tc.want)
+			}
+		})
+	}
+}

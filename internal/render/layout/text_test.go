@@ -1,6 +1,7 @@
 package layout
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -197,4 +198,21 @@ func FuzzSetText(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A card grid that fits on a page is never split across a page break (three
+// cards on one page, six on the next read as two grids).
+func TestCardGridKeptTogether(t *testing.T) {
+	f := New(testFonts(t))
+	f.NewPage(false)
+	cards := make([]Card, 9)
+	for i := range cards {
+		cards[i] = Card{Title: "地方一般公共预算收入", Figure: "+31%", Unit: "比上年"}
+	}
+	h := f.CardsHeight(cards, 3)
+	f.SetY(Bottom - h/2) // room for one row, not three
+	f.Cards(cards, 3)
+	if f.Page() != 2 || math.Abs(f.Y()-(Top+h)) > 1e-6 {
+		t.Fatalf("the grid ends on page %d at %.1f, want page 2 at %.1f: split", f.Page(), f.Y(), Top+h)
+	}
 }
