@@ -110,3 +110,18 @@ func TestErrorsLocated(t *testing.T) {
 		}
 	}
 }
+
+// A figure is an estimate or a preliminary figure, not both: one problem,
+// at the indicator's preliminary field, in both languages.
+func TestEstimatedOrPreliminary(t *testing.T) {
+	doc := strings.Replace(validJSON, `"change": 5.8`, `"change": 5.8, "estimated": true, "preliminary": true`, 1)
+	es := parseErrs(t, doc, "d.json")
+	if len(es) != 1 || !strings.HasSuffix(es[0].Path, ".preliminary") || !strings.Contains(es[0].Msg, "只能选一") || !strings.Contains(es[0].Msg, "not both") {
+		t.Errorf("want one error at .preliminary, got:\n%v", es)
+	}
+	ok := strings.Replace(validJSON, `"change": 5.8`, `"change": 5.8, "preliminary": true`, 1)
+	d, err := Parse([]byte(ok), "d.json")
+	if err != nil || !d.Indicators[0].Preliminary {
+		t.Fatalf("a preliminary figure: %v", err)
+	}
+}

@@ -63,9 +63,10 @@ func ReportCharts(f *Font, ds *dataset.Dataset, lang string, width float64) ([]*
 }
 
 // RankingChart is the chart of one indicator's ranking as the city's
-// report draws it, labelled by label, width points wide.
-func RankingChart(f *Font, ind ranking.Ranking, title, source string, label func(ranking.Row) string, width float64) *Chart {
-	return citytpl.Chart(f, "ranking-"+ind.ID+"-"+ind.Measure, title, source, citytpl.Bars(ind, label), ind.Measure == ranking.Change, width)
+// report draws it in lang (estimates and preliminary figures lighter, with
+// a legend), labelled by label, width points wide.
+func RankingChart(f *Font, lang string, ind ranking.Ranking, title, source string, label func(ranking.Row) string, width float64) *Chart {
+	return citytpl.Chart(f, lang, "ranking-"+ind.ID+"-"+ind.Measure, title, source, citytpl.Bars(ind, label), ind.Measure == ranking.Change, width)
 }
 
 // MaxSeries is how many lines a TrendChart tells apart by colour.

@@ -270,23 +270,27 @@ func barsIn(ind ranking.Ranking, sc scale, label func(ranking.Row) string) []lay
 	return bars
 }
 
-// Chart is an indicator's bar chart, width points wide; changes are drawn
-// about zero (signed).
-func Chart(f *layout.Font, name, title, source string, bars []layout.Bar, signed bool, width float64) *layout.Chart {
-	return layout.BarChart(f, layout.BarSpec{Name: name, Title: title, Bars: bars, Width: width, Signed: signed, Source: source})
+// Chart is an indicator's bar chart in edition lang, width points wide;
+// changes are drawn about zero (signed). Its legend names the statuses
+// (公布数, 初步核算, 预计) when any bar has one, as the report's does.
+func Chart(f *layout.Font, lang, name, title, source string, bars []layout.Bar, signed bool, width float64) *layout.Chart {
+	l, err := labelsFor(lang)
+	if err != nil {
+		l = &zh
+	}
+	spec := layout.BarSpec{Name: name, Title: title, Bars: bars, Width: width, Signed: signed, Source: source,
+		Actual: l.Statuses[""], Estimated: l.Statuses[ranking.Estimated], Preliminary: l.Statuses[ranking.Preliminary]}
+	if signed {
+		spec.Note = l.ChartNote
+	}
+	return layout.BarChart(f, spec)
 }
 
 func (r *report) chart(name, title string, bars []layout.Bar, signed bool) {
 	if len(bars) == 0 {
 		return
 	}
-	l := r.l
-	spec := layout.BarSpec{Name: name, Title: title, Bars: bars, Width: layout.ContentW, Signed: signed, Source: r.sourceLine(),
-		Actual: l.Statuses[""], Estimated: l.Statuses[ranking.Estimated], Preliminary: l.Statuses[ranking.Preliminary]}
-	if signed {
-		spec.Note = l.ChartNote
-	}
-	c := layout.BarChart(r.f.Font(layout.Sans), spec)
+	c := Chart(r.f.Font(layout.Sans), r.l.Lang, name, title, r.sourceLine(), bars, signed, layout.ContentW)
 	r.charts = append(r.charts, c)
 	r.f.Space(6)
 	r.f.Chart(c)
