@@ -58,7 +58,7 @@ func TestDevEndToEnd(t *testing.T) {
 	city, cityURL := first.signIn(t, "hengyang")
 	for path, wants := range map[string][]string{
 		"?period=2023-01": {"衡山县", "已报送待审核", "衡东县", "逾期未报", "耒阳市"},
-		"ranking":         {"2023-01 各县(市)比较", "综合得分排名", "未上报", "衡阳县", "功效系数法"},
+		"ranking":         {"2023-01 各县（市）比较", "综合得分排名", "未上报", "衡阳县", "功效系数法"},
 		"reports":         {"市级报告", "2023-01"},
 	} {
 		page := getPage(t, city, cityURL+path)

@@ -89,7 +89,7 @@ func TestBrowserCityReview(t *testing.T) {
 	// The comparison: the county that submitted nothing is 未上报.
 	city.click(`nav a[href="/ranking"]`)
 	rank := city.text()
-	for _, want := range []string{"2023-01 各县(市)比较", "综合得分排名", "未上报", "计算方法"} {
+	for _, want := range []string{"2023-01 各县（市）比较", "综合得分排名", "未上报", "计算方法"} {
 		if !strings.Contains(rank, want) {
 			t.Errorf("ranking page lacks %q:\n%s", want, rank)
 		}

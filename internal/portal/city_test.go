@@ -42,7 +42,7 @@ func TestCityBoardReview(t *testing.T) {
 		t.Fatalf("reviewer sign-in: %d", r.StatusCode)
 	}
 	_, board := u.get("/?period=2023-01")
-	for _, want := range []string{"2023-01 各县(市)报送情况", "样例县", "已报送待审核", "示例县", "逾期未报", "报送截止：2023-02-05 23:59", "审核员"} {
+	for _, want := range []string{"2023-01 各县（市）报送情况", "样例县", "已报送待审核", "示例县", "逾期未报", "报送截止：2023-02-05 23:59", "审核员"} {
 		if !strings.Contains(board, want) {
 			t.Errorf("board lacks %q", want)
 		}
@@ -171,7 +171,7 @@ func TestCityRanking(t *testing.T) {
 	u := newUserOf(t, cp.URL)
 	u.signIn("viewer", viewerPassword)
 	_, page := u.get("/ranking")
-	for _, want := range []string{"2023-01 各县(市)比较", "综合得分排名", "100.00", "60.00", "未上报", "功效系数法（60～100分）", "100.0%", "最小值", "5.80", "6.30", "<svg"} {
+	for _, want := range []string{"2023-01 各县（市）比较", "综合得分排名", "100.00", "60.00", "未上报", "功效系数法（60～100分）", "100.0%", "最小值", "5.80", "6.30", "<svg"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("ranking page lacks %q", want)
 		}
