@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-
 	"github.com/countyreport/countyreport/internal/city"
 	"github.com/countyreport/countyreport/internal/render"
 	"github.com/countyreport/countyreport/internal/storage"
