@@ -35,12 +35,13 @@ import (
 func TestDevEndToEnd(t *testing.T) {
 	bin := buildCountyreport(t)
 	state := filepath.Join(t.TempDir(), "state")
-	etcdPort, apiPort, minioPort := freePort(t), freePort(t), freePort(t)
+	etcdPort, peerPort, apiPort, minioPort := freePort(t), freePort(t), freePort(t), freePort(t)
 	args := []string{"dev", "--state-dir", state,
-		"--etcd-port", etcdPort, "--apiserver-port", apiPort, "--minio-port", minioPort, "--portal-port", freePort(t)}
+		"--etcd-port", etcdPort, "--etcd-peer-port", peerPort, "--apiserver-port", apiPort, "--minio-port", minioPort, "--portal-port", freePort(t)}
 
 	first := startDev(t, bin, args)
 	assertServersRefuseStrangers(t, etcdPort, apiPort, minioPort)
+	assertEtcdPeerRefusesEveryone(t, state, peerPort)
 	assertPrivateFiles(t, state)
 	url := first.portalURL(t, "hengshan")
 	page := first.openReports(t, "hengshan")
@@ -126,6 +127,38 @@ func assertServersRefuseStrangers(t *testing.T, etcdPort, apiPort, minioPort str
 	}
 }
 
+// assertEtcdPeerRefusesEveryone: etcd's peer port (which it always opens)
+// speaks TLS and admits no one: not plain HTTP, not TLS without a
+// certificate, not even the admin's certificate of the platform's own CA.
+func assertEtcdPeerRefusesEveryone(t *testing.T, state, peerPort string) {
+	t.Helper()
+	addr := "127.0.0.1:" + peerPort
+	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatalf("etcd's peer port %s does not speak TLS: %v", addr, err)
+	}
+	conn.Close()
+	if resp, err := (&http.Client{Timeout: 10 * time.Second}).Get("http://" + addr + "/members"); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			t.Errorf("etcd's peer port answered plain HTTP /members")
+		}
+	}
+	admin, err := tls.LoadX509KeyPair(filepath.Join(state, "pki", "admin.crt"), filepath.Join(state, "pki", "admin.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, certs := range map[string][]tls.Certificate{"no certificate": nil, "the admin's certificate": {admin}} {
+		c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true, Certificates: certs}}}
+		if resp, err := c.Get("https://" + addr + "/members"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				t.Errorf("etcd's peer port answered /members to a client with %s", name)
+			}
+		}
+	}
+}
+
 // assertPrivateFiles: every file under the state directory that holds a key
 // or a credential is readable by its owner only.
 func assertPrivateFiles(t *testing.T, state string) {
@@ -153,7 +186,7 @@ func TestDevPortInUse(t *testing.T) {
 	defer l.Close()
 	taken := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 	state := filepath.Join(t.TempDir(), "state")
-	out, err := exec.Command(bin, "dev", "--state-dir", state, "--etcd-port", freePort(t), "--apiserver-port", taken,
+	out, err := exec.Command(bin, "dev", "--state-dir", state, "--etcd-port", freePort(t), "--etcd-peer-port", freePort(t), "--apiserver-port", taken,
 		"--minio-port", freePort(t), "--portal-port", freePort(t)).CombinedOutput()
 	if err == nil {
 		t.Fatalf("countyreport dev started with its port taken:\n%s", out)
