@@ -419,6 +419,14 @@ func (pl *platform) startRuntime(ctx context.Context, errc chan<- error) (stop f
 		cancel()
 		return nil, err
 	}
+	// No controller-manager runs here: the collector deletes what a deleted
+	// owner leaves (a CountyReport's portal among it) and finalizes deleted
+	// namespaces, as a cluster's garbage collector and namespace controller do.
+	gc := &dev.Collector{Config: pl.cfg, Logger: slog.New(slog.NewJSONHandler(portalLog, nil)).With("component", "garbage-collector")}
+	if err := mgr.Add(gc); err != nil {
+		cancel()
+		return nil, err
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

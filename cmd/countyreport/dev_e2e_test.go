@@ -21,6 +21,10 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -91,8 +95,70 @@ func TestDevEndToEnd(t *testing.T) {
 	if uid2 != runUID || sum2 != pdfSum {
 		t.Errorf("resumed data differs: ReportRun %s → %s, PDF %s → %s", runUID, uid2, pdfSum, sum2)
 	}
+	assertDeletedCountyGoes(t, state, second, "leiyang")
 	second.interrupt(t)
 	assertNoProcessLeft(t, state)
+}
+
+// assertDeletedCountyGoes deletes a county's CountyReport, as its
+// administrator would, and then its namespace: as in a cluster, the
+// portal's Deployment goes with its owner and the portal stops answering;
+// the namespace does not stay Terminating.
+func assertDeletedCountyGoes(t *testing.T, state string, run *devRun, county string) {
+	t.Helper()
+	row, ok := run.rows[county]
+	if !ok || !strings.HasPrefix(row[2], "http://127.0.0.1:") {
+		t.Fatalf("no portal URL for %s in the table:\n%s", county, run.output)
+	}
+	url := row[2]
+	answers := func() bool {
+		resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(url + "healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}
+	if !answers() {
+		t.Fatalf("%s's portal %s does not answer before the deletion", county, url)
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", filepath.Join(state, "kubeconfig"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(cfg, client.Options{Scheme: newScheme()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	ns := "county-" + county
+	if err := c.Delete(ctx, &reportingv1.CountyReport{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: county}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 90*time.Second, county+"'s portal Deployment to go with its CountyReport", func() bool {
+		err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: county + "-portal"}, &appsv1.Deployment{})
+		return apierrors.IsNotFound(err) && !answers()
+	})
+	if err := c.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 90*time.Second, "namespace "+ns+" to go", func() bool {
+		return apierrors.IsNotFound(c.Get(ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{}))
+	})
+}
+
+// waitFor polls cond until it holds or the deadline passes (a polling
+// deadline, the only clock a test reads).
+func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %v for %s", limit, what)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }
 
 // assertServersRefuseStrangers attacks the servers as another local user
