@@ -102,11 +102,11 @@ func parseManagerFlags(args []string) (*managerOptions, error) {
 		"the portals read the client address from X-Forwarded-For only when a request comes from one of them. Empty: never", func(v string) error {
 		list := splitList(v)
 		if len(list) > portal.MaxTrustedProxies {
-			return fmt.Errorf("%d entries, more than the %d allowed", len(list), portal.MaxTrustedProxies)
+			return fmt.Errorf("--trusted-proxies: %d entries, more than the %d allowed", len(list), portal.MaxTrustedProxies)
 		}
 		for _, p := range list {
 			if _, err := auth.ParseProxy(p); err != nil {
-				return err
+				return fmt.Errorf("--trusted-proxies: %w", err)
 			}
 		}
 		o.trustedProxies = list
