@@ -69,24 +69,42 @@ func TestRuntimeConfinesWorkloadsToTheirFolder(t *testing.T) {
 	g.Expect(c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
 	base := "countyCode: \"999001\"\ncountyName: 样例县\nnamespace: county-a\ncountyReport: a\nbucket: b\n" +
 		"storageEndpoint: 127.0.0.1:1\nstorageInsecure: true\nsessionKeyFile: /etc/countyreport/session-key\n"
+	// The city's member credentials, as the runtime wrote them for the
+	// city's portal: the attack of 7 December read them from a county's namespace.
+	members := filepath.Join(portals, "city-x", "x-portal", "etc", "countyreport", "members")
+	g.Expect(os.MkdirAll(members, 0o700)).To(Succeed())
+	g.Expect(os.WriteFile(filepath.Join(members, "999001.accessKey"), []byte(marker), 0o600)).To(Succeed())
+	relMembers, err := filepath.Rel(cwd, members)
+	g.Expect(err).NotTo(HaveOccurred())
+	cityCfg := "cityReport: x\nnamespace: county-a\ncityCode: \"999000\"\ncityName: 样例市\nbucket: b\n" +
+		"members: [{code: \"999001\", name: 样例县}]\nreview: {deadlineDay: 5, timeZone: Asia/Shanghai}\n" +
+		"ranking: {method: efficacy, indicators: [{id: gdp, measure: change, weight: 1, direction: higher}]}\n" +
+		"storageEndpoint: 127.0.0.1:1\nstorageInsecure: true\naccountsFile: /etc/countyreport/a.yaml\nsessionKeyFile: /etc/countyreport/session-key\n"
 	attacks := map[string]struct {
 		config string
 		args   []string
 		env    map[string]string
+		want   string // in the refusal: what was refused, where it was looked for
 	}{
-		"relative path in the configuration":      {config: base + "accountsFile: " + relative + "\n"},
-		"climbing out with ..":                    {config: base + "accountsFile: ../../../county-b/b-portal/etc/countyreport/portal-secret/accounts.yaml\n"},
-		"absolute host path in the configuration": {config: base + "accountsFile: " + victim + "\n"},
-		"absolute host path in --accounts":        {config: base, args: []string{"--accounts=" + victim}},
-		"host path in --storage-ca-file":          {config: base + "accountsFile: /etc/countyreport/a.yaml\n", args: []string{"--storage-ca-file=" + relative}},
-		"host path in the CA file's variable":     {config: base + "accountsFile: /etc/countyreport/a.yaml\n", env: map[string]string{"COUNTYREPORT_STORAGE_CA_FILE": relative}},
+		"relative path in the configuration":      {config: base + "accountsFile: " + relative + "\n", want: "county-a/"},
+		"climbing out with ..":                    {config: base + "accountsFile: ../../../county-b/b-portal/etc/countyreport/portal-secret/accounts.yaml\n", want: "county-a/"},
+		"absolute host path in the configuration": {config: base + "accountsFile: " + victim + "\n", want: "county-a/"},
+		"absolute host path in --accounts":        {config: base, args: []string{"--accounts=" + victim}, want: "county-a/"},
+		"host path in --storage-ca-file":          {config: base + "accountsFile: /etc/countyreport/a.yaml\n", args: []string{"--storage-ca-file=" + relative}, want: "storage-ca-file"},
+		"host path in the CA file's variable":     {config: base + "accountsFile: /etc/countyreport/a.yaml\n", env: map[string]string{"COUNTYREPORT_STORAGE_CA_FILE": relative}, want: "COUNTYREPORT_STORAGE_CA_FILE"},
+		"the city's member credentials, relative": {config: cityCfg + "membersDir: " + relMembers + "\n",
+			env: map[string]string{"COUNTYREPORT_STORAGE_ACCESS_KEY": "made-up", "COUNTYREPORT_STORAGE_SECRET_KEY": "made-up-too"}, want: "members-dir"},
 	}
 	i := 0
-	names := map[string]string{}
+	names, wants := map[string]string{}, map[string]string{}
 	for what, a := range attacks {
 		i++
 		name := "attack-" + string(rune('a'+i))
-		names[name] = what
+		names[name], wants[name] = what, a.want
+		cmd := "portal"
+		if strings.Contains(a.config, "cityCode") {
+			cmd = "city-portal"
+		}
 		data := map[string]string{"portal.yaml": a.config, "session-key": strings.Repeat("k", 40), "a.yaml": "accounts: []\n"}
 		g.Expect(c.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Data: data})).To(Succeed())
 		var envs []corev1.EnvVar
@@ -101,7 +119,7 @@ func TestRuntimeConfinesWorkloadsToTheirFolder(t *testing.T) {
 					ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": name}},
 					Spec: corev1.PodSpec{
 						Containers: []corev1.Container{{Name: "portal", Image: "countyreport:test",
-							Args: append([]string{"portal", "--config=/etc/countyreport/portal.yaml"}, a.args...), Env: envs,
+							Args: append([]string{cmd, "--config=/etc/countyreport/portal.yaml"}, a.args...), Env: envs,
 							VolumeMounts: []corev1.VolumeMount{{Name: "config", MountPath: "/etc/countyreport"}}}},
 						Volumes: []corev1.Volume{{Name: "config", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
 							LocalObjectReference: corev1.LocalObjectReference{Name: name}}}}},
@@ -140,6 +158,9 @@ func TestRuntimeConfinesWorkloadsToTheirFolder(t *testing.T) {
 				HaveField("Reason", "PortalFailed"))), what)
 			for _, cond := range got.Status.Conditions {
 				g.Expect(cond.Message).NotTo(ContainSubstring(marker), what)
+				if cond.Type == appsv1.DeploymentAvailable {
+					g.Expect(cond.Message).To(ContainSubstring(wants[name]), what)
+				}
 			}
 		}, 30*time.Second).Should(Succeed())
 		g.Expect(rt.URL(key)).To(BeEmpty(), what+": the portal runs")
