@@ -241,9 +241,11 @@ func openAuth(o Options, accountsFile, initialPasswordFile, keyFile, realm, cook
 	}
 	a := auth.New(acc, sessions, log.With("component", "audit"))
 	// A removed account or a changed password ends its sessions at once (ASVS 7.4.3).
+	audit := log.With("component", "audit")
 	acc.OnRevoke(func(users []string) {
 		for _, u := range users {
-			sessions.EndUser(u)
+			n := sessions.EndUser(u)
+			audit.Info("audit", "audit", true, "event", "sessions-ended", "user", u, "result", "account removed or password changed", "sessions", n)
 		}
 	})
 	for _, p := range proxies {

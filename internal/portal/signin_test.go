@@ -174,6 +174,9 @@ func TestPasswordChangeEndsSessions(t *testing.T) {
 	if r, _ := viewer.get("/"); r.StatusCode != http.StatusOK {
 		t.Errorf("another account's session ended too: %d", r.StatusCode)
 	}
+	if !strings.Contains(c.Logs.String(), `"event":"sessions-ended","user":"admin"`) {
+		t.Error("no audit line says admin's sessions were ended")
+	}
 	if r := c.newUser(t).signIn("admin", editorPassword); r.StatusCode == http.StatusSeeOther {
 		t.Error("the old password still signs in")
 	}
