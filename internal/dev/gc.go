@@ -260,12 +260,18 @@ func (c *Collector) delete(ctx context.Context, it item, policy metav1.DeletionP
 	return c.meta.Resource(it.res.gvr).Delete(ctx, it.obj.Name, opts)
 }
 
-// dependents are the objects that name owner among their owners.
-func dependents(owner types.UID, all []item) []item {
+// dependents are the objects that name owner among their owners: in its
+// namespace when it has one (an owner reference never crosses namespaces,
+// so an object of another namespace naming its UID neither holds up its
+// deletion nor is touched by it).
+func dependents(owner item, all []item) []item {
 	var out []item
 	for _, it := range all {
+		if owner.res.namespaced && it.obj.Namespace != owner.obj.Namespace {
+			continue
+		}
 		for _, ref := range it.obj.OwnerReferences {
-			if ref.UID == owner {
+			if ref.UID == owner.obj.UID {
 				out = append(out, it)
 				break
 			}
@@ -277,7 +283,7 @@ func dependents(owner types.UID, all []item) []item {
 // foreground deletes an owner's dependents (blocking ones in the foreground
 // too) and removes its foregroundDeletion finalizer once none is left.
 func (c *Collector) foreground(ctx context.Context, it item, all []item) error {
-	deps := dependents(it.obj.UID, all)
+	deps := dependents(it, all)
 	for _, d := range deps {
 		if d.obj.DeletionTimestamp == nil {
 			if err := c.delete(ctx, d, metav1.DeletePropagationForeground); err != nil && !apierrors.IsNotFound(err) {
@@ -294,7 +300,7 @@ func (c *Collector) foreground(ctx context.Context, it item, all []item) error {
 // orphan removes the owner from its dependents' ownerReferences, then its
 // orphan finalizer.
 func (c *Collector) orphan(ctx context.Context, it item, all []item) error {
-	for _, d := range dependents(it.obj.UID, all) {
+	for _, d := range dependents(it, all) {
 		refs := make([]metav1.OwnerReference, 0, len(d.obj.OwnerReferences))
 		for _, ref := range d.obj.OwnerReferences {
 			if ref.UID != it.obj.UID {

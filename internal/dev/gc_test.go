@@ -95,6 +95,11 @@ func TestCollectorCollectsAsAClusterWould(t *testing.T) {
 	// Foreground: the owner waits for its dependents, then goes.
 	fg := owner("foreground")
 	fgDep := secret("fg-dependent", cmRef(fg))
+	// An editor of another namespace names its UID, blocking: it holds
+	// nothing up (an owner reference never crosses namespaces).
+	g.Expect(c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "county-gc-other"}})).To(Succeed())
+	cross := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "county-gc-other", Name: "cross", OwnerReferences: []metav1.OwnerReference{cmRef(fg)}}}
+	g.Expect(c.Create(ctx, cross)).To(Succeed())
 	g.Expect(c.Delete(ctx, fg, client.PropagationPolicy(metav1.DeletePropagationForeground))).To(Succeed())
 	g.Eventually(gone(fgDep), 20*time.Second).Should(BeTrue())
 	g.Eventually(gone(fg), 20*time.Second).Should(BeTrue(), "an owner deleted in the foreground stayed")
