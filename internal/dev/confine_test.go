@@ -228,3 +228,31 @@ func TestConfineRefusesLinksOut(t *testing.T) {
 		}
 	}
 }
+
+// FuzzConfine: whatever path a Deployment names, the answer is below the
+// workload's folder or a refusal.
+func FuzzConfine(f *testing.F) {
+	root := f.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "etc"), 0o700); err != nil {
+		f.Fatal(err)
+	}
+	if err := os.Symlink("/", filepath.Join(root, "etc", "up")); err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{"/etc/countyreport/portal.yaml", "../../x", "etc/up/etc/passwd", "", ".", "/..//../a/./b"} {
+		f.Add(s)
+	}
+	real, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		got, err := Confine(root, p)
+		if err != nil {
+			return
+		}
+		if got != real && !strings.HasPrefix(got, real+string(os.PathSeparator)) {
+			t.Fatalf("Confine(%q) = %q, outside %q", p, got, real)
+		}
+	})
+}
