@@ -67,6 +67,8 @@ type CityReportReconciler struct {
 	// PortalImage is the image of the city portal's Deployment unless
 	// spec.portal.image overrides it.
 	PortalImage string
+	// TrustedProxies go into the city portal's configuration (Options.TrustedProxies).
+	TrustedProxies []string
 
 	StorageEndpoint string
 	StorageInsecure bool

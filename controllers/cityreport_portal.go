@@ -97,6 +97,7 @@ func (r *CityReportReconciler) cityPortalInputs(ctx context.Context, st *citySta
 		StorageEndpoint: r.StorageEndpoint,
 		StorageInsecure: r.StorageInsecure,
 		StorageCA:       len(r.StorageCABundle) > 0,
+		TrustedProxies:  r.TrustedProxies,
 	}
 	for _, m := range st.members {
 		in.Members = append(in.Members, portal.CityMember{

@@ -58,6 +58,8 @@ type CountyReportReconciler struct {
 
 	// PortalImage is the image of the portal Deployments unless a CountyReport overrides it.
 	PortalImage string
+	// TrustedProxies go into every portal's configuration (Options.TrustedProxies).
+	TrustedProxies []string
 	// StorageEndpoint (host:port) and StorageInsecure tell the portal where its archive is.
 	StorageEndpoint string
 	StorageInsecure bool
@@ -136,6 +138,7 @@ func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.
 		StorageEndpoint: r.StorageEndpoint,
 		StorageInsecure: r.StorageInsecure,
 		StorageCA:       len(r.StorageCABundle) > 0,
+		TrustedProxies:  r.TrustedProxies,
 	}}
 	defer func() {
 		if st.cacheBehind || st.transient {

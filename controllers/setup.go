@@ -41,6 +41,11 @@ type Options struct {
 	RunRetryBackoff time.Duration
 	// Job tunes the Job executor's Jobs; its Image defaults to PortalImage.
 	Job executor.JobOptions
+	// TrustedProxies are the CIDRs of the installation's proxies (the
+	// Ingress controller), written into every county's and city's portal
+	// configuration: the portals read the client address from
+	// X-Forwarded-For only when the request comes from one of them.
+	TrustedProxies []string
 }
 
 // Setup registers every reconciler with the manager.
@@ -62,6 +67,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		Storage:         o.Storage,
 		CredentialsTTL:  o.CredentialsTTL,
 		Workers:         o.Workers,
+		TrustedProxies:  o.TrustedProxies,
 	}
 	if err := cr.SetupWithManager(mgr); err != nil {
 		return err
@@ -91,6 +97,7 @@ func setupCities(mgr ctrl.Manager, o Options) (CityRenderer, error) {
 		StorageCABundle: o.StorageCABundle,
 		StorageTimeout:  o.StorageTimeout,
 		CredentialsTTL:  o.CredentialsTTL,
+		TrustedProxies:  o.TrustedProxies,
 	}
 	if cs, ok := o.Storage.(CityStorage); ok && o.Storage != nil {
 		city.Storage = cs

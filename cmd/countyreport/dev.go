@@ -42,6 +42,7 @@ type devOptions struct {
 	dataset    string
 	reset      bool
 	etcdPort   int
+	peerPort   int
 	apiPort    int
 	minioPort  int
 	portalPort int
@@ -62,6 +63,7 @@ func parseDevFlags(args []string) (*devOptions, error) {
 		"a dataset stored into its county's bucket and rendered at start; empty: none")
 	fs.BoolVar(&o.reset, "reset", false, "remove the state directory first and start clean")
 	fs.IntVar(&o.etcdPort, "etcd-port", 12379, "etcd's client port on 127.0.0.1")
+	fs.IntVar(&o.peerPort, "etcd-peer-port", 12380, "etcd's peer port on 127.0.0.1 (TLS; it admits no peer: the cluster has one member)")
 	fs.IntVar(&o.apiPort, "apiserver-port", 16443, "kube-apiserver's port on 127.0.0.1")
 	fs.IntVar(&o.minioPort, "minio-port", 19000, "MinIO's S3 port on 127.0.0.1")
 	fs.IntVar(&o.portalPort, "portal-port", 18080, "the first portal's port on 127.0.0.1; each county gets the next free one, kept across restarts")
@@ -76,7 +78,7 @@ func parseDevFlags(args []string) (*devOptions, error) {
 	for _, p := range []struct {
 		flag string
 		v    int
-	}{{"--etcd-port", o.etcdPort}, {"--apiserver-port", o.apiPort}, {"--minio-port", o.minioPort}, {"--portal-port", o.portalPort}} {
+	}{{"--etcd-port", o.etcdPort}, {"--etcd-peer-port", o.peerPort}, {"--apiserver-port", o.apiPort}, {"--minio-port", o.minioPort}, {"--portal-port", o.portalPort}} {
 		if p.v < 1024 || p.v > 65535 {
 			return nil, fmt.Errorf("%s %d: want a port from 1024 to 65535", p.flag, p.v)
 		}
@@ -102,7 +104,7 @@ func runDev(ctx context.Context, args []string) error {
 	p := &progress{w: os.Stdout, start: time.Now()}
 	srv := &dev.Servers{
 		StateDir: o.stateDir, K8sBin: filepath.Join(o.root, "bin", "k8s"), MinIOBin: filepath.Join(o.root, "bin", "minio"),
-		EtcdPort: o.etcdPort, APIPort: o.apiPort, MinIOPort: o.minioPort,
+		EtcdPort: o.etcdPort, EtcdPeerPort: o.peerPort, APIPort: o.apiPort, MinIOPort: o.minioPort,
 	}
 	if err := srv.CheckTools(); err != nil {
 		return err
@@ -414,6 +416,14 @@ func (pl *platform) startRuntime(ctx context.Context, errc chan<- error) (stop f
 		},
 	}
 	if err := pl.runtime.SetupWithManager(rctx, mgr); err != nil {
+		cancel()
+		return nil, err
+	}
+	// No controller-manager runs here: the collector deletes what a deleted
+	// owner leaves (a CountyReport's portal among it) and finalizes deleted
+	// namespaces, as a cluster's garbage collector and namespace controller do.
+	gc := &dev.Collector{Config: pl.cfg, Logger: slog.New(slog.NewJSONHandler(portalLog, nil)).With("component", "garbage-collector")}
+	if err := mgr.Add(gc); err != nil {
 		cancel()
 		return nil, err
 	}

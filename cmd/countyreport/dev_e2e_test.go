@@ -21,6 +21,10 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -35,12 +39,13 @@ import (
 func TestDevEndToEnd(t *testing.T) {
 	bin := buildCountyreport(t)
 	state := filepath.Join(t.TempDir(), "state")
-	etcdPort, apiPort, minioPort := freePort(t), freePort(t), freePort(t)
+	etcdPort, peerPort, apiPort, minioPort := freePort(t), freePort(t), freePort(t), freePort(t)
 	args := []string{"dev", "--state-dir", state,
-		"--etcd-port", etcdPort, "--apiserver-port", apiPort, "--minio-port", minioPort, "--portal-port", freePort(t)}
+		"--etcd-port", etcdPort, "--etcd-peer-port", peerPort, "--apiserver-port", apiPort, "--minio-port", minioPort, "--portal-port", freePort(t)}
 
 	first := startDev(t, bin, args)
 	assertServersRefuseStrangers(t, etcdPort, apiPort, minioPort)
+	assertEtcdPeerRefusesEveryone(t, state, peerPort)
 	assertPrivateFiles(t, state)
 	url := first.portalURL(t, "hengshan")
 	page := first.openReports(t, "hengshan")
@@ -90,8 +95,70 @@ func TestDevEndToEnd(t *testing.T) {
 	if uid2 != runUID || sum2 != pdfSum {
 		t.Errorf("resumed data differs: ReportRun %s → %s, PDF %s → %s", runUID, uid2, pdfSum, sum2)
 	}
+	assertDeletedCountyGoes(t, state, second, "leiyang")
 	second.interrupt(t)
 	assertNoProcessLeft(t, state)
+}
+
+// assertDeletedCountyGoes deletes a county's CountyReport, as its
+// administrator would, and then its namespace: as in a cluster, the
+// portal's Deployment goes with its owner and the portal stops answering;
+// the namespace does not stay Terminating.
+func assertDeletedCountyGoes(t *testing.T, state string, run *devRun, county string) {
+	t.Helper()
+	row, ok := run.rows[county]
+	if !ok || !strings.HasPrefix(row[2], "http://127.0.0.1:") {
+		t.Fatalf("no portal URL for %s in the table:\n%s", county, run.output)
+	}
+	url := row[2]
+	answers := func() bool {
+		resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(url + "healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}
+	if !answers() {
+		t.Fatalf("%s's portal %s does not answer before the deletion", county, url)
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", filepath.Join(state, "kubeconfig"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(cfg, client.Options{Scheme: newScheme()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	ns := "county-" + county
+	if err := c.Delete(ctx, &reportingv1.CountyReport{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: county}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 90*time.Second, county+"'s portal Deployment to go with its CountyReport", func() bool {
+		err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: county + "-portal"}, &appsv1.Deployment{})
+		return apierrors.IsNotFound(err) && !answers()
+	})
+	if err := c.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 90*time.Second, "namespace "+ns+" to go", func() bool {
+		return apierrors.IsNotFound(c.Get(ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{}))
+	})
+}
+
+// waitFor polls cond until it holds or the deadline passes (a polling
+// deadline, the only clock a test reads).
+func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %v for %s", limit, what)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }
 
 // assertServersRefuseStrangers attacks the servers as another local user
@@ -126,6 +193,38 @@ func assertServersRefuseStrangers(t *testing.T, etcdPort, apiPort, minioPort str
 	}
 }
 
+// assertEtcdPeerRefusesEveryone: etcd's peer port (which it always opens)
+// speaks TLS and admits no one: not plain HTTP, not TLS without a
+// certificate, not even the admin's certificate of the platform's own CA.
+func assertEtcdPeerRefusesEveryone(t *testing.T, state, peerPort string) {
+	t.Helper()
+	addr := "127.0.0.1:" + peerPort
+	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatalf("etcd's peer port %s does not speak TLS: %v", addr, err)
+	}
+	conn.Close()
+	if resp, err := (&http.Client{Timeout: 10 * time.Second}).Get("http://" + addr + "/members"); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			t.Errorf("etcd's peer port answered plain HTTP /members")
+		}
+	}
+	admin, err := tls.LoadX509KeyPair(filepath.Join(state, "pki", "admin.crt"), filepath.Join(state, "pki", "admin.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, certs := range map[string][]tls.Certificate{"no certificate": nil, "the admin's certificate": {admin}} {
+		c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true, Certificates: certs}}}
+		if resp, err := c.Get("https://" + addr + "/members"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				t.Errorf("etcd's peer port answered /members to a client with %s", name)
+			}
+		}
+	}
+}
+
 // assertPrivateFiles: every file under the state directory that holds a key
 // or a credential is readable by its owner only.
 func assertPrivateFiles(t *testing.T, state string) {
@@ -153,7 +252,7 @@ func TestDevPortInUse(t *testing.T) {
 	defer l.Close()
 	taken := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 	state := filepath.Join(t.TempDir(), "state")
-	out, err := exec.Command(bin, "dev", "--state-dir", state, "--etcd-port", freePort(t), "--apiserver-port", taken,
+	out, err := exec.Command(bin, "dev", "--state-dir", state, "--etcd-port", freePort(t), "--etcd-peer-port", freePort(t), "--apiserver-port", taken,
 		"--minio-port", freePort(t), "--portal-port", freePort(t)).CombinedOutput()
 	if err == nil {
 		t.Fatalf("countyreport dev started with its port taken:\n%s", out)

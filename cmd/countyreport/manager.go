@@ -24,6 +24,8 @@ import (
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/controllers"
 	"github.com/countyreport/countyreport/internal/executor"
+	"github.com/countyreport/countyreport/internal/portal"
+	"github.com/countyreport/countyreport/internal/portal/auth"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/version"
 )
@@ -56,6 +58,7 @@ type managerOptions struct {
 	zap             zap.Options
 	qps             float64
 	burst           int
+	trustedProxies  []string
 }
 
 func parseManagerFlags(args []string) (*managerOptions, error) {
@@ -95,6 +98,20 @@ func parseManagerFlags(args []string) (*managerOptions, error) {
 	fs.DurationVar(&o.jobTTL, "job-ttl-after-finished", 24*time.Hour, "how long a finished Job is kept before the cluster removes it (the job executor)")
 	fs.Float64Var(&o.qps, "kube-api-qps", 50, "requests per second to the Kubernetes API")
 	fs.IntVar(&o.burst, "kube-api-burst", 100, "burst of requests to the Kubernetes API")
+	fs.Func("trusted-proxies", "comma-separated CIDRs of the proxies in front of the portals (the Ingress controller's pods); "+
+		"the portals read the client address from X-Forwarded-For only when a request comes from one of them. Empty: never", func(v string) error {
+		list := splitList(v)
+		if len(list) > portal.MaxTrustedProxies {
+			return fmt.Errorf("--trusted-proxies: %d entries, more than the %d allowed", len(list), portal.MaxTrustedProxies)
+		}
+		for _, p := range list {
+			if _, err := auth.ParseProxy(p); err != nil {
+				return fmt.Errorf("--trusted-proxies: %w", err)
+			}
+		}
+		o.trustedProxies = list
+		return nil
+	})
 	o.zap.BindFlags(fs)
 	ctrlconfig.RegisterFlags(fs) // --kubeconfig, else $KUBECONFIG, else in-cluster
 	if err := fs.Parse(args); err != nil {
@@ -214,6 +231,7 @@ func runManager(ctx context.Context, args []string) error {
 		RunConcurrency:  o.runConcurrency,
 		RunMaxAttempts:  int32(o.runMaxAttempts),
 		RunRetryBackoff: o.runRetryBackoff,
+		TrustedProxies:  o.trustedProxies,
 		Job: executor.JobOptions{
 			BackoffLimit:            ptr.To(int32(o.jobBackoffLimit)),
 			ActiveDeadlineSeconds:   ptr.To(int64(o.jobDeadline / time.Second)),

@@ -29,6 +29,10 @@ func TestManagerFlags(t *testing.T) {
 		custom.jobBackoffLimit != 0 || custom.jobDeadline != 2*time.Hour || custom.jobTTL != 0 {
 		t.Errorf("custom: %+v", custom)
 	}
+	proxies, err := parseManagerFlags([]string{"--trusted-proxies=10.244.0.0/16, 192.0.2.7"})
+	if err != nil || len(proxies.trustedProxies) != 2 || proxies.trustedProxies[1] != "192.0.2.7" {
+		t.Errorf("--trusted-proxies: %v %+v", err, proxies)
+	}
 
 	bad := []struct{ arg, flag string }{
 		{"--executor=cron", "--executor"},
@@ -40,6 +44,8 @@ func TestManagerFlags(t *testing.T) {
 		{"--job-active-deadline=10s", "--job-active-deadline"},
 		{"--job-ttl-after-finished=-1s", "--job-ttl-after-finished"},
 		{"--portal-image=", "--portal-image"},
+		{"--trusted-proxies=10.0.0.0/8,ingress-nginx", "--trusted-proxies"},
+		{"--trusted-proxies=" + strings.Repeat("10.0.0.1,", 65), "--trusted-proxies"},
 	}
 	for _, tc := range bad {
 		_, err := parseManagerFlags([]string{tc.arg})

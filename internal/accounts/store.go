@@ -33,6 +33,10 @@ type Store struct {
 	sum  [sha256.Size]byte
 	err  error // the last reload's error, nil when the file in use is current
 
+	// revoke is told, after each reload, the accounts whose sessions must end.
+	revokeMu sync.Mutex
+	revoke   []func(usernames []string)
+
 	// verifySlots bounds concurrent hash checks: each argon2id check holds
 	// 46 MiB, and the portal's memory limit is a few hundred.
 	verifySlots chan struct{}
@@ -112,9 +116,50 @@ func (s *Store) Reload() (bool, error) {
 		return false, s.failed(err)
 	}
 	s.mu.Lock()
+	old := s.file
 	s.file, s.sum, s.err = f, sum, nil
 	s.mu.Unlock()
+	if gone := Revoked(old, f); len(gone) > 0 {
+		s.log.Info("accounts removed or their password changed: their sessions end", "accounts", len(gone))
+		s.revokeMu.Lock()
+		hooks := append([]func([]string){}, s.revoke...)
+		s.revokeMu.Unlock()
+		for _, fn := range hooks {
+			fn(gone)
+		}
+	}
 	return true, nil
+}
+
+// OnRevoke registers fn, called after every reload that removed accounts
+// or changed their password (or the initial password), with their
+// usernames: the portal ends their sessions at once (ASVS 7.4.3). A role
+// change needs no hook: the role is looked up on every request.
+func (s *Store) OnRevoke(fn func(usernames []string)) {
+	s.revokeMu.Lock()
+	s.revoke = append(s.revoke, fn)
+	s.revokeMu.Unlock()
+}
+
+// Revoked lists the accounts of before that after no longer has, or has
+// with another password hash (sorted as in before).
+func Revoked(before, after *File) []string {
+	if before == nil {
+		return nil
+	}
+	hashes := map[string]string{}
+	if after != nil {
+		for _, b := range after.Accounts {
+			hashes[b.Username] = b.PasswordHash
+		}
+	}
+	var out []string
+	for _, a := range before.Accounts {
+		if h, ok := hashes[a.Username]; !ok || h != a.PasswordHash {
+			out = append(out, a.Username)
+		}
+	}
+	return out
 }
 
 // readInitial reads the initial-password file; a missing file means none.

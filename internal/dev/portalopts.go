@@ -32,7 +32,11 @@ func PortalOptions(w *Workload, root, listen string) (portal.Options, error) {
 	fs.SetOutput(io.Discard)
 	file := func(dst *string, names ...string) {
 		for _, n := range names {
-			fs.Func(n, "", func(v string) error { *dst = Under(root, v); return nil })
+			fs.Func(n, "", func(v string) error {
+				p, err := Confine(root, v)
+				*dst = p
+				return err
+			})
 		}
 	}
 	var font, kubeconfig, ignored string
@@ -51,13 +55,17 @@ func PortalOptions(w *Workload, root, listen string) (portal.Options, error) {
 		return o, err
 	}
 	cfg.RegisterFlags(fs)
+	fs.Lookup("storage-ca-file").Value = &confinedCAFile{root: root, bundle: &cfg.CABundle}
 	if err := fs.Parse(args); err != nil {
 		return o, fmt.Errorf("portal arguments %q: %w", w.Args, err)
 	}
 	if o.ConfigFile == "" {
-		o.ConfigFile = Under(root, "/etc/countyreport/portal.yaml") // the portal's default
+		def := "/etc/countyreport/portal.yaml" // the portal's default
 		if cmd == CityPortalCommand {
-			o.ConfigFile = Under(root, "/etc/countyreport/city-portal.yaml")
+			def = "/etc/countyreport/city-portal.yaml"
+		}
+		if o.ConfigFile, err = Confine(root, def); err != nil {
+			return o, err
 		}
 	}
 	raw, err := os.ReadFile(o.ConfigFile)
@@ -114,17 +122,30 @@ func IsCityPortal(w *Workload) bool {
 }
 
 // localConfig rewrites the portal's configuration for where it runs here:
-// its file paths (keys ending in File or Dir) are container paths, found
-// below root; its public URL is the local one staff open.
+// its file paths (keys ending in File or Dir), absolute or relative, are
+// container paths, confined below root (Confine); its public URL is the
+// local one staff open.
 func localConfig(raw []byte, root, publicURL string) ([]byte, error) {
 	var m map[string]any
 	if err := yaml.Unmarshal(raw, &m); err != nil {
 		return nil, err
 	}
 	for k, v := range m {
-		if s, ok := v.(string); ok && strings.HasPrefix(s, "/") && (strings.HasSuffix(k, "File") || strings.HasSuffix(k, "Dir")) {
-			m[k] = Under(root, s)
+		if !strings.HasSuffix(k, "File") && !strings.HasSuffix(k, "Dir") {
+			continue
 		}
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("%s: want a path", k)
+		}
+		if s == "" {
+			continue
+		}
+		p, err := Confine(root, s)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", k, err)
+		}
+		m[k] = p
 	}
 	if _, ok := m["publicURL"]; ok {
 		m["publicURL"] = publicURL
@@ -148,11 +169,9 @@ func storageFromEnv(env map[string]string, root string) (storage.Config, error) 
 		c.Insecure = b
 	}
 	if f := env[storage.EnvCAFile]; f != "" {
-		pem, err := os.ReadFile(Under(root, f))
-		if err != nil {
+		if err := (&confinedCAFile{root: root, bundle: &c.CABundle}).Set(f); err != nil {
 			return c, fmt.Errorf("%s: %w", storage.EnvCAFile, err)
 		}
-		c.CABundle = pem
 	}
 	return c, nil
 }

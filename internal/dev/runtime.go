@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -231,10 +232,17 @@ func (r *Runtime) start(key types.NamespacedName, hash string, run func(context.
 	ctx, cancel := context.WithCancel(r.ctx)
 	inst := &instance{hash: hash, cancel: cancel, done: make(chan struct{}), url: "http://" + o.Listen + "/"}
 	ready := make(chan string, 1)
-	o.Ready = func(addr string) { ready <- addr }
+	var listened atomic.Bool
+	o.Ready = func(addr string) { listened.Store(true); ready <- addr }
 	go func() {
 		inst.err = run(ctx, o)
 		close(inst.done)
+		if !listened.Load() {
+			// It never started: start reports that, and Reconcile looks
+			// again after a pause. An event now would restart it at once,
+			// in a loop that starves every other portal's reconcile.
+			return
+		}
 		// Tell Reconcile, which restarts it unless the Deployment is gone.
 		select {
 		case r.events <- event.GenericEvent{Object: &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}}:

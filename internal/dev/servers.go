@@ -24,17 +24,22 @@ import (
 
 // Servers are the platform's servers and where they keep their state.
 type Servers struct {
-	StateDir  string // .countyreport
-	K8sBin    string // folder with etcd, kube-apiserver, kubectl
-	MinIOBin  string // the minio binary
-	EtcdPort  int
-	APIPort   int
-	MinIOPort int
+	StateDir string // .countyreport
+	K8sBin   string // folder with etcd, kube-apiserver, kubectl
+	MinIOBin string // the minio binary
+	EtcdPort int
+	// EtcdPeerPort is etcd's peer listener (TLS, admitting no peer).
+	EtcdPeerPort int
+	APIPort      int
+	MinIOPort    int
 
 	Group Group
 }
 
 const startTimeout = 90 * time.Second
+
+// PeerCN is the only common name etcd's peer listener admits (see StartEtcd).
+const PeerCN = "etcd"
 
 // Layout of the state directory.
 func (s *Servers) path(parts ...string) string {
@@ -61,6 +66,7 @@ func (s *Servers) CheckTools() error {
 func (s *Servers) CheckPorts(extra ...Port) error {
 	return CheckPorts(append([]Port{
 		{What: "etcd", Flag: "--etcd-port", Port: s.EtcdPort},
+		{What: "etcd's peer listener", Flag: "--etcd-peer-port", Port: s.EtcdPeerPort},
 		{What: "kube-apiserver", Flag: "--apiserver-port", Port: s.APIPort},
 		{What: "MinIO", Flag: "--minio-port", Port: s.MinIOPort},
 	}, extra...)...)
@@ -68,8 +74,16 @@ func (s *Servers) CheckPorts(extra ...Port) error {
 
 // StartEtcd starts etcd with its data under the state directory, serving
 // TLS to clients with a certificate of the PKI's CA only.
+//
+// etcd always opens a peer listener (it cannot be turned off). Its /members
+// and raft endpoints must not answer another local user, so it serves TLS
+// and wants a client certificate of the PKI's CA whose common name is
+// PeerCN. No certificate of the PKI is both a client certificate and named
+// so (etcd's own is a server certificate), so no one can be a peer: the
+// cluster has one member, which never dials one.
 func (s *Servers) StartEtcd(ctx context.Context, pki *PKI) error {
 	url := "https://127.0.0.1:" + strconv.Itoa(s.EtcdPort)
+	peer := "https://127.0.0.1:" + strconv.Itoa(s.EtcdPeerPort)
 	p := &Process{
 		Name: "etcd", Path: filepath.Join(s.K8sBin, "etcd"), LogFile: s.LogFile("etcd"),
 		Args: []string{
@@ -77,8 +91,11 @@ func (s *Servers) StartEtcd(ctx context.Context, pki *PKI) error {
 			"--listen-client-urls=" + url, "--advertise-client-urls=" + url,
 			"--cert-file=" + pki.EtcdCert, "--key-file=" + pki.EtcdKey,
 			"--client-cert-auth", "--trusted-ca-file=" + pki.CACert,
-			// One member: the peer port is never dialled; any free one will do.
-			"--listen-peer-urls=http://127.0.0.1:0",
+			"--listen-peer-urls=" + peer, "--initial-advertise-peer-urls=" + peer,
+			"--initial-cluster=default=" + peer,
+			"--peer-cert-file=" + pki.EtcdCert, "--peer-key-file=" + pki.EtcdKey,
+			"--peer-client-cert-auth", "--peer-trusted-ca-file=" + pki.CACert,
+			"--peer-cert-allowed-cn=" + PeerCN,
 			"--log-level=warn",
 		},
 	}

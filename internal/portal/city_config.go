@@ -2,7 +2,6 @@ package portal
 
 import (
 	"fmt"
-	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -116,10 +115,8 @@ func (c *CityConfig) Validate() error {
 		}
 		seen[m.Code] = true
 	}
-	for i, p := range c.TrustedProxies {
-		if _, err := netip.ParsePrefix(p); err != nil {
-			return fmt.Errorf("trustedProxies[%d] %q: want a CIDR", i, p)
-		}
+	if err := checkProxies(c.TrustedProxies); err != nil {
+		return err
 	}
 	return nil
 }

@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/countyreport/countyreport/internal/city"
 	"github.com/countyreport/countyreport/internal/render"
 	"github.com/countyreport/countyreport/internal/storage"
@@ -84,13 +82,7 @@ func newCityServer(o Options) (*cityServer, error) {
 // routes builds the city portal's handler.
 func (s *cityServer) routes() http.Handler {
 	r := s.engine()
-	r.GET("/readyz", func(c *gin.Context) {
-		if err := s.archive.Check(c.Request.Context()); err != nil {
-			c.String(http.StatusServiceUnavailable, "storage: %v", err)
-			return
-		}
-		c.String(http.StatusOK, "ok")
-	})
+	r.GET("/readyz", s.site.readyz(s.archive.Check))
 	in := r.Group("/", s.auth.Require())
 	reviewer := requireReviewer(&s.site)
 	in.GET("/", s.board)

@@ -8,12 +8,12 @@ package portal
 
 import (
 	"fmt"
-	"net/netip"
 	"os"
 	"regexp"
 	"strings"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/portal/auth"
 	"sigs.k8s.io/yaml"
 )
 
@@ -111,13 +111,27 @@ func (c *Config) Validate() error {
 	case c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "https://") && !strings.HasPrefix(c.PublicURL, "http://"):
 		return fmt.Errorf("publicURL %q: want an http:// or https:// URL", c.PublicURL)
 	}
-	for i, p := range c.TrustedProxies {
-		if _, err := netip.ParsePrefix(p); err != nil {
-			return fmt.Errorf("trustedProxies[%d] %q: want a CIDR", i, p)
-		}
+	if err := checkProxies(c.TrustedProxies); err != nil {
+		return err
 	}
 	if c.Review != nil {
 		return checkReview(*c.Review)
+	}
+	return nil
+}
+
+// MaxTrustedProxies bounds the trustedProxies list.
+const MaxTrustedProxies = 64
+
+// checkProxies names the first trusted proxy that is not a CIDR or an address.
+func checkProxies(list []string) error {
+	if len(list) > MaxTrustedProxies {
+		return fmt.Errorf("trustedProxies lists %d entries, more than the %d allowed", len(list), MaxTrustedProxies)
+	}
+	for i, p := range list {
+		if _, err := auth.ParseProxy(p); err != nil {
+			return fmt.Errorf("trustedProxies[%d] %q: want a CIDR such as 10.0.0.0/8 or one address", i, p)
+		}
 	}
 	return nil
 }

@@ -302,8 +302,12 @@ func TestAccountChangesApplyWithoutRestart(t *testing.T) {
 	c := newCounty(t, fictional)
 	u := c.newUser(t)
 	u.signIn("admin", editorPassword)
-	// admin becomes a viewer, and a new editor is added.
-	writeAccounts(t, filepath.Join(c.Dir, "accounts.yaml"), map[string]accounts.Role{"admin": accounts.Viewer, "li-na": accounts.Editor})
+	// admin becomes a viewer (same password: the session stays, with the new role).
+	editAccounts(t, filepath.Join(c.Dir, "accounts.yaml"), func(a *accounts.Account) {
+		if a.Username == "admin" {
+			a.Role = accounts.Viewer
+		}
+	})
 	deadline := time.Now().Add(3*accounts.PollInterval + 5*time.Second)
 	for {
 		_, body := u.get("/reports")
@@ -315,8 +319,22 @@ func TestAccountChangesApplyWithoutRestart(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	// A new editor is added; admin's session stays.
+	h, err := accounts.Hash(editorPassword)
+	mustDo(t, err)
+	addAccount(t, filepath.Join(c.Dir, "accounts.yaml"), accounts.Account{Username: "li-na", Role: accounts.Editor, PasswordHash: h})
+	deadline = time.Now().Add(3*accounts.PollInterval + 5*time.Second)
+	for c.newUser(t).signIn("li-na", editorPassword).StatusCode != http.StatusSeeOther {
+		if time.Now().After(deadline) {
+			t.Fatal("an added account cannot sign in")
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 	if resp := c.newUser(t).signIn("li-na", editorPassword); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("added account cannot sign in: %d", resp.StatusCode)
+	}
+	if resp, _ := u.get("/"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("adding an account ended another's session: %d", resp.StatusCode)
 	}
 	// Removing an account ends its sessions at once.
 	writeAccounts(t, filepath.Join(c.Dir, "accounts.yaml"), map[string]accounts.Role{"li-na": accounts.Editor})

@@ -120,6 +120,8 @@ type countySpec struct {
 	// city: its deadline (nil: none) and its English name.
 	Review *reportingv1.ReviewSpec
 	CityEn string
+	// Proxies are the operator's trusted proxies (none: X-Forwarded-For is never read).
+	Proxies []string
 }
 
 // fictional is the county most tests use: a made-up place (test fixture),
@@ -158,7 +160,7 @@ func newCounty(t *testing.T, spec countySpec) *county {
 	mustDo(t, err)
 	c.Archive = st.Archive(c.Bucket)
 
-	cfg := tenant.Config(cr, tenant.Inputs{StorageEndpoint: minio.Endpoint(), StorageInsecure: true, Review: spec.Review, CityEnglishName: spec.CityEn})
+	cfg := tenant.Config(cr, tenant.Inputs{StorageEndpoint: minio.Endpoint(), StorageInsecure: true, Review: spec.Review, CityEnglishName: spec.CityEn, TrustedProxies: spec.Proxies})
 	cfg.Bucket = c.Bucket
 	cfg.AccountsFile, cfg.SessionKeyFile = "", ""
 	writeYAML(t, filepath.Join(c.Dir, "portal.yaml"), cfg)

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"os"
 	"time"
 
@@ -241,8 +240,17 @@ func openAuth(o Options, accountsFile, initialPasswordFile, keyFile, realm, cook
 		return nil, fmt.Errorf("--session-key-file %s: %w", keyFile, err)
 	}
 	a := auth.New(acc, sessions, log.With("component", "audit"))
+	// A removed account or a changed password ends its sessions at once (ASVS 7.4.3).
+	audit := log.With("component", "audit")
+	acc.OnRevoke(func(users []string) {
+		for _, u := range users {
+			n := sessions.EndUser(u)
+			audit.Info("audit", "audit", true, "event", "sessions-ended", "user", u, "result", "account removed or password changed", "sessions", n)
+		}
+	})
 	for _, p := range proxies {
-		a.TrustedProxies = append(a.TrustedProxies, netip.MustParsePrefix(p)) // validated with the configuration
+		pr, _ := auth.ParseProxy(p) // validated with the configuration
+		a.TrustedProxies = append(a.TrustedProxies, pr)
 	}
 	return a, nil
 }

@@ -40,7 +40,7 @@ type server struct {
 // routes builds the portal's handler.
 func (s *server) routes() http.Handler {
 	r := s.engine()
-	r.GET("/readyz", s.readyz)
+	r.GET("/readyz", s.site.readyz(s.archive.Check))
 
 	in := r.Group("/", s.auth.Require())
 	edit := auth.RequireEditor(func(c *gin.Context) {
@@ -55,12 +55,4 @@ func (s *server) routes() http.Handler {
 	s.dataRoutes(in, edit)
 
 	return s.protect(r)
-}
-
-func (s *server) readyz(c *gin.Context) {
-	if err := s.archive.Check(c.Request.Context()); err != nil {
-		c.String(http.StatusServiceUnavailable, "storage: %v", err)
-		return
-	}
-	c.String(http.StatusOK, "ok")
 }

@@ -47,7 +47,7 @@ func (s *site) engine() *gin.Engine {
 	r.NoRoute(func(c *gin.Context) { s.fail(c, http.StatusNotFound, "") })
 	r.NoMethod(func(c *gin.Context) { s.fail(c, http.StatusMethodNotAllowed, "") })
 
-	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	r.GET("/healthz", healthz)
 	static, _ := fs.Sub(assetFS, "assets")
 	r.GET("/assets/*file", func(c *gin.Context) {
 		c.Header("Cache-Control", "public, max-age=3600")

@@ -44,6 +44,8 @@ type CityInputs struct {
 	// CredentialsHash changes whenever the city's own or its members'
 	// credentials change, so the portal rolls.
 	CredentialsHash string
+	// TrustedProxies are the installation's trusted proxies (see Inputs).
+	TrustedProxies []string
 	// StorageCA is true when the credentials Secret carries the endpoint's CA bundle.
 	StorageCA bool
 	// Members are the counties that are members on both sides, in code order.
@@ -129,6 +131,7 @@ func CityConfig(c *reportingv1.CityReport, in CityInputs) portal.CityConfig {
 		AccountsFile:    CityAccountsFile(c),
 		SessionKeyFile:  SecretDir + "/" + SessionKeyKey,
 		PublicURL:       CityPortalURL(c),
+		TrustedProxies:  append([]string(nil), in.TrustedProxies...),
 	}
 	if CityGeneratesAccounts(c) {
 		conf.InitialPasswordFile = SecretDir + "/" + InitialPasswordKey

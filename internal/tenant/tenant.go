@@ -64,6 +64,9 @@ type Inputs struct {
 	Review *reportingv1.ReviewSpec
 	// CityEnglishName is that city's English name.
 	CityEnglishName string
+	// TrustedProxies are the installation's trusted proxies (the operator's
+	// --trusted-proxies): the portal believes X-Forwarded-For only from them.
+	TrustedProxies []string
 }
 
 // Name is the name of every object of a CountyReport's portal.
@@ -120,6 +123,7 @@ func Config(cr *reportingv1.CountyReport, in Inputs) portal.Config {
 	}
 	c.SessionKeyFile = SecretDir + "/" + SessionKeyKey
 	c.PublicURL = PortalURL(cr)
+	c.TrustedProxies = append([]string(nil), in.TrustedProxies...)
 	return c
 }
 

@@ -55,7 +55,7 @@ func run(runs int) error {
 			return err
 		}
 		args := []string{"dev", "--exit-after-table", "--state-dir", filepath.Join(state, "s")}
-		for _, f := range []string{"--etcd-port", "--apiserver-port", "--minio-port", "--portal-port"} {
+		for _, f := range []string{"--etcd-port", "--etcd-peer-port", "--apiserver-port", "--minio-port", "--portal-port"} {
 			p, err := freePort()
 			if err != nil {
 				return err

@@ -3,9 +3,7 @@ package auth
 import (
 	"context"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -15,60 +13,32 @@ import (
 	"github.com/countyreport/countyreport/internal/accounts"
 )
 
-// Throttle settings. Per account: 5 free failures, then 1 s doubling to at
-// most 30 s. Per client address (a whole office may share one): 20 free,
-// then 1 s doubling to 60 s.
-const (
-	accountFree, accountMax = 5, 30 * time.Second
-	addressFree, addressMax = 20, 60 * time.Second
-)
-
 // Auth is a portal's sign-in.
 type Auth struct {
-	Accounts  *accounts.Store
-	Sessions  *Sessions
-	ByAccount *Throttle
-	ByAddress *Throttle
+	Accounts *accounts.Store
+	Sessions *Sessions
+	// Throttle slows failed sign-ins without letting anyone lock others out.
+	Throttle *Guard
 	// Audit receives one line per sign-in attempt, sign-out and change.
 	Audit *slog.Logger
 	// TrustedProxies: requests from these addresses are attributed to the
-	// last address in X-Forwarded-For (the Ingress's view of the client).
-	TrustedProxies []netip.Prefix
+	// right-most address in X-Forwarded-For that is not one of them.
+	TrustedProxies Proxies
 	// SignInPath is the sign-in page (default /signin).
 	SignInPath string
 }
 
-// New returns an Auth with the default throttles.
+// New returns an Auth with the default throttle.
 func New(acc *accounts.Store, s *Sessions, audit *slog.Logger) *Auth {
-	return &Auth{
-		Accounts: acc, Sessions: s, Audit: audit, SignInPath: "/signin",
-		ByAccount: NewThrottle(accountFree, time.Second, accountMax),
-		ByAddress: NewThrottle(addressFree, time.Second, addressMax),
-	}
+	return &Auth{Accounts: acc, Sessions: s, Audit: audit, SignInPath: "/signin", Throttle: NewGuard()}
 }
 
-// ClientIP is the address a request came from: the connection's peer, or,
-// behind a trusted proxy, the last hop it names in X-Forwarded-For.
+// ClientIP is the address a request came from (see Proxies.ClientAddr).
 func (a *Auth) ClientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
+	if addr := a.TrustedProxies.ClientAddr(r); addr.IsValid() {
+		return addr.String()
 	}
-	peer, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	for _, p := range a.TrustedProxies {
-		if p.Contains(peer) {
-			hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
-			if last := strings.TrimSpace(hops[len(hops)-1]); last != "" {
-				if ip, err := netip.ParseAddr(last); err == nil {
-					return ip.String()
-				}
-			}
-		}
-	}
-	return peer.String()
+	return "unknown"
 }
 
 // Outcome of a sign-in attempt.
@@ -83,21 +53,20 @@ const (
 // SignIn checks the credentials (unless throttled) and, when they match,
 // starts a new session. Every attempt is an audit line.
 func (a *Auth) SignIn(w http.ResponseWriter, r *http.Request, username, password string) (Outcome, time.Duration, *accounts.Account) {
-	ip := a.ClientIP(r)
+	addr := a.TrustedProxies.ClientAddr(r)
+	ip, from := a.ClientIP(r), throttleAddr(addr)
 	username = strings.TrimSpace(username)
-	acctKey := "u:" + username
-	if wait := max(a.ByAccount.Wait(acctKey), a.ByAddress.Wait("ip:"+ip)); wait > 0 {
+	if wait := a.Throttle.Wait(username, from); wait > 0 {
 		a.audit(r.Context(), "signin", username, ip, "throttled", "retryAfterSeconds", int(wait.Round(time.Second)/time.Second))
 		return Throttled, wait, nil
 	}
 	acct, err := a.Accounts.Authenticate(r.Context(), username, password)
 	if err != nil || acct == nil {
-		a.ByAccount.Fail(acctKey)
-		a.ByAddress.Fail("ip:" + ip)
+		a.Throttle.Fail(username, from)
 		a.audit(r.Context(), "signin", username, ip, "failure")
 		return BadCredentials, 0, nil
 	}
-	a.ByAccount.Succeed(acctKey)
+	a.Throttle.Succeed(username, from)
 	a.Sessions.Start(w, r, acct.Username)
 	a.audit(r.Context(), "signin", acct.Username, ip, "success", "role", string(acct.Role))
 	return SignedIn, 0, acct
