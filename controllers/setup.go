@@ -7,6 +7,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/countyreport/countyreport/internal/executor"
+	"github.com/countyreport/countyreport/internal/signing"
 )
 
 // Options are the manager's settings the reconcilers need.
@@ -41,6 +42,10 @@ type Options struct {
 	RunRetryBackoff time.Duration
 	// Job tunes the Job executor's Jobs; its Image defaults to PortalImage.
 	Job executor.JobOptions
+	// Signing is the installation CA: each tenant gets a signing
+	// certificate and every published PDF is signed. Nil: nothing is
+	// signed (tests of other concerns).
+	Signing *signing.Authority
 }
 
 // Setup registers every reconciler with the manager.
@@ -62,6 +67,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		Storage:         o.Storage,
 		CredentialsTTL:  o.CredentialsTTL,
 		Workers:         o.Workers,
+		Signing:         o.Signing,
 	}
 	if err := cr.SetupWithManager(mgr); err != nil {
 		return err
@@ -71,6 +77,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		return err
 	}
 	o.Job.StorageCA = len(o.StorageCABundle) > 0
+	o.Job.Sign = o.Signing != nil
 	return setupReportRuns(mgr, o, city)
 }
 
@@ -91,6 +98,10 @@ func setupCities(mgr ctrl.Manager, o Options) (CityRenderer, error) {
 		StorageCABundle: o.StorageCABundle,
 		StorageTimeout:  o.StorageTimeout,
 		CredentialsTTL:  o.CredentialsTTL,
+		Signing:         o.Signing,
+	}
+	if o.Signing != nil {
+		city.Keys = &signing.Keys{Reader: mgr.GetAPIReader()}
 	}
 	if cs, ok := o.Storage.(CityStorage); ok && o.Storage != nil {
 		city.Storage = cs
