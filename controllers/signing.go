@@ -28,7 +28,9 @@ func (r *CountyReportReconciler) reconcileSigning(ctx context.Context, st *recon
 	}
 	cr := st.cr
 	t := signing.Tenant{Code: cr.Spec.County.Code, Name: cr.Spec.County.Name, EnglishName: cr.Spec.County.EnglishName, Kind: "county"}
-	renew, err := ensureSigning(ctx, r.Signing, r.owning(cr), r.Client, r.APIReader, cr.Namespace, cr.Name, t, tenant.Labels(cr), r.Clock.Now())
+	labels := tenant.Labels(cr)
+	labels["app.kubernetes.io/component"] = "signing"
+	renew, err := ensureSigning(ctx, r.Signing, r.owning(cr), r.Client, r.APIReader, cr.Namespace, cr.Name, t, labels, r.Clock.Now())
 	if err != nil {
 		return err
 	}

@@ -119,7 +119,8 @@ func (p *parser) value() (value, error) {
 	switch {
 	case c == '/':
 		p.pos++
-		return value{kind: kName, start: start, end: p.pos + len(p.regular()), text: string(p.b[start+1 : p.pos])}, nil
+		name := p.regular()
+		return value{kind: kName, start: start, end: p.pos, text: name}, nil
 	case c == '(':
 		return p.literal()
 	case c == '<' && p.pos+1 < len(p.b) && p.b[p.pos+1] == '<':
