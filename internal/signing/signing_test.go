@@ -27,13 +27,15 @@ var (
 
 var (
 	sampleOnce sync.Once
-	samplePDF  []byte
+	sampleRes  *report.Result
 	sampleErr  error
 )
 
 // sample is the county report rendered from the sample dataset: the
 // unsigned, reproducible PDF.
-func sample(t testing.TB) []byte {
+func sample(t testing.TB) []byte { return sampleResult(t).PDF }
+
+func sampleResult(t testing.TB) *report.Result {
 	t.Helper()
 	sampleOnce.Do(func() {
 		const path = "../../config/samples/datasets/hengshan-2023-01.yaml"
@@ -52,12 +54,12 @@ func sample(t testing.TB) []byte {
 			sampleErr = err
 			return
 		}
-		samplePDF = res.PDF
+		sampleRes = res
 	})
 	if sampleErr != nil {
 		t.Fatal(sampleErr)
 	}
-	return samplePDF
+	return sampleRes
 }
 
 func newCA(t testing.TB) *signing.KeyPair {
