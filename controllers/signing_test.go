@@ -1,7 +1,7 @@
 package controllers
 
 import (
-	"bytes"
+	"crypto/rand"
 	"crypto/x509"
 	"testing"
 	"time"
@@ -65,8 +65,7 @@ func TestInstallationCAMadeOnceOrSupplied(t *testing.T) {
 		"a supplied CA is never made by the operator")
 
 	// cert-manager's layout: tls.crt an intermediate CA, ca.crt its root.
-	root, err := signing.NewCA("made-up root CA", signingNow.Add(-time.Hour), signingNow.Add(20*365*24*time.Hour))
-	g.Expect(err).NotTo(HaveOccurred())
+	root := rootCA(t)
 	inter := intermediateCA(t, root)
 	data, err := signing.EncodeKeyPair(inter)
 	g.Expect(err).NotTo(HaveOccurred())
@@ -84,6 +83,27 @@ func TestInstallationCAMadeOnceOrSupplied(t *testing.T) {
 		"a tenant certificate chains through the intermediate to the root")
 }
 
+// rootCA is a made-up root allowing one intermediate, as a city's root CA
+// behind a cert-manager ClusterIssuer would.
+func rootCA(t *testing.T) *signing.KeyPair {
+	t.Helper()
+	kp, err := signing.NewCA("made-up root CA", signingNow.Add(-time.Hour), signingNow.Add(20*365*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := *kp.Cert
+	tmpl.MaxPathLen, tmpl.MaxPathLenZero = 1, false
+	der, err := x509.CreateCertificate(rand.Reader, &tmpl, &tmpl, kp.Key.Public(), kp.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &signing.KeyPair{Cert: cert, Key: kp.Key}
+}
+
 // intermediateCA is a CA issued by root, as a cert-manager CA Issuer's
 // Certificate with isCA: true would be.
 func intermediateCA(t *testing.T, root *signing.KeyPair) *signing.KeyPair {
@@ -93,7 +113,7 @@ func intermediateCA(t *testing.T, root *signing.KeyPair) *signing.KeyPair {
 		t.Fatal(err)
 	}
 	tmpl := *kp.Cert
-	der, err := x509.CreateCertificate(bytes.NewReader(make([]byte, 1024)), &tmpl, root.Cert, kp.Key.Public(), root.Key)
+	der, err := x509.CreateCertificate(rand.Reader, &tmpl, root.Cert, kp.Key.Public(), root.Key)
 	if err != nil {
 		t.Fatal(err)
 	}
