@@ -3,6 +3,8 @@ package controllers
 import (
 	"crypto/rand"
 	"crypto/x509"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,6 +18,8 @@ import (
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/signing"
+	"github.com/countyreport/countyreport/internal/signing/pdfsigtest"
+	"github.com/countyreport/countyreport/internal/tenant"
 )
 
 // signingNow is the made-up day these tests issue certificates on.
@@ -199,4 +203,44 @@ func TestPortalCannotReadSigningKeys(t *testing.T) {
 	}
 	err = asPortal.List(testCtx, &corev1.SecretList{}, client.InNamespace(mine.Namespace))
 	g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "the portal listed Secrets: %v", err)
+}
+
+// The city's report is signed with the city's own key, from its own
+// namespace; publishing it again keeps the signed file; a county's key
+// pair found in the city's Secret signs nothing.
+func TestCityReportIsSignedWithTheCitysKey(t *testing.T) {
+	g := NewWithT(t)
+	city, _ := rankedCity(t, g, "city-signed", "997830")
+	a := testAuthority(t)
+	r := cityReconciler(fakeClock)
+	r.Signing, r.Keys = a, &signing.Keys{Reader: k8s, Now: func() time.Time { return signingNow }}
+	g.Expect(r.reconcileCitySigning(testCtx, &cityState{city: getCity(g, city.Name)})).To(Succeed())
+	sec, kp := signingSecret(g, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: tenant.CityNamespace(city), Name: city.Name}})
+	g.Expect(kp.Cert.Subject.SerialNumber).To(Equal("997830"))
+
+	rep, err := r.RenderCity(testCtx, getCity(g, city.Name), "2026-09")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(rep.Manifest.Signature).NotTo(BeNil())
+	pdf, _, err := admin.Archive(city.Status.Bucket).Get(testCtx, "2026-09", "report.pdf")
+	g.Expect(err).NotTo(HaveOccurred())
+	v, err := signing.Verify(pdf, a.Roots())
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(v.Code).To(Equal("997830"))
+	g.Expect(v.UnsignedSHA256).To(Equal(rep.Manifest.Signature.UnsignedSHA256))
+	f := filepath.Join(t.TempDir(), "city.pdf")
+	g.Expect(os.WriteFile(f, pdf, 0o644)).To(Succeed())
+	pdfsigtest.RequireValid(t, pdfsigtest.NSSDB(t, a.Root()), f)
+
+	again, err := r.RenderCity(testCtx, getCity(g, city.Name), "2026-09")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(Artifacts(again)).To(Equal(Artifacts(rep)), "publishing the same report again changed it")
+
+	// A member county's key pair copied into the city's Secret.
+	county, err := a.CA.Issue(signing.Tenant{Code: "997831", Name: "成员县（虚构）"}, signingNow, signingNow.Add(signing.TenantValidity))
+	g.Expect(err).NotTo(HaveOccurred())
+	sec.Data, err = signing.EncodeKeyPair(county)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(k8s.Update(testCtx, sec)).To(Succeed())
+	_, err = r.RenderCity(testCtx, getCity(g, city.Name), "2026-09")
+	g.Expect(err).To(MatchError(ContainSubstring("997831")))
 }
