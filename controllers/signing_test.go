@@ -211,12 +211,23 @@ func TestPortalCannotReadSigningKeys(t *testing.T) {
 func TestCityReportIsSignedWithTheCitysKey(t *testing.T) {
 	g := NewWithT(t)
 	city, _ := rankedCity(t, g, "city-signed", "997830")
-	a := testAuthority(t)
+	// pdfsig checks the certificate at the real time: a CA and a city
+	// certificate spanning every year this test may run in, kept by the
+	// operator as long as they are good.
+	a, cityKeys := longLivedAuthority(t, signing.Tenant{Code: "997830", Name: city.Spec.City.Name, Kind: "city"})
 	r := cityReconciler(fakeClock)
 	r.Signing, r.Keys = a, &signing.Keys{Reader: k8s, Now: func() time.Time { return signingNow }}
 	g.Expect(r.reconcileCitySigning(testCtx, &cityState{city: getCity(g, city.Name)})).To(Succeed())
-	sec, kp := signingSecret(g, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: tenant.CityNamespace(city), Name: city.Name}})
+	cityObj := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: tenant.CityNamespace(city), Name: city.Name}}
+	sec, issued := signingSecret(g, cityObj)
+	g.Expect(issued.Cert.Subject.SerialNumber).To(Equal("997830"))
+	g.Expect(metav1.IsControlledBy(sec, getCity(g, city.Name))).To(BeTrue())
+	sec.Data = cityKeys
+	g.Expect(k8s.Update(testCtx, sec)).To(Succeed())
+	g.Expect(r.reconcileCitySigning(testCtx, &cityState{city: getCity(g, city.Name)})).To(Succeed())
+	sec, kp := signingSecret(g, cityObj)
 	g.Expect(kp.Cert.Subject.SerialNumber).To(Equal("997830"))
+	g.Expect(sec.Data).To(Equal(cityKeys), "a good certificate was replaced")
 
 	rep, err := r.RenderCity(testCtx, getCity(g, city.Name), "2026-09")
 	g.Expect(err).NotTo(HaveOccurred())
@@ -243,4 +254,39 @@ func TestCityReportIsSignedWithTheCitysKey(t *testing.T) {
 	g.Expect(k8s.Update(testCtx, sec)).To(Succeed())
 	_, err = r.RenderCity(testCtx, getCity(g, city.Name), "2026-09")
 	g.Expect(err).To(MatchError(ContainSubstring("997831")))
+}
+
+// longLivedAuthority is a made-up CA valid from 2020 to 2099, supplied as
+// an administrator would, and the key pair it issued to holder for as long.
+func longLivedAuthority(t *testing.T, holder signing.Tenant) (*signing.Authority, map[string][]byte) {
+	t.Helper()
+	from, to := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
+	ca, err := signing.NewCA("made-up long-lived CA", from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caData, err := signing.EncodeKeyPair(ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "test-operator-"}}
+	if err := k8s.Create(testCtx, ns); err != nil {
+		t.Fatal(err)
+	}
+	if err := k8s.Create(testCtx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "supplied-ca"}, Type: corev1.SecretTypeTLS, Data: caData}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := signing.LoadAuthority(testCtx, k8s, signing.CASource{Namespace: ns.Name, Name: "supplied-ca", Supplied: true}, signingNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kp, err := ca.Issue(holder, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := signing.EncodeKeyPair(kp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, data
 }
