@@ -1,6 +1,7 @@
 package signing
 
 import (
+	"crypto/x509"
 	"fmt"
 	"testing"
 	"time"
@@ -47,8 +48,9 @@ func FuzzVerify(f *testing.F) {
 	f.Add(signed)
 	f.Add(signed[:len(signed)/2])
 	f.Add([]byte("%PDF-1.7\nxref\n0 1\ntrailer << /Size 1 /Prev 9 >>\nstartxref\n9\n%%EOF"))
+	roots := x509.NewCertPool()
 	f.Fuzz(func(t *testing.T, b []byte) {
-		Verify(b, nil) //nolint:errcheck // only panics matter
+		Verify(b, roots) //nolint:errcheck // only panics matter
 	})
 }
 

@@ -329,9 +329,6 @@ func (kp *KeyPair) Signer(code string, now func() time.Time, reason string) (*Si
 	if !samePublicKey(kp.Cert.PublicKey, kp.Key.Public()) {
 		return nil, errors.New("the signing key does not match its certificate")
 	}
-	var chain []*x509.Certificate
-	for _, c := range kp.Chain {
-		chain = append(chain, c)
-	}
+	chain := append([]*x509.Certificate(nil), kp.Chain...)
 	return &Signer{Key: kp.Key, Cert: kp.Cert, Chain: chain, Now: now, Reason: reason}, nil
 }

@@ -38,6 +38,9 @@ const MaxPDF = 256 << 20
 // signature and signing-certificate-v2 hold, and the signer's certificate
 // chains to roots at the signing time.
 func Verify(pdf []byte, roots *x509.CertPool) (*Verified, error) {
+	if roots == nil {
+		return nil, errors.New("no trust anchor: give the installation CA")
+	}
 	if len(pdf) > MaxPDF {
 		return nil, fmt.Errorf("the file is larger than %d bytes", MaxPDF)
 	}
