@@ -30,6 +30,7 @@ import (
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/review"
 	"github.com/countyreport/countyreport/internal/schedule"
+	"github.com/countyreport/countyreport/internal/signing"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
@@ -81,6 +82,10 @@ type CityReportReconciler struct {
 	Storage CityStorage
 	// CredentialsTTL is the lifetime of the city's credentials, as a county's.
 	CredentialsTTL time.Duration
+	// Signing issues the city's signing certificate; Keys reads it to sign
+	// the city's report. Nil: the city's report is published unsigned (tests).
+	Signing *signing.Authority
+	Keys    *signing.Keys
 }
 
 // +kubebuilder:rbac:groups=reporting.countyreport.io,resources=cityreports,verbs=get;list;watch
@@ -157,6 +162,7 @@ func (r *CityReportReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		r.checkNamespace,
 		r.resolveMembers,
 		r.reconcileCityStorage,
+		r.reconcileCitySigning,
 		r.reconcileCityPortal,
 		r.reconcileBoard,
 		r.reconcileRanking,

@@ -187,15 +187,20 @@ func (r *CityReportReconciler) publishCityReport(ctx context.Context, st *citySt
 		Schema: manifest.Schema, Generator: "countyreport city", CountyCode: c.Spec.City.Code, CountyName: c.Spec.City.Name,
 		Period: st.boardPeriod, Title: title, DatasetSHA256: rk.SHA256,
 		Options: manifest.Options{Language: language, Paper: "A4", Template: "city"}, Pages: out.Pages, Files: []manifest.File{pdf, rk},
+		Artifacts: []manifest.File{pdf, rk},
 	}
 	raw, err := m.Marshal()
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := r.storageDeadline(ctx, 4)
+	ctx, cancel := r.storageDeadline(ctx, 5)
 	defer cancel()
+	pdfData, raw, err := r.signCityReport(ctx, c, bucket, st.boardPeriod, out.PDF, raw)
+	if err != nil {
+		return nil, err
+	}
 	return r.Storage.Archive(bucket).Publish(ctx, st.boardPeriod, []storage.Artifact{
-		{Name: report.PDFName, Data: out.PDF}, {Name: cityRankingName, Data: rankingJSON}}, raw)
+		{Name: report.PDFName, Data: pdfData}, {Name: cityRankingName, Data: rankingJSON}}, raw)
 }
 
 // cityRankingName is the ranking a city's report shows, published beside it.

@@ -35,6 +35,7 @@ import (
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/schedule"
+	"github.com/countyreport/countyreport/internal/signing"
 	"github.com/countyreport/countyreport/internal/tenant"
 	"github.com/countyreport/countyreport/internal/transient"
 )
@@ -75,6 +76,8 @@ type CountyReportReconciler struct {
 	CredentialsTTL time.Duration
 	// Workers is the number of CountyReports reconciled at once (4 when zero).
 	Workers int
+	// Signing issues the counties' signing certificates; nil: none (tests).
+	Signing *signing.Authority
 }
 
 // +kubebuilder:rbac:groups=reporting.countyreport.io,resources=countyreports,verbs=get;list;watch;update
@@ -158,6 +161,7 @@ func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.
 		r.validateSpec,
 		r.checkDuplicate,
 		r.reconcileStorage,
+		r.reconcileSigning,
 		r.readCityReview,
 		r.reconcilePortal,
 		r.reconcileSchedule,

@@ -28,6 +28,7 @@ import (
 	"github.com/countyreport/countyreport/internal/metrics"
 	"github.com/countyreport/countyreport/internal/period"
 	"github.com/countyreport/countyreport/internal/schedule"
+	"github.com/countyreport/countyreport/internal/signing"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/transient"
 )
@@ -470,7 +471,11 @@ func NewExecutor(mgr ctrl.Manager, o Options) (executor.Executor, error) {
 		if n <= 0 {
 			n = 2
 		}
-		return executor.NewInProcess(archives, n), nil
+		p := executor.NewInProcess(archives, n)
+		if o.Signing != nil {
+			p.Keys = &signing.Keys{Reader: mgr.GetAPIReader()}
+		}
+		return p, nil
 	}
 	return nil, fmt.Errorf("executor %q: want %s or %s", o.Executor, ExecutorJob, ExecutorInProcess)
 }

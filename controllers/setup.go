@@ -7,6 +7,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/countyreport/countyreport/internal/executor"
+	"github.com/countyreport/countyreport/internal/signing"
 )
 
 // Options are the manager's settings the reconcilers need.
@@ -46,6 +47,10 @@ type Options struct {
 	// configuration: the portals read the client address from
 	// X-Forwarded-For only when the request comes from one of them.
 	TrustedProxies []string
+	// Signing is the installation CA: each tenant gets a signing
+	// certificate and every published PDF is signed. Nil: nothing is
+	// signed (tests of other concerns).
+	Signing *signing.Authority
 }
 
 // Setup registers every reconciler with the manager.
@@ -68,6 +73,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		CredentialsTTL:  o.CredentialsTTL,
 		Workers:         o.Workers,
 		TrustedProxies:  o.TrustedProxies,
+		Signing:         o.Signing,
 	}
 	if err := cr.SetupWithManager(mgr); err != nil {
 		return err
@@ -77,6 +83,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		return err
 	}
 	o.Job.StorageCA = len(o.StorageCABundle) > 0
+	o.Job.Sign = o.Signing != nil
 	return setupReportRuns(mgr, o, city)
 }
 
@@ -98,6 +105,10 @@ func setupCities(mgr ctrl.Manager, o Options) (CityRenderer, error) {
 		StorageTimeout:  o.StorageTimeout,
 		CredentialsTTL:  o.CredentialsTTL,
 		TrustedProxies:  o.TrustedProxies,
+		Signing:         o.Signing,
+	}
+	if o.Signing != nil {
+		city.Keys = &signing.Keys{Reader: mgr.GetAPIReader()}
 	}
 	if cs, ok := o.Storage.(CityStorage); ok && o.Storage != nil {
 		city.Storage = cs

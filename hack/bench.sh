@@ -57,3 +57,10 @@ if [ -d hack/bench/portal ]; then
   section "portal: signed-in dashboard at 64 connections vs a bare gin handler"
   if [ -n "$quick" ]; then go run ./hack/bench/portal -d 3s -warmup 1s; else go run ./hack/bench/portal -d 10s; fi
 fi
+
+section "signing: PAdES signature of one report (sign, verify, manifest) vs rendering it"
+if [ -n "$quick" ]; then bt=10x; else bt=3s; fi
+out=$(go test -run '^$' -bench 'RenderBaseline|SignReport|Verify' -benchmem -benchtime "$bt" ./internal/signing)
+echo "$out" | grep '^Benchmark'
+echo "$out" | awk '/^BenchmarkRenderBaseline/ {r=$3} /^BenchmarkSignReport/ {s=$3}
+  END { if (r > 0) printf "signing %.2f ms per report, rendering %.2f ms: signing adds %.1f%%\n", s/1e6, r/1e6, 100*s/r }'

@@ -31,7 +31,11 @@ const archiveUsage = `usage: countyreport archive <list|get|url|verify> [flags]
                                          download verified files (default: all of the period into DIR)
   url    --period YYYY-MM [--name FILE] [--expiry 15m]
                                          a short-lived download link
-  verify --period YYYY-MM                download and re-hash every file of the period
+  verify --period YYYY-MM [--ca FILE]    download and re-hash every file of the period; with --ca, check
+                                         report.pdf's signature, its certificate chain to the installation
+                                         CA and the manifest's record of both hashes
+  verify --file report.pdf --ca FILE [--manifest manifest.json]
+                                         the same for files received (no storage needed)
 
 Storage settings come from flags or the environment (flags win); the bucket is
 --bucket or $` + storage.EnvBucket + `.
@@ -47,6 +51,9 @@ type archiveFlags struct {
 	timeout time.Duration
 	all     bool
 	json    bool
+
+	// verify: the installation CA (PEM), and files to check offline.
+	ca, file, manifest string
 }
 
 func parseArchiveFlags(sub string, args []string, stderr io.Writer) (*archiveFlags, error) {
@@ -75,12 +82,24 @@ func parseArchiveFlags(sub string, args []string, stderr io.Writer) (*archiveFla
 		fs.DurationVar(&f.expiry, "expiry", storage.DefaultPresignExpiry, "link lifetime (at most 168h)")
 	case "verify":
 		fs.StringVar(&f.period, "period", "", "period YYYY-MM")
+		fs.StringVar(&f.ca, "ca", "", "the installation CA certificate (PEM): check report.pdf's signature and chain")
+		fs.StringVar(&f.file, "file", "", "a report.pdf to check offline (needs --ca; no storage)")
+		fs.StringVar(&f.manifest, "manifest", "", "with --file: the manifest.json published beside it")
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if f.file != "" {
+		if f.ca == "" {
+			return nil, errors.New("--file needs --ca (the installation CA certificate)")
+		}
+		return f, nil
+	}
+	if f.manifest != "" {
+		return nil, errors.New("--manifest goes with --file")
 	}
 	if f.bucket == "" {
 		return nil, fmt.Errorf("no bucket: set --bucket or %s", storage.EnvBucket)
@@ -116,6 +135,9 @@ func runArchive(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	if f.file != "" {
+		return verifyFiles(f, stdout)
+	}
 	client, err := storage.New(f.cfg)
 	if err != nil {
 		return err
@@ -144,7 +166,10 @@ func runArchive(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		for _, o := range r.Artifacts {
 			fmt.Fprintf(stdout, "ok  %s  %d bytes  sha256 %s\n", o.Key, o.Size, o.SHA256)
 		}
-		return nil
+		if f.ca == "" {
+			return nil
+		}
+		return verifyArchived(ctx, a, r, f.ca, stdout)
 	}
 }
 

@@ -333,6 +333,8 @@ func (pl *platform) startOperator(ctx context.Context, errc chan<- error) (stop 
 		"--storage-endpoint=" + pl.admin.Endpoint, "--storage-insecure",
 		"--storage-access-key=" + pl.admin.AccessKey, "--storage-secret-key=" + pl.admin.SecretKey,
 		"--portal-image=countyreport:dev",
+		// No operator namespace on a laptop: the signing CA's Secret goes to default.
+		"--signing-ca-namespace=default",
 	}
 	// The manager's log, and client-go's, go to a file so that the progress
 	// stays readable.

@@ -13,10 +13,12 @@ import (
 
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/executor"
+	"github.com/countyreport/countyreport/internal/manifest"
 	"github.com/countyreport/countyreport/internal/period"
 	"github.com/countyreport/countyreport/internal/render"
 	"github.com/countyreport/countyreport/internal/render/layout"
 	"github.com/countyreport/countyreport/internal/report"
+	"github.com/countyreport/countyreport/internal/signing"
 	"github.com/countyreport/countyreport/internal/storage"
 )
 
@@ -38,6 +40,11 @@ type generateFlags struct {
 	bucket  string
 	storage storage.Config
 	timeout time.Duration
+
+	// Signing: the tenant's signing Secret mounted as files (the Job's), or
+	// an explicit --unsigned.
+	signingDir string
+	unsigned   bool
 }
 
 func parseGenerateFlags(args []string, stderr io.Writer) (*generateFlags, error) {
@@ -53,6 +60,9 @@ func parseGenerateFlags(args []string, stderr io.Writer) (*generateFlags, error)
 	fs.BoolVar(&g.publish, "publish", false, "publish report.pdf, bundle.zip and manifest.json (last) into the county's bucket")
 	fs.StringVar(&g.bucket, "bucket", os.Getenv(storage.EnvBucket), "the county's bucket (env "+storage.EnvBucket+")")
 	fs.DurationVar(&g.timeout, "timeout", 10*time.Minute, "give up after this long (storage modes)")
+	fs.StringVar(&g.signingDir, "signing-dir", os.Getenv(signing.EnvDir),
+		"directory with the county's signing key (tls.crt, tls.key, ca.crt): report.pdf is signed (env "+signing.EnvDir+")")
+	fs.BoolVar(&g.unsigned, "unsigned", false, "publish without signing report.pdf (by hand only; the operator's runs always sign)")
 	fs.StringVar(&g.dataset, "dataset", "", "dataset file (YAML or JSON) to render")
 	fs.StringVar(&g.out, "out", "", "directory to write report.pdf, bundle.zip and manifest.json into")
 	fs.StringVar(&g.lang, "lang", "zh-CN", "edition: zh-CN or en")
@@ -86,6 +96,9 @@ func parseGenerateFlags(args []string, stderr io.Writer) (*generateFlags, error)
 		}
 		if !g.publish && g.out == "" {
 			return nil, errors.New("--period 需要 --publish 或 --out / --period needs --publish or --out")
+		}
+		if g.publish && g.signingDir == "" && !g.unsigned {
+			return nil, fmt.Errorf("--publish 需要签名密钥 --signing-dir（或 --unsigned）/ --publish needs --signing-dir or $%s (or --unsigned)", signing.EnvDir)
 		}
 		if g.dataset == "" || g.publish {
 			if g.bucket == "" {
@@ -178,6 +191,9 @@ func generateStored(ctx context.Context, g *generateFlags, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	if err := signResult(ctx, g, ds, res, a); err != nil {
+		return err
+	}
 	if g.out != "" {
 		if err := report.WriteDir(g.out, res); err != nil {
 			return err
@@ -223,10 +239,47 @@ func generateOffline(g *generateFlags, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := signResult(context.Background(), g, ds, res, nil); err != nil {
+		return err
+	}
 	if err := report.WriteDir(g.out, res); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "wrote %s (%d pages), %s, %s in %s\n", report.PDFName, res.Pages, report.BundleName, report.ManifestName, g.out)
+	return nil
+}
+
+// signResult signs res.PDF with the key in --signing-dir, when given, and
+// rewrites res.Manifest to record both hashes (internal/signing). The key
+// must be the dataset's county's: another county's certificate is refused.
+// With a, an unchanged report already published there is kept as it is.
+func signResult(ctx context.Context, g *generateFlags, ds *dataset.Dataset, res *report.Result, a *storage.Archive) error {
+	if g.signingDir == "" {
+		return nil
+	}
+	kp, err := signing.ReadDir(g.signingDir)
+	if err != nil {
+		return err
+	}
+	t := signing.Tenant{Code: ds.Meta.CountyCode, Name: ds.Meta.CountyName, EnglishName: ds.Meta.CountyNameEn}
+	s, err := kp.Signer(t.Code, time.Now, signing.Reason(t))
+	if err != nil {
+		return err
+	}
+	var signed, mdata []byte
+	if a != nil {
+		signed, mdata, err = signing.SignForArchive(ctx, a, ds.Meta.Period, s, res.PDF, res.Manifest)
+	} else {
+		signed, mdata, err = signing.SignReport(s, res.PDF, res.Manifest, nil)
+	}
+	if err != nil {
+		return err
+	}
+	m, err := manifest.Parse(mdata)
+	if err != nil {
+		return err
+	}
+	res.PDF, res.Manifest, res.ManifestInfo = signed, mdata, m
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/client/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -26,6 +27,7 @@ import (
 	"github.com/countyreport/countyreport/internal/executor"
 	"github.com/countyreport/countyreport/internal/portal"
 	"github.com/countyreport/countyreport/internal/portal/auth"
+	"github.com/countyreport/countyreport/internal/signing"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/version"
 )
@@ -59,6 +61,7 @@ type managerOptions struct {
 	qps             float64
 	burst           int
 	trustedProxies  []string
+	signingCA       signing.CASource
 }
 
 func parseManagerFlags(args []string) (*managerOptions, error) {
@@ -112,6 +115,12 @@ func parseManagerFlags(args []string) (*managerOptions, error) {
 		o.trustedProxies = list
 		return nil
 	})
+	fs.StringVar(&o.signingCA.Namespace, "signing-ca-namespace", "",
+		"namespace of the installation CA's Secret (default: the leader election namespace, else the pod's, else countyreport-system)")
+	fs.StringVar(&o.signingCA.Name, "signing-ca-secret", signing.DefaultCASecret,
+		"Secret (tls.crt, tls.key, ca.crt) of the installation CA that issues the tenants' signing certificates")
+	fs.BoolVar(&o.signingCA.Supplied, "signing-ca-supplied", false,
+		"the administrator supplies the CA Secret (e.g. from cert-manager): never make one, fail to start without it")
 	o.zap.BindFlags(fs)
 	ctrlconfig.RegisterFlags(fs) // --kubeconfig, else $KUBECONFIG, else in-cluster
 	if err := fs.Parse(args); err != nil {
@@ -148,6 +157,12 @@ func parseManagerFlags(args []string) (*managerOptions, error) {
 	}
 	if o.portalImage == "" {
 		return nil, fmt.Errorf("--portal-image must not be empty")
+	}
+	if o.signingCA.Name == "" {
+		return nil, fmt.Errorf("--signing-ca-secret must not be empty")
+	}
+	if o.signingCA.Namespace == "" {
+		o.signingCA.Namespace = operatorNamespace(o.leaderElectNS)
 	}
 	return o, nil
 }
@@ -247,6 +262,17 @@ func runManager(ctx context.Context, args []string) error {
 	} else {
 		log.Info("no storage endpoint: portals are provisioned, buckets and reports are not (set --storage-endpoint)")
 	}
+	// The installation CA, made on the first start (or the administrator's),
+	// read before the manager's cache starts.
+	direct, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return err
+	}
+	if copts.Signing, err = signing.LoadAuthority(ctx, direct, o.signingCA, time.Now()); err != nil {
+		return err
+	}
+	log.Info("signing CA", "secret", o.signingCA.Namespace+"/"+o.signingCA.Name, "subject", copts.Signing.CA.Cert.Subject.String(),
+		"sha256", signing.Fingerprint(copts.Signing.Root()))
 	if err := controllers.Setup(mgr, copts); err != nil {
 		return err
 	}
@@ -258,6 +284,18 @@ func runManager(ctx context.Context, args []string) error {
 	}
 	log.Info("starting manager", "version", version.Version, "watchNamespaces", o.watchNamespaces, "portalImage", o.portalImage)
 	return mgr.Start(ctx)
+}
+
+// operatorNamespace is where the operator keeps its own Secrets: the
+// leader election namespace, else the pod's own, else countyreport-system.
+func operatorNamespace(leaderElectNS string) string {
+	if leaderElectNS != "" {
+		return leaderElectNS
+	}
+	if b, err := os.ReadFile("/var/run/secrets/kubernetes.io/serviceaccount/namespace"); err == nil && len(b) > 0 {
+		return strings.TrimSpace(string(b))
+	}
+	return "countyreport-system"
 }
 
 func splitList(s string) []string {

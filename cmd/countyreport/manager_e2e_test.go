@@ -20,6 +20,8 @@ import (
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/executor"
+	"github.com/countyreport/countyreport/internal/signing"
+	"github.com/countyreport/countyreport/internal/signing/pdfsigtest"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/storage/miniotest"
 	"github.com/countyreport/countyreport/internal/tenant"
@@ -87,6 +89,10 @@ func endToEnd(t *testing.T, srv *miniotest.Server, storageArgs []string) {
 	g.Expect(err).NotTo(HaveOccurred())
 	kubeconfigFile := filepath.Join(t.TempDir(), "manager.kubeconfig")
 	g.Expect(os.WriteFile(kubeconfigFile, kubeconfig, 0o600)).To(Succeed())
+
+	// The operator's namespace, as config/default makes it: the signing CA is made there.
+	out, err = env.RunKubectl("", "create", "namespace", "countyreport-system")
+	g.Expect(err).NotTo(HaveOccurred(), out)
 
 	root := srv.RootConfig()
 	t.Setenv("COUNTYREPORT_STORAGE_ACCESS_KEY", root.AccessKey)
@@ -162,6 +168,7 @@ func endToEnd(t *testing.T, srv *miniotest.Server, storageArgs []string) {
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(rep.Pages).To(Equal(int(cr.Status.LastReport.Pages)))
 	g.Expect(strings.Join(cr.Status.LastReport.Keys, " ")).To(ContainSubstring("reports/2023-01/report.pdf"))
+	reportIsSigned(t, c, scoped.Archive(cr.Status.Bucket))
 
 	out, err = env.RunKubectl("", "get", "countyreports", "-A")
 	g.Expect(err).NotTo(HaveOccurred(), out)
@@ -175,6 +182,25 @@ func endToEnd(t *testing.T, srv *miniotest.Server, storageArgs []string) {
 		portalTrustsTheCA(t, c, key)
 		jobTrustsTheCA(t, c, cr, secret)
 	}
+}
+
+// reportIsSigned: the report the operator's run published is signed with
+// the county's certificate from the installation CA the operator made in
+// its namespace, and pdfsig trusts it with that CA.
+func reportIsSigned(t *testing.T, c client.Client, a *storage.Archive) {
+	g := NewWithT(t)
+	var caSecret corev1.Secret
+	g.Expect(c.Get(context.Background(), client.ObjectKey{Namespace: "countyreport-system", Name: signing.DefaultCASecret}, &caSecret)).To(Succeed())
+	ca, err := signing.DecodeKeyPair(caSecret.Data)
+	g.Expect(err).NotTo(HaveOccurred())
+	pdf, _, err := a.Get(context.Background(), "2023-01", "report.pdf")
+	g.Expect(err).NotTo(HaveOccurred())
+	v, err := signing.Verify(pdf, ca.Roots())
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(v.Code).To(Equal("430423"))
+	f := filepath.Join(t.TempDir(), "report.pdf")
+	g.Expect(os.WriteFile(f, pdf, 0o644)).To(Succeed())
+	pdfsigtest.RequireValid(t, pdfsigtest.NSSDB(t, ca.Cert), f)
 }
 
 // portalTrustsTheCA: the portal Deployment mounts the CA bundle from the
@@ -201,9 +227,14 @@ func jobTrustsTheCA(t *testing.T, c client.Client, cr *reportingv1.CountyReport,
 	g := NewWithT(t)
 	run := &reportingv1.ReportRun{ObjectMeta: metav1.ObjectMeta{Name: "hengshan-2023-01", Namespace: cr.Namespace},
 		Spec: reportingv1.ReportRunSpec{CountyReportName: cr.Name, Period: "2023-01"}}
-	job := executor.MakeJob(run, cr, executor.JobOptions{StorageCA: true})
+	job := executor.MakeJob(run, cr, executor.JobOptions{StorageCA: true, Sign: true})
 	container := job.Spec.Template.Spec.Containers[0]
-	caDir := t.TempDir()
+	caDir, signingDir := t.TempDir(), t.TempDir()
+	var signingSecret corev1.Secret // mounted as the kubelet would
+	g.Expect(c.Get(context.Background(), client.ObjectKey{Namespace: cr.Namespace, Name: signing.SecretName(cr.Name)}, &signingSecret)).To(Succeed())
+	for k, v := range signingSecret.Data {
+		g.Expect(os.WriteFile(filepath.Join(signingDir, k), v, 0o600)).To(Succeed())
+	}
 	for _, m := range container.VolumeMounts {
 		if m.Name == "storage-ca" {
 			g.Expect(filepath.Join(m.MountPath, "ca.crt")).To(Equal(tenant.StorageCAFile))
@@ -214,6 +245,9 @@ func jobTrustsTheCA(t *testing.T, c client.Client, cr *reportingv1.CountyReport,
 		if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
 			g.Expect(e.ValueFrom.SecretKeyRef.Name).To(Equal(secret.Name))
 			v = string(secret.Data[e.ValueFrom.SecretKeyRef.Key])
+		}
+		if e.Name == signing.EnvDir {
+			v = signingDir
 		}
 		if e.Name == storage.EnvCAFile { // the mounted file, here in a temporary folder
 			v = filepath.Join(caDir, "ca.crt")

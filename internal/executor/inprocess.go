@@ -14,6 +14,7 @@ import (
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/render"
 	"github.com/countyreport/countyreport/internal/report"
+	"github.com/countyreport/countyreport/internal/signing"
 	"github.com/countyreport/countyreport/internal/storage"
 )
 
@@ -38,6 +39,9 @@ type InProcess struct {
 	Archives *Archives
 	// FontPath is the sans (黑体) face passed to report.Render ("" = its default).
 	FontPath string
+	// Keys, when set, gives each attempt its own county's signing key:
+	// report.pdf is signed before it is published.
+	Keys *signing.Keys
 	// StartWait is how long Start waits for the attempt to finish (default
 	// DefaultStartWait; negative: not at all). Callers of Start block that
 	// long, so the ReportRun reconciler has PipelineDepth workers.
@@ -236,6 +240,15 @@ func (p *InProcess) render(a *storage.Archive, run *reportingv1.ReportRun, cr *r
 	defer func() { <-p.io }()
 	if err != nil {
 		return fail(err)
+	}
+	s, err := p.signer(ctx, cr)
+	if err != nil {
+		return fail(err)
+	}
+	if s != nil {
+		if err := r.Sign(ctx, a, s); err != nil {
+			return fail(err)
+		}
 	}
 	res, err := r.Publish(ctx, a)
 	if err != nil {

@@ -47,6 +47,8 @@ type JobOptions struct {
 	// StorageCA mounts the storage CA bundle from the credentials Secret
 	// (the endpoint is behind a private CA).
 	StorageCA bool
+	// Sign mounts the county's signing Secret: the Job signs report.pdf.
+	Sign bool
 }
 
 // Job runs each attempt as a batch/v1 Job in the county's namespace.
@@ -105,6 +107,10 @@ func MakeJob(run *reportingv1.ReportRun, cr *reportingv1.CountyReport, o JobOpti
 	}}}
 	if o.StorageCA {
 		v, m, e := tenant.StorageCA(secret)
+		volumes, mounts, env = append(volumes, v), append(mounts, m), append(env, e)
+	}
+	if o.Sign {
+		v, m, e := signingVolume(cr)
 		volumes, mounts, env = append(volumes, v), append(mounts, m), append(env, e)
 	}
 	return &batchv1.Job{
@@ -236,6 +242,11 @@ func (j *Job) reader() client.Reader {
 
 // preflight fails the attempt early when there is no dataset or no storage.
 func (j *Job) preflight(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) error {
+	if j.Options.Sign {
+		if err := signingReady(ctx, j.reader(), cr); err != nil {
+			return err
+		}
+	}
 	a, err := j.Archives.Open(ctx, cr)
 	if err != nil {
 		return err

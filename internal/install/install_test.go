@@ -276,7 +276,7 @@ func TestPodSecurityRestricted(t *testing.T) {
 	templates["portal"] = tenant.Deployment(cr, in, "hash").Spec.Template
 	run := &reportingv1.ReportRun{ObjectMeta: metav1.ObjectMeta{Name: "hengshan-2023-01", Namespace: ns},
 		Spec: reportingv1.ReportRunSpec{CountyReportName: cr.Name, Period: "2023-01"}, Status: reportingv1.ReportRunStatus{Attempts: 1}}
-	templates["report Job"] = executor.MakeJob(run, cr, executor.JobOptions{Image: "countyreport:test"}).Spec.Template
+	templates["report Job"] = executor.MakeJob(run, cr, executor.JobOptions{Image: "countyreport:test", Sign: true}).Spec.Template
 	if len(templates) != 5 {
 		t.Fatalf("expected 5 pod templates, have %d: %v", len(templates), templates)
 	}

@@ -51,6 +51,29 @@ type Manifest struct {
 	Pages         int     `json:"pages"`
 	Files         []File  `json:"files"`
 	Artifacts     []File  `json:"artifacts,omitempty"`
+	// Signature describes report.pdf's signature, when it is signed (only
+	// in the copy beside the zip, whose report.pdf entry in Artifacts is
+	// the signed file; the zip holds the unsigned one).
+	Signature *Signature `json:"signature,omitempty"`
+}
+
+// Signature is the record of a signed report.pdf (internal/signing): the
+// unsigned, reproducible rendering is the signed file's prefix.
+type Signature struct {
+	// UnsignedSize and UnsignedSHA256 are the rendering before signing.
+	UnsignedSize   int64  `json:"unsignedSize"`
+	UnsignedSHA256 string `json:"unsignedSha256"`
+	// SignedSHA256 is report.pdf as published.
+	SignedSHA256 string `json:"signedSha256"`
+	SubFilter    string `json:"subFilter"`
+	// Signer is the certificate's subject; SignerCode the tenant code in it.
+	Signer     string `json:"signer"`
+	SignerCode string `json:"signerCode"`
+	Issuer     string `json:"issuer"`
+	// CertificateSHA256 is the signer certificate's fingerprint.
+	CertificateSHA256 string `json:"certificateSha256"`
+	// SignedAt is the signature's /M, RFC 3339.
+	SignedAt string `json:"signedAt"`
 }
 
 // Marshal encodes m deterministically (fixed field order, two-space indent, final newline).
@@ -73,6 +96,9 @@ func Parse(data []byte) (*Manifest, error) {
 	}
 	if m.Period == "" {
 		return nil, fmt.Errorf("manifest: period is empty")
+	}
+	if s := m.Signature; s != nil && (len(s.UnsignedSHA256) != 64 || len(s.SignedSHA256) != 64 || s.UnsignedSize <= 0) {
+		return nil, fmt.Errorf("manifest: bad signature entry")
 	}
 	for _, f := range append(append([]File{}, m.Files...), m.Artifacts...) {
 		if f.Name == "" || len(f.SHA256) != 64 || f.Size < 0 {
