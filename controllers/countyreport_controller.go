@@ -153,6 +153,7 @@ func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.
 
 	steps := []func(context.Context, *reconcileState) error{
 		r.validateSpec,
+		r.checkGrant,
 		r.checkDuplicate,
 		r.reconcileStorage,
 		r.readCityReview,
@@ -200,13 +201,19 @@ func (r *CountyReportReconciler) validateSpec(_ context.Context, st *reconcileSt
 	return nil
 }
 
-// checkDuplicate refuses a county code already claimed by an older CountyReport.
+// checkDuplicate refuses a county code already claimed by an older
+// CountyReport in a namespace given the same code (an administrator's
+// mistake: two namespaces labelled with one code).
 func (r *CountyReportReconciler) checkDuplicate(ctx context.Context, st *reconcileState) error {
 	var list reportingv1.CountyReportList
 	if err := r.List(ctx, &list, client.MatchingFields{countyCodeIndex: st.cr.Spec.County.Code}); err != nil {
 		return fmt.Errorf("list CountyReports with code %s: %w", st.cr.Spec.County.Code, err)
 	}
-	owner := firstClaim(list.Items)
+	claims, err := grantedClaims(ctx, r.grantReader(), list.Items)
+	if err != nil {
+		return err
+	}
+	owner := firstClaim(claims)
 	if owner == nil || owner.UID == st.cr.UID {
 		return nil
 	}
@@ -391,6 +398,9 @@ func (r *CountyReportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// When a county code is freed or claimed, the other claimants re-check.
 		Watches(&reportingv1.CountyReport{}, handler.EnqueueRequestsFromMapFunc(r.sameCounty),
 			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }})).
+		// A code granted or taken back (a namespace label) decides who holds it.
+		WatchesMetadata(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.countiesInNamespace),
+			builder.WithPredicates(predicate.LabelChangedPredicate{})).
 		// The city's deadline is shown in its members' portals.
 		Watches(&reportingv1.CityReport{}, handler.EnqueueRequestsFromMapFunc(r.countiesOfCity),
 			builder.WithPredicates(cityTermsChanged)).
