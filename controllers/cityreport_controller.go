@@ -93,8 +93,9 @@ type cityState struct {
 	members []cityMember
 	// reviewLoc is the zone of the review deadline.
 	reviewLoc *time.Location
-	// boardPeriod is the month under review; datasets the SHA-256 of each
-	// member's dataset for it, by code (absent: nothing submitted).
+	// boardPeriod is the month under review; datasets the identity of each
+	// member's dataset for it (its storage.DatasetInfo.ContentID), by code
+	// (absent: nothing submitted).
 	boardPeriod  string
 	deadline     time.Time
 	datasets     map[string]string

@@ -22,14 +22,16 @@ func cityArchive(t *testing.T, c *county) *storage.Archive {
 	return st.Archive(c.Bucket)
 }
 
-// verdict records the city's verdict on the dataset c has stored for period now.
+// verdict records the city's verdict on the dataset c has stored for
+// period now, bound as the city binds it: the version read and the SHA-256
+// of its bytes.
 func (c *county) verdict(t *testing.T, city *storage.Archive, period, verdict, comment string) {
 	t.Helper()
-	info, err := c.Archive.DescribeDataset(testCtx(t), period)
+	_, info, err := city.ReadDataset(testCtx(t), period, "")
 	mustDo(t, err)
 	_, err = city.AppendReview(testCtx(t), period, storage.ReviewEntry{
 		Verdict: verdict, By: "市统计局审核员", At: time.Now(), Comment: comment,
-		DatasetSHA256: info.SHA256, DatasetVersion: info.VersionID,
+		DatasetSHA256: info.ContentSHA256, DatasetVersion: info.VersionID, Binding: storage.BindingCityRead,
 	})
 	mustDo(t, err)
 }
