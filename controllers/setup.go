@@ -30,6 +30,9 @@ type Options struct {
 	Clock clock.PassiveClock
 	// Workers is the number of CountyReports reconciled at once (default 4).
 	Workers int
+	// HostPatterns restrict the hosts a county's Ingress may claim
+	// (HostAllowed); none: any host, the first claim keeping it.
+	HostPatterns []string
 
 	// Executor runs ReportRuns: ExecutorJob (default) or ExecutorInProcess.
 	Executor string
@@ -62,6 +65,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		Storage:         o.Storage,
 		CredentialsTTL:  o.CredentialsTTL,
 		Workers:         o.Workers,
+		HostPatterns:    o.HostPatterns,
 	}
 	if err := cr.SetupWithManager(mgr); err != nil {
 		return err

@@ -23,6 +23,9 @@ const (
 	ConditionPortalAvailable = "PortalAvailable"
 	ConditionStorageReady    = "StorageReady"
 	ConditionReportUpToDate  = "ReportUpToDate"
+	// ConditionHostAdmitted: the Ingress host asked for is this tenant's
+	// (set only when spec.portal.ingress is).
+	ConditionHostAdmitted = "HostAdmitted"
 )
 
 // Condition reasons.
