@@ -226,7 +226,7 @@ func (r *CityReportReconciler) checkNamespace(ctx context.Context, st *cityState
 	ns := tenant.CityNamespace(st.city)
 	st.city.Status.Namespace = ns
 	code := st.city.Spec.City.Code
-	granted, found, err := namespaceLabel(ctx, r.APIReader, ns, reportingv1.LabelCity)
+	granted, found, err := grantReaders{cached: r.Client, live: r.APIReader}.label(ctx, ns, reportingv1.LabelCity, code)
 	if err != nil {
 		return err
 	}

@@ -88,7 +88,7 @@ func (r *CityReportReconciler) findCounty(ctx context.Context, m reportingv1.Cit
 	if err := r.List(ctx, &list, client.MatchingFields{countyCodeIndex: code}); err != nil {
 		return nil, fmt.Errorf("list CountyReports with code %s: %w", code, err)
 	}
-	claims, err := grantedClaims(ctx, r.APIReader, list.Items)
+	claims, err := grantedClaims(ctx, grantReaders{cached: r.Client, live: r.APIReader}, list.Items)
 	if err != nil {
 		return nil, err
 	}

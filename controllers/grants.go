@@ -27,9 +27,8 @@ import (
 
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
 
-// namespaceLabel reads one label of a Namespace from the API server (not a
-// cache: a grant just made must count, and a namespace that is gone grants
-// nothing). found is false when the Namespace does not exist.
+// namespaceLabel reads one label of a Namespace with c. found is false
+// when the Namespace does not exist.
 func namespaceLabel(ctx context.Context, c client.Reader, ns, label string) (value string, found bool, err error) {
 	var n metav1.PartialObjectMetadata
 	n.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
@@ -42,19 +41,34 @@ func namespaceLabel(ctx context.Context, c client.Reader, ns, label string) (val
 	return n.GetLabels()[label], true, nil
 }
 
+// grantReaders read grants: the cache first, so that a steady state asks
+// the API server nothing, and the API server when the cache does not show
+// the grant wanted (it may lag behind a label just set).
+type grantReaders struct{ cached, live client.Reader }
+
+// label reads label of namespace ns, wanting want.
+func (g grantReaders) label(ctx context.Context, ns, label, want string) (string, bool, error) {
+	if g.cached != nil && want != "" {
+		if v, found, err := namespaceLabel(ctx, g.cached, ns, label); err == nil && found && v == want {
+			return v, true, nil
+		}
+	}
+	return namespaceLabel(ctx, g.live, ns, label)
+}
+
 // codeGranted reports whether cr's namespace was given cr's county code.
-func codeGranted(ctx context.Context, c client.Reader, cr *reportingv1.CountyReport) (bool, error) {
-	v, _, err := namespaceLabel(ctx, c, cr.Namespace, reportingv1.LabelCounty)
+func (g grantReaders) codeGranted(ctx context.Context, cr *reportingv1.CountyReport) (bool, error) {
+	v, _, err := g.label(ctx, cr.Namespace, reportingv1.LabelCounty, cr.Spec.County.Code)
 	return v != "" && v == cr.Spec.County.Code, err
 }
 
 // grantedClaims keeps the CountyReports whose namespace was given their
 // code: only those compete for it (firstClaim), so a claim made earlier in a
 // namespace that was not given the code never displaces the real county.
-func grantedClaims(ctx context.Context, c client.Reader, items []reportingv1.CountyReport) ([]reportingv1.CountyReport, error) {
+func grantedClaims(ctx context.Context, g grantReaders, items []reportingv1.CountyReport) ([]reportingv1.CountyReport, error) {
 	out := make([]reportingv1.CountyReport, 0, len(items))
 	for i := range items {
-		ok, err := codeGranted(ctx, c, &items[i])
+		ok, err := g.codeGranted(ctx, &items[i])
 		if err != nil {
 			return nil, err
 		}
@@ -65,20 +79,21 @@ func grantedClaims(ctx context.Context, c client.Reader, items []reportingv1.Cou
 	return out, nil
 }
 
-// grantReader is where grants are read: the API server when the reconciler
-// has a reader for it, its client otherwise (tests that build one by hand).
-func (r *CountyReportReconciler) grantReader() client.Reader {
+// grantReader is where grants are read: the cache, then the API server
+// when the reconciler has a reader for it (its client otherwise: tests that
+// build one by hand).
+func (r *CountyReportReconciler) grantReader() grantReaders {
 	if r.APIReader != nil {
-		return r.APIReader
+		return grantReaders{cached: r.Client, live: r.APIReader}
 	}
-	return r.Client
+	return grantReaders{live: r.Client}
 }
 
 // checkGrant refuses a CountyReport whose namespace was not given its code:
 // nothing is provisioned, no bucket, credentials, portal or membership.
 func (r *CountyReportReconciler) checkGrant(ctx context.Context, st *reconcileState) error {
 	cr := st.cr
-	v, found, err := namespaceLabel(ctx, r.grantReader(), cr.Namespace, reportingv1.LabelCounty)
+	v, found, err := r.grantReader().label(ctx, cr.Namespace, reportingv1.LabelCounty, cr.Spec.County.Code)
 	if err != nil {
 		return err
 	}
