@@ -55,8 +55,8 @@ func (r *CityReportReconciler) readBoard(ctx context.Context, st *cityState, p p
 		}
 		statuses = append(statuses, s)
 		st.statuses[m.county.Spec.County.Code] = s
-		if s.DatasetSHA256 != "" {
-			st.datasets[m.county.Spec.County.Code] = s.DatasetSHA256
+		if s.DatasetID != "" {
+			st.datasets[m.county.Spec.County.Code] = s.DatasetID
 		}
 		city.Status.Members[i].Submission = s.State
 		if s.State == review.Overdue {

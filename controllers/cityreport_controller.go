@@ -12,7 +12,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -101,8 +100,9 @@ type cityState struct {
 	members []cityMember
 	// reviewLoc is the zone of the review deadline.
 	reviewLoc *time.Location
-	// boardPeriod is the month under review; datasets the SHA-256 of each
-	// member's dataset for it, by code (absent: nothing submitted).
+	// boardPeriod is the month under review; datasets the identity of each
+	// member's dataset for it (its storage.DatasetInfo.ContentID), by code
+	// (absent: nothing submitted).
 	boardPeriod  string
 	deadline     time.Time
 	datasets     map[string]string
@@ -225,21 +225,32 @@ func (r *CityReportReconciler) checkDuplicateCity(ctx context.Context, st *cityS
 	return nil
 }
 
-// checkNamespace requires the city's namespace, city-<name>, to exist and
+// checkNamespace requires the city's namespace, city-<name>, to exist, to
+// be given the city's code by the cluster administrator (the namespace label
+// reporting.countyreport.io/city, which no namespace editor can set), and
 // to hold no county: the city's credentials must never land where a
 // county's staff can read Secrets.
 func (r *CityReportReconciler) checkNamespace(ctx context.Context, st *cityState) error {
 	ns := tenant.CityNamespace(st.city)
 	st.city.Status.Namespace = ns
-	err := r.APIReader.Get(ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{})
-	if apierrors.IsNotFound(err) {
+	code := st.city.Spec.City.Code
+	granted, found, err := grantReaders{cached: r.Client, live: r.APIReader}.label(ctx, ns, reportingv1.LabelCity, code)
+	if err != nil {
+		return err
+	}
+	if !found {
 		r.refuseCity(st, reportingv1.ReasonNamespaceMissing, fmt.Sprintf(
-			"namespace %s does not exist: create it for the city's objects (kubectl create namespace %s)", ns, ns))
+			"namespace %s does not exist: create it for the city's objects and give it the city's code "+
+				"(kubectl create namespace %s; kubectl label namespace %s %s=%s)", ns, ns, ns, reportingv1.LabelCity, code))
 		st.requeueIn(30 * time.Second)
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("read namespace %s: %w", ns, err)
+	if granted != code {
+		r.refuseCity(st, reportingv1.ReasonNamespaceNotGranted, fmt.Sprintf(
+			"namespace %s is not given city code %s (its label %s is %q): a cluster administrator grants it with "+
+				"kubectl label namespace %s %s=%s; no credentials are written there", ns, code, reportingv1.LabelCity, granted, ns, reportingv1.LabelCity, code))
+		st.requeueIn(30 * time.Second)
+		return nil
 	}
 	var counties reportingv1.CountyReportList
 	if err := r.List(ctx, &counties, client.InNamespace(ns)); err != nil {
@@ -319,8 +330,26 @@ func (r *CityReportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&networkingv1.Ingress{}).
 		Watches(&reportingv1.CountyReport{}, handler.EnqueueRequestsFromMapFunc(r.citiesOfCounty),
 			builder.WithPredicates(membershipMatters)).
+		// A grant given or taken back (a namespace label) may change the
+		// city's own namespace or who holds a member's code. Cities are few.
+		WatchesMetadata(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.allCities),
+			builder.WithPredicates(predicate.LabelChangedPredicate{})).
 		Named("cityreport").
 		Complete(r)
+}
+
+// allCities wakes every city.
+func (r *CityReportReconciler) allCities(ctx context.Context, _ client.Object) []reconcile.Request {
+	var list reportingv1.CityReportList
+	if err := r.List(ctx, &list); err != nil {
+		logf.FromContext(ctx).Error(err, "list CityReports")
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for _, c := range list.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKey{Name: c.Name}})
+	}
+	return reqs
 }
 
 // membershipMatters passes the county changes a city's membership depends

@@ -33,10 +33,11 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 )
 
-// newCity is a CityReport with its namespace city-<name> made.
+// newCity is a CityReport with its namespace city-<name> made and given
+// the city's code.
 func newCity(t *testing.T, name, code string, members ...reportingv1.CityMember) *reportingv1.CityReport {
 	t.Helper()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "city-" + name}}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "city-" + name, Labels: map[string]string{reportingv1.LabelCity: code}}}
 	if err := k8s.Create(testCtx, ns); err != nil {
 		t.Fatalf("create namespace: %v", err)
 	}

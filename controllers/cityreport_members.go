@@ -67,7 +67,8 @@ func (r *CityReportReconciler) resolveMembers(ctx context.Context, st *cityState
 }
 
 // findCounty returns the CountyReport an entry names, or nil. By code it is
-// the county holding the code (the oldest claim; a duplicate is never a
+// the county holding the code (the oldest claim in a namespace given the
+// code; a duplicate or a claim the administrator did not grant is never a
 // member); by namespace and name it is that object, if it holds its code.
 func (r *CityReportReconciler) findCounty(ctx context.Context, m reportingv1.CityMember) (*reportingv1.CountyReport, error) {
 	code := m.Code
@@ -87,7 +88,11 @@ func (r *CityReportReconciler) findCounty(ctx context.Context, m reportingv1.Cit
 	if err := r.List(ctx, &list, client.MatchingFields{countyCodeIndex: code}); err != nil {
 		return nil, fmt.Errorf("list CountyReports with code %s: %w", code, err)
 	}
-	owner := firstClaim(list.Items)
+	claims, err := grantedClaims(ctx, grantReaders{cached: r.Client, live: r.APIReader}, list.Items)
+	if err != nil {
+		return nil, err
+	}
+	owner := firstClaim(claims)
 	if owner == nil || (named != nil && owner.UID != named.UID) {
 		return nil, nil
 	}

@@ -8,6 +8,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -64,7 +65,11 @@ func (r *CityReportReconciler) reconcileCityPortal(ctx context.Context, st *city
 	if err := ensureOwned(ctx, o, tenant.CityNetworkPolicy(city, in)); err != nil {
 		return err
 	}
-	if ing := tenant.CityIngress(city); ing != nil {
+	ing, err := r.admittedCityIngress(ctx, city)
+	if err != nil {
+		return err
+	}
+	if ing != nil {
 		err = ensureOwned(ctx, o, ing)
 	} else {
 		err = removeOwned(ctx, o, &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Name: tenant.CityPortalName(city), Namespace: tenant.CityNamespace(city)}})
@@ -73,6 +78,11 @@ func (r *CityReportReconciler) reconcileCityPortal(ctx context.Context, st *city
 		return err
 	}
 	city.Status.PortalURL = tenant.CityPortalURL(city)
+	if ing == nil && city.Spec.Portal.Ingress != nil {
+		c := city.DeepCopy()
+		c.Spec.Portal.Ingress = nil
+		city.Status.PortalURL = tenant.CityPortalURL(c)
+	}
 
 	var d appsv1.Deployment
 	found, err := lookupIn(ctx, r.Client, r.APIReader, client.ObjectKey{Namespace: tenant.CityNamespace(city), Name: tenant.CityPortalName(city)}, &d)
@@ -152,4 +162,30 @@ func (r *CityReportReconciler) ensureCityPortalSecret(ctx context.Context, o own
 		want.Annotations = map[string]string{annotationInitialPassword: "true"}
 	}
 	return ensureOwned(ctx, o, want)
+}
+
+// admittedCityIngress is the city portal's Ingress when its host is the
+// city's (the oldest CityReport naming it; a county never holds a city's
+// host), nil otherwise; HostAdmitted says which.
+func (r *CityReportReconciler) admittedCityIngress(ctx context.Context, city *reportingv1.CityReport) (*networkingv1.Ingress, error) {
+	ing := tenant.CityIngress(city)
+	if ing == nil {
+		meta.RemoveStatusCondition(&city.Status.Conditions, reportingv1.ConditionHostAdmitted)
+		return nil, nil
+	}
+	var cities reportingv1.CityReportList
+	if err := r.List(ctx, &cities); err != nil {
+		return nil, fmt.Errorf("list CityReports: %w", err)
+	}
+	if owner := cityHostOwner(cities.Items, city); owner != nil && owner.UID != city.UID {
+		msg := fmt.Sprintf("host %s is claimed by CityReport %s, created earlier; no Ingress is made for it", cityHost(city), owner.Name)
+		if c := meta.FindStatusCondition(city.Status.Conditions, reportingv1.ConditionHostAdmitted); c == nil || c.Message != msg {
+			r.event(city, corev1.EventTypeWarning, reportingv1.ReasonHostNotGranted, "ClaimHost", "%s", msg)
+		}
+		r.setCityCondition(city, reportingv1.ConditionHostAdmitted, metav1.ConditionFalse, reportingv1.ReasonHostNotGranted, msg)
+		return nil, nil
+	}
+	r.setCityCondition(city, reportingv1.ConditionHostAdmitted, metav1.ConditionTrue, reportingv1.ReasonReconciled,
+		fmt.Sprintf("host %s routes to the city's portal", cityHost(city)))
+	return ing, nil
 }

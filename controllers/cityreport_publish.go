@@ -159,7 +159,10 @@ func (r *CityReportReconciler) publishCityReport(ctx context.Context, st *citySt
 				row.By = rec.By
 			}
 		}
-		if s.Last != nil && s.Last.DatasetSHA256 == s.DatasetSHA256 {
+		// A verdict is shown only on the dataset it binds (review.Binds,
+		// checked again on the bytes read for the ranking): figures stored
+		// since are resubmitted, never "accepted".
+		if s.Last != nil && (s.State == review.Accepted || s.State == review.Returned) {
 			row.Verdict = words[s.Last.Verdict] + "（" + s.Last.By + "）" + s.Last.Comment
 			if en {
 				row.Verdict = words[s.Last.Verdict] + " (" + s.Last.By + ")"

@@ -16,6 +16,7 @@ import (
 	"github.com/countyreport/countyreport/internal/city"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/ranking"
+	"github.com/countyreport/countyreport/internal/review"
 	"github.com/countyreport/countyreport/internal/storage"
 )
 
@@ -78,10 +79,18 @@ func (r *CityReportReconciler) computeRanking(ctx context.Context, st *cityState
 		if st.datasets[code] == "" {
 			continue
 		}
-		raw, err := r.Storage.Archive(m.bucket).GetDataset(ctx, st.boardPeriod)
+		// The very version the board judged, never whatever is stored by
+		// now: the report shows a verdict beside the figures it was given on.
+		s := st.statuses[code]
+		version := ""
+		if storage.RealVersion(s.DatasetVersion) {
+			version = s.DatasetVersion
+		}
+		raw, read, err := r.Storage.Archive(m.bucket).ReadDataset(ctx, st.boardPeriod, version)
 		if err != nil {
 			return nil, nil, nil, err
 		}
+		st.statuses[code] = review.Recheck(s, read)
 		d, err := dataset.Parse(raw, code+"/"+st.boardPeriod)
 		if err != nil {
 			// A stored dataset passed validation when it was written; one that
@@ -103,8 +112,8 @@ func (r *CityReportReconciler) computeRanking(ctx context.Context, st *cityState
 }
 
 // rankingDigest names the inputs of the month's ranking and report: the
-// ranking spec and each member's code, name, dataset checksum, state and
-// newest verdict.
+// ranking spec and each member's code, name, dataset identity (its version
+// id), state and newest verdict.
 func rankingDigest(c *reportingv1.CityReport, st *cityState) (string, error) {
 	// The board's states and verdicts are in the report too.
 	type member struct{ Code, Name, Dataset, State, Verdict string }

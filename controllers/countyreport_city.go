@@ -20,7 +20,7 @@ import (
 // refusals are the reasons a CityReport is refused: such a city reviews
 // nobody, whatever its status still lists.
 var refusals = []string{reportingv1.ReasonInvalidSpec, reportingv1.ReasonDuplicateCity,
-	reportingv1.ReasonNamespaceMissing, reportingv1.ReasonNamespaceInUse}
+	reportingv1.ReasonNamespaceMissing, reportingv1.ReasonNamespaceInUse, reportingv1.ReasonNamespaceNotGranted}
 
 // readCityReview finds the deadline (and the English name) of the city
 // that reviews this county, for its portal to show the same deadline as

@@ -78,6 +78,9 @@ type CountyReportReconciler struct {
 	Workers int
 	// Signing issues the counties' signing certificates; nil: none (tests).
 	Signing *signing.Authority
+	// HostPatterns restrict the counties' Ingress hosts (HostAllowed);
+	// none: any host, the first claim keeping it.
+	HostPatterns []string
 }
 
 // +kubebuilder:rbac:groups=reporting.countyreport.io,resources=countyreports,verbs=get;list;watch;update
@@ -159,6 +162,7 @@ func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.
 
 	steps := []func(context.Context, *reconcileState) error{
 		r.validateSpec,
+		r.checkGrant,
 		r.checkDuplicate,
 		r.reconcileStorage,
 		r.reconcileSigning,
@@ -207,13 +211,19 @@ func (r *CountyReportReconciler) validateSpec(_ context.Context, st *reconcileSt
 	return nil
 }
 
-// checkDuplicate refuses a county code already claimed by an older CountyReport.
+// checkDuplicate refuses a county code already claimed by an older
+// CountyReport in a namespace given the same code (an administrator's
+// mistake: two namespaces labelled with one code).
 func (r *CountyReportReconciler) checkDuplicate(ctx context.Context, st *reconcileState) error {
 	var list reportingv1.CountyReportList
 	if err := r.List(ctx, &list, client.MatchingFields{countyCodeIndex: st.cr.Spec.County.Code}); err != nil {
 		return fmt.Errorf("list CountyReports with code %s: %w", st.cr.Spec.County.Code, err)
 	}
-	owner := firstClaim(list.Items)
+	claims, err := grantedClaims(ctx, r.grantReader(), list.Items)
+	if err != nil {
+		return err
+	}
+	owner := firstClaim(claims)
 	if owner == nil || owner.UID == st.cr.UID {
 		return nil
 	}
@@ -275,15 +285,10 @@ func (r *CountyReportReconciler) reconcilePortal(ctx context.Context, st *reconc
 	if err := ensure(ctx, r, cr, tenant.NetworkPolicy(cr, st.inputs)); err != nil {
 		return err
 	}
-	if ing := tenant.Ingress(cr); ing != nil {
-		err = ensure(ctx, r, cr, ing)
-	} else {
-		err = remove(ctx, r, cr, &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Name: tenant.Name(cr), Namespace: cr.Namespace}})
-	}
-	if err != nil {
+	if err := r.reconcileIngress(ctx, cr); err != nil {
 		return err
 	}
-	cr.Status.PortalURL = tenant.PortalURL(cr)
+	cr.Status.PortalURL = portalURL(cr)
 	return r.readPortalAvailability(ctx, st)
 }
 
@@ -320,6 +325,9 @@ func deploymentAvailability(d *appsv1.Deployment) (metav1.ConditionStatus, strin
 func (r *CountyReportReconciler) summarize(_ context.Context, st *reconcileState) error {
 	cr := st.cr
 	needed := []string{reportingv1.ConditionPortalAvailable}
+	if cr.Spec.Portal.Ingress != nil {
+		needed = append(needed, reportingv1.ConditionHostAdmitted)
+	}
 	if r.Storage != nil {
 		needed = append(needed, reportingv1.ConditionStorageReady)
 	}
@@ -398,6 +406,12 @@ func (r *CountyReportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// When a county code is freed or claimed, the other claimants re-check.
 		Watches(&reportingv1.CountyReport{}, handler.EnqueueRequestsFromMapFunc(r.sameCounty),
 			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }})).
+		// A code granted or taken back (a namespace label) decides who holds it.
+		WatchesMetadata(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.countiesInNamespace),
+			builder.WithPredicates(predicate.LabelChangedPredicate{})).
+		// A city's host is the city's: the counties naming it look again.
+		Watches(&reportingv1.CityReport{}, handler.EnqueueRequestsFromMapFunc(r.countiesOfHost),
+			builder.WithPredicates(cityHostChanged)).
 		// The city's deadline is shown in its members' portals.
 		Watches(&reportingv1.CityReport{}, handler.EnqueueRequestsFromMapFunc(r.countiesOfCity),
 			builder.WithPredicates(cityTermsChanged)).
@@ -428,7 +442,7 @@ var runMatters = predicate.Funcs{
 }
 
 // IndexCountyCodes registers the cache indexes the duplicate checks list
-// CountyReports by: county code and bucket. SetupWithManager does; tests
+// CountyReports by: county code, bucket and Ingress host. SetupWithManager does; tests
 // that call Reconcile themselves, with no controller in the manager, do it
 // alone.
 func IndexCountyCodes(indexer client.FieldIndexer) error {
@@ -436,17 +450,29 @@ func IndexCountyCodes(indexer client.FieldIndexer) error {
 		func(o client.Object) []string { return []string{o.(*reportingv1.CountyReport).Spec.County.Code} }); err != nil {
 		return err
 	}
-	return indexer.IndexField(context.Background(), &reportingv1.CountyReport{}, bucketIndex,
-		func(o client.Object) []string { return []string{tenant.Bucket(o.(*reportingv1.CountyReport))} })
+	if err := indexer.IndexField(context.Background(), &reportingv1.CountyReport{}, bucketIndex,
+		func(o client.Object) []string { return []string{tenant.Bucket(o.(*reportingv1.CountyReport))} }); err != nil {
+		return err
+	}
+	return indexer.IndexField(context.Background(), &reportingv1.CountyReport{}, hostIndex, func(o client.Object) []string {
+		if h := countyHost(o.(*reportingv1.CountyReport)); h != "" {
+			return []string{h}
+		}
+		return nil
+	})
 }
 
-// sameCounty maps a CountyReport to the others with its county code or its
-// bucket: when a claim is freed or made, the other claimants look again.
+// sameCounty maps a CountyReport to the others with its county code, its
+// bucket or its host: when a claim is freed or made, the other claimants
+// look again.
 func (r *CountyReportReconciler) sameCounty(ctx context.Context, o client.Object) []reconcile.Request {
 	cr := o.(*reportingv1.CountyReport)
 	seen := map[types.UID]bool{cr.UID: true}
 	var reqs []reconcile.Request
-	for index, value := range map[string]string{countyCodeIndex: cr.Spec.County.Code, bucketIndex: tenant.Bucket(cr)} {
+	for index, value := range map[string]string{countyCodeIndex: cr.Spec.County.Code, bucketIndex: tenant.Bucket(cr), hostIndex: countyHost(cr)} {
+		if value == "" {
+			continue
+		}
 		var list reportingv1.CountyReportList
 		if err := r.List(ctx, &list, client.MatchingFields{index: value}); err != nil {
 			logf.FromContext(ctx).Error(err, "list CountyReports", "index", index)

@@ -85,10 +85,18 @@ func createReady(g *WithT, cr *reportingv1.CountyReport) client.ObjectKey {
 	return k
 }
 
-// newCountyReport is a minimal valid CountyReport in a fresh namespace.
+// newCountyReport is a minimal valid CountyReport in a fresh namespace
+// that the cluster administrator gave its code (the namespace label).
 func newCountyReport(t *testing.T, name, code string) *reportingv1.CountyReport {
 	t.Helper()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "test-" + name + "-"}}
+	return newCountyReportIn(t, name, code, map[string]string{reportingv1.LabelCounty: code})
+}
+
+// newCountyReportIn is newCountyReport in a fresh namespace with labels
+// (none: a namespace given no code).
+func newCountyReportIn(t *testing.T, name, code string, labels map[string]string) *reportingv1.CountyReport {
+	t.Helper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "test-" + name + "-", Labels: labels}}
 	if err := k8s.Create(testCtx, ns); err != nil {
 		t.Fatalf("create namespace: %v", err)
 	}

@@ -167,7 +167,11 @@ func (r *CountyReportReconciler) olderBucketClaim(ctx context.Context, cr *repor
 	if err := r.List(ctx, &list, ctrl.MatchingFields{bucketIndex: bucket}); err != nil {
 		return nil, fmt.Errorf("list CountyReports with bucket %s: %w", bucket, err)
 	}
-	if first := firstClaim(list.Items); first != nil && first.UID != cr.UID {
+	claims, err := grantedClaims(ctx, r.grantReader(), list.Items)
+	if err != nil {
+		return nil, err
+	}
+	if first := firstClaim(claims); first != nil && first.UID != cr.UID {
 		return first, nil
 	}
 	return nil, nil

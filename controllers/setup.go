@@ -31,6 +31,9 @@ type Options struct {
 	Clock clock.PassiveClock
 	// Workers is the number of CountyReports reconciled at once (default 4).
 	Workers int
+	// HostPatterns restrict the hosts a county's Ingress may claim
+	// (HostAllowed); none: any host, the first claim keeping it.
+	HostPatterns []string
 
 	// Executor runs ReportRuns: ExecutorJob (default) or ExecutorInProcess.
 	Executor string
@@ -74,6 +77,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		Workers:         o.Workers,
 		TrustedProxies:  o.TrustedProxies,
 		Signing:         o.Signing,
+		HostPatterns:    o.HostPatterns,
 	}
 	if err := cr.SetupWithManager(mgr); err != nil {
 		return err

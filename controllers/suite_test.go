@@ -37,6 +37,11 @@ var (
 	admin     *AdminStorage
 )
 
+// suiteHostPatterns are the hosts the suite's counties may claim: any
+// *.example.org (first claim keeps it), and <namespace>.hosts.test, a
+// host only the county of that namespace can claim.
+var suiteHostPatterns = []string{"*.example.org", "{namespace}.hosts.test"}
+
 // credentialsTTL is short in tests so rotation is easy to reach.
 const credentialsTTL = time.Hour
 
@@ -98,6 +103,7 @@ func runSuite(m *testing.M) int {
 	opts := Options{
 		PortalImage: "countyreport:test", Clock: fakeClock,
 		StorageEndpoint: minio.Endpoint(), StorageInsecure: true, Storage: admin, CredentialsTTL: credentialsTTL,
+		HostPatterns: suiteHostPatterns,
 	}
 	if err := Setup(mgr, opts); err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL: setup:", err)

@@ -361,6 +361,10 @@ const (
 	ReasonNamespaceMissing = "NamespaceMissing"
 	ReasonNamespaceInUse   = "NamespaceInUse"
 	ReasonDuplicateCity    = "DuplicateCity"
+	// ReasonNamespaceNotGranted: the city's namespace city-<name> does not
+	// carry the label reporting.countyreport.io/city with the city's code,
+	// which only a cluster administrator can set; nothing is provisioned.
+	ReasonNamespaceNotGranted = "NamespaceNotGranted"
 )
 
 // LabelCity carries the city's 6-digit code on what the operator owns for it.

@@ -23,6 +23,9 @@ const (
 	ConditionPortalAvailable = "PortalAvailable"
 	ConditionStorageReady    = "StorageReady"
 	ConditionReportUpToDate  = "ReportUpToDate"
+	// ConditionHostAdmitted: the Ingress host asked for is this tenant's
+	// (set only when spec.portal.ingress is).
+	ConditionHostAdmitted = "HostAdmitted"
 )
 
 // Condition reasons.
@@ -40,7 +43,16 @@ const (
 	// made outside the operator, one left by a deleted CountyReport) or is
 	// claimed by an older CountyReport. No credentials are given for it and
 	// nothing is written to it.
-	ReasonBucketNotOwned     = "BucketNotOwned"
+	ReasonBucketNotOwned = "BucketNotOwned"
+	// ReasonCodeNotGranted: the CountyReport's namespace does not carry the
+	// label reporting.countyreport.io/county with the CountyReport's code.
+	// Only a cluster administrator labels namespaces, so a namespace editor
+	// cannot take another county's code; nothing is provisioned.
+	ReasonCodeNotGranted = "CodeNotGranted"
+	// ReasonHostNotGranted: the Ingress host is claimed by another tenant
+	// (the first claim keeps it), is the city's, or does not match the
+	// installation's host pattern; no Ingress is made for it.
+	ReasonHostNotGranted     = "HostNotGranted"
 	ReasonComponentsNotReady = "ComponentsNotReady"
 	ReasonNoReportYet        = "NoReportYet"
 )

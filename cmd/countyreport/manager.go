@@ -57,6 +57,7 @@ type managerOptions struct {
 	jobBackoffLimit int
 	jobDeadline     time.Duration
 	jobTTL          time.Duration
+	countyHosts     string
 	zap             zap.Options
 	qps             float64
 	burst           int
@@ -77,6 +78,8 @@ func parseManagerFlags(args []string) (*managerOptions, error) {
 	fs.StringVar(&o.portalImage, "portal-image", envOr("COUNTYREPORT_PORTAL_IMAGE", "ghcr.io/countyreport/countyreport:"+version.Version),
 		"image of the county portals (env COUNTYREPORT_PORTAL_IMAGE)")
 	fs.StringVar(&o.watchNamespaces, "watch-namespaces", "", "comma-separated namespaces to watch; empty watches all")
+	fs.StringVar(&o.countyHosts, "county-hosts", "",
+		"comma-separated Ingress hosts a county may claim; {code}, {namespace}, {name} stand for the county's, a leading *. for one DNS label; empty: any host, first claim keeps it")
 	fs.BoolVar(&o.cacheFilter, "cache-label-filter", true,
 		"cache only the objects labelled app.kubernetes.io/managed-by=countyreport; false only to measure what that saves")
 	// Storage settings: the admin credentials, which only the manager holds
@@ -146,6 +149,11 @@ func parseManagerFlags(args []string) (*managerOptions, error) {
 	}
 	if o.jobTTL < 0 {
 		return nil, fmt.Errorf("--job-ttl-after-finished must not be negative, not %s", o.jobTTL)
+	}
+	for _, p := range splitList(o.countyHosts) {
+		if err := controllers.CheckHostPattern(p); err != nil {
+			return nil, fmt.Errorf("--county-hosts: %w", err)
+		}
 	}
 	if o.storageTimeout < time.Second {
 		return nil, fmt.Errorf("--storage-timeout must be at least 1s, not %s", o.storageTimeout)
@@ -247,6 +255,7 @@ func runManager(ctx context.Context, args []string) error {
 		RunMaxAttempts:  int32(o.runMaxAttempts),
 		RunRetryBackoff: o.runRetryBackoff,
 		TrustedProxies:  o.trustedProxies,
+		HostPatterns:    splitList(o.countyHosts),
 		Job: executor.JobOptions{
 			BackoffLimit:            ptr.To(int32(o.jobBackoffLimit)),
 			ActiveDeadlineSeconds:   ptr.To(int64(o.jobDeadline / time.Second)),

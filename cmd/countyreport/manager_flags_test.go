@@ -21,12 +21,14 @@ func TestManagerFlags(t *testing.T) {
 		t.Errorf("defaults: %+v", defaults)
 	}
 	custom, err := parseManagerFlags([]string{"--executor=inprocess", "--run-max-attempts=3", "--run-retry-backoff=1m",
-		"--job-backoff-limit=0", "--job-active-deadline=2h", "--job-ttl-after-finished=0s"})
+		"--job-backoff-limit=0", "--job-active-deadline=2h", "--job-ttl-after-finished=0s",
+		"--county-hosts={code}.reports.example.gov.cn,*.portal.example.org"})
 	if err != nil {
 		t.Fatalf("custom: %v", err)
 	}
 	if custom.executor != "inprocess" || custom.runMaxAttempts != 3 || custom.runRetryBackoff != time.Minute ||
-		custom.jobBackoffLimit != 0 || custom.jobDeadline != 2*time.Hour || custom.jobTTL != 0 {
+		custom.jobBackoffLimit != 0 || custom.jobDeadline != 2*time.Hour || custom.jobTTL != 0 ||
+		custom.countyHosts != "{code}.reports.example.gov.cn,*.portal.example.org" {
 		t.Errorf("custom: %+v", custom)
 	}
 	proxies, err := parseManagerFlags([]string{"--trusted-proxies=10.244.0.0/16, 192.0.2.7"})
@@ -46,6 +48,9 @@ func TestManagerFlags(t *testing.T) {
 		{"--portal-image=", "--portal-image"},
 		{"--trusted-proxies=10.0.0.0/8,ingress-nginx", "--trusted-proxies"},
 		{"--trusted-proxies=" + strings.Repeat("10.0.0.1,", 65), "--trusted-proxies"},
+		{"--county-hosts={code}", "--county-hosts"},
+		{"--county-hosts=reports_{code}.example.org", "--county-hosts"},
+		{"--county-hosts=*.*.example.org", "--county-hosts"},
 	}
 	for _, tc := range bad {
 		_, err := parseManagerFlags([]string{tc.arg})

@@ -199,9 +199,14 @@ func newCounty(ns, name, code string) *reportingv1.CountyReport {
 	}
 }
 
+// create creates objs. A CountyReport's namespace is first given its code
+// (the cluster administrator's label), unless it was given one already.
 func create(t *testing.T, objs ...client.Object) {
 	t.Helper()
 	for _, o := range objs {
+		if cr, ok := o.(*reportingv1.CountyReport); ok {
+			grant(t, cr.Namespace, cr.Spec.County.Code)
+		}
 		if err := k8s.Create(ctx, o); err != nil {
 			t.Fatalf("create %T %s: %v", o, o.GetName(), err)
 		}
@@ -246,4 +251,24 @@ func storageFor(t *testing.T, srv *miniotest.Server, cr *reportingv1.CountyRepor
 	}
 	t.Cleanup(scoped.Close)
 	return scoped.Archive(bucket)
+}
+
+// grant labels namespace ns with county code, as a cluster administrator
+// onboarding a county does; a namespace given a code keeps it.
+func grant(t *testing.T, ns, code string) {
+	t.Helper()
+	var n corev1.Namespace
+	if err := k8s.Get(ctx, client.ObjectKey{Name: ns}, &n); err != nil {
+		t.Fatalf("read namespace %s: %v", ns, err)
+	}
+	if n.Labels[reportingv1.LabelCounty] != "" {
+		return
+	}
+	if n.Labels == nil {
+		n.Labels = map[string]string{}
+	}
+	n.Labels[reportingv1.LabelCounty] = code
+	if err := k8s.Update(ctx, &n); err != nil {
+		t.Fatalf("label namespace %s: %v", ns, err)
+	}
 }

@@ -146,9 +146,12 @@ func (m *Members) Verdict(ctx context.Context, code, period, verdict, by, commen
 // the verdict would judge figures the reviewer has not seen.
 var ErrChanged = errors.New("the dataset changed since it was reviewed")
 
-// VerdictOn is Verdict on the dataset whose SHA-256 is sha (any when ""),
-// as the city portal's reviewer saw it; another is ErrChanged.
-func (m *Members) VerdictOn(ctx context.Context, code, period, sha, verdict, by, comment string, at time.Time) (storage.ReviewLog, error) {
+// VerdictOn is Verdict on the dataset the reviewer saw, named by its
+// storage.DatasetInfo.ContentID (any when ""); a dataset stored since is
+// ErrChanged. The verdict is bound to what the county cannot forge: the
+// version id the server gave the dataset and the SHA-256 computed here from
+// the bytes of that version (storage.BindingCityRead).
+func (m *Members) VerdictOn(ctx context.Context, code, period, seen, verdict, by, comment string, at time.Time) (storage.ReviewLog, error) {
 	a, err := m.archive(code)
 	if err != nil {
 		return storage.ReviewLog{}, err
@@ -160,12 +163,23 @@ func (m *Members) VerdictOn(ctx context.Context, code, period, sha, verdict, by,
 	if err != nil {
 		return storage.ReviewLog{}, err
 	}
-	if sha != "" && sha != info.SHA256 {
+	if seen != "" && seen != info.ContentID() {
 		return storage.ReviewLog{}, fmt.Errorf("city: %s %s: %w", code, period, ErrChanged)
+	}
+	version := ""
+	if storage.RealVersion(info.VersionID) {
+		version = info.VersionID
+	}
+	_, read, err := a.ReadDataset(ctx, period, version)
+	if err != nil {
+		return storage.ReviewLog{}, err
+	}
+	if seen != "" && seen != read.ContentID() {
+		return storage.ReviewLog{}, fmt.Errorf("city: %s %s: %w", code, period, ErrChanged) // changed between the two reads
 	}
 	return a.AppendReview(ctx, period, storage.ReviewEntry{
 		Verdict: verdict, By: by, At: at, Comment: comment,
-		DatasetSHA256: info.SHA256, DatasetVersion: info.VersionID,
+		DatasetSHA256: read.ContentSHA256, DatasetVersion: read.VersionID, Binding: storage.BindingCityRead,
 	})
 }
 

@@ -1,12 +1,16 @@
 package city
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
@@ -164,6 +168,23 @@ func TestReviewAndRankThroughMemberCredentials(t *testing.T) {
 	if got := state("430422", "2023-01"); got != review.Accepted {
 		t.Fatalf("after acceptance: %s", got)
 	}
+	// The attack: the county writes other figures (another county's
+	// published ones) over the accepted dataset with the accepted object's
+	// metadata copied, its SHA-256 claim included. Resubmitted all the same.
+	raw := rawClient(t, cc.Config(srv.RootConfig()))
+	key := "data/2023-01/dataset.json"
+	old, err := raw.StatObject(ctx, hengnan, key, minio.StatObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := sample(t, "qidong")
+	if _, err := raw.PutObject(ctx, hengnan, key, bytes.NewReader(forged), int64(len(forged)),
+		minio.PutObjectOptions{UserMetadata: old.UserMetadata, ContentType: old.ContentType}); err != nil {
+		t.Fatalf("the county writes its own dataset: %v", err)
+	}
+	if got := state("430422", "2023-01"); got != review.Resubmitted {
+		t.Fatalf("after new figures under copied metadata: %s, want %s", got, review.Resubmitted)
+	}
 
 	// Nothing sent for 2023-02: overdue, and there is nothing to review.
 	if got := state("430426", "2023-02"); got != review.Overdue {
@@ -207,4 +228,17 @@ func TestOpenRefusesIncompleteSecrets(t *testing.T) {
 	if err == nil {
 		t.Fatal("opened a member without credentials")
 	}
+}
+
+// rawClient is a plain S3 client with cfg's credentials: what a county's
+// staff can do with the credentials they hold, outside the project's code.
+func rawClient(t *testing.T, cfg storage.Config) *minio.Client {
+	t.Helper()
+	mc, err := minio.New(cfg.Endpoint, &minio.Options{
+		Creds: credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, cfg.SessionToken), Region: "us-east-1", Secure: !cfg.Insecure,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mc
 }

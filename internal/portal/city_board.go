@@ -29,8 +29,9 @@ type boardRow struct {
 	Late            bool
 	// Verdict is the newest verdict, on whichever dataset it was given.
 	Verdict *verdictView
-	// SHA names the dataset the reviewer sees, so a verdict is given on it only.
-	SHA string
+	// Dataset names the dataset the reviewer sees (its ContentID: the
+	// server's version id), so a verdict is given on it only.
+	Dataset string
 	// Reviewable: there is a dataset to accept or return.
 	Reviewable bool
 	Problem    string
@@ -40,6 +41,10 @@ type verdictView struct {
 	Label, By, At, Comment string
 	Current                bool // given on the dataset stored now
 }
+
+// maxDatasetID bounds the form's dataset identity: a version id (S3 allows
+// 1024 characters) or "sha256:" and 64 hex digits.
+const maxDatasetID = 1024
 
 // reviewLabel is the state's words, as the county portal says them too.
 func reviewLabel(lang, state string) string { return tr(lang, "review.state."+state) }
@@ -132,7 +137,7 @@ func (s *cityServer) fillRow(ctx context.Context, members *city.Members, r *boar
 		return
 	}
 	r.State, r.StateLabel, r.Late = st.State, reviewLabel(lang, st.State), st.Late
-	r.SubmittedAt, r.SHA, r.Reviewable = tr(lang, "none"), st.DatasetSHA256, st.DatasetSHA256 != ""
+	r.SubmittedAt, r.Dataset, r.Reviewable = tr(lang, "none"), st.DatasetID, st.DatasetID != ""
 	if !st.SubmittedAt.IsZero() {
 		r.SubmittedAt = s.fmtTime(st.SubmittedAt, lang)
 		if r.By, err = members.Submitter(ctx, r.Code, p); err != nil {
@@ -142,7 +147,7 @@ func (s *cityServer) fillRow(ctx context.Context, members *city.Members, r *boar
 	if l := st.Last; l != nil {
 		r.Verdict = &verdictView{
 			Label: reviewLabel(lang, l.Verdict), By: l.By, At: s.fmtTime(l.At, lang), Comment: l.Comment,
-			Current: l.DatasetSHA256 == st.DatasetSHA256,
+			Current: st.State == review.Accepted || st.State == review.Returned,
 		}
 	}
 }
@@ -207,7 +212,7 @@ func requireReviewer(s *site) gin.HandlerFunc {
 // verdict is refused, and nothing is written.
 func (s *cityServer) review(c *gin.Context) {
 	lang := requestLang(c.Request)
-	code, sha := c.PostForm("county"), c.PostForm("sha")
+	code, seen := c.PostForm("county"), c.PostForm("dataset")
 	verdict, comment := c.PostForm("verdict"), strings.TrimSpace(c.PostForm("comment"))
 	p, err := period.Parse(c.PostForm("period"))
 	if err != nil {
@@ -226,7 +231,7 @@ func (s *cityServer) review(c *gin.Context) {
 		problem = tr(lang, "board.err.comment")
 	case len([]rune(comment)) > maxCommentRunes:
 		problem = tr(lang, "board.err.long", maxCommentRunes)
-	case len(sha) != 64:
+	case seen == "" || len(seen) > maxDatasetID:
 		problem = tr(lang, "board.err.changed")
 	}
 	if problem != "" {
@@ -239,7 +244,7 @@ func (s *cityServer) review(c *gin.Context) {
 		return
 	}
 	by := auth.CurrentAccount(c).Username
-	_, err = members.VerdictOn(c.Request.Context(), code, p.String(), sha, verdict, by, comment, s.now())
+	_, err = members.VerdictOn(c.Request.Context(), code, p.String(), seen, verdict, by, comment, s.now())
 	switch {
 	case errors.Is(err, city.ErrChanged):
 		s.auth.Record(c, "review", "refused", "county", code, "period", p.String(), "reason", "dataset changed")
@@ -256,7 +261,7 @@ func (s *cityServer) review(c *gin.Context) {
 		s.renderBoard(c, http.StatusServiceUnavailable, p, tr(lang, "board.err.store"), code)
 		return
 	}
-	s.auth.Record(c, "review", verdict, "county", code, "period", p.String(), "dataset", sha)
+	s.auth.Record(c, "review", verdict, "county", code, "period", p.String(), "dataset", seen)
 	c.Redirect(http.StatusSeeOther, "/?period="+p.String()+"#county-"+code)
 }
 

@@ -10,10 +10,11 @@ import (
 	"github.com/countyreport/countyreport/internal/storage"
 )
 
-// boardSHA is the dataset SHA-256 the board's forms carry for county code.
-func boardSHA(t *testing.T, board, code string) string {
+// boardDataset is the dataset identity (the server's version id) the
+// board's forms carry for county code.
+func boardDataset(t *testing.T, board, code string) string {
 	t.Helper()
-	re := regexp.MustCompile(`name="county" value="` + code + `"><input type="hidden" name="period" value="[0-9-]+"><input type="hidden" name="sha" value="([0-9a-f]{64})"`)
+	re := regexp.MustCompile(`name="county" value="` + code + `"><input type="hidden" name="period" value="[0-9-]+"><input type="hidden" name="dataset" value="([^"]+)"`)
 	m := re.FindStringSubmatch(board)
 	if m == nil {
 		t.Fatalf("the board offers no verdict on %s:\n%s", code, board)
@@ -47,13 +48,13 @@ func TestCityBoardReview(t *testing.T) {
 			t.Errorf("board lacks %q", want)
 		}
 	}
-	sha := boardSHA(t, board, a.Code)
+	sha := boardDataset(t, board, a.Code)
 	if strings.Contains(board, `name="county" value="`+b.Code+`"`) {
 		t.Error("the board offers a verdict on a county that submitted nothing")
 	}
 
 	form := func(verdict, comment, sha string) url.Values {
-		return url.Values{"county": {a.Code}, "period": {"2023-01"}, "sha": {sha}, "verdict": {verdict}, "comment": {comment}}
+		return url.Values{"county": {a.Code}, "period": {"2023-01"}, "dataset": {sha}, "verdict": {verdict}, "comment": {comment}}
 	}
 	// Returned without a comment: refused, named, nothing written.
 	resp, body := u.post("/review", form("returned", "  ", sha))
@@ -71,7 +72,8 @@ func TestCityBoardReview(t *testing.T) {
 		t.Fatalf("return: %d", resp.StatusCode)
 	}
 	log := reviewLog(t, a)
-	if len(log.Entries) != 1 || log.Entries[0].Verdict != storage.ReviewReturned || log.Entries[0].By != "shenhe" || log.Entries[0].Comment != comment || log.Entries[0].DatasetSHA256 != sha {
+	if len(log.Entries) != 1 || log.Entries[0].Verdict != storage.ReviewReturned || log.Entries[0].By != "shenhe" || log.Entries[0].Comment != comment ||
+		log.Entries[0].DatasetVersion != sha || log.Entries[0].Binding != storage.BindingCityRead || len(log.Entries[0].DatasetSHA256) != 64 {
 		t.Fatalf("review log after the return: %+v", log.Entries)
 	}
 	_, board = u.get("/?period=2023-01")
@@ -92,7 +94,7 @@ func TestCityBoardReview(t *testing.T) {
 	if !strings.Contains(board, "已重报待审核") || !strings.Contains(board, "针对上一版数据") {
 		t.Fatalf("board after the resubmission:\n%s", board)
 	}
-	resp, _ = u.post("/review", form("accepted", "", boardSHA(t, board, a.Code)))
+	resp, _ = u.post("/review", form("accepted", "", boardDataset(t, board, a.Code)))
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("accept: %d", resp.StatusCode)
 	}

@@ -109,9 +109,11 @@ type county struct {
 	Bucket    string
 	URL       string // http://127.0.0.1:port
 	Archive   *storage.Archive
-	Kube      *rest.Config // the portal's ServiceAccount
-	Dir       string
-	Logs      *syncBuffer
+	// Scoped is the county's own storage credentials (what its staff hold).
+	Scoped storage.Config
+	Kube   *rest.Config // the portal's ServiceAccount
+	Dir    string
+	Logs   *syncBuffer
 }
 
 type countySpec struct {
@@ -159,6 +161,7 @@ func newCounty(t *testing.T, spec countySpec) *county {
 	st, err := storage.New(sc)
 	mustDo(t, err)
 	c.Archive = st.Archive(c.Bucket)
+	c.Scoped = sc
 
 	cfg := tenant.Config(cr, tenant.Inputs{StorageEndpoint: minio.Endpoint(), StorageInsecure: true, Review: spec.Review, CityEnglishName: spec.CityEn, TrustedProxies: spec.Proxies})
 	cfg.Bucket = c.Bucket

@@ -1,12 +1,16 @@
 package portal_test
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	miniogo "github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
@@ -23,14 +27,16 @@ func cityArchive(t *testing.T, c *county) *storage.Archive {
 	return st.Archive(c.Bucket)
 }
 
-// verdict records the city's verdict on the dataset c has stored for period now.
+// verdict records the city's verdict on the dataset c has stored for
+// period now, bound as the city binds it: the version read and the SHA-256
+// of its bytes.
 func (c *county) verdict(t *testing.T, city *storage.Archive, period, verdict, comment string) {
 	t.Helper()
-	info, err := c.Archive.DescribeDataset(testCtx(t), period)
+	_, info, err := city.ReadDataset(testCtx(t), period, "")
 	mustDo(t, err)
 	_, err = city.AppendReview(testCtx(t), period, storage.ReviewEntry{
 		Verdict: verdict, By: "市统计局审核员", At: time.Now(), Comment: comment,
-		DatasetSHA256: info.SHA256, DatasetVersion: info.VersionID,
+		DatasetSHA256: info.ContentSHA256, DatasetVersion: info.VersionID, Binding: storage.BindingCityRead,
 	})
 	mustDo(t, err)
 }
@@ -131,6 +137,23 @@ func TestPeriodPageShowsCityReview(t *testing.T) {
 	c.verdict(t, city, "2023-01", storage.ReviewAccepted, "")
 	expectPage(t, zh, page, []string{"已通过", "市统计局审核员 于 ", " 审核通过。"}, []string{"已退回", "已重报待审核", "请按市级意见修改"})
 	expectPage(t, en, page, []string{"Accepted", "Accepted by 市统计局审核员 on "}, []string{"Resubmitted"})
+
+	// The attack: with the county's own credentials, other figures written
+	// over the accepted dataset with its metadata (its SHA-256 claim)
+	// copied. The page says resubmitted, not accepted.
+	mc, err := miniogo.New(c.Scoped.Endpoint, &miniogo.Options{
+		Creds: credentials.NewStaticV4(c.Scoped.AccessKey, c.Scoped.SecretKey, c.Scoped.SessionToken), Region: "us-east-1"})
+	mustDo(t, err)
+	key := "data/2023-01/dataset.json"
+	old, err := mc.StatObject(testCtx(t), c.Bucket, key, miniogo.StatObjectOptions{})
+	mustDo(t, err)
+	ds.Meta.Title += "（未经审核的新数据，测试用）"
+	forged, err := ds.Normalized()
+	mustDo(t, err)
+	_, err = mc.PutObject(testCtx(t), c.Bucket, key, bytes.NewReader(forged), int64(len(forged)),
+		miniogo.PutObjectOptions{UserMetadata: old.UserMetadata, ContentType: old.ContentType})
+	mustDo(t, err)
+	expectPage(t, zh, page, []string{"已重报待审核", "上次审核：已通过（市统计局审核员，"}, []string{"审核通过。"})
 }
 
 // A period nobody submitted says so, with its deadline.

@@ -13,6 +13,11 @@
 //	a dataset, no verdict                       submitted
 //	the last verdict is on the current dataset  accepted or returned
 //	the dataset changed since the last verdict  resubmitted
+//
+// "On the current dataset" is decided by what the county cannot forge (see
+// Binds): the server's version id of the dataset and the SHA-256 the city
+// computed from the bytes it read, never the SHA-256 the county stores as
+// metadata beside its dataset.
 package review
 
 import (
@@ -40,8 +45,13 @@ type Status struct {
 	State string `json:"state"`
 	// SubmittedAt is when the current dataset was written (zero: none).
 	SubmittedAt time.Time `json:"submittedAt,omitempty"`
-	// DatasetSHA256 names the current dataset.
-	DatasetSHA256 string `json:"datasetSHA256,omitempty"`
+	// DatasetSHA256 is the current dataset's SHA-256 as its county stored
+	// it (display only: the county writes it). DatasetID names the current
+	// dataset as the county cannot forge (storage.DatasetInfo.ContentID);
+	// DatasetVersion is the server's version id of it.
+	DatasetSHA256  string `json:"datasetSHA256,omitempty"`
+	DatasetID      string `json:"datasetID,omitempty"`
+	DatasetVersion string `json:"datasetVersion,omitempty"`
 	// Last is the newest verdict, on whichever dataset it was given.
 	Last *storage.ReviewEntry `json:"last,omitempty"`
 	// Deadline is when the submission is due; Late says it came after.
@@ -71,13 +81,43 @@ func Derive(ds *storage.DatasetInfo, log storage.ReviewLog, deadline, now time.T
 		return s
 	}
 	s.SubmittedAt, s.DatasetSHA256 = ds.Modified, ds.SHA256
+	s.DatasetID, s.DatasetVersion = ds.ContentID(), ds.VersionID
 	s.Late = !ds.Modified.Before(deadline)
 	switch {
 	case s.Last == nil:
 		s.State = Submitted
-	case s.Last.DatasetSHA256 == ds.SHA256:
+	case Binds(*s.Last, *ds):
 		s.State = s.Last.Verdict
 	default:
+		s.State = Resubmitted
+	}
+	return s
+}
+
+// Binds reports whether verdict e was given on the dataset ds describes.
+// The city must have recorded the dataset from bytes it read itself
+// (storage.BindingCityRead; older entries bind nothing), and:
+//   - where the server keeps versions, the version id must be the one
+//     stored now: any write by the county, metadata copied or not, is a
+//     new version; and when the reader also has the bytes (ContentSHA256),
+//     their SHA-256 must be the one the city computed;
+//   - where it keeps none, the SHA-256 the reader computed from the bytes
+//     must be the city's.
+func Binds(e storage.ReviewEntry, ds storage.DatasetInfo) bool {
+	if e.Binding != storage.BindingCityRead {
+		return false
+	}
+	if storage.RealVersion(ds.VersionID) {
+		return e.DatasetVersion == ds.VersionID && (ds.ContentSHA256 == "" || ds.ContentSHA256 == e.DatasetSHA256)
+	}
+	return ds.ContentSHA256 != "" && ds.ContentSHA256 == e.DatasetSHA256
+}
+
+// Recheck is s after its dataset's bytes were read (read.ContentSHA256
+// set): a verdict that does not bind them no longer counts, and the
+// dataset is resubmitted. Every reader of a verdict's figures calls it.
+func Recheck(s Status, read storage.DatasetInfo) Status {
+	if (s.State == Accepted || s.State == Returned) && (s.Last == nil || !Binds(*s.Last, read)) {
 		s.State = Resubmitted
 	}
 	return s

@@ -27,6 +27,7 @@ const (
 	maxReviewer      = 128  // characters
 	maxReviewEntries = 1000 // verdicts per period
 	maxReviewSize    = 1 << 20
+	maxVersionID     = 1024 // characters of a version id (S3 allows 1024)
 )
 
 // ReviewEntry is one verdict of the city on one submitted dataset.
@@ -42,6 +43,10 @@ type ReviewEntry struct {
 	// dataset is a resubmission that needs a verdict of its own.
 	DatasetSHA256  string `json:"datasetSHA256"`
 	DatasetVersion string `json:"datasetVersion,omitempty"`
+	// Binding says where DatasetSHA256 and DatasetVersion come from:
+	// BindingCityRead, the bytes the city read itself (see verdict.go).
+	// Empty in entries written before: such a verdict binds no dataset.
+	Binding string `json:"binding,omitempty"`
 }
 
 // ReviewLog is every verdict on one period of one county, oldest first.
@@ -62,6 +67,10 @@ func (e ReviewEntry) Check() error {
 		return errors.New("time of the verdict is missing")
 	case len(e.DatasetSHA256) != 64 || !isLowerHex(e.DatasetSHA256):
 		return fmt.Errorf("dataset SHA-256 %q: want 64 lower-case hex digits", e.DatasetSHA256)
+	case e.Binding != "" && e.Binding != BindingCityRead:
+		return fmt.Errorf("binding %q: want %s or none", e.Binding, BindingCityRead)
+	case e.Binding == BindingCityRead && len(e.DatasetVersion) > maxVersionID:
+		return fmt.Errorf("dataset version: at most %d characters", maxVersionID)
 	case e.Verdict == ReviewReturned && e.Comment == "":
 		return errors.New("退回须填写意见 (a returned submission needs a comment)")
 	case utf8.RuneCountInString(e.Comment) > maxReviewComment || !utf8.ValidString(e.Comment):
@@ -70,14 +79,19 @@ func (e ReviewEntry) Check() error {
 	return nil
 }
 
-// DatasetInfo describes the stored dataset of a period without its bytes.
+// DatasetInfo describes the stored dataset of a period. Object.SHA256 is
+// the county's own claim (its object metadata); ContentSHA256 is computed by
+// the reader from the bytes, and set only when it read them.
 type DatasetInfo struct {
 	Object
 	// Modified is when the current version was written.
-	Modified time.Time
+	Modified      time.Time
+	ContentSHA256 string
 }
 
-// DescribeDataset describes data/<period>/dataset.json with its time (ErrNotFound when none).
+// DescribeDataset describes data/<period>/dataset.json with its time and
+// version (ErrNotFound when none). On a server that keeps no versions it
+// reads the bytes to compute their SHA-256 (ContentID needs one or the other).
 func (a *Archive) DescribeDataset(ctx context.Context, period string) (DatasetInfo, error) {
 	if err := checkPeriod(period); err != nil {
 		return DatasetInfo{}, a.fail(ErrInvalid, "stat dataset", datasetKey(period), "%v", err)
@@ -86,6 +100,12 @@ func (a *Archive) DescribeDataset(ctx context.Context, period string) (DatasetIn
 	info, err := a.c.mc.StatObject(ctx, a.bucket, key, minio.StatObjectOptions{})
 	if err != nil {
 		return DatasetInfo{}, a.wrap("stat", key, err)
+	}
+	if !RealVersion(info.VersionID) {
+		// No server version to bind a verdict to: the bytes' own SHA-256,
+		// computed here, is the dataset's identity.
+		_, d, err := a.ReadDataset(ctx, period, "")
+		return d, err
 	}
 	return DatasetInfo{
 		Object:   Object{Name: DatasetName, Key: key, VersionID: info.VersionID, Size: info.Size, SHA256: metaGet(info.UserMetadata, metaSHA256)},

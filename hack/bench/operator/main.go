@@ -37,7 +37,7 @@ import (
 
 func main() {
 	n := flag.Int("n", 500, "CountyReports to create")
-	namespaces := flag.Int("namespaces", 10, "namespaces to spread them over")
+	namespaces := flag.Int("namespaces", 10, "namespaces to spread foreign objects over (each county has a namespace of its own)")
 	workers := flag.Int("workers", 4, "concurrent reconciles (and baseline writers)")
 	quiet := flag.Duration("quiet", time.Minute, "quiet period in which writes are counted after convergence")
 	managerBin := flag.String("manager-bin", "", "bin/countyreport: also measure the real manager's memory, cache filtered and not")
@@ -95,8 +95,14 @@ func run(n, namespaces, workers int, quiet time.Duration, managerBin string, for
 	stopped := make(chan struct{})
 	go func() { _ = mgr.Start(mgrCtx); close(stopped) }()
 
-	for i := range namespaces {
-		if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("bench-%d", i)}}); err != nil {
+	// One namespace per county, given its code (the administrator's label
+	// the operator requires); foreign objects go into the first namespaces.
+	for i := range max(n, namespaces) {
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("bench-%d", i)}}
+		if i < n {
+			ns.Labels = map[string]string{reportingv1.LabelCounty: benchCode(i)}
+		}
+		if err := c.Create(ctx, ns); err != nil {
 			return err
 		}
 	}
@@ -110,9 +116,9 @@ func run(n, namespaces, workers int, quiet time.Duration, managerBin string, for
 	start := time.Now()
 	for i := range n {
 		cr := &reportingv1.CountyReport{
-			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("county-%d", i), Namespace: fmt.Sprintf("bench-%d", i%namespaces)},
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("county-%d", i), Namespace: fmt.Sprintf("bench-%d", i)},
 			Spec: reportingv1.CountyReportSpec{County: reportingv1.CountyIdentity{
-				Code: fmt.Sprintf("%06d", 800000+i), Name: fmt.Sprintf("县%d", i), City: "基准市",
+				Code: benchCode(i), Name: fmt.Sprintf("县%d", i), City: "基准市",
 			}},
 		}
 		if err := c.Create(ctx, cr); err != nil {
@@ -236,3 +242,6 @@ func baseline(ctx context.Context, c client.Client, writes, workers int) (time.D
 	wg.Wait()
 	return time.Since(start), firstErr
 }
+
+// benchCode is the made-up county code of the bench's i-th county.
+func benchCode(i int) string { return fmt.Sprintf("%06d", 800000+i) }

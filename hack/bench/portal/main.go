@@ -161,7 +161,8 @@ func setUp(ctx context.Context, env *testenv.Env, mio *miniotest.Server, dir str
 		ObjectMeta: metav1.ObjectMeta{Name: "hengshan", Namespace: "county-hengshan"},
 		Spec:       reportingv1.CountyReportSpec{County: reportingv1.CountyIdentity{Code: "430423", Name: "衡山县", EnglishName: "Hengshan County"}},
 	}
-	for _, obj := range []client.Object{&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: cr.Namespace}}, cr} {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: cr.Namespace, Labels: map[string]string{reportingv1.LabelCounty: cr.Spec.County.Code}}}
+	for _, obj := range []client.Object{ns, cr} {
 		if err := admin.Create(ctx, obj); err != nil {
 			return nil, err
 		}

@@ -370,13 +370,14 @@ func setupCounties(ctx context.Context, k8s client.Client, srv *miniotest.Server
 
 func setupCounty(ctx context.Context, k8s client.Client, admin *storage.Client, iss *storage.STSIssuer, rootCfg storage.Config, i int, data []byte) error {
 	ns := nsName(i)
-	if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+	code := fmt.Sprintf("9%05d", i)
+	if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{reportingv1.LabelCounty: code}}}); err != nil {
 		return err
 	}
 	cr := &reportingv1.CountyReport{
 		ObjectMeta: metav1.ObjectMeta{Name: "county", Namespace: ns},
 		Spec: reportingv1.CountyReportSpec{County: reportingv1.CountyIdentity{
-			Code: fmt.Sprintf("9%05d", i), Name: "测试县", EnglishName: "Bench County",
+			Code: code, Name: "测试县", EnglishName: "Bench County",
 		}},
 	}
 	bucket := tenant.Bucket(cr)
