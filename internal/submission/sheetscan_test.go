@@ -2,8 +2,8 @@ package submission
 
 import (
 	"archive/zip"
-	"encoding/xml"
 	"bytes"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"runtime"
