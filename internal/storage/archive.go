@@ -20,6 +20,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 
+	"github.com/countyreport/countyreport/internal/limits"
 	"github.com/countyreport/countyreport/internal/manifest"
 )
 
@@ -33,7 +34,11 @@ const (
 const (
 	maxSinglePut    = 5 << 30
 	maxManifestSize = 4 << 20
-	maxDatasetSize  = 256 << 20
+	// A dataset or an asset is read whole: a county can write anything to
+	// its own bucket, so what is read is cut off at the limit while it is
+	// downloaded (internal/limits).
+	maxDatasetSize = limits.DatasetBytes
+	maxAssetSize   = limits.AssetBytes
 )
 
 // Presigned link lifetimes.

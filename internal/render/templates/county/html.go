@@ -2,7 +2,9 @@ package county
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"html"
 	"net/http"
@@ -214,8 +216,17 @@ func renderHTML(ds *dataset.Dataset, l *labels, charts []*layout.Chart, photos [
 				missing = append(missing, ph)
 				continue
 			}
-			w("<figure>")
-			w("<img alt=\"", e(ph.p.Caption), "\" src=\"data:", http.DetectContentType(ph.img), ";base64,", base64.StdEncoding.EncodeToString(ph.img), "\">")
+			// A file named again is inlined once: the later figure
+			// points at the first (one 31 MiB photo named four times
+			// was inlined four times).
+			key := sha256.Sum256(ph.img)
+			id := "photo-" + hex.EncodeToString(key[:8])
+			if ph.again {
+				w("<figure><a href=\"#", id, "\">", e(l.PhotoSame), "</a>")
+			} else {
+				w("<figure id=\"", id, "\">")
+				w("<img alt=\"", e(ph.p.Caption), "\" src=\"data:", http.DetectContentType(ph.img), ";base64,", base64.StdEncoding.EncodeToString(ph.img), "\">")
+			}
 			w("<figcaption>", e(ph.p.Caption))
 			if ph.p.Credit != "" {
 				w(" <span class=\"credit\">", e(l.PhotoCredit+ph.p.Credit), "</span>")
