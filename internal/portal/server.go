@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/countyreport/countyreport/internal/limits"
 	"github.com/countyreport/countyreport/internal/portal/auth"
 	"github.com/countyreport/countyreport/internal/render"
 	"github.com/countyreport/countyreport/internal/storage"
@@ -19,8 +20,9 @@ var templateFS embed.FS
 //go:embed assets
 var assetFS embed.FS
 
-// MaxUploadBytes caps every request body: uploads are at most 20 MB.
-const MaxUploadBytes = 20 << 20
+// MaxUploadBytes caps an upload request's file (limits.UploadBytes); other
+// requests have smaller caps (limitBody).
+const MaxUploadBytes = limits.UploadBytes
 
 // server is one county's portal.
 type server struct {
