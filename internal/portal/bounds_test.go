@@ -6,8 +6,12 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/limits"
 )
 
@@ -67,5 +71,53 @@ func TestSignInBounded(t *testing.T) {
 	// The real account is not throttled by it.
 	if resp := u.signIn("admin", editorPassword); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("the real sign-in after the attack: %d", resp.StatusCode)
+	}
+}
+
+// "Generate now" cannot queue unbounded runs: twenty posts at once for one
+// period make one ReportRun and the others are told it is running; past
+// limits.ManualRunsPerCounty periods waiting, a further one is refused.
+func TestGenerateNowBounded(t *testing.T) {
+	c := newCounty(t, fictional)
+	c.seedDataset(t, false)
+	u := c.newUser(t)
+	if resp := u.signIn("admin", editorPassword); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", resp.StatusCode)
+	}
+	codes := make(chan int, 20)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			resp, _ := u.post("/reports/generate", url.Values{"period": {"2023-01"}})
+			codes <- resp.StatusCode
+		})
+	}
+	wg.Wait()
+	close(codes)
+	got := map[int]int{}
+	for code := range codes {
+		got[code]++
+	}
+	if got[http.StatusSeeOther] != 1 || got[http.StatusConflict] != 19 {
+		t.Fatalf("20 posts at once: %v, want one 303 and nineteen 409", got)
+	}
+	resp, body := u.post("/reports/generate", url.Values{"period": {"2023-01"}})
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "2023-01 的报告正在生成") {
+		t.Fatalf("the same period again: %d\n%s", resp.StatusCode, body)
+	}
+	periods := []string{"2022-11", "2022-12"}
+	for i, p := range periods[:limits.ManualRunsPerCounty-1] {
+		if resp, _ := u.post("/reports/generate", url.Values{"period": {p}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("run %d (%s): %d", i+2, p, resp.StatusCode)
+		}
+	}
+	resp, body = u.post("/reports/generate", url.Values{"period": {"2022-10"}})
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "请等它们完成后再试") {
+		t.Fatalf("past the limit: %d\n%s", resp.StatusCode, body)
+	}
+	var runs reportingv1.ReportRunList
+	mustDo(t, admin.List(testCtx(t), &runs, client.InNamespace(c.Namespace)))
+	if len(runs.Items) != limits.ManualRunsPerCounty {
+		t.Fatalf("%d ReportRuns, want %d", len(runs.Items), limits.ManualRunsPerCounty)
 	}
 }

@@ -3,6 +3,7 @@ package portal
 import (
 	"embed"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -30,6 +31,7 @@ type server struct {
 	cfg     *Config
 	archive *storage.Archive
 	kube    client.Client // nil: no cluster, no "generate now"
+	genMu   sync.Mutex    // one "generate now" at a time (reports.go)
 	state   *stateCache
 	font    *render.Font // nil: no charts (logged at start)
 	now     func() time.Time
