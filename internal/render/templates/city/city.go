@@ -32,6 +32,9 @@ type Input struct {
 	Board      []BoardRow
 	Ranking    *ranking.Result
 	Sources    []Source
+	// Unreadable are the members (by code) whose data could not be read:
+	// named under the board, left out of the comparison.
+	Unreadable []string
 	// NamesEn are the members' English names by county code; a member
 	// without one here has its ranking member's NameEn.
 	NamesEn map[string]string
@@ -239,6 +242,19 @@ func (r *report) board() {
 		Cols: []layout.Column{{Title: c[0], W: nw}, {Title: c[1], W: sw}, {Title: c[2], W: tw, Sans: true}, {Title: c[3], W: 70, Sans: true}, {Title: c[4], W: layout.ContentW - nw - sw - tw - 70}},
 		Rows: rows,
 	})
+	if len(r.in.Unreadable) > 0 {
+		names := make([]string, 0, len(r.in.Unreadable))
+		for _, code := range r.in.Unreadable {
+			name := code
+			for _, b := range r.in.Board {
+				if b.Code == code {
+					name = b.Name
+				}
+			}
+			names = append(names, r.member(code, name))
+		}
+		r.f.Para(fmt.Sprintf(l.Unreadable, strings.Join(names, l.EnumSep)), stNote)
+	}
 }
 
 func (r *report) composite() {

@@ -15,7 +15,7 @@ type labels struct {
 	CompositeCaption, CompositeChart, IndicatorsIntro, IndicatorTitle, Unit      string
 	ChartSource, MethodIntro, MethodUse, Higher, Lower, StatsCaption             string
 	InputsCaption, NoSources, SourcesNote, ListSep, EnumSep, PartSep, DateSep    string
-	Keywords                                                                     string
+	Keywords, Unreadable                                                         string
 	Chapters, BoardCols, CompositeCols, RankCols, StatsCols, SourceCols          []string
 	MethodLines                                                                  []string
 	Methods, Measures, TermMeasures, Missing                                     map[string]string
@@ -25,6 +25,7 @@ var zh = labels{
 	Lang: "zh-CN", Kind: "县(市)主要指标比较", CoverKicker: "县(市)主要指标比较月报", CoverLine: "%d个县(市)报送情况、综合排名与分项排名",
 	ReportPeriod: "报告期", Deadline: "报送截止", Method: "比较方法", Compiler: "编制单位", PageOf: "第 %d 页 / 共 %d 页",
 	BoardIntro: "本期应报送%d个县(市)，报送截止时间为%s。其中%s。", BoardCount: "%s%d个", BoardCaption: "表1　各县(市)报送与审核情况",
+	Unreadable:     "%s的数据无法读取，未计入本期比较，各表中标为“未上报”。",
 	CompositeIntro: "综合得分按%s计算，参评指标为%s。缺少任一参评指标的县(市)不计综合得分，标注“缺项”；未报送的标注“未上报”，均不按零分排名。",
 	Lacks:          "缺%s", CompositeCaption: "表2　综合得分与排名", CompositeChart: "综合得分：%s",
 	IndicatorsIntro: "各指标按县(市)报送的同一指标（按指标代码匹配）比较，总量按数值、增速按同比增长率排列；数值相同者并列，后续名次顺延。",
@@ -60,6 +61,7 @@ var en = labels{
 	CoverLine:    "Submissions, composite ranking and indicator rankings of %d counties and cities",
 	ReportPeriod: "Report period", Deadline: "Deadline", Method: "Method", Compiler: "Compiled by", PageOf: "Page %d of %d",
 	BoardIntro: "%d counties and cities were due to report for this period, by %s. Of these: %s.", BoardCount: "%s: %d",
+	Unreadable:       "The data of %s could not be read; they are left out of this period's comparison and marked “Not reported” in the tables.",
 	BoardCaption:     "Table 1  Submissions and review by county or city",
 	CompositeIntro:   "The composite score is computed by the %s over %s. A county or city lacking any of these terms gets no composite score and is marked “Incomplete”; one that did not report is marked “Not reported”. Neither is ranked as zero.",
 	Lacks:            "lacks %s",
