@@ -40,6 +40,10 @@ const (
 	UsernameBytes = 64
 )
 
+// AccountsNodes caps the YAML values of a portal's accounts file (about
+// fourteen an account: 10,000 accounts fit), estimated before decoding.
+const AccountsNodes = 200_000
+
 // Workbooks (.xlsx), checked from the zip directory and by a streaming scan
 // of each worksheet before excelize builds any sheet.
 const (
