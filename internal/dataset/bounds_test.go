@@ -8,6 +8,7 @@ package dataset
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -61,6 +62,25 @@ func TestJSONPositionsAreLinear(t *testing.T) {
 	}
 }
 
+// A document with a problem in every value lists DatasetProblems of them
+// and counts the rest.
+func TestProblemsListedAreBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range 5000 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `"unknown%d": 0`, i)
+	}
+	b.WriteString("}")
+	_, err := Parse([]byte(b.String()), "d.json")
+	es, ok := AsErrors(err)
+	if !ok || len(es) != limits.DatasetProblems+1 || !strings.Contains(es[len(es)-1].Msg, "另有") {
+		t.Fatalf("%d problems listed, want %d and a count of the rest", len(es), limits.DatasetProblems+1)
+	}
+}
+
 func TestDatasetLimits(t *testing.T) {
 	const mib = 1 << 20
 	yamlList := func(n int) []byte { return []byte("indicators:\n" + strings.Repeat("- 0\n", n)) }
@@ -99,6 +119,14 @@ func TestDatasetLimits(t *testing.T) {
 		"YAML just under the estimate": {
 			data: yamlList(limits.DatasetNodes/2 - 10), file: "d.yaml",
 			want: "条目过多", budget: 128 * mib,
+		},
+		"a long key over many values": {
+			data: []byte(`{"` + strings.Repeat("k", 1<<20) + `": [` + strings.Repeat("0,", 100000) + `0]}`), file: "d.json",
+			want: "键过长", budget: 8 * mib,
+		},
+		"a long YAML key": {
+			data: []byte("? " + strings.Repeat("k", 1<<20) + "\n: [" + strings.Repeat("0,", 50000) + "0]"), file: "d.yaml",
+			want: "键过长", budget: 64 * mib,
 		},
 		"YAML billion laughs": {
 			data: []byte(aliases), file: "d.yaml",

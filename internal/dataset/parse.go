@@ -20,6 +20,7 @@ const (
 	MaxListItems   = limits.DatasetListItems   // any one list
 	maxNodes       = limits.DatasetNodes       // values read, YAML aliases included
 	maxDepth       = limits.DatasetDepth
+	maxErrors      = limits.DatasetProblems // problems listed; the rest are counted
 )
 
 // Error is one problem with a dataset, at Path ("indicators[3].unit"; "" is
@@ -116,6 +117,10 @@ func Parse(data []byte, name string) (*Dataset, error) {
 		}
 	}
 	if len(errs) > 0 {
+		if len(errs) > maxErrors { // a page or a status that lists them stays small
+			n := len(errs) - maxErrors
+			errs = append(errs[:maxErrors:maxErrors], Error{Msg: fmt.Sprintf("另有 %d 处问题未列出 / %d more problems not listed", n, n)})
+		}
 		locate(errs, at)
 		return nil, errs
 	}

@@ -100,6 +100,9 @@ func (j *jsonPos) value(dec *json.Decoder, depth int, path string) (any, error) 
 					return nil, err
 				}
 				k, _ := kt.(string)
+				if err := checkKey(k); err != nil {
+					return nil, err
+				}
 				v, err := j.value(dec, depth+1, join(path, k))
 				if err != nil {
 					return nil, err
@@ -128,6 +131,18 @@ func (j *jsonPos) value(dec *json.Decoder, depth int, path string) (any, error) 
 	default:
 		return t, nil
 	}
+}
+
+// maxKeyBytes bounds a key: every value under it carries its path, so a
+// long key under many values would cost their product. The dataset's keys
+// are its field names, none longer than 32.
+const maxKeyBytes = 128
+
+func checkKey(k string) error {
+	if len(k) > maxKeyBytes {
+		return fmt.Errorf("键过长（%d 字节，上限 %d）/ key too long (%d bytes, limit %d)", len(k), maxKeyBytes, len(k), maxKeyBytes)
+	}
+	return nil
 }
 
 func yamlTree(data []byte, at map[string]pos) (any, error) {
@@ -217,6 +232,9 @@ func (y *yamlPos) value(nd *yaml.Node, depth int, path string) (any, error) {
 				return nil, fmt.Errorf("第 %d 行：键必须是字符串 / line %d: keys must be strings", kn.Line, kn.Line)
 			}
 			k := kn.Value
+			if err := checkKey(k); err != nil {
+				return nil, fmt.Errorf("第 %d 行：%w", kn.Line, err)
+			}
 			if k == "<<" {
 				return nil, fmt.Errorf("第 %d 行：不支持合并键 / line %d: merge keys are not supported", kn.Line, kn.Line)
 			}

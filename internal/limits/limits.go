@@ -27,6 +27,9 @@ const (
 	// DatasetListItems caps any one list; DatasetStringRunes any one string.
 	DatasetListItems   = 5000
 	DatasetStringRunes = 20000
+	// DatasetProblems caps the problems a refusal lists (the rest are
+	// counted), so the page or status that shows them stays small.
+	DatasetProblems = 200
 )
 
 // Uploads through a portal.
