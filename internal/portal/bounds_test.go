@@ -1,12 +1,14 @@
 package portal_test
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -41,6 +43,11 @@ func TestSignInBounded(t *testing.T) {
 			mustDo(t, err)
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			resp, err := http.DefaultClient.Do(req)
+			if chunked && err != nil && (errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)) {
+				// The server answered 413 after the first 64 KiB and closed
+				// the connection while this client was still sending.
+				continue
+			}
 			if err != nil {
 				t.Fatalf("sign-in %d (chunked %v): %v", i, chunked, err)
 			}
