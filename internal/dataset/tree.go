@@ -33,6 +33,11 @@ func jsonTree(data []byte, at map[string]pos) (any, error) {
 	dec.UseNumber()
 	j := &jsonPos{data: body, at: at, lines: newLines(body)}
 	v, err := j.value(dec, 0, "")
+	var le *limitError
+	if errors.As(err, &le) {
+		line, col := newLines(body).position(int(dec.InputOffset()))
+		return nil, fmt.Errorf("%s（第 %d 行第 %d 列）/ %s at line %d, column %d", le.zh, line, col, le.en, line, col)
+	}
 	if err != nil {
 		return nil, jsonErr(data, dec, err)
 	}
@@ -76,10 +81,10 @@ func (j *jsonPos) mark(dec *json.Decoder, path string) {
 
 func (j *jsonPos) value(dec *json.Decoder, depth int, path string) (any, error) {
 	if depth > maxDepth {
-		return nil, fmt.Errorf("嵌套超过 %d 层 / nesting deeper than %d", maxDepth, maxDepth)
+		return nil, &limitError{fmt.Sprintf("嵌套超过 %d 层", maxDepth), fmt.Sprintf("nesting deeper than %d", maxDepth)}
 	}
 	if j.count++; j.count > maxNodes {
-		return nil, fmt.Errorf("值过多（上限 %d 个）/ too many values (limit %d)", maxNodes, maxNodes)
+		return nil, &limitError{fmt.Sprintf("值过多（上限 %d 个）", maxNodes), fmt.Sprintf("too many values (limit %d)", maxNodes)}
 	}
 	j.mark(dec, path)
 	tok, err := dec.Token()
@@ -140,10 +145,16 @@ const maxKeyBytes = 128
 
 func checkKey(k string) error {
 	if len(k) > maxKeyBytes {
-		return fmt.Errorf("键过长（%d 字节，上限 %d）/ key too long (%d bytes, limit %d)", len(k), maxKeyBytes, len(k), maxKeyBytes)
+		return &limitError{fmt.Sprintf("键过长（%d 字节，上限 %d）", len(k), maxKeyBytes), fmt.Sprintf("key too long (%d bytes, limit %d)", len(k), maxKeyBytes)}
 	}
 	return nil
 }
+
+// limitError is a document past one of the limits: not a syntax error,
+// and said with where it was found.
+type limitError struct{ zh, en string }
+
+func (e *limitError) Error() string { return e.zh + " / " + e.en }
 
 func yamlTree(data []byte, at map[string]pos) (any, error) {
 	// yaml.v3 builds the whole node tree before it can be counted: bound

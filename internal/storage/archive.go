@@ -211,7 +211,7 @@ func (a *Archive) readAll(ctx context.Context, key, versionID string, limit int6
 		return nil, minio.ObjectInfo{}, a.wrap("get", key, err)
 	}
 	if int64(len(data)) > limit {
-		return nil, minio.ObjectInfo{}, a.fail(ErrCorrupt, "get", key, "larger than %d bytes", limit)
+		return nil, minio.ObjectInfo{}, a.fail(ErrTooLarge, "get", key, "larger than %d bytes", limit)
 	}
 	info, err := obj.Stat()
 	if err != nil {
