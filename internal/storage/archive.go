@@ -220,6 +220,16 @@ func (a *Archive) readAll(ctx context.Context, key, versionID string, limit int6
 	return data, info, nil
 }
 
+// readArtifact downloads an artifact the manifest lists, at most its
+// listed size: more is a mismatch with the manifest (ErrCorrupt).
+func (a *Archive) readArtifact(ctx context.Context, o Object) ([]byte, minio.ObjectInfo, error) {
+	data, info, err := a.readAll(ctx, o.Key, o.VersionID, o.Size)
+	if errors.Is(err, ErrTooLarge) {
+		err = a.fail(ErrCorrupt, "get", o.Key, "larger than the %d bytes the manifest lists", o.Size)
+	}
+	return data, info, err
+}
+
 // readManifest downloads and checks reports/<period>/manifest.json.
 func (a *Archive) readManifest(ctx context.Context, period string) (*Report, map[string]string, error) {
 	key := reportKey(period, ManifestName)
@@ -391,7 +401,7 @@ func (a *Archive) Get(ctx context.Context, period, name string) ([]byte, Object,
 		if !ok {
 			return result{}, false, a.fail(ErrNotFound, "get", reportKey(period, name), "the manifest of %s lists no %q", period, name)
 		}
-		data, _, err := a.readAll(ctx, o.Key, o.VersionID, o.Size)
+		data, _, err := a.readArtifact(ctx, o)
 		if err != nil {
 			if errors.Is(err, ErrNotFound) {
 				err = a.fail(ErrIncomplete, "get", o.Key, "listed in the manifest but missing (version %q)", o.VersionID)
@@ -463,7 +473,7 @@ func (a *Archive) Verify(ctx context.Context, period string) (*Report, error) {
 		return nil, err
 	}
 	for _, o := range r.Artifacts {
-		data, _, err := a.readAll(ctx, o.Key, o.VersionID, o.Size)
+		data, _, err := a.readArtifact(ctx, o)
 		if err != nil {
 			return nil, err
 		}
