@@ -76,6 +76,10 @@ const (
 
 // Shared work.
 const (
+	// ListedEntries caps the entries one listing of a county's bucket walks
+	// (its periods under data/ or reports/, the versions of one dataset):
+	// 400 years of months, or that many submissions of one month.
+	ListedEntries = 5000
 	// ManualRunsPerCounty caps the "generate now" runs of one county that
 	// are pending or running at once (and one per period).
 	ManualRunsPerCounty = 2

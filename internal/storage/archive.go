@@ -41,6 +41,16 @@ const (
 	maxAssetSize   = limits.AssetBytes
 )
 
+// maxListed bounds the entries a listing of a county's bucket walks
+// (periods, versions of one dataset): each costs a request or a stat, and
+// the county can write as many as it likes. A variable for the test.
+var maxListed = limits.ListedEntries
+
+// tooMany is the error of a listing past maxListed.
+func (a *Archive) tooMany(op, prefix string) error {
+	return a.fail(ErrTooLarge, op, prefix, "more than %d entries", maxListed)
+}
+
 // Presigned link lifetimes.
 const (
 	DefaultPresignExpiry = 15 * time.Minute
@@ -337,9 +347,13 @@ func (a *Archive) Scan(ctx context.Context) ([]*Report, map[string]error, error)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var periods []string
+	n := 0
 	for o := range a.c.mc.ListObjects(ctx, a.bucket, minio.ListObjectsOptions{Prefix: prefixReports}) {
 		if o.Err != nil {
 			return nil, nil, a.wrap("list", prefixReports, o.Err)
+		}
+		if n++; n > maxListed {
+			return nil, nil, a.tooMany("list", prefixReports)
 		}
 		p := strings.TrimSuffix(strings.TrimPrefix(o.Key, prefixReports), "/")
 		if checkPeriod(p) == nil && strings.HasSuffix(o.Key, "/") {
