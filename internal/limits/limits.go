@@ -6,8 +6,8 @@
 // proves it.
 //
 // The budgets are sized from the real data: Hengshan's January dataset is
-// 43 KB with about 3,000 values; the limits leave room for fifty times that
-// and no more.
+// 43 KB with about 3,000 values; the limits leave room for fifty to a
+// hundred times that and no more.
 package limits
 
 // Datasets (JSON or YAML, uploaded or read from a county's bucket by
