@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
@@ -49,6 +50,10 @@ func (r *CityReportReconciler) readBoard(ctx context.Context, st *cityState, p p
 	board := &reportingv1.BoardSummary{Period: p.String(), Deadline: metav1.Time{Time: deadline.UTC()}}
 	for i, m := range st.members {
 		s, err := r.memberSubmission(ctx, m.bucket, p.String(), deadline)
+		if err != nil && memberFault(err) {
+			r.memberUnreadable(st, m.county.Spec.County.Code, p.String(), err)
+			continue
+		}
 		if err != nil {
 			st.softErr = err // the rest of the board is still shown
 			continue
@@ -65,6 +70,29 @@ func (r *CityReportReconciler) readBoard(ctx context.Context, st *cityState, p p
 	}
 	st.boardPeriod, st.deadline = p.String(), deadline
 	return statuses, board
+}
+
+// memberFault reports whether err is about a member's own objects (too
+// large, corrupt, not parsable, refused) rather than the shared storage
+// being away: the member is then named and left out, and nobody else's
+// board, ranking or report waits for it (one county's hostile object
+// failed the city's report for all seven counties and kept the city's
+// reconcile failing in a loop).
+func memberFault(err error) bool {
+	return !errors.Is(err, storage.ErrUnavailable) && !errors.Is(err, context.DeadlineExceeded) &&
+		!errors.Is(err, context.Canceled) && !errors.Is(err, storage.ErrBadCredentials)
+}
+
+// memberUnreadable records that a member's data could not be read.
+func (r *CityReportReconciler) memberUnreadable(st *cityState, code, period string, err error) {
+	if st.unreadable == nil {
+		st.unreadable = map[string]string{}
+	}
+	if _, seen := st.unreadable[code]; !seen {
+		r.event(st.city, corev1.EventTypeWarning, "MemberUnreadable", "Read",
+			"%s 的 %s 数据无法读取，未计入 / the data of %s for %s cannot be read and are left out: %v", code, period, code, period, err)
+	}
+	st.unreadable[code] = err.Error()
 }
 
 // memberSubmission is one member's state: its dataset (if any) and the

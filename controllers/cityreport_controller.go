@@ -110,6 +110,9 @@ type cityState struct {
 	done         bool
 	requeueAfter time.Duration
 	softErr      error
+	// unreadable are the members whose own objects could not be read or
+	// parsed (code → why): each is named and left out, the others go on.
+	unreadable map[string]string
 }
 
 // cityMember is a resolved member with the bucket its credentials reach.

@@ -44,6 +44,10 @@ var stateWords = map[string]string{
 	review.Resubmitted: "已重报待审核", review.Returned: "已退回", review.Accepted: "已通过",
 }
 
+// unreadableWords are the state of a member whose data could not be read
+// (review.state.unknown on the portal's board).
+var unreadableWords = map[bool]string{false: "无法读取", true: "Unreadable"}
+
 // lateWords mark a submission that came after the deadline, as the
 // portal's board does (review.late).
 var lateWords = map[bool]string{false: "（逾期）", true: " (late)"}
@@ -142,7 +146,11 @@ func (r *CityReportReconciler) publishCityReport(ctx context.Context, st *citySt
 		}
 		s := st.statuses[code]
 		rec, err := submission.Current(ctx, r.Storage.Archive(m.bucket), st.boardPeriod)
-		if err != nil {
+		switch {
+		case err != nil && memberFault(err):
+			r.memberUnreadable(st, code, st.boardPeriod, err)
+			rec = nil
+		case err != nil:
 			return nil, fmt.Errorf("county %s: the submission record of %s: %w", code, st.boardPeriod, err)
 		}
 		// figures its staff submitted through the portal or the city
@@ -170,6 +178,10 @@ func (r *CityReportReconciler) publishCityReport(ctx context.Context, st *citySt
 					row.Verdict += " " + lang.Original(s.Last.Comment)
 				}
 			}
+		}
+		if st.unreadable[code] != "" {
+			row.State = unreadableWords[en]
+			in.Unreadable = append(in.Unreadable, code)
 		}
 		in.Board = append(in.Board, row)
 		if src != nil {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"sort"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
@@ -76,7 +75,7 @@ func (r *CityReportReconciler) computeRanking(ctx context.Context, st *cityState
 	for _, m := range st.members {
 		code := m.county.Spec.County.Code
 		names[code] = m.county.Spec.County.Name
-		if st.datasets[code] == "" {
+		if st.datasets[code] == "" || st.unreadable[code] != "" {
 			continue
 		}
 		// The very version the board judged, never whatever is stored by
@@ -87,6 +86,10 @@ func (r *CityReportReconciler) computeRanking(ctx context.Context, st *cityState
 			version = s.DatasetVersion
 		}
 		raw, read, err := r.Storage.Archive(m.bucket).ReadDataset(ctx, st.boardPeriod, version)
+		if err != nil && memberFault(err) {
+			r.memberUnreadable(st, code, st.boardPeriod, err)
+			continue
+		}
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -94,8 +97,9 @@ func (r *CityReportReconciler) computeRanking(ctx context.Context, st *cityState
 		d, err := dataset.Parse(raw, code+"/"+st.boardPeriod)
 		if err != nil {
 			// A stored dataset passed validation when it was written; one that
-			// does not parse now is left out and named.
-			r.event(c, corev1.EventTypeWarning, "InvalidDataset", "Rank", "dataset of %s for %s does not parse: %v", code, st.boardPeriod, err)
+			// does not parse now (written straight into the county's bucket)
+			// is left out and named.
+			r.memberUnreadable(st, code, st.boardPeriod, fmt.Errorf("does not parse: %.500v", err))
 			continue
 		}
 		datasets[code] = d

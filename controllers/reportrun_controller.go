@@ -24,6 +24,7 @@ import (
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/executor"
+	"github.com/countyreport/countyreport/internal/limits"
 	"github.com/countyreport/countyreport/internal/manifest"
 	"github.com/countyreport/countyreport/internal/metrics"
 	"github.com/countyreport/countyreport/internal/period"
@@ -236,6 +237,14 @@ func (r *ReportRunReconciler) step(ctx context.Context, run *reportingv1.ReportR
 		return ctrl.Result{}, nil
 	}
 
+	if run.Status.Phase == "" && run.Status.Attempts == 0 {
+		if msg, err := r.manualRunRefused(ctx, run); err != nil || msg != "" {
+			if msg != "" {
+				r.fail(run, now, reportingv1.RunReasonTooManyRuns, msg)
+			}
+			return ctrl.Result{}, err
+		}
+	}
 	switch run.Status.Phase {
 	case "", reportingv1.RunPending:
 		run.Status.Phase = reportingv1.RunPending
@@ -258,6 +267,46 @@ func (r *ReportRunReconciler) step(ctx context.Context, run *reportingv1.ReportR
 		return ctrl.Result{RequeueAfter: pollInterval}, nil
 	}
 	return ctrl.Result{}, nil
+}
+
+// manualRunRefused says why a new manual run may not start ("" when it
+// may): an older manual run of the same county and period is waiting or
+// running, or limits.ManualRunsPerCounty older ones are. Only older runs
+// count (by creation, then name), so of runs made together the oldest
+// goes ahead whatever order they are seen in. The portal refuses these
+// already; this holds for runs applied by hand in the county's namespace.
+func (r *ReportRunReconciler) manualRunRefused(ctx context.Context, run *reportingv1.ReportRun) (string, error) {
+	if run.Spec.Reason != reportingv1.RunManual || run.Spec.CountyReportName == "" {
+		return "", nil
+	}
+	var list reportingv1.ReportRunList
+	if err := r.List(ctx, &list, client.InNamespace(run.Namespace)); err != nil {
+		return "", err
+	}
+	older := func(o *reportingv1.ReportRun) bool {
+		if !o.CreationTimestamp.Equal(&run.CreationTimestamp) {
+			return o.CreationTimestamp.Before(&run.CreationTimestamp)
+		}
+		return o.Name < run.Name
+	}
+	active := 0
+	for i := range list.Items {
+		o := &list.Items[i]
+		if o.UID == run.UID || o.Spec.CountyReportName != run.Spec.CountyReportName || o.Spec.Reason != reportingv1.RunManual ||
+			terminal(o.Status.Phase) || !older(o) {
+			continue
+		}
+		if o.Spec.Period == run.Spec.Period {
+			return fmt.Sprintf("%s 的手动生成 %s 尚未完成，本次不再生成 / the manual run %s of %s has not finished; this one is not started",
+				run.Spec.Period, o.Name, o.Name, run.Spec.Period), nil
+		}
+		active++
+	}
+	if active >= limits.ManualRunsPerCounty {
+		return fmt.Sprintf("已有 %d 份手动生成在排队或进行中（上限 %d）/ %d manual runs are already waiting or running (limit %d)",
+			active, limits.ManualRunsPerCounty, active, limits.ManualRunsPerCounty), nil
+	}
+	return "", nil
 }
 
 // startAttempt counts and starts the next attempt. One that finished inside

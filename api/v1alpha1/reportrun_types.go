@@ -44,6 +44,10 @@ const (
 	RunReasonPublished = "Published"
 	// RunReasonRunning: an attempt is in progress.
 	RunReasonRunning = "Running"
+	// RunReasonTooManyRuns: a manual run refused before its first attempt
+	// because an older manual run of the same county and period is still
+	// waiting or running, or the county has as many as allowed.
+	RunReasonTooManyRuns = "TooManyRuns"
 )
 
 // Condition types on a ReportRun.

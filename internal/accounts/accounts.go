@@ -23,6 +23,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/countyreport/countyreport/internal/limits"
 )
 
 // Role is what an account may do.
@@ -68,6 +70,11 @@ func ValidUsername(s string) bool { return usernameRE.MatchString(s) }
 func Parse(data []byte) (*File, error) {
 	if len(data) > MaxFileSize {
 		return nil, fmt.Errorf("accounts file is %d bytes, more than the %d allowed", len(data), MaxFileSize)
+	}
+	// yaml.v3 builds the whole node tree before decoding: bound it from
+	// the text first (a 1 MiB file of "- a" lines is 260,000 nodes).
+	if n := limits.EstimateYAMLNodes(data); n > limits.AccountsNodes {
+		return nil, fmt.Errorf("accounts file has about %d YAML values, more than the %d allowed", n, limits.AccountsNodes)
 	}
 	var f File
 	dec := yaml.NewDecoder(bytes.NewReader(data))

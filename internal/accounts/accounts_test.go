@@ -83,6 +83,7 @@ func TestParse(t *testing.T) {
 		"bad username":   {yaml: "accounts:\n- {username: 'Admin<', role: editor, passwordHash: '" + good + "'}\n", wantErr: "accounts[0].username"},
 		"plain password": {yaml: "accounts:\n- {username: a, role: editor, passwordHash: secret}\n", wantErr: "accounts[0].passwordHash"},
 		"unknown field":  {yaml: "accounts:\n- {username: a, role: editor, password: secret, passwordHash: '" + good + "'}\n", wantErr: "password"},
+		"too many nodes": {yaml: "accounts:\n" + strings.Repeat("- a\n", 120000), wantErr: "YAML values"},
 		"huge memory":    {yaml: "accounts:\n- {username: a, role: editor, passwordHash: '$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA'}\n", wantErr: "m=4194304"},
 	}
 	for name, tc := range tests {

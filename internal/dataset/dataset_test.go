@@ -210,7 +210,7 @@ func TestInvalid(t *testing.T) {
 		"yaml minus inf":            {y(`change: 5.8`, `change: -.Inf`), "d.yaml", []string{"indicators[0].change"}},
 		"json overflow to inf":      {j(`5.8`, `1e999`), "d.json", []string{"indicators[0].change"}},
 		"json NaN token":            {j(`5.8`, `NaN`), "d.json", []string{""}},
-		"10 MB string":              {j(`["内容"]`, `["`+strings.Repeat("长", 10<<20/3)+`"]`), "d.json", []string{"sections[0].items[0]"}},
+		"string past the limit":     {j(`["内容"]`, `["`+strings.Repeat("长", MaxStringRunes+1)+`"]`), "d.json", []string{"sections[0].items[0]"}},
 		"non-UTF-8 bytes":           {j(`"标题"`, "\"\xff\xfe标题\""), "d.json", []string{""}},
 		"unknown section kind":      {j(`"kind": "review"`, `"kind": "summary"`), "d.json", []string{"sections[0].kind"}},
 		"section without text":      {j(`, "items": ["内容"]`, ""), "d.json", []string{"sections[0].items"}},
@@ -274,6 +274,9 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(validYAML), "d.yaml")
 	f.Add([]byte("a: &a [*a]"), "d.yaml")
 	f.Add([]byte(`{"meta": 1e400}`), "d.json")
+	f.Add(jsonValues(3000), "d.json")
+	f.Add([]byte("x: ["+strings.Repeat("0,", 2000)+"0]"), "d.yaml")
+	f.Add([]byte(strings.Repeat("[", 200)), "d.json")
 	f.Fuzz(func(t *testing.T, data []byte, name string) {
 		d, err := Parse(data, name)
 		if err != nil {

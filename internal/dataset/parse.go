@@ -9,14 +9,18 @@ import (
 	"reflect"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/countyreport/countyreport/internal/limits"
 )
 
-// Limits on what Parse accepts.
+// Limits on what Parse accepts (internal/limits states them all).
 const (
-	MaxBytes       = 16 << 20 // whole document
-	MaxStringRunes = 20000    // any one string
-	MaxListItems   = 5000     // any one list
-	maxNodes       = 200000   // YAML nodes visited, aliases included
+	MaxBytes       = limits.DatasetBytes       // whole document
+	MaxStringRunes = limits.DatasetStringRunes // any one string
+	MaxListItems   = limits.DatasetListItems   // any one list
+	maxNodes       = limits.DatasetNodes       // values read, YAML aliases included
+	maxDepth       = limits.DatasetDepth
+	maxErrors      = limits.DatasetProblems // problems listed; the rest are counted
 )
 
 // Error is one problem with a dataset, at Path ("indicators[3].unit"; "" is
@@ -75,7 +79,7 @@ func Parse(data []byte, name string) (*Dataset, error) {
 		return nil, errs
 	}
 	if !utf8.Valid(data) {
-		ln, col := position(data, invalidUTF8Offset(data))
+		ln, col := newLines(data).position(invalidUTF8Offset(data))
 		errs.add("", "第 %d 行第 %d 列起不是 UTF-8 编码（可能是 GBK）：请用编辑器“另存为 UTF-8”后再上传 / not UTF-8 from line %d, column %d (GBK, perhaps): save it as UTF-8 and upload it again", ln, col, ln, col)
 		return nil, errs
 	}
@@ -113,6 +117,10 @@ func Parse(data []byte, name string) (*Dataset, error) {
 		}
 	}
 	if len(errs) > 0 {
+		if len(errs) > maxErrors { // a page or a status that lists them stays small
+			n := len(errs) - maxErrors
+			errs = append(errs[:maxErrors:maxErrors], Error{Msg: fmt.Sprintf("另有 %d 处问题未列出 / %d more problems not listed", n, n)})
+		}
 		locate(errs, at)
 		return nil, errs
 	}
@@ -143,18 +151,35 @@ func parent(p string) string {
 	return p[:i]
 }
 
-// position is the 1-based line and column (in characters) of byte offset off.
-func position(data []byte, off int) (line, col int) {
-	off = min(off, len(data))
-	start := bytes.LastIndexByte(data[:off], '\n') + 1
-	line = 1 + bytes.Count(data[:start], []byte("\n"))
-	col = 1
-	for i := start; i < off; {
-		_, n := utf8.DecodeRune(data[i:])
-		i += n
-		col++
+// lines finds the 1-based line and column (in characters) of byte offsets.
+// Offsets asked in increasing order cost, all together, one pass over the
+// document: it resumes from the last offset found (a value's place is asked
+// for every value, so a rescan from the start each time is quadratic).
+type lines struct {
+	data      []byte
+	off       int // the last offset found …
+	line, col int // … and its place
+	scanned   int // bytes looked at, for the test that proves the pass linear
+}
+
+func newLines(data []byte) *lines { return &lines{data: data, line: 1, col: 1} }
+
+func (l *lines) position(off int) (line, col int) {
+	off = max(0, min(off, len(l.data)))
+	if off < l.off { // backwards (an error's offset): start again
+		l.off, l.line, l.col = 0, 1, 1
 	}
-	return line, col
+	for l.off < off {
+		r, n := utf8.DecodeRune(l.data[l.off:])
+		l.off += n
+		l.scanned += n
+		if r == '\n' {
+			l.line, l.col = l.line+1, 1
+		} else {
+			l.col++
+		}
+	}
+	return l.line, l.col
 }
 
 // Normalized is the canonical JSON form: fixed field order, two-space indent,

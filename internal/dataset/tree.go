@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/countyreport/countyreport/internal/limits"
 )
 
 // The generic tree both formats are read into: *object, []any, string,
@@ -29,8 +31,13 @@ func jsonTree(data []byte, at map[string]pos) (any, error) {
 	body := bytes.TrimPrefix(data, []byte("\ufeff"))
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
-	j := &jsonPos{data: body, at: at}
+	j := &jsonPos{data: body, at: at, lines: newLines(body)}
 	v, err := j.value(dec, 0, "")
+	var le *limitError
+	if errors.As(err, &le) {
+		line, col := newLines(body).position(int(dec.InputOffset()))
+		return nil, fmt.Errorf("%s（第 %d 行第 %d 列）/ %s at line %d, column %d", le.zh, line, col, le.en, line, col)
+	}
 	if err != nil {
 		return nil, jsonErr(data, dec, err)
 	}
@@ -49,14 +56,16 @@ func jsonErr(data []byte, dec *json.Decoder, err error) error {
 	if off > len(data) {
 		off = len(data)
 	}
-	line, col := position(data, off)
+	line, col := newLines(data).position(off)
 	return fmt.Errorf("JSON 语法错误（第 %d 行第 %d 列）/ invalid JSON at line %d, column %d: %v", line, col, line, col, err)
 }
 
 // jsonPos records where each value of a JSON document starts.
 type jsonPos struct {
-	data []byte
-	at   map[string]pos
+	data  []byte
+	at    map[string]pos
+	lines *lines
+	count int // values read so far
 }
 
 // mark records that the value at path starts at the decoder's offset
@@ -66,13 +75,16 @@ func (j *jsonPos) mark(dec *json.Decoder, path string) {
 	for off < len(j.data) && strings.IndexByte(" \t\r\n,:", j.data[off]) >= 0 {
 		off++
 	}
-	l, c := position(j.data, off)
+	l, c := j.lines.position(off)
 	j.at[path] = pos{l, c}
 }
 
 func (j *jsonPos) value(dec *json.Decoder, depth int, path string) (any, error) {
-	if depth > 64 {
-		return nil, fmt.Errorf("nesting deeper than 64")
+	if depth > maxDepth {
+		return nil, &limitError{fmt.Sprintf("嵌套超过 %d 层", maxDepth), fmt.Sprintf("nesting deeper than %d", maxDepth)}
+	}
+	if j.count++; j.count > maxNodes {
+		return nil, &limitError{fmt.Sprintf("值过多（上限 %d 个）", maxNodes), fmt.Sprintf("too many values (limit %d)", maxNodes)}
 	}
 	j.mark(dec, path)
 	tok, err := dec.Token()
@@ -93,6 +105,9 @@ func (j *jsonPos) value(dec *json.Decoder, depth int, path string) (any, error) 
 					return nil, err
 				}
 				k, _ := kt.(string)
+				if err := checkKey(k); err != nil {
+					return nil, err
+				}
 				v, err := j.value(dec, depth+1, join(path, k))
 				if err != nil {
 					return nil, err
@@ -123,7 +138,30 @@ func (j *jsonPos) value(dec *json.Decoder, depth int, path string) (any, error) 
 	}
 }
 
+// maxKeyBytes bounds a key: every value under it carries its path, so a
+// long key under many values would cost their product. The dataset's keys
+// are its field names, none longer than 32.
+const maxKeyBytes = 128
+
+func checkKey(k string) error {
+	if len(k) > maxKeyBytes {
+		return &limitError{fmt.Sprintf("键过长（%d 字节，上限 %d）", len(k), maxKeyBytes), fmt.Sprintf("key too long (%d bytes, limit %d)", len(k), maxKeyBytes)}
+	}
+	return nil
+}
+
+// limitError is a document past one of the limits: not a syntax error,
+// and said with where it was found.
+type limitError struct{ zh, en string }
+
+func (e *limitError) Error() string { return e.zh + " / " + e.en }
+
 func yamlTree(data []byte, at map[string]pos) (any, error) {
+	// yaml.v3 builds the whole node tree before it can be counted: bound
+	// it from the text first.
+	if n := limits.EstimateYAMLNodes(data); n > maxNodes {
+		return nil, fmt.Errorf("YAML 过于复杂（约 %d 个值，上限 %d）/ YAML too complex (about %d values, limit %d)", n, maxNodes, n, maxNodes)
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, yamlErr(data, err)
@@ -186,7 +224,7 @@ func (y *yamlPos) value(nd *yaml.Node, depth int, path string) (any, error) {
 	if _, seen := y.at[path]; !seen && nd.Line > 0 {
 		y.at[path] = pos{nd.Line, nd.Column}
 	}
-	if y.count > maxNodes || depth > 64 {
+	if y.count > maxNodes || depth > maxDepth {
 		return nil, fmt.Errorf("YAML 过于复杂（别名或嵌套过多）/ YAML too complex (too many nodes, aliases or nesting)")
 	}
 	switch nd.Kind {
@@ -205,6 +243,9 @@ func (y *yamlPos) value(nd *yaml.Node, depth int, path string) (any, error) {
 				return nil, fmt.Errorf("第 %d 行：键必须是字符串 / line %d: keys must be strings", kn.Line, kn.Line)
 			}
 			k := kn.Value
+			if err := checkKey(k); err != nil {
+				return nil, fmt.Errorf("第 %d 行：%w", kn.Line, err)
+			}
 			if k == "<<" {
 				return nil, fmt.Errorf("第 %d 行：不支持合并键 / line %d: merge keys are not supported", kn.Line, kn.Line)
 			}

@@ -25,6 +25,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/limits"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
 	"github.com/countyreport/countyreport/internal/transient"
@@ -105,6 +106,11 @@ func Classify(period string, err error) *Failure {
 		return nil
 	case errors.Is(err, storage.ErrNotFound):
 		return NoData(period, err)
+	case errors.Is(err, storage.ErrTooLarge):
+		// The county's own object: another attempt reads the same bytes.
+		return &Failure{Reason: reportingv1.RunReasonInvalidData, Err: err,
+			Message: fmt.Sprintf("%s 的数据文件过大，未读取（上限 %d MiB）/ the data of %s are too large and were not read (limit %d MiB): %v",
+				period, limits.DatasetBytes>>20, period, limits.DatasetBytes>>20, err)}
 	case storage.IsUnavailable(err):
 		return &Failure{Reason: reportingv1.RunReasonStorageUnavailable, Retryable: true, Err: err,
 			Message: "存储暂时无法访问，稍后重试 / storage unavailable, will retry: " + err.Error()}

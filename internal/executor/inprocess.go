@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -279,7 +280,7 @@ func Render(ctx context.Context, a *storage.Archive, data []byte, period, lang, 
 	ds, err := dataset.Parse(data, storage.DatasetKey(period))
 	if err != nil {
 		return nil, &Failure{Reason: reportingv1.RunReasonInvalidData, Err: err,
-			Message: fmt.Sprintf("%s 的数据无效 / the dataset of %s is invalid: %v", period, period, err)}
+			Message: fmt.Sprintf("%s 的数据无效 / the dataset of %s is invalid: %s", period, period, firstProblems(err))}
 	}
 	if ds.Meta.Period != period {
 		return nil, &Failure{Reason: reportingv1.RunReasonInvalidData,
@@ -291,6 +292,29 @@ func Render(ctx context.Context, a *storage.Archive, data []byte, period, lang, 
 			Message: fmt.Sprintf("%s 生成失败 / rendering %s failed: %v", period, period, err)}
 	}
 	return &Rendered{Period: period, Out: out}, nil
+}
+
+// maxProblemsShown bounds the problems a run's message lists: a county's
+// dataset with thousands of errors must not make a status the API server
+// refuses to store.
+const maxProblemsShown = 5
+
+// firstProblems is err with at most maxProblemsShown of its problems and
+// their count.
+func firstProblems(err error) string {
+	msg := err.Error()
+	if es, ok := dataset.AsErrors(err); ok && len(es) > maxProblemsShown {
+		msg = fmt.Sprintf("%v\n……共 %d 处问题 / %d problems in all", es[:maxProblemsShown], len(es), len(es))
+	}
+	const maxBytes = 2000 // a key or value quoted in a problem can be long too
+	if len(msg) > maxBytes {
+		cut := maxBytes
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "…"
+	}
+	return msg
 }
 
 // RenderAndPublish renders period from the archive's data/<period>/dataset.json

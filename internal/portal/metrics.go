@@ -4,12 +4,15 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/countyreport/countyreport/internal/limits"
 )
 
 // httpMetrics are the portal's request metrics, on a registry of its own
@@ -19,6 +22,8 @@ type httpMetrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	byRoute  sync.Map // routeKey → *routeObservers; bounded: routes × methods × codes
+	routes   sync.Map // route label → true, at most limits.MetricsRoutes
+	nroutes  atomic.Int32
 }
 
 func newHTTPMetrics() *httpMetrics {
@@ -45,12 +50,42 @@ func (m *httpMetrics) middleware() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
-		route := c.FullPath()
-		if route == "" {
-			route = "unmatched"
-		}
-		m.observe(route, c.Request.Method, c.Writer.Status(), time.Since(start))
+		m.observe(m.route(c.FullPath()), methodLabel(c.Request.Method), c.Writer.Status(), time.Since(start))
 	}
+}
+
+// methodLabel is the request's method when it is one of HTTP's, else
+// "other": a method is whatever token a client sends, so taking it as a
+// label let made-up methods grow the registry without bound (5,000
+// requests held +407 MiB).
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return m
+	}
+	return "other"
+}
+
+// route is the label of a route pattern: the pattern (never the raw
+// path), "unmatched" for none, and "other" past limits.MetricsRoutes
+// patterns (the portal has far fewer: a bound that holds whatever routes
+// are added later).
+func (m *httpMetrics) route(pattern string) string {
+	if pattern == "" {
+		return "unmatched"
+	}
+	if _, ok := m.routes.Load(pattern); ok {
+		return pattern
+	}
+	if m.nroutes.Add(1) > limits.MetricsRoutes {
+		m.nroutes.Add(-1)
+		return "other"
+	}
+	if _, loaded := m.routes.LoadOrStore(pattern, true); loaded {
+		m.nroutes.Add(-1)
+	}
+	return pattern
 }
 
 type routeKey struct {

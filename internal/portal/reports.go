@@ -11,6 +11,7 @@ import (
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/limits"
 	"github.com/countyreport/countyreport/internal/portal/auth"
 	"github.com/countyreport/countyreport/internal/report"
 )
@@ -85,6 +86,13 @@ func (s *server) generate(c *gin.Context) {
 		s.fail(c, http.StatusBadRequest, "period")
 		return
 	}
+	// One at a time per portal: the check and the create below must not
+	// interleave (20 posts in one second made 20 runs).
+	s.genMu.Lock()
+	defer s.genMu.Unlock()
+	if refused := s.manualRunsBusy(c, period); refused {
+		return
+	}
 	run := &reportingv1.ReportRun{
 		ObjectMeta: metav1.ObjectMeta{
 			GenerateName: s.cfg.CountyReport + "-" + period + "-manual-",
@@ -108,6 +116,49 @@ func (s *server) generate(c *gin.Context) {
 	s.auth.Record(c, "generate", "success", "period", period, "reportRun", run.Name)
 	s.state.invalidate()
 	c.Redirect(http.StatusSeeOther, "/runs/"+run.Name)
+}
+
+// manualRunsBusy refuses (and reports true) a "generate now" while a
+// manual run of the same period is waiting or running, or while the county
+// has limits.ManualRunsPerCounty of them: a county cannot queue unbounded
+// runs on the shared executor.
+func (s *server) manualRunsBusy(c *gin.Context, period string) bool {
+	lang := requestLang(c.Request)
+	var list reportingv1.ReportRunList
+	if err := s.kube.List(c.Request.Context(), &list, client.InNamespace(s.cfg.Namespace),
+		client.MatchingLabels{reportingv1.LabelCountyReport: s.cfg.CountyReport}); err != nil {
+		s.log.Error("list ReportRuns", "err", err)
+		s.fail(c, http.StatusServiceUnavailable, "")
+		return true
+	}
+	active := 0
+	for _, r := range list.Items {
+		if r.Spec.CountyReportName != s.cfg.CountyReport || r.Spec.Reason != reportingv1.RunManual ||
+			r.Status.Phase == reportingv1.RunSucceeded || r.Status.Phase == reportingv1.RunFailed {
+			continue
+		}
+		if r.Spec.Period == period {
+			s.auth.Record(c, "generate", "refused", "period", period, "running", r.Name)
+			s.refuse(c, http.StatusConflict, tr(lang, "gen.same", period, r.Name), "/runs/"+r.Name)
+			return true
+		}
+		active++
+	}
+	if active >= limits.ManualRunsPerCounty {
+		s.auth.Record(c, "generate", "refused", "period", period, "active", active)
+		s.refuse(c, http.StatusTooManyRequests, tr(lang, "gen.busy", active, limits.ManualRunsPerCounty), "/reports")
+		return true
+	}
+	return false
+}
+
+// refuse shows why a request was refused, with a link back.
+func (s *site) refuse(c *gin.Context, code int, msg, back string) {
+	lang := requestLang(c.Request)
+	s.render(c, code, "error", s.newPage(c, "", tr(lang, "err.title"), gin.H{
+		"Message": msg, "Back": back, "BackLabel": tr(lang, "err.back"),
+	}))
+	c.Abort()
 }
 
 // runPage shows one ReportRun and refreshes itself (meta refresh, no

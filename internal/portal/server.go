@@ -3,11 +3,13 @@ package portal
 import (
 	"embed"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/countyreport/countyreport/internal/limits"
 	"github.com/countyreport/countyreport/internal/portal/auth"
 	"github.com/countyreport/countyreport/internal/render"
 	"github.com/countyreport/countyreport/internal/storage"
@@ -19,8 +21,9 @@ var templateFS embed.FS
 //go:embed assets
 var assetFS embed.FS
 
-// MaxUploadBytes caps every request body: uploads are at most 20 MB.
-const MaxUploadBytes = 20 << 20
+// MaxUploadBytes caps an upload request's file (limits.UploadBytes); other
+// requests have smaller caps (limitBody).
+const MaxUploadBytes = limits.UploadBytes
 
 // server is one county's portal.
 type server struct {
@@ -28,6 +31,7 @@ type server struct {
 	cfg     *Config
 	archive *storage.Archive
 	kube    client.Client // nil: no cluster, no "generate now"
+	genMu   sync.Mutex    // one "generate now" at a time (reports.go)
 	state   *stateCache
 	font    *render.Font // nil: no charts (logged at start)
 	now     func() time.Time

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/countyreport/countyreport/internal/limits"
 	"github.com/countyreport/countyreport/internal/portal/auth"
 )
 
@@ -23,6 +24,14 @@ func (s *site) signin(c *gin.Context) {
 	lang := requestLang(c.Request)
 	username, password := c.PostForm("username"), c.PostForm("password")
 	next := auth.SafeNext(c.PostForm("next"))
+	if len(username) > limits.UsernameBytes {
+		// No account has such a name: refused before it becomes a
+		// throttle key, a log field or part of the page.
+		s.log.Warn("sign-in refused: username too long", "bytes", len(username), "limit", limits.UsernameBytes)
+		s.render(c, http.StatusUnauthorized, "signin", s.newPage(c, "", tr(lang, "signin"),
+			gin.H{"Next": next, "Error": tr(lang, "signin.bad")}))
+		return
+	}
 	outcome, wait, _ := s.auth.SignIn(c.Writer, c.Request, username, password)
 	data := gin.H{"Next": next, "Username": username}
 	switch outcome {

@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/countyreport/countyreport/internal/accounts"
+	"github.com/countyreport/countyreport/internal/limits"
 	"github.com/countyreport/countyreport/internal/portal/auth"
 	"github.com/countyreport/countyreport/internal/report"
 	"github.com/countyreport/countyreport/internal/storage"
@@ -42,7 +43,7 @@ type site struct {
 func (s *site) engine() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(s.metrics.middleware(), s.recover(), securityHeaders(s.tls), limitBody(), s.auth.Load())
+	r.Use(s.metrics.middleware(), s.recover(), securityHeaders(s.tls), s.limitBody(), s.auth.Load())
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) { s.fail(c, http.StatusNotFound, "") })
 	r.NoMethod(func(c *gin.Context) { s.fail(c, http.StatusMethodNotAllowed, "") })
@@ -218,14 +219,44 @@ func securityHeaders(tls bool) gin.HandlerFunc {
 	}
 }
 
-// limitBody caps request bodies at MaxUploadBytes plus room for the form.
-func limitBody() gin.HandlerFunc {
+// limitBody caps request bodies (ASVS 13.1.3, 1.4.x): an upload at
+// limits.UploadBytes and room for its form, the data form at a dataset's
+// limits.DatasetBytes, every other request at limits.FormBytes. A form
+// past its cap is refused here with 413, before a handler reads a field
+// (a sign-in with a 19 MB username was kept, logged and echoed).
+func (s *site) limitBody() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if c.Request.Body != nil {
+		if c.Request.Body == nil || c.Request.Body == http.NoBody {
+			c.Next()
+			return
+		}
+		limit := int64(limits.FormBytes)
+		switch c.FullPath() {
+		case "/data/upload": // its handler says what the limit of a file is
 			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxUploadBytes+64<<10)
+			c.Next()
+			return
+		case "/data/form":
+			limit = limits.DatasetBytes
+		}
+		if c.Request.ContentLength > limit {
+			s.bodyTooLarge(c, limit)
+			return
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+		if c.ContentType() == "application/x-www-form-urlencoded" {
+			if err := c.Request.ParseForm(); tooLarge(err) {
+				s.bodyTooLarge(c, limit)
+				return
+			}
 		}
 		c.Next()
 	}
+}
+
+func (s *site) bodyTooLarge(c *gin.Context, limit int64) {
+	c.Header("Connection", "close")
+	s.refuse(c, http.StatusRequestEntityTooLarge, tr(requestLang(c.Request), "err.form413", limit>>10), "/")
 }
 
 // tooLarge reports whether err comes from a body over the cap.

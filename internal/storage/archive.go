@@ -20,6 +20,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 
+	"github.com/countyreport/countyreport/internal/limits"
 	"github.com/countyreport/countyreport/internal/manifest"
 )
 
@@ -33,8 +34,22 @@ const (
 const (
 	maxSinglePut    = 5 << 30
 	maxManifestSize = 4 << 20
-	maxDatasetSize  = 256 << 20
+	// A dataset or an asset is read whole: a county can write anything to
+	// its own bucket, so what is read is cut off at the limit while it is
+	// downloaded (internal/limits).
+	maxDatasetSize = limits.DatasetBytes
+	maxAssetSize   = limits.AssetBytes
 )
+
+// maxListed bounds the entries a listing of a county's bucket walks
+// (periods, versions of one dataset): each costs a request or a stat, and
+// the county can write as many as it likes. A variable for the test.
+var maxListed = limits.ListedEntries
+
+// tooMany is the error of a listing past maxListed.
+func (a *Archive) tooMany(op, prefix string) error {
+	return a.fail(ErrTooLarge, op, prefix, "more than %d entries", maxListed)
+}
 
 // Presigned link lifetimes.
 const (
@@ -204,13 +219,23 @@ func (a *Archive) readAll(ctx context.Context, key, versionID string, limit int6
 		return nil, minio.ObjectInfo{}, a.wrap("get", key, err)
 	}
 	if int64(len(data)) > limit {
-		return nil, minio.ObjectInfo{}, a.fail(ErrCorrupt, "get", key, "larger than %d bytes", limit)
+		return nil, minio.ObjectInfo{}, a.fail(ErrTooLarge, "get", key, "larger than %d bytes", limit)
 	}
 	info, err := obj.Stat()
 	if err != nil {
 		return nil, minio.ObjectInfo{}, a.wrap("get", key, err)
 	}
 	return data, info, nil
+}
+
+// readArtifact downloads an artifact the manifest lists, at most its
+// listed size: more is a mismatch with the manifest (ErrCorrupt).
+func (a *Archive) readArtifact(ctx context.Context, o Object) ([]byte, minio.ObjectInfo, error) {
+	data, info, err := a.readAll(ctx, o.Key, o.VersionID, o.Size)
+	if errors.Is(err, ErrTooLarge) {
+		err = a.fail(ErrCorrupt, "get", o.Key, "larger than the %d bytes the manifest lists", o.Size)
+	}
+	return data, info, err
 }
 
 // readManifest downloads and checks reports/<period>/manifest.json.
@@ -320,9 +345,13 @@ func (a *Archive) Scan(ctx context.Context) ([]*Report, map[string]error, error)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var periods []string
+	n := 0
 	for o := range a.c.mc.ListObjects(ctx, a.bucket, minio.ListObjectsOptions{Prefix: prefixReports}) {
 		if o.Err != nil {
 			return nil, nil, a.wrap("list", prefixReports, o.Err)
+		}
+		if n++; n > maxListed {
+			return nil, nil, a.tooMany("list", prefixReports)
 		}
 		p := strings.TrimSuffix(strings.TrimPrefix(o.Key, prefixReports), "/")
 		if checkPeriod(p) == nil && strings.HasSuffix(o.Key, "/") {
@@ -384,7 +413,7 @@ func (a *Archive) Get(ctx context.Context, period, name string) ([]byte, Object,
 		if !ok {
 			return result{}, false, a.fail(ErrNotFound, "get", reportKey(period, name), "the manifest of %s lists no %q", period, name)
 		}
-		data, _, err := a.readAll(ctx, o.Key, o.VersionID, o.Size)
+		data, _, err := a.readArtifact(ctx, o)
 		if err != nil {
 			if errors.Is(err, ErrNotFound) {
 				err = a.fail(ErrIncomplete, "get", o.Key, "listed in the manifest but missing (version %q)", o.VersionID)
@@ -456,7 +485,7 @@ func (a *Archive) Verify(ctx context.Context, period string) (*Report, error) {
 		return nil, err
 	}
 	for _, o := range r.Artifacts {
-		data, _, err := a.readAll(ctx, o.Key, o.VersionID, o.Size)
+		data, _, err := a.readArtifact(ctx, o)
 		if err != nil {
 			return nil, err
 		}

@@ -91,7 +91,7 @@ func (a *Archive) GetAsset(ctx context.Context, name string) ([]byte, error) {
 	if err := checkAssetName(name); err != nil {
 		return nil, a.fail(ErrInvalid, "get asset", prefixAssets+name, "%v", err)
 	}
-	data, _, err := a.readAll(ctx, prefixAssets+name, "", maxDatasetSize)
+	data, _, err := a.readAll(ctx, prefixAssets+name, "", maxAssetSize)
 	if err != nil {
 		return nil, err
 	}

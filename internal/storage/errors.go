@@ -38,6 +38,9 @@ var (
 	// ErrCorrupt: downloaded bytes do not match the manifest's size or SHA-256,
 	// or the manifest itself does not parse or match its stored checksum.
 	ErrCorrupt = errors.New("checksum mismatch")
+	// ErrTooLarge: an object read whole is larger than its limit
+	// (internal/limits); the download was cut off there.
+	ErrTooLarge = errors.New("object too large")
 	// ErrTLS: the TLS handshake failed (plain HTTP server, unknown CA, wrong
 	// host name).
 	ErrTLS = errors.New("TLS handshake failed")
@@ -123,7 +126,7 @@ func classify(err error) error {
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
-	for _, k := range []error{ErrUnavailable, ErrTLS, ErrBadCredentials, ErrAccessDenied, ErrNoSuchBucket, ErrNotFound, ErrIncomplete, ErrCorrupt, ErrInvalid, ErrNotOwned} {
+	for _, k := range []error{ErrUnavailable, ErrTLS, ErrBadCredentials, ErrAccessDenied, ErrNoSuchBucket, ErrNotFound, ErrIncomplete, ErrCorrupt, ErrTooLarge, ErrInvalid, ErrNotOwned} {
 		if errors.Is(err, k) {
 			return k
 		}

@@ -14,3 +14,10 @@ const (
 
 // EncodeVersions exposes encodeVersions.
 var EncodeVersions = encodeVersions
+
+// SetMaxListed sets the listing limit for one test.
+func SetMaxListed(t interface{ Cleanup(func()) }, n int) {
+	old := maxListed
+	maxListed = n
+	t.Cleanup(func() { maxListed = old })
+}

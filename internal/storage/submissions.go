@@ -69,9 +69,13 @@ func (a *Archive) Datasets(ctx context.Context) ([]string, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var out []string
+	n := 0
 	for o := range a.c.mc.ListObjects(ctx, a.bucket, minio.ListObjectsOptions{Prefix: prefixData}) {
 		if o.Err != nil {
 			return nil, a.wrap("list", prefixData, o.Err)
+		}
+		if n++; n > maxListed {
+			return nil, a.tooMany("list", prefixData)
 		}
 		p := strings.TrimSuffix(strings.TrimPrefix(o.Key, prefixData), "/")
 		if checkPeriod(p) == nil && strings.HasSuffix(o.Key, "/") {
@@ -108,9 +112,13 @@ func (a *Archive) DatasetVersions(ctx context.Context, period string) ([]Version
 	var listed []minio.ObjectInfo
 	lctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	n := 0
 	for o := range a.c.mc.ListObjects(lctx, a.bucket, minio.ListObjectsOptions{Prefix: key, WithVersions: true}) {
 		if o.Err != nil {
 			return nil, a.wrap("list dataset versions", key, o.Err)
+		}
+		if n++; n > maxListed {
+			return nil, a.tooMany("list dataset versions", key)
 		}
 		if o.Key == key && !o.IsDeleteMarker {
 			listed = append(listed, o)

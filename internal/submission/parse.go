@@ -8,11 +8,12 @@ import (
 	"strings"
 
 	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/limits"
 )
 
 // MaxUploadBytes is the largest upload accepted (the portal caps its request
 // bodies at the same size; this package enforces it again).
-const MaxUploadBytes = 20 << 20
+const MaxUploadBytes = limits.UploadBytes
 
 // Format is how an upload is written.
 type Format string

@@ -11,7 +11,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/limits"
 )
 
 // Limits on an uploaded workbook. An .xlsx is a zip: its parts are checked
@@ -19,12 +19,14 @@ import (
 // the same limits (its default is 16 GB). Go's zip reader stops a part that
 // inflates past the size its header declares, so a lying header gains
 // nothing.
+// Every worksheet is then scanned, streaming, for cells past the row and
+// column limits (sheetscan.go) before excelize loads any of them.
 const (
-	MaxUnzippedBytes = 32 << 20 // all parts together
-	MaxPartBytes     = 8 << 20  // one worksheet, shared strings, styles…
-	MaxParts         = 1000
-	maxSheetRows     = dataset.MaxListItems + headerRows
-	maxSheetCols     = 64
+	MaxUnzippedBytes = limits.XLSXUnzippedBytes // all parts together
+	MaxPartBytes     = limits.XLSXPartBytes     // one worksheet, shared strings, styles…
+	MaxParts         = limits.XLSXParts
+	maxSheetRows     = limits.XLSXRows
+	maxSheetCols     = limits.XLSXColumns
 )
 
 // Rows above the data on the list sheets: Chinese header, English header,
@@ -93,7 +95,7 @@ func checkZip(data []byte) *Problem {
 			return &p
 		}
 	}
-	return nil
+	return scanSheets(zr)
 }
 
 // openWorkbook opens an uploaded .xlsx with explicit limits. Formulas are

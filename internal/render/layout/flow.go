@@ -51,6 +51,7 @@ type Flow struct {
 	y        float64
 	toc      []Entry
 	outlines []outline
+	images   map[[32]byte]pdfImage // prepared once, embedded in Finish
 }
 
 type lpage struct {
@@ -206,17 +207,25 @@ func CanDraw(data []byte) bool {
 
 // Image draws a JPEG or PNG scaled into the box w×h at x (centred), on the
 // current page. It reports false (drawing nothing) for data it cannot read.
+//
+// Each image is decoded once, however often it is drawn: what the PDF
+// embeds is kept (by the SHA-256 of its bytes) until Finish.
 func (f *Flow) Image(data []byte, x, w, h float64) bool {
-	doc := newPDF() // only to read the header: the real one is made in Finish
-	if _, _, _, err := doc.addImage(data); err != nil {
-		return false
+	key := imageKey(data)
+	im, ok := f.images[key]
+	if !ok {
+		var err error
+		if im, err = prepareImage(data); err != nil {
+			return false
+		}
+		if f.images == nil {
+			f.images = map[[32]byte]pdfImage{}
+		}
+		f.images[key] = im
 	}
 	y := f.y
 	f.Draw(func(p *Page) {
-		idx, iw, ih, err := p.doc.addImage(data)
-		if err != nil {
-			return
-		}
+		idx, iw, ih := p.doc.addPrepared(key, im), im.w, im.h
 		s := math.Min(w/float64(iw), h/float64(ih))
 		dw, dh := float64(iw)*s, float64(ih)*s
 		p.Image(idx, x+(w-dw)/2, y+(h-dh)/2, dw, dh)

@@ -50,6 +50,26 @@ func (r *report) board() {
 		caption = l.BoardCaptionProcess
 	}
 	r.f.Table(layout.Table{Caption: caption, CaptionStyle: stCaption, Cols: cols, Rows: rows})
+	r.unreadable()
+}
+
+// unreadable names, under the board, the members whose data could not be
+// read (too large, corrupt): left out of this period's comparison.
+func (r *report) unreadable() {
+	if len(r.in.Unreadable) == 0 {
+		return
+	}
+	names := make([]string, 0, len(r.in.Unreadable))
+	for _, code := range r.in.Unreadable {
+		name := code
+		for _, b := range r.in.Board {
+			if b.Code == code {
+				name = b.Name
+			}
+		}
+		names = append(names, r.member(code, name))
+	}
+	r.f.Para(fmt.Sprintf(r.l.Unreadable, strings.Join(names, r.l.EnumSep)), stNote)
 }
 
 // boardIntro says what is compared, for which period, and where each

@@ -23,6 +23,9 @@ type Input struct {
 	Board    []BoardRow
 	Ranking  *ranking.Result
 	Sources  []Source
+	// Unreadable are the members (by code) whose data could not be read:
+	// named under the board, left out of the comparison.
+	Unreadable []string
 	// NamesEn are the members' English names by county code; a member
 	// without one here has its ranking member's NameEn.
 	NamesEn map[string]string

@@ -12,7 +12,7 @@ import (
 type labels struct {
 	Lang, Kind, KickerMonthly, Kicker, FiguresOf, CoverLine, CoverLineProcess     string
 	ReportPeriod, FiguresPeriod, Deadline, Method, DataFrom, Compiler, PageOf     string
-	FromAllPublished, FromAllPortal, FromMixed                                    string
+	FromAllPublished, FromAllPortal, FromMixed, Unreadable                        string
 	IntroCompare, IntroPublished, IntroPortal, IntroNotReported, IntroNoSource    string
 	BoardCaption, BoardCaptionProcess, Published, Portal                          string
 	StatusCol, StatusNote, CompositeIntro, MostSuffix, CountSep, Lacks            string
@@ -34,6 +34,7 @@ var zh = labels{
 	FiguresOf: "（%s数据）", CoverLine: "%d个县（市）数据来源、综合排名与分项排名", CoverLineProcess: "%d个县（市）报送情况、综合排名与分项排名",
 	ReportPeriod: "报告期", FiguresPeriod: "数据所属期", Deadline: "报送截止", Method: "比较方法", DataFrom: "数据来源", Compiler: "编制单位",
 	PageOf:           "第 %d 页 / 共 %d 页",
+	Unreadable:       "%s的数据无法读取，未计入本期比较。",
 	FromAllPublished: "据公开资料整理（见“五、资料来源”）", FromAllPortal: "各县（市）经平台报送，市级审核",
 	FromMixed:        "%d个县（市）经平台报送，%d个据公开资料整理",
 	IntroCompare:     "本报告比较%d个县（市）%s的主要指标。",
@@ -91,6 +92,7 @@ var en = labels{
 	CoverLineProcess: "Submissions, composite ranking and indicator rankings of %d counties and cities",
 	ReportPeriod:     "Report period", FiguresPeriod: "Figures for", Deadline: "Deadline", Method: "Method", DataFrom: "Source", Compiler: "Compiled by",
 	PageOf:           "Page %d of %d",
+	Unreadable:       "The figures of %s could not be read; they are left out of this period’s comparison.",
 	FromAllPublished: "Compiled from published sources (see “5. Sources”)",
 	FromAllPortal:    "Submitted by the counties and cities through the portal, reviewed by the city",
 	FromMixed:        "%d submitted through the portal, %d compiled from published sources",

@@ -1,6 +1,8 @@
 package county
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"html/template"
 	"strings"
@@ -96,6 +98,10 @@ type htmlPhotos struct {
 type htmlPhoto struct {
 	Caption, Credit string
 	Src             template.URL
+	// ID marks a photo whose file is shown again further on; a later
+	// figure of the same file links to it (Ref, Same) instead of
+	// inlining the file once more.
+	ID, Ref, Same string
 }
 
 // newHTMLView builds the view of ds, the edition's copy of the dataset.
@@ -296,6 +302,16 @@ func htmlProjectsOf(projects []dataset.Project, l *labels, h string) *htmlProjec
 // captions of those without.
 func htmlPhotosOf(photos []photo, l *labels, h string) *htmlPhotos {
 	p := &htmlPhotos{Heading: h, Note: l.PhotoNote}
+	// A file named again is inlined once (one 31 MiB photo named four
+	// times was inlined four times); loadPhotos gives repeats the same
+	// bytes.
+	ids := map[*byte]string{}
+	for _, ph := range photos {
+		if ph.again && len(ph.img) > 0 {
+			sum := sha256.Sum256(ph.img)
+			ids[&ph.img[0]] = "photo-" + hex.EncodeToString(sum[:8])
+		}
+	}
 	for _, ph := range photos {
 		v := htmlPhoto{Caption: ph.p.Caption}
 		if ph.p.Credit != "" {
@@ -305,7 +321,12 @@ func htmlPhotosOf(photos []photo, l *labels, h string) *htmlPhotos {
 			p.Missing = append(p.Missing, v)
 			continue
 		}
-		v.Src = dataURL(ph.img)
+		switch id := ids[&ph.img[0]]; {
+		case ph.again:
+			v.Ref, v.Same = "#"+id, l.PhotoSame
+		default:
+			v.ID, v.Src = id, dataURL(ph.img)
+		}
 		p.Shown = append(p.Shown, v)
 	}
 	return p

@@ -19,6 +19,7 @@ type labels struct {
 	PageOf, PhotoCredit, CompiledFrom, SourceLine, EditorNote, Untitled    string
 	Actual, Translation, LeadFrom, Target, AtLeast, AtMost, FiguresNote    string
 	ChangeYear, ChangeMonth, PhotoNote, ChartNote, Preliminary             string
+	PhotoSame                                                              string
 	Numerals                                                               []string
 }
 
@@ -36,6 +37,7 @@ var zh = labels{
 	Target: "目标", AtLeast: "以上", AtMost: "以内", FiguresNote: "以下数字均为%s数据；标“预计”者为预计数。",
 	ChangeYear: "比上年", ChangeMonth: "同比",
 	PhotoNote: "原报道配发图片如下（图片文件未收入本报告）：",
+	PhotoSame: "（与上文同一张照片）",
 	Numerals:  []string{"一", "二", "三", "四", "五", "六", "七", "八", "九", "十"},
 }
 
@@ -54,6 +56,7 @@ var en = labels{
 	ChangeYear: "on previous year", ChangeMonth: "year on year",
 	PhotoNote: "The article was printed with these photographs, which this report does not include:",
 	ChartNote: "Bars: red for a rise, green for a fall (the Chinese convention).",
+	PhotoSame: "(the same photograph as above)",
 	Numerals:  []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"},
 }
 

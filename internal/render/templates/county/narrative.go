@@ -2,11 +2,13 @@ package county
 
 import (
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"strings"
 
 	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/limits"
 	"github.com/countyreport/countyreport/internal/render/layout"
 )
 
@@ -122,22 +124,53 @@ func (r *report) section(s, orig *dataset.Section) {
 }
 
 type photo struct {
-	p   dataset.Photo
-	img []byte // nil when no usable file
+	p     dataset.Photo
+	img   []byte // nil when no usable file
+	again bool   // the same file as an earlier photo
 }
 
+// loadPhotos reads the file of each photo once, however often the dataset
+// names it, at most limits.AssetBytes a file and limits.RunAssetBytes in
+// all; a photo past them is listed by its caption, as one without a file.
 func (r *report) loadPhotos() []photo {
 	var out []photo
+	seen := map[string][]byte{}
+	total := 0
 	for _, p := range r.ds.Photos {
 		ph := photo{p: p}
-		if p.Asset != "" && r.opts.Assets != nil && fs.ValidPath(path.Clean(p.Asset)) {
-			if b, err := fs.ReadFile(r.opts.Assets, path.Clean(p.Asset)); err == nil && len(b) < 32<<20 {
+		name := path.Clean(p.Asset)
+		if b, ok := seen[name]; ok {
+			ph.img, ph.again = b, b != nil
+		} else if p.Asset != "" && r.opts.Assets != nil && fs.ValidPath(name) {
+			if b := readAsset(r.opts.Assets, name, min(limits.AssetBytes, limits.RunAssetBytes-total)); b != nil {
 				ph.img = b
+				total += len(b)
 			}
+			seen[name] = ph.img
 		}
 		out = append(out, ph)
 	}
 	return out
+}
+
+// readAsset reads name whole if it has at most limit bytes, else nil.
+func readAsset(fsys fs.FS, name string, limit int) []byte {
+	if limit <= 0 {
+		return nil
+	}
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() > int64(limit) {
+		return nil
+	}
+	b, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
+	if err != nil || len(b) > limit {
+		return nil
+	}
+	return b
 }
 
 // photoList sets the photographs that have files, each with its caption,
