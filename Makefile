@@ -1,6 +1,6 @@
 # countyreport — the commands users, scripts and CI rely on.
 #   make demo       the whole platform on this machine (countyreport dev); Ctrl-C stops it
-#   make tools      build bin/k8s/{kube-apiserver,etcd,kubectl} and bin/minio (no-op once built)
+#   make tools      build bin/k8s/{kube-apiserver,etcd,kubectl}, bin/minio and bin/mailpit (no-op once built)
 #   make build      build bin/countyreport
 #   make test       everything CI checks: tools, formatting, vet, generated files, the test suite
 #   make manifests  regenerate CRDs, RBAC and deepcopy from the API markers
@@ -12,6 +12,7 @@ ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BIN := $(ROOT)/bin
 export KUBEBUILDER_ASSETS := $(BIN)/k8s
 export COUNTYREPORT_MINIO_BIN := $(BIN)/minio
+export COUNTYREPORT_MAILPIT_BIN := $(BIN)/mailpit
 DEBIAN_PACKAGES := fonts-wqy-microhei fonts-arphic-uming fonts-arphic-ukai fonts-dejavu-core fonts-dejavu-extra poppler-utils chromium
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/countyreport/countyreport/internal/version.Version=$(VERSION)
