@@ -331,6 +331,8 @@ func (pl *platform) startOperator(ctx context.Context, errc chan<- error) (stop 
 		"--storage-endpoint=" + pl.admin.Endpoint, "--storage-insecure",
 		"--storage-access-key=" + pl.admin.AccessKey, "--storage-secret-key=" + pl.admin.SecretKey,
 		"--portal-image=countyreport:dev",
+		// The local platform's mail server and test receivers are on loopback.
+		"--notify-allow-private-targets", "--notify-interval=3s",
 	}
 	// The manager's log, and client-go's, go to a file so that the progress
 	// stays readable.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +25,8 @@ import (
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/controllers"
 	"github.com/countyreport/countyreport/internal/executor"
+	"github.com/countyreport/countyreport/internal/notifier"
+	"github.com/countyreport/countyreport/internal/notify"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/version"
 )
@@ -56,6 +59,8 @@ type managerOptions struct {
 	zap             zap.Options
 	qps             float64
 	burst           int
+	notifyPrivate   bool
+	notifyInterval  time.Duration
 }
 
 func parseManagerFlags(args []string) (*managerOptions, error) {
@@ -95,6 +100,9 @@ func parseManagerFlags(args []string) (*managerOptions, error) {
 	fs.DurationVar(&o.jobTTL, "job-ttl-after-finished", 24*time.Hour, "how long a finished Job is kept before the cluster removes it (the job executor)")
 	fs.Float64Var(&o.qps, "kube-api-qps", 50, "requests per second to the Kubernetes API")
 	fs.IntVar(&o.burst, "kube-api-burst", 100, "burst of requests to the Kubernetes API")
+	fs.BoolVar(&o.notifyPrivate, "notify-allow-private-targets", false,
+		"let notification channels reach plain http, loopback and cluster-internal addresses (tests and the local platform only)")
+	fs.DurationVar(&o.notifyInterval, "notify-interval", notifier.DefaultInterval, "time between notification passes")
 	o.zap.BindFlags(fs)
 	ctrlconfig.RegisterFlags(fs) // --kubeconfig, else $KUBECONFIG, else in-cluster
 	if err := fs.Parse(args); err != nil {
@@ -120,6 +128,9 @@ func parseManagerFlags(args []string) (*managerOptions, error) {
 	}
 	if o.jobTTL < 0 {
 		return nil, fmt.Errorf("--job-ttl-after-finished must not be negative, not %s", o.jobTTL)
+	}
+	if o.notifyInterval < time.Second {
+		return nil, fmt.Errorf("--notify-interval must be at least 1s, not %s", o.notifyInterval)
 	}
 	if o.storageTimeout < time.Second {
 		return nil, fmt.Errorf("--storage-timeout must be at least 1s, not %s", o.storageTimeout)
@@ -232,6 +243,11 @@ func runManager(ctx context.Context, args []string) error {
 	if err := controllers.Setup(mgr, copts); err != nil {
 		return err
 	}
+	if copts.Storage != nil {
+		if err := addNotifier(mgr, copts.Storage.(*controllers.AdminStorage), o); err != nil {
+			return err
+		}
+	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}
@@ -250,4 +266,18 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// addNotifier runs the notification loop on the leader (internal/notifier).
+func addNotifier(mgr ctrl.Manager, admin *controllers.AdminStorage, o *managerOptions) error {
+	host, _ := os.Hostname()
+	return mgr.Add(&notifier.Notifier{
+		Client:   mgr.GetClient(),
+		Reader:   mgr.GetAPIReader(),
+		Storage:  admin.Client,
+		Policy:   notify.TargetPolicy{AllowPrivate: o.notifyPrivate},
+		Interval: o.notifyInterval,
+		Sender:   &notify.Sender{Owner: host + "/" + strconv.Itoa(os.Getpid()), Limits: notify.NewLimiters()},
+		Log:      ctrl.Log.WithName("notifier"),
+	})
 }

@@ -1,0 +1,159 @@
+package notifier
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/notify"
+	"github.com/countyreport/countyreport/internal/period"
+	"github.com/countyreport/countyreport/internal/review"
+	"github.com/countyreport/countyreport/internal/storage"
+)
+
+// countyEvents: the county's own report published, and its runs failed.
+func (n *Notifier) countyEvents(ctx context.Context, c *reportingv1.CountyReport) error {
+	spec := c.Spec.Notifications
+	if spec == nil || c.Status.Bucket == "" {
+		return nil
+	}
+	now := n.Clock()
+	base := countyEvent(c)
+	var errs []error
+	if lr := c.Status.LastReport; lr != nil && now.Sub(lr.Time.Time) < recent {
+		e := base
+		e.Kind, e.Period, e.At = notify.EventPublished, lr.Period, lr.Time.Time
+		e.Ref = strings.ToLower(lr.Time.UTC().Format("20060102T150405Z"))
+		e.Link = link(c.Status.PortalURL, "/reports")
+		errs = append(errs, n.enqueue(ctx, c.Status.Bucket, spec, e))
+	}
+	var runs reportingv1.ReportRunList
+	if err := n.Client.List(ctx, &runs); err != nil {
+		return err
+	}
+	for _, r := range runs.Items {
+		if r.Namespace != c.Namespace || r.Spec.CountyReportName != c.Name || r.Status.Phase != reportingv1.RunFailed ||
+			r.Status.CompletionTime == nil || now.Sub(r.Status.CompletionTime.Time) >= recent {
+			continue
+		}
+		e := base
+		e.Kind, e.Period, e.Ref, e.Reason, e.At = notify.EventRunFailed, r.Spec.Period, r.Name, r.Status.Message, r.Status.CompletionTime.Time
+		e.Link = link(c.Status.PortalURL, "/")
+		errs = append(errs, n.enqueue(ctx, c.Status.Bucket, spec, e))
+	}
+	return errors.Join(errs...)
+}
+
+func countyEvent(c *reportingv1.CountyReport) notify.Event {
+	return notify.Event{Tenant: c.Spec.County.Code, TenantName: c.Spec.County.Name, TenantNameEn: c.Spec.County.EnglishName}
+}
+
+func link(portal, path string) string {
+	if portal == "" {
+		return ""
+	}
+	return strings.TrimRight(portal, "/") + path
+}
+
+// cityEvents: for each member of city, the month under review's reminder,
+// overdue notice, submission and verdicts.
+func (n *Notifier) cityEvents(ctx context.Context, city *reportingv1.CityReport, counties []reportingv1.CountyReport) error {
+	loc, err := time.LoadLocation(city.Spec.Review.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	now := n.Clock()
+	p := period.Of(now, loc).AddMonths(-1)
+	deadline := review.Deadline(p, int(max(city.Spec.Review.DeadlineDay, 1)), loc)
+	var errs []error
+	for _, m := range city.Status.Members {
+		c := findCounty(counties, m.Namespace, m.CountyReport)
+		if c == nil || m.Bucket == "" {
+			continue
+		}
+		errs = append(errs, n.memberEvents(ctx, city, c, p, deadline))
+	}
+	return errors.Join(errs...)
+}
+
+func findCounty(cs []reportingv1.CountyReport, ns, name string) *reportingv1.CountyReport {
+	for i := range cs {
+		if cs[i].Namespace == ns && cs[i].Name == name {
+			return &cs[i]
+		}
+	}
+	return nil
+}
+
+// memberEvents derives one member's events for period p.
+func (n *Notifier) memberEvents(ctx context.Context, city *reportingv1.CityReport, c *reportingv1.CountyReport, p period.Period, deadline time.Time) error {
+	now := n.Clock()
+	arch := n.Storage.Archive(c.Status.Bucket)
+	ds, err := arch.DescribeDataset(ctx, p.String())
+	var dsp *storage.DatasetInfo
+	switch {
+	case err == nil:
+		dsp = &ds
+	case !errors.Is(err, storage.ErrNotFound):
+		return err
+	}
+	log, err := arch.GetReview(ctx, p.String())
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
+	st := review.Derive(dsp, log, deadline, now)
+	base := countyEvent(c)
+	base.Period, base.Due = p.String(), deadline
+	base.City, base.CityEn = city.Spec.City.Name, city.Spec.City.EnglishName
+	base.Link = link(c.Status.PortalURL, "/data/periods/"+p.String())
+	toCity := base
+	toCity.Tenant, toCity.TenantName, toCity.TenantNameEn = city.Spec.City.Code, city.Spec.City.Name, city.Spec.City.EnglishName
+	toCity.County, toCity.CountyEn = c.Spec.County.Name, firstNonEmpty(c.Spec.County.EnglishName, c.Spec.County.Name)
+	toCity.Link = link(city.Status.PortalURL, "/")
+	county, cityRoutes := c.Spec.Notifications, city.Spec.Notifications
+	days := time.Duration(3)
+	if county != nil && county.ReminderDaysBefore > 0 {
+		days = time.Duration(county.ReminderDaysBefore)
+	}
+	var errs []error
+	add := func(bucket string, spec *reportingv1.NotificationsSpec, e notify.Event, kind notify.EventKind, ref string, at time.Time) {
+		e.Kind, e.Ref, e.At = kind, ref, at
+		errs = append(errs, n.enqueue(ctx, bucket, spec, e))
+	}
+	switch {
+	case dsp == nil && now.Before(deadline) && !now.Before(deadline.Add(-days*24*time.Hour)):
+		add(c.Status.Bucket, county, base, notify.EventReminder, "", now)
+	case dsp == nil && !now.Before(deadline) && now.Before(deadline.Add(recent)):
+		add(c.Status.Bucket, county, base, notify.EventOverdue, "", now)
+		add(city.Status.Bucket, cityRoutes, toCity, notify.EventOverdue, c.Spec.County.Code, now)
+	}
+	if dsp != nil && now.Sub(dsp.Modified) < recent && (st.State == review.Submitted || st.State == review.Resubmitted) {
+		kind := notify.EventSubmitted
+		if st.State == review.Resubmitted {
+			kind = notify.EventResubmitted
+		}
+		add(city.Status.Bucket, cityRoutes, toCity, kind, c.Spec.County.Code+"-"+dsp.SHA256[:16], dsp.Modified)
+	}
+	for _, v := range log.Entries {
+		if now.Sub(v.At) >= recent {
+			continue
+		}
+		kind := notify.EventAccepted
+		if v.Verdict == storage.ReviewReturned {
+			kind = notify.EventReturned
+		}
+		e := base
+		e.Comment = v.Comment
+		add(c.Status.Bucket, county, e, kind, strings.ToLower(v.At.UTC().Format("20060102T150405Z")), v.At)
+	}
+	return errors.Join(errs...)
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
