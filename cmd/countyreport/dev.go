@@ -36,17 +36,20 @@ func init() {
 
 // devOptions are `countyreport dev`'s flags.
 type devOptions struct {
-	root       string
-	stateDir   string
-	counties   string
-	dataset    string
-	reset      bool
-	etcdPort   int
-	apiPort    int
-	minioPort  int
-	portalPort int
-	timeout    time.Duration
-	exitAfter  bool // print the table and stop (benchmarks)
+	root        string
+	stateDir    string
+	counties    string
+	dataset     string
+	reset       bool
+	etcdPort    int
+	apiPort     int
+	minioPort   int
+	mailPort    int
+	mailAPIPort int
+	mailAPI     string // set once the mail server runs
+	portalPort  int
+	timeout     time.Duration
+	exitAfter   bool // print the table and stop (benchmarks)
 }
 
 func parseDevFlags(args []string) (*devOptions, error) {
@@ -64,6 +67,8 @@ func parseDevFlags(args []string) (*devOptions, error) {
 	fs.IntVar(&o.etcdPort, "etcd-port", 12379, "etcd's client port on 127.0.0.1")
 	fs.IntVar(&o.apiPort, "apiserver-port", 16443, "kube-apiserver's port on 127.0.0.1")
 	fs.IntVar(&o.minioPort, "minio-port", 19000, "MinIO's S3 port on 127.0.0.1")
+	fs.IntVar(&o.mailPort, "mail-port", 11025, "the local mail server's SMTP port on 127.0.0.1 (mailpit; the samples send to it)")
+	fs.IntVar(&o.mailAPIPort, "mail-api-port", 18025, "the local mail server's HTTP API port on 127.0.0.1 (/api/v1/messages)")
 	fs.IntVar(&o.portalPort, "portal-port", 18080, "the first portal's port on 127.0.0.1; each county gets the next free one, kept across restarts")
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "longest wait for the counties to be Ready and the first report to be rendered")
 	fs.BoolVar(&o.exitAfter, "exit-after-table", false, "stop everything once the table is printed (for benchmarks)")
@@ -76,7 +81,8 @@ func parseDevFlags(args []string) (*devOptions, error) {
 	for _, p := range []struct {
 		flag string
 		v    int
-	}{{"--etcd-port", o.etcdPort}, {"--apiserver-port", o.apiPort}, {"--minio-port", o.minioPort}, {"--portal-port", o.portalPort}} {
+	}{{"--etcd-port", o.etcdPort}, {"--apiserver-port", o.apiPort}, {"--minio-port", o.minioPort}, {"--portal-port", o.portalPort},
+		{"--mail-port", o.mailPort}, {"--mail-api-port", o.mailAPIPort}} {
 		if p.v < 1024 || p.v > 65535 {
 			return nil, fmt.Errorf("%s %d: want a port from 1024 to 65535", p.flag, p.v)
 		}
@@ -120,6 +126,11 @@ func runDev(ctx context.Context, args []string) error {
 		srv.Group.Stop()
 		p.say("servers stopped; state kept in %s (--reset starts clean)", rel(o.root, o.stateDir))
 	}()
+	stopMail, err := startMail(o, p)
+	if err != nil {
+		return err
+	}
+	defer stopMail()
 	pl, err := startServers(ctx, srv, p)
 	if err != nil && ctx.Err() != nil {
 		p.say("interrupted")

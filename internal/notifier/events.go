@@ -73,7 +73,7 @@ func (n *Notifier) cityEvents(ctx context.Context, city *reportingv1.CityReport,
 		if c == nil || m.Bucket == "" {
 			continue
 		}
-		errs = append(errs, n.memberEvents(ctx, city, c, p, deadline))
+		errs = append(errs, n.memberEvents(ctx, city, c, p, deadline), n.verdictEvents(ctx, city, c))
 	}
 	return errors.Join(errs...)
 }
@@ -136,17 +136,42 @@ func (n *Notifier) memberEvents(ctx context.Context, city *reportingv1.CityRepor
 		}
 		add(city.Status.Bucket, cityRoutes, toCity, kind, c.Spec.County.Code+"-"+dsp.SHA256[:16], dsp.Modified)
 	}
-	for _, v := range log.Entries {
-		if now.Sub(v.At) >= recent {
+	return errors.Join(errs...)
+}
+
+// verdictEvents: the city's verdicts of the last days on any period of c,
+// each to the county once (keyed by its time).
+func (n *Notifier) verdictEvents(ctx context.Context, city *reportingv1.CityReport, c *reportingv1.CountyReport) error {
+	if c.Spec.Notifications == nil {
+		return nil
+	}
+	now := n.Clock()
+	arch := n.Storage.Archive(c.Status.Bucket)
+	periods, err := arch.ReviewedSince(ctx, now.Add(-recent))
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, p := range periods {
+		log, err := arch.GetReview(ctx, p)
+		if err != nil {
+			errs = append(errs, err)
 			continue
 		}
-		kind := notify.EventAccepted
-		if v.Verdict == storage.ReviewReturned {
-			kind = notify.EventReturned
+		for _, v := range log.Entries {
+			if now.Sub(v.At) >= recent {
+				continue
+			}
+			e := countyEvent(c)
+			e.Kind, e.Period, e.Comment, e.At = notify.EventAccepted, p, v.Comment, v.At
+			if v.Verdict == storage.ReviewReturned {
+				e.Kind = notify.EventReturned
+			}
+			e.Ref = strings.ToLower(v.At.UTC().Format("20060102T150405Z"))
+			e.City, e.CityEn = city.Spec.City.Name, city.Spec.City.EnglishName
+			e.Link = link(c.Status.PortalURL, "/data/periods/"+p)
+			errs = append(errs, n.enqueue(ctx, c.Status.Bucket, c.Spec.Notifications, e))
 		}
-		e := base
-		e.Comment = v.Comment
-		add(c.Status.Bucket, county, e, kind, strings.ToLower(v.At.UTC().Format("20060102T150405Z")), v.At)
 	}
 	return errors.Join(errs...)
 }

@@ -113,3 +113,21 @@ func (a *Archive) DeleteNotification(ctx context.Context, id string) error {
 	}
 	return nil
 }
+
+// ReviewedSince names the periods whose review log changed at or after
+// since (a listing, no downloads): the notifier reads only those.
+func (a *Archive) ReviewedSince(ctx context.Context, since time.Time) ([]string, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var out []string
+	for o := range a.c.mc.ListObjects(ctx, a.bucket, minio.ListObjectsOptions{Prefix: prefixReview, Recursive: true}) {
+		if o.Err != nil {
+			return nil, a.wrap("list reviews", prefixReview, o.Err)
+		}
+		p, name, ok := strings.Cut(strings.TrimPrefix(o.Key, prefixReview), "/")
+		if ok && name == ReviewName && checkPeriod(p) == nil && !o.LastModified.Before(since) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}

@@ -50,6 +50,8 @@ func FindBinary() (string, error) {
 type Options struct {
 	CertFile, KeyFile string
 	Auth              string
+	// SMTPPort and HTTPPort fix the ports (the local platform); 0: free ones.
+	SMTPPort, HTTPPort int
 }
 
 // Server is a running mailpit.
@@ -78,13 +80,16 @@ func StartServer(dir string, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	smtpPort, err := freePort()
-	if err != nil {
-		return nil, err
+	smtpPort, httpPort := o.SMTPPort, o.HTTPPort
+	if smtpPort == 0 {
+		if smtpPort, err = freePort(); err != nil {
+			return nil, err
+		}
 	}
-	httpPort, err := freePort()
-	if err != nil {
-		return nil, err
+	if httpPort == 0 {
+		if httpPort, err = freePort(); err != nil {
+			return nil, err
+		}
 	}
 	args := []string{"--smtp", "127.0.0.1:" + strconv.Itoa(smtpPort), "--listen", "127.0.0.1:" + strconv.Itoa(httpPort),
 		"--database", filepath.Join(dir, "mailpit.db"), "--disable-version-check", "--smtp-disable-rdns", "--quiet"}
