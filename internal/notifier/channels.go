@@ -137,3 +137,36 @@ func routes(r reportingv1.NotificationRoute, kind notify.EventKind) bool {
 	}
 	return false
 }
+
+// SendTest sends a test message through channel of a tenant now, outside
+// the outbox (Grafana's "Test" button): e names the tenant; to is the
+// address for a mail channel. It says what the vendor answered.
+func (n *Notifier) SendTest(ctx context.Context, namespace string, spec *reportingv1.NotificationsSpec, channel string, e notify.Event, to, lang string) error {
+	if spec == nil {
+		return fmt.Errorf("the tenant has no spec.notifications")
+	}
+	for _, c := range spec.Channels {
+		if c.Name != channel {
+			continue
+		}
+		s, _, err := n.settings(ctx, namespace, c)
+		if err != nil {
+			return fmt.Errorf("notifications.channels[%s]: %w", channel, err)
+		}
+		ch, err := notify.New(s)
+		if err != nil {
+			return fmt.Errorf("notifications.channels[%s]: %w", channel, err)
+		}
+		if c.Type == notify.TypeMail && to == "" {
+			return fmt.Errorf("--to: a mail channel needs an address to send the test to")
+		}
+		e.Kind, e.At = notify.EventTest, n.Clock()
+		m, err := notify.Render(e, lang, "test."+e.Tenant+"."+channel+"."+e.At.UTC().Format("20060102t150405z"))
+		if err != nil {
+			return err
+		}
+		m.To = to
+		return ch.Send(ctx, m)
+	}
+	return fmt.Errorf("--channel %q: not in spec.notifications.channels", channel)
+}
