@@ -12,6 +12,7 @@ import (
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/metrics"
 	"github.com/countyreport/countyreport/internal/notify"
+	"github.com/countyreport/countyreport/internal/report"
 	"github.com/countyreport/countyreport/internal/storage"
 )
 
@@ -98,7 +99,9 @@ func (n *Notifier) deliver(ctx context.Context, key, namespace, bucket string, s
 	for name, err := range broken {
 		n.Log.Info("notification channel not usable; its messages wait", "tenant", key, "channel", name, "error", err.Error())
 	}
-	_, err := n.Sender.Run(ctx, notify.Tenant{Key: key, Store: n.Storage.Archive(bucket), Channels: chans, SecretVersions: versions})
+	sender := *n.Sender // this tenant's attachments, the shared limits
+	sender.Attach = n.attach(bucket, spec)
+	_, err := sender.Run(ctx, notify.Tenant{Key: key, Store: n.Storage.Archive(bucket), Channels: chans, SecretVersions: versions})
 	if err != nil {
 		return fmt.Errorf("deliver %s: %w", key, err)
 	}
@@ -119,4 +122,29 @@ func (n *Notifier) enqueue(ctx context.Context, bucket string, spec *reportingv1
 // the loop (a test message).
 func (n *Notifier) Enqueue(ctx context.Context, bucket string, spec *reportingv1.NotificationsSpec, e notify.Event) error {
 	return n.enqueue(ctx, bucket, spec, e)
+}
+
+// attach gives the published report's PDF when the tenant's limit allows
+// (attachmentLimitMiB, 0: never); the size comes from the manifest first,
+// so a large PDF is not downloaded only to be left out.
+func (n *Notifier) attach(bucket string, spec *reportingv1.NotificationsSpec) func(context.Context, notify.Event) (*notify.Attachment, error) {
+	limit := int64(spec.AttachmentLimitMiB) << 20
+	return func(ctx context.Context, e notify.Event) (*notify.Attachment, error) {
+		if limit <= 0 || e.Period == "" {
+			return nil, nil
+		}
+		arch := n.Storage.Archive(bucket)
+		r, err := arch.Report(ctx, e.Period)
+		if err != nil {
+			return nil, nil // linked only: the link still works when the archive does
+		}
+		if o, ok := r.Artifact(report.PDFName); !ok || o.Size > limit {
+			return nil, nil
+		}
+		data, _, err := arch.Get(ctx, e.Period, report.PDFName)
+		if err != nil {
+			return nil, err
+		}
+		return &notify.Attachment{Name: e.TenantName + "-" + e.Period + ".pdf", ContentType: "application/pdf", Data: data}, nil
+	}
 }
