@@ -277,7 +277,9 @@ func addNotifier(mgr ctrl.Manager, admin *controllers.AdminStorage, o *managerOp
 		Storage:  admin.Client,
 		Policy:   notify.TargetPolicy{AllowPrivate: o.notifyPrivate},
 		Interval: o.notifyInterval,
-		Sender:   &notify.Sender{Owner: host + "/" + strconv.Itoa(os.Getpid()), Limits: notify.NewLimiters()},
+		Sender: &notify.Sender{Owner: host + "/" + strconv.Itoa(os.Getpid()), Limits: notify.NewLimiters(),
+			Final: notify.NewSeen()},
+		Enqueued: notify.NewSeen(),
 		Log:      ctrl.Log.WithName("notifier"),
 	})
 }

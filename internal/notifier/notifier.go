@@ -33,6 +33,8 @@ type Notifier struct {
 	Interval time.Duration
 	Sender   *notify.Sender
 	Log      logr.Logger
+	// Enqueued remembers which records exist (nil: every pass tries to create them).
+	Enqueued *notify.Seen
 }
 
 // NeedLeaderElection: only the leader notifies.
@@ -114,7 +116,7 @@ func (n *Notifier) enqueue(ctx context.Context, bucket string, spec *reportingv1
 	if len(rs) == 0 || bucket == "" {
 		return nil
 	}
-	_, err := notify.Enqueue(ctx, n.Storage.Archive(bucket), e, rs, n.Clock())
+	_, err := notify.EnqueueSeen(ctx, n.Storage.Archive(bucket), bucket, n.Enqueued, e, rs, n.Clock())
 	return err
 }
 

@@ -34,6 +34,8 @@ type Sender struct {
 	Limits      *Limiters        // nil: no rate limiting
 	// Count is called once per attempt's outcome (the metric).
 	Count func(channelType string, event EventKind, result string)
+	// Final remembers records known final (nil: every pass reads every record).
+	Final *Seen
 	// Attach fetches the PDF for a published event (nil: nothing attached).
 	Attach func(ctx context.Context, e Event) (*Attachment, error)
 }
@@ -95,9 +97,15 @@ func (s *Sender) Run(ctx context.Context, t Tenant) (int, error) {
 // one handles one record: skip, mark disabled, or claim, send and finish.
 func (s *Sender) one(ctx context.Context, t Tenant, states map[string]ChannelState, id string) (bool, error) {
 	now := s.now()
+	if s.Final.has(t.Key + "/" + id) {
+		return false, nil
+	}
 	r, etag, err := readRecord(ctx, t.Store, id)
 	if errors.Is(err, storage.ErrNotFound) {
 		return false, nil
+	}
+	if err == nil && r.Final() {
+		s.Final.add(t.Key + "/" + id) // a final record never changes again
 	}
 	if err != nil || r.Final() || now.Before(r.NextAttempt) || (r.State == StateSending && now.Before(r.LeaseUntil)) {
 		return false, err

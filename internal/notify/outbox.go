@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/countyreport/countyreport/internal/storage"
@@ -103,10 +104,45 @@ func RecordID(e Event, r Recipient) string {
 	return id
 }
 
+// Seen remembers record IDs in this process (nil remembers nothing): the
+// ones known to exist, so re-deriving an event every pass costs no write,
+// and the ones known final, so a pass reads only what may still be sent.
+// Only an optimisation: the bucket's conditional writes decide.
+type Seen struct {
+	mu sync.Mutex
+	m  map[string]bool
+}
+
+// NewSeen makes an empty set.
+func NewSeen() *Seen { return &Seen{m: map[string]bool{}} }
+
+func (s *Seen) has(k string) bool {
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[k]
+}
+
+func (s *Seen) add(k string) {
+	if s != nil {
+		s.mu.Lock()
+		s.m[k] = true
+		s.mu.Unlock()
+	}
+}
+
 // Enqueue writes one pending record per recipient; a record that exists
 // already (the same event seen again) is left alone. It returns how many
 // were new.
 func Enqueue(ctx context.Context, st Store, e Event, rs []Recipient, now time.Time) (int, error) {
+	return EnqueueSeen(ctx, st, "", nil, e, rs, now)
+}
+
+// EnqueueSeen is Enqueue remembering in seen, under scope (the bucket),
+// which records exist.
+func EnqueueSeen(ctx context.Context, st Store, scope string, seen *Seen, e Event, rs []Recipient, now time.Time) (int, error) {
 	if err := e.Validate(); err != nil {
 		return 0, err
 	}
@@ -114,6 +150,9 @@ func Enqueue(ctx context.Context, st Store, e Event, rs []Recipient, now time.Ti
 	n := 0
 	for _, r := range rs {
 		id := RecordID(e, r)
+		if seen.has(scope + "/" + id) {
+			continue
+		}
 		m, err := Render(e, r.Lang, id)
 		if err != nil {
 			return n, err
@@ -129,6 +168,7 @@ func Enqueue(ctx context.Context, st Store, e Event, rs []Recipient, now time.Ti
 		default:
 			n++
 		}
+		seen.add(scope + "/" + id)
 	}
 	return n, nil
 }
