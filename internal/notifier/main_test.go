@@ -3,6 +3,7 @@ package notifier
 import (
 	"fmt"
 	"os"
+	"sync"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -39,10 +40,23 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	if minio, err = miniotest.StartServer(""); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+	code := m.Run()
+	if minio != nil {
+		_ = minio.Close()
 	}
-	defer minio.Close()
-	return m.Run()
+	return code
+}
+
+var minioOnce sync.Once
+var minioErr error
+
+// needMinIO starts the shared MinIO the first time a test needs it; a
+// missing bin/minio fails that test naming `make tools`.
+func needMinIO(t *testing.T) *miniotest.Server {
+	t.Helper()
+	minioOnce.Do(func() { minio, minioErr = miniotest.StartServer("") })
+	if minioErr != nil {
+		t.Fatal(minioErr)
+	}
+	return minio
 }

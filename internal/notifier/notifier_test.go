@@ -54,7 +54,7 @@ func county(t *testing.T, w *world, slug, code, name, en string, spec *reporting
 		Spec: reportingv1.CountyReportSpec{County: reportingv1.CountyIdentity{Code: code, Name: name, EnglishName: en, City: "衡阳市"},
 			CityRef: &reportingv1.CityReference{Name: "hengyang"}, Notifications: spec}}
 	must(t, kube.Create(ctx, c))
-	c.Status.Bucket = minio.NewBucket(t)
+	c.Status.Bucket = needMinIO(t).NewBucket(t)
 	c.Status.PortalURL = "http://" + slug + ".portal.example.org"
 	must(t, kube.Status().Update(ctx, c))
 	return c
@@ -64,7 +64,7 @@ func newWorld(t *testing.T) *world {
 	ctx := context.Background()
 	w := &world{mail: mailpittest.Start(t, mailpittest.Options{})}
 	var err error
-	w.admin, err = storage.New(minio.RootConfig())
+	w.admin, err = storage.New(needMinIO(t).RootConfig())
 	must(t, err)
 	w.hengnan = county(t, w, "hengnan", "430422", "衡南县", "Hengnan County",
 		mailRoute(w.mail, []reportingv1.NotificationEvent{"returned", "accepted", "overdue"},
