@@ -2,7 +2,8 @@
 #   make demo       the whole platform on this machine (countyreport dev); Ctrl-C stops it
 #   make tools      build bin/k8s/{kube-apiserver,etcd,kubectl}, bin/minio and bin/mailpit (no-op once built)
 #   make build      build bin/countyreport
-#   make test       everything CI checks: tools, formatting, vet, generated files, the test suite
+#   make test       everything CI checks: tools, formatting, vet, generated files, the test suite,
+#                   and the date-dependent tests under a matrix of dates (make clock-matrix)
 #   make manifests  regenerate CRDs, RBAC and deepcopy from the API markers
 #   make bench      the benchmarks, each figure beside its baseline and their ratio
 #   make run        the manager against the current kubeconfig
@@ -18,7 +19,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/countyreport/countyreport/internal/version.Version=$(VERSION)
 GO_TEST_FLAGS ?= -timeout 30m
 
-.PHONY: all tools deps build test fmt-check vet manifests manifests-check chart-check chart-tools helm monitoring-crds bench run demo clean
+.PHONY: all tools deps build test clock-matrix fmt-check vet manifests manifests-check chart-check chart-tools helm monitoring-crds bench run demo clean
 
 all: build
 
@@ -84,6 +85,13 @@ chart-check: chart-tools
 
 test: tools fmt-check vet manifests-check chart-check
 	go test $(GO_TEST_FLAGS) ./...
+	@$(MAKE) --no-print-directory clock-matrix
+
+# The date-dependent tests again under the instants where a monthly
+# deadline turns (the 1st, 5th, 6th and last day, 00:30 and 23:30 Shanghai,
+# a leap February): the suite passes on any day it is run.
+clock-matrix:
+	@GO_TEST_FLAGS="$(GO_TEST_FLAGS)" hack/clock-matrix.sh
 
 bench: tools build
 	@hack/bench.sh
