@@ -54,6 +54,7 @@ func county(t *testing.T, w *world, slug, code, name, en string, spec *reporting
 		Spec: reportingv1.CountyReportSpec{County: reportingv1.CountyIdentity{Code: code, Name: name, EnglishName: en, City: "衡阳市"},
 			CityRef: &reportingv1.CityReference{Name: "hengyang"}, Notifications: spec}}
 	must(t, kube.Create(ctx, c))
+	t.Cleanup(func() { _ = kube.Delete(context.Background(), c) }) // before its bucket goes
 	c.Status.Bucket = needMinIO(t).NewBucket(t)
 	c.Status.PortalURL = "http://" + slug + ".portal.example.org"
 	must(t, kube.Status().Update(ctx, c))
