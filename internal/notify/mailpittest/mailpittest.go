@@ -60,6 +60,7 @@ type Server struct {
 	SMTPPort int
 	API      string // http://127.0.0.1:port
 	cmd      *exec.Cmd
+	done     chan struct{} // closed when the process has exited
 }
 
 // Start runs mailpit for t and stops it when t ends; a missing binary or a
@@ -96,9 +97,6 @@ func StartServer(dir string, o Options) (*Server, error) {
 	if o.CertFile != "" {
 		args = append(args, "--smtp-tls-cert", o.CertFile, "--smtp-tls-key", o.KeyFile, "--smtp-require-starttls")
 	}
-	if o.Auth == "" {
-		args = append(args, "--smtp-auth-accept-any")
-	}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "MP_SMTP_AUTH="+o.Auth)
 	logf, err := os.Create(filepath.Join(dir, "mailpit.log"))
@@ -109,7 +107,8 @@ func StartServer(dir string, o Options) (*Server, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("mailpittest: start %s: %v", bin, err)
 	}
-	s := &Server{SMTPHost: "127.0.0.1", SMTPPort: smtpPort, API: "http://127.0.0.1:" + strconv.Itoa(httpPort), cmd: cmd}
+	s := &Server{SMTPHost: "127.0.0.1", SMTPPort: smtpPort, API: "http://127.0.0.1:" + strconv.Itoa(httpPort), cmd: cmd, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(s.done) }()
 	if err := s.waitReady(30 * time.Second); err != nil {
 		s.Stop()
 		log, _ := os.ReadFile(logf.Name())
@@ -120,15 +119,18 @@ func StartServer(dir string, o Options) (*Server, error) {
 
 // Stop ends the server.
 func (s *Server) Stop() {
-	if s.cmd.Process != nil {
-		_ = s.cmd.Process.Kill()
-		_ = s.cmd.Wait()
-	}
+	_ = s.cmd.Process.Kill()
+	<-s.done
 }
 
 func (s *Server) waitReady(limit time.Duration) error {
 	deadline := time.Now().Add(limit) // a polling deadline, not test logic
 	for time.Now().Before(deadline) {
+		select {
+		case <-s.done:
+			return fmt.Errorf("exited at start")
+		default:
+		}
 		if c, err := net.DialTimeout("tcp", net.JoinHostPort(s.SMTPHost, strconv.Itoa(s.SMTPPort)), time.Second); err == nil {
 			c.Close()
 			if _, err := s.Messages(""); err == nil {
