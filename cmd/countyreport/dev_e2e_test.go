@@ -37,7 +37,8 @@ func TestDevEndToEnd(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state")
 	etcdPort, apiPort, minioPort := freePort(t), freePort(t), freePort(t)
 	args := []string{"dev", "--state-dir", state,
-		"--etcd-port", etcdPort, "--apiserver-port", apiPort, "--minio-port", minioPort, "--portal-port", freePort(t)}
+		"--etcd-port", etcdPort, "--apiserver-port", apiPort, "--minio-port", minioPort, "--portal-port", freePort(t),
+		"--mail-port", freePort(t), "--mail-api-port", freePort(t)}
 
 	first := startDev(t, bin, args)
 	assertServersRefuseStrangers(t, etcdPort, apiPort, minioPort)

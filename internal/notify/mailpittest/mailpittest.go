@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -104,6 +105,7 @@ func StartServer(dir string, o Options) (*Server, error) {
 		return nil, err
 	}
 	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlives its parent
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("mailpittest: start %s: %v", bin, err)
 	}
