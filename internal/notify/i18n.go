@@ -48,8 +48,8 @@ var phrases = map[string]map[EventKind]phrase{
 
 // words are the fixed labels around the lead.
 var words = map[string]map[string]string{
-	"zh-CN": {"comment": "审核意见", "reason": "原因", "open": "打开门户查看", "attached": "报告 PDF 见附件。", "footer": "此消息由县域经济报告平台自动发送，请勿直接回复。", "city": "市级审核部门"},
-	"en":    {"comment": "Comment", "reason": "Reason", "open": "Open in the portal", "attached": "The report's PDF is attached.", "footer": "Sent automatically by the county report platform; please do not reply.", "city": "The city"},
+	"zh-CN": {"comment": "审核意见", "reason": "原因", "open": "打开门户查看", "attached": "报告 PDF 见附件。", "footer": "此消息由县域经济报告平台自动发送，请勿直接回复。", "city": "市级审核部门", "colon": "："},
+	"en":    {"comment": "Comment", "reason": "Reason", "open": "Open in the portal", "attached": "The report's PDF is attached.", "footer": "Sent automatically by the county report platform; please do not reply.", "city": "The city", "colon": ": "},
 }
 
 // dueLayout formats a deadline or expiry in each language (Asia/Shanghai

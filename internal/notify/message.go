@@ -28,11 +28,13 @@ type view struct {
 }
 
 func newView(e Event, lang string, esc func(string) string) view {
-	v := view{Tenant: e.TenantName, Subject: e.County, City: firstNonEmpty(e.City, words[lang]["city"]), Period: e.Period,
+	// Subject is whom the event is about: the county named when it goes to
+	// the city, else the tenant itself (a county's own overdue notice).
+	v := view{Tenant: e.TenantName, Subject: firstNonEmpty(e.County, e.TenantName), City: firstNonEmpty(e.City, words[lang]["city"]), Period: e.Period,
 		Comment: e.Comment, Reason: e.Reason, Link: e.Link}
 	if lang == "en" {
 		v.Tenant = firstNonEmpty(e.TenantNameEn, e.TenantName)
-		v.Subject = firstNonEmpty(e.CountyEn, e.County)
+		v.Subject = firstNonEmpty(e.CountyEn, firstNonEmpty(e.County, v.Tenant))
 		v.City = firstNonEmpty(e.CityEn, words[lang]["city"])
 	}
 	if !e.Due.IsZero() {
@@ -54,13 +56,13 @@ func firstNonEmpty(a, b string) string {
 var (
 	textLayout = template.Must(template.New("text").Parse(`{{.Lead}}
 {{if .V.Comment}}
-{{.W.comment}}: {{.V.Comment}}
+{{.W.comment}}{{.W.colon}}{{.V.Comment}}
 {{end}}{{if .V.Reason}}
-{{.W.reason}}: {{.V.Reason}}
+{{.W.reason}}{{.W.colon}}{{.V.Reason}}
 {{end}}{{if .Attached}}
 {{.W.attached}}
 {{end}}{{if .V.Link}}
-{{.W.open}}: {{.V.Link}}
+{{.W.open}}{{.W.colon}}{{.V.Link}}
 {{end}}
 -- 
 {{.W.footer}}
@@ -70,9 +72,9 @@ var (
 
 {{.Lead}}
 {{if .V.Comment}}
-> **{{.W.comment}}**: {{.V.Comment}}
+> **{{.W.comment}}**{{.W.colon}}{{.V.Comment}}
 {{end}}{{if .V.Reason}}
-> **{{.W.reason}}**: {{.V.Reason}}
+> **{{.W.reason}}**{{.W.colon}}{{.V.Reason}}
 {{end}}{{if .V.Link}}
 [{{.W.open}}]({{.V.Link}})
 {{end}}`))
@@ -83,9 +85,9 @@ var (
 <h1 style="font-size: 1.2em;">{{.Subject}}</h1>
 <p>{{.Lead}}</p>
 {{- if .V.Comment}}
-<p><strong>{{.W.comment}}</strong>: {{.V.Comment}}</p>
+<p><strong>{{.W.comment}}</strong>{{.W.colon}}{{.V.Comment}}</p>
 {{- end}}{{if .V.Reason}}
-<p><strong>{{.W.reason}}</strong>: {{.V.Reason}}</p>
+<p><strong>{{.W.reason}}</strong>{{.W.colon}}{{.V.Reason}}</p>
 {{- end}}{{if .Attached}}
 <p>{{.W.attached}}</p>
 {{- end}}{{if .V.Link}}

@@ -45,7 +45,7 @@ func TestRenderEveryKindBothLanguages(t *testing.T) {
 
 func TestRenderLanguages(t *testing.T) {
 	tests := map[string]struct{ lang, subject, lead string }{
-		"zh-CN":                {"zh-CN", "【退回】衡南县 2023-01 数据被退回", "审核意见: 一般公共预算收入"},
+		"zh-CN":                {"zh-CN", "【退回】衡南县 2023-01 数据被退回", "审核意见：一般公共预算收入"},
 		"en":                   {"en", "Returned: Hengnan County's figures for 2023-01", "Comment: 一般公共预算收入"},
 		"unknown reads zh-CN":  {"fr", "【退回】衡南县 2023-01 数据被退回", "审核意见"},
 		"empty reads zh-CN":    {"", "【退回】衡南县 2023-01 数据被退回", "审核意见"},
@@ -69,6 +69,24 @@ func TestRenderLanguages(t *testing.T) {
 }
 
 // TestRenderEscapes: a comment is data, never markup, in HTML and markdown.
+// TestOverdueNamesTheCounty: the county's own overdue notice names it, as the city's does.
+func TestOverdueNamesTheCounty(t *testing.T) {
+	own := rendered(t, EventOverdue, "zh-CN")
+	if own.Subject != "【逾期】衡南县 2023-01 数据逾期未报" {
+		t.Errorf("county's notice: %q", own.Subject)
+	}
+	en := rendered(t, EventOverdue, "en")
+	if en.Subject != "Overdue: Hengnan County's figures for 2023-01" {
+		t.Errorf("county's notice in English: %q", en.Subject)
+	}
+	e := sample(EventOverdue)
+	e.Tenant, e.TenantName, e.TenantNameEn, e.County, e.CountyEn = "430400", "衡阳市", "Hengyang City", "祁东县", "Qidong County"
+	m, err := Render(e, "en", "id")
+	if err != nil || m.Subject != "Overdue: Qidong County's figures for 2023-01" {
+		t.Errorf("city's notice: %q (%v)", m.Subject, err)
+	}
+}
+
 func TestRenderEscapes(t *testing.T) {
 	e := sample(EventReturned)
 	e.Comment = `<script>alert(1)</script> [点我](https://evil.example/) **粗体**`
