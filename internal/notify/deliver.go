@@ -134,7 +134,7 @@ func (s *Sender) one(ctx context.Context, t Tenant, states map[string]ChannelSta
 		// The rest of this pass skips the channel too.
 		states[r.Channel] = ChannelState{Channel: r.Channel, Disabled: true, Reason: Classify(sendErr).Msg, SecretVersion: t.SecretVersions[r.Channel]}
 	}
-	return s.settle(ctx, t, r, etag, ch.Type(), sendErr)
+	return s.settle(ctx, t, states, r, etag, ch.Type(), sendErr)
 }
 
 func (s *Sender) send(ctx context.Context, ch Channel, r Record) error {
@@ -157,8 +157,15 @@ func (s *Sender) send(ctx context.Context, ch Channel, r Record) error {
 }
 
 // settle records the outcome of a send.
-func (s *Sender) settle(ctx context.Context, t Tenant, r Record, etag, typ string, sendErr error) (bool, error) {
+func (s *Sender) settle(ctx context.Context, t Tenant, states map[string]ChannelState, r Record, etag, typ string, sendErr error) (bool, error) {
 	if sendErr == nil {
+		if st, ok := states[r.Channel]; ok && st.Disabled {
+			// Its Secret was changed and a message got through: enabled again.
+			if err := enableChannel(ctx, t.Store, r.Channel, s.now()); err != nil {
+				return false, err
+			}
+			delete(states, r.Channel)
+		}
 		return s.finish(ctx, t, r, etag, StateDelivered, "", typ)
 	}
 	e := Classify(sendErr)
@@ -280,6 +287,18 @@ func ChannelStates(ctx context.Context, st Store) (map[string]ChannelState, erro
 		}
 	}
 	return out, nil
+}
+
+// enableChannel records that channel works again.
+func enableChannel(ctx context.Context, st Store, channel string, at time.Time) error {
+	id := statePrefix + channel
+	data, _ := json.Marshal(ChannelState{Channel: channel, At: at})
+	_, etag, err := st.GetNotification(ctx, id)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
+	_, err = st.PutNotification(ctx, id, data, etag)
+	return ignoreConflict(err)
 }
 
 // disableChannel records that channel's key is bad under secretVersion.

@@ -247,6 +247,9 @@ func TestOutboxScenarios(t *testing.T) {
 				if n := len(rc.received()); n != 2 {
 					t.Fatalf("receiver got %d after the Secret changed, want 2", n)
 				}
+				if states, err := ChannelStates(ctx, st); err != nil || states["group"].Disabled {
+					t.Errorf("channel states %+v (%v): want group enabled again", states, err)
+				}
 			})
 
 			t.Run("the log is bounded and keeps what is pending", func(t *testing.T) {
