@@ -40,7 +40,7 @@ func TestDisabledChannels(t *testing.T) {
 // county's outbox by the notifier) shows as NotificationsReady False.
 func TestNotificationsCondition(t *testing.T) {
 	g := NewWithT(t)
-	cr := newCountyReport(t, "notify-cond", "990301")
+	cr := newCountyReport(t, "notify-cond", "990391")
 	cr.Spec.Notifications = &reportingv1.NotificationsSpec{Channels: []reportingv1.NotificationChannel{{Name: "group", Type: "wecom", SecretName: "robot"}}}
 	g.Expect(k8s.Create(testCtx, cr)).To(Succeed())
 	key := client.ObjectKeyFromObject(cr)
