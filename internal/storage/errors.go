@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -129,6 +128,12 @@ func classify(err error) error {
 			return k
 		}
 	}
+	// MinIO's STS answers InvalidParameterValue "Server not initialized,
+	// please try again" while its IAM subsystem starts (after a restart,
+	// for seconds after the object layer answers): a wait, not a bad request.
+	if strings.Contains(err.Error(), "Server not initialized") {
+		return ErrUnavailable
+	}
 	var sts credentials.ErrorResponse
 	if errors.As(err, &sts) {
 		return classifyCode(sts.STSError.Code, 0)
@@ -211,8 +216,4 @@ func (c *Client) wrap(op, bucket, key string, err error) error {
 		return err
 	}
 	return &Error{Op: op, Endpoint: c.cfg.Endpoint, Bucket: bucket, Key: key, Kind: classify(err), Err: err}
-}
-
-func errorf(kind error, op, bucket, key, format string, args ...any) error {
-	return &Error{Op: op, Bucket: bucket, Key: key, Kind: kind, Err: fmt.Errorf(format, args...)}
 }
