@@ -14,7 +14,7 @@ import (
 )
 
 // countyEvents: the county's own report published, and its runs failed.
-func (n *Notifier) countyEvents(ctx context.Context, c *reportingv1.CountyReport) error {
+func (n *Notifier) countyEvents(ctx context.Context, c *reportingv1.CountyReport, runs []reportingv1.ReportRun) error {
 	spec := c.Spec.Notifications
 	if spec == nil || c.Status.Bucket == "" {
 		return nil
@@ -29,11 +29,7 @@ func (n *Notifier) countyEvents(ctx context.Context, c *reportingv1.CountyReport
 		e.Link = link(c.Status.PortalURL, "/reports")
 		errs = append(errs, n.enqueue(ctx, c.Status.Bucket, spec, e))
 	}
-	var runs reportingv1.ReportRunList
-	if err := n.Client.List(ctx, &runs); err != nil {
-		return err
-	}
-	for _, r := range runs.Items {
+	for _, r := range runs {
 		if r.Namespace != c.Namespace || r.Spec.CountyReportName != c.Name || r.Status.Phase != reportingv1.RunFailed ||
 			r.Status.CompletionTime == nil || now.Sub(r.Status.CompletionTime.Time) >= recent {
 			continue
@@ -55,6 +51,35 @@ func link(portal, path string) string {
 		return ""
 	}
 	return strings.TrimRight(portal, "/") + path
+}
+
+// cityOwnEvents: the city's own report published, and its runs failed.
+func (n *Notifier) cityOwnEvents(ctx context.Context, city *reportingv1.CityReport, runs []reportingv1.ReportRun) error {
+	spec := city.Spec.Notifications
+	if spec == nil || city.Status.Bucket == "" {
+		return nil
+	}
+	now := n.Clock()
+	base := notify.Event{Tenant: city.Spec.City.Code, TenantName: city.Spec.City.Name, TenantNameEn: city.Spec.City.EnglishName}
+	var errs []error
+	if lr := city.Status.LastReport; lr != nil && now.Sub(lr.Time.Time) < recent {
+		e := base
+		e.Kind, e.Period, e.At = notify.EventPublished, lr.Period, lr.Time.Time
+		e.Ref = strings.ToLower(lr.Time.UTC().Format("20060102T150405Z"))
+		e.Link = link(city.Status.PortalURL, "/reports")
+		errs = append(errs, n.enqueue(ctx, city.Status.Bucket, spec, e))
+	}
+	for _, r := range runs {
+		if r.Namespace != city.Status.Namespace || r.Spec.CityReportName != city.Name || r.Status.Phase != reportingv1.RunFailed ||
+			r.Status.CompletionTime == nil || now.Sub(r.Status.CompletionTime.Time) >= recent {
+			continue
+		}
+		e := base
+		e.Kind, e.Period, e.Ref, e.Reason, e.At = notify.EventRunFailed, r.Spec.Period, r.Name, r.Status.Message, r.Status.CompletionTime.Time
+		e.Link = link(city.Status.PortalURL, "/reports")
+		errs = append(errs, n.enqueue(ctx, city.Status.Bucket, spec, e))
+	}
+	return errors.Join(errs...)
 }
 
 // cityEvents: for each member of city, the month under review's reminder,

@@ -74,12 +74,16 @@ func (n *Notifier) Pass(ctx context.Context) error {
 	if err := n.Client.List(ctx, &cities); err != nil {
 		return err
 	}
+	var runs reportingv1.ReportRunList
+	if err := n.Client.List(ctx, &runs); err != nil {
+		return err
+	}
 	var errs []error
 	for i := range cities.Items {
-		errs = append(errs, n.cityEvents(ctx, &cities.Items[i], counties.Items))
+		errs = append(errs, n.cityEvents(ctx, &cities.Items[i], counties.Items), n.cityOwnEvents(ctx, &cities.Items[i], runs.Items))
 	}
 	for i := range counties.Items {
-		errs = append(errs, n.countyEvents(ctx, &counties.Items[i]))
+		errs = append(errs, n.countyEvents(ctx, &counties.Items[i], runs.Items))
 	}
 	for i := range counties.Items {
 		c := &counties.Items[i]

@@ -257,3 +257,38 @@ func TestChannelsReadOnlyTheirOwnNamespace(t *testing.T) {
 	var list corev1.SecretList
 	must(t, kube.List(ctx, &list, client.InNamespace("county-owner")))
 }
+
+// TestRunFailedReachesItsTenant: a failed run's reason reaches the county's
+// route for run_failed once, and no other tenant.
+func TestRunFailedReachesItsTenant(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	it := reportingv1.NotificationRoute{Events: []reportingv1.NotificationEvent{"run_failed"}, Channel: "office",
+		To: []reportingv1.NotificationRecipient{{Address: "it@hengyang.example.org", Language: "en"}}}
+	w.hengnan.Spec.Notifications.Routes = append(w.hengnan.Spec.Notifications.Routes, it)
+	must(t, kube.Update(ctx, w.hengnan))
+	run := &reportingv1.ReportRun{ObjectMeta: metav1.ObjectMeta{Name: "hengnan-2023-01", Namespace: w.hengnan.Namespace},
+		Spec: reportingv1.ReportRunSpec{CountyReportName: w.hengnan.Name, Period: "2023-01"}}
+	must(t, kube.Create(ctx, run))
+	run.Status.Phase = reportingv1.RunFailed
+	run.Status.Message = "数据集缺少必填指标 gdp / the dataset lacks the required indicator gdp (test fixture)"
+	run.Status.CompletionTime = &metav1.Time{Time: now.Add(-time.Hour)}
+	must(t, kube.Status().Update(ctx, run))
+	for range 2 {
+		must(t, w.notifier("a").Pass(ctx))
+	}
+	got := w.mails(t, "it@hengyang.example.org")
+	if len(got) != 1 || got[0].Subject != "Failed: Hengnan County's report for 2023-01" {
+		t.Fatalf("municipal IT received %+v, want the one failure", got)
+	}
+	m, err := w.mail.Message(got[0].ID)
+	must(t, err)
+	if !strings.Contains(m.Text, "lacks the required indicator gdp") {
+		t.Errorf("the mail lacks the reason:\n%s", m.Text)
+	}
+	for _, m := range w.mails(t, "office@qidong.example.org") {
+		if strings.Contains(m.Subject, "Failed") || strings.Contains(m.Subject, "失败") {
+			t.Errorf("Qidong received %q", m.Subject)
+		}
+	}
+}
