@@ -279,7 +279,8 @@ func addNotifier(mgr ctrl.Manager, admin *controllers.AdminStorage, o *managerOp
 		Interval: o.notifyInterval,
 		Sender: &notify.Sender{Owner: host + "/" + strconv.Itoa(os.Getpid()), Limits: notify.NewLimiters(),
 			Final: notify.NewSeen()},
-		Enqueued: notify.NewSeen(),
-		Log:      ctrl.Log.WithName("notifier"),
+		Enqueued:       notify.NewSeen(),
+		CredentialsTTL: o.credentialsTTL,
+		Log:            ctrl.Log.WithName("notifier"),
 	})
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/notify"
 	"github.com/countyreport/countyreport/internal/period"
@@ -22,6 +24,9 @@ func (n *Notifier) countyEvents(ctx context.Context, c *reportingv1.CountyReport
 	now := n.Clock()
 	base := countyEvent(c)
 	var errs []error
+	if e, ok := n.expiring(base, c.Status.CredentialsExpireAt, c.Status.PortalURL); ok {
+		errs = append(errs, n.enqueue(ctx, c.Status.Bucket, spec, e))
+	}
 	if lr := c.Status.LastReport; lr != nil && now.Sub(lr.Time.Time) < recent {
 		e := base
 		e.Kind, e.Period, e.At = notify.EventPublished, lr.Period, lr.Time.Time
@@ -40,6 +45,24 @@ func (n *Notifier) countyEvents(ctx context.Context, c *reportingv1.CountyReport
 		errs = append(errs, n.enqueue(ctx, c.Status.Bucket, spec, e))
 	}
 	return errors.Join(errs...)
+}
+
+// expiring is the credentials_expiring event when the tenant's storage
+// credentials have less than a sixth of their lifetime left (the operator
+// renews them with a third left, so renewal has been failing), keyed by the
+// expiry: one message per set of credentials.
+func (n *Notifier) expiring(base notify.Event, expires *metav1.Time, portal string) (notify.Event, bool) {
+	if n.CredentialsTTL <= 0 || expires == nil {
+		return base, false
+	}
+	now := n.Clock()
+	if left := expires.Sub(now); left <= 0 || left > n.CredentialsTTL/6 {
+		return base, false
+	}
+	e := base
+	e.Kind, e.Due, e.At, e.Link = notify.EventCredentialsExpiring, expires.Time, now, link(portal, "/")
+	e.Ref = strings.ToLower(expires.UTC().Format("20060102T150405Z"))
+	return e, true
 }
 
 func countyEvent(c *reportingv1.CountyReport) notify.Event {
@@ -62,6 +85,9 @@ func (n *Notifier) cityOwnEvents(ctx context.Context, city *reportingv1.CityRepo
 	now := n.Clock()
 	base := notify.Event{Tenant: city.Spec.City.Code, TenantName: city.Spec.City.Name, TenantNameEn: city.Spec.City.EnglishName}
 	var errs []error
+	if e, ok := n.expiring(base, city.Status.CredentialsExpireAt, city.Status.PortalURL); ok {
+		errs = append(errs, n.enqueue(ctx, city.Status.Bucket, spec, e))
+	}
 	if lr := city.Status.LastReport; lr != nil && now.Sub(lr.Time.Time) < recent {
 		e := base
 		e.Kind, e.Period, e.At = notify.EventPublished, lr.Period, lr.Time.Time

@@ -33,6 +33,11 @@ type Notifier struct {
 	Interval time.Duration
 	Sender   *notify.Sender
 	Log      logr.Logger
+	// CredentialsTTL is the lifetime of the storage credentials the
+	// operator mints (it renews them with a third left): credentials with
+	// less than a sixth left were not renewed in time, and the tenant's
+	// credentials_expiring route hears of it. 0: not checked.
+	CredentialsTTL time.Duration
 	// Enqueued remembers which records exist (nil: every pass tries to create them).
 	Enqueued *notify.Seen
 }

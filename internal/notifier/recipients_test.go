@@ -3,6 +3,9 @@ package notifier
 import (
 	"reflect"
 	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/notify"
@@ -40,5 +43,34 @@ func TestRecipients(t *testing.T) {
 	}
 	if recipients(nil, notify.EventReturned) != nil {
 		t.Error("no spec, yet recipients")
+	}
+}
+
+func TestExpiring(t *testing.T) {
+	ttl := 6 * 24 * time.Hour // renewed with 2 days left; warned with 1 day left
+	n := &Notifier{Clock: clock, CredentialsTTL: ttl}
+	base := notify.Event{Tenant: "430422", TenantName: "衡南县"}
+	tests := map[string]struct {
+		expires *metav1.Time
+		ttl     time.Duration
+		want    bool
+	}{
+		"none":                    {nil, ttl, false},
+		"renewed in time":         {&metav1.Time{Time: now.Add(40 * time.Hour)}, ttl, false},
+		"not renewed, a day left": {&metav1.Time{Time: now.Add(23 * time.Hour)}, ttl, true},
+		"expired already":         {&metav1.Time{Time: now.Add(-time.Minute)}, ttl, false},
+		"not checked":             {&metav1.Time{Time: now.Add(time.Hour)}, 0, false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			n.CredentialsTTL = tc.ttl
+			e, ok := n.expiring(base, tc.expires, "")
+			if ok != tc.want {
+				t.Fatalf("expiring = %v, want %v", ok, tc.want)
+			}
+			if ok && (e.Kind != notify.EventCredentialsExpiring || e.Ref != "20230208t090000z" || e.Validate() != nil) {
+				t.Errorf("event %+v (%v)", e, e.Validate())
+			}
+		})
 	}
 }
