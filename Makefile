@@ -12,6 +12,7 @@ ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BIN := $(ROOT)/bin
 export KUBEBUILDER_ASSETS := $(BIN)/k8s
 export COUNTYREPORT_MINIO_BIN := $(BIN)/minio
+export COUNTYREPORT_MAILPIT_BIN := $(BIN)/mailpit
 DEBIAN_PACKAGES := fonts-wqy-microhei fonts-arphic-uming fonts-arphic-ukai fonts-dejavu-core fonts-dejavu-extra poppler-utils libnss3-tools chromium tzdata ca-certificates
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/countyreport/countyreport/internal/version.Version=$(VERSION)
@@ -31,7 +32,7 @@ help:
 
 ##@ Build
 
-## tools: build bin/k8s/{kube-apiserver,etcd,kubectl} and bin/minio from hack/tools (no-op once built)
+## tools: build bin/k8s/{kube-apiserver,etcd,kubectl}, bin/minio and bin/mailpit from hack/tools (no-op once built)
 tools: deps
 	@hack/build-tools.sh
 

@@ -169,6 +169,7 @@ func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.
 		r.readCityReview,
 		r.reconcilePortal,
 		r.reconcileSchedule,
+		r.readNotifications,
 		r.summarize,
 	}
 	for _, step := range steps {

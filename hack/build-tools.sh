@@ -3,6 +3,7 @@
 #   bin/k8s/kube-apiserver, bin/k8s/kubectl  (Kubernetes v1.37.2)
 #   bin/k8s/etcd                            (etcd v3.7.3)
 #   bin/minio                               (MinIO server, pinned pseudo-version)
+#   bin/mailpit                             (mailpit SMTP server v1.33.1, for the notification tests)
 # Each binary is built only when it is missing, so a second run is a no-op.
 # Everything comes from the Go module proxy; nothing is downloaded prebuilt.
 set -euo pipefail
@@ -32,3 +33,4 @@ build etcd  go.etcd.io/etcd/server/v3             "$bin/k8s/etcd"
 build kube  k8s.io/kubernetes/cmd/kube-apiserver  "$bin/k8s/kube-apiserver" "$(k8s_ldflags)"
 build kube  k8s.io/kubernetes/cmd/kubectl         "$bin/k8s/kubectl"        "$(k8s_ldflags)"
 build minio github.com/minio/minio                "$bin/minio"
+build mailpit github.com/axllent/mailpit         "$bin/mailpit"

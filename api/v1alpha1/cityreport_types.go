@@ -190,6 +190,10 @@ type CityReportSpec struct {
 	// +kubebuilder:default={}
 	// +optional
 	Portal PortalSpec `json:"portal,omitempty"`
+
+	// Notifications are the tenant's channels and routes (docs/notifications.md).
+	// +optional
+	Notifications *NotificationsSpec `json:"notifications,omitempty"`
 }
 
 // CityReportOptions control how the city's monthly report is rendered.

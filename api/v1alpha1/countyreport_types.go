@@ -220,6 +220,10 @@ type CountyReportSpec struct {
 	// county among its members.
 	// +optional
 	CityRef *CityReference `json:"cityRef,omitempty"`
+
+	// Notifications are the tenant's channels and routes (docs/notifications.md).
+	// +optional
+	Notifications *NotificationsSpec `json:"notifications,omitempty"`
 }
 
 // CityReference names a CityReport (cluster-scoped: a name only).

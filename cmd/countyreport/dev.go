@@ -36,18 +36,21 @@ func init() {
 
 // devOptions are `countyreport dev`'s flags.
 type devOptions struct {
-	root       string
-	stateDir   string
-	counties   string
-	dataset    string
-	reset      bool
-	etcdPort   int
-	peerPort   int
-	apiPort    int
-	minioPort  int
-	portalPort int
-	timeout    time.Duration
-	exitAfter  bool // print the table and stop (benchmarks)
+	root        string
+	stateDir    string
+	counties    string
+	dataset     string
+	reset       bool
+	etcdPort    int
+	peerPort    int
+	apiPort     int
+	minioPort   int
+	mailPort    int
+	mailAPIPort int
+	mailAPI     string // set once the mail server runs
+	portalPort  int
+	timeout     time.Duration
+	exitAfter   bool // print the table and stop (benchmarks)
 }
 
 func parseDevFlags(args []string) (*devOptions, error) {
@@ -66,6 +69,8 @@ func parseDevFlags(args []string) (*devOptions, error) {
 	fs.IntVar(&o.peerPort, "etcd-peer-port", 12380, "etcd's peer port on 127.0.0.1 (TLS; it admits no peer: the cluster has one member)")
 	fs.IntVar(&o.apiPort, "apiserver-port", 16443, "kube-apiserver's port on 127.0.0.1")
 	fs.IntVar(&o.minioPort, "minio-port", 19000, "MinIO's S3 port on 127.0.0.1")
+	fs.IntVar(&o.mailPort, "mail-port", 11025, "the local mail server's SMTP port on 127.0.0.1 (mailpit; the samples send to it)")
+	fs.IntVar(&o.mailAPIPort, "mail-api-port", 18025, "the local mail server's HTTP API port on 127.0.0.1 (/api/v1/messages)")
 	fs.IntVar(&o.portalPort, "portal-port", 18080, "the first portal's port on 127.0.0.1; each county gets the next free one, kept across restarts")
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "longest wait for the counties to be Ready and the first report to be rendered")
 	fs.BoolVar(&o.exitAfter, "exit-after-table", false, "stop everything once the table is printed (for benchmarks)")
@@ -78,7 +83,8 @@ func parseDevFlags(args []string) (*devOptions, error) {
 	for _, p := range []struct {
 		flag string
 		v    int
-	}{{"--etcd-port", o.etcdPort}, {"--etcd-peer-port", o.peerPort}, {"--apiserver-port", o.apiPort}, {"--minio-port", o.minioPort}, {"--portal-port", o.portalPort}} {
+	}{{"--etcd-port", o.etcdPort}, {"--etcd-peer-port", o.peerPort}, {"--apiserver-port", o.apiPort}, {"--minio-port", o.minioPort}, {"--portal-port", o.portalPort},
+		{"--mail-port", o.mailPort}, {"--mail-api-port", o.mailAPIPort}} {
 		if p.v < 1024 || p.v > 65535 {
 			return nil, fmt.Errorf("%s %d: want a port from 1024 to 65535", p.flag, p.v)
 		}
@@ -122,6 +128,11 @@ func runDev(ctx context.Context, args []string) error {
 		srv.Group.Stop()
 		p.say("servers stopped; state kept in %s (--reset starts clean)", rel(o.root, o.stateDir))
 	}()
+	stopMail, err := startMail(o, p)
+	if err != nil {
+		return err
+	}
+	defer stopMail()
 	pl, err := startServers(ctx, srv, p)
 	if err != nil && ctx.Err() != nil {
 		p.say("interrupted")
@@ -335,6 +346,8 @@ func (pl *platform) startOperator(ctx context.Context, errc chan<- error) (stop 
 		"--portal-image=countyreport:dev",
 		// No operator namespace on a laptop: the signing CA's Secret goes to default.
 		"--signing-ca-namespace=default",
+		// The local platform's mail server and test receivers are on loopback.
+		"--notify-allow-private-targets", "--notify-interval=3s",
 	}
 	// The manager's log, and client-go's, go to a file so that the progress
 	// stays readable.

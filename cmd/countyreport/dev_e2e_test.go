@@ -41,7 +41,8 @@ func TestDevEndToEnd(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state")
 	etcdPort, peerPort, apiPort, minioPort := freePort(t), freePort(t), freePort(t), freePort(t)
 	args := []string{"dev", "--state-dir", state,
-		"--etcd-port", etcdPort, "--etcd-peer-port", peerPort, "--apiserver-port", apiPort, "--minio-port", minioPort, "--portal-port", freePort(t)}
+		"--etcd-port", etcdPort, "--etcd-peer-port", peerPort, "--apiserver-port", apiPort, "--minio-port", minioPort, "--portal-port", freePort(t),
+		"--mail-port", freePort(t), "--mail-api-port", freePort(t)}
 
 	first := startDev(t, bin, args)
 	assertServersRefuseStrangers(t, etcdPort, apiPort, minioPort)

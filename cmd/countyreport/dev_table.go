@@ -39,7 +39,12 @@ func (pl *platform) printTable(ctx context.Context, w io.Writer) error {
 	if err := t.write(w); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nexport KUBECONFIG=%s; kubectl get countyreports -A\n\n", pl.srv.Kubeconfig())
+	fmt.Fprintf(w, "\nexport KUBECONFIG=%s; kubectl get countyreports -A\n", pl.srv.Kubeconfig())
+	if pl.opts != nil && pl.opts.mailAPI != "" {
+		// mailpit's web UI is blank (its module has no built assets): its API shows the mail.
+		fmt.Fprintf(w, "mail (SMTP 127.0.0.1:%d): curl %s/api/v1/messages\n", pl.opts.mailPort, pl.opts.mailAPI)
+	}
+	fmt.Fprintln(w)
 	return nil
 }
 

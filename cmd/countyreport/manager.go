@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,6 +26,8 @@ import (
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/controllers"
 	"github.com/countyreport/countyreport/internal/executor"
+	"github.com/countyreport/countyreport/internal/notifier"
+	"github.com/countyreport/countyreport/internal/notify"
 	"github.com/countyreport/countyreport/internal/portal"
 	"github.com/countyreport/countyreport/internal/portal/auth"
 	"github.com/countyreport/countyreport/internal/signing"
@@ -63,6 +66,8 @@ type managerOptions struct {
 	burst           int
 	trustedProxies  []string
 	signingCA       signing.CASource
+	notifyPrivate   bool
+	notifyInterval  time.Duration
 }
 
 func parseManagerFlags(args []string) (*managerOptions, error) {
@@ -124,6 +129,9 @@ func parseManagerFlags(args []string) (*managerOptions, error) {
 		"Secret (tls.crt, tls.key, ca.crt) of the installation CA that issues the tenants' signing certificates")
 	fs.BoolVar(&o.signingCA.Supplied, "signing-ca-supplied", false,
 		"the administrator supplies the CA Secret (e.g. from cert-manager): never make one, fail to start without it")
+	fs.BoolVar(&o.notifyPrivate, "notify-allow-private-targets", false,
+		"let notification channels reach plain http, loopback and cluster-internal addresses (tests and the local platform only)")
+	fs.DurationVar(&o.notifyInterval, "notify-interval", notifier.DefaultInterval, "time between notification passes")
 	o.zap.BindFlags(fs)
 	ctrlconfig.RegisterFlags(fs) // --kubeconfig, else $KUBECONFIG, else in-cluster
 	if err := fs.Parse(args); err != nil {
@@ -154,6 +162,9 @@ func parseManagerFlags(args []string) (*managerOptions, error) {
 		if err := controllers.CheckHostPattern(p); err != nil {
 			return nil, fmt.Errorf("--county-hosts: %w", err)
 		}
+	}
+	if o.notifyInterval < time.Second {
+		return nil, fmt.Errorf("--notify-interval must be at least 1s, not %s", o.notifyInterval)
 	}
 	if o.storageTimeout < time.Second {
 		return nil, fmt.Errorf("--storage-timeout must be at least 1s, not %s", o.storageTimeout)
@@ -285,6 +296,11 @@ func runManager(ctx context.Context, args []string) error {
 	if err := controllers.Setup(mgr, copts); err != nil {
 		return err
 	}
+	if copts.Storage != nil {
+		if err := addNotifier(mgr, copts.Storage.(*controllers.AdminStorage), o); err != nil {
+			return err
+		}
+	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}
@@ -315,4 +331,21 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// addNotifier runs the notification loop on the leader (internal/notifier).
+func addNotifier(mgr ctrl.Manager, admin *controllers.AdminStorage, o *managerOptions) error {
+	host, _ := os.Hostname()
+	return mgr.Add(&notifier.Notifier{
+		Client:   mgr.GetClient(),
+		Reader:   mgr.GetAPIReader(),
+		Storage:  admin.Client,
+		Policy:   notify.TargetPolicy{AllowPrivate: o.notifyPrivate},
+		Interval: o.notifyInterval,
+		Sender: &notify.Sender{Owner: host + "/" + strconv.Itoa(os.Getpid()), Limits: notify.NewLimiters(),
+			Final: notify.NewSeen()},
+		Enqueued:       notify.NewSeen(),
+		CredentialsTTL: o.credentialsTTL,
+		Log:            ctrl.Log.WithName("notifier"),
+	})
 }

@@ -53,10 +53,18 @@ var (
 		Name: "countyreport_city_submissions",
 		Help: "Member counties of a city by the review state of their latest period's submission.",
 	}, []string{"city", "state"})
+
+	// Notifications counts notification attempts by channel type (mail,
+	// wecom, dingtalk, feishu, webhook), event and result (delivered, retry,
+	// failed, disabled). The chart alerts on failed and disabled.
+	Notifications = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "countyreport_notifications_total",
+		Help: "Notification attempts by channel type, event and result (delivered, retry, failed, disabled).",
+	}, []string{"channel", "event", "result"})
 )
 
 func init() {
-	ctrlmetrics.Registry.MustRegister(Runs, RunDuration, LastSuccess, Pages, Bytes, CitySubmissions)
+	ctrlmetrics.Registry.MustRegister(Runs, RunDuration, LastSuccess, Pages, Bytes, CitySubmissions, Notifications)
 }
 
 // RunFinished records one finished run. For a success, pages and bytes are

@@ -102,6 +102,7 @@ type Object struct {
 	VersionID string // empty when the bucket is not versioned
 	Size      int64
 	SHA256    string
+	ETag      string // as the server answered a write (conditional writes name it)
 }
 
 // Report is one complete period: its manifest and the objects it lists, all
@@ -204,7 +205,7 @@ func (a *Archive) putSum(ctx context.Context, key string, data []byte, sum strin
 	if info.Size != int64(len(data)) {
 		return Object{}, a.fail(ErrCorrupt, "put", key, "server stored %d bytes, sent %d", info.Size, len(data))
 	}
-	return Object{Name: path.Base(key), Key: key, VersionID: info.VersionID, Size: info.Size, SHA256: sum}, nil
+	return Object{Name: path.Base(key), Key: key, VersionID: info.VersionID, Size: info.Size, SHA256: sum, ETag: strings.Trim(info.ETag, `"`)}, nil
 }
 
 // readAll downloads key (at versionID when set) with at most limit bytes.

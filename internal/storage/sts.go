@@ -113,6 +113,8 @@ func (s *STSIssuer) assumeRole(ctx context.Context, what string, policy []byte, 
 // old reports recoverable: a delete only adds a delete marker. Retention,
 // which does remove versions, runs in the operator with the admin credentials.
 // review/ is the city's: the county may read its verdicts, never write them.
+// notify/ is the operator's notification outbox and log: the county reads
+// what was sent to it, and cannot forge or erase an entry.
 func SessionPolicy(bucket string) ([]byte, error) {
 	if err := s3utils.CheckValidBucketNameStrict(bucket); err != nil {
 		return nil, err
@@ -150,7 +152,7 @@ func SessionPolicy(bucket string) ([]byte, error) {
 				// county reads them but cannot write or remove them.
 				Effect:   "Deny",
 				Action:   []string{"s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"},
-				Resource: []string{"arn:aws:s3:::" + bucket + "/" + prefixReview + "*"},
+				Resource: []string{"arn:aws:s3:::" + bucket + "/" + prefixReview + "*", "arn:aws:s3:::" + bucket + "/" + prefixNotify + "*"},
 			},
 		},
 	}

@@ -1,0 +1,66 @@
+package controllers
+
+import (
+	"encoding/json"
+	"testing"
+
+	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/notify"
+)
+
+func TestDisabledChannels(t *testing.T) {
+	chans := []reportingv1.NotificationChannel{{Name: "mail"}, {Name: "group"}, {Name: "hook"}}
+	tests := map[string]struct {
+		states map[string]notify.ChannelState
+		status metav1.ConditionStatus
+		msg    string
+	}{
+		"none":              {nil, metav1.ConditionTrue, "every notification channel can send"},
+		"enabled again":     {map[string]notify.ChannelState{"group": {Channel: "group"}}, metav1.ConditionTrue, "every notification channel can send"},
+		"two, sorted":       {map[string]notify.ChannelState{"hook": {Disabled: true, Reason: "HTTP 410"}, "group": {Disabled: true, Reason: "robot answered 93000"}}, metav1.ConditionFalse, "disabled by their vendor until their Secret is updated: group (robot answered 93000); hook (HTTP 410)"},
+		"a removed channel": {map[string]notify.ChannelState{"old": {Disabled: true}}, metav1.ConditionTrue, "every notification channel can send"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			status, _, msg := disabledChannels(chans, tc.states)
+			if status != tc.status || msg != tc.msg {
+				t.Errorf("got %s %q, want %s %q", status, msg, tc.status, tc.msg)
+			}
+		})
+	}
+}
+
+// TestNotificationsCondition: a channel its vendor disabled (recorded in the
+// county's outbox by the notifier) shows as NotificationsReady False.
+func TestNotificationsCondition(t *testing.T) {
+	g := NewWithT(t)
+	cr := newCountyReport(t, "notify-cond", "990391")
+	cr.Spec.Notifications = &reportingv1.NotificationsSpec{Channels: []reportingv1.NotificationChannel{{Name: "group", Type: "wecom", SecretName: "robot"}}}
+	g.Expect(k8s.Create(testCtx, cr)).To(Succeed())
+	key := client.ObjectKeyFromObject(cr)
+	got := &reportingv1.CountyReport{}
+	g.Eventually(func(g Gomega) {
+		g.Expect(k8s.Get(testCtx, key, got)).To(Succeed())
+		g.Expect(meta.IsStatusConditionTrue(got.Status.Conditions, reportingv1.ConditionNotificationsReady)).To(BeTrue())
+	}, wait).Should(Succeed())
+
+	state, _ := json.Marshal(notify.ChannelState{Channel: "group", Disabled: true, Reason: "robot answered 93000 invalid webhook url"})
+	_, err := admin.Client.Archive(got.Status.Bucket).PutNotification(testCtx, "c.group", state, "")
+	g.Expect(err).NotTo(HaveOccurred())
+	touch := client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"annotations":{"test/touch":"1"}}}`))
+	g.Expect(k8s.Patch(testCtx, got, touch)).To(Succeed()) // reconcile now, not in 5 minutes
+	g.Eventually(func(g Gomega) {
+		g.Expect(k8s.Get(testCtx, key, got)).To(Succeed())
+		c := meta.FindStatusCondition(got.Status.Conditions, reportingv1.ConditionNotificationsReady)
+		g.Expect(c).NotTo(BeNil())
+		g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
+		g.Expect(c.Reason).To(Equal(ReasonChannelDisabled))
+		g.Expect(c.Message).To(ContainSubstring("group (robot answered 93000"))
+	}, wait).Should(Succeed())
+}
