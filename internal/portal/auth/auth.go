@@ -36,6 +36,10 @@ type Auth struct {
 	TrustedProxies []netip.Prefix
 	// SignInPath is the sign-in page (default /signin).
 	SignInPath string
+	// SSO signs users in through the tenant's OpenID provider (nil: none).
+	SSO *OIDC
+	// LocalDisabled refuses every password sign-in (SSO only).
+	LocalDisabled bool
 }
 
 // New returns an Auth with the default throttles.
@@ -86,6 +90,10 @@ func (a *Auth) SignIn(w http.ResponseWriter, r *http.Request, username, password
 	ip := a.ClientIP(r)
 	username = strings.TrimSpace(username)
 	acctKey := "u:" + username
+	if a.LocalDisabled {
+		a.audit(r.Context(), "signin", username, ip, "failure", "reason", "local accounts disabled")
+		return BadCredentials, 0, nil
+	}
 	if wait := max(a.ByAccount.Wait(acctKey), a.ByAddress.Wait("ip:"+ip)); wait > 0 {
 		a.audit(r.Context(), "signin", username, ip, "throttled", "retryAfterSeconds", int(wait.Round(time.Second)/time.Second))
 		return Throttled, wait, nil
@@ -98,7 +106,7 @@ func (a *Auth) SignIn(w http.ResponseWriter, r *http.Request, username, password
 		return BadCredentials, 0, nil
 	}
 	a.ByAccount.Succeed(acctKey)
-	a.Sessions.Start(w, r, acct.Username)
+	a.Sessions.Start(w, r, Session{Username: acct.Username, Cred: credential(acct)})
 	a.audit(r.Context(), "signin", acct.Username, ip, "success", "role", string(acct.Role))
 	return SignedIn, 0, acct
 }
@@ -146,12 +154,9 @@ func CurrentAccount(c *gin.Context) *accounts.Account {
 // context; it never refuses anything.
 func (a *Auth) Load() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if s := a.Sessions.Get(c.Request); s != nil {
-			// Looked up on every request: a removed account or a changed role applies at once.
-			if acct := a.Accounts.Account(s.Username); acct != nil {
+		if s := a.Sessions.Touch(c.Writer, c.Request); s != nil {
+			if acct := a.account(s); acct != nil {
 				c.Set(accountKey, acct)
-			} else {
-				a.Sessions.EndUser(s.Username)
 			}
 		}
 		c.Next()
