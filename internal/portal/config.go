@@ -60,6 +60,8 @@ type Config struct {
 	// TrustedProxies are CIDRs whose X-Forwarded-For is believed (the Ingress
 	// controller's pods), so throttling sees the real client address.
 	TrustedProxies []string `json:"trustedProxies,omitempty"`
+	// SSO is the county's single sign-on (spec.portal.sso); nil: none.
+	SSO *SSOConfig `json:"sso,omitempty"`
 }
 
 var (
@@ -114,6 +116,11 @@ func (c *Config) Validate() error {
 	for i, p := range c.TrustedProxies {
 		if _, err := netip.ParsePrefix(p); err != nil {
 			return fmt.Errorf("trustedProxies[%d] %q: want a CIDR", i, p)
+		}
+	}
+	if c.SSO != nil {
+		if err := c.SSO.validate(c.PublicURL); err != nil {
+			return err
 		}
 	}
 	if c.Review != nil {

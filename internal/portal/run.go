@@ -1,8 +1,7 @@
 package portal
 
 import (
-	"bytes"
-	"context"
+		"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -53,6 +52,8 @@ type Options struct {
 	FontPath string
 	// MembersDir overrides the city configuration's membersDir (RunCity only).
 	MembersDir string
+	// Now is the sessions' clock (tests; default time.Now).
+	Now func() time.Time
 }
 
 // Run serves one county's portal until ctx ends. A missing or bad setting
@@ -71,6 +72,7 @@ func (s *site) serve(ctx context.Context, o Options, h http.Handler, logAttrs ..
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go s.auth.Accounts.Watch(ctx)
+	go s.auth.Sessions.Revocations().Watch(ctx, auth.PollInterval)
 
 	if o.Listen == "" {
 		return errors.New("--listen: no address to serve the portal on")
@@ -141,12 +143,15 @@ func newServer(o Options) (*server, error) {
 	}
 	log = log.With("county", cfg.CountyCode)
 
-	a, err := openAuth(o, cfg.AccountsFile, cfg.InitialPasswordFile, cfg.SessionKeyFile, cfg.Realm(), "", cfg.TLS(), cfg.TrustedProxies, log)
+	store, _, err := openStore(o, cfg.StorageEndpoint, cfg.StorageInsecure)
 	if err != nil {
 		return nil, err
 	}
-
-	store, _, err := openStore(o, cfg.StorageEndpoint, cfg.StorageInsecure)
+	a, err := openAuth(o, authInputs{
+		accountsFile: cfg.AccountsFile, initialPasswordFile: cfg.InitialPasswordFile, keyFile: cfg.SessionKeyFile,
+		realm: cfg.Realm(), tls: cfg.TLS(), proxies: cfg.TrustedProxies,
+		sso: cfg.SSO, publicURL: cfg.PublicURL, store: store.Archive(cfg.Bucket),
+	}, log)
 	if err != nil {
 		return nil, err
 	}
@@ -205,32 +210,62 @@ func openStore(o Options, endpoint string, insecure bool) (*storage.Client, stor
 	return store, sc, err
 }
 
-// openAuth opens the accounts and the session key (the flags override the
-// configuration's files) for a portal bound to realm.
-func openAuth(o Options, accountsFile, initialPasswordFile, keyFile, realm, cookie string, tls bool, proxies []string, log *slog.Logger) (*auth.Auth, error) {
-	accountsFile = firstNonEmpty(o.AccountsFile, accountsFile)
+// authInputs are what a portal's sign-in is made of.
+type authInputs struct {
+	accountsFile, initialPasswordFile, keyFile string
+	realm, cookie                              string
+	tls                                        bool
+	proxies                                    []string
+	sso                                        *SSOConfig
+	publicURL                                  string
+	// store is the tenant's bucket: session revocations and login attempts.
+	store *storage.Archive
+}
+
+// openAuth opens the accounts, the session keys (the flags override the
+// configuration's files) and the single sign-on of a portal bound to realm.
+func openAuth(o Options, in authInputs, log *slog.Logger) (*auth.Auth, error) {
+	accountsFile := firstNonEmpty(o.AccountsFile, in.accountsFile)
 	if accountsFile == "" {
 		return nil, errors.New("--accounts: no accounts file given (nor accountsFile in --config)")
 	}
-	acc, err := accounts.OpenWithInitial(accountsFile, initialPasswordFile, log)
+	acc, err := accounts.OpenWithInitial(accountsFile, in.initialPasswordFile, log)
 	if err != nil {
 		return nil, fmt.Errorf("--accounts: %w", err)
 	}
-	keyFile = firstNonEmpty(o.SessionKeyFile, keyFile)
+	keyFile := firstNonEmpty(o.SessionKeyFile, in.keyFile)
 	if keyFile == "" {
 		return nil, errors.New("--session-key-file: no session key file given (nor sessionKeyFile in --config)")
 	}
-	key, err := os.ReadFile(keyFile)
+	b, err := os.ReadFile(keyFile)
 	if err != nil {
 		return nil, fmt.Errorf("--session-key-file: %w", err)
 	}
-	sessions, err := auth.NewSessions(auth.SessionOptions{Realm: realm, Key: bytes.TrimSpace(key), Secure: tls, Cookie: cookie})
+	keys, err := auth.ParseKeys(b)
+	if err != nil {
+		return nil, fmt.Errorf("--session-key-file %s: %w", keyFile, err)
+	}
+	so := auth.SessionOptions{Realm: in.realm, Keys: keys, Secure: in.tls, Cookie: in.cookie, Log: log, Now: o.Now}
+	if in.store != nil {
+		so.Store = in.store
+	}
+	sessions, err := auth.NewSessions(so)
 	if err != nil {
 		return nil, fmt.Errorf("--session-key-file %s: %w", keyFile, err)
 	}
 	a := auth.New(acc, sessions, log.With("component", "audit"))
-	for _, p := range proxies {
+	for _, p := range in.proxies {
 		a.TrustedProxies = append(a.TrustedProxies, netip.MustParsePrefix(p)) // validated with the configuration
+	}
+	if in.sso != nil {
+		var attempts auth.AttemptStore
+		if in.store != nil {
+			attempts = in.store
+		}
+		if a.SSO, err = newOIDC(in.sso, in.publicURL, attempts); err != nil {
+			return nil, err
+		}
+		a.LocalDisabled = in.sso.LocalAccountsDisabled
 	}
 	return a, nil
 }
