@@ -1,7 +1,7 @@
 package portal
 
 import (
-		"context"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
