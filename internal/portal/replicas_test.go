@@ -209,4 +209,3 @@ func freeAddr(t *testing.T) string {
 	mustDo(t, ln.Close())
 	return addr
 }
-
