@@ -3,6 +3,7 @@ package portal_test
 import (
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,5 +109,41 @@ func TestSSOOnlyRefusesPasswords(t *testing.T) {
 	}
 	if signedIn(t, u) {
 		t.Fatal("signed in with a password")
+	}
+}
+
+// A login begun on one replica finishes on the other (the attempt is in
+// the bucket), and the session then works on both: no affinity needed.
+func TestSSOAcrossReplicas(t *testing.T) {
+	c := newCounty(t, fictional)
+	idp := startProvider(t)
+	a := startSSOPortal(t, c, idp, false)
+	b := startReplica(t, c, filepath.Join(c.Dir, "portal-sso.yaml"), "", nil)
+	u := newUserOf(t, a.URL)
+	idp.QueueUser(&mockoidc.MockUser{Subject: "staff-0003", PreferredUsername: "赵六（测试）", Groups: []string{"yangli-viewers"}})
+	resp, _ := u.post("/signin/sso", url.Values{"next": {"/reports"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("begin: %d", resp.StatusCode)
+	}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	at, err := noFollow.Get(resp.Header.Get("Location"))
+	mustDo(t, err)
+	_ = at.Body.Close()
+	cb := mustURL(t, at.Header.Get("Location"))
+	if cb.Path != "/signin/sso/callback" {
+		t.Fatalf("provider sent the browser to %s", cb)
+	}
+	resp, body := u.as(b.URL).get(cb.RequestURI())
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/reports" {
+		t.Fatalf("callback on the other replica: %d %q\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	for _, base := range []string{a.URL, b.URL} {
+		if !signedIn(t, u.as(base)) {
+			t.Fatalf("SSO session refused by %s", base)
+		}
+	}
+	// The same callback again is refused on either replica.
+	if resp, _ := u.as(a.URL).get(cb.RequestURI()); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("replayed callback: %d", resp.StatusCode)
 	}
 }
