@@ -330,3 +330,42 @@ func TestGroupTakenOutOfMapping(t *testing.T) {
 		t.Fatal("a group taken out of the mapping still grants its role")
 	}
 }
+
+func TestStringsClaim(t *testing.T) {
+	tests := map[string]struct {
+		raw  string
+		want []string
+	}{
+		"list":       {`["a","b"]`, []string{"a", "b"}},
+		"one string": {`"a"`, []string{"a"}},
+		"number":     {`7`, nil},
+		"object":     {`{"a":1}`, nil},
+		"missing":    {``, nil},
+		"mixed list": {`["a",1]`, nil},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := stringsClaim([]byte(tc.raw))
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Fatalf("stringsClaim(%s) = %q, want %q", tc.raw, got, tc.want)
+			}
+		})
+	}
+}
+
+func FuzzStringsClaim(f *testing.F) {
+	f.Add([]byte(`["yangli-editors"]`))
+	f.Add([]byte(`"x"`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		o := &OIDC{cfg: OIDCConfig{EditorGroups: []string{"e"}, ViewerGroups: []string{"v"}}}
+		groups := o.mapped(stringsClaim(raw))
+		if len(groups) > maxGroups {
+			t.Fatalf("%d groups kept", len(groups))
+		}
+		for _, g := range groups {
+			if g != "e" && g != "v" {
+				t.Fatalf("unmapped group %q kept", g)
+			}
+		}
+	})
+}
