@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -148,7 +149,16 @@ func TestSessionsAcrossReplicasAndRestarts(t *testing.T) {
 	if !signedIn(t, v.as(restarted.URL)) {
 		t.Fatal("second sign-in refused")
 	}
+	w := c.newUser(t)
+	w.signIn("viewer", viewerPassword)
+	if !signedIn(t, w.as(restarted.URL)) {
+		t.Fatal("viewer sign-in refused")
+	}
 	changePassword(t, c, "admin", "一个新的密码-new-password")
+	removeAccount(t, c, "viewer")
+	for _, base := range []string{c.URL, restarted.URL} {
+		within(t, 3*accounts.PollInterval+5*time.Second, "account removal ending the session", func() bool { return !signedIn(t, w.as(base)) })
+	}
 	for _, base := range []string{c.URL, restarted.URL} {
 		within(t, 3*accounts.PollInterval+5*time.Second, "password change ending the session", func() bool { return !signedIn(t, v.as(base)) })
 	}
@@ -157,21 +167,38 @@ func TestSessionsAcrossReplicasAndRestarts(t *testing.T) {
 	}
 }
 
+// removeAccount rewrites the accounts file without name.
+func removeAccount(t *testing.T, c *county, name string) {
+	t.Helper()
+	editAccounts(t, c, func(f *accounts.File) {
+		f.Accounts = slices.DeleteFunc(f.Accounts, func(a accounts.Account) bool { return a.Username == name })
+	})
+}
+
 // changePassword rewrites the accounts file as the Secret's update would.
 func changePassword(t *testing.T, c *county, name, password string) {
+	t.Helper()
+	h, err := accounts.Hash(password)
+	mustDo(t, err)
+	editAccounts(t, c, func(f *accounts.File) {
+		for i := range f.Accounts {
+			if f.Accounts[i].Username == name {
+				f.Accounts[i].PasswordHash = h
+			}
+		}
+	})
+}
+
+// editAccounts changes the accounts file as the Secret's update would (a
+// new file swapped in).
+func editAccounts(t *testing.T, c *county, edit func(*accounts.File)) {
 	t.Helper()
 	path := filepath.Join(c.Dir, "accounts.yaml")
 	raw, err := os.ReadFile(path)
 	mustDo(t, err)
 	f, err := accounts.Parse(raw)
 	mustDo(t, err)
-	h, err := accounts.Hash(password)
-	mustDo(t, err)
-	for i := range f.Accounts {
-		if f.Accounts[i].Username == name {
-			f.Accounts[i].PasswordHash = h
-		}
-	}
+	edit(f)
 	b, err := f.Marshal()
 	mustDo(t, err)
 	tmp := path + ".new"
