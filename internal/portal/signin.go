@@ -61,13 +61,25 @@ func (s *site) signout(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/signin")
 }
 
-// ssoBegin sends the browser to the identity provider (a POST from the
-// sign-in page: another site cannot start a login in the user's name).
+// ssoBegin sends the browser to the identity provider. It is a link, not a
+// form: the pages' CSP (form-action 'self') stops a form whose answer
+// redirects to another site. Another site linking here can only start a
+// login that ends in the user's own browser as the user's own account.
+// Each begin stores an attempt, so begins are limited per client address.
 func (s *site) ssoBegin(c *gin.Context) {
 	lang := requestLang(c.Request)
-	next := auth.SafeNext(c.PostForm("next"))
-	to, err := s.auth.SSO.Begin(c.Writer, c.Request, s.auth.Sessions, next)
-	if err != nil {
+	next := auth.SafeNext(c.Query("next"))
+	to, err := s.auth.BeginSSO(c.Writer, c.Request, next)
+	var wait auth.TooSoon
+	switch {
+	case errors.As(err, &wait):
+		secs := int((wait.Wait + time.Second - 1) / time.Second)
+		c.Header("Retry-After", strconv.Itoa(secs))
+		data := s.signinData(lang, next)
+		data["Error"] = tr(lang, "signin.wait", secs)
+		s.render(c, http.StatusTooManyRequests, "signin", s.newPage(c, "", tr(lang, "signin"), data))
+		return
+	case err != nil:
 		s.log.Error("single sign-on not started", "err", err)
 		data := s.signinData(lang, next)
 		data["Error"] = tr(lang, "signin.sso.down")

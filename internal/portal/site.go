@@ -57,7 +57,7 @@ func (s *site) engine() *gin.Engine {
 	r.POST("/signin", s.signin)
 	r.POST("/signout", s.signout)
 	if s.auth.SSO != nil {
-		r.POST(auth.SSOPath, s.ssoBegin)
+		r.GET(auth.SSOPath, s.ssoBegin)
 		r.GET(auth.CallbackPath, s.ssoCallback)
 	}
 	r.POST("/lang", s.switchLang)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/oauth2-proxy/mockoidc"
@@ -65,7 +66,8 @@ func TestBrowserSSOSignIn(t *testing.T) {
 		t.Fatalf("sign-in page without the SSO button or the local form:\n%s", page)
 	}
 	idp.QueueUser(&mockoidc.MockUser{Subject: "staff-0001", PreferredUsername: "李四（测试）", Groups: []string{"yangli-editors"}})
-	b.click("#sso")
+	b.do(chromedp.Click(chromedp.CSS("#sso")))
+	b.waitText("样例县 概览", 20*time.Second)
 	b.screenshot("dashboard-after-sso")
 	if loc := b.location(); loc != p.URL+"/" {
 		t.Fatalf("after SSO the browser is at %s, want the dashboard", loc)
@@ -83,7 +85,8 @@ func TestBrowserSSOSignIn(t *testing.T) {
 	// A user whose only group is another county's.
 	idp.QueueUser(&mockoidc.MockUser{Subject: "staff-0002", PreferredUsername: "王五（测试）", Groups: []string{"hengnan-editors"}})
 	b.open(p.URL + "/signin")
-	b.click("#sso")
+	b.do(chromedp.Click(chromedp.CSS("#sso")))
+	b.waitText("不属于本门户", 20*time.Second)
 	b.screenshot("sso-refused-other-county")
 	if page := b.text(); !strings.Contains(page, "不属于本门户的任何用户组") {
 		t.Fatalf("refusal not explained:\n%s", page)
@@ -101,7 +104,7 @@ func TestSSOOnlyRefusesPasswords(t *testing.T) {
 	p := startSSOPortal(t, c, idp, true)
 	u := newUserOf(t, p.URL)
 	_, page := u.get("/signin")
-	if strings.Contains(page, `action="/signin"`) || !strings.Contains(page, `action="/signin/sso"`) {
+	if strings.Contains(page, `action="/signin"`) || !strings.Contains(page, `href="/signin/sso?next=`) {
 		t.Fatal("the password form is shown with local accounts disabled")
 	}
 	if resp := u.signIn("admin", editorPassword); resp.StatusCode != http.StatusForbidden {
@@ -121,7 +124,7 @@ func TestSSOAcrossReplicas(t *testing.T) {
 	b := startReplica(t, c, filepath.Join(c.Dir, "portal-sso.yaml"), "", nil)
 	u := newUserOf(t, a.URL)
 	idp.QueueUser(&mockoidc.MockUser{Subject: "staff-0003", PreferredUsername: "赵六（测试）", Groups: []string{"yangli-viewers"}})
-	resp, _ := u.post("/signin/sso", url.Values{"next": {"/reports"}})
+	resp, _ := u.get("/signin/sso?next=" + url.QueryEscape("/reports"))
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("begin: %d", resp.StatusCode)
 	}

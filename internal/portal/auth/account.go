@@ -3,7 +3,9 @@ package auth
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/countyreport/countyreport/internal/accounts"
 )
@@ -53,4 +55,21 @@ func (a *Auth) SignInSSO(w http.ResponseWriter, r *http.Request) (*Identity, err
 	a.Sessions.Start(w, r, Session{Issuer: id.Issuer, Subject: id.Subject, Name: id.Name, Groups: id.Groups})
 	a.audit(r.Context(), "signin", id.Name, ip, "success", "method", "oidc", "issuer", id.Issuer, "subject", id.Subject, "role", string(id.Role))
 	return id, nil
+}
+
+// TooSoon is BeginSSO refusing a client that began too many logins.
+type TooSoon struct{ Wait time.Duration }
+
+func (e TooSoon) Error() string { return fmt.Sprintf("too many logins begun; wait %v", e.Wait) }
+
+// BeginSSO starts a single sign-on and returns the provider's address.
+// Every begin stores a login attempt, so a client address may begin
+// ssoBeginsFree logins freely (an office shares one), then waits.
+func (a *Auth) BeginSSO(w http.ResponseWriter, r *http.Request, next string) (string, error) {
+	key := "sso:" + a.ClientIP(r)
+	if wait := a.ssoBegins.Wait(key); wait > 0 {
+		return "", TooSoon{Wait: wait}
+	}
+	a.ssoBegins.Fail(key)
+	return a.SSO.Begin(w, r, a.Sessions, next)
 }

@@ -21,6 +21,8 @@ import (
 const (
 	accountFree, accountMax = 5, 30 * time.Second
 	addressFree, addressMax = 20, 60 * time.Second
+	// ssoBeginsFree: logins one client address begins before it must wait.
+	ssoBeginsFree = 200
 )
 
 // Auth is a portal's sign-in.
@@ -40,6 +42,8 @@ type Auth struct {
 	SSO *OIDC
 	// LocalDisabled refuses every password sign-in (SSO only).
 	LocalDisabled bool
+	// ssoBegins limits the logins a client address begins (each stores an attempt).
+	ssoBegins *Throttle
 }
 
 // New returns an Auth with the default throttles.
@@ -48,6 +52,7 @@ func New(acc *accounts.Store, s *Sessions, audit *slog.Logger) *Auth {
 		Accounts: acc, Sessions: s, Audit: audit, SignInPath: "/signin",
 		ByAccount: NewThrottle(accountFree, time.Second, accountMax),
 		ByAddress: NewThrottle(addressFree, time.Second, addressMax),
+		ssoBegins: NewThrottle(ssoBeginsFree, time.Second, addressMax),
 	}
 }
 
