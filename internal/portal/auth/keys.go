@@ -28,7 +28,7 @@ func ParseKeys(b []byte) ([][]byte, error) {
 			continue
 		}
 		if len(line) < MinKeyLen {
-			return nil, fmt.Errorf("session key on line %d: %d bytes, want at least %d", i+1, len(line), MinKeyLen)
+			return nil, fmt.Errorf("session key on line %d: %d bytes, want at least %d bytes", i+1, len(line), MinKeyLen)
 		}
 		if len(keys) == MaxKeys {
 			return nil, fmt.Errorf("session keys: more than %d", MaxKeys)
