@@ -275,9 +275,9 @@ func TestDowntimeGivesOneRunForTheLatestPeriod(t *testing.T) {
 func TestHistoryLimitsPruneTheOldest(t *testing.T) {
 	g := NewWithT(t)
 	clk := fakeClockAt(time.Date(2026, 10, 20, 0, 0, 0, 0, time.UTC))
-	h, cr := scheduleHarness(t, "920005", clk, nil)
+	h, _ := scheduleHarness(t, "920005", clk, nil)
 	syncCache(t, h)
-	cr = county(g, h.ns, "hengshan")
+	cr := county(g, h.ns, "hengshan")
 	finished := func(period string, phase reportingv1.RunPhase) {
 		r := newRun(h.ns, "hengshan", period)
 		create(t, r)

@@ -1,5 +1,5 @@
 // Command screenshots signs in to a running portal (make demo) in Debian's
-// Chromium and saves the README's pictures of it: a county's dashboard and
+// Chromium and saves the docs' pictures of it (docs/images): a county's dashboard and
 // archive, or with -city the city's board and ranking of -period. Usage,
 // with the account and password from the demo's table:
 //

@@ -91,9 +91,11 @@ func Build(entries []Entry, m manifest.Manifest) (zipData []byte, inner *manifes
 			CRC32:              p.crc,
 			CompressedSize64:   uint64(len(p.data)),
 			UncompressedSize64: uint64(len(e.Data)),
-			ModifiedDate:       dosDate,
-			ModifiedTime:       0,
-			Modified:           Epoch,
+			// CreateRaw writes the MS-DOS fields as given and never reads
+			// Modified: they are the entry's fixed time in the bytes.
+			ModifiedDate: dosDate, //lint:ignore SA1019 CreateRaw writes this field as given; it is the entry's time
+			ModifiedTime: 0,       //lint:ignore SA1019 as ModifiedDate
+			Modified:     Epoch,
 		}
 		h.SetMode(0o644)
 		h.CreatorVersion |= 20

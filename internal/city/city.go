@@ -1,5 +1,5 @@
-// Package city is what the city's tools (the city CLI today, the city portal
-// and report later) do with the member credentials the operator writes into
+// Package city is what the city's tools (the city CLI, the city portal and
+// the city's report runs in the manager) do with the member credentials the operator writes into
 // the Secret <city>-members: read each member county's datasets and reports,
 // build the period's comparison, and record the city's verdicts on the
 // counties' submissions.

@@ -96,7 +96,7 @@ func appliedBy(managed []metav1.ManagedFieldsEntry, manager string) (*fieldpath.
 		if e.FieldsV1 == nil {
 			return set, nil
 		}
-		if err := set.FromJSON(bytes.NewReader(e.FieldsV1.Raw)); err != nil {
+		if err := set.FromJSON(bytes.NewReader(e.FieldsV1.GetRawBytes())); err != nil {
 			return nil, fmt.Errorf("managedFields of %s: %w", manager, err)
 		}
 		return set, nil

@@ -14,6 +14,7 @@ import (
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/portal"
 	"github.com/countyreport/countyreport/internal/storage"
+	"github.com/countyreport/countyreport/internal/testenv"
 )
 
 // cityPortal is a city's portal running over member counties, each read
@@ -91,6 +92,7 @@ func newCityPortal(t *testing.T, members ...*county) *cityPortal {
 			Listen:         "127.0.0.1:0", MetricsListen: "127.0.0.1:0",
 			Ready:  func(addr string) { ready <- addr },
 			Logger: slog.New(slog.NewJSONHandler(cp.Logs, nil)),
+			Now:    testenv.Clock().Now,
 		})
 	}()
 	select {

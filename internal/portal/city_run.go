@@ -77,7 +77,7 @@ func newCityServer(o Options) (*cityServer, error) {
 		site: site{auth: a, metrics: newHTTPMetrics(), log: log, name: cfg.CityName, nameEn: cfg.EnglishName,
 			city: true, tls: cfg.TLS(), publicURL: cfg.PublicURL},
 		cfg: cfg, archive: store.Archive(cfg.Bucket), members: members,
-		font: loadFont(o.FontPath, log), now: time.Now, zone: zone,
+		font: loadFont(o.FontPath, log), now: o.clock(), zone: zone,
 	}
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err

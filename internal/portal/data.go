@@ -43,7 +43,7 @@ const (
 func newDataPages(s *server) *dataPages {
 	return &dataPages{
 		s:       s,
-		svc:     submission.New(s.archive, submission.County{Code: s.cfg.CountyCode, Name: s.cfg.CountyName, NameEn: s.cfg.EnglishName}),
+		svc:     submission.New(s.archive, submission.County{Code: s.cfg.CountyCode, Name: s.cfg.CountyName, NameEn: s.cfg.EnglishName}).WithClock(s.now),
 		pending: submission.NewPending(pendingTTL, pendingMax),
 		slots:   make(chan struct{}, previewSlots),
 	}

@@ -176,6 +176,7 @@ func newCounty(t *testing.T, spec countySpec) *county {
 			Kube:           c.Kube, Listen: "127.0.0.1:0", MetricsListen: "127.0.0.1:0",
 			Ready:  func(addr string) { ready <- addr },
 			Logger: slog.New(slog.NewJSONHandler(c.Logs, nil)),
+			Now:    testenv.Clock().Now,
 		})
 	}()
 	select {

@@ -15,6 +15,7 @@ import (
 	"github.com/countyreport/countyreport/internal/accounts"
 	"github.com/countyreport/countyreport/internal/portal"
 	"github.com/countyreport/countyreport/internal/portal/auth"
+	"github.com/countyreport/countyreport/internal/testenv"
 )
 
 // replica is one more portal process of a county: the same configuration,
@@ -44,7 +45,8 @@ func (c *testClock) add(d time.Duration) {
 }
 
 // startReplica runs another portal of c with configFile (default c's own)
-// on listen (default a free loopback port) and, if set, the clock now.
+// on listen (default a free loopback port) and the clock now (default the
+// suite's, as the county's first portal has).
 func startReplica(t *testing.T, c *county, configFile, listen string, now func() time.Time) *replica {
 	t.Helper()
 	if configFile == "" {
@@ -52,6 +54,9 @@ func startReplica(t *testing.T, c *county, configFile, listen string, now func()
 	}
 	if listen == "" {
 		listen = "127.0.0.1:0"
+	}
+	if now == nil {
+		now = testenv.Clock().Now // the county's first portal's clock
 	}
 	ready := make(chan string, 1)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -52,8 +52,19 @@ type Options struct {
 	FontPath string
 	// MembersDir overrides the city configuration's membersDir (RunCity only).
 	MembersDir string
-	// Now is the sessions' clock (tests; default time.Now).
+	// Now is the clock that says which month is under review, when a
+	// deadline has passed, when a submission or verdict was made, and when
+	// a session idles out (nil: time.Now). Tests inject one so that they
+	// pass on any date.
 	Now func() time.Time
+}
+
+// clock is o.Now, or the real clock.
+func (o Options) clock() func() time.Time {
+	if o.Now != nil {
+		return o.Now
+	}
+	return time.Now
 }
 
 // Run serves one county's portal until ctx ends. A missing or bad setting
@@ -159,7 +170,7 @@ func newServer(o Options) (*server, error) {
 	s := &server{
 		site: site{auth: a, metrics: newHTTPMetrics(), log: log, name: cfg.CountyName, nameEn: cfg.EnglishName,
 			tls: cfg.TLS(), publicURL: cfg.PublicURL},
-		cfg: cfg, archive: store.Archive(cfg.Bucket), now: time.Now, zone: countyZone(nil),
+		cfg: cfg, archive: store.Archive(cfg.Bucket), now: o.clock(), zone: countyZone(nil),
 	}
 	if o.Kube != nil {
 		if s.kube, err = newKubeClient(o.Kube); err != nil {
@@ -245,7 +256,7 @@ func openAuth(o Options, in authInputs, log *slog.Logger) (*auth.Auth, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--session-key-file %s: %w", keyFile, err)
 	}
-	so := auth.SessionOptions{Realm: in.realm, Keys: keys, Secure: in.tls, Cookie: in.cookie, Log: log, Now: o.Now}
+	so := auth.SessionOptions{Realm: in.realm, Keys: keys, Secure: in.tls, Cookie: in.cookie, Log: log, Now: o.clock()}
 	if in.store != nil {
 		so.Store = in.store
 	}

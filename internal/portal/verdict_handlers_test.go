@@ -11,6 +11,7 @@ import (
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/storage"
+	"github.com/countyreport/countyreport/internal/testenv"
 )
 
 // cityArchive is the county's bucket as the city writes its verdicts there
@@ -167,10 +168,17 @@ func TestDashboardShowsCityReview(t *testing.T) {
 	city := cityArchive(t, c)
 	c.verdict(t, city, "2023-01", storage.ReviewReturned, "请补充<b>样例批注</b>进度。")
 
+	// The month under review and its state follow the portal's clock: the
+	// previous month in Asia/Shanghai, 未上报 until the end of the 5th (the
+	// default deadline), 逾期未报 from the 6th.
 	sh, err := time.LoadLocation("Asia/Shanghai")
 	mustDo(t, err)
-	now := time.Now().In(sh)
+	now := testenv.Clock().Now().In(sh)
 	due := time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, sh).Format("2006-01")
+	dueState := "未上报"
+	if now.Day() > 5 {
+		dueState = "逾期未报"
+	}
 
 	zh := c.newUser(t)
 	zh.signIn("admin", editorPassword)
@@ -180,7 +188,7 @@ func TestDashboardShowsCityReview(t *testing.T) {
 
 	_, body := zh.get("/")
 	section := reviewSection(body)
-	for _, want := range []string{"市级审核（" + due + "）：", "未上报", `href="/data/periods/` + due + `#review"`,
+	for _, want := range []string{"市级审核（" + due + "）：", dueState, `href="/data/periods/` + due + `#review"`,
 		"市级审核（2023-01）：", `href="/data/periods/2023-01#review"`, "已退回 — 请修改后重新报送"} {
 		if !strings.Contains(section, want) {
 			t.Errorf("dashboard lacks %q", want)

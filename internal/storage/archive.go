@@ -42,8 +42,8 @@ const (
 	MaxPresignExpiry     = 7 * 24 * time.Hour
 )
 
-// Archive is one county's bucket laid out as in DESIGN.md. It is safe for
-// concurrent use.
+// Archive is one county's bucket laid out as in docs/architecture.md
+// ("Storage layout"). It is safe for concurrent use.
 type Archive struct {
 	c      *Client
 	bucket string
@@ -67,11 +67,9 @@ func (a *Archive) Bucket() string { return a.bucket }
 func (a *Archive) Check(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	for o := range a.c.mc.ListObjects(ctx, a.bucket, minio.ListObjectsOptions{MaxKeys: 1}) {
-		if o.Err != nil {
-			return a.wrap("list", "", o.Err)
-		}
-		break
+	// The first answer is enough; cancel stops the listing behind it.
+	if o, ok := <-a.c.mc.ListObjects(ctx, a.bucket, minio.ListObjectsOptions{MaxKeys: 1}); ok && o.Err != nil {
+		return a.wrap("list", "", o.Err)
 	}
 	return nil
 }

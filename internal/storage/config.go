@@ -17,8 +17,8 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 )
 
-// Environment variables read by ConfigFromEnv. The first four are fixed by
-// DESIGN.md.
+// Environment variables read by ConfigFromEnv. The first four are an
+// interface scripts rely on (docs/cli.md, "Storage flags"): keep their names.
 const (
 	EnvEndpoint     = "COUNTYREPORT_STORAGE_ENDPOINT"
 	EnvAccessKey    = "COUNTYREPORT_STORAGE_ACCESS_KEY"

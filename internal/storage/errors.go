@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -211,8 +210,4 @@ func (c *Client) wrap(op, bucket, key string, err error) error {
 		return err
 	}
 	return &Error{Op: op, Endpoint: c.cfg.Endpoint, Bucket: bucket, Key: key, Kind: classify(err), Err: err}
-}
-
-func errorf(kind error, op, bucket, key, format string, args ...any) error {
-	return &Error{Op: op, Bucket: bucket, Key: key, Kind: kind, Err: fmt.Errorf(format, args...)}
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/countyreport/countyreport/internal/period"
 )
 
-// Object key prefixes of a county's bucket (DESIGN.md, "Storage layout").
+// Object key prefixes of a county's bucket (docs/architecture.md, "Storage layout").
 const (
 	prefixData    = "data/"
 	prefixUploads = "uploads/"
@@ -38,22 +38,18 @@ const (
 // KeyKind tells which area of the layout a key belongs to.
 type KeyKind int
 
+// The kinds of key, one per area of the layout. The numbers are never
+// stored (the keys are), so the order is only the order of the layout.
 const (
-	KindUnknown KeyKind = iota
-	KindDataset         // data/<period>/dataset.json
-	KindUpload          // uploads/<period>/<time>-<name>
-	KindAsset           // assets/<sha256>.<ext>
-	KindReport          // reports/<period>/<name>
+	KindUnknown    KeyKind = iota
+	KindDataset            // data/<period>/dataset.json
+	KindUpload             // uploads/<period>/<time>-<name>
+	KindAsset              // assets/<sha256>.<ext>
+	KindReport             // reports/<period>/<name>
+	KindSubmission         // data/<period>/submissions/<id>.json, a submission's record (Name is "<id>.json"; internal/submission)
+	KindReview             // review/<period>/review.json, the city's verdicts
+	KindRanking            // rankings/<period>/ranking.json, a city's comparison of the period in its own bucket
 )
-
-// KindReview is review/<period>/review.json, the city's verdicts. It is
-// numbered apart from the list above (KindReport+1 is the submission
-// record's, internal/submission).
-const KindReview KeyKind = KindReport + 2
-
-// KindRanking is rankings/<period>/ranking.json, a city's comparison of
-// the period in its own bucket.
-const KindRanking KeyKind = KindReport + 3
 
 // Key is a parsed object key.
 type Key struct {
@@ -262,10 +258,6 @@ func decodeVersions(s string) (map[string]string, error) {
 // (data/<period>/dataset.json), whose metadata names the record.
 
 const submissionsDir = "submissions/"
-
-// KindSubmission is the kind of data/<period>/submissions/<id>.json, a
-// submission's record (Name is "<id>.json").
-const KindSubmission = KindReport + 1
 
 // SubmissionIDLen bounds a submission id (see CheckSubmissionID).
 const SubmissionIDLen = 64

@@ -39,6 +39,13 @@ func New(a *storage.Archive, county County) *Service {
 	return &Service{a: a, county: county, now: time.Now}
 }
 
+// WithClock makes the service date what it writes by now (the portal's
+// clock, injected by tests) and returns it.
+func (s *Service) WithClock(now func() time.Time) *Service {
+	s.now = now
+	return s
+}
+
 // Errors of Confirm (Chinese first, English after " / ").
 var (
 	ErrExplanationRequired = errors.New("有需要说明的异常变化：请填写说明后再提交 / some figures need an explanation: write one before submitting")

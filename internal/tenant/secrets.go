@@ -53,7 +53,7 @@ func PortalSecretKeys(cr *reportingv1.CountyReport) []string {
 // key and the initial password, an empty accounts list for accounts.yaml.
 func NewPortalSecretValue(key string) ([]byte, error) {
 	if key == AccountsKey {
-		return []byte("# Portal accounts (the README's County portal section: countyreport accounts hash).\naccounts: []\n"), nil
+		return []byte("# Portal accounts (docs/portal.md, Accounts: countyreport accounts hash).\naccounts: []\n"), nil
 	}
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {

@@ -1,7 +1,13 @@
 // Package county is the county report template: one county's month, in
 // Chinese or English, composed from the layout primitives. Render is the
-// whole document in reading order; each part is a short function in
-// parts.go.
+// whole document in reading order; each part is a short function in the
+// file of its concern: front.go (cover, chapters, page furniture,
+// overview), figures.go (cards, the indicator and target tables, the charts
+// chapter), charts.go (which charts and their specs), narrative.go
+// (sections, projects, photos), labels.go and styles.go (words and styles
+// per language). The bundle's HTML rendition of the same edition
+// (edition.go) is html.tmpl with its stylesheet html.css, executed over the
+// view html_view.go builds (html.go).
 package county
 
 import (

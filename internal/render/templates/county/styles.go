@@ -12,7 +12,6 @@ var (
 	stSection = layout.Style{Face: layout.Sans, Size: 12.5, Leading: 19, Color: layout.ColText, Bold: true, Align: layout.Left, After: 5}
 	stSub     = layout.Style{Face: layout.Kai, Size: 11.5, Leading: 18, Color: layout.ColAccent, Bold: true, Align: layout.Left, After: 2}
 	stCaption = layout.Style{Face: layout.Sans, Size: 10, Leading: 16, Color: layout.ColText, Bold: true, Align: layout.Center, After: 4}
-	stSmall   = layout.Style{Face: layout.Sans, Size: 8.5, Leading: 12, Color: layout.ColMuted, Align: layout.Left}
 	// contents
 	stTOCTitle   = layout.Style{Face: layout.Sans, Size: 18, Color: layout.ColText, Bold: true}
 	stTOCChapter = layout.Style{Face: layout.Sans, Size: 11.5, Leading: 17, Color: layout.ColText, Bold: true, After: 8}
