@@ -23,13 +23,13 @@ import (
 // from the county's own namespace, and the provider's port is let out.
 func TestReplicasBudgetAndSSO(t *testing.T) {
 	g := NewWithT(t)
-	cr := newCountyReport(t, "sso", "990201")
+	cr := newCountyReport(t, "sso", "990701")
 	cr.Spec.Portal.Replicas = ptr.To[int32](2)
 	cr.Spec.Portal.SSO = &reportingv1.SSOSpec{
 		Issuer: "https://sso.example.test/realms/city", ClientID: "county-portal",
 		ClientSecret: reportingv1.SecretKeyReference{Name: "portal-sso"},
 		Scopes:       []string{"profile", "groups"}, ProviderName: "测试市统一身份认证",
-		EditorGroups: []string{"/990201/editors"}, ViewerGroups: []string{"/990201/viewers"},
+		EditorGroups: []string{"/990701/editors"}, ViewerGroups: []string{"/990701/viewers"},
 	}
 	g.Expect(k8s.Create(testCtx, cr)).To(Succeed())
 	k := client.ObjectKeyFromObject(cr)
@@ -61,7 +61,7 @@ func TestReplicasBudgetAndSSO(t *testing.T) {
 		g.Expect(conf.SSO).NotTo(BeNil())
 		g.Expect(conf.SSO.Issuer).To(Equal("https://sso.example.test/realms/city"))
 		g.Expect(conf.SSO.ClientSecretFile).To(Equal(tenant.SSODir + "/client-secret"))
-		g.Expect(conf.SSO.EditorGroups).To(Equal([]string{"/990201/editors"}))
+		g.Expect(conf.SSO.EditorGroups).To(Equal([]string{"/990701/editors"}))
 		g.Expect(conf.SSO.GroupsClaim).To(Equal("groups")) // the CRD's default
 		g.Expect(conf.Validate()).To(Succeed())
 	}, wait).Should(Succeed())
@@ -82,7 +82,7 @@ func TestBadSSOManifestsAreRefused(t *testing.T) {
 		return strings.Join([]string{
 			"apiVersion: reporting.countyreport.io/v1alpha1", "kind: CountyReport",
 			"metadata: {name: badsso, namespace: default}", "spec:",
-			"  county: {code: \"990202\", name: 测试县}",
+			"  county: {code: \"990702\", name: 测试县}",
 			"  portal: {sso: " + sso + "}",
 		}, "\n") + "\n"
 	}
