@@ -128,6 +128,12 @@ func classify(err error) error {
 			return k
 		}
 	}
+	// MinIO's STS answers InvalidParameterValue "Server not initialized,
+	// please try again" while its IAM subsystem starts (after a restart,
+	// for seconds after the object layer answers): a wait, not a bad request.
+	if strings.Contains(err.Error(), "Server not initialized") {
+		return ErrUnavailable
+	}
 	var sts credentials.ErrorResponse
 	if errors.As(err, &sts) {
 		return classifyCode(sts.STSError.Code, 0)

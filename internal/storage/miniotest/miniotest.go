@@ -212,7 +212,8 @@ func (s *Server) start() error {
 	return fmt.Errorf("miniotest: MinIO at %s not ready after %s:\n%s", s.addr, readyTimeout, s.log.String())
 }
 
-// answersS3 reports whether a ListBuckets with the root credentials succeeds.
+// answersS3 reports whether a ListBuckets with the root credentials, and an
+// STS AssumeRole, succeed.
 func (s *Server) answersS3() bool {
 	cfg := s.RootConfig()
 	cfg.MaxRetries = 1
@@ -223,7 +224,17 @@ func (s *Server) answersS3() bool {
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	_, err = c.ListBuckets(ctx)
+	if _, err = c.ListBuckets(ctx); err != nil {
+		return false
+	}
+	// STS (IAM) starts after the object layer: until it has, AssumeRole
+	// answers "Server not initialized". Tests issue scoped credentials at
+	// once, so ready includes that.
+	sts, err := storage.NewSTSIssuer(cfg)
+	if err != nil {
+		return false
+	}
+	_, err = sts.Issue(ctx, "miniotest-readiness", storage.MinCredentialTTL)
 	return err == nil
 }
 
