@@ -60,8 +60,11 @@ const (
 	CallbackPath = "/signin/sso/callback"
 	// attemptTTL is how long a login at the provider may take.
 	attemptTTL = 10 * time.Minute
-	// maxGroups bounds the mapped groups a session carries (the cookie's size).
-	maxGroups = 32
+	// maxGroups and maxGroupBytes bound the mapped groups a session
+	// carries, and maxSubject and maxIssuer the identity, so the sealed
+	// cookie stays under browsers' 4096 bytes whatever the provider sends.
+	maxGroups, maxGroupBytes = 32, 512
+	maxSubject, maxIssuer    = 255, 512
 )
 
 // Errors of a failed single sign-on; every one refuses the sign-in.
@@ -275,6 +278,9 @@ func (o *OIDC) takeAttempt(w http.ResponseWriter, r *http.Request, s *Sessions) 
 // identity maps the token's groups to a role; the user is keyed by issuer
 // and subject, the name only shown.
 func (o *OIDC) identity(idt *oidc.IDToken, next string) (*Identity, error) {
+	if len(idt.Subject) > maxSubject || len(idt.Issuer) > maxIssuer {
+		return nil, fmt.Errorf("%w: subject or issuer longer than OpenID Connect allows", ErrProvider)
+	}
 	var claims map[string]json.RawMessage
 	if err := idt.Claims(&claims); err != nil {
 		return nil, fmt.Errorf("ID token claims: %w", err)
@@ -298,9 +304,12 @@ func (o *OIDC) identity(idt *oidc.IDToken, next string) (*Identity, error) {
 // whatever the provider sends).
 func (o *OIDC) mapped(groups []string) []string {
 	var out []string
+	size := 0
 	for _, g := range groups {
-		if (slices.Contains(o.cfg.EditorGroups, g) || slices.Contains(o.cfg.ViewerGroups, g)) && !slices.Contains(out, g) && len(out) < maxGroups {
+		if (slices.Contains(o.cfg.EditorGroups, g) || slices.Contains(o.cfg.ViewerGroups, g)) && !slices.Contains(out, g) &&
+			len(out) < maxGroups && size+len(g) <= maxGroupBytes {
 			out = append(out, g)
+			size += len(g)
 		}
 	}
 	return out

@@ -216,7 +216,9 @@ func (s *Sessions) write(w http.ResponseWriter, se *Session) {
 		Groups: se.Groups, Cred: se.Cred, Created: se.Created.UnixNano(), Seen: se.LastSeen.Unix()}
 	enc, err := securecookie.EncodeMulti(s.macName(), v, s.codecs...)
 	if err != nil {
-		panic(err) // only a value over 4096 bytes fails, and groups are bounded at sign-in
+		// Only a value over 4096 bytes fails, and sign-in bounds what a
+		// session holds; should it happen, no cookie: the user is not signed in.
+		return
 	}
 	http.SetCookie(w, s.cookie(enc, 0))
 }

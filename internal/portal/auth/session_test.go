@@ -271,3 +271,22 @@ func FuzzParseMark(f *testing.F) {
 		}
 	})
 }
+
+// The largest session sign-in can make still fits a browser's cookie.
+func TestLargestSessionFits(t *testing.T) {
+	s, _ := NewSessions(SessionOptions{Realm: "county/430423/" + strings.Repeat("n", 63) + "/" + strings.Repeat("c", 253), Key: key(1), Secure: true})
+	var groups []string
+	for range maxGroupBytes / 16 {
+		groups = append(groups, strings.Repeat("<", 16))
+	}
+	w := httptest.NewRecorder()
+	s.Start(w, httptest.NewRequest(http.MethodGet, "/", nil), Session{
+		Issuer: "https://" + strings.Repeat("i", maxIssuer-8), Subject: strings.Repeat("s", maxSubject),
+		Name: strings.Repeat("\x01", 64), Groups: groups, // control characters: the longest JSON
+
+	})
+	cs := w.Result().Cookies()
+	if len(cs) != 1 || len(cs[0].Name)+len(cs[0].Value) > 4096 || s.Get(withCookie(cs[0])) == nil {
+		t.Fatalf("largest session: %d cookies, %d bytes", len(cs), len(w.Header().Get("Set-Cookie")))
+	}
+}
