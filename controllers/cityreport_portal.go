@@ -8,6 +8,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -73,6 +74,14 @@ func (r *CityReportReconciler) reconcileCityPortal(ctx context.Context, st *city
 		err = ensureOwned(ctx, o, ing)
 	} else {
 		err = removeOwned(ctx, o, &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Name: tenant.CityPortalName(city), Namespace: tenant.CityNamespace(city)}})
+	}
+	if err != nil {
+		return err
+	}
+	if pdb := tenant.CityPodDisruptionBudget(city); pdb != nil {
+		err = ensureOwned(ctx, o, pdb)
+	} else {
+		err = removeOwned(ctx, o, &policyv1.PodDisruptionBudget{ObjectMeta: metav1.ObjectMeta{Name: tenant.CityPortalName(city), Namespace: tenant.CityNamespace(city)}})
 	}
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -90,6 +91,7 @@ type CountyReportReconciler struct {
 // +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=ingresses,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // reconcileState is what one reconcile learns as its steps run.
@@ -289,6 +291,14 @@ func (r *CountyReportReconciler) reconcilePortal(ctx context.Context, st *reconc
 	if err := r.reconcileIngress(ctx, cr); err != nil {
 		return err
 	}
+	if pdb := tenant.PodDisruptionBudget(cr); pdb != nil {
+		err = ensure(ctx, r, cr, pdb)
+	} else {
+		err = remove(ctx, r, cr, &policyv1.PodDisruptionBudget{ObjectMeta: metav1.ObjectMeta{Name: tenant.Name(cr), Namespace: cr.Namespace}})
+	}
+	if err != nil {
+		return err
+	}
 	cr.Status.PortalURL = portalURL(cr)
 	return r.readPortalAvailability(ctx, st)
 }
@@ -402,6 +412,7 @@ func (r *CountyReportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&corev1.Service{}).
 		Owns(&networkingv1.NetworkPolicy{}).
 		Owns(&networkingv1.Ingress{}).
+		Owns(&policyv1.PodDisruptionBudget{}).
 		// A ReportRun finishing updates lastReport and ReportUpToDate.
 		Owns(&reportingv1.ReportRun{}, builder.WithPredicates(runMatters)).
 		// When a county code is freed or claimed, the other claimants re-check.

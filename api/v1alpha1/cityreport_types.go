@@ -142,6 +142,7 @@ type RankingSpec struct {
 
 // CityReportSpec is one city's tenant: who it is, its member counties, its
 // review calendar, its ranking, its schedule and its storage.
+// +kubebuilder:validation:XValidation:rule="!has(self.portal) || !has(self.portal.sso) || !has(self.portal.sso.editorGroups)",message="spec.portal.sso.editorGroups is for a CountyReport; a city maps reviewerGroups and viewerGroups",fieldPath=".portal.sso.editorGroups"
 type CityReportSpec struct {
 	// City is the city's identity.
 	City CityIdentity `json:"city"`

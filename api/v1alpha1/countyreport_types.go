@@ -79,6 +79,11 @@ type PortalSpec struct {
 	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	AccountsSecretName string `json:"accountsSecretName,omitempty"`
+
+	// SSO signs staff in through the organisation's OpenID provider, beside
+	// (or instead of) the accounts above.
+	// +optional
+	SSO *SSOSpec `json:"sso,omitempty"`
 }
 
 // DeletionPolicy says what happens to a county's bucket when its CountyReport is deleted.
@@ -190,6 +195,7 @@ type ReportOptions struct {
 
 // CountyReportSpec is one county's tenant: who it is, its portal, its
 // storage, its schedule and its report options.
+// +kubebuilder:validation:XValidation:rule="!has(self.portal) || !has(self.portal.sso) || !has(self.portal.sso.reviewerGroups)",message="spec.portal.sso.reviewerGroups is for a CityReport; a county maps editorGroups and viewerGroups",fieldPath=".portal.sso.reviewerGroups"
 // +kubebuilder:validation:XValidation:rule="!has(self.storage) || !has(self.storage.bucket) || !self.storage.bucket.startsWith('countyreport-') || self.storage.bucket == 'countyreport-' + self.county.code",message="spec.storage.bucket: names starting with countyreport- are reserved for the operator's defaults (countyreport-<county code>)",fieldPath=".storage.bucket"
 type CountyReportSpec struct {
 	// County is the county's identity.

@@ -58,7 +58,7 @@ func parsePortalCommand(name string, args []string) (*portal.Options, error) {
 	}
 	fs.StringVar(&o.ConfigFile, "config", defaultConfig, "the portal configuration written by the operator")
 	fs.StringVar(&o.AccountsFile, "accounts", "", "the staff accounts file (accounts.yaml); default: accountsFile in --config")
-	fs.StringVar(&o.SessionKeyFile, "session-key-file", "", "file holding the "+tenantWord+"'s session key (32+ bytes); default: sessionKeyFile in --config")
+	fs.StringVar(&o.SessionKeyFile, "session-key-file", "", "file holding the "+tenantWord+"'s session keys (one of 32+ bytes a line, the newest first); default: sessionKeyFile in --config")
 	fs.StringVar(&o.Listen, "listen", ":8080", "address of the portal's pages")
 	fs.StringVar(&o.MetricsListen, "metrics-listen", ":9090", `address of /metrics ("" = off); keep it off the Ingress`)
 	fs.StringVar(&o.FontPath, "font", "", "font for the dashboard's charts (default: the report's)")

@@ -47,6 +47,9 @@ type CityConfig struct {
 	InitialPasswordFile string   `json:"initialPasswordFile,omitempty"`
 	PublicURL           string   `json:"publicURL,omitempty"`
 	TrustedProxies      []string `json:"trustedProxies,omitempty"`
+	// SSO is the city's single sign-on (spec.portal.sso); its editors are
+	// the reviewers. nil: none.
+	SSO *SSOConfig `json:"sso,omitempty"`
 }
 
 // CityMember is one member county as the city's portal names it.
@@ -99,6 +102,11 @@ func (c *CityConfig) Validate() error {
 		return fmt.Errorf("membersDir is required")
 	case c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "https://") && !strings.HasPrefix(c.PublicURL, "http://"):
 		return fmt.Errorf("publicURL %q: want an http:// or https:// URL", c.PublicURL)
+	}
+	if c.SSO != nil {
+		if err := c.SSO.validate(c.PublicURL); err != nil {
+			return err
+		}
 	}
 	if err := checkReview(c.Review); err != nil {
 		return err

@@ -53,11 +53,15 @@ func newCityServer(o Options) (*cityServer, error) {
 		return nil, err
 	}
 	log = log.With("city", cfg.CityCode)
-	a, err := openAuth(o, cfg.AccountsFile, cfg.InitialPasswordFile, cfg.SessionKeyFile, cfg.Realm(), "countyreport-city-session", cfg.TLS(), cfg.TrustedProxies, log)
+	store, sc, err := openStore(o, cfg.StorageEndpoint, cfg.StorageInsecure)
 	if err != nil {
 		return nil, err
 	}
-	store, sc, err := openStore(o, cfg.StorageEndpoint, cfg.StorageInsecure)
+	a, err := openAuth(o, authInputs{
+		accountsFile: cfg.AccountsFile, initialPasswordFile: cfg.InitialPasswordFile, keyFile: cfg.SessionKeyFile,
+		realm: cfg.Realm(), cookie: "countyreport-city-session", tls: cfg.TLS(), proxies: cfg.TrustedProxies,
+		sso: cfg.SSO, publicURL: cfg.PublicURL, store: store.Archive(cfg.Bucket),
+	}, log)
 	if err != nil {
 		return nil, err
 	}

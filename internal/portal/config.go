@@ -60,6 +60,8 @@ type Config struct {
 	// TrustedProxies are CIDRs whose X-Forwarded-For is believed (the Ingress
 	// controller's pods), so throttling sees the real client address.
 	TrustedProxies []string `json:"trustedProxies,omitempty"`
+	// SSO is the county's single sign-on (spec.portal.sso); nil: none.
+	SSO *SSOConfig `json:"sso,omitempty"`
 }
 
 var (
@@ -113,6 +115,11 @@ func (c *Config) Validate() error {
 	}
 	if err := checkProxies(c.TrustedProxies); err != nil {
 		return err
+	}
+	if c.SSO != nil {
+		if err := c.SSO.validate(c.PublicURL); err != nil {
+			return err
+		}
 	}
 	if c.Review != nil {
 		return checkReview(*c.Review)

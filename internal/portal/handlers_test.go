@@ -302,10 +302,15 @@ func TestAccountChangesApplyWithoutRestart(t *testing.T) {
 	c := newCounty(t, fictional)
 	u := c.newUser(t)
 	u.signIn("admin", editorPassword)
-	// admin becomes a viewer (same password: the session stays, with the new role).
-	editAccounts(t, filepath.Join(c.Dir, "accounts.yaml"), func(a *accounts.Account) {
-		if a.Username == "admin" {
-			a.Role = accounts.Viewer
+	// admin becomes a viewer (same password: a changed one ends the
+	// session, TestSessionsAcrossReplicasAndRestarts), and a new editor is added.
+	editAccounts(t, c, func(f *accounts.File) {
+		for i := range f.Accounts {
+			if f.Accounts[i].Username == "admin" {
+				f.Accounts[i].Role = accounts.Viewer
+				f.Accounts = append(f.Accounts, accounts.Account{Username: "li-na", Role: accounts.Editor, PasswordHash: f.Accounts[i].PasswordHash})
+				break
+			}
 		}
 	})
 	deadline := time.Now().Add(3*accounts.PollInterval + 5*time.Second)

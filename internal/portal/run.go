@@ -1,7 +1,6 @@
 package portal
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -53,8 +52,9 @@ type Options struct {
 	// MembersDir overrides the city configuration's membersDir (RunCity only).
 	MembersDir string
 	// Now is the clock that says which month is under review, when a
-	// deadline has passed and when a submission or verdict was made (nil:
-	// time.Now). Tests inject one so that they pass on any date.
+	// deadline has passed, when a submission or verdict was made, and when
+	// a session idles out (nil: time.Now). Tests inject one so that they
+	// pass on any date.
 	Now func() time.Time
 }
 
@@ -82,6 +82,7 @@ func (s *site) serve(ctx context.Context, o Options, h http.Handler, logAttrs ..
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go s.auth.Accounts.Watch(ctx)
+	go s.auth.Sessions.Revocations().Watch(ctx, auth.PollInterval)
 
 	if o.Listen == "" {
 		return errors.New("--listen: no address to serve the portal on")
@@ -152,12 +153,15 @@ func newServer(o Options) (*server, error) {
 	}
 	log = log.With("county", cfg.CountyCode)
 
-	a, err := openAuth(o, cfg.AccountsFile, cfg.InitialPasswordFile, cfg.SessionKeyFile, cfg.Realm(), "", cfg.TLS(), cfg.TrustedProxies, log)
+	store, _, err := openStore(o, cfg.StorageEndpoint, cfg.StorageInsecure)
 	if err != nil {
 		return nil, err
 	}
-
-	store, _, err := openStore(o, cfg.StorageEndpoint, cfg.StorageInsecure)
+	a, err := openAuth(o, authInputs{
+		accountsFile: cfg.AccountsFile, initialPasswordFile: cfg.InitialPasswordFile, keyFile: cfg.SessionKeyFile,
+		realm: cfg.Realm(), tls: cfg.TLS(), proxies: cfg.TrustedProxies,
+		sso: cfg.SSO, publicURL: cfg.PublicURL, store: store.Archive(cfg.Bucket),
+	}, log)
 	if err != nil {
 		return nil, err
 	}
@@ -216,26 +220,46 @@ func openStore(o Options, endpoint string, insecure bool) (*storage.Client, stor
 	return store, sc, err
 }
 
-// openAuth opens the accounts and the session key (the flags override the
-// configuration's files) for a portal bound to realm.
-func openAuth(o Options, accountsFile, initialPasswordFile, keyFile, realm, cookie string, tls bool, proxies []string, log *slog.Logger) (*auth.Auth, error) {
-	accountsFile = firstNonEmpty(o.AccountsFile, accountsFile)
+// authInputs are what a portal's sign-in is made of.
+type authInputs struct {
+	accountsFile, initialPasswordFile, keyFile string
+	realm, cookie                              string
+	tls                                        bool
+	proxies                                    []string
+	sso                                        *SSOConfig
+	publicURL                                  string
+	// store is the tenant's bucket: session revocations and login attempts.
+	store *storage.Archive
+}
+
+// openAuth opens the accounts, the session keys (the flags override the
+// configuration's files) and the single sign-on of a portal bound to realm.
+func openAuth(o Options, in authInputs, log *slog.Logger) (*auth.Auth, error) {
+	accountsFile := firstNonEmpty(o.AccountsFile, in.accountsFile)
 	if accountsFile == "" {
 		return nil, errors.New("--accounts: no accounts file given (nor accountsFile in --config)")
 	}
-	acc, err := accounts.OpenWithInitial(accountsFile, initialPasswordFile, log)
+	acc, err := accounts.OpenWithInitial(accountsFile, in.initialPasswordFile, log)
 	if err != nil {
 		return nil, fmt.Errorf("--accounts: %w", err)
 	}
-	keyFile = firstNonEmpty(o.SessionKeyFile, keyFile)
+	keyFile := firstNonEmpty(o.SessionKeyFile, in.keyFile)
 	if keyFile == "" {
 		return nil, errors.New("--session-key-file: no session key file given (nor sessionKeyFile in --config)")
 	}
-	key, err := os.ReadFile(keyFile)
+	b, err := os.ReadFile(keyFile)
 	if err != nil {
 		return nil, fmt.Errorf("--session-key-file: %w", err)
 	}
-	sessions, err := auth.NewSessions(auth.SessionOptions{Realm: realm, Key: bytes.TrimSpace(key), Secure: tls, Cookie: cookie})
+	keys, err := auth.ParseKeys(b)
+	if err != nil {
+		return nil, fmt.Errorf("--session-key-file %s: %w", keyFile, err)
+	}
+	so := auth.SessionOptions{Realm: in.realm, Keys: keys, Secure: in.tls, Cookie: in.cookie, Log: log, Now: o.clock()}
+	if in.store != nil {
+		so.Store = in.store
+	}
+	sessions, err := auth.NewSessions(so)
 	if err != nil {
 		return nil, fmt.Errorf("--session-key-file %s: %w", keyFile, err)
 	}
@@ -248,9 +272,19 @@ func openAuth(o Options, accountsFile, initialPasswordFile, keyFile, realm, cook
 			audit.Info("audit", "audit", true, "event", "sessions-ended", "user", u, "result", "account removed or password changed", "sessions", n)
 		}
 	})
-	for _, p := range proxies {
+	for _, p := range in.proxies {
 		pr, _ := auth.ParseProxy(p) // validated with the configuration
 		a.TrustedProxies = append(a.TrustedProxies, pr)
+	}
+	if in.sso != nil {
+		var attempts auth.AttemptStore
+		if in.store != nil {
+			attempts = in.store
+		}
+		if a.SSO, err = newOIDC(in.sso, in.publicURL, attempts); err != nil {
+			return nil, err
+		}
+		a.LocalDisabled = in.sso.LocalAccountsDisabled
 	}
 	return a, nil
 }

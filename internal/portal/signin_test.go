@@ -156,7 +156,7 @@ func TestPasswordChangeEndsSessions(t *testing.T) {
 	const newPassword = "a new password for 2027"
 	h, err := accounts.Hash(newPassword)
 	mustDo(t, err)
-	editAccounts(t, filepath.Join(c.Dir, "accounts.yaml"), func(a *accounts.Account) {
+	editAccountsFile(t, filepath.Join(c.Dir, "accounts.yaml"), func(a *accounts.Account) {
 		if a.Username == "admin" {
 			a.PasswordHash = h
 		}
@@ -185,9 +185,9 @@ func TestPasswordChangeEndsSessions(t *testing.T) {
 	}
 }
 
-// editAccounts changes the accounts file in place, as an administrator
+// editAccountsFile changes the accounts file in place, as an administrator
 // editing the Secret would.
-func editAccounts(t *testing.T, file string, edit func(*accounts.Account)) {
+func editAccountsFile(t *testing.T, file string, edit func(*accounts.Account)) {
 	t.Helper()
 	raw, err := os.ReadFile(file)
 	mustDo(t, err)

@@ -57,6 +57,10 @@ func (s *site) engine() *gin.Engine {
 	r.GET("/signin", s.signinPage)
 	r.POST("/signin", s.signin)
 	r.POST("/signout", s.signout)
+	if s.auth.SSO != nil {
+		r.GET(auth.SSOPath, s.ssoBegin)
+		r.GET(auth.CallbackPath, s.ssoCallback)
+	}
 	r.POST("/lang", s.switchLang)
 	return r
 }

@@ -132,6 +132,7 @@ func CityConfig(c *reportingv1.CityReport, in CityInputs) portal.CityConfig {
 		SessionKeyFile:  SecretDir + "/" + SessionKeyKey,
 		PublicURL:       CityPortalURL(c),
 		TrustedProxies:  append([]string(nil), in.TrustedProxies...),
+		SSO:             ssoConfig(c.Spec.Portal.SSO, true),
 	}
 	if CityGeneratesAccounts(c) {
 		conf.InitialPasswordFile = SecretDir + "/" + InitialPasswordKey
@@ -199,6 +200,9 @@ func CityService(c *reportingv1.CityReport) *corev1.Service {
 func CityNetworkPolicy(c *reportingv1.CityReport, in CityInputs) *networkingv1.NetworkPolicy {
 	egress := []networkingv1.NetworkPolicyEgressRule{dnsEgress()}
 	if rule, ok := storageEgress(in.StorageEndpoint, in.StorageInsecure); ok {
+		egress = append(egress, rule)
+	}
+	if rule, ok := ssoEgress(c.Spec.Portal.SSO); ok {
 		egress = append(egress, rule)
 	}
 	return portalNetworkPolicy(cityMeta(c), CitySelectorLabels(c), egress)

@@ -132,6 +132,9 @@ func NetworkPolicy(cr *reportingv1.CountyReport, in Inputs) *networkingv1.Networ
 		egress = append(egress, rule)
 	}
 	egress = append(egress, apiServerEgress(in))
+	if rule, ok := ssoEgress(cr.Spec.Portal.SSO); ok {
+		egress = append(egress, rule)
+	}
 	return portalNetworkPolicy(meta(cr), SelectorLabels(cr), egress)
 }
 

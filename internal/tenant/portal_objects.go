@@ -67,6 +67,10 @@ func portalDeployment(p portalPod) *appsv1.Deployment {
 		{Name: "portal-secret", MountPath: SecretDir, ReadOnly: true},
 	}
 	volumes, mounts = append(volumes, p.extraVolumes...), append(mounts, p.extraMounts...)
+	if p.spec.SSO != nil {
+		v, m := ssoVolume(p.spec.SSO)
+		volumes, mounts = append(volumes, v), append(mounts, m)
+	}
 	if name := p.spec.AccountsSecretName; name != "" {
 		volumes = append(volumes, secretVolume("accounts", name))
 		mounts = append(mounts, corev1.VolumeMount{Name: "accounts", MountPath: AccountsDir, ReadOnly: true})

@@ -124,6 +124,7 @@ func Config(cr *reportingv1.CountyReport, in Inputs) portal.Config {
 	c.SessionKeyFile = SecretDir + "/" + SessionKeyKey
 	c.PublicURL = PortalURL(cr)
 	c.TrustedProxies = append([]string(nil), in.TrustedProxies...)
+	c.SSO = ssoConfig(cr.Spec.Portal.SSO, false)
 	return c
 }
 

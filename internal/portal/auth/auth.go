@@ -13,6 +13,14 @@ import (
 	"github.com/countyreport/countyreport/internal/accounts"
 )
 
+// ssoBeginsFree: logins one client address begins before it must wait
+// (each stores a login attempt in the tenant's bucket); then 1 s doubling
+// to ssoBeginsMax.
+const (
+	ssoBeginsFree = 200
+	ssoBeginsMax  = 60 * time.Second
+)
+
 // Auth is a portal's sign-in.
 type Auth struct {
 	Accounts *accounts.Store
@@ -26,11 +34,20 @@ type Auth struct {
 	TrustedProxies Proxies
 	// SignInPath is the sign-in page (default /signin).
 	SignInPath string
+	// SSO signs users in through the tenant's OpenID provider (nil: none).
+	SSO *OIDC
+	// LocalDisabled refuses every password sign-in (SSO only).
+	LocalDisabled bool
+	// ssoBegins limits the logins a client address begins (each stores an attempt).
+	ssoBegins *Throttle
 }
 
 // New returns an Auth with the default throttle.
 func New(acc *accounts.Store, s *Sessions, audit *slog.Logger) *Auth {
-	return &Auth{Accounts: acc, Sessions: s, Audit: audit, SignInPath: "/signin", Throttle: NewGuard()}
+	return &Auth{
+		Accounts: acc, Sessions: s, Audit: audit, SignInPath: "/signin", Throttle: NewGuard(),
+		ssoBegins: NewThrottle(ssoBeginsFree, time.Second, ssoBeginsMax),
+	}
 }
 
 // ClientIP is the address a request came from (see Proxies.ClientAddr).
@@ -56,6 +73,10 @@ func (a *Auth) SignIn(w http.ResponseWriter, r *http.Request, username, password
 	addr := a.TrustedProxies.ClientAddr(r)
 	ip, from := a.ClientIP(r), throttleAddr(addr)
 	username = strings.TrimSpace(username)
+	if a.LocalDisabled {
+		a.audit(r.Context(), "signin", username, ip, "failure", "reason", "local accounts disabled")
+		return BadCredentials, 0, nil
+	}
 	if wait := a.Throttle.Wait(username, from); wait > 0 {
 		a.audit(r.Context(), "signin", username, ip, "throttled", "retryAfterSeconds", int(wait.Round(time.Second)/time.Second))
 		return Throttled, wait, nil
@@ -67,7 +88,7 @@ func (a *Auth) SignIn(w http.ResponseWriter, r *http.Request, username, password
 		return BadCredentials, 0, nil
 	}
 	a.Throttle.Succeed(username, from)
-	a.Sessions.Start(w, r, acct.Username)
+	a.Sessions.Start(w, r, Session{Username: acct.Username, Cred: credential(acct)})
 	a.audit(r.Context(), "signin", acct.Username, ip, "success", "role", string(acct.Role))
 	return SignedIn, 0, acct
 }
@@ -115,12 +136,9 @@ func CurrentAccount(c *gin.Context) *accounts.Account {
 // context; it never refuses anything.
 func (a *Auth) Load() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if s := a.Sessions.Get(c.Request); s != nil {
-			// Looked up on every request: a removed account or a changed role applies at once.
-			if acct := a.Accounts.Account(s.Username); acct != nil {
+		if s := a.Sessions.Touch(c.Writer, c.Request); s != nil {
+			if acct := a.account(s); acct != nil {
 				c.Set(accountKey, acct)
-			} else {
-				a.Sessions.EndUser(s.Username)
 			}
 		}
 		c.Next()
