@@ -43,7 +43,7 @@ const (
 func newDataPages(s *server) *dataPages {
 	return &dataPages{
 		s:       s,
-		svc:     submission.New(s.archive, submission.County{Code: s.cfg.CountyCode, Name: s.cfg.CountyName, NameEn: s.cfg.EnglishName}).WithClock(s.now),
+		svc:     submission.New(s.archive, submission.County{Code: s.cfg.CountyCode, Name: s.cfg.CountyName, NameEn: s.cfg.EnglishName}).WithClock(s.now).WithZone(s.zone),
 		pending: submission.NewPending(pendingTTL, pendingMax),
 		slots:   make(chan struct{}, previewSlots),
 	}
@@ -80,6 +80,18 @@ func (d *dataPages) dataset(ctx context.Context, period string) (*dataset.Datase
 func (d *dataPages) duePeriod() string {
 	t := d.s.now().In(d.s.zone)
 	return period.Of(time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, d.s.zone).AddDate(0, -1, 0), d.s.zone).String()
+}
+
+// refuseFuture answers a template or form request for a month after the
+// one in progress with the reason, and reports whether it did.
+func (d *dataPages) refuseFuture(c *gin.Context, period string) bool {
+	pr := submission.CheckPreparable(period, d.s.now(), d.s.zone)
+	if pr == nil {
+		return false
+	}
+	d.s.auth.Record(c, "template", "refused", "period", period, "reason", "future")
+	d.s.fail(c, http.StatusBadRequest, problemText(*pr, requestLang(c.Request)))
+	return true
 }
 
 // periodParam reads and checks a YYYY-MM period.
@@ -140,6 +152,9 @@ func (d *dataPages) template(c *gin.Context) {
 	period, ok := periodParam(c.Query("period"))
 	if !ok {
 		d.s.fail(c, http.StatusBadRequest, tr(requestLang(c.Request), "data.badperiod"))
+		return
+	}
+	if d.refuseFuture(c, period) {
 		return
 	}
 	b, err := d.svc.Template(c.Request.Context(), period)

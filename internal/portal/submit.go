@@ -98,6 +98,11 @@ func (d *dataPages) preview(c *gin.Context, period string, up submission.Upload,
 	c.Redirect(http.StatusSeeOther, "/data/preview/"+token)
 }
 
+func isProblems(err error) bool {
+	ps, ok := submission.AsProblems(err)
+	return ok && len(ps) > 0
+}
+
 // safeLogName keeps a file name short for the audit line (slog escapes it).
 func safeLogName(s string) string {
 	if r := []rune(s); len(r) > 80 {
@@ -211,6 +216,9 @@ func (d *dataPages) confirm(c *gin.Context) {
 		msg = tr(lang, "data.err.stale")
 	case errors.Is(err, submission.ErrInvalid):
 		msg = tr(lang, "data.err.invalid")
+	case isProblems(err): // the month has not ended (yet)
+		ps, _ := submission.AsProblems(err)
+		msg = problemText(ps[0], lang)
 	default:
 		d.s.log.Error("confirm", "period", p.Period, "err", err)
 		d.s.auth.Record(c, "submit", "failure", "period", p.Period)
@@ -269,6 +277,9 @@ func (d *dataPages) formPage(c *gin.Context) {
 	period, ok := periodParam(c.Query("period"))
 	if !ok {
 		d.s.fail(c, http.StatusBadRequest, tr(lang, "data.badperiod"))
+		return
+	}
+	if d.refuseFuture(c, period) {
 		return
 	}
 	v := &formView{Period: period, Kinds: []string{dataset.KindReview, dataset.KindPlan, dataset.KindNote}}

@@ -29,6 +29,7 @@ type Service struct {
 	a      *storage.Archive
 	county County
 	now    func() time.Time
+	zone   *time.Location // the county's, for which months have ended
 	// beforeWrite, when set (tests), runs before each write of Confirm
 	// ("upload", "record", "dataset"); its error fails that write.
 	beforeWrite func(step string) error
@@ -36,7 +37,16 @@ type Service struct {
 
 // New returns the service for county's archive.
 func New(a *storage.Archive, county County) *Service {
-	return &Service{a: a, county: county, now: time.Now}
+	return &Service{a: a, county: county, now: time.Now, zone: time.Local}
+}
+
+// WithZone makes the service judge which months have ended in loc (the
+// county's time zone) and returns it.
+func (s *Service) WithZone(loc *time.Location) *Service {
+	if loc != nil {
+		s.zone = loc
+	}
+	return s
 }
 
 // WithClock makes the service date what it writes by now (the portal's
@@ -172,6 +182,9 @@ func (s *Service) Preview(ctx context.Context, period string, up Upload) (*Previ
 	if err := checkPeriod(period); err != nil {
 		return nil, err
 	}
+	if pr := CheckEnded(period, s.now(), s.zone); pr != nil {
+		return nil, Problems{*pr}
+	}
 	if len(up.Data) > MaxUploadBytes { // before any storage round trip
 		_, err := Parse(up, Expect{})
 		return nil, err
@@ -277,6 +290,11 @@ func (s *Service) Confirm(ctx context.Context, p *Preview, c Confirmation) (*Ent
 	}
 	if err := checkConfirmation(p, c); err != nil {
 		return nil, err
+	}
+	// Again at confirm: a preview made on the last day of a month may be
+	// confirmed after midnight, but never one for a month still running.
+	if pr := CheckEnded(p.Period, s.now(), s.zone); pr != nil {
+		return nil, Problems{*pr}
 	}
 	etag := ""
 	if p.Stored != nil {

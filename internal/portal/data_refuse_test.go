@@ -1,0 +1,58 @@
+package portal_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/countyreport/countyreport/internal/period"
+	"github.com/countyreport/countyreport/internal/testenv"
+)
+
+// monthsFromNow is the month in progress on the portals' clock in the
+// county's zone, and the months n later.
+func monthsFromNow(t *testing.T, n int) string {
+	t.Helper()
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	mustDo(t, err)
+	return period.Of(testenv.Clock().Now(), loc).AddMonths(n).String()
+}
+
+// Data for a month that has not ended is refused by file and by form, with
+// the reason, and nothing is stored; templates and forms are not offered
+// for a month after the one in progress.
+func TestDataRefusesOpenAndFutureMonths(t *testing.T) {
+	c := newCounty(t, fictional)
+	c.seedDataset(t, false)
+	u := c.newUser(t)
+	u.signIn("admin", editorPassword)
+	cur, next, far := monthsFromNow(t, 0), monthsFromNow(t, 3), monthsFromNow(t, 40)
+
+	resp, body := u.uploadFile(cur, "x.json", []byte(`{"meta":{"countyCode":"999001","period":"`+cur+`"}}`))
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "报告期 "+cur+" 尚未结束") {
+		t.Fatalf("upload for %s: %d\n%s", cur, resp.StatusCode, problemsOf(body))
+	}
+	if _, err := c.Archive.GetDataset(testCtx(t), cur); err == nil {
+		t.Fatal("a refused upload stored a dataset")
+	}
+	for _, p := range []string{next, far} {
+		for _, path := range []string{"/data/form?period=", "/data/template?period="} {
+			resp, body := u.get(path + p)
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "报告期 "+p+" 还未到来") {
+				t.Errorf("%s%s: %d\n%s", path, p, resp.StatusCode, problemsOf(body))
+			}
+		}
+	}
+	// The month in progress may be prepared, not submitted.
+	if resp, body := u.get("/data/form?period=" + cur); resp.StatusCode != http.StatusOK {
+		t.Fatalf("form for %s: %d\n%s", cur, resp.StatusCode, problemsOf(body))
+	}
+	form := url.Values{"period": {cur}, "title": {"测试样例"}, "ind.count": {"1"}, "sec.count": {"0"},
+		"ind.0.id": {"local_tax"}, "ind.0.name": {"地方税收"}, "ind.0.value": {"6.4"}, "ind.0.unit": {"亿元"}}
+	resp, body = u.post("/data/form", form)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "尚未结束") || !strings.Contains(body, `value="6.4"`) {
+		t.Fatalf("form post for %s: %d\n%s", cur, resp.StatusCode, problemsOf(body))
+	}
+}
