@@ -56,3 +56,33 @@ func TestDataRefusesOpenAndFutureMonths(t *testing.T) {
 		t.Fatalf("form post for %s: %d\n%s", cur, resp.StatusCode, problemsOf(body))
 	}
 }
+
+// A file in a format the portal does not read is named and the way out
+// given, with the upload control on the same page.
+func TestUploadForeignFormats(t *testing.T) {
+	c := newCounty(t, fictional)
+	u := c.newUser(t)
+	u.signIn("admin", editorPassword)
+	ole := append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 512)...)
+	for _, f := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"样例县2023年2月.xls", ole, "不支持旧版 Excel（.xls）文件"},
+		{"说明.doc", ole, "不支持Word 文档（.doc）文件"},
+		{"数据.csv", []byte("指标,数值\n"), "不支持CSV（.csv）文件"},
+	} {
+		resp, body := u.uploadFile("2023-02", f.name, f.data)
+		for _, want := range []string{f.want, "请使用下载的 .xlsx 模板", `name="file"`, `name="period" value="2023-02"`} {
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, want) {
+				t.Errorf("%s: %d, page lacks %q\n%s", f.name, resp.StatusCode, want, problemsOf(body))
+			}
+		}
+		for _, bad := range []string{"应为对象", "UTF-8"} {
+			if strings.Contains(body, bad) {
+				t.Errorf("%s: the page still says %q", f.name, bad)
+			}
+		}
+	}
+}

@@ -84,7 +84,7 @@ func (d *dataPages) preview(c *gin.Context, period string, up submission.Upload,
 			return
 		}
 		d.s.render(c, http.StatusUnprocessableEntity, "refused", d.s.newPage(c, "data", tr(lang, "data.refused.title"), gin.H{
-			"Period": period, "Name": up.Name, "Problems": msgs,
+			"Period": period, "Name": up.Name, "Problems": msgs, "Max": submission.MaxUploadBytes >> 20,
 		}))
 		return
 	}
