@@ -2,7 +2,6 @@ package portal
 
 import (
 	"context"
-	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -180,7 +179,7 @@ func (s *cityServer) indicatorView(ind ranking.Ranking, lang string, name func(c
 	}
 	if s.font != nil {
 		label := func(r ranking.Row) string { return name(r.Code, r.Name) }
-		chart := render.RankingChart(s.font, lang, ind, fmt.Sprintf("%s（%s）", title, unit), tr(lang, "rank.source"), label, rankingChartWidth)
+		chart := render.RankingChart(s.font, lang, ind, inParens(lang, title, unit), tr(lang, "rank.source"), label, rankingChartWidth)
 		v.Chart = template.HTML(chart.SVG()) // drawn by internal/render, every text escaped there
 	}
 	return v

@@ -122,7 +122,7 @@ func init() {
 		"data.col.kind":          "Kind",
 		"data.col.label":         "Label",
 		"data.col.summary":       "Summary",
-		"data.col.items":         "Items (one a line)",
+		"data.col.items":         "Items (one per line)",
 		"data.col.field":         "Field",
 		"data.col.old":           "Was",
 		"data.col.new":           "Now",
@@ -139,9 +139,11 @@ func init() {
 		"data.outside":           "(written outside the portal)",
 		"data.back":              "Back to Data",
 		"data.refused.title":     "The data did not pass the checks",
-		"data.refused":           "%d problem(s) found; nothing was stored.",
+		"data.refused":           "%d problems found; nothing was stored.",
+		"data.refused.one":       "%d problem found; nothing was stored.",
 		"data.refused.file":      "File: %s (period %s)",
 		"data.refused.next":      "Correct them and upload again.",
+		"data.refused.next.one":  "Correct it and upload again.",
 		"data.form.title":        "Web form for %s",
 		"data.form.hint":         "Values and changes are numbers only (6.31, -10.4); a new indicator needs an id (lower-case letters, digits, underscores). Empty rows are left out.",
 		"data.section":           "Narrative",
@@ -188,4 +190,22 @@ func init() {
 		"field.target":           "target",
 		"field.subtitle":         "subtitle",
 	})
+}
+
+// firstInt is args' first argument when it is a count.
+func firstInt(args []any) (int, bool) {
+	if len(args) == 0 {
+		return 0, false
+	}
+	n, ok := args[0].(int)
+	return n, ok
+}
+
+// inParens puts s in brackets as lang writes them: full-width in Chinese,
+// "title (unit)" in English.
+func inParens(lang, title, s string) string {
+	if lang == "en" {
+		return title + " (" + s + ")"
+	}
+	return title + "（" + s + "）"
 }
