@@ -69,9 +69,9 @@ func TestUploadForeignFormats(t *testing.T) {
 		data []byte
 		want string
 	}{
-		{"样例县2023年2月.xls", ole, "不支持旧版 Excel（.xls）文件"},
-		{"说明.doc", ole, "不支持Word 文档（.doc）文件"},
-		{"数据.csv", []byte("指标,数值\n"), "不支持CSV（.csv）文件"},
+		{"样例县2023年2月.xls", ole, "不能读取旧版 Excel 文件（.xls）"},
+		{"说明.doc", ole, "不能读取Word 文档（.doc）"},
+		{"数据.csv", []byte("指标,数值\n"), "不能读取CSV 文件（.csv）"},
 	} {
 		resp, body := u.uploadFile("2023-02", f.name, f.data)
 		for _, want := range []string{f.want, "请使用下载的 .xlsx 模板", `name="file"`, `name="period" value="2023-02"`} {

@@ -20,17 +20,17 @@ type foreignFormat struct{ zh, en string }
 
 // foreignByExt names the formats by extension (lower case, with the dot).
 var foreignByExt = map[string]foreignFormat{
-	".xls":  {"旧版 Excel（.xls）", "old Excel (.xls)"},
-	".et":   {"WPS 表格（.et）", "WPS Spreadsheets (.et)"},
-	".ods":  {"OpenDocument 表格（.ods）", "OpenDocument spreadsheet (.ods)"},
-	".csv":  {"CSV（.csv）", "CSV (.csv)"},
-	".txt":  {"纯文本（.txt）", "plain text (.txt)"},
-	".doc":  {"Word 文档（.doc）", "Word document (.doc)"},
-	".docx": {"Word 文档（.docx）", "Word document (.docx)"},
-	".wps":  {"WPS 文字（.wps）", "WPS Writer document (.wps)"},
-	".pdf":  {"PDF（.pdf）", "PDF (.pdf)"},
-	".zip":  {"压缩包（.zip）", "zip archive (.zip)"},
-	".rar":  {"压缩包（.rar）", "rar archive (.rar)"},
+	".xls":  {"旧版 Excel 文件（.xls）", "old Excel files (.xls)"},
+	".et":   {"WPS 表格文件（.et）", "WPS Spreadsheets files (.et)"},
+	".ods":  {"OpenDocument 表格（.ods）", "OpenDocument spreadsheets (.ods)"},
+	".csv":  {"CSV 文件（.csv）", "CSV files (.csv)"},
+	".txt":  {"纯文本文件（.txt）", "plain text files (.txt)"},
+	".doc":  {"Word 文档（.doc）", "Word documents (.doc)"},
+	".docx": {"Word 文档（.docx）", "Word documents (.docx)"},
+	".wps":  {"WPS 文字文档（.wps）", "WPS Writer documents (.wps)"},
+	".pdf":  {"PDF 文件（.pdf）", "PDF files (.pdf)"},
+	".zip":  {"压缩包（.zip）", "zip archives (.zip)"},
+	".rar":  {"压缩包（.rar）", "rar archives (.rar)"},
 }
 
 // ForeignFormat refuses an upload in a format this package does not read,
@@ -41,14 +41,15 @@ func ForeignFormat(name string, data []byte) *Problem {
 	f, ok := foreignByExt[ext]
 	switch {
 	case ok:
-	case bytes.HasPrefix(data, ole2Magic):
-		f = foreignFormat{"旧版 Office 文件（.xls 或 .doc）", "an old Office file (.xls or .doc)"}
+	case bytes.HasPrefix(data, ole2Magic) && ext != ".xlsx":
+		// (an OLE2 .xlsx is encrypted, which the workbook reader says)
+		f = foreignFormat{"旧版 Office 文件（.xls 或 .doc）", "old Office files (.xls or .doc)"}
 	case bytes.HasPrefix(data, []byte("%PDF-")):
 		f = foreignByExt[".pdf"]
 	default:
 		return nil
 	}
-	pr := problem("不支持"+f.zh+"文件：请使用下载的 .xlsx 模板填写，或在 Excel/WPS 中另存为 .xlsx 后上传（也可上传 .json 或 .yaml 数据文件）",
-		"cannot read "+f.en+" files: fill in the downloaded .xlsx template, or save the file as .xlsx in Excel or WPS and upload that (.json and .yaml data files are read too)")
+	pr := problem("不能读取"+f.zh+"：请使用下载的 .xlsx 模板填写，或在 Excel/WPS 中另存为 .xlsx 后上传（也可上传 .json 或 .yaml 数据文件）",
+		"cannot read "+f.en+": fill in the downloaded .xlsx template, or save the file as .xlsx in Excel or WPS and upload that (.json and .yaml data files are read too)")
 	return &pr
 }

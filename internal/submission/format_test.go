@@ -12,13 +12,13 @@ func TestForeignFormat(t *testing.T) {
 		data []byte
 		want string // in the Chinese message; "" for none
 	}{
-		{"衡山县.xls", ole, "旧版 Excel（.xls）"},
+		{"衡山县.xls", ole, "不能读取旧版 Excel 文件（.xls）"},
 		{"说明.DOC", ole, "Word 文档（.doc）"},
-		{"data.csv", []byte("指标,数值\n地区生产总值,1.0\n"), "CSV（.csv）"},
-		{"renamed.xlsx", ole, "旧版 Office 文件"}, // the bytes tell
-		{"noext", ole, "旧版 Office 文件"},
-		{"report.bin", []byte("%PDF-1.7\n"), "PDF（.pdf）"},
-		{`C:\用户\表格.ET`, ole, "WPS 表格（.et）"},
+		{"data.csv", []byte("指标,数值\n地区生产总值,1.0\n"), "不能读取CSV 文件（.csv）"},
+		{"renamed.xlsx", ole, ""}, // encrypted, or renamed: the workbook reader says so
+		{"noext", ole, "旧版 Office 文件"}, // the bytes tell
+		{"report.bin", []byte("%PDF-1.7\n"), "PDF 文件（.pdf）"},
+		{`C:\用户\表格.ET`, ole, "WPS 表格文件（.et）"},
 		{"data.xlsx", []byte("PK\x03\x04rest"), ""},
 		{"data.json", []byte(`{"meta":{}}`), ""},
 		{"data.yaml", []byte("meta:\n"), ""},
@@ -35,7 +35,7 @@ func TestForeignFormat(t *testing.T) {
 	}
 	// Through Parse: the refusal, not the JSON parser's "应为对象".
 	_, err := Parse(Upload{Name: "data.csv", Data: []byte("a,b\n1,2\n")}, Expect{CountyCode: "430423", Period: "2023-02"})
-	if ps, ok := AsProblems(err); !ok || len(ps) != 1 || !strings.Contains(ps[0].Zh(), "不支持CSV（.csv）文件") || !strings.Contains(ps[0].En(), "cannot read CSV (.csv) files") {
+	if ps, ok := AsProblems(err); !ok || len(ps) != 1 || !strings.Contains(ps[0].Zh(), "不能读取CSV 文件（.csv）") || !strings.Contains(ps[0].En(), "cannot read CSV files (.csv):") {
 		t.Fatalf("csv: %v", err)
 	}
 }
