@@ -15,7 +15,7 @@ func TestForeignFormat(t *testing.T) {
 		{"衡山县.xls", ole, "不能读取旧版 Excel 文件（.xls）"},
 		{"说明.DOC", ole, "Word 文档（.doc）"},
 		{"data.csv", []byte("指标,数值\n地区生产总值,1.0\n"), "不能读取CSV 文件（.csv）"},
-		{"renamed.xlsx", ole, ""}, // encrypted, or renamed: the workbook reader says so
+		{"renamed.xlsx", ole, ""},      // encrypted, or renamed: the workbook reader says so
 		{"noext", ole, "旧版 Office 文件"}, // the bytes tell
 		{"report.bin", []byte("%PDF-1.7\n"), "PDF 文件（.pdf）"},
 		{`C:\用户\表格.ET`, ole, "WPS 表格文件（.et）"},
