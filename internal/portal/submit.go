@@ -79,7 +79,7 @@ func (d *dataPages) preview(c *gin.Context, period string, up submission.Upload,
 			msgs[i] = problemText(p, lang)
 		}
 		if form != nil {
-			form.Problems = msgs
+			form.locate(ps, lang)
 			d.s.render(c, http.StatusUnprocessableEntity, "form", d.s.newPage(c, "data", tr(lang, "data.form.title", period), form))
 			return
 		}
@@ -236,18 +236,27 @@ func (d *dataPages) confirm(c *gin.Context) {
 type formIndicator struct {
 	ID, Name, NameEn, Value, Unit, Change, Basis string
 	N                                            int
+	Bad                                          map[string]bool // fields with a problem
 }
+
+// No is the row's number as the page counts, from 1.
+func (f formIndicator) No() int { return f.N + 1 }
 
 type formSection struct {
 	Kind, Label, Title, Summary, Items string
 	N                                  int
+	Bad                                map[string]bool
 }
+
+// No is the section's number as the page counts, from 1.
+func (f formSection) No() int { return f.N + 1 }
 
 type formView struct {
 	Period, Title string
 	Indicators    []formIndicator
 	Sections      []formSection
-	Problems      []string
+	Problems      []formProblem
+	BadTitle      bool
 	Kinds         []string
 }
 
@@ -328,7 +337,7 @@ func readForm(c *gin.Context, period string) *formView {
 	for i := 0; i < count("ind.count"); i++ {
 		fi := formIndicator{ID: f("ind.", i, "id"), Name: f("ind.", i, "name"), NameEn: f("ind.", i, "nameEn"),
 			Value: f("ind.", i, "value"), Unit: f("ind.", i, "unit"), Change: f("ind.", i, "change"), Basis: f("ind.", i, "basis")}
-		if fi == (formIndicator{}) {
+		if fi.ID == "" && fi.Name == "" && fi.NameEn == "" && fi.Value == "" && fi.Unit == "" && fi.Change == "" && fi.Basis == "" {
 			continue
 		}
 		fi.N = len(v.Indicators)
