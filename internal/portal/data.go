@@ -108,7 +108,16 @@ type periodRow struct {
 	HasReport                                 bool
 }
 
-func (d *dataPages) list(c *gin.Context) {
+func (d *dataPages) list(c *gin.Context) { d.renderList(c, http.StatusOK, "") }
+
+// badPeriod answers a month typed so that readPeriod cannot read it with
+// the Data page again, saying how to write it beside the pickers.
+func (d *dataPages) badPeriod(c *gin.Context, typed string) {
+	lang := requestLang(c.Request)
+	d.renderList(c, http.StatusBadRequest, tr(lang, "data.badperiod.typed", safeLogName(typed)))
+}
+
+func (d *dataPages) renderList(c *gin.Context, status int, periodErr string) {
 	lang := requestLang(c.Request)
 	due := d.duePeriod()
 	states, err := d.svc.Overview(c.Request.Context(), []string{due})
@@ -135,8 +144,8 @@ func (d *dataPages) list(c *gin.Context) {
 		}
 		rows = append(rows, r)
 	}
-	d.s.render(c, http.StatusOK, "data", d.s.newPage(c, "data", tr(lang, "data.title"), gin.H{
-		"Rows": rows, "Due": due, "Max": submission.MaxUploadBytes >> 20,
+	d.s.render(c, status, "data", d.s.newPage(c, "data", tr(lang, "data.title"), gin.H{
+		"Rows": rows, "Due": due, "Max": submission.MaxUploadBytes >> 20, "PeriodError": periodErr,
 	}))
 }
 
@@ -149,9 +158,9 @@ func pick(lang, zh, en string) string {
 
 // template sends the county's Excel template for a period.
 func (d *dataPages) template(c *gin.Context) {
-	period, ok := periodParam(c.Query("period"))
+	period, ok := readPeriod(c.Query("period"))
 	if !ok {
-		d.s.fail(c, http.StatusBadRequest, tr(requestLang(c.Request), "data.badperiod"))
+		d.badPeriod(c, c.Query("period"))
 		return
 	}
 	if d.refuseFuture(c, period) {

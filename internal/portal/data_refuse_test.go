@@ -86,3 +86,31 @@ func TestUploadForeignFormats(t *testing.T) {
 		}
 	}
 }
+
+// A month typed by hand (no month picker) is read as people write it, or
+// refused on the Data page itself with how to write it.
+func TestTypedPeriods(t *testing.T) {
+	c := newCounty(t, fictional)
+	c.seedDataset(t, false)
+	u := c.newUser(t)
+	u.signIn("admin", editorPassword)
+	for _, typed := range []string{"2023-2", "2023年2月", "２０２３/２"} {
+		resp, body := u.get("/data/form?period=" + url.QueryEscape(typed))
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `name="period" value="2023-02"`) {
+			t.Errorf("form for %q: %d\n%s", typed, resp.StatusCode, problemsOf(body))
+		}
+	}
+	if resp, body := u.get("/data/template?period=2023-2"); resp.StatusCode != http.StatusOK || !strings.HasPrefix(body, "PK") {
+		t.Errorf("template for 2023-2: %d", resp.StatusCode)
+	}
+	resp, body := u.uploadFile("2023-2", "x.csv", []byte("a,b\n"))
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "报告期 2023-02") {
+		t.Errorf("upload for 2023-2: %d\n%s", resp.StatusCode, problemsOf(body))
+	}
+	resp, body = u.get("/data/form?period=23-2")
+	for _, want := range []string{"无法识别报告期“23-2”：请写作“年-月”，如 2023-01 或 2023-1", `href="#up-period"`, `id="up-period"`, `id="up-file"`} {
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, want) {
+			t.Errorf("form for 23-2: %d, lacks %q\n%s", resp.StatusCode, want, problemsOf(body))
+		}
+	}
+}

@@ -25,7 +25,7 @@ const extraRows = 3
 
 func (d *dataPages) submitFile(c *gin.Context) {
 	lang := requestLang(c.Request)
-	period, ok := periodParam(c.PostForm("period"))
+	period, ok := readPeriod(c.PostForm("period"))
 	if err := c.Request.Context().Err(); err != nil {
 		return
 	}
@@ -36,7 +36,7 @@ func (d *dataPages) submitFile(c *gin.Context) {
 		d.s.fail(c, http.StatusRequestEntityTooLarge, "")
 		return
 	case !ok:
-		d.s.fail(c, http.StatusBadRequest, tr(lang, "data.badperiod"))
+		d.badPeriod(c, c.PostForm("period"))
 		return
 	case err != nil:
 		d.s.fail(c, http.StatusBadRequest, tr(lang, "data.nofile"))
@@ -283,9 +283,9 @@ func (d *dataPages) base(c *gin.Context, period string) *dataset.Dataset {
 
 func (d *dataPages) formPage(c *gin.Context) {
 	lang := requestLang(c.Request)
-	period, ok := periodParam(c.Query("period"))
+	period, ok := readPeriod(c.Query("period"))
 	if !ok {
-		d.s.fail(c, http.StatusBadRequest, tr(lang, "data.badperiod"))
+		d.badPeriod(c, c.Query("period"))
 		return
 	}
 	if d.refuseFuture(c, period) {
@@ -459,10 +459,9 @@ func isNumberLiteral(s string) bool {
 }
 
 func (d *dataPages) submitForm(c *gin.Context) {
-	lang := requestLang(c.Request)
-	period, ok := periodParam(c.PostForm("period"))
+	period, ok := readPeriod(c.PostForm("period"))
 	if !ok {
-		d.s.fail(c, http.StatusBadRequest, tr(lang, "data.badperiod"))
+		d.badPeriod(c, c.PostForm("period"))
 		return
 	}
 	v := readForm(c, period)
