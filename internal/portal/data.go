@@ -42,8 +42,9 @@ const (
 
 func newDataPages(s *server) *dataPages {
 	return &dataPages{
-		s:       s,
-		svc:     submission.New(s.archive, submission.County{Code: s.cfg.CountyCode, Name: s.cfg.CountyName, NameEn: s.cfg.EnglishName}).WithClock(s.now).WithZone(s.zone),
+		s: s,
+		svc: submission.New(s.archive, submission.County{Code: s.cfg.CountyCode, Name: s.cfg.CountyName, NameEn: s.cfg.EnglishName,
+			City: s.cfg.City, CityEn: s.cfg.CityEnglishName}).WithClock(s.now).WithZone(s.zone),
 		pending: submission.NewPending(pendingTTL, pendingMax),
 		slots:   make(chan struct{}, previewSlots),
 	}

@@ -21,6 +21,8 @@ type County struct {
 	Code   string // six-digit division code, "430423"
 	Name   string // "衡山县"
 	NameEn string // "Hengshan County"
+	City   string // the city it belongs to, "衡阳市" (optional: the template's 所属市)
+	CityEn string // "Hengyang" (optional)
 }
 
 // Service runs one county's submissions against its archive (the portal's
@@ -142,7 +144,8 @@ func (s *Service) Template(ctx context.Context, period string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Template(TemplateInput{CountyCode: s.county.Code, CountyName: s.county.Name, CountyNameEn: s.county.NameEn, Period: period, Base: base})
+	return Template(TemplateInput{CountyCode: s.county.Code, CountyName: s.county.Name, CountyNameEn: s.county.NameEn,
+		City: s.county.City, CityEn: s.county.CityEn, Period: period, Base: base})
 }
 
 // Preview is a dry run of one upload: the dataset it gives, what it changes
