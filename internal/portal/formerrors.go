@@ -103,3 +103,25 @@ func quoted(lang, name string) string {
 }
 
 func colon(lang string) string { return pick(lang, "：", ": ") }
+
+// formWhere is a dataset path where the web form shows it, for the
+// preview's 位置 column: "指标第2行 · 数值" for indicators[1].value; the
+// path itself for what the form does not show.
+func formWhere(path, lang string) string {
+	if path == "meta.title" {
+		return tr(lang, "field.title")
+	}
+	m := formPathRE.FindStringSubmatch(path)
+	if m == nil {
+		return path
+	}
+	i, _ := strconv.Atoi(m[2])
+	where := tr(lang, "data.form.row", i+1)
+	if m[1] == "sections" {
+		where = tr(lang, "data.form.sec", i+1)
+	}
+	if key, ok := formFieldKeys[m[3]]; ok {
+		where += " · " + tr(lang, key)
+	}
+	return where
+}

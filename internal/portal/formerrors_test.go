@@ -38,3 +38,19 @@ func TestFormProblems(t *testing.T) {
 		t.Errorf("marks: %+v %+v %v", v.Indicators, v.Sections, v.BadTitle)
 	}
 }
+
+func TestFormWhere(t *testing.T) {
+	cases := []struct{ path, lang, want string }{
+		{"indicators[1].value", "zh-CN", "指标第2行 · 数值"},
+		{"indicators[0].change", "en", "Indicators row 1 · YoY change"},
+		{"sections[0].title", "zh-CN", "文字部分第1节 · 标题"},
+		{"sections[2]", "en", "Narrative 3"},
+		{"meta.title", "zh-CN", "标题"},
+		{"meta.source.url", "zh-CN", "meta.source.url"},
+	}
+	for _, c := range cases {
+		if got := formWhere(c.path, c.lang); got != c.want {
+			t.Errorf("formWhere(%s, %s) = %q, want %q", c.path, c.lang, got, c.want)
+		}
+	}
+}

@@ -134,7 +134,11 @@ func (d *dataPages) previewView(p *submission.Preview, token, lang string) *prev
 	}
 	row := func(fc submission.FieldChange) changeRow {
 		zh, en := p.Where(fc.Path)
-		return changeRow{Name: fc.Name, Field: fieldLabel(fc.Field, lang), Old: fc.Old, New: fc.New, Where: pick(lang, zh, en)}
+		where := pick(lang, zh, en)
+		if p.Format == submission.FormatForm {
+			where = formWhere(fc.Path, lang)
+		}
+		return changeRow{Name: fc.Name, Field: fieldLabel(fc.Field, lang), Old: fc.Old, New: fc.New, Where: where}
 	}
 	for _, fc := range p.Diff.Changed {
 		v.Changed = append(v.Changed, row(fc))
