@@ -95,6 +95,9 @@ func (d *dataPages) refuseFuture(c *gin.Context, period string) bool {
 	return true
 }
 
+// currentMonth is the month in progress in the county's zone.
+func (d *dataPages) currentMonth() period.Period { return period.Of(d.s.now(), d.s.zone) }
+
 // periodParam reads and checks a YYYY-MM period.
 func periodParam(s string) (string, bool) {
 	if !dataset.ValidPeriod(s) {
@@ -147,6 +150,9 @@ func (d *dataPages) renderList(c *gin.Context, status int, periodErr string) {
 	}
 	d.s.render(c, status, "data", d.s.newPage(c, "data", tr(lang, "data.title"), gin.H{
 		"Rows": rows, "Due": due, "Max": submission.MaxUploadBytes >> 20, "PeriodError": periodErr,
+		// The pickers go no later than the checks allow: data for an ended
+		// month, templates and forms up to the month in progress.
+		"LastEnded": d.currentMonth().AddMonths(-1).String(), "Current": d.currentMonth().String(),
 	}))
 }
 

@@ -45,6 +45,15 @@ func TestDataRefusesOpenAndFutureMonths(t *testing.T) {
 			}
 		}
 	}
+	// The pickers stop where the checks do.
+	last := monthsFromNow(t, -1)
+	_, body = u.get("/data")
+	for _, want := range []string{`id="up-period" name="period" type="month" value="` + last + `" max="` + last + `"`,
+		`id="form-period" name="period" type="month" value="` + last + `" max="` + cur + `"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("data page lacks %s", want)
+		}
+	}
 	// The month in progress may be prepared, not submitted.
 	if resp, body := u.get("/data/form?period=" + cur); resp.StatusCode != http.StatusOK {
 		t.Fatalf("form for %s: %d\n%s", cur, resp.StatusCode, problemsOf(body))
