@@ -123,3 +123,33 @@ func TestTypedPeriods(t *testing.T) {
 		}
 	}
 }
+
+// The same refusals in English: named, with the way out, and the singular
+// for one problem.
+func TestDataRefusalsInEnglish(t *testing.T) {
+	c := newCounty(t, fictional)
+	c.seedDataset(t, false)
+	u := c.newUser(t)
+	u.signIn("admin", editorPassword)
+	u.post("/lang", url.Values{"to": {"en"}, "back": {"/data"}})
+	ole := append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 512)...)
+	resp, body := u.uploadFile("2023-02", "data.xls", ole)
+	for _, want := range []string{"cannot read old Excel files (.xls): fill in the downloaded .xlsx template", "1 problem found; nothing was stored.", "Correct it and upload again."} {
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, want) {
+			t.Errorf(".xls in English: %d, lacks %q\n%s", resp.StatusCode, want, problemsOf(body))
+		}
+	}
+	cur, far := monthsFromNow(t, 0), monthsFromNow(t, 40)
+	if resp, body := u.uploadFile(cur, "x.json", []byte(`{}`)); !strings.Contains(body, "period "+cur+" has not ended yet") {
+		t.Errorf("upload for %s in English: %d\n%s", cur, resp.StatusCode, problemsOf(body))
+	}
+	if resp, body := u.get("/data/form?period=" + far); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "period "+far+" is still to come") {
+		t.Errorf("form for %s in English: %d\n%s", far, resp.StatusCode, problemsOf(body))
+	}
+	form := url.Values{"period": {"2023-02"}, "title": {"test fixture"}, "ind.count": {"1"}, "sec.count": {"0"},
+		"ind.0.id": {"local_tax"}, "ind.0.name": {"地方税收"}, "ind.0.value": {"abc"}, "ind.0.unit": {"亿元"}}
+	resp, body = u.post("/data/form", form)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `<a href="#ind-0-value">Indicators row 1 (地方税收), value: must be a number`) {
+		t.Errorf("form error in English: %d\n%s", resp.StatusCode, problemsOf(body))
+	}
+}
