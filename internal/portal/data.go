@@ -84,14 +84,15 @@ func (d *dataPages) duePeriod() string {
 }
 
 // refuseFuture answers a template or form request for a month after the
-// one in progress with the reason, and reports whether it did.
+// one in progress with the Data page and the reason, and reports whether
+// it did.
 func (d *dataPages) refuseFuture(c *gin.Context, period string) bool {
 	pr := submission.CheckPreparable(period, d.s.now(), d.s.zone)
 	if pr == nil {
 		return false
 	}
 	d.s.auth.Record(c, "template", "refused", "period", period, "reason", "future")
-	d.s.fail(c, http.StatusBadRequest, problemText(*pr, requestLang(c.Request)))
+	d.renderList(c, http.StatusBadRequest, problemText(*pr, requestLang(c.Request))) // the pickers, to choose again
 	return true
 }
 

@@ -40,7 +40,7 @@ func TestDataRefusesOpenAndFutureMonths(t *testing.T) {
 	for _, p := range []string{next, far} {
 		for _, path := range []string{"/data/form?period=", "/data/template?period="} {
 			resp, body := u.get(path + p)
-			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "报告期 "+p+" 还未到来") {
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "报告期 "+p+" 还未到来") || !strings.Contains(body, `id="tpl-period"`) {
 				t.Errorf("%s%s: %d\n%s", path, p, resp.StatusCode, problemsOf(body))
 			}
 		}
