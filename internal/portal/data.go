@@ -15,6 +15,7 @@ import (
 
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/period"
+	"github.com/countyreport/countyreport/internal/portal/auth"
 	"github.com/countyreport/countyreport/internal/render"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/submission"
@@ -28,6 +29,7 @@ type dataPages struct {
 	svc     *submission.Service
 	pending *submission.Pending
 	slots   chan struct{} // previews being parsed
+	done    *confirmed    // previews already confirmed (confirmed.go)
 }
 
 // Previews wait at most this long for their confirm, and so many at once:
@@ -46,6 +48,7 @@ func newDataPages(s *server) *dataPages {
 		svc:     submission.New(s.archive, submission.County{Code: s.cfg.CountyCode, Name: s.cfg.CountyName, NameEn: s.cfg.EnglishName}).WithClock(s.now),
 		pending: submission.NewPending(pendingTTL, pendingMax),
 		slots:   make(chan struct{}, previewSlots),
+		done:    newConfirmed(s.now),
 	}
 }
 
@@ -205,7 +208,8 @@ func (d *dataPages) period(c *gin.Context) {
 			ds = nil
 		}
 	}
-	data := gin.H{"Period": period, "History": d.historyRows(period, hist, lang), "Problem": dsErr, "Submitted": c.Query("submitted") != ""}
+	data := gin.H{"Period": period, "History": d.historyRows(period, hist, lang), "Problem": dsErr, "Submitted": c.Query("submitted") != "",
+		"Already": c.Query("already") != "", "CanGenerate": d.s.kube != nil && auth.CurrentAccount(c).CanEdit()}
 	if rv := d.s.periodReview(ctx, period, lang); rv != nil {
 		data["Review"] = rv
 	}

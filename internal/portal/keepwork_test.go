@@ -1,0 +1,131 @@
+package portal_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/countyreport/countyreport/internal/testenv"
+)
+
+// movableClock is testenv's clock that a test can move on, to let a
+// session idle out without waiting.
+type movableClock struct{ ahead atomic.Int64 }
+
+func (m *movableClock) Now() time.Time {
+	return testenv.Clock().Now().Add(time.Duration(m.ahead.Load()))
+}
+func (m *movableClock) advance(d time.Duration) { m.ahead.Add(int64(d)) }
+
+// An idled-out session: the posted form lands on a sign-in page that says
+// the session expired and returns to the form's page after sign-in.
+func TestExpiredSessionRoundTrip(t *testing.T) {
+	clock := &movableClock{}
+	spec := fictional
+	spec.Now = clock.Now
+	c := newCounty(t, spec)
+	c.seedDataset(t, false)
+	u := c.newUser(t)
+	u.signIn("admin", editorPassword)
+	if resp, _ := u.get("/data/form?period=2023-02"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("form: %d", resp.StatusCode)
+	}
+	clock.advance(31 * time.Minute)
+
+	resp, _ := u.do(http.MethodPost, "/data/form", url.Values{"period": {"2023-02"}, "title": {"改过的标题（测试样例）"}},
+		map[string]string{"Referer": c.URL + "/data/form?period=2023-02"})
+	loc := resp.Header.Get("Location")
+	want := "/signin?expired=1&next=%2Fdata%2Fform%3Fperiod%3D2023-02"
+	if resp.StatusCode != http.StatusSeeOther || loc != want {
+		t.Fatalf("expired POST: %d to %q, want %q", resp.StatusCode, loc, want)
+	}
+	_, body := u.get(loc)
+	for _, w := range []string{"登录已超时，请重新登录", `name="next" value="/data/form?period=2023-02"`} {
+		if !strings.Contains(body, w) {
+			t.Errorf("sign-in page lacks %q", w)
+		}
+	}
+	_, body = u.do(http.MethodGet, loc, nil, map[string]string{"Cookie": "countyreport-lang=en"})
+	if !strings.Contains(body, "Your session expired; sign in again") {
+		t.Error("English sign-in page lacks the expired notice")
+	}
+	resp, _ = u.post("/signin", url.Values{"username": {"admin"}, "password": {editorPassword}, "next": {"/data/form?period=2023-02"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/data/form?period=2023-02" {
+		t.Fatalf("sign-in: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+
+	// A GET after expiry returns to itself; a cross-site Referer is not
+	// followed; a first visit (no cookie) is not called expired.
+	clock.advance(31 * time.Minute)
+	resp, _ = u.get("/reports?x=1")
+	if loc := resp.Header.Get("Location"); loc != "/signin?expired=1&next=%2Freports%3Fx%3D1" {
+		t.Errorf("expired GET to %q", loc)
+	}
+	resp, _ = u.do(http.MethodPost, "/data/form", url.Values{"period": {"2023-02"}}, map[string]string{"Referer": "https://evil.example/data/form"})
+	if loc := resp.Header.Get("Location"); loc != "/signin?expired=1" {
+		t.Errorf("expired POST from another site to %q", loc)
+	}
+	if resp, _ := c.newUser(t).get("/data"); resp.Header.Get("Location") != "/signin?next=%2Fdata" {
+		t.Errorf("first visit to %q", resp.Header.Get("Location"))
+	}
+}
+
+// The sign-in page returns only to paths on this site.
+func TestSigninNextOpenRedirect(t *testing.T) {
+	c := newCounty(t, fictional)
+	for _, next := range []string{"//evil.example", "//evil.example/x", "https://evil", "/\\evil", "\\\\evil", "http:/evil", "/%0d%0aLocation:https://evil"} {
+		u := c.newUser(t)
+		resp, body := u.get("/signin?next=" + url.QueryEscape(next))
+		if !strings.Contains(body, `name="next" value="/"`) && !strings.Contains(body, `name="next" value="/%0d%0a`) {
+			t.Errorf("sign-in page for next=%q carries it:\n%s", next, problemsOf(body))
+		}
+		resp, _ = u.post("/signin", url.Values{"username": {"admin"}, "password": {editorPassword}, "next": {next}})
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || (loc != "/" && !strings.HasPrefix(loc, "/%0d")) {
+			t.Errorf("sign-in with next=%q: %d to %q", next, resp.StatusCode, loc)
+		}
+		// Already signed in, the page redirects at once: still on this site.
+		resp, _ = u.get("/signin?next=" + url.QueryEscape(next))
+		if loc := resp.Header.Get("Location"); loc != "/" && !strings.HasPrefix(loc, "/%0d") {
+			t.Errorf("signed-in /signin?next=%q to %q", next, loc)
+		}
+	}
+}
+
+// Back on a confirmed preview, and 确认提交 again: the period, "已提交".
+func TestConfirmAgainShowsState(t *testing.T) {
+	c := newCounty(t, fictional)
+	jan := c.seedDataset(t, false)
+	u := c.newUser(t)
+	u.signIn("admin", editorPassword)
+	resp, _ := u.uploadFile("2023-02", "yangli-2023-02.json", fixtureFebruary(t, jan, "5"))
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/data/preview/") {
+		t.Fatalf("upload: %d to %q", resp.StatusCode, loc)
+	}
+	if resp, body := u.post(loc, url.Values{"explanation": {"测试说明"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirm: %d\n%s", resp.StatusCode, problemsOf(body))
+	}
+	for _, method := range []string{http.MethodPost, http.MethodGet} {
+		resp, _ = u.do(method, loc, url.Values{}, nil)
+		if got := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || got != "/data/periods/2023-02?already=1" {
+			t.Fatalf("%s %s again: %d to %q", method, loc, resp.StatusCode, got)
+		}
+	}
+	_, body := u.get("/data/periods/2023-02?already=1")
+	if !strings.Contains(body, "已提交：这份预览此前已经确认提交") {
+		t.Errorf("period page lacks the state:\n%s", problemsOf(body))
+	}
+	// Another editor's browser holding the token learns nothing.
+	v := c.newUser(t)
+	v.signIn("viewer", viewerPassword)
+	if resp, _ := v.get(loc); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("viewer on the confirmed token: %d", resp.StatusCode)
+	}
+	// An unknown token stays not found.
+	if resp, _ := u.get("/data/preview/00000000000000000000000000000000"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown token: %d", resp.StatusCode)
+	}
+}
