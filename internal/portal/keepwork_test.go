@@ -129,3 +129,39 @@ func TestConfirmAgainShowsState(t *testing.T) {
 		t.Errorf("unknown token: %d", resp.StatusCode)
 	}
 }
+
+// An accepted submission is not offered 通过 again, and a second 通过
+// (a stale page, a double click) is refused and writes nothing; the
+// county sees the city's reviewer by role, not the account name.
+func TestCityAcceptsOnce(t *testing.T) {
+	a, b := newCounty(t, fictional), newCounty(t, fictional2)
+	a.seedGrowth(t, "5.8") // made-up figure of a made-up county
+	cp := newCityPortal(t, a, b)
+	u := newUserOf(t, cp.URL)
+	u.signIn("shenhe", editorPassword)
+	_, board := u.get("/?period=2023-01")
+	sha := boardDataset(t, board, a.Code)
+	accept := url.Values{"county": {a.Code}, "period": {"2023-01"}, "dataset": {sha}, "verdict": {"accepted"}}
+	if resp, _ := u.post("/review", accept); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("accept: %d", resp.StatusCode)
+	}
+	_, board = u.get("/?period=2023-01")
+	row := board[strings.Index(board, `id="county-`+a.Code+`"`):]
+	row = row[:strings.Index(row, "</tr>")]
+	if strings.Contains(row, `value="accepted"`) || !strings.Contains(row, "已通过，无需再次审核") || !strings.Contains(row, `value="returned"`) {
+		t.Errorf("accepted row still offers 通过 (or no longer offers 退回):\n%s", row)
+	}
+	resp, body := u.post("/review", accept)
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "该县本期数据已通过，未重复记录") {
+		t.Fatalf("second accept: %d\n%s", resp.StatusCode, problemsOf(body))
+	}
+	if n := len(reviewLog(t, a).Entries); n != 1 {
+		t.Fatalf("the review log has %d entries after a refused second accept", n)
+	}
+	cu := a.newUser(t)
+	cu.signIn("admin", editorPassword)
+	_, page := cu.get("/data/periods/2023-01")
+	if !strings.Contains(page, "衡阳市审核员 于 ") || strings.Contains(page, "shenhe") {
+		t.Errorf("the county's period page names the reviewer wrongly:\n%s", problemsOf(page))
+	}
+}
