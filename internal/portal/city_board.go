@@ -35,7 +35,7 @@ type boardRow struct {
 	// Reviewable: there is a dataset to accept or return; Accepted: the
 	// city has accepted it already (only returning is offered).
 	Reviewable, Accepted bool
-	Problem    string
+	Problem              string
 }
 
 type verdictView struct {
