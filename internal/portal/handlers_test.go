@@ -3,6 +3,7 @@ package portal_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"os"
@@ -216,22 +217,42 @@ func TestDashboardArchiveDownloadGenerate(t *testing.T) {
 	if run.Spec.Reason != reportingv1.RunManual || run.Spec.CountyReportName != "hengshan" || run.Annotations["reporting.countyreport.io/requested-by"] != "admin" {
 		t.Fatalf("run: %+v", run)
 	}
+	// The page is titled in words and kept current by run.js polling its
+	// status as JSON (no <meta refresh>, no reload).
+	_, body = u.get(loc)
+	if !strings.Contains(body, "<title>报告生成：2023年1月") || !strings.Contains(body, `<script src="/assets/run.js"`) ||
+		!strings.Contains(body, `data-status="`+loc+`/status"`) || strings.Contains(body, `http-equiv="refresh"`) {
+		t.Fatalf("run page:\n%s", body)
+	}
 	deadline := time.Now().Add(60 * time.Second)
+	var st struct {
+		Heading, State, PDF string
+		Done                bool
+	}
 	for {
-		_, body = u.get(loc)
-		if strings.Contains(body, "已完成") {
+		resp, js := u.get(loc + "/status")
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+			t.Fatalf("run status: %d %q\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), js)
+		}
+		mustDo(t, json.Unmarshal([]byte(js), &st))
+		if st.Done {
 			break
 		}
-		if !strings.Contains(body, `http-equiv="refresh"`) {
-			t.Fatalf("an unfinished run's page does not refresh itself:\n%s", body)
-		}
 		if time.Now().After(deadline) {
-			t.Fatalf("run not finished in 60 s:\n%s", body)
+			t.Fatalf("run not finished in 60 s: %s", js)
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
-	if strings.Contains(body, `http-equiv="refresh"`) || !strings.Contains(body, "/reports/2023-01/report.pdf") {
+	if st.Heading != "报告生成：2023年1月" || st.State != "状态：已完成" || st.PDF != "/reports/2023-01/report.pdf" {
+		t.Fatalf("finished run status: %+v", st)
+	}
+	_, body = u.get(loc)
+	if !strings.Contains(body, "/reports/2023-01/report.pdf") {
 		t.Fatalf("finished run page:\n%s", body)
+	}
+	_, body = u.do(http.MethodGet, loc, nil, map[string]string{"Cookie": "countyreport-lang=en"})
+	if !strings.Contains(body, "<title>Report for January 2023") {
+		t.Errorf("English run page title:\n%s", body)
 	}
 	if !strings.Contains(c.Logs.String(), `"event":"generate","user":"admin"`) {
 		t.Error("generate not in the audit log")

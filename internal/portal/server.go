@@ -56,6 +56,7 @@ func (s *server) routes() http.Handler {
 	in.GET("/reports/:period/:file", s.download)
 	in.POST("/reports/generate", edit, s.generate)
 	in.GET("/runs/:name", s.runPage)
+	in.GET("/runs/:name/status", s.runStatus)
 	in.GET("/notifications", s.notifications)
 	s.dataRoutes(in, edit)
 
