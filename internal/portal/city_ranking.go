@@ -26,7 +26,7 @@ type rankRow struct {
 	Rank    string // "" when not ranked
 	Name    string
 	Figure  string // the value as published, or the score
-	Missing string // why it is not ranked (未上报, 单位不同, 缺项)
+	Missing string // why it is not ranked (未报送, 单位不同, 缺项)
 	Terms   []string
 }
 
@@ -40,7 +40,7 @@ type methodTerm struct{ Name, Weight, Direction, Min, Max, Mean, SD string }
 
 // ranking compares the members for a period: indicator by indicator, and
 // on the composite score with the method, weights and inputs shown, so a
-// reader can check every score. Counties without a figure are 未上报,
+// reader can check every score. Counties without a figure are 未报送,
 // never ranked as zero.
 func (s *cityServer) ranking(c *gin.Context) {
 	lang := requestLang(c.Request)

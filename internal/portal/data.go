@@ -97,6 +97,8 @@ type periodRow struct {
 	Period, State, StateClass, By, At, Report string
 	UpToDate                                  bool
 	HasReport                                 bool
+	// Review is the city's review of the period (nil: no city).
+	Review *reviewView
 }
 
 func (d *dataPages) list(c *gin.Context) {
@@ -126,8 +128,9 @@ func (d *dataPages) list(c *gin.Context) {
 		}
 		rows = append(rows, r)
 	}
+	d.reviews(c.Request.Context(), rows, lang)
 	d.s.render(c, http.StatusOK, "data", d.s.newPage(c, "data", tr(lang, "data.title"), gin.H{
-		"Rows": rows, "Due": due, "Max": submission.MaxUploadBytes >> 20,
+		"Rows": rows, "Due": due, "Max": submission.MaxUploadBytes >> 20, "Review": d.s.reviewEnabled(),
 	}))
 }
 

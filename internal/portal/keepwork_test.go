@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/testenv"
 )
 
@@ -163,5 +164,48 @@ func TestCityAcceptsOnce(t *testing.T) {
 	_, page := cu.get("/data/periods/2023-01")
 	if !strings.Contains(page, "衡阳市审核员 于 ") || strings.Contains(page, "shenhe") {
 		t.Errorf("the county's period page names the reviewer wrongly:\n%s", problemsOf(page))
+	}
+}
+
+// The next step is on the page: an empty dashboard points to 数据报送, a
+// submission offers 生成报告, and the periods list says what the city made
+// of each month, in the same words as the city board.
+func TestNextStepShown(t *testing.T) {
+	c := newCounty(t, fictional)
+	u := c.newUser(t)
+	u.signIn("admin", editorPassword)
+	_, dash := u.get("/")
+	for _, want := range []string{"尚无已报送的数据", `href="/data"`, "前往数据报送"} {
+		if !strings.Contains(dash, want) {
+			t.Errorf("empty dashboard lacks %q", want)
+		}
+	}
+	v := c.newUser(t)
+	v.signIn("viewer", viewerPassword)
+	if _, dash := v.get("/"); strings.Contains(dash, "前往数据报送") || !strings.Contains(dash, "本县填报员报送数据后") {
+		t.Errorf("a viewer's empty dashboard:\n%s", problemsOf(dash))
+	}
+
+	jan := c.seedDataset(t, false)
+	resp, _ := u.uploadFile("2023-02", "yangli-2023-02.json", fixtureFebruary(t, jan, "5"))
+	resp, body := u.post(resp.Header.Get("Location"), url.Values{"explanation": {"测试说明"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirm: %d\n%s", resp.StatusCode, problemsOf(body))
+	}
+	_, page := u.get(resp.Header.Get("Location"))
+	if !strings.Contains(page, "下一步：用这份数据生成本期报告") || !strings.Contains(page, `<input type="hidden" name="period" value="2023-02">`) {
+		t.Errorf("period page after submitting offers no 生成报告:\n%s", problemsOf(page))
+	}
+	if _, page := v.get("/data/periods/2023-02?submitted=1"); strings.Contains(page, "下一步：用这份数据生成本期报告") {
+		t.Error("a viewer is offered 生成报告")
+	}
+
+	// The city returns 2023-02: the periods list says 已退回 and links to it.
+	c.verdict(t, cityArchive(t, c), "2023-02", storage.ReviewReturned, "请核实（测试样例）")
+	_, list := u.get("/data")
+	for _, want := range []string{"市级审核", `href="/data/periods/2023-02#review" class="state state-returned">已退回</a>`} {
+		if !strings.Contains(list, want) {
+			t.Errorf("periods list lacks %q:\n%s", want, problemsOf(list))
+		}
 	}
 }

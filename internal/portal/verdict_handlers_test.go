@@ -192,13 +192,13 @@ func TestDashboardShowsCityReview(t *testing.T) {
 	c.verdict(t, city, "2023-01", storage.ReviewReturned, "请补充<b>样例批注</b>进度。")
 
 	// The month under review and its state follow the portal's clock: the
-	// previous month in Asia/Shanghai, 未上报 until the end of the 5th (the
+	// previous month in Asia/Shanghai, 未报送 until the end of the 5th (the
 	// default deadline), 逾期未报 from the 6th.
 	sh, err := time.LoadLocation("Asia/Shanghai")
 	mustDo(t, err)
 	now := testenv.Clock().Now().In(sh)
 	due := time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, sh).Format("2006-01")
-	dueState := "未上报"
+	dueState := "未报送"
 	if now.Day() > 5 {
 		dueState = "逾期未报"
 	}

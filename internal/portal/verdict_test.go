@@ -26,7 +26,7 @@ func TestReviewText(t *testing.T) {
 	}{
 		"not submitted": {
 			st: review.Status{State: review.NotSubmitted, Deadline: deadline}, lang: "zh-CN",
-			label: "未上报", class: "pending", short: "未上报 — 请于2023年2月5日24时前报送。",
+			label: "未报送", class: "pending", short: "未报送 — 请于2023年2月5日24时前报送。",
 		},
 		"overdue": {
 			st: review.Status{State: review.Overdue, Deadline: deadline}, lang: "zh-CN",
