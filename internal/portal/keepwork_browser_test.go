@@ -82,3 +82,52 @@ func TestBrowserKeepsFormAcrossExpiry(t *testing.T) {
 	}
 	b.shootWidths("signin-expired-en")
 }
+
+// The pages that show the next step, as staff see them in Chromium, in
+// both languages at desktop and phone widths (screenshots for the docs).
+func TestBrowserNextStepPages(t *testing.T) {
+	a, b := newCounty(t, fictional), newCounty(t, fictional2)
+	br := newBrowser(t)
+	br.signIn(b.URL, "admin", editorPassword)
+	if txt := br.text(); !strings.Contains(txt, "尚无已报送的数据") || !strings.Contains(txt, "前往数据报送") {
+		t.Fatalf("empty dashboard:\n%s", txt)
+	}
+	br.shootWidths("dashboard-empty-zh")
+	br.click(`main a[href="/data"]`)
+	if !strings.HasSuffix(br.location(), "/data") {
+		t.Fatalf("前往数据报送 led to %s", br.location())
+	}
+
+	a.seedGrowth(t, "5.8") // made-up figure of a made-up county
+	cp := newCityPortal(t, a, b)
+	city := newBrowser(t)
+	city.signIn(cp.URL, "shenhe", editorPassword)
+	city.open(cp.URL + "/?period=2023-01")
+	city.click(`#county-` + a.Code + ` form[action="/review"] button.primary`)
+	row, err := chromedp.Run(city.ctx, chromedp.Text(chromedp.CSS(`#county-`+a.Code)))
+	mustDo(t, err)
+	if !strings.Contains(row, "已通过，无需再次审核") || strings.Contains(row, "通过\n") {
+		t.Errorf("accepted row:\n%s", row)
+	}
+	city.shootWidths("board-accepted-zh")
+	city.click(`form[action="/lang"] button`)
+	city.shootWidths("board-accepted-en")
+
+	county := newBrowser(t)
+	county.signIn(a.URL, "admin", editorPassword)
+	county.open(a.URL + "/data")
+	if txt := county.text(); !strings.Contains(txt, "市级审核") || !strings.Contains(txt, "已通过") {
+		t.Errorf("periods list:\n%s", txt)
+	}
+	county.shootWidths("periods-zh")
+	county.open(a.URL + "/data/periods/2023-01?submitted=1")
+	if txt := county.text(); !strings.Contains(txt, "衡阳市审核员 于") {
+		t.Errorf("period page:\n%s", txt)
+	}
+	county.shootWidths("period-submitted-zh")
+	county.click(`form[action="/lang"] button`)
+	county.open(a.URL + "/data")
+	county.shootWidths("periods-en")
+	county.open(a.URL + "/data/periods/2023-01?submitted=1")
+	county.shootWidths("period-submitted-en")
+}
