@@ -56,17 +56,19 @@ func (s *cityServer) ranking(c *gin.Context) {
 	if p == "" {
 		p = s.latestSubmitted(ctx, members, periods)
 	}
-	if _, err := period.Parse(p); err != nil {
+	pp, err := period.Parse(p)
+	if err != nil {
 		s.fail(c, http.StatusBadRequest, "period")
 		return
 	}
 	datasets, problem := s.memberDatasets(ctx, members, p, lang)
+	provisional := unacceptedNote(lang, s.unaccepted(ctx, members, pp, lang))
 	names := map[string]string{}
 	for _, m := range s.cfg.Members {
 		names[m.Code] = m.Name
 	}
 	res, err := ranking.Compute(city.RankingInput(reportingv1.CityReportSpec{Ranking: s.cfg.Ranking}, p, datasets, names))
-	data := gin.H{"Period": p, "Periods": periods, "Problem": problem}
+	data := gin.H{"Period": p, "Periods": periods, "Problem": problem, "Provisional": provisional}
 	if err != nil {
 		data["Error"] = err.Error()
 	} else {

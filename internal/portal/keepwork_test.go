@@ -142,9 +142,16 @@ func TestCityAcceptsOnce(t *testing.T) {
 	u.signIn("shenhe", editorPassword)
 	_, board := u.get("/?period=2023-01")
 	sha := boardDataset(t, board, a.Code)
+	// The ranking says which of its figures the city has not accepted.
+	if _, rank := u.get("/ranking?period=2023-01"); !strings.Contains(rank, "尚未通过市级审核") || !strings.Contains(rank, "样例县（已报送待审核）") {
+		t.Errorf("ranking does not say 样例县 is not accepted:\n%s", problemsOf(rank))
+	}
 	accept := url.Values{"county": {a.Code}, "period": {"2023-01"}, "dataset": {sha}, "verdict": {"accepted"}}
 	if resp, _ := u.post("/review", accept); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("accept: %d", resp.StatusCode)
+	}
+	if _, rank := u.get("/ranking?period=2023-01"); strings.Contains(rank, "尚未通过市级审核") {
+		t.Errorf("ranking still calls accepted figures provisional:\n%s", problemsOf(rank))
 	}
 	_, board = u.get("/?period=2023-01")
 	row := board[strings.Index(board, `id="county-`+a.Code+`"`):]
