@@ -58,6 +58,15 @@ func TestExpiredSessionRoundTrip(t *testing.T) {
 		t.Fatalf("sign-in: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 
+	// The form re-shown after a refused preview (at the bare /data/form)
+	// returns to its period's form.
+	clock.advance(31 * time.Minute)
+	resp, _ = u.do(http.MethodPost, "/data/form", url.Values{"period": {"2023-02"}}, map[string]string{"Referer": c.URL + "/data/form"})
+	if loc := resp.Header.Get("Location"); loc != want {
+		t.Errorf("expired POST from the re-shown form to %q, want %q", loc, want)
+	}
+	u.post("/signin", url.Values{"username": {"admin"}, "password": {editorPassword}, "next": {"/"}})
+
 	// A GET after expiry returns to itself; a cross-site Referer is not
 	// followed; a first visit (no cookie) is not called expired.
 	clock.advance(31 * time.Minute)
@@ -65,7 +74,7 @@ func TestExpiredSessionRoundTrip(t *testing.T) {
 	if loc := resp.Header.Get("Location"); loc != "/signin?expired=1&next=%2Freports%3Fx%3D1" {
 		t.Errorf("expired GET to %q", loc)
 	}
-	resp, _ = u.do(http.MethodPost, "/data/form", url.Values{"period": {"2023-02"}}, map[string]string{"Referer": "https://evil.example/data/form"})
+	resp, _ = u.do(http.MethodPost, "/data/upload", url.Values{"period": {"2023-02"}}, map[string]string{"Referer": "https://evil.example/data/form"})
 	if loc := resp.Header.Get("Location"); loc != "/signin?expired=1" {
 		t.Errorf("expired POST from another site to %q", loc)
 	}

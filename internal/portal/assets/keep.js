@@ -11,7 +11,10 @@
   var script = document.currentScript;
   var form = document.querySelector('form[action="/data/form"]');
   if (!form) { return; }
-  var key = "countyreport.keep:" + location.pathname + location.search;
+  // Keyed by the form and its period, not the address: a form re-shown
+  // after a refused preview sits at the bare /data/form.
+  var period = form.elements.namedItem("period");
+  var key = "countyreport.keep:" + form.getAttribute("action") + ":" + (period ? period.value : "");
   var store;
   try { store = window.sessionStorage; } catch (e) { return; }
 

@@ -34,6 +34,11 @@ type Auth struct {
 	TrustedProxies Proxies
 	// SignInPath is the sign-in page (default /signin).
 	SignInPath string
+	// PostReturn, when set, names the page a form posted after the
+	// session ended returns to ("" : its Referer). The portal uses it for
+	// pages whose address the Referer does not carry (a form re-shown
+	// after a refused POST); the answer still goes through SafeNext.
+	PostReturn func(*http.Request) string
 	// SSO signs users in through the tenant's OpenID provider (nil: none).
 	SSO *OIDC
 	// LocalDisabled refuses every password sign-in (SSO only).
@@ -158,7 +163,13 @@ func (a *Auth) Require() gin.HandlerFunc {
 			return
 		}
 		q := url.Values{}
-		if next := returnTo(c.Request); next != "/" {
+		next := returnTo(c.Request)
+		if c.Request.Method != http.MethodGet && a.PostReturn != nil {
+			if to := a.PostReturn(c.Request); to != "" {
+				next = SafeNext(to)
+			}
+		}
+		if next != "/" {
 			q.Set("next", next)
 		}
 		if a.Sessions.Stale(c.Request) {
