@@ -18,7 +18,7 @@ func init() {
 		"dash.empty.viewer":   "本县填报员报送数据后，这里会显示主要指标和报告。",
 		"data.col.review":     "市级审核",
 		"run.live":            "本页会自动更新状态，无需刷新或等待操作。",
-		"board.accepted.note": "已通过，无需再次审核。如发现问题仍可退回。",
+		"board.accepted.note": "已通过，无需再审。",
 		"board.err.already":   "该县本期数据已通过，未重复记录。",
 	})
 	addMessages("en", map[string]string{
@@ -35,7 +35,7 @@ func init() {
 		"dash.empty.viewer":   "Once the county's editors submit data, the main figures and reports appear here.",
 		"data.col.review":     "City review",
 		"run.live":            "This page updates by itself; there is no need to reload it.",
-		"board.accepted.note": "Accepted; nothing more to do. You can still return it if you find a problem.",
+		"board.accepted.note": "Accepted; nothing to do.",
 		"board.err.already":   "This county's data for the month is already accepted; no second verdict was recorded.",
 	})
 }
