@@ -150,7 +150,8 @@ func (s *cityServer) fillRow(ctx context.Context, members *city.Members, r *boar
 	}
 	if l := st.Last; l != nil {
 		r.Verdict = &verdictView{
-			Label: reviewLabel(lang, l.Verdict), By: l.By, At: s.fmtTime(l.At, lang), Comment: l.Comment,
+			// Only reviewers give verdicts: the account with its role.
+			Label: reviewLabel(lang, l.Verdict), By: tr(lang, "review.by", l.By, tr(lang, "city.role.editor")), At: s.fmtTime(l.At, lang), Comment: l.Comment,
 			Current: st.State == review.Accepted || st.State == review.Returned,
 		}
 	}

@@ -168,6 +168,9 @@ func TestCityAcceptsOnce(t *testing.T) {
 	if strings.Contains(row, `value="accepted"`) || !strings.Contains(row, "已通过，无需再审") || !strings.Contains(row, `value="returned"`) {
 		t.Errorf("accepted row still offers 通过 (or no longer offers 退回):\n%s", row)
 	}
+	if !strings.Contains(row, "已通过 · shenhe（审核员）") {
+		t.Errorf("the verdict does not name the reviewer with the role:\n%s", row)
+	}
 	resp, body := u.post("/review", accept)
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "该县本期数据已通过，未重复记录") {
 		t.Fatalf("second accept: %d\n%s", resp.StatusCode, problemsOf(body))
