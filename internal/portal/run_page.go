@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -96,7 +97,7 @@ func (s *server) runStatus(c *gin.Context) {
 // monthWords writes a period (2023-01) as words: 2023年1月, January 2023;
 // anything else as it is.
 func monthWords(p, lang string) string {
-	if len(p) != 7 || p[4] != '-' {
+	if len(p) != 7 || p[4] != '-' || strings.Trim(p[:4]+p[5:], "0123456789") != "" {
 		return p
 	}
 	y, err1 := strconv.Atoi(p[:4])
