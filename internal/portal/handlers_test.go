@@ -254,6 +254,18 @@ func TestDashboardArchiveDownloadGenerate(t *testing.T) {
 	if !strings.Contains(body, "<title>Report for January 2023") {
 		t.Errorf("English run page title:\n%s", body)
 	}
+	// The status is this county's and its signed-in staff's only.
+	if resp, _ := c.newUser(t).get(loc + "/status"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/signin") {
+		t.Errorf("signed-out run status: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	other := newCounty(t, fictional)
+	ou := other.newUser(t)
+	ou.signIn("admin", editorPassword)
+	for _, path := range []string{loc, loc + "/status"} {
+		if resp, _ := ou.get(path); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("another county's %s: %d", path, resp.StatusCode)
+		}
+	}
 	if !strings.Contains(c.Logs.String(), `"event":"generate","user":"admin"`) {
 		t.Error("generate not in the audit log")
 	}
