@@ -15,6 +15,7 @@ import (
 
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/period"
+	"github.com/countyreport/countyreport/internal/portal/auth"
 	"github.com/countyreport/countyreport/internal/render"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/submission"
@@ -28,6 +29,7 @@ type dataPages struct {
 	svc     *submission.Service
 	pending *submission.Pending
 	slots   chan struct{} // previews being parsed
+	done    *confirmed    // previews already confirmed (confirmed.go)
 }
 
 // Previews wait at most this long for their confirm, and so many at once:
@@ -47,6 +49,7 @@ func newDataPages(s *server) *dataPages {
 			City: s.cfg.City, CityEn: s.cfg.CityEnglishName}).WithClock(s.now).WithZone(s.zone),
 		pending: submission.NewPending(pendingTTL, pendingMax),
 		slots:   make(chan struct{}, previewSlots),
+		done:    newConfirmed(s.now),
 	}
 }
 
@@ -111,6 +114,8 @@ type periodRow struct {
 	Period, State, StateClass, By, At, Report string
 	UpToDate                                  bool
 	HasReport                                 bool
+	// Review is the city's review of the period (nil: no city).
+	Review *reviewView
 }
 
 func (d *dataPages) list(c *gin.Context) { d.renderList(c, http.StatusOK, "") }
@@ -149,8 +154,9 @@ func (d *dataPages) renderList(c *gin.Context, status int, periodErr string) {
 		}
 		rows = append(rows, r)
 	}
+	d.reviews(c.Request.Context(), rows, lang)
 	d.s.render(c, status, "data", d.s.newPage(c, "data", tr(lang, "data.title"), gin.H{
-		"Rows": rows, "Due": due, "Max": submission.MaxUploadBytes >> 20, "PeriodError": periodErr,
+		"Rows": rows, "Due": due, "Max": submission.MaxUploadBytes >> 20, "PeriodError": periodErr, "Review": d.s.reviewEnabled(),
 		// The pickers go no later than the checks allow: data for an ended
 		// month, templates and forms up to the month in progress.
 		"LastEnded": d.currentMonth().AddMonths(-1).String(), "Current": d.currentMonth().String(),
@@ -237,7 +243,8 @@ func (d *dataPages) period(c *gin.Context) {
 			ds = nil
 		}
 	}
-	data := gin.H{"Period": period, "History": d.historyRows(period, hist, lang), "Problem": dsErr, "Submitted": c.Query("submitted") != ""}
+	data := gin.H{"Period": period, "History": d.historyRows(period, hist, lang), "Problem": dsErr, "Submitted": c.Query("submitted") != "",
+		"Already": c.Query("already") != "", "CanGenerate": d.s.kube != nil && auth.CurrentAccount(c).CanEdit()}
 	if rv := d.s.periodReview(ctx, period, lang); rv != nil {
 		data["Review"] = rv
 	}

@@ -185,7 +185,7 @@ func (d *dataPages) previewPage(c *gin.Context) {
 	token := c.Param("token")
 	p, ok := d.pending.Get(auth.CurrentAccount(c).Username, token)
 	if !ok {
-		d.s.fail(c, http.StatusNotFound, "")
+		d.gone(c, token)
 		return
 	}
 	d.s.render(c, http.StatusOK, "preview", d.s.newPage(c, "data", tr(lang, "data.preview.title", p.Period), d.previewView(p, token, lang)))
@@ -197,7 +197,7 @@ func (d *dataPages) confirm(c *gin.Context) {
 	token := c.Param("token")
 	p, ok := d.pending.Get(user, token)
 	if !ok {
-		d.s.fail(c, http.StatusNotFound, "")
+		d.gone(c, token)
 		return
 	}
 	explanation := c.PostForm("explanation")
@@ -206,6 +206,7 @@ func (d *dataPages) confirm(c *gin.Context) {
 	switch {
 	case err == nil:
 		d.pending.Delete(token)
+		d.done.add(user, token, p.Period)
 		d.s.auth.Record(c, "submit", "success", "period", p.Period, "format", string(p.Format), "file", safeLogName(p.Name),
 			"version", e.VersionID, "warnings", len(p.Warnings), "explained", strings.TrimSpace(explanation) != "")
 		d.s.state.invalidate()
@@ -233,6 +234,17 @@ func (d *dataPages) confirm(c *gin.Context) {
 	v := d.previewView(p, token, lang)
 	v.Error, v.Explanation = msg, explanation
 	d.s.render(c, http.StatusUnprocessableEntity, "preview", d.s.newPage(c, "data", tr(lang, "data.preview.title", p.Period), v))
+}
+
+// gone answers a preview token that is no longer pending: one this account
+// already confirmed goes to its period, which says it was submitted (the
+// Back button and a second 确认提交 land here); any other is not found.
+func (d *dataPages) gone(c *gin.Context, token string) {
+	if period, ok := d.done.period(auth.CurrentAccount(c).Username, token); ok {
+		c.Redirect(http.StatusSeeOther, "/data/periods/"+period+"?already=1")
+		return
+	}
+	d.s.fail(c, http.StatusNotFound, "")
 }
 
 // ---- the web form ----
