@@ -57,14 +57,14 @@ func TestDevEndToEnd(t *testing.T) {
 	}
 	// The city's row: its portal and its generated admin account; the
 	// portal shows the samples' month: the board with 衡东县 (no published
-	// figures) overdue, the ranking with it 未上报, the city's report.
+	// figures) overdue, the ranking with it 未报送, the city's report.
 	if !regexp.MustCompile(`衡阳市 hengyang +http://127\.0\.0\.1:\d+/ +admin +\S{43} `).MatchString(first.output) {
 		t.Errorf("the table has no row for the city 衡阳市 (hengyang) with its portal and admin account:\n%s", first.output)
 	}
 	city, cityURL := first.signIn(t, "hengyang")
 	for path, wants := range map[string][]string{
 		"?period=2023-01": {"衡山县", "已报送待审核", "衡东县", "逾期未报", "耒阳市"},
-		"ranking":         {"2023-01 各县（市）比较", "综合得分排名", "未上报", "衡阳县", "功效系数法"},
+		"ranking":         {"2023-01 各县（市）比较", "综合得分排名", "未报送", "衡阳县", "功效系数法"},
 		"reports":         {"市级报告", "2023-01"},
 	} {
 		page := getPage(t, city, cityURL+path)
