@@ -89,7 +89,7 @@ func (r *CityReportReconciler) memberUnreadable(st *cityState, code, period stri
 		st.unreadable = map[string]string{}
 	}
 	if _, seen := st.unreadable[code]; !seen {
-		r.event(st.city, corev1.EventTypeWarning, "MemberUnreadable", "Read",
+		recordEvent(r.Recorder, st.city, corev1.EventTypeWarning, "MemberUnreadable", "Read",
 			"%s 的 %s 数据无法读取，未计入 / the data of %s for %s cannot be read and are left out: %v", code, period, code, period, err)
 	}
 	st.unreadable[code] = err.Error()

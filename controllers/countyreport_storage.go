@@ -83,19 +83,12 @@ func NewAdminStorage(cfg storage.Config) (*AdminStorage, error) {
 func (r *CountyReportReconciler) reconcileStorage(ctx context.Context, st *reconcileState) error {
 	cr := st.cr
 	if r.Storage == nil {
-		r.setCondition(cr, reportingv1.ConditionStorageReady, metav1.ConditionFalse, reportingv1.ReasonStorageNotSet,
+		setCondition(&cr.Status.Conditions, cr.Generation, reportingv1.ConditionStorageReady, metav1.ConditionFalse, reportingv1.ReasonStorageNotSet,
 			"the manager was started without a storage endpoint")
 		return nil
 	}
-	if controllerutil.AddFinalizer(cr, StorageFinalizer) {
-		// Update answers with the stored object, whose status is the one
-		// before this reconcile: keep what the earlier steps found.
-		status := cr.Status.DeepCopy()
-		if err := r.Update(ctx, cr); err != nil {
-			return fmt.Errorf("add finalizer: %w", err)
-		}
-		cr.Status = *status
-		st.before.ObjectMeta = *cr.ObjectMeta.DeepCopy()
+	if err := addFinalizer(ctx, r.Client, st.subject, StorageFinalizer); err != nil {
+		return err
 	}
 	bucket := tenant.Bucket(cr)
 	if other, err := r.olderBucketClaim(ctx, cr, bucket); err != nil {
@@ -118,17 +111,14 @@ func (r *CountyReportReconciler) reconcileStorage(ctx context.Context, st *recon
 		err = r.applyRetention(ctx, st, bucket)
 	}
 	if err != nil {
-		reason := reportingv1.ReasonProvisioningFailed
-		if storage.IsUnavailable(err) {
-			reason = reportingv1.ReasonStorageUnavailable
+		if err := st.storageFailed(err); err != nil {
+			return err
 		}
-		r.setCondition(cr, reportingv1.ConditionStorageReady, metav1.ConditionFalse, reason, err.Error())
-		st.softErr = err
 		// The portal keeps the credentials it has: an outage must not roll it
 		// onto none.
 		return r.keepCredentials(ctx, st)
 	}
-	r.setCondition(cr, reportingv1.ConditionStorageReady, metav1.ConditionTrue, reportingv1.ReasonReconciled,
+	setCondition(&cr.Status.Conditions, cr.Generation, reportingv1.ConditionStorageReady, metav1.ConditionTrue, reportingv1.ReasonReconciled,
 		fmt.Sprintf("bucket %s with scoped credentials in Secret %s", bucket, tenant.CredentialsSecretName(cr)))
 	return nil
 }
@@ -185,9 +175,9 @@ func (r *CountyReportReconciler) olderBucketClaim(ctx context.Context, cr *repor
 func (r *CountyReportReconciler) refuseBucket(ctx context.Context, st *reconcileState, bucket, msg string) error {
 	cr := st.cr
 	if c := meta.FindStatusCondition(cr.Status.Conditions, reportingv1.ConditionStorageReady); c == nil || c.Reason != reportingv1.ReasonBucketNotOwned || c.Message != msg {
-		r.event(cr, corev1.EventTypeWarning, reportingv1.ReasonBucketNotOwned, "ClaimBucket", "%s", msg)
+		recordEvent(r.Recorder, cr, corev1.EventTypeWarning, reportingv1.ReasonBucketNotOwned, "ClaimBucket", "%s", msg)
 	}
-	r.setCondition(cr, reportingv1.ConditionStorageReady, metav1.ConditionFalse, reportingv1.ReasonBucketNotOwned, msg)
+	setCondition(&cr.Status.Conditions, cr.Generation, reportingv1.ConditionStorageReady, metav1.ConditionFalse, reportingv1.ReasonBucketNotOwned, msg)
 	cr.Status.Bucket, cr.Status.CredentialsSecretName, cr.Status.CredentialsExpireAt = "", "", nil
 	st.requeueIn(bucketRecheck)
 	return remove(ctx, r, cr, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: tenant.CredentialsSecretName(cr), Namespace: cr.Namespace}})
@@ -229,7 +219,7 @@ func (r *CountyReportReconciler) ensureCredentials(ctx context.Context, st *reco
 		return fmt.Errorf("write Secret %s: %w", name, err)
 	}
 	if !exists || !fresh {
-		r.event(cr, corev1.EventTypeNormal, "CredentialsIssued", "Issue",
+		recordEvent(r.Recorder, cr, corev1.EventTypeNormal, "CredentialsIssued", "Issue",
 			"scoped credentials for bucket %s written to Secret %s, valid until %s", bucket, name, expires.Format(time.RFC3339))
 	}
 	rotateAt := expires.Add(-r.credentialsTTL() / 3)
@@ -298,7 +288,7 @@ func (r *CountyReportReconciler) applyRetention(ctx context.Context, st *reconci
 		return err
 	}
 	if len(res.Periods) > 0 {
-		r.event(cr, corev1.EventTypeNormal, "RetentionApplied", "Retain",
+		recordEvent(r.Recorder, cr, corev1.EventTypeNormal, "RetentionApplied", "Retain",
 			"removed periods %s (older than %d months) from bucket %s", strings.Join(res.Periods, ", "), months, bucket)
 	}
 	cr.Status.LastRetentionTime = &metav1.Time{Time: now.UTC().Truncate(time.Second)}
@@ -386,7 +376,7 @@ func (r *CountyReportReconciler) reconcileDelete(ctx context.Context, cr *report
 type deletionOutcome struct{ typ, reason, msg string }
 
 func (o deletionOutcome) record(r *CountyReportReconciler, cr *reportingv1.CountyReport) {
-	r.event(cr, o.typ, o.reason, "Delete", "%s", o.msg)
+	recordEvent(r.Recorder, cr, o.typ, o.reason, "Delete", "%s", o.msg)
 }
 
 // applyDeletionPolicy deals with the bucket as spec.storage.deletionPolicy
