@@ -70,8 +70,8 @@ func TestStepOutcome(t *testing.T) {
 // no ProvisioningFailed, no Warning Event, no status write. A lasting error
 // is still reported. The city was once turned Ready=False by any conflict.
 func TestCityConflictIsAQuietRequeue(t *testing.T) {
-	county := countyInCity(t, NewWithT(t), "quiet-member", "997571", "city-quiet")
-	city := newCity(t, "city-quiet", "997570", reportingv1.CityMember{Code: county.Spec.County.Code})
+	county := countyInCity(t, NewWithT(t), "quiet-member", "997951", "city-quiet")
+	city := newCity(t, "city-quiet", "997950", reportingv1.CityMember{Code: county.Spec.County.Code})
 	g := NewWithT(t)
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 	g.Eventually(func(g Gomega) {
