@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"strconv"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -317,25 +316,13 @@ func (r *CityReportReconciler) reconcileCityDelete(ctx context.Context, c *repor
 // never touches a member's bucket: a county's retention is the county's.
 func (r *CityReportReconciler) applyCityRetention(ctx context.Context, st *cityState, bucket string) error {
 	c := st.city
-	now := r.Clock.Now()
-	if due, wait := retentionDue(c.Status.LastRetentionTime, now); !due {
-		st.requeueIn(wait)
-		return nil
-	}
 	loc := time.UTC
 	if sched, err := schedule.Parse(c.Spec.Schedule.Cron, c.Spec.Schedule.TimeZone); err == nil {
 		loc = sched.Location()
 	}
 	months := retentionMonths(c.Spec.Storage)
-	res, err := r.Storage.Archive(bucket).Retain(ctx, months, now.In(loc))
-	if err != nil {
-		return err
-	}
-	if len(res.Periods) > 0 {
-		recordEvent(r.Recorder, c, corev1.EventTypeNormal, "RetentionApplied", "Retain",
-			"removed periods %s (older than %d months) from bucket %s", strings.Join(res.Periods, ", "), months, bucket)
-	}
-	c.Status.LastRetentionTime = &metav1.Time{Time: now.UTC().Truncate(time.Second)}
-	st.requeueIn(retentionInterval)
-	return nil
+	return st.retainDaily(r.Recorder, &c.Status.LastRetentionTime, r.Clock.Now(), bucket, months,
+		func(now time.Time) (storage.RetainResult, error) {
+			return r.Storage.Archive(bucket).Retain(ctx, months, now.In(loc))
+		})
 }

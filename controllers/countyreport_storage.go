@@ -15,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -273,26 +274,36 @@ func retentionMonths(s reportingv1.StorageSpec) int {
 // object versions). Months are counted in the schedule's time zone.
 func (r *CountyReportReconciler) applyRetention(ctx context.Context, st *reconcileState, bucket string) error {
 	cr := st.cr
-	now := r.Clock.Now()
-	if due, wait := retentionDue(cr.Status.LastRetentionTime, now); !due {
-		st.requeueIn(wait)
+	months := retentionMonths(cr.Spec.Storage)
+	return st.retainDaily(r.Recorder, &cr.Status.LastRetentionTime, r.Clock.Now(), bucket, months,
+		func(now time.Time) (res storage.RetainResult, err error) {
+			err = r.withStorage(ctx, 4, func(ctx context.Context) (err error) {
+				res, err = r.Storage.Retain(ctx, bucket, months, now.In(st.schedule.Location()))
+				return err
+			})
+			return res, err
+		})
+}
+
+// retainDaily runs retain once every retentionInterval, recording what it
+// removed in an Event and when it ran in *last; in between it asks to be
+// woken when the next run is due.
+func (s *stepState) retainDaily(rec events.EventRecorder, last **metav1.Time, now time.Time, bucket string, months int,
+	retain func(now time.Time) (storage.RetainResult, error)) error {
+	if due, wait := retentionDue(*last, now); !due {
+		s.requeueIn(wait)
 		return nil
 	}
-	months := retentionMonths(cr.Spec.Storage)
-	var res storage.RetainResult
-	err := r.withStorage(ctx, 4, func(ctx context.Context) (err error) {
-		res, err = r.Storage.Retain(ctx, bucket, months, now.In(st.schedule.Location()))
-		return err
-	})
+	res, err := retain(now)
 	if err != nil {
 		return err
 	}
 	if len(res.Periods) > 0 {
-		recordEvent(r.Recorder, cr, corev1.EventTypeNormal, "RetentionApplied", "Retain",
+		recordEvent(rec, s.obj, corev1.EventTypeNormal, "RetentionApplied", "Retain",
 			"removed periods %s (older than %d months) from bucket %s", strings.Join(res.Periods, ", "), months, bucket)
 	}
-	cr.Status.LastRetentionTime = &metav1.Time{Time: now.UTC().Truncate(time.Second)}
-	st.requeueIn(retentionInterval)
+	*last = &metav1.Time{Time: now.UTC().Truncate(time.Second)}
+	s.requeueIn(retentionInterval)
 	return nil
 }
 
