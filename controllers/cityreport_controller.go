@@ -1,7 +1,6 @@
 package controllers
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -70,17 +69,9 @@ type CityReportReconciler struct {
 	// TrustedProxies go into the city portal's configuration (Options.TrustedProxies).
 	TrustedProxies []string
 
-	StorageEndpoint string
-	StorageInsecure bool
-	// StorageCABundle is the endpoint's private CA (PEM), handed on in the
-	// credentials Secrets as a county's are.
-	StorageCABundle []byte
-	// StorageTimeout bounds each storage call (DefaultStorageTimeout when zero).
-	StorageTimeout time.Duration
+	StorageSettings
 	// Storage is nil when the manager has no storage endpoint.
 	Storage CityStorage
-	// CredentialsTTL is the lifetime of the city's credentials, as a county's.
-	CredentialsTTL time.Duration
 	// Signing issues the city's signing certificate; Keys reads it to sign
 	// the city's report. Nil: the city's report is published unsigned (tests).
 	Signing *signing.Authority
@@ -117,12 +108,6 @@ type cityState struct {
 type cityMember struct {
 	county *reportingv1.CountyReport
 	bucket string
-}
-
-// storageDeadline bounds a step's storage calls: n calls of StorageTimeout
-// each, so an endpoint that does not answer is reported quickly.
-func (r *CityReportReconciler) storageDeadline(ctx context.Context, n int) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, time.Duration(n)*cmp.Or(r.StorageTimeout, DefaultStorageTimeout))
 }
 
 // newCityState starts a reconcile of city.

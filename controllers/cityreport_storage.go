@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"strconv"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -112,7 +111,7 @@ func (r *CityReportReconciler) ensureCityCredentials(ctx context.Context, st *ci
 		st.requeueIn(r.rotateAt(expires).Sub(now))
 		return expires, nil
 	}
-	creds, err := r.Storage.Issue(ctx, bucket, r.ttl())
+	creds, err := r.Storage.Issue(ctx, bucket, r.credentialsTTL())
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -152,7 +151,7 @@ func (r *CityReportReconciler) ensureMemberCredentials(ctx context.Context, st *
 				want[key(f)] = have[key(f)]
 			}
 		} else {
-			creds, err := r.Storage.IssueMember(ctx, m.bucket, r.ttl())
+			creds, err := r.Storage.IssueMember(ctx, m.bucket, r.credentialsTTL())
 			if err != nil {
 				return time.Time{}, fmt.Errorf("credentials for member %s: %w", code, err)
 			}
@@ -189,17 +188,6 @@ func credentialData(code, bucket string, c storage.Credentials, expires time.Tim
 		key(tenant.SecretBucket):       []byte(bucket),
 		key(tenant.SecretExpiresAt):    []byte(expires.Format(time.RFC3339)),
 	}
-}
-
-func (r *CityReportReconciler) endpointData() map[string][]byte {
-	d := map[string][]byte{
-		tenant.SecretEndpoint: []byte(r.StorageEndpoint),
-		tenant.SecretInsecure: []byte(strconv.FormatBool(r.StorageInsecure)),
-	}
-	if len(r.StorageCABundle) > 0 {
-		d[tenant.SecretCABundle] = r.StorageCABundle
-	}
-	return d
 }
 
 // readCitySecret returns the data of the city's Secret name, nil when it
@@ -257,15 +245,8 @@ func controlledByCity(obj client.Object, city *reportingv1.CityReport) bool {
 	return false
 }
 
-func (r *CityReportReconciler) ttl() time.Duration {
-	if r.CredentialsTTL > 0 {
-		return r.CredentialsTTL
-	}
-	return DefaultCredentialsTTL
-}
-
 func (r *CityReportReconciler) rotateAt(expires time.Time) time.Time {
-	return expires.Add(-r.ttl() / 3)
+	return expires.Add(-r.credentialsTTL() / 3)
 }
 
 // cityOwner is how a CityReport is recorded as its bucket's owner.

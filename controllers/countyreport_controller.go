@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -60,19 +59,9 @@ type CountyReportReconciler struct {
 	PortalImage string
 	// TrustedProxies go into every portal's configuration (Options.TrustedProxies).
 	TrustedProxies []string
-	// StorageEndpoint (host:port) and StorageInsecure tell the portal where its archive is.
-	StorageEndpoint string
-	StorageInsecure bool
-	// StorageCABundle is the endpoint's private CA (PEM), handed to clients
-	// in the credentials Secret; nil for a public CA or plain HTTP.
-	StorageCABundle []byte
-	// StorageTimeout bounds the storage calls of one reconcile
-	// (DefaultStorageTimeout when zero).
-	StorageTimeout time.Duration
+	StorageSettings
 	// Storage provisions buckets and credentials; nil when the manager has no storage.
 	Storage Storage
-	// CredentialsTTL is the lifetime of scoped credentials (DefaultCredentialsTTL when zero).
-	CredentialsTTL time.Duration
 	// Workers is the number of CountyReports reconciled at once (4 when zero).
 	Workers int
 	// Signing issues the counties' signing certificates; nil: none (tests).

@@ -8,7 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strconv"
+	"maps"
 	"strings"
 	"time"
 
@@ -319,13 +319,6 @@ func (r *CountyReportReconciler) keepCredentials(ctx context.Context, st *reconc
 	return nil
 }
 
-func (r *CountyReportReconciler) credentialsTTL() time.Duration {
-	if r.CredentialsTTL > 0 {
-		return r.CredentialsTTL
-	}
-	return DefaultCredentialsTTL
-}
-
 // credentialsSecret is the Secret the portal and the report Jobs read.
 func (r *CountyReportReconciler) credentialsSecret(cr *reportingv1.CountyReport, bucket string, c storage.Credentials, expires time.Time) *corev1.Secret {
 	labels := tenant.Labels(cr)
@@ -337,15 +330,11 @@ func (r *CountyReportReconciler) credentialsSecret(cr *reportingv1.CountyReport,
 			tenant.SecretAccessKey:    []byte(c.AccessKey),
 			tenant.SecretSecretKey:    []byte(c.SecretKey),
 			tenant.SecretSessionToken: []byte(c.SessionToken),
-			tenant.SecretEndpoint:     []byte(r.StorageEndpoint),
 			tenant.SecretBucket:       []byte(bucket),
-			tenant.SecretInsecure:     []byte(strconv.FormatBool(r.StorageInsecure)),
 			tenant.SecretExpiresAt:    []byte(expires.Format(time.RFC3339)),
 		},
 	}
-	if len(r.StorageCABundle) > 0 {
-		s.Data[tenant.SecretCABundle] = r.StorageCABundle
-	}
+	maps.Copy(s.Data, r.endpointData())
 	return s
 }
 
