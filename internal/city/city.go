@@ -154,6 +154,11 @@ func (m *Members) Verdict(ctx context.Context, code, period, verdict, by, commen
 // the verdict would judge figures the reviewer has not seen.
 var ErrChanged = errors.New("the dataset changed since it was reviewed")
 
+// ErrAlreadyDecided: the latest verdict on this very dataset is the same
+// one; a second 通过 (a double click, a stale page) would only add a
+// duplicate line to the county's review log.
+var ErrAlreadyDecided = errors.New("this dataset already has that verdict")
+
 // VerdictOn is Verdict on the dataset the reviewer saw, named by its
 // storage.DatasetInfo.ContentID (any when ""); a dataset stored since is
 // ErrChanged. The verdict is bound to what the county cannot forge: the
@@ -184,6 +189,15 @@ func (m *Members) VerdictOn(ctx context.Context, code, period, seen, verdict, by
 	}
 	if seen != "" && seen != read.ContentID() {
 		return storage.ReviewLog{}, fmt.Errorf("city: %s %s: %w", code, period, ErrChanged) // changed between the two reads
+	}
+	log, err := a.GetReview(ctx, period)
+	if err != nil {
+		return storage.ReviewLog{}, err
+	}
+	if n := len(log.Entries); n > 0 && verdict == storage.ReviewAccepted {
+		if last := log.Entries[n-1]; last.Verdict == verdict && last.DatasetSHA256 == read.ContentSHA256 {
+			return log, fmt.Errorf("city: %s %s: %w", code, period, ErrAlreadyDecided)
+		}
 	}
 	return a.AppendReview(ctx, period, storage.ReviewEntry{
 		Verdict: verdict, By: by, At: at, Comment: comment,

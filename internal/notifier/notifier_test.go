@@ -113,7 +113,8 @@ func TestReturnedReachesTheCountyOnce(t *testing.T) {
 	ds, err := hengnan.PutDataset(ctx, "2023-01", []byte(`{"test":"fixture"}`))
 	must(t, err)
 	_, err = hengnan.AppendReview(ctx, "2023-01", storage.ReviewEntry{Verdict: storage.ReviewReturned, By: "市统计局审核员",
-		At: now.Add(-time.Hour), Comment: "一般公共预算收入与财政局口径不一致，请核实后重报。", DatasetSHA256: ds.SHA256})
+		At: now.Add(-time.Hour), Comment: "一般公共预算收入与财政局口径不一致，请核实后重报。", DatasetSHA256: ds.SHA256,
+		DatasetVersion: ds.VersionID, Binding: storage.BindingCityRead})
 	must(t, err)
 
 	for _, owner := range []string{"first", "first", "after-a-restart"} {

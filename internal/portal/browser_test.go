@@ -233,14 +233,22 @@ func TestBrowserArchiveAndGenerate(t *testing.T) {
 	}
 	b.screenshot("dashboard-zh")
 
-	// Generate now, followed to the result without any script.
+	// Generate now: the run page, titled in words, is updated in place by
+	// run.js (no reload) until the report is ready.
 	b.open(hs.URL + "/reports")
 	b.click(`form[action="/reports/generate"] button`)
 	if !strings.Contains(b.location(), "/runs/hengshan-2023-01-manual-") {
 		t.Fatalf("generate now led to %s", b.location())
 	}
+	_, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`window.__notReloaded = true`))
+	mustDo(t, err)
 	b.waitText("已完成", 60*time.Second)
-	b.screenshot("run-done")
+	same, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`window.__notReloaded === true`))
+	mustDo(t, err)
+	if title, err := chromedp.Run(b.ctx, chromedp.Title()); err != nil || !strings.HasPrefix(title, "报告生成：2023年1月") || !same {
+		t.Errorf("run page: title %q (%v), updated without reload: %v", title, err, same)
+	}
+	b.shootWidths("run-done-zh")
 	pdf := b.download(`main a.button[href$="report.pdf"]`)
 	text := pdfText(t, pdf)
 	for _, want := range []string{"衡山县", "6.31"} {
@@ -270,7 +278,7 @@ func TestBrowserArchiveAndGenerate(t *testing.T) {
 	if stolen == nil {
 		t.Fatal("no session cookie in the browser")
 	}
-	_, err := chromedp.Call(b.ctx, network.SetCookie, network.SetCookieParams{Name: stolen.Name, Value: stolen.Value, URL: otherURL + "/"})
+	_, err = chromedp.Call(b.ctx, network.SetCookie, network.SetCookieParams{Name: stolen.Name, Value: stolen.Value, URL: otherURL + "/"})
 	mustDo(t, err)
 	b.open(otherURL + "/")
 	if loc := b.location(); !strings.HasPrefix(loc, otherURL+"/signin") {

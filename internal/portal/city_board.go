@@ -32,9 +32,10 @@ type boardRow struct {
 	// Dataset names the dataset the reviewer sees (its ContentID: the
 	// server's version id), so a verdict is given on it only.
 	Dataset string
-	// Reviewable: there is a dataset to accept or return.
-	Reviewable bool
-	Problem    string
+	// Reviewable: there is a dataset to accept or return; Accepted: the
+	// city has accepted it already (only returning is offered).
+	Reviewable, Accepted bool
+	Problem              string
 }
 
 type verdictView struct {
@@ -137,7 +138,10 @@ func (s *cityServer) fillRow(ctx context.Context, members *city.Members, r *boar
 		return
 	}
 	r.State, r.StateLabel, r.Late = st.State, reviewLabel(lang, st.State), st.Late
+	// An accepted dataset is not offered 通过 again (the server refuses a
+	// second one too); returning it stays possible.
 	r.SubmittedAt, r.Dataset, r.Reviewable = tr(lang, "none"), st.DatasetID, st.DatasetID != ""
+	r.Accepted = st.State == review.Accepted
 	if !st.SubmittedAt.IsZero() {
 		r.SubmittedAt = s.fmtTime(st.SubmittedAt, lang)
 		if r.By, err = members.Submitter(ctx, r.Code, p); err != nil {
@@ -146,7 +150,8 @@ func (s *cityServer) fillRow(ctx context.Context, members *city.Members, r *boar
 	}
 	if l := st.Last; l != nil {
 		r.Verdict = &verdictView{
-			Label: reviewLabel(lang, l.Verdict), By: l.By, At: s.fmtTime(l.At, lang), Comment: l.Comment,
+			// Only reviewers give verdicts: the account with its role.
+			Label: reviewLabel(lang, l.Verdict), By: tr(lang, "review.by", l.By, tr(lang, "city.role.editor")), At: s.fmtTime(l.At, lang), Comment: l.Comment,
 			Current: st.State == review.Accepted || st.State == review.Returned,
 		}
 	}
@@ -249,6 +254,10 @@ func (s *cityServer) review(c *gin.Context) {
 	case errors.Is(err, city.ErrChanged):
 		s.auth.Record(c, "review", "refused", "county", code, "period", p.String(), "reason", "dataset changed")
 		s.renderBoard(c, http.StatusConflict, p, tr(lang, "board.err.changed"), code)
+		return
+	case errors.Is(err, city.ErrAlreadyDecided):
+		s.auth.Record(c, "review", "refused", "county", code, "period", p.String(), "reason", "already accepted")
+		s.renderBoard(c, http.StatusConflict, p, tr(lang, "board.err.already"), code)
 		return
 	case errors.Is(err, storage.ErrNotFound):
 		s.renderBoard(c, http.StatusConflict, p, tr(lang, "board.err.none"), code)

@@ -13,7 +13,7 @@ import (
 // comment; the county's staff see it in their portal and answer by
 // resubmitting through the web form; the city sees who resubmitted and
 // accepts; the county sees the acceptance. The ranking page shows the
-// county that submitted nothing as 未上报.
+// county that submitted nothing as 未报送.
 func TestBrowserCityReview(t *testing.T) {
 	a, b := newCounty(t, fictional), newCounty(t, fictional2)
 	ds := a.seedGrowth(t, "5.8") // a made-up county's made-up figure (test fixture)
@@ -86,17 +86,17 @@ func TestBrowserCityReview(t *testing.T) {
 	}
 	county.screenshot("county-sees-acceptance")
 
-	// The comparison: the county that submitted nothing is 未上报.
+	// The comparison: the county that submitted nothing is 未报送.
 	city.click(`nav a[href="/ranking"]`)
 	rank := city.text()
-	for _, want := range []string{"2023-01 各县（市）比较", "综合得分排名", "未上报", "计算方法"} {
+	for _, want := range []string{"2023-01 各县（市）比较", "综合得分排名", "未报送", "计算方法"} {
 		if !strings.Contains(rank, want) {
 			t.Errorf("ranking page lacks %q:\n%s", want, rank)
 		}
 	}
 	city.screenshot("ranking")
 	city.click(`form[action="/lang"] button`)
-	if en := city.text(); !strings.Contains(en, "Composite score") || !strings.Contains(en, "not reported") {
+	if en := city.text(); !strings.Contains(en, "Composite score") || !strings.Contains(en, "not submitted") {
 		t.Errorf("English ranking page:\n%s", en)
 	}
 	city.screenshot("ranking-en")

@@ -2,7 +2,6 @@ package portal
 
 import (
 	"context"
-	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -26,7 +25,7 @@ type rankRow struct {
 	Rank    string // "" when not ranked
 	Name    string
 	Figure  string // the value as published, or the score
-	Missing string // why it is not ranked (未上报, 单位不同, 缺项)
+	Missing string // why it is not ranked (未报送, 单位不同, 缺项)
 	Terms   []string
 }
 
@@ -40,7 +39,7 @@ type methodTerm struct{ Name, Weight, Direction, Min, Max, Mean, SD string }
 
 // ranking compares the members for a period: indicator by indicator, and
 // on the composite score with the method, weights and inputs shown, so a
-// reader can check every score. Counties without a figure are 未上报,
+// reader can check every score. Counties without a figure are 未报送,
 // never ranked as zero.
 func (s *cityServer) ranking(c *gin.Context) {
 	lang := requestLang(c.Request)
@@ -56,17 +55,19 @@ func (s *cityServer) ranking(c *gin.Context) {
 	if p == "" {
 		p = s.latestSubmitted(ctx, members, periods)
 	}
-	if _, err := period.Parse(p); err != nil {
+	pp, err := period.Parse(p)
+	if err != nil {
 		s.fail(c, http.StatusBadRequest, "period")
 		return
 	}
 	datasets, problem := s.memberDatasets(ctx, members, p, lang)
+	provisional := unacceptedNote(lang, s.unaccepted(ctx, members, pp, lang))
 	names := map[string]string{}
 	for _, m := range s.cfg.Members {
 		names[m.Code] = m.Name
 	}
 	res, err := ranking.Compute(city.RankingInput(reportingv1.CityReportSpec{Ranking: s.cfg.Ranking}, p, datasets, names))
-	data := gin.H{"Period": p, "Periods": periods, "Problem": problem}
+	data := gin.H{"Period": p, "Periods": periods, "Problem": problem, "Provisional": provisional}
 	if err != nil {
 		data["Error"] = err.Error()
 	} else {
@@ -180,7 +181,7 @@ func (s *cityServer) indicatorView(ind ranking.Ranking, lang string, name func(c
 	}
 	if s.font != nil {
 		label := func(r ranking.Row) string { return name(r.Code, r.Name) }
-		chart := render.RankingChart(s.font, lang, ind, fmt.Sprintf("%s（%s）", title, unit), tr(lang, "rank.source"), label, rankingChartWidth)
+		chart := render.RankingChart(s.font, lang, ind, inParens(lang, title, unit), tr(lang, "rank.source"), label, rankingChartWidth)
 		v.Chart = template.HTML(chart.SVG()) // drawn by internal/render, every text escaped there
 	}
 	return v

@@ -162,7 +162,7 @@ func TestCitySessionIsItsOwn(t *testing.T) {
 }
 
 // TestCityRanking: two members compared on GDP growth by the efficacy
-// coefficient (60 and 100 points), the third 未上报 and never ranked; the
+// coefficient (60 and 100 points), the third 未报送 and never ranked; the
 // method, weights and inputs shown; the chart drawn; English complete.
 func TestCityRanking(t *testing.T) {
 	a, b := newCounty(t, fictional), newCounty(t, fictional2)
@@ -173,7 +173,7 @@ func TestCityRanking(t *testing.T) {
 	u := newUserOf(t, cp.URL)
 	u.signIn("viewer", viewerPassword)
 	_, page := u.get("/ranking")
-	for _, want := range []string{"2023-01 各县（市）比较", "综合得分排名", "100.00", "60.00", "未上报", "功效系数法（60～100分）", "100.0%", "最小值", "5.80", "6.30", "<svg"} {
+	for _, want := range []string{"2023-01 各县（市）比较", "综合得分排名", "100.00", "60.00", "未报送", "功效系数法（60～100分）", "100.0%", "最小值", "5.80", "6.30", "<svg"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("ranking page lacks %q", want)
 		}
@@ -189,7 +189,7 @@ func TestCityRanking(t *testing.T) {
 	}
 	u.post("/lang", url.Values{"to": {"en"}, "back": {"/ranking"}})
 	_, en := u.get("/ranking?period=2023-01")
-	for _, want := range []string{"Counties compared, 2023-01", "Composite score", "not reported", "efficacy coefficient method", "growth", "higher is better", "Shili County (test fixture)"} {
+	for _, want := range []string{"Counties compared, 2023-01", "Composite score", "not submitted", "efficacy coefficient method", "growth", "higher is better", "Shili County (test fixture)"} {
 		if !strings.Contains(en, want) {
 			t.Errorf("English ranking page lacks %q", want)
 		}

@@ -178,7 +178,7 @@ func (s *server) trendChart(snap *snapshot, latest *dataset.Dataset, lang string
 	if len(series) == 0 {
 		return nil
 	}
-	return render.TrendChart(s.font, tr(lang, "dash.trend")+"（%）", periods, series, chartWidth)
+	return render.TrendChart(s.font, inParens(lang, tr(lang, "dash.trend"), "%"), periods, series, chartWidth)
 }
 
 func signed(n *dataset.Number) string {

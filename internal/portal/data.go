@@ -15,6 +15,7 @@ import (
 
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/period"
+	"github.com/countyreport/countyreport/internal/portal/auth"
 	"github.com/countyreport/countyreport/internal/render"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/submission"
@@ -28,6 +29,7 @@ type dataPages struct {
 	svc     *submission.Service
 	pending *submission.Pending
 	slots   chan struct{} // previews being parsed
+	done    *confirmed    // previews already confirmed (confirmed.go)
 }
 
 // Previews wait at most this long for their confirm, and so many at once:
@@ -42,10 +44,12 @@ const (
 
 func newDataPages(s *server) *dataPages {
 	return &dataPages{
-		s:       s,
-		svc:     submission.New(s.archive, submission.County{Code: s.cfg.CountyCode, Name: s.cfg.CountyName, NameEn: s.cfg.EnglishName}).WithClock(s.now),
+		s: s,
+		svc: submission.New(s.archive, submission.County{Code: s.cfg.CountyCode, Name: s.cfg.CountyName, NameEn: s.cfg.EnglishName,
+			City: s.cfg.City, CityEn: s.cfg.CityEnglishName}).WithClock(s.now).WithZone(s.zone),
 		pending: submission.NewPending(pendingTTL, pendingMax),
 		slots:   make(chan struct{}, previewSlots),
+		done:    newConfirmed(s.now),
 	}
 }
 
@@ -82,6 +86,22 @@ func (d *dataPages) duePeriod() string {
 	return period.Of(time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, d.s.zone).AddDate(0, -1, 0), d.s.zone).String()
 }
 
+// refuseFuture answers a template or form request for a month after the
+// one in progress with the Data page and the reason, and reports whether
+// it did.
+func (d *dataPages) refuseFuture(c *gin.Context, period string) bool {
+	pr := submission.CheckPreparable(period, d.s.now(), d.s.zone)
+	if pr == nil {
+		return false
+	}
+	d.s.auth.Record(c, "template", "refused", "period", period, "reason", "future")
+	d.renderList(c, http.StatusBadRequest, problemText(*pr, requestLang(c.Request))) // the pickers, to choose again
+	return true
+}
+
+// currentMonth is the month in progress in the county's zone.
+func (d *dataPages) currentMonth() period.Period { return period.Of(d.s.now(), d.s.zone) }
+
 // periodParam reads and checks a YYYY-MM period.
 func periodParam(s string) (string, bool) {
 	if !dataset.ValidPeriod(s) {
@@ -94,9 +114,20 @@ type periodRow struct {
 	Period, State, StateClass, By, At, Report string
 	UpToDate                                  bool
 	HasReport                                 bool
+	// Review is the city's review of the period (nil: no city).
+	Review *reviewView
 }
 
-func (d *dataPages) list(c *gin.Context) {
+func (d *dataPages) list(c *gin.Context) { d.renderList(c, http.StatusOK, "") }
+
+// badPeriod answers a month typed so that readPeriod cannot read it with
+// the Data page again, saying how to write it beside the pickers.
+func (d *dataPages) badPeriod(c *gin.Context, typed string) {
+	lang := requestLang(c.Request)
+	d.renderList(c, http.StatusBadRequest, tr(lang, "data.badperiod.typed", safeLogName(typed)))
+}
+
+func (d *dataPages) renderList(c *gin.Context, status int, periodErr string) {
 	lang := requestLang(c.Request)
 	due := d.duePeriod()
 	states, err := d.svc.Overview(c.Request.Context(), []string{due})
@@ -123,8 +154,12 @@ func (d *dataPages) list(c *gin.Context) {
 		}
 		rows = append(rows, r)
 	}
-	d.s.render(c, http.StatusOK, "data", d.s.newPage(c, "data", tr(lang, "data.title"), gin.H{
-		"Rows": rows, "Due": due, "Max": submission.MaxUploadBytes >> 20,
+	d.reviews(c.Request.Context(), rows, lang)
+	d.s.render(c, status, "data", d.s.newPage(c, "data", tr(lang, "data.title"), gin.H{
+		"Rows": rows, "Due": due, "Max": submission.MaxUploadBytes >> 20, "PeriodError": periodErr, "Review": d.s.reviewEnabled(),
+		// The pickers go no later than the checks allow: data for an ended
+		// month, templates and forms up to the month in progress.
+		"LastEnded": d.currentMonth().AddMonths(-1).String(), "Current": d.currentMonth().String(),
 	}))
 }
 
@@ -137,9 +172,12 @@ func pick(lang, zh, en string) string {
 
 // template sends the county's Excel template for a period.
 func (d *dataPages) template(c *gin.Context) {
-	period, ok := periodParam(c.Query("period"))
+	period, ok := readPeriod(c.Query("period"))
 	if !ok {
-		d.s.fail(c, http.StatusBadRequest, tr(requestLang(c.Request), "data.badperiod"))
+		d.badPeriod(c, c.Query("period"))
+		return
+	}
+	if d.refuseFuture(c, period) {
 		return
 	}
 	b, err := d.svc.Template(c.Request.Context(), period)
@@ -205,7 +243,8 @@ func (d *dataPages) period(c *gin.Context) {
 			ds = nil
 		}
 	}
-	data := gin.H{"Period": period, "History": d.historyRows(period, hist, lang), "Problem": dsErr, "Submitted": c.Query("submitted") != ""}
+	data := gin.H{"Period": period, "History": d.historyRows(period, hist, lang), "Problem": dsErr, "Submitted": c.Query("submitted") != "",
+		"Already": c.Query("already") != "", "CanGenerate": d.s.kube != nil && auth.CurrentAccount(c).CanEdit()}
 	if rv := d.s.periodReview(ctx, period, lang); rv != nil {
 		data["Review"] = rv
 	}

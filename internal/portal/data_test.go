@@ -139,8 +139,18 @@ func TestSubmitWebForm(t *testing.T) {
 		"ind.1.id": {"gdp"}, "ind.1.name": {"县内GDP"}, "ind.1.change": {"4.9"}, "ind.1.basis": {"2023年1-2月"},
 	}
 	resp, body = u.post("/data/form", form)
-	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "indicators[0].value") || !strings.Contains(body, `value="abc"`) {
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `value="abc"`) {
 		t.Fatalf("form with an error: %d\n%s", resp.StatusCode, body)
+	}
+	// Named as the page labels it, linked to the input, which is marked.
+	for _, want := range []string{`<a href="#ind-0-value">指标第1行「地方税收」的数值：应为数字`,
+		`id="ind-0-value" name="ind.0.value" aria-invalid="true"`, "1 处错误"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("form with an error lacks %q\n%s", want, problemsOf(body))
+		}
+	}
+	if strings.Contains(body, "indicators[0]") || strings.Contains(body, `name="ind.1.value" aria-invalid`) {
+		t.Errorf("form with an error: a field path, or a sound input marked\n%s", problemsOf(body))
 	}
 	form.Set("ind.0.value", "6.4")
 	resp, body = u.post("/data/form", form)

@@ -3,6 +3,7 @@ package portal_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"os"
@@ -177,14 +178,15 @@ func TestDashboardArchiveDownloadGenerate(t *testing.T) {
 		}
 	}
 	for h, want := range map[string]string{
-		"Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+		"Content-Security-Policy": "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 		"X-Content-Type-Options":  "nosniff", "Referrer-Policy": "same-origin",
 	} {
 		if got := resp.Header.Get(h); got != want {
 			t.Errorf("%s = %q, want %q", h, got, want)
 		}
 	}
-	if strings.Contains(body, "<script") || strings.Contains(body, "style=\"") {
+	// Scripts come from this site's /assets only (script-src 'self').
+	if strings.Count(body, "<script") != strings.Count(body, `<script src="/assets/`) || strings.Contains(body, "style=\"") {
 		t.Error("the page has an inline script or style (CSP would block it)")
 	}
 
@@ -215,22 +217,54 @@ func TestDashboardArchiveDownloadGenerate(t *testing.T) {
 	if run.Spec.Reason != reportingv1.RunManual || run.Spec.CountyReportName != "hengshan" || run.Annotations["reporting.countyreport.io/requested-by"] != "admin" {
 		t.Fatalf("run: %+v", run)
 	}
+	// The page is titled in words and kept current by run.js polling its
+	// status as JSON (no <meta refresh>, no reload).
+	_, body = u.get(loc)
+	if !strings.Contains(body, "<title>报告生成：2023年1月") || !strings.Contains(body, `<script src="/assets/run.js"`) ||
+		!strings.Contains(body, `data-status="`+loc+`/status"`) || strings.Contains(body, `http-equiv="refresh"`) {
+		t.Fatalf("run page:\n%s", body)
+	}
 	deadline := time.Now().Add(60 * time.Second)
+	var st struct {
+		Heading, State, PDF string
+		Done                bool
+	}
 	for {
-		_, body = u.get(loc)
-		if strings.Contains(body, "已完成") {
+		resp, js := u.get(loc + "/status")
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+			t.Fatalf("run status: %d %q\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), js)
+		}
+		mustDo(t, json.Unmarshal([]byte(js), &st))
+		if st.Done {
 			break
 		}
-		if !strings.Contains(body, `http-equiv="refresh"`) {
-			t.Fatalf("an unfinished run's page does not refresh itself:\n%s", body)
-		}
 		if time.Now().After(deadline) {
-			t.Fatalf("run not finished in 60 s:\n%s", body)
+			t.Fatalf("run not finished in 60 s: %s", js)
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
-	if strings.Contains(body, `http-equiv="refresh"`) || !strings.Contains(body, "/reports/2023-01/report.pdf") {
+	if st.Heading != "报告生成：2023年1月" || st.State != "状态：已完成" || st.PDF != "/reports/2023-01/report.pdf" {
+		t.Fatalf("finished run status: %+v", st)
+	}
+	_, body = u.get(loc)
+	if !strings.Contains(body, "/reports/2023-01/report.pdf") {
 		t.Fatalf("finished run page:\n%s", body)
+	}
+	_, body = u.do(http.MethodGet, loc, nil, map[string]string{"Cookie": "countyreport-lang=en"})
+	if !strings.Contains(body, "<title>Report for January 2023") {
+		t.Errorf("English run page title:\n%s", body)
+	}
+	// The status is this county's and its signed-in staff's only.
+	if resp, _ := c.newUser(t).get(loc + "/status"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/signin") {
+		t.Errorf("signed-out run status: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	other := newCounty(t, fictional)
+	ou := other.newUser(t)
+	ou.signIn("admin", editorPassword)
+	for _, path := range []string{loc, loc + "/status"} {
+		if resp, _ := ou.get(path); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("another county's %s: %d", path, resp.StatusCode)
+		}
 	}
 	if !strings.Contains(c.Logs.String(), `"event":"generate","user":"admin"`) {
 		t.Error("generate not in the audit log")

@@ -124,6 +124,9 @@ type countySpec struct {
 	CityEn string
 	// Proxies are the operator's trusted proxies (none: X-Forwarded-For is never read).
 	Proxies []string
+	// Now is the portal's clock (nil: testenv.Clock().Now); a test that
+	// moves time on (a session idling out) gives its own.
+	Now func() time.Time
 }
 
 // fictional is the county most tests use: a made-up place (test fixture),
@@ -170,6 +173,10 @@ func newCounty(t *testing.T, spec countySpec) *county {
 	writeAccounts(t, filepath.Join(c.Dir, "accounts.yaml"), map[string]accounts.Role{"admin": accounts.Editor, "viewer": accounts.Viewer})
 	mustDo(t, os.WriteFile(filepath.Join(c.Dir, "session-key"), []byte(randHex(32)), 0o600))
 
+	now := spec.Now
+	if now == nil {
+		now = testenv.Clock().Now
+	}
 	ready := make(chan string, 1)
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -181,7 +188,7 @@ func newCounty(t *testing.T, spec countySpec) *county {
 			Kube:           c.Kube, Listen: "127.0.0.1:0", MetricsListen: "127.0.0.1:0",
 			Ready:  func(addr string) { ready <- addr },
 			Logger: slog.New(slog.NewJSONHandler(c.Logs, nil)),
-			Now:    testenv.Clock().Now,
+			Now:    now,
 		})
 	}()
 	select {

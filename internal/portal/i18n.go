@@ -3,6 +3,7 @@ package portal
 import (
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // The portal's words, Chinese first. Data (indicator names, narrative) is
@@ -107,25 +108,26 @@ var messages = map[string]map[string]string{
 		"none":        "—",
 	},
 	"en": {
-		"portal":        "County Economic Data Portal",
-		"nav.dashboard": "Dashboard",
-		"nav.data":      "Data",
-		"nav.reports":   "Reports",
-		"nav.main":      "Main navigation",
-		"skip":          "Skip to content",
-		"lang.switch":   "中文",
-		"lang.label":    "Switch language",
-		"signin":        "Sign in",
-		"signin.title":  "Sign in to the %s data portal",
-		"signout":       "Sign out",
-		"username":      "Username",
-		"password":      "Password",
-		"signin.bad":    "Wrong username or password.",
-		"signin.wait":   "Too many attempts; try again in %d seconds.",
-		"signin.hint":   "Accounts are issued by the city's administrators.",
-		"signedin.as":   "Signed in as %s (%s)",
-		"role.editor":   "editor",
-		"role.viewer":   "viewer",
+		"portal":          "County Economic Data Portal",
+		"nav.dashboard":   "Dashboard",
+		"nav.data":        "Data",
+		"nav.reports":     "Reports",
+		"nav.main":        "Main navigation",
+		"skip":            "Skip to content",
+		"lang.switch":     "中文",
+		"lang.label":      "Switch language",
+		"signin":          "Sign in",
+		"signin.title":    "Sign in to the %s data portal",
+		"signout":         "Sign out",
+		"username":        "Username",
+		"password":        "Password",
+		"signin.bad":      "Wrong username or password.",
+		"signin.wait":     "Too many attempts; try again in %d seconds.",
+		"signin.wait.one": "Too many attempts; try again in %d second.",
+		"signin.hint":     "Accounts are issued by the city's administrators.",
+		"signedin.as":     "Signed in as %s (%s)",
+		"role.editor":     "editor",
+		"role.viewer":     "viewer",
 
 		"dash.title":        "%s dashboard",
 		"dash.latest":       "Latest data: %s",
@@ -226,7 +228,15 @@ func tr(lang, key string, args ...any) string {
 	if !ok {
 		return "!" + key
 	}
-	if len(args) > 0 {
+	// English needs the singular for one: a count first among the
+	// arguments picks key+".one" when the language has it.
+	if n, isInt := firstInt(args); isInt && n == 1 {
+		if one, ok := messages[lang][key+".one"]; ok {
+			s = one
+		}
+	}
+	// A count passed only to choose the form (Chinese has one form).
+	if len(args) > 0 && strings.Contains(s, "%") {
 		return fmt.Sprintf(s, args...)
 	}
 	return s

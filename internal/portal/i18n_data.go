@@ -52,6 +52,8 @@ func init() {
 		"data.form.title":        "%s 网页填报",
 		"data.form.hint":         "数值与同比只填数字（如 6.31、-10.4）；新指标请填写指标代码（小写字母、数字、下划线）。留空的行不会提交。",
 		"data.section":           "文字部分",
+		"data.form.row":          "指标第%d行",
+		"data.form.sec":          "文字部分第%d节",
 		"data.preview":           "预览",
 		"data.cancel":            "取消",
 		"data.preview.title":     "%s 数据预览",
@@ -78,6 +80,7 @@ func init() {
 		"data.err.stale":         "预览之后本期数据已被他人更新：请重新上传并预览。",
 		"data.err.invalid":       "提交信息有误（说明过长或含有控制字符）。",
 		"data.badperiod":         "报告期应为“年-月”，如 2023-01。",
+		"data.badperiod.typed":   "无法识别报告期“%s”：请写作“年-月”，如 2023-01 或 2023-1。",
 		"data.nofile":            "请选择要上传的文件。",
 		"kind.review":            "工作回顾",
 		"kind.plan":              "工作部署",
@@ -122,7 +125,7 @@ func init() {
 		"data.col.kind":          "Kind",
 		"data.col.label":         "Label",
 		"data.col.summary":       "Summary",
-		"data.col.items":         "Items (one a line)",
+		"data.col.items":         "Items (one per line)",
 		"data.col.field":         "Field",
 		"data.col.old":           "Was",
 		"data.col.new":           "Now",
@@ -139,12 +142,16 @@ func init() {
 		"data.outside":           "(written outside the portal)",
 		"data.back":              "Back to Data",
 		"data.refused.title":     "The data did not pass the checks",
-		"data.refused":           "%d problem(s) found; nothing was stored.",
+		"data.refused":           "%d problems found; nothing was stored.",
+		"data.refused.one":       "%d problem found; nothing was stored.",
 		"data.refused.file":      "File: %s (period %s)",
 		"data.refused.next":      "Correct them and upload again.",
+		"data.refused.next.one":  "Correct it and upload again.",
 		"data.form.title":        "Web form for %s",
 		"data.form.hint":         "Values and changes are numbers only (6.31, -10.4); a new indicator needs an id (lower-case letters, digits, underscores). Empty rows are left out.",
 		"data.section":           "Narrative",
+		"data.form.row":          "Indicators row %d",
+		"data.form.sec":          "Narrative %d",
 		"data.preview":           "Preview",
 		"data.cancel":            "Cancel",
 		"data.preview.title":     "Preview of %s",
@@ -171,6 +178,7 @@ func init() {
 		"data.err.stale":         "The stored data changed after this preview: upload and preview again.",
 		"data.err.invalid":       "The confirmation is invalid (the explanation is too long or has control characters).",
 		"data.badperiod":         "A period is year-month, e.g. 2023-01.",
+		"data.badperiod.typed":   "Cannot read the period \"%s\": write it as year-month, e.g. 2023-01 or 2023-1.",
 		"data.nofile":            "Choose a file to upload.",
 		"kind.review":            "Review",
 		"kind.plan":              "Plan",
@@ -188,4 +196,22 @@ func init() {
 		"field.target":           "target",
 		"field.subtitle":         "subtitle",
 	})
+}
+
+// firstInt is args' first argument when it is a count.
+func firstInt(args []any) (int, bool) {
+	if len(args) == 0 {
+		return 0, false
+	}
+	n, ok := args[0].(int)
+	return n, ok
+}
+
+// inParens puts s in brackets as lang writes them: full-width in Chinese,
+// "title (unit)" in English.
+func inParens(lang, title, s string) string {
+	if lang == "en" {
+		return title + " (" + s + ")"
+	}
+	return title + "（" + s + "）"
 }

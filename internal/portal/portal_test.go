@@ -56,9 +56,43 @@ func TestMessagesComplete(t *testing.T) {
 		}
 	}
 	for key := range messages["en"] {
-		if _, ok := messages["zh-CN"][key]; !ok {
+		base, singular := strings.CutSuffix(key, ".one") // English's singular: Chinese has one form
+		if _, ok := messages["zh-CN"][base]; !ok || (!singular && base != key) {
 			t.Errorf("%q has no Chinese", key)
 		}
+		if strings.ContainsAny(messages["en"][key], "（）") {
+			t.Errorf("%q: full-width brackets in English: %q", key, messages["en"][key])
+		}
+	}
+}
+
+func TestPluralAndBrackets(t *testing.T) {
+	cases := []struct {
+		lang, key string
+		args      []any
+		want      string
+	}{
+		{"en", "signin.wait", []any{1}, "Too many attempts; try again in 1 second."},
+		{"en", "signin.wait", []any{2}, "Too many attempts; try again in 2 seconds."},
+		{"en", "signin.wait", []any{0}, "Too many attempts; try again in 0 seconds."},
+		{"zh-CN", "signin.wait", []any{1}, "尝试次数过多，请 1 秒后再试。"},
+		{"en", "data.refused", []any{1}, "1 problem found; nothing was stored."},
+		{"en", "data.refused", []any{3}, "3 problems found; nothing was stored."},
+		{"en", "data.refused.next", []any{1}, "Correct it and upload again."},
+		{"en", "data.refused.next", []any{2}, "Correct them and upload again."},
+		{"zh-CN", "data.refused.next", []any{2}, "请修改后重新上传。"},
+		{"en", "data.col.items", nil, "Items (one per line)"},
+	}
+	for _, c := range cases {
+		if got := tr(c.lang, c.key, c.args...); got != c.want {
+			t.Errorf("tr(%s, %s, %v) = %q, want %q", c.lang, c.key, c.args, got, c.want)
+		}
+	}
+	if got := inParens("en", "Value", "100 million yuan"); got != "Value (100 million yuan)" {
+		t.Errorf("English brackets: %q", got)
+	}
+	if got := inParens("zh-CN", "数值", "亿元"); got != "数值（亿元）" {
+		t.Errorf("Chinese brackets: %q", got)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -159,44 +158,6 @@ func (s *site) refuse(c *gin.Context, code int, msg, back string) {
 		"Message": msg, "Back": back, "BackLabel": tr(lang, "err.back"),
 	}))
 	c.Abort()
-}
-
-// runPage shows one ReportRun and refreshes itself (meta refresh, no
-// script) until it has finished.
-func (s *server) runPage(c *gin.Context) {
-	lang := requestLang(c.Request)
-	if s.kube == nil {
-		s.fail(c, http.StatusNotFound, "")
-		return
-	}
-	var run reportingv1.ReportRun
-	err := s.kube.Get(c.Request.Context(), client.ObjectKey{Namespace: s.cfg.Namespace, Name: c.Param("name")}, &run)
-	switch {
-	case apierrors.IsNotFound(err) || (err == nil && run.Spec.CountyReportName != s.cfg.CountyReport):
-		s.fail(c, http.StatusNotFound, "")
-		return
-	case err != nil:
-		s.log.Error("get ReportRun", "err", err)
-		s.fail(c, http.StatusServiceUnavailable, "")
-		return
-	}
-	done := run.Status.Phase == reportingv1.RunSucceeded || run.Status.Phase == reportingv1.RunFailed
-	data := gin.H{
-		"Name": run.Name, "Period": run.Spec.Period, "State": tr(lang, "phase."+string(run.Status.Phase)),
-		"Attempts": run.Status.Attempts, "Done": done, "Message": run.Status.Message,
-	}
-	if run.Status.Phase == reportingv1.RunSucceeded {
-		data["PDF"] = "/reports/" + run.Spec.Period + "/" + report.PDFName
-		s.state.invalidate()
-	}
-	if run.Status.Phase == reportingv1.RunFailed {
-		data["Failure"] = run.Status.Message
-	}
-	p := s.newPage(c, "reports", tr(lang, "run.title", run.Name), data)
-	if !done {
-		p.Refresh = 2
-	}
-	s.render(c, http.StatusOK, "run", p)
 }
 
 // annotationRequestedBy on a ReportRun names the portal account that asked for it.

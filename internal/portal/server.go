@@ -46,6 +46,7 @@ func (s *server) routes() http.Handler {
 	r := s.engine()
 	r.GET("/readyz", s.site.readyz(s.archive.Check))
 
+	s.auth.PostReturn = formReturn // back to the web form's period (keep.go)
 	in := r.Group("/", s.auth.Require())
 	edit := auth.RequireEditor(func(c *gin.Context) {
 		s.auth.Record(c, "refused", "forbidden", "method", c.Request.Method, "path", c.Request.URL.Path)
@@ -56,6 +57,7 @@ func (s *server) routes() http.Handler {
 	in.GET("/reports/:period/:file", s.download)
 	in.POST("/reports/generate", edit, s.generate)
 	in.GET("/runs/:name", s.runPage)
+	in.GET("/runs/:name/status", s.runStatus)
 	in.GET("/notifications", s.notifications)
 	s.dataRoutes(in, edit)
 

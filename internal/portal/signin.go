@@ -29,7 +29,12 @@ func (s *site) signinPage(c *gin.Context) {
 		return
 	}
 	lang := requestLang(c.Request)
-	s.render(c, http.StatusOK, "signin", s.newPage(c, "", tr(lang, "signin"), s.signinData(lang, next)))
+	data := s.signinData(lang, next)
+	if c.Query("expired") == "1" {
+		// Said as a notice, not an error: nothing the user did was wrong.
+		data["Notice"] = tr(lang, "signin.expired")
+	}
+	s.render(c, http.StatusOK, "signin", s.newPage(c, "", tr(lang, "signin"), data))
 }
 
 func (s *site) signin(c *gin.Context) {

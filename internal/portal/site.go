@@ -201,7 +201,7 @@ func securityHeaders(tls bool) gin.HandlerFunc {
 	// Canonical names and shared value slices: set on every response
 	// without allocating (the headers are never changed in place).
 	fixed := map[string][]string{
-		"Content-Security-Policy":    {"default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"},
+		"Content-Security-Policy":    {"default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"},
 		"X-Content-Type-Options":     {"nosniff"},
 		"X-Frame-Options":            {"DENY"},
 		"Referrer-Policy":            {"same-origin"},

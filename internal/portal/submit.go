@@ -25,7 +25,7 @@ const extraRows = 3
 
 func (d *dataPages) submitFile(c *gin.Context) {
 	lang := requestLang(c.Request)
-	period, ok := periodParam(c.PostForm("period"))
+	period, ok := readPeriod(c.PostForm("period"))
 	if err := c.Request.Context().Err(); err != nil {
 		return
 	}
@@ -36,7 +36,7 @@ func (d *dataPages) submitFile(c *gin.Context) {
 		d.s.fail(c, http.StatusRequestEntityTooLarge, "")
 		return
 	case !ok:
-		d.s.fail(c, http.StatusBadRequest, tr(lang, "data.badperiod"))
+		d.badPeriod(c, c.PostForm("period"))
 		return
 	case err != nil:
 		d.s.fail(c, http.StatusBadRequest, tr(lang, "data.nofile"))
@@ -79,12 +79,12 @@ func (d *dataPages) preview(c *gin.Context, period string, up submission.Upload,
 			msgs[i] = problemText(p, lang)
 		}
 		if form != nil {
-			form.Problems = msgs
+			form.locate(ps, lang)
 			d.s.render(c, http.StatusUnprocessableEntity, "form", d.s.newPage(c, "data", tr(lang, "data.form.title", period), form))
 			return
 		}
 		d.s.render(c, http.StatusUnprocessableEntity, "refused", d.s.newPage(c, "data", tr(lang, "data.refused.title"), gin.H{
-			"Period": period, "Name": up.Name, "Problems": msgs,
+			"Period": period, "Name": up.Name, "Problems": msgs, "Max": submission.MaxUploadBytes >> 20,
 		}))
 		return
 	}
@@ -96,6 +96,11 @@ func (d *dataPages) preview(c *gin.Context, period string, up submission.Upload,
 	token := d.pending.Put(user, p)
 	d.s.auth.Record(c, "preview", "success", "period", period, "file", safeLogName(p.Name), "format", string(p.Format), "warnings", len(p.Warnings))
 	c.Redirect(http.StatusSeeOther, "/data/preview/"+token)
+}
+
+func isProblems(err error) bool {
+	ps, ok := submission.AsProblems(err)
+	return ok && len(ps) > 0
 }
 
 // safeLogName keeps a file name short for the audit line (slog escapes it).
@@ -129,7 +134,11 @@ func (d *dataPages) previewView(p *submission.Preview, token, lang string) *prev
 	}
 	row := func(fc submission.FieldChange) changeRow {
 		zh, en := p.Where(fc.Path)
-		return changeRow{Name: fc.Name, Field: fieldLabel(fc.Field, lang), Old: fc.Old, New: fc.New, Where: pick(lang, zh, en)}
+		where := pick(lang, zh, en)
+		if p.Format == submission.FormatForm {
+			where = formWhere(fc.Path, lang)
+		}
+		return changeRow{Name: fc.Name, Field: fieldLabel(fc.Field, lang), Old: fc.Old, New: fc.New, Where: where}
 	}
 	for _, fc := range p.Diff.Changed {
 		v.Changed = append(v.Changed, row(fc))
@@ -176,7 +185,7 @@ func (d *dataPages) previewPage(c *gin.Context) {
 	token := c.Param("token")
 	p, ok := d.pending.Get(auth.CurrentAccount(c).Username, token)
 	if !ok {
-		d.s.fail(c, http.StatusNotFound, "")
+		d.gone(c, token)
 		return
 	}
 	d.s.render(c, http.StatusOK, "preview", d.s.newPage(c, "data", tr(lang, "data.preview.title", p.Period), d.previewView(p, token, lang)))
@@ -188,7 +197,7 @@ func (d *dataPages) confirm(c *gin.Context) {
 	token := c.Param("token")
 	p, ok := d.pending.Get(user, token)
 	if !ok {
-		d.s.fail(c, http.StatusNotFound, "")
+		d.gone(c, token)
 		return
 	}
 	explanation := c.PostForm("explanation")
@@ -197,6 +206,7 @@ func (d *dataPages) confirm(c *gin.Context) {
 	switch {
 	case err == nil:
 		d.pending.Delete(token)
+		d.done.add(user, token, p.Period)
 		d.s.auth.Record(c, "submit", "success", "period", p.Period, "format", string(p.Format), "file", safeLogName(p.Name),
 			"version", e.VersionID, "warnings", len(p.Warnings), "explained", strings.TrimSpace(explanation) != "")
 		d.s.state.invalidate()
@@ -211,6 +221,9 @@ func (d *dataPages) confirm(c *gin.Context) {
 		msg = tr(lang, "data.err.stale")
 	case errors.Is(err, submission.ErrInvalid):
 		msg = tr(lang, "data.err.invalid")
+	case isProblems(err): // the month has not ended (yet)
+		ps, _ := submission.AsProblems(err)
+		msg = problemText(ps[0], lang)
 	default:
 		d.s.log.Error("confirm", "period", p.Period, "err", err)
 		d.s.auth.Record(c, "submit", "failure", "period", p.Period)
@@ -223,23 +236,43 @@ func (d *dataPages) confirm(c *gin.Context) {
 	d.s.render(c, http.StatusUnprocessableEntity, "preview", d.s.newPage(c, "data", tr(lang, "data.preview.title", p.Period), v))
 }
 
+// gone answers a preview token that is no longer pending: one this account
+// already confirmed goes to its period, which says it was submitted (the
+// Back button and a second 确认提交 land here); any other is not found.
+func (d *dataPages) gone(c *gin.Context, token string) {
+	if period, ok := d.done.period(auth.CurrentAccount(c).Username, token); ok {
+		c.Redirect(http.StatusSeeOther, "/data/periods/"+period+"?already=1")
+		return
+	}
+	d.s.fail(c, http.StatusNotFound, "")
+}
+
 // ---- the web form ----
 
 type formIndicator struct {
 	ID, Name, NameEn, Value, Unit, Change, Basis string
 	N                                            int
+	Bad                                          map[string]bool // fields with a problem
 }
+
+// No is the row's number as the page counts, from 1.
+func (f formIndicator) No() int { return f.N + 1 }
 
 type formSection struct {
 	Kind, Label, Title, Summary, Items string
 	N                                  int
+	Bad                                map[string]bool
 }
+
+// No is the section's number as the page counts, from 1.
+func (f formSection) No() int { return f.N + 1 }
 
 type formView struct {
 	Period, Title string
 	Indicators    []formIndicator
 	Sections      []formSection
-	Problems      []string
+	Problems      []formProblem
+	BadTitle      bool
 	Kinds         []string
 }
 
@@ -266,9 +299,12 @@ func (d *dataPages) base(c *gin.Context, period string) *dataset.Dataset {
 
 func (d *dataPages) formPage(c *gin.Context) {
 	lang := requestLang(c.Request)
-	period, ok := periodParam(c.Query("period"))
+	period, ok := readPeriod(c.Query("period"))
 	if !ok {
-		d.s.fail(c, http.StatusBadRequest, tr(lang, "data.badperiod"))
+		d.badPeriod(c, c.Query("period"))
+		return
+	}
+	if d.refuseFuture(c, period) {
 		return
 	}
 	v := &formView{Period: period, Kinds: []string{dataset.KindReview, dataset.KindPlan, dataset.KindNote}}
@@ -317,7 +353,7 @@ func readForm(c *gin.Context, period string) *formView {
 	for i := 0; i < count("ind.count"); i++ {
 		fi := formIndicator{ID: f("ind.", i, "id"), Name: f("ind.", i, "name"), NameEn: f("ind.", i, "nameEn"),
 			Value: f("ind.", i, "value"), Unit: f("ind.", i, "unit"), Change: f("ind.", i, "change"), Basis: f("ind.", i, "basis")}
-		if fi == (formIndicator{}) {
+		if fi.ID == "" && fi.Name == "" && fi.NameEn == "" && fi.Value == "" && fi.Unit == "" && fi.Change == "" && fi.Basis == "" {
 			continue
 		}
 		fi.N = len(v.Indicators)
@@ -439,10 +475,9 @@ func isNumberLiteral(s string) bool {
 }
 
 func (d *dataPages) submitForm(c *gin.Context) {
-	lang := requestLang(c.Request)
-	period, ok := periodParam(c.PostForm("period"))
+	period, ok := readPeriod(c.PostForm("period"))
 	if !ok {
-		d.s.fail(c, http.StatusBadRequest, tr(lang, "data.badperiod"))
+		d.badPeriod(c, c.PostForm("period"))
 		return
 	}
 	v := readForm(c, period)

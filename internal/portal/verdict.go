@@ -121,6 +121,9 @@ func reviewText(p string, st review.Status, lang, city string, when func(time.Ti
 		v.Deadline = deadlineText(st.Deadline, lang)
 	}
 	last := st.Last
+	// The verdict's account is the city's (often "admin"), meaningless to
+	// county staff: they see the city's reviewer by role (衡阳市审核员).
+	reviewer := tr(lang, "review.reviewer", city)
 	switch st.State {
 	case review.Overdue:
 		v.Class, v.Action = "warning", tr(lang, "review.action.overdue")
@@ -129,18 +132,18 @@ func reviewText(p string, st review.Status, lang, city string, when func(time.Ti
 	case review.Resubmitted:
 		v.Detail = tr(lang, "review.detail.resubmitted", when(st.SubmittedAt), city)
 		if last != nil {
-			v.Previous = tr(lang, "review.previous", verdictLabel(last.Verdict, lang), last.By, when(last.At))
+			v.Previous = tr(lang, "review.previous", verdictLabel(last.Verdict, lang), reviewer, when(last.At))
 		}
 	case review.Accepted:
 		v.Class = "ok"
 		if last != nil {
-			v.Detail = tr(lang, "review.detail.accepted", last.By, when(last.At))
+			v.Detail = tr(lang, "review.detail.accepted", reviewer, when(last.At))
 		}
 	case review.Returned:
 		v.Class, v.Resubmit = "warning", true
 		v.Action = tr(lang, "review.action.resubmit")
 		if last != nil {
-			v.Detail, v.Comment = tr(lang, "review.detail.returned", last.By, when(last.At)), last.Comment
+			v.Detail, v.Comment = tr(lang, "review.detail.returned", reviewer, when(last.At)), last.Comment
 		}
 	}
 	v.Short = v.Label

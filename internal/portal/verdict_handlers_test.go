@@ -122,21 +122,21 @@ func TestPeriodPageShowsCityReview(t *testing.T) {
 	comment := `一般公共预算收入增速与财政局口径不符<script>alert("x")</script>，请核实后重报。`
 	c.verdict(t, city, "2023-01", storage.ReviewReturned, comment)
 	escaped := `一般公共预算收入增速与财政局口径不符&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;，请核实后重报。`
-	expectPage(t, zh, page, []string{"已退回", "市统计局审核员 于 ", " 退回。", "市级意见", escaped,
+	expectPage(t, zh, page, []string{"已退回", "衡阳市审核员 于 ", " 退回。", "市级意见", escaped,
 		"请按市级意见修改数据后重新报送", `href="/data/form?period=2023-01"`, "修改后重新报送"},
 		[]string{`<script>alert`, "已通过", "已报送待审核"})
-	expectPage(t, en, page, []string{"Returned", "Returned by 市统计局审核员 on ", "The city&#39;s comment", escaped,
+	expectPage(t, en, page, []string{"Returned", "Returned by the 衡阳市 reviewer on ", "The city&#39;s comment", escaped,
 		"correct the data as the city asks and submit it again"},
 		[]string{`<script>alert`, "Correct and submit again"}) // a viewer is not offered to resubmit
 
 	// A corrected dataset is a resubmission awaiting a verdict of its own.
 	c.storeAs(t, ds, "2023-01", func(d *dataset.Dataset) { d.Meta.Title += "（修改后）" })
-	expectPage(t, zh, page, []string{"已重报待审核", "重新报送于 ", "上次审核：已退回（市统计局审核员，"}, []string{escaped, "请按市级意见修改"})
-	expectPage(t, en, page, []string{"Resubmitted, awaiting review", "Submitted again on ", "Previous review: Returned (市统计局审核员, "}, []string{escaped})
+	expectPage(t, zh, page, []string{"已重报待审核", "重新报送于 ", "上次审核：已退回（衡阳市审核员，"}, []string{escaped, "请按市级意见修改"})
+	expectPage(t, en, page, []string{"Resubmitted, awaiting review", "Submitted again on ", "Previous review: Returned (the 衡阳市 reviewer, "}, []string{escaped})
 
 	c.verdict(t, city, "2023-01", storage.ReviewAccepted, "")
-	expectPage(t, zh, page, []string{"已通过", "市统计局审核员 于 ", " 审核通过。"}, []string{"已退回", "已重报待审核", "请按市级意见修改"})
-	expectPage(t, en, page, []string{"Accepted", "Accepted by 市统计局审核员 on "}, []string{"Resubmitted"})
+	expectPage(t, zh, page, []string{"已通过", "衡阳市审核员 于 ", " 审核通过。"}, []string{"已退回", "已重报待审核", "请按市级意见修改"})
+	expectPage(t, en, page, []string{"Accepted", "Accepted by the 衡阳市 reviewer on "}, []string{"Resubmitted"})
 
 	// The attack: with the county's own credentials, other figures written
 	// over the accepted dataset with its metadata (its SHA-256 claim)
@@ -153,7 +153,7 @@ func TestPeriodPageShowsCityReview(t *testing.T) {
 	_, err = mc.PutObject(testCtx(t), c.Bucket, key, bytes.NewReader(forged), int64(len(forged)),
 		miniogo.PutObjectOptions{UserMetadata: old.UserMetadata, ContentType: old.ContentType})
 	mustDo(t, err)
-	expectPage(t, zh, page, []string{"已重报待审核", "上次审核：已通过（市统计局审核员，"}, []string{"审核通过。"})
+	expectPage(t, zh, page, []string{"已重报待审核", "上次审核：已通过（衡阳市审核员，"}, []string{"审核通过。"})
 }
 
 // A period nobody submitted says so, with its deadline.
@@ -192,13 +192,13 @@ func TestDashboardShowsCityReview(t *testing.T) {
 	c.verdict(t, city, "2023-01", storage.ReviewReturned, "请补充<b>样例批注</b>进度。")
 
 	// The month under review and its state follow the portal's clock: the
-	// previous month in Asia/Shanghai, 未上报 until the end of the 5th (the
+	// previous month in Asia/Shanghai, 未报送 until the end of the 5th (the
 	// default deadline), 逾期未报 from the 6th.
 	sh, err := time.LoadLocation("Asia/Shanghai")
 	mustDo(t, err)
 	now := testenv.Clock().Now().In(sh)
 	due := time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, sh).Format("2006-01")
-	dueState := "未上报"
+	dueState := "未报送"
 	if now.Day() > 5 {
 		dueState = "逾期未报"
 	}

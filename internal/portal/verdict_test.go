@@ -26,7 +26,7 @@ func TestReviewText(t *testing.T) {
 	}{
 		"not submitted": {
 			st: review.Status{State: review.NotSubmitted, Deadline: deadline}, lang: "zh-CN",
-			label: "未上报", class: "pending", short: "未上报 — 请于2023年2月5日24时前报送。",
+			label: "未报送", class: "pending", short: "未报送 — 请于2023年2月5日24时前报送。",
 		},
 		"overdue": {
 			st: review.Status{State: review.Overdue, Deadline: deadline}, lang: "zh-CN",
@@ -41,22 +41,22 @@ func TestReviewText(t *testing.T) {
 		"accepted": {
 			st: review.Status{State: review.Accepted, Deadline: deadline, SubmittedAt: at, Last: accepted}, lang: "zh-CN",
 			label: "已通过", class: "ok", short: "已通过",
-			words: []string{"市统计局张三 于 2023-02-03 09:30 审核通过。"},
+			words: []string{"衡阳市审核员 于 2023-02-03 09:30 审核通过。"},
 		},
 		"returned": {
 			st: review.Status{State: review.Returned, Deadline: deadline, SubmittedAt: at, Last: returned}, lang: "zh-CN",
 			label: "已退回", class: "warning", short: "已退回 — 请修改后重新报送", resubmit: true,
-			words: []string{"市统计局张三 于 2023-02-03 09:30 退回。", "财政收入口径有误", "重新报送"},
+			words: []string{"衡阳市审核员 于 2023-02-03 09:30 退回。", "财政收入口径有误", "重新报送"},
 		},
 		"returned in English": {
 			st: review.Status{State: review.Returned, Deadline: deadline, SubmittedAt: at, Last: returned}, lang: "en",
 			label: "Returned", class: "warning", short: "Returned — please correct and submit again", resubmit: true,
-			words: []string{"Returned by 市统计局张三 on 2023-02-03 09:30.", "财政收入口径有误", "submit it again"},
+			words: []string{"Returned by the 衡阳市 reviewer on 2023-02-03 09:30.", "财政收入口径有误", "submit it again"},
 		},
 		"resubmitted": {
 			st: review.Status{State: review.Resubmitted, Deadline: deadline, SubmittedAt: at.Add(time.Hour), Last: returned}, lang: "zh-CN",
 			label: "已重报待审核", class: "pending", short: "已重报待审核",
-			words: []string{"重新报送于 2023-02-03 10:30", "上次审核：已退回（市统计局张三，2023-02-03 09:30）"},
+			words: []string{"重新报送于 2023-02-03 10:30", "上次审核：已退回（衡阳市审核员，2023-02-03 09:30）"},
 		},
 		"resubmitted in English": {
 			st: review.Status{State: review.Resubmitted, Deadline: deadline, SubmittedAt: at.Add(time.Hour), Last: accepted}, lang: "en",

@@ -15,7 +15,7 @@ func TestOtherCountyRefused(t *testing.T) {
 	srv := minioServer(t)
 	a, b := newCounty(t, srv), newCounty(t, srv)
 	ctx := testCtx(t)
-	clock := &fakeClock{t: time.Date(2023, 2, 1, 8, 0, 0, 0, time.UTC)}
+	clock := &fakeClock{t: time.Date(2023, 3, 1, 8, 0, 0, 0, time.UTC)}
 
 	svcB := b.service(clock)
 	janB, err := svcB.Preview(ctx, "2023-01", Upload{Name: "b.yaml", Data: hengshanYAML(t)})

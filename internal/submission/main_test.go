@@ -62,10 +62,18 @@ func newCounty(t *testing.T, srv *miniotest.Server) county {
 	return county{bucket: bucket, cfg: cfg, client: c}
 }
 
+var shanghai = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
 var hengshanCounty = County{Code: "430423", Name: "衡山县", NameEn: "Hengshan County"}
 
 func (c county) service(clock *fakeClock) *Service {
-	s := New(c.client.Archive(c.bucket), hengshanCounty)
+	s := New(c.client.Archive(c.bucket), hengshanCounty).WithZone(shanghai)
 	if clock != nil {
 		s.now = clock.now
 	}

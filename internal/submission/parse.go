@@ -94,6 +94,9 @@ func Parse(up Upload, want Expect) (*Parsed, error) {
 	}
 	format := up.Format
 	if format == "" {
+		if pr := ForeignFormat(up.Name, up.Data); pr != nil {
+			return nil, Problems{*pr}
+		}
 		format = DetectFormat(up.Name, up.Data)
 	}
 	switch format {

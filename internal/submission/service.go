@@ -21,6 +21,8 @@ type County struct {
 	Code   string // six-digit division code, "430423"
 	Name   string // "衡山县"
 	NameEn string // "Hengshan County"
+	City   string // the city it belongs to, "衡阳市" (optional: the template's 所属市)
+	CityEn string // "Hengyang" (optional)
 }
 
 // Service runs one county's submissions against its archive (the portal's
@@ -29,6 +31,7 @@ type Service struct {
 	a      *storage.Archive
 	county County
 	now    func() time.Time
+	zone   *time.Location // the county's, for which months have ended
 	// beforeWrite, when set (tests), runs before each write of Confirm
 	// ("upload", "record", "dataset"); its error fails that write.
 	beforeWrite func(step string) error
@@ -36,7 +39,16 @@ type Service struct {
 
 // New returns the service for county's archive.
 func New(a *storage.Archive, county County) *Service {
-	return &Service{a: a, county: county, now: time.Now}
+	return &Service{a: a, county: county, now: time.Now, zone: time.Local}
+}
+
+// WithZone makes the service judge which months have ended in loc (the
+// county's time zone) and returns it.
+func (s *Service) WithZone(loc *time.Location) *Service {
+	if loc != nil {
+		s.zone = loc
+	}
+	return s
 }
 
 // WithClock makes the service date what it writes by now (the portal's
@@ -132,7 +144,8 @@ func (s *Service) Template(ctx context.Context, period string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Template(TemplateInput{CountyCode: s.county.Code, CountyName: s.county.Name, CountyNameEn: s.county.NameEn, Period: period, Base: base})
+	return Template(TemplateInput{CountyCode: s.county.Code, CountyName: s.county.Name, CountyNameEn: s.county.NameEn,
+		City: s.county.City, CityEn: s.county.CityEn, Period: period, Base: base})
 }
 
 // Preview is a dry run of one upload: the dataset it gives, what it changes
@@ -171,6 +184,9 @@ func (p *Preview) Where(path string) (zh, en string) { return p.parsed.Where(pat
 func (s *Service) Preview(ctx context.Context, period string, up Upload) (*Preview, error) {
 	if err := checkPeriod(period); err != nil {
 		return nil, err
+	}
+	if pr := CheckEnded(period, s.now(), s.zone); pr != nil {
+		return nil, Problems{*pr}
 	}
 	if len(up.Data) > MaxUploadBytes { // before any storage round trip
 		_, err := Parse(up, Expect{})
@@ -277,6 +293,11 @@ func (s *Service) Confirm(ctx context.Context, p *Preview, c Confirmation) (*Ent
 	}
 	if err := checkConfirmation(p, c); err != nil {
 		return nil, err
+	}
+	// Again at confirm: a preview made on the last day of a month may be
+	// confirmed after midnight, but never one for a month still running.
+	if pr := CheckEnded(p.Period, s.now(), s.zone); pr != nil {
+		return nil, Problems{*pr}
 	}
 	etag := ""
 	if p.Stored != nil {

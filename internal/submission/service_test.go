@@ -54,7 +54,7 @@ func fill(t testing.TB, tmpl []byte, edit func(f *excelize.File)) []byte {
 func TestSubmissionStory(t *testing.T) {
 	srv := minioServer(t)
 	a := newCounty(t, srv)
-	clock := &fakeClock{t: time.Date(2023, 2, 3, 9, 0, 0, 0, time.UTC)}
+	clock := &fakeClock{t: time.Date(2023, 3, 3, 9, 0, 0, 0, time.UTC)}
 	svc := a.service(clock)
 	ctx := testCtx(t)
 

@@ -19,6 +19,8 @@ type TemplateInput struct {
 	CountyCode   string // "430423"
 	CountyName   string // "衡山县"
 	CountyNameEn string // "Hengshan County" (optional)
+	City         string // the city the county belongs to, "衡阳市" (optional: 所属市)
+	CityEn       string // "Hengyang" (optional)
 	Period       string // the period to submit, "YYYY-MM"
 	// Base prefills the sheets: the period's stored dataset when it has one
 	// (a correction), else the latest earlier period's; nil for a blank
@@ -195,16 +197,21 @@ func (t *tmpl) instructions() error {
 		{"8. 上传后先预览：有错误时按工作表和单元格列出（如“指标!C7：应为数字”），不会保存任何数据；变化异常（如同比超过 +100%）时须填写说明才能提交。",
 			"8. An upload is previewed first: errors are listed by sheet and cell (e.g. Indicators!C7: must be a number) and nothing is stored; unusual changes (e.g. more than +100% y/y) need an explanation before you can submit."},
 		{"9. 文件不超过 20 MB，只能用于本县本期。", "9. Files up to 20 MB, for this county and this period only."},
+		{"", ""},
 	}
+	lines = append(lines, uploadRules...)
 	for i, l := range lines {
 		style := ""
-		if i == 0 || i == 4 {
+		if i == 0 || i == 4 || i == 15 { // the title, 填写说明, the rules
 			style = "title"
 		}
 		if err := t.set(s, 1, 2*i+1, l[0], style); err != nil {
 			return err
 		}
-		if err := t.set(s, 1, 2*i+2, l[1], ""); err != nil {
+		if i > 15 {
+			style = "wrap"
+		}
+		if err := t.set(s, 1, 2*i+2, l[1], style); err != nil {
 			return err
 		}
 	}
@@ -246,6 +253,14 @@ func (t *tmpl) meta(base map[string]any) error {
 		case "countyNameEn":
 			if (len(vals) == 0 || vals[0] == "") && t.in.CountyNameEn != "" {
 				vals = []string{t.in.CountyNameEn}
+			}
+		case "city": // known from the portal's configuration: never left for staff to type
+			if (len(vals) == 0 || vals[0] == "") && t.in.City != "" {
+				vals = []string{t.in.City}
+			}
+		case "cityEn":
+			if (len(vals) == 0 || vals[0] == "") && t.in.CityEn != "" {
+				vals = []string{t.in.CityEn}
 			}
 		}
 		if len(vals) == 0 {

@@ -34,6 +34,11 @@ type Auth struct {
 	TrustedProxies Proxies
 	// SignInPath is the sign-in page (default /signin).
 	SignInPath string
+	// PostReturn, when set, names the page a form posted after the
+	// session ended returns to ("" : its Referer). The portal uses it for
+	// pages whose address the Referer does not carry (a form re-shown
+	// after a refused POST); the answer still goes through SafeNext.
+	PostReturn func(*http.Request) string
 	// SSO signs users in through the tenant's OpenID provider (nil: none).
 	SSO *OIDC
 	// LocalDisabled refuses every password sign-in (SSO only).
@@ -146,21 +151,51 @@ func (a *Auth) Load() gin.HandlerFunc {
 }
 
 // Require sends a signed-out request to the sign-in page, remembering where
-// it was going (GET only; a form posted after the session ended cannot be
-// replayed safely).
+// it was going: the GET's own address, or for a form posted after the
+// session ended the page the form was on (its Referer, when on this site),
+// since a POST cannot be replayed safely. A request that still carries a
+// session cookie which has idled out, aged out or been revoked is told so
+// (expired=1): the sign-in page then says the session expired.
 func (a *Auth) Require() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if CurrentAccount(c) != nil {
 			c.Next()
 			return
 		}
+		q := url.Values{}
+		next := returnTo(c.Request)
+		if c.Request.Method != http.MethodGet && a.PostReturn != nil {
+			if to := a.PostReturn(c.Request); to != "" {
+				next = SafeNext(to)
+			}
+		}
+		if next != "/" {
+			q.Set("next", next)
+		}
+		if a.Sessions.Stale(c.Request) {
+			q.Set("expired", "1")
+		}
 		target := a.SignInPath
-		if c.Request.Method == http.MethodGet {
-			target += "?next=" + url.QueryEscape(c.Request.URL.RequestURI())
+		if len(q) > 0 {
+			target += "?" + q.Encode()
 		}
 		c.Redirect(http.StatusSeeOther, target)
 		c.Abort()
 	}
+}
+
+// returnTo is where a signed-out request should land after sign-in: the
+// GET's address, or the same-site page a posted form came from ("/" when
+// neither is known).
+func returnTo(r *http.Request) string {
+	if r.Method == http.MethodGet {
+		return SafeNext(r.URL.RequestURI())
+	}
+	ref, err := url.Parse(r.Header.Get("Referer"))
+	if err != nil || ref.Host != r.Host || (ref.Scheme != "http" && ref.Scheme != "https") {
+		return "/"
+	}
+	return SafeNext(ref.RequestURI())
 }
 
 // RequireEditor refuses viewers with 403, using forbidden to write the page.

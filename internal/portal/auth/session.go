@@ -264,6 +264,14 @@ func (s *Sessions) Get(r *http.Request) *Session {
 	return se
 }
 
+// Stale reports whether the request carries a genuine session cookie that
+// is no longer live (idled out, aged out or revoked): the sign-in page then
+// says "your session expired" rather than nothing.
+func (s *Sessions) Stale(r *http.Request) bool {
+	se := s.decode(r)
+	return se != nil && (s.expired(se, s.now()) || s.revoked.Revoked(se))
+}
+
 // Touch is Get that marks the session used: when its cookie's last-seen
 // time is more than a minute old, w gets a fresh cookie.
 func (s *Sessions) Touch(w http.ResponseWriter, r *http.Request) *Session {
