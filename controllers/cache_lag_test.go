@@ -63,7 +63,9 @@ func TestCacheBehindIsNotAFailure(t *testing.T) {
 	})
 	recorder := events.NewFakeRecorder(10)
 	r := &CountyReportReconciler{Client: lagging, APIReader: live, Scheme: k8s.Scheme(), Clock: fakeClock, Recorder: recorder,
-		PortalImage: "countyreport:test", StorageEndpoint: minio.Endpoint(), StorageInsecure: true, Storage: admin, CredentialsTTL: credentialsTTL}
+		PortalImage: "countyreport:test", Storage: admin,
+		StorageSettings: StorageSettings{StorageEndpoint: minio.Endpoint(), StorageInsecure: true, CredentialsTTL: credentialsTTL},
+	}
 	_, err = r.Reconcile(testCtx, ctrl.Request{NamespacedName: k})
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(recorder.Events).To(BeEmpty(), "an Event for a cache that is a moment behind")

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/city"
 	"github.com/countyreport/countyreport/internal/metrics"
 	"github.com/countyreport/countyreport/internal/period"
 	"github.com/countyreport/countyreport/internal/review"
@@ -89,7 +90,7 @@ func (r *CityReportReconciler) memberUnreadable(st *cityState, code, period stri
 		st.unreadable = map[string]string{}
 	}
 	if _, seen := st.unreadable[code]; !seen {
-		r.event(st.city, corev1.EventTypeWarning, "MemberUnreadable", "Read",
+		recordEvent(r.Recorder, st.city, corev1.EventTypeWarning, "MemberUnreadable", "Read",
 			"%s 的 %s 数据无法读取，未计入 / the data of %s for %s cannot be read and are left out: %v", code, period, code, period, err)
 	}
 	st.unreadable[code] = err.Error()
@@ -101,20 +102,7 @@ func (r *CityReportReconciler) memberSubmission(ctx context.Context, bucket, per
 	if r.Storage == nil {
 		return review.Derive(nil, storage.ReviewLog{}, deadline, r.Clock.Now()), nil
 	}
-	a := r.Storage.Archive(bucket)
-	var ds *storage.DatasetInfo
-	info, err := a.DescribeDataset(ctx, period)
-	switch {
-	case err == nil:
-		ds = &info
-	case !errors.Is(err, storage.ErrNotFound):
-		return review.Status{}, err
-	}
-	log, err := a.GetReview(ctx, period)
-	if err != nil {
-		return review.Status{}, err
-	}
-	return review.Derive(ds, log, deadline, r.Clock.Now()), nil
+	return city.MemberStatus(ctx, r.Storage.Archive(bucket), period, deadline, r.Clock.Now())
 }
 
 // forgetCityMetrics drops a deleted city's gauges.

@@ -1,10 +1,8 @@
 package controllers
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -71,17 +69,9 @@ type CityReportReconciler struct {
 	// TrustedProxies go into the city portal's configuration (Options.TrustedProxies).
 	TrustedProxies []string
 
-	StorageEndpoint string
-	StorageInsecure bool
-	// StorageCABundle is the endpoint's private CA (PEM), handed on in the
-	// credentials Secrets as a county's are.
-	StorageCABundle []byte
-	// StorageTimeout bounds each storage call (DefaultStorageTimeout when zero).
-	StorageTimeout time.Duration
+	StorageSettings
 	// Storage is nil when the manager has no storage endpoint.
 	Storage CityStorage
-	// CredentialsTTL is the lifetime of the city's credentials, as a county's.
-	CredentialsTTL time.Duration
 	// Signing issues the city's signing certificate; Keys reads it to sign
 	// the city's report. Nil: the city's report is published unsigned (tests).
 	Signing *signing.Authority
@@ -95,6 +85,7 @@ type CityReportReconciler struct {
 
 // cityState is what one reconcile of a city learns as its steps run.
 type cityState struct {
+	stepState
 	city   *reportingv1.CityReport
 	before *reportingv1.CityReport
 	// members are the counties that are members on both sides, by code.
@@ -104,13 +95,10 @@ type cityState struct {
 	// boardPeriod is the month under review; datasets the identity of each
 	// member's dataset for it (its storage.DatasetInfo.ContentID), by code
 	// (absent: nothing submitted).
-	boardPeriod  string
-	deadline     time.Time
-	datasets     map[string]string
-	statuses     map[string]review.Status
-	done         bool
-	requeueAfter time.Duration
-	softErr      error
+	boardPeriod string
+	deadline    time.Time
+	datasets    map[string]string
+	statuses    map[string]review.Status
 	// unreadable are the members whose own objects could not be read or
 	// parsed (code → why): each is named and left out, the others go on.
 	unreadable map[string]string
@@ -122,16 +110,21 @@ type cityMember struct {
 	bucket string
 }
 
-// storageDeadline bounds a step's storage calls: n calls of StorageTimeout
-// each, so an endpoint that does not answer is reported quickly.
-func (r *CityReportReconciler) storageDeadline(ctx context.Context, n int) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, time.Duration(n)*cmp.Or(r.StorageTimeout, DefaultStorageTimeout))
+// newCityState starts a reconcile of city.
+func newCityState(city *reportingv1.CityReport) *cityState {
+	before := city.DeepCopy()
+	return &cityState{stepState: stepState{subject: citySubject(city, before)}, city: city, before: before,
+		datasets: map[string]string{}, statuses: map[string]review.Status{}}
 }
 
-func (s *cityState) requeueIn(d time.Duration) {
-	if d > 0 && (s.requeueAfter == 0 || d < s.requeueAfter) {
-		s.requeueAfter = d
-	}
+// citySubject is a CityReport as the shared step machinery sees it.
+func citySubject(city, before *reportingv1.CityReport) subject {
+	return subject{obj: city, before: before, conditions: &city.Status.Conditions, observed: &city.Status.ObservedGeneration,
+		statusChanged: func() bool { return !equality.Semantic.DeepEqual(before.Status, city.Status) },
+		keepStatus: func() func() {
+			status := city.Status.DeepCopy()
+			return func() { city.Status = *status; before.ObjectMeta = *city.ObjectMeta.DeepCopy() }
+		}}
 }
 
 // boardInterval is how often the board (and its metric) is read again from
@@ -139,8 +132,10 @@ func (s *cityState) requeueIn(d time.Duration) {
 const boardInterval = 5 * time.Minute
 
 // Reconcile is called for every change of a CityReport, of an object it
-// owns, or of a CountyReport that names it or that it lists.
-func (r *CityReportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, err error) {
+// owns, or of a CountyReport that names it or that it lists. It runs the
+// city's steps (runSteps: one error policy, status written once, at the
+// end, only when it changed).
+func (r *CityReportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	city := &reportingv1.CityReport{}
 	if err := r.Get(ctx, req.NamespacedName, city); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
@@ -149,18 +144,7 @@ func (r *CityReportReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		forgetCityMetrics(city)
 		return ctrl.Result{}, r.reconcileCityDelete(ctx, city) // owned Secrets go with it
 	}
-	st := &cityState{city: city, before: city.DeepCopy(), datasets: map[string]string{}, statuses: map[string]review.Status{}}
-	defer func() {
-		if err == nil {
-			city.Status.ObservedGeneration = city.Generation
-		} else {
-			r.event(city, corev1.EventTypeWarning, "ReconcileFailed", "Reconcile", "%v", err)
-		}
-		if perr := r.writeStatus(ctx, st.before, city); perr != nil && err == nil {
-			err = perr
-		}
-	}()
-	steps := []func(context.Context, *cityState) error{
+	return runSteps(ctx, r.Client, r.Recorder, newCityState(city), []func(context.Context, *cityState) error{
 		r.validateCity,
 		r.checkDuplicateCity,
 		r.checkNamespace,
@@ -172,32 +156,19 @@ func (r *CityReportReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		r.reconcileRanking,
 		r.reconcileCitySchedule,
 		r.summarizeCity,
-	}
-	for _, step := range steps {
-		if err := step(ctx, st); err != nil {
-			r.setCityCondition(city, reportingv1.ConditionReady, metav1.ConditionFalse, reportingv1.ReasonProvisioningFailed, err.Error())
-			return ctrl.Result{}, err
-		}
-		if st.done {
-			break
-		}
-	}
-	if st.softErr != nil {
-		return ctrl.Result{}, st.softErr
-	}
-	return ctrl.Result{RequeueAfter: st.requeueAfter}, nil
+	})
 }
 
 // validateCity checks what the schema cannot: the zones are real and the cron parses.
 func (r *CityReportReconciler) validateCity(_ context.Context, st *cityState) error {
 	s := st.city.Spec
 	if _, err := schedule.Parse(s.Schedule.Cron, s.Schedule.TimeZone); err != nil {
-		r.refuseCity(st, reportingv1.ReasonInvalidSpec, "spec.schedule: "+err.Error())
+		st.refuse(r.Recorder, reportingv1.ReasonInvalidSpec, "spec.schedule: "+err.Error())
 		return nil
 	}
 	loc, err := time.LoadLocation(s.Review.TimeZone)
 	if err != nil || s.Review.TimeZone == "" {
-		r.refuseCity(st, reportingv1.ReasonInvalidSpec, fmt.Sprintf("spec.review.timeZone: unknown time zone %q", s.Review.TimeZone))
+		st.refuse(r.Recorder, reportingv1.ReasonInvalidSpec, fmt.Sprintf("spec.review.timeZone: unknown time zone %q", s.Review.TimeZone))
 		return nil
 	}
 	st.reviewLoc = loc
@@ -212,19 +183,13 @@ func (r *CityReportReconciler) checkDuplicateCity(ctx context.Context, st *cityS
 	}
 	var claims []reportingv1.CityReport
 	for _, c := range list.Items {
-		if c.Spec.City.Code == st.city.Spec.City.Code && c.DeletionTimestamp.IsZero() {
+		if c.Spec.City.Code == st.city.Spec.City.Code {
 			claims = append(claims, c)
 		}
 	}
-	sort.Slice(claims, func(i, j int) bool {
-		if !claims[i].CreationTimestamp.Equal(&claims[j].CreationTimestamp) {
-			return claims[i].CreationTimestamp.Before(&claims[j].CreationTimestamp)
-		}
-		return claims[i].Name < claims[j].Name
-	})
-	if len(claims) > 0 && claims[0].UID != st.city.UID {
-		r.refuseCity(st, reportingv1.ReasonDuplicateCity, fmt.Sprintf(
-			"city code %s is already used by CityReport %s; nothing is provisioned for this one", st.city.Spec.City.Code, claims[0].Name))
+	if owner := firstClaim(claims); owner != nil && owner.UID != st.city.UID {
+		st.refuse(r.Recorder, reportingv1.ReasonDuplicateCity, fmt.Sprintf(
+			"city code %s is already used by CityReport %s; nothing is provisioned for this one", st.city.Spec.City.Code, owner.Name))
 	}
 	return nil
 }
@@ -243,14 +208,14 @@ func (r *CityReportReconciler) checkNamespace(ctx context.Context, st *cityState
 		return err
 	}
 	if !found {
-		r.refuseCity(st, reportingv1.ReasonNamespaceMissing, fmt.Sprintf(
+		st.refuse(r.Recorder, reportingv1.ReasonNamespaceMissing, fmt.Sprintf(
 			"namespace %s does not exist: create it for the city's objects and give it the city's code "+
 				"(kubectl create namespace %s; kubectl label namespace %s %s=%s)", ns, ns, ns, reportingv1.LabelCity, code))
 		st.requeueIn(30 * time.Second)
 		return nil
 	}
 	if granted != code {
-		r.refuseCity(st, reportingv1.ReasonNamespaceNotGranted, fmt.Sprintf(
+		st.refuse(r.Recorder, reportingv1.ReasonNamespaceNotGranted, fmt.Sprintf(
 			"namespace %s is not given city code %s (its label %s is %q): a cluster administrator grants it with "+
 				"kubectl label namespace %s %s=%s; no credentials are written there", ns, code, reportingv1.LabelCity, granted, ns, reportingv1.LabelCity, code))
 		st.requeueIn(30 * time.Second)
@@ -261,7 +226,7 @@ func (r *CityReportReconciler) checkNamespace(ctx context.Context, st *cityState
 		return fmt.Errorf("list CountyReports in %s: %w", ns, err)
 	}
 	if len(counties.Items) > 0 {
-		r.refuseCity(st, reportingv1.ReasonNamespaceInUse, fmt.Sprintf(
+		st.refuse(r.Recorder, reportingv1.ReasonNamespaceInUse, fmt.Sprintf(
 			"namespace %s holds CountyReport %s: a city's credentials never share a namespace with a county", ns, counties.Items[0].Name))
 	}
 	return nil
@@ -273,42 +238,13 @@ func (r *CityReportReconciler) checkNamespace(ctx context.Context, st *cityState
 func (r *CityReportReconciler) summarizeCity(_ context.Context, st *cityState) error {
 	city := st.city
 	if r.Storage != nil && !meta.IsStatusConditionTrue(city.Status.Conditions, reportingv1.ConditionStorageReady) {
-		r.setCityCondition(city, reportingv1.ConditionReady, metav1.ConditionFalse, reportingv1.ReasonComponentsNotReady,
+		setCondition(&city.Status.Conditions, city.Generation, reportingv1.ConditionReady, metav1.ConditionFalse, reportingv1.ReasonComponentsNotReady,
 			"waiting for: "+reportingv1.ConditionStorageReady)
 		return nil
 	}
-	r.setCityCondition(city, reportingv1.ConditionReady, metav1.ConditionTrue, reportingv1.ReasonReconciled,
+	setCondition(&city.Status.Conditions, city.Generation, reportingv1.ConditionReady, metav1.ConditionTrue, reportingv1.ReasonReconciled,
 		fmt.Sprintf("%d of %d listed counties are members", len(city.Status.Members), len(city.Spec.Members)))
 	return nil
-}
-
-func (r *CityReportReconciler) setCityCondition(c *reportingv1.CityReport, typ string, status metav1.ConditionStatus, reason, msg string) {
-	meta.SetStatusCondition(&c.Status.Conditions, metav1.Condition{
-		Type: typ, Status: status, Reason: reason, Message: msg, ObservedGeneration: c.Generation,
-	})
-}
-
-// refuseCity sets Ready=False and stops the steps; the Event is recorded
-// only when the verdict is new.
-func (r *CityReportReconciler) refuseCity(st *cityState, reason, msg string) {
-	if c := meta.FindStatusCondition(st.city.Status.Conditions, reportingv1.ConditionReady); c == nil || c.Reason != reason || c.Message != msg {
-		r.event(st.city, corev1.EventTypeWarning, reason, "Validate", "%s", msg)
-	}
-	r.setCityCondition(st.city, reportingv1.ConditionReady, metav1.ConditionFalse, reason, msg)
-	st.done = true
-}
-
-func (r *CityReportReconciler) writeStatus(ctx context.Context, before, c *reportingv1.CityReport) error {
-	if equality.Semantic.DeepEqual(before.Status, c.Status) {
-		return nil
-	}
-	return client.IgnoreNotFound(r.Status().Patch(ctx, c, client.MergeFrom(before)))
-}
-
-func (r *CityReportReconciler) event(c *reportingv1.CityReport, typ, reason, action, format string, args ...any) {
-	if r.Recorder != nil {
-		r.Recorder.Eventf(c, nil, typ, reason, action, format, args...)
-	}
 }
 
 // SetupWithManager registers the reconciler and its watches.

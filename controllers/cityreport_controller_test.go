@@ -376,7 +376,8 @@ func gauge(t *testing.T, g prometheus.Gauge) float64 {
 func cityReconciler(c clock.PassiveClock) *CityReportReconciler {
 	return &CityReportReconciler{
 		Client: mgrClient, APIReader: k8s, Scheme: k8s.Scheme(), Clock: c, PortalImage: "countyreport:test",
-		StorageEndpoint: minio.Endpoint(), StorageInsecure: true, Storage: admin, CredentialsTTL: credentialsTTL,
+		Storage:         admin,
+		StorageSettings: StorageSettings{StorageEndpoint: minio.Endpoint(), StorageInsecure: true, CredentialsTTL: credentialsTTL},
 	}
 }
 

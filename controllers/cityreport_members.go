@@ -57,11 +57,11 @@ func (r *CityReportReconciler) resolveMembers(ctx context.Context, st *cityState
 	city.Status.MissingMembers = missing
 	city.Status.MemberSummary = fmt.Sprintf("%d/%d", len(st.members), len(city.Spec.Members))
 	if len(missing) == 0 {
-		r.setCityCondition(city, reportingv1.ConditionMembersResolved, metav1.ConditionTrue, reportingv1.ReasonReconciled,
+		setCondition(&city.Status.Conditions, city.Generation, reportingv1.ConditionMembersResolved, metav1.ConditionTrue, reportingv1.ReasonReconciled,
 			fmt.Sprintf("all %d listed counties are members", len(st.members)))
 		return nil
 	}
-	r.setCityCondition(city, reportingv1.ConditionMembersResolved, metav1.ConditionFalse, reportingv1.ReasonMembersMissing,
+	setCondition(&city.Status.Conditions, city.Generation, reportingv1.ConditionMembersResolved, metav1.ConditionFalse, reportingv1.ReasonMembersMissing,
 		fmt.Sprintf("%d of %d listed counties are not members: see status.missingMembers", len(missing), len(city.Spec.Members)))
 	return nil
 }

@@ -31,7 +31,7 @@ func (r *CityReportReconciler) owning(city *reportingv1.CityReport) owning {
 	return owning{
 		c: r.Client, reader: r.APIReader, scheme: r.Scheme, owner: city, kind: "CityReport",
 		event: func(typ, reason, action, format string, args ...any) {
-			r.event(city, typ, reason, action, format, args...)
+			recordEvent(r.Recorder, city, typ, reason, action, format, args...)
 		},
 	}
 }
@@ -102,7 +102,7 @@ func (r *CityReportReconciler) reconcileCityPortal(ctx context.Context, st *city
 	if found {
 		status, reason, msg = deploymentAvailability(&d)
 	}
-	r.setCityCondition(city, reportingv1.ConditionPortalAvailable, status, reason, msg)
+	setCondition(&city.Status.Conditions, city.Generation, reportingv1.ConditionPortalAvailable, status, reason, msg)
 	return nil
 }
 
@@ -189,12 +189,12 @@ func (r *CityReportReconciler) admittedCityIngress(ctx context.Context, city *re
 	if owner := cityHostOwner(cities.Items, city); owner != nil && owner.UID != city.UID {
 		msg := fmt.Sprintf("host %s is claimed by CityReport %s, created earlier; no Ingress is made for it", cityHost(city), owner.Name)
 		if c := meta.FindStatusCondition(city.Status.Conditions, reportingv1.ConditionHostAdmitted); c == nil || c.Message != msg {
-			r.event(city, corev1.EventTypeWarning, reportingv1.ReasonHostNotGranted, "ClaimHost", "%s", msg)
+			recordEvent(r.Recorder, city, corev1.EventTypeWarning, reportingv1.ReasonHostNotGranted, "ClaimHost", "%s", msg)
 		}
-		r.setCityCondition(city, reportingv1.ConditionHostAdmitted, metav1.ConditionFalse, reportingv1.ReasonHostNotGranted, msg)
+		setCondition(&city.Status.Conditions, city.Generation, reportingv1.ConditionHostAdmitted, metav1.ConditionFalse, reportingv1.ReasonHostNotGranted, msg)
 		return nil, nil
 	}
-	r.setCityCondition(city, reportingv1.ConditionHostAdmitted, metav1.ConditionTrue, reportingv1.ReasonReconciled,
+	setCondition(&city.Status.Conditions, city.Generation, reportingv1.ConditionHostAdmitted, metav1.ConditionTrue, reportingv1.ReasonReconciled,
 		fmt.Sprintf("host %s routes to the city's portal", cityHost(city)))
 	return ing, nil
 }

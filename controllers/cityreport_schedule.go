@@ -63,9 +63,9 @@ func (r *CityReportReconciler) reconcileCitySchedule(ctx context.Context, st *ci
 
 	c.Status.LastReport = newerReport(c.Status.LastReport, runs)
 	status, reason, msg := upToDate(sched, s.Suspend, c.CreationTimestamp.Time, c.Status.LastReport, runs, now, "CityReport")
-	r.setCityCondition(c, reportingv1.ConditionReportUpToDate, status, reason, msg)
+	setCondition(&c.Status.Conditions, c.Generation, reportingv1.ConditionReportUpToDate, status, reason, msg)
 	return pruneRuns(ctx, r.Client, s, runs, func(run *reportingv1.ReportRun, phase reportingv1.RunPhase, limit int) {
-		r.event(c, corev1.EventTypeNormal, "Pruned", "Delete", "deleted ReportRun %s/%s (%s, history limit %d)", run.Namespace, run.Name, phase, limit)
+		recordEvent(r.Recorder, c, corev1.EventTypeNormal, "Pruned", "Delete", "deleted ReportRun %s/%s (%s, history limit %d)", run.Namespace, run.Name, phase, limit)
 	})
 }
 
@@ -84,7 +84,7 @@ func (r *CityReportReconciler) createCityRun(ctx context.Context, c *reportingv1
 		}
 		return nil, fmt.Errorf("create ReportRun %s/%s: %w", run.Namespace, run.Name, err)
 	}
-	r.event(c, corev1.EventTypeNormal, "Scheduled", "Schedule", "created ReportRun %s/%s for %s (scheduled %s)",
+	recordEvent(r.Recorder, c, corev1.EventTypeNormal, "Scheduled", "Schedule", "created ReportRun %s/%s for %s (scheduled %s)",
 		run.Namespace, run.Name, period, sched.Local(due))
 	return run, nil
 }

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"strconv"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -28,19 +26,12 @@ import (
 func (r *CityReportReconciler) reconcileCityStorage(ctx context.Context, st *cityState) error {
 	city := st.city
 	if r.Storage == nil {
-		r.setCityCondition(city, reportingv1.ConditionStorageReady, metav1.ConditionFalse, reportingv1.ReasonStorageNotSet,
+		setCondition(&city.Status.Conditions, city.Generation, reportingv1.ConditionStorageReady, metav1.ConditionFalse, reportingv1.ReasonStorageNotSet,
 			"the manager was started without a storage endpoint")
 		return nil
 	}
-	if controllerutil.AddFinalizer(city, StorageFinalizer) {
-		// Update answers with the stored object, whose status is the one
-		// before this reconcile: keep what the earlier steps found.
-		status := city.Status.DeepCopy()
-		if err := r.Update(ctx, city); err != nil {
-			return fmt.Errorf("add finalizer: %w", err)
-		}
-		city.Status = *status
-		st.before.ObjectMeta = *city.ObjectMeta.DeepCopy()
+	if err := addFinalizer(ctx, r.Client, st.subject, StorageFinalizer); err != nil {
+		return err
 	}
 	parent := ctx
 	ctx, cancel := r.storageDeadline(ctx, 4+len(st.members))
@@ -55,7 +46,7 @@ func (r *CityReportReconciler) reconcileCityStorage(ctx context.Context, st *cit
 		}
 	}
 	if msg != "" {
-		r.setCityCondition(city, reportingv1.ConditionStorageReady, metav1.ConditionFalse, reportingv1.ReasonBucketNotOwned, msg)
+		setCondition(&city.Status.Conditions, city.Generation, reportingv1.ConditionStorageReady, metav1.ConditionFalse, reportingv1.ReasonBucketNotOwned, msg)
 		city.Status.Bucket = ""
 		return nil
 	}
@@ -73,7 +64,7 @@ func (r *CityReportReconciler) reconcileCityStorage(ctx context.Context, st *cit
 		rcancel()
 	}
 	if err != nil {
-		return r.storageFailed(st, err)
+		return st.storageFailed(err)
 	}
 	exp := ownExp
 	if !membersExp.IsZero() && membersExp.Before(exp) {
@@ -82,19 +73,9 @@ func (r *CityReportReconciler) reconcileCityStorage(ctx context.Context, st *cit
 	city.Status.CredentialsSecretName = tenant.CityCredentialsSecretName(city)
 	city.Status.MemberCredentialsSecretName = tenant.MemberCredentialsSecretName(city)
 	city.Status.CredentialsExpireAt = &metav1.Time{Time: exp}
-	r.setCityCondition(city, reportingv1.ConditionStorageReady, metav1.ConditionTrue, reportingv1.ReasonReconciled, fmt.Sprintf(
+	setCondition(&city.Status.Conditions, city.Generation, reportingv1.ConditionStorageReady, metav1.ConditionTrue, reportingv1.ReasonReconciled, fmt.Sprintf(
 		"bucket %s with credentials in Secret %s; credentials for %d member counties in Secret %s/%s",
 		bucket, city.Status.CredentialsSecretName, len(st.members), city.Status.Namespace, city.Status.MemberCredentialsSecretName))
-	return nil
-}
-
-func (r *CityReportReconciler) storageFailed(st *cityState, err error) error {
-	reason := reportingv1.ReasonProvisioningFailed
-	if storage.IsUnavailable(err) {
-		reason = reportingv1.ReasonStorageUnavailable
-	}
-	r.setCityCondition(st.city, reportingv1.ConditionStorageReady, metav1.ConditionFalse, reason, err.Error())
-	st.softErr = err
 	return nil
 }
 
@@ -130,7 +111,7 @@ func (r *CityReportReconciler) ensureCityCredentials(ctx context.Context, st *ci
 		st.requeueIn(r.rotateAt(expires).Sub(now))
 		return expires, nil
 	}
-	creds, err := r.Storage.Issue(ctx, bucket, r.ttl())
+	creds, err := r.Storage.Issue(ctx, bucket, r.credentialsTTL())
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -170,7 +151,7 @@ func (r *CityReportReconciler) ensureMemberCredentials(ctx context.Context, st *
 				want[key(f)] = have[key(f)]
 			}
 		} else {
-			creds, err := r.Storage.IssueMember(ctx, m.bucket, r.ttl())
+			creds, err := r.Storage.IssueMember(ctx, m.bucket, r.credentialsTTL())
 			if err != nil {
 				return time.Time{}, fmt.Errorf("credentials for member %s: %w", code, err)
 			}
@@ -207,17 +188,6 @@ func credentialData(code, bucket string, c storage.Credentials, expires time.Tim
 		key(tenant.SecretBucket):       []byte(bucket),
 		key(tenant.SecretExpiresAt):    []byte(expires.Format(time.RFC3339)),
 	}
-}
-
-func (r *CityReportReconciler) endpointData() map[string][]byte {
-	d := map[string][]byte{
-		tenant.SecretEndpoint: []byte(r.StorageEndpoint),
-		tenant.SecretInsecure: []byte(strconv.FormatBool(r.StorageInsecure)),
-	}
-	if len(r.StorageCABundle) > 0 {
-		d[tenant.SecretCABundle] = r.StorageCABundle
-	}
-	return d
 }
 
 // readCitySecret returns the data of the city's Secret name, nil when it
@@ -262,7 +232,7 @@ func (r *CityReportReconciler) writeCitySecret(ctx context.Context, city *report
 	if err != nil {
 		return fmt.Errorf("write Secret %s: %w", name, err)
 	}
-	r.event(city, corev1.EventTypeNormal, "CredentialsIssued", "Issue", "credentials written to Secret %s/%s", s.Namespace, name)
+	recordEvent(r.Recorder, city, corev1.EventTypeNormal, "CredentialsIssued", "Issue", "credentials written to Secret %s/%s", s.Namespace, name)
 	return nil
 }
 
@@ -275,15 +245,8 @@ func controlledByCity(obj client.Object, city *reportingv1.CityReport) bool {
 	return false
 }
 
-func (r *CityReportReconciler) ttl() time.Duration {
-	if r.CredentialsTTL > 0 {
-		return r.CredentialsTTL
-	}
-	return DefaultCredentialsTTL
-}
-
 func (r *CityReportReconciler) rotateAt(expires time.Time) time.Time {
-	return expires.Add(-r.ttl() / 3)
+	return expires.Add(-r.credentialsTTL() / 3)
 }
 
 // cityOwner is how a CityReport is recorded as its bucket's owner.
@@ -303,7 +266,7 @@ func (r *CityReportReconciler) reconcileCityDelete(ctx context.Context, c *repor
 	bucket := tenant.CityBucket(c)
 	switch {
 	case c.Annotations[AnnotationSkipStorageCleanup] == "true":
-		r.event(c, corev1.EventTypeWarning, "StorageCleanupSkipped", "Delete", "%s is set: bucket %s is left as it is", AnnotationSkipStorageCleanup, bucket)
+		recordEvent(r.Recorder, c, corev1.EventTypeWarning, "StorageCleanupSkipped", "Delete", "%s is set: bucket %s is left as it is", AnnotationSkipStorageCleanup, bucket)
 	case c.Spec.Storage.DeletionPolicy == reportingv1.DeletionDelete:
 		if r.Storage == nil {
 			return errors.New("deletionPolicy is Delete but the manager has no storage endpoint; start it with one, or annotate the CityReport " +
@@ -314,15 +277,15 @@ func (r *CityReportReconciler) reconcileCityDelete(ctx context.Context, c *repor
 		err := r.Storage.DeleteOwnedBucket(ctx, bucket, cityOwner(c))
 		switch {
 		case errors.Is(err, storage.ErrNotOwned):
-			r.event(c, corev1.EventTypeWarning, reportingv1.ReasonBucketNotOwned, "Delete",
+			recordEvent(r.Recorder, c, corev1.EventTypeWarning, reportingv1.ReasonBucketNotOwned, "Delete",
 				"bucket %s was not created for this CityReport and is left untouched: %v", bucket, err)
 		case err != nil:
 			return fmt.Errorf("delete bucket %s (annotate %s=true to leave it): %w", bucket, AnnotationSkipStorageCleanup, err)
 		default:
-			r.event(c, corev1.EventTypeNormal, "BucketDeleted", "Delete", "bucket %s and every version in it removed", bucket)
+			recordEvent(r.Recorder, c, corev1.EventTypeNormal, "BucketDeleted", "Delete", "bucket %s and every version in it removed", bucket)
 		}
 	default:
-		r.event(c, corev1.EventTypeNormal, "BucketRetained", "Delete", "bucket %s is kept (deletionPolicy Retain)", bucket)
+		recordEvent(r.Recorder, c, corev1.EventTypeNormal, "BucketRetained", "Delete", "bucket %s is kept (deletionPolicy Retain)", bucket)
 	}
 	controllerutil.RemoveFinalizer(c, StorageFinalizer)
 	return client.IgnoreNotFound(r.Update(ctx, c))
@@ -334,25 +297,13 @@ func (r *CityReportReconciler) reconcileCityDelete(ctx context.Context, c *repor
 // never touches a member's bucket: a county's retention is the county's.
 func (r *CityReportReconciler) applyCityRetention(ctx context.Context, st *cityState, bucket string) error {
 	c := st.city
-	now := r.Clock.Now()
-	if due, wait := retentionDue(c.Status.LastRetentionTime, now); !due {
-		st.requeueIn(wait)
-		return nil
-	}
 	loc := time.UTC
 	if sched, err := schedule.Parse(c.Spec.Schedule.Cron, c.Spec.Schedule.TimeZone); err == nil {
 		loc = sched.Location()
 	}
 	months := retentionMonths(c.Spec.Storage)
-	res, err := r.Storage.Archive(bucket).Retain(ctx, months, now.In(loc))
-	if err != nil {
-		return err
-	}
-	if len(res.Periods) > 0 {
-		r.event(c, corev1.EventTypeNormal, "RetentionApplied", "Retain",
-			"removed periods %s (older than %d months) from bucket %s", strings.Join(res.Periods, ", "), months, bucket)
-	}
-	c.Status.LastRetentionTime = &metav1.Time{Time: now.UTC().Truncate(time.Second)}
-	st.requeueIn(retentionInterval)
-	return nil
+	return st.retainDaily(r.Recorder, &c.Status.LastRetentionTime, r.Clock.Now(), bucket, months,
+		func(now time.Time) (storage.RetainResult, error) {
+			return r.Storage.Archive(bucket).Retain(ctx, months, now.In(loc))
+		})
 }

@@ -7,9 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -38,7 +36,6 @@ import (
 	"github.com/countyreport/countyreport/internal/schedule"
 	"github.com/countyreport/countyreport/internal/signing"
 	"github.com/countyreport/countyreport/internal/tenant"
-	"github.com/countyreport/countyreport/internal/transient"
 )
 
 // countyCodeIndex indexes CountyReports by spec.county.code, to find duplicates.
@@ -62,19 +59,9 @@ type CountyReportReconciler struct {
 	PortalImage string
 	// TrustedProxies go into every portal's configuration (Options.TrustedProxies).
 	TrustedProxies []string
-	// StorageEndpoint (host:port) and StorageInsecure tell the portal where its archive is.
-	StorageEndpoint string
-	StorageInsecure bool
-	// StorageCABundle is the endpoint's private CA (PEM), handed to clients
-	// in the credentials Secret; nil for a public CA or plain HTTP.
-	StorageCABundle []byte
-	// StorageTimeout bounds the storage calls of one reconcile
-	// (DefaultStorageTimeout when zero).
-	StorageTimeout time.Duration
+	StorageSettings
 	// Storage provisions buckets and credentials; nil when the manager has no storage.
 	Storage Storage
-	// CredentialsTTL is the lifetime of scoped credentials (DefaultCredentialsTTL when zero).
-	CredentialsTTL time.Duration
 	// Workers is the number of CountyReports reconciled at once (4 when zero).
 	Workers int
 	// Signing issues the counties' signing certificates; nil: none (tests).
@@ -96,34 +83,23 @@ type CountyReportReconciler struct {
 
 // reconcileState is what one reconcile learns as its steps run.
 type reconcileState struct {
+	stepState
 	cr *reportingv1.CountyReport
 	// schedule is the spec's schedule, parsed once by validateSpec.
 	schedule *schedule.Schedule
 	// before is the object as read, for the status patch.
 	before *reportingv1.CountyReport
 	inputs tenant.Inputs
-	// done stops the remaining steps (the spec is invalid or a duplicate).
-	done bool
-	// requeueAfter is the shortest wait any step asked for.
-	requeueAfter time.Duration
-	// softErr is a failure that did not stop the other steps (storage
-	// unreachable); it is returned at the end so the retry backs off.
-	softErr error
-	// cacheBehind stopped the steps for a moment: nothing failed, and
-	// no status is written until every step has run.
-	cacheBehind bool
-	// transient: a step met a conflict or a passing API error. It is
-	// retried with no status write and no Event: nothing a user must hear.
-	transient bool
 }
 
-// cacheCatchUp is the wait before looking again when the cache was behind.
-const cacheCatchUp = time.Second
-
-func (s *reconcileState) requeueIn(d time.Duration) {
-	if d > 0 && (s.requeueAfter == 0 || d < s.requeueAfter) {
-		s.requeueAfter = d
-	}
+// countySubject is a CountyReport as the shared step machinery sees it.
+func countySubject(cr, before *reportingv1.CountyReport) subject {
+	return subject{obj: cr, before: before, conditions: &cr.Status.Conditions, observed: &cr.Status.ObservedGeneration,
+		statusChanged: func() bool { return !equality.Semantic.DeepEqual(before.Status, cr.Status) },
+		keepStatus: func() func() {
+			status := cr.Status.DeepCopy()
+			return func() { cr.Status = *status; before.ObjectMeta = *cr.ObjectMeta.DeepCopy() }
+		}}
 }
 
 // Reconcile is called for every change of a CountyReport or an object it owns.
@@ -138,31 +114,18 @@ func (r *CountyReportReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	return r.reconcile(ctx, cr)
 }
 
-// reconcile runs the steps in order and writes status once, at the end, only
-// when it changed.
-func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.CountyReport) (_ ctrl.Result, err error) {
-	st := &reconcileState{cr: cr, before: cr.DeepCopy(), inputs: tenant.Inputs{
+// reconcile runs the county's steps (runSteps: one error policy, status
+// written once, at the end, only when it changed).
+func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.CountyReport) (ctrl.Result, error) {
+	before := cr.DeepCopy()
+	st := &reconcileState{stepState: stepState{subject: countySubject(cr, before)}, cr: cr, before: before, inputs: tenant.Inputs{
 		PortalImage:     r.PortalImage,
 		StorageEndpoint: r.StorageEndpoint,
 		StorageInsecure: r.StorageInsecure,
 		StorageCA:       len(r.StorageCABundle) > 0,
 		TrustedProxies:  r.TrustedProxies,
 	}}
-	defer func() {
-		if st.cacheBehind || st.transient {
-			return // the retry a moment from now writes the whole status
-		}
-		if err == nil {
-			cr.Status.ObservedGeneration = cr.Generation
-		} else {
-			r.event(cr, corev1.EventTypeWarning, "ReconcileFailed", "Reconcile", "%v", err)
-		}
-		if perr := r.patchStatus(ctx, st.before, cr); perr != nil && err == nil {
-			err = perr
-		}
-	}()
-
-	steps := []func(context.Context, *reconcileState) error{
+	return runSteps(ctx, r.Client, r.Recorder, st, []func(context.Context, *reconcileState) error{
 		r.validateSpec,
 		r.checkGrant,
 		r.checkDuplicate,
@@ -173,31 +136,7 @@ func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.
 		r.reconcileSchedule,
 		r.readNotifications,
 		r.summarize,
-	}
-	for _, step := range steps {
-		if err := step(ctx, st); err != nil {
-			if errors.Is(err, errCacheBehind) {
-				st.cacheBehind = true
-				return ctrl.Result{RequeueAfter: cacheCatchUp}, nil
-			}
-			if transient.Is(err) {
-				st.transient = true
-				if d := transient.Delay(err); d > 0 {
-					return ctrl.Result{RequeueAfter: d}, nil
-				}
-				return ctrl.Result{}, err // the work queue's backoff, and only a log line
-			}
-			r.setCondition(cr, reportingv1.ConditionReady, metav1.ConditionFalse, reportingv1.ReasonProvisioningFailed, err.Error())
-			return ctrl.Result{}, err
-		}
-		if st.done {
-			break
-		}
-	}
-	if st.softErr != nil {
-		return ctrl.Result{}, st.softErr
-	}
-	return ctrl.Result{RequeueAfter: st.requeueAfter}, nil
+	})
 }
 
 // validateSpec checks what the schema cannot: the time zone is a real IANA
@@ -206,8 +145,7 @@ func (r *CountyReportReconciler) validateSpec(_ context.Context, st *reconcileSt
 	s := st.cr.Spec.Schedule
 	sched, err := schedule.Parse(s.Cron, s.TimeZone)
 	if err != nil {
-		r.refuse(st.cr, reportingv1.ReasonInvalidSpec, "spec.schedule: "+err.Error())
-		st.done = true
+		st.refuse(r.Recorder, reportingv1.ReasonInvalidSpec, "spec.schedule: "+err.Error())
 		return nil
 	}
 	st.schedule = sched
@@ -232,34 +170,8 @@ func (r *CountyReportReconciler) checkDuplicate(ctx context.Context, st *reconci
 	}
 	msg := fmt.Sprintf("county code %s is already used by CountyReport %s/%s; nothing is provisioned for this one",
 		st.cr.Spec.County.Code, owner.Namespace, owner.Name)
-	r.refuse(st.cr, reportingv1.ReasonDuplicateCounty, msg)
-	st.done = true
+	st.refuse(r.Recorder, reportingv1.ReasonDuplicateCounty, msg)
 	return nil
-}
-
-// firstClaim is the CountyReport that holds a code: the oldest one not being
-// deleted, ties broken by namespace and name so every reconcile agrees.
-func firstClaim(items []reportingv1.CountyReport) *reportingv1.CountyReport {
-	live := make([]reportingv1.CountyReport, 0, len(items))
-	for _, it := range items {
-		if it.DeletionTimestamp.IsZero() {
-			live = append(live, it)
-		}
-	}
-	if len(live) == 0 {
-		return nil
-	}
-	sort.Slice(live, func(i, j int) bool {
-		a, b := live[i], live[j]
-		if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
-			return a.CreationTimestamp.Before(&b.CreationTimestamp)
-		}
-		if a.Namespace != b.Namespace {
-			return a.Namespace < b.Namespace
-		}
-		return a.Name < b.Name
-	})
-	return &live[0]
 }
 
 // reconcilePortal ensures the portal's objects and reads its availability.
@@ -311,7 +223,7 @@ func (r *CountyReportReconciler) readPortalAvailability(ctx context.Context, st 
 		return fmt.Errorf("read portal Deployment: %w", cmp.Or(err, errors.New("not found")))
 	}
 	status, reason, msg := deploymentAvailability(&d)
-	r.setCondition(cr, reportingv1.ConditionPortalAvailable, status, reason, msg)
+	setCondition(&cr.Status.Conditions, cr.Generation, reportingv1.ConditionPortalAvailable, status, reason, msg)
 	return nil
 }
 
@@ -349,46 +261,12 @@ func (r *CountyReportReconciler) summarize(_ context.Context, st *reconcileState
 		}
 	}
 	if len(waiting) == 0 {
-		r.setCondition(cr, reportingv1.ConditionReady, metav1.ConditionTrue, reportingv1.ReasonReconciled, "the county's portal and archive are ready")
+		setCondition(&cr.Status.Conditions, cr.Generation, reportingv1.ConditionReady, metav1.ConditionTrue, reportingv1.ReasonReconciled, "the county's portal and archive are ready")
 		return nil
 	}
-	r.setCondition(cr, reportingv1.ConditionReady, metav1.ConditionFalse, reportingv1.ReasonComponentsNotReady,
+	setCondition(&cr.Status.Conditions, cr.Generation, reportingv1.ConditionReady, metav1.ConditionFalse, reportingv1.ReasonComponentsNotReady,
 		"waiting for: "+strings.Join(waiting, ", "))
 	return nil
-}
-
-func (r *CountyReportReconciler) setCondition(cr *reportingv1.CountyReport, typ string, status metav1.ConditionStatus, reason, msg string) {
-	meta.SetStatusCondition(&cr.Status.Conditions, metav1.Condition{
-		Type: typ, Status: status, Reason: reason, Message: msg, ObservedGeneration: cr.Generation,
-	})
-}
-
-// patchStatus writes status only when it differs from what was read.
-func (r *CountyReportReconciler) patchStatus(ctx context.Context, before, cr *reportingv1.CountyReport) error {
-	if equality.Semantic.DeepEqual(before.Status, cr.Status) {
-		return nil
-	}
-	if err := r.Status().Patch(ctx, cr, client.MergeFrom(before)); err != nil {
-		return client.IgnoreNotFound(err)
-	}
-	return nil
-}
-
-// event records an Event about cr.
-func (r *CountyReportReconciler) event(cr *reportingv1.CountyReport, typ, reason, action, format string, args ...any) {
-	if r.Recorder != nil {
-		r.Recorder.Eventf(cr, nil, typ, reason, action, format, args...)
-	}
-}
-
-// refuse sets Ready=False for a spec the operator will not provision, and
-// records a warning Event only when that verdict is new, so a CountyReport
-// that stays invalid does not repeat Events on every reconcile.
-func (r *CountyReportReconciler) refuse(cr *reportingv1.CountyReport, reason, msg string) {
-	if c := meta.FindStatusCondition(cr.Status.Conditions, reportingv1.ConditionReady); c == nil || c.Reason != reason || c.Message != msg {
-		r.event(cr, corev1.EventTypeWarning, reason, "Validate", "%s", msg)
-	}
-	r.setCondition(cr, reportingv1.ConditionReady, metav1.ConditionFalse, reason, msg)
 }
 
 // SetupWithManager registers the reconciler, its index and its watches.

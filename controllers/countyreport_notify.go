@@ -61,7 +61,7 @@ func (r *CountyReportReconciler) readNotifications(ctx context.Context, st *reco
 		return nil
 	}
 	status, reason, msg := disabledChannels(cr.Spec.Notifications.Channels, states)
-	r.setCondition(cr, reportingv1.ConditionNotificationsReady, status, reason, msg)
+	setCondition(&cr.Status.Conditions, cr.Generation, reportingv1.ConditionNotificationsReady, status, reason, msg)
 	return nil
 }
 

@@ -150,7 +150,7 @@ func (r *CountyReportReconciler) createRun(ctx context.Context, cr *reportingv1.
 		}
 		return nil, fmt.Errorf("create ReportRun %s: %w", run.Name, err)
 	}
-	r.event(cr, corev1.EventTypeNormal, "Scheduled", "Schedule", "created ReportRun %s for %s (scheduled %s)",
+	recordEvent(r.Recorder, cr, corev1.EventTypeNormal, "Scheduled", "Schedule", "created ReportRun %s for %s (scheduled %s)",
 		run.Name, period, sched.Local(due))
 	return run, nil
 }
@@ -227,7 +227,7 @@ func reportReference(run *reportingv1.ReportRun) *reportingv1.ReportReference {
 // made by hand meanwhile is current, and without one the verdict is Unknown.
 func (r *CountyReportReconciler) reportUpToDate(cr *reportingv1.CountyReport, sched *schedule.Schedule, now time.Time, runs []reportingv1.ReportRun) {
 	status, reason, msg := upToDate(sched, cr.Spec.Schedule.Suspend, cr.CreationTimestamp.Time, cr.Status.LastReport, runs, now, "CountyReport")
-	r.setCondition(cr, reportingv1.ConditionReportUpToDate, status, reason, msg)
+	setCondition(&cr.Status.Conditions, cr.Generation, reportingv1.ConditionReportUpToDate, status, reason, msg)
 }
 
 // upToDate is the ReportUpToDate verdict of reportUpToDate for any tenant
@@ -272,7 +272,7 @@ func upToDate(sched *schedule.Schedule, suspend bool, created time.Time, lr *rep
 // pruneHistory deletes the oldest finished runs beyond the history limits.
 func (r *CountyReportReconciler) pruneHistory(ctx context.Context, cr *reportingv1.CountyReport, runs []reportingv1.ReportRun) error {
 	return pruneRuns(ctx, r.Client, cr.Spec.Schedule, runs, func(run *reportingv1.ReportRun, phase reportingv1.RunPhase, limit int) {
-		r.event(cr, corev1.EventTypeNormal, "Pruned", "Delete", "deleted ReportRun %s (%s, history limit %d)", run.Name, phase, limit)
+		recordEvent(r.Recorder, cr, corev1.EventTypeNormal, "Pruned", "Delete", "deleted ReportRun %s (%s, history limit %d)", run.Name, phase, limit)
 	})
 }
 

@@ -8,13 +8,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strconv"
+	"maps"
 	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -83,19 +84,12 @@ func NewAdminStorage(cfg storage.Config) (*AdminStorage, error) {
 func (r *CountyReportReconciler) reconcileStorage(ctx context.Context, st *reconcileState) error {
 	cr := st.cr
 	if r.Storage == nil {
-		r.setCondition(cr, reportingv1.ConditionStorageReady, metav1.ConditionFalse, reportingv1.ReasonStorageNotSet,
+		setCondition(&cr.Status.Conditions, cr.Generation, reportingv1.ConditionStorageReady, metav1.ConditionFalse, reportingv1.ReasonStorageNotSet,
 			"the manager was started without a storage endpoint")
 		return nil
 	}
-	if controllerutil.AddFinalizer(cr, StorageFinalizer) {
-		// Update answers with the stored object, whose status is the one
-		// before this reconcile: keep what the earlier steps found.
-		status := cr.Status.DeepCopy()
-		if err := r.Update(ctx, cr); err != nil {
-			return fmt.Errorf("add finalizer: %w", err)
-		}
-		cr.Status = *status
-		st.before.ObjectMeta = *cr.ObjectMeta.DeepCopy()
+	if err := addFinalizer(ctx, r.Client, st.subject, StorageFinalizer); err != nil {
+		return err
 	}
 	bucket := tenant.Bucket(cr)
 	if other, err := r.olderBucketClaim(ctx, cr, bucket); err != nil {
@@ -118,17 +112,14 @@ func (r *CountyReportReconciler) reconcileStorage(ctx context.Context, st *recon
 		err = r.applyRetention(ctx, st, bucket)
 	}
 	if err != nil {
-		reason := reportingv1.ReasonProvisioningFailed
-		if storage.IsUnavailable(err) {
-			reason = reportingv1.ReasonStorageUnavailable
+		if err := st.storageFailed(err); err != nil {
+			return err
 		}
-		r.setCondition(cr, reportingv1.ConditionStorageReady, metav1.ConditionFalse, reason, err.Error())
-		st.softErr = err
 		// The portal keeps the credentials it has: an outage must not roll it
 		// onto none.
 		return r.keepCredentials(ctx, st)
 	}
-	r.setCondition(cr, reportingv1.ConditionStorageReady, metav1.ConditionTrue, reportingv1.ReasonReconciled,
+	setCondition(&cr.Status.Conditions, cr.Generation, reportingv1.ConditionStorageReady, metav1.ConditionTrue, reportingv1.ReasonReconciled,
 		fmt.Sprintf("bucket %s with scoped credentials in Secret %s", bucket, tenant.CredentialsSecretName(cr)))
 	return nil
 }
@@ -185,9 +176,9 @@ func (r *CountyReportReconciler) olderBucketClaim(ctx context.Context, cr *repor
 func (r *CountyReportReconciler) refuseBucket(ctx context.Context, st *reconcileState, bucket, msg string) error {
 	cr := st.cr
 	if c := meta.FindStatusCondition(cr.Status.Conditions, reportingv1.ConditionStorageReady); c == nil || c.Reason != reportingv1.ReasonBucketNotOwned || c.Message != msg {
-		r.event(cr, corev1.EventTypeWarning, reportingv1.ReasonBucketNotOwned, "ClaimBucket", "%s", msg)
+		recordEvent(r.Recorder, cr, corev1.EventTypeWarning, reportingv1.ReasonBucketNotOwned, "ClaimBucket", "%s", msg)
 	}
-	r.setCondition(cr, reportingv1.ConditionStorageReady, metav1.ConditionFalse, reportingv1.ReasonBucketNotOwned, msg)
+	setCondition(&cr.Status.Conditions, cr.Generation, reportingv1.ConditionStorageReady, metav1.ConditionFalse, reportingv1.ReasonBucketNotOwned, msg)
 	cr.Status.Bucket, cr.Status.CredentialsSecretName, cr.Status.CredentialsExpireAt = "", "", nil
 	st.requeueIn(bucketRecheck)
 	return remove(ctx, r, cr, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: tenant.CredentialsSecretName(cr), Namespace: cr.Namespace}})
@@ -229,7 +220,7 @@ func (r *CountyReportReconciler) ensureCredentials(ctx context.Context, st *reco
 		return fmt.Errorf("write Secret %s: %w", name, err)
 	}
 	if !exists || !fresh {
-		r.event(cr, corev1.EventTypeNormal, "CredentialsIssued", "Issue",
+		recordEvent(r.Recorder, cr, corev1.EventTypeNormal, "CredentialsIssued", "Issue",
 			"scoped credentials for bucket %s written to Secret %s, valid until %s", bucket, name, expires.Format(time.RFC3339))
 	}
 	rotateAt := expires.Add(-r.credentialsTTL() / 3)
@@ -283,26 +274,36 @@ func retentionMonths(s reportingv1.StorageSpec) int {
 // object versions). Months are counted in the schedule's time zone.
 func (r *CountyReportReconciler) applyRetention(ctx context.Context, st *reconcileState, bucket string) error {
 	cr := st.cr
-	now := r.Clock.Now()
-	if due, wait := retentionDue(cr.Status.LastRetentionTime, now); !due {
-		st.requeueIn(wait)
+	months := retentionMonths(cr.Spec.Storage)
+	return st.retainDaily(r.Recorder, &cr.Status.LastRetentionTime, r.Clock.Now(), bucket, months,
+		func(now time.Time) (res storage.RetainResult, err error) {
+			err = r.withStorage(ctx, 4, func(ctx context.Context) (err error) {
+				res, err = r.Storage.Retain(ctx, bucket, months, now.In(st.schedule.Location()))
+				return err
+			})
+			return res, err
+		})
+}
+
+// retainDaily runs retain once every retentionInterval, recording what it
+// removed in an Event and when it ran in *last; in between it asks to be
+// woken when the next run is due.
+func (s *stepState) retainDaily(rec events.EventRecorder, last **metav1.Time, now time.Time, bucket string, months int,
+	retain func(now time.Time) (storage.RetainResult, error)) error {
+	if due, wait := retentionDue(*last, now); !due {
+		s.requeueIn(wait)
 		return nil
 	}
-	months := retentionMonths(cr.Spec.Storage)
-	var res storage.RetainResult
-	err := r.withStorage(ctx, 4, func(ctx context.Context) (err error) {
-		res, err = r.Storage.Retain(ctx, bucket, months, now.In(st.schedule.Location()))
-		return err
-	})
+	res, err := retain(now)
 	if err != nil {
 		return err
 	}
 	if len(res.Periods) > 0 {
-		r.event(cr, corev1.EventTypeNormal, "RetentionApplied", "Retain",
+		recordEvent(rec, s.obj, corev1.EventTypeNormal, "RetentionApplied", "Retain",
 			"removed periods %s (older than %d months) from bucket %s", strings.Join(res.Periods, ", "), months, bucket)
 	}
-	cr.Status.LastRetentionTime = &metav1.Time{Time: now.UTC().Truncate(time.Second)}
-	st.requeueIn(retentionInterval)
+	*last = &metav1.Time{Time: now.UTC().Truncate(time.Second)}
+	s.requeueIn(retentionInterval)
 	return nil
 }
 
@@ -318,13 +319,6 @@ func (r *CountyReportReconciler) keepCredentials(ctx context.Context, st *reconc
 	return nil
 }
 
-func (r *CountyReportReconciler) credentialsTTL() time.Duration {
-	if r.CredentialsTTL > 0 {
-		return r.CredentialsTTL
-	}
-	return DefaultCredentialsTTL
-}
-
 // credentialsSecret is the Secret the portal and the report Jobs read.
 func (r *CountyReportReconciler) credentialsSecret(cr *reportingv1.CountyReport, bucket string, c storage.Credentials, expires time.Time) *corev1.Secret {
 	labels := tenant.Labels(cr)
@@ -336,15 +330,11 @@ func (r *CountyReportReconciler) credentialsSecret(cr *reportingv1.CountyReport,
 			tenant.SecretAccessKey:    []byte(c.AccessKey),
 			tenant.SecretSecretKey:    []byte(c.SecretKey),
 			tenant.SecretSessionToken: []byte(c.SessionToken),
-			tenant.SecretEndpoint:     []byte(r.StorageEndpoint),
 			tenant.SecretBucket:       []byte(bucket),
-			tenant.SecretInsecure:     []byte(strconv.FormatBool(r.StorageInsecure)),
 			tenant.SecretExpiresAt:    []byte(expires.Format(time.RFC3339)),
 		},
 	}
-	if len(r.StorageCABundle) > 0 {
-		s.Data[tenant.SecretCABundle] = r.StorageCABundle
-	}
+	maps.Copy(s.Data, r.endpointData())
 	return s
 }
 
@@ -386,7 +376,7 @@ func (r *CountyReportReconciler) reconcileDelete(ctx context.Context, cr *report
 type deletionOutcome struct{ typ, reason, msg string }
 
 func (o deletionOutcome) record(r *CountyReportReconciler, cr *reportingv1.CountyReport) {
-	r.event(cr, o.typ, o.reason, "Delete", "%s", o.msg)
+	recordEvent(r.Recorder, cr, o.typ, o.reason, "Delete", "%s", o.msg)
 }
 
 // applyDeletionPolicy deals with the bucket as spec.storage.deletionPolicy

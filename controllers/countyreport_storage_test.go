@@ -109,8 +109,9 @@ func TestCredentialsRotateAndRollThePortal(t *testing.T) {
 	// lifetime: the suite's manager keeps its own, earlier clock.
 	late := &CountyReportReconciler{
 		Client: mgrClient, Scheme: k8s.Scheme(), Clock: shiftedClock{d: credentialsTTL},
-		PortalImage: "countyreport:test", StorageEndpoint: minio.Endpoint(), StorageInsecure: true,
-		Storage: admin, CredentialsTTL: credentialsTTL,
+		PortalImage:     "countyreport:test",
+		Storage:         admin,
+		StorageSettings: StorageSettings{StorageEndpoint: minio.Endpoint(), StorageInsecure: true, CredentialsTTL: credentialsTTL},
 	}
 	// The manager reconciles the same object meanwhile: a conflict is retried, as the controller would.
 	g.Eventually(func() error {
@@ -278,8 +279,9 @@ func TestRetentionRemovesOldPeriodsDaily(t *testing.T) {
 	// A day later (a reconciler whose clock stands two days on) retention runs again.
 	later := &CountyReportReconciler{
 		Client: mgrClient, Scheme: k8s.Scheme(), Clock: shiftedClock{d: 2 * retentionInterval},
-		PortalImage: "countyreport:test", StorageEndpoint: minio.Endpoint(), StorageInsecure: true,
-		Storage: admin, CredentialsTTL: credentialsTTL,
+		PortalImage:     "countyreport:test",
+		Storage:         admin,
+		StorageSettings: StorageSettings{StorageEndpoint: minio.Endpoint(), StorageInsecure: true, CredentialsTTL: credentialsTTL},
 	}
 	g.Eventually(func() error {
 		_, err := later.Reconcile(testCtx, reconcile.Request{NamespacedName: k})

@@ -46,7 +46,7 @@ func (r *CountyReportReconciler) owning(cr *reportingv1.CountyReport) owning {
 	return owning{
 		c: r.Client, reader: r.APIReader, scheme: r.Scheme, owner: cr, kind: "CountyReport",
 		event: func(typ, reason, action, format string, args ...any) {
-			r.event(cr, typ, reason, action, format, args...)
+			recordEvent(r.Recorder, cr, typ, reason, action, format, args...)
 		},
 	}
 }

@@ -35,7 +35,7 @@ func TestEnsureOwnsEachKindExactly(t *testing.T) {
 	dns := ip
 	dns.StorageEndpoint = "minio.storage.svc:9000"
 	secret := func(cr *reportingv1.CountyReport, bucket string) client.Object {
-		r := &CountyReportReconciler{StorageEndpoint: ip.StorageEndpoint, StorageInsecure: true}
+		r := &CountyReportReconciler{StorageSettings: StorageSettings{StorageEndpoint: ip.StorageEndpoint, StorageInsecure: true}}
 		return r.credentialsSecret(cr, bucket, storage.Credentials{AccessKey: "AK", SecretKey: "SK", SessionToken: "ST"},
 			time.Date(2026, 10, 22, 0, 0, 0, 0, time.UTC))
 	}

@@ -107,8 +107,7 @@ func (r *CountyReportReconciler) checkGrant(ctx context.Context, st *reconcileSt
 		msg = fmt.Sprintf("namespace %s is given county code %s, not %s; nothing is provisioned for this CountyReport",
 			cr.Namespace, v, cr.Spec.County.Code)
 	}
-	r.refuse(cr, reportingv1.ReasonCodeNotGranted, msg)
-	st.done = true
+	st.refuse(r.Recorder, reportingv1.ReasonCodeNotGranted, msg)
 	return nil
 }
 

@@ -144,12 +144,12 @@ func (r *CountyReportReconciler) reconcileIngress(ctx context.Context, cr *repor
 	}
 	if msg != "" {
 		if c := meta.FindStatusCondition(cr.Status.Conditions, reportingv1.ConditionHostAdmitted); c == nil || c.Message != msg {
-			r.event(cr, "Warning", reportingv1.ReasonHostNotGranted, "ClaimHost", "%s", msg)
+			recordEvent(r.Recorder, cr, "Warning", reportingv1.ReasonHostNotGranted, "ClaimHost", "%s", msg)
 		}
-		r.setCondition(cr, reportingv1.ConditionHostAdmitted, metav1.ConditionFalse, reportingv1.ReasonHostNotGranted, msg)
+		setCondition(&cr.Status.Conditions, cr.Generation, reportingv1.ConditionHostAdmitted, metav1.ConditionFalse, reportingv1.ReasonHostNotGranted, msg)
 		return remove(ctx, r, cr, &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Name: tenant.Name(cr), Namespace: cr.Namespace}})
 	}
-	r.setCondition(cr, reportingv1.ConditionHostAdmitted, metav1.ConditionTrue, reportingv1.ReasonReconciled,
+	setCondition(&cr.Status.Conditions, cr.Generation, reportingv1.ConditionHostAdmitted, metav1.ConditionTrue, reportingv1.ReasonReconciled,
 		fmt.Sprintf("host %s routes to this county's portal", countyHost(cr)))
 	return ensure(ctx, r, cr, ing)
 }

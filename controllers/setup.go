@@ -68,16 +68,12 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		Recorder:        mgr.GetEventRecorder("countyreport-manager"),
 		Clock:           o.Clock,
 		PortalImage:     o.PortalImage,
-		StorageEndpoint: o.StorageEndpoint,
-		StorageInsecure: o.StorageInsecure,
-		StorageCABundle: o.StorageCABundle,
-		StorageTimeout:  o.StorageTimeout,
 		Storage:         o.Storage,
-		CredentialsTTL:  o.CredentialsTTL,
 		Workers:         o.Workers,
 		TrustedProxies:  o.TrustedProxies,
 		Signing:         o.Signing,
 		HostPatterns:    o.HostPatterns,
+		StorageSettings: o.storageSettings(),
 	}
 	if err := cr.SetupWithManager(mgr); err != nil {
 		return err
@@ -103,13 +99,9 @@ func setupCities(mgr ctrl.Manager, o Options) (CityRenderer, error) {
 		Recorder:        mgr.GetEventRecorder("countyreport-manager"),
 		Clock:           o.Clock,
 		PortalImage:     o.PortalImage,
-		StorageEndpoint: o.StorageEndpoint,
-		StorageInsecure: o.StorageInsecure,
-		StorageCABundle: o.StorageCABundle,
-		StorageTimeout:  o.StorageTimeout,
-		CredentialsTTL:  o.CredentialsTTL,
 		TrustedProxies:  o.TrustedProxies,
 		Signing:         o.Signing,
+		StorageSettings: o.storageSettings(),
 	}
 	if o.Signing != nil {
 		city.Keys = &signing.Keys{Reader: mgr.GetAPIReader()}

@@ -53,8 +53,9 @@ func TestUnansweringStorageDoesNotHoldTheReconcile(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	r := &CountyReportReconciler{
 		Client: mgrClient, Scheme: k8s.Scheme(), Clock: fakeClock,
-		PortalImage: "countyreport:test", StorageEndpoint: "127.0.0.1:1", StorageInsecure: true,
-		Storage: dead, StorageTimeout: time.Second,
+		PortalImage:     "countyreport:test",
+		Storage:         dead,
+		StorageSettings: StorageSettings{StorageEndpoint: "127.0.0.1:1", StorageInsecure: true, StorageTimeout: time.Second},
 	}
 	var keys []client.ObjectKey
 	for _, code := range []string{"990401", "990402"} {

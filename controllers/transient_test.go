@@ -118,7 +118,9 @@ func TestTransientAPIErrorIsARequeue(t *testing.T) {
 			})
 			recorder := events.NewFakeRecorder(10)
 			r := &CountyReportReconciler{Client: c, Scheme: k8s.Scheme(), Clock: fakeClock, Recorder: recorder,
-				PortalImage: "countyreport:test", StorageEndpoint: minio.Endpoint(), StorageInsecure: true, Storage: admin, CredentialsTTL: credentialsTTL}
+				PortalImage: "countyreport:test", Storage: admin,
+				StorageSettings: StorageSettings{StorageEndpoint: minio.Endpoint(), StorageInsecure: true, CredentialsTTL: credentialsTTL},
+			}
 			res, err := r.Reconcile(testCtx, ctrl.Request{NamespacedName: k})
 			g.Expect(writes.Load()).To(BeNumerically(">=", 1), "the Deployment was never written: the test injected nothing")
 			if tc.returned {

@@ -120,6 +120,14 @@ func (m *Members) Status(ctx context.Context, code, period string, deadline, now
 	if err != nil {
 		return review.Status{}, err
 	}
+	return MemberStatus(ctx, a, period, deadline, now)
+}
+
+// MemberStatus derives a member's submission state for period from its
+// archive: its dataset (if any) and the city's verdicts on it. The city
+// portal (with the member's read credentials) and the operator's board
+// (with the admin's) both read it here, so they cannot disagree.
+func MemberStatus(ctx context.Context, a *storage.Archive, period string, deadline, now time.Time) (review.Status, error) {
 	var ds *storage.DatasetInfo
 	info, err := a.DescribeDataset(ctx, period)
 	switch {
