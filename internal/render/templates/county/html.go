@@ -40,14 +40,8 @@ func renderHTML(ds *dataset.Dataset, l *labels, charts []*layout.Chart, photos [
 }
 
 // pageCounter is the CSS content value of the printed page's footer, from
-// the PDF's own footer format (labels.PageOf, "第 %d 页 / 共 %d 页").
-//
-// A format that ends in %d (the English "Page %d of %d") gets a stray
-// closing quote: the earlier renderer made the English value by replacing
-// the Chinese words inside the Chinese value's quotes, and left that quote
-// behind. It is kept, for now, so that every bundle stays byte-identical;
-// dropping it fixes the English footer and changes every English bundle's
-// HTML (and testdata/html.sha256).
+// the PDF's own footer format (labels.PageOf, "第 %d 页 / 共 %d 页" or
+// "Page %d of %d"): each piece of text quoted, the numbers as counters.
 func pageCounter(format string) template.CSS {
 	parts := strings.SplitN(format, "%d", 3)
 	for len(parts) < 3 {
@@ -56,8 +50,6 @@ func pageCounter(format string) template.CSS {
 	v := `"` + parts[0] + `" counter(page) "` + parts[1] + `" counter(pages)`
 	if parts[2] != "" {
 		v += ` "` + parts[2] + `"`
-	} else {
-		v += `"`
 	}
 	return template.CSS(v)
 }

@@ -154,8 +154,9 @@ func TestHTMLEscapesTheDataset(t *testing.T) {
 func TestPageCounter(t *testing.T) {
 	cases := map[string]struct{ format, want string }{
 		"Chinese": {"第 %d 页 / 共 %d 页", `"第 " counter(page) " 页 / 共 " counter(pages) " 页"`},
-		// The stray quote is the earlier renderer's, kept byte for byte.
-		"English": {"Page %d of %d", `"Page " counter(page) " of " counter(pages)"`},
+		// No stray quote after the last counter (the earlier renderer left
+		// one, which made the English footer's CSS invalid).
+		"English": {"Page %d of %d", `"Page " counter(page) " of " counter(pages)`},
 	}
 	for name, c := range cases {
 		if got := string(pageCounter(c.format)); got != c.want {
