@@ -19,7 +19,7 @@ LDFLAGS := -X github.com/countyreport/countyreport/internal/version.Version=$(VE
 GO_TEST_FLAGS ?= -timeout 30m
 
 .PHONY: all tools deps build image test clock-matrix fmt-check vet manifests manifests-check chart-check chart-tools helm monitoring-crds bench run demo clean
-.PHONY: help lint test-unit
+.PHONY: help lint test-unit e2e-tools e2e-up e2e-down e2e
 
 all: build
 
@@ -151,6 +151,25 @@ image: deps
 ## bench: the benchmarks, each figure beside its baseline and their ratio (BENCH_QUICK=1: a short run)
 bench: tools build
 	@hack/bench.sh
+
+##@ End-to-end (a real single-node cluster; runs as root; docs/install-e2e.md)
+
+## e2e-tools: make tools, then bin/node (kubelet, containerd, kube-proxy, ...) and runc, CNI plugins, nftables (no-op once built)
+e2e-tools: tools
+	@hack/e2e/tools.sh
+
+## e2e-up: start the node (hack/e2e/node.sh up) under .e2e (E2E_DIR); prints KUBECONFIG=<path>
+e2e-up:
+	@hack/e2e/node.sh up
+
+## e2e-down: stop the node and remove all it made (processes, mounts, bridge, nftables, cgroups)
+e2e-down:
+	@hack/e2e/node.sh down
+
+# Not part of `make test`: it needs root and takes minutes.
+## e2e: e2e-tools, image, e2e-up, go test -tags e2e ./test/e2e/..., e2e-down (E2E_KEEP=1: leave the node up)
+e2e: e2e-tools image
+	@hack/e2e/run.sh
 
 ##@ Run
 
