@@ -61,6 +61,7 @@ host_up() {
   make_cgroups
   step "cgroups /$CGROUP_NAME in $(cgroup_mounts | wc -l) hierarchies"
   ip link add "$BRIDGE" type bridge
+  sysctl -qw "net.ipv6.conf.$BRIDGE.disable_ipv6=1" 2>/dev/null || true # IPv4 only
   ip addr add "$NODE_IP/32" dev "$BRIDGE"
   ip link set "$BRIDGE" up
   sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1

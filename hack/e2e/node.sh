@@ -12,7 +12,7 @@
 # root. `up` builds nothing and fails naming what is missing; a failed or
 # interrupted `up` tears down what it started. `down` is idempotent.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/lib.sh"
 source "$here/pki.sh"
 source "$here/configs.sh"
@@ -264,6 +264,8 @@ down() {
   step "node stopped; nothing of it remains (logs kept in $LOGS)"
 }
 
+# Sourced (by a test or to debug one step), it only defines the functions.
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 cmd=${1:-}
 case $cmd in
   up) up ;;

@@ -43,6 +43,28 @@ build() { # build <module dir> <package> <output> <ldflags> [tags]
   echo "built bin/node/$(basename "$out") in $((SECONDS - t0))s"
 }
 
+# kube-network-policies hands packets to its nfqueue with the nftables
+# `queue` expression, which needs CONFIG_NFT_QUEUE; this project's machines
+# lack it but have nft_compat and the xtables NFQUEUE target. So it is built
+# from its pinned module source with hack/tools/netpol/nfqueue-compat.patch,
+# which uses that target instead (docs/install-e2e.md).
+build_netpol() {
+  local out="$node/kube-network-policies"
+  [ -x "$out" ] && return 0
+  local t0=$SECONDS src work
+  echo "building bin/node/kube-network-policies (v0.8.0 with hack/tools/netpol/nfqueue-compat.patch)"
+  src=$(cd "$root/hack/tools/netpol" && go mod download -json sigs.k8s.io/kube-network-policies |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -n "$src" ] || { echo "go mod download sigs.k8s.io/kube-network-policies failed" >&2; exit 1; }
+  work=$(mktemp -d)
+  cp -r "$src/." "$work/" && chmod -R u+w "$work"
+  patch -d "$work" -p1 --quiet <"$root/hack/tools/netpol/nfqueue-compat.patch"
+  (cd "$work" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out.tmp" ./cmd)
+  rm -rf "$work"
+  mv "$out.tmp" "$out"
+  echo "built bin/node/kube-network-policies in $((SECONDS - t0))s"
+}
+
 # Longest first.
 build kube k8s.io/kubernetes/cmd/kubelet                 "$node/kubelet"                 "$(k8s_ldflags)"
 build kube k8s.io/kubernetes/cmd/kube-controller-manager "$node/kube-controller-manager" "$(k8s_ldflags)"
@@ -51,7 +73,7 @@ build containerd github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2
 build containerd github.com/containerd/containerd/v2/cmd/ctr "$node/ctr" "$ctrd_ldflags" "urfave_cli_no_docs osusergo netgo"
 build kube k8s.io/kubernetes/cmd/kube-scheduler          "$node/kube-scheduler"          "$(k8s_ldflags)"
 build kube k8s.io/kubernetes/cmd/kube-proxy              "$node/kube-proxy"              "$(k8s_ldflags)"
-build netpol sigs.k8s.io/kube-network-policies/cmd       "$node/kube-network-policies"   "-s -w"
+build_netpol
 
 if [ ! -s "$node/pause.tar" ]; then
   echo "building bin/node/pause.tar (the pod sandbox image)"
