@@ -19,7 +19,7 @@ LDFLAGS := -X github.com/countyreport/countyreport/internal/version.Version=$(VE
 GO_TEST_FLAGS ?= -timeout 30m
 
 .PHONY: all tools deps build image test clock-matrix fmt-check vet manifests manifests-check chart-check chart-tools helm monitoring-crds bench run demo clean
-.PHONY: help lint test-unit e2e-tools e2e-up e2e-down e2e
+.PHONY: help lint test-unit e2e-tools e2e-up e2e-down e2e e2e-containment
 
 all: build
 
@@ -170,6 +170,10 @@ e2e-down:
 ## e2e: e2e-tools, image, e2e-up, go test -tags e2e ./test/e2e/..., e2e-down (E2E_KEEP=1: leave the node up)
 e2e: e2e-tools image
 	@hack/e2e/run.sh
+
+## e2e-containment: node.sh up/down 3 times, an up killed and one interrupted: nothing of the node may remain
+e2e-containment: e2e-tools
+	@test/e2e/containment.sh 3
 
 ##@ Run
 

@@ -114,6 +114,10 @@ evictionHard:
   imagefs.available: "1%"
   nodefs.inodesFree: "1%"
 maxPods: 110
+# Nothing outside \$E2E_DIR: no utility iptables chains (kube-proxy does
+# the service rules), the flexvolume folder in the state folder.
+makeIPTablesUtilChains: false
+volumePluginDir: $STATE/kubelet/volume-plugins
 YAML
 }
 

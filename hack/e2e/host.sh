@@ -127,21 +127,30 @@ node_pids() {
   done
 }
 
+live_pids() {
+  local pid
+  for pid in $(node_pids | sort -un); do
+    if kill -0 "$pid" 2>/dev/null; then echo "$pid"; fi
+  done
+}
+
 host_kill_all() {
-  local pid live
+  local pid live sig
   # The kubelet first, so that it does not restart what is being stopped.
   if [ -f "$PIDS/kubelet.pid" ]; then
     pid=$(cat "$PIDS/kubelet.pid")
     kill "$pid" 2>/dev/null && wait_gone "$pid" 10
   fi
-  for sig in TERM TERM KILL KILL KILL; do
-    live=$(node_pids | sort -un | while read -r pid; do kill -0 "$pid" 2>/dev/null && echo "$pid"; done)
+  # Then everything: a few seconds to exit cleanly, then SIGKILL (again
+  # for what a dying process forked meanwhile).
+  for sig in TERM KILL KILL KILL; do
+    live=$(live_pids)
     [ -z "$live" ] && break
     # shellcheck disable=SC2086
     kill -s $sig $live 2>/dev/null || true
-    wait_gone "$live" 10
+    wait_gone "$live" 5
   done
-  live=$(node_pids | sort -un | while read -r pid; do kill -0 "$pid" 2>/dev/null && echo "$pid"; done)
+  live=$(live_pids)
   [ -z "$live" ] || echo "node.sh: processes still alive after SIGKILL: $live" >&2
   rm -f "$PIDS"/*.pid 2>/dev/null || true
 }
