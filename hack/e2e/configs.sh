@@ -27,8 +27,10 @@ temp = "$STATE/containerd/tmp"
     [plugins.'io.containerd.cri.v1.images'.pinned_images]
       sandbox = "$PAUSE_IMAGE"
   [plugins.'io.containerd.cri.v1.runtime']
-    enable_cdi = false
     cdi_spec_dirs = ["$STATE/cdi"]
+    # Root here lacks CAP_SYS_RESOURCE: no container may ask for an
+    # oom_score_adj below containerd's own (the kubelet asks -998 for sandboxes).
+    restrict_oom_score_adj = true
     netns_mounts_under_state_dir = true
     [plugins.'io.containerd.cri.v1.runtime'.containerd]
       default_runtime_name = "runc"

@@ -60,10 +60,16 @@ host_up() {
   record_baseline
   make_cgroups
   step "cgroups /$CGROUP_NAME in $(cgroup_mounts | wc -l) hierarchies"
-  ip link add "$BRIDGE" type bridge
-  sysctl -qw "net.ipv6.conf.$BRIDGE.disable_ipv6=1" 2>/dev/null || true # IPv4 only
-  ip addr add "$NODE_IP/32" dev "$BRIDGE"
-  ip link set "$BRIDGE" up
+  # The node IP on a bridge of its own (this kernel has no dummy
+  # interfaces); the pods' bridge must carry only the pods' gateway, or the
+  # CNI bridge plugin refuses it. It is made here too, IPv4 only.
+  local l
+  for l in "$NODE_LINK" "$BRIDGE"; do
+    ip link add "$l" type bridge
+    sysctl -qw "net.ipv6.conf.$l.disable_ipv6=1" 2>/dev/null || true
+    ip link set "$l" up
+  done
+  ip addr add "$NODE_IP/32" dev "$NODE_LINK"
   sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1
   # No pod packet leaves the bridge for another interface, whatever a pod
   # tries: the pods have no route out, and this drops what would be forwarded.
@@ -76,7 +82,7 @@ table inet $GUARD_TABLE {
   }
 }
 NFT
-  step "bridge $BRIDGE with node IP $NODE_IP; forwarding off the bridge dropped (nft table inet $GUARD_TABLE)"
+  step "node IP $NODE_IP on $NODE_LINK, pods on $BRIDGE; forwarding off $BRIDGE dropped (nft table inet $GUARD_TABLE)"
 }
 
 record_baseline() {
@@ -139,7 +145,7 @@ host_kill_all() {
   # The kubelet first, so that it does not restart what is being stopped.
   if [ -f "$PIDS/kubelet.pid" ]; then
     pid=$(cat "$PIDS/kubelet.pid")
-    kill "$pid" 2>/dev/null && wait_gone "$pid" 10
+    kill "$pid" 2>/dev/null && wait_gone "$pid" 5
   fi
   # Then everything: a few seconds to exit cleanly, then SIGKILL (again
   # for what a dying process forked meanwhile).
@@ -185,6 +191,7 @@ host_down() {
     ip link del "$l" 2>/dev/null || true
   done
   ip link del "$BRIDGE" 2>/dev/null || true
+  ip link del "$NODE_LINK" 2>/dev/null || true
   remove_iptables_chains
   remove_nft_tables
   remove_cgroups

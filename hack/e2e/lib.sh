@@ -1,7 +1,8 @@
 # Shared by hack/e2e/node.sh and its parts: the node's layout (names,
 # addresses, ports, paths) and the progress printer. Sourced, not run.
 #
-# Every address is on the bridge the harness creates ($BRIDGE); every file
+# Every address is on an interface the harness creates ($NODE_LINK) or the
+# CNI bridge plugin makes for it ($BRIDGE, veths); every file
 # under $E2E_DIR; every cgroup under $CGROUP_NAME in each v1 hierarchy (or
 # the unified one); every nftables table and iptables chain it or the
 # components add is removed by `node.sh down`.
@@ -14,8 +15,9 @@ case $E2E_DIR in /*) ;; *) E2E_DIR=$PWD/$E2E_DIR ;; esac
 export E2E_DIR
 
 NODE_NAME=countyreport-e2e
-BRIDGE=cre2e0                    # the node's own interface: node IP + pod gateway
-NODE_IP=10.241.0.1               # a /32 on $BRIDGE: API server, kubelet, MinIO
+NODE_LINK=cre2e-node             # a bridge with no ports: the node's own address
+NODE_IP=10.241.0.1               # a /32 on $NODE_LINK: API server, kubelet, MinIO
+BRIDGE=cre2e0                    # the pods' bridge (the CNI bridge plugin; gateway $POD_GW)
 POD_CIDR=10.242.0.0/24           # host-local IPAM on $BRIDGE
 POD_GW=10.242.0.1
 SERVICE_CIDR=10.243.0.0/24       # ClusterIPs (kube-proxy)

@@ -157,7 +157,7 @@ start_control_plane() {
     --service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
     --use-service-account-credentials --service-cluster-ip-range "$SERVICE_CIDR" \
     --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key" \
-    --controllers '*,-cloud-node-lifecycle,-nodeipam' --profiling=false
+    --profiling=false
   start kube-scheduler "$NODE_BIN/kube-scheduler" \
     --kubeconfig "$STATE/scheduler.kubeconfig" \
     --authentication-kubeconfig "$STATE/scheduler.kubeconfig" \
@@ -170,7 +170,7 @@ start_node() {
   write_cni_config
   start containerd env PATH="$NODE_BIN:$PATH" "$NODE_BIN/containerd" --config "$STATE/containerd/config.toml"
   wait_for "containerd answers" 60 containerd "$NODE_BIN/ctr" --address "$CTRD_SOCK" version
-  ctr_k8s images import "$NODE_BIN/pause.tar" >/dev/null
+  ctr_k8s images import "$NODE_BIN/pause.tar" >>"$LOGS/ctr.log" 2>&1
   step "pause image imported as $PAUSE_IMAGE"
   write_kubelet_config
   start kubelet "$NODE_BIN/kubelet" --config "$STATE/kubelet/config.yaml" \
@@ -185,10 +185,28 @@ start_network() {
   write_kube_proxy_config
   start kube-proxy "$NODE_BIN/kube-proxy" --config "$STATE/kube-proxy/config.yaml"
   wait_for "kube-proxy is healthy" 60 kube-proxy curl -fsS "http://$NODE_IP:10256/healthz"
-  start kube-network-policies "$NODE_BIN/kube-network-policies" \
-    --kubeconfig "$STATE/network-policies.kubeconfig" --hostname-override "$NODE_NAME" \
-    --metrics-bind-address "$NODE_IP:9080" --disable-nri
+  start_network_policies
   wait_for "kube-network-policies serves" 60 kube-network-policies curl -fsS "http://$NODE_IP:9080/metrics"
+}
+
+# kube-network-policies only knows the in-cluster configuration: a
+# ServiceAccount token and CA at /var/run/secrets/kubernetes.io/serviceaccount
+# and KUBERNETES_SERVICE_HOST. It gets them in a mount namespace of its own,
+# where a tmpfs over /run holds its token: nothing is written to the host's
+# /run, and the mount goes away with the process.
+start_network_policies() {
+  local sa=$STATE/network-policies
+  mkdir -p "$sa"
+  kubectl_admin -n kube-system create token kube-network-policies --duration 48h >"$sa/token"
+  cp "$PKI/ca.crt" "$sa/ca.crt"
+  echo kube-system >"$sa/namespace"
+  start kube-network-policies env KUBERNETES_SERVICE_HOST="$NODE_IP" KUBERNETES_SERVICE_PORT="$APISERVER_PORT" \
+    unshare --mount --propagation private sh -c '
+      mount -t tmpfs -o mode=0755,size=1m e2e-run /run &&
+      mkdir -p /run/secrets/kubernetes.io/serviceaccount &&
+      cp "$0"/token "$0"/ca.crt "$0"/namespace /run/secrets/kubernetes.io/serviceaccount/ &&
+      exec "$@"' "$sa" "$NODE_BIN/kube-network-policies" --hostname-override "$NODE_NAME" \
+    --metrics-bind-address "$NODE_IP:9080" --disable-nri
 }
 
 start_minio() {
@@ -223,7 +241,8 @@ import_images() {
 
 import_one() {
   local t0=$SECONDS
-  ctr_k8s images import "$1" | sed 's/^/  /'
+  ctr_k8s images import "$1" >>"$LOGS/ctr.log" 2>&1 ||
+    die "ctr images import $1 failed (log: $LOGS/ctr.log)"
   step "imported $1 ($((SECONDS - t0))s)"
 }
 
@@ -231,7 +250,9 @@ import_one() {
 # the only image the node is sure to have) until Ready, then deletes it:
 # proof that the sandbox, the CNI network and the kubelet work together.
 smoke_pod() {
-  kubectl_admin apply -f "$here/manifests/smoke.yaml" >/dev/null
+  # Retried: a new namespace has no default ServiceAccount for a moment.
+  wait_for "the smoke pod is created" 60 kube-controller-manager \
+    kubectl_admin apply -f "$here/manifests/smoke.yaml"
   wait_for "a restricted pod runs (namespace e2e-smoke)" 180 kubelet \
     kubectl_admin -n e2e-smoke wait --for=condition=Ready pod/smoke --timeout=2s
   kubectl_admin delete namespace e2e-smoke --wait=false >/dev/null

@@ -64,9 +64,8 @@ make_pki() {
   cert scheduler "/CN=system:kube-scheduler"
   cert kubelet "/O=system:nodes/CN=system:node:$NODE_NAME"
   cert kube-proxy "/CN=system:kube-proxy"
-  cert network-policies "/CN=countyreport-e2e:kube-network-policies"
   local c
-  for c in admin controller-manager scheduler kubelet kube-proxy network-policies; do
+  for c in admin controller-manager scheduler kubelet kube-proxy; do
     kubeconfig "$STATE/$c.kubeconfig" "$c"
   done
   mv "$STATE/admin.kubeconfig" "$STATE/kubeconfig"
