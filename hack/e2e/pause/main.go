@@ -7,6 +7,9 @@
 //
 //	go run . -out ../../../bin/node/pause.tar
 //
+// With -program and -ref it writes the same kind of image for another
+// static program (a package main directory), e.g. a network probe.
+//
 // Every entry has a fixed time and owner, so a rebuild gives the same image.
 package main
 
@@ -20,6 +23,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -37,25 +41,27 @@ var epoch = time.Unix(0, 0).UTC()
 
 func main() {
 	out := flag.String("out", "pause.tar", "the OCI image archive to write")
+	program := flag.String("program", "./program", "the package main to build and put in the image as /"+"pause")
+	ref := flag.String("ref", Ref, "the image's name in containerd")
 	flag.Parse()
-	if err := run(*out); err != nil {
+	if err := run(*out, *program, *ref); err != nil {
 		fmt.Fprintln(os.Stderr, "pause:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out string) error {
+func run(out, program, ref string) error {
 	tmp, err := os.MkdirTemp("", "countyreport-pause-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
 	bin := filepath.Join(tmp, "pause")
-	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, "./program")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, program)
 	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
-		return fmt.Errorf("go build ./program: %w", err)
+		return fmt.Errorf("go build %s: %w", program, err)
 	}
 	prog, err := os.ReadFile(bin)
 	if err != nil {
@@ -71,15 +77,15 @@ func run(out string) error {
 		return err
 	}
 	if err := p.AppendImage(img, layout.WithAnnotations(map[string]string{
-		"org.opencontainers.image.ref.name": "e2e",
-		"io.containerd.image.name":          Ref,
+		"org.opencontainers.image.ref.name": ref[strings.LastIndex(ref, ":")+1:],
+		"io.containerd.image.name":          ref,
 	})); err != nil {
 		return err
 	}
 	if err := tarDir(dir, out); err != nil {
 		return err
 	}
-	fmt.Printf("pause image %s: %s, program %d bytes\n", Ref, out, len(prog))
+	fmt.Printf("image %s: %s, program %d bytes\n", ref, out, len(prog))
 	return nil
 }
 
