@@ -11,9 +11,11 @@ SYSCTLS="net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables net.bridge.bridg
 vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys
 kernel.keys.root_maxbytes net.ipv4.conf.all.route_localnet net.netfilter.nf_conntrack_max
 net.netfilter.nf_conntrack_tcp_timeout_established net.netfilter.nf_conntrack_tcp_timeout_close_wait"
-# Paths outside $E2E_DIR that containerd, the CNI library or the kubelet
-# create whatever they are told; removed by `down` when `up` found them absent.
-OUTSIDE_PATHS="/var/lib/cni /var/log/containers /run/containerd /var/run/nri /etc/cdi /var/run/cdi /opt/containerd"
+# Paths outside $E2E_DIR that containerd (shim sockets in /run/containerd/s),
+# the CNI library (its cache in /var/lib/cni) or the kubelet (its device
+# plugin socket in /var/lib/kubelet/device-plugins, /var/log/containers)
+# use whatever they are told; removed by `down` when `up` found them absent.
+OUTSIDE_PATHS="/var/lib/cni /var/lib/kubelet /var/log/containers /run/containerd /var/run/nri /etc/cdi /var/run/cdi /opt/containerd"
 # The nftables tables of the node: the harness's guard, kube-proxy's, kube-network-policies'.
 NFT_TABLES="inet $GUARD_TABLE|ip kube-proxy|ip6 kube-proxy|inet kube-network-policies"
 
@@ -194,6 +196,7 @@ host_down() {
   ip link del "$NODE_LINK" 2>/dev/null || true
   remove_iptables_chains
   remove_nft_tables
+  forget_connections
   remove_cgroups
   restore_sysctls
   remove_outside_paths
@@ -239,6 +242,18 @@ remove_iptables_chains() {
   done
 }
 
+# The kernel's conntrack entries of the node's addresses (they would only
+# expire): the pods', the node IP's, the ClusterIPs'.
+forget_connections() {
+  command -v conntrack >/dev/null || return 0
+  local net dir
+  for net in "$POD_CIDR" "$NODE_IP/32" "$SERVICE_CIDR"; do
+    for dir in -s -d; do
+      conntrack -D -f ipv4 $dir "$net" >/dev/null 2>&1 || true
+    done
+  done
+}
+
 remove_cgroups() {
   local m
   for m in $(cgroup_mounts 2>/dev/null); do
@@ -261,7 +276,7 @@ remove_outside_paths() {
   [ -f "$BASELINE/absent-paths" ] || return 0
   local p
   while IFS= read -r p; do
-    case $p in /var/lib/cni | /var/log/containers | /run/containerd | /var/run/nri | /etc/cdi | /var/run/cdi | /opt/containerd)
+    case " $OUTSIDE_PATHS " in *" $p "*)
       rm -rf "$p" ;;
     esac
   done <"$BASELINE/absent-paths"
