@@ -57,6 +57,15 @@ host_preflight() {
   fi
 }
 
+# other_owner prints the state folder of a node on this machine that is
+# not this one's (the names, addresses and cgroups are the same for all).
+other_owner() {
+  local owner
+  owner=$(cat "/sys/class/net/$NODE_LINK/ifalias" 2>/dev/null) || return 0
+  [ -n "$owner" ] && [ "$owner" != "$STATE" ] && echo "$owner"
+  return 0
+}
+
 host_up() {
   mkdir -p "$BASELINE"
   record_baseline
@@ -72,6 +81,8 @@ host_up() {
     ip link set "$l" up
   done
   ip addr add "$NODE_IP/32" dev "$NODE_LINK"
+  # Whose node this is: another E2E_DIR's `up` or `down` must not touch it.
+  ip link set "$NODE_LINK" alias "$STATE"
   sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1
   # No pod packet leaves the bridge for another interface, whatever a pod
   # tries: the pods have no route out, and this drops what would be forwarded.

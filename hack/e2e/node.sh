@@ -89,8 +89,15 @@ need() { # need <command> <Debian package>
   command -v "$1" >/dev/null || die "missing the command $1: apt-get install $2 (make e2e-tools installs it)"
 }
 
+refuse_other() {
+  local other
+  other=$(other_owner)
+  [ -z "$other" ] || die "the node of another state folder runs here ($other); one node at a time: E2E_DIR=$other $0 down"
+}
+
 up() {
   preflight
+  refuse_other
   if alive kube-apiserver || alive kubelet || alive containerd; then
     die "a node is already running from $STATE: run '$0 down' first"
   fi
@@ -280,6 +287,7 @@ down_quiet() {
 }
 
 down() {
+  refuse_other
   step "stopping the node in $STATE"
   down_quiet
   step "node stopped; nothing of it remains (logs kept in $LOGS)"
