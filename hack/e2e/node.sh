@@ -25,13 +25,13 @@ usage() {
 
 # start <name> <command...>: a child process in its own session, in the
 # harness's cgroup (so `down` finds it and everything it forks), logging
-# to $LOGS/<name>.log.
+# to $LOGS/<name>.log (this run's only).
 start() {
   local name=$1
   shift
   step "starting $name"
   setsid bash -c 'for p in '"$(host_cgroup_procs_files)"'; do echo $$ >"$p"; done; exec "$@"' \
-    _ "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+    _ "$@" >"$LOGS/$name.log" 2>&1 </dev/null &
   echo $! >"$PIDS/$name.pid"
 }
 
