@@ -59,6 +59,7 @@ func (s *server) routes() http.Handler {
 	in.GET("/runs/:name", s.runPage)
 	in.GET("/runs/:name/status", s.runStatus)
 	in.GET("/notifications", s.notifications)
+	in.GET("/audit", edit, s.audit)
 	s.dataRoutes(in, edit)
 
 	return s.protect(r)

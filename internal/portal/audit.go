@@ -1,0 +1,145 @@
+package portal
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/countyreport/countyreport/internal/audit"
+)
+
+// auditRow is one entry of the audit page in the page's language.
+type auditRow struct {
+	Time, Who, Role, What string
+	Failed                bool
+	Details               []auditDetail
+}
+
+type auditDetail struct{ Label, Value string }
+
+// auditDetailKeys are the details the page shows, in this order; the
+// others stay in the stored entry and the server log.
+var auditDetailKeys = []string{"period", "county", "file", "format", "reason", "method", "path", "problems", "count"}
+
+// auditPage lists the tenant's audit log (internal/audit), newest first,
+// a page at a time: editors only (the routes say so). names turns a
+// county code into its name (the city's verdicts), nil on a county portal.
+func (s *site) auditPage(c *gin.Context, log *audit.Log, zone *time.Location, names func(code, lang string) string) {
+	lang := requestLang(c.Request)
+	from, err := audit.ParseCursor(c.Query("from"))
+	if err != nil {
+		s.fail(c, http.StatusBadRequest, tr(lang, "audit.err.cursor"))
+		return
+	}
+	problem := ""
+	page, err := log.Read(c.Request.Context(), from, 0)
+	if err != nil {
+		s.log.Warn("read the audit log", "err", err)
+		problem = tr(lang, "audit.unreadable")
+	}
+	rows := make([]auditRow, 0, len(page.Entries))
+	for _, e := range page.Entries {
+		rows = append(rows, s.auditRow(e, lang, zone, names))
+	}
+	next := ""
+	if page.Next != (audit.Cursor{}) {
+		next = "/audit?from=" + page.Next.String()
+	}
+	s.render(c, http.StatusOK, "audit", s.newPage(c, "audit", tr(lang, "audit.title"), gin.H{
+		"Rows": rows, "Problem": problem, "Next": next, "First": from.Period != "",
+		"Unreadable": page.Unreadable, "Zone": zoneName(zone, lang),
+	}))
+}
+
+func (s *site) auditRow(e audit.Entry, lang string, zone *time.Location, names func(code, lang string) string) auditRow {
+	r := auditRow{Time: e.Time.In(zone).Format(tr(lang, "audit.time.format")), Who: e.User, Failed: audit.Failure(e)}
+	if r.Who == "" {
+		r.Who = tr(lang, "audit.nobody")
+	}
+	if e.Role != "" {
+		prefix := "role."
+		if s.city {
+			prefix = "city.role."
+		}
+		r.Role = tr(lang, prefix+e.Role)
+	}
+	r.What = auditWhat(lang, e)
+	for _, k := range auditDetailKeys {
+		v, ok := e.Details[k]
+		if !ok || v == "" || k == "method" && e.Event == "refused" { // an HTTP method there
+			continue
+		}
+		r.Details = append(r.Details, auditDetail{Label: tr(lang, "audit.d."+k), Value: auditValue(lang, k, v, names)})
+	}
+	if e.IP != "" {
+		r.Details = append(r.Details, auditDetail{Label: tr(lang, "audit.d.ip"), Value: e.IP})
+	}
+	return r
+}
+
+// auditWhat says what was done: audit.ev.<event>.<result>, else
+// audit.ev.<event> with the result as stored.
+func auditWhat(lang string, e audit.Entry) string {
+	if s, ok := lookup(lang, "audit.ev."+e.Event+"."+e.Result); ok {
+		if e.Event == "suppressed" {
+			return tr(lang, "audit.ev."+e.Event+"."+e.Result, e.Details["count"])
+		}
+		return s
+	}
+	if s, ok := lookup(lang, "audit.ev."+e.Event); ok {
+		return s + " (" + e.Result + ")"
+	}
+	return e.Event + " (" + e.Result + ")"
+}
+
+// auditValue shows a detail's value in words where the portal knows them.
+func auditValue(lang, key, v string, names func(code, lang string) string) string {
+	switch key {
+	case "county":
+		if names != nil {
+			if n := names(v, lang); n != "" {
+				return n
+			}
+		}
+	case "reason", "method":
+		if s, ok := lookup(lang, "audit."+key+"."+v); ok {
+			return s
+		}
+	}
+	return v
+}
+
+// lookup is tr without a fallback: whether key has words at all.
+func lookup(lang, key string) (string, bool) {
+	if s, ok := messages[lang][key]; ok {
+		return s, true
+	}
+	s, ok := messages["zh-CN"][key]
+	return s, ok
+}
+
+// zoneName is the time zone the page's times are in, as staff say it.
+func zoneName(zone *time.Location, lang string) string {
+	name := zone.String()
+	if s, ok := lookup(lang, "audit.zone."+name); ok {
+		return s
+	}
+	return strings.ReplaceAll(name, "_", " ")
+}
+
+func (s *server) audit(c *gin.Context) { s.auditPage(c, s.auth.Trail, s.zone, nil) }
+
+func (s *cityServer) audit(c *gin.Context) {
+	s.auditPage(c, s.auth.Trail, s.zone, func(code, lang string) string {
+		m, ok := s.cfg.member(code)
+		if !ok {
+			return ""
+		}
+		if lang == "en" && m.EnglishName != "" {
+			return m.EnglishName
+		}
+		return m.Name
+	})
+}
