@@ -9,8 +9,8 @@ import (
 	"github.com/countyreport/countyreport/internal/city"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/period"
-	"github.com/countyreport/countyreport/internal/review"
 	citytpl "github.com/countyreport/countyreport/internal/render/templates/city"
+	"github.com/countyreport/countyreport/internal/review"
 )
 
 // provenanceRow is one member on the ranking page: where its figures come
