@@ -54,7 +54,7 @@ func init() {
 		"rank.from.none":         "no figures",
 		"rank.from.portal":       "submitted through the portal",
 		"rank.from.published":    "compiled from published sources",
-		"rank.from.mixed":        "%d counties submitted their figures through the portal; %d counties' figures are compiled from published sources (neither submitted by the county nor reviewed by the city).",
+		"rank.from.mixed":        "Counties that submitted their figures through the portal: %d. Counties whose figures are compiled from published sources (neither submitted by the county nor reviewed by the city): %d.",
 		"rank.from.allportal":    "Every county submitted its figures through the portal, for review by the city.",
 		"rank.from.allpublished": "Every county's figures are compiled from published sources: none was submitted by the county through the portal or reviewed by the city.",
 		"rank.from.legend":       "Marked figures have not been accepted by the city: those marked with a review state were submitted through the portal and not yet accepted; those marked “published” are compiled from published sources.",
