@@ -26,6 +26,11 @@ func TestPeriodPickerFollowsTheClock(t *testing.T) {
 	spec := fictional
 	spec.Now = clock.Now
 	c := newCounty(t, spec)
+	// Made-up data (test fixture) for two months, the later one under
+	// review at the first instant below.
+	ds := c.seedDataset(t, false)
+	c.storeAs(t, ds, "2024-11", nil)
+	c.storeAs(t, ds, "2024-12", nil)
 	cases := []struct {
 		at        time.Time
 		due, open string
@@ -47,6 +52,11 @@ func TestPeriodPickerFollowsTheClock(t *testing.T) {
 		}
 		if n := strings.Count(body, `type="month"`); n != 1 {
 			t.Errorf("at %s: %d period pickers, want one", tc.at, n)
+		}
+		// "Generate now" offers the month under review first when it has data.
+		_, reports := u.get("/reports")
+		if selected := strings.Contains(reports, `<option value="`+tc.due+`" selected>`); selected != (tc.due == "2024-12") {
+			t.Errorf("at %s: generate-now selects %s: %v", tc.at, tc.due, selected)
 		}
 	}
 }
