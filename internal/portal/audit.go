@@ -8,13 +8,14 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/countyreport/countyreport/internal/audit"
+	rlang "github.com/countyreport/countyreport/internal/render/lang"
 )
 
 // auditRow is one entry of the audit page in the page's language.
 type auditRow struct {
-	Time, Who, Role, What string
-	Failed                bool
-	Details               []auditDetail
+	Time, Datetime, Who, Role, What string
+	Failed                          bool
+	Details                         []auditDetail
 }
 
 type auditDetail struct{ Label, Value string }
@@ -54,7 +55,7 @@ func (s *site) auditPage(c *gin.Context, log *audit.Log, zone *time.Location, na
 }
 
 func (s *site) auditRow(e audit.Entry, lang string, zone *time.Location, names func(code, lang string) string) auditRow {
-	r := auditRow{Time: e.Time.In(zone).Format(tr(lang, "audit.time.format")), Who: e.User, Failed: audit.Failure(e)}
+	r := auditRow{Time: e.Time.In(zone).Format(tr(lang, "audit.time.format")), Datetime: e.Time.In(zone).Format(time.RFC3339), Who: e.User, Failed: audit.Failure(e)}
 	if r.Who == "" {
 		r.Who = tr(lang, "audit.nobody")
 	}
@@ -127,6 +128,15 @@ func zoneName(zone *time.Location, lang string) string {
 		return s
 	}
 	return strings.ReplaceAll(name, "_", " ")
+}
+
+// ChineseIn is "zh-CN" when an English page shows s holding Chinese (a
+// name as the staff typed it), for its lang attribute (WCAG 3.1.2).
+func (p *page) ChineseIn(s string) string {
+	if p.Lang == "en" && rlang.HasHan(s) {
+		return "zh-CN"
+	}
+	return ""
 }
 
 func (s *server) audit(c *gin.Context) { s.auditPage(c, s.auth.Trail, s.zone, nil) }

@@ -20,6 +20,7 @@ func TestAuditPageCounty(t *testing.T) {
 	if r := stranger.signIn("admin", "wrong password"); r.StatusCode == http.StatusSeeOther {
 		t.Fatal("a wrong password signed in")
 	}
+	stranger.signIn("张三", "wrong password") // a name as someone typed it
 	viewer := c.newUser(t)
 	if r := viewer.signIn("viewer", viewerPassword); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("viewer sign-in: %d", r.StatusCode)
@@ -73,6 +74,9 @@ func TestAuditPageCounty(t *testing.T) {
 	}
 	if strings.Contains(en, "：") {
 		t.Error("the English audit page has a full-width colon")
+	}
+	if !strings.Contains(en, `<strong class="audit-who" lang="zh-CN">张三</strong>`) || !strings.Contains(en, `<time datetime="2027-03-15T18:20:`) {
+		t.Error("the English audit page does not mark a Chinese name's language, or a time's machine form")
 	}
 	// A forged page link is refused with a reason, and reads nothing.
 	if resp, body := ed.get("/audit?from=" + url.QueryEscape("../x")); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "start from the newest") {
