@@ -44,7 +44,7 @@ func (b *browserSession) lookAt(base, path, name, fit string) {
 
 // The pages this round touched, looked at in Chromium at both widths and
 // in both languages: the Data page's one period picker, the web form with
-// its English name column, the audit log of a county and of the city, the
+// its English name column, the reports page's "generate now", the audit log of a county and of the city, the
 // city's ranking with where its figures come from.
 func TestBrowserAuditPeriodAndRanking(t *testing.T) {
 	a, b := newCounty(t, fictional), newCounty(t, fictional2)
@@ -65,6 +65,7 @@ func TestBrowserAuditPeriodAndRanking(t *testing.T) {
 		t.Errorf("the Data page's period starts at %q, want %s", v, monthsFromNow(t, -1))
 	}
 	br.lookAt(a.URL, "/data/form?period=2023-01", "form", "") // the form's phone layout is another change's
+	br.lookAt(a.URL, "/reports", "reports", `section[aria-labelledby="gen-h"]`)
 	br.lookAt(a.URL, "/audit", "county-audit", "body")
 	if text := br.text(); !strings.Contains(text, "登录失败") || !strings.Contains(text, "wrong-user") {
 		t.Errorf("the county's audit log in the browser:\n%s", text)
