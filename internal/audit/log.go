@@ -43,7 +43,7 @@ func New(store Store, now func() time.Time, zone *time.Location) *Log {
 
 // writeTimeout bounds one write: a request waits for its entry, but not
 // for a storage that does not answer.
-const writeTimeout = 5 * time.Second
+const writeTimeout = 10 * time.Second
 
 // Add writes e (its Time set from the clock when zero) before it returns.
 // A failure or refusal beyond the hour's budget is counted instead (see
