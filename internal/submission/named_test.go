@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/countyreport/countyreport/internal/dataset"
 )
 
 func TestNamedPeriod(t *testing.T) {
@@ -31,4 +33,17 @@ func TestNamedPeriod(t *testing.T) {
 			}
 		})
 	}
+}
+
+// NamedPeriod never fails: whatever the bytes, a valid period or "".
+func FuzzNamedPeriod(f *testing.F) {
+	f.Add("a.json", []byte(`{"meta":{"period":"2023-04"}}`))
+	f.Add("a.yaml", []byte("meta:\n  period: 2023-05\n"))
+	f.Add("a.xlsx", []byte("PK\x03\x04"))
+	f.Fuzz(func(t *testing.T, name string, data []byte) {
+		p := NamedPeriod(Upload{Name: name, Data: data})
+		if p != "" && !dataset.ValidPeriod(p) {
+			t.Fatalf("NamedPeriod gave %q", p)
+		}
+	})
 }
