@@ -22,7 +22,7 @@ type auditDetail struct{ Label, Value string }
 
 // auditDetailKeys are the details the page shows, in this order; the
 // others stay in the stored entry and the server log.
-var auditDetailKeys = []string{"period", "county", "file", "format", "reason", "method", "path", "problems", "count"}
+var auditDetailKeys = []string{"account", "accountRole", "period", "county", "file", "format", "reason", "method", "path", "problems", "count"}
 
 // auditPage lists the tenant's audit log (internal/audit), newest first,
 // a page at a time: editors only (the routes say so). names turns a
@@ -56,7 +56,10 @@ func (s *site) auditPage(c *gin.Context, log *audit.Log, zone *time.Location, na
 
 func (s *site) auditRow(e audit.Entry, lang string, zone *time.Location, names func(code, lang string) string) auditRow {
 	r := auditRow{Time: e.Time.In(zone).Format(tr(lang, "audit.time.format")), Datetime: e.Time.In(zone).Format(time.RFC3339), Who: e.User, Failed: audit.Failure(e)}
-	if r.Who == "" {
+	switch {
+	case r.Who == "" && e.IP == "": // the portal itself (an accounts file it read)
+		r.Who = tr(lang, "audit.system")
+	case r.Who == "":
 		r.Who = tr(lang, "audit.nobody")
 	}
 	if e.Role != "" {
@@ -72,7 +75,7 @@ func (s *site) auditRow(e audit.Entry, lang string, zone *time.Location, names f
 		if !ok || v == "" || k == "method" && e.Event == "refused" { // an HTTP method there
 			continue
 		}
-		r.Details = append(r.Details, auditDetail{Label: tr(lang, "audit.d."+k), Value: auditValue(lang, k, v, names)})
+		r.Details = append(r.Details, auditDetail{Label: tr(lang, "audit.d."+k), Value: s.auditValue(lang, k, v, names)})
 	}
 	if e.IP != "" {
 		r.Details = append(r.Details, auditDetail{Label: tr(lang, "audit.d.ip"), Value: e.IP})
@@ -96,8 +99,16 @@ func auditWhat(lang string, e audit.Entry) string {
 }
 
 // auditValue shows a detail's value in words where the portal knows them.
-func auditValue(lang, key, v string, names func(code, lang string) string) string {
+func (s *site) auditValue(lang, key, v string, names func(code, lang string) string) string {
 	switch key {
+	case "accountRole":
+		prefix := "role."
+		if s.city {
+			prefix = "city.role."
+		}
+		if w, ok := lookup(lang, prefix+v); ok {
+			return w
+		}
 	case "county":
 		if names != nil {
 			if n := names(v, lang); n != "" {

@@ -185,3 +185,24 @@ func TestAuditPageCity(t *testing.T) {
 		t.Error("the city's reviewer shows in the county's audit log")
 	}
 }
+
+// A change of the accounts file (the Secret edited by IT) is an entry: which
+// account, what changed, its role, done by no one signed in.
+func TestAuditRecordsAccountChanges(t *testing.T) {
+	c := newCounty(t, fictional)
+	ed := c.newUser(t)
+	if r := ed.signIn("admin", editorPassword); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("editor sign-in: %d", r.StatusCode)
+	}
+	removeAccount(t, c, "viewer")
+	var page string
+	within(t, 60*time.Second, "the removal in the audit log", func() bool {
+		_, page = ed.get("/audit")
+		return strings.Contains(page, `audit-what">账号已删除（其会话已结束）<`)
+	})
+	for _, want := range []string{"（账号文件变更）", "账号：viewer", "角色：只读"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the account change lacks %q", want)
+		}
+	}
+}

@@ -278,7 +278,8 @@ func openAuth(o Options, in authInputs, log *slog.Logger) (*auth.Auth, error) {
 	// (each replica that reads the change records it).
 	acc.OnChange(func(changes []accounts.Change) {
 		for _, ch := range changes {
-			a.RecordSystem(context.Background(), "account", ch.Username, ch.What, "role", string(ch.Role))
+			// Done by whoever edited the accounts Secret, not by the account.
+			a.RecordSystem(context.Background(), "account", "", ch.What, "account", ch.Username, "accountRole", string(ch.Role))
 		}
 	})
 	for _, p := range in.proxies {
