@@ -26,8 +26,9 @@
 // limits.AuditDetails details; a page lists limits.AuditPageEntries; the
 // months read and kept are limits.AuditMonths (older ones are removed by
 // the operator's retention, with the admin credentials: the tenant's own
-// credentials cannot delete an entry). Failed and refused attempts, which
-// anyone can make, are written at most limits.AuditFailuresPerHour an hour
-// by one replica; the rest are counted, and the count is written as one
-// entry when the hour is over.
+// credentials cannot delete an entry). Failed sign-ins, which anyone can
+// make without an account, are written at most limits.AuditFailuresPerHour
+// an hour by one replica; the rest are counted, and the count is written
+// as one entry when the hour is over. What a signed-in account does is
+// always written.
 package audit

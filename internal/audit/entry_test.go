@@ -125,8 +125,10 @@ func TestBudgetCountsFailuresBeyondTheHour(t *testing.T) {
 			t.Fatal("failure beyond the budget written")
 		}
 	}
-	if ok, _ := l.budget(Entry{Time: at, Event: "submit", Result: "success"}); !ok {
-		t.Fatal("a success beyond the failure budget was not written")
+	for _, e := range []Entry{{Time: at, Event: "submit", Result: "success"}, {Time: at, Event: "refused", Result: "forbidden", User: "viewer"}, {Time: at, Event: "preview", Result: "refused", User: "admin"}} {
+		if ok, _ := l.budget(e); !ok {
+			t.Fatalf("%s %s beyond the failed sign-ins' budget was not written", e.Event, e.Result)
+		}
 	}
 	ok, s := l.budget(Entry{Time: at.Add(time.Hour), Event: "signin", Result: "failure"})
 	if !ok || s == nil || s.Details["count"] != "3" || s.Event != "suppressed" {

@@ -67,13 +67,13 @@ func (l *Log) Add(ctx context.Context, e Entry) error {
 	return l.put(ctx, e)
 }
 
-var errSuppressed = errors.New("audit: more failed attempts this hour than the log keeps one by one; counted")
+var errSuppressed = errors.New("audit: more failed sign-ins this hour than the log keeps one by one; counted")
 
 // IsSuppressed reports whether Add counted the entry instead of writing it.
 func IsSuppressed(err error) bool { return errors.Is(err, errSuppressed) }
 
-// Failure reports whether e is an attempt that failed or was refused:
-// what anyone can cause, and so what the hourly budget applies to.
+// Failure reports whether e is an attempt that failed or was refused
+// (the page marks it).
 func Failure(e Entry) bool {
 	switch e.Result {
 	case "failure", "throttled", "refused", "forbidden":
@@ -81,6 +81,11 @@ func Failure(e Entry) bool {
 	}
 	return e.Event == "refused"
 }
+
+// anonymous reports whether e is a failed sign-in: the one kind of entry
+// anyone can cause without an account, and so the kind the hourly budget
+// applies to (what a signed-in account does is always written).
+func anonymous(e Entry) bool { return e.Event == "signin" && e.Result != "success" }
 
 // budget decides whether e is written, and gives the count of the last
 // hour's unwritten failures when that hour is over.
@@ -95,7 +100,7 @@ func (l *Log) budget(e Entry) (bool, *Entry) {
 		}
 		l.hour, l.fails, l.dropped = h, 0, 0
 	}
-	if !Failure(e) {
+	if !anonymous(e) {
 		return true, summary
 	}
 	if l.fails >= limits.AuditFailuresPerHour {

@@ -104,10 +104,10 @@ const (
 	// each value's length.
 	AuditDetails     = 12
 	AuditDetailRunes = 200
-	// AuditFailuresPerHour caps the failed or refused attempts (failed
-	// sign-ins above all: anyone can make them) one replica writes an
-	// hour; beyond it they are counted and the count is written once the
-	// hour is over (and stay in the server log).
+	// AuditFailuresPerHour caps the failed sign-ins (anyone can make
+	// them, without an account) one replica writes an hour; beyond it
+	// they are counted and the count is written once the hour is over
+	// (each stays in the server log).
 	AuditFailuresPerHour = 600
 )
 
