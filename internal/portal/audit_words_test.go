@@ -33,7 +33,9 @@ func TestAuditRowNamesTheCountyAndTheRole(t *testing.T) {
 	s := &site{city: true}
 	e := audit.Entry{Time: time.Date(2023, 2, 1, 16, 30, 0, 0, time.UTC), Event: "review", Result: "accepted", User: "shenhe", Role: "editor",
 		IP: "10.0.0.7", Details: map[string]string{"county": "999001", "period": "2023-01", "dataset": "v1"}}
-	names := func(code, lang string) string { return map[string]string{"zh-CN": "样例县", "en": "Yangli County"}[lang] }
+	names := func(code, lang string) string {
+		return map[string]string{"zh-CN": "样例县", "en": "Yangli County"}[lang]
+	}
 	r := s.auditRow(e, "zh-CN", time.FixedZone("UTC+8", 8*3600), names)
 	if r.Time != "2023年2月2日 00:30:00" || r.Role != "审核员" || r.What != "审核通过" {
 		t.Errorf("row %+v", r)
