@@ -35,7 +35,7 @@ func TestCityRankingProvenance(t *testing.T) {
 	}
 	_, page := u.get("/ranking?period=2023-01")
 	for _, want := range []string{"数据来源", "各县（市）的数据均据公开资料整理，未经县（市）通过平台报送，也未经市级审核。",
-		`<td>据公开资料整理</td><td>样例日报（虚构，测试样例）</td>`, `<span class="mark">公开资料</span>`, "资料来源：据公开资料整理。"} {
+		`>据公开资料整理</td><td data-label="出处">样例日报（虚构，测试样例）</td>`, `<span class="mark">公开资料</span>`, "资料来源：据公开资料整理。"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("ranking of published figures lacks %q", want)
 		}
@@ -56,7 +56,7 @@ func TestCityRankingProvenance(t *testing.T) {
 	verdict(a.Code, "accepted", "")
 	verdict(b.Code, "returned", "请核实增速（测试意见）")
 	_, page = u.get("/ranking?period=2023-01")
-	for _, want := range []string{"各县（市）的数据均经平台报送，由市级审核。", `<td>经平台报送</td>`,
+	for _, want := range []string{"各县（市）的数据均经平台报送，由市级审核。", `>经平台报送</td>`,
 		`<span class="mark">已退回</span>`, "以下县（市）的数据尚未通过市级审核，排名仅供参考：示例县（已退回）", "资料来源：各县（市）报送数据。"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("ranking after review lacks %q", want)
