@@ -22,7 +22,7 @@ type auditDetail struct{ Label, Value string }
 
 // auditDetailKeys are the details the page shows, in this order; the
 // others stay in the stored entry and the server log.
-var auditDetailKeys = []string{"account", "accountRole", "period", "county", "file", "format", "reason", "method", "path", "problems", "count"}
+var auditDetailKeys = []string{"account", "accountRole", "period", "county", "channel", "file", "format", "reason", "method", "path", "problems", "count"}
 
 // auditPage lists the tenant's audit log (internal/audit), newest first,
 // a page at a time: editors only (the routes say so). names turns a

@@ -14,6 +14,7 @@ func TestAuditWhat(t *testing.T) {
 	}{
 		"known":      {audit.Entry{Event: "review", Result: "returned"}, "退回修改", "Returned a submission for correction"},
 		"counted":    {audit.Entry{Event: "suppressed", Result: "counted", Details: map[string]string{"count": "42"}}, "另有 42 次登录失败未逐条记录（每小时最多逐条记录 600 次）", "42 more failed sign-ins not listed one by one (at most 600 an hour are)"},
+		"test sent":  {audit.Entry{Event: "notify-test", Result: "requested"}, "请求发送测试通知", "Asked for a test notification"},
 		"new result": {audit.Entry{Event: "submit", Result: "later"}, "提交 (later)", "Submission (later)"},
 		"unknown":    {audit.Entry{Event: "made-up", Result: "x"}, "made-up (x)", "made-up (x)"},
 	}
