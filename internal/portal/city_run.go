@@ -96,8 +96,8 @@ func (s *cityServer) routes() http.Handler {
 	in.GET("/ranking", s.ranking)
 	in.GET("/reports", s.reports)
 	in.GET("/reports/:period/:file", s.download)
-	in.GET("/notifications", s.notifications)
 	in.GET("/audit", reviewer, s.audit)
+	in.GET("/notifications", s.notifications)
 	return s.protect(r)
 }
 
