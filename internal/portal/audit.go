@@ -115,10 +115,34 @@ func (s *site) auditValue(lang, key, v string, names func(code, lang string) str
 				return n
 			}
 		}
-	case "reason", "method":
-		if s, ok := lookup(lang, "audit."+key+"."+v); ok {
-			return s
+	case "method":
+		if w, ok := lookup(lang, "audit.method."+v); ok {
+			return w
 		}
+	case "reason":
+		return reasonWords(lang, v)
+	}
+	return v
+}
+
+// reasonPrefixes are the sign-in refusals of internal/portal/auth (their
+// error text starts so), named in words.
+var reasonPrefixes = []string{"login state missing", "ID token nonce", "none of the user's groups", "identity provider refused"}
+
+// reasonWords says a stored reason in the page's language: the words the
+// portal knows for it, the matching half of a "中文 / English" message,
+// else the text as recorded.
+func reasonWords(lang, v string) string {
+	if w, ok := lookup(lang, "audit.reason."+v); ok {
+		return w
+	}
+	for _, p := range reasonPrefixes {
+		if strings.HasPrefix(v, p) {
+			return tr(lang, "audit.reason."+p)
+		}
+	}
+	if zh, en, ok := strings.Cut(v, " / "); ok && rlang.HasHan(zh) && !strings.Contains(en, "\n") {
+		return pick(lang, zh, en)
 	}
 	return v
 }

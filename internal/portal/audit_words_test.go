@@ -51,3 +51,22 @@ func TestAuditRowNamesTheCountyAndTheRole(t *testing.T) {
 		}
 	}
 }
+
+func TestReasonWords(t *testing.T) {
+	cases := map[string]struct{ in, zh, en string }{
+		"known":      {"future", "报告期还未到来", "the period has not begun"},
+		"bilingual":  {"与已存的数据完全相同，无需提交 / identical to the stored data: nothing to submit", "与已存的数据完全相同，无需提交", "identical to the stored data: nothing to submit"},
+		"sso prefix": {"identity provider refused or failed: access_denied", "统一身份认证服务拒绝或出错", "the identity provider refused or failed"},
+		"unknown":    {"something else", "something else", "something else"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := reasonWords("zh-CN", tc.in); got != tc.zh {
+				t.Errorf("zh: %q, want %q", got, tc.zh)
+			}
+			if got := reasonWords("en", tc.in); got != tc.en {
+				t.Errorf("en: %q, want %q", got, tc.en)
+			}
+		})
+	}
+}
