@@ -16,8 +16,8 @@ net.netfilter.nf_conntrack_tcp_timeout_established net.netfilter.nf_conntrack_tc
 # plugin socket in /var/lib/kubelet/device-plugins, /var/log/containers)
 # use whatever they are told; removed by `down` when `up` found them absent.
 OUTSIDE_PATHS="/var/lib/cni /var/lib/kubelet /var/log/containers /run/containerd /var/run/nri /etc/cdi /var/run/cdi /opt/containerd"
-# The nftables tables of the node: the harness's guard, kube-proxy's, kube-network-policies'.
-NFT_TABLES="inet $GUARD_TABLE|ip kube-proxy|ip6 kube-proxy|inet kube-network-policies"
+# The nftables tables of the node: the harness's guard, kube-proxy's, netpol's.
+NFT_TABLES="inet $GUARD_TABLE|ip kube-proxy|ip6 kube-proxy|inet $NETPOL_TABLE"
 
 cgroup_v2() { [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; }
 

@@ -28,6 +28,7 @@ ETCD_PEER=127.0.0.1:23800
 MINIO_PORT=9000
 CGROUP_NAME=countyreport-e2e     # kubelet's cgroupRoot; the harness's processes in $CGROUP_NAME/host
 GUARD_TABLE=countyreport-e2e     # nftables table (inet) that keeps pod packets on $BRIDGE
+NETPOL_TABLE=countyreport-netpol # nftables table (inet) of netpol, the NetworkPolicy enforcer
 PAUSE_IMAGE=countyreport.local/pause:e2e
 CNI_NETWORK=countyreport-e2e
 

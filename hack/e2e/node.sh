@@ -66,7 +66,7 @@ preflight() {
   local f missing=()
   for f in k8s/etcd k8s/kube-apiserver k8s/kubectl minio node/kubelet node/kube-controller-manager \
     node/kube-scheduler node/kube-proxy node/containerd node/containerd-shim-runc-v2 node/ctr \
-    node/kube-network-policies; do
+    node/netpol; do
     [ -x "$BIN/$f" ] || missing+=("bin/$f")
   done
   [ -s "$NODE_BIN/pause.tar" ] || missing+=("bin/node/pause.tar")
@@ -192,28 +192,9 @@ start_network() {
   write_kube_proxy_config
   start kube-proxy "$NODE_BIN/kube-proxy" --config "$STATE/kube-proxy/config.yaml"
   wait_for "kube-proxy is healthy" 60 kube-proxy curl -fsS "http://$NODE_IP:10256/healthz"
-  start_network_policies
-  wait_for "kube-network-policies serves" 60 kube-network-policies curl -fsS "http://$NODE_IP:9080/metrics"
-}
-
-# kube-network-policies only knows the in-cluster configuration: a
-# ServiceAccount token and CA at /var/run/secrets/kubernetes.io/serviceaccount
-# and KUBERNETES_SERVICE_HOST. It gets them in a mount namespace of its own,
-# where a tmpfs over /run holds its token: nothing is written to the host's
-# /run, and the mount goes away with the process.
-start_network_policies() {
-  local sa=$STATE/network-policies
-  mkdir -p "$sa"
-  kubectl_admin -n kube-system create token kube-network-policies --duration 48h >"$sa/token"
-  cp "$PKI/ca.crt" "$sa/ca.crt"
-  echo kube-system >"$sa/namespace"
-  start kube-network-policies env KUBERNETES_SERVICE_HOST="$NODE_IP" KUBERNETES_SERVICE_PORT="$APISERVER_PORT" \
-    unshare --mount --propagation private sh -c '
-      mount -t tmpfs -o mode=0755,size=1m e2e-run /run &&
-      mkdir -p /run/secrets/kubernetes.io/serviceaccount &&
-      cp "$0"/token "$0"/ca.crt "$0"/namespace /run/secrets/kubernetes.io/serviceaccount/ &&
-      exec "$@"' "$sa" "$NODE_BIN/kube-network-policies" --hostname-override "$NODE_NAME" \
-    --metrics-bind-address "$NODE_IP:9080" --disable-nri
+  start netpol "$NODE_BIN/netpol" -kubeconfig "$STATE/netpol.kubeconfig" -node "$NODE_NAME"
+  wait_for "netpol enforces NetworkPolicies (nft table inet $NETPOL_TABLE)" 60 netpol \
+    nft list table inet "$NETPOL_TABLE"
 }
 
 start_minio() {

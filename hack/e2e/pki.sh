@@ -64,8 +64,9 @@ make_pki() {
   cert scheduler "/CN=system:kube-scheduler"
   cert kubelet "/O=system:nodes/CN=system:node:$NODE_NAME"
   cert kube-proxy "/CN=system:kube-proxy"
+  cert netpol "/CN=countyreport-e2e:netpol"
   local c
-  for c in admin controller-manager scheduler kubelet kube-proxy; do
+  for c in admin controller-manager scheduler kubelet kube-proxy netpol; do
     kubeconfig "$STATE/$c.kubeconfig" "$c"
   done
   mv "$STATE/admin.kubeconfig" "$STATE/kubeconfig"

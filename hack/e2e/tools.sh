@@ -4,7 +4,7 @@
 # binary is built only when missing, so a second run is a no-op.
 #   kubelet, kube-controller-manager, kube-scheduler, kube-proxy  k8s.io/kubernetes v1.37.2 (hack/tools/kube)
 #   containerd, containerd-shim-runc-v2, ctr                      containerd v2.4.2 (hack/tools/containerd)
-#   kube-network-policies                                         v0.8.0 (hack/tools/netpol)
+#   netpol (NetworkPolicy enforcement)                            hack/e2e/netpol, this module
 #   pause.tar                                                     the sandbox image, from hack/e2e/pause
 # The control plane (bin/k8s/{etcd,kube-apiserver,kubectl}) and bin/minio
 # come from `make tools` (hack/build-tools.sh), run first by `make e2e-tools`.
@@ -16,7 +16,7 @@ mkdir -p "$node"
 
 # runc: the OCI runtime containerd's shim calls; containernetworking-plugins:
 # bridge, host-local, loopback, portmap for the pod network; iptables,
-# nftables, conntrack, ipset: kube-proxy and kube-network-policies; kmod:
+# nftables, conntrack: kube-proxy and netpol (it runs nft); kmod:
 # modprobe for the kernel modules they load; ethtool/socat: kubelet's
 # port-forward; iproute2, openssl, curl: the harness (ip, certificates, health checks).
 "$root/hack/debian-packages.sh" runc containernetworking-plugins iptables nftables conntrack kmod socat iproute2 openssl curl
@@ -43,26 +43,14 @@ build() { # build <module dir> <package> <output> <ldflags> [tags]
   echo "built bin/node/$(basename "$out") in $((SECONDS - t0))s"
 }
 
-# kube-network-policies hands packets to its nfqueue with the nftables
-# `queue` expression, which needs CONFIG_NFT_QUEUE; this project's machines
-# lack it but have nft_compat and the xtables NFQUEUE target. So it is built
-# from its pinned module source with hack/tools/netpol/nfqueue-compat.patch,
-# which uses that target instead (docs/install-e2e.md).
+# netpol: the project's own NetworkPolicy enforcer, from this module
+# (it uses the client-go of go.mod); rebuilt when its source is newer.
 build_netpol() {
-  local out="$node/kube-network-policies"
-  [ -x "$out" ] && return 0
-  local t0=$SECONDS src work
-  echo "building bin/node/kube-network-policies (v0.8.0 with hack/tools/netpol/nfqueue-compat.patch)"
-  src=$(cd "$root/hack/tools/netpol" && go mod download -json sigs.k8s.io/kube-network-policies |
-    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-  [ -n "$src" ] || { echo "go mod download sigs.k8s.io/kube-network-policies failed" >&2; exit 1; }
-  work=$(mktemp -d)
-  cp -r "$src/." "$work/" && chmod -R u+w "$work"
-  patch -d "$work" -p1 --quiet <"$root/hack/tools/netpol/nfqueue-compat.patch"
-  (cd "$work" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out.tmp" ./cmd)
-  rm -rf "$work"
+  local out="$node/netpol" src="$root/hack/e2e/netpol"
+  if [ -x "$out" ] && [ -z "$(find "$src" -name '*.go' -newer "$out")" ]; then return 0; fi
+  echo "building bin/node/netpol from hack/e2e/netpol"
+  (cd "$root" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out.tmp" ./hack/e2e/netpol)
   mv "$out.tmp" "$out"
-  echo "built bin/node/kube-network-policies in $((SECONDS - t0))s"
 }
 
 # Longest first.

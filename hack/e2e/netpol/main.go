@@ -11,7 +11,10 @@
 // pods is always allowed, as NetworkPolicy specifies. On SIGTERM or
 // SIGINT it deletes its table.
 //
-//	netpol -kubeconfig <file> -node <node name> [-nft nft]
+//	netpol -kubeconfig <file> -node <node name> [-nft nft] [-print]
+//
+// -print writes the ruleset it would apply to stdout once and exits
+// (to see what the node enforces, or check it with `nft -c -f`).
 package main
 
 import (
@@ -39,17 +42,18 @@ func main() {
 	kubeconfig := flag.String("kubeconfig", "", "kubeconfig of the API server (required)")
 	node := flag.String("node", "", "name of this node: its pods are the ones enforced (required)")
 	nft := flag.String("nft", "nft", "the nft command (Debian package nftables)")
+	print := flag.Bool("print", false, "print the ruleset once and exit; change nothing")
 	flag.Parse()
 	if *kubeconfig == "" || *node == "" {
 		log.Fatal("netpol: -kubeconfig and -node are required")
 	}
-	if err := run(*kubeconfig, *node, *nft); err != nil {
+	if err := run(*kubeconfig, *node, *nft, *print); err != nil {
 		log.Fatalf("netpol: %v", err)
 	}
 }
 
-func run(kubeconfig, node, nft string) error {
-	if _, err := exec.LookPath(nft); err != nil {
+func run(kubeconfig, node, nft string, print bool) error {
+	if _, err := exec.LookPath(nft); err != nil && !print {
 		return fmt.Errorf("no %s command: apt-get install nftables", nft)
 	}
 	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
@@ -87,6 +91,13 @@ func run(kubeconfig, node, nft string) error {
 		if !ok {
 			return fmt.Errorf("the informer of %v did not sync", typ)
 		}
+	}
+	if print {
+		in, err := snapshot(node, pods.Lister().List, nss.Lister().List, pols.Lister().List)
+		if err == nil {
+			fmt.Print(Build(in))
+		}
+		return err
 	}
 	defer deleteTable(nft)
 
