@@ -27,7 +27,7 @@ import (
 const nodeCheckNS = "e2e-node-check"
 
 type nodeEnv struct {
-	root, kubeconfig, nodeName string
+	root, dir, kubeconfig, nodeName, nodeIP string
 }
 
 func loadNodeEnv(t *testing.T) nodeEnv {
@@ -56,7 +56,7 @@ func loadNodeEnv(t *testing.T) nodeEnv {
 	if env["KUBECONFIG"] == "" || env["NODE_NAME"] == "" {
 		t.Fatalf("%s/env lacks KUBECONFIG or NODE_NAME (hack/e2e/node.sh up writes them)", dir)
 	}
-	return nodeEnv{root: root, kubeconfig: env["KUBECONFIG"], nodeName: env["NODE_NAME"]}
+	return nodeEnv{root: root, dir: dir, kubeconfig: env["KUBECONFIG"], nodeName: env["NODE_NAME"], nodeIP: env["NODE_IP"]}
 }
 
 func (e nodeEnv) kubectl(t *testing.T, stdin string, args ...string) (string, error) {
