@@ -42,18 +42,18 @@ func main() {
 	kubeconfig := flag.String("kubeconfig", "", "kubeconfig of the API server (required)")
 	node := flag.String("node", "", "name of this node: its pods are the ones enforced (required)")
 	nft := flag.String("nft", "nft", "the nft command (Debian package nftables)")
-	print := flag.Bool("print", false, "print the ruleset once and exit; change nothing")
+	printOnly := flag.Bool("print", false, "print the ruleset once and exit; change nothing")
 	flag.Parse()
 	if *kubeconfig == "" || *node == "" {
 		log.Fatal("netpol: -kubeconfig and -node are required")
 	}
-	if err := run(*kubeconfig, *node, *nft, *print); err != nil {
+	if err := run(*kubeconfig, *node, *nft, *printOnly); err != nil {
 		log.Fatalf("netpol: %v", err)
 	}
 }
 
-func run(kubeconfig, node, nft string, print bool) error {
-	if _, err := exec.LookPath(nft); err != nil && !print {
+func run(kubeconfig, node, nft string, printOnly bool) error {
+	if _, err := exec.LookPath(nft); err != nil && !printOnly {
 		return fmt.Errorf("no %s command: apt-get install nftables", nft)
 	}
 	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
@@ -92,7 +92,7 @@ func run(kubeconfig, node, nft string, print bool) error {
 			return fmt.Errorf("the informer of %v did not sync", typ)
 		}
 	}
-	if print {
+	if printOnly {
 		in, err := snapshot(node, pods.Lister().List, nss.Lister().List, pols.Lister().List)
 		if err == nil {
 			fmt.Print(Build(in))

@@ -274,13 +274,17 @@ func (w *world) destinations(ps peers) []*pod {
 	if ps.any {
 		return w.pods
 	}
-	out := append([]*pod(nil), ps.pods...)
-	for _, q := range w.pods {
+	in := map[*pod]bool{}
+	for _, q := range ps.pods {
+		in[q] = true
+	}
+	var out []*pod
+	for _, q := range w.pods { // in w.pods' order: sorted
 		for _, b := range ps.blocks {
-			if inBlock(q, b) {
-				out = append(out, q)
-				break
-			}
+			in[q] = in[q] || inBlock(q, b)
+		}
+		if in[q] {
+			out = append(out, q)
 		}
 	}
 	return out
