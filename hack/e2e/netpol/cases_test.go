@@ -55,6 +55,14 @@ func buildCases() []buildCase {
 
 	otherNS := policy("b", "deny-all-b", nil, ing)
 
+	// A named port in an ipBlock: the pods inside the block (not in its
+	// exception) that have the port; here a/web's http, not b/db's pg.
+	namedInBlock := policy("a", "named-in-block", map[string]string{"app": "client"}, eg)
+	namedInBlock.Spec.Egress = []networkingv1.NetworkPolicyEgressRule{{
+		To:    []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "10.242.0.0/24", Except: []string{"10.242.0.16/28"}}}},
+		Ports: []networkingv1.NetworkPolicyPort{tcpPort(intstr.FromString("http")), tcpPort(intstr.FromString("pg"))},
+	}}
+
 	return []buildCase{
 		{"no policies", nil},
 		{"policy in a namespace without local pods", []*networkingv1.NetworkPolicy{otherNS}},
@@ -65,6 +73,7 @@ func buildCases() []buildCase {
 		{"default policyTypes, allow-all egress rule", []*networkingv1.NetworkPolicy{defaulted}},
 		{"unresolved named port, protocol only", []*networkingv1.NetworkPolicy{unresolved}},
 		{"policies add up", []*networkingv1.NetworkPolicy{webFromClient, webFromTeamB}},
+		{"named egress port inside an ipBlock", []*networkingv1.NetworkPolicy{namedInBlock}},
 	}
 }
 
