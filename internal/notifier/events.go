@@ -27,6 +27,7 @@ func (n *Notifier) countyEvents(ctx context.Context, c *reportingv1.CountyReport
 	if e, ok := n.expiring(base, c.Status.CredentialsExpireAt, c.Status.PortalURL); ok {
 		errs = append(errs, n.enqueue(ctx, c.Status.Bucket, spec, e))
 	}
+	errs = append(errs, n.signingExpiring(ctx, base, c.Namespace, c.Name, c.Status.Bucket, spec, c.Status.PortalURL))
 	if lr := c.Status.LastReport; lr != nil && now.Sub(lr.Time.Time) < recent {
 		e := base
 		e.Kind, e.Period, e.At = notify.EventPublished, lr.Period, lr.Time.Time
@@ -59,10 +60,19 @@ func (n *Notifier) expiring(base notify.Event, expires *metav1.Time, portal stri
 	if left := expires.Sub(now); left <= 0 || left > n.CredentialsTTL/6 {
 		return base, false
 	}
+	return expiryEvent(base, expires.Time, now, "", "", portal), true
+}
+
+// expiryEvent is a credentials_expiring event for something ending at
+// expires; ref tells apart what ends (nothing: the storage credentials).
+func expiryEvent(base notify.Event, expires, now time.Time, ref, reason, portal string) notify.Event {
 	e := base
-	e.Kind, e.Due, e.At, e.Link = notify.EventCredentialsExpiring, expires.Time, now, link(portal, "/")
+	e.Kind, e.Due, e.At, e.Link, e.Reason = notify.EventCredentialsExpiring, expires, now, link(portal, "/"), reason
 	e.Ref = strings.ToLower(expires.UTC().Format("20060102T150405Z"))
-	return e, true
+	if ref != "" {
+		e.Ref = ref + "-" + e.Ref
+	}
+	return e
 }
 
 func countyEvent(c *reportingv1.CountyReport) notify.Event {
@@ -88,6 +98,7 @@ func (n *Notifier) cityOwnEvents(ctx context.Context, city *reportingv1.CityRepo
 	if e, ok := n.expiring(base, city.Status.CredentialsExpireAt, city.Status.PortalURL); ok {
 		errs = append(errs, n.enqueue(ctx, city.Status.Bucket, spec, e))
 	}
+	errs = append(errs, n.signingExpiring(ctx, base, city.Status.Namespace, city.Name, city.Status.Bucket, spec, city.Status.PortalURL))
 	if lr := city.Status.LastReport; lr != nil && now.Sub(lr.Time.Time) < recent {
 		e := base
 		e.Kind, e.Period, e.At = notify.EventPublished, lr.Period, lr.Time.Time
