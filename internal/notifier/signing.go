@@ -26,7 +26,7 @@ const signingWarnWithin = signing.RenewBefore / 2
 // installation does not sign, nothing to say.
 func (n *Notifier) signingExpiring(ctx context.Context, base notify.Event, namespace, owner, bucket string,
 	spec *reportingv1.NotificationsSpec, portal string) error {
-	if namespace == "" || spec == nil || len(recipients(spec, notify.EventCredentialsExpiring)) == 0 {
+	if namespace == "" || spec == nil || !routed(spec, notify.EventCredentialsExpiring) {
 		return nil
 	}
 	name := signing.SecretName(owner)
