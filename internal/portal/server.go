@@ -59,6 +59,8 @@ func (s *server) routes() http.Handler {
 	in.GET("/runs/:name", s.runPage)
 	in.GET("/runs/:name/status", s.runStatus)
 	in.GET("/notifications", s.notifications)
+	in.GET("/account", s.account)
+	in.POST("/account", s.saveAccount)
 	s.dataRoutes(in, edit)
 
 	return s.protect(r)
