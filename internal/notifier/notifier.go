@@ -89,7 +89,8 @@ func (n *Notifier) Pass(ctx context.Context) error {
 	}
 	var errs []error
 	for i := range cities.Items {
-		errs = append(errs, n.cityEvents(ctx, &cities.Items[i], counties.Items), n.cityOwnEvents(ctx, &cities.Items[i], runs.Items))
+		errs = append(errs, n.cityEvents(ctx, &cities.Items[i], counties.Items), n.cityOwnEvents(ctx, &cities.Items[i], runs.Items),
+			n.cityTests(ctx, &cities.Items[i]))
 	}
 	for i := range counties.Items {
 		errs = append(errs, n.countyEvents(ctx, &counties.Items[i], runs.Items))

@@ -148,7 +148,7 @@ func TestCityTestButton(t *testing.T) {
 	if len(ids) != 1 || !strings.HasPrefix(ids[0], "group.") {
 		t.Fatalf("pending requests %v", ids)
 	}
-	data, err := cp.Archive.TakeNotifyTest(testCtx(t), ids[0])
+	data, err := cp.Archive.GetNotifyTest(testCtx(t), ids[0])
 	mustDo(t, err)
 	var req notify.TestRequest
 	mustDo(t, json.Unmarshal(data, &req))

@@ -106,22 +106,27 @@ func (a *Archive) NotifyTests(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// TakeNotifyTest reads test request id and removes it; (nil, nil) when it
-// is gone (another manager took it).
-func (a *Archive) TakeNotifyTest(ctx context.Context, id string) ([]byte, error) {
+// GetNotifyTest reads test request id; (nil, nil) when it is gone
+// (another manager took it).
+func (a *Archive) GetNotifyTest(ctx context.Context, id string) ([]byte, error) {
 	if !validMarkName(id) {
 		return nil, a.fail(ErrInvalid, "get", prefixNotifyTest+id, "not a test request")
 	}
-	key := prefixNotifyTest + id + ".json"
-	data, _, err := a.readAll(ctx, key, "", maxSmallObject)
+	data, _, err := a.readAll(ctx, prefixNotifyTest+id+".json", "", maxSmallObject)
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
+	return data, err
+}
+
+// DeleteNotifyTest removes test request id once it is in the outbox.
+func (a *Archive) DeleteNotifyTest(ctx context.Context, id string) error {
+	if !validMarkName(id) {
+		return a.fail(ErrInvalid, "delete", prefixNotifyTest+id, "not a test request")
 	}
+	key := prefixNotifyTest + id + ".json"
 	if err := a.c.mc.RemoveObject(ctx, a.bucket, key, minio.RemoveObjectOptions{}); err != nil {
-		return nil, a.wrap("delete", key, err)
+		return a.wrap("delete", key, err)
 	}
-	return data, nil
+	return nil
 }
