@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	neturl "net/url"
 	"os"
 	"path/filepath"
@@ -92,11 +93,36 @@ func assertReturnReachesHengnan(t *testing.T, run *devRun, mailAPIPort string) {
 		if len(got) != 1 || !strings.Contains(msg.Text, comment) || !strings.Contains(msg.HTML, "一般公共预算收入与财政局口径不一致") {
 			t.Errorf("%s: %d mails %q; text:\n%s", to, len(got), subject, msg.Text)
 		}
+		t.Logf("mailpit holds %q for %s (%s)", subject, to, msg.MessageID)
 	}
 
-	county, url := run.signIn(t, "hengnan")
+	county, url := signInAs(t, run, "hengnan")
 	waitFor(t, 2*time.Minute, "Hengnan's 通知记录 to list the return as 已送达", func() bool {
 		page := getPage(t, county, url+"notifications")
 		return regexp.MustCompile(`【退回】衡南县 2023-01 数据被退回</th>.*staff@hengnan\.example\.org</td>\s*<td class="state-delivered">已送达`).MatchString(page)
 	})
+}
+
+// signInAs signs in to a tenant's portal with the account its table row
+// shows (signIn's check that the row shows a report is for Hengshan).
+func signInAs(t *testing.T, run *devRun, tenant string) (*http.Client, string) {
+	t.Helper()
+	row := run.rows[tenant]
+	if len(row) < 5 || !strings.HasPrefix(row[2], "http://127.0.0.1:") {
+		t.Fatalf("no portal and account for %s in the table:\n%s", tenant, run.output)
+	}
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{Jar: jar}
+	resp, err := c.PostForm(row[2]+"signin", neturl.Values{"username": {row[3]}, "password": {row[4]}})
+	if err != nil {
+		t.Fatalf("sign in to %s: %v", row[2], err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || strings.HasSuffix(resp.Request.URL.Path, "/signin") {
+		t.Fatalf("signing in to %s as %s with the table's password failed: %s", row[2], row[3], resp.Status)
+	}
+	return c, row[2]
 }
