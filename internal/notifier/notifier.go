@@ -124,31 +124,25 @@ func (n *Notifier) deliver(ctx context.Context, key, namespace, bucket string, s
 	return nil
 }
 
-// enqueue sends e to the routes of spec into bucket's outbox.
-// A route for staff adds the staff's own addresses; when they cannot be
+// enqueue sends e to the routes of tenant t into its bucket's outbox. A
+// route for staff adds the staff's own addresses; when they cannot be
 // listed, the others are enqueued and the staff's wait for the next pass
 // (the same event gives the same keys).
-func (n *Notifier) enqueue(ctx context.Context, bucket string, spec *reportingv1.NotificationsSpec, e notify.Event) error {
-	if bucket == "" {
+func (n *Notifier) enqueue(ctx context.Context, t tenantRef, e notify.Event) error {
+	if t.bucket == "" {
 		return nil
 	}
 	var staffErr error
-	rs := recipients(spec, e.Kind, func() []accounts.Profile {
-		ps, err := n.staffOf(ctx, bucket)
+	rs := recipients(t.spec, e.Kind, func() []accounts.Profile {
+		ps, err := n.staffOf(ctx, t)
 		staffErr = err
 		return ps
 	})
 	if len(rs) == 0 {
 		return staffErr
 	}
-	_, err := notify.EnqueueSeen(ctx, n.Storage.Archive(bucket), bucket, n.Enqueued, e, rs, n.Clock())
+	_, err := notify.EnqueueSeen(ctx, n.Storage.Archive(t.bucket), t.bucket, n.Enqueued, e, rs, n.Clock())
 	return errors.Join(err, staffErr)
-}
-
-// Enqueue is enqueue for a tenant named by its spec, for callers outside
-// the loop (a test message).
-func (n *Notifier) Enqueue(ctx context.Context, bucket string, spec *reportingv1.NotificationsSpec, e notify.Event) error {
-	return n.enqueue(ctx, bucket, spec, e)
 }
 
 // attach gives the published report's PDF when the tenant's limit allows

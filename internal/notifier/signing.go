@@ -9,7 +9,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/notify"
 	"github.com/countyreport/countyreport/internal/signing"
 )
@@ -24,9 +23,9 @@ const signingWarnWithin = signing.RenewBefore / 2
 // own namespace, internal/signing) ends within signingWarnWithin, or has
 // ended: once per certificate (keyed by its end). No Secret: the
 // installation does not sign, nothing to say.
-func (n *Notifier) signingExpiring(ctx context.Context, base notify.Event, namespace, owner, bucket string,
-	spec *reportingv1.NotificationsSpec, portal string) error {
-	if namespace == "" || spec == nil || !routed(spec, notify.EventCredentialsExpiring) {
+func (n *Notifier) signingExpiring(ctx context.Context, base notify.Event, t tenantRef, owner, portal string) error {
+	namespace := t.namespace
+	if namespace == "" || t.spec == nil || !routed(t.spec, notify.EventCredentialsExpiring) {
 		return nil
 	}
 	name := signing.SecretName(owner)
@@ -46,7 +45,7 @@ func (n *Notifier) signingExpiring(ctx context.Context, base notify.Event, names
 	if !ok {
 		return nil
 	}
-	return n.enqueue(ctx, bucket, spec, e)
+	return n.enqueue(ctx, t, e)
 }
 
 // signingEvent is the event for a signing certificate ending at end, seen

@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"strings"
@@ -37,7 +38,9 @@ type accountForm struct {
 // accountPage shows the caller's profile.
 func (s *site) accountPage(c *gin.Context, a *storage.Archive) {
 	acct := auth.CurrentAccount(c)
-	f := accountForm{Language: accounts.Languages[0], Saved: c.Query("saved") != ""}
+	// Until the member saves their own, the page shows what municipal IT
+	// put in the accounts file.
+	f := accountForm{Email: acct.Email, Language: cmp.Or(acct.Language, accounts.Languages[0]), Saved: c.Query("saved") != ""}
 	if !accounts.ValidUsername(acct.Username) {
 		f.Unsupported = true
 	} else if data, err := a.GetStaffProfile(c.Request.Context(), acct.Username); err == nil {
