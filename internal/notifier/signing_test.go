@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/notify"
 	"github.com/countyreport/countyreport/internal/signing"
@@ -53,8 +55,9 @@ func signingSecret(t *testing.T, namespace, owner string, end time.Time) {
 
 // TestSigningCertificateExpiring: a county's signing certificate that the
 // operator failed to renew reaches municipal IT's route once (with the
-// test's clock); the other county, whose certificate is fine, hears
-// nothing, and neither does the city.
+// test's clock), and so do another county's storage credentials that were
+// not renewed; that county's certificate is fine, and the city hears
+// nothing.
 func TestSigningCertificateExpiring(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
@@ -68,14 +71,23 @@ func TestSigningCertificateExpiring(t *testing.T) {
 	signingSecret(t, w.qidong.Namespace, w.qidong.Name, now.Add(200*24*time.Hour))
 	// Hengnan's certificate in Qidong's namespace under another name: not Qidong's.
 	signingSecret(t, w.qidong.Namespace, "someone-else", now.Add(24*time.Hour))
+	w.qidong.Status.CredentialsExpireAt = &metav1.Time{Time: now.Add(10 * time.Hour)}
+	must(t, kube.Status().Update(ctx, w.qidong))
 	for _, owner := range []string{"a", "a", "b"} {
-		must(t, w.notifier(owner).Pass(ctx))
+		n := w.notifier(owner)
+		n.CredentialsTTL = 6 * 24 * time.Hour // renewed with 2 days left; warned with 1
+		must(t, n.Pass(ctx))
 	}
 	got := w.mails(t, "it-signing@hengyang.example.org")
-	if len(got) != 1 || got[0].Subject != "【即将过期】衡南县 的凭据将于 2023年2月16日 10:00 过期" {
-		t.Fatalf("municipal IT received %+v, want Hengnan's one warning", got)
+	subjects := map[string]string{}
+	for _, m := range got {
+		subjects[m.Subject] = m.ID
 	}
-	m, err := w.mail.Message(got[0].ID)
+	hengnan, qidong := "【即将过期】衡南县 的凭据将于 2023年2月16日 10:00 过期", "【即将过期】祁东县 的凭据将于 2023年2月7日 20:00 过期"
+	if len(got) != 2 || subjects[hengnan] == "" || subjects[qidong] == "" {
+		t.Fatalf("municipal IT received %+v, want Hengnan's certificate and Qidong's credentials, once each", got)
+	}
+	m, err := w.mail.Message(subjects[hengnan])
 	must(t, err)
 	if !strings.Contains(m.Text, w.hengnan.Namespace+"/hengnan-signing") {
 		t.Errorf("the mail does not name the Secret:\n%s", m.Text)
