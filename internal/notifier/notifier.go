@@ -132,6 +132,9 @@ func (n *Notifier) enqueue(ctx context.Context, t tenantRef, e notify.Event) err
 	if t.bucket == "" {
 		return nil
 	}
+	if loc, err := time.LoadLocation(t.zone); err == nil && t.zone != "" && e.Kind == notify.EventCredentialsExpiring {
+		e.Due = e.Due.In(loc) // not UTC: what municipal IT read is their own time
+	}
 	var staffErr error
 	rs := recipients(t.spec, e.Kind, func() []accounts.Profile {
 		ps, err := n.staffOf(ctx, t)

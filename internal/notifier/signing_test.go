@@ -83,7 +83,7 @@ func TestSigningCertificateExpiring(t *testing.T) {
 	for _, m := range got {
 		subjects[m.Subject] = m.ID
 	}
-	hengnan, qidong := "【即将过期】衡南县 的凭据将于 2023年2月16日 10:00 过期", "【即将过期】祁东县 的凭据将于 2023年2月7日 20:00 过期"
+	hengnan, qidong := "【即将过期】衡南县 的凭据将于 2023年2月16日 18:00 过期", "【即将过期】祁东县 的凭据将于 2023年2月8日 04:00 过期"
 	if len(got) != 2 || subjects[hengnan] == "" || subjects[qidong] == "" {
 		t.Fatalf("municipal IT received %+v, want Hengnan's certificate and Qidong's credentials, once each", got)
 	}

@@ -27,11 +27,14 @@ type tenantRef struct {
 	accountsSecret string
 	generated      bool
 	sso            bool
+	// zone is where the tenant's people read times (the county's schedule
+	// zone, the city's review zone): an expiry is shown in it.
+	zone string
 }
 
 func countyRef(c *reportingv1.CountyReport) tenantRef {
 	t := tenantRef{spec: c.Spec.Notifications, bucket: c.Status.Bucket, namespace: c.Namespace,
-		accountsSecret: c.Spec.Portal.AccountsSecretName, sso: c.Spec.Portal.SSO != nil}
+		accountsSecret: c.Spec.Portal.AccountsSecretName, sso: c.Spec.Portal.SSO != nil, zone: c.Spec.Schedule.TimeZone}
 	if t.accountsSecret == "" {
 		t.accountsSecret, t.generated = tenant.Name(c), true
 	}
@@ -40,7 +43,7 @@ func countyRef(c *reportingv1.CountyReport) tenantRef {
 
 func cityRef(c *reportingv1.CityReport) tenantRef {
 	t := tenantRef{spec: c.Spec.Notifications, bucket: c.Status.Bucket, namespace: c.Status.Namespace,
-		accountsSecret: c.Spec.Portal.AccountsSecretName, sso: c.Spec.Portal.SSO != nil}
+		accountsSecret: c.Spec.Portal.AccountsSecretName, sso: c.Spec.Portal.SSO != nil, zone: c.Spec.Review.TimeZone}
 	if t.accountsSecret == "" {
 		t.accountsSecret, t.generated = tenant.CityPortalName(c), true
 	}
