@@ -76,7 +76,7 @@ func assertReturnReachesHengnan(t *testing.T, run *devRun, mailAPIPort string) {
 	}
 	for to, subject := range want {
 		var got []mailpittest.Summary
-		waitFor(t, 2*time.Minute, "the return's mail to "+to+" in the local mail server", func() bool {
+		waitFor(t, 3*time.Minute, "the return's mail to "+to+" in the local mail server", func() bool {
 			list, err := mail.Messages("to:" + to)
 			got = got[:0]
 			for _, s := range list {
@@ -97,7 +97,7 @@ func assertReturnReachesHengnan(t *testing.T, run *devRun, mailAPIPort string) {
 	}
 
 	county, url := signInAs(t, run, "hengnan")
-	waitFor(t, 2*time.Minute, "Hengnan's 通知记录 to list the return as 已送达", func() bool {
+	waitFor(t, 3*time.Minute, "Hengnan's 通知记录 to list the return as 已送达", func() bool {
 		page := getPage(t, county, url+"notifications")
 		return regexp.MustCompile(`【退回】衡南县 2023-01 数据被退回</th>.*staff@hengnan\.example\.org</td>\s*<td class="state-delivered">已送达`).MatchString(page)
 	})
