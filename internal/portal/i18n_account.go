@@ -1,7 +1,7 @@
 package portal
 
 // The words of the account page (account.go) and the city's test button
-// (notifications_test_button.go).
+// (city_notify.go).
 func init() {
 	addMessages("zh-CN", map[string]string{
 		"account.title":       "我的账户",
@@ -16,7 +16,6 @@ func init() {
 		"account.refused":     "未保存，请修改以下内容：",
 		"account.toolong":     "填写的内容过长。",
 		"account.unsupported": "此账号名称无法保存通知设置，请联系市级信息化管理员。",
-		"nav.account":         "我的账户",
 		"notify.test.title":   "测试通知渠道",
 		"notify.test.lead":    "向渠道发送一条测试消息（邮件渠道发往该渠道规则中的地址）。结果会在几秒后出现在下方的通知记录中。",
 		"notify.test.button":  "测试",
@@ -37,7 +36,6 @@ func init() {
 		"account.refused":     "Not saved; please correct the following:",
 		"account.toolong":     "What you entered is too long.",
 		"account.unsupported": "Notification settings cannot be saved for this account name; please ask the city's IT administrators.",
-		"nav.account":         "My account",
 		"notify.test.title":   "Test a notification channel",
 		"notify.test.lead":    "Send a test message through a channel (a mail channel sends it to the addresses its routes list). The result appears in the log below within seconds.",
 		"notify.test.button":  "Test",
