@@ -98,6 +98,7 @@ func TestDevEndToEnd(t *testing.T) {
 	if uid2 != runUID || sum2 != pdfSum {
 		t.Errorf("resumed data differs: ReportRun %s → %s, PDF %s → %s", runUID, uid2, pdfSum, sum2)
 	}
+	assertTestButtonAfterRestart(t, second, mailAPIPort)
 	assertDeletedCountyGoes(t, state, second, "leiyang")
 	second.interrupt(t)
 	assertNoProcessLeft(t, state)

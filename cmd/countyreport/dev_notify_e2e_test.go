@@ -126,3 +126,52 @@ func signInAs(t *testing.T, run *devRun, tenant string) (*http.Client, string) {
 	}
 	return c, row[2]
 }
+
+// assertTestButtonAfterRestart presses the city portal's test button for
+// its mail channel after the platform restarted, waits for the test mail,
+// and then finds the return's mail to Hengnan still there once: the test
+// request is taken in the same notification pass that derives the return
+// again (cities' events first, deliveries after), and Hengnan's outbox is
+// delivered before the city's, so by the time the test mail is in, a
+// second copy of the return would be too. No timing is asserted.
+func assertTestButtonAfterRestart(t *testing.T, run *devRun, mailAPIPort string) {
+	t.Helper()
+	city, cityURL := signInAs(t, run, "hengyang")
+	page := getPage(t, city, cityURL+"notifications")
+	if !strings.Contains(page, `name="channel" value="mail"`) {
+		t.Fatalf("the city's 通知记录 offers no test of its mail channel:\n%s", page)
+	}
+	resp, err := city.PostForm(cityURL+"notifications/test", neturl.Values{"channel": {"mail"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "测试消息已排队") {
+		t.Fatalf("pressing Test: %s\n%s", resp.Status, body)
+	}
+	mail := &mailpittest.Server{API: "http://127.0.0.1:" + mailAPIPort}
+	count := func(to, subject string) int {
+		list, err := mail.Messages("to:" + to)
+		if err != nil {
+			t.Fatalf("mailpit: %v", err)
+		}
+		n := 0
+		for _, s := range list {
+			if s.Subject == subject {
+				n++
+			}
+		}
+		return n
+	}
+	waitFor(t, 3*time.Minute, "the city's test mail in the local mail server", func() bool {
+		return count("review@hengyang.example.org", "【测试】衡阳市 通知渠道测试") > 0
+	})
+	if n := count("staff@hengnan.example.org", "【退回】衡南县 2023-01 数据被退回"); n != 1 {
+		t.Errorf("after the restart Hengnan's staff hold %d mails of the return, want 1", n)
+	}
+	waitFor(t, 3*time.Minute, "the city's 通知记录 to list the test as 已送达", func() bool {
+		page := getPage(t, city, cityURL+"notifications")
+		return regexp.MustCompile(`【测试】衡阳市 通知渠道测试</th>.*review@hengyang\.example\.org</td>\s*<td class="state-delivered">已送达`).MatchString(page)
+	})
+}
