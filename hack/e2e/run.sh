@@ -23,8 +23,10 @@ trap 'exit 130' INT TERM
 set -a
 source "$STATE/env"
 set +a
-step "running the suite: go test -tags e2e ./test/e2e/..."
 cd "$ROOT"
+step "netpol's ruleset in the kernel: go test -tags e2e ./hack/e2e/netpol/"
+go test -tags e2e -count=1 -run TestRulesetInNetns ./hack/e2e/netpol/
+step "running the suite: go test -tags e2e ./test/e2e/..."
 # shellcheck disable=SC2086
 go test -tags e2e -count=1 -timeout 60m -v ${E2E_TEST_FLAGS:-} ./test/e2e/...
 step "suite passed"

@@ -120,9 +120,9 @@ func Build(in Input) string {
 }
 
 // baseChain: established and related traffic first, then a jump per
-// isolated pod. Priority filter (0) comes after kube-proxy's DNAT
-// (dstnat, -100), so a ClusterIP's traffic is seen with its backend pod's
-// address and port.
+// isolated pod. The forward and input hooks come after prerouting, where
+// kube-proxy DNATs, so a ClusterIP's traffic is seen with its backend
+// pod's address and port (TestRulesetInNetns checks it).
 func baseChain(hook string, jumps []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\tchain %s {\n\t\ttype filter hook %s priority filter; policy accept;\n", hook, hook)
