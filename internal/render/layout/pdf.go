@@ -13,8 +13,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode"
 	"unicode/utf16"
+
+	"github.com/countyreport/countyreport/internal/typeset"
 )
 
 // A4 in points.
@@ -256,7 +257,7 @@ func (p *Page) Text(f *Font, x, y, size float64, c RGB, s []rune, adj []float64,
 	if len(s) == 0 {
 		return
 	}
-	latin := !hasCJK(s)
+	latin := !typeset.HasHan(s)
 	p.fillColor(c)
 	b := p.c.AvailableBuffer()
 	if bold {
@@ -315,15 +316,6 @@ func (p *Page) Text(f *Font, x, y, size float64, c RGB, s []rune, adj []float64,
 	}
 	b = append(b, '\n')
 	p.c.Write(b)
-}
-
-func hasCJK(s []rune) bool {
-	for _, r := range s {
-		if r >= 0x2E80 && unicode.Is(unicode.Han, r) {
-			return true
-		}
-	}
-	return false
 }
 
 // Image draws image idx into the box.
