@@ -14,7 +14,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -245,21 +244,14 @@ func (r *CityReportReconciler) allCities(ctx context.Context, _ client.Object) [
 
 // membershipMatters passes the county changes a city's membership depends
 // on: its code, its cityRef, its bucket and storage readiness, its deletion.
-var membershipMatters = predicate.Funcs{
-	UpdateFunc: func(e event.UpdateEvent) bool {
-		old, okOld := e.ObjectOld.(*reportingv1.CountyReport)
-		cur, okNew := e.ObjectNew.(*reportingv1.CountyReport)
-		if !okOld || !okNew {
-			return true
-		}
-		return old.Spec.County.Code != cur.Spec.County.Code ||
-			!equality.Semantic.DeepEqual(old.Spec.CityRef, cur.Spec.CityRef) ||
-			old.Status.Bucket != cur.Status.Bucket ||
-			meta.IsStatusConditionTrue(old.Status.Conditions, reportingv1.ConditionStorageReady) !=
-				meta.IsStatusConditionTrue(cur.Status.Conditions, reportingv1.ConditionStorageReady) ||
-			old.DeletionTimestamp.IsZero() != cur.DeletionTimestamp.IsZero()
-	},
-}
+var membershipMatters = updateMatters(func(old, cur *reportingv1.CountyReport) bool {
+	return old.Spec.County.Code != cur.Spec.County.Code ||
+		!equality.Semantic.DeepEqual(old.Spec.CityRef, cur.Spec.CityRef) ||
+		old.Status.Bucket != cur.Status.Bucket ||
+		meta.IsStatusConditionTrue(old.Status.Conditions, reportingv1.ConditionStorageReady) !=
+			meta.IsStatusConditionTrue(cur.Status.Conditions, reportingv1.ConditionStorageReady) ||
+		old.DeletionTimestamp.IsZero() != cur.DeletionTimestamp.IsZero()
+})
 
 // citiesOfCounty maps a county to the city it names and every city that
 // lists it. The old and the new object of an update are both mapped, so a

@@ -94,6 +94,17 @@ var specOrFinalizerChanged = predicate.Or(
 		},
 	})
 
+// updateMatters passes every create, delete and generic event, and an
+// update of a T when changed says the change matters (an update of any
+// other type passes).
+func updateMatters[T client.Object](changed func(old, cur T) bool) predicate.Funcs {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		old, okOld := e.ObjectOld.(T)
+		cur, okNew := e.ObjectNew.(T)
+		return !okOld || !okNew || changed(old, cur)
+	}}
+}
+
 // newTenantController starts the controller of a tenant kind: the kind
 // itself, its ReportRuns and its portal's objects. The kind adds the
 // watches that are its own.
