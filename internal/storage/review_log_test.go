@@ -1,4 +1,4 @@
-package review_test
+package storage_test
 
 import (
 	"context"
@@ -16,7 +16,8 @@ import (
 
 // Verdicts given at once on one period all stay in the log: each append
 // writes only over the log it read (storage's conditional write), and reads
-// again when another verdict came first. Against a real MinIO.
+// again when another verdict came first (internal/review over storage's
+// GetReviewLog and PutReviewLogIf). Against a real MinIO.
 func TestVerdictsGivenAtOnceAllStay(t *testing.T) {
 	srv := miniotest.Start(t)
 	admin, err := storage.New(srv.RootConfig())
