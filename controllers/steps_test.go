@@ -200,7 +200,7 @@ func TestFinalizerIsWrittenFirstAndAlone(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			g := NewWithT(t)
-			cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "first", Namespace: newCountyReport(t, "first", "990001").Namespace}}
+			cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "first", Namespace: newCountyReportIn(t, "first", "", nil).Namespace}}
 			g.Expect(k8s.Create(testCtx, cm)).To(Succeed())
 			for i, want := range tc.wantRan {
 				obj := &corev1.ConfigMap{}
