@@ -1,7 +1,6 @@
 package storage_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/countyreport/countyreport/internal/review"
 	"github.com/countyreport/countyreport/internal/storage"
-	"github.com/countyreport/countyreport/internal/storage/miniotest"
 )
 
 // Verdicts given at once on one period all stay in the log: each append
@@ -19,13 +17,9 @@ import (
 // again when another verdict came first (internal/review over storage's
 // GetReviewLog and PutReviewLogIf). Against a real MinIO.
 func TestVerdictsGivenAtOnceAllStay(t *testing.T) {
-	srv := miniotest.Start(t)
-	admin, err := storage.New(srv.RootConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := admin.Archive(srv.NewBucket(t))
-	ctx := context.Background()
+	srv := shared(t)
+	a := newClient(t, srv.RootConfig()).Archive(srv.NewBucket(t))
+	ctx := testCtx(t)
 	at := time.Date(2023, 2, 3, 4, 5, 6, 0, time.UTC)
 	const n = 3
 	var wg sync.WaitGroup
