@@ -31,12 +31,36 @@ func TestBrowserAccessibility(t *testing.T) {
 	for _, lang := range []string{"zh", "en"} {
 		countyPages(t, chk, a, lang)
 	}
-	// A county with nothing submitted yet: the empty dashboard.
 	b := chk.b
-	b.signIn(empty.URL, "admin", editorPassword)
-	chk.check("county dashboard, nothing submitted (en)")
+	// The county resubmitted (countyPages): the city accepts.
+	b.signIn(cityURL, "shenhe", editorPassword)
+	b.open(cityURL + "/?period=2023-01")
+	b.click("#county-" + a.Code + ` form[action="/review"] button.primary`)
+	chk.check("city board, accepted (zh)")
 	b.click(`form[action="/lang"] button`)
+	chk.check("city board, accepted (en)")
+	b.signOut()
+
+	// What a viewer sees, and the sign-in page after a session timed out.
+	b.signIn(a.URL, "viewer", viewerPassword)
+	for _, p := range []struct{ path, state string }{
+		{"/data", "data entry, viewer"}, {"/data/form?period=2023-01", "web form refused to a viewer"},
+	} {
+		b.open(a.URL + p.path)
+		chk.check("county " + p.state + " (zh)")
+	}
+	b.signOut()
+	b.open(a.URL + "/signin?expired=1&next=%2Fdata")
+	chk.check("county sign-in, session expired (zh)")
+
+	// A county with nothing submitted yet: the empty dashboard.
+	b.signIn(empty.URL, "admin", editorPassword)
 	chk.check("county dashboard, nothing submitted (zh)")
+	b.click(`form[action="/lang"] button`)
+	chk.check("county dashboard, nothing submitted (en)")
+	b.signOut()
+	b.open(a.URL + "/signin?expired=1&next=%2Fdata")
+	chk.check("county sign-in, session expired (en)")
 }
 
 // switchTo sets the portal's language ("zh" or "en") with the header's button.
