@@ -33,6 +33,7 @@ func main() {
 	period := flag.String("period", "2023-01", "the month the city's pages show (-city)")
 	lang := flag.String("lang", "zh-CN", "the browser's language: zh-CN, or en for the English pages (files named *-en.png)")
 	widths := flag.String("widths", "1280,390", "the window widths in CSS px, comma-separated; the first gives name.png, the others name-WIDTH.png")
+	maxHeight := flag.Int64("max-height", 0, "take only the top of each page, this many CSS px (0: the whole page)")
 	only := flag.String("pages", "", "instead of the default pages, name.png=path pairs, comma-separated (e.g. period.png=data/periods/2023-01)")
 	flag.Parse()
 	pages := []page{{"demo-portal.png", ""}, {"demo-portal-reports.png", "reports"}}
@@ -60,7 +61,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "screenshots: -widths:", err)
 		os.Exit(2)
 	}
-	if err := run(*url, *user, *password, *out, *lang, pages, ws); err != nil {
+	if err := run(*url, *user, *password, *out, *lang, pages, ws, *maxHeight); err != nil {
 		fmt.Fprintln(os.Stderr, "screenshots:", err)
 		os.Exit(1)
 	}
@@ -82,7 +83,7 @@ func parseWidths(s string) ([]int64, error) {
 	return ws, nil
 }
 
-func run(url, user, password, out, lang string, pages []page, widths []int64) error {
+func run(url, user, password, out, lang string, pages []page, widths []int64, maxHeight int64) error {
 	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
 		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.WindowSize(1200, 860), chromedp.Flag("lang", lang))
@@ -116,10 +117,14 @@ func run(url, user, password, out, lang string, pages []page, widths []int64) er
 			if i > 0 {
 				file = strings.TrimSuffix(name, ".png") + "-" + strconv.FormatInt(w, 10) + ".png"
 			}
-			if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, 860)); err != nil {
+			h, capture := int64(860), chromedp.FullScreenshot(100)
+			if maxHeight > 0 {
+				h, capture = maxHeight, chromedp.CaptureScreenshot()
+			}
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, h)); err != nil {
 				return err
 			}
-			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+			png, err := chromedp.Run(ctx, capture)
 			if err != nil {
 				return err
 			}
