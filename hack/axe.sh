@@ -8,7 +8,7 @@ want=$(sed -n 's/^ *"axe-core": "\([0-9.]*\)".*/\1/p' "$dir/package.json")
 have=$(sed -n 's/^ *"version": "\([0-9.]*\)".*/\1/p' "$dir/node_modules/axe-core/package.json" 2>/dev/null | head -1 || true)
 [ -n "$want" ] && [ "$have" = "$want" ] && exit 0
 if ! command -v npm >/dev/null; then
-  echo "npm is missing: install Debian's npm package (apt-get install npm), then run \`npm ci\` in hack/axe (or make tools)" >&2
+  echo "npm is missing: install it (apt-get install npm), then run \`npm install\` in hack/axe, or make tools again" >&2
   exit 1
 fi
 echo "installing axe-core $want into hack/axe/node_modules (npm ci)"

@@ -44,7 +44,7 @@ func newA11y(t *testing.T) *a11y {
 	mustDo(t, err)
 	src, err := os.ReadFile(filepath.Join(root, "hack", "axe", "node_modules", "axe-core", "axe.min.js"))
 	if err != nil {
-		t.Fatalf("axe-core is missing: run `make tools` (hack/axe.sh: `npm ci` in hack/axe installs axe-core 4.14.1): %v", err)
+		t.Fatalf("axe-core is missing: run `make tools`, or `npm install` in hack/axe (needs npm: Debian's nodejs/npm), to install axe-core 4.14.1: %v", err)
 	}
 	b := newBrowserFor(t, 15*time.Minute)
 	_, err = chromedp.Call(b.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: string(src)})
@@ -197,7 +197,9 @@ type focusResult struct {
 // (WCAG 1.4.11, 2.4.7).
 func (a *a11y) focusRing(state string) {
 	a.b.t.Helper()
-	a.b.do(chromedp.EmulateViewport(desktopWidth, 900), chromedp.Evaluate[chromedp.Void](`document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)`))
+	// Start from the skip link (the first control of every page): the next
+	// Tab is the header's first control, whatever had the focus before.
+	a.b.do(chromedp.EmulateViewport(desktopWidth, 900), chromedp.Evaluate[chromedp.Void](`document.querySelector('a.skip').focus(); window.scrollTo(0, 0)`))
 	seen := 0
 	for i := 0; i < 12; i++ {
 		a.b.do(chromedp.KeyEvent("\t"))
