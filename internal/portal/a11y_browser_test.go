@@ -40,6 +40,10 @@ func TestBrowserAccessibility(t *testing.T) {
 	b.click(`form[action="/lang"] button`)
 	chk.check("city board, accepted (en)")
 	b.signOut()
+	b.signIn(cityURL, "viewer", viewerPassword)
+	b.open(cityURL + "/?period=2023-01")
+	chk.check("city board, viewer (en)")
+	b.signOut()
 
 	// What a viewer sees, and the sign-in page after a session timed out.
 	b.signIn(a.URL, "viewer", viewerPassword)
@@ -100,6 +104,7 @@ func cityPages(t *testing.T, chk *a11y, base, member, lang string) {
 		b.open(base + p.path)
 		chk.check(name(p.state))
 	}
+	chk.navPages(base, name, "/", "/ranking", "/reports", "/notifications")
 	b.signOut()
 }
 
@@ -116,6 +121,7 @@ func countyPages(t *testing.T, chk *a11y, c *county, lang string) {
 	b.signIn(c.URL, "admin", editorPassword)
 	chk.check(name("dashboard"))
 	chk.focusRing(name("dashboard"))
+	chk.navPages(c.URL, name, "/", "/data", "/reports", "/notifications")
 	for _, p := range []struct{ path, state string }{
 		{"/data", "data entry"}, {"/data/periods/2023-01", "period returned by the city"},
 		{"/reports", "archive"}, {"/notifications", "notifications"}, {"/no-such-page", "not found"},
@@ -145,6 +151,9 @@ func countyPages(t *testing.T, chk *a11y, c *county, lang string) {
 	b.click(`main form[action="/reports/generate"] button`)
 	b.do(chromedp.WaitVisible(chromedp.CSS("#run-pdf")))
 	chk.check(name("run page, report ready"))
+	b.open(c.URL + "/data/form?period=2023-01")
+	b.click(`form[action="/data/form"] button[type=submit]`)
+	chk.check(name("preview, nothing changed"))
 
 	// An upload the portal refuses: the error page keeps the upload control.
 	bad := filepath.Join(t.TempDir(), "figures.csv")

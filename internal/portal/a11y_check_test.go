@@ -46,7 +46,7 @@ func newA11y(t *testing.T) *a11y {
 	if err != nil {
 		t.Fatalf("axe-core is missing: run `make tools`, or `npm install` in hack/axe (needs npm: Debian's nodejs/npm), to install axe-core 4.14.1: %v", err)
 	}
-	b := newBrowserFor(t, 15*time.Minute)
+	b := newBrowserFor(t, 10*time.Minute)
 	_, err = chromedp.Call(b.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: string(src)})
 	mustDo(t, err)
 	return &a11y{b: b}
@@ -218,6 +218,28 @@ func (a *a11y) focusRing(state string) {
 	}
 	if seen == 0 {
 		a.fail(state, "no control of the header took the keyboard focus")
+	}
+}
+
+// navPages checks every page the header's navigation links to that is not
+// among seen (the paths the walk visited already), so that a page added to
+// the navigation later is checked without a change here.
+func (a *a11y) navPages(base string, name func(string) string, seen ...string) {
+	a.b.t.Helper()
+	a.b.open(base + "/")
+	links, err := chromedp.Run(a.b.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('header nav a')].map(a => a.getAttribute('href'))`))
+	mustDo(a.b.t, err)
+	done := map[string]bool{}
+	for _, s := range seen {
+		done[s] = true
+	}
+	for _, l := range links {
+		if done[l] || !strings.HasPrefix(l, "/") || strings.HasPrefix(l, "//") {
+			continue
+		}
+		done[l] = true
+		a.b.open(base + l)
+		a.check(name("navigation " + l))
 	}
 }
 
