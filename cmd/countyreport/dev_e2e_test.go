@@ -40,9 +40,10 @@ func TestDevEndToEnd(t *testing.T) {
 	bin := buildCountyreport(t)
 	state := filepath.Join(t.TempDir(), "state")
 	etcdPort, peerPort, apiPort, minioPort := freePort(t), freePort(t), freePort(t), freePort(t)
+	mailPort, mailAPIPort := freePort(t), freePort(t)
 	args := []string{"dev", "--state-dir", state,
 		"--etcd-port", etcdPort, "--etcd-peer-port", peerPort, "--apiserver-port", apiPort, "--minio-port", minioPort, "--portal-port", freePort(t),
-		"--mail-port", freePort(t), "--mail-api-port", freePort(t)}
+		"--mail-port", mailPort, "--mail-api-port", mailAPIPort, "--counties", samplesMailingTo(t, mailPort)}
 
 	first := startDev(t, bin, args)
 	assertServersRefuseStrangers(t, etcdPort, apiPort, minioPort)
@@ -74,6 +75,7 @@ func TestDevEndToEnd(t *testing.T) {
 			}
 		}
 	}
+	assertReturnReachesHengnan(t, first, mailAPIPort)
 	runUID, pdfSum := readReport(t, state)
 	// The check below sees the servers while they run, so it is no empty check.
 	if running := processesNaming(t, state); len(running) < 3 {
@@ -96,6 +98,7 @@ func TestDevEndToEnd(t *testing.T) {
 	if uid2 != runUID || sum2 != pdfSum {
 		t.Errorf("resumed data differs: ReportRun %s → %s, PDF %s → %s", runUID, uid2, pdfSum, sum2)
 	}
+	assertTestButtonAfterRestart(t, second, mailAPIPort)
 	assertDeletedCountyGoes(t, state, second, "leiyang")
 	second.interrupt(t)
 	assertNoProcessLeft(t, state)
