@@ -105,6 +105,7 @@ func cityPages(t *testing.T, chk *a11y, base, member, lang string) {
 		chk.check(name(p.state))
 	}
 	chk.navPages(base, name, "/", "/ranking", "/reports", "/notifications")
+	accountStates(chk, base, name)
 	b.signOut()
 }
 
@@ -122,6 +123,7 @@ func countyPages(t *testing.T, chk *a11y, c *county, lang string) {
 	chk.check(name("dashboard"))
 	chk.focusRing(name("dashboard"))
 	chk.navPages(c.URL, name, "/", "/data", "/reports", "/notifications")
+	accountStates(chk, c.URL, name)
 	for _, p := range []struct{ path, state string }{
 		{"/data", "data entry"}, {"/data/periods/2023-01", "period returned by the city"},
 		{"/reports", "archive"}, {"/notifications", "notifications"}, {"/no-such-page", "not found"},
@@ -164,4 +166,17 @@ func countyPages(t *testing.T, chk *a11y, c *county, lang string) {
 	chk.check(name("upload refused"))
 	b.open(c.URL + "/")
 	b.signOut()
+}
+
+// accountStates: the account's settings saved, and refused (an address the
+// browser's own check would stop, sent with that check off).
+func accountStates(chk *a11y, base string, name func(string) string) {
+	b := chk.b
+	b.open(base + "/account")
+	b.click(`main form[action="/account"] button[type=submit]`)
+	chk.check(name("account settings saved"))
+	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('main form[action="/account"]').noValidate = true`),
+		chromedp.SetValue(chromedp.CSS("#email"), "not an address"))
+	b.click(`main form[action="/account"] button[type=submit]`)
+	chk.check(name("account settings refused"))
 }

@@ -221,13 +221,14 @@ func (a *a11y) focusRing(state string) {
 	}
 }
 
-// navPages checks every page the header's navigation links to that is not
+// navPages checks every page the header links to (its navigation, the
+// account's settings) that is not
 // among seen (the paths the walk visited already), so that a page added to
-// the navigation later is checked without a change here.
+// the header later is checked without a change here.
 func (a *a11y) navPages(base string, name func(string) string, seen ...string) {
 	a.b.t.Helper()
 	a.b.open(base + "/")
-	links, err := chromedp.Run(a.b.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('header nav a')].map(a => a.getAttribute('href'))`))
+	links, err := chromedp.Run(a.b.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('header.top a[href]')].map(a => a.getAttribute('href'))`))
 	mustDo(a.b.t, err)
 	done := map[string]bool{}
 	for _, s := range seen {
@@ -239,7 +240,7 @@ func (a *a11y) navPages(base string, name func(string) string, seen ...string) {
 		}
 		done[l] = true
 		a.b.open(base + l)
-		a.check(name("navigation " + l))
+		a.check(name("linked from the header: " + l))
 	}
 }
 
