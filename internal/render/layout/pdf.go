@@ -42,6 +42,8 @@ type pdfDoc struct {
 	byImage  map[[32]byte]int // SHA-256 of an image's bytes → its index in images
 	outlines []outline
 	meta     Meta
+	root     *Elem   // the structure tree; nil: an untagged document
+	links    []*Elem // the element of each link annotation, by StructParent - len(pages)
 }
 
 // fontRes is one font's subset in the document. The subset renumbers
@@ -67,6 +69,9 @@ type Page struct {
 	imgs  map[int]bool
 	fonts map[*fontRes]bool
 	links []link
+	index int     // 0-based
+	cur   *Elem   // the open marked-content sequence
+	mcids []*Elem // the element of each MCID (the page's ParentTree entry)
 }
 
 // link is a clickable area (top-left coordinates) going to a page and
@@ -76,6 +81,7 @@ type link struct {
 	page       int
 	destY      float64
 	uri        string
+	elem       *Elem // the structure element the link is part of
 }
 
 // outline is a bookmark: level 0 for a chapter, 1 for a section in it.
@@ -112,14 +118,14 @@ func (r *fontRes) cid(g uint16) uint16 {
 }
 
 func (d *pdfDoc) newPage() *Page {
-	p := &Page{doc: d, imgs: map[int]bool{}, fonts: map[*fontRes]bool{}}
+	p := &Page{doc: d, imgs: map[int]bool{}, fonts: map[*fontRes]bool{}, index: len(d.pages)}
 	d.pages = append(d.pages, p)
 	return p
 }
 
 // Link makes the area (top-left x, y, w, h) a link to page (0-based) at destY.
 func (p *Page) Link(x, y, w, h float64, page int, destY float64) {
-	p.links = append(p.links, link{x, y, w, h, page, destY, ""})
+	p.links = append(p.links, link{x, y, w, h, page, destY, "", p.linkElem()})
 }
 
 // URILink makes the area (top-left x, y, w, h) a link to the web address
@@ -129,7 +135,7 @@ func (p *Page) URILink(x, y, w, h float64, uri string) {
 	if !strings.HasPrefix(uri, "http://") && !strings.HasPrefix(uri, "https://") {
 		return
 	}
-	p.links = append(p.links, link{x, y, w, h, -1, 0, uri})
+	p.links = append(p.links, link{x, y, w, h, -1, 0, uri, p.linkElem()})
 }
 
 // pdfASCII is s as a PDF literal string of its ASCII bytes (a URI), with
@@ -279,20 +285,46 @@ func (p *Page) Text(f *Font, x, y, size float64, c RGB, s []rune, adj []float64,
 	var cur *fontRes
 	open := false
 	runSize := size
+	// runs in another language than the document's are marked as spans
+	// with their /Lang (PDF 14.9.2.2), inside this text object
+	var spans []int
+	var other string
+	if p.doc.root != nil {
+		spans, other = langSpans(s, p.doc.meta.Lang)
+	}
+	inSpan := false
 	for i, ch := range s {
+		if len(spans) > 0 && (i == spans[0] && !inSpan || i == spans[1] && inSpan) {
+			if open {
+				b = append(b, ">] TJ"...)
+				open = false
+			}
+			if inSpan {
+				b = append(b, " EMC"...)
+				spans = spans[2:]
+			} else {
+				b = append(b, " /Span << /Lang "...)
+				b = append(b, pdfLiteral(other)...)
+				b = append(b, " >> BDC"...)
+			}
+			inSpan = !inSpan
+		}
 		face := f.Face(ch, latin)
 		r := p.doc.res(face)
-		if r != cur {
+		if r != cur || !open {
 			if open {
 				b = append(b, ">] TJ"...)
 			}
-			p.fonts[r] = true
-			runSize = f.RunSize(face, size, latin)
-			b = append(b, " /"...)
-			b = append(b, r.name...)
-			b = append(b, ' ')
-			b = appendNum(b, runSize)
-			b = append(b, " Tf [<"...)
+			if r != cur {
+				p.fonts[r] = true
+				runSize = f.RunSize(face, size, latin)
+				b = append(b, " /"...)
+				b = append(b, r.name...)
+				b = append(b, ' ')
+				b = appendNum(b, runSize)
+				b = append(b, " Tf"...)
+			}
+			b = append(b, " [<"...)
 			cur, open = r, true
 		}
 		g := r.cid(face.GID(ch))
@@ -309,7 +341,11 @@ func (p *Page) Text(f *Font, x, y, size float64, c RGB, s []rune, adj []float64,
 			}
 		}
 	}
-	b = append(b, ">] TJ ET"...)
+	b = append(b, ">] TJ"...)
+	if inSpan {
+		b = append(b, " EMC"...)
+	}
+	b = append(b, " ET"...)
 	if bold {
 		b = append(b, " Q"...)
 	}
@@ -481,8 +517,8 @@ func (d *pdfDoc) Bytes() []byte {
 			for _, l := range p.links {
 				if l.uri != "" {
 					n := alloc()
-					set(n, "<< /Type /Annot /Subtype /Link /Rect [%s %s %s %s] /Border [0 0 0] /A << /S /URI /URI %s >> >>",
-						num(l.x), num(PageH-l.y-l.h), num(l.x+l.w), num(PageH-l.y), pdfASCII(l.uri))
+					set(n, "<< /Type /Annot /Subtype /Link /Rect [%s %s %s %s] /Border [0 0 0]%s /A << /S /URI /URI %s >> >>",
+						num(l.x), num(PageH-l.y-l.h), num(l.x+l.w), num(PageH-l.y), d.structParent(l.elem, n), pdfASCII(l.uri))
 					fmt.Fprintf(&a, "%d 0 R ", n)
 					continue
 				}
@@ -490,14 +526,19 @@ func (d *pdfDoc) Bytes() []byte {
 					continue
 				}
 				n := alloc()
-				set(n, "<< /Type /Annot /Subtype /Link /Rect [%s %s %s %s] /Border [0 0 0] /Dest [%d 0 R /XYZ 0 %s null] >>",
-					num(l.x), num(PageH-l.y-l.h), num(l.x+l.w), num(PageH-l.y), pageObj[l.page], num(PageH-l.destY))
+				set(n, "<< /Type /Annot /Subtype /Link /Rect [%s %s %s %s] /Border [0 0 0]%s /Dest [%d 0 R /XYZ 0 %s null] >>",
+					num(l.x), num(PageH-l.y-l.h), num(l.x+l.w), num(PageH-l.y), d.structParent(l.elem, n), pageObj[l.page], num(PageH-l.destY))
 				fmt.Fprintf(&a, "%d 0 R ", n)
 			}
 			annots = string(bytes.TrimSpace(a.Bytes())) + "]"
 		}
-		set(pageObj[i], "<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %s %s] /Resources << %s >>%s /Contents %d 0 R >>",
-			pagesObj, num(PageW), num(PageH), res.String(), annots, content)
+		tagged := ""
+		if d.root != nil {
+			// annotations in the order of the structure (PDF/UA)
+			tagged = fmt.Sprintf(" /StructParents %d /Tabs /S", i)
+		}
+		set(pageObj[i], "<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %s %s] /Resources << %s >>%s%s /Contents %d 0 R >>",
+			pagesObj, num(PageW), num(PageH), res.String(), annots, tagged, content)
 		stream(content, "/Filter /FlateDecode", deflate(p.c.Bytes()))
 		fmt.Fprintf(&kids, "%d 0 R ", pageObj[i])
 	}
@@ -511,6 +552,9 @@ func (d *pdfDoc) Bytes() []byte {
 		outl = fmt.Sprintf(" /Outlines %d 0 R /PageMode /UseOutlines", root)
 	}
 	m := d.meta
+	if d.root != nil {
+		outl += fmt.Sprintf(" /MarkInfo << /Marked true >> /StructTreeRoot %d 0 R", d.writeStruct(pageObj, alloc, set))
+	}
 	set(catalog, "<< /Type /Catalog /Pages %d 0 R /Lang %s%s /ViewerPreferences << /DisplayDocTitle true >> >>", pagesObj, pdfString(m.Lang), outl)
 	// no /Author when no one is named: a report compiled from published
 	// sources names no compiler that did not compile it

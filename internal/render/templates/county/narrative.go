@@ -191,7 +191,7 @@ func (r *report) photoList() {
 		}
 		h := layout.ContentW * 0.55
 		f.Ensure(h + 40)
-		if f.Image(ph.img, layout.MarginX, layout.ContentW, h) {
+		if f.Image(ph.img, r.caption(ph.p), layout.MarginX, layout.ContentW, h) {
 			f.Space(h + 6)
 			f.Para(r.caption(ph.p), stCaption)
 		}
