@@ -156,13 +156,33 @@ func (f *Flow) Lines(s string, st Style, w float64) int {
 func (f *Flow) Para(s string, st Style) { f.ParaAt(s, st, MarginX, ContentW) }
 
 // ParaAt sets a paragraph in the column x..x+w, flowing across pages.
-func (f *Flow) ParaAt(s string, st Style, x, w float64) {
+func (f *Flow) ParaAt(s string, st Style, x, w float64) { f.paraAt(s, st, x, w, 0) }
+
+// ListItem sets a list item (LI) in the column x..x+w: its label (1. or
+// ·) and its body, set as one paragraph label+body. Items go in a list:
+// f.Begin("L") … f.End().
+func (f *Flow) ListItem(label, body string, st Style, x, w float64) {
+	f.Begin("LI")
+	f.paraAt(label+body, st, x, w, len([]rune(label)))
+	f.End()
+}
+
+// paraAt sets a paragraph; with label > 0 it is a list item's, the first
+// label characters its Lbl, the rest its LBody.
+func (f *Flow) paraAt(s string, st Style, x, w float64, label int) {
 	text := []rune(s)
 	font := f.Fonts[st.Face]
 	lines := setText(text, font, st.Size, w, st.Indent, st.Align == Justify)
 	lh := st.Leading
 	if lh == 0 {
 		lh = st.Size * 1.5
+	}
+	var lbl, body *Elem
+	if label > 0 {
+		lbl = f.Begin("Lbl")
+		f.End()
+		body = f.Begin("LBody")
+		defer f.End()
 	}
 	opened := f.leafFor(st.Role)
 	defer f.endLeaf(opened)
@@ -182,11 +202,16 @@ func (f *Flow) ParaAt(s string, st Style, x, w float64) {
 			lx = x + (w-ln.width)/2
 		}
 		lx += ln.x0
-		seg := text[ln.start:min(ln.end, ln.start+len(ln.adj))]
+		seg := lineText(text, ln)
 		adj := ln.adj
 		by := f.y + (lh-st.Size)/2 + st.Size*0.86
 		col, bold := st.Color, st.Bold
-		f.Draw(func(p *Page) { p.Text(font, lx, by, st.Size, col, seg, adj, bold) })
+		if i == 0 && lbl != nil && label < ln.end {
+			cut := label - ln.start
+			f.drawAs(unmarked, func(p *Page) { p.text(font, lx, by, st.Size, col, seg, adj, bold, cut, lbl, body) })
+		} else {
+			f.Draw(func(p *Page) { p.Text(font, lx, by, st.Size, col, seg, adj, bold) })
+		}
 		f.y += lh
 	}
 	f.y += st.After
@@ -350,7 +375,7 @@ func (f *Flow) Contents(n int, title string, titleStyle, chapter, section Style,
 		top := y
 		item := toc.add(&Elem{Role: "TOCI", page: n})
 		for i, ln := range lines {
-			seg, adj := text[ln.start:ln.start+len(ln.adj)], ln.adj
+			seg, adj := lineText(text, ln), ln.adj
 			yy := y + st.Size
 			lastW, x0 := ln.width, ln.x0
 			isLast := i == len(lines)-1
@@ -437,7 +462,7 @@ func (f *Flow) Cards(cards []Card, cols int) {
 			f.Begin("P")
 			f.Draw(func(p *Page) {
 				for k, ln := range tl {
-					p.Text(sans, x+8+ln.x0, y+9+float64(k)*titleLH+titleSize*0.86, titleSize, ColMuted, text[ln.start:ln.start+len(ln.adj)], ln.adj, false)
+					p.Text(sans, x+8+ln.x0, y+9+float64(k)*titleLH+titleSize*0.86, titleSize, ColMuted, lineText(text, ln), ln.adj, false)
 				}
 			})
 			f.End()
@@ -485,7 +510,7 @@ func (f *Flow) card(c Card, x, y, w, h, shift float64) {
 		lines := setText(text, sans, 8.5, x+w-8-fx, 0, false)
 		ly := y + h - 18 - float64(len(lines)-1)*10
 		for k, ln := range lines {
-			seg, adj, yy, x0 := text[ln.start:ln.start+len(ln.adj)], ln.adj, ly+float64(k)*10, ln.x0
+			seg, adj, yy, x0 := lineText(text, ln), ln.adj, ly+float64(k)*10, ln.x0
 			f.Draw(func(p *Page) { p.Text(sans, fx+x0, yy+8.5*0.86, 8.5, c.FootCol, seg, adj, false) })
 		}
 	}

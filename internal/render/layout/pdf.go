@@ -259,8 +259,18 @@ func (p *Page) Circle(cx, cy, r float64, c RGB) {
 // size wider), a heavier weight of a face that has only one. Runs of Latin
 // text are drawn in f's Latin face (Font.Face).
 func (p *Page) Text(f *Font, x, y, size float64, c RGB, s []rune, adj []float64, bold bool) {
+	p.text(f, x, y, size, c, s, adj, bold, 0, nil, nil)
+}
+
+// text is Text; with first set, the text object holds its own marked
+// content: s[:cut] part of first, the rest of rest (a list item's label
+// and body on one line).
+func (p *Page) text(f *Font, x, y, size float64, c RGB, s []rune, adj []float64, bold bool, cut int, first, rest *Elem) {
 	if len(s) == 0 {
 		return
+	}
+	if p.doc.root == nil {
+		first = nil
 	}
 	latin := !hasCJK(s)
 	p.fillColor(c)
@@ -281,6 +291,10 @@ func (p *Page) Text(f *Font, x, y, size float64, c RGB, s []rune, adj []float64,
 	b = append(b, ' ')
 	b = appendNum(b, PageH-y)
 	b = append(b, " Tm"...)
+	if first != nil {
+		b = append(b, ' ')
+		b = p.openMCID(b, first)
+	}
 	const hexd = "0123456789ABCDEF"
 	var cur *fontRes
 	open := false
@@ -294,6 +308,22 @@ func (p *Page) Text(f *Font, x, y, size float64, c RGB, s []rune, adj []float64,
 	}
 	inSpan := false
 	for i, ch := range s {
+		if first != nil && i == cut {
+			if open {
+				b = append(b, ">] TJ"...)
+				open = false
+			}
+			if inSpan {
+				b = append(b, " EMC"...)
+			}
+			b = append(b, " EMC "...)
+			b = p.openMCID(b, rest)
+			if inSpan {
+				b = append(b, " /Span << /Lang "...)
+				b = append(b, pdfLiteral(other)...)
+				b = append(b, " >> BDC"...)
+			}
+		}
 		if len(spans) > 0 && (i == spans[0] && !inSpan || i == spans[1] && inSpan) {
 			if open {
 				b = append(b, ">] TJ"...)
@@ -343,6 +373,9 @@ func (p *Page) Text(f *Font, x, y, size float64, c RGB, s []rune, adj []float64,
 	}
 	b = append(b, ">] TJ"...)
 	if inSpan {
+		b = append(b, " EMC"...)
+	}
+	if first != nil {
 		b = append(b, " EMC"...)
 	}
 	b = append(b, " ET"...)

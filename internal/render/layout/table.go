@@ -198,7 +198,7 @@ func (f *Flow) row(t Table, ri int, cells [][]line, h float64) {
 			col = t.Colour(ri, ci)
 		}
 		for li, ln := range cells[ci] {
-			seg, adj := text[ln.start:ln.start+len(ln.adj)], ln.adj
+			seg, adj := lineText(text, ln), ln.adj
 			tx := x + cellPad
 			if c.Right {
 				tx = x + c.W - cellPad - ln.width

@@ -41,6 +41,9 @@ var (
 	artPage   = &Elem{art: "/Type /Pagination"}                  // repeated table headers
 	artHeader = &Elem{art: "/Type /Pagination /Subtype /Header"} // running header
 	artFooter = &Elem{art: "/Type /Pagination /Subtype /Footer"} // page number
+	// unmarked: drawing that marks its own content (a list item's first
+	// line, its label and body in one text object)
+	unmarked = &Elem{art: "-"}
 )
 
 // containers are the grouping roles: they hold elements, never content.
@@ -119,6 +122,10 @@ func (p *Page) mark(e *Elem) {
 	if e == p.cur || p.doc.root == nil {
 		return
 	}
+	if e == unmarked {
+		p.closeMarks()
+		return
+	}
 	if p.cur != nil {
 		p.c.WriteString("EMC\n")
 	}
@@ -127,16 +134,21 @@ func (p *Page) mark(e *Elem) {
 		p.c.WriteString("/Artifact << " + e.art + " >> BDC\n")
 		return
 	}
+	b := p.openMCID(p.c.AvailableBuffer(), e)
+	p.c.Write(append(b, '\n'))
+}
+
+// openMCID appends the start of a marked-content sequence of e to b: its
+// role and the page's next MCID, recorded for the parent tree.
+func (p *Page) openMCID(b []byte, e *Elem) []byte {
 	mcid := len(p.mcids)
 	p.mcids = append(p.mcids, e)
 	e.mcrs = append(e.mcrs, mcr{p.index, mcid})
-	b := p.c.AvailableBuffer()
 	b = append(b, '/')
 	b = append(b, e.Role...)
 	b = append(b, " << /MCID "...)
 	b = strconv.AppendInt(b, int64(mcid), 10)
-	b = append(b, " >> BDC\n"...)
-	p.c.Write(b)
+	return append(b, " >> BDC"...)
 }
 
 // Header marks what the page furniture draws next as the running header.
