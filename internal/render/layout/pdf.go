@@ -71,6 +71,7 @@ type Page struct {
 	links []link
 	index int     // 0-based
 	cur   *Elem   // the open marked-content sequence
+	want  *Elem   // the sequence drawing goes into next
 	mcids []*Elem // the element of each MCID (the page's ParentTree entry)
 }
 
@@ -202,18 +203,21 @@ func (p *Page) strokeColor(c RGB) { p.nums("RG", c.R, c.G, c.B) }
 
 // Rect fills a rectangle; coordinates are from the top-left, y down.
 func (p *Page) Rect(x, y, w, h float64, c RGB) {
+	p.sync()
 	p.fillColor(c)
 	p.nums("re f", x, PageH-y-h, w, h)
 }
 
 // StrokeRect outlines a rectangle.
 func (p *Page) StrokeRect(x, y, w, h, lw float64, c RGB) {
+	p.sync()
 	p.strokeColor(c)
 	p.f("%s w %s %s %s %s re S\n", num(lw), num(x), num(PageH-y-h), num(w), num(h))
 }
 
 // Line strokes a polyline through pts (x0, y0, x1, y1, ...).
 func (p *Page) Line(lw float64, c RGB, dash bool, pts ...float64) {
+	p.sync()
 	p.strokeColor(c)
 	b := p.c.AvailableBuffer()
 	if dash {
@@ -241,6 +245,7 @@ func (p *Page) Line(lw float64, c RGB, dash bool, pts ...float64) {
 
 // Circle fills a circle.
 func (p *Page) Circle(cx, cy, r float64, c RGB) {
+	p.sync()
 	const k = 0.5523
 	y := PageH - cy
 	p.fillColor(c)
@@ -264,13 +269,30 @@ func (p *Page) Text(f *Font, x, y, size float64, c RGB, s []rune, adj []float64,
 
 // text is Text; with first set, the text object holds its own marked
 // content: s[:cut] part of first, the rest of rest (a list item's label
-// and body on one line).
+// and body on one line). Runs in another language than the document's
+// (langSpans) are sequences of their own with their /Lang (PDF 14.9.2.2),
+// of the same element: the text object then holds its marked content too,
+// never nested (a reader that pairs each EMC with the last BDC reads it
+// right).
 func (p *Page) text(f *Font, x, y, size float64, c RGB, s []rune, adj []float64, bold bool, cut int, first, rest *Elem) {
 	if len(s) == 0 {
 		return
 	}
+	var spans []int
+	var other string
 	if p.doc.root == nil {
 		first = nil
+	} else if spans, other = langSpans(s, p.doc.meta.Lang); len(spans) > 0 && first == nil {
+		if p.want == nil || p.want.art != "" {
+			spans = nil // an artifact is not read: no language to tell
+		} else {
+			first, rest, cut = p.want, p.want, 0
+		}
+	}
+	if first != nil {
+		p.closeMarks() // the text object holds its own
+	} else {
+		p.sync()
 	}
 	latin := !hasCJK(s)
 	p.fillColor(c)
@@ -291,53 +313,39 @@ func (p *Page) text(f *Font, x, y, size float64, c RGB, s []rune, adj []float64,
 	b = append(b, ' ')
 	b = appendNum(b, PageH-y)
 	b = append(b, " Tm"...)
-	if first != nil {
-		b = append(b, ' ')
-		b = p.openMCID(b, first)
-	}
 	const hexd = "0123456789ABCDEF"
 	var cur *fontRes
 	open := false
 	runSize := size
-	// runs in another language than the document's are marked as spans
-	// with their /Lang (PDF 14.9.2.2), inside this text object
-	var spans []int
-	var other string
-	if p.doc.root != nil {
-		spans, other = langSpans(s, p.doc.meta.Lang)
-	}
 	inSpan := false
 	for i, ch := range s {
-		if first != nil && i == cut {
-			if open {
-				b = append(b, ">] TJ"...)
-				open = false
+		if first != nil {
+			e, span := first, inSpan
+			if i >= cut {
+				e = rest
 			}
-			if inSpan {
-				b = append(b, " EMC"...)
+			if len(spans) > 0 && (i == spans[0] && !inSpan || i == spans[1] && inSpan) {
+				span = !inSpan
+				if inSpan {
+					spans = spans[2:]
+				}
 			}
-			b = append(b, " EMC "...)
-			b = p.openMCID(b, rest)
-			if inSpan {
-				b = append(b, " /Span << /Lang "...)
-				b = append(b, pdfLiteral(other)...)
-				b = append(b, " >> BDC"...)
+			if i == 0 || i == cut || span != inSpan {
+				if open {
+					b = append(b, ">] TJ"...)
+					open = false
+				}
+				if i > 0 {
+					b = append(b, " EMC"...)
+				}
+				inSpan = span
+				lang := ""
+				if inSpan {
+					lang = other
+				}
+				b = append(b, ' ')
+				b = p.openSeq(b, e, lang)
 			}
-		}
-		if len(spans) > 0 && (i == spans[0] && !inSpan || i == spans[1] && inSpan) {
-			if open {
-				b = append(b, ">] TJ"...)
-				open = false
-			}
-			if inSpan {
-				b = append(b, " EMC"...)
-				spans = spans[2:]
-			} else {
-				b = append(b, " /Span << /Lang "...)
-				b = append(b, pdfLiteral(other)...)
-				b = append(b, " >> BDC"...)
-			}
-			inSpan = !inSpan
 		}
 		face := f.Face(ch, latin)
 		r := p.doc.res(face)
@@ -372,9 +380,6 @@ func (p *Page) text(f *Font, x, y, size float64, c RGB, s []rune, adj []float64,
 		}
 	}
 	b = append(b, ">] TJ"...)
-	if inSpan {
-		b = append(b, " EMC"...)
-	}
 	if first != nil {
 		b = append(b, " EMC"...)
 	}
@@ -397,6 +402,7 @@ func hasCJK(s []rune) bool {
 
 // Image draws image idx into the box.
 func (p *Page) Image(idx int, x, y, w, h float64) {
+	p.sync()
 	p.imgs[idx] = true
 	p.f("q %s 0 0 %s %s %s cm /Im%d Do Q\n", num(w), num(h), num(x), num(PageH-y-h), idx)
 }

@@ -114,39 +114,56 @@ func (f *Flow) content() *Elem {
 // mark makes what is drawn next part of e (nil or an artifact sentinel:
 // not text). Consecutive drawing of one element shares one marked-content
 // sequence; a page's sequences are numbered (MCID) in drawing order, which
-// is the order the tree lists them in.
+// is the order the tree lists them in. The sequence is begun by the next
+// drawing (sync), so that no sequence is empty.
 func (p *Page) mark(e *Elem) {
-	if e == nil {
+	switch e {
+	case nil:
 		e = artLayout
+	case unmarked:
+		e = nil
 	}
-	if e == p.cur || p.doc.root == nil {
-		return
-	}
-	if e == unmarked {
-		p.closeMarks()
+	p.want = e
+}
+
+// sync begins the marked-content sequence drawing goes into now.
+func (p *Page) sync() {
+	if p.want == p.cur || p.doc.root == nil {
 		return
 	}
 	if p.cur != nil {
 		p.c.WriteString("EMC\n")
 	}
-	p.cur = e
-	if e.art != "" {
-		p.c.WriteString("/Artifact << " + e.art + " >> BDC\n")
-		return
+	p.cur = p.want
+	switch {
+	case p.cur == nil:
+	case p.cur.art != "":
+		p.c.WriteString("/Artifact << " + p.cur.art + " >> BDC\n")
+	default:
+		b := p.openMCID(p.c.AvailableBuffer(), p.cur)
+		p.c.Write(append(b, '\n'))
 	}
-	b := p.openMCID(p.c.AvailableBuffer(), e)
-	p.c.Write(append(b, '\n'))
 }
 
 // openMCID appends the start of a marked-content sequence of e to b: its
 // role and the page's next MCID, recorded for the parent tree.
-func (p *Page) openMCID(b []byte, e *Elem) []byte {
+func (p *Page) openMCID(b []byte, e *Elem) []byte { return p.openSeq(b, e, "") }
+
+// openSeq is openMCID for a sequence in language lang ("": the
+// document's), tagged Span.
+func (p *Page) openSeq(b []byte, e *Elem, lang string) []byte {
 	mcid := len(p.mcids)
 	p.mcids = append(p.mcids, e)
 	e.mcrs = append(e.mcrs, mcr{p.index, mcid})
 	b = append(b, '/')
-	b = append(b, e.Role...)
-	b = append(b, " << /MCID "...)
+	if lang != "" {
+		b = append(b, "Span << /Lang "...)
+		b = append(b, pdfLiteral(lang)...)
+		b = append(b, " /MCID "...)
+	} else {
+		b = append(b, e.Role...)
+		b = append(b, " << /MCID "...)
+	}
 	b = strconv.AppendInt(b, int64(mcid), 10)
 	return append(b, " >> BDC"...)
 }
@@ -158,7 +175,8 @@ func (p *Page) Header() { p.mark(artHeader) }
 // (the page number).
 func (p *Page) Footer() { p.mark(artFooter) }
 
-// closeMarks ends the page's open marked-content sequence.
+// closeMarks ends the page's open marked-content sequence; the next
+// drawing begins another.
 func (p *Page) closeMarks() {
 	if p.cur != nil {
 		p.c.WriteString("EMC\n")
@@ -190,6 +208,18 @@ func langSpans(s []rune, lang string) (spans []int, other string) {
 			for end > start && s[end-1] == ' ' { // trailing spaces stay outside
 				end--
 			}
+			// so does a last word without a letter (… gov.cn 2023年)
+			for k := end - 1; k > start; k-- {
+				if key(s[k]) {
+					break
+				}
+				if s[k] == ' ' {
+					end = k
+					for end > start && s[end-1] == ' ' {
+						end--
+					}
+				}
+			}
 			for start < end && s[start] == ' ' {
 				start++
 			}
@@ -220,10 +250,10 @@ func pdfLiteral(s string) string { return "(" + s + ")" }
 // linkElem is the structure element of a link drawn now: a Link in the
 // current element, which the link annotation is referenced from (OBJR).
 func (p *Page) linkElem() *Elem {
-	if p.doc.root == nil || p.cur == nil || p.cur.art != "" {
+	if p.doc.root == nil || p.want == nil || p.want.art != "" {
 		return nil
 	}
-	return p.cur.add(&Elem{Role: "Link"})
+	return p.want.add(&Elem{Role: "Link"})
 }
 
 // insertAt puts es into the document, in this order, before the first of
