@@ -391,7 +391,11 @@ func (f *Flow) Contents(n int, title string, titleStyle, chapter, section Style,
 			y += lh
 		}
 		page, destY, h := e.Page-1, e.Y, y-top
-		f.onPage(n, item, func(p *Page) { p.Link(MarginX, top, ContentW, h, page, destY) })
+		alt := e.Title
+		f.onPage(n, item, func(p *Page) {
+			p.Link(MarginX, top, ContentW, h, page, destY)
+			p.links[len(p.links)-1].alt = alt
+		})
 		y += st.After
 	}
 }

@@ -82,7 +82,8 @@ type link struct {
 	page       int
 	destY      float64
 	uri        string
-	elem       *Elem // the structure element the link is part of
+	elem       *Elem  // the structure element the link is part of
+	alt        string // what it links to, in words (/Contents)
 }
 
 // outline is a bookmark: level 0 for a chapter, 1 for a section in it.
@@ -126,7 +127,7 @@ func (d *pdfDoc) newPage() *Page {
 
 // Link makes the area (top-left x, y, w, h) a link to page (0-based) at destY.
 func (p *Page) Link(x, y, w, h float64, page int, destY float64) {
-	p.links = append(p.links, link{x, y, w, h, page, destY, "", p.linkElem()})
+	p.links = append(p.links, link{x, y, w, h, page, destY, "", p.linkElem(), ""})
 }
 
 // URILink makes the area (top-left x, y, w, h) a link to the web address
@@ -136,7 +137,7 @@ func (p *Page) URILink(x, y, w, h float64, uri string) {
 	if !strings.HasPrefix(uri, "http://") && !strings.HasPrefix(uri, "https://") {
 		return
 	}
-	p.links = append(p.links, link{x, y, w, h, -1, 0, uri, p.linkElem()})
+	p.links = append(p.links, link{x, y, w, h, -1, 0, uri, p.linkElem(), uri})
 }
 
 // pdfASCII is s as a PDF literal string of its ASCII bytes (a URI), with
@@ -556,8 +557,8 @@ func (d *pdfDoc) Bytes() []byte {
 			for _, l := range p.links {
 				if l.uri != "" {
 					n := alloc()
-					set(n, "<< /Type /Annot /Subtype /Link /Rect [%s %s %s %s] /Border [0 0 0]%s /A << /S /URI /URI %s >> >>",
-						num(l.x), num(PageH-l.y-l.h), num(l.x+l.w), num(PageH-l.y), d.structParent(l.elem, n), pdfASCII(l.uri))
+					set(n, "<< /Type /Annot /Subtype /Link /Rect [%s %s %s %s] /Border [0 0 0]%s%s /A << /S /URI /URI %s >> >>",
+						num(l.x), num(PageH-l.y-l.h), num(l.x+l.w), num(PageH-l.y), d.structParent(l.elem, n), l.contents(), pdfASCII(l.uri))
 					fmt.Fprintf(&a, "%d 0 R ", n)
 					continue
 				}
@@ -565,8 +566,8 @@ func (d *pdfDoc) Bytes() []byte {
 					continue
 				}
 				n := alloc()
-				set(n, "<< /Type /Annot /Subtype /Link /Rect [%s %s %s %s] /Border [0 0 0]%s /Dest [%d 0 R /XYZ 0 %s null] >>",
-					num(l.x), num(PageH-l.y-l.h), num(l.x+l.w), num(PageH-l.y), d.structParent(l.elem, n), pageObj[l.page], num(PageH-l.destY))
+				set(n, "<< /Type /Annot /Subtype /Link /Rect [%s %s %s %s] /Border [0 0 0]%s%s /Dest [%d 0 R /XYZ 0 %s null] >>",
+					num(l.x), num(PageH-l.y-l.h), num(l.x+l.w), num(PageH-l.y), d.structParent(l.elem, n), l.contents(), pageObj[l.page], num(PageH-l.destY))
 				fmt.Fprintf(&a, "%d 0 R ", n)
 			}
 			annots = string(bytes.TrimSpace(a.Bytes())) + "]"

@@ -273,3 +273,12 @@ func (f *Flow) insertAt(n int, es ...*Elem) (*Elem, *Elem) {
 	f.root.kids = append(f.root.kids, rest...)
 	return es[0], es[len(es)-1]
 }
+
+// contents is a link annotation's /Contents entry: its alternate
+// description for a screen reader (PDF/UA 7.18.5), "" when it has none.
+func (l link) contents() string {
+	if l.alt == "" {
+		return ""
+	}
+	return " /Contents " + pdfString(l.alt)
+}

@@ -99,6 +99,14 @@ func TestStructure(t *testing.T) {
 			}
 			walk(f.Structure())
 			checkMarked(t, pdf)
+			if strings.Contains(c.want, "Link") {
+				// each link is in the tree (OBJR) and says where it goes
+				for _, s := range []string{"/StructParent ", "/Type /OBJR", "/Contents " + pdfString("一、概况")} {
+					if !strings.Contains(string(pdf), s) {
+						t.Errorf("the link lacks %s", s)
+					}
+				}
+			}
 		})
 	}
 }
