@@ -33,7 +33,7 @@ type op struct {
 	text   string
 	size   float64
 	anchor byte // 's', 'm', 'e'
-	role   byte // text: 'c' the title (caption), 's' the source line
+	role   byte // 'b' the background (an artifact); text: 'c' the title (caption), 's' the source line
 }
 
 func (c *Chart) rect(x, y, w, h float64, col RGB) {
@@ -154,6 +154,7 @@ func BarChart(f *Font, s BarSpec) *Chart {
 	c.H = h
 	c.Alt = barAlt(s)
 	c.rect(0, 0, w, h, RGB{1, 1, 1})
+	c.ops[len(c.ops)-1].role = 'b'
 	c.text(0, 14, 11, ColText, 's', s.Title)
 	c.ops[len(c.ops)-1].role = 'c'
 	lo, hi := 0.0, 0.0
@@ -277,6 +278,7 @@ func TrendChart(f *Font, s TrendSpec) *Chart {
 	w, periods := s.Width, s.Periods
 	c := &Chart{Name: s.Name, Title: s.Title, W: w, H: h, font: f, Alt: trendAlt(s)}
 	c.rect(0, 0, w, h, RGB{1, 1, 1})
+	c.ops[len(c.ops)-1].role = 'b'
 	c.text(0, 14, 11, ColText, 's', s.Title)
 	c.ops[len(c.ops)-1].role = 'c'
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -342,6 +344,8 @@ func TrendChart(f *Font, s TrendSpec) *Chart {
 func (c *Chart) drawPDF(p *Page, ox, oy float64, cap, fig, src *Elem) {
 	for _, o := range c.ops {
 		switch {
+		case o.role == 'b':
+			p.mark(nil)
 		case o.role == 'c' && cap != nil:
 			p.mark(cap)
 		case o.role == 's' && src != nil:

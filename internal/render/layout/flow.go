@@ -314,7 +314,8 @@ func (f *Flow) Image(data []byte, alt string, x, w, h float64) bool {
 }
 
 // Finish plays the pages into a PDF with meta as its document information
-// and the bookmarks as its outline.
+// and the bookmarks as its outline. It is called once: playing the pages
+// records each element's marked content (and its links) in the structure.
 func (f *Flow) Finish(meta Meta) []byte {
 	doc := newPDF()
 	doc.meta = meta

@@ -1,7 +1,6 @@
 package layout
 
 import (
-	"bytes"
 	"fmt"
 	"strconv"
 )
@@ -22,7 +21,7 @@ func (d *pdfDoc) structParent(e *Elem, obj int) string {
 // element in reading order, each listing its children and its marked
 // content, and the parent tree that maps each page's MCIDs (and each link
 // annotation) back to its element. It returns the StructTreeRoot.
-func (d *pdfDoc) writeStruct(pageObj []int, alloc func() int, set func(int, string, ...any)) int {
+func (d *pdfDoc) writeStruct(pageObj []int, alloc func() int, raw func(n int, b []byte)) int {
 	root, parents := alloc(), alloc()
 	var number func(e *Elem)
 	number = func(e *Elem) {
@@ -32,41 +31,55 @@ func (d *pdfDoc) writeStruct(pageObj []int, alloc func() int, set func(int, stri
 		}
 	}
 	number(d.root)
+	ref := func(b []byte, n int) []byte {
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(n), 10)
+		return append(b, " 0 R"...)
+	}
 	var write func(e *Elem, parent int)
-	var b bytes.Buffer
 	write = func(e *Elem, parent int) {
-		b.Reset()
-		fmt.Fprintf(&b, "<< /Type /StructElem /S /%s /P %d 0 R", e.Role, parent)
+		b := make([]byte, 0, 96+8*len(e.mcrs)+12*len(e.kids)+2*len(e.Alt))
+		b = append(b, "<< /Type /StructElem /S /"...)
+		b = append(b, e.Role...)
+		b = ref(append(b, " /P"...), parent)
 		pg := -1
 		if len(e.mcrs) > 0 {
 			pg = e.mcrs[0].page
-			fmt.Fprintf(&b, " /Pg %d 0 R", pageObj[pg])
+			b = ref(append(b, " /Pg"...), pageObj[pg])
 		}
 		if e.Lang != "" {
-			b.WriteString(" /Lang " + pdfString(e.Lang))
+			b = append(b, " /Lang "...)
+			b = append(b, pdfString(e.Lang)...)
 		}
 		if e.Alt != "" {
-			b.WriteString(" /Alt " + pdfString(e.Alt))
+			b = append(b, " /Alt "...)
+			b = append(b, pdfString(e.Alt)...)
 		}
 		if e.Scope != "" {
-			b.WriteString(" /A << /O /Table /Scope /" + e.Scope + " >>")
+			b = append(b, " /A << /O /Table /Scope /"...)
+			b = append(b, e.Scope...)
+			b = append(b, " >>"...)
 		}
-		b.WriteString(" /K [")
+		b = append(b, " /K ["...)
 		for _, m := range e.mcrs {
 			if m.page == pg {
-				fmt.Fprintf(&b, " %d", m.mcid)
+				b = append(b, ' ')
+				b = strconv.AppendInt(b, int64(m.mcid), 10)
 			} else {
-				fmt.Fprintf(&b, " << /Type /MCR /Pg %d 0 R /MCID %d >>", pageObj[m.page], m.mcid)
+				b = ref(append(b, " << /Type /MCR /Pg"...), pageObj[m.page])
+				b = append(b, " /MCID "...)
+				b = strconv.AppendInt(b, int64(m.mcid), 10)
+				b = append(b, " >>"...)
 			}
 		}
 		for _, k := range e.kids {
-			fmt.Fprintf(&b, " %d 0 R", k.obj)
+			b = ref(b, k.obj)
 		}
 		if e.annot != 0 {
-			fmt.Fprintf(&b, " << /Type /OBJR /Obj %d 0 R >>", e.annot)
+			b = ref(append(b, " << /Type /OBJR /Obj"...), e.annot)
+			b = append(b, " >>"...)
 		}
-		b.WriteString(" ] >>")
-		set(e.obj, "%s", b.String())
+		raw(e.obj, append(b, " ] >>"...))
 		for _, k := range e.kids {
 			write(k, e.obj)
 		}
@@ -74,20 +87,23 @@ func (d *pdfDoc) writeStruct(pageObj []int, alloc func() int, set func(int, stri
 	write(d.root, root)
 
 	// the parent tree: a number tree of one flat /Nums array, keys in order
-	b.Reset()
-	b.WriteString("<< /Nums [")
+	var b []byte
+	b = append(b, "<< /Nums ["...)
 	for i, p := range d.pages {
-		fmt.Fprintf(&b, " %d [", i)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(i), 10)
+		b = append(b, " ["...)
 		for _, e := range p.mcids {
-			fmt.Fprintf(&b, " %d 0 R", e.obj)
+			b = ref(b, e.obj)
 		}
-		b.WriteString(" ]")
+		b = append(b, " ]"...)
 	}
 	for i, e := range d.links {
-		fmt.Fprintf(&b, " %d %d 0 R", len(d.pages)+i, e.obj)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(len(d.pages)+i), 10)
+		b = ref(b, e.obj)
 	}
-	b.WriteString(" ] >>")
-	set(parents, "%s", b.String())
-	set(root, "<< /Type /StructTreeRoot /K [%d 0 R] /ParentTree %d 0 R /ParentTreeNextKey %d >>", d.root.obj, parents, len(d.pages)+len(d.links))
+	raw(parents, append(b, " ] >>"...))
+	raw(root, fmt.Appendf(nil, "<< /Type /StructTreeRoot /K [%d 0 R] /ParentTree %d 0 R /ParentTreeNextKey %d >>", d.root.obj, parents, len(d.pages)+len(d.links)))
 	return root
 }

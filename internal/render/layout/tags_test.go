@@ -113,13 +113,15 @@ func TestStructure(t *testing.T) {
 
 var reNums = regexp.MustCompile(`/Nums \[((?: \d+ \[[^\]]*\]| \d+ \d+ 0 R)*) \]`)
 
-// checkMarked reads pdf back: qpdf finds it valid; in every page's
+// checkMarked reads pdf back: qpdf finds it valid; the structure reads
+// the marked content in the order it is drawn; in every page's
 // content, each marked-content sequence is closed, the MCIDs are 0, 1, …
 // as many as the page's entry in the parent tree, and nothing is painted
 // outside a sequence (content or artifact).
 func checkMarked(t *testing.T, pdf []byte) {
 	t.Helper()
 	pdftest.QPDFCheck(t, pdf)
+	pdftest.CheckReadingOrder(t, pdf)
 	m := reNums.FindSubmatch(pdf)
 	if m == nil {
 		t.Fatal("no parent tree")

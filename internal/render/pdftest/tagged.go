@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -103,4 +104,95 @@ func FigureAlts(pdf []byte) []string {
 		alts = append(alts, string(utf16.Decode(u)))
 	}
 	return alts
+}
+
+// MCR is a piece of marked content: the MCID on a page (0-based).
+type MCR struct{ Page, MCID int }
+
+var (
+	reObj      = regexp.MustCompile(`(?s)(\d+) 0 obj\n(<< /Type /(?:StructElem|StructTreeRoot|Pages) .*?)\nendobj`)
+	reKids     = regexp.MustCompile(`/Kids \[([^\]]*)\]`)
+	reRef      = regexp.MustCompile(`(\d+) 0 R`)
+	rePg       = regexp.MustCompile(`/Pg (\d+) 0 R`)
+	reKidToken = regexp.MustCompile(`<< /Type /MCR /Pg (\d+) 0 R /MCID (\d+) >>|<< /Type /OBJR /Obj \d+ 0 R >>|(\d+) 0 R|(\d+)`)
+)
+
+// ReadingOrder walks the structure tree of a PDF written by countyreport's
+// writer (each element one uncompressed object, its kids in /K) from the
+// StructTreeRoot, depth first, and returns the marked content in the
+// order the tree reads it.
+func ReadingOrder(t testing.TB, pdf []byte) []MCR {
+	t.Helper()
+	objs := map[string]string{}
+	var root, pages string
+	for _, m := range reObj.FindAllSubmatch(pdf, -1) {
+		body := string(m[2])
+		objs[string(m[1])] = body
+		switch {
+		case strings.HasPrefix(body, "<< /Type /StructTreeRoot"):
+			root = body
+		case strings.HasPrefix(body, "<< /Type /Pages"):
+			pages = body
+		}
+	}
+	if root == "" || pages == "" {
+		t.Fatal("no StructTreeRoot or no page tree")
+	}
+	pageIndex := map[string]int{}
+	if k := reKids.FindStringSubmatch(pages); k != nil {
+		for i, r := range reRef.FindAllStringSubmatch(k[1], -1) {
+			pageIndex[r[1]] = i
+		}
+	}
+	var order []MCR
+	var walk func(num string, depth int)
+	walk = func(num string, depth int) {
+		body, ok := objs[num]
+		if !ok || depth > 100 {
+			t.Fatalf("structure element %s missing", num)
+		}
+		head, kids, _ := strings.Cut(body, " /K [")
+		pg := ""
+		if m := rePg.FindStringSubmatch(head); m != nil {
+			pg = m[1]
+		}
+		for _, m := range reKidToken.FindAllStringSubmatch(kids, -1) {
+			switch {
+			case m[1] != "":
+				mcid, _ := strconv.Atoi(m[2])
+				order = append(order, MCR{pageIndex[m[1]], mcid})
+			case m[3] != "":
+				walk(m[3], depth+1)
+			case m[4] != "":
+				mcid, _ := strconv.Atoi(m[4])
+				order = append(order, MCR{pageIndex[pg], mcid})
+			}
+		}
+	}
+	_, k, _ := strings.Cut(root, "/K [")
+	for _, r := range reRef.FindAllStringSubmatch(k[:strings.Index(k, "]")], -1) {
+		walk(r[1], 0)
+	}
+	return order
+}
+
+// CheckReadingOrder fails unless the structure tree reads the pages'
+// marked content in the order it is drawn: page by page, each page's
+// MCIDs from 0 up, every one once.
+func CheckReadingOrder(t testing.TB, pdf []byte) {
+	t.Helper()
+	order := ReadingOrder(t, pdf)
+	next := map[int]int{}
+	prev := MCR{0, -1}
+	for _, m := range order {
+		if m.Page < prev.Page || m.MCID != next[m.Page] {
+			t.Fatalf("the structure reads page %d MCID %d after page %d MCID %d; drawn next is MCID %d of page %d: not the drawing order",
+				m.Page+1, m.MCID, prev.Page+1, prev.MCID, next[prev.Page], prev.Page+1)
+		}
+		prev = m
+		next[m.Page]++
+	}
+	if len(order) == 0 {
+		t.Fatal("no marked content in the structure")
+	}
 }

@@ -23,6 +23,7 @@ func TestTaggedEditions(t *testing.T) {
 			}
 			nodes := pdftest.Struct(t, out.PDF)
 			pdftest.QPDFCheck(t, out.PDF)
+			pdftest.CheckReadingOrder(t, out.PDF)
 			l, err := labelsFor(lang)
 			if err != nil {
 				t.Fatal(err)

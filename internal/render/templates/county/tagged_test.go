@@ -34,6 +34,7 @@ func TestTaggedEditions(t *testing.T) {
 			}
 			nodes := pdftest.Struct(t, out.PDF)
 			pdftest.QPDFCheck(t, out.PDF)
+			pdftest.CheckReadingOrder(t, out.PDF)
 			ed := edition(ds, c.lang == "en")
 			checkHeadings(t, nodes, ed.Meta.Title, c.contents)
 			checkTables(t, nodes, c.table)
