@@ -192,7 +192,7 @@ func langSpans(s []rune, lang string) (spans []int, other string) {
 	zh := lang != "en"
 	in := func(r rune) bool { // may be part of a run
 		if zh {
-			return r < 0x2000 && r != ' ' || r == ' '
+			return r < 0x2000 // Latin letters, digits, punctuation, spaces
 		}
 		return unicode.Is(unicode.Han, r) || r >= 0x3000 && r <= 0x303F || r >= 0xFF00 && r <= 0xFFEF
 	}
