@@ -23,6 +23,7 @@ func (d *pdfDoc) structParent(e *Elem, obj int) string {
 // annotation) back to its element. It returns the StructTreeRoot.
 func (d *pdfDoc) writeStruct(pageObj []int, alloc func() int, raw func(n int, b []byte)) int {
 	root, parents := alloc(), alloc()
+	prune(d.root)
 	var number func(e *Elem)
 	number = func(e *Elem) {
 		e.obj = alloc()
@@ -106,4 +107,22 @@ func (d *pdfDoc) writeStruct(pageObj []int, alloc func() int, raw func(n int, b 
 	raw(parents, append(b, " ] >>"...))
 	raw(root, fmt.Appendf(nil, "<< /Type /StructTreeRoot /K [%d 0 R] /ParentTree %d 0 R /ParentTreeNextKey %d >>", d.root.obj, parents, len(d.pages)+len(d.links)))
 	return root
+}
+
+// prune drops the elements under e that hold nothing (an empty paragraph,
+// a list without items); a table keeps its empty cells, which keep its
+// columns. It reports whether e itself holds nothing.
+func prune(e *Elem) bool {
+	kids := e.kids[:0]
+	for _, k := range e.kids {
+		if !prune(k) {
+			kids = append(kids, k)
+		}
+	}
+	e.kids = kids
+	switch e.Role {
+	case "TD", "TH", "TR", "Document":
+		return false
+	}
+	return len(e.kids) == 0 && len(e.mcrs) == 0 && e.annot == 0
 }

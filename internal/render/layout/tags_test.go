@@ -72,6 +72,13 @@ func TestStructure(t *testing.T) {
 			f.Heading("（一）总体", stH, 0, 1)
 			f.Contents(2, "目　录", stH, stP, stP, strconv.Itoa)
 		}, "Document\n P\n H1\n TOC\n  TOCI\n   Link\n  TOCI\n   Link\n H1\n H2\n"},
+		{"nothing empty is kept, but a table's empty cell", func(f *Flow) {
+			f.Para("", stP)
+			f.Begin("L")
+			f.End()
+			f.Para("正文。", stP)
+			f.Table(Table{Face: Serif, Cols: []Column{{Title: "指标", W: 200}}, Rows: [][]string{{""}, {""}, {""}}})
+		}, "Document\n P\n Table\n  TR\n   TH Column\n  TR\n   TD\n  TR\n   TD\n  TR\n   TD\n"},
 		{"cards: a division each, its parts paragraphs", func(f *Flow) {
 			f.Cards([]Card{{Title: "地区生产总值", Figure: "413.8", Unit: "亿元", Foot: "增长 4.2%", Badge: "预计"}}, 3)
 		}, "Document\n Div\n  P\n  P\n  P\n"},
