@@ -49,7 +49,8 @@
 // Every PDF is tagged (PDF/UA direction): a structure tree (Elem) that the
 // flow builds in reading order as it lays out, the page content wrapped in
 // marked content (BDC/EMC with MCIDs) that the tree and its ParentTree
-// point at, /MarkInfo, /StructParents on each page. Headings are H1 (level
+// point at, /MarkInfo, /StructParents on each page, XMP metadata with the
+// title (dc:title). Headings are H1 (level
 // 0), H2 (level 1), and one below the last for a heading left out of the
 // contents (no level skipped); paragraphs P; tables Table, Caption, TR,
 // TH (/Scope Column, or Row for a RowHeader column) and TD; lists L, LI,

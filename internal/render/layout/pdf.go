@@ -449,6 +449,9 @@ func (d *pdfDoc) Bytes() []byte {
 	m := d.meta
 	if d.root != nil {
 		outl += fmt.Sprintf(" /MarkInfo << /Marked true >> /StructTreeRoot %d 0 R", d.writeStruct(pageObj, alloc, func(n int, b []byte) { objs[n-1] = b }))
+		xmp := alloc()
+		stream(xmp, "/Type /Metadata /Subtype /XML", m.xmp())
+		outl += fmt.Sprintf(" /Metadata %d 0 R", xmp)
 	}
 	set(catalog, "<< /Type /Catalog /Pages %d 0 R /Lang %s%s /ViewerPreferences << /DisplayDocTitle true >> >>", pagesObj, pdfString(m.Lang), outl)
 	// no /Author when no one is named: a report compiled from published

@@ -1,8 +1,10 @@
 package layout
 
 import (
+	"encoding/xml"
 	"fmt"
 	"math"
+	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -269,6 +271,14 @@ func TestTaggedDocument(t *testing.T) {
 			t.Errorf("the PDF lacks %s", s)
 		}
 	}
+	// the XMP metadata: well-formed, with the title where PDF/UA looks for it
+	x := pdfXMP(t, pdf)
+	if err := xml.Unmarshal(x, new(struct{})); err != nil {
+		t.Errorf("the XMP metadata is not XML: %v", err)
+	}
+	if !strings.Contains(string(x), `<dc:title><rdf:Alt><rdf:li xml:lang="x-default">测试文档</rdf:li>`) {
+		t.Errorf("the XMP metadata lacks the title:\n%s", x)
+	}
 	qdf := pdftest.QDF(t, pdf)
 	for _, s := range []string{"/Artifact << /Type /Pagination /Subtype /Header >> BDC", "/Artifact << /Type /Pagination /Subtype /Footer >> BDC", "/Span << /Lang (en) /MCID 2 >> BDC"} {
 		if !strings.Contains(qdf, s) {
@@ -279,3 +289,13 @@ func TestTaggedDocument(t *testing.T) {
 }
 
 func nan() float64 { return math.NaN() }
+
+// pdfXMP is the document's XMP metadata as pdfinfo -meta prints it.
+func pdfXMP(t *testing.T, pdf []byte) []byte {
+	t.Helper()
+	out, err := exec.Command(pdftest.Tool(t, "pdfinfo"), "-meta", pdftest.Write(t, pdf)).Output()
+	if err != nil {
+		t.Fatalf("pdfinfo -meta: %v", err)
+	}
+	return out
+}
