@@ -36,7 +36,7 @@ help:
 tools: deps
 	@hack/build-tools.sh
 
-## deps: install the Debian packages the tests need (fonts, poppler-utils, chromium) when missing
+## deps: install the Debian packages the tests need (fonts, poppler-utils, qpdf, chromium) when missing
 deps:
 	@hack/debian-packages.sh $(DEBIAN_PACKAGES)
 
@@ -118,7 +118,7 @@ clock-matrix:
 
 # The packages whose tests start no server (no kube-apiserver, etcd, MinIO or
 # Chromium), found from their imports by hack/unit-packages.sh; they still
-# need the Debian fonts and poppler-utils (make deps). docs/development.md.
+# need the Debian fonts, poppler-utils and qpdf (make deps). docs/development.md.
 ## test-unit: the fast loop: the tests that need no server
 test-unit:
 	go test $(GO_TEST_FLAGS) $$(hack/unit-packages.sh)
