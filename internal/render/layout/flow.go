@@ -341,7 +341,8 @@ func (f *Flow) Finish(meta Meta) []byte {
 func (f *Flow) Pages() int { return len(f.pages) }
 
 // OnPage records drawing on page n (1-based), e.g. a contents page filled
-// in once the rest is laid out.
+// in once the rest is laid out: as content of the current leaf element,
+// else as decoration (like Draw).
 func (f *Flow) OnPage(n int, fn func(p *Page)) { f.onPage(n, f.content(), fn) }
 
 func (f *Flow) onPage(n int, e *Elem, fn func(p *Page)) {
