@@ -1,8 +1,11 @@
 package layout
 
 import (
+	"bytes"
 	"encoding/xml"
 	"fmt"
+	"image"
+	"image/png"
 	"math"
 	"os/exec"
 	"regexp"
@@ -74,6 +77,14 @@ func TestStructure(t *testing.T) {
 			f.Heading("（一）总体", stH, 0, 1)
 			f.Contents(2, "目　录", stH, stP, stP, strconv.Itoa)
 		}, "Document\n P\n H1\n TOC\n  TOCI\n   Link\n  TOCI\n   Link\n H1\n H2\n"},
+		{"a photograph: a figure with its caption as alternative text", func(f *Flow) {
+			img := image.NewGray(image.Rect(0, 0, 8, 8))
+			var buf bytes.Buffer
+			png.Encode(&buf, img)
+			if !f.Image(buf.Bytes(), "衡山黄鸡产业旺。（唐志军 摄）", MarginX, ContentW, 100) {
+				t.Fatal("image refused")
+			}
+		}, "Document\n Figure alt\n"},
 		{"nothing empty is kept, but a table's empty cell", func(f *Flow) {
 			f.Para("", stP)
 			f.Begin("L")
