@@ -340,14 +340,15 @@ func TrendChart(f *Font, s TrendSpec) *Chart {
 }
 
 // drawPDF draws the chart with its top-left corner at (ox, oy): its title
-// as part of cap, its source line of src, the rest of fig.
-func (c *Chart) drawPDF(p *Page, ox, oy float64, cap, fig, src *Elem) {
+// as content of the element title (a Caption), its source line of src,
+// its background as an artifact, the rest of fig.
+func (c *Chart) drawPDF(p *Page, ox, oy float64, title, fig, src *Elem) {
 	for _, o := range c.ops {
 		switch {
 		case o.role == 'b':
 			p.mark(nil)
-		case o.role == 'c' && cap != nil:
-			p.mark(cap)
+		case o.role == 'c' && title != nil:
+			p.mark(title)
 		case o.role == 's' && src != nil:
 			p.mark(src)
 		default:

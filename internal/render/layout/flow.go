@@ -266,15 +266,15 @@ func (f *Flow) Chart(c *Chart) {
 	x, y := MarginX, f.y
 	// the title is the figure's caption, the source line a paragraph after
 	// it; the drawing is the figure, its alternative text the chart's data
-	var cap, src *Elem
+	var title, src *Elem
 	if c.Title != "" {
-		cap = f.cur.add(&Elem{Role: "Caption", page: f.Page()})
+		title = f.cur.add(&Elem{Role: "Caption", page: f.Page()})
 	}
 	fig := f.cur.add(&Elem{Role: "Figure", Alt: c.Alt, page: f.Page()})
 	if c.hasSource {
 		src = f.cur.add(&Elem{Role: "P", page: f.Page()})
 	}
-	f.drawAs(fig, func(p *Page) { c.drawPDF(p, x, y, cap, fig, src) })
+	f.drawAs(fig, func(p *Page) { c.drawPDF(p, x, y, title, fig, src) })
 	f.y += c.H
 }
 

@@ -193,7 +193,9 @@ func (r *report) photoList() {
 		f.Ensure(h + 40)
 		if f.Image(ph.img, r.caption(ph.p), layout.MarginX, layout.ContentW, h) {
 			f.Space(h + 6)
-			f.Para(r.caption(ph.p), stCaption)
+			st := stCaption
+			st.Role = "Caption"
+			f.Para(r.caption(ph.p), st)
 		}
 	}
 }
