@@ -348,8 +348,13 @@ func TestBrowserSubmission(t *testing.T) {
 
 	b.open(c.URL + "/data")
 	b.screenshot("data-zh")
-	b.do(chromedp.SetValue(chromedp.CSS("#tpl-period"), "2023-02"))
-	xlsx := b.download(`form[action="/data/template"] button`)
+	// One period choice on the page, prefilled with the month under review.
+	if v, due := b.value("#period"), monthsFromNow(t, -1); v != due {
+		t.Fatalf("the period picker starts at %q, want %s (the last ended month)", v, due)
+	}
+	b.do(chromedp.SetValue(chromedp.CSS("#period"), "2023-02"))
+	b.click(`form[action="/data"] button`)
+	xlsx := b.download(`a[href="/data/template?period=2023-02"]`)
 	if !strings.HasSuffix(xlsx, ".xlsx") {
 		t.Fatalf("template saved as %s", xlsx)
 	}
@@ -359,8 +364,8 @@ func TestBrowserSubmission(t *testing.T) {
 		{"budget_revenue", "change"}: 250,
 	})
 	upload := func() {
-		b.open(c.URL + "/data")
-		b.do(chromedp.SetValue(chromedp.CSS("#up-period"), "2023-02"), chromedp.SetUploadFiles(chromedp.CSS("#up-file"), []string{xlsx}))
+		b.open(c.URL + "/data?period=2023-02")
+		b.do(chromedp.SetUploadFiles(chromedp.CSS("#up-file"), []string{xlsx}))
 		b.click(`form[action="/data/upload"] button`)
 	}
 	upload()

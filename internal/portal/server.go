@@ -58,6 +58,7 @@ func (s *server) routes() http.Handler {
 	in.POST("/reports/generate", edit, s.generate)
 	in.GET("/runs/:name", s.runPage)
 	in.GET("/runs/:name/status", s.runStatus)
+	in.GET("/audit", edit, s.audit)
 	in.GET("/notifications", s.notifications)
 	s.dataRoutes(in, edit)
 
