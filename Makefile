@@ -32,9 +32,10 @@ help:
 
 ##@ Build
 
-## tools: build bin/k8s/{kube-apiserver,etcd,kubectl}, bin/minio and bin/mailpit from hack/tools (no-op once built)
+## tools: build bin/k8s/{kube-apiserver,etcd,kubectl}, bin/minio and bin/mailpit from hack/tools, install axe-core in hack/axe with npm (no-op once done)
 tools: deps
 	@hack/build-tools.sh
+	@hack/axe.sh
 
 ## deps: install the Debian packages the tests need (fonts, poppler-utils, qpdf, chromium) when missing
 deps:

@@ -98,6 +98,9 @@ func (s *cityServer) routes() http.Handler {
 	in.GET("/reports/:period/:file", s.download)
 	in.GET("/audit", reviewer, s.audit)
 	in.GET("/notifications", s.notifications)
+	in.POST("/notifications/test", reviewer, s.testNotification)
+	in.GET("/account", s.account)
+	in.POST("/account", s.saveAccount)
 	return s.protect(r)
 }
 

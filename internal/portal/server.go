@@ -60,6 +60,8 @@ func (s *server) routes() http.Handler {
 	in.GET("/runs/:name/status", s.runStatus)
 	in.GET("/audit", edit, s.audit)
 	in.GET("/notifications", s.notifications)
+	in.GET("/account", s.account)
+	in.POST("/account", s.saveAccount)
 	s.dataRoutes(in, edit)
 
 	return s.protect(r)
