@@ -1,0 +1,90 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// storyNetworkPolicies measures the portals' NetworkPolicies from inside a
+// real portal pod (the probe as an ephemeral container shares its network):
+// out, storage and the API server and nothing else; in, the portal's two
+// ports and nothing else. Each "refused" has its control: the same target
+// answers the probe pod of a namespace without policies, so a refusal is
+// the policy's doing, not a target that is not there.
+func (s *suite) storyNetworkPolicies(t *testing.T) {
+	s.ensureProbePod(t)
+	a, b := counties[0], counties[1] // 衡阳县, 衡南县
+	pa := s.waitPortalReady(t, a, 5*time.Minute, nil)
+	pb := s.waitPortalReady(t, b, 5*time.Minute, nil)
+	pc := s.waitPortalReady(t, city, 5*time.Minute, nil)
+	s.attachProbe(t, pa)
+	api := s.apiServerService(t)
+	mgr := s.managerPodIP(t)
+	bSvc, err := s.clusterIP(b)
+	must(t, err)
+	portal := strconv.Itoa(8080)
+
+	// Out: what the policy allows.
+	s.reaches(t, a.ns, pa.Name, "storage", s.minio.Endpoint)
+	s.reaches(t, a.ns, pa.Name, "the API server (Service kubernetes)", api)
+
+	// Out: what it does not, each after its control.
+	for _, target := range []struct{ what, addr string }{
+		{b.name + "'s portal pod", net.JoinHostPort(pb.Status.PodIP, portal)},
+		{b.name + "'s portal Service", net.JoinHostPort(bSvc, "80")},
+		{"the city's portal pod", net.JoinHostPort(pc.Status.PodIP, portal)},
+		{"the manager's metrics", net.JoinHostPort(mgr, "8443")},
+		{"the manager's probes", net.JoinHostPort(mgr, "8081")},
+	} {
+		s.reaches(t, probeNS, "probe", target.what+" (control)", target.addr)
+		s.refused(t, a.ns, pa.Name, target.what, target.addr)
+	}
+	etcd := net.JoinHostPort(s.nodeIP, "2379")
+	if ok, word := s.dial(probeNS, "probe", etcd); ok {
+		s.refused(t, a.ns, pa.Name, "etcd", etcd)
+	} else {
+		// etcd listening on loopback only: no pod reaches it, policy or not.
+		t.Logf("etcd (%s) does not answer pods at all (%s); the portal cannot reach it either", etcd, word)
+		s.refused(t, a.ns, pa.Name, "etcd", etcd)
+	}
+
+	// In: the portal's ports open, any other port of its pod closed (the
+	// probe listens on probePort inside the portal's pod: it answers there).
+	s.reaches(t, a.ns, pa.Name, "the probe's own port from inside the pod", fmt.Sprintf("127.0.0.1:%d", probePort))
+	s.reaches(t, probeNS, "probe", a.name+"'s portal port", net.JoinHostPort(pa.Status.PodIP, portal))
+	s.reaches(t, probeNS, "probe", a.name+"'s metrics port", net.JoinHostPort(pa.Status.PodIP, "9090"))
+	s.refused(t, probeNS, "probe", a.name+"'s pod on a port its policy does not open",
+		net.JoinHostPort(pa.Status.PodIP, strconv.Itoa(probePort)))
+}
+
+// apiServerService is host:port of the kubernetes Service, as a pod sees
+// the API server (KUBERNETES_SERVICE_HOST).
+func (s *suite) apiServerService(t *testing.T) string {
+	t.Helper()
+	svc, err := s.cs.CoreV1().Services("default").Get(s.ctx, "kubernetes", metav1.GetOptions{})
+	must(t, err)
+	return net.JoinHostPort(svc.Spec.ClusterIP, strconv.Itoa(int(svc.Spec.Ports[0].Port)))
+}
+
+// managerPodIP is a Ready manager's pod address.
+func (s *suite) managerPodIP(t *testing.T) string {
+	t.Helper()
+	var pods corev1.PodList
+	must(t, s.c.List(s.ctx, &pods, client.InNamespace(releaseNS), managerSelector))
+	for i := range pods.Items {
+		if podReady(&pods.Items[i]) {
+			return pods.Items[i].Status.PodIP
+		}
+	}
+	t.Fatalf("no Ready manager: %s", podsState(pods.Items))
+	return ""
+}
