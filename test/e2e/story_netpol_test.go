@@ -48,14 +48,17 @@ func (s *suite) storyNetworkPolicies(t *testing.T) {
 		s.reaches(t, probeNS, "probe", target.what+" (control)", target.addr)
 		s.refused(t, a.ns, pa.Name, target.what, target.addr)
 	}
-	etcd := net.JoinHostPort(s.nodeIP, "2379")
-	if ok, word := s.dial(probeNS, "probe", etcd); ok {
-		s.refused(t, a.ns, pa.Name, "etcd", etcd)
-	} else {
-		// etcd listening on loopback only: no pod reaches it, policy or not.
-		t.Logf("etcd (%s) does not answer pods at all (%s); the portal cannot reach it either", etcd, word)
-		s.refused(t, a.ns, pa.Name, "etcd", etcd)
+	// The node's own services: the kubelet answers pods (control), etcd
+	// listens on the node's loopback only (the harness's choice), so a pod
+	// can never reach it, policy or not; both are refused to the portal.
+	kubelet := net.JoinHostPort(s.nodeIP, "10250")
+	s.reaches(t, probeNS, "probe", "the kubelet (control)", kubelet)
+	s.refused(t, a.ns, pa.Name, "the kubelet", kubelet)
+	etcd := net.JoinHostPort(s.nodeIP, s.etcdPort)
+	if ok, _ := s.dial(probeNS, "probe", etcd); !ok {
+		t.Logf("etcd (%s) does not answer pods at all: it listens on the node's loopback", etcd)
 	}
+	s.refused(t, a.ns, pa.Name, "etcd", etcd)
 
 	// In: the portal's ports open, any other port of its pod closed (the
 	// probe listens on probePort inside the portal's pod: it answers there).

@@ -17,6 +17,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,6 +52,7 @@ type suite struct {
 	root, dir  string
 	kubeconfig string
 	nodeIP     string
+	etcdPort   string // etcd's client port (ETCD_ENDPOINT in env; 2379 when unset)
 	minio      storage.Config
 	image      string // the project's image, e.g. countyreport:v0.1.0
 	// currentImage is what the release runs now (image, then the upgrade's).
@@ -83,6 +85,10 @@ func newSuite(t *testing.T) *suite {
 		}
 	}
 	s.kubeconfig, s.nodeIP = env["KUBECONFIG"], env["NODE_IP"]
+	s.etcdPort = "2379"
+	if _, port, err := net.SplitHostPort(env["ETCD_ENDPOINT"]); err == nil {
+		s.etcdPort = port
+	}
 	s.minio = storage.Config{Endpoint: env["MINIO_ENDPOINT"], AccessKey: env["MINIO_ROOT_USER"],
 		SecretKey: env["MINIO_ROOT_PASSWORD"], Insecure: true}
 	for _, tool := range []struct{ path, maker string }{
