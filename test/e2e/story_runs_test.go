@@ -258,3 +258,11 @@ func (s *suite) verifyPublished(t *testing.T, tn tenant) {
 		t.Errorf("%s: manifest.json of %s written %d times, want once", tn.name, period, n)
 	}
 }
+
+// getRun reads a ReportRun.
+func (s *suite) getRun(t *testing.T, key client.ObjectKey) *reportingv1.ReportRun {
+	t.Helper()
+	run := &reportingv1.ReportRun{}
+	must(t, s.c.Get(s.ctx, key, run))
+	return run
+}
