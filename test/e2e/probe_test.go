@@ -71,6 +71,8 @@ func (s *suite) ensureProbePod(t *testing.T) {
 // it), listening on probePort, and waits until it runs.
 func (s *suite) attachProbe(t *testing.T, pod corev1.Pod) {
 	t.Helper()
+	// The newest version of the pod: the update is refused on a stale one.
+	must(t, s.c.Get(s.ctx, client.ObjectKeyFromObject(&pod), &pod))
 	for _, ec := range pod.Spec.EphemeralContainers {
 		if ec.Name == probeContainer {
 			return

@@ -46,6 +46,7 @@ func imageTag(image string) string  { _, t, _ := strings.Cut(image, ":"); return
 // storyInstall: helm install of charts/countyreport with the local image;
 // the managers Running and Ready, one of them leading.
 func (s *suite) storyInstall(t *testing.T) {
+	s.reset(t)
 	s.ensureNamespace(t, releaseNS, nil)
 	// The admin credentials, made by municipal IT, never put in values.
 	secret := &corev1.Secret{
