@@ -68,6 +68,10 @@ func (s *suite) waitPortalReady(t *testing.T, tn tenant, timeout time.Duration, 
 		if err != nil {
 			return false, err.Error()
 		}
+		if crash := crashLooping(pods); crash != "" {
+			s.dump(t, tn.ns)
+			t.Fatalf("%s's portal crashes: %s", tn.name, crash)
+		}
 		for i := range pods {
 			if podReady(&pods[i]) && (ok == nil || ok(&pods[i])) {
 				found = pods[i]

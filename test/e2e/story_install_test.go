@@ -93,6 +93,10 @@ func (s *suite) waitManagers(t *testing.T, image string, n int) {
 		if err := s.c.List(s.ctx, &pods, client.InNamespace(releaseNS), managerSelector); err != nil {
 			return false, err.Error()
 		}
+		if crash := crashLooping(pods.Items); crash != "" {
+			s.dump(t, releaseNS)
+			t.Fatalf("managers crash: %s", crash)
+		}
 		ready := 0
 		for i := range pods.Items {
 			p := &pods.Items[i]

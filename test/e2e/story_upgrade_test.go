@@ -37,7 +37,7 @@ func (s *suite) storyUpgrade(t *testing.T) {
 
 	newImage := imageRepo(s.image) + ":" + upgradeTag
 	archive := filepath.Join(t.TempDir(), "upgrade.tar")
-	must(t, retag(filepath.Join(s.root, "bin", "countyreport-image.tar"), archive, newImage))
+	must(t, retag(s.archive, archive, newImage))
 	s.importImage(t, archive)
 	args := append([]string{"upgrade", release, filepath.Join(s.root, "charts", "countyreport"),
 		"--namespace", releaseNS}, s.helmValues(upgradeTag)...)

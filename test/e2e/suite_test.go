@@ -54,6 +54,7 @@ type suite struct {
 	nodeIP     string
 	etcdPort   string // etcd's client port (ETCD_ENDPOINT in env; 2379 when unset)
 	minio      storage.Config
+	archive    string // the project's image archive
 	image      string // the project's image, e.g. countyreport:v0.1.0
 	// currentImage is what the release runs now (image, then the upgrade's).
 	currentImage string
@@ -102,7 +103,13 @@ func newSuite(t *testing.T) *suite {
 	if _, err := exec.LookPath("chromium"); err != nil {
 		t.Fatalf("chromium is missing from the PATH: make deps installs Debian's chromium package")
 	}
-	s.image, err = archiveImage(filepath.Join(root, "bin", "countyreport-image.tar"))
+	// The project's image: bin/countyreport-image.tar, which node.sh up
+	// imports; E2E_IMAGE_ARCHIVE names another archive, imported here.
+	s.archive = filepath.Join(root, "bin", "countyreport-image.tar")
+	if a := os.Getenv("E2E_IMAGE_ARCHIVE"); a != "" {
+		s.archive = a
+	}
+	s.image, err = archiveImage(s.archive)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,6 +126,9 @@ func newSuite(t *testing.T) *suite {
 	must(t, err)
 	s.cs, err = kubernetes.NewForConfig(cfg)
 	must(t, err)
+	if os.Getenv("E2E_IMAGE_ARCHIVE") != "" {
+		s.importImage(t, s.archive)
+	}
 	t.Logf("node %s, MinIO %s, image %s, kubeconfig %s", s.nodeIP, s.minio.Endpoint, s.image, s.kubeconfig)
 	return s
 }
@@ -270,6 +280,19 @@ func podReady(p *corev1.Pod) bool {
 		}
 	}
 	return false
+}
+
+// crashLooping names a pod whose container restarted three times or more:
+// waiting longer will not help, and its logs say why.
+func crashLooping(pods []corev1.Pod) string {
+	for _, p := range pods {
+		for _, cs := range p.Status.ContainerStatuses {
+			if cs.RestartCount >= 3 {
+				return fmt.Sprintf("%s/%s container %s restarted %d times", p.Namespace, p.Name, cs.Name, cs.RestartCount)
+			}
+		}
+	}
+	return ""
 }
 
 // podsState is one line per pod, for failure messages.
