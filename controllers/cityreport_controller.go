@@ -78,7 +78,7 @@ type CityReportReconciler struct {
 	Keys    *signing.Keys
 }
 
-// +kubebuilder:rbac:groups=reporting.countyreport.io,resources=cityreports,verbs=get;list;watch
+// +kubebuilder:rbac:groups=reporting.countyreport.io,resources=cityreports,verbs=get;list;watch;update
 // +kubebuilder:rbac:groups=reporting.countyreport.io,resources=cityreports/status,verbs=patch
 // +kubebuilder:rbac:groups=reporting.countyreport.io,resources=cityreports/finalizers,verbs=update
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get
