@@ -82,6 +82,8 @@ type CityReportReconciler struct {
 // +kubebuilder:rbac:groups=reporting.countyreport.io,resources=cityreports/status,verbs=patch
 // +kubebuilder:rbac:groups=reporting.countyreport.io,resources=cityreports/finalizers,verbs=update
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get
+// The city's Secrets are written whole (writeCitySecret updates them).
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;delete
 
 // cityState is what one reconcile of a city learns as its steps run.
 type cityState struct {
