@@ -63,17 +63,17 @@ func (s *suite) storyMinIORestart(t *testing.T) {
 		}
 		return run.Status.Phase != "", "no phase yet"
 	}, tn.ns)
-	s.mustRun(t, 3*time.Minute, s.nodeSh(), "minio", "stop")
+	s.minioCtl(t, "stop")
 	stopped := true
 	start := func() {
 		if stopped {
-			s.mustRun(t, 3*time.Minute, s.nodeSh(), "minio", "start")
+			s.minioCtl(t, "start")
 			stopped = false
 		}
 	}
 	t.Cleanup(func() {
 		if stopped {
-			_, _ = s.run(3*time.Minute, s.nodeSh(), "minio", "start")
+			_, _ = s.run(3*time.Minute, "bash", "-c", minioStart, "_", s.nodeSh())
 		}
 	})
 	t.Logf("MinIO stopped with the run %s", run.Status.Phase)
@@ -137,4 +137,23 @@ func (s *suite) storyManagerKilled(t *testing.T) {
 	}
 	s.verifyPublished(t, tn)
 	s.waitManagers(t, s.currentImage, 2)
+}
+
+// The node's MinIO stopped and started again with the harness's own
+// functions (node.sh, sourced, only defines them): the same process
+// command, data, address and credentials, in the harness's cgroup.
+const (
+	minioStop = `set -euo pipefail; source "$1"; pid=$(cat "$PIDS/minio.pid"); kill "$pid"
+for i in $(seq 1 240); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.5; done
+echo "MinIO (pid $pid) still running after 2 minutes" >&2; exit 1`
+	minioStart = `set -euo pipefail; source "$1"; start_minio`
+)
+
+func (s *suite) minioCtl(t *testing.T, what string) {
+	t.Helper()
+	script := minioStop
+	if what == "start" {
+		script = minioStart
+	}
+	s.mustRun(t, 3*time.Minute, "bash", "-c", script, "_", s.nodeSh())
 }
