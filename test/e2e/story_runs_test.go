@@ -160,7 +160,9 @@ func (s *suite) checkJobPod(t *testing.T, tn tenant, run *reportingv1.ReportRun)
 	if len(c.EnvFrom) != 0 {
 		t.Errorf("Job pod %s takes its whole environment from %+v", ran.Name, c.EnvFrom)
 	}
-	t.Logf("Job %s ran pod %s on %s as uid %v", job.Name, ran.Name, ran.Spec.NodeName, sc.RunAsUser)
+	if psc := ran.Spec.SecurityContext; psc != nil && psc.RunAsUser != nil {
+		t.Logf("Job %s ran pod %s on %s as uid %d", job.Name, ran.Name, ran.Spec.NodeName, *psc.RunAsUser)
+	}
 }
 
 // downloadReport signs in to the tenant's portal through port-forward and
