@@ -157,6 +157,7 @@ func (r *CityReportReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		r.reconcileBoard,
 		r.reconcileRanking,
 		r.reconcileCitySchedule,
+		r.readCityNotifications,
 		r.summarizeCity,
 	})
 }

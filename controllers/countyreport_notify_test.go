@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -42,6 +43,8 @@ func TestNotificationsCondition(t *testing.T) {
 	g := NewWithT(t)
 	cr := newCountyReport(t, "notify-cond", "990391")
 	cr.Spec.Notifications = &reportingv1.NotificationsSpec{Channels: []reportingv1.NotificationChannel{{Name: "group", Type: "wecom", SecretName: "robot"}}}
+	g.Expect(k8s.Create(testCtx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "robot", Namespace: cr.Namespace},
+		StringData: map[string]string{"key": "made-up-test-key"}})).To(Succeed())
 	g.Expect(k8s.Create(testCtx, cr)).To(Succeed())
 	key := client.ObjectKeyFromObject(cr)
 	got := &reportingv1.CountyReport{}
@@ -62,5 +65,70 @@ func TestNotificationsCondition(t *testing.T) {
 		g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
 		g.Expect(c.Reason).To(Equal(ReasonChannelDisabled))
 		g.Expect(c.Message).To(ContainSubstring("group (robot answered 93000"))
+	}, wait).Should(Succeed())
+}
+
+// TestCityNotificationsCondition: the city's NotificationsReady names a
+// channel whose Secret is missing from city-<name> (a same-named Secret in
+// another namespace does not count), turns True once it is there, and
+// names a channel its vendor disabled.
+func TestCityNotificationsCondition(t *testing.T) {
+	g := NewWithT(t)
+	city := newCity(t, "notifycond", "997561")
+	city.Spec.Notifications = &reportingv1.NotificationsSpec{Channels: []reportingv1.NotificationChannel{
+		{Name: "office", Type: "mail", Mail: &reportingv1.MailServer{Host: "smtp.example.org", From: "reports@example.org"}},
+		{Name: "group", Type: "dingtalk", SecretName: "robot"}}}
+	other := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "notifycond-elsewhere"}}
+	g.Expect(k8s.Create(testCtx, other)).To(Succeed())
+	g.Expect(k8s.Create(testCtx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "robot", Namespace: other.Name},
+		StringData: map[string]string{"accessToken": "someone-elses", "secret": "someone-elses"}})).To(Succeed())
+	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
+	condition := func(g Gomega) metav1.Condition {
+		c := cityCondition(getCity(g, city.Name), reportingv1.ConditionNotificationsReady)
+		g.Expect(c.Type).NotTo(BeEmpty(), "no NotificationsReady yet")
+		return c
+	}
+	touch := func(v string) {
+		patch := client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"annotations":{"test/touch":"`+v+`"}}}`))
+		g.Expect(k8s.Patch(testCtx, getCity(g, city.Name), patch)).To(Succeed()) // reconcile now, not in 5 minutes
+	}
+	g.Eventually(func(g Gomega) {
+		c := condition(g)
+		g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
+		g.Expect(c.Reason).To(Equal(ReasonSecretMissing))
+		g.Expect(c.Message).To(ContainSubstring("group (Secret city-notifycond/robot not found)"))
+	}, wait).Should(Succeed())
+
+	g.Expect(k8s.Create(testCtx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "robot", Namespace: "city-notifycond"},
+		StringData: map[string]string{"accessToken": "made-up-token"}})).To(Succeed())
+	touch("1")
+	g.Eventually(func(g Gomega) {
+		g.Expect(condition(g).Message).To(ContainSubstring("group (Secret city-notifycond/robot lacks secret)"))
+	}, wait).Should(Succeed())
+
+	sec := &corev1.Secret{}
+	g.Expect(k8s.Get(testCtx, client.ObjectKey{Namespace: "city-notifycond", Name: "robot"}, sec)).To(Succeed())
+	sec.StringData = map[string]string{"secret": "made-up-secret"}
+	g.Expect(k8s.Update(testCtx, sec)).To(Succeed())
+	touch("2")
+	var bucket string
+	g.Eventually(func(g Gomega) {
+		c := condition(g)
+		g.Expect(c.Status).To(Equal(metav1.ConditionTrue), c.Message)
+		g.Expect(c.Reason).To(Equal(ReasonChannelsReady))
+		bucket = getCity(g, city.Name).Status.Bucket
+		g.Expect(bucket).NotTo(BeEmpty())
+	}, wait).Should(Succeed())
+
+	state, _ := json.Marshal(notify.ChannelState{Channel: "group", Disabled: true, Reason: "robot answered 310000 keywords not in content"})
+	_, err := admin.Client.Archive(bucket).PutNotification(testCtx, "c.group", state, "")
+	g.Expect(err).NotTo(HaveOccurred())
+	touch("3")
+	g.Eventually(func(g Gomega) {
+		c := condition(g)
+		g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
+		g.Expect(c.Reason).To(Equal(ReasonChannelDisabled))
+		g.Expect(c.Message).To(ContainSubstring("group (robot answered 310000"))
+		g.Expect(c.Message).NotTo(ContainSubstring("office"))
 	}, wait).Should(Succeed())
 }

@@ -8,6 +8,7 @@ package v1alpha1
 // city-<name>. A tenant's channels receive only that tenant's events.
 // +kubebuilder:validation:XValidation:rule="!has(self.routes) || self.routes.all(r, has(self.channels) && self.channels.exists(c, c.name == r.channel))",message="notifications.routes[].channel: names a channel that is not in notifications.channels"
 // +kubebuilder:validation:XValidation:rule="!has(self.routes) || self.routes.all(r, !has(r.to) || (has(self.channels) && self.channels.exists(c, c.name == r.channel && c.type == 'mail')))",message="notifications.routes[].to: mail addresses go only with a mail channel"
+// +kubebuilder:validation:XValidation:rule="!has(self.routes) || self.routes.all(r, !has(r.staff) || (has(self.channels) && self.channels.exists(c, c.name == r.channel && c.type == 'mail')))",message="notifications.routes[].staff: staff are reached by mail only"
 type NotificationsSpec struct {
 	// Channels are where messages go.
 	// +kubebuilder:validation:MaxItems=16
@@ -124,6 +125,14 @@ type NotificationRoute struct {
 	// +listType=atomic
 	// +optional
 	To []NotificationRecipient `json:"to,omitempty"`
+
+	// Staff sends a mail route's events also to the tenant's staff who gave
+	// a mail address on their portal's account page (我的账户), each in the
+	// language they chose: editors (the county's editors, the city's
+	// reviewers) or all (viewers too). Unset: only the addresses in to.
+	// +kubebuilder:validation:Enum=editors;all
+	// +optional
+	Staff string `json:"staff,omitempty"`
 
 	// Language of a robot's or webhook's messages: zh-CN or en.
 	// +kubebuilder:validation:Enum=zh-CN;en

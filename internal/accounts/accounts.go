@@ -6,6 +6,11 @@
 //	  - username: admin
 //	    role: editor            # editor | viewer
 //	    passwordHash: $argon2id$v=19$m=47104,t=1,p=1$<salt>$<hash>
+//	    email: admin@example.org  # optional: where notifications reach them
+//	    language: zh-CN           # optional: zh-CN (default) or en
+//
+// The member of staff may change their address and language on the
+// portal's account page (Profile), which then wins over the file's.
 //
 // Hashes are argon2id in PHC form (what `countyreport accounts hash` prints);
 // bcrypt ($2a$/$2b$/$2y$) is accepted too. Passwords are 8 to 128 characters
@@ -42,6 +47,10 @@ type Account struct {
 	Username     string `yaml:"username" json:"username"`
 	Role         Role   `yaml:"role" json:"role"`
 	PasswordHash string `yaml:"passwordHash" json:"passwordHash"`
+	// Email and Language are where notifications reach the account's
+	// owner and the language they read, as municipal IT set them.
+	Email    string `yaml:"email,omitempty" json:"email,omitempty"`
+	Language string `yaml:"language,omitempty" json:"language,omitempty"`
 }
 
 // CanEdit reports whether the account may change anything.
@@ -102,6 +111,12 @@ func Parse(data []byte) (*File, error) {
 		}
 		if _, err := parseHash(a.PasswordHash); err != nil {
 			errs = append(errs, fmt.Sprintf("%s.passwordHash: %v", at, err))
+		}
+		if e := CheckEmail(a.Email); e != nil {
+			errs = append(errs, fmt.Sprintf("%s.email %q: %s", at, a.Email, e.En))
+		}
+		if e := CheckLanguage(a.Language); a.Language != "" && e != nil {
+			errs = append(errs, fmt.Sprintf("%s.language %q: want zh-CN or en", at, a.Language))
 		}
 	}
 	if len(errs) > 0 {

@@ -77,14 +77,17 @@ func TestParse(t *testing.T) {
 	tests := map[string]struct {
 		yaml, wantErr string
 	}{
-		"two accounts":   {yaml: "accounts:\n- {username: admin, role: editor, passwordHash: '" + good + "'}\n- {username: li.na, role: viewer, passwordHash: '" + good + "'}\n"},
-		"unknown role":   {yaml: "accounts:\n- {username: admin, role: root, passwordHash: '" + good + "'}\n", wantErr: "accounts[0].role"},
-		"duplicate":      {yaml: "accounts:\n- {username: a, role: editor, passwordHash: '" + good + "'}\n- {username: a, role: viewer, passwordHash: '" + good + "'}\n", wantErr: "also accounts[0]"},
-		"bad username":   {yaml: "accounts:\n- {username: 'Admin<', role: editor, passwordHash: '" + good + "'}\n", wantErr: "accounts[0].username"},
-		"plain password": {yaml: "accounts:\n- {username: a, role: editor, passwordHash: secret}\n", wantErr: "accounts[0].passwordHash"},
-		"unknown field":  {yaml: "accounts:\n- {username: a, role: editor, password: secret, passwordHash: '" + good + "'}\n", wantErr: "password"},
-		"too many nodes": {yaml: "accounts:\n" + strings.Repeat("- a\n", 120000), wantErr: "YAML values"},
-		"huge memory":    {yaml: "accounts:\n- {username: a, role: editor, passwordHash: '$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA'}\n", wantErr: "m=4194304"},
+		"two accounts":      {yaml: "accounts:\n- {username: admin, role: editor, passwordHash: '" + good + "'}\n- {username: li.na, role: viewer, passwordHash: '" + good + "'}\n"},
+		"unknown role":      {yaml: "accounts:\n- {username: admin, role: root, passwordHash: '" + good + "'}\n", wantErr: "accounts[0].role"},
+		"duplicate":         {yaml: "accounts:\n- {username: a, role: editor, passwordHash: '" + good + "'}\n- {username: a, role: viewer, passwordHash: '" + good + "'}\n", wantErr: "also accounts[0]"},
+		"bad username":      {yaml: "accounts:\n- {username: 'Admin<', role: editor, passwordHash: '" + good + "'}\n", wantErr: "accounts[0].username"},
+		"plain password":    {yaml: "accounts:\n- {username: a, role: editor, passwordHash: secret}\n", wantErr: "accounts[0].passwordHash"},
+		"unknown field":     {yaml: "accounts:\n- {username: a, role: editor, password: secret, passwordHash: '" + good + "'}\n", wantErr: "password"},
+		"too many nodes":    {yaml: "accounts:\n" + strings.Repeat("- a\n", 120000), wantErr: "YAML values"},
+		"mail and language": {yaml: "accounts:\n- {username: a, role: editor, email: a@example.org, language: en, passwordHash: '" + good + "'}\n"},
+		"bad mail":          {yaml: "accounts:\n- {username: a, role: editor, email: 'A <a@example.org>', passwordHash: '" + good + "'}\n", wantErr: "accounts[0].email"},
+		"bad language":      {yaml: "accounts:\n- {username: a, role: editor, language: fr, passwordHash: '" + good + "'}\n", wantErr: "accounts[0].language"},
+		"huge memory":       {yaml: "accounts:\n- {username: a, role: editor, passwordHash: '$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA'}\n", wantErr: "m=4194304"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

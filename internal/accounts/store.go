@@ -36,6 +36,7 @@ type Store struct {
 	// revoke is told, after each reload, the accounts whose sessions must end.
 	revokeMu sync.Mutex
 	revoke   []func(usernames []string)
+	change   []func([]Change)
 
 	// verifySlots bounds concurrent hash checks: each argon2id check holds
 	// 46 MiB, and the portal's memory limit is a few hundred.
@@ -119,6 +120,14 @@ func (s *Store) Reload() (bool, error) {
 	old := s.file
 	s.file, s.sum, s.err = f, sum, nil
 	s.mu.Unlock()
+	if changes := Changes(old, f); len(changes) > 0 {
+		s.revokeMu.Lock()
+		hooks := append([]func([]Change){}, s.change...)
+		s.revokeMu.Unlock()
+		for _, fn := range hooks {
+			fn(changes)
+		}
+	}
 	if gone := Revoked(old, f); len(gone) > 0 {
 		s.log.Info("accounts removed or their password changed: their sessions end", "accounts", len(gone))
 		s.revokeMu.Lock()
@@ -139,6 +148,58 @@ func (s *Store) OnRevoke(fn func(usernames []string)) {
 	s.revokeMu.Lock()
 	s.revoke = append(s.revoke, fn)
 	s.revokeMu.Unlock()
+}
+
+// OnChange registers fn, called after every reload that added, removed
+// or changed accounts, with what changed (the audit log records it).
+func (s *Store) OnChange(fn func([]Change)) {
+	s.revokeMu.Lock()
+	s.change = append(s.change, fn)
+	s.revokeMu.Unlock()
+}
+
+// Change is one account changed by a reload: What is "added", "removed",
+// "password" or "role"; Role is the account's role after it (before it
+// for a removed account).
+type Change struct {
+	Username string
+	What     string
+	Role     Role
+}
+
+// Changes lists what after changed of before's accounts: removed ones in
+// before's order, then added and changed ones in after's. Nothing when
+// before is nil (the first load is no change).
+func Changes(before, after *File) []Change {
+	if before == nil || after == nil {
+		return nil
+	}
+	old := map[string]Account{}
+	for _, a := range before.Accounts {
+		old[a.Username] = a
+	}
+	now := map[string]bool{}
+	var out []Change
+	for _, a := range after.Accounts {
+		now[a.Username] = true
+	}
+	for _, a := range before.Accounts {
+		if !now[a.Username] {
+			out = append(out, Change{a.Username, "removed", a.Role})
+		}
+	}
+	for _, a := range after.Accounts {
+		b, ok := old[a.Username]
+		switch {
+		case !ok:
+			out = append(out, Change{a.Username, "added", a.Role})
+		case b.PasswordHash != a.PasswordHash:
+			out = append(out, Change{a.Username, "password", a.Role})
+		case b.Role != a.Role:
+			out = append(out, Change{a.Username, "role", a.Role})
+		}
+	}
+	return out
 }
 
 // Revoked lists the accounts of before that after no longer has, or has

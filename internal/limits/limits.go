@@ -88,6 +88,29 @@ const (
 	MetricsRoutes = 64
 )
 
+// The audit log (internal/audit): one object per entry in the tenant's
+// own bucket, read a page at a time.
+const (
+	// AuditEntryBytes caps one entry, written and read.
+	AuditEntryBytes = 4 << 10
+	// AuditPageEntries is the most entries one page of the audit log
+	// lists (and so reads: one listing and that many small objects).
+	AuditPageEntries = 50
+	// AuditMonths is how many months of entries are kept: this month and
+	// the twelve before (Retain removes older months; the page never
+	// reads them).
+	AuditMonths = 13
+	// AuditDetails caps the details one entry keeps, AuditDetailRunes
+	// each value's length.
+	AuditDetails     = 12
+	AuditDetailRunes = 200
+	// AuditFailuresPerHour caps the failed sign-ins (anyone can make
+	// them, without an account) one replica writes an hour; beyond it
+	// they are counted and the count is written once the hour is over
+	// (each stays in the server log).
+	AuditFailuresPerHour = 600
+)
+
 // EstimateYAMLNodes is an upper bound on the nodes a YAML document decodes
 // to, found from its text without decoding it (yaml.v3 builds the whole
 // node tree before anyone can count): every node but the first two needs

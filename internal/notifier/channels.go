@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
+	"sort"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/accounts"
 	"github.com/countyreport/countyreport/internal/notify"
 )
 
@@ -97,8 +99,10 @@ func (n *Notifier) settings(ctx context.Context, namespace string, c reportingv1
 	return s, version, nil
 }
 
-// recipients are where spec's routes send events of kind.
-func recipients(spec *reportingv1.NotificationsSpec, kind notify.EventKind) []notify.Recipient {
+// recipients are where spec's routes send events of kind: the addresses a
+// route lists, and for a route marked staff the staff's own addresses
+// (staff is called only then), each in its own language.
+func recipients(spec *reportingv1.NotificationsSpec, kind notify.EventKind, staff func() []accounts.Profile) []notify.Recipient {
 	if spec == nil {
 		return nil
 	}
@@ -114,19 +118,54 @@ func recipients(spec *reportingv1.NotificationsSpec, kind notify.EventKind) []no
 			out = append(out, r)
 		}
 	}
+	var profiles []accounts.Profile
+	listed := false
 	for _, r := range spec.Routes {
 		if !routes(r, kind) || types[r.Channel] == "" {
 			continue
 		}
-		if types[r.Channel] == notify.TypeMail {
-			for _, to := range r.To {
-				add(notify.Recipient{Channel: r.Channel, ChannelType: notify.TypeMail, To: to.Address, Lang: notify.LangOrDefault(to.Language)})
-			}
+		if types[r.Channel] != notify.TypeMail {
+			add(notify.Recipient{Channel: r.Channel, ChannelType: types[r.Channel], Lang: notify.LangOrDefault(r.Language)})
 			continue
 		}
-		add(notify.Recipient{Channel: r.Channel, ChannelType: types[r.Channel], Lang: notify.LangOrDefault(r.Language)})
+		for _, to := range r.To {
+			add(notify.Recipient{Channel: r.Channel, ChannelType: notify.TypeMail, To: to.Address, Lang: notify.LangOrDefault(to.Language)})
+		}
+		if r.Staff == "" || staff == nil {
+			continue
+		}
+		if !listed {
+			profiles, listed = staff(), true
+		}
+		for _, p := range staffFor(profiles, r.Staff) {
+			add(notify.Recipient{Channel: r.Channel, ChannelType: notify.TypeMail, To: p.Email, Lang: notify.LangOrDefault(p.Language)})
+		}
 	}
 	return out
+}
+
+// staffFor are the profiles a route for which ("editors" or "all")
+// reaches: those with an address, viewers only for "all"; sorted by
+// username so a pass enqueues in a stable order.
+func staffFor(profiles []accounts.Profile, which string) []accounts.Profile {
+	var out []accounts.Profile
+	for _, p := range profiles {
+		if p.Email != "" && (which == "all" || p.Role == accounts.Editor) {
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Username < out[j].Username })
+	return out
+}
+
+// routed says whether any route of spec sends events of kind.
+func routed(spec *reportingv1.NotificationsSpec, kind notify.EventKind) bool {
+	for _, r := range spec.Routes {
+		if routes(r, kind) {
+			return true
+		}
+	}
+	return false
 }
 
 func routes(r reportingv1.NotificationRoute, kind notify.EventKind) bool {

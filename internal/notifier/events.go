@@ -25,14 +25,15 @@ func (n *Notifier) countyEvents(ctx context.Context, c *reportingv1.CountyReport
 	base := countyEvent(c)
 	var errs []error
 	if e, ok := n.expiring(base, c.Status.CredentialsExpireAt, c.Status.PortalURL); ok {
-		errs = append(errs, n.enqueue(ctx, c.Status.Bucket, spec, e))
+		errs = append(errs, n.enqueue(ctx, countyRef(c), e))
 	}
+	errs = append(errs, n.signingExpiring(ctx, base, countyRef(c), c.Name, c.Status.PortalURL))
 	if lr := c.Status.LastReport; lr != nil && now.Sub(lr.Time.Time) < recent {
 		e := base
 		e.Kind, e.Period, e.At = notify.EventPublished, lr.Period, lr.Time.Time
 		e.Ref = strings.ToLower(lr.Time.UTC().Format("20060102T150405Z"))
 		e.Link = link(c.Status.PortalURL, "/reports")
-		errs = append(errs, n.enqueue(ctx, c.Status.Bucket, spec, e))
+		errs = append(errs, n.enqueue(ctx, countyRef(c), e))
 	}
 	for _, r := range runs {
 		if r.Namespace != c.Namespace || r.Spec.CountyReportName != c.Name || r.Status.Phase != reportingv1.RunFailed ||
@@ -42,7 +43,7 @@ func (n *Notifier) countyEvents(ctx context.Context, c *reportingv1.CountyReport
 		e := base
 		e.Kind, e.Period, e.Ref, e.Reason, e.At = notify.EventRunFailed, r.Spec.Period, r.Name, r.Status.Message, r.Status.CompletionTime.Time
 		e.Link = link(c.Status.PortalURL, "/")
-		errs = append(errs, n.enqueue(ctx, c.Status.Bucket, spec, e))
+		errs = append(errs, n.enqueue(ctx, countyRef(c), e))
 	}
 	return errors.Join(errs...)
 }
@@ -59,10 +60,19 @@ func (n *Notifier) expiring(base notify.Event, expires *metav1.Time, portal stri
 	if left := expires.Sub(now); left <= 0 || left > n.CredentialsTTL/6 {
 		return base, false
 	}
+	return expiryEvent(base, expires.Time, now, "", "", portal), true
+}
+
+// expiryEvent is a credentials_expiring event for something ending at
+// expires; ref tells apart what ends (nothing: the storage credentials).
+func expiryEvent(base notify.Event, expires, now time.Time, ref, reason, portal string) notify.Event {
 	e := base
-	e.Kind, e.Due, e.At, e.Link = notify.EventCredentialsExpiring, expires.Time, now, link(portal, "/")
+	e.Kind, e.Due, e.At, e.Link, e.Reason = notify.EventCredentialsExpiring, expires, now, link(portal, "/"), reason
 	e.Ref = strings.ToLower(expires.UTC().Format("20060102T150405Z"))
-	return e, true
+	if ref != "" {
+		e.Ref = ref + "-" + e.Ref
+	}
+	return e
 }
 
 func countyEvent(c *reportingv1.CountyReport) notify.Event {
@@ -86,14 +96,15 @@ func (n *Notifier) cityOwnEvents(ctx context.Context, city *reportingv1.CityRepo
 	base := notify.Event{Tenant: city.Spec.City.Code, TenantName: city.Spec.City.Name, TenantNameEn: city.Spec.City.EnglishName}
 	var errs []error
 	if e, ok := n.expiring(base, city.Status.CredentialsExpireAt, city.Status.PortalURL); ok {
-		errs = append(errs, n.enqueue(ctx, city.Status.Bucket, spec, e))
+		errs = append(errs, n.enqueue(ctx, cityRef(city), e))
 	}
+	errs = append(errs, n.signingExpiring(ctx, base, cityRef(city), city.Name, city.Status.PortalURL))
 	if lr := city.Status.LastReport; lr != nil && now.Sub(lr.Time.Time) < recent {
 		e := base
 		e.Kind, e.Period, e.At = notify.EventPublished, lr.Period, lr.Time.Time
 		e.Ref = strings.ToLower(lr.Time.UTC().Format("20060102T150405Z"))
 		e.Link = link(city.Status.PortalURL, "/reports")
-		errs = append(errs, n.enqueue(ctx, city.Status.Bucket, spec, e))
+		errs = append(errs, n.enqueue(ctx, cityRef(city), e))
 	}
 	for _, r := range runs {
 		if r.Namespace != city.Status.Namespace || r.Spec.CityReportName != city.Name || r.Status.Phase != reportingv1.RunFailed ||
@@ -103,7 +114,7 @@ func (n *Notifier) cityOwnEvents(ctx context.Context, city *reportingv1.CityRepo
 		e := base
 		e.Kind, e.Period, e.Ref, e.Reason, e.At = notify.EventRunFailed, r.Spec.Period, r.Name, r.Status.Message, r.Status.CompletionTime.Time
 		e.Link = link(city.Status.PortalURL, "/reports")
-		errs = append(errs, n.enqueue(ctx, city.Status.Bucket, spec, e))
+		errs = append(errs, n.enqueue(ctx, cityRef(city), e))
 	}
 	return errors.Join(errs...)
 }
@@ -163,29 +174,29 @@ func (n *Notifier) memberEvents(ctx context.Context, city *reportingv1.CityRepor
 	toCity.Tenant, toCity.TenantName, toCity.TenantNameEn = city.Spec.City.Code, city.Spec.City.Name, city.Spec.City.EnglishName
 	toCity.County, toCity.CountyEn = c.Spec.County.Name, firstNonEmpty(c.Spec.County.EnglishName, c.Spec.County.Name)
 	toCity.Link = link(city.Status.PortalURL, "/")
-	county, cityRoutes := c.Spec.Notifications, city.Spec.Notifications
+	county := c.Spec.Notifications
 	days := time.Duration(3)
 	if county != nil && county.ReminderDaysBefore > 0 {
 		days = time.Duration(county.ReminderDaysBefore)
 	}
 	var errs []error
-	add := func(bucket string, spec *reportingv1.NotificationsSpec, e notify.Event, kind notify.EventKind, ref string, at time.Time) {
+	add := func(t tenantRef, e notify.Event, kind notify.EventKind, ref string, at time.Time) {
 		e.Kind, e.Ref, e.At = kind, ref, at
-		errs = append(errs, n.enqueue(ctx, bucket, spec, e))
+		errs = append(errs, n.enqueue(ctx, t, e))
 	}
 	switch {
 	case dsp == nil && now.Before(deadline) && !now.Before(deadline.Add(-days*24*time.Hour)):
-		add(c.Status.Bucket, county, base, notify.EventReminder, "", now)
+		add(countyRef(c), base, notify.EventReminder, "", now)
 	case dsp == nil && !now.Before(deadline) && now.Before(deadline.Add(recent)):
-		add(c.Status.Bucket, county, base, notify.EventOverdue, "", now)
-		add(city.Status.Bucket, cityRoutes, toCity, notify.EventOverdue, c.Spec.County.Code, now)
+		add(countyRef(c), base, notify.EventOverdue, "", now)
+		add(cityRef(city), toCity, notify.EventOverdue, c.Spec.County.Code, now)
 	}
 	if dsp != nil && now.Sub(dsp.Modified) < recent && (st.State == review.Submitted || st.State == review.Resubmitted) {
 		kind := notify.EventSubmitted
 		if st.State == review.Resubmitted {
 			kind = notify.EventResubmitted
 		}
-		add(city.Status.Bucket, cityRoutes, toCity, kind, c.Spec.County.Code+"-"+dsp.SHA256[:16], dsp.Modified)
+		add(cityRef(city), toCity, kind, c.Spec.County.Code+"-"+dsp.SHA256[:16], dsp.Modified)
 	}
 	return errors.Join(errs...)
 }
@@ -221,7 +232,7 @@ func (n *Notifier) verdictEvents(ctx context.Context, city *reportingv1.CityRepo
 			e.Ref = strings.ToLower(v.At.UTC().Format("20060102T150405Z"))
 			e.City, e.CityEn = city.Spec.City.Name, city.Spec.City.EnglishName
 			e.Link = link(c.Status.PortalURL, "/data/periods/"+p)
-			errs = append(errs, n.enqueue(ctx, c.Status.Bucket, c.Spec.Notifications, e))
+			errs = append(errs, n.enqueue(ctx, countyRef(c), e))
 		}
 	}
 	return errors.Join(errs...)

@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/accounts"
 	"github.com/countyreport/countyreport/internal/metrics"
 	"github.com/countyreport/countyreport/internal/notify"
 	"github.com/countyreport/countyreport/internal/report"
@@ -40,6 +41,8 @@ type Notifier struct {
 	CredentialsTTL time.Duration
 	// Enqueued remembers which records exist (nil: every pass tries to create them).
 	Enqueued *notify.Seen
+
+	staff staffCache
 }
 
 // NeedLeaderElection: only the leader notifies.
@@ -71,6 +74,7 @@ func (n *Notifier) Start(ctx context.Context) error {
 
 // Pass derives due events, enqueues them and delivers every tenant's outbox once.
 func (n *Notifier) Pass(ctx context.Context) error {
+	n.staff.newPass()
 	var counties reportingv1.CountyReportList
 	if err := n.Client.List(ctx, &counties); err != nil {
 		return err
@@ -85,7 +89,8 @@ func (n *Notifier) Pass(ctx context.Context) error {
 	}
 	var errs []error
 	for i := range cities.Items {
-		errs = append(errs, n.cityEvents(ctx, &cities.Items[i], counties.Items), n.cityOwnEvents(ctx, &cities.Items[i], runs.Items))
+		errs = append(errs, n.cityEvents(ctx, &cities.Items[i], counties.Items), n.cityOwnEvents(ctx, &cities.Items[i], runs.Items),
+			n.cityTests(ctx, &cities.Items[i]))
 	}
 	for i := range counties.Items {
 		errs = append(errs, n.countyEvents(ctx, &counties.Items[i], runs.Items))
@@ -119,20 +124,28 @@ func (n *Notifier) deliver(ctx context.Context, key, namespace, bucket string, s
 	return nil
 }
 
-// enqueue sends e to the routes of spec into bucket's outbox.
-func (n *Notifier) enqueue(ctx context.Context, bucket string, spec *reportingv1.NotificationsSpec, e notify.Event) error {
-	rs := recipients(spec, e.Kind)
-	if len(rs) == 0 || bucket == "" {
+// enqueue sends e to the routes of tenant t into its bucket's outbox. A
+// route for staff adds the staff's own addresses; when they cannot be
+// listed, the others are enqueued and the staff's wait for the next pass
+// (the same event gives the same keys).
+func (n *Notifier) enqueue(ctx context.Context, t tenantRef, e notify.Event) error {
+	if t.bucket == "" {
 		return nil
 	}
-	_, err := notify.EnqueueSeen(ctx, n.Storage.Archive(bucket), bucket, n.Enqueued, e, rs, n.Clock())
-	return err
-}
-
-// Enqueue is enqueue for a tenant named by its spec, for callers outside
-// the loop (a test message).
-func (n *Notifier) Enqueue(ctx context.Context, bucket string, spec *reportingv1.NotificationsSpec, e notify.Event) error {
-	return n.enqueue(ctx, bucket, spec, e)
+	if loc, err := time.LoadLocation(t.zone); err == nil && t.zone != "" && e.Kind == notify.EventCredentialsExpiring {
+		e.Due = e.Due.In(loc) // not UTC: what municipal IT read is their own time
+	}
+	var staffErr error
+	rs := recipients(t.spec, e.Kind, func() []accounts.Profile {
+		ps, err := n.staffOf(ctx, t)
+		staffErr = err
+		return ps
+	})
+	if len(rs) == 0 {
+		return staffErr
+	}
+	_, err := notify.EnqueueSeen(ctx, n.Storage.Archive(t.bucket), t.bucket, n.Enqueued, e, rs, n.Clock())
+	return errors.Join(err, staffErr)
 }
 
 // attach gives the published report's PDF when the tenant's limit allows

@@ -36,12 +36,12 @@ func TestRecipients(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			if got := recipients(spec, tc.kind); !reflect.DeepEqual(got, tc.want) {
+			if got := recipients(spec, tc.kind, nil); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("got %+v\nwant %+v", got, tc.want)
 			}
 		})
 	}
-	if recipients(nil, notify.EventReturned) != nil {
+	if recipients(nil, notify.EventReturned, nil) != nil {
 		t.Error("no spec, yet recipients")
 	}
 }

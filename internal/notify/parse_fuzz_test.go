@@ -28,3 +28,21 @@ func FuzzWebhookKey(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseTestRequest(f *testing.F) {
+	f.Add([]byte(`{"channel":"office","by":"shenhe","at":"2023-02-03T09:00:00Z"}`))
+	f.Add([]byte(`{"channel":"-x","at":"2023-02-03T09:00:00Z"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := ParseTestRequest(data)
+		if err != nil {
+			return
+		}
+		if !ValidChannelName(r.Channel) || r.At.IsZero() {
+			t.Fatalf("accepted %+v", r)
+		}
+		id := TestRequestID(r.Channel, r.At)
+		if !refRE.MatchString("test-" + id) {
+			t.Fatalf("request id %q cannot be an event ref", id)
+		}
+	})
+}

@@ -33,6 +33,13 @@ type browserSession struct {
 
 func newBrowser(t *testing.T) *browserSession {
 	t.Helper()
+	return newBrowserFor(t, 5*time.Minute)
+}
+
+// newBrowserFor is newBrowser with its own time budget for the whole test
+// (a walk through every page takes longer than one flow).
+func newBrowserFor(t *testing.T, budget time.Duration) *browserSession {
+	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
 		t.Fatalf("chromium is missing from the PATH: run `make tools` (installs Debian's chromium package): %v", err)
@@ -59,7 +66,7 @@ func newBrowser(t *testing.T) *browserSession {
 		chromedp.Flag("lang", "zh-CN"),
 	)
 	ctx, cancelCtx := chromedp.NewContext(alloc)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
+	ctx, cancelTimeout := context.WithTimeout(ctx, budget)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
 	b := &browserSession{t: t, ctx: ctx, shots: shots, downloads: t.TempDir()}
 	b.do(chromedp.Navigate("about:blank"))
@@ -348,8 +355,13 @@ func TestBrowserSubmission(t *testing.T) {
 
 	b.open(c.URL + "/data")
 	b.screenshot("data-zh")
-	b.do(chromedp.SetValue(chromedp.CSS("#tpl-period"), "2023-02"))
-	xlsx := b.download(`form[action="/data/template"] button`)
+	// One period choice on the page, prefilled with the month under review.
+	if v, due := b.value("#period"), monthsFromNow(t, -1); v != due {
+		t.Fatalf("the period picker starts at %q, want %s (the last ended month)", v, due)
+	}
+	b.do(chromedp.SetValue(chromedp.CSS("#period"), "2023-02"))
+	b.click(`form[action="/data"] button`)
+	xlsx := b.download(`a[href="/data/template?period=2023-02"]`)
 	if !strings.HasSuffix(xlsx, ".xlsx") {
 		t.Fatalf("template saved as %s", xlsx)
 	}
@@ -359,8 +371,8 @@ func TestBrowserSubmission(t *testing.T) {
 		{"budget_revenue", "change"}: 250,
 	})
 	upload := func() {
-		b.open(c.URL + "/data")
-		b.do(chromedp.SetValue(chromedp.CSS("#up-period"), "2023-02"), chromedp.SetUploadFiles(chromedp.CSS("#up-file"), []string{xlsx}))
+		b.open(c.URL + "/data?period=2023-02")
+		b.do(chromedp.SetUploadFiles(chromedp.CSS("#up-file"), []string{xlsx}))
 		b.click(`form[action="/data/upload"] button`)
 	}
 	upload()

@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/notify"
 )
 
 // CityConfig is what the city's portal reads at start (RunCity): which city
@@ -50,6 +51,16 @@ type CityConfig struct {
 	// SSO is the city's single sign-on (spec.portal.sso); its editors are
 	// the reviewers. nil: none.
 	SSO *SSOConfig `json:"sso,omitempty"`
+	// NotifyChannels are the city's notification channels (names and
+	// types only: their secrets stay in Secrets the portal cannot read), for
+	// the notifications page's test buttons.
+	NotifyChannels []NotifyChannel `json:"notifyChannels,omitempty"`
+}
+
+// NotifyChannel names one notification channel of the city.
+type NotifyChannel struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
 }
 
 // CityMember is one member county as the city's portal names it.
@@ -125,6 +136,11 @@ func (c *CityConfig) Validate() error {
 	}
 	if err := checkProxies(c.TrustedProxies); err != nil {
 		return err
+	}
+	for i, ch := range c.NotifyChannels {
+		if !notify.ValidChannelName(ch.Name) {
+			return fmt.Errorf("notifyChannels[%d].name %q: want a channel name", i, ch.Name)
+		}
 	}
 	return nil
 }

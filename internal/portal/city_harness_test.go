@@ -33,6 +33,12 @@ var fictional2 = countySpec{Name: "shili", Code: "999002", CountyName: "示例�
 
 func newCityPortal(t *testing.T, members ...*county) *cityPortal {
 	t.Helper()
+	return newCityPortalWith(t, nil, members...)
+}
+
+// newCityPortalWith is newCityPortal with its configuration changed by edit first.
+func newCityPortalWith(t *testing.T, edit func(*portal.CityConfig), members ...*county) *cityPortal {
+	t.Helper()
 	startServers(t)
 	ctx := testCtx(t)
 	cp := &cityPortal{Dir: t.TempDir(), Logs: &syncBuffer{}}
@@ -77,6 +83,9 @@ func newCityPortal(t *testing.T, members ...*county) *cityPortal {
 	mustDo(t, err)
 	cp.Archive = st.Archive(cp.Bucket)
 
+	if edit != nil {
+		edit(&cfg)
+	}
 	writeYAML(t, filepath.Join(cp.Dir, "city-portal.yaml"), cfg)
 	writeAccounts(t, filepath.Join(cp.Dir, "accounts.yaml"), map[string]accounts.Role{"shenhe": accounts.Editor, "viewer": accounts.Viewer})
 	mustDo(t, os.WriteFile(filepath.Join(cp.Dir, "session-key"), []byte(randHex(32)), 0o600))

@@ -26,6 +26,7 @@ type rankRow struct {
 	Name    string
 	Figure  string // the value as published, or the score
 	Missing string // why it is not ranked (未报送, 单位不同, 缺项)
+	Mark    string // a figure the city has not accepted: why (待审核, 据公开资料整理)
 	Terms   []string
 }
 
@@ -61,17 +62,18 @@ func (s *cityServer) ranking(c *gin.Context) {
 		return
 	}
 	datasets, problem := s.memberDatasets(ctx, members, p, lang)
-	provisional := unacceptedNote(lang, s.unaccepted(ctx, members, pp, lang))
+	pv := s.provenanceOf(ctx, members, pp, datasets, lang)
+	provisional := unacceptedNote(lang, pv.unaccepted)
 	names := map[string]string{}
 	for _, m := range s.cfg.Members {
 		names[m.Code] = m.Name
 	}
 	res, err := ranking.Compute(city.RankingInput(reportingv1.CityReportSpec{Ranking: s.cfg.Ranking}, p, datasets, names))
-	data := gin.H{"Period": p, "Periods": periods, "Problem": problem, "Provisional": provisional}
+	data := gin.H{"Period": p, "Periods": periods, "Problem": problem, "Provisional": provisional, "Provenance": pv}
 	if err != nil {
 		data["Error"] = err.Error()
 	} else {
-		s.rankingView(res, lang, data)
+		s.rankingView(res, lang, pv, data)
 	}
 	s.render(c, http.StatusOK, "city_ranking", s.newPage(c, "ranking", tr(lang, "rank.title"), data))
 }
@@ -115,7 +117,7 @@ func (s *cityServer) memberDatasets(ctx context.Context, members *city.Members, 
 	return out, problem
 }
 
-func (s *cityServer) rankingView(res *ranking.Result, lang string, data gin.H) {
+func (s *cityServer) rankingView(res *ranking.Result, lang string, pv provenance, data gin.H) {
 	name := func(code, zh string) string {
 		if m, ok := s.cfg.member(code); ok {
 			return s.memberName(m, lang)
@@ -126,6 +128,7 @@ func (s *cityServer) rankingView(res *ranking.Result, lang string, data gin.H) {
 	for _, sc := range res.Composite {
 		row := rankRow{Name: name(sc.Code, sc.Name), Missing: missingWord(lang, sc.Missing)}
 		if sc.Score != nil {
+			row.Mark = pv.marks[sc.Code]
 			row.Rank, row.Figure = strconv.Itoa(sc.Rank), strconv.FormatFloat(*sc.Score, 'f', 2, 64)
 		}
 		for _, t := range sc.Terms {
@@ -138,7 +141,7 @@ func (s *cityServer) rankingView(res *ranking.Result, lang string, data gin.H) {
 	}
 	var inds []indicatorView
 	for _, ind := range res.Indicators {
-		v := s.indicatorView(ind, lang, name)
+		v := s.indicatorView(ind, lang, name, pv)
 		inds = append(inds, v)
 	}
 	var terms []methodTerm
@@ -157,7 +160,7 @@ func (s *cityServer) rankingView(res *ranking.Result, lang string, data gin.H) {
 	data["Formula"] = tr(lang, "rank.formula."+res.Input.Method)
 }
 
-func (s *cityServer) indicatorView(ind ranking.Ranking, lang string, name func(code, zh string) string) indicatorView {
+func (s *cityServer) indicatorView(ind ranking.Ranking, lang string, name func(code, zh string) string, pv provenance) indicatorView {
 	unit := ind.Unit
 	if ind.Measure == ranking.Change {
 		unit = "%"
@@ -177,11 +180,14 @@ func (s *cityServer) indicatorView(ind ranking.Ranking, lang string, name func(c
 		if r.Rank > 0 {
 			row.Rank = strconv.Itoa(r.Rank)
 		}
+		if row.Missing == "" {
+			row.Mark = pv.marks[r.Code]
+		}
 		v.Rows = append(v.Rows, row)
 	}
 	if s.font != nil {
 		label := func(r ranking.Row) string { return name(r.Code, r.Name) }
-		chart := render.RankingChart(s.font, lang, ind, inParens(lang, title, unit), tr(lang, "rank.source"), label, rankingChartWidth)
+		chart := render.RankingChart(s.font, lang, ind, inParens(lang, title, unit), pv.chartSource(lang), label, rankingChartWidth)
 		v.Chart = template.HTML(chart.SVG()) // drawn by internal/render, every text escaped there
 	}
 	return v

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/countyreport/countyreport/internal/audit"
 	"github.com/countyreport/countyreport/internal/city"
 	"github.com/countyreport/countyreport/internal/render"
 	"github.com/countyreport/countyreport/internal/storage"
@@ -77,6 +78,7 @@ func newCityServer(o Options) (*cityServer, error) {
 		cfg: cfg, archive: store.Archive(cfg.Bucket), members: members,
 		font: loadFont(o.FontPath, log), now: o.clock(), zone: zone,
 	}
+	a.Trail = audit.New(s.archive, s.now, zone)
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
 	}
@@ -94,7 +96,11 @@ func (s *cityServer) routes() http.Handler {
 	in.GET("/ranking", s.ranking)
 	in.GET("/reports", s.reports)
 	in.GET("/reports/:period/:file", s.download)
+	in.GET("/audit", reviewer, s.audit)
 	in.GET("/notifications", s.notifications)
+	in.POST("/notifications/test", reviewer, s.testNotification)
+	in.GET("/account", s.account)
+	in.POST("/account", s.saveAccount)
 	return s.protect(r)
 }
 

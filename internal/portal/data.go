@@ -95,7 +95,7 @@ func (d *dataPages) refuseFuture(c *gin.Context, period string) bool {
 		return false
 	}
 	d.s.auth.Record(c, "template", "refused", "period", period, "reason", "future")
-	d.renderList(c, http.StatusBadRequest, problemText(*pr, requestLang(c.Request))) // the pickers, to choose again
+	d.renderList(c, http.StatusBadRequest, problemText(*pr, requestLang(c.Request)), "") // the picker, to choose again
 	return true
 }
 
@@ -118,18 +118,41 @@ type periodRow struct {
 	Review *reviewView
 }
 
-func (d *dataPages) list(c *gin.Context) { d.renderList(c, http.StatusOK, "") }
+// list is the Data page with the period chosen in its one picker
+// (?period=, typed as people write it), or the month under review.
+func (d *dataPages) list(c *gin.Context) {
+	q := c.Query("period")
+	if q == "" {
+		d.renderList(c, http.StatusOK, "", "")
+		return
+	}
+	p, ok := readPeriod(q)
+	if !ok {
+		d.badPeriod(c, q)
+		return
+	}
+	if pr := submission.CheckPreparable(p, d.s.now(), d.s.zone); pr != nil {
+		d.renderList(c, http.StatusBadRequest, problemText(*pr, requestLang(c.Request)), "")
+		return
+	}
+	d.renderList(c, http.StatusOK, "", p)
+}
 
 // badPeriod answers a month typed so that readPeriod cannot read it with
 // the Data page again, saying how to write it beside the pickers.
 func (d *dataPages) badPeriod(c *gin.Context, typed string) {
 	lang := requestLang(c.Request)
-	d.renderList(c, http.StatusBadRequest, tr(lang, "data.badperiod.typed", safeLogName(typed)))
+	d.renderList(c, http.StatusBadRequest, tr(lang, "data.badperiod.typed", safeLogName(typed)), "")
 }
 
-func (d *dataPages) renderList(c *gin.Context, status int, periodErr string) {
+// renderList writes the Data page with chosen in its period picker (""
+// : the month under review, the last ended month).
+func (d *dataPages) renderList(c *gin.Context, status int, periodErr, chosen string) {
 	lang := requestLang(c.Request)
 	due := d.duePeriod()
+	if chosen == "" {
+		chosen = due
+	}
 	states, err := d.svc.Overview(c.Request.Context(), []string{due})
 	if err != nil {
 		d.s.log.Error("data overview", "err", err)
@@ -156,10 +179,11 @@ func (d *dataPages) renderList(c *gin.Context, status int, periodErr string) {
 	}
 	d.reviews(c.Request.Context(), rows, lang)
 	d.s.render(c, status, "data", d.s.newPage(c, "data", tr(lang, "data.title"), gin.H{
-		"Rows": rows, "Due": due, "Max": submission.MaxUploadBytes >> 20, "PeriodError": periodErr, "Review": d.s.reviewEnabled(),
-		// The pickers go no later than the checks allow: data for an ended
-		// month, templates and forms up to the month in progress.
-		"LastEnded": d.currentMonth().AddMonths(-1).String(), "Current": d.currentMonth().String(),
+		"Rows": rows, "Due": due, "Period": chosen, "Max": submission.MaxUploadBytes >> 20, "PeriodError": periodErr, "Review": d.s.reviewEnabled(),
+		// The picker goes no later than the checks allow: templates and
+		// forms up to the month in progress; data only for an ended month
+		// (Open: the chosen month has not ended, no upload offered).
+		"Current": d.currentMonth().String(), "Open": chosen > d.currentMonth().AddMonths(-1).String(),
 	}))
 }
 

@@ -40,19 +40,30 @@ func TestDataRefusesOpenAndFutureMonths(t *testing.T) {
 	for _, p := range []string{next, far} {
 		for _, path := range []string{"/data/form?period=", "/data/template?period="} {
 			resp, body := u.get(path + p)
-			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "报告期 "+p+" 还未到来") || !strings.Contains(body, `id="tpl-period"`) {
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "报告期 "+p+" 还未到来") || !strings.Contains(body, `id="period"`) {
 				t.Errorf("%s%s: %d\n%s", path, p, resp.StatusCode, problemsOf(body))
 			}
 		}
 	}
-	// The pickers stop where the checks do.
+	// One picker, prefilled with the month under review, stops where the
+	// checks do; the month in progress offers no upload.
 	last := monthsFromNow(t, -1)
 	_, body = u.get("/data")
-	for _, want := range []string{`id="up-period" name="period" type="month" value="` + last + `" max="` + last + `"`,
-		`id="form-period" name="period" type="month" value="` + last + `" max="` + cur + `"`} {
+	for _, want := range []string{`id="period" name="period" type="month" value="` + last + `" max="` + cur + `"`,
+		`name="period" value="` + last + `"`, `href="/data/template?period=` + last + `"`, `href="/data/form?period=` + last + `"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("data page lacks %s", want)
 		}
+	}
+	if n := strings.Count(body, `type="month"`); n != 1 {
+		t.Errorf("the data page has %d period pickers, want one", n)
+	}
+	_, body = u.get("/data?period=" + cur)
+	if !strings.Contains(body, `value="`+cur+`"`) || strings.Contains(body, `action="/data/upload"`) || !strings.Contains(body, "尚未结束") {
+		t.Errorf("the month in progress chosen: the page should offer the template and form, no upload\n%s", problemsOf(body))
+	}
+	if resp, body := u.get("/data?period=" + next); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "还未到来") || !strings.Contains(body, `value="`+last+`"`) {
+		t.Errorf("a future month chosen: %d\n%s", resp.StatusCode, problemsOf(body))
 	}
 	// The month in progress may be prepared, not submitted.
 	if resp, body := u.get("/data/form?period=" + cur); resp.StatusCode != http.StatusOK {
@@ -117,7 +128,7 @@ func TestTypedPeriods(t *testing.T) {
 		t.Errorf("upload for 2023-2: %d\n%s", resp.StatusCode, problemsOf(body))
 	}
 	resp, body = u.get("/data/form?period=23-2")
-	for _, want := range []string{"无法识别报告期“23-2”：请写作“年-月”，如 2023-01 或 2023-1", `href="#up-period"`, `id="up-period"`, `id="up-file"`} {
+	for _, want := range []string{"无法识别报告期“23-2”：请写作“年-月”，如 2023-01 或 2023-1", `href="#period"`, `id="period"`, `id="up-file"`} {
 		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, want) {
 			t.Errorf("form for 23-2: %d, lacks %q\n%s", resp.StatusCode, want, problemsOf(body))
 		}
@@ -149,7 +160,7 @@ func TestDataRefusalsInEnglish(t *testing.T) {
 	form := url.Values{"period": {"2023-02"}, "title": {"test fixture"}, "ind.count": {"1"}, "sec.count": {"0"},
 		"ind.0.id": {"local_tax"}, "ind.0.name": {"地方税收"}, "ind.0.value": {"abc"}, "ind.0.unit": {"亿元"}}
 	resp, body = u.post("/data/form", form)
-	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `<a href="#ind-0-value">Indicators row 1 (地方税收), value: must be a number`) {
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `<a href="#ind-0-value">Indicators row 1 (<span lang="zh-CN">地方税收</span>), value: must be a number`) {
 		t.Errorf("form error in English: %d\n%s", resp.StatusCode, problemsOf(body))
 	}
 }

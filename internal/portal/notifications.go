@@ -20,7 +20,8 @@ type notificationRow struct {
 // notificationsPage lists what was sent to this tenant, from the outbox in
 // its own bucket (notify/outbox/, written by the operator only): when, the
 // subject as the recipient read it, the channel and the result.
-func (s *site) notificationsPage(c *gin.Context, a *storage.Archive, zone *time.Location) {
+// channels, on the city's portal, get a test button each (editors only).
+func (s *site) notificationsPage(c *gin.Context, a *storage.Archive, zone *time.Location, channels []testChannel) {
 	lang := requestLang(c.Request)
 	recs, err := notify.Log(c.Request.Context(), a, maxNotificationsShown)
 	problem := ""
@@ -54,9 +55,8 @@ func (s *site) notificationsPage(c *gin.Context, a *storage.Archive, zone *time.
 	s.render(c, http.StatusOK, "notifications", s.newPage(c, "notifications", tr(lang, "notify.title"), gin.H{
 		"Rows": rows, "Problem": problem, "Disabled": anyDisabled,
 		"Limit": len(rows) == maxNotificationsShown, "Max": maxNotificationsShown,
+		"Channels": channels, "TestSent": c.Query("test") != "",
 	}))
 }
 
-func (s *server) notifications(c *gin.Context) { s.notificationsPage(c, s.archive, s.zone) }
-
-func (s *cityServer) notifications(c *gin.Context) { s.notificationsPage(c, s.archive, s.zone) }
+func (s *server) notifications(c *gin.Context) { s.notificationsPage(c, s.archive, s.zone, nil) }

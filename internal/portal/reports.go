@@ -58,6 +58,9 @@ func (s *server) reports(c *gin.Context) {
 	}
 	s.render(c, http.StatusOK, "reports", s.newPage(c, "reports", tr(lang, "reports.title"), gin.H{
 		"Reports": rows, "Runs": runs, "Periods": periods, "CanGenerate": s.kube != nil && len(periods) > 0, "Problem": problem,
+		// The month under review when it has data (the one most likely
+		// to be generated), else the newest: the list is newest first.
+		"Due": s.data.duePeriod(),
 	}))
 }
 

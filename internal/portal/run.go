@@ -17,6 +17,7 @@ import (
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/accounts"
+	auditlog "github.com/countyreport/countyreport/internal/audit"
 	"github.com/countyreport/countyreport/internal/portal/auth"
 	"github.com/countyreport/countyreport/internal/render"
 	"github.com/countyreport/countyreport/internal/storage"
@@ -171,6 +172,7 @@ func newServer(o Options) (*server, error) {
 			tls: cfg.TLS(), publicURL: cfg.PublicURL},
 		cfg: cfg, archive: store.Archive(cfg.Bucket), now: o.clock(), zone: countyZone(nil),
 	}
+	a.Trail = auditlog.New(s.archive, s.now, s.zone)
 	if o.Kube != nil {
 		if s.kube, err = newKubeClient(o.Kube); err != nil {
 			return nil, fmt.Errorf("--kubeconfig: %w", err)
@@ -270,6 +272,14 @@ func openAuth(o Options, in authInputs, log *slog.Logger) (*auth.Auth, error) {
 		for _, u := range users {
 			n := sessions.EndUser(u)
 			audit.Info("audit", "audit", true, "event", "sessions-ended", "user", u, "result", "account removed or password changed", "sessions", n)
+		}
+	})
+	// Every change of the accounts file is an entry of the audit log
+	// (each replica that reads the change records it).
+	acc.OnChange(func(changes []accounts.Change) {
+		for _, ch := range changes {
+			// Done by whoever edited the accounts Secret, not by the account.
+			a.RecordSystem(context.Background(), "account", "", ch.What, "account", ch.Username, "accountRole", string(ch.Role))
 		}
 	})
 	for _, p := range in.proxies {

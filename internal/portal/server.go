@@ -58,7 +58,10 @@ func (s *server) routes() http.Handler {
 	in.POST("/reports/generate", edit, s.generate)
 	in.GET("/runs/:name", s.runPage)
 	in.GET("/runs/:name/status", s.runStatus)
+	in.GET("/audit", edit, s.audit)
 	in.GET("/notifications", s.notifications)
+	in.GET("/account", s.account)
+	in.POST("/account", s.saveAccount)
 	s.dataRoutes(in, edit)
 
 	return s.protect(r)

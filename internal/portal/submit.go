@@ -57,7 +57,13 @@ func (d *dataPages) submitFile(c *gin.Context) {
 		d.s.fail(c, http.StatusRequestEntityTooLarge, "")
 		return
 	}
-	d.preview(c, period, submission.Upload{Name: fh.Filename, Data: data}, nil)
+	up := submission.Upload{Name: fh.Filename, Data: data}
+	// A workbook (or file) that names its period is submitted for that
+	// period, whatever the page had chosen: the preview shows which.
+	if named := submission.NamedPeriod(up); named != "" {
+		period = named
+	}
+	d.preview(c, period, up, nil)
 }
 
 // preview runs the dry run; problems go back to the page they came from

@@ -125,18 +125,19 @@ func TestPeriodPageShowsCityReview(t *testing.T) {
 	expectPage(t, zh, page, []string{"已退回", "衡阳市审核员 于 ", " 退回。", "市级意见", escaped,
 		"请按市级意见修改数据后重新报送", `href="/data/form?period=2023-01"`, "修改后重新报送"},
 		[]string{`<script>alert`, "已通过", "已报送待审核"})
-	expectPage(t, en, page, []string{"Returned", "Returned by the 衡阳市 reviewer on ", "The city&#39;s comment", escaped,
+	// English pages mark their Chinese lang="zh-CN" (zhlang.go).
+	expectPage(t, en, page, []string{"Returned", `Returned by the <span lang="zh-CN">衡阳市</span> reviewer on `, "The city&#39;s comment", `<span lang="zh-CN">` + escaped + `</span>`,
 		"correct the data as the city asks and submit it again"},
 		[]string{`<script>alert`, "Correct and submit again"}) // a viewer is not offered to resubmit
 
 	// A corrected dataset is a resubmission awaiting a verdict of its own.
 	c.storeAs(t, ds, "2023-01", func(d *dataset.Dataset) { d.Meta.Title += "（修改后）" })
 	expectPage(t, zh, page, []string{"已重报待审核", "重新报送于 ", "上次审核：已退回（衡阳市审核员，"}, []string{escaped, "请按市级意见修改"})
-	expectPage(t, en, page, []string{"Resubmitted, awaiting review", "Submitted again on ", "Previous review: Returned (the 衡阳市 reviewer, "}, []string{escaped})
+	expectPage(t, en, page, []string{"Resubmitted, awaiting review", "Submitted again on ", `Previous review: Returned (the <span lang="zh-CN">衡阳市</span> reviewer, `}, []string{escaped})
 
 	c.verdict(t, city, "2023-01", storage.ReviewAccepted, "")
 	expectPage(t, zh, page, []string{"已通过", "衡阳市审核员 于 ", " 审核通过。"}, []string{"已退回", "已重报待审核", "请按市级意见修改"})
-	expectPage(t, en, page, []string{"Accepted", "Accepted by the 衡阳市 reviewer on "}, []string{"Resubmitted"})
+	expectPage(t, en, page, []string{"Accepted", `Accepted by the <span lang="zh-CN">衡阳市</span> reviewer on `}, []string{"Resubmitted"})
 
 	// The attack: with the county's own credentials, other figures written
 	// over the accepted dataset with its metadata (its SHA-256 claim)

@@ -333,3 +333,17 @@ func (kp *KeyPair) Signer(code string, now func() time.Time, reason string) (*Si
 	chain := append([]*x509.Certificate(nil), kp.Chain...)
 	return &Signer{Key: kp.Key, Cert: kp.Cert, Chain: chain, Now: now, Reason: reason}, nil
 }
+
+// CertificateNotAfter is when the certificate of a tenant's signing Secret
+// (its tls.crt) ends, read without touching the key: the notifier warns
+// municipal IT of a certificate the operator failed to renew.
+func CertificateNotAfter(data map[string][]byte) (time.Time, error) {
+	if len(data[KeyCert]) > maxPEM {
+		return time.Time{}, fmt.Errorf("key %s is larger than %d bytes", KeyCert, maxPEM)
+	}
+	certs, err := parseCerts(data[KeyCert])
+	if err != nil {
+		return time.Time{}, fmt.Errorf("key %s: %w", KeyCert, err)
+	}
+	return certs[0].NotAfter, nil
+}

@@ -9,6 +9,7 @@
 //	reports/<period>/report.pdf       Publish ...
 //	reports/<period>/bundle.zip
 //	reports/<period>/manifest.json    ... written last
+//	audit/<period>/<name>.json        PutAuditEntry, AuditEntries (internal/audit's log)
 //
 // Every object carries its SHA-256 as user metadata (x-amz-meta-countyreport-sha256).
 //

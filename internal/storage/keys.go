@@ -49,6 +49,7 @@ const (
 	KindSubmission         // data/<period>/submissions/<id>.json, a submission's record (Name is "<id>.json"; internal/submission)
 	KindReview             // review/<period>/review.json, the city's verdicts
 	KindRanking            // rankings/<period>/ranking.json, a city's comparison of the period in its own bucket
+	KindAudit              // audit/<period>/<name>.json, one entry of the tenant's audit log (internal/audit)
 )
 
 // Key is a parsed object key.
@@ -110,6 +111,11 @@ func ParseKey(key string) (Key, error) {
 			return bad("want " + RankingName)
 		}
 		return Key{Kind: KindRanking, Period: p, Name: name}, nil
+	case prefixAudit:
+		if !CheckAuditName(name) {
+			return bad("want <inverted time>-<16 hex>.json")
+		}
+		return Key{Kind: KindAudit, Period: p, Name: name}, nil
 	}
 	return bad("unknown area " + area)
 }
@@ -131,6 +137,8 @@ func (k Key) String() string {
 		return prefixData + k.Period + "/" + submissionsDir + k.Name
 	case KindRanking:
 		return rankingKey(k.Period)
+	case KindAudit:
+		return prefixAudit + k.Period + "/" + k.Name
 	}
 	return ""
 }

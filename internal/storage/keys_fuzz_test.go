@@ -29,6 +29,8 @@ func TestParseKey(t *testing.T) {
 		"period is a word": {"reports/latest/report.pdf", Key{}, false},
 		"ranking":          {"rankings/2024-01/ranking.json", Key{KindRanking, "2024-01", "ranking.json"}, true},
 		"other ranking":    {"rankings/2024-01/other.json", Key{}, false},
+		"audit entry":      {"audit/2024-01/9223372036854775807-0123456789abcdef.json", Key{KindAudit, "2024-01", "9223372036854775807-0123456789abcdef.json"}, true},
+		"audit other name": {"audit/2024-01/x.json", Key{}, false},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

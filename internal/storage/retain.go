@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/countyreport/countyreport/internal/limits"
 	"github.com/countyreport/countyreport/internal/period"
 )
 
@@ -19,7 +20,8 @@ type RetainResult struct {
 // Retain keeps the last months periods before now's month and removes every
 // older period: all versions and delete markers under reports/<period>/,
 // data/<period>/, uploads/<period>/, review/<period>/ and (a city's)
-// rankings/<period>/ (manifests first, so a period never
+// rankings/<period>/, and audit/<period>/ older than limits.AuditMonths
+// (manifests first, so a period never
 // looks complete while it is being removed). Assets (shared and
 // content-addressed) and keys outside the layout are left alone. With
 // months=12 and now in June 2024, 2023-06 .. 2024-05 (and later) stay.
@@ -30,13 +32,17 @@ func (a *Archive) Retain(ctx context.Context, months int, now time.Time) (Retain
 	}
 	removed := map[string]bool{}
 	var res RetainResult
-	for _, prefix := range []string{prefixReports, prefixData, prefixUploads, prefixReview, prefixRankings} {
+	for _, prefix := range []string{prefixReports, prefixData, prefixUploads, prefixReview, prefixRankings, prefixAudit} {
+		keep := months
+		if prefix == prefixAudit {
+			keep = limits.AuditMonths - 1 // this month and the months before it: the audit log's own window
+		}
 		n, err := a.c.removeVersions(ctx, a.bucket, prefix, func(key string) (bool, bool) {
 			k, err := ParseKey(key)
 			if err != nil || k.Kind == KindAsset {
 				return false, false
 			}
-			if !Expired(k.Period, months, now) {
+			if !Expired(k.Period, keep, now) {
 				return false, false
 			}
 			removed[k.Period] = true

@@ -114,7 +114,9 @@ func (s *STSIssuer) assumeRole(ctx context.Context, what string, policy []byte, 
 // which does remove versions, runs in the operator with the admin credentials.
 // review/ is the city's: the county may read its verdicts, never write them.
 // notify/ is the operator's notification outbox and log: the county reads
-// what was sent to it, and cannot forge or erase an entry.
+// what was sent to it, and cannot forge or erase an entry. audit/ is the
+// tenant's audit log: written by its portal, never deleted with its
+// credentials.
 func SessionPolicy(bucket string) ([]byte, error) {
 	if err := s3utils.CheckValidBucketNameStrict(bucket); err != nil {
 		return nil, err
@@ -153,6 +155,14 @@ func SessionPolicy(bucket string) ([]byte, error) {
 				Effect:   "Deny",
 				Action:   []string{"s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"},
 				Resource: []string{"arn:aws:s3:::" + bucket + "/" + prefixReview + "*", "arn:aws:s3:::" + bucket + "/" + prefixNotify + "*"},
+			},
+			{
+				// The audit log: the portal adds entries, and nobody
+				// holding the tenant's credentials can remove one
+				// (retention runs with the admin credentials).
+				Effect:   "Deny",
+				Action:   []string{"s3:DeleteObject", "s3:DeleteObjectVersion"},
+				Resource: []string{"arn:aws:s3:::" + bucket + "/" + prefixAudit + "*"},
 			},
 		},
 	}

@@ -281,3 +281,46 @@ func ds0(doc []byte) *dataset.Dataset {
 	_ = json.Unmarshal(doc, &d)
 	return &dataset.Dataset{Meta: dataset.Meta{CountyCode: d.Meta.CountyCode, Period: d.Meta.Period}}
 }
+
+// NamedPeriod is the period an upload names in its own meta (a workbook's
+// 报告期 cell, a JSON or YAML file's meta.period) when it names a valid
+// one, read even from a file that fails other checks; "" otherwise. The
+// portal submits a workbook for the period it names rather than the one
+// the page had chosen. It costs one read of the file, within the limits
+// Parse applies.
+func NamedPeriod(up Upload) string {
+	if len(up.Data) == 0 || len(up.Data) > MaxUploadBytes {
+		return ""
+	}
+	format := up.Format
+	if format == "" {
+		if ForeignFormat(up.Name, up.Data) != nil {
+			return ""
+		}
+		format = DetectFormat(up.Name, up.Data)
+	}
+	var p string
+	switch format {
+	case FormatXLSX:
+		workbookSlots <- struct{}{}
+		doc, _, _, _ := readWorkbook(up.Data)
+		<-workbookSlots
+		if doc != nil {
+			p = ds0(doc).Meta.Period
+		}
+	case FormatJSON, FormatYAML:
+		name := "upload.json"
+		if format == FormatYAML {
+			name = "upload.yaml"
+		}
+		if ds, err := dataset.Parse(up.Data, name); err == nil {
+			p = ds.Meta.Period
+		} else if format == FormatJSON {
+			p = ds0(up.Data).Meta.Period
+		}
+	}
+	if !dataset.ValidPeriod(p) {
+		return ""
+	}
+	return p
+}

@@ -137,6 +137,11 @@ func CityConfig(c *reportingv1.CityReport, in CityInputs) portal.CityConfig {
 	if CityGeneratesAccounts(c) {
 		conf.InitialPasswordFile = SecretDir + "/" + InitialPasswordKey
 	}
+	if n := c.Spec.Notifications; n != nil {
+		for _, ch := range n.Channels {
+			conf.NotifyChannels = append(conf.NotifyChannels, portal.NotifyChannel{Name: ch.Name, Type: ch.Type})
+		}
+	}
 	return conf
 }
 

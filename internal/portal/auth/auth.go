@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/countyreport/countyreport/internal/accounts"
+	"github.com/countyreport/countyreport/internal/audit"
 )
 
 // ssoBeginsFree: logins one client address begins before it must wait
@@ -29,6 +30,9 @@ type Auth struct {
 	Throttle *Guard
 	// Audit receives one line per sign-in attempt, sign-out and change.
 	Audit *slog.Logger
+	// Trail, when set, keeps each of those lines in the tenant's audit
+	// log too (internal/audit), before the request is answered.
+	Trail *audit.Log
 	// TrustedProxies: requests from these addresses are attributed to the
 	// right-most address in X-Forwarded-For that is not one of them.
 	TrustedProxies Proxies
@@ -100,31 +104,57 @@ func (a *Auth) SignIn(w http.ResponseWriter, r *http.Request, username, password
 
 // SignOut ends the request's session.
 func (a *Auth) SignOut(c *gin.Context) {
-	user := ""
+	user, role := "", ""
 	if acct := CurrentAccount(c); acct != nil {
-		user = acct.Username
+		user, role = acct.Username, string(acct.Role)
 	} else if s := a.Sessions.Get(c.Request); s != nil {
 		user = s.Username
 	}
 	a.Sessions.End(c.Writer, c.Request)
-	a.audit(c.Request.Context(), "signout", user, a.ClientIP(c.Request), "success")
+	a.audit(c.Request.Context(), "signout", user, a.ClientIP(c.Request), "success", "role", role)
 }
 
 // Record writes an audit line for a change made by the signed-in user.
 func (a *Auth) Record(c *gin.Context, event, result string, attrs ...any) {
-	user := ""
+	user, role := "", ""
 	if acct := CurrentAccount(c); acct != nil {
-		user = acct.Username
+		user, role = acct.Username, string(acct.Role)
 	}
-	a.audit(c.Request.Context(), event, user, a.ClientIP(c.Request), result, attrs...)
+	a.audit(c.Request.Context(), event, user, a.ClientIP(c.Request), result, append([]any{"role", role}, attrs...)...)
 }
 
+// RecordSystem writes an audit line for what the portal did by itself (no
+// request: sessions ended because an account changed).
+func (a *Auth) RecordSystem(ctx context.Context, event, user, result string, attrs ...any) {
+	a.audit(ctx, event, user, "", result, attrs...)
+}
+
+// trailSkip are attributes the server log keeps and the audit page does
+// not show: errors name internals, and role has a field of its own.
+var trailSkip = []string{"role", "err", "subject", "realm"}
+
 func (a *Auth) audit(ctx context.Context, event, user, ip, result string, attrs ...any) {
-	if a.Audit == nil {
+	if a.Audit != nil {
+		args := append([]any{"audit", true, "event", event, "user", user, "ip", ip, "result", result, "realm", a.Sessions.realm}, attrs...)
+		a.Audit.InfoContext(ctx, "audit", args...)
+	}
+	if a.Trail == nil {
 		return
 	}
-	args := append([]any{"audit", true, "event", event, "user", user, "ip", ip, "result", result, "realm", a.Sessions.realm}, attrs...)
-	a.Audit.InfoContext(ctx, "audit", args...)
+	role := ""
+	for i := 0; i+1 < len(attrs); i += 2 {
+		if k, _ := attrs[i].(string); k == "role" {
+			role, _ = attrs[i+1].(string)
+		}
+	}
+	e := audit.Entry{Event: event, Result: result, User: user, Role: role, IP: ip, Details: audit.Details(attrs, trailSkip...)}
+	if err := a.Trail.Add(ctx, e); err != nil && a.Audit != nil {
+		if audit.IsSuppressed(err) {
+			a.Audit.DebugContext(ctx, "audit entry counted, not kept", "event", event)
+		} else {
+			a.Audit.WarnContext(ctx, "audit entry not kept in the audit log (it is in this log)", "event", event, "err", err)
+		}
+	}
 }
 
 const accountKey = "countyreport/account"

@@ -314,3 +314,15 @@ func setLine(l *line, text []rune, f *Font, m marks, end int, avail, size float6
 	l.x0 = m.off[start]
 	l.width = w
 }
+
+// lineText is what a set line draws: its characters, and the space it
+// was broken at, if any. The space draws nothing, but without it the
+// text read back (by a screen reader, a copy) runs the last word of a
+// line into the first of the next.
+func lineText(text []rune, ln line) []rune {
+	end := min(ln.end, ln.start+len(ln.adj))
+	if end < len(text) && text[end] == ' ' {
+		end++
+	}
+	return text[ln.start:end]
+}
