@@ -57,10 +57,12 @@ type CityReportReconciler struct {
 	Keys *signing.Keys
 }
 
-// +kubebuilder:rbac:groups=reporting.countyreport.io,resources=cityreports,verbs=get;list;watch
+// +kubebuilder:rbac:groups=reporting.countyreport.io,resources=cityreports,verbs=get;list;watch;update
 // +kubebuilder:rbac:groups=reporting.countyreport.io,resources=cityreports/status,verbs=patch
 // +kubebuilder:rbac:groups=reporting.countyreport.io,resources=cityreports/finalizers,verbs=update
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get
+// The city's Secrets are written whole (writeCitySecret updates them).
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;delete
 
 // cityState is what one reconcile of a city learns as its steps run.
 type cityState struct {
