@@ -13,7 +13,7 @@ BIN := $(ROOT)/bin
 export KUBEBUILDER_ASSETS := $(BIN)/k8s
 export COUNTYREPORT_MINIO_BIN := $(BIN)/minio
 export COUNTYREPORT_MAILPIT_BIN := $(BIN)/mailpit
-DEBIAN_PACKAGES := fonts-wqy-microhei fonts-arphic-uming fonts-arphic-ukai fonts-dejavu-core fonts-dejavu-extra poppler-utils libnss3-tools chromium tzdata ca-certificates
+DEBIAN_PACKAGES := fonts-wqy-microhei fonts-arphic-uming fonts-arphic-ukai fonts-dejavu-core fonts-dejavu-extra poppler-utils qpdf libnss3-tools chromium tzdata ca-certificates
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/countyreport/countyreport/internal/version.Version=$(VERSION)
 GO_TEST_FLAGS ?= -timeout 30m
@@ -32,11 +32,12 @@ help:
 
 ##@ Build
 
-## tools: build bin/k8s/{kube-apiserver,etcd,kubectl}, bin/minio and bin/mailpit from hack/tools (no-op once built)
+## tools: build bin/k8s/{kube-apiserver,etcd,kubectl}, bin/minio and bin/mailpit from hack/tools, install axe-core in hack/axe with npm (no-op once done)
 tools: deps
 	@hack/build-tools.sh
+	@hack/axe.sh
 
-## deps: install the Debian packages the tests need (fonts, poppler-utils, chromium) when missing
+## deps: install the Debian packages the tests need (fonts, poppler-utils, qpdf, chromium) when missing
 deps:
 	@hack/debian-packages.sh $(DEBIAN_PACKAGES)
 
@@ -118,7 +119,7 @@ clock-matrix:
 
 # The packages whose tests start no server (no kube-apiserver, etcd, MinIO or
 # Chromium), found from their imports by hack/unit-packages.sh; they still
-# need the Debian fonts and poppler-utils (make deps). docs/development.md.
+# need the Debian fonts, poppler-utils and qpdf (make deps). docs/development.md.
 ## test-unit: the fast loop: the tests that need no server
 test-unit:
 	go test $(GO_TEST_FLAGS) $$(hack/unit-packages.sh)

@@ -62,9 +62,10 @@ func TestCacheBehindIsNotAFailure(t *testing.T) {
 		},
 	})
 	recorder := events.NewFakeRecorder(10)
-	r := &CountyReportReconciler{Client: lagging, APIReader: live, Scheme: k8s.Scheme(), Clock: fakeClock, Recorder: recorder,
-		PortalImage: "countyreport:test", Storage: admin,
-		StorageSettings: StorageSettings{StorageEndpoint: minio.Endpoint(), StorageInsecure: true, CredentialsTTL: credentialsTTL},
+	r := &CountyReportReconciler{
+		TenantReconciler: TenantReconciler{Client: lagging, APIReader: live, Scheme: k8s.Scheme(), Clock: fakeClock, Recorder: recorder, PortalImage: "countyreport:test",
+			StorageSettings: StorageSettings{StorageEndpoint: minio.Endpoint(), StorageInsecure: true, CredentialsTTL: credentialsTTL}},
+		Storage: admin,
 	}
 	_, err = r.Reconcile(testCtx, ctrl.Request{NamespacedName: k})
 	g.Expect(err).NotTo(HaveOccurred())

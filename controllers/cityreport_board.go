@@ -100,7 +100,7 @@ func (r *CityReportReconciler) memberUnreadable(st *cityState, code, period stri
 // city's verdicts, read with the operator's credentials.
 func (r *CityReportReconciler) memberSubmission(ctx context.Context, bucket, period string, deadline time.Time) (review.Status, error) {
 	if r.Storage == nil {
-		return review.Derive(nil, storage.ReviewLog{}, deadline, r.Clock.Now()), nil
+		return review.Derive(nil, review.Log{}, deadline, r.Clock.Now()), nil
 	}
 	return city.MemberStatus(ctx, r.Storage.Archive(bucket), period, deadline, r.Clock.Now())
 }

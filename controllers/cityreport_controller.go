@@ -3,23 +3,17 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/tools/events"
-	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -55,39 +49,25 @@ type CityStorage interface {
 // members (on both sides), its bucket and credentials, its members'
 // read-only credentials and the board of their submissions.
 type CityReportReconciler struct {
-	client.Client
-	// APIReader reads Namespaces straight from the API server (the manager
-	// caches none, and needs only get on them).
-	APIReader client.Reader
-	Scheme    *runtime.Scheme
-	Recorder  events.EventRecorder
-	Clock     clock.PassiveClock
-
-	// PortalImage is the image of the city portal's Deployment unless
-	// spec.portal.image overrides it.
-	PortalImage string
-	// TrustedProxies go into the city portal's configuration (Options.TrustedProxies).
-	TrustedProxies []string
-
-	StorageSettings
+	TenantReconciler
 	// Storage is nil when the manager has no storage endpoint.
 	Storage CityStorage
-	// Signing issues the city's signing certificate; Keys reads it to sign
-	// the city's report. Nil: the city's report is published unsigned (tests).
-	Signing *signing.Authority
-	Keys    *signing.Keys
+	// Keys reads the city's signing key (issued by Signing) to sign the
+	// city's report. Nil: the city's report is published unsigned (tests).
+	Keys *signing.Keys
 }
 
-// +kubebuilder:rbac:groups=reporting.countyreport.io,resources=cityreports,verbs=get;list;watch
+// +kubebuilder:rbac:groups=reporting.countyreport.io,resources=cityreports,verbs=get;list;watch;update
 // +kubebuilder:rbac:groups=reporting.countyreport.io,resources=cityreports/status,verbs=patch
 // +kubebuilder:rbac:groups=reporting.countyreport.io,resources=cityreports/finalizers,verbs=update
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get
+// The city's Secrets are written whole (writeCitySecret updates them).
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;delete
 
 // cityState is what one reconcile of a city learns as its steps run.
 type cityState struct {
 	stepState
-	city   *reportingv1.CityReport
-	before *reportingv1.CityReport
+	city *reportingv1.CityReport
 	// members are the counties that are members on both sides, by code.
 	members []cityMember
 	// reviewLoc is the zone of the review deadline.
@@ -110,21 +90,14 @@ type cityMember struct {
 	bucket string
 }
 
-// newCityState starts a reconcile of city.
-func newCityState(city *reportingv1.CityReport) *cityState {
+// newCityState starts a reconcile of city; finalizer is the one it gets
+// first (storageFinalizer).
+func newCityState(city *reportingv1.CityReport, finalizer string) *cityState {
 	before := city.DeepCopy()
-	return &cityState{stepState: stepState{subject: citySubject(city, before)}, city: city, before: before,
-		datasets: map[string]string{}, statuses: map[string]review.Status{}}
-}
-
-// citySubject is a CityReport as the shared step machinery sees it.
-func citySubject(city, before *reportingv1.CityReport) subject {
-	return subject{obj: city, before: before, conditions: &city.Status.Conditions, observed: &city.Status.ObservedGeneration,
-		statusChanged: func() bool { return !equality.Semantic.DeepEqual(before.Status, city.Status) },
-		keepStatus: func() func() {
-			status := city.Status.DeepCopy()
-			return func() { city.Status = *status; before.ObjectMeta = *city.ObjectMeta.DeepCopy() }
-		}}
+	return &cityState{stepState: stepState{subject: subject{obj: city, before: before, finalizer: finalizer,
+		conditions: &city.Status.Conditions, observed: &city.Status.ObservedGeneration,
+		statusChanged: func() bool { return !equality.Semantic.DeepEqual(before.Status, city.Status) }}},
+		city: city, datasets: map[string]string{}, statuses: map[string]review.Status{}}
 }
 
 // boardInterval is how often the board (and its metric) is read again from
@@ -142,13 +115,14 @@ func (r *CityReportReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	}
 	if !city.DeletionTimestamp.IsZero() {
 		forgetCityMetrics(city)
-		return ctrl.Result{}, r.reconcileCityDelete(ctx, city) // owned Secrets go with it
+		return r.reconcileCityDelete(ctx, city) // owned Secrets go with it
 	}
-	return runSteps(ctx, r.Client, r.Recorder, newCityState(city), []func(context.Context, *cityState) error{
+	return runSteps(ctx, r.Client, r.Recorder, newCityState(city, storageFinalizer(r.Storage != nil)), []func(context.Context, *cityState) error{
 		r.validateCity,
 		r.checkDuplicateCity,
 		r.checkNamespace,
 		r.resolveMembers,
+		finalizerFirst[*cityState](r.Client),
 		r.reconcileCityStorage,
 		r.reconcileCitySigning,
 		r.reconcileCityPortal,
@@ -182,16 +156,10 @@ func (r *CityReportReconciler) checkDuplicateCity(ctx context.Context, st *cityS
 	if err := r.List(ctx, &list); err != nil {
 		return fmt.Errorf("list CityReports: %w", err)
 	}
-	var claims []reportingv1.CityReport
-	for _, c := range list.Items {
-		if c.Spec.City.Code == st.city.Spec.City.Code {
-			claims = append(claims, c)
-		}
-	}
-	if owner := firstClaim(claims); owner != nil && owner.UID != st.city.UID {
-		st.refuse(r.Recorder, reportingv1.ReasonDuplicateCity, fmt.Sprintf(
-			"city code %s is already used by CityReport %s; nothing is provisioned for this one", st.city.Spec.City.Code, owner.Name))
-	}
+	claims := slices.DeleteFunc(list.Items, func(c reportingv1.CityReport) bool { return c.Spec.City.Code != st.city.Spec.City.Code })
+	refuseLaterClaim(r.Recorder, &st.stepState, claims, reportingv1.ReasonDuplicateCity, func(holder *reportingv1.CityReport) string {
+		return fmt.Sprintf("city code %s is already used by CityReport %s; nothing is provisioned for this one", st.city.Spec.City.Code, holder.Name)
+	})
 	return nil
 }
 
@@ -250,33 +218,16 @@ func (r *CityReportReconciler) summarizeCity(_ context.Context, st *cityState) e
 
 // SetupWithManager registers the reconciler and its watches.
 func (r *CityReportReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	if r.Clock == nil {
-		r.Clock = clock.RealClock{}
-	}
 	if r.APIReader == nil {
 		r.APIReader = mgr.GetAPIReader()
 	}
-	return ctrl.NewControllerManagedBy(mgr).
-		For(&reportingv1.CityReport{}, builder.WithPredicates(predicate.Or(
-			predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
-		Owns(&corev1.Secret{}).
-		// A city's ReportRun finishing updates lastReport and ReportUpToDate.
-		Owns(&reportingv1.ReportRun{}, builder.WithPredicates(runMatters)).
-		// The city portal's objects: drift is repaired, availability read.
-		Owns(&corev1.ServiceAccount{}).
-		Owns(&corev1.ConfigMap{}).
-		Owns(&appsv1.Deployment{}).
-		Owns(&corev1.Service{}).
-		Owns(&networkingv1.NetworkPolicy{}).
-		Owns(&networkingv1.Ingress{}).
-		Owns(&policyv1.PodDisruptionBudget{}).
+	return r.newTenantController(mgr, &reportingv1.CityReport{}, "cityreport").
 		Watches(&reportingv1.CountyReport{}, handler.EnqueueRequestsFromMapFunc(r.citiesOfCounty),
 			builder.WithPredicates(membershipMatters)).
 		// A grant given or taken back (a namespace label) may change the
 		// city's own namespace or who holds a member's code. Cities are few.
 		WatchesMetadata(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.allCities),
 			builder.WithPredicates(predicate.LabelChangedPredicate{})).
-		Named("cityreport").
 		Complete(r)
 }
 
@@ -296,21 +247,14 @@ func (r *CityReportReconciler) allCities(ctx context.Context, _ client.Object) [
 
 // membershipMatters passes the county changes a city's membership depends
 // on: its code, its cityRef, its bucket and storage readiness, its deletion.
-var membershipMatters = predicate.Funcs{
-	UpdateFunc: func(e event.UpdateEvent) bool {
-		old, okOld := e.ObjectOld.(*reportingv1.CountyReport)
-		cur, okNew := e.ObjectNew.(*reportingv1.CountyReport)
-		if !okOld || !okNew {
-			return true
-		}
-		return old.Spec.County.Code != cur.Spec.County.Code ||
-			!equality.Semantic.DeepEqual(old.Spec.CityRef, cur.Spec.CityRef) ||
-			old.Status.Bucket != cur.Status.Bucket ||
-			meta.IsStatusConditionTrue(old.Status.Conditions, reportingv1.ConditionStorageReady) !=
-				meta.IsStatusConditionTrue(cur.Status.Conditions, reportingv1.ConditionStorageReady) ||
-			old.DeletionTimestamp.IsZero() != cur.DeletionTimestamp.IsZero()
-	},
-}
+var membershipMatters = updateMatters(func(old, cur *reportingv1.CountyReport) bool {
+	return old.Spec.County.Code != cur.Spec.County.Code ||
+		!equality.Semantic.DeepEqual(old.Spec.CityRef, cur.Spec.CityRef) ||
+		old.Status.Bucket != cur.Status.Bucket ||
+		meta.IsStatusConditionTrue(old.Status.Conditions, reportingv1.ConditionStorageReady) !=
+			meta.IsStatusConditionTrue(cur.Status.Conditions, reportingv1.ConditionStorageReady) ||
+		old.DeletionTimestamp.IsZero() != cur.DeletionTimestamp.IsZero()
+})
 
 // citiesOfCounty maps a county to the city it names and every city that
 // lists it. The old and the new object of an update are both mapped, so a

@@ -375,9 +375,9 @@ func gauge(t *testing.T, g prometheus.Gauge) float64 {
 // called directly (the suite's manager keeps its own).
 func cityReconciler(c clock.PassiveClock) *CityReportReconciler {
 	return &CityReportReconciler{
-		Client: mgrClient, APIReader: k8s, Scheme: k8s.Scheme(), Clock: c, PortalImage: "countyreport:test",
-		Storage:         admin,
-		StorageSettings: StorageSettings{StorageEndpoint: minio.Endpoint(), StorageInsecure: true, CredentialsTTL: credentialsTTL},
+		TenantReconciler: TenantReconciler{Client: mgrClient, APIReader: k8s, Scheme: k8s.Scheme(), Clock: c, PortalImage: "countyreport:test",
+			StorageSettings: StorageSettings{StorageEndpoint: minio.Endpoint(), StorageInsecure: true, CredentialsTTL: credentialsTTL}},
+		Storage: admin,
 	}
 }
 

@@ -26,16 +26,6 @@ import (
 // ServiceAccount mounts no token. The manager needs no new permission for
 // it (the county's portal objects are the same kinds).
 
-// owning is how the city's reconciler applies the objects city owns.
-func (r *CityReportReconciler) owning(city *reportingv1.CityReport) owning {
-	return owning{
-		c: r.Client, reader: r.APIReader, scheme: r.Scheme, owner: city, kind: "CityReport",
-		event: func(typ, reason, action, format string, args ...any) {
-			recordEvent(r.Recorder, city, typ, reason, action, format, args...)
-		},
-	}
-}
-
 // reconcileCityPortal ensures the city portal's objects and reads its availability.
 func (r *CityReportReconciler) reconcileCityPortal(ctx context.Context, st *cityState) error {
 	city := st.city
@@ -51,7 +41,10 @@ func (r *CityReportReconciler) reconcileCityPortal(ctx context.Context, st *city
 	if err := ensureOwned(ctx, o, tenant.CityServiceAccount(city)); err != nil {
 		return err
 	}
-	if err := r.ensureCityPortalSecret(ctx, o, city); err != nil {
+	// The session key and generated accounts, kept as a county's: values
+	// are made once, never replaced; a retired initial password stays retired.
+	if err := r.ensurePortalSecret(ctx, o, client.ObjectKey{Namespace: tenant.CityNamespace(city), Name: tenant.CityPortalName(city)},
+		tenant.CityPortalSecretKeys(city), func(data map[string][]byte) *corev1.Secret { return tenant.CityPortalSecret(city, data) }); err != nil {
 		return err
 	}
 	if err := ensureOwned(ctx, o, tenant.CityConfigMap(city, data)); err != nil {
@@ -151,26 +144,6 @@ func cityCredentialsHash(own, members map[string][]byte) string {
 		b = append(b, fmt.Sprintf(";%s=%s", k, members[k])...)
 	}
 	return digest(b)
-}
-
-// ensureCityPortalSecret keeps the city portal's session key and
-// generated accounts as a county's: values are made once, never replaced,
-// and a retired initial password is not made again.
-func (r *CityReportReconciler) ensureCityPortalSecret(ctx context.Context, o owning, city *reportingv1.CityReport) error {
-	var have corev1.Secret
-	found, err := lookupIn(ctx, r.Client, r.APIReader, client.ObjectKey{Namespace: tenant.CityNamespace(city), Name: tenant.CityPortalName(city)}, &have)
-	if err != nil {
-		return fmt.Errorf("read Secret %s: %w", tenant.CityPortalName(city), err)
-	}
-	data, generated, err := portalSecretData(&have, found, tenant.CityPortalSecretKeys(city))
-	if err != nil {
-		return err
-	}
-	want := tenant.CityPortalSecret(city, data)
-	if generated {
-		want.Annotations = map[string]string{annotationInitialPassword: "true"}
-	}
-	return ensureOwned(ctx, o, want)
 }
 
 // admittedCityIngress is the city portal's Ingress when its host is the

@@ -81,7 +81,7 @@ func (r *CityReportReconciler) RenderCity(ctx context.Context, c *reportingv1.Ci
 	if r.Storage == nil {
 		return nil, fmt.Errorf("%w: the manager has no storage", errCityNotReady)
 	}
-	st := newCityState(c.DeepCopy())
+	st := newCityState(c.DeepCopy(), "")
 	for _, step := range []func(context.Context, *cityState) error{
 		r.validateCity, r.checkDuplicateCity, r.checkNamespace, r.resolveMembers,
 	} {

@@ -9,7 +9,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
@@ -93,15 +92,5 @@ func (r *CityReportReconciler) createCityRun(ctx context.Context, c *reportingv1
 // naming it render nothing (the ReportRun reconciler refuses them) and do
 // not count.
 func (r *CityReportReconciler) cityRuns(ctx context.Context, c *reportingv1.CityReport) ([]reportingv1.ReportRun, error) {
-	var list reportingv1.ReportRunList
-	if err := r.List(ctx, &list, client.InNamespace(tenant.CityNamespace(c))); err != nil {
-		return nil, fmt.Errorf("list ReportRuns: %w", err)
-	}
-	out := list.Items[:0]
-	for _, run := range list.Items {
-		if run.Spec.CityReportName == c.Name && run.DeletionTimestamp.IsZero() {
-			out = append(out, run)
-		}
-	}
-	return out, nil
+	return listRuns(ctx, r.Client, tenant.CityNamespace(c), func(run *reportingv1.ReportRun) bool { return run.Spec.CityReportName == c.Name })
 }

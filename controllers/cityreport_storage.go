@@ -11,11 +11,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
-	"github.com/countyreport/countyreport/internal/schedule"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
@@ -26,12 +26,8 @@ import (
 func (r *CityReportReconciler) reconcileCityStorage(ctx context.Context, st *cityState) error {
 	city := st.city
 	if r.Storage == nil {
-		setCondition(&city.Status.Conditions, city.Generation, reportingv1.ConditionStorageReady, metav1.ConditionFalse, reportingv1.ReasonStorageNotSet,
-			"the manager was started without a storage endpoint")
+		st.storageNotSet()
 		return nil
-	}
-	if err := addFinalizer(ctx, r.Client, st.subject, StorageFinalizer); err != nil {
-		return err
 	}
 	parent := ctx
 	ctx, cancel := r.storageDeadline(ctx, 4+len(st.members))
@@ -255,40 +251,13 @@ func cityOwner(c *reportingv1.CityReport) storage.Owner {
 }
 
 // reconcileCityDelete applies spec.storage.deletionPolicy to the city's
-// bucket, as a county's: Delete removes it only when it was created for this
-// CityReport; Retain (the default) keeps it. The annotation
-// reporting.countyreport.io/skip-storage-cleanup=true lets go without
-// touching storage.
-func (r *CityReportReconciler) reconcileCityDelete(ctx context.Context, c *reportingv1.CityReport) error {
-	if !controllerutil.ContainsFinalizer(c, StorageFinalizer) {
-		return nil
-	}
-	bucket := tenant.CityBucket(c)
-	switch {
-	case c.Annotations[AnnotationSkipStorageCleanup] == "true":
-		recordEvent(r.Recorder, c, corev1.EventTypeWarning, "StorageCleanupSkipped", "Delete", "%s is set: bucket %s is left as it is", AnnotationSkipStorageCleanup, bucket)
-	case c.Spec.Storage.DeletionPolicy == reportingv1.DeletionDelete:
-		if r.Storage == nil {
-			return errors.New("deletionPolicy is Delete but the manager has no storage endpoint; start it with one, or annotate the CityReport " +
-				AnnotationSkipStorageCleanup + "=true to leave the bucket")
-		}
-		ctx, cancel := r.storageDeadline(ctx, 4)
-		defer cancel()
-		err := r.Storage.DeleteOwnedBucket(ctx, bucket, cityOwner(c))
-		switch {
-		case errors.Is(err, storage.ErrNotOwned):
-			recordEvent(r.Recorder, c, corev1.EventTypeWarning, reportingv1.ReasonBucketNotOwned, "Delete",
-				"bucket %s was not created for this CityReport and is left untouched: %v", bucket, err)
-		case err != nil:
-			return fmt.Errorf("delete bucket %s (annotate %s=true to leave it): %w", bucket, AnnotationSkipStorageCleanup, err)
-		default:
-			recordEvent(r.Recorder, c, corev1.EventTypeNormal, "BucketDeleted", "Delete", "bucket %s and every version in it removed", bucket)
-		}
-	default:
-		recordEvent(r.Recorder, c, corev1.EventTypeNormal, "BucketRetained", "Delete", "bucket %s is kept (deletionPolicy Retain)", bucket)
-	}
-	controllerutil.RemoveFinalizer(c, StorageFinalizer)
-	return client.IgnoreNotFound(r.Update(ctx, c))
+// bucket, as a county's (releaseStorage): Delete removes it only when it was
+// created for this CityReport; Retain (the default) keeps it.
+func (r *CityReportReconciler) reconcileCityDelete(ctx context.Context, c *reportingv1.CityReport) (ctrl.Result, error) {
+	return r.releaseStorage(ctx, c, tenant.CityBucket(c), c.Spec.Storage.DeletionPolicy, r.Storage != nil,
+		func(ctx context.Context) error {
+			return r.Storage.DeleteOwnedBucket(ctx, tenant.CityBucket(c), cityOwner(c))
+		})
 }
 
 // applyCityRetention removes the city's own reports older than
@@ -297,10 +266,7 @@ func (r *CityReportReconciler) reconcileCityDelete(ctx context.Context, c *repor
 // never touches a member's bucket: a county's retention is the county's.
 func (r *CityReportReconciler) applyCityRetention(ctx context.Context, st *cityState, bucket string) error {
 	c := st.city
-	loc := time.UTC
-	if sched, err := schedule.Parse(c.Spec.Schedule.Cron, c.Spec.Schedule.TimeZone); err == nil {
-		loc = sched.Location()
-	}
+	loc := scheduleZone(c.Spec.Schedule)
 	months := retentionMonths(c.Spec.Storage)
 	return st.retainDaily(r.Recorder, &c.Status.LastRetentionTime, r.Clock.Now(), bucket, months,
 		func(now time.Time) (storage.RetainResult, error) {

@@ -8,9 +8,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/event"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
@@ -96,19 +94,12 @@ func (r *CountyReportReconciler) countiesOfCity(ctx context.Context, o client.Ob
 // cityTermsChanged passes the CityReport changes a county's portal depends
 // on: its review terms, its members, whether it is refused. The board's
 // counts and the ranking change every month and wake no county.
-var cityTermsChanged = predicate.Funcs{
-	UpdateFunc: func(e event.UpdateEvent) bool {
-		a, okA := e.ObjectOld.(*reportingv1.CityReport)
-		b, okB := e.ObjectNew.(*reportingv1.CityReport)
-		if !okA || !okB {
-			return true
+var cityTermsChanged = updateMatters(func(a, b *reportingv1.CityReport) bool {
+	ready := func(c *reportingv1.CityReport) string {
+		if cond := meta.FindStatusCondition(c.Status.Conditions, reportingv1.ConditionReady); cond != nil {
+			return cond.Reason
 		}
-		ready := func(c *reportingv1.CityReport) string {
-			if cond := meta.FindStatusCondition(c.Status.Conditions, reportingv1.ConditionReady); cond != nil {
-				return cond.Reason
-			}
-			return ""
-		}
-		return a.Spec.Review != b.Spec.Review || a.Spec.City.EnglishName != b.Spec.City.EnglishName || !slices.Equal(memberKeys(a), memberKeys(b)) || ready(a) != ready(b)
-	},
-}
+		return ""
+	}
+	return a.Spec.Review != b.Spec.Review || a.Spec.City.EnglishName != b.Spec.City.EnglishName || !slices.Equal(memberKeys(a), memberKeys(b)) || ready(a) != ready(b)
+})

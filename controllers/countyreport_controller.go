@@ -11,16 +11,12 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/tools/events"
-	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -34,7 +30,6 @@ import (
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/schedule"
-	"github.com/countyreport/countyreport/internal/signing"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
 
@@ -48,24 +43,11 @@ const bucketIndex = "spec.storage.bucket"
 // CountyReportReconciler turns a CountyReport into the county's tenant: its
 // portal workload, its storage and its schedule.
 type CountyReportReconciler struct {
-	client.Client
-	// APIReader reads from the API server what the cache does not hold.
-	APIReader client.Reader
-	Scheme    *runtime.Scheme
-	Recorder  events.EventRecorder
-	Clock     clock.PassiveClock
-
-	// PortalImage is the image of the portal Deployments unless a CountyReport overrides it.
-	PortalImage string
-	// TrustedProxies go into every portal's configuration (Options.TrustedProxies).
-	TrustedProxies []string
-	StorageSettings
+	TenantReconciler
 	// Storage provisions buckets and credentials; nil when the manager has no storage.
 	Storage Storage
 	// Workers is the number of CountyReports reconciled at once (4 when zero).
 	Workers int
-	// Signing issues the counties' signing certificates; nil: none (tests).
-	Signing *signing.Authority
 	// HostPatterns restrict the counties' Ingress hosts (HostAllowed);
 	// none: any host, the first claim keeping it.
 	HostPatterns []string
@@ -87,19 +69,14 @@ type reconcileState struct {
 	cr *reportingv1.CountyReport
 	// schedule is the spec's schedule, parsed once by validateSpec.
 	schedule *schedule.Schedule
-	// before is the object as read, for the status patch.
-	before *reportingv1.CountyReport
-	inputs tenant.Inputs
+	inputs   tenant.Inputs
 }
 
 // countySubject is a CountyReport as the shared step machinery sees it.
-func countySubject(cr, before *reportingv1.CountyReport) subject {
-	return subject{obj: cr, before: before, conditions: &cr.Status.Conditions, observed: &cr.Status.ObservedGeneration,
-		statusChanged: func() bool { return !equality.Semantic.DeepEqual(before.Status, cr.Status) },
-		keepStatus: func() func() {
-			status := cr.Status.DeepCopy()
-			return func() { cr.Status = *status; before.ObjectMeta = *cr.ObjectMeta.DeepCopy() }
-		}}
+func countySubject(cr *reportingv1.CountyReport, finalizer string) subject {
+	before := cr.DeepCopy()
+	return subject{obj: cr, before: before, conditions: &cr.Status.Conditions, observed: &cr.Status.ObservedGeneration, finalizer: finalizer,
+		statusChanged: func() bool { return !equality.Semantic.DeepEqual(before.Status, cr.Status) }}
 }
 
 // Reconcile is called for every change of a CountyReport or an object it owns.
@@ -117,8 +94,7 @@ func (r *CountyReportReconciler) Reconcile(ctx context.Context, req ctrl.Request
 // reconcile runs the county's steps (runSteps: one error policy, status
 // written once, at the end, only when it changed).
 func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.CountyReport) (ctrl.Result, error) {
-	before := cr.DeepCopy()
-	st := &reconcileState{stepState: stepState{subject: countySubject(cr, before)}, cr: cr, before: before, inputs: tenant.Inputs{
+	st := &reconcileState{stepState: stepState{subject: countySubject(cr, storageFinalizer(r.Storage != nil))}, cr: cr, inputs: tenant.Inputs{
 		PortalImage:     r.PortalImage,
 		StorageEndpoint: r.StorageEndpoint,
 		StorageInsecure: r.StorageInsecure,
@@ -129,6 +105,7 @@ func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.
 		r.validateSpec,
 		r.checkGrant,
 		r.checkDuplicate,
+		finalizerFirst[*reconcileState](r.Client),
 		r.reconcileStorage,
 		r.reconcileSigning,
 		r.readCityReview,
@@ -164,13 +141,10 @@ func (r *CountyReportReconciler) checkDuplicate(ctx context.Context, st *reconci
 	if err != nil {
 		return err
 	}
-	owner := firstClaim(claims)
-	if owner == nil || owner.UID == st.cr.UID {
-		return nil
-	}
-	msg := fmt.Sprintf("county code %s is already used by CountyReport %s/%s; nothing is provisioned for this one",
-		st.cr.Spec.County.Code, owner.Namespace, owner.Name)
-	st.refuse(r.Recorder, reportingv1.ReasonDuplicateCounty, msg)
+	refuseLaterClaim(r.Recorder, &st.stepState, claims, reportingv1.ReasonDuplicateCounty, func(holder *reportingv1.CountyReport) string {
+		return fmt.Sprintf("county code %s is already used by CountyReport %s/%s; nothing is provisioned for this one",
+			st.cr.Spec.County.Code, holder.Namespace, holder.Name)
+	})
 	return nil
 }
 
@@ -271,28 +245,13 @@ func (r *CountyReportReconciler) summarize(_ context.Context, st *reconcileState
 
 // SetupWithManager registers the reconciler, its index and its watches.
 func (r *CountyReportReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	if r.Clock == nil {
-		r.Clock = clock.RealClock{}
-	}
 	if err := IndexCountyCodes(mgr.GetFieldIndexer()); err != nil {
 		return err
 	}
-	return ctrl.NewControllerManagedBy(mgr).
-		// Status writes do not change the generation, so they do not wake the reconciler.
-		For(&reportingv1.CountyReport{}, builder.WithPredicates(predicate.Or(
-			predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
-		Owns(&corev1.ServiceAccount{}).
+	return r.newTenantController(mgr, &reportingv1.CountyReport{}, "countyreport").
+		// The portal's Role and RoleBinding (a city portal has none).
 		Owns(&rbacv1.Role{}).
 		Owns(&rbacv1.RoleBinding{}).
-		Owns(&corev1.ConfigMap{}).
-		Owns(&corev1.Secret{}).
-		Owns(&appsv1.Deployment{}).
-		Owns(&corev1.Service{}).
-		Owns(&networkingv1.NetworkPolicy{}).
-		Owns(&networkingv1.Ingress{}).
-		Owns(&policyv1.PodDisruptionBudget{}).
-		// A ReportRun finishing updates lastReport and ReportUpToDate.
-		Owns(&reportingv1.ReportRun{}, builder.WithPredicates(runMatters)).
 		// When a county code is freed or claimed, the other claimants re-check.
 		Watches(&reportingv1.CountyReport{}, handler.EnqueueRequestsFromMapFunc(r.sameCounty),
 			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }})).
@@ -306,7 +265,6 @@ func (r *CountyReportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&reportingv1.CityReport{}, handler.EnqueueRequestsFromMapFunc(r.countiesOfCity),
 			builder.WithPredicates(cityTermsChanged)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: cmp.Or(r.Workers, 4)}).
-		Named("countyreport").
 		Complete(r)
 }
 

@@ -2,7 +2,6 @@ package controllers
 
 import (
 	"context"
-	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -34,27 +33,8 @@ func (r *CountyReportReconciler) reconcilePortalAccess(ctx context.Context, cr *
 	if err := ensure(ctx, r, cr, tenant.RoleBinding(cr)); err != nil {
 		return err
 	}
-	return r.ensurePortalSecret(ctx, cr)
-}
-
-// ensurePortalSecret keeps every value the Secret already has and makes
-// only the missing ones, so a session key or a password is never replaced:
-// the apply then writes nothing when nothing is missing.
-func (r *CountyReportReconciler) ensurePortalSecret(ctx context.Context, cr *reportingv1.CountyReport) error {
-	var have corev1.Secret
-	found, err := r.lookup(ctx, client.ObjectKey{Namespace: cr.Namespace, Name: tenant.Name(cr)}, &have)
-	if err != nil {
-		return fmt.Errorf("read Secret %s: %w", tenant.Name(cr), err)
-	}
-	data, generated, err := portalSecretData(&have, found, tenant.PortalSecretKeys(cr))
-	if err != nil {
-		return err
-	}
-	want := tenant.PortalSecret(cr, data)
-	if generated {
-		want.Annotations = map[string]string{annotationInitialPassword: "true"}
-	}
-	return ensure(ctx, r, cr, want)
+	return r.ensurePortalSecret(ctx, r.owning(cr), client.ObjectKey{Namespace: cr.Namespace, Name: tenant.Name(cr)},
+		tenant.PortalSecretKeys(cr), func(data map[string][]byte) *corev1.Secret { return tenant.PortalSecret(cr, data) })
 }
 
 // portalSecretData is the data a portal's Secret must have: every value

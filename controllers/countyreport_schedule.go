@@ -157,17 +157,7 @@ func (r *CountyReportReconciler) createRun(ctx context.Context, cr *reportingv1.
 
 // runsOf lists the ReportRuns naming cr (its namespace only).
 func (r *CountyReportReconciler) runsOf(ctx context.Context, cr *reportingv1.CountyReport) ([]reportingv1.ReportRun, error) {
-	var list reportingv1.ReportRunList
-	if err := r.List(ctx, &list, client.InNamespace(cr.Namespace)); err != nil {
-		return nil, fmt.Errorf("list ReportRuns: %w", err)
-	}
-	out := list.Items[:0]
-	for _, run := range list.Items {
-		if run.Spec.CountyReportName == cr.Name && run.DeletionTimestamp.IsZero() {
-			out = append(out, run)
-		}
-	}
-	return out, nil
+	return listRuns(ctx, r.Client, cr.Namespace, func(run *reportingv1.ReportRun) bool { return run.Spec.CountyReportName == cr.Name })
 }
 
 // updateLastReport sets status.lastReport from the newest succeeded run, by

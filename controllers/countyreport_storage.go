@@ -2,7 +2,6 @@ package controllers
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -17,13 +16,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
-	"github.com/countyreport/countyreport/internal/transient"
 )
 
 const (
@@ -84,12 +81,8 @@ func NewAdminStorage(cfg storage.Config) (*AdminStorage, error) {
 func (r *CountyReportReconciler) reconcileStorage(ctx context.Context, st *reconcileState) error {
 	cr := st.cr
 	if r.Storage == nil {
-		setCondition(&cr.Status.Conditions, cr.Generation, reportingv1.ConditionStorageReady, metav1.ConditionFalse, reportingv1.ReasonStorageNotSet,
-			"the manager was started without a storage endpoint")
+		st.storageNotSet()
 		return nil
-	}
-	if err := addFinalizer(ctx, r.Client, st.subject, StorageFinalizer); err != nil {
-		return err
 	}
 	bucket := tenant.Bucket(cr)
 	if other, err := r.olderBucketClaim(ctx, cr, bucket); err != nil {
@@ -122,26 +115,6 @@ func (r *CountyReportReconciler) reconcileStorage(ctx context.Context, st *recon
 	setCondition(&cr.Status.Conditions, cr.Generation, reportingv1.ConditionStorageReady, metav1.ConditionTrue, reportingv1.ReasonReconciled,
 		fmt.Sprintf("bucket %s with scoped credentials in Secret %s", bucket, tenant.CredentialsSecretName(cr)))
 	return nil
-}
-
-// DefaultStorageTimeout bounds each storage call of a reconcile.
-const DefaultStorageTimeout = 15 * time.Second
-
-// withStorage runs one storage call with a deadline of n storage timeouts
-// (longer for calls that walk a whole bucket), so an endpoint that does not
-// answer is reported as StorageUnavailable quickly and the reconcile goes on
-// to the portal and the next county. Work cut short is idempotent and is
-// taken up by the retry.
-func (r *CountyReportReconciler) withStorage(ctx context.Context, n int, call func(context.Context) error) error {
-	timeout := time.Duration(n) * cmp.Or(r.StorageTimeout, DefaultStorageTimeout)
-	sctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	err := call(sctx)
-	if err != nil && errors.Is(sctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
-		return &storage.Error{Op: "reach storage", Endpoint: r.StorageEndpoint, Kind: storage.ErrUnavailable,
-			Err: fmt.Errorf("no answer within %s: %w", timeout, err)}
-	}
-	return err
 }
 
 // bucketOwner is how a CountyReport is recorded as its bucket's owner. The
@@ -350,59 +323,10 @@ func digest(b []byte) string {
 }
 
 // reconcileDelete applies the deletion policy to the county's bucket, then
-// releases the finalizer. Owned objects go through their owner references.
+// releases the finalizer (releaseStorage).
 func (r *CountyReportReconciler) reconcileDelete(ctx context.Context, cr *reportingv1.CountyReport) (reconcile.Result, error) {
-	if !controllerutil.ContainsFinalizer(cr, StorageFinalizer) {
-		return reconcile.Result{}, nil
-	}
-	outcome, err := r.applyDeletionPolicy(ctx, cr)
-	if err != nil {
-		return reconcile.Result{}, err
-	}
-	controllerutil.RemoveFinalizer(cr, StorageFinalizer)
-	if err := r.Update(ctx, cr); err != nil {
-		if transient.Is(err) {
-			// The policy is applied again (idempotently) on the retry; its
-			// Event waits for the finalizer to be released, so it is told once.
-			return reconcile.Result{RequeueAfter: transient.Delay(err)}, nil
-		}
-		return reconcile.Result{}, ctrl.IgnoreNotFound(err)
-	}
-	outcome.record(r, cr)
-	return reconcile.Result{}, nil
-}
-
-// deletionOutcome is the Event that tells what happened to the bucket.
-type deletionOutcome struct{ typ, reason, msg string }
-
-func (o deletionOutcome) record(r *CountyReportReconciler, cr *reportingv1.CountyReport) {
-	recordEvent(r.Recorder, cr, o.typ, o.reason, "Delete", "%s", o.msg)
-}
-
-// applyDeletionPolicy deals with the bucket as spec.storage.deletionPolicy
-// says, touching only a bucket this CountyReport owns.
-func (r *CountyReportReconciler) applyDeletionPolicy(ctx context.Context, cr *reportingv1.CountyReport) (deletionOutcome, error) {
-	bucket := tenant.Bucket(cr)
-	switch {
-	case cr.Annotations[AnnotationSkipStorageCleanup] == "true":
-		return deletionOutcome{corev1.EventTypeWarning, "StorageCleanupSkipped",
-			fmt.Sprintf("%s is set: bucket %s is left as it is", AnnotationSkipStorageCleanup, bucket)}, nil
-	case cr.Spec.Storage.DeletionPolicy != reportingv1.DeletionDelete:
-		return deletionOutcome{corev1.EventTypeNormal, "BucketRetained",
-			fmt.Sprintf("bucket %s and its reports are kept (deletionPolicy Retain)", bucket)}, nil
-	case r.Storage == nil:
-		return deletionOutcome{}, errors.New("deletionPolicy is Delete but the manager has no storage endpoint; " +
-			"start it with one, or annotate the CountyReport " + AnnotationSkipStorageCleanup + "=true to leave the bucket")
-	}
-	err := r.withStorage(ctx, 4, func(ctx context.Context) error {
-		return r.Storage.DeleteOwnedBucket(ctx, bucket, bucketOwner(cr))
-	})
-	switch {
-	case errors.Is(err, storage.ErrNotOwned):
-		return deletionOutcome{corev1.EventTypeWarning, reportingv1.ReasonBucketNotOwned,
-			fmt.Sprintf("bucket %s was not created for this CountyReport and is left untouched: %v", bucket, err)}, nil
-	case err != nil:
-		return deletionOutcome{}, fmt.Errorf("delete bucket %s (annotate %s=true to leave it): %w", bucket, AnnotationSkipStorageCleanup, err)
-	}
-	return deletionOutcome{corev1.EventTypeNormal, "BucketDeleted", fmt.Sprintf("bucket %s and every version in it removed", bucket)}, nil
+	return r.releaseStorage(ctx, cr, tenant.Bucket(cr), cr.Spec.Storage.DeletionPolicy, r.Storage != nil,
+		func(ctx context.Context) error {
+			return r.Storage.DeleteOwnedBucket(ctx, tenant.Bucket(cr), bucketOwner(cr))
+		})
 }

@@ -108,10 +108,9 @@ func TestCredentialsRotateAndRollThePortal(t *testing.T) {
 	// A reconciler whose clock stands past two thirds of the credentials'
 	// lifetime: the suite's manager keeps its own, earlier clock.
 	late := &CountyReportReconciler{
-		Client: mgrClient, Scheme: k8s.Scheme(), Clock: shiftedClock{d: credentialsTTL},
-		PortalImage:     "countyreport:test",
-		Storage:         admin,
-		StorageSettings: StorageSettings{StorageEndpoint: minio.Endpoint(), StorageInsecure: true, CredentialsTTL: credentialsTTL},
+		TenantReconciler: TenantReconciler{Client: mgrClient, Scheme: k8s.Scheme(), Clock: shiftedClock{d: credentialsTTL}, PortalImage: "countyreport:test",
+			StorageSettings: StorageSettings{StorageEndpoint: minio.Endpoint(), StorageInsecure: true, CredentialsTTL: credentialsTTL}},
+		Storage: admin,
 	}
 	// The manager reconciles the same object meanwhile: a conflict is retried, as the controller would.
 	g.Eventually(func() error {
@@ -278,10 +277,9 @@ func TestRetentionRemovesOldPeriodsDaily(t *testing.T) {
 
 	// A day later (a reconciler whose clock stands two days on) retention runs again.
 	later := &CountyReportReconciler{
-		Client: mgrClient, Scheme: k8s.Scheme(), Clock: shiftedClock{d: 2 * retentionInterval},
-		PortalImage:     "countyreport:test",
-		Storage:         admin,
-		StorageSettings: StorageSettings{StorageEndpoint: minio.Endpoint(), StorageInsecure: true, CredentialsTTL: credentialsTTL},
+		TenantReconciler: TenantReconciler{Client: mgrClient, Scheme: k8s.Scheme(), Clock: shiftedClock{d: 2 * retentionInterval}, PortalImage: "countyreport:test",
+			StorageSettings: StorageSettings{StorageEndpoint: minio.Endpoint(), StorageInsecure: true, CredentialsTTL: credentialsTTL}},
+		Storage: admin,
 	}
 	g.Eventually(func() error {
 		_, err := later.Reconcile(testCtx, reconcile.Request{NamespacedName: k})

@@ -38,7 +38,7 @@ func TestDeleteConflictIsQuietAndTellsOnce(t *testing.T) {
 		},
 	})
 	recorder := events.NewFakeRecorder(10)
-	r := &CountyReportReconciler{Client: c, Scheme: k8s.Scheme(), Recorder: recorder}
+	r := &CountyReportReconciler{TenantReconciler: TenantReconciler{Client: c, Scheme: k8s.Scheme(), Recorder: recorder}}
 
 	first := &reportingv1.CountyReport{}
 	g.Expect(c.Get(testCtx, client.ObjectKeyFromObject(cr), first)).To(Succeed())

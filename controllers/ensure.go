@@ -41,16 +41,6 @@ func ensure[T client.Object](ctx context.Context, r *CountyReportReconciler, cr 
 	return ensureOwned(ctx, r.owning(cr), want)
 }
 
-// owning is how the county's reconciler applies objects cr owns.
-func (r *CountyReportReconciler) owning(cr *reportingv1.CountyReport) owning {
-	return owning{
-		c: r.Client, reader: r.APIReader, scheme: r.Scheme, owner: cr, kind: "CountyReport",
-		event: func(typ, reason, action, format string, args ...any) {
-			recordEvent(r.Recorder, cr, typ, reason, action, format, args...)
-		},
-	}
-}
-
 // owning is one owner's side of ensureOwned: the client to read and apply
 // with, the API reader for what the cache does not hold, the owner, and
 // where its Events go.
@@ -107,14 +97,6 @@ func ensureOwned[T client.Object](ctx context.Context, o owning, want T) error {
 		}
 	}
 	return nil
-}
-
-// lookup reads obj from the cache and, when the cache does not have it, from
-// the API server: the cache holds only objects labelled as the operator's,
-// so one whose label was removed by hand, or one created a moment ago, is
-// found there. It reports whether obj exists.
-func (r *CountyReportReconciler) lookup(ctx context.Context, key client.ObjectKey, obj client.Object) (bool, error) {
-	return lookupIn(ctx, r.Client, r.APIReader, key, obj)
 }
 
 // lookupIn is lookup with the given cache-backed client and API reader (nil: cache only).

@@ -35,7 +35,7 @@ func TestEnsureOwnsEachKindExactly(t *testing.T) {
 	dns := ip
 	dns.StorageEndpoint = "minio.storage.svc:9000"
 	secret := func(cr *reportingv1.CountyReport, bucket string) client.Object {
-		r := &CountyReportReconciler{StorageSettings: StorageSettings{StorageEndpoint: ip.StorageEndpoint, StorageInsecure: true}}
+		r := &CountyReportReconciler{TenantReconciler: TenantReconciler{StorageSettings: StorageSettings{StorageEndpoint: ip.StorageEndpoint, StorageInsecure: true}}}
 		return r.credentialsSecret(cr, bucket, storage.Credentials{AccessKey: "AK", SecretKey: "SK", SessionToken: "ST"},
 			time.Date(2026, 10, 22, 0, 0, 0, 0, time.UTC))
 	}
@@ -160,7 +160,7 @@ func TestEnsureOwnsEachKindExactly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &CountyReportReconciler{Client: c, APIReader: k8s, Scheme: k8s.Scheme()}
+	r := &CountyReportReconciler{TenantReconciler: TenantReconciler{Client: c, APIReader: k8s, Scheme: k8s.Scheme()}}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			g := NewWithT(t)
@@ -210,7 +210,7 @@ func TestEnsureRefusesAnotherOwnersObject(t *testing.T) {
 	theirs := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: tenant.Name(cr), Namespace: cr.Namespace},
 		Data: map[string]string{"theirs": "yes"}}
 	g.Expect(k8s.Create(testCtx, theirs)).To(Succeed())
-	r := &CountyReportReconciler{Client: mgrClient, APIReader: k8s, Scheme: k8s.Scheme()}
+	r := &CountyReportReconciler{TenantReconciler: TenantReconciler{Client: mgrClient, APIReader: k8s, Scheme: k8s.Scheme()}}
 	err := ensure(testCtx, r, cr, tenant.ConfigMap(cr, map[string]string{"k": "v"}))
 	g.Expect(err).To(MatchError(ContainSubstring("not owned by CountyReport foreign")))
 	g.Expect(k8s.Get(testCtx, client.ObjectKeyFromObject(theirs), theirs)).To(Succeed())

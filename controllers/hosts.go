@@ -11,9 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/event"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
@@ -211,10 +209,6 @@ func cityHostOwner(cities []reportingv1.CityReport, c *reportingv1.CityReport) *
 }
 
 // cityHostChanged passes a city's creation, deletion and host changes.
-var cityHostChanged = predicate.Funcs{
-	UpdateFunc: func(e event.UpdateEvent) bool {
-		a, okA := e.ObjectOld.(*reportingv1.CityReport)
-		b, okB := e.ObjectNew.(*reportingv1.CityReport)
-		return !okA || !okB || cityHost(a) != cityHost(b) || a.DeletionTimestamp.IsZero() != b.DeletionTimestamp.IsZero()
-	},
-}
+var cityHostChanged = updateMatters(func(a, b *reportingv1.CityReport) bool {
+	return cityHost(a) != cityHost(b) || a.DeletionTimestamp.IsZero() != b.DeletionTimestamp.IsZero()
+})

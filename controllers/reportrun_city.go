@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -14,7 +13,6 @@ import (
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/executor"
 	"github.com/countyreport/countyreport/internal/period"
-	"github.com/countyreport/countyreport/internal/schedule"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
@@ -63,25 +61,7 @@ func (r *ReportRunReconciler) reconcileCityRun(ctx context.Context, run *reporti
 // the cache when the cache lacks it, and failing (nil) only CountyGrace
 // after the run's creation.
 func (r *ReportRunReconciler) cityOf(ctx context.Context, run *reportingv1.ReportRun) (_ *reportingv1.CityReport, wait time.Duration, _ error) {
-	key := client.ObjectKey{Name: run.Spec.CityReportName}
-	c := &reportingv1.CityReport{}
-	err := r.Get(ctx, key, c)
-	if err == nil || !apierrors.IsNotFound(err) {
-		return c, 0, err
-	}
-	if r.APIReader != nil {
-		err = r.APIReader.Get(ctx, key, c)
-		if err == nil {
-			return nil, staleRetry, nil
-		}
-		if !apierrors.IsNotFound(err) {
-			return nil, 0, fmt.Errorf("read CityReport %s: %w", key.Name, err)
-		}
-	}
-	if left := r.graceLeft(run); left > 0 {
-		return nil, min(left, countyRetry), nil
-	}
-	return nil, 0, nil
+	return tenantOf(ctx, r, run, client.ObjectKey{Name: run.Spec.CityReportName}, &reportingv1.CityReport{})
 }
 
 // stepCity decides a city run's next status. An attempt is rendered and
@@ -89,10 +69,7 @@ func (r *ReportRunReconciler) cityOf(ctx context.Context, run *reportingv1.Repor
 // retry, in one status write.
 func (r *ReportRunReconciler) stepCity(ctx context.Context, run *reportingv1.ReportRun, city *reportingv1.CityReport) ctrl.Result {
 	now := r.Clock.Now()
-	loc := time.UTC
-	if s, err := schedule.Parse(city.Spec.Schedule.Cron, city.Spec.Schedule.TimeZone); err == nil {
-		loc = s.Location()
-	}
+	loc := scheduleZone(city.Spec.Schedule)
 	p, err := period.Parse(run.Spec.Period)
 	if err != nil {
 		r.fail(run, now, reportingv1.RunReasonInvalidData, err.Error())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -28,7 +29,6 @@ import (
 	"github.com/countyreport/countyreport/internal/manifest"
 	"github.com/countyreport/countyreport/internal/metrics"
 	"github.com/countyreport/countyreport/internal/period"
-	"github.com/countyreport/countyreport/internal/schedule"
 	"github.com/countyreport/countyreport/internal/signing"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/transient"
@@ -175,25 +175,30 @@ func (r *ReportRunReconciler) writeRunStatus(ctx context.Context, before, run *r
 // CountyGrace from its creation (the two may have been applied together,
 // the run first) and then fails, with cr nil.
 func (r *ReportRunReconciler) countyOf(ctx context.Context, run *reportingv1.ReportRun) (_ *reportingv1.CountyReport, wait time.Duration, _ error) {
-	key := client.ObjectKey{Namespace: run.Namespace, Name: run.Spec.CountyReportName}
-	cr := &reportingv1.CountyReport{}
-	err := r.Get(ctx, key, cr)
+	return tenantOf(ctx, r, run, client.ObjectKey{Namespace: run.Namespace, Name: run.Spec.CountyReportName}, &reportingv1.CountyReport{})
+}
+
+// tenantOf reads the tenant run names into obj, as countyOf says: nil when
+// it is missing (wait: how long to look again, zero once CountyGrace is over).
+func tenantOf[T client.Object](ctx context.Context, r *ReportRunReconciler, run *reportingv1.ReportRun, key client.ObjectKey, obj T) (_ T, wait time.Duration, _ error) {
+	var none T
+	err := r.Get(ctx, key, obj)
 	if err == nil || !apierrors.IsNotFound(err) {
-		return cr, 0, err
+		return obj, 0, err
 	}
 	if r.APIReader != nil {
-		err = r.APIReader.Get(ctx, key, cr)
+		err = r.APIReader.Get(ctx, key, obj)
 		if err == nil {
-			return nil, staleRetry, nil
+			return none, staleRetry, nil
 		}
 		if !apierrors.IsNotFound(err) {
-			return nil, 0, fmt.Errorf("read CountyReport %s: %w", key.Name, err)
+			return none, 0, fmt.Errorf("read %s %s: %w", reflect.TypeOf(obj).Elem().Name(), key.Name, err)
 		}
 	}
 	if left := r.graceLeft(run); left > 0 {
-		return nil, min(left, countyRetry), nil
+		return none, min(left, countyRetry), nil
 	}
-	return nil, 0, nil
+	return none, 0, nil
 }
 
 // graceLeft is how much longer a run naming a tenant the API server does
@@ -219,10 +224,7 @@ func (r *ReportRunReconciler) step(ctx context.Context, run *reportingv1.ReportR
 			run.Namespace, run.Spec.CountyReportName, run.Spec.CountyReportName, run.Namespace))
 		return ctrl.Result{}, nil
 	}
-	loc := time.UTC
-	if s, err := schedule.Parse(cr.Spec.Schedule.Cron, cr.Spec.Schedule.TimeZone); err == nil {
-		loc = s.Location()
-	}
+	loc := scheduleZone(cr.Spec.Schedule)
 	p, err := period.Parse(run.Spec.Period)
 	if err != nil {
 		r.fail(run, now, reportingv1.RunReasonInvalidData, err.Error())

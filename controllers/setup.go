@@ -62,18 +62,10 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		o.Clock = clock.RealClock{}
 	}
 	cr := &CountyReportReconciler{
-		Client:          mgr.GetClient(),
-		APIReader:       mgr.GetAPIReader(),
-		Scheme:          mgr.GetScheme(),
-		Recorder:        mgr.GetEventRecorder("countyreport-manager"),
-		Clock:           o.Clock,
-		PortalImage:     o.PortalImage,
-		Storage:         o.Storage,
-		Workers:         o.Workers,
-		TrustedProxies:  o.TrustedProxies,
-		Signing:         o.Signing,
-		HostPatterns:    o.HostPatterns,
-		StorageSettings: o.storageSettings(),
+		TenantReconciler: tenantReconciler(mgr, o),
+		Storage:          o.Storage,
+		Workers:          o.Workers,
+		HostPatterns:     o.HostPatterns,
 	}
 	if err := cr.SetupWithManager(mgr); err != nil {
 		return err
@@ -92,17 +84,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 // archives (AdminStorage can); otherwise the city runs without storage. With
 // storage it renders the cities' ReportRuns (the CityRenderer; nil without).
 func setupCities(mgr ctrl.Manager, o Options) (CityRenderer, error) {
-	city := &CityReportReconciler{
-		Client:          mgr.GetClient(),
-		APIReader:       mgr.GetAPIReader(),
-		Scheme:          mgr.GetScheme(),
-		Recorder:        mgr.GetEventRecorder("countyreport-manager"),
-		Clock:           o.Clock,
-		PortalImage:     o.PortalImage,
-		TrustedProxies:  o.TrustedProxies,
-		Signing:         o.Signing,
-		StorageSettings: o.storageSettings(),
-	}
+	city := &CityReportReconciler{TenantReconciler: tenantReconciler(mgr, o)}
 	if o.Signing != nil {
 		city.Keys = &signing.Keys{Reader: mgr.GetAPIReader()}
 	}

@@ -137,7 +137,7 @@ func TestCountySigningSecretIssuedAndRenewed(t *testing.T) {
 	cr := newCountyReport(t, "signing", "990701")
 	g.Expect(k8s.Create(testCtx, cr)).To(Succeed())
 	clk := clocktesting.NewFakeClock(signingNow)
-	r := &CountyReportReconciler{Client: k8s, APIReader: k8s, Scheme: k8s.Scheme(), Clock: clk, Signing: a}
+	r := &CountyReportReconciler{TenantReconciler: TenantReconciler{Client: k8s, APIReader: k8s, Scheme: k8s.Scheme(), Clock: clk, Signing: a}}
 	st := &reconcileState{cr: cr}
 	g.Expect(r.reconcileSigning(testCtx, st)).To(Succeed())
 	sec, kp := signingSecret(g, cr)
@@ -182,7 +182,7 @@ func TestPortalCannotReadSigningKeys(t *testing.T) {
 	kMine := createReady(g, mine)
 	g.Expect(k8s.Create(testCtx, theirs)).To(Succeed())
 	for _, cr := range []*reportingv1.CountyReport{mine, theirs} {
-		r := &CountyReportReconciler{Client: k8s, APIReader: k8s, Scheme: k8s.Scheme(), Clock: clocktesting.NewFakeClock(signingNow), Signing: a}
+		r := &CountyReportReconciler{TenantReconciler: TenantReconciler{Client: k8s, APIReader: k8s, Scheme: k8s.Scheme(), Clock: clocktesting.NewFakeClock(signingNow), Signing: a}}
 		g.Expect(r.reconcileSigning(testCtx, &reconcileState{cr: cr})).To(Succeed())
 	}
 	pk := portalKey(kMine)

@@ -37,10 +37,9 @@ type subject struct {
 	statusChanged func() bool
 	// before is the object as read, for the status patch.
 	before client.Object
-	// keepStatus saves the status found so far; the func it returns puts it
-	// back after an Update (which answers with the stored status) and gives
-	// before the new metadata, so the status patch is against it.
-	keepStatus func() func()
+	// finalizer is added before any step runs ("": none, the manager has
+	// no storage to clean up).
+	finalizer string
 }
 
 // stepState is what every reconcile's steps share. A kind's state embeds it.
@@ -53,8 +52,9 @@ type stepState struct {
 	// softErr is a failure that did not stop the other steps (storage
 	// unreachable); it is returned at the end so the retry backs off.
 	softErr error
-	// quiet: a step met a passing error (see stepOutcome). Nothing failed
-	// that a user must hear about: no status write, no Event, a retry.
+	// quiet: a step met a passing error (see stepOutcome), or the
+	// finalizer was just added. Nothing failed that a user must hear
+	// about: no status write, no Event; the next reconcile writes it.
 	quiet bool
 }
 
@@ -182,6 +182,13 @@ func (s *stepState) storageFailed(err error) error {
 	return nil
 }
 
+// storageNotSet says in StorageReady that the manager has no storage: it
+// serves portals only.
+func (s *stepState) storageNotSet() {
+	s.condition(reportingv1.ConditionStorageReady, metav1.ConditionFalse, reportingv1.ReasonStorageNotSet,
+		"the manager was started without a storage endpoint")
+}
+
 // recordEvent records an Event about obj; a nil recorder records nothing.
 func recordEvent(rec events.EventRecorder, obj runtime.Object, typ, reason, action, format string, args ...any) {
 	if rec != nil {
@@ -189,17 +196,28 @@ func recordEvent(rec events.EventRecorder, obj runtime.Object, typ, reason, acti
 	}
 }
 
-// addFinalizer adds f to the subject and writes it at once, keeping the
-// status the earlier steps found.
-func addFinalizer(ctx context.Context, c client.Client, s subject, f string) error {
-	if !controllerutil.AddFinalizer(s.obj, f) {
+// finalizerFirst is the step that adds the subject's finalizer when it is
+// missing, writes it alone and ends the reconcile, as cluster-api's
+// controllers add theirs: nothing is made for an object whose finalizer is
+// not stored yet, so its deletion always cleans up. The write wakes the
+// next reconcile (specOrFinalizerChanged), which runs the steps and writes
+// the status. It comes first of the steps that write: after the checks that
+// only read and may refuse the spec, because a refused object (a squatter
+// in a namespace given no code) is given nothing, not even a finalizer
+// (grants_test.go).
+func finalizerFirst[S stepper](c client.Client) func(context.Context, S) error {
+	return func(ctx context.Context, st S) error { return st.steps().addFinalizer(ctx, c) }
+}
+
+func (s *stepState) addFinalizer(ctx context.Context, c client.Client) error {
+	if s.finalizer == "" || !controllerutil.AddFinalizer(s.obj, s.finalizer) {
 		return nil
 	}
-	restore := s.keepStatus()
 	if err := c.Update(ctx, s.obj); err != nil {
+		controllerutil.RemoveFinalizer(s.obj, s.finalizer) // the status patch carries no metadata
 		return fmt.Errorf("add finalizer: %w", err)
 	}
-	restore()
+	s.quiet, s.done = true, true
 	return nil
 }
 

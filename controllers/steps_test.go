@@ -180,3 +180,60 @@ func isDeploymentApply(obj any) bool {
 	u, ok := obj.(interface{ GetKind() string })
 	return ok && u.GetKind() == "Deployment"
 }
+
+// The finalizer is written first and alone (finalizerFirst), as
+// cluster-api's controllers add theirs: the reconcile that adds it runs no
+// later step and writes no status; the next one runs the steps. A spec
+// refused by an earlier, read-only step gets no finalizer. The subject is a
+// ConfigMap no reconciler of the suite's manager watches, so nothing races
+// the test.
+func TestFinalizerIsWrittenFirstAndAlone(t *testing.T) {
+	const finalizer = "test.countyreport.io/first"
+	tests := map[string]struct {
+		refused       bool
+		wantFinalizer bool
+		wantRan       []string // the later steps, per reconcile
+	}{
+		"a new object":   {wantFinalizer: true, wantRan: []string{"", "provision"}},
+		"a refused spec": {refused: true, wantRan: []string{"", ""}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			g := NewWithT(t)
+			cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "first", Namespace: newCountyReportIn(t, "first", "", nil).Namespace}}
+			g.Expect(k8s.Create(testCtx, cm)).To(Succeed())
+			for i, want := range tc.wantRan {
+				obj := &corev1.ConfigMap{}
+				g.Expect(k8s.Get(testCtx, client.ObjectKeyFromObject(cm), obj)).To(Succeed())
+				var conds []metav1.Condition
+				var observed int64
+				var patched bool
+				st := &stepState{subject: subject{obj: obj, before: obj.DeepCopy(), conditions: &conds, observed: &observed, finalizer: finalizer,
+					statusChanged: func() bool { patched = true; return false }}}
+				ran := ""
+				res, err := runSteps(testCtx, k8s, nil, st, []func(context.Context, *stepState) error{
+					func(context.Context, *stepState) error {
+						if tc.refused {
+							st.refuse(nil, reportingv1.ReasonInvalidSpec, "refused")
+						}
+						return nil
+					},
+					finalizerFirst[*stepState](k8s),
+					func(context.Context, *stepState) error { ran = "provision"; return nil },
+				})
+				g.Expect(err).NotTo(HaveOccurred())
+				g.Expect(res).To(Equal(ctrl.Result{}))
+				g.Expect(ran).To(Equal(want), "reconcile %d", i)
+				added := i == 0 && tc.wantFinalizer
+				g.Expect(patched).To(Equal(!added), "reconcile %d: status considered by the reconcile that added the finalizer", i)
+			}
+			got := &corev1.ConfigMap{}
+			g.Expect(k8s.Get(testCtx, client.ObjectKeyFromObject(cm), got)).To(Succeed())
+			g.Expect(got.Finalizers).To(Equal(map[bool][]string{true: {finalizer}}[tc.wantFinalizer]))
+			if tc.wantFinalizer {
+				got.Finalizers = nil
+				g.Expect(k8s.Update(testCtx, got)).To(Succeed())
+			}
+		})
+	}
+}

@@ -52,10 +52,9 @@ func TestUnansweringStorageDoesNotHoldTheReconcile(t *testing.T) {
 	dead, err := NewAdminStorage(storage.Config{Endpoint: blackhole(t), AccessKey: "made-up", SecretKey: "made-up-secret", Insecure: true})
 	g.Expect(err).NotTo(HaveOccurred())
 	r := &CountyReportReconciler{
-		Client: mgrClient, Scheme: k8s.Scheme(), Clock: fakeClock,
-		PortalImage:     "countyreport:test",
-		Storage:         dead,
-		StorageSettings: StorageSettings{StorageEndpoint: "127.0.0.1:1", StorageInsecure: true, StorageTimeout: time.Second},
+		TenantReconciler: TenantReconciler{Client: mgrClient, Scheme: k8s.Scheme(), Clock: fakeClock, PortalImage: "countyreport:test",
+			StorageSettings: StorageSettings{StorageEndpoint: "127.0.0.1:1", StorageInsecure: true, StorageTimeout: time.Second}},
+		Storage: dead,
 	}
 	var keys []client.ObjectKey
 	for _, code := range []string{"990401", "990402"} {

@@ -3,9 +3,12 @@ package controllers
 import (
 	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
+	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
 
@@ -52,4 +55,24 @@ func (s StorageSettings) endpointData() map[string][]byte {
 		d[tenant.SecretCABundle] = s.StorageCABundle
 	}
 	return d
+}
+
+// DefaultStorageTimeout bounds each storage call of a reconcile.
+const DefaultStorageTimeout = 15 * time.Second
+
+// withStorage runs one storage call with a deadline of n storage timeouts
+// (longer for calls that walk a whole bucket), so an endpoint that does not
+// answer is reported as StorageUnavailable quickly and the reconcile goes on
+// to the portal and the next county. Work cut short is idempotent and is
+// taken up by the retry.
+func (s StorageSettings) withStorage(ctx context.Context, n int, call func(context.Context) error) error {
+	timeout := time.Duration(n) * cmp.Or(s.StorageTimeout, DefaultStorageTimeout)
+	sctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	err := call(sctx)
+	if err != nil && errors.Is(sctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+		return &storage.Error{Op: "reach storage", Endpoint: s.StorageEndpoint, Kind: storage.ErrUnavailable,
+			Err: fmt.Errorf("no answer within %s: %w", timeout, err)}
+	}
+	return err
 }

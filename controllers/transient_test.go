@@ -117,9 +117,10 @@ func TestTransientAPIErrorIsARequeue(t *testing.T) {
 				},
 			})
 			recorder := events.NewFakeRecorder(10)
-			r := &CountyReportReconciler{Client: c, Scheme: k8s.Scheme(), Clock: fakeClock, Recorder: recorder,
-				PortalImage: "countyreport:test", Storage: admin,
-				StorageSettings: StorageSettings{StorageEndpoint: minio.Endpoint(), StorageInsecure: true, CredentialsTTL: credentialsTTL},
+			r := &CountyReportReconciler{
+				TenantReconciler: TenantReconciler{Client: c, Scheme: k8s.Scheme(), Clock: fakeClock, Recorder: recorder, PortalImage: "countyreport:test",
+					StorageSettings: StorageSettings{StorageEndpoint: minio.Endpoint(), StorageInsecure: true, CredentialsTTL: credentialsTTL}},
+				Storage: admin,
 			}
 			res, err := r.Reconcile(testCtx, ctrl.Request{NamespacedName: k})
 			g.Expect(writes.Load()).To(BeNumerically(">=", 1), "the Deployment was never written: the test injected nothing")

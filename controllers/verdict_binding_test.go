@@ -59,10 +59,10 @@ func TestVerdictIsBoundToWhatTheCitySaw(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	seen := st.DatasetID
 	g.Expect(storage.RealVersion(seen)).To(BeTrue(), "the dataset's identity is the server's version id: %q", seen)
-	log, err := members.VerdictOn(testCtx, code, period, seen, storage.ReviewAccepted, "市统计局审核员", "", at)
+	log, err := members.VerdictOn(testCtx, code, period, seen, review.VerdictAccepted, "市统计局审核员", "", at)
 	g.Expect(err).NotTo(HaveOccurred())
 	entry := log.Entries[len(log.Entries)-1]
-	g.Expect(entry.Binding).To(Equal(storage.BindingCityRead))
+	g.Expect(entry.Binding).To(Equal(review.BindingCityRead))
 	g.Expect(entry.DatasetVersion).To(Equal(seen))
 
 	r := cityReconciler(fakeClock)
@@ -112,9 +112,9 @@ func TestVerdictIsBoundToWhatTheCitySaw(t *testing.T) {
 	g.Expect(text).NotTo(ContainSubstring("已通过"), "the report shows the new figures as accepted")
 
 	// A verdict on what the reviewer saw before is refused, nothing written.
-	_, err = members.VerdictOn(testCtx, code, period, seen, storage.ReviewAccepted, "市统计局审核员", "", at)
+	_, err = members.VerdictOn(testCtx, code, period, seen, review.VerdictAccepted, "市统计局审核员", "", at)
 	g.Expect(errors.Is(err, city.ErrChanged)).To(BeTrue(), "%v", err)
-	log, err = admin.Archive(victim.Status.Bucket).GetReview(testCtx, period)
+	log, err = review.Read(testCtx, admin.Archive(victim.Status.Bucket), period)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(log.Entries).To(HaveLen(1))
 
@@ -123,8 +123,8 @@ func TestVerdictIsBoundToWhatTheCitySaw(t *testing.T) {
 	// city reviews it again (docs/security.md, "Names and verdicts").
 	info, err := admin.Archive(other.Status.Bucket).DescribeDataset(testCtx, period)
 	g.Expect(err).NotTo(HaveOccurred())
-	_, err = admin.Archive(other.Status.Bucket).AppendReview(testCtx, period, storage.ReviewEntry{
-		Verdict: storage.ReviewAccepted, By: "旧版审核", At: at, DatasetSHA256: info.SHA256, DatasetVersion: info.VersionID})
+	_, err = review.Append(testCtx, admin.Archive(other.Status.Bucket), period, review.Entry{
+		Verdict: review.VerdictAccepted, By: "旧版审核", At: at, DatasetSHA256: info.SHA256, DatasetVersion: info.VersionID})
 	g.Expect(err).NotTo(HaveOccurred())
 	st, err = members.Status(testCtx, other.Spec.County.Code, period, at.Add(time.Hour), at)
 	g.Expect(err).NotTo(HaveOccurred())

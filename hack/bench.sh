@@ -64,3 +64,20 @@ out=$(go test -run '^$' -bench 'RenderBaseline|SignReport|Verify' -benchmem -ben
 echo "$out" | grep '^Benchmark'
 echo "$out" | awk '/^BenchmarkRenderBaseline/ {r=$3} /^BenchmarkSignReport/ {s=$3}
   END { if (r > 0) printf "signing %.2f ms per report, rendering %.2f ms: signing adds %.1f%%\n", s/1e6, r/1e6, 100*s/r }'
+
+section "real node (hack/e2e): node Ready vs the control plane alone; tenants serving; a monthly run, Job pod vs in-process"
+# Needs root, make e2e-tools and make image, and no node already running
+# (make e2e-down). The node's own progress lines give its timings.
+if [ "$(id -u)" = 0 ] && [ -x bin/node/kubelet ] && [ -s bin/countyreport-image.tar ] && [ -x hack/e2e/node.sh ]; then
+  log=$(mktemp)
+  trap 'hack/e2e/node.sh down >/dev/null 2>&1 || true; rm -f "$log"' EXIT
+  hack/e2e/node.sh up >"$log" 2>&1 || { cat "$log"; exit 1; }
+  # Lines look like "[  12.3s] kube-apiserver is ready".
+  api=$(awk '/kube-apiserver is ready/ { gsub(/[][s]/, "", $1); print $1; exit }' "$log")
+  node=$(awk '/node .* is Ready/ { gsub(/[][s]/, "", $1); print $1; exit }' "$log")
+  awk -v n="$node" -v a="$api" 'BEGIN { printf "node Ready: %.1f s; control plane alone (API server ready): %.1f s; ratio %.2f\n", n, a, n / a }'
+  ( set -a; source "${E2E_DIR:-.e2e}/env"; set +a
+    go test -tags 'e2e e2ebench' -count=1 -timeout 60m -v -run '^TestBench$' ./test/e2e/ | grep '^bench:' )
+else
+  echo "not measured: needs root, make e2e-tools, make image and hack/e2e/node.sh"
+fi

@@ -391,9 +391,9 @@ func cityReview(ctx context.Context, f *cityFlags, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	verdict := storage.ReviewAccepted
+	verdict := review.VerdictAccepted
 	if f.ret {
-		verdict = storage.ReviewReturned
+		verdict = review.VerdictReturned
 	}
 	log, err := members.Verdict(ctx, f.county, f.period, verdict, f.by, f.comment, time.Now())
 	if err != nil {

@@ -41,8 +41,10 @@ func TestDevEndToEnd(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state")
 	etcdPort, peerPort, apiPort, minioPort := freePort(t), freePort(t), freePort(t), freePort(t)
 	mailPort, mailAPIPort := freePort(t), freePort(t)
-	args := []string{"dev", "--state-dir", state,
-		"--etcd-port", etcdPort, "--etcd-peer-port", peerPort, "--apiserver-port", apiPort, "--minio-port", minioPort, "--portal-port", freePort(t),
+	// --timeout under the harness's 5 minutes: a county that never gets
+	// Ready is named in the output rather than cut off by the harness.
+	args := []string{"dev", "--state-dir", state, "--timeout", "4m",
+		"--etcd-port", etcdPort, "--etcd-peer-port", peerPort, "--apiserver-port", apiPort, "--minio-port", minioPort, "--portal-port", freePortBlock(t, 20),
 		"--mail-port", mailPort, "--mail-api-port", mailAPIPort, "--counties", samplesMailingTo(t, mailPort)}
 
 	first := startDev(t, bin, args)
@@ -300,14 +302,58 @@ func buildCountyreport(t *testing.T) string {
 	return builtBin
 }
 
+// freePort returns a port free now, below the kernel's ephemeral range
+// (32768 and up on Linux): the platform keeps its ports across a restart,
+// and a port from the ephemeral range can be taken meanwhile by any
+// outgoing connection of the tests running beside this one, which left the
+// second start waiting for a portal that could never listen.
 func freePort(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	return strconv.Itoa(quietPorts.next(t, 1))
+}
+
+// freePortBlock returns the first of n consecutive ports free now, below
+// the ephemeral range: --portal-port gives each portal the next free one.
+func freePortBlock(t *testing.T, n int) string {
+	t.Helper()
+	return strconv.Itoa(quietPorts.next(t, n))
+}
+
+// quietPorts hands out ports from 20000–32767, starting at a place that
+// depends on the process so that two test binaries rarely meet.
+var quietPorts = &portCursor{at: 20000 + (os.Getpid()%600)*20}
+
+type portCursor struct {
+	mu sync.Mutex
+	at int
+}
+
+// next returns the first of n consecutive ports that are free now.
+func (c *portCursor) next(t *testing.T, n int) int {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for tries := 0; tries < 12768; tries++ {
+		if c.at+n > 32768 {
+			c.at = 20000
+		}
+		first := c.at
+		ok := true
+		for p := first; p < first+n; p++ {
+			c.at = p + 1
+			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+			if err != nil {
+				ok = false
+				break
+			}
+			_ = l.Close()
+		}
+		if ok {
+			return first
+		}
 	}
-	defer l.Close()
-	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	t.Fatalf("no %d consecutive free ports between 20000 and 32767", n)
+	return 0
 }
 
 type devRun struct {

@@ -169,7 +169,7 @@ func TestRestartAndTwoReconcilersNeverDuplicate(t *testing.T) {
 	g.Expect(runNames(g, h.ns)).To(BeEmpty())
 	clk.SetTime(time.Date(2026, 10, 31, 22, 0, 5, 0, time.UTC))
 	// Two reconcilers (two managers, or a requeue racing a watch) at once.
-	other := &controllers.CountyReportReconciler{Client: testenv.Created(h.mgr.GetClient(), h.created), Scheme: scheme, Clock: clk, PortalImage: "countyreport:test"}
+	other := &controllers.CountyReportReconciler{TenantReconciler: controllers.TenantReconciler{Client: testenv.Created(h.mgr.GetClient(), h.created), Scheme: scheme, Clock: clk, PortalImage: "countyreport:test"}}
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
 	for _, r := range []*controllers.CountyReportReconciler{h.county, other, h.county, other} {
@@ -195,7 +195,7 @@ func TestRestartAndTwoReconcilersNeverDuplicate(t *testing.T) {
 		got.Status.LastScheduleTime = nil
 		g.Expect(k8s.Status().Patch(ctx, got, patch)).To(Succeed())
 	}, wait).Should(Succeed())
-	restarted := &controllers.CountyReportReconciler{Client: testenv.Created(h.mgr.GetClient(), h.created), Scheme: scheme, Clock: clk, PortalImage: "countyreport:test"}
+	restarted := &controllers.CountyReportReconciler{TenantReconciler: controllers.TenantReconciler{Client: testenv.Created(h.mgr.GetClient(), h.created), Scheme: scheme, Clock: clk, PortalImage: "countyreport:test"}}
 	reconcileWith(t, restarted, h, cr)
 	g.Expect(runNames(g, h.ns)).To(ConsistOf("hengshan-2026-10"))
 	g.Expect(county(g, h.ns, "hengshan").Status.LastScheduleTime).NotTo(BeNil())

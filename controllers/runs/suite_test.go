@@ -145,8 +145,7 @@ func startHarness(t *testing.T, ns string, o harnessOptions) *harness {
 			},
 		}), h.created)
 		h.county = &controllers.CountyReportReconciler{
-			Client: reads, Scheme: scheme, Clock: o.clock, PortalImage: "countyreport:test",
-			Recorder: mgr.GetEventRecorder("countyreport-test"),
+			TenantReconciler: controllers.TenantReconciler{Client: reads, Scheme: scheme, Clock: o.clock, PortalImage: "countyreport:test", Recorder: mgr.GetEventRecorder("countyreport-test")},
 		}
 		if err := controllers.IndexCountyCodes(mgr.GetFieldIndexer()); err != nil {
 			t.Fatalf("index: %v", err)

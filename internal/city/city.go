@@ -136,17 +136,17 @@ func MemberStatus(ctx context.Context, a *storage.Archive, period string, deadli
 	case !errors.Is(err, storage.ErrNotFound):
 		return review.Status{}, err
 	}
-	log, err := a.GetReview(ctx, period)
+	log, err := review.Read(ctx, a, period)
 	if err != nil {
 		return review.Status{}, err
 	}
 	return review.Derive(ds, log, deadline, now), nil
 }
 
-// Verdict records the city's verdict (storage.ReviewAccepted or
-// storage.ReviewReturned, the latter with a comment) on the dataset the
+// Verdict records the city's verdict (review.VerdictAccepted or
+// review.VerdictReturned, the latter with a comment) on the dataset the
 // member has stored for period now. There must be one.
-func (m *Members) Verdict(ctx context.Context, code, period, verdict, by, comment string, at time.Time) (storage.ReviewLog, error) {
+func (m *Members) Verdict(ctx context.Context, code, period, verdict, by, comment string, at time.Time) (review.Log, error) {
 	return m.VerdictOn(ctx, code, period, "", verdict, by, comment, at)
 }
 
@@ -163,21 +163,21 @@ var ErrAlreadyDecided = errors.New("this dataset already has that verdict")
 // storage.DatasetInfo.ContentID (any when ""); a dataset stored since is
 // ErrChanged. The verdict is bound to what the county cannot forge: the
 // version id the server gave the dataset and the SHA-256 computed here from
-// the bytes of that version (storage.BindingCityRead).
-func (m *Members) VerdictOn(ctx context.Context, code, period, seen, verdict, by, comment string, at time.Time) (storage.ReviewLog, error) {
+// the bytes of that version (review.BindingCityRead).
+func (m *Members) VerdictOn(ctx context.Context, code, period, seen, verdict, by, comment string, at time.Time) (review.Log, error) {
 	a, err := m.archive(code)
 	if err != nil {
-		return storage.ReviewLog{}, err
+		return review.Log{}, err
 	}
 	info, err := a.DescribeDataset(ctx, period)
 	if errors.Is(err, storage.ErrNotFound) {
-		return storage.ReviewLog{}, fmt.Errorf("city: %s has submitted nothing for %s (未上报): no verdict to give: %w", code, period, err)
+		return review.Log{}, fmt.Errorf("city: %s has submitted nothing for %s (未上报): no verdict to give: %w", code, period, err)
 	}
 	if err != nil {
-		return storage.ReviewLog{}, err
+		return review.Log{}, err
 	}
 	if seen != "" && seen != info.ContentID() {
-		return storage.ReviewLog{}, fmt.Errorf("city: %s %s: %w", code, period, ErrChanged)
+		return review.Log{}, fmt.Errorf("city: %s %s: %w", code, period, ErrChanged)
 	}
 	version := ""
 	if storage.RealVersion(info.VersionID) {
@@ -185,23 +185,23 @@ func (m *Members) VerdictOn(ctx context.Context, code, period, seen, verdict, by
 	}
 	_, read, err := a.ReadDataset(ctx, period, version)
 	if err != nil {
-		return storage.ReviewLog{}, err
+		return review.Log{}, err
 	}
 	if seen != "" && seen != read.ContentID() {
-		return storage.ReviewLog{}, fmt.Errorf("city: %s %s: %w", code, period, ErrChanged) // changed between the two reads
+		return review.Log{}, fmt.Errorf("city: %s %s: %w", code, period, ErrChanged) // changed between the two reads
 	}
-	log, err := a.GetReview(ctx, period)
+	log, err := review.Read(ctx, a, period)
 	if err != nil {
-		return storage.ReviewLog{}, err
+		return review.Log{}, err
 	}
-	if n := len(log.Entries); n > 0 && verdict == storage.ReviewAccepted {
+	if n := len(log.Entries); n > 0 && verdict == review.VerdictAccepted {
 		if last := log.Entries[n-1]; last.Verdict == verdict && last.DatasetSHA256 == read.ContentSHA256 {
 			return log, fmt.Errorf("city: %s %s: %w", code, period, ErrAlreadyDecided)
 		}
 	}
-	return a.AppendReview(ctx, period, storage.ReviewEntry{
+	return review.Append(ctx, a, period, review.Entry{
 		Verdict: verdict, By: by, At: at, Comment: comment,
-		DatasetSHA256: read.ContentSHA256, DatasetVersion: read.VersionID, Binding: storage.BindingCityRead,
+		DatasetSHA256: read.ContentSHA256, DatasetVersion: read.VersionID, Binding: review.BindingCityRead,
 	})
 }
 

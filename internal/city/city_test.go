@@ -130,10 +130,10 @@ func TestReviewAndRankThroughMemberCredentials(t *testing.T) {
 	if got := state("430422", "2023-01"); got != review.Submitted {
 		t.Fatalf("state %s", got)
 	}
-	if _, err := members.Verdict(ctx, "430422", "2023-01", storage.ReviewReturned, "市统计局 张三", "", now); !errors.Is(err, storage.ErrInvalid) {
+	if _, err := members.Verdict(ctx, "430422", "2023-01", review.VerdictReturned, "市统计局 张三", "", now); !errors.Is(err, storage.ErrInvalid) {
 		t.Fatalf("return without a comment: %v", err)
 	}
-	if _, err := members.Verdict(ctx, "430422", "2023-01", storage.ReviewReturned, "市统计局 张三", "请补充地方一般公共预算收入", now); err != nil {
+	if _, err := members.Verdict(ctx, "430422", "2023-01", review.VerdictReturned, "市统计局 张三", "请补充地方一般公共预算收入", now); err != nil {
 		t.Fatal(err)
 	}
 	if got := state("430422", "2023-01"); got != review.Returned {
@@ -152,7 +152,7 @@ func TestReviewAndRankThroughMemberCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log, err := county.Archive(hengnan).GetReview(ctx, "2023-01")
+	log, err := review.Read(ctx, county.Archive(hengnan), "2023-01")
 	if err != nil || len(log.Entries) != 1 || log.Entries[0].Comment != "请补充地方一般公共预算收入" {
 		t.Fatalf("the county reads the city's comment: %+v, %v", log, err)
 	}
@@ -162,7 +162,7 @@ func TestReviewAndRankThroughMemberCredentials(t *testing.T) {
 	if got := state("430422", "2023-01"); got != review.Resubmitted {
 		t.Fatalf("after resubmission: %s", got)
 	}
-	if _, err := members.Verdict(ctx, "430422", "2023-01", storage.ReviewAccepted, "市统计局 张三", "", now); err != nil {
+	if _, err := members.Verdict(ctx, "430422", "2023-01", review.VerdictAccepted, "市统计局 张三", "", now); err != nil {
 		t.Fatal(err)
 	}
 	if got := state("430422", "2023-01"); got != review.Accepted {
@@ -190,11 +190,11 @@ func TestReviewAndRankThroughMemberCredentials(t *testing.T) {
 	if got := state("430426", "2023-02"); got != review.Overdue {
 		t.Fatalf("祁东县 2023-02: %s", got)
 	}
-	if _, err := members.Verdict(ctx, "430426", "2023-02", storage.ReviewAccepted, "x", "", now); err == nil {
+	if _, err := members.Verdict(ctx, "430426", "2023-02", review.VerdictAccepted, "x", "", now); err == nil {
 		t.Fatal("accepted a submission that does not exist")
 	}
 	// A county that is not a member has no credentials here.
-	if _, err := members.Verdict(ctx, "430424", "2023-01", storage.ReviewAccepted, "x", "", now); !errors.Is(err, ErrNotMember) {
+	if _, err := members.Verdict(ctx, "430424", "2023-01", review.VerdictAccepted, "x", "", now); !errors.Is(err, ErrNotMember) {
 		t.Fatalf("verdict on a non-member: %v", err)
 	}
 }

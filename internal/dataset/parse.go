@@ -73,6 +73,21 @@ func (es *Errors) add(path, format string, args ...any) {
 // Parse reads a dataset in JSON or YAML (from name's extension, else from the
 // content) and validates it. On any problem it returns Errors listing them all.
 func Parse(data []byte, name string) (*Dataset, error) {
+	return parse(data, name, nil)
+}
+
+// ParseForm is Parse for a document built from a form's fields in the
+// model's types. typed holds, by path ("indicators[2].value"), the text of
+// the fields the model's types cannot hold (a figure that is not a number:
+// NumberFromText). Each is read where the document has it, as a file
+// holding that text there is read, so the form is refused exactly as a JSON
+// or YAML file with the same text is: the same problem at the same path,
+// and the field counted as given by the validation that follows.
+func ParseForm(data []byte, name string, typed map[string]string) (*Dataset, error) {
+	return parse(data, name, typed)
+}
+
+func parse(data []byte, name string, typed map[string]string) (*Dataset, error) {
 	var errs Errors
 	if len(data) > MaxBytes {
 		errs.add("", "文件过大（%d 字节，上限 %d）/ document too large (%d bytes, limit %d)", len(data), MaxBytes, len(data), MaxBytes)
@@ -101,6 +116,9 @@ func Parse(data []byte, name string) (*Dataset, error) {
 	}
 	var ds Dataset
 	d := decoder{errs: &errs}
+	for path, text := range typed {
+		put(tree, path, text)
+	}
 	d.value("", tree, reflect.ValueOf(&ds).Elem())
 	// A field the decoder refused (too long, the wrong type) is one
 	// problem: the validation that follows sees it empty and would report it

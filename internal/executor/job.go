@@ -132,9 +132,14 @@ func MakeJob(run *reportingv1.ReportRun, cr *reportingv1.CountyReport, o JobOpti
 					AutomountServiceAccountToken: ptr.To(false),
 					EnableServiceLinks:           ptr.To(false),
 					SecurityContext: &corev1.PodSecurityContext{
-						RunAsNonRoot:   ptr.To(true),
-						RunAsUser:      ptr.To[int64](runUID),
-						RunAsGroup:     ptr.To[int64](runUID),
+						RunAsNonRoot: ptr.To(true),
+						RunAsUser:    ptr.To[int64](runUID),
+						RunAsGroup:   ptr.To[int64](runUID),
+						// The signing Secret is mounted 0400: without the
+						// volume's group set to the run's, the kubelet leaves
+						// its files root's and the non-root run cannot read
+						// its key (found on a real node; envtest runs no pod).
+						FSGroup:        ptr.To[int64](runUID),
 						SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 					},
 					Containers: []corev1.Container{{

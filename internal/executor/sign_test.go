@@ -87,6 +87,21 @@ func TestJobMountsOnlyItsOwnSigningSecret(t *testing.T) {
 	}
 }
 
+// The signing key is mounted owner-read-only (0400): the kubelet makes its
+// files readable by the run's group only when the pod's fsGroup is that
+// group, so without it the non-root run cannot open its key (as the e2e
+// suite saw on a real node: permission denied on tls.crt).
+func TestJobCanReadItsSigningKey(t *testing.T) {
+	a := county("alpha", "990801")
+	run := testRun()
+	run.Namespace, run.Spec.CountyReportName = a.Namespace, a.Name
+	pod := MakeJob(run, a, JobOptions{Sign: true}).Spec.Template.Spec
+	sc := pod.SecurityContext
+	if sc == nil || sc.FSGroup == nil || sc.RunAsGroup == nil || *sc.FSGroup != *sc.RunAsGroup {
+		t.Fatalf("the Job's pod security context %+v: fsGroup must be the run's group, or the key mounted 0400 stays root's", sc)
+	}
+}
+
 // Attack: an in-process attempt of county A reads A's signing Secret and
 // nothing else, and a key pair of B copied into A's Secret signs nothing.
 func TestInProcessReadsOnlyItsOwnSigningKey(t *testing.T) {

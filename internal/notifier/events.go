@@ -161,7 +161,7 @@ func (n *Notifier) memberEvents(ctx context.Context, city *reportingv1.CityRepor
 	case !errors.Is(err, storage.ErrNotFound):
 		return err
 	}
-	log, err := arch.GetReview(ctx, p.String())
+	log, err := review.Read(ctx, arch, p.String())
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return err
 	}
@@ -215,7 +215,7 @@ func (n *Notifier) verdictEvents(ctx context.Context, city *reportingv1.CityRepo
 	}
 	var errs []error
 	for _, p := range periods {
-		log, err := arch.GetReview(ctx, p)
+		log, err := review.Read(ctx, arch, p)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -226,7 +226,7 @@ func (n *Notifier) verdictEvents(ctx context.Context, city *reportingv1.CityRepo
 			}
 			e := countyEvent(c)
 			e.Kind, e.Period, e.Comment, e.At = notify.EventAccepted, p, v.Comment, v.At
-			if v.Verdict == storage.ReviewReturned {
+			if v.Verdict == review.VerdictReturned {
 				e.Kind = notify.EventReturned
 			}
 			e.Ref = strings.ToLower(v.At.UTC().Format("20060102T150405Z"))

@@ -13,6 +13,7 @@ import (
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/notify"
 	"github.com/countyreport/countyreport/internal/notify/mailpittest"
+	"github.com/countyreport/countyreport/internal/review"
 	"github.com/countyreport/countyreport/internal/storage"
 )
 
@@ -112,9 +113,9 @@ func TestReturnedReachesTheCountyOnce(t *testing.T) {
 	// Made-up figures and comment for the test.
 	ds, err := hengnan.PutDataset(ctx, "2023-01", []byte(`{"test":"fixture"}`))
 	must(t, err)
-	_, err = hengnan.AppendReview(ctx, "2023-01", storage.ReviewEntry{Verdict: storage.ReviewReturned, By: "市统计局审核员",
+	_, err = review.Append(ctx, hengnan, "2023-01", review.Entry{Verdict: review.VerdictReturned, By: "市统计局审核员",
 		At: now.Add(-time.Hour), Comment: "一般公共预算收入与财政局口径不一致，请核实后重报。", DatasetSHA256: ds.SHA256,
-		DatasetVersion: ds.VersionID, Binding: storage.BindingCityRead})
+		DatasetVersion: ds.VersionID, Binding: review.BindingCityRead})
 	must(t, err)
 
 	for _, owner := range []string{"first", "first", "after-a-restart"} {

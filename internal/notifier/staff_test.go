@@ -13,7 +13,7 @@ import (
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/accounts"
 	"github.com/countyreport/countyreport/internal/notify"
-	"github.com/countyreport/countyreport/internal/storage"
+	"github.com/countyreport/countyreport/internal/review"
 )
 
 func TestMergeStaff(t *testing.T) {
@@ -131,9 +131,9 @@ func TestStaffReadTheirOwnLanguage(t *testing.T) {
 	hengnan := w.admin.Archive(hb)
 	ds, err := hengnan.PutDataset(ctx, "2023-01", []byte(`{"test":"fixture"}`))
 	must(t, err)
-	_, err = hengnan.AppendReview(ctx, "2023-01", storage.ReviewEntry{Verdict: storage.ReviewReturned, By: "shenhe",
+	_, err = review.Append(ctx, hengnan, "2023-01", review.Entry{Verdict: review.VerdictReturned, By: "shenhe",
 		At: now.Add(-time.Hour), Comment: "一般公共预算收入请核实（测试用意见）。", DatasetSHA256: ds.SHA256,
-		DatasetVersion: ds.VersionID, Binding: storage.BindingCityRead})
+		DatasetVersion: ds.VersionID, Binding: review.BindingCityRead})
 	must(t, err)
 	for _, owner := range []string{"a", "a", "after-a-restart"} {
 		must(t, w.notifier(owner).Pass(ctx))

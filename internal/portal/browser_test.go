@@ -33,6 +33,13 @@ type browserSession struct {
 
 func newBrowser(t *testing.T) *browserSession {
 	t.Helper()
+	return newBrowserFor(t, 5*time.Minute)
+}
+
+// newBrowserFor is newBrowser with its own time budget for the whole test
+// (a walk through every page takes longer than one flow).
+func newBrowserFor(t *testing.T, budget time.Duration) *browserSession {
+	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
 		t.Fatalf("chromium is missing from the PATH: run `make tools` (installs Debian's chromium package): %v", err)
@@ -59,7 +66,7 @@ func newBrowser(t *testing.T) *browserSession {
 		chromedp.Flag("lang", "zh-CN"),
 	)
 	ctx, cancelCtx := chromedp.NewContext(alloc)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
+	ctx, cancelTimeout := context.WithTimeout(ctx, budget)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
 	b := &browserSession{t: t, ctx: ctx, shots: shots, downloads: t.TempDir()}
 	b.do(chromedp.Navigate("about:blank"))

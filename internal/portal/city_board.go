@@ -230,9 +230,9 @@ func (s *cityServer) review(c *gin.Context) {
 	}
 	problem := ""
 	switch {
-	case verdict != storage.ReviewAccepted && verdict != storage.ReviewReturned:
+	case verdict != review.VerdictAccepted && verdict != review.VerdictReturned:
 		problem = tr(lang, "board.err.verdict")
-	case verdict == storage.ReviewReturned && comment == "":
+	case verdict == review.VerdictReturned && comment == "":
 		problem = tr(lang, "board.err.comment")
 	case len([]rune(comment)) > maxCommentRunes:
 		problem = tr(lang, "board.err.long", maxCommentRunes)

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/countyreport/countyreport/internal/storage"
+	"github.com/countyreport/countyreport/internal/review"
 )
 
 // boardDataset is the dataset identity (the server's version id) the
@@ -22,9 +22,9 @@ func boardDataset(t *testing.T, board, code string) string {
 	return m[1]
 }
 
-func reviewLog(t *testing.T, c *county) storage.ReviewLog {
+func reviewLog(t *testing.T, c *county) review.Log {
 	t.Helper()
-	log, err := c.Archive.GetReview(testCtx(t), "2023-01")
+	log, err := review.Read(testCtx(t), c.Archive, "2023-01")
 	mustDo(t, err)
 	return log
 }
@@ -72,8 +72,8 @@ func TestCityBoardReview(t *testing.T) {
 		t.Fatalf("return: %d", resp.StatusCode)
 	}
 	log := reviewLog(t, a)
-	if len(log.Entries) != 1 || log.Entries[0].Verdict != storage.ReviewReturned || log.Entries[0].By != "shenhe" || log.Entries[0].Comment != comment ||
-		log.Entries[0].DatasetVersion != sha || log.Entries[0].Binding != storage.BindingCityRead || len(log.Entries[0].DatasetSHA256) != 64 {
+	if len(log.Entries) != 1 || log.Entries[0].Verdict != review.VerdictReturned || log.Entries[0].By != "shenhe" || log.Entries[0].Comment != comment ||
+		log.Entries[0].DatasetVersion != sha || log.Entries[0].Binding != review.BindingCityRead || len(log.Entries[0].DatasetSHA256) != 64 {
 		t.Fatalf("review log after the return: %+v", log.Entries)
 	}
 	_, board = u.get("/?period=2023-01")

@@ -160,7 +160,7 @@ func TestDataRefusalsInEnglish(t *testing.T) {
 	form := url.Values{"period": {"2023-02"}, "title": {"test fixture"}, "ind.count": {"1"}, "sec.count": {"0"},
 		"ind.0.id": {"local_tax"}, "ind.0.name": {"地方税收"}, "ind.0.value": {"abc"}, "ind.0.unit": {"亿元"}}
 	resp, body = u.post("/data/form", form)
-	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `<a href="#ind-0-value">Indicators row 1 (地方税收), value: must be a number`) {
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `<a href="#ind-0-value">Indicators row 1 (<span lang="zh-CN">地方税收</span>), value: must be a number`) {
 		t.Errorf("form error in English: %d\n%s", resp.StatusCode, problemsOf(body))
 	}
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // The web form's fields, whatever is typed, become one JSON document that
-// dataset.Parse then judges (it never panics, never yields invalid JSON,
+// dataset.ParseForm then judges (it never panics, never yields invalid JSON,
 // and a number is never silently changed).
 func FuzzFormDataset(f *testing.F) {
 	f.Add("标题", "local_tax", "6.31", "亿元", "+10.8", "2022年", "summary\nitem")
@@ -19,14 +19,14 @@ func FuzzFormDataset(f *testing.F) {
 		v := &formView{Period: "2023-02", Title: title,
 			Indicators: []formIndicator{{ID: id, Name: "名称", Value: value, Unit: unit, Change: change, Basis: basis}},
 			Sections:   []formSection{{Kind: dataset.KindNote, Title: title, Items: items}}}
-		doc, err := formDataset(nil, cfg, v)
+		up, err := v.upload(nil, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !json.Valid(doc) {
-			t.Fatalf("invalid JSON: %s", doc)
+		if !json.Valid(up.Data) {
+			t.Fatalf("invalid JSON: %s", up.Data)
 		}
-		ds, err := dataset.Parse(doc, "form.json")
+		ds, err := dataset.ParseForm(up.Data, "form.json", up.Typed)
 		if err != nil {
 			return // refused with its reasons: fine
 		}

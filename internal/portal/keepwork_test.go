@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/countyreport/countyreport/internal/storage"
+	"github.com/countyreport/countyreport/internal/review"
 	"github.com/countyreport/countyreport/internal/testenv"
 )
 
@@ -220,7 +220,7 @@ func TestNextStepShown(t *testing.T) {
 	}
 
 	// The city returns 2023-02: the periods list says 已退回 and links to it.
-	c.verdict(t, cityArchive(t, c), "2023-02", storage.ReviewReturned, "请核实（测试样例）")
+	c.verdict(t, cityArchive(t, c), "2023-02", review.VerdictReturned, "请核实（测试样例）")
 	_, list := u.get("/data")
 	for _, want := range []string{"市级审核", `href="/data/periods/2023-02#review" class="state state-returned">已退回</a>`} {
 		if !strings.Contains(list, want) {

@@ -93,7 +93,6 @@ type page struct {
 	Account    *accounts.Account
 	Path       string
 	Nav        string
-	Refresh    int
 	Data       any
 }
 
@@ -173,6 +172,9 @@ func (s *site) renderBytes(name string, p *page) ([]byte, error) {
 	buf.Grow(16 << 10)
 	if err := s.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
 		return nil, err
+	}
+	if p.Lang == "en" {
+		return markChinese(buf.Bytes()), nil // Chinese parts marked lang="zh-CN" (zhlang.go)
 	}
 	return buf.Bytes(), nil
 }

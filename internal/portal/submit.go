@@ -1,7 +1,6 @@
 package portal
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -313,23 +312,7 @@ func (d *dataPages) formPage(c *gin.Context) {
 	if d.refuseFuture(c, period) {
 		return
 	}
-	v := &formView{Period: period, Kinds: []string{dataset.KindReview, dataset.KindPlan, dataset.KindNote}}
-	if ds := d.base(c, period); ds != nil {
-		v.Title = ds.Meta.Title
-		for i, in := range ds.Indicators {
-			fi := formIndicator{N: i, ID: in.ID, Name: in.Name, NameEn: in.NameEn, Unit: in.Unit, Basis: in.Basis}
-			if in.Value != nil {
-				fi.Value = in.Value.String()
-			}
-			if in.Change != nil {
-				fi.Change = in.Change.String()
-			}
-			v.Indicators = append(v.Indicators, fi)
-		}
-		for i, s := range ds.Sections {
-			v.Sections = append(v.Sections, formSection{N: i, Kind: s.Kind, Label: s.Label, Title: s.Title, Summary: s.Summary, Items: strings.Join(s.Items, "\n")})
-		}
-	}
+	v := newFormView(period, d.base(c, period))
 	v.pad()
 	d.s.render(c, http.StatusOK, "form", d.s.newPage(c, "data", tr(lang, "data.form.title", period), v))
 }
@@ -377,109 +360,6 @@ func readForm(c *gin.Context, period string) *formView {
 	return v
 }
 
-// formDataset is the form as dataset JSON: the base dataset with the
-// form's fields put over it, so fields the form does not show (history,
-// milestones, projects, photos, the source) are kept as they were.
-func formDataset(base *dataset.Dataset, county *Config, v *formView) ([]byte, error) {
-	doc := map[string]any{}
-	if base != nil {
-		norm, err := base.Normalized()
-		if err != nil {
-			return nil, err
-		}
-		dec := json.NewDecoder(strings.NewReader(string(norm)))
-		dec.UseNumber()
-		if err := dec.Decode(&doc); err != nil {
-			return nil, err
-		}
-	}
-	meta, _ := doc["meta"].(map[string]any)
-	if meta == nil {
-		meta = map[string]any{"countyCode": county.CountyCode, "countyName": county.CountyName}
-		if county.EnglishName != "" {
-			meta["countyNameEn"] = county.EnglishName
-		}
-	}
-	meta["period"] = v.Period
-	meta["title"] = v.Title
-	doc["meta"] = meta
-
-	old := map[string]map[string]any{}
-	if list, ok := doc["indicators"].([]any); ok {
-		for _, it := range list {
-			if m, ok := it.(map[string]any); ok {
-				if id, _ := m["id"].(string); id != "" {
-					old[id] = m
-				}
-			}
-		}
-	}
-	inds := []any{}
-	for _, fi := range v.Indicators {
-		m := old[fi.ID]
-		if m == nil {
-			m = map[string]any{}
-		}
-		setStr(m, "id", fi.ID)
-		setStr(m, "name", fi.Name)
-		setStr(m, "nameEn", fi.NameEn)
-		setStr(m, "unit", fi.Unit)
-		setStr(m, "basis", fi.Basis)
-		setNum(m, "value", fi.Value)
-		setNum(m, "change", fi.Change)
-		inds = append(inds, m)
-	}
-	doc["indicators"] = inds
-
-	secs := []any{}
-	for _, fs := range v.Sections {
-		m := map[string]any{"kind": fs.Kind}
-		setStr(m, "label", fs.Label)
-		setStr(m, "title", fs.Title)
-		setStr(m, "summary", fs.Summary)
-		var items []any
-		for _, line := range strings.Split(fs.Items, "\n") {
-			if line = strings.TrimSpace(line); line != "" {
-				items = append(items, line)
-			}
-		}
-		if len(items) > 0 {
-			m["items"] = items
-		}
-		secs = append(secs, m)
-	}
-	doc["sections"] = secs
-	return json.Marshal(doc)
-}
-
-func setStr(m map[string]any, k, v string) {
-	if v == "" {
-		delete(m, k)
-		return
-	}
-	m[k] = v
-}
-
-// setNum puts a figure as a JSON number when it reads as one, else as the
-// text typed, so validation names the field ("应为数字") instead of this
-// page guessing.
-func setNum(m map[string]any, k, v string) {
-	v = strings.TrimPrefix(strings.TrimSpace(v), "+")
-	switch {
-	case v == "":
-		delete(m, k)
-	case json.Valid([]byte(v)) && isNumberLiteral(v):
-		m[k] = json.Number(v)
-	default:
-		m[k] = v
-	}
-}
-
-func isNumberLiteral(s string) bool {
-	_, err := strconv.ParseFloat(s, 64)
-	return err == nil && !strings.ContainsAny(s, "xXpPnN_")
-}
-
 func (d *dataPages) submitForm(c *gin.Context) {
 	period, ok := readPeriod(c.PostForm("period"))
 	if !ok {
@@ -487,12 +367,12 @@ func (d *dataPages) submitForm(c *gin.Context) {
 		return
 	}
 	v := readForm(c, period)
-	doc, err := formDataset(d.base(c, period), d.s.cfg, v)
+	up, err := v.upload(d.base(c, period), d.s.cfg)
 	if err != nil {
 		d.s.log.Error("form dataset", "err", err)
 		d.s.fail(c, http.StatusInternalServerError, "")
 		return
 	}
 	v.pad()
-	d.preview(c, period, submission.Upload{Data: doc, Format: submission.FormatForm}, v)
+	d.preview(c, period, up, v)
 }

@@ -69,7 +69,7 @@ func (s *server) reviewStatus(ctx context.Context, p string) (*review.Status, er
 	case !errors.Is(err, storage.ErrNotFound):
 		return nil, err
 	}
-	log, err := s.archive.GetReview(ctx, p)
+	log, err := review.Read(ctx, s.archive, p)
 	if err != nil {
 		return nil, err
 	}
@@ -158,12 +158,12 @@ func reviewText(p string, st review.Status, lang, city string, when func(time.Ti
 	return v
 }
 
-// verdictLabel names a verdict (storage.ReviewAccepted or ReviewReturned).
+// verdictLabel names a verdict (review.VerdictAccepted or VerdictReturned).
 func verdictLabel(verdict, lang string) string {
 	switch verdict {
-	case storage.ReviewAccepted:
+	case review.VerdictAccepted:
 		return tr(lang, "review.state."+review.Accepted)
-	case storage.ReviewReturned:
+	case review.VerdictReturned:
 		return tr(lang, "review.state."+review.Returned)
 	}
 	return verdict

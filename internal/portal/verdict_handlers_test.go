@@ -14,6 +14,7 @@ import (
 
 	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/review"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/testenv"
 )
@@ -34,9 +35,9 @@ func (c *county) verdict(t *testing.T, city *storage.Archive, period, verdict, c
 	t.Helper()
 	_, info, err := city.ReadDataset(testCtx(t), period, "")
 	mustDo(t, err)
-	_, err = city.AppendReview(testCtx(t), period, storage.ReviewEntry{
+	_, err = review.Append(testCtx(t), city, period, review.Entry{
 		Verdict: verdict, By: "市统计局审核员", At: time.Now(), Comment: comment,
-		DatasetSHA256: info.ContentSHA256, DatasetVersion: info.VersionID, Binding: storage.BindingCityRead,
+		DatasetSHA256: info.ContentSHA256, DatasetVersion: info.VersionID, Binding: review.BindingCityRead,
 	})
 	mustDo(t, err)
 }
@@ -115,28 +116,29 @@ func TestPeriodPageShowsCityReview(t *testing.T) {
 	// The county's own credentials cannot write a verdict.
 	info, err := c.Archive.DescribeDataset(testCtx(t), "2023-01")
 	mustDo(t, err)
-	if _, err := c.Archive.AppendReview(testCtx(t), "2023-01", storage.ReviewEntry{Verdict: storage.ReviewAccepted, By: "county", At: time.Now(), DatasetSHA256: info.SHA256}); err == nil || errors.Is(err, storage.ErrInvalid) {
+	if _, err := review.Append(testCtx(t), c.Archive, "2023-01", review.Entry{Verdict: review.VerdictAccepted, By: "county", At: time.Now(), DatasetSHA256: info.SHA256}); err == nil || errors.Is(err, storage.ErrInvalid) {
 		t.Fatalf("the county wrote its own verdict: %v", err)
 	}
 
 	comment := `一般公共预算收入增速与财政局口径不符<script>alert("x")</script>，请核实后重报。`
-	c.verdict(t, city, "2023-01", storage.ReviewReturned, comment)
+	c.verdict(t, city, "2023-01", review.VerdictReturned, comment)
 	escaped := `一般公共预算收入增速与财政局口径不符&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;，请核实后重报。`
 	expectPage(t, zh, page, []string{"已退回", "衡阳市审核员 于 ", " 退回。", "市级意见", escaped,
 		"请按市级意见修改数据后重新报送", `href="/data/form?period=2023-01"`, "修改后重新报送"},
 		[]string{`<script>alert`, "已通过", "已报送待审核"})
-	expectPage(t, en, page, []string{"Returned", "Returned by the 衡阳市 reviewer on ", "The city&#39;s comment", escaped,
+	// English pages mark their Chinese lang="zh-CN" (zhlang.go).
+	expectPage(t, en, page, []string{"Returned", `Returned by the <span lang="zh-CN">衡阳市</span> reviewer on `, "The city&#39;s comment", `<span lang="zh-CN">` + escaped + `</span>`,
 		"correct the data as the city asks and submit it again"},
 		[]string{`<script>alert`, "Correct and submit again"}) // a viewer is not offered to resubmit
 
 	// A corrected dataset is a resubmission awaiting a verdict of its own.
 	c.storeAs(t, ds, "2023-01", func(d *dataset.Dataset) { d.Meta.Title += "（修改后）" })
 	expectPage(t, zh, page, []string{"已重报待审核", "重新报送于 ", "上次审核：已退回（衡阳市审核员，"}, []string{escaped, "请按市级意见修改"})
-	expectPage(t, en, page, []string{"Resubmitted, awaiting review", "Submitted again on ", "Previous review: Returned (the 衡阳市 reviewer, "}, []string{escaped})
+	expectPage(t, en, page, []string{"Resubmitted, awaiting review", "Submitted again on ", `Previous review: Returned (the <span lang="zh-CN">衡阳市</span> reviewer, `}, []string{escaped})
 
-	c.verdict(t, city, "2023-01", storage.ReviewAccepted, "")
+	c.verdict(t, city, "2023-01", review.VerdictAccepted, "")
 	expectPage(t, zh, page, []string{"已通过", "衡阳市审核员 于 ", " 审核通过。"}, []string{"已退回", "已重报待审核", "请按市级意见修改"})
-	expectPage(t, en, page, []string{"Accepted", "Accepted by the 衡阳市 reviewer on "}, []string{"Resubmitted"})
+	expectPage(t, en, page, []string{"Accepted", `Accepted by the <span lang="zh-CN">衡阳市</span> reviewer on `}, []string{"Resubmitted"})
 
 	// The attack: with the county's own credentials, other figures written
 	// over the accepted dataset with its metadata (its SHA-256 claim)
@@ -189,7 +191,7 @@ func TestDashboardShowsCityReview(t *testing.T) {
 	c := newCounty(t, fictional)
 	ds := c.seedDataset(t, false)
 	city := cityArchive(t, c)
-	c.verdict(t, city, "2023-01", storage.ReviewReturned, "请补充<b>样例批注</b>进度。")
+	c.verdict(t, city, "2023-01", review.VerdictReturned, "请补充<b>样例批注</b>进度。")
 
 	// The month under review and its state follow the portal's clock: the
 	// previous month in Asia/Shanghai, 未报送 until the end of the 5th (the
@@ -227,7 +229,7 @@ func TestDashboardShowsCityReview(t *testing.T) {
 	// The month under review submitted and returned: it alone is shown (the
 	// latest period on file is the month under review).
 	c.storeAs(t, ds, due, nil)
-	c.verdict(t, city, due, storage.ReviewReturned, "数据不完整")
+	c.verdict(t, city, due, review.VerdictReturned, "数据不完整")
 	wantZh := "市级审核（" + due + "）：<a href=\"/data/periods/" + due + "#review\"><strong class=\"review-state\">已退回 — 请修改后重新报送</strong></a>"
 	deadline := time.Now().Add(40 * time.Second)
 	for {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/countyreport/countyreport/internal/review"
-	"github.com/countyreport/countyreport/internal/storage"
 )
 
 func TestReviewText(t *testing.T) {
@@ -14,8 +13,8 @@ func TestReviewText(t *testing.T) {
 	deadline := time.Date(2023, 2, 6, 0, 0, 0, 0, sh)
 	at := time.Date(2023, 2, 3, 9, 30, 0, 0, sh)
 	when := func(t time.Time) string { return t.In(sh).Format("2006-01-02 15:04") }
-	returned := &storage.ReviewEntry{Verdict: storage.ReviewReturned, By: "市统计局张三", At: at, Comment: "财政收入口径有误"}
-	accepted := &storage.ReviewEntry{Verdict: storage.ReviewAccepted, By: "市统计局张三", At: at}
+	returned := &review.Entry{Verdict: review.VerdictReturned, By: "市统计局张三", At: at, Comment: "财政收入口径有误"}
+	accepted := &review.Entry{Verdict: review.VerdictAccepted, By: "市统计局张三", At: at}
 	cases := map[string]struct {
 		st   review.Status
 		lang string

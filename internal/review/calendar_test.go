@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/countyreport/countyreport/internal/period"
-	"github.com/countyreport/countyreport/internal/storage"
 )
 
 // The month under review and its state at the instants where a monthly
@@ -45,7 +44,7 @@ func TestMonthUnderReviewAcrossTheMonth(t *testing.T) {
 			if due.String() != tc.due {
 				t.Fatalf("month under review %s, want %s", due, tc.due)
 			}
-			if got := Derive(nil, storage.ReviewLog{}, Deadline(due, 5, sh), tc.now); got.State != tc.state {
+			if got := Derive(nil, Log{}, Deadline(due, 5, sh), tc.now); got.State != tc.state {
 				t.Fatalf("state %s, want %s", got.State, tc.state)
 			}
 		})

@@ -53,7 +53,7 @@ type Status struct {
 	DatasetID      string `json:"datasetID,omitempty"`
 	DatasetVersion string `json:"datasetVersion,omitempty"`
 	// Last is the newest verdict, on whichever dataset it was given.
-	Last *storage.ReviewEntry `json:"last,omitempty"`
+	Last *Entry `json:"last,omitempty"`
 	// Deadline is when the submission is due; Late says it came after.
 	Deadline time.Time `json:"deadline"`
 	Late     bool      `json:"late,omitempty"`
@@ -67,7 +67,7 @@ func Deadline(p period.Period, day int, loc *time.Location) time.Time {
 
 // Derive gives the state of a submission from its dataset (nil: none) and
 // the city's verdicts, at now.
-func Derive(ds *storage.DatasetInfo, log storage.ReviewLog, deadline, now time.Time) Status {
+func Derive(ds *storage.DatasetInfo, log Log, deadline, now time.Time) Status {
 	s := Status{Deadline: deadline}
 	if n := len(log.Entries); n > 0 {
 		last := log.Entries[n-1]
@@ -96,15 +96,15 @@ func Derive(ds *storage.DatasetInfo, log storage.ReviewLog, deadline, now time.T
 
 // Binds reports whether verdict e was given on the dataset ds describes.
 // The city must have recorded the dataset from bytes it read itself
-// (storage.BindingCityRead; older entries bind nothing), and:
+// (BindingCityRead; older entries bind nothing), and:
 //   - where the server keeps versions, the version id must be the one
 //     stored now: any write by the county, metadata copied or not, is a
 //     new version; and when the reader also has the bytes (ContentSHA256),
 //     their SHA-256 must be the one the city computed;
 //   - where it keeps none, the SHA-256 the reader computed from the bytes
 //     must be the city's.
-func Binds(e storage.ReviewEntry, ds storage.DatasetInfo) bool {
-	if e.Binding != storage.BindingCityRead {
+func Binds(e Entry, ds storage.DatasetInfo) bool {
+	if e.Binding != BindingCityRead {
 		return false
 	}
 	if storage.RealVersion(ds.VersionID) {

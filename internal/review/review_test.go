@@ -49,18 +49,18 @@ func TestDerive(t *testing.T) {
 	unversioned := func(content string) *storage.DatasetInfo {
 		return &storage.DatasetInfo{Object: storage.Object{VersionID: "null", SHA256: content}, Modified: before, ContentSHA256: content}
 	}
-	verdict := func(v, version, sum string) storage.ReviewEntry {
-		return storage.ReviewEntry{Verdict: v, By: "city", At: before, DatasetSHA256: sum, DatasetVersion: version, Comment: "x", Binding: storage.BindingCityRead}
+	verdict := func(v, version, sum string) Entry {
+		return Entry{Verdict: v, By: "city", At: before, DatasetSHA256: sum, DatasetVersion: version, Comment: "x", Binding: BindingCityRead}
 	}
-	legacy := func(v, version, sum string) storage.ReviewEntry {
+	legacy := func(v, version, sum string) Entry {
 		e := verdict(v, version, sum)
 		e.Binding = ""
 		return e
 	}
-	log := func(es ...storage.ReviewEntry) storage.ReviewLog { return storage.ReviewLog{Entries: es} }
+	log := func(es ...Entry) Log { return Log{Entries: es} }
 	cases := map[string]struct {
 		ds    *storage.DatasetInfo
-		log   storage.ReviewLog
+		log   Log
 		now   time.Time
 		state string
 		late  bool
@@ -98,7 +98,7 @@ func TestDerive(t *testing.T) {
 // Recheck: the bytes a reader got must be those the city hashed.
 func TestRecheck(t *testing.T) {
 	v1, v2 := strings.Repeat("1", 64), strings.Repeat("2", 64)
-	e := storage.ReviewEntry{Verdict: Accepted, By: "city", DatasetSHA256: v1, DatasetVersion: "a", Binding: storage.BindingCityRead}
+	e := Entry{Verdict: Accepted, By: "city", DatasetSHA256: v1, DatasetVersion: "a", Binding: BindingCityRead}
 	accepted := Status{State: Accepted, Last: &e}
 	read := func(version, sum string) storage.DatasetInfo {
 		return storage.DatasetInfo{Object: storage.Object{VersionID: version}, ContentSHA256: sum}

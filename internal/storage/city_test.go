@@ -10,6 +10,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 
+	"github.com/countyreport/countyreport/internal/review"
 	"github.com/countyreport/countyreport/internal/storage"
 )
 
@@ -107,16 +108,16 @@ func TestMemberCredentialsReachOnlyPublishedObjectsOfOneCounty(t *testing.T) {
 	if err := statRaw(ctx, cityRaw, member, "data/2024-01/dataset.json", oldDataset); err != nil {
 		t.Fatalf("city reads an earlier version of the member's dataset: %v", err)
 	}
-	entry := storage.ReviewEntry{Verdict: storage.ReviewReturned, By: "reviewer", At: time.Now(), Comment: "请核实", DatasetSHA256: sum}
-	if _, err := city.Archive(member).AppendReview(ctx, "2024-01", entry); err != nil {
+	entry := review.Entry{Verdict: review.VerdictReturned, By: "reviewer", At: time.Now(), Comment: "请核实", DatasetSHA256: sum}
+	if _, err := review.Append(ctx, city.Archive(member), "2024-01", entry); err != nil {
 		t.Fatalf("city records a verdict: %v", err)
 	}
-	entry.Verdict, entry.Comment = storage.ReviewAccepted, ""
-	log, err := city.Archive(member).AppendReview(ctx, "2024-01", entry)
+	entry.Verdict, entry.Comment = review.VerdictAccepted, ""
+	log, err := review.Append(ctx, city.Archive(member), "2024-01", entry)
 	if err != nil || len(log.Entries) != 2 {
 		t.Fatalf("second verdict: %+v, %v", log, err)
 	}
-	if got, err := city.Archive(member).GetReview(ctx, "2024-01"); err != nil || len(got.Entries) != 2 || got.Entries[0].Verdict != storage.ReviewReturned {
+	if got, err := review.Read(ctx, city.Archive(member), "2024-01"); err != nil || len(got.Entries) != 2 || got.Entries[0].Verdict != review.VerdictReturned {
 		t.Fatalf("city reads its verdicts back: %+v, %v", got, err)
 	}
 
@@ -184,7 +185,7 @@ func TestMemberCredentialsReachOnlyPublishedObjectsOfOneCounty(t *testing.T) {
 		},
 		"read another county's dataset": func() error { _, err := city.Archive(other).GetDataset(ctx, "2024-01"); return err },
 		"review another county": func() error {
-			_, err := city.Archive(other).AppendReview(ctx, "2024-01", entry)
+			_, err := review.Append(ctx, city.Archive(other), "2024-01", entry)
 			return err
 		},
 	}
@@ -207,7 +208,7 @@ func TestMemberCredentialsReachOnlyPublishedObjectsOfOneCounty(t *testing.T) {
 			}
 		}
 	}
-	if _, err := admin.Archive(other).GetReview(ctx, "2024-01"); err != nil {
+	if _, err := review.Read(ctx, admin.Archive(other), "2024-01"); err != nil {
 		t.Fatal(err)
 	}
 	if vs := versions(t, raw, other, "review/"); len(vs) != 0 {
@@ -226,8 +227,8 @@ func TestCountyCannotWriteItsOwnReview(t *testing.T) {
 	if _, err := admin.Archive(bucket).PutDataset(ctx, "2024-01", []byte(`{"v":1}`)); err != nil {
 		t.Fatal(err)
 	}
-	returned := storage.ReviewEntry{Verdict: storage.ReviewReturned, By: "city", At: time.Now(), Comment: "数据有误", DatasetSHA256: sha([]byte(`{"v":1}`))}
-	if _, err := admin.Archive(bucket).AppendReview(ctx, "2024-01", returned); err != nil {
+	returned := review.Entry{Verdict: review.VerdictReturned, By: "city", At: time.Now(), Comment: "数据有误", DatasetSHA256: sha([]byte(`{"v":1}`))}
+	if _, err := review.Append(ctx, admin.Archive(bucket), "2024-01", returned); err != nil {
 		t.Fatal(err)
 	}
 	issuer, err := storage.NewSTSIssuer(root)
@@ -241,7 +242,7 @@ func TestCountyCannotWriteItsOwnReview(t *testing.T) {
 	county := newClient(t, creds.Config(root))
 	countyRaw := rawClient(t, creds.Config(root))
 
-	if log, err := county.Archive(bucket).GetReview(ctx, "2024-01"); err != nil || len(log.Entries) != 1 || log.Entries[0].Comment != "数据有误" {
+	if log, err := review.Read(ctx, county.Archive(bucket), "2024-01"); err != nil || len(log.Entries) != 1 || log.Entries[0].Comment != "数据有误" {
 		t.Fatalf("county reads the city's verdict: %+v, %v", log, err)
 	}
 	// The county's own work is unaffected.
@@ -249,11 +250,11 @@ func TestCountyCannotWriteItsOwnReview(t *testing.T) {
 		t.Fatalf("county resubmits: %v", err)
 	}
 	accept := returned
-	accept.Verdict, accept.Comment = storage.ReviewAccepted, ""
+	accept.Verdict, accept.Comment = review.VerdictAccepted, ""
 	attacks := map[string]func() error{
-		"accept its own submission": func() error { _, err := county.Archive(bucket).AppendReview(ctx, "2024-01", accept); return err },
+		"accept its own submission": func() error { _, err := review.Append(ctx, county.Archive(bucket), "2024-01", accept); return err },
 		"write a verdict for a new period": func() error {
-			_, err := county.Archive(bucket).AppendReview(ctx, "2024-02", accept)
+			_, err := review.Append(ctx, county.Archive(bucket), "2024-02", accept)
 			return err
 		},
 		"delete the verdict": func() error {
@@ -276,8 +277,8 @@ func TestCountyCannotWriteItsOwnReview(t *testing.T) {
 			}
 		})
 	}
-	log, err := admin.Archive(bucket).GetReview(ctx, "2024-01")
-	if err != nil || len(log.Entries) != 1 || log.Entries[0].Verdict != storage.ReviewReturned {
+	log, err := review.Read(ctx, admin.Archive(bucket), "2024-01")
+	if err != nil || len(log.Entries) != 1 || log.Entries[0].Verdict != review.VerdictReturned {
 		t.Fatalf("verdicts after the county's attempts: %+v, %v", log, err)
 	}
 	if vs := versions(t, rawClient(t, root), bucket, "review/"); len(vs) != 1 || vs["review/2024-01/review.json"] != 1 {
@@ -286,14 +287,14 @@ func TestCountyCannotWriteItsOwnReview(t *testing.T) {
 }
 
 func TestReviewEntriesAreChecked(t *testing.T) {
-	ok := storage.ReviewEntry{Verdict: storage.ReviewAccepted, By: "r", At: time.Now(), DatasetSHA256: strings.Repeat("a", 64)}
-	cases := map[string]func(e *storage.ReviewEntry){
-		"unknown verdict":        func(e *storage.ReviewEntry) { e.Verdict = "approved" },
-		"no reviewer":            func(e *storage.ReviewEntry) { e.By = "" },
-		"no time":                func(e *storage.ReviewEntry) { e.At = time.Time{} },
-		"short checksum":         func(e *storage.ReviewEntry) { e.DatasetSHA256 = "abc" },
-		"returned with no words": func(e *storage.ReviewEntry) { e.Verdict = storage.ReviewReturned },
-		"comment too long":       func(e *storage.ReviewEntry) { e.Comment = strings.Repeat("长", 2001) },
+	ok := review.Entry{Verdict: review.VerdictAccepted, By: "r", At: time.Now(), DatasetSHA256: strings.Repeat("a", 64)}
+	cases := map[string]func(e *review.Entry){
+		"unknown verdict":        func(e *review.Entry) { e.Verdict = "approved" },
+		"no reviewer":            func(e *review.Entry) { e.By = "" },
+		"no time":                func(e *review.Entry) { e.At = time.Time{} },
+		"short checksum":         func(e *review.Entry) { e.DatasetSHA256 = "abc" },
+		"returned with no words": func(e *review.Entry) { e.Verdict = review.VerdictReturned },
+		"comment too long":       func(e *review.Entry) { e.Comment = strings.Repeat("长", 2001) },
 	}
 	if err := ok.Check(); err != nil {
 		t.Fatalf("valid entry refused: %v", err)

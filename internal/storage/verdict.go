@@ -4,24 +4,6 @@ import (
 	"context"
 )
 
-// What a verdict is bound to. A county writes its own bucket, object
-// metadata included: the SHA-256 it stores beside its dataset is its claim,
-// and it can copy that claim onto different figures. A verdict therefore
-// records what the county cannot forge:
-//
-//   - the version id the storage server assigned to the dataset the city
-//     read (the buckets are versioned: every write, even one that copies an
-//     object's metadata, gets a new id, and a version's bytes never change);
-//   - the SHA-256 the city computed itself from the bytes of that version.
-//
-// Entries written before this binding (Binding empty) bind nothing: the
-// dataset they judged is shown as resubmitted until the city reviews it
-// again.
-
-// BindingCityRead marks a verdict whose DatasetVersion and DatasetSHA256
-// the city took from the bytes it read itself.
-const BindingCityRead = "city-read/v1"
-
 // ContentID is an identity of a stored dataset that its county cannot
 // forge: the server's version id when the server keeps versions, else
 // "sha256:" and the SHA-256 the reader computed from the bytes ("" when

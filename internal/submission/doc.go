@@ -29,11 +29,14 @@
 //	svc.UploadFile(ctx, period, id)        // the original upload of a submission
 //
 // The web form goes through the same path: the portal builds the dataset
-// JSON from the form fields and calls Preview with Format FormatForm.
+// from the form fields in dataset's types and calls Preview with Format
+// FormatForm, its JSON in Data and, in Typed, the text of any figure typed
+// that is not a number.
 //
 // # Validation
 //
-// Every format ends in dataset.Parse, so the checks are dataset's own;
+// Every format ends in dataset.Parse (dataset.ParseForm for the form, which
+// reads Typed where a file would hold it), so the checks are dataset's own;
 // this package adds only what a file format needs (a word in a number
 // cell) and that the upload is for this county and period. Errors are
 // Problems: for a workbook located by sheet and cell ("指标!C7"), or by row

@@ -30,6 +30,11 @@ type Upload struct {
 	Name   string // the file name the browser sent ("" for the form)
 	Data   []byte
 	Format Format // "" to tell from Name (.xlsx, .json, .yaml/.yml) or the content
+	// Typed is the text of the form's fields the dataset's types cannot
+	// hold (a figure that is not a number: dataset.NumberFromText), by
+	// dataset path; FormatForm only. dataset.ParseForm refuses it as it
+	// refuses that text in a file.
+	Typed map[string]string
 }
 
 // Expect is what an upload must be: the county and period it is submitted for.
@@ -107,7 +112,11 @@ func Parse(up Upload, want Expect) (*Parsed, error) {
 		if format != FormatYAML {
 			name = "upload.json"
 		}
-		ds, err := dataset.Parse(up.Data, name)
+		var typed map[string]string
+		if format == FormatForm {
+			typed = up.Typed
+		}
+		ds, err := dataset.ParseForm(up.Data, name, typed)
 		if err != nil {
 			return nil, datasetProblems(err, nil, nil)
 		}

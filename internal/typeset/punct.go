@@ -262,6 +262,20 @@ func HasCJK(s string) bool {
 	return false
 }
 
+// HasHan reports whether s holds a Chinese character (a Han ideograph),
+// the test of whether a run of text is set as Chinese: text with none,
+// CJK punctuation alone included, is set as Latin text (internal/render/
+// layout: its spaces stretch, its words are not broken between letters).
+// IsCJK is the wider test of the line breaking rules.
+func HasHan(s []rune) bool {
+	for _, r := range s {
+		if r >= 0x2E80 && unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
+}
+
 // fold maps a full-width mark handled here to its ASCII form.
 func fold(r rune) rune {
 	switch r {

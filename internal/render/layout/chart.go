@@ -15,9 +15,13 @@ import (
 type Chart struct {
 	Name  string // file stem, e.g. "chart-1-growth"
 	Title string
-	W, H  float64
-	font  *Font
-	ops   []op
+	// Alt is the chart's data in words, in the edition's language: the
+	// alternative text of the PDF's figure (what a screen reader reads).
+	Alt       string
+	W, H      float64
+	font      *Font
+	ops       []op
+	hasSource bool
 }
 
 type op struct {
@@ -29,6 +33,7 @@ type op struct {
 	text   string
 	size   float64
 	anchor byte // 's', 'm', 'e'
+	role   byte // 'b' the background (an artifact); text: 'c' the title (caption), 's' the source line
 }
 
 func (c *Chart) rect(x, y, w, h float64, col RGB) {
@@ -108,6 +113,7 @@ type BarSpec struct {
 	// colours there).
 	Note   string
 	Source string // source line under the chart ("资料来源：…")
+	Lang   string // of the alternative text: zh-CN or en ("": by the title)
 }
 
 // BarChart draws s with f.
@@ -146,8 +152,11 @@ func BarChart(f *Font, s BarSpec) *Chart {
 		h += 14
 	}
 	c.H = h
+	c.Alt = barAlt(s)
 	c.rect(0, 0, w, h, RGB{1, 1, 1})
+	c.ops[len(c.ops)-1].role = 'b'
 	c.text(0, 14, 11, ColText, 's', s.Title)
+	c.ops[len(c.ops)-1].role = 'c'
 	lo, hi := 0.0, 0.0
 	for _, b := range s.Bars {
 		lo, hi = math.Min(lo, b.Value), math.Max(hi, b.Value)
@@ -210,6 +219,8 @@ func BarChart(f *Font, s BarSpec) *Chart {
 	}
 	if s.Source != "" {
 		c.text(0, ly, 7.5, ColMuted, 's', s.Source)
+		c.ops[len(c.ops)-1].role = 's'
+		c.hasSource = true
 	}
 	return c
 }
@@ -254,6 +265,7 @@ type TrendSpec struct {
 	Series      []TrendSeries
 	Width       float64
 	Source      string
+	Lang        string // of the alternative text: zh-CN or en ("": by the title)
 }
 
 // TrendChart draws s with f.
@@ -264,9 +276,11 @@ func TrendChart(f *Font, s TrendSpec) *Chart {
 		h += 14
 	}
 	w, periods := s.Width, s.Periods
-	c := &Chart{Name: s.Name, Title: s.Title, W: w, H: h, font: f}
+	c := &Chart{Name: s.Name, Title: s.Title, W: w, H: h, font: f, Alt: trendAlt(s)}
 	c.rect(0, 0, w, h, RGB{1, 1, 1})
+	c.ops[len(c.ops)-1].role = 'b'
 	c.text(0, 14, 11, ColText, 's', s.Title)
+	c.ops[len(c.ops)-1].role = 'c'
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, sr := range s.Series {
 		for _, v := range sr.Values {
@@ -319,13 +333,27 @@ func TrendChart(f *Font, s TrendSpec) *Chart {
 	}
 	if s.Source != "" {
 		c.text(0, plotH+6, 7.5, ColMuted, 's', s.Source)
+		c.ops[len(c.ops)-1].role = 's'
+		c.hasSource = true
 	}
 	return c
 }
 
-// drawPDF draws the chart with its top-left corner at (ox, oy).
-func (c *Chart) drawPDF(p *Page, ox, oy float64) {
+// drawPDF draws the chart with its top-left corner at (ox, oy): its title
+// as content of the element title (a Caption), its source line of src,
+// its background as an artifact, the rest of fig.
+func (c *Chart) drawPDF(p *Page, ox, oy float64, title, fig, src *Elem) {
 	for _, o := range c.ops {
+		switch {
+		case o.role == 'b':
+			p.mark(nil)
+		case o.role == 'c' && title != nil:
+			p.mark(title)
+		case o.role == 's' && src != nil:
+			p.mark(src)
+		default:
+			p.mark(fig)
+		}
 		switch o.kind {
 		case 'r':
 			p.Rect(ox+o.pts[0], oy+o.pts[1], o.pts[2], o.pts[3], o.col)

@@ -44,6 +44,26 @@
 // fill a line before any letter-spacing, no paragraph ending in a line of
 // one or two characters, English justified by its spaces.
 //
+// # Structure
+//
+// Every PDF is tagged (PDF/UA direction): a structure tree (Elem) that the
+// flow builds in reading order as it lays out, the page content wrapped in
+// marked content (BDC/EMC with MCIDs) that the tree and its ParentTree
+// point at, /MarkInfo, /StructParents on each page, XMP metadata with the
+// title (dc:title). Headings are H1 (level
+// 0), H2 (level 1), and one below the last for a heading left out of the
+// contents (no level skipped); paragraphs P; tables Table, Caption, TR,
+// TH (/Scope Column, or Row for a RowHeader column) and TD; lists L, LI,
+// Lbl, LBody (ListItem); charts a Caption (the title), a Figure whose
+// /Alt is the chart's data in words and a P (the source line); photos a
+// Figure with the caption as /Alt; the contents TOC, TOCI and Link (with
+// the link annotation as OBJR). Running headers and footers are
+// /Artifact /Pagination (Header, Footer), a table header repeated on a
+// later page /Pagination, rules and backgrounds /Layout. A run of another
+// language (Latin words in a Chinese edition, Chinese in an English one)
+// is a sequence of its own, /Span with /Lang, of the same element.
+// Tagging adds no drawing: the pages look the same.
+//
 // # Charts
 //
 // BarChart and TrendChart build a Chart from a spec (bars or series, a

@@ -32,8 +32,12 @@ type Style struct {
 	Color   RGB
 	Indent  float64 // first-line indent (two em for Chinese body text)
 	Bold    bool
-	Align   Align
-	After   float64 // space after
+	// Role is the structure role of what is set in this style (P when
+	// empty; a heading's follows its level). Inside an element that takes
+	// content (a cell, a list body) the text is part of it.
+	Role  string
+	Align Align
+	After float64 // space after
 }
 
 // Flow lays content out down A4 pages: paragraphs, headings, tables,
@@ -48,6 +52,9 @@ type Flow struct {
 	Furniture func(p *Page, n, total int)
 
 	pages    []*lpage
+	root     *Elem // the structure tree (Document)
+	cur      *Elem // the element content goes into now
+	lastH    int   // the level of the last bookmarked heading (1 for H1)
 	y        float64
 	toc      []Entry
 	outlines []outline
@@ -55,8 +62,15 @@ type Flow struct {
 }
 
 type lpage struct {
-	ops  []func(*Page)
+	ops  []pageOp
 	bare bool
+}
+
+// pageOp is drawing recorded on a page and the structure element it
+// belongs to (nil: an artifact).
+type pageOp struct {
+	e  *Elem
+	fn func(*Page)
 }
 
 // Entry is a line of the contents: a chapter (level 0) or a section (1).
@@ -68,7 +82,10 @@ type Entry struct {
 }
 
 // New starts an empty flow.
-func New(fonts *Fonts) *Flow { return &Flow{Fonts: fonts} }
+func New(fonts *Fonts) *Flow {
+	root := &Elem{Role: "Document", page: 1}
+	return &Flow{Fonts: fonts, root: root, cur: root}
+}
 
 // Font is the font of a face.
 func (f *Flow) Font(face Face) *Font { return f.Fonts[face] }
@@ -103,17 +120,26 @@ func (f *Flow) Ensure(h float64) {
 	}
 }
 
-// Draw records drawing on the current page.
-func (f *Flow) Draw(fn func(p *Page)) {
+// Draw records drawing on the current page, as content of the current
+// leaf element, else (inside a grouping element) as decoration.
+func (f *Flow) Draw(fn func(p *Page)) { f.drawAs(f.content(), fn) }
+
+// Decorate records drawing on the current page that is not content: a
+// rule, a background.
+func (f *Flow) Decorate(fn func(p *Page)) { f.drawAs(nil, fn) }
+
+func (f *Flow) drawAs(e *Elem, fn func(p *Page)) {
 	lp := f.pages[len(f.pages)-1]
-	lp.ops = append(lp.ops, fn)
+	lp.ops = append(lp.ops, pageOp{e, fn})
 }
 
 // Text draws one line (no wrapping) with its top at y.
 func (f *Flow) Text(x, y float64, st Style, s string) {
 	font, r := f.Fonts[st.Face], []rune(s)
 	base := y + st.Size*0.86
+	opened := f.leafFor(st.Role)
 	f.Draw(func(p *Page) { p.Text(font, x, base, st.Size, st.Color, r, nil, st.Bold) })
+	f.endLeaf(opened)
 }
 
 // TextWidth is the width of s in style st.
@@ -130,7 +156,20 @@ func (f *Flow) Lines(s string, st Style, w float64) int {
 func (f *Flow) Para(s string, st Style) { f.ParaAt(s, st, MarginX, ContentW) }
 
 // ParaAt sets a paragraph in the column x..x+w, flowing across pages.
-func (f *Flow) ParaAt(s string, st Style, x, w float64) {
+func (f *Flow) ParaAt(s string, st Style, x, w float64) { f.paraAt(s, st, x, w, 0) }
+
+// ListItem sets a list item (LI) in the column x..x+w: its label (1. or
+// ·) and its body, set as one paragraph label+body. Items go in a list:
+// f.Begin("L") … f.End().
+func (f *Flow) ListItem(label, body string, st Style, x, w float64) {
+	f.Begin("LI")
+	f.paraAt(label+body, st, x, w, len([]rune(label)))
+	f.End()
+}
+
+// paraAt sets a paragraph; with label > 0 it is a list item's, the first
+// label characters its Lbl, the rest its LBody.
+func (f *Flow) paraAt(s string, st Style, x, w float64, label int) {
 	text := []rune(s)
 	font := f.Fonts[st.Face]
 	lines := setText(text, font, st.Size, w, st.Indent, st.Align == Justify)
@@ -138,6 +177,15 @@ func (f *Flow) ParaAt(s string, st Style, x, w float64) {
 	if lh == 0 {
 		lh = st.Size * 1.5
 	}
+	var lbl, body *Elem
+	if label > 0 {
+		lbl = f.Begin("Lbl")
+		f.End()
+		body = f.Begin("LBody")
+		defer f.End()
+	}
+	opened := f.leafFor(st.Role)
+	defer f.endLeaf(opened)
 	for i, ln := range lines {
 		// a paragraph's last two lines stay together (no widow line at a page top)
 		need := lh
@@ -154,11 +202,16 @@ func (f *Flow) ParaAt(s string, st Style, x, w float64) {
 			lx = x + (w-ln.width)/2
 		}
 		lx += ln.x0
-		seg := text[ln.start:min(ln.end, ln.start+len(ln.adj))]
+		seg := lineText(text, ln)
 		adj := ln.adj
 		by := f.y + (lh-st.Size)/2 + st.Size*0.86
 		col, bold := st.Color, st.Bold
-		f.Draw(func(p *Page) { p.Text(font, lx, by, st.Size, col, seg, adj, bold) })
+		if i == 0 && lbl != nil && label < ln.end {
+			cut := label - ln.start
+			f.drawAs(unmarked, func(p *Page) { p.text(font, lx, by, st.Size, col, seg, adj, bold, cut, lbl, body) })
+		} else {
+			f.Draw(func(p *Page) { p.Text(font, lx, by, st.Size, col, seg, adj, bold) })
+		}
 		f.y += lh
 	}
 	f.y += st.After
@@ -178,7 +231,23 @@ func (f *Flow) Heading(s string, st Style, keep float64, level int) {
 	if level >= 0 {
 		f.Bookmark(s, level)
 	}
+	if st.Role == "" {
+		st.Role = f.headingRole(level)
+	}
 	f.Para(s, st)
+}
+
+// headingRole is the role of a heading: H1 for a chapter (level 0), H2
+// for a section (1), and one below the last of those for a heading left
+// out of the contents (level < 0), so that no level is skipped.
+func (f *Flow) headingRole(level int) string {
+	h := level + 1
+	if level < 0 {
+		h = min(f.lastH+1, 3)
+	} else {
+		f.lastH = h
+	}
+	return "H" + string(rune('0'+min(max(h, 1), 6)))
 }
 
 // Bookmark adds a contents entry and a PDF bookmark at the current position.
@@ -195,7 +264,17 @@ func (f *Flow) Entries() []Entry { return f.toc }
 func (f *Flow) Chart(c *Chart) {
 	f.Ensure(c.H)
 	x, y := MarginX, f.y
-	f.Draw(func(p *Page) { c.drawPDF(p, x, y) })
+	// the title is the figure's caption, the source line a paragraph after
+	// it; the drawing is the figure, its alternative text the chart's data
+	var title, src *Elem
+	if c.Title != "" {
+		title = f.cur.add(&Elem{Role: "Caption", page: f.Page()})
+	}
+	fig := f.cur.add(&Elem{Role: "Figure", Alt: c.Alt, page: f.Page()})
+	if c.hasSource {
+		src = f.cur.add(&Elem{Role: "P", page: f.Page()})
+	}
+	f.drawAs(fig, func(p *Page) { c.drawPDF(p, x, y, title, fig, src) })
 	f.y += c.H
 }
 
@@ -210,7 +289,7 @@ func CanDraw(data []byte) bool {
 //
 // Each image is decoded once, however often it is drawn: what the PDF
 // embeds is kept (by the SHA-256 of its bytes) until Finish.
-func (f *Flow) Image(data []byte, x, w, h float64) bool {
+func (f *Flow) Image(data []byte, alt string, x, w, h float64) bool {
 	key := imageKey(data)
 	im, ok := f.images[key]
 	if !ok {
@@ -224,7 +303,8 @@ func (f *Flow) Image(data []byte, x, w, h float64) bool {
 		f.images[key] = im
 	}
 	y := f.y
-	f.Draw(func(p *Page) {
+	fig := f.cur.add(&Elem{Role: "Figure", Alt: alt, page: f.Page()})
+	f.drawAs(fig, func(p *Page) {
 		idx, iw, ih := p.doc.addPrepared(key, im), im.w, im.h
 		s := math.Min(w/float64(iw), h/float64(ih))
 		dw, dh := float64(iw)*s, float64(ih)*s
@@ -234,19 +314,24 @@ func (f *Flow) Image(data []byte, x, w, h float64) bool {
 }
 
 // Finish plays the pages into a PDF with meta as its document information
-// and the bookmarks as its outline.
+// and the bookmarks as its outline. It is called once: playing the pages
+// records each element's marked content (and its links) in the structure.
 func (f *Flow) Finish(meta Meta) []byte {
 	doc := newPDF()
 	doc.meta = meta
+	doc.root = f.root
 	total := len(f.pages)
 	for i, lp := range f.pages {
 		p := doc.newPage()
 		for _, op := range lp.ops {
-			op(p)
+			p.mark(op.e)
+			op.fn(p)
 		}
 		if !lp.bare && f.Furniture != nil {
+			p.mark(artPage)
 			f.Furniture(p, i+1, total)
 		}
+		p.closeMarks()
 	}
 	doc.outlines = f.outlines
 	return doc.Bytes()
@@ -256,10 +341,13 @@ func (f *Flow) Finish(meta Meta) []byte {
 func (f *Flow) Pages() int { return len(f.pages) }
 
 // OnPage records drawing on page n (1-based), e.g. a contents page filled
-// in once the rest is laid out.
-func (f *Flow) OnPage(n int, fn func(p *Page)) {
+// in once the rest is laid out: as content of the current leaf element,
+// else as decoration (like Draw).
+func (f *Flow) OnPage(n int, fn func(p *Page)) { f.onPage(n, f.content(), fn) }
+
+func (f *Flow) onPage(n int, e *Elem, fn func(p *Page)) {
 	lp := f.pages[n-1]
-	lp.ops = append(lp.ops, fn)
+	lp.ops = append(lp.ops, pageOp{e, fn})
 }
 
 // Contents sets the entries as a contents page on page n (reserved
@@ -268,7 +356,9 @@ func (f *Flow) OnPage(n int, fn func(p *Page)) {
 func (f *Flow) Contents(n int, title string, titleStyle, chapter, section Style, pageLabel func(int) string) {
 	tf := f.Fonts[titleStyle.Face]
 	tr := []rune(title)
-	f.OnPage(n, func(p *Page) {
+	// the contents are read where they stand, before what follows page n
+	head, toc := f.insertAt(n, &Elem{Role: "H1", page: n}, &Elem{Role: "TOC", page: n})
+	f.onPage(n, head, func(p *Page) {
 		p.Text(tf, MarginX+(ContentW-tf.TextWidth(title, titleStyle.Size))/2, Top+titleStyle.Size, titleStyle.Size, titleStyle.Color, tr, nil, titleStyle.Bold)
 	})
 	y := Top + titleStyle.Size + 32
@@ -285,137 +375,37 @@ func (f *Flow) Contents(n int, title string, titleStyle, chapter, section Style,
 		lines := setText(text, font, st.Size, w, 0, false)
 		lh := st.Leading
 		top := y
+		item := toc.add(&Elem{Role: "TOCI", page: n})
 		for i, ln := range lines {
-			seg, adj := text[ln.start:ln.start+len(ln.adj)], ln.adj
+			seg, adj := lineText(text, ln), ln.adj
 			yy := y + st.Size
 			lastW, x0 := ln.width, ln.x0
 			isLast := i == len(lines)-1
-			f.OnPage(n, func(p *Page) {
+			f.onPage(n, item, func(p *Page) {
 				p.Text(font, x+x0, yy, st.Size, st.Color, seg, adj, st.Bold)
 				if isLast {
+					p.mark(nil) // the dotted leader
 					p.Line(0.5, ColRule, true, x+lastW+6, yy-2, MarginX+ContentW-pw-6, yy-2)
+					p.mark(item)
 					p.Text(font, MarginX+ContentW-pw, yy, st.Size, st.Color, []rune(pn), nil, st.Bold)
 				}
 			})
 			y += lh
 		}
 		page, destY, h := e.Page-1, e.Y, y-top
-		f.OnPage(n, func(p *Page) { p.Link(MarginX, top, ContentW, h, page, destY) })
-		y += st.After
-	}
-}
-
-// Card is one figure on a card: a title over up to two lines, the figure
-// large, its unit, and a foot line.
-type Card struct {
-	Title      string
-	Figure     string
-	FigureCol  RGB
-	Unit       string
-	Foot       string
-	FootCol    RGB
-	Badge      string // a boxed word before the foot, e.g. 预计
-	FigureFace Face
-}
-
-const (
-	cardGap, cardBaseH, cardTitleLH, cardTitleSize = 10.0, 80.0, 11.5, 9.0
-)
-
-// CardsHeight is the height Cards takes for cards, cols to a row.
-func (f *Flow) CardsHeight(cards []Card, cols int) float64 {
-	w := (ContentW - cardGap*float64(cols-1)) / float64(cols)
-	h := 0.0
-	for start := 0; start < len(cards); start += cols {
-		lines := 1
-		for _, c := range cards[start:min(start+cols, len(cards))] {
-			lines = max(lines, len(setText([]rune(c.Title), f.Fonts[Sans], cardTitleSize, w-16, 0, false)))
-		}
-		h += cardBaseH + float64(lines-1)*cardTitleLH + cardGap
-	}
-	return h
-}
-
-// Cards sets cards cols to a row; a row is as tall as its longest title.
-// The grid is kept on one page when it fits on one: a grid split across a
-// page break (three cards here, six there) reads as two.
-func (f *Flow) Cards(cards []Card, cols int) {
-	const gap, baseH, titleLH, titleSize = cardGap, cardBaseH, cardTitleLH, cardTitleSize
-	w := (ContentW - gap*float64(cols-1)) / float64(cols)
-	sans := f.Fonts[Sans]
-	if h := f.CardsHeight(cards, cols) - gap; h <= Bottom-Top {
-		f.Ensure(h)
-	}
-	for start := 0; start < len(cards); start += cols {
-		row := cards[start:min(start+cols, len(cards))]
-		lines := 1
-		titles := make([][]line, len(row))
-		for i, c := range row {
-			titles[i] = setText([]rune(c.Title), sans, titleSize, w-16, 0, false)
-			lines = max(lines, len(titles[i]))
-		}
-		shift := float64(lines-1) * titleLH
-		h := baseH + shift
-		f.Ensure(h)
-		y := f.y
-		for i, c := range row {
-			x := MarginX + float64(i)*(w+gap)
-			text := []rune(c.Title)
-			tl := titles[i]
-			f.Draw(func(p *Page) {
-				p.Rect(x, y, w, h, ColLight)
-				p.Rect(x, y, w, 2, ColAccent)
-				for k, ln := range tl {
-					p.Text(sans, x+8+ln.x0, y+9+float64(k)*titleLH+titleSize*0.86, titleSize, ColMuted, text[ln.start:ln.start+len(ln.adj)], ln.adj, false)
-				}
-			})
-			f.card(c, x, y, w, h, shift)
-		}
-		f.y += h + gap
-	}
-}
-
-func (f *Flow) card(c Card, x, y, w, h, shift float64) {
-	sans := f.Fonts[Sans]
-	ff := f.Fonts[c.FigureFace]
-	fy := y + shift
-	fig, unit := []rune(c.Figure), []rune(c.Unit)
-	size := 20.0
-	for size > 12 && ff.TextWidth(c.Figure, size)+3+sans.TextWidth(c.Unit, 9.5) > w-16 {
-		size--
-	}
-	fw := ff.TextWidth(c.Figure, size)
-	f.Draw(func(p *Page) {
-		p.Text(ff, x+8, fy+26+size*0.86, size, c.FigureCol, fig, nil, true)
-		if len(unit) > 0 {
-			p.Text(sans, x+8+fw+3, fy+34+9.5*0.86, 9.5, ColText, unit, nil, false)
-		}
-	})
-	fx := x + 8
-	if c.Badge != "" {
-		bw := sans.TextWidth(c.Badge, 8) + 6
-		bx, br := fx, []rune(c.Badge)
-		f.Draw(func(p *Page) {
-			p.StrokeRect(bx, y+h-19, bw, 12, 0.6, ColAccent)
-			p.Text(sans, bx+3, y+h-17.5+8*0.86, 8, ColAccent, br, nil, false)
+		alt := e.Title
+		f.onPage(n, item, func(p *Page) {
+			p.Link(MarginX, top, ContentW, h, page, destY)
+			p.links[len(p.links)-1].alt = alt
 		})
-		fx += bw + 5
-	}
-	if c.Foot != "" {
-		text := []rune(c.Foot)
-		lines := setText(text, sans, 8.5, x+w-8-fx, 0, false)
-		ly := y + h - 18 - float64(len(lines)-1)*10
-		for k, ln := range lines {
-			seg, adj, yy, x0 := text[ln.start:ln.start+len(ln.adj)], ln.adj, ly+float64(k)*10, ln.x0
-			f.Draw(func(p *Page) { p.Text(sans, fx+x0, yy+8.5*0.86, 8.5, c.FootCol, seg, adj, false) })
-		}
+		y += st.After
 	}
 }
 
 // Rule draws a horizontal rule across the measure at the current position.
 func (f *Flow) Rule(lw float64, col RGB) {
 	y := f.y
-	f.Draw(func(p *Page) { p.Rect(MarginX, y, ContentW, lw, col) })
+	f.Decorate(func(p *Page) { p.Rect(MarginX, y, ContentW, lw, col) })
 }
 
 func (e Entry) String() string { return fmt.Sprintf("%d %q p%d", e.Level, e.Title, e.Page) }

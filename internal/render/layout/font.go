@@ -10,6 +10,8 @@ import (
 	"syscall"
 
 	gotext "github.com/go-text/typesetting/font"
+
+	"github.com/countyreport/countyreport/internal/typeset"
 )
 
 // Face is the role a font plays in a document.
@@ -385,7 +387,7 @@ func (f *Font) RunSize(g *Font, size float64, latinText bool) float64 {
 
 // TextWidth is the width of s at size.
 func (f *Font) TextWidth(s string, size float64) float64 {
-	latin := !hasCJK([]rune(s))
+	latin := !typeset.HasHan([]rune(s))
 	w := 0.0
 	for _, r := range s {
 		w += f.WidthIn(r, size, latin)

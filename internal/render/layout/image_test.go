@@ -109,7 +109,7 @@ func TestImageDrawnAgainIsEmbeddedOnce(t *testing.T) {
 	f := New(testFonts(t))
 	f.NewPage(false)
 	for range 4 {
-		if !f.Image(buf.Bytes(), MarginX, ContentW, 100) {
+		if !f.Image(buf.Bytes(), "a test image", MarginX, ContentW, 100) {
 			t.Fatal("image refused")
 		}
 	}

@@ -8,12 +8,10 @@ import (
 	"fmt"
 	"hash/adler32"
 	"io"
-	"math"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"unicode"
 	"unicode/utf16"
 )
 
@@ -42,6 +40,8 @@ type pdfDoc struct {
 	byImage  map[[32]byte]int // SHA-256 of an image's bytes → its index in images
 	outlines []outline
 	meta     Meta
+	root     *Elem   // the structure tree; nil: an untagged document
+	links    []*Elem // the element of each link annotation, by StructParent - len(pages)
 }
 
 // fontRes is one font's subset in the document. The subset renumbers
@@ -67,6 +67,10 @@ type Page struct {
 	imgs  map[int]bool
 	fonts map[*fontRes]bool
 	links []link
+	index int     // 0-based
+	cur   *Elem   // the open marked-content sequence
+	want  *Elem   // the sequence drawing goes into next
+	mcids []*Elem // the element of each MCID (the page's ParentTree entry)
 }
 
 // link is a clickable area (top-left coordinates) going to a page and
@@ -76,6 +80,8 @@ type link struct {
 	page       int
 	destY      float64
 	uri        string
+	elem       *Elem  // the structure element the link is part of
+	alt        string // what it links to, in words (/Contents)
 }
 
 // outline is a bookmark: level 0 for a chapter, 1 for a section in it.
@@ -112,14 +118,14 @@ func (r *fontRes) cid(g uint16) uint16 {
 }
 
 func (d *pdfDoc) newPage() *Page {
-	p := &Page{doc: d, imgs: map[int]bool{}, fonts: map[*fontRes]bool{}}
+	p := &Page{doc: d, imgs: map[int]bool{}, fonts: map[*fontRes]bool{}, index: len(d.pages)}
 	d.pages = append(d.pages, p)
 	return p
 }
 
 // Link makes the area (top-left x, y, w, h) a link to page (0-based) at destY.
 func (p *Page) Link(x, y, w, h float64, page int, destY float64) {
-	p.links = append(p.links, link{x, y, w, h, page, destY, ""})
+	p.links = append(p.links, link{x, y, w, h, page, destY, "", p.linkElem(), ""})
 }
 
 // URILink makes the area (top-left x, y, w, h) a link to the web address
@@ -129,7 +135,7 @@ func (p *Page) URILink(x, y, w, h float64, uri string) {
 	if !strings.HasPrefix(uri, "http://") && !strings.HasPrefix(uri, "https://") {
 		return
 	}
-	p.links = append(p.links, link{x, y, w, h, -1, 0, uri})
+	p.links = append(p.links, link{x, y, w, h, -1, 0, uri, p.linkElem(), uri})
 }
 
 // pdfASCII is s as a PDF literal string of its ASCII bytes (a URI), with
@@ -196,18 +202,21 @@ func (p *Page) strokeColor(c RGB) { p.nums("RG", c.R, c.G, c.B) }
 
 // Rect fills a rectangle; coordinates are from the top-left, y down.
 func (p *Page) Rect(x, y, w, h float64, c RGB) {
+	p.sync()
 	p.fillColor(c)
 	p.nums("re f", x, PageH-y-h, w, h)
 }
 
 // StrokeRect outlines a rectangle.
 func (p *Page) StrokeRect(x, y, w, h, lw float64, c RGB) {
+	p.sync()
 	p.strokeColor(c)
 	p.f("%s w %s %s %s %s re S\n", num(lw), num(x), num(PageH-y-h), num(w), num(h))
 }
 
 // Line strokes a polyline through pts (x0, y0, x1, y1, ...).
 func (p *Page) Line(lw float64, c RGB, dash bool, pts ...float64) {
+	p.sync()
 	p.strokeColor(c)
 	b := p.c.AvailableBuffer()
 	if dash {
@@ -235,6 +244,7 @@ func (p *Page) Line(lw float64, c RGB, dash bool, pts ...float64) {
 
 // Circle fills a circle.
 func (p *Page) Circle(cx, cy, r float64, c RGB) {
+	p.sync()
 	const k = 0.5523
 	y := PageH - cy
 	p.fillColor(c)
@@ -246,88 +256,9 @@ func (p *Page) Circle(cx, cy, r float64, c RGB) {
 		num(cx+k*r), num(y-r), num(cx+r), num(y-k*r), num(cx+r), num(y))
 }
 
-// Text draws s in f with its baseline at y. adj, when given (one per rune),
-// is space added after each character in points: negative where
-// punctuation is compressed, positive where a line is justified. bold sets
-// the glyphs with their outline stroked as well as filled (about 4% of the
-// size wider), a heavier weight of a face that has only one. Runs of Latin
-// text are drawn in f's Latin face (Font.Face).
-func (p *Page) Text(f *Font, x, y, size float64, c RGB, s []rune, adj []float64, bold bool) {
-	if len(s) == 0 {
-		return
-	}
-	latin := !hasCJK(s)
-	p.fillColor(c)
-	b := p.c.AvailableBuffer()
-	if bold {
-		b = append(b, "q "...)
-		b = appendNum(b, c.R)
-		b = append(b, ' ')
-		b = appendNum(b, c.G)
-		b = append(b, ' ')
-		b = appendNum(b, c.B)
-		b = append(b, " RG "...)
-		b = appendNum(b, size*0.04)
-		b = append(b, " w 1 j 2 Tr "...)
-	}
-	b = append(b, "BT 1 0 0 1 "...)
-	b = appendNum(b, x)
-	b = append(b, ' ')
-	b = appendNum(b, PageH-y)
-	b = append(b, " Tm"...)
-	const hexd = "0123456789ABCDEF"
-	var cur *fontRes
-	open := false
-	runSize := size
-	for i, ch := range s {
-		face := f.Face(ch, latin)
-		r := p.doc.res(face)
-		if r != cur {
-			if open {
-				b = append(b, ">] TJ"...)
-			}
-			p.fonts[r] = true
-			runSize = f.RunSize(face, size, latin)
-			b = append(b, " /"...)
-			b = append(b, r.name...)
-			b = append(b, ' ')
-			b = appendNum(b, runSize)
-			b = append(b, " Tf [<"...)
-			cur, open = r, true
-		}
-		g := r.cid(face.GID(ch))
-		if u, ok := r.used[g]; !ok || ch < u {
-			r.used[g] = ch
-		}
-		b = append(b, hexd[g>>12], hexd[g>>8&15], hexd[g>>4&15], hexd[g&15])
-		if i < len(adj) && i+1 < len(s) {
-			// TJ moves the next glyph left by n/1000 of the size
-			if n := math.Round(-adj[i] * 1000 / runSize); n != 0 {
-				b = append(b, '>', ' ')
-				b = strconv.AppendInt(b, int64(n), 10)
-				b = append(b, ' ', '<')
-			}
-		}
-	}
-	b = append(b, ">] TJ ET"...)
-	if bold {
-		b = append(b, " Q"...)
-	}
-	b = append(b, '\n')
-	p.c.Write(b)
-}
-
-func hasCJK(s []rune) bool {
-	for _, r := range s {
-		if r >= 0x2E80 && unicode.Is(unicode.Han, r) {
-			return true
-		}
-	}
-	return false
-}
-
 // Image draws image idx into the box.
 func (p *Page) Image(idx int, x, y, w, h float64) {
+	p.sync()
 	p.imgs[idx] = true
 	p.f("q %s 0 0 %s %s %s cm /Im%d Do Q\n", num(w), num(h), num(x), num(PageH-y-h), idx)
 }
@@ -481,8 +412,8 @@ func (d *pdfDoc) Bytes() []byte {
 			for _, l := range p.links {
 				if l.uri != "" {
 					n := alloc()
-					set(n, "<< /Type /Annot /Subtype /Link /Rect [%s %s %s %s] /Border [0 0 0] /A << /S /URI /URI %s >> >>",
-						num(l.x), num(PageH-l.y-l.h), num(l.x+l.w), num(PageH-l.y), pdfASCII(l.uri))
+					set(n, "<< /Type /Annot /Subtype /Link /Rect [%s %s %s %s] /Border [0 0 0]%s%s /A << /S /URI /URI %s >> >>",
+						num(l.x), num(PageH-l.y-l.h), num(l.x+l.w), num(PageH-l.y), d.structParent(l.elem, n), l.contents(), pdfASCII(l.uri))
 					fmt.Fprintf(&a, "%d 0 R ", n)
 					continue
 				}
@@ -490,14 +421,19 @@ func (d *pdfDoc) Bytes() []byte {
 					continue
 				}
 				n := alloc()
-				set(n, "<< /Type /Annot /Subtype /Link /Rect [%s %s %s %s] /Border [0 0 0] /Dest [%d 0 R /XYZ 0 %s null] >>",
-					num(l.x), num(PageH-l.y-l.h), num(l.x+l.w), num(PageH-l.y), pageObj[l.page], num(PageH-l.destY))
+				set(n, "<< /Type /Annot /Subtype /Link /Rect [%s %s %s %s] /Border [0 0 0]%s%s /Dest [%d 0 R /XYZ 0 %s null] >>",
+					num(l.x), num(PageH-l.y-l.h), num(l.x+l.w), num(PageH-l.y), d.structParent(l.elem, n), l.contents(), pageObj[l.page], num(PageH-l.destY))
 				fmt.Fprintf(&a, "%d 0 R ", n)
 			}
 			annots = string(bytes.TrimSpace(a.Bytes())) + "]"
 		}
-		set(pageObj[i], "<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %s %s] /Resources << %s >>%s /Contents %d 0 R >>",
-			pagesObj, num(PageW), num(PageH), res.String(), annots, content)
+		tagged := ""
+		if d.root != nil {
+			// annotations in the order of the structure (PDF/UA)
+			tagged = fmt.Sprintf(" /StructParents %d /Tabs /S", i)
+		}
+		set(pageObj[i], "<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %s %s] /Resources << %s >>%s%s /Contents %d 0 R >>",
+			pagesObj, num(PageW), num(PageH), res.String(), annots, tagged, content)
 		stream(content, "/Filter /FlateDecode", deflate(p.c.Bytes()))
 		fmt.Fprintf(&kids, "%d 0 R ", pageObj[i])
 	}
@@ -511,6 +447,12 @@ func (d *pdfDoc) Bytes() []byte {
 		outl = fmt.Sprintf(" /Outlines %d 0 R /PageMode /UseOutlines", root)
 	}
 	m := d.meta
+	if d.root != nil {
+		outl += fmt.Sprintf(" /MarkInfo << /Marked true >> /StructTreeRoot %d 0 R", d.writeStruct(pageObj, alloc, func(n int, b []byte) { objs[n-1] = b }))
+		xmp := alloc()
+		stream(xmp, "/Type /Metadata /Subtype /XML", m.xmp())
+		outl += fmt.Sprintf(" /Metadata %d 0 R", xmp)
+	}
 	set(catalog, "<< /Type /Catalog /Pages %d 0 R /Lang %s%s /ViewerPreferences << /DisplayDocTitle true >> >>", pagesObj, pdfString(m.Lang), outl)
 	// no /Author when no one is named: a report compiled from published
 	// sources names no compiler that did not compile it

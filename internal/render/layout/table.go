@@ -8,6 +8,9 @@ type Column struct {
 	Sans  bool // cells in the sans (units: % in the serif is small)
 	// Link makes each cell that is a web address (http, https) a link to it.
 	Link bool
+	// RowHeader makes the column's cells the headers of their rows (TH
+	// with Scope Row): what a screen reader announces with each figure.
+	RowHeader bool
 }
 
 // Table is a grid of wrapped cells. Colour, when set, colours cell (r, c).
@@ -60,15 +63,19 @@ func (f *Flow) Table(t Table) {
 		first += h
 	}
 	f.Ensure(capH + hdr + first)
+	f.Begin("Table")
+	defer f.End()
 	if t.Caption != "" {
-		f.Para(t.Caption, t.CaptionStyle)
+		cs := t.CaptionStyle
+		cs.Role = "Caption"
+		f.Para(t.Caption, cs)
 	}
 	breaks := tableBreaks(heights, f.y+hdr, Top+hdr, Bottom)
-	f.header(t, hdr)
+	f.header(t, hdr, false)
 	for ri := range t.Rows {
 		if breaks[ri] {
 			f.NewPage(false)
-			f.header(t, hdr)
+			f.header(t, hdr, true)
 		}
 		f.row(t, ri, cells[ri], heights[ri])
 	}
@@ -113,7 +120,9 @@ func tableBreaks(heights []float64, y, top, bottom float64) []bool {
 	return br
 }
 
-func (f *Flow) header(t Table, h float64) {
+// header sets the header row; repeated on a later page, it is an
+// artifact (the structure has one header row).
+func (f *Flow) header(t Table, h float64, repeated bool) {
 	sans := f.Fonts[Sans]
 	y := f.y
 	x := MarginX
@@ -131,12 +140,25 @@ func (f *Flow) header(t Table, h float64) {
 		x += c.W
 	}
 	size := t.Size
-	f.Draw(func(p *Page) {
-		p.Rect(MarginX, y, ContentW, h, ColAccent)
-		for _, c := range cs {
+	f.Decorate(func(p *Page) { p.Rect(MarginX, y, ContentW, h, ColAccent) })
+	if repeated {
+		f.drawAs(artPage, func(p *Page) {
+			for _, c := range cs {
+				p.Text(sans, c.x, y+cellPad+(cellLH-size)/2+size*0.86, size, RGB{1, 1, 1}, c.s, nil, true)
+			}
+		})
+		f.y += h
+		return
+	}
+	f.Begin("TR")
+	for _, c := range cs {
+		f.Begin("TH").Scope = "Column"
+		f.Draw(func(p *Page) {
 			p.Text(sans, c.x, y+cellPad+(cellLH-size)/2+size*0.86, size, RGB{1, 1, 1}, c.s, nil, true)
-		}
-	})
+		})
+		f.End()
+	}
+	f.End()
 	f.y += h
 }
 
@@ -152,12 +174,19 @@ func (f *Flow) cellFont(t Table, c Column) *Font {
 func (f *Flow) row(t Table, ri int, cells [][]line, h float64) {
 	y := f.y
 	if ri%2 == 1 {
-		f.Draw(func(p *Page) { p.Rect(MarginX, y, ContentW, h, ColLight) })
+		f.Decorate(func(p *Page) { p.Rect(MarginX, y, ContentW, h, ColLight) })
 	}
-	f.Draw(func(p *Page) { p.Rect(MarginX, y+h-0.4, ContentW, 0.4, ColRule) })
+	f.Decorate(func(p *Page) { p.Rect(MarginX, y+h-0.4, ContentW, 0.4, ColRule) })
 	x := MarginX
 	size := t.Size
+	f.Begin("TR")
+	defer f.End()
 	for ci, c := range t.Cols {
+		if c.RowHeader {
+			f.Begin("TH").Scope = "Row"
+		} else {
+			f.Begin("TD")
+		}
 		font := f.cellFont(t, c)
 		text := []rune(t.Rows[ri][ci])
 		if c.Link && len(cells[ci]) > 0 {
@@ -169,7 +198,7 @@ func (f *Flow) row(t Table, ri int, cells [][]line, h float64) {
 			col = t.Colour(ri, ci)
 		}
 		for li, ln := range cells[ci] {
-			seg, adj := text[ln.start:ln.start+len(ln.adj)], ln.adj
+			seg, adj := lineText(text, ln), ln.adj
 			tx := x + cellPad
 			if c.Right {
 				tx = x + c.W - cellPad - ln.width
@@ -178,6 +207,7 @@ func (f *Flow) row(t Table, ri int, cells [][]line, h float64) {
 			by := y + cellPad + float64(li)*cellLH + (cellLH-size)/2 + size*0.86
 			f.Draw(func(p *Page) { p.Text(font, tx, by, size, col, seg, adj, false) })
 		}
+		f.End()
 		x += c.W
 	}
 	f.y += h

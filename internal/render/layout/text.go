@@ -49,7 +49,7 @@ func measure(text []rune, f *Font, size float64) marks {
 	n := len(text)
 	m := marks{make([]float64, n), make([]float64, n), make([]float64, n)}
 	const margin = 0.06 // ink kept clear of a neighbour, in em
-	latin := !hasCJK(text)
+	latin := !typeset.HasHan(text)
 	for i, r := range text {
 		m.adv[i] = f.WidthIn(r, size, latin)
 	}
@@ -124,7 +124,7 @@ func setText(text []rune, f *Font, size, width, indent float64, justify bool) []
 	}
 	m := measure(text, f, size)
 	ok := typeset.Breaks(text)
-	latin := !hasCJK(text)
+	latin := !typeset.HasHan(text)
 	var lines []line
 	avail := width - indent
 	for start := 0; start < n; {
@@ -286,7 +286,7 @@ func setLine(l *line, text []rune, f *Font, m marks, end int, avail, size float6
 				spaces++
 			}
 		}
-		if latin || spaces > 0 && !hasCJK(text[start:end]) {
+		if latin || spaces > 0 && !typeset.HasHan(text[start:end]) {
 			if spaces > 0 && extra/float64(spaces) < size*0.75 {
 				for i := start; i < end-1; i++ {
 					if text[i] == ' ' {
@@ -303,7 +303,7 @@ func setLine(l *line, text []rune, f *Font, m marks, end int, avail, size float6
 		}
 	}
 	l.adj = make([]float64, n)
-	lineLatin := !hasCJK(text[start:end]) // as Page.Text decides
+	lineLatin := !typeset.HasHan(text[start:end]) // as Page.Text decides
 	for i := 0; i < n; i++ {
 		next := 0.0
 		if i+1 < n {
@@ -313,4 +313,16 @@ func setLine(l *line, text []rune, f *Font, m marks, end int, avail, size float6
 	}
 	l.x0 = m.off[start]
 	l.width = w
+}
+
+// lineText is what a set line draws: its characters, and the space it
+// was broken at, if any. The space draws nothing, but without it the
+// text read back (by a screen reader, a copy) runs the last word of a
+// line into the first of the next.
+func lineText(text []rune, ln line) []rune {
+	end := min(ln.end, ln.start+len(ln.adj))
+	if end < len(text) && text[end] == ' ' {
+		end++
+	}
+	return text[ln.start:end]
 }

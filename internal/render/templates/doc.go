@@ -29,6 +29,19 @@
 // Chinese). Anything a second template would also need (a new kind of
 // table, a chart type) belongs in layout, as a primitive, with a test.
 //
+// # Structure (tagged PDF)
+//
+// Every PDF is tagged (see layout's package doc): the flow tags what it
+// sets (Heading by level, Para, Table, Chart, Image, Cards, Contents), so a
+// template written as above is tagged without more. A template says what
+// the flow cannot know: Style.Role for text that is not a paragraph (the
+// cover's title, Role "H1"); Column.RowHeader for the column that names
+// each row; f.Begin("L") … f.ListItem(label, body, …) … f.End() for a
+// list; f.Begin(role) … f.End() to group, e.g. a key/value table on the
+// cover; f.Decorate, not f.Draw, for rules and backgrounds; p.Header()
+// and p.Footer() in the furniture before each. A chart spec's Lang sets
+// the language of its alternative text.
+//
 // Register the template with the renderer (internal/render) by name;
 // render.Render picks the county template today.
 package templates

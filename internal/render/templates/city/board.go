@@ -20,7 +20,7 @@ func (r *report) board() {
 	portal := in.count(FromPortal) > 0
 	c := l.BoardCols
 	nw := r.nameW(70, 9.5)
-	cols := []layout.Column{{Title: c[0], W: nw}}
+	cols := []layout.Column{{Title: c[0], W: nw, RowHeader: true}}
 	if portal {
 		fw, sw, tw := 90.0, 80.0, 95.0
 		vw := layout.ContentW - nw - fw - 60 - sw - tw - 55

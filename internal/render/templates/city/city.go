@@ -167,10 +167,12 @@ func (r *report) furniture(p *layout.Page, n, total int) {
 			right += "　" + l.FiguresPeriod + " " + fig
 		}
 	}
+	p.Header()
 	p.Text(sans, layout.MarginX, 46, 8.5, layout.ColMuted, left, nil, false)
 	p.Text(sans, layout.MarginX+layout.ContentW-sans.TextWidth(right, 8.5), 46, 8.5, layout.ColMuted, []rune(right), nil, false)
 	p.Rect(layout.MarginX, 52, layout.ContentW, 0.6, layout.ColAccent)
 	foot := fmt.Sprintf(l.PageOf, n, total)
+	p.Footer()
 	p.Rect(layout.MarginX, layout.PageH-48, layout.ContentW, 0.4, layout.ColRule)
 	p.Text(sans, (layout.PageW-sans.TextWidth(foot, 8.5))/2, layout.PageH-32, 8.5, layout.ColMuted, []rune(foot), nil, false)
 }
@@ -200,7 +202,7 @@ func (r *report) provenance() string {
 func (r *report) cover() {
 	f, in, l := r.f, r.in, r.l
 	f.NewPage(true)
-	f.Draw(func(p *layout.Page) {
+	f.Decorate(func(p *layout.Page) {
 		p.Rect(0, 0, layout.PageW, 10, layout.ColAccent)
 		p.Rect(layout.MarginX, 292, layout.ContentW, 1.6, layout.ColAccent)
 	})
@@ -224,7 +226,7 @@ func (r *report) cover() {
 		line = l.CoverLineProcess
 	}
 	f.Para(fmt.Sprintf(line, len(in.Ranking.Input.Members)),
-		layout.Style{Face: layout.Serif, Size: 19, Leading: 30, Color: layout.ColText, Bold: true, Align: layout.Center, After: 6})
+		layout.Style{Face: layout.Serif, Size: 19, Leading: 30, Color: layout.ColText, Bold: true, Align: layout.Center, After: 6, Role: "H1"})
 	f.SetY(layout.PageH - 250)
 	rows := [][2]string{{l.ReportPeriod, l.period(in.Period)}}
 	if fig != "" {
@@ -242,10 +244,19 @@ func (r *report) cover() {
 	}
 	key := layout.Style{Face: layout.Sans, Size: 10.5, Color: layout.ColMuted}
 	val := layout.Style{Face: layout.Serif, Size: 10.5, Leading: 18, Color: layout.ColText, Align: layout.Left, After: 4}
+	// the cover's particulars: a table of two columns, each row headed by its key
+	f.Begin("Table")
 	for _, row := range rows {
+		f.Begin("TR")
+		f.Begin("TH").Scope = "Row"
 		f.Text(layout.MarginX+40, f.Y()+3.5, key, row[0])
+		f.End()
+		f.Begin("TD")
 		f.ParaAt(row[1], val, layout.MarginX+130, layout.ContentW-170)
+		f.End()
+		f.End()
 	}
+	f.End()
 }
 
 func (r *report) chapter(n int) {

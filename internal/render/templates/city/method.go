@@ -16,9 +16,11 @@ func (r *report) method() {
 	l := r.l
 	r.chapter(3)
 	r.f.Para(l.MethodIntro, stBody)
+	r.f.Begin("L")
 	for _, line := range l.MethodLines {
-		r.f.ParaAt("· "+line, stFormula, layout.MarginX+21, layout.ContentW-21)
+		r.f.ListItem("· ", line, stFormula, layout.MarginX+21, layout.ContentW-21)
 	}
+	r.f.End()
 	r.f.Para(fmt.Sprintf(l.MethodUse, l.Methods[res.Input.Method]), stBody)
 	total := 0
 	for _, t := range res.Input.Terms {
@@ -53,7 +55,7 @@ func (r *report) method() {
 		c := l.StatsCols
 		r.f.Table(layout.Table{
 			Caption: l.StatsCaption, CaptionStyle: stCaption,
-			Cols: []layout.Column{{Title: c[0], W: nw}, {Title: c[1], W: uw, Sans: true}, {Title: c[2], W: 35, Right: true}, {Title: c[3], W: dw},
+			Cols: []layout.Column{{Title: c[0], W: nw, RowHeader: true}, {Title: c[1], W: uw, Sans: true}, {Title: c[2], W: 35, Right: true}, {Title: c[3], W: dw},
 				{Title: c[4], W: 48, Right: true}, {Title: c[5], W: w, Right: true}, {Title: c[6], W: w, Right: true}, {Title: c[7], W: w, Right: true}, {Title: c[8], W: w, Right: true}},
 			Rows: rows, Size: 9,
 		})
@@ -94,7 +96,7 @@ func (r *report) inputs() {
 	}
 	l := r.l
 	nw := r.nameW(90, 9.5)
-	cols := []layout.Column{{Title: l.RankCols[1], W: nw}}
+	cols := []layout.Column{{Title: l.RankCols[1], W: nw, RowHeader: true}}
 	w := (layout.ContentW - nw) / float64(len(res.Input.Terms))
 	scales := make([]scale, len(res.Input.Terms))
 	for i, t := range res.Input.Terms {
@@ -162,7 +164,7 @@ func (r *report) sources() {
 	c := l.SourceCols
 	nw := r.nameW(70, 8.5)
 	r.f.Table(layout.Table{
-		Cols: []layout.Column{{Title: c[0], W: nw}, {Title: c[1], W: 190}, {Title: c[2], W: layout.ContentW - 190 - nw, Sans: true, Link: true}},
+		Cols: []layout.Column{{Title: c[0], W: nw, RowHeader: true}, {Title: c[1], W: 190}, {Title: c[2], W: layout.ContentW - 190 - nw, Sans: true, Link: true}},
 		Rows: rows, Size: 8.5,
 	})
 	var none []string

@@ -116,7 +116,7 @@ func (r *report) composite() {
 	if l.en() {
 		sw, stw = 75, 70 // Score (points); Preliminary
 	}
-	cols := []layout.Column{{Title: c[0], W: 36, Right: true}, {Title: c[1], W: nw}, {Title: fmt.Sprintf(l.Unit, c[2], l.Score), W: sw, Right: true}}
+	cols := []layout.Column{{Title: c[0], W: 36, Right: true}, {Title: c[1], W: nw, RowHeader: true}, {Title: fmt.Sprintf(l.Unit, c[2], l.Score), W: sw, Right: true}}
 	if statuses {
 		cols = append(cols, layout.Column{Title: c[3], W: layout.ContentW - 36 - sw - stw - nw}, layout.Column{Title: l.StatusCol, W: stw})
 	} else {
@@ -172,7 +172,7 @@ func (r *report) indicators() {
 			statuses = statuses || row.Status != ""
 			rows = append(rows, []string{strconv.Itoa(row.Rank), r.member(row.Code, row.Name), sc.show(row.Literal), l.Statuses[row.Status]})
 		}
-		cols := []layout.Column{{Title: l.RankCols[0], W: 60, Right: true}, {Title: l.RankCols[1], W: r.nameW(120, 9.5)}, {Title: measured, W: 150, Right: true}}
+		cols := []layout.Column{{Title: l.RankCols[0], W: 60, Right: true}, {Title: l.RankCols[1], W: r.nameW(120, 9.5), RowHeader: true}, {Title: measured, W: 150, Right: true}}
 		if statuses {
 			cols = append(cols, layout.Column{Title: l.StatusCol, W: layout.ContentW - 210 - cols[1].W})
 		} else {
@@ -224,7 +224,7 @@ func (r *report) thin(n int) {
 		rows = append(rows, []string{r.termLabel(ind.ID, ind.Measure), sc.unit, strings.Join(figs, l.PartSep)})
 	}
 	c := l.ThinCols
-	r.f.Table(layout.Table{Cols: []layout.Column{{Title: c[0], W: 150}, {Title: c[1], W: 80, Sans: true}, {Title: c[2], W: layout.ContentW - 230}}, Rows: rows})
+	r.f.Table(layout.Table{Cols: []layout.Column{{Title: c[0], W: 150, RowHeader: true}, {Title: c[1], W: 80, Sans: true}, {Title: c[2], W: layout.ContentW - 230}}, Rows: rows})
 }
 
 // paren puts s in the edition's brackets: （预计） / (estimate).
@@ -278,7 +278,7 @@ func Chart(f *layout.Font, lang, name, title, source string, bars []layout.Bar, 
 	if err != nil {
 		l = &zh
 	}
-	spec := layout.BarSpec{Name: name, Title: title, Bars: bars, Width: width, Signed: signed, Source: source,
+	spec := layout.BarSpec{Name: name, Title: title, Bars: bars, Width: width, Signed: signed, Source: source, Lang: l.Lang,
 		Actual: l.Statuses[""], Estimated: l.Statuses[ranking.Estimated], Preliminary: l.Statuses[ranking.Preliminary]}
 	if signed {
 		spec.Note = l.ChartNote

@@ -75,7 +75,7 @@ func (r *report) chartsW(w float64) []*layout.Chart {
 		}
 		charts = append(charts, layout.BarChart(font, layout.BarSpec{
 			Name: next(stem), Title: r.figureNo() + fmt.Sprintf(groupTitles[g][lang], fig), Bars: byGroup[g], Width: w,
-			Signed: true, Estimated: l.Estimated, Actual: l.Actual, Source: src, Note: l.ChartNote,
+			Signed: true, Estimated: l.Estimated, Actual: l.Actual, Source: src, Note: l.ChartNote, Lang: l.Lang,
 		}))
 	}
 	if c := r.amounts(font, next, fig, src, w); c != nil {
@@ -175,7 +175,7 @@ func (r *report) amounts(font *layout.Font, next func(string) string, fig, src s
 	} else {
 		title += fmt.Sprintf("%s主要金额指标（%s）", fig, units[0])
 	}
-	return layout.BarChart(font, layout.BarSpec{Name: next("amounts"), Title: title, Bars: byUnit[units[0]], Width: w,
+	return layout.BarChart(font, layout.BarSpec{Name: next("amounts"), Title: title, Bars: byUnit[units[0]], Width: w, Lang: l.Lang,
 		Estimated: l.Estimated, Actual: l.Actual, Source: src})
 }
 
@@ -221,7 +221,7 @@ func (r *report) trend(font *layout.Font, next func(string) string, src string, 
 		}
 		series = append(series, layout.TrendSeries{Name: in.Name, Values: vals})
 	}
-	return layout.TrendChart(font, layout.TrendSpec{Name: next("trend"), Title: r.figureNo() + r.l.ChartTrend, Periods: periods, Series: series, Width: w, Source: src})
+	return layout.TrendChart(font, layout.TrendSpec{Name: next("trend"), Title: r.figureNo() + r.l.ChartTrend, Periods: periods, Series: series, Width: w, Source: src, Lang: r.l.Lang})
 }
 
 // mustNumber is the number of a literal known to be one.

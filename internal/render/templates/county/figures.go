@@ -98,7 +98,7 @@ func (r *report) indicatorTable(fig, word string) {
 	}
 	r.f.Table(layout.Table{
 		Caption: r.tableNo() + r.ofPeriod(l.Table, l.period(fig)), CaptionStyle: stCaption,
-		Cols: []layout.Column{{Title: l.Name, W: w * 0.36}, {Title: l.period(fig), W: w * 0.12, Right: true}, {Title: l.Unit, W: w * 0.15, Sans: true}, {Title: word, W: w * 0.13, Right: true}, {Title: l.Remarks, W: w * 0.24}},
+		Cols: []layout.Column{{Title: l.Name, W: w * 0.36, RowHeader: true}, {Title: l.period(fig), W: w * 0.12, Right: true}, {Title: l.Unit, W: w * 0.15, Sans: true}, {Title: word, W: w * 0.13, Right: true}, {Title: l.Remarks, W: w * 0.24}},
 		Rows: rows, Face: layout.Serif,
 		Colour: func(ri, ci int) layout.RGB {
 			if ci == 3 && ins[ri].Change != nil {
@@ -152,7 +152,7 @@ func (r *report) targetTable() {
 	w := layout.ContentW
 	r.f.Table(layout.Table{
 		Caption: r.tableNo() + r.ofPeriod(l.Targets, l.period(ds.Meta.TargetPeriod)), CaptionStyle: stCaption,
-		Cols: []layout.Column{{Title: l.Name, W: w * 0.45}, {Title: l.period(ds.Meta.TargetPeriod) + r.space() + l.Target, W: w * 0.30}, {Title: l.period(ds.Meta.Figures()), W: w * 0.25}},
+		Cols: []layout.Column{{Title: l.Name, W: w * 0.45, RowHeader: true}, {Title: l.period(ds.Meta.TargetPeriod) + r.space() + l.Target, W: w * 0.30}, {Title: l.period(ds.Meta.Figures()), W: w * 0.25}},
 		Rows: rows, Face: layout.Serif,
 	})
 }

@@ -50,10 +50,12 @@ func (r *report) furniture(p *layout.Page, n, total int) {
 	if l.en() {
 		right = []rune(l.ReportPeriod + ": " + l.period(m.Period) + " · " + l.FiguresPeriod + " " + l.period(m.Figures()))
 	}
+	p.Header()
 	p.Text(sans, layout.MarginX, 46, 8.5, layout.ColMuted, left, nil, false)
 	p.Text(sans, layout.MarginX+layout.ContentW-sans.TextWidth(string(right), 8.5), 46, 8.5, layout.ColMuted, right, nil, false)
 	p.Rect(layout.MarginX, 52, layout.ContentW, 0.6, layout.ColAccent)
 	foot := fmt.Sprintf(l.PageOf, n, total)
+	p.Footer()
 	p.Rect(layout.MarginX, layout.PageH-48, layout.ContentW, 0.4, layout.ColRule)
 	p.Text(sans, (layout.PageW-sans.TextWidth(foot, 8.5))/2, layout.PageH-32, 8.5, layout.ColMuted, []rune(foot), nil, false)
 }
@@ -61,7 +63,7 @@ func (r *report) furniture(p *layout.Page, n, total int) {
 func (r *report) cover() {
 	f, l, m := r.f, r.l, &r.ds.Meta
 	f.NewPage(true)
-	f.Draw(func(p *layout.Page) {
+	f.Decorate(func(p *layout.Page) {
 		p.Rect(0, 0, layout.PageW, 10, layout.ColAccent)
 		p.Rect(layout.MarginX, 292, layout.ContentW, 1.6, layout.ColAccent)
 	})
@@ -76,7 +78,7 @@ func (r *report) cover() {
 	centre(182, layout.Style{Face: layout.Sans, Size: 32, Color: layout.ColText, Bold: true}, m.CountyName)
 	centre(244, layout.Style{Face: layout.Sans, Size: 17, Color: layout.ColText}, l.period(m.Period))
 	f.SetY(318)
-	f.Para(m.Title, layout.Style{Face: layout.Serif, Size: 21, Leading: 32, Color: layout.ColText, Bold: true, Align: layout.Center, After: 6})
+	f.Para(m.Title, layout.Style{Face: layout.Serif, Size: 21, Leading: 32, Color: layout.ColText, Bold: true, Align: layout.Center, After: 6, Role: "H1"})
 	if m.Subtitle != "" {
 		f.Para(m.Subtitle, layout.Style{Face: layout.Kai, Size: 13, Leading: 21, Color: layout.ColMuted, Align: layout.Center})
 	}
@@ -113,10 +115,19 @@ func (r *report) cover() {
 	}
 	key := layout.Style{Face: layout.Sans, Size: 10.5, Color: layout.ColMuted}
 	val := layout.Style{Face: layout.Serif, Size: 10.5, Leading: 18, Color: layout.ColText, Align: layout.Left, After: 4}
+	// the cover's particulars: a table of two columns, each row headed by its key
+	f.Begin("Table")
 	for _, row := range rows {
+		f.Begin("TR")
+		f.Begin("TH").Scope = "Row"
 		f.Text(layout.MarginX+40, f.Y()+3.5, key, row[0])
+		f.End()
+		f.Begin("TD")
 		f.ParaAt(row[1], val, layout.MarginX+130, layout.ContentW-170)
+		f.End()
+		f.End()
 	}
+	f.End()
 }
 
 func (r *report) overview() {

@@ -38,7 +38,7 @@ func (r *report) projects() {
 	w := layout.ContentW
 	r.f.Table(layout.Table{
 		Caption: r.tableNo() + l.Projects, CaptionStyle: stCaption,
-		Cols: []layout.Column{{Title: l.Project, W: w * 0.40}, {Title: invTitle, W: w * 0.18, Right: true}, {Title: l.Status, W: w * 0.42}},
+		Cols: []layout.Column{{Title: l.Project, W: w * 0.40, RowHeader: true}, {Title: invTitle, W: w * 0.18, Right: true}, {Title: l.Status, W: w * 0.42}},
 		Rows: rows, Face: layout.Serif,
 	})
 }
@@ -191,9 +191,11 @@ func (r *report) photoList() {
 		}
 		h := layout.ContentW * 0.55
 		f.Ensure(h + 40)
-		if f.Image(ph.img, layout.MarginX, layout.ContentW, h) {
+		if f.Image(ph.img, r.caption(ph.p), layout.MarginX, layout.ContentW, h) {
 			f.Space(h + 6)
-			f.Para(r.caption(ph.p), stCaption)
+			st := stCaption
+			st.Role = "Caption"
+			f.Para(r.caption(ph.p), st)
 		}
 	}
 }
@@ -213,9 +215,11 @@ func (r *report) missingPhotos() {
 	}
 	f.Space(4)
 	f.Para(l.PhotoNote, stNote)
+	f.Begin("L")
 	for i, ph := range missing {
-		f.Para(fmt.Sprintf("%d. %s", i+1, r.caption(ph.p)), layout.Style{Face: layout.Kai, Size: 10, Leading: 17, Color: layout.ColText, Align: layout.Left, After: 1})
+		f.ListItem(fmt.Sprintf("%d. ", i+1), r.caption(ph.p), layout.Style{Face: layout.Kai, Size: 10, Leading: 17, Color: layout.ColText, Align: layout.Left, After: 1}, layout.MarginX, layout.ContentW)
 	}
+	f.End()
 }
 
 func (r *report) caption(p dataset.Photo) string {

@@ -1,4 +1,4 @@
-package storage_test
+package review_test
 
 import (
 	"encoding/json"
@@ -6,14 +6,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/countyreport/countyreport/internal/storage"
+	"github.com/countyreport/countyreport/internal/review"
 )
 
-// FuzzParseReviewLog: any input either parses into a log whose every entry
+// FuzzParseLog: any input either parses into a log whose every entry
 // passes Check and which round-trips, or is refused; it never panics.
-func FuzzParseReviewLog(f *testing.F) {
-	good := storage.ReviewLog{Schema: storage.ReviewSchema, Period: "2023-01", Entries: []storage.ReviewEntry{{
-		Verdict: storage.ReviewReturned, By: "市统计局", At: time.Date(2023, 2, 3, 4, 5, 6, 0, time.UTC),
+func FuzzParseLog(f *testing.F) {
+	good := review.Log{Schema: review.Schema, Period: "2023-01", Entries: []review.Entry{{
+		Verdict: review.VerdictReturned, By: "市统计局", At: time.Date(2023, 2, 3, 4, 5, 6, 0, time.UTC),
 		Comment: "请核实", DatasetSHA256: strings.Repeat("a", 64),
 	}}}
 	raw, _ := json.Marshal(good)
@@ -22,7 +22,7 @@ func FuzzParseReviewLog(f *testing.F) {
 	f.Add([]byte(`{"schema":"countyreport.review/v1","period":"2023-01","entries":[{"verdict":"accepted"}]}`))
 	f.Add([]byte(`{"schema":"x"}{}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		log, err := storage.ParseReviewLog(data, "2023-01")
+		log, err := review.ParseLog(data, "2023-01")
 		if err != nil {
 			return
 		}
@@ -35,13 +35,13 @@ func FuzzParseReviewLog(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := storage.ParseReviewLog(again, "2023-01"); err != nil {
+		if _, err := review.ParseLog(again, "2023-01"); err != nil {
 			t.Fatalf("a parsed log does not parse again: %v\n%s", err, again)
 		}
 	})
 }
 
-func TestParseReviewLogRefuses(t *testing.T) {
+func TestParseLogRefuses(t *testing.T) {
 	cases := map[string]string{
 		"other period":    `{"schema":"countyreport.review/v1","period":"2023-02","entries":[]}`,
 		"other schema":    `{"schema":"v0","period":"2023-01","entries":[]}`,
@@ -52,7 +52,7 @@ func TestParseReviewLogRefuses(t *testing.T) {
 	}
 	for name, data := range cases {
 		t.Run(name, func(t *testing.T) {
-			if _, err := storage.ParseReviewLog([]byte(data), "2023-01"); err == nil {
+			if _, err := review.ParseLog([]byte(data), "2023-01"); err == nil {
 				t.Fatal("accepted")
 			}
 		})
