@@ -97,9 +97,12 @@ func assertReturnReachesHengnan(t *testing.T, run *devRun, mailAPIPort string) {
 	}
 
 	county, url := signInAs(t, run, "hengnan")
+	delivered := regexp.MustCompile(`【退回】衡南县 2023-01 数据被退回</th>.*?staff@hengnan\.example\.org</td>\s*<td[^>]*\bclass="state-delivered"[^>]*>已送达`)
 	waitFor(t, 3*time.Minute, "Hengnan's 通知记录 to list the return as 已送达", func() bool {
 		page := getPage(t, county, url+"notifications")
-		return regexp.MustCompile(`【退回】衡南县 2023-01 数据被退回</th>.*staff@hengnan\.example\.org</td>\s*<td class="state-delivered">已送达`).MatchString(page)
+		// A row: subject, channel, recipient, then its result (cells may
+		// carry other attributes, such as the phone layout's labels).
+		return delivered.MatchString(page)
 	})
 }
 
@@ -172,6 +175,6 @@ func assertTestButtonAfterRestart(t *testing.T, run *devRun, mailAPIPort string)
 	}
 	waitFor(t, 3*time.Minute, "the city's 通知记录 to list the test as 已送达", func() bool {
 		page := getPage(t, city, cityURL+"notifications")
-		return regexp.MustCompile(`【测试】衡阳市 通知渠道测试</th>.*review@hengyang\.example\.org</td>\s*<td class="state-delivered">已送达`).MatchString(page)
+		return regexp.MustCompile(`【测试】衡阳市 通知渠道测试</th>.*?review@hengyang\.example\.org</td>\s*<td[^>]*\bclass="state-delivered"[^>]*>已送达`).MatchString(page)
 	})
 }
