@@ -18,7 +18,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/minio/minio-go/v7/pkg/tags"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/storage"
 )
 
@@ -66,18 +66,18 @@ func bucketState(t *testing.T, bucket string) string {
 func wantRefused(g *WithT, k client.ObjectKey, msgPart string) {
 	g.Eventually(func(g Gomega) {
 		cr := getCR(g, k)
-		c := condition(cr, reportingv1.ConditionStorageReady)
+		c := condition(cr, v1alpha1.ConditionStorageReady)
 		g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
-		g.Expect(c.Reason).To(Equal(reportingv1.ReasonBucketNotOwned))
+		g.Expect(c.Reason).To(Equal(v1alpha1.ReasonBucketNotOwned))
 		g.Expect(c.Message).To(ContainSubstring(msgPart))
-		g.Expect(condition(cr, reportingv1.ConditionReady).Status).To(Equal(metav1.ConditionFalse))
+		g.Expect(condition(cr, v1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionFalse))
 		g.Expect(cr.Status.Bucket).To(BeEmpty())
 		g.Expect(cr.Status.CredentialsSecretName).To(BeEmpty())
 		var events eventsv1.EventList
 		g.Expect(k8s.List(testCtx, &events, client.InNamespace(k.Namespace))).To(Succeed())
 		found := false
 		for _, e := range events.Items {
-			if e.Reason == reportingv1.ReasonBucketNotOwned && e.Type == corev1.EventTypeWarning && e.Regarding.Name == k.Name {
+			if e.Reason == v1alpha1.ReasonBucketNotOwned && e.Type == corev1.EventTypeWarning && e.Regarding.Name == k.Name {
 				found = true
 			}
 		}
@@ -103,10 +103,10 @@ func wantRefused(g *WithT, k client.ObjectKey, msgPart string) {
 
 // deleteAndWait deletes cr and waits until it is gone (its finalizer ran).
 func deleteAndWait(g *WithT, k client.ObjectKey) {
-	cr := &reportingv1.CountyReport{}
+	cr := &v1alpha1.CountyReport{}
 	g.Expect(k8s.Get(testCtx, k, cr)).To(Succeed())
 	g.Expect(k8s.Delete(testCtx, cr)).To(Succeed())
-	g.Eventually(func() bool { return apierrors.IsNotFound(k8s.Get(testCtx, k, &reportingv1.CountyReport{})) }, wait).Should(BeTrue())
+	g.Eventually(func() bool { return apierrors.IsNotFound(k8s.Get(testCtx, k, &v1alpha1.CountyReport{})) }, wait).Should(BeTrue())
 }
 
 func putObject(t *testing.T, bucket, key string) {
@@ -127,14 +127,14 @@ func TestAnotherCountysBucketIsRefused(t *testing.T) {
 	g.Expect(k8s.Create(testCtx, a)).To(Succeed())
 	ka := client.ObjectKeyFromObject(a)
 	g.Eventually(func(g Gomega) {
-		g.Expect(condition(getCR(g, ka), reportingv1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(condition(getCR(g, ka), v1alpha1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
 	}, wait).Should(Succeed())
 	putObject(t, bucket, "data/2026-09/dataset.json")
 	before := bucketState(t, bucket)
 
 	b := newCountyReport(t, "thief", "990302")
 	b.Spec.Storage.Bucket = bucket
-	b.Spec.Storage.DeletionPolicy = reportingv1.DeletionDelete
+	b.Spec.Storage.DeletionPolicy = v1alpha1.DeletionDelete
 	g.Expect(k8s.Create(testCtx, b)).To(Succeed())
 	kb := client.ObjectKeyFromObject(b)
 	wantRefused(g, kb, ka.Namespace+"/owner-a")
@@ -142,7 +142,7 @@ func TestAnotherCountysBucketIsRefused(t *testing.T) {
 
 	deleteAndWait(g, kb)
 	g.Expect(bucketState(t, bucket)).To(Equal(before), "deleting a refused claimant touched the bucket")
-	g.Expect(condition(getCR(g, ka), reportingv1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
+	g.Expect(condition(getCR(g, ka), v1alpha1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
 }
 
 // A bucket the operator did not make (here: by the admin behind its back) is
@@ -167,7 +167,7 @@ func TestBucketMadeOutsideTheOperatorIsRefused(t *testing.T) {
 
 			cr := newCountyReport(t, "adopter", "990303")
 			cr.Spec.Storage.Bucket = bucket
-			cr.Spec.Storage.DeletionPolicy = reportingv1.DeletionDelete
+			cr.Spec.Storage.DeletionPolicy = v1alpha1.DeletionDelete
 			g.Expect(k8s.Create(testCtx, cr)).To(Succeed())
 			k := client.ObjectKeyFromObject(cr)
 			wantRefused(g, k, "no owner recorded")
@@ -188,12 +188,12 @@ func TestRecreatedCountyDoesNotInheritRetainedBucket(t *testing.T) {
 	g.Expect(k8s.Create(testCtx, cr)).To(Succeed())
 	k := client.ObjectKeyFromObject(cr)
 	g.Eventually(func(g Gomega) {
-		g.Expect(condition(getCR(g, k), reportingv1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(condition(getCR(g, k), v1alpha1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
 	}, wait).Should(Succeed())
 	deleteAndWait(g, k)
 
-	again := &reportingv1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: k.Name, Namespace: k.Namespace}, Spec: cr.Spec}
-	again.Spec.Storage.DeletionPolicy = reportingv1.DeletionDelete
+	again := &v1alpha1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: k.Name, Namespace: k.Namespace}, Spec: cr.Spec}
+	again.Spec.Storage.DeletionPolicy = v1alpha1.DeletionDelete
 	g.Expect(k8s.Create(testCtx, again)).To(Succeed())
 	wantRefused(g, k, string(cr.UID))
 	deleteAndWait(g, k)
@@ -217,9 +217,9 @@ func TestSimultaneousClaimsHaveOneWinner(t *testing.T) {
 	g.Eventually(func(g Gomega) {
 		reasons := map[string]int{}
 		for _, k := range keys {
-			reasons[condition(getCR(g, k), reportingv1.ConditionStorageReady).Reason]++
+			reasons[condition(getCR(g, k), v1alpha1.ConditionStorageReady).Reason]++
 		}
-		g.Expect(reasons).To(Equal(map[string]int{reportingv1.ReasonReconciled: 1, reportingv1.ReasonBucketNotOwned: 1}))
+		g.Expect(reasons).To(Equal(map[string]int{v1alpha1.ReasonReconciled: 1, v1alpha1.ReasonBucketNotOwned: 1}))
 	}, wait).Should(Succeed())
 	owner, err := admin.BucketOwner(testCtx, bucket)
 	g.Expect(err).NotTo(HaveOccurred())
@@ -260,7 +260,7 @@ func TestBucketFieldRulesAtAdmission(t *testing.T) {
 	g.Expect(k8s.Create(testCtx, custom)).To(Succeed())
 
 	for name, tc := range map[string]struct {
-		cr    *reportingv1.CountyReport
+		cr    *v1alpha1.CountyReport
 		patch string
 	}{
 		"adding a bucket later":   {cr, `{"spec":{"storage":{"bucket":"late-bucket"}}}`},

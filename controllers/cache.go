@@ -12,7 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 )
 
 // OwnedKinds are the kinds of object the operator makes. Every one it makes
@@ -30,7 +30,7 @@ func OwnedKinds() []client.Object {
 
 // ManagedSelector selects the objects the operator made.
 func ManagedSelector() labels.Selector {
-	return labels.SelectorFromSet(labels.Set{reportingv1.LabelManagedBy: reportingv1.ManagedByValue})
+	return labels.SelectorFromSet(labels.Set{v1alpha1.LabelManagedBy: v1alpha1.ManagedByValue})
 }
 
 // CacheOptions are the manager's cache settings: the watched namespaces

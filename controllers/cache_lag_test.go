@@ -15,7 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 )
 
 // A reconcile whose cache has not yet seen an object the previous reconcile
@@ -71,7 +71,7 @@ func TestCacheBehindIsNotAFailure(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(recorder.Events).To(BeEmpty(), "an Event for a cache that is a moment behind")
 	after := getCR(g, k)
-	g.Expect(condition(after, reportingv1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
+	g.Expect(condition(after, v1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
 }
 
 // waitSettled waits until the manager's reconciles of k have stopped: its
@@ -80,7 +80,7 @@ func TestCacheBehindIsNotAFailure(t *testing.T) {
 // sees a status the manager has not finished writing.
 func waitSettled(g *WithT, k client.ObjectKey) {
 	agree := func(g Gomega) string {
-		cached := &reportingv1.CountyReport{}
+		cached := &v1alpha1.CountyReport{}
 		g.Expect(mgrClient.Get(testCtx, k, cached)).To(Succeed())
 		live := getCR(g, k)
 		g.Expect(cached.ResourceVersion).To(Equal(live.ResourceVersion), "the manager's cache is behind the API server")

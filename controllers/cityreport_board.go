@@ -9,7 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/city"
 	"github.com/countyreport/countyreport/internal/metrics"
 	"github.com/countyreport/countyreport/internal/period"
@@ -42,13 +42,13 @@ func (r *CityReportReconciler) reconcileBoard(ctx context.Context, st *cityState
 // readBoard reads each member's submission state for period p into st (the
 // board the city's report shows); a member that cannot be read is left out
 // and st.softErr says why.
-func (r *CityReportReconciler) readBoard(ctx context.Context, st *cityState, p period.Period) ([]review.Status, *reportingv1.BoardSummary) {
+func (r *CityReportReconciler) readBoard(ctx context.Context, st *cityState, p period.Period) ([]review.Status, *v1alpha1.BoardSummary) {
 	city := st.city
 	deadline := review.Deadline(p, int(city.Spec.Review.DeadlineDay), st.reviewLoc)
 	ctx, cancel := r.storageDeadline(ctx, 1+2*len(st.members))
 	defer cancel()
 	var statuses []review.Status
-	board := &reportingv1.BoardSummary{Period: p.String(), Deadline: metav1.Time{Time: deadline.UTC()}}
+	board := &v1alpha1.BoardSummary{Period: p.String(), Deadline: metav1.Time{Time: deadline.UTC()}}
 	for i, m := range st.members {
 		s, err := r.memberSubmission(ctx, m.bucket, p.String(), deadline)
 		if err != nil && memberFault(err) {
@@ -106,7 +106,7 @@ func (r *CityReportReconciler) memberSubmission(ctx context.Context, bucket, per
 }
 
 // forgetCityMetrics drops a deleted city's gauges.
-func forgetCityMetrics(city *reportingv1.CityReport) {
+func forgetCityMetrics(city *v1alpha1.CityReport) {
 	for _, state := range review.States {
 		metrics.CitySubmissions.DeleteLabelValues(city.Spec.City.Code, state)
 	}

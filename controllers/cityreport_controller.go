@@ -19,7 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/review"
 	"github.com/countyreport/countyreport/internal/schedule"
 	"github.com/countyreport/countyreport/internal/signing"
@@ -67,7 +67,7 @@ type CityReportReconciler struct {
 // cityState is what one reconcile of a city learns as its steps run.
 type cityState struct {
 	stepState
-	city *reportingv1.CityReport
+	city *v1alpha1.CityReport
 	// members are the counties that are members on both sides, by code.
 	members []cityMember
 	// reviewLoc is the zone of the review deadline.
@@ -86,13 +86,13 @@ type cityState struct {
 
 // cityMember is a resolved member with the bucket its credentials reach.
 type cityMember struct {
-	county *reportingv1.CountyReport
+	county *v1alpha1.CountyReport
 	bucket string
 }
 
 // newCityState starts a reconcile of city; finalizer is the one it gets
 // first (storageFinalizer).
-func newCityState(city *reportingv1.CityReport, finalizer string) *cityState {
+func newCityState(city *v1alpha1.CityReport, finalizer string) *cityState {
 	before := city.DeepCopy()
 	return &cityState{stepState: stepState{subject: subject{obj: city, before: before, finalizer: finalizer,
 		conditions: &city.Status.Conditions, observed: &city.Status.ObservedGeneration,
@@ -109,7 +109,7 @@ const boardInterval = 5 * time.Minute
 // city's steps (runSteps: one error policy, status written once, at the
 // end, only when it changed).
 func (r *CityReportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	city := &reportingv1.CityReport{}
+	city := &v1alpha1.CityReport{}
 	if err := r.Get(ctx, req.NamespacedName, city); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -138,12 +138,12 @@ func (r *CityReportReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 func (r *CityReportReconciler) validateCity(_ context.Context, st *cityState) error {
 	s := st.city.Spec
 	if _, err := schedule.Parse(s.Schedule.Cron, s.Schedule.TimeZone); err != nil {
-		st.refuse(r.Recorder, reportingv1.ReasonInvalidSpec, "spec.schedule: "+err.Error())
+		st.refuse(r.Recorder, v1alpha1.ReasonInvalidSpec, "spec.schedule: "+err.Error())
 		return nil
 	}
 	loc, err := time.LoadLocation(s.Review.TimeZone)
 	if err != nil || s.Review.TimeZone == "" {
-		st.refuse(r.Recorder, reportingv1.ReasonInvalidSpec, fmt.Sprintf("spec.review.timeZone: unknown time zone %q", s.Review.TimeZone))
+		st.refuse(r.Recorder, v1alpha1.ReasonInvalidSpec, fmt.Sprintf("spec.review.timeZone: unknown time zone %q", s.Review.TimeZone))
 		return nil
 	}
 	st.reviewLoc = loc
@@ -152,12 +152,12 @@ func (r *CityReportReconciler) validateCity(_ context.Context, st *cityState) er
 
 // checkDuplicateCity refuses a city code already claimed by an older CityReport.
 func (r *CityReportReconciler) checkDuplicateCity(ctx context.Context, st *cityState) error {
-	var list reportingv1.CityReportList
+	var list v1alpha1.CityReportList
 	if err := r.List(ctx, &list); err != nil {
 		return fmt.Errorf("list CityReports: %w", err)
 	}
-	claims := slices.DeleteFunc(list.Items, func(c reportingv1.CityReport) bool { return c.Spec.City.Code != st.city.Spec.City.Code })
-	refuseLaterClaim(r.Recorder, &st.stepState, claims, reportingv1.ReasonDuplicateCity, func(holder *reportingv1.CityReport) string {
+	claims := slices.DeleteFunc(list.Items, func(c v1alpha1.CityReport) bool { return c.Spec.City.Code != st.city.Spec.City.Code })
+	refuseLaterClaim(r.Recorder, &st.stepState, claims, v1alpha1.ReasonDuplicateCity, func(holder *v1alpha1.CityReport) string {
 		return fmt.Sprintf("city code %s is already used by CityReport %s; nothing is provisioned for this one", st.city.Spec.City.Code, holder.Name)
 	})
 	return nil
@@ -172,30 +172,30 @@ func (r *CityReportReconciler) checkNamespace(ctx context.Context, st *cityState
 	ns := tenant.CityNamespace(st.city)
 	st.city.Status.Namespace = ns
 	code := st.city.Spec.City.Code
-	granted, found, err := grantReaders{cached: r.Client, live: r.APIReader}.label(ctx, ns, reportingv1.LabelCity, code)
+	granted, found, err := grantReaders{cached: r.Client, live: r.APIReader}.label(ctx, ns, v1alpha1.LabelCity, code)
 	if err != nil {
 		return err
 	}
 	if !found {
-		st.refuse(r.Recorder, reportingv1.ReasonNamespaceMissing, fmt.Sprintf(
+		st.refuse(r.Recorder, v1alpha1.ReasonNamespaceMissing, fmt.Sprintf(
 			"namespace %s does not exist: create it for the city's objects and give it the city's code "+
-				"(kubectl create namespace %s; kubectl label namespace %s %s=%s)", ns, ns, ns, reportingv1.LabelCity, code))
+				"(kubectl create namespace %s; kubectl label namespace %s %s=%s)", ns, ns, ns, v1alpha1.LabelCity, code))
 		st.requeueIn(30 * time.Second)
 		return nil
 	}
 	if granted != code {
-		st.refuse(r.Recorder, reportingv1.ReasonNamespaceNotGranted, fmt.Sprintf(
+		st.refuse(r.Recorder, v1alpha1.ReasonNamespaceNotGranted, fmt.Sprintf(
 			"namespace %s is not given city code %s (its label %s is %q): a cluster administrator grants it with "+
-				"kubectl label namespace %s %s=%s; no credentials are written there", ns, code, reportingv1.LabelCity, granted, ns, reportingv1.LabelCity, code))
+				"kubectl label namespace %s %s=%s; no credentials are written there", ns, code, v1alpha1.LabelCity, granted, ns, v1alpha1.LabelCity, code))
 		st.requeueIn(30 * time.Second)
 		return nil
 	}
-	var counties reportingv1.CountyReportList
+	var counties v1alpha1.CountyReportList
 	if err := r.List(ctx, &counties, client.InNamespace(ns)); err != nil {
 		return fmt.Errorf("list CountyReports in %s: %w", ns, err)
 	}
 	if len(counties.Items) > 0 {
-		st.refuse(r.Recorder, reportingv1.ReasonNamespaceInUse, fmt.Sprintf(
+		st.refuse(r.Recorder, v1alpha1.ReasonNamespaceInUse, fmt.Sprintf(
 			"namespace %s holds CountyReport %s: a city's credentials never share a namespace with a county", ns, counties.Items[0].Name))
 	}
 	return nil
@@ -206,12 +206,12 @@ func (r *CityReportReconciler) checkNamespace(ctx context.Context, st *cityState
 // names them.
 func (r *CityReportReconciler) summarizeCity(_ context.Context, st *cityState) error {
 	city := st.city
-	if r.Storage != nil && !meta.IsStatusConditionTrue(city.Status.Conditions, reportingv1.ConditionStorageReady) {
-		setCondition(&city.Status.Conditions, city.Generation, reportingv1.ConditionReady, metav1.ConditionFalse, reportingv1.ReasonComponentsNotReady,
-			"waiting for: "+reportingv1.ConditionStorageReady)
+	if r.Storage != nil && !meta.IsStatusConditionTrue(city.Status.Conditions, v1alpha1.ConditionStorageReady) {
+		setCondition(&city.Status.Conditions, city.Generation, v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonComponentsNotReady,
+			"waiting for: "+v1alpha1.ConditionStorageReady)
 		return nil
 	}
-	setCondition(&city.Status.Conditions, city.Generation, reportingv1.ConditionReady, metav1.ConditionTrue, reportingv1.ReasonReconciled,
+	setCondition(&city.Status.Conditions, city.Generation, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReconciled,
 		fmt.Sprintf("%d of %d listed counties are members", len(city.Status.Members), len(city.Spec.Members)))
 	return nil
 }
@@ -221,8 +221,8 @@ func (r *CityReportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.APIReader == nil {
 		r.APIReader = mgr.GetAPIReader()
 	}
-	return r.newTenantController(mgr, &reportingv1.CityReport{}, "cityreport").
-		Watches(&reportingv1.CountyReport{}, handler.EnqueueRequestsFromMapFunc(r.citiesOfCounty),
+	return r.newTenantController(mgr, &v1alpha1.CityReport{}, "cityreport").
+		Watches(&v1alpha1.CountyReport{}, handler.EnqueueRequestsFromMapFunc(r.citiesOfCounty),
 			builder.WithPredicates(membershipMatters)).
 		// A grant given or taken back (a namespace label) may change the
 		// city's own namespace or who holds a member's code. Cities are few.
@@ -233,7 +233,7 @@ func (r *CityReportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 
 // allCities wakes every city.
 func (r *CityReportReconciler) allCities(ctx context.Context, _ client.Object) []reconcile.Request {
-	var list reportingv1.CityReportList
+	var list v1alpha1.CityReportList
 	if err := r.List(ctx, &list); err != nil {
 		logf.FromContext(ctx).Error(err, "list CityReports")
 		return nil
@@ -247,12 +247,12 @@ func (r *CityReportReconciler) allCities(ctx context.Context, _ client.Object) [
 
 // membershipMatters passes the county changes a city's membership depends
 // on: its code, its cityRef, its bucket and storage readiness, its deletion.
-var membershipMatters = updateMatters(func(old, cur *reportingv1.CountyReport) bool {
+var membershipMatters = updateMatters(func(old, cur *v1alpha1.CountyReport) bool {
 	return old.Spec.County.Code != cur.Spec.County.Code ||
 		!equality.Semantic.DeepEqual(old.Spec.CityRef, cur.Spec.CityRef) ||
 		old.Status.Bucket != cur.Status.Bucket ||
-		meta.IsStatusConditionTrue(old.Status.Conditions, reportingv1.ConditionStorageReady) !=
-			meta.IsStatusConditionTrue(cur.Status.Conditions, reportingv1.ConditionStorageReady) ||
+		meta.IsStatusConditionTrue(old.Status.Conditions, v1alpha1.ConditionStorageReady) !=
+			meta.IsStatusConditionTrue(cur.Status.Conditions, v1alpha1.ConditionStorageReady) ||
 		old.DeletionTimestamp.IsZero() != cur.DeletionTimestamp.IsZero()
 })
 
@@ -260,8 +260,8 @@ var membershipMatters = updateMatters(func(old, cur *reportingv1.CountyReport) b
 // lists it. The old and the new object of an update are both mapped, so a
 // county leaving a city wakes that city too.
 func (r *CityReportReconciler) citiesOfCounty(ctx context.Context, o client.Object) []reconcile.Request {
-	cr := o.(*reportingv1.CountyReport)
-	var list reportingv1.CityReportList
+	cr := o.(*v1alpha1.CountyReport)
+	var list v1alpha1.CityReportList
 	if err := r.List(ctx, &list); err != nil {
 		logf.FromContext(ctx).Error(err, "list CityReports")
 		return nil
@@ -277,7 +277,7 @@ func (r *CityReportReconciler) citiesOfCounty(ctx context.Context, o client.Obje
 }
 
 // lists reports whether the city's spec names the county.
-func lists(c *reportingv1.CityReport, cr *reportingv1.CountyReport) bool {
+func lists(c *v1alpha1.CityReport, cr *v1alpha1.CountyReport) bool {
 	for _, m := range c.Spec.Members {
 		if m.Code == cr.Spec.County.Code || (m.Namespace == cr.Namespace && m.Name == cr.Name) {
 			return true
@@ -287,7 +287,7 @@ func lists(c *reportingv1.CityReport, cr *reportingv1.CountyReport) bool {
 }
 
 // memberRef is how the city listed a member, for status.
-func memberRef(m reportingv1.CityMember) string {
+func memberRef(m v1alpha1.CityMember) string {
 	if m.Code != "" {
 		return m.Code
 	}

@@ -21,7 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/yaml"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/metrics"
 	"github.com/countyreport/countyreport/internal/ranking"
@@ -35,28 +35,28 @@ import (
 
 // newCity is a CityReport with its namespace city-<name> made and given
 // the city's code.
-func newCity(t *testing.T, name, code string, members ...reportingv1.CityMember) *reportingv1.CityReport {
+func newCity(t *testing.T, name, code string, members ...v1alpha1.CityMember) *v1alpha1.CityReport {
 	t.Helper()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "city-" + name, Labels: map[string]string{reportingv1.LabelCity: code}}}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "city-" + name, Labels: map[string]string{v1alpha1.LabelCity: code}}}
 	if err := k8s.Create(testCtx, ns); err != nil {
 		t.Fatalf("create namespace: %v", err)
 	}
-	return &reportingv1.CityReport{
+	return &v1alpha1.CityReport{
 		ObjectMeta: metav1.ObjectMeta{Name: name},
-		Spec: reportingv1.CityReportSpec{
-			City:    reportingv1.CityIdentity{Code: code, Name: "测试市"},
+		Spec: v1alpha1.CityReportSpec{
+			City:    v1alpha1.CityIdentity{Code: code, Name: "测试市"},
 			Members: members,
 		},
 	}
 }
 
-func getCity(g Gomega, name string) *reportingv1.CityReport {
-	c := &reportingv1.CityReport{}
+func getCity(g Gomega, name string) *v1alpha1.CityReport {
+	c := &v1alpha1.CityReport{}
 	g.Expect(k8s.Get(testCtx, client.ObjectKey{Name: name}, c)).To(Succeed())
 	return c
 }
 
-func cityCondition(c *reportingv1.CityReport, typ string) metav1.Condition {
+func cityCondition(c *v1alpha1.CityReport, typ string) metav1.Condition {
 	if cond := meta.FindStatusCondition(c.Status.Conditions, typ); cond != nil {
 		return *cond
 	}
@@ -70,25 +70,25 @@ func cityCondition(c *reportingv1.CityReport, typ string) metav1.Condition {
 var claimedCodes sync.Map
 
 // countyInCity creates a county naming city (none when "") and waits for its bucket.
-func countyInCity(t *testing.T, g *WithT, name, code, city string) *reportingv1.CountyReport {
+func countyInCity(t *testing.T, g *WithT, name, code, city string) *v1alpha1.CountyReport {
 	t.Helper()
 	if other, taken := claimedCodes.LoadOrStore(code, t.Name()); taken {
 		t.Fatalf("county code %s is already used by %s: give this test codes of its own", code, other)
 	}
 	cr := newCountyReport(t, name, code)
 	if city != "" {
-		cr.Spec.CityRef = &reportingv1.CityReference{Name: city}
+		cr.Spec.CityRef = &v1alpha1.CityReference{Name: city}
 	}
 	g.Expect(k8s.Create(testCtx, cr)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		got := getCR(g, client.ObjectKeyFromObject(cr))
-		g.Expect(condition(got, reportingv1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(condition(got, v1alpha1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
 		*cr = *got
 	}, wait).Should(Succeed())
 	return cr
 }
 
-func memberSecret(g Gomega, city *reportingv1.CityReport) *corev1.Secret {
+func memberSecret(g Gomega, city *v1alpha1.CityReport) *corev1.Secret {
 	s := &corev1.Secret{}
 	g.Expect(k8s.Get(testCtx, client.ObjectKey{Namespace: "city-" + city.Name, Name: city.Name + "-members"}, s)).To(Succeed())
 	return s
@@ -123,21 +123,21 @@ func TestCityMembershipNeedsBothSides(t *testing.T) {
 	c := countyInCity(t, g, "listed-only", "997503", "some-other-city") // listed, names another city
 	d := countyInCity(t, g, "names-only", "997504", "city-both")        // names the city, not listed
 	e := countyInCity(t, g, "neither", "997505", "")                    // neither
-	for _, cr := range []*reportingv1.CountyReport{a, b, c, d, e} {
+	for _, cr := range []*v1alpha1.CountyReport{a, b, c, d, e} {
 		ar := admin.Archive(cr.Status.Bucket)
 		g.Expect(ar.PutDataset(testCtx, "2026-09", []byte(`{"county":"`+cr.Spec.County.Code+`"}`))).Error().NotTo(HaveOccurred())
 		g.Expect(ar.PutUpload(testCtx, "2026-09", "draft.xlsx", []byte("draft"), time.Now())).Error().NotTo(HaveOccurred())
 	}
 	city := newCity(t, "city-both", "997500",
-		reportingv1.CityMember{Code: "997501"},
-		reportingv1.CityMember{Namespace: b.Namespace, Name: b.Name},
-		reportingv1.CityMember{Code: "997503"},
-		reportingv1.CityMember{Code: "997599"}) // no such county
+		v1alpha1.CityMember{Code: "997501"},
+		v1alpha1.CityMember{Namespace: b.Namespace, Name: b.Name},
+		v1alpha1.CityMember{Code: "997503"},
+		v1alpha1.CityMember{Code: "997599"}) // no such county
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 
 	g.Eventually(func(g Gomega) {
 		got := getCity(g, city.Name)
-		g.Expect(cityCondition(got, reportingv1.ConditionReady)).To(HaveField("Status", metav1.ConditionTrue), "%+v", cityCondition(got, reportingv1.ConditionStorageReady))
+		g.Expect(cityCondition(got, v1alpha1.ConditionReady)).To(HaveField("Status", metav1.ConditionTrue), "%+v", cityCondition(got, v1alpha1.ConditionStorageReady))
 		g.Expect(got.Status.MemberSummary).To(Equal("2/4"))
 		var codes []string
 		for _, m := range got.Status.Members {
@@ -148,8 +148,8 @@ func TestCityMembershipNeedsBothSides(t *testing.T) {
 		for _, m := range got.Status.MissingMembers {
 			reasons[m.Member] = m.Reason
 		}
-		g.Expect(reasons).To(Equal(map[string]string{"997503": reportingv1.MemberNotNamingCity, "997599": reportingv1.MemberNotFound}))
-		g.Expect(cityCondition(got, reportingv1.ConditionMembersResolved).Status).To(Equal(metav1.ConditionFalse))
+		g.Expect(reasons).To(Equal(map[string]string{"997503": v1alpha1.MemberNotNamingCity, "997599": v1alpha1.MemberNotFound}))
+		g.Expect(cityCondition(got, v1alpha1.ConditionMembersResolved).Status).To(Equal(metav1.ConditionFalse))
 		g.Expect(memberSecret(g, city).Data[tenant.SecretMembers]).To(Equal([]byte("997501,997502")))
 	}, wait).Should(Succeed())
 
@@ -168,7 +168,7 @@ func TestCityMembershipNeedsBothSides(t *testing.T) {
 	// not a county on one side only or on none.
 	err = ca.Archive(a.Status.Bucket).Check(testCtx)
 	g.Expect(deniedErr(err)).To(BeTrue(), "list the member's whole bucket: %v", err)
-	for _, cr := range []*reportingv1.CountyReport{b, c, d, e} {
+	for _, cr := range []*v1alpha1.CountyReport{b, c, d, e} {
 		_, err := ca.Archive(cr.Status.Bucket).GetDataset(testCtx, "2026-09")
 		g.Expect(deniedErr(err)).To(BeTrue(), "A's credentials on %s: %v", cr.Name, err)
 		_, err = ca.Archive(cr.Status.Bucket).List(testCtx)
@@ -197,7 +197,7 @@ func TestCityMembershipNeedsBothSides(t *testing.T) {
 	// B leaving the city on its own side revokes too.
 	g.Eventually(func() error {
 		cur := getCR(g, client.ObjectKeyFromObject(b))
-		cur.Spec.CityRef = &reportingv1.CityReference{Name: "some-other-city"}
+		cur.Spec.CityRef = &v1alpha1.CityReference{Name: "some-other-city"}
 		return k8s.Update(testCtx, cur)
 	}, wait).Should(Succeed())
 	g.Eventually(func(g Gomega) {
@@ -216,7 +216,7 @@ func TestCityMembershipNeedsBothSides(t *testing.T) {
 func TestCityOverdueMemberIsFlagged(t *testing.T) {
 	g := NewWithT(t)
 	late := countyInCity(t, g, "late", "997511", "city-overdue")
-	city := newCity(t, "city-overdue", "997510", reportingv1.CityMember{Code: late.Spec.County.Code})
+	city := newCity(t, "city-overdue", "997510", v1alpha1.CityMember{Code: late.Spec.County.Code})
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		got := getCity(g, city.Name)
@@ -231,23 +231,23 @@ func TestCityOverdueMemberIsFlagged(t *testing.T) {
 // A city's objects live only in city-<name>, never beside a county.
 func TestCityNamespaceMustExistAndHoldNoCounty(t *testing.T) {
 	g := NewWithT(t)
-	homeless := &reportingv1.CityReport{ObjectMeta: metav1.ObjectMeta{Name: "no-namespace"},
-		Spec: reportingv1.CityReportSpec{City: reportingv1.CityIdentity{Code: "997520", Name: "测试市"}}}
+	homeless := &v1alpha1.CityReport{ObjectMeta: metav1.ObjectMeta{Name: "no-namespace"},
+		Spec: v1alpha1.CityReportSpec{City: v1alpha1.CityIdentity{Code: "997520", Name: "测试市"}}}
 	g.Expect(k8s.Create(testCtx, homeless)).To(Succeed())
 	g.Eventually(func(g Gomega) {
-		g.Expect(cityCondition(getCity(g, homeless.Name), reportingv1.ConditionReady).Reason).To(Equal(reportingv1.ReasonNamespaceMissing))
+		g.Expect(cityCondition(getCity(g, homeless.Name), v1alpha1.ConditionReady).Reason).To(Equal(v1alpha1.ReasonNamespaceMissing))
 	}, wait).Should(Succeed())
 
 	squatter := newCity(t, "shared-ns", "997521")
-	county := &reportingv1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: "squat", Namespace: "city-shared-ns"},
-		Spec: reportingv1.CountyReportSpec{County: reportingv1.CountyIdentity{Code: "997522", Name: "测试县"}}}
+	county := &v1alpha1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: "squat", Namespace: "city-shared-ns"},
+		Spec: v1alpha1.CountyReportSpec{County: v1alpha1.CountyIdentity{Code: "997522", Name: "测试县"}}}
 	g.Expect(k8s.Create(testCtx, county)).To(Succeed())
 	g.Expect(k8s.Create(testCtx, squatter)).To(Succeed())
 	g.Eventually(func(g Gomega) {
-		g.Expect(cityCondition(getCity(g, squatter.Name), reportingv1.ConditionReady).Reason).To(Equal(reportingv1.ReasonNamespaceInUse))
+		g.Expect(cityCondition(getCity(g, squatter.Name), v1alpha1.ConditionReady).Reason).To(Equal(v1alpha1.ReasonNamespaceInUse))
 	}, wait).Should(Succeed())
 	var secrets corev1.SecretList
-	g.Expect(k8s.List(testCtx, &secrets, client.InNamespace("city-shared-ns"), client.MatchingLabels{reportingv1.LabelCity: "997521"})).To(Succeed())
+	g.Expect(k8s.List(testCtx, &secrets, client.InNamespace("city-shared-ns"), client.MatchingLabels{v1alpha1.LabelCity: "997521"})).To(Succeed())
 	g.Expect(secrets.Items).To(BeEmpty())
 }
 
@@ -259,8 +259,8 @@ func TestCityBucketCannotBeACountys(t *testing.T) {
 	thief.Spec.Storage.Bucket = victim.Status.Bucket
 	g.Expect(k8s.Create(testCtx, thief)).To(Succeed())
 	g.Eventually(func(g Gomega) {
-		c := cityCondition(getCity(g, thief.Name), reportingv1.ConditionStorageReady)
-		g.Expect(c.Reason).To(Equal(reportingv1.ReasonBucketNotOwned))
+		c := cityCondition(getCity(g, thief.Name), v1alpha1.ConditionStorageReady)
+		g.Expect(c.Reason).To(Equal(v1alpha1.ReasonBucketNotOwned))
 		g.Expect(c.Message).To(ContainSubstring(victim.Name))
 	}, wait).Should(Succeed())
 
@@ -269,7 +269,7 @@ func TestCityBucketCannotBeACountys(t *testing.T) {
 	stranger.Spec.Storage.Bucket = "untagged-for-city"
 	g.Expect(k8s.Create(testCtx, stranger)).To(Succeed())
 	g.Eventually(func(g Gomega) {
-		g.Expect(cityCondition(getCity(g, stranger.Name), reportingv1.ConditionStorageReady).Reason).To(Equal(reportingv1.ReasonBucketNotOwned))
+		g.Expect(cityCondition(getCity(g, stranger.Name), v1alpha1.ConditionStorageReady).Reason).To(Equal(v1alpha1.ReasonBucketNotOwned))
 	}, wait).Should(Succeed())
 	for _, name := range []string{"thief", "stranger"} {
 		err := k8s.Get(testCtx, client.ObjectKey{Namespace: "city-" + name, Name: name + "-storage"}, &corev1.Secret{})
@@ -284,7 +284,7 @@ func TestCityOwnBucketAndCredentials(t *testing.T) {
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		got := getCity(g, city.Name)
-		g.Expect(cityCondition(got, reportingv1.ConditionStorageReady)).To(HaveField("Status", metav1.ConditionTrue), "%+v", cityCondition(got, reportingv1.ConditionStorageReady))
+		g.Expect(cityCondition(got, v1alpha1.ConditionStorageReady)).To(HaveField("Status", metav1.ConditionTrue), "%+v", cityCondition(got, v1alpha1.ConditionStorageReady))
 		g.Expect(got.Status.Bucket).To(Equal("countyreport-city-997540"))
 	}, wait).Should(Succeed())
 	s := &corev1.Secret{}
@@ -386,7 +386,7 @@ func cityReconciler(c clock.PassiveClock) *CityReportReconciler {
 func TestCityCredentialsRotate(t *testing.T) {
 	g := NewWithT(t)
 	county := countyInCity(t, g, "rotating", "997551", "city-rotate")
-	city := newCity(t, "city-rotate", "997550", reportingv1.CityMember{Code: county.Spec.County.Code})
+	city := newCity(t, "city-rotate", "997550", v1alpha1.CityMember{Code: county.Spec.County.Code})
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 	key := tenant.MemberKey("997551", tenant.SecretAccessKey)
 	var old []byte
@@ -413,11 +413,11 @@ func TestCityCredentialsRotate(t *testing.T) {
 func TestCitySteadyStateMakesNoWrites(t *testing.T) {
 	g := NewWithT(t)
 	county := countyInCity(t, g, "steady-county", "997561", "city-steady")
-	city := newCity(t, "city-steady", "997560", reportingv1.CityMember{Code: county.Spec.County.Code})
+	city := newCity(t, "city-steady", "997560", v1alpha1.CityMember{Code: county.Spec.County.Code})
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		got := getCity(g, city.Name)
-		g.Expect(cityCondition(got, reportingv1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(cityCondition(got, v1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
 		g.Expect(got.Status.Board).NotTo(BeNil())
 	}, wait).Should(Succeed())
 	r := cityReconciler(fakeClock)
@@ -457,17 +457,17 @@ func TestCityRankingIsStoredWithItsInput(t *testing.T) {
 	g := NewWithT(t)
 	a := countyInCity(t, g, "rank-a", "997571", "city-rank")
 	b := countyInCity(t, g, "rank-b", "997572", "city-rank")
-	put := func(cr *reportingv1.CountyReport, slug string) {
+	put := func(cr *v1alpha1.CountyReport, slug string) {
 		_, err := admin.Archive(cr.Status.Bucket).PutDataset(testCtx, "2026-09", sampleDataset(t, slug))
 		g.Expect(err).NotTo(HaveOccurred())
 	}
 	put(a, "hengnan") // GDP growth 5.4
 	put(b, "qidong")  // 5.6
-	city := newCity(t, "city-rank", "997570", reportingv1.CityMember{Code: "997571"}, reportingv1.CityMember{Code: "997572"})
-	city.Spec.Ranking = reportingv1.RankingSpec{Method: reportingv1.RankEfficacy,
-		Indicators: []reportingv1.RankedIndicator{{ID: "gdp", Measure: reportingv1.MeasureChange, Weight: 1, Direction: reportingv1.HigherIsBetter}}}
+	city := newCity(t, "city-rank", "997570", v1alpha1.CityMember{Code: "997571"}, v1alpha1.CityMember{Code: "997572"})
+	city.Spec.Ranking = v1alpha1.RankingSpec{Method: v1alpha1.RankEfficacy,
+		Indicators: []v1alpha1.RankedIndicator{{ID: "gdp", Measure: v1alpha1.MeasureChange, Weight: 1, Direction: v1alpha1.HigherIsBetter}}}
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
-	var first reportingv1.RankingReference
+	var first v1alpha1.RankingReference
 	g.Eventually(func(g Gomega) {
 		got := getCity(g, city.Name)
 		g.Expect(got.Status.Ranking).NotTo(BeNil())
@@ -516,32 +516,32 @@ func TestCityRankingIsStoredWithItsInput(t *testing.T) {
 func TestCityDeletionPolicy(t *testing.T) {
 	g := NewWithT(t)
 	gone := newCity(t, "city-delete", "997580")
-	gone.Spec.Storage.DeletionPolicy = reportingv1.DeletionDelete
+	gone.Spec.Storage.DeletionPolicy = v1alpha1.DeletionDelete
 	kept := newCity(t, "city-retain", "997581")
 	victim := countyInCity(t, g, "victim-del", "997583", "")
 	g.Expect(admin.Archive(victim.Status.Bucket).PutDataset(testCtx, "2026-09", []byte(`{"victim":true}`))).Error().NotTo(HaveOccurred())
 	thief := newCity(t, "city-thief-del", "997582")
 	thief.Spec.Storage.Bucket = victim.Status.Bucket
-	thief.Spec.Storage.DeletionPolicy = reportingv1.DeletionDelete
-	for _, c := range []*reportingv1.CityReport{gone, kept, thief} {
+	thief.Spec.Storage.DeletionPolicy = v1alpha1.DeletionDelete
+	for _, c := range []*v1alpha1.CityReport{gone, kept, thief} {
 		g.Expect(k8s.Create(testCtx, c)).To(Succeed())
 	}
 	g.Eventually(func(g Gomega) {
-		for _, c := range []*reportingv1.CityReport{gone, kept, thief} {
+		for _, c := range []*v1alpha1.CityReport{gone, kept, thief} {
 			got := getCity(g, c.Name)
 			g.Expect(got.Finalizers).To(ContainElement(StorageFinalizer))
-			g.Expect(cityCondition(got, reportingv1.ConditionStorageReady).Reason).NotTo(BeEmpty())
+			g.Expect(cityCondition(got, v1alpha1.ConditionStorageReady).Reason).NotTo(BeEmpty())
 		}
-		g.Expect(cityCondition(getCity(g, gone.Name), reportingv1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
-		g.Expect(cityCondition(getCity(g, kept.Name), reportingv1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
-		g.Expect(cityCondition(getCity(g, thief.Name), reportingv1.ConditionStorageReady).Reason).To(Equal(reportingv1.ReasonBucketNotOwned))
+		g.Expect(cityCondition(getCity(g, gone.Name), v1alpha1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(cityCondition(getCity(g, kept.Name), v1alpha1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(cityCondition(getCity(g, thief.Name), v1alpha1.ConditionStorageReady).Reason).To(Equal(v1alpha1.ReasonBucketNotOwned))
 	}, wait).Should(Succeed())
-	for _, c := range []*reportingv1.CityReport{gone, kept, thief} {
+	for _, c := range []*v1alpha1.CityReport{gone, kept, thief} {
 		g.Expect(k8s.Delete(testCtx, c)).To(Succeed())
 	}
 	g.Eventually(func(g Gomega) {
-		for _, c := range []*reportingv1.CityReport{gone, kept, thief} {
-			err := k8s.Get(testCtx, client.ObjectKey{Name: c.Name}, &reportingv1.CityReport{})
+		for _, c := range []*v1alpha1.CityReport{gone, kept, thief} {
+			err := k8s.Get(testCtx, client.ObjectKey{Name: c.Name}, &v1alpha1.CityReport{})
 			g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "%s still there: %v", c.Name, err)
 		}
 	}, wait).Should(Succeed())
@@ -562,11 +562,11 @@ func TestDuplicateCountyIsNoMember(t *testing.T) {
 	// that sorts first (firstClaim), so the real county's sorts first.
 	real := countyInCity(t, g, "a-real", "997591", "city-dup")
 	impostor := newCountyReport(t, "z-impostor", "997591")
-	impostor.Spec.CityRef = &reportingv1.CityReference{Name: "city-dup"}
+	impostor.Spec.CityRef = &v1alpha1.CityReference{Name: "city-dup"}
 	g.Expect(k8s.Create(testCtx, impostor)).To(Succeed())
 	city := newCity(t, "city-dup", "997590",
-		reportingv1.CityMember{Code: "997591"},
-		reportingv1.CityMember{Namespace: impostor.Namespace, Name: impostor.Name})
+		v1alpha1.CityMember{Code: "997591"},
+		v1alpha1.CityMember{Namespace: impostor.Namespace, Name: impostor.Name})
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		got := getCity(g, city.Name)

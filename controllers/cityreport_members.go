@@ -10,7 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 )
 
 // resolveMembers finds the counties that are members on both sides: listed
@@ -19,7 +19,7 @@ import (
 // status.missingMembers with the reason.
 func (r *CityReportReconciler) resolveMembers(ctx context.Context, st *cityState) error {
 	city := st.city
-	var missing []reportingv1.MissingMember
+	var missing []v1alpha1.MissingMember
 	seen := map[string]bool{}    // county UIDs already a member
 	buckets := map[string]bool{} // buckets already given to a member
 	for _, m := range city.Spec.Members {
@@ -30,10 +30,10 @@ func (r *CityReportReconciler) resolveMembers(ctx context.Context, st *cityState
 		}
 		reason, msg := r.checkMember(ctx, city, cr, ref)
 		if reason == "" && (seen[string(cr.UID)] || buckets[cr.Status.Bucket]) {
-			reason, msg = reportingv1.MemberNotFound, fmt.Sprintf("%s is the same county (or bucket) as an earlier entry", ref)
+			reason, msg = v1alpha1.MemberNotFound, fmt.Sprintf("%s is the same county (or bucket) as an earlier entry", ref)
 		}
 		if reason != "" {
-			missing = append(missing, reportingv1.MissingMember{Member: ref, Reason: reason, Message: msg})
+			missing = append(missing, v1alpha1.MissingMember{Member: ref, Reason: reason, Message: msg})
 			continue
 		}
 		seen[string(cr.UID)], buckets[cr.Status.Bucket] = true, true
@@ -49,7 +49,7 @@ func (r *CityReportReconciler) resolveMembers(ctx context.Context, st *cityState
 	city.Status.Members = nil
 	for _, m := range st.members {
 		c := m.county
-		city.Status.Members = append(city.Status.Members, reportingv1.MemberStatus{
+		city.Status.Members = append(city.Status.Members, v1alpha1.MemberStatus{
 			Code: c.Spec.County.Code, Name: c.Spec.County.Name, Namespace: c.Namespace, CountyReport: c.Name,
 			Bucket: m.bucket, Submission: previous[c.Spec.County.Code],
 		})
@@ -57,11 +57,11 @@ func (r *CityReportReconciler) resolveMembers(ctx context.Context, st *cityState
 	city.Status.MissingMembers = missing
 	city.Status.MemberSummary = fmt.Sprintf("%d/%d", len(st.members), len(city.Spec.Members))
 	if len(missing) == 0 {
-		setCondition(&city.Status.Conditions, city.Generation, reportingv1.ConditionMembersResolved, metav1.ConditionTrue, reportingv1.ReasonReconciled,
+		setCondition(&city.Status.Conditions, city.Generation, v1alpha1.ConditionMembersResolved, metav1.ConditionTrue, v1alpha1.ReasonReconciled,
 			fmt.Sprintf("all %d listed counties are members", len(st.members)))
 		return nil
 	}
-	setCondition(&city.Status.Conditions, city.Generation, reportingv1.ConditionMembersResolved, metav1.ConditionFalse, reportingv1.ReasonMembersMissing,
+	setCondition(&city.Status.Conditions, city.Generation, v1alpha1.ConditionMembersResolved, metav1.ConditionFalse, v1alpha1.ReasonMembersMissing,
 		fmt.Sprintf("%d of %d listed counties are not members: see status.missingMembers", len(missing), len(city.Spec.Members)))
 	return nil
 }
@@ -70,11 +70,11 @@ func (r *CityReportReconciler) resolveMembers(ctx context.Context, st *cityState
 // the county holding the code (the oldest claim in a namespace given the
 // code; a duplicate or a claim the administrator did not grant is never a
 // member); by namespace and name it is that object, if it holds its code.
-func (r *CityReportReconciler) findCounty(ctx context.Context, m reportingv1.CityMember) (*reportingv1.CountyReport, error) {
+func (r *CityReportReconciler) findCounty(ctx context.Context, m v1alpha1.CityMember) (*v1alpha1.CountyReport, error) {
 	code := m.Code
-	var named *reportingv1.CountyReport
+	var named *v1alpha1.CountyReport
 	if code == "" {
-		named = &reportingv1.CountyReport{}
+		named = &v1alpha1.CountyReport{}
 		err := r.Get(ctx, client.ObjectKey{Namespace: m.Namespace, Name: m.Name}, named)
 		if apierrors.IsNotFound(err) {
 			return nil, nil
@@ -84,7 +84,7 @@ func (r *CityReportReconciler) findCounty(ctx context.Context, m reportingv1.Cit
 		}
 		code = named.Spec.County.Code
 	}
-	var list reportingv1.CountyReportList
+	var list v1alpha1.CountyReportList
 	if err := r.List(ctx, &list, client.MatchingFields{countyCodeIndex: code}); err != nil {
 		return nil, fmt.Errorf("list CountyReports with code %s: %w", code, err)
 	}
@@ -101,19 +101,19 @@ func (r *CityReportReconciler) findCounty(ctx context.Context, m reportingv1.Cit
 
 // checkMember says why a found (or not found) county is not a member; ""
 // when it is one.
-func (r *CityReportReconciler) checkMember(ctx context.Context, city *reportingv1.CityReport, cr *reportingv1.CountyReport, ref string) (string, string) {
+func (r *CityReportReconciler) checkMember(ctx context.Context, city *v1alpha1.CityReport, cr *v1alpha1.CountyReport, ref string) (string, string) {
 	switch {
 	case cr == nil:
-		return reportingv1.MemberNotFound, fmt.Sprintf("no CountyReport holds %s", ref)
+		return v1alpha1.MemberNotFound, fmt.Sprintf("no CountyReport holds %s", ref)
 	case cr.Spec.CityRef == nil || cr.Spec.CityRef.Name != city.Name:
 		names := "no city"
 		if cr.Spec.CityRef != nil {
 			names = fmt.Sprintf("CityReport %q", cr.Spec.CityRef.Name)
 		}
-		return reportingv1.MemberNotNamingCity, fmt.Sprintf(
+		return v1alpha1.MemberNotNamingCity, fmt.Sprintf(
 			"CountyReport %s/%s names %s in spec.cityRef, not %q: both manifests must name each other", cr.Namespace, cr.Name, names, city.Name)
-	case cr.Status.Bucket == "" || !meta.IsStatusConditionTrue(cr.Status.Conditions, reportingv1.ConditionStorageReady):
-		return reportingv1.MemberNotProvisioned, fmt.Sprintf("CountyReport %s/%s has no ready bucket yet", cr.Namespace, cr.Name)
+	case cr.Status.Bucket == "" || !meta.IsStatusConditionTrue(cr.Status.Conditions, v1alpha1.ConditionStorageReady):
+		return v1alpha1.MemberNotProvisioned, fmt.Sprintf("CountyReport %s/%s has no ready bucket yet", cr.Namespace, cr.Name)
 	}
 	if r.Storage == nil {
 		return "", ""
@@ -122,10 +122,10 @@ func (r *CityReportReconciler) checkMember(ctx context.Context, city *reportingv
 	// owner record says so (a county's spec cannot be trusted to name its own bucket).
 	owner, err := r.Storage.BucketOwner(ctx, cr.Status.Bucket)
 	if err != nil {
-		return reportingv1.MemberNotProvisioned, fmt.Sprintf("bucket %s of CountyReport %s/%s: %v", cr.Status.Bucket, cr.Namespace, cr.Name, err)
+		return v1alpha1.MemberNotProvisioned, fmt.Sprintf("bucket %s of CountyReport %s/%s: %v", cr.Status.Bucket, cr.Namespace, cr.Name, err)
 	}
 	if owner.UID == "" || owner.UID != string(cr.UID) {
-		return reportingv1.MemberNotProvisioned, fmt.Sprintf(
+		return v1alpha1.MemberNotProvisioned, fmt.Sprintf(
 			"bucket %s belongs to %s, not to CountyReport %s/%s; no credentials are given for it", cr.Status.Bucket, owner, cr.Namespace, cr.Name)
 	}
 	return "", ""

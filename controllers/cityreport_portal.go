@@ -13,7 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/portal"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
@@ -91,11 +91,11 @@ func (r *CityReportReconciler) reconcileCityPortal(ctx context.Context, st *city
 	if err != nil {
 		return fmt.Errorf("read city portal Deployment: %w", err)
 	}
-	status, reason, msg := metav1.ConditionFalse, reportingv1.ReasonDeploymentNotReady, "the city portal Deployment is not available yet"
+	status, reason, msg := metav1.ConditionFalse, v1alpha1.ReasonDeploymentNotReady, "the city portal Deployment is not available yet"
 	if found {
 		status, reason, msg = deploymentAvailability(&d)
 	}
-	setCondition(&city.Status.Conditions, city.Generation, reportingv1.ConditionPortalAvailable, status, reason, msg)
+	setCondition(&city.Status.Conditions, city.Generation, v1alpha1.ConditionPortalAvailable, status, reason, msg)
 	return nil
 }
 
@@ -149,25 +149,25 @@ func cityCredentialsHash(own, members map[string][]byte) string {
 // admittedCityIngress is the city portal's Ingress when its host is the
 // city's (the oldest CityReport naming it; a county never holds a city's
 // host), nil otherwise; HostAdmitted says which.
-func (r *CityReportReconciler) admittedCityIngress(ctx context.Context, city *reportingv1.CityReport) (*networkingv1.Ingress, error) {
+func (r *CityReportReconciler) admittedCityIngress(ctx context.Context, city *v1alpha1.CityReport) (*networkingv1.Ingress, error) {
 	ing := tenant.CityIngress(city)
 	if ing == nil {
-		meta.RemoveStatusCondition(&city.Status.Conditions, reportingv1.ConditionHostAdmitted)
+		meta.RemoveStatusCondition(&city.Status.Conditions, v1alpha1.ConditionHostAdmitted)
 		return nil, nil
 	}
-	var cities reportingv1.CityReportList
+	var cities v1alpha1.CityReportList
 	if err := r.List(ctx, &cities); err != nil {
 		return nil, fmt.Errorf("list CityReports: %w", err)
 	}
 	if owner := cityHostOwner(cities.Items, city); owner != nil && owner.UID != city.UID {
 		msg := fmt.Sprintf("host %s is claimed by CityReport %s, created earlier; no Ingress is made for it", cityHost(city), owner.Name)
-		if c := meta.FindStatusCondition(city.Status.Conditions, reportingv1.ConditionHostAdmitted); c == nil || c.Message != msg {
-			recordEvent(r.Recorder, city, corev1.EventTypeWarning, reportingv1.ReasonHostNotGranted, "ClaimHost", "%s", msg)
+		if c := meta.FindStatusCondition(city.Status.Conditions, v1alpha1.ConditionHostAdmitted); c == nil || c.Message != msg {
+			recordEvent(r.Recorder, city, corev1.EventTypeWarning, v1alpha1.ReasonHostNotGranted, "ClaimHost", "%s", msg)
 		}
-		setCondition(&city.Status.Conditions, city.Generation, reportingv1.ConditionHostAdmitted, metav1.ConditionFalse, reportingv1.ReasonHostNotGranted, msg)
+		setCondition(&city.Status.Conditions, city.Generation, v1alpha1.ConditionHostAdmitted, metav1.ConditionFalse, v1alpha1.ReasonHostNotGranted, msg)
 		return nil, nil
 	}
-	setCondition(&city.Status.Conditions, city.Generation, reportingv1.ConditionHostAdmitted, metav1.ConditionTrue, reportingv1.ReasonReconciled,
+	setCondition(&city.Status.Conditions, city.Generation, v1alpha1.ConditionHostAdmitted, metav1.ConditionTrue, v1alpha1.ReasonReconciled,
 		fmt.Sprintf("host %s routes to the city's portal", cityHost(city)))
 	return ing, nil
 }

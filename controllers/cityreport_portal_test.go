@@ -14,17 +14,17 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/portal"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
 
-func cityPortalKey(city *reportingv1.CityReport) client.ObjectKey {
+func cityPortalKey(city *v1alpha1.CityReport) client.ObjectKey {
 	return client.ObjectKey{Namespace: "city-" + city.Name, Name: city.Name + "-portal"}
 }
 
 // cityPortalConfig reads the city portal's configuration, as the portal parses it.
-func cityPortalConfig(g Gomega, city *reportingv1.CityReport) *portal.CityConfig {
+func cityPortalConfig(g Gomega, city *v1alpha1.CityReport) *portal.CityConfig {
 	var cm corev1.ConfigMap
 	g.Expect(k8s.Get(testCtx, cityPortalKey(city), &cm)).To(Succeed())
 	conf, err := portal.ParseCityConfig([]byte(cm.Data[tenant.CityConfigFile]))
@@ -40,11 +40,11 @@ func TestCityPortalIsProvisioned(t *testing.T) {
 	a := countyInCity(t, g, "cityportal-a", "997601", "city-portal")
 	b := countyInCity(t, g, "cityportal-b", "997602", "city-portal")
 	city := newCity(t, "city-portal", "997600",
-		reportingv1.CityMember{Code: a.Spec.County.Code}, reportingv1.CityMember{Code: b.Spec.County.Code})
-	city.Spec.Ranking = reportingv1.RankingSpec{Method: reportingv1.RankZScore, Indicators: []reportingv1.RankedIndicator{
-		{ID: "gdp", Measure: reportingv1.MeasureChange, Weight: 2},
+		v1alpha1.CityMember{Code: a.Spec.County.Code}, v1alpha1.CityMember{Code: b.Spec.County.Code})
+	city.Spec.Ranking = v1alpha1.RankingSpec{Method: v1alpha1.RankZScore, Indicators: []v1alpha1.RankedIndicator{
+		{ID: "gdp", Measure: v1alpha1.MeasureChange, Weight: 2},
 	}}
-	city.Spec.Portal.Ingress = &reportingv1.IngressSpec{Host: "city-portal.example.org"}
+	city.Spec.Portal.Ingress = &v1alpha1.IngressSpec{Host: "city-portal.example.org"}
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 	pk := cityPortalKey(city)
 
@@ -54,7 +54,7 @@ func TestCityPortalIsProvisioned(t *testing.T) {
 			{Code: "997601", Name: "测试县", EnglishName: "Test County"},
 			{Code: "997602", Name: "测试县", EnglishName: "Test County"},
 		}))
-		g.Expect(conf.Ranking.Method).To(Equal(reportingv1.RankZScore))
+		g.Expect(conf.Ranking.Method).To(Equal(v1alpha1.RankZScore))
 		g.Expect(conf.Ranking.Indicators).To(HaveLen(1))
 		g.Expect(conf.Ranking.Indicators[0].Weight).To(Equal(int32(2)))
 		g.Expect(conf.Review.DeadlineDay).To(Equal(int32(5))) // the schema's default
@@ -108,7 +108,7 @@ func TestCityPortalIsProvisioned(t *testing.T) {
 	g.Eventually(func(g Gomega) {
 		got := getCity(g, city.Name)
 		g.Expect(got.Status.PortalURL).To(Equal("http://city-portal.example.org/"))
-		g.Expect(cityCondition(got, reportingv1.ConditionPortalAvailable).Status).To(Equal(metav1.ConditionFalse))
+		g.Expect(cityCondition(got, v1alpha1.ConditionPortalAvailable).Status).To(Equal(metav1.ConditionFalse))
 	}, wait).Should(Succeed())
 	// Playing the kubelet: the portal becomes available.
 	g.Eventually(func(g Gomega) {
@@ -124,11 +124,11 @@ func TestCityPortalIsProvisioned(t *testing.T) {
 		g.Expect(k8s.Status().Update(testCtx, &d)).To(Succeed())
 	}, wait).Should(Succeed())
 	g.Eventually(func(g Gomega) {
-		g.Expect(cityCondition(getCity(g, city.Name), reportingv1.ConditionPortalAvailable).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(cityCondition(getCity(g, city.Name), v1alpha1.ConditionPortalAvailable).Status).To(Equal(metav1.ConditionTrue))
 	}, wait).Should(Succeed())
 
 	// A member leaving changes the configuration and rolls the pods.
-	hash := d.Spec.Template.Annotations[reportingv1.AnnotationConfigHash]
+	hash := d.Spec.Template.Annotations[v1alpha1.AnnotationConfigHash]
 	g.Expect(hash).NotTo(BeEmpty())
 	g.Eventually(func(g Gomega) {
 		c := getCity(g, city.Name)
@@ -139,7 +139,7 @@ func TestCityPortalIsProvisioned(t *testing.T) {
 		g.Expect(cityPortalConfig(g, city).Members).To(HaveLen(1))
 		var d appsv1.Deployment
 		g.Expect(k8s.Get(testCtx, pk, &d)).To(Succeed())
-		g.Expect(d.Spec.Template.Annotations[reportingv1.AnnotationConfigHash]).NotTo(Equal(hash))
+		g.Expect(d.Spec.Template.Annotations[v1alpha1.AnnotationConfigHash]).NotTo(Equal(hash))
 	}, wait).Should(Succeed())
 	// The Ingress goes when spec.portal.ingress does.
 	g.Eventually(func(g Gomega) {
@@ -158,7 +158,7 @@ func TestCityPortalIsProvisioned(t *testing.T) {
 func TestCityPortalDriftIsRepaired(t *testing.T) {
 	g := NewWithT(t)
 	county := countyInCity(t, g, "cityportal-drift", "997611", "city-drift")
-	city := newCity(t, "city-drift", "997610", reportingv1.CityMember{Code: county.Spec.County.Code})
+	city := newCity(t, "city-drift", "997610", v1alpha1.CityMember{Code: county.Spec.County.Code})
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 	pk := cityPortalKey(city)
 	var session []byte
@@ -239,7 +239,7 @@ func impersonating(g Gomega, user string, groups ...string) client.Client {
 func TestCityPortalSecretsAreOutOfReach(t *testing.T) {
 	g := NewWithT(t)
 	county := countyInCity(t, g, "cityportal-attack", "997621", "city-attack")
-	city := newCity(t, "city-attack", "997620", reportingv1.CityMember{Code: county.Spec.County.Code})
+	city := newCity(t, "city-attack", "997620", v1alpha1.CityMember{Code: county.Spec.County.Code})
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 	pk := cityPortalKey(city)
 	g.Eventually(func(g Gomega) {
@@ -271,7 +271,7 @@ func TestCityPortalSecretsAreOutOfReach(t *testing.T) {
 	}
 	err := editor.List(testCtx, &corev1.SecretList{}, client.InNamespace(pk.Namespace))
 	g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "county editor listing the city's Secrets: %v", err)
-	err = editor.Get(testCtx, client.ObjectKey{Name: city.Name}, &reportingv1.CityReport{})
+	err = editor.Get(testCtx, client.ObjectKey{Name: city.Name}, &v1alpha1.CityReport{})
 	g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "county editor reading the CityReport: %v", err)
 
 	// The city portal's ServiceAccount: nothing at all.
@@ -281,13 +281,13 @@ func TestCityPortalSecretsAreOutOfReach(t *testing.T) {
 		"list Secrets in its namespace":    sa.List(testCtx, &corev1.SecretList{}, client.InNamespace(ns)),
 		"get the members Secret":           sa.Get(testCtx, client.ObjectKey{Namespace: ns, Name: city.Name + "-members"}, &corev1.Secret{}),
 		"get its own portal Secret":        sa.Get(testCtx, pk, &corev1.Secret{}),
-		"list CountyReports":               sa.List(testCtx, &reportingv1.CountyReportList{}),
-		"get the member's CountyReport":    sa.Get(testCtx, client.ObjectKeyFromObject(county), &reportingv1.CountyReport{}),
-		"get its CityReport":               sa.Get(testCtx, client.ObjectKey{Name: city.Name}, &reportingv1.CityReport{}),
+		"list CountyReports":               sa.List(testCtx, &v1alpha1.CountyReportList{}),
+		"get the member's CountyReport":    sa.Get(testCtx, client.ObjectKeyFromObject(county), &v1alpha1.CountyReport{}),
+		"get its CityReport":               sa.Get(testCtx, client.ObjectKey{Name: city.Name}, &v1alpha1.CityReport{}),
 		"list ConfigMaps in its namespace": sa.List(testCtx, &corev1.ConfigMapList{}, client.InNamespace(ns)),
-		"create a ReportRun": sa.Create(testCtx, &reportingv1.ReportRun{
+		"create a ReportRun": sa.Create(testCtx, &v1alpha1.ReportRun{
 			ObjectMeta: metav1.ObjectMeta{Name: "attack", Namespace: county.Namespace},
-			Spec:       reportingv1.ReportRunSpec{CountyReportName: county.Name, Period: "2026-01"},
+			Spec:       v1alpha1.ReportRunSpec{CountyReportName: county.Name, Period: "2026-01"},
 		}),
 	}
 	for what, err := range attempts {

@@ -9,7 +9,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/manifest"
 	"github.com/countyreport/countyreport/internal/period"
@@ -73,7 +73,7 @@ var errCityNotReady = errors.New("the city's archive is not ready")
 // inputs give the same bytes, and publishing them again changes nothing.
 // It writes nothing but the city's archive: the ReportRun reconciler calls
 // it for a city's run.
-func (r *CityReportReconciler) RenderCity(ctx context.Context, c *reportingv1.CityReport, per string) (*storage.Report, error) {
+func (r *CityReportReconciler) RenderCity(ctx context.Context, c *v1alpha1.CityReport, per string) (*storage.Report, error) {
 	p, err := period.Parse(per)
 	if err != nil {
 		return nil, err
@@ -89,12 +89,12 @@ func (r *CityReportReconciler) RenderCity(ctx context.Context, c *reportingv1.Ci
 			return nil, err
 		}
 		if st.done {
-			cond := meta.FindStatusCondition(st.city.Status.Conditions, reportingv1.ConditionReady)
+			cond := meta.FindStatusCondition(st.city.Status.Conditions, v1alpha1.ConditionReady)
 			return nil, fmt.Errorf("%w: %s", errCityNotReady, cond.Message)
 		}
 	}
 	bucket := c.Status.Bucket
-	if bucket == "" || bucket != tenant.CityBucket(c) || !meta.IsStatusConditionTrue(c.Status.Conditions, reportingv1.ConditionStorageReady) {
+	if bucket == "" || bucket != tenant.CityBucket(c) || !meta.IsStatusConditionTrue(c.Status.Conditions, v1alpha1.ConditionStorageReady) {
 		return nil, fmt.Errorf("%w: bucket %q is not provisioned for CityReport %s", errCityNotReady, tenant.CityBucket(c), c.Name)
 	}
 	octx, cancel := r.storageDeadline(ctx, 1)

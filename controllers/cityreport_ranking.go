@@ -11,7 +11,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/city"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/ranking"
@@ -28,7 +28,7 @@ import (
 func (r *CityReportReconciler) reconcileRanking(ctx context.Context, st *cityState) error {
 	c := st.city
 	if r.Storage == nil || st.boardPeriod == "" || c.Status.Bucket == "" ||
-		!meta.IsStatusConditionTrue(c.Status.Conditions, reportingv1.ConditionStorageReady) {
+		!meta.IsStatusConditionTrue(c.Status.Conditions, v1alpha1.ConditionStorageReady) {
 		return nil
 	}
 	digest, err := rankingDigest(c, st)
@@ -54,7 +54,7 @@ func (r *CityReportReconciler) reconcileRanking(ctx context.Context, st *citySta
 		st.softErr = err
 		return nil
 	}
-	ref := &reportingv1.RankingReference{Period: st.boardPeriod, Key: obj.Key, SHA256: obj.SHA256, InputsDigest: digest}
+	ref := &v1alpha1.RankingReference{Period: st.boardPeriod, Key: obj.Key, SHA256: obj.SHA256, InputsDigest: digest}
 	if len(res.Composite) > 0 && res.Composite[0].Rank == 1 {
 		ref.Leader = res.Composite[0].Code
 	}
@@ -118,7 +118,7 @@ func (r *CityReportReconciler) computeRanking(ctx context.Context, st *cityState
 // rankingDigest names the inputs of the month's ranking and report: the
 // ranking spec and each member's code, name, dataset identity (its version
 // id), state and newest verdict.
-func rankingDigest(c *reportingv1.CityReport, st *cityState) (string, error) {
+func rankingDigest(c *v1alpha1.CityReport, st *cityState) (string, error) {
 	// The board's states and verdicts are in the report too.
 	type member struct{ Code, Name, Dataset, State, Verdict string }
 	var ms []member
@@ -134,7 +134,7 @@ func rankingDigest(c *reportingv1.CityReport, st *cityState) (string, error) {
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Code < ms[j].Code })
 	b, err := json.Marshal(struct {
 		Period  string
-		Ranking reportingv1.RankingSpec
+		Ranking v1alpha1.RankingSpec
 		Members []member
 	}{st.boardPeriod, c.Spec.Ranking, ms})
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/storage"
 )
 
@@ -20,12 +20,12 @@ import (
 func TestCityRetentionRemovesOnlyItsOwnOldPeriods(t *testing.T) {
 	g := NewWithT(t)
 	county := countyInCity(t, g, "retained-county", "997801", "city-retention")
-	city := newCity(t, "city-retention", "997800", reportingv1.CityMember{Code: county.Spec.County.Code})
+	city := newCity(t, "city-retention", "997800", v1alpha1.CityMember{Code: county.Spec.County.Code})
 	city.Spec.Storage.RetentionMonths = 12
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		got := getCity(g, city.Name)
-		g.Expect(cityCondition(got, reportingv1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(cityCondition(got, v1alpha1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
 		g.Expect(got.Status.LastRetentionTime).NotTo(BeNil(), "retention runs when the city is provisioned")
 		*city = *got
 	}, wait).Should(Succeed())

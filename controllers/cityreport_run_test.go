@@ -13,7 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/manifest"
 	"github.com/countyreport/countyreport/internal/render/pdftest"
 	"github.com/countyreport/countyreport/internal/storage"
@@ -23,53 +23,53 @@ import (
 
 // rankedCity is a city of two members that submitted 2026-09, ranked on
 // GDP growth, with its storage ready.
-func rankedCity(t *testing.T, g *WithT, name, code string) (*reportingv1.CityReport, []*reportingv1.CountyReport) {
+func rankedCity(t *testing.T, g *WithT, name, code string) (*v1alpha1.CityReport, []*v1alpha1.CountyReport) {
 	t.Helper()
 	a := countyInCity(t, g, name+"-a", code[:5]+"1", name)
 	b := countyInCity(t, g, name+"-b", code[:5]+"2", name)
-	for cr, slug := range map[*reportingv1.CountyReport]string{a: "hengnan", b: "qidong"} {
+	for cr, slug := range map[*v1alpha1.CountyReport]string{a: "hengnan", b: "qidong"} {
 		_, err := admin.Archive(cr.Status.Bucket).PutDataset(testCtx, "2026-09", sampleDataset(t, slug))
 		g.Expect(err).NotTo(HaveOccurred())
 	}
-	city := newCity(t, name, code, reportingv1.CityMember{Code: a.Spec.County.Code}, reportingv1.CityMember{Code: b.Spec.County.Code})
-	city.Spec.Ranking = reportingv1.RankingSpec{Method: reportingv1.RankEfficacy,
-		Indicators: []reportingv1.RankedIndicator{{ID: "gdp", Measure: reportingv1.MeasureChange, Weight: 1, Direction: reportingv1.HigherIsBetter}}}
+	city := newCity(t, name, code, v1alpha1.CityMember{Code: a.Spec.County.Code}, v1alpha1.CityMember{Code: b.Spec.County.Code})
+	city.Spec.Ranking = v1alpha1.RankingSpec{Method: v1alpha1.RankEfficacy,
+		Indicators: []v1alpha1.RankedIndicator{{ID: "gdp", Measure: v1alpha1.MeasureChange, Weight: 1, Direction: v1alpha1.HigherIsBetter}}}
 	// As a manifest without spec.schedule defaults it (a Go client sends
 	// schedule: {}, which takes the county's default cron).
-	city.Spec.Schedule = reportingv1.ScheduleSpec{Cron: "0 6 6 * *", TimeZone: "Asia/Shanghai"}
+	city.Spec.Schedule = v1alpha1.ScheduleSpec{Cron: "0 6 6 * *", TimeZone: "Asia/Shanghai"}
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		got := getCity(g, city.Name)
-		g.Expect(cityCondition(got, reportingv1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(cityCondition(got, v1alpha1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
 		g.Expect(got.Status.Ranking).NotTo(BeNil())
 		g.Expect(got.Status.Members).To(HaveLen(2))
 		*city = *got
 	}, wait).Should(Succeed())
-	return city, []*reportingv1.CountyReport{a, b}
+	return city, []*v1alpha1.CountyReport{a, b}
 }
 
-func getRun(g Gomega, ns, name string) *reportingv1.ReportRun {
-	run := &reportingv1.ReportRun{}
+func getRun(g Gomega, ns, name string) *v1alpha1.ReportRun {
+	run := &v1alpha1.ReportRun{}
 	g.Expect(k8s.Get(testCtx, client.ObjectKey{Namespace: ns, Name: name}, run)).To(Succeed())
 	return run
 }
 
-func succeededRun(g *WithT, ns, name string) *reportingv1.ReportRun {
-	var run *reportingv1.ReportRun
+func succeededRun(g *WithT, ns, name string) *v1alpha1.ReportRun {
+	var run *v1alpha1.ReportRun
 	g.Eventually(func(g Gomega) {
 		run = getRun(g, ns, name)
-		g.Expect(run.Status.Phase).To(Equal(reportingv1.RunSucceeded), "%+v", run.Status)
+		g.Expect(run.Status.Phase).To(Equal(v1alpha1.RunSucceeded), "%+v", run.Status)
 	}, wait).Should(Succeed())
 	return run
 }
 
-func artifact(run *reportingv1.ReportRun, key string) reportingv1.Artifact {
+func artifact(run *v1alpha1.ReportRun, key string) v1alpha1.Artifact {
 	for _, a := range run.Status.Artifacts {
 		if a.Key == key {
 			return a
 		}
 	}
-	return reportingv1.Artifact{}
+	return v1alpha1.Artifact{}
 }
 
 // The city's schedule fires at 06:00 on the 6th (Asia/Shanghai): a
@@ -95,7 +95,7 @@ func TestCityRunFiresOnSchedule(t *testing.T) {
 	clk := clocktesting.NewFakeClock(time.Date(2026, 10, 5, 22, 0, 30, 0, time.UTC))
 	r := cityReconciler(clk)
 	r.Client = testenv.Created(mgrClient, func(o metav1.Object) time.Time {
-		if _, ok := o.(*reportingv1.CityReport); ok {
+		if _, ok := o.(*v1alpha1.CityReport); ok {
 			return time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
 		}
 		return o.GetCreationTimestamp().Time
@@ -105,9 +105,9 @@ func TestCityRunFiresOnSchedule(t *testing.T) {
 
 	runName := city.Name + "-2026-09"
 	run := succeededRun(g, ns, runName)
-	g.Expect(run.Spec.Reason).To(Equal(reportingv1.RunScheduled))
+	g.Expect(run.Spec.Reason).To(Equal(v1alpha1.RunScheduled))
 	g.Expect(run.Spec.CityReportName).To(Equal(city.Name))
-	g.Expect(run.Labels).To(HaveKeyWithValue(reportingv1.LabelCity, "997700"))
+	g.Expect(run.Labels).To(HaveKeyWithValue(v1alpha1.LabelCity, "997700"))
 	g.Expect(metav1.GetControllerOf(run)).NotTo(BeNil())
 	g.Expect(metav1.GetControllerOf(run).Kind).To(Equal("CityReport"))
 	pdf := artifact(run, "reports/2026-09/report.pdf")
@@ -135,13 +135,13 @@ func TestCityRunFiresOnSchedule(t *testing.T) {
 		g.Expect(got.Status.LastReport.Keys).To(ContainElement("reports/2026-09/report.pdf"))
 		g.Expect(got.Status.LastScheduleTime).NotTo(BeNil())
 		g.Expect(got.Status.LastScheduleTime.UTC()).To(Equal(time.Date(2026, 10, 5, 22, 0, 0, 0, time.UTC)))
-		g.Expect(cityCondition(got, reportingv1.ConditionReportUpToDate).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(cityCondition(got, v1alpha1.ConditionReportUpToDate).Status).To(Equal(metav1.ConditionTrue))
 	}, wait).Should(Succeed())
 
 	// Later looks make no second run.
 	clk.Step(time.Hour)
 	g.Eventually(func() error { _, err := r.Reconcile(testCtx, req); return err }, wait).Should(Succeed())
-	var runs reportingv1.ReportRunList
+	var runs v1alpha1.ReportRunList
 	g.Expect(k8s.List(testCtx, &runs, client.InNamespace(ns))).To(Succeed())
 	g.Expect(runs.Items).To(HaveLen(1))
 }
@@ -154,7 +154,7 @@ func TestCityRunOnDemandIsReproducible(t *testing.T) {
 	city, _ := rankedCity(t, g, "city-manual", "997710")
 	ns := tenant.CityNamespace(city)
 
-	first := tenant.CityRun(city, "2026-09", reportingv1.RunManual, "tester")
+	first := tenant.CityRun(city, "2026-09", v1alpha1.RunManual, "tester")
 	g.Expect(first.Namespace).To(Equal(ns))
 	g.Expect(k8s.Create(testCtx, first)).To(Succeed())
 	g.Expect(first.Name).To(HavePrefix(city.Name + "-2026-09-manual-"))
@@ -162,7 +162,7 @@ func TestCityRunOnDemandIsReproducible(t *testing.T) {
 	g.Expect(metav1.GetControllerOf(a)).NotTo(BeNil(), "the run is adopted by its city")
 	g.Expect(metav1.GetControllerOf(a).Name).To(Equal(city.Name))
 
-	second := tenant.CityRun(city, "2026-09", reportingv1.RunManual, "")
+	second := tenant.CityRun(city, "2026-09", v1alpha1.RunManual, "")
 	g.Expect(k8s.Create(testCtx, second)).To(Succeed())
 	b := succeededRun(g, ns, second.Name)
 	// Publishing skips only a manifest identical to the stored one, and the
@@ -213,22 +213,22 @@ func TestCityRunOnDemandIsReproducible(t *testing.T) {
 func TestCityRunCannotReachACounty(t *testing.T) {
 	g := NewWithT(t)
 	victim := countyInCity(t, g, "run-victim", "997721", "city-guard")
-	city := newCity(t, "city-guard", "997720", reportingv1.CityMember{Code: victim.Spec.County.Code})
+	city := newCity(t, "city-guard", "997720", v1alpha1.CityMember{Code: victim.Spec.County.Code})
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 	g.Eventually(func(g Gomega) {
-		g.Expect(cityCondition(getCity(g, city.Name), reportingv1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(cityCondition(getCity(g, city.Name), v1alpha1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
 	}, wait).Should(Succeed())
 
 	// A county's editor writes a run naming the city in the county's namespace.
-	attack := &reportingv1.ReportRun{
+	attack := &v1alpha1.ReportRun{
 		ObjectMeta: metav1.ObjectMeta{Name: "city-from-county", Namespace: victim.Namespace},
-		Spec:       reportingv1.ReportRunSpec{CityReportName: city.Name, Period: "2026-08", Reason: reportingv1.RunManual},
+		Spec:       v1alpha1.ReportRunSpec{CityReportName: city.Name, Period: "2026-08", Reason: v1alpha1.RunManual},
 	}
 	g.Expect(k8s.Create(testCtx, attack)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		run := getRun(g, victim.Namespace, attack.Name)
-		g.Expect(run.Status.Phase).To(Equal(reportingv1.RunFailed))
-		g.Expect(run.Status.Reason).To(Equal(reportingv1.RunReasonWrongNamespace))
+		g.Expect(run.Status.Phase).To(Equal(v1alpha1.RunFailed))
+		g.Expect(run.Status.Reason).To(Equal(v1alpha1.RunReasonWrongNamespace))
 		g.Expect(run.Status.Message).To(ContainSubstring("city-" + city.Name))
 		g.Expect(run.Status.Attempts).To(BeZero())
 		g.Expect(run.OwnerReferences).To(BeEmpty(), "a refused run is adopted by nobody")
@@ -256,24 +256,24 @@ func TestCityRunCannotReachACounty(t *testing.T) {
 	thief.Spec.Storage.Bucket = victim.Status.Bucket
 	g.Expect(k8s.Create(testCtx, thief)).To(Succeed())
 	g.Eventually(func(g Gomega) {
-		g.Expect(cityCondition(getCity(g, thief.Name), reportingv1.ConditionStorageReady).Reason).To(Equal(reportingv1.ReasonBucketNotOwned))
+		g.Expect(cityCondition(getCity(g, thief.Name), v1alpha1.ConditionStorageReady).Reason).To(Equal(v1alpha1.ReasonBucketNotOwned))
 	}, wait).Should(Succeed())
-	steal := tenant.CityRun(getCity(g, thief.Name), "2026-08", reportingv1.RunManual, "")
+	steal := tenant.CityRun(getCity(g, thief.Name), "2026-08", v1alpha1.RunManual, "")
 	g.Expect(k8s.Create(testCtx, steal)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		run := getRun(g, steal.Namespace, steal.Name)
-		g.Expect(run.Status.Reason).To(Equal(reportingv1.RunReasonCityNotReady), "%+v", run.Status)
-		g.Expect(run.Status.Phase).To(Equal(reportingv1.RunPending))
+		g.Expect(run.Status.Reason).To(Equal(v1alpha1.RunReasonCityNotReady), "%+v", run.Status)
+		g.Expect(run.Status.Phase).To(Equal(v1alpha1.RunPending))
 	}, wait).Should(Succeed())
 	// Even a status claiming the county's bucket is ready is refused: the
 	// bucket's recorded owner is the county.
 	forged := getCity(g, thief.Name)
 	forged.Status.Bucket = victim.Status.Bucket
-	meta.SetStatusCondition(&forged.Status.Conditions, metav1.Condition{Type: reportingv1.ConditionStorageReady, Status: metav1.ConditionTrue, Reason: "Forged"})
+	meta.SetStatusCondition(&forged.Status.Conditions, metav1.Condition{Type: v1alpha1.ConditionStorageReady, Status: metav1.ConditionTrue, Reason: "Forged"})
 	_, err := cityReconciler(fakeClock).RenderCity(testCtx, forged, "2026-08")
 	g.Expect(errors.Is(err, errCityNotReady)).To(BeTrue(), "%v", err)
 	g.Expect(err.Error()).To(ContainSubstring(victim.Name))
 	_, err = admin.Archive(victim.Status.Bucket).Report(testCtx, "2026-08")
 	g.Expect(errors.Is(err, storage.ErrNotFound)).To(BeTrue(), "the county's bucket got a report: %v", err)
-	g.Expect(apierrors.IsNotFound(k8s.Get(testCtx, client.ObjectKey{Namespace: victim.Namespace, Name: victim.Name + "-2026-08"}, &reportingv1.ReportRun{}))).To(BeTrue())
+	g.Expect(apierrors.IsNotFound(k8s.Get(testCtx, client.ObjectKey{Namespace: victim.Namespace, Name: victim.Name + "-2026-08"}, &v1alpha1.ReportRun{}))).To(BeTrue())
 }

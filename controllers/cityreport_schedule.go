@@ -11,7 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/schedule"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
@@ -40,7 +40,7 @@ func (r *CityReportReconciler) reconcileCitySchedule(ctx context.Context, st *ci
 	}
 	if due := dueAt(sched, s, c.CreationTimestamp.Time, c.Status.LastScheduleTime, now); !due.IsZero() && !s.Suspend {
 		name := tenant.CityRunName(c, sched.PeriodOf(due).String())
-		if !slices.ContainsFunc(runs, func(run reportingv1.ReportRun) bool { return run.Name == name }) {
+		if !slices.ContainsFunc(runs, func(run v1alpha1.ReportRun) bool { return run.Name == name }) {
 			run, err := r.createCityRun(ctx, c, sched, due)
 			if err != nil {
 				return err
@@ -62,17 +62,17 @@ func (r *CityReportReconciler) reconcileCitySchedule(ctx context.Context, st *ci
 
 	c.Status.LastReport = newerReport(c.Status.LastReport, runs)
 	status, reason, msg := upToDate(sched, s.Suspend, c.CreationTimestamp.Time, c.Status.LastReport, runs, now, "CityReport")
-	setCondition(&c.Status.Conditions, c.Generation, reportingv1.ConditionReportUpToDate, status, reason, msg)
-	return pruneRuns(ctx, r.Client, s, runs, func(run *reportingv1.ReportRun, phase reportingv1.RunPhase, limit int) {
+	setCondition(&c.Status.Conditions, c.Generation, v1alpha1.ConditionReportUpToDate, status, reason, msg)
+	return pruneRuns(ctx, r.Client, s, runs, func(run *v1alpha1.ReportRun, phase v1alpha1.RunPhase, limit int) {
 		recordEvent(r.Recorder, c, corev1.EventTypeNormal, "Pruned", "Delete", "deleted ReportRun %s/%s (%s, history limit %d)", run.Namespace, run.Name, phase, limit)
 	})
 }
 
 // createCityRun creates the city's scheduled ReportRun for the month before
 // due. One that exists all the same was created a moment ago (nil, nil).
-func (r *CityReportReconciler) createCityRun(ctx context.Context, c *reportingv1.CityReport, sched *schedule.Schedule, due time.Time) (*reportingv1.ReportRun, error) {
+func (r *CityReportReconciler) createCityRun(ctx context.Context, c *v1alpha1.CityReport, sched *schedule.Schedule, due time.Time) (*v1alpha1.ReportRun, error) {
 	period := sched.PeriodOf(due).String()
-	run := tenant.CityRun(c, period, reportingv1.RunScheduled, "")
+	run := tenant.CityRun(c, period, v1alpha1.RunScheduled, "")
 	run.Annotations = map[string]string{"reporting.countyreport.io/scheduled-at": due.UTC().Format(time.RFC3339)}
 	if err := controllerutil.SetControllerReference(c, run, r.Scheme); err != nil {
 		return nil, err
@@ -91,6 +91,6 @@ func (r *CityReportReconciler) createCityRun(ctx context.Context, c *reportingv1
 // cityRuns lists the ReportRuns naming c in its namespace. Runs elsewhere
 // naming it render nothing (the ReportRun reconciler refuses them) and do
 // not count.
-func (r *CityReportReconciler) cityRuns(ctx context.Context, c *reportingv1.CityReport) ([]reportingv1.ReportRun, error) {
-	return listRuns(ctx, r.Client, tenant.CityNamespace(c), func(run *reportingv1.ReportRun) bool { return run.Spec.CityReportName == c.Name })
+func (r *CityReportReconciler) cityRuns(ctx context.Context, c *v1alpha1.CityReport) ([]v1alpha1.ReportRun, error) {
+	return listRuns(ctx, r.Client, tenant.CityNamespace(c), func(run *v1alpha1.ReportRun) bool { return run.Spec.CityReportName == c.Name })
 }

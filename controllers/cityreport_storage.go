@@ -15,7 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
@@ -42,7 +42,7 @@ func (r *CityReportReconciler) reconcileCityStorage(ctx context.Context, st *cit
 		}
 	}
 	if msg != "" {
-		setCondition(&city.Status.Conditions, city.Generation, reportingv1.ConditionStorageReady, metav1.ConditionFalse, reportingv1.ReasonBucketNotOwned, msg)
+		setCondition(&city.Status.Conditions, city.Generation, v1alpha1.ConditionStorageReady, metav1.ConditionFalse, v1alpha1.ReasonBucketNotOwned, msg)
 		city.Status.Bucket = ""
 		return nil
 	}
@@ -69,7 +69,7 @@ func (r *CityReportReconciler) reconcileCityStorage(ctx context.Context, st *cit
 	city.Status.CredentialsSecretName = tenant.CityCredentialsSecretName(city)
 	city.Status.MemberCredentialsSecretName = tenant.MemberCredentialsSecretName(city)
 	city.Status.CredentialsExpireAt = &metav1.Time{Time: exp}
-	setCondition(&city.Status.Conditions, city.Generation, reportingv1.ConditionStorageReady, metav1.ConditionTrue, reportingv1.ReasonReconciled, fmt.Sprintf(
+	setCondition(&city.Status.Conditions, city.Generation, v1alpha1.ConditionStorageReady, metav1.ConditionTrue, v1alpha1.ReasonReconciled, fmt.Sprintf(
 		"bucket %s with credentials in Secret %s; credentials for %d member counties in Secret %s/%s",
 		bucket, city.Status.CredentialsSecretName, len(st.members), city.Status.Namespace, city.Status.MemberCredentialsSecretName))
 	return nil
@@ -80,7 +80,7 @@ func (r *CityReportReconciler) reconcileCityStorage(ctx context.Context, st *cit
 // Any other bucket that exists and was not made for this city is refused by
 // ClaimBucket.
 func (r *CityReportReconciler) countyBucket(ctx context.Context, bucket string) (string, error) {
-	var counties reportingv1.CountyReportList
+	var counties v1alpha1.CountyReportList
 	if err := r.List(ctx, &counties); err != nil {
 		return "", fmt.Errorf("list CountyReports: %w", err)
 	}
@@ -188,7 +188,7 @@ func credentialData(code, bucket string, c storage.Credentials, expires time.Tim
 
 // readCitySecret returns the data of the city's Secret name, nil when it
 // does not exist, and an error when it exists but is not the city's.
-func (r *CityReportReconciler) readCitySecret(ctx context.Context, city *reportingv1.CityReport, name string) (map[string][]byte, error) {
+func (r *CityReportReconciler) readCitySecret(ctx context.Context, city *v1alpha1.CityReport, name string) (map[string][]byte, error) {
 	var s corev1.Secret
 	err := r.Get(ctx, client.ObjectKey{Namespace: tenant.CityNamespace(city), Name: name}, &s)
 	if apierrors.IsNotFound(err) {
@@ -207,7 +207,7 @@ func (r *CityReportReconciler) readCitySecret(ctx context.Context, city *reporti
 }
 
 // writeCitySecret creates or replaces the data of one of the city's Secrets.
-func (r *CityReportReconciler) writeCitySecret(ctx context.Context, city *reportingv1.CityReport, name, component string, data map[string][]byte) error {
+func (r *CityReportReconciler) writeCitySecret(ctx context.Context, city *v1alpha1.CityReport, name, component string, data map[string][]byte) error {
 	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: tenant.CityNamespace(city)}}
 	err := r.Get(ctx, client.ObjectKeyFromObject(s), s)
 	switch {
@@ -232,7 +232,7 @@ func (r *CityReportReconciler) writeCitySecret(ctx context.Context, city *report
 	return nil
 }
 
-func controlledByCity(obj client.Object, city *reportingv1.CityReport) bool {
+func controlledByCity(obj client.Object, city *v1alpha1.CityReport) bool {
 	for _, ref := range obj.GetOwnerReferences() {
 		if ref.Controller != nil && *ref.Controller && ref.UID == city.UID {
 			return true
@@ -246,14 +246,14 @@ func (r *CityReportReconciler) rotateAt(expires time.Time) time.Time {
 }
 
 // cityOwner is how a CityReport is recorded as its bucket's owner.
-func cityOwner(c *reportingv1.CityReport) storage.Owner {
+func cityOwner(c *v1alpha1.CityReport) storage.Owner {
 	return storage.Owner{UID: string(c.UID), Name: "city/" + c.Name, County: c.Spec.City.Code}
 }
 
 // reconcileCityDelete applies spec.storage.deletionPolicy to the city's
 // bucket, as a county's (releaseStorage): Delete removes it only when it was
 // created for this CityReport; Retain (the default) keeps it.
-func (r *CityReportReconciler) reconcileCityDelete(ctx context.Context, c *reportingv1.CityReport) (ctrl.Result, error) {
+func (r *CityReportReconciler) reconcileCityDelete(ctx context.Context, c *v1alpha1.CityReport) (ctrl.Result, error) {
 	return r.releaseStorage(ctx, c, tenant.CityBucket(c), c.Spec.Storage.DeletionPolicy, r.Storage != nil,
 		func(ctx context.Context) error {
 			return r.Storage.DeleteOwnedBucket(ctx, tenant.CityBucket(c), cityOwner(c))

@@ -11,14 +11,14 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/transient"
 )
 
 // refusals are the reasons a CityReport is refused: such a city reviews
 // nobody, whatever its status still lists.
-var refusals = []string{reportingv1.ReasonInvalidSpec, reportingv1.ReasonDuplicateCity,
-	reportingv1.ReasonNamespaceMissing, reportingv1.ReasonNamespaceInUse, reportingv1.ReasonNamespaceNotGranted}
+var refusals = []string{v1alpha1.ReasonInvalidSpec, v1alpha1.ReasonDuplicateCity,
+	v1alpha1.ReasonNamespaceMissing, v1alpha1.ReasonNamespaceInUse, v1alpha1.ReasonNamespaceNotGranted}
 
 // readCityReview finds the deadline (and the English name) of the city
 // that reviews this county, for its portal to show the same deadline as
@@ -31,7 +31,7 @@ func (r *CountyReportReconciler) readCityReview(ctx context.Context, st *reconci
 	if cr.Spec.CityRef == nil {
 		return nil
 	}
-	var city reportingv1.CityReport
+	var city v1alpha1.CityReport
 	if err := r.Get(ctx, client.ObjectKey{Name: cr.Spec.CityRef.Name}, &city); err != nil {
 		if transient.Is(err) {
 			return err // retried in a moment; the portal keeps what it has meanwhile
@@ -55,17 +55,17 @@ func (r *CountyReportReconciler) readCityReview(ctx context.Context, st *reconci
 }
 
 // reviews reports whether city, not refused, has cr among its members.
-func reviews(city *reportingv1.CityReport, cr *reportingv1.CountyReport) bool {
-	if c := meta.FindStatusCondition(city.Status.Conditions, reportingv1.ConditionReady); c != nil && slices.Contains(refusals, c.Reason) {
+func reviews(city *v1alpha1.CityReport, cr *v1alpha1.CountyReport) bool {
+	if c := meta.FindStatusCondition(city.Status.Conditions, v1alpha1.ConditionReady); c != nil && slices.Contains(refusals, c.Reason) {
 		return false
 	}
-	return slices.ContainsFunc(city.Status.Members, func(m reportingv1.MemberStatus) bool {
+	return slices.ContainsFunc(city.Status.Members, func(m v1alpha1.MemberStatus) bool {
 		return m.Namespace == cr.Namespace && m.CountyReport == cr.Name && m.Code == cr.Spec.County.Code
 	})
 }
 
 // memberKeys are who a city's members are, without their board states.
-func memberKeys(c *reportingv1.CityReport) []string {
+func memberKeys(c *v1alpha1.CityReport) []string {
 	keys := make([]string, 0, len(c.Status.Members))
 	for _, m := range c.Status.Members {
 		keys = append(keys, m.Code+"/"+m.Namespace+"/"+m.CountyReport)
@@ -76,8 +76,8 @@ func memberKeys(c *reportingv1.CityReport) []string {
 // countiesOfCity wakes the counties that name a city when its review
 // terms or its members change.
 func (r *CountyReportReconciler) countiesOfCity(ctx context.Context, o client.Object) []reconcile.Request {
-	city := o.(*reportingv1.CityReport)
-	var list reportingv1.CountyReportList
+	city := o.(*v1alpha1.CityReport)
+	var list v1alpha1.CountyReportList
 	if err := r.List(ctx, &list); err != nil {
 		logf.FromContext(ctx).Error(err, "list CountyReports", "city", city.Name)
 		return nil
@@ -94,9 +94,9 @@ func (r *CountyReportReconciler) countiesOfCity(ctx context.Context, o client.Ob
 // cityTermsChanged passes the CityReport changes a county's portal depends
 // on: its review terms, its members, whether it is refused. The board's
 // counts and the ranking change every month and wake no county.
-var cityTermsChanged = updateMatters(func(a, b *reportingv1.CityReport) bool {
-	ready := func(c *reportingv1.CityReport) string {
-		if cond := meta.FindStatusCondition(c.Status.Conditions, reportingv1.ConditionReady); cond != nil {
+var cityTermsChanged = updateMatters(func(a, b *v1alpha1.CityReport) bool {
+	ready := func(c *v1alpha1.CityReport) string {
+		if cond := meta.FindStatusCondition(c.Status.Conditions, v1alpha1.ConditionReady); cond != nil {
 			return cond.Reason
 		}
 		return ""

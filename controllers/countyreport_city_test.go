@@ -8,13 +8,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/portal"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
 
 // portalConfig reads the configuration the operator wrote for cr's portal.
-func portalConfig(g Gomega, cr *reportingv1.CountyReport) *portal.Config {
+func portalConfig(g Gomega, cr *v1alpha1.CountyReport) *portal.Config {
 	cm := &corev1.ConfigMap{}
 	g.Expect(k8s.Get(testCtx, client.ObjectKey{Namespace: cr.Namespace, Name: tenant.Name(cr)}, cm)).To(Succeed())
 	cfg, err := portal.ParseConfig([]byte(cm.Data[tenant.ConfigFile]))
@@ -31,15 +31,15 @@ func TestCountyPortalShowsItsCitysDeadline(t *testing.T) {
 	g := NewWithT(t)
 	member := countyInCity(t, g, "deadline-member", "997901", "city-deadline")
 	outsider := countyInCity(t, g, "deadline-outsider", "997902", "city-deadline") // names the city, not listed
-	city := newCity(t, "city-deadline", "997900", reportingv1.CityMember{Code: member.Spec.County.Code})
-	city.Spec.Review = reportingv1.ReviewSpec{DeadlineDay: 10, TimeZone: "Asia/Urumqi"}
+	city := newCity(t, "city-deadline", "997900", v1alpha1.CityMember{Code: member.Spec.County.Code})
+	city.Spec.Review = v1alpha1.ReviewSpec{DeadlineDay: 10, TimeZone: "Asia/Urumqi"}
 	city.Spec.City.EnglishName = "Test City (fixture)"
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 
 	g.Eventually(func(g Gomega) {
 		got := portalConfig(g, member).Review
 		g.Expect(got).NotTo(BeNil())
-		g.Expect(*got).To(Equal(reportingv1.ReviewSpec{DeadlineDay: 10, TimeZone: "Asia/Urumqi"}))
+		g.Expect(*got).To(Equal(v1alpha1.ReviewSpec{DeadlineDay: 10, TimeZone: "Asia/Urumqi"}))
 		g.Expect(portalConfig(g, member).CityEnglishName).To(Equal("Test City (fixture)"))
 	}, wait).Should(Succeed())
 	g.Consistently(func(g Gomega) {
@@ -73,13 +73,13 @@ func TestCountyPortalShowsItsCitysDeadline(t *testing.T) {
 // reviews: only a city that is not refused and whose resolved members
 // name this very county (code, namespace and name) reviews it.
 func TestCityReviewsOnlyItsResolvedMembers(t *testing.T) {
-	county := &reportingv1.CountyReport{ObjectMeta: metav1.ObjectMeta{Namespace: "county-a", Name: "a"},
-		Spec: reportingv1.CountyReportSpec{County: reportingv1.CountyIdentity{Code: "999101"}}} // made-up county
-	member := reportingv1.MemberStatus{Code: "999101", Namespace: "county-a", CountyReport: "a"}
-	city := func(reason string, members ...reportingv1.MemberStatus) *reportingv1.CityReport {
-		c := &reportingv1.CityReport{Status: reportingv1.CityReportStatus{Members: members}}
+	county := &v1alpha1.CountyReport{ObjectMeta: metav1.ObjectMeta{Namespace: "county-a", Name: "a"},
+		Spec: v1alpha1.CountyReportSpec{County: v1alpha1.CountyIdentity{Code: "999101"}}} // made-up county
+	member := v1alpha1.MemberStatus{Code: "999101", Namespace: "county-a", CountyReport: "a"}
+	city := func(reason string, members ...v1alpha1.MemberStatus) *v1alpha1.CityReport {
+		c := &v1alpha1.CityReport{Status: v1alpha1.CityReportStatus{Members: members}}
 		if reason != "" {
-			c.Status.Conditions = []metav1.Condition{{Type: reportingv1.ConditionReady, Status: metav1.ConditionFalse, Reason: reason}}
+			c.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: reason}}
 		}
 		return c
 	}
@@ -88,17 +88,17 @@ func TestCityReviewsOnlyItsResolvedMembers(t *testing.T) {
 	recoded := member
 	recoded.Code = "999102"
 	for name, tc := range map[string]struct {
-		city *reportingv1.CityReport
+		city *v1alpha1.CityReport
 		want bool
 	}{
 		"member":                  {city("", member), true},
-		"member, storage not set": {city(reportingv1.ReasonStorageNotSet, member), true},
+		"member, storage not set": {city(v1alpha1.ReasonStorageNotSet, member), true},
 		"not listed":              {city(""), false},
 		"same name, other ns":     {city("", other), false},
 		"other code":              {city("", recoded), false},
-		"refused: duplicate city": {city(reportingv1.ReasonDuplicateCity, member), false},
-		"refused: invalid spec":   {city(reportingv1.ReasonInvalidSpec, member), false},
-		"refused: namespace used": {city(reportingv1.ReasonNamespaceInUse, member), false},
+		"refused: duplicate city": {city(v1alpha1.ReasonDuplicateCity, member), false},
+		"refused: invalid spec":   {city(v1alpha1.ReasonInvalidSpec, member), false},
+		"refused: namespace used": {city(v1alpha1.ReasonNamespaceInUse, member), false},
 	} {
 		if got := reviews(tc.city, county); got != tc.want {
 			t.Errorf("%s: reviews = %v, want %v", name, got, tc.want)

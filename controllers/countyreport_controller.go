@@ -28,7 +28,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/schedule"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
@@ -66,14 +66,14 @@ type CountyReportReconciler struct {
 // reconcileState is what one reconcile learns as its steps run.
 type reconcileState struct {
 	stepState
-	cr *reportingv1.CountyReport
+	cr *v1alpha1.CountyReport
 	// schedule is the spec's schedule, parsed once by validateSpec.
 	schedule *schedule.Schedule
 	inputs   tenant.Inputs
 }
 
 // countySubject is a CountyReport as the shared step machinery sees it.
-func countySubject(cr *reportingv1.CountyReport, finalizer string) subject {
+func countySubject(cr *v1alpha1.CountyReport, finalizer string) subject {
 	before := cr.DeepCopy()
 	return subject{obj: cr, before: before, conditions: &cr.Status.Conditions, observed: &cr.Status.ObservedGeneration, finalizer: finalizer,
 		statusChanged: func() bool { return !equality.Semantic.DeepEqual(before.Status, cr.Status) }}
@@ -81,7 +81,7 @@ func countySubject(cr *reportingv1.CountyReport, finalizer string) subject {
 
 // Reconcile is called for every change of a CountyReport or an object it owns.
 func (r *CountyReportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	cr := &reportingv1.CountyReport{}
+	cr := &v1alpha1.CountyReport{}
 	if err := r.Get(ctx, req.NamespacedName, cr); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -93,7 +93,7 @@ func (r *CountyReportReconciler) Reconcile(ctx context.Context, req ctrl.Request
 
 // reconcile runs the county's steps (runSteps: one error policy, status
 // written once, at the end, only when it changed).
-func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *reportingv1.CountyReport) (ctrl.Result, error) {
+func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *v1alpha1.CountyReport) (ctrl.Result, error) {
 	st := &reconcileState{stepState: stepState{subject: countySubject(cr, storageFinalizer(r.Storage != nil))}, cr: cr, inputs: tenant.Inputs{
 		PortalImage:     r.PortalImage,
 		StorageEndpoint: r.StorageEndpoint,
@@ -122,7 +122,7 @@ func (r *CountyReportReconciler) validateSpec(_ context.Context, st *reconcileSt
 	s := st.cr.Spec.Schedule
 	sched, err := schedule.Parse(s.Cron, s.TimeZone)
 	if err != nil {
-		st.refuse(r.Recorder, reportingv1.ReasonInvalidSpec, "spec.schedule: "+err.Error())
+		st.refuse(r.Recorder, v1alpha1.ReasonInvalidSpec, "spec.schedule: "+err.Error())
 		return nil
 	}
 	st.schedule = sched
@@ -133,7 +133,7 @@ func (r *CountyReportReconciler) validateSpec(_ context.Context, st *reconcileSt
 // CountyReport in a namespace given the same code (an administrator's
 // mistake: two namespaces labelled with one code).
 func (r *CountyReportReconciler) checkDuplicate(ctx context.Context, st *reconcileState) error {
-	var list reportingv1.CountyReportList
+	var list v1alpha1.CountyReportList
 	if err := r.List(ctx, &list, client.MatchingFields{countyCodeIndex: st.cr.Spec.County.Code}); err != nil {
 		return fmt.Errorf("list CountyReports with code %s: %w", st.cr.Spec.County.Code, err)
 	}
@@ -141,7 +141,7 @@ func (r *CountyReportReconciler) checkDuplicate(ctx context.Context, st *reconci
 	if err != nil {
 		return err
 	}
-	refuseLaterClaim(r.Recorder, &st.stepState, claims, reportingv1.ReasonDuplicateCounty, func(holder *reportingv1.CountyReport) string {
+	refuseLaterClaim(r.Recorder, &st.stepState, claims, v1alpha1.ReasonDuplicateCounty, func(holder *v1alpha1.CountyReport) string {
 		return fmt.Sprintf("county code %s is already used by CountyReport %s/%s; nothing is provisioned for this one",
 			st.cr.Spec.County.Code, holder.Namespace, holder.Name)
 	})
@@ -197,16 +197,16 @@ func (r *CountyReportReconciler) readPortalAvailability(ctx context.Context, st 
 		return fmt.Errorf("read portal Deployment: %w", cmp.Or(err, errors.New("not found")))
 	}
 	status, reason, msg := deploymentAvailability(&d)
-	setCondition(&cr.Status.Conditions, cr.Generation, reportingv1.ConditionPortalAvailable, status, reason, msg)
+	setCondition(&cr.Status.Conditions, cr.Generation, v1alpha1.ConditionPortalAvailable, status, reason, msg)
 	return nil
 }
 
 // deploymentAvailability reads a portal Deployment's own Available condition.
 func deploymentAvailability(d *appsv1.Deployment) (metav1.ConditionStatus, string, string) {
-	status, reason, msg := metav1.ConditionFalse, reportingv1.ReasonDeploymentNotReady, "the portal Deployment is not available yet"
+	status, reason, msg := metav1.ConditionFalse, v1alpha1.ReasonDeploymentNotReady, "the portal Deployment is not available yet"
 	for _, c := range d.Status.Conditions {
 		if c.Type == appsv1.DeploymentAvailable && c.Status == corev1.ConditionTrue {
-			status, reason = metav1.ConditionTrue, reportingv1.ReasonDeploymentReady
+			status, reason = metav1.ConditionTrue, v1alpha1.ReasonDeploymentReady
 			msg = fmt.Sprintf("%d of %d portal replicas available", d.Status.AvailableReplicas, ptr.Deref(d.Spec.Replicas, 1))
 		}
 	}
@@ -221,12 +221,12 @@ func deploymentAvailability(d *appsv1.Deployment) (metav1.ConditionStatus, strin
 // without storage serves portals only, and says so in StorageReady.
 func (r *CountyReportReconciler) summarize(_ context.Context, st *reconcileState) error {
 	cr := st.cr
-	needed := []string{reportingv1.ConditionPortalAvailable}
+	needed := []string{v1alpha1.ConditionPortalAvailable}
 	if cr.Spec.Portal.Ingress != nil {
-		needed = append(needed, reportingv1.ConditionHostAdmitted)
+		needed = append(needed, v1alpha1.ConditionHostAdmitted)
 	}
 	if r.Storage != nil {
-		needed = append(needed, reportingv1.ConditionStorageReady)
+		needed = append(needed, v1alpha1.ConditionStorageReady)
 	}
 	var waiting []string
 	for _, typ := range needed {
@@ -235,10 +235,10 @@ func (r *CountyReportReconciler) summarize(_ context.Context, st *reconcileState
 		}
 	}
 	if len(waiting) == 0 {
-		setCondition(&cr.Status.Conditions, cr.Generation, reportingv1.ConditionReady, metav1.ConditionTrue, reportingv1.ReasonReconciled, "the county's portal and archive are ready")
+		setCondition(&cr.Status.Conditions, cr.Generation, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReconciled, "the county's portal and archive are ready")
 		return nil
 	}
-	setCondition(&cr.Status.Conditions, cr.Generation, reportingv1.ConditionReady, metav1.ConditionFalse, reportingv1.ReasonComponentsNotReady,
+	setCondition(&cr.Status.Conditions, cr.Generation, v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonComponentsNotReady,
 		"waiting for: "+strings.Join(waiting, ", "))
 	return nil
 }
@@ -248,21 +248,21 @@ func (r *CountyReportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err := IndexCountyCodes(mgr.GetFieldIndexer()); err != nil {
 		return err
 	}
-	return r.newTenantController(mgr, &reportingv1.CountyReport{}, "countyreport").
+	return r.newTenantController(mgr, &v1alpha1.CountyReport{}, "countyreport").
 		// The portal's Role and RoleBinding (a city portal has none).
 		Owns(&rbacv1.Role{}).
 		Owns(&rbacv1.RoleBinding{}).
 		// When a county code is freed or claimed, the other claimants re-check.
-		Watches(&reportingv1.CountyReport{}, handler.EnqueueRequestsFromMapFunc(r.sameCounty),
+		Watches(&v1alpha1.CountyReport{}, handler.EnqueueRequestsFromMapFunc(r.sameCounty),
 			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }})).
 		// A code granted or taken back (a namespace label) decides who holds it.
 		WatchesMetadata(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.countiesInNamespace),
 			builder.WithPredicates(predicate.LabelChangedPredicate{})).
 		// A city's host is the city's: the counties naming it look again.
-		Watches(&reportingv1.CityReport{}, handler.EnqueueRequestsFromMapFunc(r.countiesOfHost),
+		Watches(&v1alpha1.CityReport{}, handler.EnqueueRequestsFromMapFunc(r.countiesOfHost),
 			builder.WithPredicates(cityHostChanged)).
 		// The city's deadline is shown in its members' portals.
-		Watches(&reportingv1.CityReport{}, handler.EnqueueRequestsFromMapFunc(r.countiesOfCity),
+		Watches(&v1alpha1.CityReport{}, handler.EnqueueRequestsFromMapFunc(r.countiesOfCity),
 			builder.WithPredicates(cityTermsChanged)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: cmp.Or(r.Workers, 4)}).
 		Complete(r)
@@ -276,12 +276,12 @@ func (r *CountyReportReconciler) SetupWithManager(mgr ctrl.Manager) error {
 // for nothing.
 var runMatters = predicate.Funcs{
 	CreateFunc: func(e event.CreateEvent) bool {
-		run, ok := e.Object.(*reportingv1.ReportRun)
-		return !ok || run.Spec.Reason != reportingv1.RunScheduled || run.Status.Phase != ""
+		run, ok := e.Object.(*v1alpha1.ReportRun)
+		return !ok || run.Spec.Reason != v1alpha1.RunScheduled || run.Status.Phase != ""
 	},
 	UpdateFunc: func(e event.UpdateEvent) bool {
-		old, okOld := e.ObjectOld.(*reportingv1.ReportRun)
-		cur, okNew := e.ObjectNew.(*reportingv1.ReportRun)
+		old, okOld := e.ObjectOld.(*v1alpha1.ReportRun)
+		cur, okNew := e.ObjectNew.(*v1alpha1.ReportRun)
 		if !okOld || !okNew {
 			return true
 		}
@@ -294,16 +294,16 @@ var runMatters = predicate.Funcs{
 // that call Reconcile themselves, with no controller in the manager, do it
 // alone.
 func IndexCountyCodes(indexer client.FieldIndexer) error {
-	if err := indexer.IndexField(context.Background(), &reportingv1.CountyReport{}, countyCodeIndex,
-		func(o client.Object) []string { return []string{o.(*reportingv1.CountyReport).Spec.County.Code} }); err != nil {
+	if err := indexer.IndexField(context.Background(), &v1alpha1.CountyReport{}, countyCodeIndex,
+		func(o client.Object) []string { return []string{o.(*v1alpha1.CountyReport).Spec.County.Code} }); err != nil {
 		return err
 	}
-	if err := indexer.IndexField(context.Background(), &reportingv1.CountyReport{}, bucketIndex,
-		func(o client.Object) []string { return []string{tenant.Bucket(o.(*reportingv1.CountyReport))} }); err != nil {
+	if err := indexer.IndexField(context.Background(), &v1alpha1.CountyReport{}, bucketIndex,
+		func(o client.Object) []string { return []string{tenant.Bucket(o.(*v1alpha1.CountyReport))} }); err != nil {
 		return err
 	}
-	return indexer.IndexField(context.Background(), &reportingv1.CountyReport{}, hostIndex, func(o client.Object) []string {
-		if h := countyHost(o.(*reportingv1.CountyReport)); h != "" {
+	return indexer.IndexField(context.Background(), &v1alpha1.CountyReport{}, hostIndex, func(o client.Object) []string {
+		if h := countyHost(o.(*v1alpha1.CountyReport)); h != "" {
 			return []string{h}
 		}
 		return nil
@@ -314,14 +314,14 @@ func IndexCountyCodes(indexer client.FieldIndexer) error {
 // bucket or its host: when a claim is freed or made, the other claimants
 // look again.
 func (r *CountyReportReconciler) sameCounty(ctx context.Context, o client.Object) []reconcile.Request {
-	cr := o.(*reportingv1.CountyReport)
+	cr := o.(*v1alpha1.CountyReport)
 	seen := map[types.UID]bool{cr.UID: true}
 	var reqs []reconcile.Request
 	for index, value := range map[string]string{countyCodeIndex: cr.Spec.County.Code, bucketIndex: tenant.Bucket(cr), hostIndex: countyHost(cr)} {
 		if value == "" {
 			continue
 		}
-		var list reportingv1.CountyReportList
+		var list v1alpha1.CountyReportList
 		if err := r.List(ctx, &list, client.MatchingFields{index: value}); err != nil {
 			logf.FromContext(ctx).Error(err, "list CountyReports", "index", index)
 			return nil

@@ -18,7 +18,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
 
@@ -43,13 +43,13 @@ func portalKey(cr client.ObjectKey) client.ObjectKey {
 	return client.ObjectKey{Namespace: cr.Namespace, Name: cr.Name + "-portal"}
 }
 
-func getCR(g Gomega, k client.ObjectKey) *reportingv1.CountyReport {
-	cr := &reportingv1.CountyReport{}
+func getCR(g Gomega, k client.ObjectKey) *v1alpha1.CountyReport {
+	cr := &v1alpha1.CountyReport{}
 	g.Expect(k8s.Get(testCtx, k, cr)).To(Succeed())
 	return cr
 }
 
-func condition(cr *reportingv1.CountyReport, typ string) metav1.Condition {
+func condition(cr *v1alpha1.CountyReport, typ string) metav1.Condition {
 	if c := meta.FindStatusCondition(cr.Status.Conditions, typ); c != nil {
 		return *c
 	}
@@ -75,34 +75,34 @@ func markAvailable(g Gomega, k client.ObjectKey) {
 
 // createReady creates cr, plays the kubelet for its portal and waits until
 // it is Ready; it returns cr's key.
-func createReady(g *WithT, cr *reportingv1.CountyReport) client.ObjectKey {
+func createReady(g *WithT, cr *v1alpha1.CountyReport) client.ObjectKey {
 	g.Expect(k8s.Create(testCtx, cr)).To(Succeed())
 	k := client.ObjectKeyFromObject(cr)
 	g.Eventually(func(g Gomega) { markAvailable(g, k) }, wait).Should(Succeed())
 	g.Eventually(func(g Gomega) {
-		g.Expect(condition(getCR(g, k), reportingv1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(condition(getCR(g, k), v1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
 	}, wait).Should(Succeed())
 	return k
 }
 
 // newCountyReport is a minimal valid CountyReport in a fresh namespace
 // that the cluster administrator gave its code (the namespace label).
-func newCountyReport(t *testing.T, name, code string) *reportingv1.CountyReport {
+func newCountyReport(t *testing.T, name, code string) *v1alpha1.CountyReport {
 	t.Helper()
-	return newCountyReportIn(t, name, code, map[string]string{reportingv1.LabelCounty: code})
+	return newCountyReportIn(t, name, code, map[string]string{v1alpha1.LabelCounty: code})
 }
 
 // newCountyReportIn is newCountyReport in a fresh namespace with labels
 // (none: a namespace given no code).
-func newCountyReportIn(t *testing.T, name, code string, labels map[string]string) *reportingv1.CountyReport {
+func newCountyReportIn(t *testing.T, name, code string, labels map[string]string) *v1alpha1.CountyReport {
 	t.Helper()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "test-" + name + "-", Labels: labels}}
 	if err := k8s.Create(testCtx, ns); err != nil {
 		t.Fatalf("create namespace: %v", err)
 	}
-	return &reportingv1.CountyReport{
+	return &v1alpha1.CountyReport{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns.Name},
-		Spec: reportingv1.CountyReportSpec{County: reportingv1.CountyIdentity{
+		Spec: v1alpha1.CountyReportSpec{County: v1alpha1.CountyIdentity{
 			Code: code, Name: "测试县", EnglishName: "Test County", City: "测试市",
 		}},
 	}
@@ -118,9 +118,9 @@ func TestSamplesProvisionEveryCounty(t *testing.T) {
 		g.Eventually(func(g Gomega) {
 			cr := getCR(g, k)
 			g.Expect(cr.Status.ObservedGeneration).To(Equal(cr.Generation))
-			g.Expect(condition(cr, reportingv1.ConditionPortalAvailable).Status).To(Equal(metav1.ConditionFalse))
-			g.Expect(condition(cr, reportingv1.ConditionReady)).To(And(
-				HaveField("Status", metav1.ConditionFalse), HaveField("Reason", reportingv1.ReasonComponentsNotReady)))
+			g.Expect(condition(cr, v1alpha1.ConditionPortalAvailable).Status).To(Equal(metav1.ConditionFalse))
+			g.Expect(condition(cr, v1alpha1.ConditionReady)).To(And(
+				HaveField("Status", metav1.ConditionFalse), HaveField("Reason", v1alpha1.ReasonComponentsNotReady)))
 			g.Expect(cr.Status.PortalURL).To(Equal(fmt.Sprintf("http://%s-portal.%s.svc:80/", k.Name, k.Namespace)))
 			g.Expect(cr.Status.NextRun).NotTo(BeNil())
 		}, wait).Should(Succeed(), nsName)
@@ -141,16 +141,16 @@ func TestSamplesProvisionEveryCounty(t *testing.T) {
 		g.Eventually(func(g Gomega) { markAvailable(g, k) }, wait).Should(Succeed())
 		g.Eventually(func(g Gomega) {
 			cr := getCR(g, k)
-			g.Expect(condition(cr, reportingv1.ConditionPortalAvailable).Status).To(Equal(metav1.ConditionTrue))
-			g.Expect(condition(cr, reportingv1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
-			g.Expect(condition(cr, reportingv1.ConditionReady).ObservedGeneration).To(Equal(cr.Generation))
+			g.Expect(condition(cr, v1alpha1.ConditionPortalAvailable).Status).To(Equal(metav1.ConditionTrue))
+			g.Expect(condition(cr, v1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
+			g.Expect(condition(cr, v1alpha1.ConditionReady).ObservedGeneration).To(Equal(cr.Generation))
 		}, wait).Should(Succeed(), nsName)
 	}
 }
 
 // checkOwnedObjects asserts the portal's objects exist, are owned by cr, carry
 // the labels and the security settings.
-func checkOwnedObjects(t *testing.T, g *WithT, cr *reportingv1.CountyReport, code string) {
+func checkOwnedObjects(t *testing.T, g *WithT, cr *v1alpha1.CountyReport, code string) {
 	t.Helper()
 	pk := portalKey(client.ObjectKeyFromObject(cr))
 	objs := map[string]client.Object{
@@ -160,8 +160,8 @@ func checkOwnedObjects(t *testing.T, g *WithT, cr *reportingv1.CountyReport, cod
 	}
 	for kind, o := range objs {
 		g.Expect(k8s.Get(testCtx, pk, o)).To(Succeed(), kind)
-		g.Expect(o.GetLabels()).To(HaveKeyWithValue(reportingv1.LabelManagedBy, "countyreport"), kind)
-		g.Expect(o.GetLabels()).To(HaveKeyWithValue(reportingv1.LabelCounty, code), kind)
+		g.Expect(o.GetLabels()).To(HaveKeyWithValue(v1alpha1.LabelManagedBy, "countyreport"), kind)
+		g.Expect(o.GetLabels()).To(HaveKeyWithValue(v1alpha1.LabelCounty, code), kind)
 		refs := o.GetOwnerReferences()
 		g.Expect(refs).To(HaveLen(1), kind)
 		g.Expect(refs[0].UID).To(Equal(cr.UID), kind)
@@ -188,7 +188,7 @@ func checkOwnedObjects(t *testing.T, g *WithT, cr *reportingv1.CountyReport, cod
 	g.Expect(c.Resources.Limits).NotTo(BeEmpty())
 	g.Expect(c.LivenessProbe.HTTPGet.Path).To(Equal("/healthz"))
 	g.Expect(c.ReadinessProbe.HTTPGet.Path).To(Equal("/readyz"))
-	g.Expect(d.Spec.Template.Annotations).To(HaveKey(reportingv1.AnnotationConfigHash))
+	g.Expect(d.Spec.Template.Annotations).To(HaveKey(v1alpha1.AnnotationConfigHash))
 
 	cm := objs["ConfigMap"].(*corev1.ConfigMap)
 	g.Expect(cm.Data[tenant.ConfigFile]).To(ContainSubstring("countyCode: \"" + code + "\""))
@@ -206,14 +206,14 @@ func TestSpecChangesPropagate(t *testing.T) {
 	k := client.ObjectKeyFromObject(cr)
 	d := &appsv1.Deployment{}
 	g.Eventually(func() error { return k8s.Get(testCtx, portalKey(k), d) }, wait).Should(Succeed())
-	hash := d.Spec.Template.Annotations[reportingv1.AnnotationConfigHash]
+	hash := d.Spec.Template.Annotations[v1alpha1.AnnotationConfigHash]
 
 	// Replicas, image, ingress on, and the county's English name (a config change that rolls the pods).
 	g.Eventually(func(g Gomega) {
 		cr := getCR(g, k)
 		cr.Spec.Portal.Replicas = ptr.To[int32](3)
 		cr.Spec.Portal.Image = "registry.example/countyreport:v2"
-		cr.Spec.Portal.Ingress = &reportingv1.IngressSpec{Host: "changes.example.org", TLSSecretName: "changes-tls"}
+		cr.Spec.Portal.Ingress = &v1alpha1.IngressSpec{Host: "changes.example.org", TLSSecretName: "changes-tls"}
 		cr.Spec.County.EnglishName = "Changed County"
 		g.Expect(k8s.Update(testCtx, cr)).To(Succeed())
 	}, wait).Should(Succeed())
@@ -221,7 +221,7 @@ func TestSpecChangesPropagate(t *testing.T) {
 		g.Expect(k8s.Get(testCtx, portalKey(k), d)).To(Succeed())
 		g.Expect(*d.Spec.Replicas).To(Equal(int32(3)))
 		g.Expect(d.Spec.Template.Spec.Containers[0].Image).To(Equal("registry.example/countyreport:v2"))
-		g.Expect(d.Spec.Template.Annotations[reportingv1.AnnotationConfigHash]).NotTo(Equal(hash))
+		g.Expect(d.Spec.Template.Annotations[v1alpha1.AnnotationConfigHash]).NotTo(Equal(hash))
 		ing := &networkingv1.Ingress{}
 		g.Expect(k8s.Get(testCtx, portalKey(k), ing)).To(Succeed())
 		g.Expect(ing.Spec.Rules[0].Host).To(Equal("changes.example.org"))
@@ -254,7 +254,7 @@ func TestDeleteLeavesObjectsToGarbageCollector(t *testing.T) {
 
 	g.Expect(k8s.Delete(testCtx, cr)).To(Succeed())
 	g.Eventually(func() bool {
-		return apierrors.IsNotFound(k8s.Get(testCtx, k, &reportingv1.CountyReport{}))
+		return apierrors.IsNotFound(k8s.Get(testCtx, k, &v1alpha1.CountyReport{}))
 	}, wait).Should(BeTrue())
 	// envtest runs no garbage collector; the owner references checked above
 	// are what lets the cluster's collector remove the objects. The operator
@@ -341,9 +341,9 @@ func TestUnknownTimeZoneIsInvalidSpec(t *testing.T) {
 	g.Expect(k8s.Create(testCtx, cr)).To(Succeed())
 	k := client.ObjectKeyFromObject(cr)
 	g.Eventually(func(g Gomega) {
-		c := condition(getCR(g, k), reportingv1.ConditionReady)
+		c := condition(getCR(g, k), v1alpha1.ConditionReady)
 		g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
-		g.Expect(c.Reason).To(Equal(reportingv1.ReasonInvalidSpec))
+		g.Expect(c.Reason).To(Equal(v1alpha1.ReasonInvalidSpec))
 		g.Expect(c.Message).To(ContainSubstring("Asia/Atlantis"))
 	}, wait).Should(Succeed())
 	g.Expect(apierrors.IsNotFound(k8s.Get(testCtx, portalKey(k), &appsv1.Deployment{}))).To(BeTrue())
@@ -371,8 +371,8 @@ func TestDuplicateCountyCode(t *testing.T) {
 	g.Expect(k8s.Create(testCtx, second)).To(Succeed())
 	k2 := client.ObjectKeyFromObject(second)
 	g.Eventually(func(g Gomega) {
-		c := condition(getCR(g, k2), reportingv1.ConditionReady)
-		g.Expect(c.Reason).To(Equal(reportingv1.ReasonDuplicateCounty))
+		c := condition(getCR(g, k2), v1alpha1.ConditionReady)
+		g.Expect(c.Reason).To(Equal(v1alpha1.ReasonDuplicateCounty))
 		g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
 		g.Expect(c.Message).To(ContainSubstring(first.Namespace + "/first"))
 	}, wait).Should(Succeed())
@@ -380,8 +380,8 @@ func TestDuplicateCountyCode(t *testing.T) {
 		return apierrors.IsNotFound(k8s.Get(testCtx, portalKey(k2), &appsv1.Deployment{}))
 	}, 2*time.Second).Should(BeTrue())
 	// The first keeps its portal and is not marked duplicate.
-	g.Expect(condition(getCR(g, client.ObjectKeyFromObject(first)), reportingv1.ConditionReady).Reason).
-		NotTo(Equal(reportingv1.ReasonDuplicateCounty))
+	g.Expect(condition(getCR(g, client.ObjectKeyFromObject(first)), v1alpha1.ConditionReady).Reason).
+		NotTo(Equal(v1alpha1.ReasonDuplicateCounty))
 
 	// When the first goes, the second takes over the code.
 	g.Expect(k8s.Delete(testCtx, first)).To(Succeed())
@@ -391,7 +391,7 @@ func TestDuplicateCountyCode(t *testing.T) {
 func TestSteadyStateMakesNoWrites(t *testing.T) {
 	g := NewWithT(t)
 	cr := newCountyReport(t, "steady", "990005")
-	cr.Spec.Portal.Ingress = &reportingv1.IngressSpec{Host: "steady.example.org"}
+	cr.Spec.Portal.Ingress = &v1alpha1.IngressSpec{Host: "steady.example.org"}
 	k := createReady(g, cr)
 
 	// Let every other test's work settle, then wake this reconciler several

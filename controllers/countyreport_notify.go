@@ -15,7 +15,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/notify"
 )
 
@@ -74,7 +74,7 @@ func liveReader(live client.Reader, cached client.Client) client.Reader {
 // notifyTenant is what NotificationsReady needs of a county or a city.
 type notifyTenant struct {
 	namespace, bucket string
-	spec              *reportingv1.NotificationsSpec
+	spec              *v1alpha1.NotificationsSpec
 	conditions        *[]metav1.Condition
 	generation        int64
 	storageTimeout    time.Duration
@@ -88,7 +88,7 @@ type notifyTenant struct {
 // says why.
 func notificationsReady(ctx context.Context, reader client.Reader, ns notificationStates, st *stepState, t notifyTenant) error {
 	if t.spec == nil || len(t.spec.Channels) == 0 {
-		meta.RemoveStatusCondition(t.conditions, reportingv1.ConditionNotificationsReady)
+		meta.RemoveStatusCondition(t.conditions, v1alpha1.ConditionNotificationsReady)
 		return nil
 	}
 	if t.namespace == "" {
@@ -100,7 +100,7 @@ func notificationsReady(ctx context.Context, reader client.Reader, ns notificati
 		return err
 	}
 	if len(missing) > 0 {
-		setCondition(t.conditions, t.generation, reportingv1.ConditionNotificationsReady, metav1.ConditionFalse, ReasonSecretMissing,
+		setCondition(t.conditions, t.generation, v1alpha1.ConditionNotificationsReady, metav1.ConditionFalse, ReasonSecretMissing,
 			"their messages wait until the Secret is there: "+strings.Join(missing, "; "))
 		return nil
 	}
@@ -115,7 +115,7 @@ func notificationsReady(ctx context.Context, reader client.Reader, ns notificati
 		return nil
 	}
 	status, reason, msg := disabledChannels(t.spec.Channels, states)
-	setCondition(t.conditions, t.generation, reportingv1.ConditionNotificationsReady, status, reason, msg)
+	setCondition(t.conditions, t.generation, v1alpha1.ConditionNotificationsReady, status, reason, msg)
 	return nil
 }
 
@@ -131,7 +131,7 @@ var secretKeys = map[string][]string{
 
 // missingSecrets names each channel whose Secret is not in namespace or
 // lacks a key its type needs, sorted.
-func missingSecrets(ctx context.Context, reader client.Reader, namespace string, chans []reportingv1.NotificationChannel) ([]string, error) {
+func missingSecrets(ctx context.Context, reader client.Reader, namespace string, chans []v1alpha1.NotificationChannel) ([]string, error) {
 	var out []string
 	for _, c := range chans {
 		if c.SecretName == "" {
@@ -165,7 +165,7 @@ func lackingKeys(data map[string][]byte, keys []string) []string {
 }
 
 // disabledChannels is the condition for channels given their states.
-func disabledChannels(chans []reportingv1.NotificationChannel, states map[string]notify.ChannelState) (metav1.ConditionStatus, string, string) {
+func disabledChannels(chans []v1alpha1.NotificationChannel, states map[string]notify.ChannelState) (metav1.ConditionStatus, string, string) {
 	var off []string
 	for _, c := range chans {
 		if s := states[c.Name]; s.Disabled {

@@ -11,12 +11,12 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/notify"
 )
 
 func TestDisabledChannels(t *testing.T) {
-	chans := []reportingv1.NotificationChannel{{Name: "mail"}, {Name: "group"}, {Name: "hook"}}
+	chans := []v1alpha1.NotificationChannel{{Name: "mail"}, {Name: "group"}, {Name: "hook"}}
 	tests := map[string]struct {
 		states map[string]notify.ChannelState
 		status metav1.ConditionStatus
@@ -42,15 +42,15 @@ func TestDisabledChannels(t *testing.T) {
 func TestNotificationsCondition(t *testing.T) {
 	g := NewWithT(t)
 	cr := newCountyReport(t, "notify-cond", "990391")
-	cr.Spec.Notifications = &reportingv1.NotificationsSpec{Channels: []reportingv1.NotificationChannel{{Name: "group", Type: "wecom", SecretName: "robot"}}}
+	cr.Spec.Notifications = &v1alpha1.NotificationsSpec{Channels: []v1alpha1.NotificationChannel{{Name: "group", Type: "wecom", SecretName: "robot"}}}
 	g.Expect(k8s.Create(testCtx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "robot", Namespace: cr.Namespace},
 		StringData: map[string]string{"key": "made-up-test-key"}})).To(Succeed())
 	g.Expect(k8s.Create(testCtx, cr)).To(Succeed())
 	key := client.ObjectKeyFromObject(cr)
-	got := &reportingv1.CountyReport{}
+	got := &v1alpha1.CountyReport{}
 	g.Eventually(func(g Gomega) {
 		g.Expect(k8s.Get(testCtx, key, got)).To(Succeed())
-		g.Expect(meta.IsStatusConditionTrue(got.Status.Conditions, reportingv1.ConditionNotificationsReady)).To(BeTrue())
+		g.Expect(meta.IsStatusConditionTrue(got.Status.Conditions, v1alpha1.ConditionNotificationsReady)).To(BeTrue())
 	}, wait).Should(Succeed())
 
 	state, _ := json.Marshal(notify.ChannelState{Channel: "group", Disabled: true, Reason: "robot answered 93000 invalid webhook url"})
@@ -60,7 +60,7 @@ func TestNotificationsCondition(t *testing.T) {
 	g.Expect(k8s.Patch(testCtx, got, touch)).To(Succeed()) // reconcile now, not in 5 minutes
 	g.Eventually(func(g Gomega) {
 		g.Expect(k8s.Get(testCtx, key, got)).To(Succeed())
-		c := meta.FindStatusCondition(got.Status.Conditions, reportingv1.ConditionNotificationsReady)
+		c := meta.FindStatusCondition(got.Status.Conditions, v1alpha1.ConditionNotificationsReady)
 		g.Expect(c).NotTo(BeNil())
 		g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
 		g.Expect(c.Reason).To(Equal(ReasonChannelDisabled))
@@ -75,8 +75,8 @@ func TestNotificationsCondition(t *testing.T) {
 func TestCityNotificationsCondition(t *testing.T) {
 	g := NewWithT(t)
 	city := newCity(t, "notifycond", "997561")
-	city.Spec.Notifications = &reportingv1.NotificationsSpec{Channels: []reportingv1.NotificationChannel{
-		{Name: "office", Type: "mail", Mail: &reportingv1.MailServer{Host: "smtp.example.org", From: "reports@example.org"}},
+	city.Spec.Notifications = &v1alpha1.NotificationsSpec{Channels: []v1alpha1.NotificationChannel{
+		{Name: "office", Type: "mail", Mail: &v1alpha1.MailServer{Host: "smtp.example.org", From: "reports@example.org"}},
 		{Name: "group", Type: "dingtalk", SecretName: "robot"}}}
 	other := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "notifycond-elsewhere"}}
 	g.Expect(k8s.Create(testCtx, other)).To(Succeed())
@@ -84,7 +84,7 @@ func TestCityNotificationsCondition(t *testing.T) {
 		StringData: map[string]string{"accessToken": "someone-elses", "secret": "someone-elses"}})).To(Succeed())
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 	condition := func(g Gomega) metav1.Condition {
-		c := cityCondition(getCity(g, city.Name), reportingv1.ConditionNotificationsReady)
+		c := cityCondition(getCity(g, city.Name), v1alpha1.ConditionNotificationsReady)
 		g.Expect(c.Type).NotTo(BeEmpty(), "no NotificationsReady yet")
 		return c
 	}

@@ -6,7 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
 
@@ -26,7 +26,7 @@ import (
 const annotationInitialPassword = "reporting.countyreport.io/initial-password-generated"
 
 // reconcilePortalAccess ensures the Role, its RoleBinding and the portal's Secret.
-func (r *CountyReportReconciler) reconcilePortalAccess(ctx context.Context, cr *reportingv1.CountyReport) error {
+func (r *CountyReportReconciler) reconcilePortalAccess(ctx context.Context, cr *v1alpha1.CountyReport) error {
 	if err := ensure(ctx, r, cr, tenant.Role(cr)); err != nil {
 		return err
 	}

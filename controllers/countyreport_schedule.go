@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/report"
 	"github.com/countyreport/countyreport/internal/schedule"
 	"github.com/countyreport/countyreport/internal/storage"
@@ -58,7 +58,7 @@ func (r *CountyReportReconciler) reconcileSchedule(ctx context.Context, st *reco
 
 	if due := dueInstant(sched, cr, now); !due.IsZero() && !s.Suspend {
 		name := RunName(cr, sched.PeriodOf(due).String())
-		if !slices.ContainsFunc(runs, func(run reportingv1.ReportRun) bool { return run.Name == name }) {
+		if !slices.ContainsFunc(runs, func(run v1alpha1.ReportRun) bool { return run.Name == name }) {
 			run, err := r.createRun(ctx, cr, sched, due)
 			if err != nil {
 				return err
@@ -95,14 +95,14 @@ func nextRun(sched *schedule.Schedule, suspend bool, now time.Time) (*metav1.Tim
 // dueInstant is the latest scheduled instant after the last one acted on,
 // within the starting deadline and after the CountyReport was created, or
 // zero when nothing is due.
-func dueInstant(sched *schedule.Schedule, cr *reportingv1.CountyReport, now time.Time) time.Time {
+func dueInstant(sched *schedule.Schedule, cr *v1alpha1.CountyReport, now time.Time) time.Time {
 	return dueAt(sched, cr.Spec.Schedule, cr.CreationTimestamp.Time, cr.Status.LastScheduleTime, now)
 }
 
 // dueAt is the rule of dueInstant for any tenant with a schedule (a county,
 // a city): the latest instant of sched after last, after created and within
 // s's starting deadline, or zero.
-func dueAt(sched *schedule.Schedule, s reportingv1.ScheduleSpec, created time.Time, last *metav1.Time, now time.Time) time.Time {
+func dueAt(sched *schedule.Schedule, s v1alpha1.ScheduleSpec, created time.Time, last *metav1.Time, now time.Time) time.Time {
 	deadline := defaultStartingDeadline
 	if d := s.StartingDeadlineSeconds; d != nil {
 		deadline = time.Duration(*d) * time.Second
@@ -120,26 +120,26 @@ func dueAt(sched *schedule.Schedule, s reportingv1.ScheduleSpec, created time.Ti
 }
 
 // RunName is the name of the scheduled ReportRun of cr for period.
-func RunName(cr *reportingv1.CountyReport, period string) string { return cr.Name + "-" + period }
+func RunName(cr *v1alpha1.CountyReport, period string) string { return cr.Name + "-" + period }
 
 // createRun creates the ReportRun for the month before due, which the
 // cache does not have. One that exists all the same was created a moment ago
 // (by this manager's previous reconcile, or another manager): errCacheBehind,
 // so that nothing is decided on a list that does not show it yet.
-func (r *CountyReportReconciler) createRun(ctx context.Context, cr *reportingv1.CountyReport, sched *schedule.Schedule, due time.Time) (*reportingv1.ReportRun, error) {
+func (r *CountyReportReconciler) createRun(ctx context.Context, cr *v1alpha1.CountyReport, sched *schedule.Schedule, due time.Time) (*v1alpha1.ReportRun, error) {
 	period := sched.PeriodOf(due).String()
-	run := &reportingv1.ReportRun{
+	run := &v1alpha1.ReportRun{
 		ObjectMeta: metav1.ObjectMeta{
 			Name: RunName(cr, period), Namespace: cr.Namespace,
 			Labels: map[string]string{
-				reportingv1.LabelManagedBy:    reportingv1.ManagedByValue,
-				reportingv1.LabelCounty:       cr.Spec.County.Code,
-				reportingv1.LabelCountyReport: cr.Name,
-				reportingv1.LabelPeriod:       period,
+				v1alpha1.LabelManagedBy:    v1alpha1.ManagedByValue,
+				v1alpha1.LabelCounty:       cr.Spec.County.Code,
+				v1alpha1.LabelCountyReport: cr.Name,
+				v1alpha1.LabelPeriod:       period,
 			},
 			Annotations: map[string]string{"reporting.countyreport.io/scheduled-at": due.UTC().Format(time.RFC3339)},
 		},
-		Spec: reportingv1.ReportRunSpec{CountyReportName: cr.Name, Period: period, Reason: reportingv1.RunScheduled},
+		Spec: v1alpha1.ReportRunSpec{CountyReportName: cr.Name, Period: period, Reason: v1alpha1.RunScheduled},
 	}
 	if err := controllerutil.SetControllerReference(cr, run, r.Scheme); err != nil {
 		return nil, err
@@ -156,19 +156,19 @@ func (r *CountyReportReconciler) createRun(ctx context.Context, cr *reportingv1.
 }
 
 // runsOf lists the ReportRuns naming cr (its namespace only).
-func (r *CountyReportReconciler) runsOf(ctx context.Context, cr *reportingv1.CountyReport) ([]reportingv1.ReportRun, error) {
-	return listRuns(ctx, r.Client, cr.Namespace, func(run *reportingv1.ReportRun) bool { return run.Spec.CountyReportName == cr.Name })
+func (r *CountyReportReconciler) runsOf(ctx context.Context, cr *v1alpha1.CountyReport) ([]v1alpha1.ReportRun, error) {
+	return listRuns(ctx, r.Client, cr.Namespace, func(run *v1alpha1.ReportRun) bool { return run.Spec.CountyReportName == cr.Name })
 }
 
 // updateLastReport sets status.lastReport from the newest succeeded run, by
 // period. It never moves back: pruned history keeps the report it had.
-func updateLastReport(cr *reportingv1.CountyReport, runs []reportingv1.ReportRun) {
+func updateLastReport(cr *v1alpha1.CountyReport, runs []v1alpha1.ReportRun) {
 	cr.Status.LastReport = newerReport(cr.Status.LastReport, runs)
 }
 
 // newerReport is the report of the newest succeeded run when it is newer
 // than cur, cur otherwise (a county's or a city's lastReport).
-func newerReport(cur *reportingv1.ReportReference, runs []reportingv1.ReportRun) *reportingv1.ReportReference {
+func newerReport(cur *v1alpha1.ReportReference, runs []v1alpha1.ReportRun) *v1alpha1.ReportReference {
 	newest := newestSucceeded(runs)
 	if newest == nil {
 		return cur
@@ -180,11 +180,11 @@ func newerReport(cur *reportingv1.ReportReference, runs []reportingv1.ReportRun)
 	return ref
 }
 
-func newestSucceeded(runs []reportingv1.ReportRun) *reportingv1.ReportRun {
-	var newest *reportingv1.ReportRun
+func newestSucceeded(runs []v1alpha1.ReportRun) *v1alpha1.ReportRun {
+	var newest *v1alpha1.ReportRun
 	for i := range runs {
 		run := &runs[i]
-		if run.Status.Phase != reportingv1.RunSucceeded || run.Status.CompletionTime == nil {
+		if run.Status.Phase != v1alpha1.RunSucceeded || run.Status.CompletionTime == nil {
 			continue
 		}
 		if newest == nil || run.Spec.Period > newest.Spec.Period ||
@@ -196,8 +196,8 @@ func newestSucceeded(runs []reportingv1.ReportRun) *reportingv1.ReportRun {
 }
 
 // reportReference is the CountyReport's view of a succeeded run.
-func reportReference(run *reportingv1.ReportRun) *reportingv1.ReportReference {
-	ref := &reportingv1.ReportReference{
+func reportReference(run *v1alpha1.ReportRun) *v1alpha1.ReportReference {
+	ref := &v1alpha1.ReportReference{
 		Period: run.Spec.Period,
 		Time:   metav1.Time{Time: run.Status.CompletionTime.Time},
 		Pages:  run.Status.Pages,
@@ -215,15 +215,15 @@ func reportReference(run *reportingv1.ReportRun) *reportingv1.ReportReference {
 // asked for is published. It never feeds Ready. Before the schedule's first
 // instant since the CountyReport was created nothing was asked for: a report
 // made by hand meanwhile is current, and without one the verdict is Unknown.
-func (r *CountyReportReconciler) reportUpToDate(cr *reportingv1.CountyReport, sched *schedule.Schedule, now time.Time, runs []reportingv1.ReportRun) {
+func (r *CountyReportReconciler) reportUpToDate(cr *v1alpha1.CountyReport, sched *schedule.Schedule, now time.Time, runs []v1alpha1.ReportRun) {
 	status, reason, msg := upToDate(sched, cr.Spec.Schedule.Suspend, cr.CreationTimestamp.Time, cr.Status.LastReport, runs, now, "CountyReport")
-	setCondition(&cr.Status.Conditions, cr.Generation, reportingv1.ConditionReportUpToDate, status, reason, msg)
+	setCondition(&cr.Status.Conditions, cr.Generation, v1alpha1.ConditionReportUpToDate, status, reason, msg)
 }
 
 // upToDate is the ReportUpToDate verdict of reportUpToDate for any tenant
 // with a schedule; kind names the tenant's kind in the message.
-func upToDate(sched *schedule.Schedule, suspend bool, created time.Time, lr *reportingv1.ReportReference,
-	runs []reportingv1.ReportRun, now time.Time, kind string) (metav1.ConditionStatus, string, string) {
+func upToDate(sched *schedule.Schedule, suspend bool, created time.Time, lr *v1alpha1.ReportReference,
+	runs []v1alpha1.ReportRun, now time.Time, kind string) (metav1.ConditionStatus, string, string) {
 	prev := sched.Prev(now)
 	fired := !prev.IsZero() && prev.After(created)
 	if !fired && lr == nil {
@@ -243,10 +243,10 @@ func upToDate(sched *schedule.Schedule, suspend bool, created time.Time, lr *rep
 			continue
 		}
 		switch run.Status.Phase {
-		case reportingv1.RunFailed:
+		case v1alpha1.RunFailed:
 			return metav1.ConditionFalse, reasonRunFailed,
 				fmt.Sprintf("ReportRun %s failed (%s): %s", run.Name, run.Status.Reason, run.Status.Message)
-		case reportingv1.RunSucceeded:
+		case v1alpha1.RunSucceeded:
 		default:
 			return metav1.ConditionFalse, reasonRunInProgress,
 				fmt.Sprintf("ReportRun %s for %s is in progress", run.Name, want)
@@ -256,26 +256,26 @@ func upToDate(sched *schedule.Schedule, suspend bool, created time.Time, lr *rep
 	if suspend {
 		msg += " (schedule suspended)"
 	}
-	return metav1.ConditionFalse, reportingv1.ReasonNoReportYet, msg
+	return metav1.ConditionFalse, v1alpha1.ReasonNoReportYet, msg
 }
 
 // pruneHistory deletes the oldest finished runs beyond the history limits.
-func (r *CountyReportReconciler) pruneHistory(ctx context.Context, cr *reportingv1.CountyReport, runs []reportingv1.ReportRun) error {
-	return pruneRuns(ctx, r.Client, cr.Spec.Schedule, runs, func(run *reportingv1.ReportRun, phase reportingv1.RunPhase, limit int) {
+func (r *CountyReportReconciler) pruneHistory(ctx context.Context, cr *v1alpha1.CountyReport, runs []v1alpha1.ReportRun) error {
+	return pruneRuns(ctx, r.Client, cr.Spec.Schedule, runs, func(run *v1alpha1.ReportRun, phase v1alpha1.RunPhase, limit int) {
 		recordEvent(r.Recorder, cr, corev1.EventTypeNormal, "Pruned", "Delete", "deleted ReportRun %s (%s, history limit %d)", run.Name, phase, limit)
 	})
 }
 
 // pruneRuns deletes the oldest of a tenant's finished runs beyond the
 // history limits of its schedule s, telling pruned of each.
-func pruneRuns(ctx context.Context, c client.Writer, s reportingv1.ScheduleSpec, runs []reportingv1.ReportRun,
-	pruned func(run *reportingv1.ReportRun, phase reportingv1.RunPhase, limit int)) error {
-	limits := map[reportingv1.RunPhase]int{
-		reportingv1.RunSucceeded: int(ptr.Deref(s.SuccessfulRunsHistoryLimit, defaultSuccessfulHistory)),
-		reportingv1.RunFailed:    int(ptr.Deref(s.FailedRunsHistoryLimit, defaultFailedHistory)),
+func pruneRuns(ctx context.Context, c client.Writer, s v1alpha1.ScheduleSpec, runs []v1alpha1.ReportRun,
+	pruned func(run *v1alpha1.ReportRun, phase v1alpha1.RunPhase, limit int)) error {
+	limits := map[v1alpha1.RunPhase]int{
+		v1alpha1.RunSucceeded: int(ptr.Deref(s.SuccessfulRunsHistoryLimit, defaultSuccessfulHistory)),
+		v1alpha1.RunFailed:    int(ptr.Deref(s.FailedRunsHistoryLimit, defaultFailedHistory)),
 	}
 	for phase, limit := range limits {
-		var done []reportingv1.ReportRun
+		var done []v1alpha1.ReportRun
 		for _, run := range runs {
 			if run.Status.Phase == phase {
 				done = append(done, run)
@@ -305,7 +305,7 @@ func pruneRuns(ctx context.Context, c client.Writer, s reportingv1.ScheduleSpec,
 	return nil
 }
 
-func completion(run reportingv1.ReportRun) time.Time {
+func completion(run v1alpha1.ReportRun) time.Time {
 	if run.Status.CompletionTime == nil {
 		return run.CreationTimestamp.Time
 	}

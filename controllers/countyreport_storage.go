@@ -18,7 +18,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
@@ -112,22 +112,22 @@ func (r *CountyReportReconciler) reconcileStorage(ctx context.Context, st *recon
 		// onto none.
 		return r.keepCredentials(ctx, st)
 	}
-	setCondition(&cr.Status.Conditions, cr.Generation, reportingv1.ConditionStorageReady, metav1.ConditionTrue, reportingv1.ReasonReconciled,
+	setCondition(&cr.Status.Conditions, cr.Generation, v1alpha1.ConditionStorageReady, metav1.ConditionTrue, v1alpha1.ReasonReconciled,
 		fmt.Sprintf("bucket %s with scoped credentials in Secret %s", bucket, tenant.CredentialsSecretName(cr)))
 	return nil
 }
 
 // bucketOwner is how a CountyReport is recorded as its bucket's owner. The
 // UID decides: a CountyReport deleted and applied again is a new owner.
-func bucketOwner(cr *reportingv1.CountyReport) storage.Owner {
+func bucketOwner(cr *v1alpha1.CountyReport) storage.Owner {
 	return storage.Owner{UID: string(cr.UID), Name: cr.Namespace + "/" + cr.Name, County: cr.Spec.County.Code}
 }
 
 // olderBucketClaim is the CountyReport that asked for the same bucket first,
 // if it is not cr. Checking here, before storage, keeps a younger claimant
 // from racing the first one for a bucket that does not exist yet.
-func (r *CountyReportReconciler) olderBucketClaim(ctx context.Context, cr *reportingv1.CountyReport, bucket string) (*reportingv1.CountyReport, error) {
-	var list reportingv1.CountyReportList
+func (r *CountyReportReconciler) olderBucketClaim(ctx context.Context, cr *v1alpha1.CountyReport, bucket string) (*v1alpha1.CountyReport, error) {
+	var list v1alpha1.CountyReportList
 	if err := r.List(ctx, &list, ctrl.MatchingFields{bucketIndex: bucket}); err != nil {
 		return nil, fmt.Errorf("list CountyReports with bucket %s: %w", bucket, err)
 	}
@@ -148,10 +148,10 @@ func (r *CountyReportReconciler) olderBucketClaim(ctx context.Context, cr *repor
 // looked at again now and then (an administrator may hand the bucket over).
 func (r *CountyReportReconciler) refuseBucket(ctx context.Context, st *reconcileState, bucket, msg string) error {
 	cr := st.cr
-	if c := meta.FindStatusCondition(cr.Status.Conditions, reportingv1.ConditionStorageReady); c == nil || c.Reason != reportingv1.ReasonBucketNotOwned || c.Message != msg {
-		recordEvent(r.Recorder, cr, corev1.EventTypeWarning, reportingv1.ReasonBucketNotOwned, "ClaimBucket", "%s", msg)
+	if c := meta.FindStatusCondition(cr.Status.Conditions, v1alpha1.ConditionStorageReady); c == nil || c.Reason != v1alpha1.ReasonBucketNotOwned || c.Message != msg {
+		recordEvent(r.Recorder, cr, corev1.EventTypeWarning, v1alpha1.ReasonBucketNotOwned, "ClaimBucket", "%s", msg)
 	}
-	setCondition(&cr.Status.Conditions, cr.Generation, reportingv1.ConditionStorageReady, metav1.ConditionFalse, reportingv1.ReasonBucketNotOwned, msg)
+	setCondition(&cr.Status.Conditions, cr.Generation, v1alpha1.ConditionStorageReady, metav1.ConditionFalse, v1alpha1.ReasonBucketNotOwned, msg)
 	cr.Status.Bucket, cr.Status.CredentialsSecretName, cr.Status.CredentialsExpireAt = "", "", nil
 	st.requeueIn(bucketRecheck)
 	return remove(ctx, r, cr, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: tenant.CredentialsSecretName(cr), Namespace: cr.Namespace}})
@@ -235,7 +235,7 @@ func retentionDue(last *metav1.Time, now time.Time) (bool, time.Duration) {
 }
 
 // retentionMonths is spec.storage.retentionMonths, five years when unset.
-func retentionMonths(s reportingv1.StorageSpec) int {
+func retentionMonths(s v1alpha1.StorageSpec) int {
 	if s.RetentionMonths == 0 {
 		return 60
 	}
@@ -293,7 +293,7 @@ func (r *CountyReportReconciler) keepCredentials(ctx context.Context, st *reconc
 }
 
 // credentialsSecret is the Secret the portal and the report Jobs read.
-func (r *CountyReportReconciler) credentialsSecret(cr *reportingv1.CountyReport, bucket string, c storage.Credentials, expires time.Time) *corev1.Secret {
+func (r *CountyReportReconciler) credentialsSecret(cr *v1alpha1.CountyReport, bucket string, c storage.Credentials, expires time.Time) *corev1.Secret {
 	labels := tenant.Labels(cr)
 	labels["app.kubernetes.io/component"] = "storage-credentials"
 	s := &corev1.Secret{
@@ -324,7 +324,7 @@ func digest(b []byte) string {
 
 // reconcileDelete applies the deletion policy to the county's bucket, then
 // releases the finalizer (releaseStorage).
-func (r *CountyReportReconciler) reconcileDelete(ctx context.Context, cr *reportingv1.CountyReport) (reconcile.Result, error) {
+func (r *CountyReportReconciler) reconcileDelete(ctx context.Context, cr *v1alpha1.CountyReport) (reconcile.Result, error) {
 	return r.releaseStorage(ctx, cr, tenant.Bucket(cr), cr.Spec.Storage.DeletionPolicy, r.Storage != nil,
 		func(ctx context.Context) error {
 			return r.Storage.DeleteOwnedBucket(ctx, tenant.Bucket(cr), bucketOwner(cr))

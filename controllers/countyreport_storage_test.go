@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
@@ -50,7 +50,7 @@ func TestStorageProvisionsBucketsAndScopedCredentials(t *testing.T) {
 	for k, bucket := range map[client.ObjectKey]string{ka: "countyreport-990201", kb: "custom-bucket-b"} {
 		g.Eventually(func(g Gomega) {
 			cr := getCR(g, k)
-			g.Expect(condition(cr, reportingv1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
+			g.Expect(condition(cr, v1alpha1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
 			g.Expect(cr.Status.Bucket).To(Equal(bucket))
 			g.Expect(cr.Status.CredentialsSecretName).To(Equal(k.Name + "-storage"))
 			g.Expect(cr.Status.CredentialsExpireAt).NotTo(BeNil())
@@ -98,12 +98,12 @@ func TestCredentialsRotateAndRollThePortal(t *testing.T) {
 	g.Expect(k8s.Create(testCtx, cr)).To(Succeed())
 	k := client.ObjectKeyFromObject(cr)
 	g.Eventually(func(g Gomega) {
-		g.Expect(condition(getCR(g, k), reportingv1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(condition(getCR(g, k), v1alpha1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
 	}, wait).Should(Succeed())
 	oldKey := string(credentialsSecret(g, k).Data[tenant.SecretAccessKey])
 	d := &appsv1.Deployment{}
 	g.Expect(k8s.Get(testCtx, portalKey(k), d)).To(Succeed())
-	oldHash := d.Spec.Template.Annotations[reportingv1.AnnotationConfigHash]
+	oldHash := d.Spec.Template.Annotations[v1alpha1.AnnotationConfigHash]
 
 	// A reconciler whose clock stands past two thirds of the credentials'
 	// lifetime: the suite's manager keeps its own, earlier clock.
@@ -121,7 +121,7 @@ func TestCredentialsRotateAndRollThePortal(t *testing.T) {
 	s := credentialsSecret(g, k)
 	g.Expect(string(s.Data[tenant.SecretAccessKey])).NotTo(Equal(oldKey))
 	g.Expect(k8s.Get(testCtx, portalKey(k), d)).To(Succeed())
-	g.Expect(d.Spec.Template.Annotations[reportingv1.AnnotationConfigHash]).NotTo(Equal(oldHash), "the portal must roll onto new credentials")
+	g.Expect(d.Spec.Template.Annotations[v1alpha1.AnnotationConfigHash]).NotTo(Equal(oldHash), "the portal must roll onto new credentials")
 	// The new credentials work.
 	_, err := scopedClient(t, s).Archive("countyreport-990203").List(testCtx)
 	g.Expect(err).NotTo(HaveOccurred())
@@ -141,7 +141,7 @@ func TestStorageDownThenUpRecoversWithoutRestart(t *testing.T) {
 
 	d := &appsv1.Deployment{}
 	g.Expect(k8s.Get(testCtx, portalKey(k), d)).To(Succeed())
-	hash := d.Spec.Template.Annotations[reportingv1.AnnotationConfigHash]
+	hash := d.Spec.Template.Annotations[v1alpha1.AnnotationConfigHash]
 
 	g.Expect(minio.Stop()).To(Succeed())
 	stopped := true
@@ -158,35 +158,35 @@ func TestStorageDownThenUpRecoversWithoutRestart(t *testing.T) {
 	}, wait).Should(Succeed())
 	g.Eventually(func(g Gomega) {
 		cr := getCR(g, k)
-		c := condition(cr, reportingv1.ConditionStorageReady)
+		c := condition(cr, v1alpha1.ConditionStorageReady)
 		g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
-		g.Expect(c.Reason).To(Equal(reportingv1.ReasonStorageUnavailable))
-		g.Expect(condition(cr, reportingv1.ConditionReady).Status).To(Equal(metav1.ConditionFalse))
+		g.Expect(c.Reason).To(Equal(v1alpha1.ReasonStorageUnavailable))
+		g.Expect(condition(cr, v1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionFalse))
 		// The portal stays provisioned meanwhile, with the credentials it had.
-		g.Expect(condition(cr, reportingv1.ConditionPortalAvailable).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(condition(cr, v1alpha1.ConditionPortalAvailable).Status).To(Equal(metav1.ConditionTrue))
 	}, wait).Should(Succeed())
 	g.Consistently(func(g Gomega) {
 		g.Expect(k8s.Get(testCtx, portalKey(k), d)).To(Succeed())
 		g.Expect(d.Spec.Template.Spec.Containers[0].Env).To(HaveLen(3))
-		g.Expect(d.Spec.Template.Annotations[reportingv1.AnnotationConfigHash]).To(Equal(hash))
+		g.Expect(d.Spec.Template.Annotations[v1alpha1.AnnotationConfigHash]).To(Equal(hash))
 	}, 2*time.Second).Should(Succeed())
 
 	g.Expect(minio.Restart()).To(Succeed())
 	stopped = false
 	g.Eventually(func(g Gomega) {
 		cr := getCR(g, k)
-		g.Expect(condition(cr, reportingv1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
-		g.Expect(condition(cr, reportingv1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(condition(cr, v1alpha1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(condition(cr, v1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
 	}, 2*time.Minute).Should(Succeed())
 }
 
 func TestDeletionPolicies(t *testing.T) {
 	tests := map[string]struct {
-		policy     reportingv1.DeletionPolicy
+		policy     v1alpha1.DeletionPolicy
 		bucketKept bool
 	}{
-		"Retain keeps the bucket and its reports":     {policy: reportingv1.DeletionRetain, bucketKept: true},
-		"Delete removes every version and the bucket": {policy: reportingv1.DeletionDelete, bucketKept: false},
+		"Retain keeps the bucket and its reports":     {policy: v1alpha1.DeletionRetain, bucketKept: true},
+		"Delete removes every version and the bucket": {policy: v1alpha1.DeletionDelete, bucketKept: false},
 	}
 	i := 0
 	for name, tc := range tests {
@@ -199,7 +199,7 @@ func TestDeletionPolicies(t *testing.T) {
 			g.Expect(k8s.Create(testCtx, cr)).To(Succeed())
 			k := client.ObjectKeyFromObject(cr)
 			g.Eventually(func(g Gomega) {
-				g.Expect(condition(getCR(g, k), reportingv1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
+				g.Expect(condition(getCR(g, k), v1alpha1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
 			}, wait).Should(Succeed())
 			bucket := "countyreport-" + code
 			// Two versions of one object, so Delete has history to remove.
@@ -211,7 +211,7 @@ func TestDeletionPolicies(t *testing.T) {
 
 			g.Expect(k8s.Delete(testCtx, cr)).To(Succeed())
 			g.Eventually(func() bool {
-				return apierrors.IsNotFound(k8s.Get(testCtx, k, &reportingv1.CountyReport{}))
+				return apierrors.IsNotFound(k8s.Get(testCtx, k, &v1alpha1.CountyReport{}))
 			}, wait).Should(BeTrue())
 			buckets, err := admin.ListBuckets(testCtx)
 			g.Expect(err).NotTo(HaveOccurred())
@@ -230,7 +230,7 @@ func TestDeletionPolicies(t *testing.T) {
 func TestDeletionEscapeWhenStorageIsGone(t *testing.T) {
 	g := NewWithT(t)
 	cr := newCountyReport(t, "escape", "990213")
-	cr.Spec.Storage.DeletionPolicy = reportingv1.DeletionDelete
+	cr.Spec.Storage.DeletionPolicy = v1alpha1.DeletionDelete
 	g.Expect(k8s.Create(testCtx, cr)).To(Succeed())
 	k := client.ObjectKeyFromObject(cr)
 	g.Eventually(func(g Gomega) {
@@ -241,7 +241,7 @@ func TestDeletionEscapeWhenStorageIsGone(t *testing.T) {
 	defer func() { _ = minio.Restart() }()
 	g.Expect(k8s.Delete(testCtx, cr)).To(Succeed())
 	// Held by the finalizer while the bucket cannot be deleted…
-	g.Consistently(func() error { return k8s.Get(testCtx, k, &reportingv1.CountyReport{}) }, 3*time.Second).Should(Succeed())
+	g.Consistently(func() error { return k8s.Get(testCtx, k, &v1alpha1.CountyReport{}) }, 3*time.Second).Should(Succeed())
 	// …until municipal IT say the storage is gone for good.
 	g.Eventually(func(g Gomega) {
 		cr := getCR(g, k)
@@ -249,7 +249,7 @@ func TestDeletionEscapeWhenStorageIsGone(t *testing.T) {
 		g.Expect(k8s.Update(testCtx, cr)).To(Succeed())
 	}, wait).Should(Succeed())
 	g.Eventually(func() bool {
-		return apierrors.IsNotFound(k8s.Get(testCtx, k, &reportingv1.CountyReport{}))
+		return apierrors.IsNotFound(k8s.Get(testCtx, k, &v1alpha1.CountyReport{}))
 	}, wait).Should(BeTrue())
 }
 
@@ -261,7 +261,7 @@ func TestRetentionRemovesOldPeriodsDaily(t *testing.T) {
 	k := client.ObjectKeyFromObject(cr)
 	g.Eventually(func(g Gomega) {
 		cr := getCR(g, k)
-		g.Expect(condition(cr, reportingv1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(condition(cr, v1alpha1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
 		g.Expect(cr.Status.LastRetentionTime).NotTo(BeNil(), "retention runs when the county is provisioned")
 	}, wait).Should(Succeed())
 

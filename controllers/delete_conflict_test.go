@@ -13,7 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 )
 
 // A conflict while releasing the storage finalizer is a quiet requeue, and
@@ -23,16 +23,16 @@ import (
 func TestDeleteConflictIsQuietAndTellsOnce(t *testing.T) {
 	g := NewWithT(t)
 	now := metav1.Now()
-	cr := &reportingv1.CountyReport{ObjectMeta: metav1.ObjectMeta{
+	cr := &v1alpha1.CountyReport{ObjectMeta: metav1.ObjectMeta{
 		Name: "going", Namespace: "county-test", Finalizers: []string{StorageFinalizer}, DeletionTimestamp: &now,
-	}, Spec: reportingv1.CountyReportSpec{County: reportingv1.CountyIdentity{Code: "990501", Name: "测试县"},
-		Storage: reportingv1.StorageSpec{DeletionPolicy: reportingv1.DeletionRetain}}}
+	}, Spec: v1alpha1.CountyReportSpec{County: v1alpha1.CountyIdentity{Code: "990501", Name: "测试县"},
+		Storage: v1alpha1.StorageSpec{DeletionPolicy: v1alpha1.DeletionRetain}}}
 	conflicts := 1
 	c := interceptor.NewClient(fake.NewClientBuilder().WithScheme(k8s.Scheme()).WithObjects(cr.DeepCopy()).Build(), interceptor.Funcs{
 		Update: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
 			if conflicts > 0 {
 				conflicts--
-				return apierrors.NewConflict(schema.GroupResource{Group: reportingv1.GroupVersion.Group, Resource: "countyreports"}, obj.GetName(), nil)
+				return apierrors.NewConflict(schema.GroupResource{Group: v1alpha1.GroupVersion.Group, Resource: "countyreports"}, obj.GetName(), nil)
 			}
 			return c.Update(ctx, obj, opts...)
 		},
@@ -40,14 +40,14 @@ func TestDeleteConflictIsQuietAndTellsOnce(t *testing.T) {
 	recorder := events.NewFakeRecorder(10)
 	r := &CountyReportReconciler{TenantReconciler: TenantReconciler{Client: c, Scheme: k8s.Scheme(), Recorder: recorder}}
 
-	first := &reportingv1.CountyReport{}
+	first := &v1alpha1.CountyReport{}
 	g.Expect(c.Get(testCtx, client.ObjectKeyFromObject(cr), first)).To(Succeed())
 	res, err := r.reconcileDelete(testCtx, first)
 	g.Expect(err).NotTo(HaveOccurred(), "a conflict is no error to log")
 	g.Expect(res.RequeueAfter).To(BeNumerically(">", 0))
 	g.Expect(recorder.Events).To(BeEmpty(), "no Event before the finalizer is released")
 
-	again := &reportingv1.CountyReport{} // the retry reads the object again
+	again := &v1alpha1.CountyReport{} // the retry reads the object again
 	g.Expect(c.Get(testCtx, client.ObjectKeyFromObject(cr), again)).To(Succeed())
 	res, err = r.reconcileDelete(testCtx, again)
 	g.Expect(err).NotTo(HaveOccurred())

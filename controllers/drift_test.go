@@ -10,7 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 )
 
 // A field removed from the spec leaves the object the operator made: the
@@ -22,7 +22,7 @@ func TestFieldsRemovedFromTheSpecLeaveTheObjects(t *testing.T) {
 		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m")},
 		Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1"), corev1.ResourceMemory: resource.MustParse("512Mi")},
 	}
-	cr.Spec.Portal.Ingress = &reportingv1.IngressSpec{Host: "removed.example.org", TLSSecretName: "removed-tls"}
+	cr.Spec.Portal.Ingress = &v1alpha1.IngressSpec{Host: "removed.example.org", TLSSecretName: "removed-tls"}
 	g.Expect(k8s.Create(testCtx, cr)).To(Succeed())
 	k := client.ObjectKeyFromObject(cr)
 	d, ing := &appsv1.Deployment{}, &networkingv1.Ingress{}
@@ -57,7 +57,7 @@ func TestFieldsRemovedFromTheSpecLeaveTheObjects(t *testing.T) {
 func TestHandEditsAreSetBack(t *testing.T) {
 	g := NewWithT(t)
 	cr := newCountyReport(t, "handedit", "990511")
-	cr.Spec.Portal.Ingress = &reportingv1.IngressSpec{Host: "handedit.example.org"}
+	cr.Spec.Portal.Ingress = &v1alpha1.IngressSpec{Host: "handedit.example.org"}
 	k := createReady(g, cr)
 	secret := k.Name + "-storage"
 
@@ -69,7 +69,7 @@ func TestHandEditsAreSetBack(t *testing.T) {
 			c.Env[i].ValueFrom.SecretKeyRef.Name = "hengshan-storage"
 		}
 		c.Resources.Limits = nil
-		d.Labels[reportingv1.LabelCounty] = "430423"
+		d.Labels[v1alpha1.LabelCounty] = "430423"
 		g.Expect(k8s.Update(testCtx, d)).To(Succeed())
 	}, wait).Should(Succeed())
 	g.Eventually(func(g Gomega) {
@@ -88,7 +88,7 @@ func TestHandEditsAreSetBack(t *testing.T) {
 			g.Expect(e.ValueFrom.SecretKeyRef.Name).To(Equal(secret), e.Name)
 		}
 		g.Expect(c.Resources.Limits).To(HaveLen(2))
-		g.Expect(d.Labels).To(HaveKeyWithValue(reportingv1.LabelCounty, "990511"))
+		g.Expect(d.Labels).To(HaveKeyWithValue(v1alpha1.LabelCounty, "990511"))
 		ing := &networkingv1.Ingress{}
 		g.Expect(k8s.Get(testCtx, portalKey(k), ing)).To(Succeed())
 		g.Expect(ing.Spec.Rules[0].Host).To(Equal("handedit.example.org"))
@@ -106,7 +106,7 @@ func TestAnUnlabelledObjectIsFoundAndLabelledAgain(t *testing.T) {
 	cm := &corev1.ConfigMap{}
 	g.Eventually(func(g Gomega) {
 		g.Expect(k8s.Get(testCtx, portalKey(k), cm)).To(Succeed())
-		delete(cm.Labels, reportingv1.LabelManagedBy)
+		delete(cm.Labels, v1alpha1.LabelManagedBy)
 		for key := range cm.Data {
 			cm.Data[key] = "countyCode: \"430423\"\n"
 		}
@@ -114,12 +114,12 @@ func TestAnUnlabelledObjectIsFoundAndLabelledAgain(t *testing.T) {
 	}, wait).Should(Succeed())
 	g.Eventually(func(g Gomega) {
 		g.Expect(k8s.Get(testCtx, portalKey(k), cm)).To(Succeed())
-		g.Expect(cm.Labels).To(HaveKeyWithValue(reportingv1.LabelManagedBy, reportingv1.ManagedByValue))
+		g.Expect(cm.Labels).To(HaveKeyWithValue(v1alpha1.LabelManagedBy, v1alpha1.ManagedByValue))
 		for _, v := range cm.Data {
 			g.Expect(v).To(ContainSubstring(`countyCode: "990512"`))
 		}
 		// And the manager's cache holds it again.
 		g.Expect(mgrClient.Get(testCtx, portalKey(k), &corev1.ConfigMap{})).To(Succeed())
 	}, wait).Should(Succeed())
-	g.Expect(condition(getCR(g, k), reportingv1.ConditionReady).Reason).To(Equal(reportingv1.ReasonReconciled))
+	g.Expect(condition(getCR(g, k), v1alpha1.ConditionReady).Reason).To(Equal(v1alpha1.ReasonReconciled))
 }

@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/ownedfields"
 )
 
@@ -37,7 +37,7 @@ var errCacheBehind = errors.New("already exists; the cache has not seen it yet")
 // that manager owns in the existing object already are want, so a steady
 // state makes no writes. An object of the same name that another owner
 // controls is never taken over.
-func ensure[T client.Object](ctx context.Context, r *CountyReportReconciler, cr *reportingv1.CountyReport, want T) error {
+func ensure[T client.Object](ctx context.Context, r *CountyReportReconciler, cr *v1alpha1.CountyReport, want T) error {
 	return ensureOwned(ctx, r.owning(cr), want)
 }
 
@@ -114,7 +114,7 @@ func lookupIn(ctx context.Context, c client.Reader, reader client.Reader, key cl
 // remove deletes obj when it exists and this CountyReport controls it. It
 // looks in the cache only: an object that is not wanted is usually absent,
 // and asking the API server on every reconcile would cost a request each.
-func remove[T client.Object](ctx context.Context, r *CountyReportReconciler, cr *reportingv1.CountyReport, obj T) error {
+func remove[T client.Object](ctx context.Context, r *CountyReportReconciler, cr *v1alpha1.CountyReport, obj T) error {
 	return removeOwned(ctx, r.owning(cr), obj)
 }
 
@@ -136,7 +136,7 @@ func removeOwned[T client.Object](ctx context.Context, o owning, obj T) error {
 	return nil
 }
 
-func metav1IsControlledBy(obj client.Object, cr *reportingv1.CountyReport) bool {
+func metav1IsControlledBy(obj client.Object, cr *v1alpha1.CountyReport) bool {
 	return controlledBy(obj, cr)
 }
 

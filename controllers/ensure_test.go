@@ -13,7 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
 	"github.com/countyreport/countyreport/internal/testenv"
@@ -34,45 +34,45 @@ func TestEnsureOwnsEachKindExactly(t *testing.T) {
 	ip := tenant.Inputs{PortalImage: "countyreport:test", StorageEndpoint: "10.0.0.5:9000", StorageInsecure: true, CredentialsSecretName: "ensure-storage"}
 	dns := ip
 	dns.StorageEndpoint = "minio.storage.svc:9000"
-	secret := func(cr *reportingv1.CountyReport, bucket string) client.Object {
+	secret := func(cr *v1alpha1.CountyReport, bucket string) client.Object {
 		r := &CountyReportReconciler{TenantReconciler: TenantReconciler{StorageSettings: StorageSettings{StorageEndpoint: ip.StorageEndpoint, StorageInsecure: true}}}
 		return r.credentialsSecret(cr, bucket, storage.Credentials{AccessKey: "AK", SecretKey: "SK", SessionToken: "ST"},
 			time.Date(2026, 10, 22, 0, 0, 0, 0, time.UTC))
 	}
 	tests := map[string]struct {
-		build func(cr *reportingv1.CountyReport) client.Object
+		build func(cr *v1alpha1.CountyReport) client.Object
 		// edit changes the live object by hand; check sees it set back.
 		edit, check func(g Gomega, o client.Object)
 		// later, when set, builds the object without a field; gone sees it removed.
-		later func(cr *reportingv1.CountyReport) client.Object
+		later func(cr *v1alpha1.CountyReport) client.Object
 		gone  func(g Gomega, o client.Object)
 	}{
 		"ServiceAccount": {
-			build: func(cr *reportingv1.CountyReport) client.Object { return tenant.ServiceAccount(cr) },
+			build: func(cr *v1alpha1.CountyReport) client.Object { return tenant.ServiceAccount(cr) },
 			edit: func(_ Gomega, o client.Object) {
 				o.(*corev1.ServiceAccount).AutomountServiceAccountToken = nil
-				delete(o.GetLabels(), reportingv1.LabelManagedBy)
+				delete(o.GetLabels(), v1alpha1.LabelManagedBy)
 			},
 			check: func(g Gomega, o client.Object) {
 				g.Expect(o.(*corev1.ServiceAccount).AutomountServiceAccountToken).To(HaveValue(BeFalse()))
-				g.Expect(o.GetLabels()).To(HaveKeyWithValue(reportingv1.LabelManagedBy, reportingv1.ManagedByValue))
+				g.Expect(o.GetLabels()).To(HaveKeyWithValue(v1alpha1.LabelManagedBy, v1alpha1.ManagedByValue))
 			},
 		},
 		"ConfigMap": {
-			build: func(cr *reportingv1.CountyReport) client.Object {
+			build: func(cr *v1alpha1.CountyReport) client.Object {
 				return tenant.ConfigMap(cr, map[string]string{tenant.ConfigFile: "countyCode: x\n", "extra": "1"})
 			},
 			edit: func(_ Gomega, o client.Object) { o.(*corev1.ConfigMap).Data[tenant.ConfigFile] = "countyCode: other\n" },
 			check: func(g Gomega, o client.Object) {
 				g.Expect(o.(*corev1.ConfigMap).Data).To(HaveKeyWithValue(tenant.ConfigFile, "countyCode: x\n"))
 			},
-			later: func(cr *reportingv1.CountyReport) client.Object {
+			later: func(cr *v1alpha1.CountyReport) client.Object {
 				return tenant.ConfigMap(cr, map[string]string{tenant.ConfigFile: "countyCode: x\n"})
 			},
 			gone: func(g Gomega, o client.Object) { g.Expect(o.(*corev1.ConfigMap).Data).NotTo(HaveKey("extra")) },
 		},
 		"Deployment": {
-			build: func(cr *reportingv1.CountyReport) client.Object {
+			build: func(cr *v1alpha1.CountyReport) client.Object {
 				cr.Spec.Portal.Resources = withLimits
 				return tenant.Deployment(cr, ip, "hash")
 			},
@@ -88,7 +88,7 @@ func TestEnsureOwnsEachKindExactly(t *testing.T) {
 				g.Expect(c.Resources.Limits).To(HaveKey(corev1.ResourceMemory))
 				g.Expect(c.SecurityContext.ReadOnlyRootFilesystem).To(HaveValue(BeTrue()))
 			},
-			later: func(cr *reportingv1.CountyReport) client.Object {
+			later: func(cr *v1alpha1.CountyReport) client.Object {
 				cr.Spec.Portal.Resources = noLimits
 				return tenant.Deployment(cr, ip, "hash")
 			},
@@ -99,16 +99,16 @@ func TestEnsureOwnsEachKindExactly(t *testing.T) {
 			},
 		},
 		"Service": {
-			build: func(cr *reportingv1.CountyReport) client.Object { return tenant.Service(cr) },
+			build: func(cr *v1alpha1.CountyReport) client.Object { return tenant.Service(cr) },
 			edit: func(_ Gomega, o client.Object) {
-				o.(*corev1.Service).Spec.Selector[reportingv1.LabelCountyReport] = "someone-else"
+				o.(*corev1.Service).Spec.Selector[v1alpha1.LabelCountyReport] = "someone-else"
 			},
 			check: func(g Gomega, o client.Object) {
-				g.Expect(o.(*corev1.Service).Spec.Selector).To(HaveKeyWithValue(reportingv1.LabelCountyReport, "ensure"))
+				g.Expect(o.(*corev1.Service).Spec.Selector).To(HaveKeyWithValue(v1alpha1.LabelCountyReport, "ensure"))
 			},
 		},
 		"NetworkPolicy": {
-			build: func(cr *reportingv1.CountyReport) client.Object { return tenant.NetworkPolicy(cr, ip) },
+			build: func(cr *v1alpha1.CountyReport) client.Object { return tenant.NetworkPolicy(cr, ip) },
 			edit: func(_ Gomega, o client.Object) {
 				np := o.(*networkingv1.NetworkPolicy)
 				np.Spec.Egress = nil
@@ -121,7 +121,7 @@ func TestEnsureOwnsEachKindExactly(t *testing.T) {
 				g.Expect(np.Spec.Egress[1].To).To(ConsistOf(HaveField("IPBlock.CIDR", "10.0.0.5/32")))
 			},
 			// The endpoint becomes a DNS name: the rule pinning the old IP goes.
-			later: func(cr *reportingv1.CountyReport) client.Object { return tenant.NetworkPolicy(cr, dns) },
+			later: func(cr *v1alpha1.CountyReport) client.Object { return tenant.NetworkPolicy(cr, dns) },
 			gone: func(g Gomega, o client.Object) {
 				np := o.(*networkingv1.NetworkPolicy)
 				g.Expect(np.Spec.Egress).To(HaveLen(3))
@@ -129,29 +129,29 @@ func TestEnsureOwnsEachKindExactly(t *testing.T) {
 			},
 		},
 		"Ingress": {
-			build: func(cr *reportingv1.CountyReport) client.Object {
-				cr.Spec.Portal.Ingress = &reportingv1.IngressSpec{Host: "ensure.example.org", TLSSecretName: "ensure-tls"}
+			build: func(cr *v1alpha1.CountyReport) client.Object {
+				cr.Spec.Portal.Ingress = &v1alpha1.IngressSpec{Host: "ensure.example.org", TLSSecretName: "ensure-tls"}
 				return tenant.Ingress(cr)
 			},
 			edit: func(_ Gomega, o client.Object) { o.(*networkingv1.Ingress).Spec.Rules[0].Host = "" },
 			check: func(g Gomega, o client.Object) {
 				g.Expect(o.(*networkingv1.Ingress).Spec.Rules[0].Host).To(Equal("ensure.example.org"))
 			},
-			later: func(cr *reportingv1.CountyReport) client.Object {
-				cr.Spec.Portal.Ingress = &reportingv1.IngressSpec{Host: "ensure.example.org"}
+			later: func(cr *v1alpha1.CountyReport) client.Object {
+				cr.Spec.Portal.Ingress = &v1alpha1.IngressSpec{Host: "ensure.example.org"}
 				return tenant.Ingress(cr)
 			},
 			gone: func(g Gomega, o client.Object) { g.Expect(o.(*networkingv1.Ingress).Spec.TLS).To(BeEmpty()) },
 		},
 		"credentials Secret": {
-			build: func(cr *reportingv1.CountyReport) client.Object { return secret(cr, "countyreport-990500") },
+			build: func(cr *v1alpha1.CountyReport) client.Object { return secret(cr, "countyreport-990500") },
 			edit: func(_ Gomega, o client.Object) {
 				o.(*corev1.Secret).Data[tenant.SecretBucket] = []byte("countyreport-430423")
-				delete(o.GetLabels(), reportingv1.LabelCounty)
+				delete(o.GetLabels(), v1alpha1.LabelCounty)
 			},
 			check: func(g Gomega, o client.Object) {
 				g.Expect(string(o.(*corev1.Secret).Data[tenant.SecretBucket])).To(Equal("countyreport-990500"))
-				g.Expect(o.GetLabels()).To(HaveKeyWithValue(reportingv1.LabelCounty, "990500"))
+				g.Expect(o.GetLabels()).To(HaveKeyWithValue(v1alpha1.LabelCounty, "990500"))
 			},
 		},
 	}

@@ -11,7 +11,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 )
 
 // A county code, and a city's namespace, are granted by the cluster
@@ -57,16 +57,16 @@ func (g grantReaders) label(ctx context.Context, ns, label, want string) (string
 }
 
 // codeGranted reports whether cr's namespace was given cr's county code.
-func (g grantReaders) codeGranted(ctx context.Context, cr *reportingv1.CountyReport) (bool, error) {
-	v, _, err := g.label(ctx, cr.Namespace, reportingv1.LabelCounty, cr.Spec.County.Code)
+func (g grantReaders) codeGranted(ctx context.Context, cr *v1alpha1.CountyReport) (bool, error) {
+	v, _, err := g.label(ctx, cr.Namespace, v1alpha1.LabelCounty, cr.Spec.County.Code)
 	return v != "" && v == cr.Spec.County.Code, err
 }
 
 // grantedClaims keeps the CountyReports whose namespace was given their
 // code: only those compete for it (firstClaim), so a claim made earlier in a
 // namespace that was not given the code never displaces the real county.
-func grantedClaims(ctx context.Context, g grantReaders, items []reportingv1.CountyReport) ([]reportingv1.CountyReport, error) {
-	out := make([]reportingv1.CountyReport, 0, len(items))
+func grantedClaims(ctx context.Context, g grantReaders, items []v1alpha1.CountyReport) ([]v1alpha1.CountyReport, error) {
+	out := make([]v1alpha1.CountyReport, 0, len(items))
 	for i := range items {
 		ok, err := g.codeGranted(ctx, &items[i])
 		if err != nil {
@@ -93,7 +93,7 @@ func (r *CountyReportReconciler) grantReader() grantReaders {
 // nothing is provisioned, no bucket, credentials, portal or membership.
 func (r *CountyReportReconciler) checkGrant(ctx context.Context, st *reconcileState) error {
 	cr := st.cr
-	v, found, err := r.grantReader().label(ctx, cr.Namespace, reportingv1.LabelCounty, cr.Spec.County.Code)
+	v, found, err := r.grantReader().label(ctx, cr.Namespace, v1alpha1.LabelCounty, cr.Spec.County.Code)
 	if err != nil {
 		return err
 	}
@@ -102,19 +102,19 @@ func (r *CountyReportReconciler) checkGrant(ctx context.Context, st *reconcileSt
 	}
 	msg := fmt.Sprintf("namespace %s is not given county code %s: a cluster administrator grants it with "+
 		"kubectl label namespace %s %s=%s; nothing is provisioned for this CountyReport",
-		cr.Namespace, cr.Spec.County.Code, cr.Namespace, reportingv1.LabelCounty, cr.Spec.County.Code)
+		cr.Namespace, cr.Spec.County.Code, cr.Namespace, v1alpha1.LabelCounty, cr.Spec.County.Code)
 	if v != "" {
 		msg = fmt.Sprintf("namespace %s is given county code %s, not %s; nothing is provisioned for this CountyReport",
 			cr.Namespace, v, cr.Spec.County.Code)
 	}
-	st.refuse(r.Recorder, reportingv1.ReasonCodeNotGranted, msg)
+	st.refuse(r.Recorder, v1alpha1.ReasonCodeNotGranted, msg)
 	return nil
 }
 
 // countiesInNamespace wakes the CountyReports of a namespace whose labels
 // changed: a code granted, moved or taken back.
 func (r *CountyReportReconciler) countiesInNamespace(ctx context.Context, o client.Object) []reconcile.Request {
-	var list reportingv1.CountyReportList
+	var list v1alpha1.CountyReportList
 	if err := r.List(ctx, &list, client.InNamespace(o.GetName())); err != nil {
 		logf.FromContext(ctx).Error(err, "list CountyReports", "namespace", o.GetName())
 		return nil

@@ -12,7 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
 
@@ -24,9 +24,9 @@ func wantNotGranted(t *testing.T, g *WithT, k client.ObjectKey, msgPart string) 
 	t.Helper()
 	g.Eventually(func(g Gomega) {
 		cr := getCR(g, k)
-		c := condition(cr, reportingv1.ConditionReady)
+		c := condition(cr, v1alpha1.ConditionReady)
 		g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
-		g.Expect(c.Reason).To(Equal(reportingv1.ReasonCodeNotGranted))
+		g.Expect(c.Reason).To(Equal(v1alpha1.ReasonCodeNotGranted))
 		g.Expect(c.Message).To(ContainSubstring(msgPart))
 		g.Expect(cr.Status.ObservedGeneration).To(Equal(cr.Generation))
 	}, wait).Should(Succeed())
@@ -64,17 +64,17 @@ func TestCodeNotGrantedProvisionsNothing(t *testing.T) {
 	cr := newCountyReportIn(t, "ungranted", "994401", nil)
 	g.Expect(k8s.Create(testCtx, cr)).To(Succeed())
 	k := client.ObjectKeyFromObject(cr)
-	wantNotGranted(t, g, k, "kubectl label namespace "+k.Namespace+" "+reportingv1.LabelCounty+"=994401")
+	wantNotGranted(t, g, k, "kubectl label namespace "+k.Namespace+" "+v1alpha1.LabelCounty+"=994401")
 	g.Expect(bucketExists(t, "countyreport-994401")).To(BeFalse(), "a bucket was made for a code not granted")
 
-	other := newCountyReportIn(t, "elsewhere", "994402", map[string]string{reportingv1.LabelCounty: "994403"})
+	other := newCountyReportIn(t, "elsewhere", "994402", map[string]string{v1alpha1.LabelCounty: "994403"})
 	g.Expect(k8s.Create(testCtx, other)).To(Succeed())
 	wantNotGranted(t, g, client.ObjectKeyFromObject(other), "is given county code 994403, not 994402")
 
 	// The cluster administrator grants the code: the label alone wakes it.
 	var ns corev1.Namespace
 	g.Expect(k8s.Get(testCtx, client.ObjectKey{Name: k.Namespace}, &ns)).To(Succeed())
-	ns.Labels = map[string]string{reportingv1.LabelCounty: "994401"}
+	ns.Labels = map[string]string{v1alpha1.LabelCounty: "994401"}
 	g.Expect(k8s.Update(testCtx, &ns)).To(Succeed())
 	createdReady := func(g Gomega) {
 		g.Expect(k8s.Get(testCtx, portalKey(k), &appsv1.Deployment{})).To(Succeed())
@@ -97,7 +97,7 @@ func TestNamespaceEditorCannotGrantACode(t *testing.T) {
 	g.Expect(k8s.Create(testCtx, &rbacv1.Role{
 		ObjectMeta: metav1.ObjectMeta{Name: "county-admin", Namespace: ns},
 		Rules: []rbacv1.PolicyRule{
-			{APIGroups: []string{"", "apps", "batch", "networking.k8s.io", reportingv1.GroupVersion.Group},
+			{APIGroups: []string{"", "apps", "batch", "networking.k8s.io", v1alpha1.GroupVersion.Group},
 				Resources: []string{"pods", "secrets", "configmaps", "services", "serviceaccounts", "deployments", "jobs",
 					"ingresses", "networkpolicies", "countyreports", "reportruns"},
 				Verbs: []string{"*"}},
@@ -115,10 +115,10 @@ func TestNamespaceEditorCannotGrantACode(t *testing.T) {
 	g.Eventually(func() error { return editor.Create(testCtx, cr) }, wait).Should(Succeed())
 	var n corev1.Namespace
 	g.Expect(editor.Get(testCtx, client.ObjectKey{Name: ns}, &n)).To(Succeed())
-	n.Labels = map[string]string{reportingv1.LabelCounty: "994404"}
+	n.Labels = map[string]string{v1alpha1.LabelCounty: "994404"}
 	err := editor.Update(testCtx, &n)
 	g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "a namespace admin labelled its namespace: %v", err)
-	patch := client.RawPatch("application/merge-patch+json", []byte(`{"metadata":{"labels":{"`+reportingv1.LabelCounty+`":"994404"}}}`))
+	patch := client.RawPatch("application/merge-patch+json", []byte(`{"metadata":{"labels":{"`+v1alpha1.LabelCounty+`":"994404"}}}`))
 	err = editor.Patch(testCtx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, patch)
 	g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "a namespace admin patched its namespace's labels: %v", err)
 	err = editor.Create(testCtx, &rbacv1.Role{
@@ -139,29 +139,29 @@ func TestSquatterNeverTakesACodeOrMembership(t *testing.T) {
 	g := NewWithT(t)
 	const code = "994405"
 	claimedCodes.Store(code, t.Name())
-	squatter := newCountyReportIn(t, "a-squatter", code, map[string]string{reportingv1.LabelCounty: "994406"})
-	squatter.Spec.CityRef = &reportingv1.CityReference{Name: "grant-city"}
+	squatter := newCountyReportIn(t, "a-squatter", code, map[string]string{v1alpha1.LabelCounty: "994406"})
+	squatter.Spec.CityRef = &v1alpha1.CityReference{Name: "grant-city"}
 	g.Expect(k8s.Create(testCtx, squatter)).To(Succeed())
 	sk := client.ObjectKeyFromObject(squatter)
 	wantNotGranted(t, g, sk, "not "+code)
 	g.Expect(bucketExists(t, "countyreport-"+code)).To(BeFalse())
 
-	city := newCity(t, "grant-city", "994400", reportingv1.CityMember{Code: code})
+	city := newCity(t, "grant-city", "994400", v1alpha1.CityMember{Code: code})
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		got := getCity(g, city.Name)
 		g.Expect(got.Status.Members).To(BeEmpty())
 		g.Expect(got.Status.MissingMembers).To(HaveLen(1))
-		g.Expect(got.Status.MissingMembers[0].Reason).To(Equal(reportingv1.MemberNotFound))
+		g.Expect(got.Status.MissingMembers[0].Reason).To(Equal(v1alpha1.MemberNotFound))
 	}, wait).Should(Succeed())
 
 	// The real county arrives second, in the namespace given the code.
 	time.Sleep(1100 * time.Millisecond) // creation times have one-second resolution: it is later
 	real := newCountyReport(t, "z-real", code)
-	real.Spec.CityRef = &reportingv1.CityReference{Name: city.Name}
+	real.Spec.CityRef = &v1alpha1.CityReference{Name: city.Name}
 	// Deleted with its archive, so that the county applied again owns a new
 	// one (a retained bucket is never handed to a successor unasked).
-	real.Spec.Storage.DeletionPolicy = reportingv1.DeletionDelete
+	real.Spec.Storage.DeletionPolicy = v1alpha1.DeletionDelete
 	rk := createReady(g, real)
 	real = getCR(g, rk)
 	g.Expect(real.Status.Bucket).To(Equal("countyreport-" + code))
@@ -174,7 +174,7 @@ func TestSquatterNeverTakesACodeOrMembership(t *testing.T) {
 		g.Expect(string(s.Data[tenant.MemberKey(code, tenant.SecretBucket)])).To(Equal(real.Status.Bucket))
 	}
 	g.Eventually(member, wait).Should(Succeed())
-	g.Expect(condition(getCR(g, sk), reportingv1.ConditionReady).Reason).To(Equal(reportingv1.ReasonCodeNotGranted))
+	g.Expect(condition(getCR(g, sk), v1alpha1.ConditionReady).Reason).To(Equal(v1alpha1.ReasonCodeNotGranted))
 
 	// The real county is re-created: meanwhile the squatter still gets
 	// nothing, and the membership waits for the real county.
@@ -187,7 +187,7 @@ func TestSquatterNeverTakesACodeOrMembership(t *testing.T) {
 	wantNotGranted(t, g, sk, "not "+code)
 	// Applied again (under a new name: envtest runs no garbage collector to
 	// take the old portal's objects away), in the namespace given the code.
-	again := &reportingv1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: "z-real-again", Namespace: rk.Namespace}, Spec: real.Spec}
+	again := &v1alpha1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: "z-real-again", Namespace: rk.Namespace}, Spec: real.Spec}
 	rk = createReady(g, again)
 	real = getCR(g, rk)
 	g.Eventually(member, wait).Should(Succeed())
@@ -199,13 +199,13 @@ func TestCityNamespaceNotGranted(t *testing.T) {
 	g := NewWithT(t)
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "city-ungranted-city"}}
 	g.Expect(k8s.Create(testCtx, ns)).To(Succeed())
-	city := &reportingv1.CityReport{ObjectMeta: metav1.ObjectMeta{Name: "ungranted-city"},
-		Spec: reportingv1.CityReportSpec{City: reportingv1.CityIdentity{Code: "994410", Name: "测试市"}}}
+	city := &v1alpha1.CityReport{ObjectMeta: metav1.ObjectMeta{Name: "ungranted-city"},
+		Spec: v1alpha1.CityReportSpec{City: v1alpha1.CityIdentity{Code: "994410", Name: "测试市"}}}
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 	g.Eventually(func(g Gomega) {
-		c := cityCondition(getCity(g, city.Name), reportingv1.ConditionReady)
-		g.Expect(c.Reason).To(Equal(reportingv1.ReasonNamespaceNotGranted))
-		g.Expect(c.Message).To(ContainSubstring("kubectl label namespace city-ungranted-city " + reportingv1.LabelCity + "=994410"))
+		c := cityCondition(getCity(g, city.Name), v1alpha1.ConditionReady)
+		g.Expect(c.Reason).To(Equal(v1alpha1.ReasonNamespaceNotGranted))
+		g.Expect(c.Message).To(ContainSubstring("kubectl label namespace city-ungranted-city " + v1alpha1.LabelCity + "=994410"))
 	}, wait).Should(Succeed())
 	g.Consistently(func(g Gomega) {
 		var secrets corev1.SecretList
@@ -217,9 +217,9 @@ func TestCityNamespaceNotGranted(t *testing.T) {
 
 	// Granted: the city is provisioned (its next look, at most 30 s later).
 	g.Expect(k8s.Get(testCtx, client.ObjectKey{Name: ns.Name}, ns)).To(Succeed())
-	ns.Labels = map[string]string{reportingv1.LabelCity: "994410"}
+	ns.Labels = map[string]string{v1alpha1.LabelCity: "994410"}
 	g.Expect(k8s.Update(testCtx, ns)).To(Succeed())
 	g.Eventually(func(g Gomega) {
-		g.Expect(cityCondition(getCity(g, city.Name), reportingv1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(cityCondition(getCity(g, city.Name), v1alpha1.ConditionStorageReady).Status).To(Equal(metav1.ConditionTrue))
 	}, 45*time.Second).Should(Succeed())
 }

@@ -14,7 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/executor"
 	"github.com/countyreport/countyreport/internal/limits"
@@ -24,7 +24,7 @@ import (
 
 // ownArchive opens a county's bucket with the county's own scoped
 // credentials, as its staff (or anyone holding its Secret) would.
-func ownArchive(t *testing.T, g *WithT, cr *reportingv1.CountyReport) *storage.Archive {
+func ownArchive(t *testing.T, g *WithT, cr *v1alpha1.CountyReport) *storage.Archive {
 	t.Helper()
 	var sec corev1.Secret
 	g.Expect(k8s.Get(testCtx, client.ObjectKey{Namespace: cr.Namespace, Name: cr.Status.CredentialsSecretName}, &sec)).To(Succeed())
@@ -140,7 +140,7 @@ func TestHostileMemberDoesNotStopOthers(t *testing.T) {
 
 			var f *executor.Failure
 			var se *storage.Error
-			g.Expect(errors.As(badErr, &f) && f.Reason == reportingv1.RunReasonInvalidData || errors.As(badErr, &se)).To(BeTrue(),
+			g.Expect(errors.As(badErr, &f) && f.Reason == v1alpha1.RunReasonInvalidData || errors.As(badErr, &se)).To(BeTrue(),
 				"the hostile county's run: %v", badErr)
 			g.Expect(len(badErr.Error())).To(BeNumerically("<", 4000), "the failure's message is bounded")
 			g.Expect(goodErr).NotTo(HaveOccurred(), "the other county's run")

@@ -14,7 +14,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
 
@@ -37,7 +37,7 @@ import (
 const hostIndex = "spec.portal.ingress.host"
 
 // countyHost is cr's Ingress host ("" when it asks for none).
-func countyHost(cr *reportingv1.CountyReport) string {
+func countyHost(cr *v1alpha1.CountyReport) string {
 	if cr.Spec.Portal.Ingress == nil {
 		return ""
 	}
@@ -45,7 +45,7 @@ func countyHost(cr *reportingv1.CountyReport) string {
 }
 
 // cityHost is c's Ingress host ("" when it asks for none).
-func cityHost(c *reportingv1.CityReport) string {
+func cityHost(c *v1alpha1.CityReport) string {
 	if c.Spec.Portal.Ingress == nil {
 		return ""
 	}
@@ -56,7 +56,7 @@ func cityHost(c *reportingv1.CityReport) string {
 // installation's patterns (any host when there are none). In a pattern,
 // {code}, {namespace} and {name} stand for the county's code, namespace and
 // CountyReport name, and a leading "*." for any one DNS label.
-func HostAllowed(patterns []string, cr *reportingv1.CountyReport) bool {
+func HostAllowed(patterns []string, cr *v1alpha1.CountyReport) bool {
 	host := countyHost(cr)
 	if len(patterns) == 0 {
 		return true
@@ -89,7 +89,7 @@ func CheckHostPattern(p string) error {
 }
 
 // hostRefusal says why cr may not have its Ingress host ("": it may).
-func (r *CountyReportReconciler) hostRefusal(ctx context.Context, cr *reportingv1.CountyReport) (string, error) {
+func (r *CountyReportReconciler) hostRefusal(ctx context.Context, cr *v1alpha1.CountyReport) (string, error) {
 	host := countyHost(cr)
 	if host == "" {
 		return "", nil
@@ -98,7 +98,7 @@ func (r *CountyReportReconciler) hostRefusal(ctx context.Context, cr *reportingv
 		return fmt.Sprintf("host %s is not one this installation allows for county %s (allowed: %s)",
 			host, cr.Spec.County.Code, strings.Join(r.HostPatterns, ", ")), nil
 	}
-	var cities reportingv1.CityReportList
+	var cities v1alpha1.CityReportList
 	if err := r.List(ctx, &cities); err != nil {
 		return "", fmt.Errorf("list CityReports: %w", err)
 	}
@@ -107,7 +107,7 @@ func (r *CountyReportReconciler) hostRefusal(ctx context.Context, cr *reportingv
 			return fmt.Sprintf("host %s is CityReport %s's; no Ingress is made for it", host, c.Name), nil
 		}
 	}
-	var list reportingv1.CountyReportList
+	var list v1alpha1.CountyReportList
 	if err := r.List(ctx, &list, client.MatchingFields{hostIndex: host}); err != nil {
 		return "", fmt.Errorf("list CountyReports with host %s: %w", host, err)
 	}
@@ -130,10 +130,10 @@ func (r *CountyReportReconciler) hostRefusal(ctx context.Context, cr *reportingv
 
 // reconcileIngress makes the portal's Ingress when its host is cr's, and
 // removes it otherwise; HostAdmitted says which.
-func (r *CountyReportReconciler) reconcileIngress(ctx context.Context, cr *reportingv1.CountyReport) error {
+func (r *CountyReportReconciler) reconcileIngress(ctx context.Context, cr *v1alpha1.CountyReport) error {
 	ing := tenant.Ingress(cr)
 	if ing == nil {
-		meta.RemoveStatusCondition(&cr.Status.Conditions, reportingv1.ConditionHostAdmitted)
+		meta.RemoveStatusCondition(&cr.Status.Conditions, v1alpha1.ConditionHostAdmitted)
 		return remove(ctx, r, cr, &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Name: tenant.Name(cr), Namespace: cr.Namespace}})
 	}
 	msg, err := r.hostRefusal(ctx, cr)
@@ -141,21 +141,21 @@ func (r *CountyReportReconciler) reconcileIngress(ctx context.Context, cr *repor
 		return err
 	}
 	if msg != "" {
-		if c := meta.FindStatusCondition(cr.Status.Conditions, reportingv1.ConditionHostAdmitted); c == nil || c.Message != msg {
-			recordEvent(r.Recorder, cr, "Warning", reportingv1.ReasonHostNotGranted, "ClaimHost", "%s", msg)
+		if c := meta.FindStatusCondition(cr.Status.Conditions, v1alpha1.ConditionHostAdmitted); c == nil || c.Message != msg {
+			recordEvent(r.Recorder, cr, "Warning", v1alpha1.ReasonHostNotGranted, "ClaimHost", "%s", msg)
 		}
-		setCondition(&cr.Status.Conditions, cr.Generation, reportingv1.ConditionHostAdmitted, metav1.ConditionFalse, reportingv1.ReasonHostNotGranted, msg)
+		setCondition(&cr.Status.Conditions, cr.Generation, v1alpha1.ConditionHostAdmitted, metav1.ConditionFalse, v1alpha1.ReasonHostNotGranted, msg)
 		return remove(ctx, r, cr, &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Name: tenant.Name(cr), Namespace: cr.Namespace}})
 	}
-	setCondition(&cr.Status.Conditions, cr.Generation, reportingv1.ConditionHostAdmitted, metav1.ConditionTrue, reportingv1.ReasonReconciled,
+	setCondition(&cr.Status.Conditions, cr.Generation, v1alpha1.ConditionHostAdmitted, metav1.ConditionTrue, v1alpha1.ReasonReconciled,
 		fmt.Sprintf("host %s routes to this county's portal", countyHost(cr)))
 	return ensure(ctx, r, cr, ing)
 }
 
 // portalURL is where the portal is reached: its host when admitted, the
 // Service otherwise.
-func portalURL(cr *reportingv1.CountyReport) string {
-	if cr.Spec.Portal.Ingress != nil && !meta.IsStatusConditionTrue(cr.Status.Conditions, reportingv1.ConditionHostAdmitted) {
+func portalURL(cr *v1alpha1.CountyReport) string {
+	if cr.Spec.Portal.Ingress != nil && !meta.IsStatusConditionTrue(cr.Status.Conditions, v1alpha1.ConditionHostAdmitted) {
 		c := cr.DeepCopy()
 		c.Spec.Portal.Ingress = nil
 		return tenant.PortalURL(c)
@@ -166,12 +166,12 @@ func portalURL(cr *reportingv1.CountyReport) string {
 // countiesOfHost wakes the counties whose host a city names or stops
 // naming.
 func (r *CountyReportReconciler) countiesOfHost(ctx context.Context, o client.Object) []reconcile.Request {
-	c := o.(*reportingv1.CityReport)
+	c := o.(*v1alpha1.CityReport)
 	host := cityHost(c)
 	if host == "" {
 		return nil
 	}
-	var list reportingv1.CountyReportList
+	var list v1alpha1.CountyReportList
 	if err := r.List(ctx, &list, client.MatchingFields{hostIndex: host}); err != nil {
 		logf.FromContext(ctx).Error(err, "list CountyReports", "host", host)
 		return nil
@@ -185,12 +185,12 @@ func (r *CountyReportReconciler) countiesOfHost(ctx context.Context, o client.Ob
 
 // cityHostOwner is the city that holds c's host: the oldest CityReport
 // naming it (creation time, then name); nil when c names none.
-func cityHostOwner(cities []reportingv1.CityReport, c *reportingv1.CityReport) *reportingv1.CityReport {
+func cityHostOwner(cities []v1alpha1.CityReport, c *v1alpha1.CityReport) *v1alpha1.CityReport {
 	host := cityHost(c)
 	if host == "" {
 		return nil
 	}
-	var claims []reportingv1.CityReport
+	var claims []v1alpha1.CityReport
 	for _, it := range cities {
 		if cityHost(&it) == host && it.DeletionTimestamp.IsZero() {
 			claims = append(claims, it)
@@ -209,6 +209,6 @@ func cityHostOwner(cities []reportingv1.CityReport, c *reportingv1.CityReport) *
 }
 
 // cityHostChanged passes a city's creation, deletion and host changes.
-var cityHostChanged = updateMatters(func(a, b *reportingv1.CityReport) bool {
+var cityHostChanged = updateMatters(func(a, b *v1alpha1.CityReport) bool {
 	return cityHost(a) != cityHost(b) || a.DeletionTimestamp.IsZero() != b.DeletionTimestamp.IsZero()
 })

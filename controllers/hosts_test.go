@@ -10,18 +10,18 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
 
 // Codes of this file: 99460x (counties), 994650 (city).
 
 func TestHostAllowed(t *testing.T) {
-	cr := func(host string) *reportingv1.CountyReport {
-		c := &reportingv1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: "hengshan", Namespace: "county-hengshan"},
-			Spec: reportingv1.CountyReportSpec{County: reportingv1.CountyIdentity{Code: "430423"}}}
+	cr := func(host string) *v1alpha1.CountyReport {
+		c := &v1alpha1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: "hengshan", Namespace: "county-hengshan"},
+			Spec: v1alpha1.CountyReportSpec{County: v1alpha1.CountyIdentity{Code: "430423"}}}
 		if host != "" {
-			c.Spec.Portal.Ingress = &reportingv1.IngressSpec{Host: host}
+			c.Spec.Portal.Ingress = &v1alpha1.IngressSpec{Host: host}
 		}
 		return c
 	}
@@ -71,11 +71,11 @@ func ingressOf(g Gomega, k client.ObjectKey) *networkingv1.Ingress {
 func wantHostRefused(g *WithT, k client.ObjectKey, msgPart string) {
 	g.Eventually(func(g Gomega) {
 		cr := getCR(g, k)
-		c := condition(cr, reportingv1.ConditionHostAdmitted)
+		c := condition(cr, v1alpha1.ConditionHostAdmitted)
 		g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
-		g.Expect(c.Reason).To(Equal(reportingv1.ReasonHostNotGranted))
+		g.Expect(c.Reason).To(Equal(v1alpha1.ReasonHostNotGranted))
 		g.Expect(c.Message).To(ContainSubstring(msgPart))
-		g.Expect(condition(cr, reportingv1.ConditionReady).Status).To(Equal(metav1.ConditionFalse))
+		g.Expect(condition(cr, v1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionFalse))
 		g.Expect(cr.Status.PortalURL).To(HavePrefix("http://" + tenant.Name(cr) + "."))
 	}, wait).Should(Succeed())
 	g.Consistently(func(g Gomega) { g.Expect(ingressOf(g, k)).To(BeNil()) }, 2*time.Second).Should(Succeed())
@@ -88,17 +88,17 @@ func TestHostIsClaimedOnce(t *testing.T) {
 	g := NewWithT(t)
 	const host = "first-owner.example.org"
 	owner := newCountyReport(t, "host-owner", "994601")
-	owner.Spec.Portal.Ingress = &reportingv1.IngressSpec{Host: host}
-	owner.Spec.Storage.DeletionPolicy = reportingv1.DeletionDelete // its successor gets a bucket of its own
+	owner.Spec.Portal.Ingress = &v1alpha1.IngressSpec{Host: host}
+	owner.Spec.Storage.DeletionPolicy = v1alpha1.DeletionDelete // its successor gets a bucket of its own
 	ok := createReady(g, owner)
-	g.Expect(condition(getCR(g, ok), reportingv1.ConditionHostAdmitted).Status).To(Equal(metav1.ConditionTrue))
+	g.Expect(condition(getCR(g, ok), v1alpha1.ConditionHostAdmitted).Status).To(Equal(metav1.ConditionTrue))
 	before := ingressOf(g, ok)
 	g.Expect(before).NotTo(BeNil())
 	g.Expect(getCR(g, ok).Status.PortalURL).To(Equal("http://" + host + "/"))
 
 	time.Sleep(1100 * time.Millisecond) // creation times have one-second resolution
 	thief := newCountyReport(t, "host-thief", "994602")
-	thief.Spec.Portal.Ingress = &reportingv1.IngressSpec{Host: host}
+	thief.Spec.Portal.Ingress = &v1alpha1.IngressSpec{Host: host}
 	g.Expect(k8s.Create(testCtx, thief)).To(Succeed())
 	tk := client.ObjectKeyFromObject(thief)
 	g.Eventually(func(g Gomega) { markAvailable(g, tk) }, wait).Should(Succeed())
@@ -107,20 +107,20 @@ func TestHostIsClaimedOnce(t *testing.T) {
 	after := ingressOf(g, ok)
 	g.Expect(after.UID).To(Equal(before.UID))
 	g.Expect(after.ResourceVersion).To(Equal(before.ResourceVersion))
-	g.Expect(condition(getCR(g, ok), reportingv1.ConditionHostAdmitted).Status).To(Equal(metav1.ConditionTrue))
+	g.Expect(condition(getCR(g, ok), v1alpha1.ConditionHostAdmitted).Status).To(Equal(metav1.ConditionTrue))
 
 	// The city's host: a county that named it first still never gets it.
 	const cityHost = "host-city.example.org"
 	early := newCountyReport(t, "early-bird", "994603")
-	early.Spec.Portal.Ingress = &reportingv1.IngressSpec{Host: cityHost}
+	early.Spec.Portal.Ingress = &v1alpha1.IngressSpec{Host: cityHost}
 	ek := createReady(g, early)
 	g.Expect(ingressOf(g, ek)).NotTo(BeNil(), "no city names the host yet")
 	city := newCity(t, "host-city", "994650")
-	city.Spec.Portal.Ingress = &reportingv1.IngressSpec{Host: cityHost}
+	city.Spec.Portal.Ingress = &v1alpha1.IngressSpec{Host: cityHost}
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		got := getCity(g, city.Name)
-		g.Expect(cityCondition(got, reportingv1.ConditionHostAdmitted).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(cityCondition(got, v1alpha1.ConditionHostAdmitted).Status).To(Equal(metav1.ConditionTrue))
 		g.Expect(k8s.Get(testCtx, client.ObjectKey{Namespace: tenant.CityNamespace(got), Name: tenant.CityPortalName(got)}, &networkingv1.Ingress{})).To(Succeed())
 	}, wait).Should(Succeed())
 	wantHostRefused(g, ek, "is CityReport host-city's")
@@ -135,14 +135,14 @@ func TestHostPatternKeepsTheOwnersHost(t *testing.T) {
 	owner := newCountyReport(t, "pattern-owner", "994604")
 	host := owner.Namespace + ".hosts.test"
 	attacker := newCountyReport(t, "pattern-thief", "994605")
-	attacker.Spec.Portal.Ingress = &reportingv1.IngressSpec{Host: host}
+	attacker.Spec.Portal.Ingress = &v1alpha1.IngressSpec{Host: host}
 	g.Expect(k8s.Create(testCtx, attacker)).To(Succeed())
 	ak := client.ObjectKeyFromObject(attacker)
 	g.Eventually(func(g Gomega) { markAvailable(g, ak) }, wait).Should(Succeed())
 	wantHostRefused(g, ak, "not one this installation allows")
 
-	owner.Spec.Portal.Ingress = &reportingv1.IngressSpec{Host: host}
-	owner.Spec.Storage.DeletionPolicy = reportingv1.DeletionDelete // its successor gets a bucket of its own
+	owner.Spec.Portal.Ingress = &v1alpha1.IngressSpec{Host: host}
+	owner.Spec.Storage.DeletionPolicy = v1alpha1.DeletionDelete // its successor gets a bucket of its own
 	ok := createReady(g, owner)
 	g.Expect(ingressOf(g, ok)).NotTo(BeNil())
 
@@ -150,7 +150,7 @@ func TestHostPatternKeepsTheOwnersHost(t *testing.T) {
 	deleteAndWait(g, ok)
 	wantHostRefused(g, ak, "not one this installation allows")
 	// Applied again, under a new name (envtest runs no garbage collector).
-	ok = createReady(g, &reportingv1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: "pattern-owner-again", Namespace: ok.Namespace}, Spec: spec})
+	ok = createReady(g, &v1alpha1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: "pattern-owner-again", Namespace: ok.Namespace}, Spec: spec})
 	g.Expect(ingressOf(g, ok)).NotTo(BeNil())
-	g.Expect(condition(getCR(g, ok), reportingv1.ConditionHostAdmitted).Status).To(Equal(metav1.ConditionTrue))
+	g.Expect(condition(getCR(g, ok), v1alpha1.ConditionHostAdmitted).Status).To(Equal(metav1.ConditionTrue))
 }

@@ -15,7 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
 
@@ -108,5 +108,5 @@ func TestManagerRoleCanGrantThePortalRole(t *testing.T) {
 	wider.Rules = append(wider.Rules, rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"deletecollection"}})
 	err = asManager.Create(testCtx, wider)
 	g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "a Role wider than the manager: %v", err)
-	_ = reportingv1.GroupVersion
+	_ = v1alpha1.GroupVersion
 }

@@ -13,7 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/portal"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
@@ -25,9 +25,9 @@ func TestReplicasBudgetAndSSO(t *testing.T) {
 	g := NewWithT(t)
 	cr := newCountyReport(t, "sso", "990701")
 	cr.Spec.Portal.Replicas = ptr.To[int32](2)
-	cr.Spec.Portal.SSO = &reportingv1.SSOSpec{
+	cr.Spec.Portal.SSO = &v1alpha1.SSOSpec{
 		Issuer: "https://sso.example.test/realms/city", ClientID: "county-portal",
-		ClientSecret: reportingv1.SecretKeyReference{Name: "portal-sso"},
+		ClientSecret: v1alpha1.SecretKeyReference{Name: "portal-sso"},
 		Scopes:       []string{"profile", "groups"}, ProviderName: "测试市统一身份认证",
 		EditorGroups: []string{"/990701/editors"}, ViewerGroups: []string{"/990701/viewers"},
 	}

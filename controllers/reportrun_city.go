@@ -10,7 +10,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/executor"
 	"github.com/countyreport/countyreport/internal/period"
 	"github.com/countyreport/countyreport/internal/storage"
@@ -20,7 +20,7 @@ import (
 // CityRenderer renders a city's report of one period into the city's own
 // archive: CityReportReconciler.RenderCity.
 type CityRenderer interface {
-	RenderCity(ctx context.Context, c *reportingv1.CityReport, period string) (*storage.Report, error)
+	RenderCity(ctx context.Context, c *v1alpha1.CityReport, period string) (*storage.Report, error)
 }
 
 // reconcileCityRun drives a city's ReportRun (spec.cityReportName) with the
@@ -31,11 +31,11 @@ type CityRenderer interface {
 // before anything is read: whoever can write ReportRuns in a county's
 // namespace cannot have a city's report rendered, nor anything rendered
 // into the city's archive.
-func (r *ReportRunReconciler) reconcileCityRun(ctx context.Context, run *reportingv1.ReportRun) (ctrl.Result, error) {
+func (r *ReportRunReconciler) reconcileCityRun(ctx context.Context, run *v1alpha1.ReportRun) (ctrl.Result, error) {
 	before := run.DeepCopy()
 	name := run.Spec.CityReportName
 	if ns := tenant.CityNamespaceOf(name); run.Namespace != ns {
-		r.fail(run, r.Clock.Now(), reportingv1.RunReasonWrongNamespace, fmt.Sprintf(
+		r.fail(run, r.Clock.Now(), v1alpha1.RunReasonWrongNamespace, fmt.Sprintf(
 			"城市 %s 的 ReportRun 只能建在命名空间 %s 中 / a ReportRun of CityReport %q must be in the city's namespace %s, not in %s; nothing was rendered",
 			name, ns, name, ns, run.Namespace))
 		return r.writeRunStatus(ctx, before, run, ctrl.Result{}, nil, "")
@@ -45,7 +45,7 @@ func (r *ReportRunReconciler) reconcileCityRun(ctx context.Context, run *reporti
 		return ctrl.Result{RequeueAfter: wait}, err
 	}
 	if city == nil {
-		r.fail(run, r.Clock.Now(), reportingv1.RunReasonCityReportNotFound, fmt.Sprintf(
+		r.fail(run, r.Clock.Now(), v1alpha1.RunReasonCityReportNotFound, fmt.Sprintf(
 			"没有名为 %s 的 CityReport / CityReport %q does not exist", name, name))
 		return r.writeRunStatus(ctx, before, run, ctrl.Result{}, nil, "")
 	}
@@ -60,32 +60,32 @@ func (r *ReportRunReconciler) reconcileCityRun(ctx context.Context, run *reporti
 // cityOf finds the CityReport run names, as countyOf finds a county: past
 // the cache when the cache lacks it, and failing (nil) only CountyGrace
 // after the run's creation.
-func (r *ReportRunReconciler) cityOf(ctx context.Context, run *reportingv1.ReportRun) (_ *reportingv1.CityReport, wait time.Duration, _ error) {
-	return tenantOf(ctx, r, run, client.ObjectKey{Name: run.Spec.CityReportName}, &reportingv1.CityReport{})
+func (r *ReportRunReconciler) cityOf(ctx context.Context, run *v1alpha1.ReportRun) (_ *v1alpha1.CityReport, wait time.Duration, _ error) {
+	return tenantOf(ctx, r, run, client.ObjectKey{Name: run.Spec.CityReportName}, &v1alpha1.CityReport{})
 }
 
 // stepCity decides a city run's next status. An attempt is rendered and
 // published at once, so a city run goes from Pending to Succeeded, or to a
 // retry, in one status write.
-func (r *ReportRunReconciler) stepCity(ctx context.Context, run *reportingv1.ReportRun, city *reportingv1.CityReport) ctrl.Result {
+func (r *ReportRunReconciler) stepCity(ctx context.Context, run *v1alpha1.ReportRun, city *v1alpha1.CityReport) ctrl.Result {
 	now := r.Clock.Now()
 	loc := scheduleZone(city.Spec.Schedule)
 	p, err := period.Parse(run.Spec.Period)
 	if err != nil {
-		r.fail(run, now, reportingv1.RunReasonInvalidData, err.Error())
+		r.fail(run, now, v1alpha1.RunReasonInvalidData, err.Error())
 		return ctrl.Result{}
 	}
 	if run.Status.Attempts == 0 && p.Start(loc).After(now) {
-		r.fail(run, now, reportingv1.RunReasonFuturePeriod, fmt.Sprintf(
+		r.fail(run, now, v1alpha1.RunReasonFuturePeriod, fmt.Sprintf(
 			"%s 尚未开始（%s）/ period %s has not begun yet in %s", run.Spec.Period, loc, run.Spec.Period, loc))
 		return ctrl.Result{}
 	}
-	run.Status.Phase = reportingv1.RunPending
+	run.Status.Phase = v1alpha1.RunPending
 	if at := run.Status.NextAttemptAt; at != nil && at.After(now) {
 		return ctrl.Result{RequeueAfter: at.Sub(now)}
 	}
 	if r.City == nil {
-		r.fail(run, now, reportingv1.RunReasonCityNotReady,
+		r.fail(run, now, v1alpha1.RunReasonCityNotReady,
 			"此管理器不生成城市报告（未配置存储）/ this manager renders no city reports (it has no storage)")
 		return ctrl.Result{}
 	}
@@ -109,9 +109,9 @@ func cityFailure(err error) *executor.Failure {
 	var se *storage.Error
 	switch {
 	case errors.Is(err, errCityNotReady):
-		return &executor.Failure{Reason: reportingv1.RunReasonCityNotReady, Message: err.Error(), Retryable: true, Err: err}
+		return &executor.Failure{Reason: v1alpha1.RunReasonCityNotReady, Message: err.Error(), Retryable: true, Err: err}
 	case errors.As(err, &se):
-		return &executor.Failure{Reason: reportingv1.RunReasonStorageUnavailable, Message: err.Error(), Retryable: true, Err: err}
+		return &executor.Failure{Reason: v1alpha1.RunReasonStorageUnavailable, Message: err.Error(), Retryable: true, Err: err}
 	}
-	return &executor.Failure{Reason: reportingv1.RunReasonRenderFailed, Message: err.Error(), Retryable: true, Err: err}
+	return &executor.Failure{Reason: v1alpha1.RunReasonRenderFailed, Message: err.Error(), Retryable: true, Err: err}
 }

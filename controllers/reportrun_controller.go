@@ -23,7 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/executor"
 	"github.com/countyreport/countyreport/internal/limits"
 	"github.com/countyreport/countyreport/internal/manifest"
@@ -92,7 +92,7 @@ type ReportRunReconciler struct {
 // Reconcile moves one ReportRun forward by at most one step and writes its
 // status once, when it changed.
 func (r *ReportRunReconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, err error) {
-	run := &reportingv1.ReportRun{}
+	run := &v1alpha1.ReportRun{}
 	if err := r.Get(ctx, req.NamespacedName, run); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -132,7 +132,7 @@ func (r *ReportRunReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 // adopt makes owner (the run's CountyReport or CityReport) the controller
 // of a run that has none: one made by hand or by a portal. A conflict is a
 // wait before the run is read again.
-func (r *ReportRunReconciler) adopt(ctx context.Context, run *reportingv1.ReportRun, owner client.Object) (time.Duration, error) {
+func (r *ReportRunReconciler) adopt(ctx context.Context, run *v1alpha1.ReportRun, owner client.Object) (time.Duration, error) {
 	if metav1.IsControlledBy(run, owner) || metav1.GetControllerOf(run) != nil {
 		return 0, nil
 	}
@@ -151,7 +151,7 @@ func (r *ReportRunReconciler) adopt(ctx context.Context, run *reportingv1.Report
 // writeRunStatus writes the status step decided, when it changed, and
 // announces it on the run and on owner (the county or city; nil: none),
 // whose code labels the metrics.
-func (r *ReportRunReconciler) writeRunStatus(ctx context.Context, before, run *reportingv1.ReportRun, res ctrl.Result,
+func (r *ReportRunReconciler) writeRunStatus(ctx context.Context, before, run *v1alpha1.ReportRun, res ctrl.Result,
 	owner client.Object, code string) (ctrl.Result, error) {
 	if equality.Semantic.DeepEqual(before.Status, run.Status) {
 		return res, nil
@@ -174,13 +174,13 @@ func (r *ReportRunReconciler) writeRunStatus(ctx context.Context, before, run *r
 // run is looked at again in a moment. Missing there too, the run waits
 // CountyGrace from its creation (the two may have been applied together,
 // the run first) and then fails, with cr nil.
-func (r *ReportRunReconciler) countyOf(ctx context.Context, run *reportingv1.ReportRun) (_ *reportingv1.CountyReport, wait time.Duration, _ error) {
-	return tenantOf(ctx, r, run, client.ObjectKey{Namespace: run.Namespace, Name: run.Spec.CountyReportName}, &reportingv1.CountyReport{})
+func (r *ReportRunReconciler) countyOf(ctx context.Context, run *v1alpha1.ReportRun) (_ *v1alpha1.CountyReport, wait time.Duration, _ error) {
+	return tenantOf(ctx, r, run, client.ObjectKey{Namespace: run.Namespace, Name: run.Spec.CountyReportName}, &v1alpha1.CountyReport{})
 }
 
 // tenantOf reads the tenant run names into obj, as countyOf says: nil when
 // it is missing (wait: how long to look again, zero once CountyGrace is over).
-func tenantOf[T client.Object](ctx context.Context, r *ReportRunReconciler, run *reportingv1.ReportRun, key client.ObjectKey, obj T) (_ T, wait time.Duration, _ error) {
+func tenantOf[T client.Object](ctx context.Context, r *ReportRunReconciler, run *v1alpha1.ReportRun, key client.ObjectKey, obj T) (_ T, wait time.Duration, _ error) {
 	var none T
 	err := r.Get(ctx, key, obj)
 	if err == nil || !apierrors.IsNotFound(err) {
@@ -203,7 +203,7 @@ func tenantOf[T client.Object](ctx context.Context, r *ReportRunReconciler, run 
 
 // graceLeft is how much longer a run naming a tenant the API server does
 // not have waits for it (CountyGrace from the run's creation).
-func (r *ReportRunReconciler) graceLeft(run *reportingv1.ReportRun) time.Duration {
+func (r *ReportRunReconciler) graceLeft(run *v1alpha1.ReportRun) time.Duration {
 	grace := r.CountyGrace
 	if grace <= 0 {
 		grace = DefaultCountyGrace
@@ -211,15 +211,15 @@ func (r *ReportRunReconciler) graceLeft(run *reportingv1.ReportRun) time.Duratio
 	return run.CreationTimestamp.Add(grace).Sub(r.Clock.Now())
 }
 
-func terminal(p reportingv1.RunPhase) bool {
-	return p == reportingv1.RunSucceeded || p == reportingv1.RunFailed
+func terminal(p v1alpha1.RunPhase) bool {
+	return p == v1alpha1.RunSucceeded || p == v1alpha1.RunFailed
 }
 
 // step decides the run's next status; it writes nothing but what the executor creates.
-func (r *ReportRunReconciler) step(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) (ctrl.Result, error) {
+func (r *ReportRunReconciler) step(ctx context.Context, run *v1alpha1.ReportRun, cr *v1alpha1.CountyReport) (ctrl.Result, error) {
 	now := r.Clock.Now()
 	if cr == nil {
-		r.fail(run, now, reportingv1.RunReasonCountyReportNotFound, fmt.Sprintf(
+		r.fail(run, now, v1alpha1.RunReasonCountyReportNotFound, fmt.Sprintf(
 			"命名空间 %s 中没有名为 %s 的 CountyReport / CountyReport %q does not exist in namespace %s (a ReportRun can only name a CountyReport in its own namespace)",
 			run.Namespace, run.Spec.CountyReportName, run.Spec.CountyReportName, run.Namespace))
 		return ctrl.Result{}, nil
@@ -227,14 +227,14 @@ func (r *ReportRunReconciler) step(ctx context.Context, run *reportingv1.ReportR
 	loc := scheduleZone(cr.Spec.Schedule)
 	p, err := period.Parse(run.Spec.Period)
 	if err != nil {
-		r.fail(run, now, reportingv1.RunReasonInvalidData, err.Error())
+		r.fail(run, now, v1alpha1.RunReasonInvalidData, err.Error())
 		return ctrl.Result{}, nil
 	}
 	start := p.Start(loc)
 	// Checked before the first attempt only: one under way is not undone by
 	// a later change of the county's time zone.
 	if run.Status.Attempts == 0 && start.After(now) {
-		r.fail(run, now, reportingv1.RunReasonFuturePeriod, fmt.Sprintf(
+		r.fail(run, now, v1alpha1.RunReasonFuturePeriod, fmt.Sprintf(
 			"%s 尚未开始（%s）/ period %s has not begun yet in %s", run.Spec.Period, loc, run.Spec.Period, loc))
 		return ctrl.Result{}, nil
 	}
@@ -242,19 +242,19 @@ func (r *ReportRunReconciler) step(ctx context.Context, run *reportingv1.ReportR
 	if run.Status.Phase == "" && run.Status.Attempts == 0 {
 		if msg, err := r.manualRunRefused(ctx, run); err != nil || msg != "" {
 			if msg != "" {
-				r.fail(run, now, reportingv1.RunReasonTooManyRuns, msg)
+				r.fail(run, now, v1alpha1.RunReasonTooManyRuns, msg)
 			}
 			return ctrl.Result{}, err
 		}
 	}
 	switch run.Status.Phase {
-	case "", reportingv1.RunPending:
-		run.Status.Phase = reportingv1.RunPending
+	case "", v1alpha1.RunPending:
+		run.Status.Phase = v1alpha1.RunPending
 		if at := run.Status.NextAttemptAt; at != nil && at.After(now) {
 			return ctrl.Result{RequeueAfter: at.Sub(now)}, nil
 		}
 		return r.startAttempt(ctx, run, cr, now)
-	case reportingv1.RunRunning:
+	case v1alpha1.RunRunning:
 		res, err := r.Executor.Poll(ctx, run, cr)
 		if err != nil {
 			return ctrl.Result{}, err
@@ -277,15 +277,15 @@ func (r *ReportRunReconciler) step(ctx context.Context, run *reportingv1.ReportR
 // count (by creation, then name), so of runs made together the oldest
 // goes ahead whatever order they are seen in. The portal refuses these
 // already; this holds for runs applied by hand in the county's namespace.
-func (r *ReportRunReconciler) manualRunRefused(ctx context.Context, run *reportingv1.ReportRun) (string, error) {
-	if run.Spec.Reason != reportingv1.RunManual || run.Spec.CountyReportName == "" {
+func (r *ReportRunReconciler) manualRunRefused(ctx context.Context, run *v1alpha1.ReportRun) (string, error) {
+	if run.Spec.Reason != v1alpha1.RunManual || run.Spec.CountyReportName == "" {
 		return "", nil
 	}
-	var list reportingv1.ReportRunList
+	var list v1alpha1.ReportRunList
 	if err := r.List(ctx, &list, client.InNamespace(run.Namespace)); err != nil {
 		return "", err
 	}
-	older := func(o *reportingv1.ReportRun) bool {
+	older := func(o *v1alpha1.ReportRun) bool {
 		if !o.CreationTimestamp.Equal(&run.CreationTimestamp) {
 			return o.CreationTimestamp.Before(&run.CreationTimestamp)
 		}
@@ -294,7 +294,7 @@ func (r *ReportRunReconciler) manualRunRefused(ctx context.Context, run *reporti
 	active := 0
 	for i := range list.Items {
 		o := &list.Items[i]
-		if o.UID == run.UID || o.Spec.CountyReportName != run.Spec.CountyReportName || o.Spec.Reason != reportingv1.RunManual ||
+		if o.UID == run.UID || o.Spec.CountyReportName != run.Spec.CountyReportName || o.Spec.Reason != v1alpha1.RunManual ||
 			terminal(o.Status.Phase) || !older(o) {
 			continue
 		}
@@ -314,7 +314,7 @@ func (r *ReportRunReconciler) manualRunRefused(ctx context.Context, run *reporti
 // startAttempt counts and starts the next attempt. One that finished inside
 // Start (a quick in-process render) is recorded at once: Pending to Succeeded
 // or to a retry in one status write, with no Running in between.
-func (r *ReportRunReconciler) startAttempt(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport, now time.Time) (ctrl.Result, error) {
+func (r *ReportRunReconciler) startAttempt(ctx context.Context, run *v1alpha1.ReportRun, cr *v1alpha1.CountyReport, now time.Time) (ctrl.Result, error) {
 	run.Status.Attempts++
 	if run.Status.StartTime == nil {
 		run.Status.StartTime = &metav1.Time{Time: now}
@@ -335,17 +335,17 @@ func (r *ReportRunReconciler) startAttempt(ctx context.Context, run *reportingv1
 	case executor.Failed:
 		return r.attemptFailed(run, res.Failure, r.Clock.Now()), nil
 	}
-	run.Status.Phase = reportingv1.RunRunning
-	run.Status.Reason = reportingv1.RunReasonRunning
+	run.Status.Phase = v1alpha1.RunRunning
+	run.Status.Reason = v1alpha1.RunReasonRunning
 	run.Status.Message = fmt.Sprintf("第 %d 次尝试进行中 / attempt %d running", run.Status.Attempts, run.Status.Attempts)
-	r.setCondition(run, metav1.ConditionUnknown, reportingv1.RunReasonRunning, run.Status.Message)
+	r.setCondition(run, metav1.ConditionUnknown, v1alpha1.RunReasonRunning, run.Status.Message)
 	return ctrl.Result{RequeueAfter: pollInterval}, nil
 }
 
 // attemptFailed schedules another attempt with exponential backoff, or fails the run.
-func (r *ReportRunReconciler) attemptFailed(run *reportingv1.ReportRun, f *executor.Failure, now time.Time) ctrl.Result {
+func (r *ReportRunReconciler) attemptFailed(run *v1alpha1.ReportRun, f *executor.Failure, now time.Time) ctrl.Result {
 	if f == nil {
-		f = &executor.Failure{Reason: reportingv1.RunReasonRenderFailed, Message: "unknown failure", Retryable: true}
+		f = &executor.Failure{Reason: v1alpha1.RunReasonRenderFailed, Message: "unknown failure", Retryable: true}
 	}
 	max := r.MaxAttempts
 	if max <= 0 {
@@ -360,13 +360,13 @@ func (r *ReportRunReconciler) attemptFailed(run *reportingv1.ReportRun, f *execu
 		return ctrl.Result{}
 	}
 	wait := r.backoff(run.Status.Attempts)
-	run.Status.Phase = reportingv1.RunPending
+	run.Status.Phase = v1alpha1.RunPending
 	run.Status.NextAttemptAt = &metav1.Time{Time: now.Add(wait).Truncate(time.Second).Add(time.Second)}
 	run.Status.Reason = f.Reason
 	run.Status.Message = fmt.Sprintf("第 %d 次尝试失败，%s 重试 / attempt %d failed, retrying at %s: %s",
 		run.Status.Attempts, run.Status.NextAttemptAt.UTC().Format(time.RFC3339), run.Status.Attempts,
 		run.Status.NextAttemptAt.UTC().Format(time.RFC3339), f.Message)
-	r.setCondition(run, metav1.ConditionUnknown, reportingv1.RunReasonRetryScheduled, run.Status.Message)
+	r.setCondition(run, metav1.ConditionUnknown, v1alpha1.RunReasonRetryScheduled, run.Status.Message)
 	return ctrl.Result{RequeueAfter: run.Status.NextAttemptAt.Sub(now)}
 }
 
@@ -382,8 +382,8 @@ func (r *ReportRunReconciler) backoff(attempts int32) time.Duration {
 	return min(d, maxRetryBackoff)
 }
 
-func (r *ReportRunReconciler) fail(run *reportingv1.ReportRun, now time.Time, reason, msg string) {
-	run.Status.Phase = reportingv1.RunFailed
+func (r *ReportRunReconciler) fail(run *v1alpha1.ReportRun, now time.Time, reason, msg string) {
+	run.Status.Phase = v1alpha1.RunFailed
 	run.Status.Reason = reason
 	run.Status.Message = msg
 	run.Status.NextAttemptAt = nil
@@ -391,39 +391,39 @@ func (r *ReportRunReconciler) fail(run *reportingv1.ReportRun, now time.Time, re
 	r.setCondition(run, metav1.ConditionFalse, reason, msg)
 }
 
-func (r *ReportRunReconciler) succeed(run *reportingv1.ReportRun, bucket string, rep *storage.Report, now time.Time) {
-	run.Status.Phase = reportingv1.RunSucceeded
-	run.Status.Reason = reportingv1.RunReasonPublished
+func (r *ReportRunReconciler) succeed(run *v1alpha1.ReportRun, bucket string, rep *storage.Report, now time.Time) {
+	run.Status.Phase = v1alpha1.RunSucceeded
+	run.Status.Reason = v1alpha1.RunReasonPublished
 	run.Status.CompletionTime = &metav1.Time{Time: now}
 	run.Status.NextAttemptAt = nil
 	run.Status.Artifacts = Artifacts(rep)
 	run.Status.Pages = int32(rep.Pages)
 	run.Status.Message = fmt.Sprintf("%s 报告已发布（%d 页）/ report for %s published (%d pages) to bucket %s",
 		run.Spec.Period, rep.Pages, run.Spec.Period, rep.Pages, bucket)
-	r.setCondition(run, metav1.ConditionTrue, reportingv1.RunReasonPublished, run.Status.Message)
+	r.setCondition(run, metav1.ConditionTrue, v1alpha1.RunReasonPublished, run.Status.Message)
 }
 
 // Artifacts are a published report's objects as the manifest lists them, the manifest last.
-func Artifacts(rep *storage.Report) []reportingv1.Artifact {
-	out := make([]reportingv1.Artifact, 0, len(rep.Artifacts)+1)
+func Artifacts(rep *storage.Report) []v1alpha1.Artifact {
+	out := make([]v1alpha1.Artifact, 0, len(rep.Artifacts)+1)
 	for _, o := range rep.Artifacts {
-		out = append(out, reportingv1.Artifact{Key: o.Key, Size: o.Size, SHA256: o.SHA256})
+		out = append(out, v1alpha1.Artifact{Key: o.Key, Size: o.Size, SHA256: o.SHA256})
 	}
 	f := manifest.FileOf(storage.ManifestName, rep.ManifestJSON())
-	out = append(out, reportingv1.Artifact{Key: storage.ReportKey(rep.Period, storage.ManifestName), Size: f.Size, SHA256: f.SHA256})
+	out = append(out, v1alpha1.Artifact{Key: storage.ReportKey(rep.Period, storage.ManifestName), Size: f.Size, SHA256: f.SHA256})
 	return out
 }
 
-func (r *ReportRunReconciler) setCondition(run *reportingv1.ReportRun, status metav1.ConditionStatus, reason, msg string) {
+func (r *ReportRunReconciler) setCondition(run *v1alpha1.ReportRun, status metav1.ConditionStatus, reason, msg string) {
 	meta.SetStatusCondition(&run.Status.Conditions, metav1.Condition{
-		Type: reportingv1.RunConditionSucceeded, Status: status, Reason: reason, Message: msg, ObservedGeneration: run.Generation,
+		Type: v1alpha1.RunConditionSucceeded, Status: status, Reason: reason, Message: msg, ObservedGeneration: run.Generation,
 	})
 }
 
 // announce records Events and metrics for a status change that was
 // written: on the run, and on owner (its CountyReport or CityReport) when
 // it failed; county is the owner's code.
-func (r *ReportRunReconciler) announce(before, run *reportingv1.ReportRun, owner client.Object, county string) {
+func (r *ReportRunReconciler) announce(before, run *v1alpha1.ReportRun, owner client.Object, county string) {
 	ev := func(typ, reason, action, note string) {
 		if r.Recorder == nil {
 			return
@@ -437,17 +437,17 @@ func (r *ReportRunReconciler) announce(before, run *reportingv1.ReportRun, owner
 	// A first attempt starting is told by the phase, the condition and the
 	// CountyReport's Scheduled Event; an Event for it would only cost an API
 	// write per run. Later attempts follow a Warning and are worth one.
-	case run.Status.Phase == reportingv1.RunRunning && run.Status.Attempts > 1 &&
-		(before.Status.Phase != reportingv1.RunRunning || before.Status.Attempts != run.Status.Attempts):
+	case run.Status.Phase == v1alpha1.RunRunning && run.Status.Attempts > 1 &&
+		(before.Status.Phase != v1alpha1.RunRunning || before.Status.Attempts != run.Status.Attempts):
 		if r.Recorder != nil {
 			r.Recorder.Eventf(run, nil, corev1.EventTypeNormal, "Started", "Run", "%s", run.Status.Message)
 		}
-	case run.Status.Phase == reportingv1.RunPending && run.Status.NextAttemptAt != nil &&
+	case run.Status.Phase == v1alpha1.RunPending && run.Status.NextAttemptAt != nil &&
 		(before.Status.NextAttemptAt == nil || before.Status.Attempts != run.Status.Attempts):
 		if r.Recorder != nil {
 			r.Recorder.Eventf(run, nil, corev1.EventTypeWarning, run.Status.Reason, "Retry", "%s", run.Status.Message)
 		}
-	case run.Status.Phase == reportingv1.RunSucceeded:
+	case run.Status.Phase == v1alpha1.RunSucceeded:
 		// On the run only: the county shows its report in status.lastReport
 		// and ReportUpToDate, and its Scheduled Event named this run; a
 		// second Event per run would be one more API write for every county
@@ -459,14 +459,14 @@ func (r *ReportRunReconciler) announce(before, run *reportingv1.ReportRun, owner
 		for _, a := range run.Status.Artifacts {
 			bytes += a.Size
 		}
-		metrics.RunFinished(county, string(reportingv1.RunSucceeded), runDuration(run), int(run.Status.Pages), bytes, run.Status.CompletionTime.Time)
-	case run.Status.Phase == reportingv1.RunFailed:
+		metrics.RunFinished(county, string(v1alpha1.RunSucceeded), runDuration(run), int(run.Status.Pages), bytes, run.Status.CompletionTime.Time)
+	case run.Status.Phase == v1alpha1.RunFailed:
 		ev(corev1.EventTypeWarning, run.Status.Reason, "Run", run.Status.Message)
-		metrics.RunFinished(county, string(reportingv1.RunFailed), runDuration(run), 0, 0, time.Time{})
+		metrics.RunFinished(county, string(v1alpha1.RunFailed), runDuration(run), 0, 0, time.Time{})
 	}
 }
 
-func runDuration(run *reportingv1.ReportRun) time.Duration {
+func runDuration(run *v1alpha1.ReportRun) time.Duration {
 	if run.Status.StartTime == nil || run.Status.CompletionTime == nil {
 		return 0
 	}
@@ -486,7 +486,7 @@ func (r *ReportRunReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		n = 4
 	}
 	b := ctrl.NewControllerManagedBy(mgr).
-		For(&reportingv1.ReportRun{}).
+		For(&v1alpha1.ReportRun{}).
 		WithOptions(controller.Options{MaxConcurrentReconciles: n}).
 		Named("reportrun")
 	if _, inProcess := r.Executor.(*executor.InProcess); !inProcess {

@@ -9,7 +9,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/signing"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
@@ -86,7 +86,7 @@ func ensureSigning(ctx context.Context, a *signing.Authority, o owning, cache, r
 // signCityReport signs the city's report with the city's own key (read
 // from its own namespace) and records the signature in the manifest; with
 // no Keys it is published as rendered.
-func (r *CityReportReconciler) signCityReport(ctx context.Context, c *reportingv1.CityReport, bucket, period string, pdf, manifestJSON []byte) ([]byte, []byte, error) {
+func (r *CityReportReconciler) signCityReport(ctx context.Context, c *v1alpha1.CityReport, bucket, period string, pdf, manifestJSON []byte) ([]byte, []byte, error) {
 	if r.Keys == nil {
 		return pdf, manifestJSON, nil
 	}

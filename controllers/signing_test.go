@@ -16,7 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/signing"
 	"github.com/countyreport/countyreport/internal/signing/pdfsigtest"
 	"github.com/countyreport/countyreport/internal/tenant"
@@ -181,7 +181,7 @@ func TestPortalCannotReadSigningKeys(t *testing.T) {
 	mine, theirs := newCountyReport(t, "sigportal", "990702"), newCountyReport(t, "sigother", "990703")
 	kMine := createReady(g, mine)
 	g.Expect(k8s.Create(testCtx, theirs)).To(Succeed())
-	for _, cr := range []*reportingv1.CountyReport{mine, theirs} {
+	for _, cr := range []*v1alpha1.CountyReport{mine, theirs} {
 		r := &CountyReportReconciler{TenantReconciler: TenantReconciler{Client: k8s, APIReader: k8s, Scheme: k8s.Scheme(), Clock: clocktesting.NewFakeClock(signingNow), Signing: a}}
 		g.Expect(r.reconcileSigning(testCtx, &reconcileState{cr: cr})).To(Succeed())
 	}

@@ -15,7 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/transient"
 )
@@ -119,7 +119,7 @@ func runSteps[S stepper](ctx context.Context, c client.Client, rec events.EventR
 				s.quiet = true
 				return res, returned
 			}
-			s.condition(reportingv1.ConditionReady, metav1.ConditionFalse, reportingv1.ReasonProvisioningFailed, err.Error())
+			s.condition(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonProvisioningFailed, err.Error())
 			return res, returned
 		}
 		if s.done {
@@ -157,10 +157,10 @@ func (s *subject) condition(typ string, status metav1.ConditionStatus, reason, m
 // new, so an object that stays refused does not repeat Events on every
 // reconcile.
 func (s *stepState) refuse(rec events.EventRecorder, reason, msg string) {
-	if c := meta.FindStatusCondition(*s.conditions, reportingv1.ConditionReady); c == nil || c.Reason != reason || c.Message != msg {
+	if c := meta.FindStatusCondition(*s.conditions, v1alpha1.ConditionReady); c == nil || c.Reason != reason || c.Message != msg {
 		recordEvent(rec, s.obj, corev1.EventTypeWarning, reason, "Validate", "%s", msg)
 	}
-	s.condition(reportingv1.ConditionReady, metav1.ConditionFalse, reason, msg)
+	s.condition(v1alpha1.ConditionReady, metav1.ConditionFalse, reason, msg)
 	s.done = true
 }
 
@@ -173,11 +173,11 @@ func (s *stepState) storageFailed(err error) error {
 	if _, _, quiet := stepOutcome(err); quiet {
 		return err
 	}
-	reason := reportingv1.ReasonProvisioningFailed
+	reason := v1alpha1.ReasonProvisioningFailed
 	if storage.IsUnavailable(err) {
-		reason = reportingv1.ReasonStorageUnavailable
+		reason = v1alpha1.ReasonStorageUnavailable
 	}
-	s.condition(reportingv1.ConditionStorageReady, metav1.ConditionFalse, reason, err.Error())
+	s.condition(v1alpha1.ConditionStorageReady, metav1.ConditionFalse, reason, err.Error())
 	s.softErr = err
 	return nil
 }
@@ -185,7 +185,7 @@ func (s *stepState) storageFailed(err error) error {
 // storageNotSet says in StorageReady that the manager has no storage: it
 // serves portals only.
 func (s *stepState) storageNotSet() {
-	s.condition(reportingv1.ConditionStorageReady, metav1.ConditionFalse, reportingv1.ReasonStorageNotSet,
+	s.condition(v1alpha1.ConditionStorageReady, metav1.ConditionFalse, v1alpha1.ReasonStorageNotSet,
 		"the manager was started without a storage endpoint")
 }
 

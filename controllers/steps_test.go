@@ -21,7 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/storage"
 )
 
@@ -71,13 +71,13 @@ func TestStepOutcome(t *testing.T) {
 // is still reported. The city was once turned Ready=False by any conflict.
 func TestCityConflictIsAQuietRequeue(t *testing.T) {
 	county := countyInCity(t, NewWithT(t), "quiet-member", "997951", "city-quiet")
-	city := newCity(t, "city-quiet", "997950", reportingv1.CityMember{Code: county.Spec.County.Code})
+	city := newCity(t, "city-quiet", "997950", v1alpha1.CityMember{Code: county.Spec.County.Code})
 	g := NewWithT(t)
 	g.Expect(k8s.Create(testCtx, city)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		got := getCity(g, city.Name)
-		g.Expect(cityCondition(got, reportingv1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
-		g.Expect(cityCondition(got, reportingv1.ConditionPortalAvailable).Reason).NotTo(BeEmpty())
+		g.Expect(cityCondition(got, v1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(cityCondition(got, v1alpha1.ConditionPortalAvailable).Reason).NotTo(BeEmpty())
 	}, wait).Should(Succeed())
 
 	gr := corev1.Resource("secrets")
@@ -119,7 +119,7 @@ func TestCityConflictIsAQuietRequeue(t *testing.T) {
 					if err := mgrClient.Get(ctx, key, obj, opts...); err != nil {
 						return err
 					}
-					if got, ok := obj.(*reportingv1.CityReport); ok {
+					if got, ok := obj.(*v1alpha1.CityReport); ok {
 						got.Spec.Portal.Replicas = ptr.To[int32](3)
 					}
 					return nil
@@ -164,7 +164,7 @@ func TestCityConflictIsAQuietRequeue(t *testing.T) {
 			g.Expect(statusWrites.Load()).To(BeZero(), "status written by a reconcile that will be retried")
 			// The manager reconciles the same city meanwhile and may write its
 			// own view; what must never be there is the injected conflict.
-			g.Expect(cityCondition(getCity(g, city.Name), reportingv1.ConditionReady).Message).NotTo(ContainSubstring("has been modified"))
+			g.Expect(cityCondition(getCity(g, city.Name), v1alpha1.ConditionReady).Message).NotTo(ContainSubstring("has been modified"))
 
 			// The retry gets through, with no warning.
 			g.Eventually(func() error { _, err := r.Reconcile(testCtx, req); return err }, wait).Should(Succeed())
@@ -214,7 +214,7 @@ func TestFinalizerIsWrittenFirstAndAlone(t *testing.T) {
 				res, err := runSteps(testCtx, k8s, nil, st, []func(context.Context, *stepState) error{
 					func(context.Context, *stepState) error {
 						if tc.refused {
-							st.refuse(nil, reportingv1.ReasonInvalidSpec, "refused")
+							st.refuse(nil, v1alpha1.ReasonInvalidSpec, "refused")
 						}
 						return nil
 					},

@@ -21,7 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/schedule"
 	"github.com/countyreport/countyreport/internal/signing"
 	"github.com/countyreport/countyreport/internal/storage"
@@ -115,7 +115,7 @@ func (t *TenantReconciler) newTenantController(mgr ctrl.Manager, kind client.Obj
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(kind, builder.WithPredicates(specOrFinalizerChanged)).
 		// A ReportRun finishing updates lastReport and ReportUpToDate.
-		Owns(&reportingv1.ReportRun{}, builder.WithPredicates(runMatters))
+		Owns(&v1alpha1.ReportRun{}, builder.WithPredicates(runMatters))
 	// The portal's objects: drift is repaired, availability read.
 	for _, o := range []client.Object{&corev1.ServiceAccount{}, &corev1.ConfigMap{}, &corev1.Secret{}, &appsv1.Deployment{},
 		&corev1.Service{}, &networkingv1.NetworkPolicy{}, &networkingv1.Ingress{}, &policyv1.PodDisruptionBudget{}} {
@@ -136,7 +136,7 @@ func (t *TenantReconciler) owning(owner client.Object) owning {
 
 // kindOf names a tenant's kind, for messages.
 func kindOf(obj client.Object) string {
-	if _, ok := obj.(*reportingv1.CityReport); ok {
+	if _, ok := obj.(*v1alpha1.CityReport); ok {
 		return "CityReport"
 	}
 	return "CountyReport"
@@ -184,8 +184,8 @@ func (t *TenantReconciler) ensurePortalSecret(ctx context.Context, o owning, key
 
 // listRuns lists the ReportRuns in namespace ns that of picks, leaving out
 // those being deleted.
-func listRuns(ctx context.Context, c client.Reader, ns string, of func(*reportingv1.ReportRun) bool) ([]reportingv1.ReportRun, error) {
-	var list reportingv1.ReportRunList
+func listRuns(ctx context.Context, c client.Reader, ns string, of func(*v1alpha1.ReportRun) bool) ([]v1alpha1.ReportRun, error) {
+	var list v1alpha1.ReportRunList
 	if err := c.List(ctx, &list, client.InNamespace(ns)); err != nil {
 		return nil, fmt.Errorf("list ReportRuns: %w", err)
 	}
@@ -200,7 +200,7 @@ func listRuns(ctx context.Context, c client.Reader, ns string, of func(*reportin
 
 // scheduleZone is the time zone of a tenant's schedule; UTC when it does
 // not parse (the tenant's own reconcile refuses such a spec).
-func scheduleZone(s reportingv1.ScheduleSpec) *time.Location {
+func scheduleZone(s v1alpha1.ScheduleSpec) *time.Location {
 	if sched, err := schedule.Parse(s.Cron, s.TimeZone); err == nil {
 		return sched.Location()
 	}
@@ -214,7 +214,7 @@ func scheduleZone(s reportingv1.ScheduleSpec) *time.Location {
 // storage. A passing error on the release is retried quietly: the policy is
 // applied again (idempotently), and its Event waits for the finalizer to be
 // released, so it is told once.
-func (t *TenantReconciler) releaseStorage(ctx context.Context, obj client.Object, bucket string, policy reportingv1.DeletionPolicy,
+func (t *TenantReconciler) releaseStorage(ctx context.Context, obj client.Object, bucket string, policy v1alpha1.DeletionPolicy,
 	hasStorage bool, deleteOwned func(ctx context.Context) error) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(obj, StorageFinalizer) {
 		return ctrl.Result{}, nil
@@ -242,13 +242,13 @@ type deletionOutcome struct{ typ, reason, msg string }
 
 // applyDeletionPolicy deals with the bucket as spec.storage.deletionPolicy
 // says, touching only a bucket the tenant owns.
-func (t *TenantReconciler) applyDeletionPolicy(ctx context.Context, obj client.Object, bucket string, policy reportingv1.DeletionPolicy,
+func (t *TenantReconciler) applyDeletionPolicy(ctx context.Context, obj client.Object, bucket string, policy v1alpha1.DeletionPolicy,
 	deleteOwned func(ctx context.Context) error) (deletionOutcome, error) {
 	switch {
 	case obj.GetAnnotations()[AnnotationSkipStorageCleanup] == "true":
 		return deletionOutcome{corev1.EventTypeWarning, "StorageCleanupSkipped",
 			fmt.Sprintf("%s is set: bucket %s is left as it is", AnnotationSkipStorageCleanup, bucket)}, nil
-	case policy != reportingv1.DeletionDelete:
+	case policy != v1alpha1.DeletionDelete:
 		return deletionOutcome{corev1.EventTypeNormal, "BucketRetained",
 			fmt.Sprintf("bucket %s and its reports are kept (deletionPolicy Retain)", bucket)}, nil
 	case deleteOwned == nil:
@@ -258,7 +258,7 @@ func (t *TenantReconciler) applyDeletionPolicy(ctx context.Context, obj client.O
 	err := t.withStorage(ctx, 4, deleteOwned)
 	switch {
 	case errors.Is(err, storage.ErrNotOwned):
-		return deletionOutcome{corev1.EventTypeWarning, reportingv1.ReasonBucketNotOwned,
+		return deletionOutcome{corev1.EventTypeWarning, v1alpha1.ReasonBucketNotOwned,
 			fmt.Sprintf("bucket %s was not created for this %s and is left untouched: %v", bucket, kindOf(obj), err)}, nil
 	case err != nil:
 		return deletionOutcome{}, fmt.Errorf("delete bucket %s (annotate %s=true to leave it): %w", bucket, AnnotationSkipStorageCleanup, err)

@@ -20,7 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 )
 
 // An update conflict or another passing API error is retried quietly: no
@@ -69,8 +69,8 @@ func TestTransientAPIErrorIsARequeue(t *testing.T) {
 			var written atomic.Pointer[metav1.Condition]
 			sawStatus := func(obj client.Object) {
 				statusWrites.Add(1)
-				if cr, ok := obj.(*reportingv1.CountyReport); ok {
-					if cond := meta.FindStatusCondition(cr.Status.Conditions, reportingv1.ConditionReady); cond != nil {
+				if cr, ok := obj.(*v1alpha1.CountyReport); ok {
+					if cond := meta.FindStatusCondition(cr.Status.Conditions, v1alpha1.ConditionReady); cond != nil {
 						written.Store(cond.DeepCopy())
 					}
 				}
@@ -88,7 +88,7 @@ func TestTransientAPIErrorIsARequeue(t *testing.T) {
 					if err := mgrClient.Get(ctx, key, obj, opts...); err != nil {
 						return err
 					}
-					if cr, ok := obj.(*reportingv1.CountyReport); ok {
+					if cr, ok := obj.(*v1alpha1.CountyReport); ok {
 						cr.Spec.Portal.Replicas = ptr.To[int32](3)
 					}
 					return nil
@@ -135,12 +135,12 @@ func TestTransientAPIErrorIsARequeue(t *testing.T) {
 				g.Expect(recorder.Events).NotTo(BeEmpty())
 				g.Expect(<-recorder.Events).To(HavePrefix("Warning ReconcileFailed"))
 				g.Expect(written.Load()).NotTo(BeNil(), "the failure was not written to status")
-				g.Expect(written.Load().Reason).To(Equal(reportingv1.ReasonProvisioningFailed))
+				g.Expect(written.Load().Reason).To(Equal(v1alpha1.ReasonProvisioningFailed))
 				return
 			}
 			g.Expect(recorder.Events).To(BeEmpty(), "an Event for a passing API error")
 			g.Expect(statusWrites.Load()).To(BeZero(), "status written by a reconcile that will be retried")
-			g.Expect(condition(after, reportingv1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
+			g.Expect(condition(after, v1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
 
 			// The retry gets through.
 			_, err = r.Reconcile(testCtx, ctrl.Request{NamespacedName: k})

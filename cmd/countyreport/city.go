@@ -16,7 +16,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/city"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/period"
@@ -140,13 +140,13 @@ func runCity(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 // readCity reads the CityReport out of a (multi-document) manifest.
-func readCity(path string) (*reportingv1.CityReport, error) {
+func readCity(path string) (*v1alpha1.CityReport, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	for _, doc := range bytes.Split(raw, []byte("\n---")) {
-		var c reportingv1.CityReport
+		var c v1alpha1.CityReport
 		if err := yaml.Unmarshal(doc, &c); err != nil {
 			return nil, fmt.Errorf("%s: %v", path, err)
 		}
@@ -161,7 +161,7 @@ func readCity(path string) (*reportingv1.CityReport, error) {
 // nothing: the county's name from a CountyReport manifest in the city
 // manifest's folder (as in config/samples), else its code. The datasets
 // give the names of the others.
-func memberNames(cityFile string, c *reportingv1.CityReport, codes []string) map[string]string {
+func memberNames(cityFile string, c *v1alpha1.CityReport, codes []string) map[string]string {
 	known := countyNames(filepath.Dir(cityFile))
 	names := map[string]string{}
 	for _, m := range c.Spec.Members {
@@ -179,8 +179,8 @@ func memberNames(cityFile string, c *reportingv1.CityReport, codes []string) map
 }
 
 // countyNames reads the county identities of the CountyReport manifests in dir, by code.
-func countyNames(dir string) map[string]reportingv1.CountyIdentity {
-	out := map[string]reportingv1.CountyIdentity{}
+func countyNames(dir string) map[string]v1alpha1.CountyIdentity {
+	out := map[string]v1alpha1.CountyIdentity{}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	for _, file := range files {
 		raw, err := os.ReadFile(file)
@@ -188,7 +188,7 @@ func countyNames(dir string) map[string]reportingv1.CountyIdentity {
 			continue
 		}
 		for _, doc := range bytes.Split(raw, []byte("\n---")) {
-			var cr reportingv1.CountyReport
+			var cr v1alpha1.CountyReport
 			if yaml.Unmarshal(doc, &cr) == nil && cr.Kind == "CountyReport" {
 				out[cr.Spec.County.Code] = cr.Spec.County
 			}
@@ -295,7 +295,7 @@ var methodNames = map[string]string{
 var measureNames = map[string]string{ranking.Value: "数值 value", ranking.Change: "增速 change, %"}
 
 // printRanking writes the comparison as tables, Chinese first.
-func printRanking(w io.Writer, c *reportingv1.CityReport, res *ranking.Result) error {
+func printRanking(w io.Writer, c *v1alpha1.CityReport, res *ranking.Result) error {
 	fmt.Fprintf(w, "%s %s 县(市)比较 / comparison of counties\n", c.Spec.City.Name, res.Input.Period)
 	if len(res.Composite) > 0 {
 		fmt.Fprintf(w, "\n综合得分 Composite score — %s\n", methodNames[res.Input.Method])

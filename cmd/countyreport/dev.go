@@ -23,7 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dev"
 	"github.com/countyreport/countyreport/internal/repo"
 	"github.com/countyreport/countyreport/internal/storage"
@@ -382,7 +382,7 @@ func (pl *platform) startRuntime(ctx context.Context, errc chan<- error) (stop f
 	}
 	// Counties in code order get ports in that order the first time; the
 	// book keeps them after that.
-	var list reportingv1.CountyReportList
+	var list v1alpha1.CountyReportList
 	if err := pl.c.List(ctx, &list); err != nil {
 		return nil, err
 	}
@@ -393,7 +393,7 @@ func (pl *platform) startRuntime(ctx context.Context, errc chan<- error) (stop f
 		}
 	}
 	// Then the cities' portals, in code order.
-	var cities reportingv1.CityReportList
+	var cities v1alpha1.CityReportList
 	if err := pl.c.List(ctx, &cities); err != nil {
 		return nil, err
 	}

@@ -9,7 +9,7 @@ import (
 	"sort"
 	"time"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
@@ -99,7 +99,7 @@ func (pl *platform) cityReports(ctx context.Context) error {
 		return err
 	}
 	period := ds.Meta.Period
-	var cities reportingv1.CityReportList
+	var cities v1alpha1.CityReportList
 	if err := pl.c.List(ctx, &cities); err != nil {
 		return err
 	}
@@ -111,21 +111,21 @@ func (pl *platform) cityReports(ctx context.Context) error {
 	return nil
 }
 
-func (pl *platform) cityReport(ctx context.Context, c *reportingv1.CityReport, period string) error {
+func (pl *platform) cityReport(ctx context.Context, c *v1alpha1.CityReport, period string) error {
 	if err := pl.waitCityReady(ctx, c.Name); err != nil {
 		return err
 	}
-	var runs reportingv1.ReportRunList
+	var runs v1alpha1.ReportRunList
 	if err := pl.c.List(ctx, &runs, client.InNamespace(tenant.CityNamespace(c))); err != nil {
 		return err
 	}
 	for _, r := range runs.Items {
-		if r.Spec.CityReportName == c.Name && r.Spec.Period == period && r.Status.Phase == reportingv1.RunSucceeded {
+		if r.Spec.CityReportName == c.Name && r.Spec.Period == period && r.Status.Phase == v1alpha1.RunSucceeded {
 			pl.progress.say("city report %s of %s already rendered (%d pages)", period, c.Spec.City.Name, r.Status.Pages)
 			return nil
 		}
 	}
-	run := tenant.CityRun(c, period, reportingv1.RunManual, "countyreport dev")
+	run := tenant.CityRun(c, period, v1alpha1.RunManual, "countyreport dev")
 	if err := pl.c.Create(ctx, run); err != nil {
 		return fmt.Errorf("create the city's ReportRun: %w", err)
 	}
@@ -136,17 +136,17 @@ func (pl *platform) cityReport(ctx context.Context, c *reportingv1.CityReport, p
 // waitCityReady waits for the city's Ready condition.
 func (pl *platform) waitCityReady(ctx context.Context, name string) error {
 	for {
-		c := &reportingv1.CityReport{}
+		c := &v1alpha1.CityReport{}
 		if err := pl.c.Get(ctx, client.ObjectKey{Name: name}, c); err != nil && ctx.Err() == nil {
 			return err
 		}
-		if meta.IsStatusConditionTrue(c.Status.Conditions, reportingv1.ConditionReady) {
+		if meta.IsStatusConditionTrue(c.Status.Conditions, v1alpha1.ConditionReady) {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
 			msg := ""
-			if cond := meta.FindStatusCondition(c.Status.Conditions, reportingv1.ConditionReady); cond != nil {
+			if cond := meta.FindStatusCondition(c.Status.Conditions, v1alpha1.ConditionReady); cond != nil {
 				msg = cond.Reason + ": " + cond.Message
 			}
 			return fmt.Errorf("CityReport %s not Ready after %s (--timeout): %s", name, pl.opts.timeout, msg)

@@ -28,7 +28,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/repo"
 )
 
@@ -139,7 +139,7 @@ func assertDeletedCountyGoes(t *testing.T, state string, run *devRun, county str
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	ns := "county-" + county
-	if err := c.Delete(ctx, &reportingv1.CountyReport{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: county}}); err != nil {
+	if err := c.Delete(ctx, &v1alpha1.CountyReport{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: county}}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 90*time.Second, county+"'s portal Deployment to go with its CountyReport", func() bool {
@@ -514,15 +514,15 @@ func readReport(t *testing.T, state string) (runUID, pdfSHA string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	run := &reportingv1.ReportRun{}
+	run := &v1alpha1.ReportRun{}
 	if err := c.Get(ctx, client.ObjectKey{Namespace: "county-hengshan", Name: "hengshan-2023-01"}, run); err != nil {
 		t.Fatal(err)
 	}
-	cr := &reportingv1.CountyReport{}
+	cr := &v1alpha1.CountyReport{}
 	if err := c.Get(ctx, client.ObjectKey{Namespace: "county-hengshan", Name: "hengshan"}, cr); err != nil {
 		t.Fatal(err)
 	}
-	if run.Status.Phase != reportingv1.RunSucceeded || cr.Status.LastReport == nil || cr.Status.LastReport.SHA256 == "" {
+	if run.Status.Phase != v1alpha1.RunSucceeded || cr.Status.LastReport == nil || cr.Status.LastReport.SHA256 == "" {
 		t.Fatalf("no rendered report: run %+v, lastReport %+v", run.Status, cr.Status.LastReport)
 	}
 	return string(run.UID), cr.Status.LastReport.SHA256

@@ -17,7 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
@@ -68,7 +68,7 @@ func (pl *platform) applyCounties(ctx context.Context) (int, error) {
 	if _, err := pl.kubectl(ctx, args...); err != nil {
 		return 0, fmt.Errorf("--counties %s: %w", src, err)
 	}
-	var list reportingv1.CountyReportList
+	var list v1alpha1.CountyReportList
 	if err := pl.c.List(ctx, &list); err != nil {
 		return 0, err
 	}
@@ -80,14 +80,14 @@ func (pl *platform) waitReady(ctx context.Context) error {
 	ready := map[string]bool{}
 	var waiting []string
 	for {
-		var list reportingv1.CountyReportList
+		var list v1alpha1.CountyReportList
 		if err := pl.c.List(ctx, &list); err != nil && ctx.Err() == nil {
 			return err
 		}
 		waiting = waiting[:0]
 		for _, cr := range list.Items {
 			key := cr.Namespace + "/" + cr.Name
-			c := meta.FindStatusCondition(cr.Status.Conditions, reportingv1.ConditionReady)
+			c := meta.FindStatusCondition(cr.Status.Conditions, v1alpha1.ConditionReady)
 			served := pl.runtime.URL(types.NamespacedName{Namespace: cr.Namespace, Name: tenant.Name(&cr)}) != ""
 			if c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration == cr.Generation && served {
 				if !ready[key] {
@@ -147,9 +147,9 @@ func (pl *platform) firstReport(ctx context.Context) error {
 	}
 	period := ds.Meta.Period
 	runKey := client.ObjectKey{Namespace: cr.Namespace, Name: cr.Name + "-" + period}
-	run := &reportingv1.ReportRun{}
+	run := &v1alpha1.ReportRun{}
 	err = pl.c.Get(ctx, runKey, run)
-	if err == nil && run.Status.Phase == reportingv1.RunSucceeded {
+	if err == nil && run.Status.Phase == v1alpha1.RunSucceeded {
 		pl.progress.say("report %s of %s already rendered (%d pages)", period, cr.Spec.County.Name, run.Status.Pages)
 		return pl.waitLastReport(ctx, client.ObjectKeyFromObject(cr), period)
 	}
@@ -170,9 +170,9 @@ func (pl *platform) firstReport(ctx context.Context) error {
 	}
 	pl.progress.say("stored %s into %s/data/%s/dataset.json", rel(pl.opts.root, pl.opts.dataset), cr.Status.Bucket, period)
 	if !exists {
-		run = &reportingv1.ReportRun{
+		run = &v1alpha1.ReportRun{
 			ObjectMeta: metav1.ObjectMeta{Namespace: runKey.Namespace, Name: runKey.Name},
-			Spec:       reportingv1.ReportRunSpec{CountyReportName: cr.Name, Period: period},
+			Spec:       v1alpha1.ReportRunSpec{CountyReportName: cr.Name, Period: period},
 		}
 		if err := pl.c.Create(ctx, run); err != nil && !apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("create ReportRun %s: %w", runKey, err)
@@ -190,7 +190,7 @@ func (pl *platform) firstReport(ctx context.Context) error {
 // printed next shows it.
 func (pl *platform) waitLastReport(ctx context.Context, key client.ObjectKey, period string) error {
 	for {
-		cr := &reportingv1.CountyReport{}
+		cr := &v1alpha1.CountyReport{}
 		if err := pl.c.Get(ctx, key, cr); err != nil && ctx.Err() == nil {
 			return err
 		}
@@ -209,23 +209,23 @@ func (pl *platform) waitLastReport(ctx context.Context, key client.ObjectKey, pe
 }
 
 func (pl *platform) waitRun(ctx context.Context, key client.ObjectKey) error {
-	last := reportingv1.RunPhase("")
+	last := v1alpha1.RunPhase("")
 	for {
-		run := &reportingv1.ReportRun{}
+		run := &v1alpha1.ReportRun{}
 		if err := pl.c.Get(ctx, key, run); err != nil && ctx.Err() == nil {
 			return err
 		}
 		if run.Status.Phase != last && run.Status.Phase != "" {
 			last = run.Status.Phase
-			if last != reportingv1.RunSucceeded && last != reportingv1.RunFailed {
+			if last != v1alpha1.RunSucceeded && last != v1alpha1.RunFailed {
 				pl.progress.say("ReportRun %s: %s", key, last)
 			}
 		}
 		switch run.Status.Phase {
-		case reportingv1.RunSucceeded:
+		case v1alpha1.RunSucceeded:
 			pl.progress.say("report %s rendered and archived: %d pages", run.Spec.Period, run.Status.Pages)
 			return nil
-		case reportingv1.RunFailed:
+		case v1alpha1.RunFailed:
 			return fmt.Errorf("ReportRun %s failed (%s): %s", key, run.Status.Reason, run.Status.Message)
 		}
 		select {
@@ -239,8 +239,8 @@ func (pl *platform) waitRun(ctx context.Context, key client.ObjectKey) error {
 	}
 }
 
-func (pl *platform) countyByCode(ctx context.Context, code string) (*reportingv1.CountyReport, error) {
-	var list reportingv1.CountyReportList
+func (pl *platform) countyByCode(ctx context.Context, code string) (*v1alpha1.CountyReport, error) {
+	var list v1alpha1.CountyReportList
 	if err := pl.c.List(ctx, &list); err != nil {
 		return nil, err
 	}

@@ -11,7 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/accounts"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
@@ -51,7 +51,7 @@ func (pl *platform) printTable(ctx context.Context, w io.Writer) error {
 // countyRows is one row per CountyReport: its portal as the local runtime
 // serves it, the first staff account the operator made, its last report.
 func countyRows(ctx context.Context, pl *platform) ([][]string, error) {
-	var list reportingv1.CountyReportList
+	var list v1alpha1.CountyReportList
 	if err := pl.c.List(ctx, &list); err != nil {
 		return nil, err
 	}
@@ -80,7 +80,7 @@ func countyRows(ctx context.Context, pl *platform) ([][]string, error) {
 // serves it, the reviewer account the operator made, its last city report
 // and its members found.
 func cityRows(ctx context.Context, pl *platform) ([][]string, error) {
-	var list reportingv1.CityReportList
+	var list v1alpha1.CityReportList
 	if err := pl.c.List(ctx, &list); err != nil {
 		return nil, err
 	}
@@ -108,7 +108,7 @@ func cityRows(ctx context.Context, pl *platform) ([][]string, error) {
 
 // initialAccount reads the staff account the operator generated for the
 // county: the `initial-password` key of its accounts Secret.
-func (pl *platform) initialAccount(ctx context.Context, cr *reportingv1.CountyReport) (account, password string, err error) {
+func (pl *platform) initialAccount(ctx context.Context, cr *v1alpha1.CountyReport) (account, password string, err error) {
 	return pl.initialAccountIn(ctx, cr.Namespace, cr.Spec.Portal.AccountsSecretName)
 }
 

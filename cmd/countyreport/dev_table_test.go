@@ -8,17 +8,17 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dev"
 )
 
 // The city's row names its portal (not running here: no runtime serves it)
 // and the admin account the operator generated in city-<name>.
 func TestCityRowShowsPortalAndAccount(t *testing.T) {
-	city := &reportingv1.CityReport{
+	city := &v1alpha1.CityReport{
 		ObjectMeta: metav1.ObjectMeta{Name: "testcity"},
-		Spec:       reportingv1.CityReportSpec{City: reportingv1.CityIdentity{Code: "000100", Name: "测试市"}},
-		Status:     reportingv1.CityReportStatus{MemberSummary: "1/2"},
+		Spec:       v1alpha1.CityReportSpec{City: v1alpha1.CityIdentity{Code: "000100", Name: "测试市"}},
+		Status:     v1alpha1.CityReportStatus{MemberSummary: "1/2"},
 	}
 	c := fake.NewClientBuilder().WithScheme(newScheme()).WithObjects(city,
 		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "city-testcity", Name: "testcity-members"},

@@ -17,7 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/executor"
 	"github.com/countyreport/countyreport/internal/signing"
@@ -120,10 +120,10 @@ func endToEnd(t *testing.T, srv *miniotest.Server, storageArgs []string) {
 	c, err := client.New(env.Config, client.Options{Scheme: newScheme()})
 	g.Expect(err).NotTo(HaveOccurred())
 	key := client.ObjectKey{Namespace: "county-hengshan", Name: "hengshan"}
-	cr := &reportingv1.CountyReport{}
+	cr := &v1alpha1.CountyReport{}
 	g.Eventually(func(g Gomega) {
 		g.Expect(c.Get(ctx, key, cr)).To(Succeed())
-		g.Expect(meta.IsStatusConditionTrue(cr.Status.Conditions, reportingv1.ConditionStorageReady)).To(BeTrue(),
+		g.Expect(meta.IsStatusConditionTrue(cr.Status.Conditions, v1alpha1.ConditionStorageReady)).To(BeTrue(),
 			"conditions: %+v", cr.Status.Conditions)
 		g.Expect(c.Get(ctx, client.ObjectKey{Namespace: key.Namespace, Name: "hengshan-portal"}, &appsv1.Deployment{})).To(Succeed())
 	}, time.Minute).Should(Succeed())
@@ -147,9 +147,9 @@ func endToEnd(t *testing.T, srv *miniotest.Server, storageArgs []string) {
 	out, err = env.RunKubectl(run, "apply", "-f", "-")
 	g.Expect(err).NotTo(HaveOccurred(), out)
 	g.Eventually(func(g Gomega) {
-		rr := &reportingv1.ReportRun{}
+		rr := &v1alpha1.ReportRun{}
 		g.Expect(c.Get(ctx, client.ObjectKey{Namespace: key.Namespace, Name: "hengshan-2023-01"}, rr)).To(Succeed())
-		g.Expect(rr.Status.Phase).To(Equal(reportingv1.RunSucceeded), "status: %+v", rr.Status)
+		g.Expect(rr.Status.Phase).To(Equal(v1alpha1.RunSucceeded), "status: %+v", rr.Status)
 		g.Expect(c.Get(ctx, key, cr)).To(Succeed())
 		g.Expect(cr.Status.LastReport).NotTo(BeNil())
 		g.Expect(cr.Status.LastReport.Period).To(Equal("2023-01"))
@@ -223,10 +223,10 @@ func portalTrustsTheCA(t *testing.T, c client.Client, key client.ObjectKey) {
 // jobTrustsTheCA runs what a report Job runs, with its environment resolved
 // as the kubelet would (Secret keys, the CA file mounted), and sees it
 // publish over TLS.
-func jobTrustsTheCA(t *testing.T, c client.Client, cr *reportingv1.CountyReport, secret *corev1.Secret) {
+func jobTrustsTheCA(t *testing.T, c client.Client, cr *v1alpha1.CountyReport, secret *corev1.Secret) {
 	g := NewWithT(t)
-	run := &reportingv1.ReportRun{ObjectMeta: metav1.ObjectMeta{Name: "hengshan-2023-01", Namespace: cr.Namespace},
-		Spec: reportingv1.ReportRunSpec{CountyReportName: cr.Name, Period: "2023-01"}}
+	run := &v1alpha1.ReportRun{ObjectMeta: metav1.ObjectMeta{Name: "hengshan-2023-01", Namespace: cr.Namespace},
+		Spec: v1alpha1.ReportRunSpec{CountyReportName: cr.Name, Period: "2023-01"}}
 	job := executor.MakeJob(run, cr, executor.JobOptions{StorageCA: true, Sign: true})
 	container := job.Spec.Template.Spec.Containers[0]
 	caDir, signingDir := t.TempDir(), t.TempDir()

@@ -12,7 +12,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/notifier"
 	"github.com/countyreport/countyreport/internal/notify"
 )
@@ -55,21 +55,21 @@ func runNotify(ctx context.Context, args []string) error {
 	defer cancel()
 	n := &notifier.Notifier{Reader: c, Policy: notify.TargetPolicy{AllowPrivate: *private}, Clock: time.Now}
 	var ns string
-	var spec *reportingv1.NotificationsSpec
+	var spec *v1alpha1.NotificationsSpec
 	var e notify.Event
 	if *county != "" {
 		nsName, name, ok := strings.Cut(*county, "/")
 		if !ok {
 			return errors.New("--county: give namespace/name")
 		}
-		var cr reportingv1.CountyReport
+		var cr v1alpha1.CountyReport
 		if err := c.Get(ctx, client.ObjectKey{Namespace: nsName, Name: name}, &cr); err != nil {
 			return err
 		}
 		ns, spec = nsName, cr.Spec.Notifications
 		e = notify.Event{Tenant: cr.Spec.County.Code, TenantName: cr.Spec.County.Name, TenantNameEn: cr.Spec.County.EnglishName, Link: cr.Status.PortalURL}
 	} else {
-		var cr reportingv1.CityReport
+		var cr v1alpha1.CityReport
 		if err := c.Get(ctx, client.ObjectKey{Name: *city}, &cr); err != nil {
 			return err
 		}

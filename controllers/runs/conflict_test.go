@@ -15,7 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/controllers"
 )
 
@@ -25,7 +25,7 @@ import (
 // The run asks for a month three months ahead, so it fails (FuturePeriod)
 // without any executor.
 func TestRunWriteConflictIsARequeue(t *testing.T) {
-	conflict := apierrors.NewConflict(reportingv1.GroupVersion.WithResource("reportruns").GroupResource(), "x",
+	conflict := apierrors.NewConflict(v1alpha1.GroupVersion.WithResource("reportruns").GroupResource(), "x",
 		errors.New("the object has been modified"))
 	for i, write := range []string{"owner", "status"} {
 		t.Run(write, func(t *testing.T) {
@@ -67,7 +67,7 @@ func TestRunWriteConflictIsARequeue(t *testing.T) {
 			g.Eventually(func(g Gomega) {
 				_, err := r.Reconcile(ctx, req)
 				g.Expect(err).NotTo(HaveOccurred())
-				g.Expect(run(g, ns, "hengshan-"+future).Status.Reason).To(Equal(reportingv1.RunReasonFuturePeriod))
+				g.Expect(run(g, ns, "hengshan-"+future).Status.Reason).To(Equal(v1alpha1.RunReasonFuturePeriod))
 			}, wait).Should(Succeed())
 		})
 	}

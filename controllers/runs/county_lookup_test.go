@@ -12,7 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/controllers"
 )
 
@@ -26,8 +26,8 @@ func countyBlind(t *testing.T) client.Client {
 	}
 	return interceptor.NewClient(live, interceptor.Funcs{
 		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-			if _, ok := obj.(*reportingv1.CountyReport); ok {
-				return apierrors.NewNotFound(reportingv1.GroupVersion.WithResource("countyreports").GroupResource(), key.Name)
+			if _, ok := obj.(*v1alpha1.CountyReport); ok {
+				return apierrors.NewNotFound(v1alpha1.GroupVersion.WithResource("countyreports").GroupResource(), key.Name)
 			}
 			return c.Get(ctx, key, obj, opts...)
 		},
@@ -49,7 +49,7 @@ func TestRunWhoseCountyIsNotYetCachedWaits(t *testing.T) {
 	g.Expect(res.RequeueAfter).To(BeNumerically(">", 0))
 	got := run(g, ns, "hengshan-2026-10")
 	g.Expect(got.Status.Phase).To(BeEmpty(), "status written for a county the cache had not seen")
-	g.Expect(got.Status.Reason).NotTo(Equal(reportingv1.RunReasonCountyReportNotFound))
+	g.Expect(got.Status.Reason).NotTo(Equal(v1alpha1.RunReasonCountyReportNotFound))
 }
 
 // A run naming a county the API server does not have either is retried for
@@ -78,7 +78,7 @@ func TestRunWhoseCountyIsMissingFailsAfterTheGrace(t *testing.T) {
 	_, err = r.Reconcile(ctx, req)
 	g.Expect(err).NotTo(HaveOccurred())
 	got := run(g, ns, "nowhere-2026-10")
-	g.Expect(got.Status.Phase).To(Equal(reportingv1.RunFailed))
-	g.Expect(got.Status.Reason).To(Equal(reportingv1.RunReasonCountyReportNotFound))
+	g.Expect(got.Status.Phase).To(Equal(v1alpha1.RunFailed))
+	g.Expect(got.Status.Reason).To(Equal(v1alpha1.RunReasonCountyReportNotFound))
 	g.Expect(got.Status.CompletionTime.Time).To(BeTemporally("==", metav1.NewTime(created.Add(time.Minute)).Time))
 }

@@ -8,7 +8,7 @@ import (
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 )
 
 // A CountyReport never fires for an instant before it was created (a
@@ -46,7 +46,7 @@ func TestScheduleNeverFiresBeforeTheCountyWasCreated(t *testing.T) {
 			if tc.want == nil {
 				g.Expect(runNames(g, ns)).To(BeEmpty())
 				g.Expect(got.Status.LastScheduleTime).To(BeNil())
-				c := condition(got, reportingv1.ConditionReportUpToDate)
+				c := condition(got, v1alpha1.ConditionReportUpToDate)
 				g.Expect(c.Status).To(Equal(metav1.ConditionUnknown))
 				g.Expect(c.Reason).To(Equal("NotScheduledYet"))
 			} else {
@@ -75,7 +75,7 @@ func TestNewCountyRunsAtTheNextInstant(t *testing.T) {
 	clk.SetTime(time.Date(2027, 1, 1, 6, 0, 0, 0, sh))
 	reconcileCounty(t, h, cr)
 	g.Expect(runNames(g, ns)).To(ConsistOf("hengshan-2026-12"))
-	c := condition(county(g, ns, "hengshan"), reportingv1.ConditionReportUpToDate)
+	c := condition(county(g, ns, "hengshan"), v1alpha1.ConditionReportUpToDate)
 	g.Expect(c.Reason).To(Equal("RunInProgress"))
 }
 
@@ -95,8 +95,8 @@ func TestMonthCaughtUpByHandIsCurrentBeforeTheFirstInstant(t *testing.T) {
 	r := newRun(ns, "hengshan", "2026-11")
 	create(t, r)
 	done := metav1.NewTime(clk.Now().Add(-time.Minute))
-	r.Status = reportingv1.ReportRunStatus{Phase: reportingv1.RunSucceeded, Attempts: 1, StartTime: &done, CompletionTime: &done, Pages: 13,
-		Artifacts: []reportingv1.Artifact{{Key: "reports/2026-11/report.pdf", Size: 1, SHA256: fmt.Sprintf("%064d", 7)}}}
+	r.Status = v1alpha1.ReportRunStatus{Phase: v1alpha1.RunSucceeded, Attempts: 1, StartTime: &done, CompletionTime: &done, Pages: 13,
+		Artifacts: []v1alpha1.Artifact{{Key: "reports/2026-11/report.pdf", Size: 1, SHA256: fmt.Sprintf("%064d", 7)}}}
 	g.Expect(k8s.Status().Update(ctx, r)).To(Succeed())
 
 	reconcileCounty(t, h, cr)
@@ -104,7 +104,7 @@ func TestMonthCaughtUpByHandIsCurrentBeforeTheFirstInstant(t *testing.T) {
 	g.Expect(runNames(g, ns)).To(ConsistOf("hengshan-2026-11"))
 	g.Expect(got.Status.LastReport).NotTo(BeNil())
 	g.Expect(got.Status.LastReport.Period).To(Equal("2026-11"))
-	c := condition(got, reportingv1.ConditionReportUpToDate)
+	c := condition(got, v1alpha1.ConditionReportUpToDate)
 	g.Expect(c.Status).To(Equal(metav1.ConditionTrue))
 	g.Expect(c.Reason).To(Equal("ReportCurrent"))
 }

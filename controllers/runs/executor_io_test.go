@@ -8,21 +8,21 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/executor"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
 
 // datasetPath is the path-style request path of cr's dataset of period.
-func datasetPath(cr *reportingv1.CountyReport, period string) string {
+func datasetPath(cr *v1alpha1.CountyReport, period string) string {
 	return "/" + tenant.Bucket(cr) + "/data/" + period + "/dataset.json"
 }
 
-func attemptOf(cr *reportingv1.CountyReport, uid types.UID) *reportingv1.ReportRun {
-	return &reportingv1.ReportRun{
+func attemptOf(cr *v1alpha1.CountyReport, uid types.UID) *v1alpha1.ReportRun {
+	return &v1alpha1.ReportRun{
 		ObjectMeta: metav1.ObjectMeta{Name: cr.Name + "-2023-01", Namespace: cr.Namespace, UID: uid},
-		Spec:       reportingv1.ReportRunSpec{CountyReportName: cr.Name, Period: "2023-01"},
-		Status:     reportingv1.ReportRunStatus{Attempts: 1},
+		Spec:       v1alpha1.ReportRunSpec{CountyReportName: cr.Name, Period: "2023-01"},
+		Status:     v1alpha1.ReportRunStatus{Attempts: 1},
 	}
 }
 
@@ -36,7 +36,7 @@ func TestInProcessFetchesTheDatasetOnlyWithARenderSlot(t *testing.T) {
 	first, second := newCounty(ns, "hengshan", "910061"), newCounty(ns, "hengnan", "910062")
 	create(t, first, second)
 	proxy := newS3Proxy(t, minio)
-	for _, cr := range []*reportingv1.CountyReport{first, second} {
+	for _, cr := range []*v1alpha1.CountyReport{first, second} {
 		withHengshanJanuary(t, minio, cr)
 		proxy.through(t, cr)
 	}
@@ -61,8 +61,8 @@ func TestInProcessFetchesTheDatasetOnlyWithARenderSlot(t *testing.T) {
 
 	proxy.let()
 	for _, a := range []struct {
-		run *reportingv1.ReportRun
-		cr  *reportingv1.CountyReport
+		run *v1alpha1.ReportRun
+		cr  *v1alpha1.CountyReport
 	}{{runA, first}, {runB, second}} {
 		g.Eventually(func(g Gomega) {
 			got, err := p.Poll(ctx, a.run, a.cr)

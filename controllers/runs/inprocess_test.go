@@ -11,7 +11,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/executor"
 	"github.com/countyreport/countyreport/internal/storage"
 )
@@ -19,21 +19,21 @@ import (
 // statusWrites watches the ReportRuns of ns and returns, once name is
 // terminal, the sequence of statuses it was written with (one entry per
 // watch event whose status differs from the one before).
-func statusWrites(t *testing.T, ns, name string, start func()) []reportingv1.ReportRunStatus {
+func statusWrites(t *testing.T, ns, name string, start func()) []v1alpha1.ReportRunStatus {
 	t.Helper()
-	w, err := k8s.Watch(ctx, &reportingv1.ReportRunList{}, client.InNamespace(ns))
+	w, err := k8s.Watch(ctx, &v1alpha1.ReportRunList{}, client.InNamespace(ns))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Stop()
 	start()
-	var seen []reportingv1.ReportRunStatus
-	last := reportingv1.ReportRunStatus{}
+	var seen []v1alpha1.ReportRunStatus
+	last := v1alpha1.ReportRunStatus{}
 	timeout := time.After(wait)
 	for {
 		select {
 		case ev := <-w.ResultChan():
-			r, ok := ev.Object.(*reportingv1.ReportRun)
+			r, ok := ev.Object.(*v1alpha1.ReportRun)
 			if !ok || r.Name != name || ev.Type == watch.Deleted {
 				continue
 			}
@@ -41,7 +41,7 @@ func statusWrites(t *testing.T, ns, name string, start func()) []reportingv1.Rep
 				seen = append(seen, r.Status)
 				last = r.Status
 			}
-			if r.Status.Phase == reportingv1.RunSucceeded || r.Status.Phase == reportingv1.RunFailed {
+			if r.Status.Phase == v1alpha1.RunSucceeded || r.Status.Phase == v1alpha1.RunFailed {
 				return seen
 			}
 		case <-timeout:
@@ -50,8 +50,8 @@ func statusWrites(t *testing.T, ns, name string, start func()) []reportingv1.Rep
 	}
 }
 
-func phases(ss []reportingv1.ReportRunStatus) []reportingv1.RunPhase {
-	out := make([]reportingv1.RunPhase, len(ss))
+func phases(ss []v1alpha1.ReportRunStatus) []v1alpha1.RunPhase {
+	out := make([]v1alpha1.RunPhase, len(ss))
 	for i, s := range ss {
 		out[i] = s.Phase
 	}
@@ -68,7 +68,7 @@ func TestInProcessQuickRunIsOneStatusWrite(t *testing.T) {
 	create(t, cr)
 	archive := withHengshanJanuary(t, minio, cr)
 	seen := statusWrites(t, ns, "hengshan-2023-01", func() { create(t, newRun(ns, "hengshan", "2023-01")) })
-	g.Expect(phases(seen)).To(Equal([]reportingv1.RunPhase{reportingv1.RunSucceeded}), "statuses written: %+v", seen)
+	g.Expect(phases(seen)).To(Equal([]v1alpha1.RunPhase{v1alpha1.RunSucceeded}), "statuses written: %+v", seen)
 	final := seen[0]
 	g.Expect(final.Attempts).To(Equal(int32(1)))
 	g.Expect(final.StartTime).NotTo(BeNil())
@@ -91,7 +91,7 @@ func TestInProcessLongRunIsRecordedRunning(t *testing.T) {
 	create(t, cr)
 	archive := withHengshanJanuary(t, minio, cr)
 	seen := statusWrites(t, ns, "hengshan-2023-01", func() { create(t, newRun(ns, "hengshan", "2023-01")) })
-	g.Expect(phases(seen)).To(Equal([]reportingv1.RunPhase{reportingv1.RunRunning, reportingv1.RunSucceeded}), "statuses written: %+v", seen)
+	g.Expect(phases(seen)).To(Equal([]v1alpha1.RunPhase{v1alpha1.RunRunning, v1alpha1.RunSucceeded}), "statuses written: %+v", seen)
 	g.Expect(seen[1].Attempts).To(Equal(int32(1)))
 	checkArtifacts(t, g, run(g, ns, "hengshan-2023-01"), archive)
 }
@@ -104,7 +104,7 @@ func runningBeforeRestart(t *testing.T, prefix, code string) (string, *storage.A
 	ns, archive := januaryRun(t, minio, prefix, code)
 	r := run(NewWithT(t), ns, "hengshan-2023-01")
 	started := metav1.NewTime(time.Now().Add(-time.Minute))
-	r.Status = reportingv1.ReportRunStatus{Phase: reportingv1.RunRunning, Attempts: 1, StartTime: &started}
+	r.Status = v1alpha1.ReportRunStatus{Phase: v1alpha1.RunRunning, Attempts: 1, StartTime: &started}
 	if err := k8s.Status().Update(ctx, r); err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestInProcessAttemptLostAfterPublishingIsItsResult(t *testing.T) {
 	startHarness(t, ns, harnessOptions{executor: inProcess}) // the manager after its restart
 	g.Eventually(func(g Gomega) {
 		r := run(g, ns, "hengshan-2023-01")
-		g.Expect(r.Status.Phase).To(Equal(reportingv1.RunSucceeded), r.Status.Message)
+		g.Expect(r.Status.Phase).To(Equal(v1alpha1.RunSucceeded), r.Status.Message)
 		g.Expect(r.Status.Attempts).To(Equal(int32(1)))
 	}, wait).Should(Succeed())
 	after, err := archive.Report(ctx, "2023-01")
@@ -142,7 +142,7 @@ func TestInProcessAttemptLostBeforePublishingIsRetried(t *testing.T) {
 	startHarness(t, ns, harnessOptions{executor: inProcess})
 	g.Eventually(func(g Gomega) {
 		r := run(g, ns, "hengshan-2023-01")
-		g.Expect(r.Status.Phase).To(Equal(reportingv1.RunSucceeded), r.Status.Message)
+		g.Expect(r.Status.Phase).To(Equal(v1alpha1.RunSucceeded), r.Status.Message)
 		g.Expect(r.Status.Attempts).To(Equal(int32(2)))
 	}, wait).Should(Succeed())
 	checkArtifacts(t, g, run(g, ns, "hengshan-2023-01"), archive)

@@ -12,7 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/controllers"
 	"github.com/countyreport/countyreport/internal/executor"
 )
@@ -50,7 +50,7 @@ func TestJobNotYetInTheCacheIsNotGone(t *testing.T) {
 	storageFor(t, minio, cr)
 	r := newRun(ns, "hengshan", "2023-01")
 	create(t, r)
-	r.Status = reportingv1.ReportRunStatus{Phase: reportingv1.RunRunning, Attempts: 1}
+	r.Status = v1alpha1.ReportRunStatus{Phase: v1alpha1.RunRunning, Attempts: 1}
 	job := executor.MakeJob(r, cr, executor.JobOptions{Image: "countyreport:test"})
 	g.Expect(controllerutil.SetControllerReference(r, job, scheme)).To(Succeed())
 	create(t, job)

@@ -8,7 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/executor"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/storage/miniotest"
@@ -22,7 +22,7 @@ func runningJob(t *testing.T, srv *miniotest.Server, prefix, code string) (*harn
 	ns, archive := januaryRun(t, srv, prefix, code)
 	h := startHarness(t, ns, harnessOptions{})
 	NewWithT(t).Eventually(func(g Gomega) {
-		g.Expect(run(g, ns, "hengshan-2023-01").Status.Phase).To(Equal(reportingv1.RunRunning))
+		g.Expect(run(g, ns, "hengshan-2023-01").Status.Phase).To(Equal(v1alpha1.RunRunning))
 	}, wait).Should(Succeed())
 	return h, ns, archive
 }
@@ -44,7 +44,7 @@ func TestJobCompletedWhileStorageIsDownIsReadLater(t *testing.T) {
 	}
 	g.Eventually(func(g Gomega) { finishJob(g, ns, "hengshan-2023-01-1", true) }, wait).Should(Succeed())
 
-	var r *reportingv1.ReportRun
+	var r *v1alpha1.ReportRun
 	g.Eventually(func(g Gomega) {
 		r = run(g, ns, "hengshan-2023-01")
 		job := &batchv1.Job{}
@@ -61,7 +61,7 @@ func TestJobCompletedWhileStorageIsDownIsReadLater(t *testing.T) {
 	}
 	g.Eventually(func(g Gomega) {
 		r := run(g, ns, "hengshan-2023-01")
-		g.Expect(r.Status.Phase).To(Equal(reportingv1.RunSucceeded), r.Status.Message)
+		g.Expect(r.Status.Phase).To(Equal(v1alpha1.RunSucceeded), r.Status.Message)
 		g.Expect(r.Status.Attempts).To(Equal(int32(1)))
 	}, wait).Should(Succeed())
 }
@@ -87,7 +87,7 @@ func TestJobRemovedAfterPublishingIsItsResult(t *testing.T) {
 	deleteJob(t, ns, "hengshan-2023-01-1")
 	g.Eventually(func(g Gomega) {
 		r := run(g, ns, "hengshan-2023-01")
-		g.Expect(r.Status.Phase).To(Equal(reportingv1.RunSucceeded), r.Status.Message)
+		g.Expect(r.Status.Phase).To(Equal(v1alpha1.RunSucceeded), r.Status.Message)
 		g.Expect(r.Status.Attempts).To(Equal(int32(1)))
 	}, wait).Should(Succeed())
 	checkArtifacts(t, g, run(g, ns, "hengshan-2023-01"), archive)
@@ -107,7 +107,7 @@ func TestJobRemovedWithoutPublishingIsRetried(t *testing.T) {
 	g.Eventually(func(g Gomega) {
 		r := run(g, ns, "hengshan-2023-01")
 		g.Expect(r.Status.Attempts).To(Equal(int32(2)), r.Status.Message)
-		g.Expect(r.Status.Phase).To(Equal(reportingv1.RunRunning), r.Status.Message)
+		g.Expect(r.Status.Phase).To(Equal(v1alpha1.RunRunning), r.Status.Message)
 		job := &batchv1.Job{}
 		g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "hengshan-2023-01-2"}, job)).To(Succeed())
 	}, wait).Should(Succeed())
@@ -123,7 +123,7 @@ func TestJobNotStartedFromAStaleRead(t *testing.T) {
 	stale := run(g, ns, "hengshan-2023-01")
 	// The run moves on (as the reconciler's own status write would).
 	moved := stale.DeepCopy()
-	moved.Status = reportingv1.ReportRunStatus{Phase: reportingv1.RunPending, Attempts: 1, Message: "attempt 1 failed"}
+	moved.Status = v1alpha1.ReportRunStatus{Phase: v1alpha1.RunPending, Attempts: 1, Message: "attempt 1 failed"}
 	g.Expect(k8s.Status().Update(ctx, moved)).To(Succeed())
 
 	stale.Status.Attempts = 1 // what the reconciler would start from the stale read

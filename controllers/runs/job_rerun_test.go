@@ -9,7 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/executor"
 )
 
@@ -30,7 +30,7 @@ func TestRecreatedRunDoesNotAdoptTheJobOfTheRunItReplaces(t *testing.T) {
 	old := run(g, ns, "hengshan-2023-01")
 	g.Expect(k8s.Delete(ctx, old)).To(Succeed())
 	g.Eventually(func() bool {
-		return apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKeyFromObject(old), &reportingv1.ReportRun{}))
+		return apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKeyFromObject(old), &v1alpha1.ReportRun{}))
 	}, wait).Should(BeTrue())
 	// The old run's Job publishes and completes after its run is gone.
 	if _, err := executor.RenderAndPublish(ctx, archive, "2023-01", "zh-CN", ""); err != nil {
@@ -42,7 +42,7 @@ func TestRecreatedRunDoesNotAdoptTheJobOfTheRunItReplaces(t *testing.T) {
 	g.Eventually(func(g Gomega) {
 		r := run(g, ns, "hengshan-2023-01")
 		g.Expect(r.UID).NotTo(Equal(old.UID))
-		g.Expect(r.Status.Phase).To(Equal(reportingv1.RunRunning), r.Status.Message)
+		g.Expect(r.Status.Phase).To(Equal(v1alpha1.RunRunning), r.Status.Message)
 		job := &batchv1.Job{}
 		g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: r.Status.JobName}, job)).To(Succeed())
 		g.Expect(metav1.GetControllerOf(job)).NotTo(BeNil())
@@ -53,6 +53,6 @@ func TestRecreatedRunDoesNotAdoptTheJobOfTheRunItReplaces(t *testing.T) {
 	// Its own Job completes: it succeeds.
 	g.Eventually(func(g Gomega) { finishJob(g, ns, "hengshan-2023-01-1", true) }, wait).Should(Succeed())
 	g.Eventually(func(g Gomega) {
-		g.Expect(run(g, ns, "hengshan-2023-01").Status.Phase).To(Equal(reportingv1.RunSucceeded))
+		g.Expect(run(g, ns, "hengshan-2023-01").Status.Phase).To(Equal(v1alpha1.RunSucceeded))
 	}, wait).Should(Succeed())
 }

@@ -6,7 +6,7 @@ import (
 
 	. "github.com/onsi/gomega"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/limits"
 )
 
@@ -31,16 +31,16 @@ func TestManualRunsBoundedInTheOperator(t *testing.T) {
 	for i, p := range periods {
 		r := newRun(ns, "hengshan", p)
 		r.Name = fmt.Sprintf("m%d-%s", i, p)
-		r.Spec.Reason = reportingv1.RunManual
+		r.Spec.Reason = v1alpha1.RunManual
 		create(t, r)
 		// One after another, so that each is older than the next.
 		g.Eventually(func(g Gomega) {
 			g.Expect(run(g, ns, r.Name).Status.Phase).NotTo(BeEmpty())
 		}, wait).Should(Succeed())
 	}
-	want := map[string]reportingv1.RunPhase{
-		"m0-2023-01": reportingv1.RunRunning, "m1-2023-01": reportingv1.RunFailed,
-		"m2-2022-12": reportingv1.RunRunning, "m3-2022-11": reportingv1.RunFailed,
+	want := map[string]v1alpha1.RunPhase{
+		"m0-2023-01": v1alpha1.RunRunning, "m1-2023-01": v1alpha1.RunFailed,
+		"m2-2022-12": v1alpha1.RunRunning, "m3-2022-11": v1alpha1.RunFailed,
 	}
 	if limits.ManualRunsPerCounty != 2 {
 		t.Fatalf("the test expects limits.ManualRunsPerCounty = 2, not %d", limits.ManualRunsPerCounty)
@@ -49,8 +49,8 @@ func TestManualRunsBoundedInTheOperator(t *testing.T) {
 		g.Eventually(func(g Gomega) {
 			r := run(g, ns, name)
 			g.Expect(r.Status.Phase).To(Equal(phase), "%s: %+v", name, r.Status)
-			if phase == reportingv1.RunFailed {
-				g.Expect(r.Status.Reason).To(Equal(reportingv1.RunReasonTooManyRuns))
+			if phase == v1alpha1.RunFailed {
+				g.Expect(r.Status.Reason).To(Equal(v1alpha1.RunReasonTooManyRuns))
 				g.Expect(r.Status.Attempts).To(BeZero(), "nothing was started")
 			}
 		}, wait).Should(Succeed())

@@ -15,7 +15,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/executor"
 	"github.com/countyreport/countyreport/internal/period"
@@ -25,15 +25,15 @@ import (
 	"github.com/countyreport/countyreport/internal/tenant"
 )
 
-func newRun(ns, county, period string) *reportingv1.ReportRun {
-	return &reportingv1.ReportRun{
+func newRun(ns, county, period string) *v1alpha1.ReportRun {
+	return &v1alpha1.ReportRun{
 		ObjectMeta: metav1.ObjectMeta{Name: county + "-" + period, Namespace: ns},
-		Spec:       reportingv1.ReportRunSpec{CountyReportName: county, Period: period},
+		Spec:       v1alpha1.ReportRunSpec{CountyReportName: county, Period: period},
 	}
 }
 
-func run(g Gomega, ns, name string) *reportingv1.ReportRun {
-	r := &reportingv1.ReportRun{}
+func run(g Gomega, ns, name string) *v1alpha1.ReportRun {
+	r := &v1alpha1.ReportRun{}
 	g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, r)).To(Succeed())
 	return r
 }
@@ -41,7 +41,7 @@ func run(g Gomega, ns, name string) *reportingv1.ReportRun {
 // hengshanDataset is the sample dataset in its canonical JSON form, as the portal stores it.
 // withHengshanJanuary puts Hengshan's January 2023 dataset into cr's bucket
 // and returns the archive, as staff submitting that month would leave it.
-func withHengshanJanuary(t *testing.T, srv *miniotest.Server, cr *reportingv1.CountyReport) *storage.Archive {
+func withHengshanJanuary(t *testing.T, srv *miniotest.Server, cr *v1alpha1.CountyReport) *storage.Archive {
 	t.Helper()
 	archive := storageFor(t, srv, cr)
 	if _, err := archive.PutDataset(ctx, "2023-01", hengshanDataset(t)); err != nil {
@@ -96,8 +96,8 @@ func TestRunNamingMissingCountyReportFails(t *testing.T) {
 	create(t, newRun(ns, "nowhere", "2026-10"))
 	g.Eventually(func(g Gomega) {
 		r := run(g, ns, "nowhere-2026-10")
-		g.Expect(r.Status.Phase).To(Equal(reportingv1.RunFailed))
-		g.Expect(r.Status.Reason).To(Equal(reportingv1.RunReasonCountyReportNotFound))
+		g.Expect(r.Status.Phase).To(Equal(v1alpha1.RunFailed))
+		g.Expect(r.Status.Reason).To(Equal(v1alpha1.RunReasonCountyReportNotFound))
 		g.Expect(r.Status.Message).To(And(ContainSubstring(`"nowhere"`), ContainSubstring(ns), ContainSubstring("does not exist")))
 		g.Expect(r.Status.CompletionTime).NotTo(BeNil())
 	}, wait).Should(Succeed())
@@ -112,8 +112,8 @@ func TestFuturePeriodIsRefused(t *testing.T) {
 	create(t, newRun(ns, "hengshan", future))
 	g.Eventually(func(g Gomega) {
 		r := run(g, ns, "hengshan-"+future)
-		g.Expect(r.Status.Phase).To(Equal(reportingv1.RunFailed))
-		g.Expect(r.Status.Reason).To(Equal(reportingv1.RunReasonFuturePeriod))
+		g.Expect(r.Status.Phase).To(Equal(v1alpha1.RunFailed))
+		g.Expect(r.Status.Reason).To(Equal(v1alpha1.RunReasonFuturePeriod))
 		g.Expect(r.Status.Message).To(ContainSubstring("Asia/Shanghai"))
 		g.Expect(r.Status.Attempts).To(BeZero())
 	}, wait).Should(Succeed())
@@ -162,7 +162,7 @@ func TestJobExecutor(t *testing.T) {
 	job := &batchv1.Job{}
 	g.Eventually(func(g Gomega) {
 		r := run(g, ns, "hengshan-2023-01")
-		g.Expect(r.Status.Phase).To(Equal(reportingv1.RunRunning))
+		g.Expect(r.Status.Phase).To(Equal(v1alpha1.RunRunning))
 		g.Expect(r.Status.Attempts).To(Equal(int32(1)))
 		g.Expect(r.Status.JobName).To(Equal("hengshan-2023-01-1"))
 		g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: r.Status.JobName}, job)).To(Succeed())
@@ -172,7 +172,7 @@ func TestJobExecutor(t *testing.T) {
 	g.Expect(ptr.Deref(job.Spec.BackoffLimit, -1)).To(BeNumerically(">=", 0))
 	g.Expect(job.Spec.ActiveDeadlineSeconds).NotTo(BeNil())
 	g.Expect(job.Spec.TTLSecondsAfterFinished).NotTo(BeNil())
-	g.Expect(job.Labels).To(HaveKeyWithValue(reportingv1.LabelCounty, "910002"))
+	g.Expect(job.Labels).To(HaveKeyWithValue(v1alpha1.LabelCounty, "910002"))
 	pod := job.Spec.Template.Spec
 	g.Expect(ptr.Deref(pod.AutomountServiceAccountToken, true)).To(BeFalse())
 	g.Expect(ptr.Deref(pod.SecurityContext.RunAsNonRoot, false)).To(BeTrue())
@@ -203,7 +203,7 @@ func TestJobExecutor(t *testing.T) {
 	g.Eventually(func(g Gomega) {
 		r := run(g, ns, "hengshan-2023-01")
 		g.Expect(r.Status.Attempts).To(Equal(int32(2)))
-		g.Expect(r.Status.Phase).To(Equal(reportingv1.RunRunning))
+		g.Expect(r.Status.Phase).To(Equal(v1alpha1.RunRunning))
 		g.Expect(r.Status.JobName).To(Equal("hengshan-2023-01-2"))
 	}, wait).Should(Succeed())
 
@@ -213,13 +213,13 @@ func TestJobExecutor(t *testing.T) {
 	}
 	g.Eventually(func(g Gomega) { finishJob(g, ns, "hengshan-2023-01-2", true) }, wait).Should(Succeed())
 	g.Eventually(func(g Gomega) {
-		g.Expect(run(g, ns, "hengshan-2023-01").Status.Phase).To(Equal(reportingv1.RunSucceeded))
+		g.Expect(run(g, ns, "hengshan-2023-01").Status.Phase).To(Equal(v1alpha1.RunSucceeded))
 	}, wait).Should(Succeed())
 	checkArtifacts(t, g, run(g, ns, "hengshan-2023-01"), archive)
 }
 
 // checkArtifacts: the run's artifacts are the archive's manifest's.
-func checkArtifacts(t *testing.T, g *WithT, r *reportingv1.ReportRun, archive *storage.Archive) {
+func checkArtifacts(t *testing.T, g *WithT, r *v1alpha1.ReportRun, archive *storage.Archive) {
 	t.Helper()
 	rep, err := archive.Report(ctx, r.Spec.Period)
 	g.Expect(err).NotTo(HaveOccurred())
@@ -227,13 +227,13 @@ func checkArtifacts(t *testing.T, g *WithT, r *reportingv1.ReportRun, archive *s
 	g.Expect(r.Status.Pages).To(BeNumerically(">", 1))
 	g.Expect(r.Status.CompletionTime).NotTo(BeNil())
 	g.Expect(r.Status.StartTime).NotTo(BeNil())
-	byKey := map[string]reportingv1.Artifact{}
+	byKey := map[string]v1alpha1.Artifact{}
 	for _, a := range r.Status.Artifacts {
 		byKey[a.Key] = a
 	}
 	g.Expect(byKey).To(HaveLen(3))
 	for _, o := range rep.Artifacts {
-		g.Expect(byKey).To(HaveKeyWithValue(o.Key, reportingv1.Artifact{Key: o.Key, Size: o.Size, SHA256: o.SHA256}))
+		g.Expect(byKey).To(HaveKeyWithValue(o.Key, v1alpha1.Artifact{Key: o.Key, Size: o.Size, SHA256: o.SHA256}))
 	}
 	g.Expect(byKey).To(HaveKey("reports/" + r.Spec.Period + "/manifest.json"))
 	g.Expect(byKey["reports/"+r.Spec.Period+"/manifest.json"].Size).To(Equal(int64(len(rep.ManifestJSON()))))
@@ -250,7 +250,7 @@ func TestInProcessRendersFromTheArchive(t *testing.T) {
 	create(t, newRun(ns, "hengshan", "2023-01"))
 	g.Eventually(func(g Gomega) {
 		r := run(g, ns, "hengshan-2023-01")
-		g.Expect(r.Status.Phase).To(Equal(reportingv1.RunSucceeded), r.Status.Message)
+		g.Expect(r.Status.Phase).To(Equal(v1alpha1.RunSucceeded), r.Status.Message)
 		g.Expect(r.Status.Attempts).To(Equal(int32(1)))
 	}, wait).Should(Succeed())
 	r := run(g, ns, "hengshan-2023-01")
@@ -269,14 +269,14 @@ func TestInProcessRendersFromTheArchive(t *testing.T) {
 	g.Expect(got.SHA256).To(Equal(pdf.SHA256))
 	g.Expect(got.Pages).To(Equal(int32(rep.Pages)))
 	g.Expect(got.Keys).To(ConsistOf("reports/2023-01/report.pdf", "reports/2023-01/bundle.zip", "reports/2023-01/manifest.json"))
-	g.Expect(condition(county(g, ns, "hengshan"), reportingv1.ConditionReportUpToDate).Status).To(Equal(metav1.ConditionTrue))
+	g.Expect(condition(county(g, ns, "hengshan"), v1alpha1.ConditionReportUpToDate).Status).To(Equal(metav1.ConditionTrue))
 
 	// A period without data fails with NoData, and the previous report is untouched.
 	create(t, newRun(ns, "hengshan", "2022-12"))
 	g.Eventually(func(g Gomega) {
 		r := run(g, ns, "hengshan-2022-12")
-		g.Expect(r.Status.Phase).To(Equal(reportingv1.RunFailed))
-		g.Expect(r.Status.Reason).To(Equal(reportingv1.RunReasonNoData))
+		g.Expect(r.Status.Phase).To(Equal(v1alpha1.RunFailed))
+		g.Expect(r.Status.Reason).To(Equal(v1alpha1.RunReasonNoData))
 		g.Expect(r.Status.Message).To(And(ContainSubstring("2022-12 没有数据"), ContainSubstring("data/2022-12/dataset.json"), ContainSubstring("no dataset for 2022-12")))
 		g.Expect(r.Status.Attempts).To(Equal(int32(1)))
 	}, wait).Should(Succeed())
@@ -298,8 +298,8 @@ func TestJobExecutorNoData(t *testing.T) {
 	create(t, newRun(ns, "hengshan", "2026-10"))
 	g.Eventually(func(g Gomega) {
 		r := run(g, ns, "hengshan-2026-10")
-		g.Expect(r.Status.Phase).To(Equal(reportingv1.RunFailed))
-		g.Expect(r.Status.Reason).To(Equal(reportingv1.RunReasonNoData))
+		g.Expect(r.Status.Phase).To(Equal(v1alpha1.RunFailed))
+		g.Expect(r.Status.Reason).To(Equal(v1alpha1.RunReasonNoData))
 		g.Expect(r.Status.Message).To(ContainSubstring("2026-10 没有数据（data/2026-10/dataset.json 不存在）/ no dataset for 2026-10"))
 	}, wait).Should(Succeed())
 	var jobs batchv1.JobList
@@ -322,15 +322,15 @@ func TestStorageDownDuringRunIsRetried(t *testing.T) {
 	g.Eventually(func(g Gomega) {
 		r := run(g, ns, "hengshan-2023-01")
 		g.Expect(r.Status.Attempts).To(BeNumerically(">=", 1))
-		g.Expect(r.Status.Reason).To(Equal(reportingv1.RunReasonStorageUnavailable))
-		g.Expect(r.Status.Phase).NotTo(Equal(reportingv1.RunFailed))
+		g.Expect(r.Status.Reason).To(Equal(v1alpha1.RunReasonStorageUnavailable))
+		g.Expect(r.Status.Phase).NotTo(Equal(v1alpha1.RunFailed))
 	}, wait).Should(Succeed())
 	if err := srv.Restart(); err != nil {
 		t.Fatal(err)
 	}
 	g.Eventually(func(g Gomega) {
 		r := run(g, ns, "hengshan-2023-01")
-		g.Expect(r.Status.Phase).To(Equal(reportingv1.RunSucceeded), r.Status.Message)
+		g.Expect(r.Status.Phase).To(Equal(v1alpha1.RunSucceeded), r.Status.Message)
 		g.Expect(r.Status.Attempts).To(BeNumerically(">=", 2))
 		g.Expect(strings.Contains(r.Status.Message, "published")).To(BeTrue())
 	}, wait).Should(Succeed())

@@ -12,7 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/storage/miniotest"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
@@ -82,7 +82,7 @@ func (p *s3Proxy) index(e string) int {
 }
 
 // through points cr's credentials Secret at the proxy.
-func (p *s3Proxy) through(t *testing.T, cr *reportingv1.CountyReport) {
+func (p *s3Proxy) through(t *testing.T, cr *v1alpha1.CountyReport) {
 	t.Helper()
 	sec := &corev1.Secret{}
 	if err := k8s.Get(ctx, client.ObjectKey{Namespace: cr.Namespace, Name: tenant.CredentialsSecretName(cr)}, sec); err != nil {

@@ -14,20 +14,20 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/controllers"
 	"github.com/countyreport/countyreport/internal/testenv"
 )
 
 func fakeClockAt(t time.Time) *clocktesting.FakeClock { return clocktesting.NewFakeClock(t) }
 
-func county(g Gomega, ns, name string) *reportingv1.CountyReport {
-	cr := &reportingv1.CountyReport{}
+func county(g Gomega, ns, name string) *v1alpha1.CountyReport {
+	cr := &v1alpha1.CountyReport{}
 	g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, cr)).To(Succeed())
 	return cr
 }
 
-func condition(cr *reportingv1.CountyReport, typ string) metav1.Condition {
+func condition(cr *v1alpha1.CountyReport, typ string) metav1.Condition {
 	if c := meta.FindStatusCondition(cr.Status.Conditions, typ); c != nil {
 		return *c
 	}
@@ -36,12 +36,12 @@ func condition(cr *reportingv1.CountyReport, typ string) metav1.Condition {
 
 // reconcileCounty runs the CountyReport reconciler once, directly, once the
 // manager's cache has seen what the test wrote, and fails on an error.
-func reconcileCounty(t *testing.T, h *harness, cr *reportingv1.CountyReport) {
+func reconcileCounty(t *testing.T, h *harness, cr *v1alpha1.CountyReport) {
 	t.Helper()
 	reconcileWith(t, h.county, h, cr)
 }
 
-func reconcileWith(t *testing.T, r *controllers.CountyReportReconciler, h *harness, cr *reportingv1.CountyReport) {
+func reconcileWith(t *testing.T, r *controllers.CountyReportReconciler, h *harness, cr *v1alpha1.CountyReport) {
 	t.Helper()
 	syncCache(t, h)
 	_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(cr)})
@@ -55,11 +55,11 @@ func reconcileWith(t *testing.T, r *controllers.CountyReportReconciler, h *harne
 func syncCache(t *testing.T, h *harness) {
 	t.Helper()
 	NewWithT(t).Eventually(func(g Gomega) {
-		var want, got reportingv1.ReportRunList
+		var want, got v1alpha1.ReportRunList
 		g.Expect(k8s.List(ctx, &want, client.InNamespace(h.ns))).To(Succeed())
 		g.Expect(h.mgr.GetClient().List(ctx, &got, client.InNamespace(h.ns))).To(Succeed())
 		g.Expect(versions(got.Items)).To(Equal(versions(want.Items)))
-		var wantCR, gotCR reportingv1.CountyReportList
+		var wantCR, gotCR v1alpha1.CountyReportList
 		g.Expect(k8s.List(ctx, &wantCR, client.InNamespace(h.ns))).To(Succeed())
 		g.Expect(h.mgr.GetClient().List(ctx, &gotCR, client.InNamespace(h.ns))).To(Succeed())
 		for i := range wantCR.Items {
@@ -68,7 +68,7 @@ func syncCache(t *testing.T, h *harness) {
 	}, wait).Should(Succeed())
 }
 
-func versions(runs []reportingv1.ReportRun) map[string]string {
+func versions(runs []v1alpha1.ReportRun) map[string]string {
 	m := map[string]string{}
 	for _, r := range runs {
 		m[r.Name] = r.ResourceVersion
@@ -77,7 +77,7 @@ func versions(runs []reportingv1.ReportRun) map[string]string {
 }
 
 func runNames(g Gomega, ns string) []string {
-	var list reportingv1.ReportRunList
+	var list v1alpha1.ReportRunList
 	g.Expect(k8s.List(ctx, &list, client.InNamespace(ns))).To(Succeed())
 	var names []string
 	for _, r := range list.Items {
@@ -88,7 +88,7 @@ func runNames(g Gomega, ns string) []string {
 
 // scheduleHarness: a county in a fresh namespace, its reconciler on clk; no
 // ReportRun reconciler, so created runs stay as the schedule made them.
-func scheduleHarness(t *testing.T, code string, clk *clocktesting.FakeClock, edit func(*reportingv1.CountyReport)) (*harness, *reportingv1.CountyReport) {
+func scheduleHarness(t *testing.T, code string, clk *clocktesting.FakeClock, edit func(*v1alpha1.CountyReport)) (*harness, *v1alpha1.CountyReport) {
 	t.Helper()
 	ns := namespace(t, "sched")
 	h := startHarness(t, ns, harnessOptions{clock: clk, noRunController: true})
@@ -115,12 +115,12 @@ func TestScheduleFiresAtSixInShanghai(t *testing.T) {
 	reconcileCounty(t, h, cr)
 	g.Expect(runNames(g, h.ns)).To(ConsistOf("hengshan-2026-10"))
 	r := run(g, h.ns, "hengshan-2026-10")
-	g.Expect(r.Spec).To(Equal(reportingv1.ReportRunSpec{CountyReportName: "hengshan", Period: "2026-10", Reason: reportingv1.RunScheduled}))
+	g.Expect(r.Spec).To(Equal(v1alpha1.ReportRunSpec{CountyReportName: "hengshan", Period: "2026-10", Reason: v1alpha1.RunScheduled}))
 	g.Expect(metav1.GetControllerOf(r).UID).To(Equal(got.UID))
 	got = county(g, h.ns, "hengshan")
 	g.Expect(got.Status.LastScheduleTime.Time).To(BeTemporally("==", time.Date(2026, 10, 31, 22, 0, 0, 0, time.UTC)))
 	g.Expect(got.Status.NextRunLocal).To(Equal("2026-12-01 06:00 Asia/Shanghai"))
-	c := condition(got, reportingv1.ConditionReportUpToDate)
+	c := condition(got, v1alpha1.ConditionReportUpToDate)
 	g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
 	g.Expect(c.Reason).To(Equal("RunInProgress"))
 
@@ -134,7 +134,7 @@ func TestScheduleAcrossDaylightSavingInBerlin(t *testing.T) {
 	g := NewWithT(t)
 	// Summer time ends on 25 October 2026: 06:00 on 1 November is 05:00Z, not 04:00Z.
 	clk := fakeClockAt(time.Date(2026, 10, 20, 12, 0, 0, 0, time.UTC))
-	h, cr := scheduleHarness(t, "920002", clk, func(cr *reportingv1.CountyReport) {
+	h, cr := scheduleHarness(t, "920002", clk, func(cr *v1alpha1.CountyReport) {
 		cr.Spec.Schedule.TimeZone = "Europe/Berlin"
 	})
 	reconcileCounty(t, h, cr)
@@ -204,13 +204,13 @@ func TestRestartAndTwoReconcilersNeverDuplicate(t *testing.T) {
 func TestSuspendedScheduleCreatesNothing(t *testing.T) {
 	g := NewWithT(t)
 	clk := fakeClockAt(time.Date(2026, 10, 31, 22, 0, 0, 0, time.UTC))
-	h, cr := scheduleHarness(t, "920004", clk, func(cr *reportingv1.CountyReport) { cr.Spec.Schedule.Suspend = true })
+	h, cr := scheduleHarness(t, "920004", clk, func(cr *v1alpha1.CountyReport) { cr.Spec.Schedule.Suspend = true })
 	reconcileCounty(t, h, cr)
 	g.Expect(runNames(g, h.ns)).To(BeEmpty())
 	got := county(g, h.ns, "hengshan")
 	g.Expect(got.Status.NextRunLocal).To(Equal("suspended"))
 	g.Expect(got.Status.NextRun).To(BeNil())
-	g.Expect(condition(got, reportingv1.ConditionReportUpToDate).Message).To(ContainSubstring("suspended"))
+	g.Expect(condition(got, v1alpha1.ConditionReportUpToDate).Message).To(ContainSubstring("suspended"))
 
 	// Resumed within the starting deadline: the missed run is made.
 	clk.SetTime(time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC))
@@ -252,7 +252,7 @@ func TestDowntimeGivesOneRunForTheLatestPeriod(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			g := NewWithT(t)
 			clk := fakeClockAt(tc.now)
-			h, cr := scheduleHarness(t, fmt.Sprint(code), clk, func(cr *reportingv1.CountyReport) {
+			h, cr := scheduleHarness(t, fmt.Sprint(code), clk, func(cr *v1alpha1.CountyReport) {
 				cr.Spec.Schedule.StartingDeadlineSeconds = tc.deadline
 			})
 			g.Eventually(func(g Gomega) {
@@ -278,25 +278,25 @@ func TestHistoryLimitsPruneTheOldest(t *testing.T) {
 	h, _ := scheduleHarness(t, "920005", clk, nil)
 	syncCache(t, h)
 	cr := county(g, h.ns, "hengshan")
-	finished := func(period string, phase reportingv1.RunPhase) {
+	finished := func(period string, phase v1alpha1.RunPhase) {
 		r := newRun(h.ns, "hengshan", period)
 		create(t, r)
 		done := metav1.NewTime(time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC))
-		r.Status = reportingv1.ReportRunStatus{Phase: phase, Attempts: 1, StartTime: &done, CompletionTime: &done}
-		if phase == reportingv1.RunSucceeded {
+		r.Status = v1alpha1.ReportRunStatus{Phase: phase, Attempts: 1, StartTime: &done, CompletionTime: &done}
+		if phase == v1alpha1.RunSucceeded {
 			r.Status.Pages = 13
-			r.Status.Artifacts = []reportingv1.Artifact{{Key: "reports/" + period + "/report.pdf", Size: 1, SHA256: fmt.Sprintf("%064d", len(period))}}
+			r.Status.Artifacts = []v1alpha1.Artifact{{Key: "reports/" + period + "/report.pdf", Size: 1, SHA256: fmt.Sprintf("%064d", len(period))}}
 		}
 		g.Expect(k8s.Status().Update(ctx, r)).To(Succeed())
 	}
 	var succeeded []string
 	for m := 1; m <= 14; m++ { // 2025-08 .. 2026-09
 		p := time.Date(2025, time.Month(7+m), 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
-		finished(p, reportingv1.RunSucceeded)
+		finished(p, v1alpha1.RunSucceeded)
 		succeeded = append(succeeded, "hengshan-"+p)
 	}
 	for _, p := range []string{"2024-01", "2024-02", "2024-03", "2024-04", "2024-05"} {
-		finished(p, reportingv1.RunFailed)
+		finished(p, v1alpha1.RunFailed)
 	}
 	reconcileCounty(t, h, cr)
 	want := append(append([]string{}, succeeded[2:]...), "hengshan-2024-03", "hengshan-2024-04", "hengshan-2024-05")
@@ -305,7 +305,7 @@ func TestHistoryLimitsPruneTheOldest(t *testing.T) {
 	g.Expect(lr).NotTo(BeNil())
 	g.Expect(lr.Period).To(Equal("2026-09"))
 	g.Expect(lr.Pages).To(Equal(int32(13)))
-	g.Expect(condition(county(g, h.ns, "hengshan"), reportingv1.ConditionReportUpToDate).Status).To(Equal(metav1.ConditionTrue))
+	g.Expect(condition(county(g, h.ns, "hengshan"), v1alpha1.ConditionReportUpToDate).Status).To(Equal(metav1.ConditionTrue))
 
 	// Configurable: keep one of each.
 	g.Eventually(func(g Gomega) {

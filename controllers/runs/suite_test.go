@@ -29,7 +29,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/controllers"
 	"github.com/countyreport/countyreport/internal/executor"
 	"github.com/countyreport/countyreport/internal/storage"
@@ -52,7 +52,7 @@ func TestMain(m *testing.M) { os.Exit(runSuite(m)) }
 
 func runSuite(m *testing.M) int {
 	_ = clientgoscheme.AddToScheme(scheme)
-	_ = reportingv1.AddToScheme(scheme)
+	_ = v1alpha1.AddToScheme(scheme)
 	var err error
 	if env, err = testenv.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL: runs suite:", err)
@@ -134,7 +134,7 @@ func startHarness(t *testing.T, ns string, o harnessOptions) *harness {
 			created = o.clock.Now().AddDate(-1, 0, 0)
 		}
 		h.created = func(o metav1.Object) time.Time {
-			if _, county := o.(*reportingv1.CountyReport); county {
+			if _, county := o.(*v1alpha1.CountyReport); county {
 				return created
 			}
 			return o.GetCreationTimestamp().Time
@@ -189,10 +189,10 @@ func jobExecutor(mgr ctrl.Manager) *executor.Job {
 }
 
 // newCounty is a valid CountyReport named name in ns.
-func newCounty(ns, name, code string) *reportingv1.CountyReport {
-	return &reportingv1.CountyReport{
+func newCounty(ns, name, code string) *v1alpha1.CountyReport {
+	return &v1alpha1.CountyReport{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
-		Spec: reportingv1.CountyReportSpec{County: reportingv1.CountyIdentity{
+		Spec: v1alpha1.CountyReportSpec{County: v1alpha1.CountyIdentity{
 			Code: code, Name: "衡山县", EnglishName: "Hengshan County", City: "衡阳市",
 		}},
 	}
@@ -203,7 +203,7 @@ func newCounty(ns, name, code string) *reportingv1.CountyReport {
 func create(t *testing.T, objs ...client.Object) {
 	t.Helper()
 	for _, o := range objs {
-		if cr, ok := o.(*reportingv1.CountyReport); ok {
+		if cr, ok := o.(*v1alpha1.CountyReport); ok {
 			grant(t, cr.Namespace, cr.Spec.County.Code)
 		}
 		if err := k8s.Create(ctx, o); err != nil {
@@ -215,7 +215,7 @@ func create(t *testing.T, objs ...client.Object) {
 // storageFor makes the county's bucket on srv and its scoped credentials
 // Secret (as the CountyReport's storage step would), and returns the county's
 // archive opened with the same scoped credentials.
-func storageFor(t *testing.T, srv *miniotest.Server, cr *reportingv1.CountyReport) *storage.Archive {
+func storageFor(t *testing.T, srv *miniotest.Server, cr *v1alpha1.CountyReport) *storage.Archive {
 	t.Helper()
 	root := srv.RootConfig()
 	admin, err := storage.New(root)
@@ -260,13 +260,13 @@ func grant(t *testing.T, ns, code string) {
 	if err := k8s.Get(ctx, client.ObjectKey{Name: ns}, &n); err != nil {
 		t.Fatalf("read namespace %s: %v", ns, err)
 	}
-	if n.Labels[reportingv1.LabelCounty] != "" {
+	if n.Labels[v1alpha1.LabelCounty] != "" {
 		return
 	}
 	if n.Labels == nil {
 		n.Labels = map[string]string{}
 	}
-	n.Labels[reportingv1.LabelCounty] = code
+	n.Labels[v1alpha1.LabelCounty] = code
 	if err := k8s.Update(ctx, &n); err != nil {
 		t.Fatalf("label namespace %s: %v", ns, err)
 	}

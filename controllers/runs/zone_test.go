@@ -9,7 +9,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/controllers"
 	"github.com/countyreport/countyreport/internal/executor"
 )
@@ -17,12 +17,12 @@ import (
 // stubExecutor starts every attempt and reports it running.
 type stubExecutor struct{ started int }
 
-func (s *stubExecutor) Start(context.Context, *reportingv1.ReportRun, *reportingv1.CountyReport) (executor.Result, error) {
+func (s *stubExecutor) Start(context.Context, *v1alpha1.ReportRun, *v1alpha1.CountyReport) (executor.Result, error) {
 	s.started++
 	return executor.Result{State: executor.Running}, nil
 }
 
-func (s *stubExecutor) Poll(context.Context, *reportingv1.ReportRun, *reportingv1.CountyReport) (executor.Result, error) {
+func (s *stubExecutor) Poll(context.Context, *v1alpha1.ReportRun, *v1alpha1.CountyReport) (executor.Result, error) {
 	return executor.Result{State: executor.Running}, nil
 }
 
@@ -48,7 +48,7 @@ func TestTimeZoneChangedDuringARunDoesNotFailIt(t *testing.T) {
 	}
 	create(t, newRun(ns, "hengshan", "2026-12"))
 	reconcileRun("hengshan-2026-12")
-	g.Expect(run(g, ns, "hengshan-2026-12").Status.Phase).To(Equal(reportingv1.RunRunning))
+	g.Expect(run(g, ns, "hengshan-2026-12").Status.Phase).To(Equal(v1alpha1.RunRunning))
 
 	g.Eventually(func(g Gomega) {
 		got := county(g, ns, "hengshan")
@@ -57,7 +57,7 @@ func TestTimeZoneChangedDuringARunDoesNotFailIt(t *testing.T) {
 	}, wait).Should(Succeed())
 	reconcileRun("hengshan-2026-12")
 	r := run(g, ns, "hengshan-2026-12")
-	g.Expect(r.Status.Phase).To(Equal(reportingv1.RunRunning), r.Status.Message)
+	g.Expect(r.Status.Phase).To(Equal(v1alpha1.RunRunning), r.Status.Message)
 	g.Expect(ex.started).To(Equal(1))
 
 	// A run not yet started is still refused in the zone the county has now.
@@ -66,7 +66,7 @@ func TestTimeZoneChangedDuringARunDoesNotFailIt(t *testing.T) {
 	create(t, later)
 	reconcileRun(later.Name)
 	r = run(g, ns, later.Name)
-	g.Expect(r.Status.Phase).To(Equal(reportingv1.RunFailed))
-	g.Expect(r.Status.Reason).To(Equal(reportingv1.RunReasonFuturePeriod))
+	g.Expect(r.Status.Phase).To(Equal(v1alpha1.RunFailed))
+	g.Expect(r.Status.Reason).To(Equal(v1alpha1.RunReasonFuturePeriod))
 	g.Expect(ex.started).To(Equal(1))
 }

@@ -19,7 +19,7 @@ import (
 	"strconv"
 	"time"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/ranking"
 	"github.com/countyreport/countyreport/internal/review"
@@ -231,7 +231,7 @@ func (m *Members) Periods(ctx context.Context, code string) ([]string, error) {
 // RankingInput is the comparison input of a period from the city's spec
 // and the members' datasets (nil: not submitted). County names come from
 // the datasets, or from names for members that submitted nothing.
-func RankingInput(spec reportingv1.CityReportSpec, period string, datasets map[string]*dataset.Dataset, names map[string]string) ranking.Input {
+func RankingInput(spec v1alpha1.CityReportSpec, period string, datasets map[string]*dataset.Dataset, names map[string]string) ranking.Input {
 	in := ranking.Input{Period: period, Method: string(spec.Ranking.Method)}
 	if in.Method == "" {
 		in.Method = ranking.Efficacy

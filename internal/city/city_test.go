@@ -12,7 +12,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/ranking"
 	"github.com/countyreport/countyreport/internal/repo"
@@ -106,8 +106,8 @@ func TestReviewAndRankThroughMemberCredentials(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	spec := reportingv1.CityReportSpec{Ranking: reportingv1.RankingSpec{Method: reportingv1.RankEfficacy,
-		Indicators: []reportingv1.RankedIndicator{{ID: "gdp", Measure: reportingv1.MeasureChange}}}}
+	spec := v1alpha1.CityReportSpec{Ranking: v1alpha1.RankingSpec{Method: v1alpha1.RankEfficacy,
+		Indicators: []v1alpha1.RankedIndicator{{ID: "gdp", Measure: v1alpha1.MeasureChange}}}}
 	res, err := ranking.Compute(RankingInput(spec, "2023-01", datasets, names))
 	if err != nil {
 		t.Fatal(err)

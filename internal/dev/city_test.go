@@ -11,7 +11,7 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/portal"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
@@ -20,9 +20,9 @@ import (
 // in-process city portal: its configuration and member credentials below
 // root, its own credentials from its environment, run with RunCity.
 func TestCityPortalOptions(t *testing.T) {
-	city := &reportingv1.CityReport{
+	city := &v1alpha1.CityReport{
 		ObjectMeta: metav1.ObjectMeta{Name: "testcity"},
-		Spec:       reportingv1.CityReportSpec{City: reportingv1.CityIdentity{Code: "000100", Name: "测试市"}},
+		Spec:       v1alpha1.CityReportSpec{City: v1alpha1.CityIdentity{Code: "000100", Name: "测试市"}},
 	}
 	ns := tenant.CityNamespace(city)
 	in := tenant.CityInputs{

@@ -19,7 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/portal"
 	"github.com/countyreport/countyreport/internal/tenant"
 	"github.com/countyreport/countyreport/internal/testenv"
@@ -40,9 +40,9 @@ func TestRuntimeRunsTheCityPortal(t *testing.T) {
 	c, err := client.New(env.Config, client.Options{Scheme: scheme.Scheme})
 	g.Expect(err).NotTo(HaveOccurred())
 
-	city := &reportingv1.CityReport{
+	city := &v1alpha1.CityReport{
 		ObjectMeta: metav1.ObjectMeta{Name: "rtcity"},
-		Spec:       reportingv1.CityReportSpec{City: reportingv1.CityIdentity{Code: "000100", Name: "测试市"}},
+		Spec:       v1alpha1.CityReportSpec{City: v1alpha1.CityIdentity{Code: "000100", Name: "测试市"}},
 	}
 	ns := tenant.CityNamespace(city)
 	g.Expect(c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())

@@ -10,11 +10,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
 
-func credentialsSecret(cr *reportingv1.CountyReport, endpoint string) *corev1.Secret {
+func credentialsSecret(cr *v1alpha1.CountyReport, endpoint string) *corev1.Secret {
 	return &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Name: tenant.CredentialsSecretName(cr), Namespace: cr.Namespace, ResourceVersion: "7"},
 		Data: map[string][]byte{
@@ -39,7 +39,7 @@ func countingReader(objs []client.Object, n *int) client.Reader {
 // and from the API server only when it does not (a Secret the cache's label
 // selector leaves out).
 func TestArchivesReadTheCredentialsFromTheCacheFirst(t *testing.T) {
-	cr := &reportingv1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: "hengshan", Namespace: "hengshan"}}
+	cr := &v1alpha1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: "hengshan", Namespace: "hengshan"}}
 	for _, tc := range []struct {
 		name         string
 		inCache      bool

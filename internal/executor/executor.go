@@ -24,7 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/limits"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
@@ -42,8 +42,8 @@ import (
 // no credentials, storage down); other errors are the API server's and the
 // caller simply retries the reconcile.
 type Executor interface {
-	Start(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) (Result, error)
-	Poll(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) (Result, error)
+	Start(ctx context.Context, run *v1alpha1.ReportRun, cr *v1alpha1.CountyReport) (Result, error)
+	Poll(ctx context.Context, run *v1alpha1.ReportRun, cr *v1alpha1.CountyReport) (Result, error)
 }
 
 // Notifier is implemented by executors that finish work outside the API
@@ -93,7 +93,7 @@ func AsFailure(err error) (*Failure, bool) {
 // NoData is the failure of a period without data/<period>/dataset.json.
 func NoData(period string, err error) *Failure {
 	return &Failure{
-		Reason:  reportingv1.RunReasonNoData,
+		Reason:  v1alpha1.RunReasonNoData,
 		Message: fmt.Sprintf("%s 没有数据（%s 不存在）/ no dataset for %s", period, storage.DatasetKey(period), period),
 		Err:     err,
 	}
@@ -108,18 +108,18 @@ func Classify(period string, err error) *Failure {
 		return NoData(period, err)
 	case errors.Is(err, storage.ErrTooLarge):
 		// The county's own object: another attempt reads the same bytes.
-		return &Failure{Reason: reportingv1.RunReasonInvalidData, Err: err,
+		return &Failure{Reason: v1alpha1.RunReasonInvalidData, Err: err,
 			Message: fmt.Sprintf("%s 的数据文件过大，未读取（上限 %d MiB）/ the data of %s are too large and were not read (limit %d MiB): %v",
 				period, limits.DatasetBytes>>20, period, limits.DatasetBytes>>20, err)}
 	case storage.IsUnavailable(err):
-		return &Failure{Reason: reportingv1.RunReasonStorageUnavailable, Retryable: true, Err: err,
+		return &Failure{Reason: v1alpha1.RunReasonStorageUnavailable, Retryable: true, Err: err,
 			Message: "存储暂时无法访问，稍后重试 / storage unavailable, will retry: " + err.Error()}
 	case errors.Is(err, storage.ErrBadCredentials):
 		// Scoped credentials are rotated; the next attempt reads the Secret again.
-		return &Failure{Reason: reportingv1.RunReasonNoCredentials, Retryable: true, Err: err,
+		return &Failure{Reason: v1alpha1.RunReasonNoCredentials, Retryable: true, Err: err,
 			Message: "存储凭据被拒绝 / storage credentials rejected: " + err.Error()}
 	default:
-		return &Failure{Reason: reportingv1.RunReasonRenderFailed, Retryable: true, Err: err,
+		return &Failure{Reason: v1alpha1.RunReasonRenderFailed, Retryable: true, Err: err,
 			Message: "生成或发布失败 / render or publish failed: " + err.Error()}
 	}
 }
@@ -134,7 +134,7 @@ const clockSkew = time.Minute
 // restart). ok is false when there is none (or no credentials to look); the
 // error is a store that cannot be asked just now, to look again later
 // rather than render once more.
-func publishedSince(ctx context.Context, archives *Archives, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) (rep *storage.Report, ok bool, err error) {
+func publishedSince(ctx context.Context, archives *Archives, run *v1alpha1.ReportRun, cr *v1alpha1.CountyReport) (rep *storage.Report, ok bool, err error) {
 	if run.Status.StartTime == nil {
 		return nil, false, nil
 	}
@@ -156,7 +156,7 @@ func publishedSince(ctx context.Context, archives *Archives, run *reportingv1.Re
 }
 
 // Image is the image a county's runs use: its portal image override, else the operator's.
-func Image(cr *reportingv1.CountyReport, defaultImage string) string {
+func Image(cr *v1alpha1.CountyReport, defaultImage string) string {
 	if cr.Spec.Portal.Image != "" {
 		return cr.Spec.Portal.Image
 	}
@@ -164,7 +164,7 @@ func Image(cr *reportingv1.CountyReport, defaultImage string) string {
 }
 
 // Language is the edition the county renders.
-func Language(cr *reportingv1.CountyReport) string {
+func Language(cr *v1alpha1.CountyReport) string {
 	if cr.Spec.Report.Language == "" {
 		return "zh-CN"
 	}
@@ -195,7 +195,7 @@ type cachedClient struct {
 }
 
 // Open returns the county's archive.
-func (a *Archives) Open(ctx context.Context, cr *reportingv1.CountyReport) (*storage.Archive, error) {
+func (a *Archives) Open(ctx context.Context, cr *v1alpha1.CountyReport) (*storage.Archive, error) {
 	key := client.ObjectKey{Namespace: cr.Namespace, Name: tenant.CredentialsSecretName(cr)}
 	var sec corev1.Secret
 	if err := a.getSecret(ctx, key, &sec); err != nil {
@@ -203,7 +203,7 @@ func (a *Archives) Open(ctx context.Context, cr *reportingv1.CountyReport) (*sto
 			// The API server, not the credentials: the reconcile is retried.
 			return nil, fmt.Errorf("read the storage credentials Secret %s: %w", key.Name, err)
 		}
-		return nil, &Failure{Reason: reportingv1.RunReasonNoCredentials, Retryable: true, Err: err,
+		return nil, &Failure{Reason: v1alpha1.RunReasonNoCredentials, Retryable: true, Err: err,
 			Message: fmt.Sprintf("读取存储凭据 Secret %s 失败 / cannot read the storage credentials Secret %s: %v", key.Name, key.Name, err)}
 	}
 	a.mu.Lock()
@@ -213,7 +213,7 @@ func (a *Archives) Open(ctx context.Context, cr *reportingv1.CountyReport) (*sto
 	}
 	cfg, bucket, err := ConfigFromSecret(&sec)
 	if err != nil {
-		return nil, &Failure{Reason: reportingv1.RunReasonNoCredentials, Retryable: true, Err: err,
+		return nil, &Failure{Reason: v1alpha1.RunReasonNoCredentials, Retryable: true, Err: err,
 			Message: fmt.Sprintf("存储凭据 Secret %s 不完整 / storage credentials Secret %s: %v", key.Name, key.Name, err)}
 	}
 	if bucket == "" {
@@ -221,7 +221,7 @@ func (a *Archives) Open(ctx context.Context, cr *reportingv1.CountyReport) (*sto
 	}
 	c, err := storage.New(cfg)
 	if err != nil {
-		return nil, &Failure{Reason: reportingv1.RunReasonNoCredentials, Retryable: true, Err: err,
+		return nil, &Failure{Reason: v1alpha1.RunReasonNoCredentials, Retryable: true, Err: err,
 			Message: fmt.Sprintf("存储凭据 Secret %s 无效 / storage credentials Secret %s: %v", key.Name, key.Name, err)}
 	}
 	if old, ok := a.clients[key]; ok {

@@ -11,7 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/render"
 	"github.com/countyreport/countyreport/internal/report"
@@ -113,7 +113,7 @@ func (p *InProcess) Waiting() int { return int(p.waiting.Load()) }
 // The county's archive is opened first, here: a Secret that cannot be read
 // for now (the API server busy) is an error for the reconcile to retry, not
 // a failed attempt.
-func (p *InProcess) Start(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) (Result, error) {
+func (p *InProcess) Start(ctx context.Context, run *v1alpha1.ReportRun, cr *v1alpha1.CountyReport) (Result, error) {
 	k := attemptKey{run.UID, run.Status.Attempts}
 	if p.known(k) {
 		return p.Poll(ctx, run, cr)
@@ -164,7 +164,7 @@ func (p *InProcess) known(k attemptKey) bool {
 }
 
 // attempt runs one attempt and records its result.
-func (p *InProcess) attempt(a *attempt, archive *storage.Archive, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) {
+func (p *InProcess) attempt(a *attempt, archive *storage.Archive, run *v1alpha1.ReportRun, cr *v1alpha1.CountyReport) {
 	res := p.render(archive, run, cr)
 	p.mu.Lock()
 	a.done, a.result, a.finished = true, res, time.Now()
@@ -188,7 +188,7 @@ func (p *InProcess) sweep() {
 // Poll reports the attempt's result. An attempt this manager does not
 // know was lost to a restart; when the archive holds a report published
 // since the run began (it finished publishing first), that is its result.
-func (p *InProcess) Poll(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) (Result, error) {
+func (p *InProcess) Poll(ctx context.Context, run *v1alpha1.ReportRun, cr *v1alpha1.CountyReport) (Result, error) {
 	p.mu.Lock()
 	a, ok := p.runs[attemptKey{run.UID, run.Status.Attempts}]
 	var res Result
@@ -209,12 +209,12 @@ func (p *InProcess) Poll(ctx context.Context, run *reportingv1.ReportRun, cr *re
 	if published {
 		return Result{State: Succeeded, Report: rep}, nil
 	}
-	return Result{State: Failed, Failure: &Failure{Reason: reportingv1.RunReasonRenderFailed, Retryable: true,
+	return Result{State: Failed, Failure: &Failure{Reason: v1alpha1.RunReasonRenderFailed, Retryable: true,
 		Message: fmt.Sprintf("第 %d 次尝试在管理器重启时丢失 / attempt %d was lost when the manager restarted", run.Status.Attempts, run.Status.Attempts)}}, nil
 }
 
 // render does one attempt: dataset from the archive, render, publish, read back.
-func (p *InProcess) render(a *storage.Archive, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) Result {
+func (p *InProcess) render(a *storage.Archive, run *v1alpha1.ReportRun, cr *v1alpha1.CountyReport) Result {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	period := run.Spec.Period
@@ -279,16 +279,16 @@ func (r *Rendered) Publish(ctx context.Context, a *storage.Archive) (*storage.Re
 func Render(ctx context.Context, a *storage.Archive, data []byte, period, lang, font string) (*Rendered, error) {
 	ds, err := dataset.Parse(data, storage.DatasetKey(period))
 	if err != nil {
-		return nil, &Failure{Reason: reportingv1.RunReasonInvalidData, Err: err,
+		return nil, &Failure{Reason: v1alpha1.RunReasonInvalidData, Err: err,
 			Message: fmt.Sprintf("%s 的数据无效 / the dataset of %s is invalid: %s", period, period, firstProblems(err))}
 	}
 	if ds.Meta.Period != period {
-		return nil, &Failure{Reason: reportingv1.RunReasonInvalidData,
+		return nil, &Failure{Reason: v1alpha1.RunReasonInvalidData,
 			Message: fmt.Sprintf("%s 的期间是 %s / the dataset stored for %s is for %s", storage.DatasetKey(period), ds.Meta.Period, period, ds.Meta.Period)}
 	}
 	out, err := report.Render(ds, report.Options{Language: lang, Fonts: render.FontPaths{Sans: font}, Assets: AssetsFS(ctx, a)})
 	if err != nil {
-		return nil, &Failure{Reason: reportingv1.RunReasonRenderFailed, Err: err,
+		return nil, &Failure{Reason: v1alpha1.RunReasonRenderFailed, Err: err,
 			Message: fmt.Sprintf("%s 生成失败 / rendering %s failed: %v", period, period, err)}
 	}
 	return &Rendered{Period: period, Out: out}, nil

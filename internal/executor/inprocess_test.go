@@ -11,7 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/transient"
 )
 
@@ -19,20 +19,20 @@ import (
 // that fails at once (its credentials name an endpoint where nothing
 // listens); rendering from a real MinIO is tested in controllers/runs.
 
-func quickFailing(t *testing.T, wait time.Duration) (*InProcess, *reportingv1.ReportRun, *reportingv1.CountyReport) {
+func quickFailing(t *testing.T, wait time.Duration) (*InProcess, *v1alpha1.ReportRun, *v1alpha1.CountyReport) {
 	t.Helper()
-	cr := &reportingv1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: "hengshan", Namespace: "hengshan"}}
+	cr := &v1alpha1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: "hengshan", Namespace: "hengshan"}}
 	reader := fake.NewClientBuilder().WithObjects(credentialsSecret(cr, "127.0.0.1:1")).Build()
 	p := NewInProcess(&Archives{Reader: reader}, 1)
 	p.StartWait = wait
 	return p, testRun(), cr
 }
 
-func testRun() *reportingv1.ReportRun {
-	return &reportingv1.ReportRun{
+func testRun() *v1alpha1.ReportRun {
+	return &v1alpha1.ReportRun{
 		ObjectMeta: metav1.ObjectMeta{Name: "hengshan-2023-01", Namespace: "hengshan", UID: "run-1"},
-		Spec:       reportingv1.ReportRunSpec{CountyReportName: "hengshan", Period: "2023-01"},
-		Status:     reportingv1.ReportRunStatus{Attempts: 1},
+		Spec:       v1alpha1.ReportRunSpec{CountyReportName: "hengshan", Period: "2023-01"},
+		Status:     v1alpha1.ReportRunStatus{Attempts: 1},
 	}
 }
 
@@ -40,11 +40,11 @@ func testRun() *reportingv1.ReportRun {
 // server that cannot answer for now is an error for the reconcile to retry,
 // not a failed attempt.
 func TestInProcessStartOpensTheArchiveFirst(t *testing.T) {
-	cr := &reportingv1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: "hengshan", Namespace: "hengshan"}}
+	cr := &v1alpha1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: "hengshan", Namespace: "hengshan"}}
 	missing := NewInProcess(&Archives{Reader: fake.NewClientBuilder().Build()}, 1)
 	_, err := missing.Start(context.Background(), testRun(), cr)
-	if f, ok := AsFailure(err); !ok || f.Reason != reportingv1.RunReasonNoCredentials {
-		t.Fatalf("Start without a Secret: %v; want a %s failure", err, reportingv1.RunReasonNoCredentials)
+	if f, ok := AsFailure(err); !ok || f.Reason != v1alpha1.RunReasonNoCredentials {
+		t.Fatalf("Start without a Secret: %v; want a %s failure", err, v1alpha1.RunReasonNoCredentials)
 	}
 	busy := fake.NewClientBuilder().WithInterceptorFuncs(interceptor.Funcs{
 		Get: func(context.Context, client.WithWatch, client.ObjectKey, client.Object, ...client.GetOption) error {
@@ -63,8 +63,8 @@ func TestInProcessStartReportsAQuickAttempt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.State != Failed || res.Failure == nil || res.Failure.Reason != reportingv1.RunReasonStorageUnavailable {
-		t.Fatalf("Start = %+v, want the attempt failed with %s", res, reportingv1.RunReasonStorageUnavailable)
+	if res.State != Failed || res.Failure == nil || res.Failure.Reason != v1alpha1.RunReasonStorageUnavailable {
+		t.Fatalf("Start = %+v, want the attempt failed with %s", res, v1alpha1.RunReasonStorageUnavailable)
 	}
 	// Starting the same attempt again starts nothing and reports the same.
 	again, err := p.Start(context.Background(), run, cr)
@@ -97,8 +97,8 @@ func TestInProcessStartLeavesALongAttemptRunning(t *testing.T) {
 		t.Fatal("the attempt's end was not notified")
 	}
 	got, err := p.Poll(context.Background(), run, cr)
-	if err != nil || got.State != Failed || got.Failure.Reason != reportingv1.RunReasonStorageUnavailable {
-		t.Fatalf("Poll = %+v, %v; want the attempt failed with %s", got, err, reportingv1.RunReasonStorageUnavailable)
+	if err != nil || got.State != Failed || got.Failure.Reason != v1alpha1.RunReasonStorageUnavailable {
+		t.Fatalf("Poll = %+v, %v; want the attempt failed with %s", got, err, v1alpha1.RunReasonStorageUnavailable)
 	}
 }
 

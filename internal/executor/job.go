@@ -18,7 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
@@ -65,7 +65,7 @@ type Job struct {
 
 // JobName is the Job of attempt n of run: <run>-<n>, shortened with a hash
 // when that would not fit a label value (63 characters).
-func JobName(run *reportingv1.ReportRun, attempt int32) string {
+func JobName(run *v1alpha1.ReportRun, attempt int32) string {
 	name := run.Name + "-" + strconv.Itoa(int(attempt))
 	if len(name) <= 63 {
 		return name
@@ -76,7 +76,7 @@ func JobName(run *reportingv1.ReportRun, attempt int32) string {
 }
 
 // MakeJob builds the Job of the current attempt of run. It is pure.
-func MakeJob(run *reportingv1.ReportRun, cr *reportingv1.CountyReport, o JobOptions) *batchv1.Job {
+func MakeJob(run *v1alpha1.ReportRun, cr *v1alpha1.CountyReport, o JobOptions) *batchv1.Job {
 	secret := tenant.CredentialsSecretName(cr)
 	from := func(env, key string, optional bool) corev1.EnvVar {
 		return corev1.EnvVar{Name: env, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
@@ -84,11 +84,11 @@ func MakeJob(run *reportingv1.ReportRun, cr *reportingv1.CountyReport, o JobOpti
 		}}}
 	}
 	labels := map[string]string{
-		reportingv1.LabelManagedBy:    reportingv1.ManagedByValue,
-		reportingv1.LabelCounty:       cr.Spec.County.Code,
-		reportingv1.LabelCountyReport: cr.Name,
-		reportingv1.LabelReportRun:    run.Name,
-		reportingv1.LabelPeriod:       run.Spec.Period,
+		v1alpha1.LabelManagedBy:       v1alpha1.ManagedByValue,
+		v1alpha1.LabelCounty:          cr.Spec.County.Code,
+		v1alpha1.LabelCountyReport:    cr.Name,
+		v1alpha1.LabelReportRun:       run.Name,
+		v1alpha1.LabelPeriod:          run.Spec.Period,
 		"app.kubernetes.io/name":      "countyreport-generate",
 		"app.kubernetes.io/component": "report-run",
 	}
@@ -172,7 +172,7 @@ func MakeJob(run *reportingv1.ReportRun, cr *reportingv1.CountyReport, o JobOpti
 // Start checks that the period has data (so no Job is started for nothing)
 // and creates the attempt's Job, owned by the ReportRun. The attempt is
 // Running from then on: the Job's pods take far longer than one reconcile.
-func (j *Job) Start(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) (Result, error) {
+func (j *Job) Start(ctx context.Context, run *v1alpha1.ReportRun, cr *v1alpha1.CountyReport) (Result, error) {
 	if err := j.fresh(ctx, run); err != nil {
 		return Result{}, err
 	}
@@ -203,8 +203,8 @@ var ErrStale = errors.New("the ReportRun read is older than the API server's; no
 // A cache behind the run's own last status write would otherwise start
 // again an attempt that has run, and remake a Job that finished and was
 // removed. One read per attempt: Jobs start once a month per county.
-func (j *Job) fresh(ctx context.Context, run *reportingv1.ReportRun) error {
-	var live reportingv1.ReportRun
+func (j *Job) fresh(ctx context.Context, run *v1alpha1.ReportRun) error {
+	var live v1alpha1.ReportRun
 	if err := j.reader().Get(ctx, client.ObjectKeyFromObject(run), &live); err != nil {
 		return fmt.Errorf("read ReportRun %s: %w", run.Name, err)
 	}
@@ -218,7 +218,7 @@ func (j *Job) fresh(ctx context.Context, run *reportingv1.ReportRun) error {
 // controls it. One left by an earlier ReportRun of the same name (deleted and
 // created again, its Job not yet collected) is deleted and the attempt starts
 // again on the next reconcile: that Job's result is not this run's.
-func (j *Job) adopt(ctx context.Context, run *reportingv1.ReportRun, name string) error {
+func (j *Job) adopt(ctx context.Context, run *v1alpha1.ReportRun, name string) error {
 	var have batchv1.Job
 	if err := j.reader().Get(ctx, client.ObjectKey{Namespace: run.Namespace, Name: name}, &have); err != nil {
 		return fmt.Errorf("read existing Job %s: %w", name, err)
@@ -246,7 +246,7 @@ func (j *Job) reader() client.Reader {
 }
 
 // preflight fails the attempt early when there is no dataset or no storage.
-func (j *Job) preflight(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) error {
+func (j *Job) preflight(ctx context.Context, run *v1alpha1.ReportRun, cr *v1alpha1.CountyReport) error {
 	if j.Options.Sign {
 		if err := signingReady(ctx, j.reader(), cr); err != nil {
 			return err
@@ -265,7 +265,7 @@ func (j *Job) preflight(ctx context.Context, run *reportingv1.ReportRun, cr *rep
 
 // Poll follows the Job's conditions; on Complete the result is read from the
 // published manifest.
-func (j *Job) Poll(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) (Result, error) {
+func (j *Job) Poll(ctx context.Context, run *v1alpha1.ReportRun, cr *v1alpha1.CountyReport) (Result, error) {
 	name := run.Status.JobName
 	if name == "" {
 		name = JobName(run, run.Status.Attempts)
@@ -291,7 +291,7 @@ func (j *Job) Poll(ctx context.Context, run *reportingv1.ReportRun, cr *reportin
 		case batchv1.JobComplete:
 			return readPublished(ctx, j.Archives, run, cr)
 		case batchv1.JobFailed:
-			f := &Failure{Reason: reportingv1.RunReasonJobFailed, Retryable: true,
+			f := &Failure{Reason: v1alpha1.RunReasonJobFailed, Retryable: true,
 				Message: fmt.Sprintf("Job %s 失败 / Job %s failed: %s %s", name, name, c.Reason, c.Message)}
 			// A Job that failed because the period has no data is not retried.
 			if a, err := j.Archives.Open(ctx, cr); err == nil {
@@ -310,7 +310,7 @@ func (j *Job) Poll(ctx context.Context, run *reportingv1.ReportRun, cr *reportin
 // than that) has likely published: a report for the period written since
 // the run started is its result, and rendering it again would be for
 // nothing. Otherwise the attempt failed and is retried.
-func (j *Job) gone(ctx context.Context, run *reportingv1.ReportRun, cr *reportingv1.CountyReport, name string, notFound error) (Result, error) {
+func (j *Job) gone(ctx context.Context, run *v1alpha1.ReportRun, cr *v1alpha1.CountyReport, name string, notFound error) (Result, error) {
 	rep, ok, err := publishedSince(ctx, j.Archives, run, cr)
 	if err != nil {
 		return Result{}, fmt.Errorf("job %s is gone: %w", name, err)
@@ -318,13 +318,13 @@ func (j *Job) gone(ctx context.Context, run *reportingv1.ReportRun, cr *reportin
 	if ok {
 		return Result{State: Succeeded, Report: rep}, nil
 	}
-	return Result{State: Failed, Failure: &Failure{Reason: reportingv1.RunReasonJobFailed, Retryable: true, Err: notFound,
+	return Result{State: Failed, Failure: &Failure{Reason: v1alpha1.RunReasonJobFailed, Retryable: true, Err: notFound,
 		Message: fmt.Sprintf("Job %s 不存在，且归档中没有本次运行发布的报告 / Job %s is gone and the archive holds no report published since the run began", name, name)}}, nil
 }
 
 // readPublished reads the period's report from the archive: the artifacts a
 // ReportRun shows are the manifest's.
-func readPublished(ctx context.Context, archives *Archives, run *reportingv1.ReportRun, cr *reportingv1.CountyReport) (Result, error) {
+func readPublished(ctx context.Context, archives *Archives, run *v1alpha1.ReportRun, cr *v1alpha1.CountyReport) (Result, error) {
 	a, err := archives.Open(ctx, cr)
 	if err != nil {
 		f, ok := AsFailure(err)
@@ -342,7 +342,7 @@ func readPublished(ctx context.Context, archives *Archives, run *reportingv1.Rep
 		}
 		f := Classify(run.Spec.Period, err)
 		if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrIncomplete) || errors.Is(err, storage.ErrCorrupt) {
-			f = &Failure{Reason: reportingv1.RunReasonRenderFailed, Retryable: true, Err: err,
+			f = &Failure{Reason: v1alpha1.RunReasonRenderFailed, Retryable: true, Err: err,
 				Message: "运行已结束但归档中没有完整的报告 / the run finished but the archive holds no complete report: " + err.Error()}
 		}
 		return Result{State: Failed, Failure: f}, nil

@@ -8,7 +8,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/manifest"
 	"github.com/countyreport/countyreport/internal/signing"
 	"github.com/countyreport/countyreport/internal/storage"
@@ -20,12 +20,12 @@ import (
 // nothing else.
 
 // Tenant is cr as a signing certificate names it.
-func Tenant(cr *reportingv1.CountyReport) signing.Tenant {
+func Tenant(cr *v1alpha1.CountyReport) signing.Tenant {
 	return signing.Tenant{Code: cr.Spec.County.Code, Name: cr.Spec.County.Name, EnglishName: cr.Spec.County.EnglishName, Kind: "county"}
 }
 
 // signingVolume mounts the county's signing Secret into the Job, read-only.
-func signingVolume(cr *reportingv1.CountyReport) (corev1.Volume, corev1.VolumeMount, corev1.EnvVar) {
+func signingVolume(cr *v1alpha1.CountyReport) (corev1.Volume, corev1.VolumeMount, corev1.EnvVar) {
 	return corev1.Volume{Name: "signing", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
 			SecretName: signing.SecretName(cr.Name), DefaultMode: ptr.To[int32](0o400),
 			Items: []corev1.KeyToPath{{Key: signing.KeyCert, Path: signing.KeyCert}, {Key: signing.KeyKey, Path: signing.KeyKey}, {Key: signing.KeyCA, Path: signing.KeyCA}},
@@ -36,11 +36,11 @@ func signingVolume(cr *reportingv1.CountyReport) (corev1.Volume, corev1.VolumeMo
 
 // signingReady fails the attempt early when the county has no signing
 // Secret yet (the operator issues it; a Job would wait for the mount).
-func signingReady(ctx context.Context, r client.Reader, cr *reportingv1.CountyReport) error {
+func signingReady(ctx context.Context, r client.Reader, cr *v1alpha1.CountyReport) error {
 	var sec corev1.Secret
 	name := signing.SecretName(cr.Name)
 	if err := r.Get(ctx, client.ObjectKey{Namespace: cr.Namespace, Name: name}, &sec); err != nil {
-		return &Failure{Reason: reportingv1.RunReasonNoCredentials, Retryable: true, Err: err,
+		return &Failure{Reason: v1alpha1.RunReasonNoCredentials, Retryable: true, Err: err,
 			Message: fmt.Sprintf("签名密钥 Secret %s 尚未就绪 / the signing Secret %s is not ready: %v", name, name, err)}
 	}
 	return nil
@@ -63,13 +63,13 @@ func (r *Rendered) Sign(ctx context.Context, a *storage.Archive, s *signing.Sign
 
 // signer is the county's signer for an in-process attempt: nil when the
 // executor signs nothing (no Keys).
-func (p *InProcess) signer(ctx context.Context, cr *reportingv1.CountyReport) (*signing.Signer, error) {
+func (p *InProcess) signer(ctx context.Context, cr *v1alpha1.CountyReport) (*signing.Signer, error) {
 	if p.Keys == nil {
 		return nil, nil
 	}
 	s, err := p.Keys.Signer(ctx, cr.Namespace, cr.Name, Tenant(cr))
 	if err != nil {
-		return nil, &Failure{Reason: reportingv1.RunReasonNoCredentials, Retryable: true, Err: err,
+		return nil, &Failure{Reason: v1alpha1.RunReasonNoCredentials, Retryable: true, Err: err,
 			Message: "签名密钥不可用 / the county's signing key is not usable: " + err.Error()}
 	}
 	return s, nil

@@ -12,20 +12,20 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/signing"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
 
 // Made-up counties, each in its own namespace.
-func county(name, code string) *reportingv1.CountyReport {
-	return &reportingv1.CountyReport{
+func county(name, code string) *v1alpha1.CountyReport {
+	return &v1alpha1.CountyReport{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "county-" + name},
-		Spec:       reportingv1.CountyReportSpec{County: reportingv1.CountyIdentity{Code: code, Name: name + "县（虚构）"}},
+		Spec:       v1alpha1.CountyReportSpec{County: v1alpha1.CountyIdentity{Code: code, Name: name + "县（虚构）"}},
 	}
 }
 
-func signingSecretOf(t *testing.T, ca *signing.KeyPair, cr *reportingv1.CountyReport, holder signing.Tenant) *corev1.Secret {
+func signingSecretOf(t *testing.T, ca *signing.KeyPair, cr *v1alpha1.CountyReport, holder signing.Tenant) *corev1.Secret {
 	t.Helper()
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	kp, err := ca.Issue(holder, at, at.AddDate(1, 0, 0))
@@ -136,7 +136,7 @@ func TestInProcessReadsOnlyItsOwnSigningKey(t *testing.T) {
 	p.Keys = &signing.Keys{Reader: reader(signingSecretOf(t, ca, a, tb))}
 	_, err = p.signer(context.Background(), a)
 	f, ok := AsFailure(err)
-	if !ok || f.Reason != reportingv1.RunReasonNoCredentials || !strings.Contains(f.Message, "990802") {
+	if !ok || f.Reason != v1alpha1.RunReasonNoCredentials || !strings.Contains(f.Message, "990802") {
 		t.Fatalf("signing for %s with %s's certificate: %v; want a refusal naming it", ta.Code, tb.Code, err)
 	}
 }
@@ -147,7 +147,7 @@ func TestJobWaitsForTheSigningSecret(t *testing.T) {
 	a := county("alpha", "990801")
 	j := &Job{Client: fake.NewClientBuilder().Build(), Options: JobOptions{Sign: true}}
 	err := j.preflight(context.Background(), testRun(), a)
-	if f, ok := AsFailure(err); !ok || f.Reason != reportingv1.RunReasonNoCredentials || !f.Retryable {
+	if f, ok := AsFailure(err); !ok || f.Reason != v1alpha1.RunReasonNoCredentials || !f.Retryable {
 		t.Fatalf("preflight without the signing Secret: %v", err)
 	}
 }

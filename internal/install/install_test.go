@@ -30,7 +30,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/executor"
 	"github.com/countyreport/countyreport/internal/tenant"
 	"github.com/countyreport/countyreport/internal/testenv"
@@ -55,7 +55,7 @@ func newClient(t *testing.T) client.Client {
 	t.Helper()
 	s := runtime.NewScheme()
 	utilruntime.Must(clientgoscheme.AddToScheme(s))
-	utilruntime.Must(reportingv1.AddToScheme(s))
+	utilruntime.Must(v1alpha1.AddToScheme(s))
 	c, err := client.New(env.Config, client.Options{Scheme: s})
 	if err != nil {
 		t.Fatal(err)
@@ -222,14 +222,14 @@ func deployments(t *testing.T, manifests string) []appsv1.Deployment {
 }
 
 // hengshan is the sample county, read from config/samples.
-func hengshan(t *testing.T) *reportingv1.CountyReport {
+func hengshan(t *testing.T) *v1alpha1.CountyReport {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(env.Root, "config", "samples", "hengshan.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, doc := range splitYAML(t, string(raw)) {
-		var cr reportingv1.CountyReport
+		var cr v1alpha1.CountyReport
 		if err := yaml.Unmarshal(doc, &cr); err != nil {
 			t.Fatal(err)
 		}
@@ -274,8 +274,8 @@ func TestPodSecurityRestricted(t *testing.T) {
 	cr := hengshan(t)
 	in := tenant.Inputs{PortalImage: "countyreport:test", StorageEndpoint: "10.0.0.5:9000", CredentialsSecretName: "hengshan-storage", CredentialsHash: "h"}
 	templates["portal"] = tenant.Deployment(cr, in, "hash").Spec.Template
-	run := &reportingv1.ReportRun{ObjectMeta: metav1.ObjectMeta{Name: "hengshan-2023-01", Namespace: ns},
-		Spec: reportingv1.ReportRunSpec{CountyReportName: cr.Name, Period: "2023-01"}, Status: reportingv1.ReportRunStatus{Attempts: 1}}
+	run := &v1alpha1.ReportRun{ObjectMeta: metav1.ObjectMeta{Name: "hengshan-2023-01", Namespace: ns},
+		Spec: v1alpha1.ReportRunSpec{CountyReportName: cr.Name, Period: "2023-01"}, Status: v1alpha1.ReportRunStatus{Attempts: 1}}
 	templates["report Job"] = executor.MakeJob(run, cr, executor.JobOptions{Image: "countyreport:test", Sign: true}).Spec.Template
 	if len(templates) != 5 {
 		t.Fatalf("expected 5 pod templates, have %d: %v", len(templates), templates)

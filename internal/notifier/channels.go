@@ -10,7 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/accounts"
 	"github.com/countyreport/countyreport/internal/notify"
 )
@@ -21,7 +21,7 @@ const maxSecretValue = 8 << 10
 // channels builds a tenant's channels from its spec and the Secrets of its
 // own namespace: a channel never names a Secret elsewhere. A channel that
 // cannot be built is left out with its error (its records wait).
-func (n *Notifier) channels(ctx context.Context, namespace string, spec *reportingv1.NotificationsSpec) (map[string]notify.Channel, map[string]string, map[string]error) {
+func (n *Notifier) channels(ctx context.Context, namespace string, spec *v1alpha1.NotificationsSpec) (map[string]notify.Channel, map[string]string, map[string]error) {
 	chans, versions, broken := map[string]notify.Channel{}, map[string]string{}, map[string]error{}
 	if spec == nil {
 		return chans, versions, broken
@@ -41,7 +41,7 @@ func (n *Notifier) channels(ctx context.Context, namespace string, spec *reporti
 }
 
 // settings reads channel c's Secret in namespace into notify.Settings.
-func (n *Notifier) settings(ctx context.Context, namespace string, c reportingv1.NotificationChannel) (notify.Settings, string, error) {
+func (n *Notifier) settings(ctx context.Context, namespace string, c v1alpha1.NotificationChannel) (notify.Settings, string, error) {
 	s := notify.Settings{Type: c.Type, BaseURL: c.BaseURL, Policy: n.Policy, Clock: n.Clock}
 	data := map[string][]byte{}
 	version := ""
@@ -102,7 +102,7 @@ func (n *Notifier) settings(ctx context.Context, namespace string, c reportingv1
 // recipients are where spec's routes send events of kind: the addresses a
 // route lists, and for a route marked staff the staff's own addresses
 // (staff is called only then), each in its own language.
-func recipients(spec *reportingv1.NotificationsSpec, kind notify.EventKind, staff func() []accounts.Profile) []notify.Recipient {
+func recipients(spec *v1alpha1.NotificationsSpec, kind notify.EventKind, staff func() []accounts.Profile) []notify.Recipient {
 	if spec == nil {
 		return nil
 	}
@@ -159,7 +159,7 @@ func staffFor(profiles []accounts.Profile, which string) []accounts.Profile {
 }
 
 // routed says whether any route of spec sends events of kind.
-func routed(spec *reportingv1.NotificationsSpec, kind notify.EventKind) bool {
+func routed(spec *v1alpha1.NotificationsSpec, kind notify.EventKind) bool {
 	for _, r := range spec.Routes {
 		if routes(r, kind) {
 			return true
@@ -168,7 +168,7 @@ func routed(spec *reportingv1.NotificationsSpec, kind notify.EventKind) bool {
 	return false
 }
 
-func routes(r reportingv1.NotificationRoute, kind notify.EventKind) bool {
+func routes(r v1alpha1.NotificationRoute, kind notify.EventKind) bool {
 	for _, e := range r.Events {
 		if string(e) == string(kind) {
 			return true
@@ -180,7 +180,7 @@ func routes(r reportingv1.NotificationRoute, kind notify.EventKind) bool {
 // SendTest sends a test message through channel of a tenant now, outside
 // the outbox (Grafana's "Test" button): e names the tenant; to is the
 // address for a mail channel. It says what the vendor answered.
-func (n *Notifier) SendTest(ctx context.Context, namespace string, spec *reportingv1.NotificationsSpec, channel string, e notify.Event, to, lang string) error {
+func (n *Notifier) SendTest(ctx context.Context, namespace string, spec *v1alpha1.NotificationsSpec, channel string, e notify.Event, to, lang string) error {
 	if spec == nil {
 		return fmt.Errorf("the tenant has no spec.notifications")
 	}

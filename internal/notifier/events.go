@@ -8,7 +8,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/notify"
 	"github.com/countyreport/countyreport/internal/period"
 	"github.com/countyreport/countyreport/internal/review"
@@ -16,7 +16,7 @@ import (
 )
 
 // countyEvents: the county's own report published, and its runs failed.
-func (n *Notifier) countyEvents(ctx context.Context, c *reportingv1.CountyReport, runs []reportingv1.ReportRun) error {
+func (n *Notifier) countyEvents(ctx context.Context, c *v1alpha1.CountyReport, runs []v1alpha1.ReportRun) error {
 	spec := c.Spec.Notifications
 	if spec == nil || c.Status.Bucket == "" {
 		return nil
@@ -36,7 +36,7 @@ func (n *Notifier) countyEvents(ctx context.Context, c *reportingv1.CountyReport
 		errs = append(errs, n.enqueue(ctx, countyRef(c), e))
 	}
 	for _, r := range runs {
-		if r.Namespace != c.Namespace || r.Spec.CountyReportName != c.Name || r.Status.Phase != reportingv1.RunFailed ||
+		if r.Namespace != c.Namespace || r.Spec.CountyReportName != c.Name || r.Status.Phase != v1alpha1.RunFailed ||
 			r.Status.CompletionTime == nil || now.Sub(r.Status.CompletionTime.Time) >= recent {
 			continue
 		}
@@ -75,7 +75,7 @@ func expiryEvent(base notify.Event, expires, now time.Time, ref, reason, portal 
 	return e
 }
 
-func countyEvent(c *reportingv1.CountyReport) notify.Event {
+func countyEvent(c *v1alpha1.CountyReport) notify.Event {
 	return notify.Event{Tenant: c.Spec.County.Code, TenantName: c.Spec.County.Name, TenantNameEn: c.Spec.County.EnglishName}
 }
 
@@ -87,7 +87,7 @@ func link(portal, path string) string {
 }
 
 // cityOwnEvents: the city's own report published, and its runs failed.
-func (n *Notifier) cityOwnEvents(ctx context.Context, city *reportingv1.CityReport, runs []reportingv1.ReportRun) error {
+func (n *Notifier) cityOwnEvents(ctx context.Context, city *v1alpha1.CityReport, runs []v1alpha1.ReportRun) error {
 	spec := city.Spec.Notifications
 	if spec == nil || city.Status.Bucket == "" {
 		return nil
@@ -107,7 +107,7 @@ func (n *Notifier) cityOwnEvents(ctx context.Context, city *reportingv1.CityRepo
 		errs = append(errs, n.enqueue(ctx, cityRef(city), e))
 	}
 	for _, r := range runs {
-		if r.Namespace != city.Status.Namespace || r.Spec.CityReportName != city.Name || r.Status.Phase != reportingv1.RunFailed ||
+		if r.Namespace != city.Status.Namespace || r.Spec.CityReportName != city.Name || r.Status.Phase != v1alpha1.RunFailed ||
 			r.Status.CompletionTime == nil || now.Sub(r.Status.CompletionTime.Time) >= recent {
 			continue
 		}
@@ -121,7 +121,7 @@ func (n *Notifier) cityOwnEvents(ctx context.Context, city *reportingv1.CityRepo
 
 // cityEvents: for each member of city, the month under review's reminder,
 // overdue notice, submission and verdicts.
-func (n *Notifier) cityEvents(ctx context.Context, city *reportingv1.CityReport, counties []reportingv1.CountyReport) error {
+func (n *Notifier) cityEvents(ctx context.Context, city *v1alpha1.CityReport, counties []v1alpha1.CountyReport) error {
 	loc, err := time.LoadLocation(city.Spec.Review.TimeZone)
 	if err != nil {
 		loc = time.UTC
@@ -140,7 +140,7 @@ func (n *Notifier) cityEvents(ctx context.Context, city *reportingv1.CityReport,
 	return errors.Join(errs...)
 }
 
-func findCounty(cs []reportingv1.CountyReport, ns, name string) *reportingv1.CountyReport {
+func findCounty(cs []v1alpha1.CountyReport, ns, name string) *v1alpha1.CountyReport {
 	for i := range cs {
 		if cs[i].Namespace == ns && cs[i].Name == name {
 			return &cs[i]
@@ -150,7 +150,7 @@ func findCounty(cs []reportingv1.CountyReport, ns, name string) *reportingv1.Cou
 }
 
 // memberEvents derives one member's events for period p.
-func (n *Notifier) memberEvents(ctx context.Context, city *reportingv1.CityReport, c *reportingv1.CountyReport, p period.Period, deadline time.Time) error {
+func (n *Notifier) memberEvents(ctx context.Context, city *v1alpha1.CityReport, c *v1alpha1.CountyReport, p period.Period, deadline time.Time) error {
 	now := n.Clock()
 	arch := n.Storage.Archive(c.Status.Bucket)
 	ds, err := arch.DescribeDataset(ctx, p.String())
@@ -203,7 +203,7 @@ func (n *Notifier) memberEvents(ctx context.Context, city *reportingv1.CityRepor
 
 // verdictEvents: the city's verdicts of the last days on any period of c,
 // each to the county once (keyed by its time).
-func (n *Notifier) verdictEvents(ctx context.Context, city *reportingv1.CityReport, c *reportingv1.CountyReport) error {
+func (n *Notifier) verdictEvents(ctx context.Context, city *v1alpha1.CityReport, c *v1alpha1.CountyReport) error {
 	if c.Spec.Notifications == nil {
 		return nil
 	}

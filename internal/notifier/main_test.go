@@ -10,7 +10,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/storage/miniotest"
 	"github.com/countyreport/countyreport/internal/testenv"
 )
@@ -35,7 +35,7 @@ func run(m *testing.M) int {
 	defer env.Stop()
 	scheme := runtime.NewScheme()
 	_ = clientgoscheme.AddToScheme(scheme)
-	_ = reportingv1.AddToScheme(scheme)
+	_ = v1alpha1.AddToScheme(scheme)
 	if kube, err = client.New(env.Config, client.Options{Scheme: scheme}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -9,7 +9,7 @@ import (
 	"github.com/go-logr/logr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/accounts"
 	"github.com/countyreport/countyreport/internal/metrics"
 	"github.com/countyreport/countyreport/internal/notify"
@@ -75,15 +75,15 @@ func (n *Notifier) Start(ctx context.Context) error {
 // Pass derives due events, enqueues them and delivers every tenant's outbox once.
 func (n *Notifier) Pass(ctx context.Context) error {
 	n.staff.newPass()
-	var counties reportingv1.CountyReportList
+	var counties v1alpha1.CountyReportList
 	if err := n.Client.List(ctx, &counties); err != nil {
 		return err
 	}
-	var cities reportingv1.CityReportList
+	var cities v1alpha1.CityReportList
 	if err := n.Client.List(ctx, &cities); err != nil {
 		return err
 	}
-	var runs reportingv1.ReportRunList
+	var runs v1alpha1.ReportRunList
 	if err := n.Client.List(ctx, &runs); err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func (n *Notifier) Pass(ctx context.Context) error {
 }
 
 // deliver runs the sender over one tenant's outbox with its own channels.
-func (n *Notifier) deliver(ctx context.Context, key, namespace, bucket string, spec *reportingv1.NotificationsSpec) error {
+func (n *Notifier) deliver(ctx context.Context, key, namespace, bucket string, spec *v1alpha1.NotificationsSpec) error {
 	if spec == nil || bucket == "" || namespace == "" {
 		return nil
 	}
@@ -151,7 +151,7 @@ func (n *Notifier) enqueue(ctx context.Context, t tenantRef, e notify.Event) err
 // attach gives the published report's PDF when the tenant's limit allows
 // (attachmentLimitMiB, 0: never); the size comes from the manifest first,
 // so a large PDF is not downloaded only to be left out.
-func (n *Notifier) attach(bucket string, spec *reportingv1.NotificationsSpec) func(context.Context, notify.Event) (*notify.Attachment, error) {
+func (n *Notifier) attach(bucket string, spec *v1alpha1.NotificationsSpec) func(context.Context, notify.Event) (*notify.Attachment, error) {
 	limit := int64(spec.AttachmentLimitMiB) << 20
 	return func(ctx context.Context, e notify.Event) (*notify.Attachment, error) {
 		if limit <= 0 || e.Period == "" {

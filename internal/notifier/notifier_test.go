@@ -10,7 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/notify"
 	"github.com/countyreport/countyreport/internal/notify/mailpittest"
 	"github.com/countyreport/countyreport/internal/review"
@@ -25,8 +25,8 @@ func clock() time.Time { return now }
 type world struct {
 	admin           *storage.Client
 	mail            *mailpittest.Server
-	hengnan, qidong *reportingv1.CountyReport
-	city            *reportingv1.CityReport
+	hengnan, qidong *v1alpha1.CountyReport
+	city            *v1alpha1.CityReport
 }
 
 func must(t *testing.T, err error) {
@@ -37,23 +37,23 @@ func must(t *testing.T, err error) {
 }
 
 // mailRoute sends events to addresses through the tenant's mail channel.
-func mailRoute(mail *mailpittest.Server, events []reportingv1.NotificationEvent, to ...reportingv1.NotificationRecipient) *reportingv1.NotificationsSpec {
-	return &reportingv1.NotificationsSpec{
-		Channels: []reportingv1.NotificationChannel{{Name: "office", Type: "mail",
-			Mail: &reportingv1.MailServer{Host: mail.SMTPHost, Port: int32(mail.SMTPPort), Security: "none", From: "reports@hengyang.example.org"}}},
-		Routes:             []reportingv1.NotificationRoute{{Events: events, Channel: "office", To: to}},
+func mailRoute(mail *mailpittest.Server, events []v1alpha1.NotificationEvent, to ...v1alpha1.NotificationRecipient) *v1alpha1.NotificationsSpec {
+	return &v1alpha1.NotificationsSpec{
+		Channels: []v1alpha1.NotificationChannel{{Name: "office", Type: "mail",
+			Mail: &v1alpha1.MailServer{Host: mail.SMTPHost, Port: int32(mail.SMTPPort), Security: "none", From: "reports@hengyang.example.org"}}},
+		Routes:             []v1alpha1.NotificationRoute{{Events: events, Channel: "office", To: to}},
 		ReminderDaysBefore: 3,
 	}
 }
 
 // county creates a made-up-data county tenant with its bucket, as the operator would.
-func county(t *testing.T, w *world, slug, code, name, en string, spec *reportingv1.NotificationsSpec) *reportingv1.CountyReport {
+func county(t *testing.T, w *world, slug, code, name, en string, spec *v1alpha1.NotificationsSpec) *v1alpha1.CountyReport {
 	ctx := context.Background()
 	ns := "county-" + slug + "-" + strings.ToLower(t.Name()[len(t.Name())-4:])
 	must(t, kube.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
-	c := &reportingv1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: slug, Namespace: ns},
-		Spec: reportingv1.CountyReportSpec{County: reportingv1.CountyIdentity{Code: code, Name: name, EnglishName: en, City: "衡阳市"},
-			CityRef: &reportingv1.CityReference{Name: "hengyang"}, Notifications: spec}}
+	c := &v1alpha1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: slug, Namespace: ns},
+		Spec: v1alpha1.CountyReportSpec{County: v1alpha1.CountyIdentity{Code: code, Name: name, EnglishName: en, City: "衡阳市"},
+			CityRef: &v1alpha1.CityReference{Name: "hengyang"}, Notifications: spec}}
 	must(t, kube.Create(ctx, c))
 	t.Cleanup(func() { _ = kube.Delete(context.Background(), c) }) // before its bucket goes
 	c.Status.Bucket = needMinIO(t).NewBucket(t)
@@ -69,21 +69,21 @@ func newWorld(t *testing.T) *world {
 	w.admin, err = storage.New(needMinIO(t).RootConfig())
 	must(t, err)
 	w.hengnan = county(t, w, "hengnan", "430422", "衡南县", "Hengnan County",
-		mailRoute(w.mail, []reportingv1.NotificationEvent{"returned", "accepted", "overdue"},
-			reportingv1.NotificationRecipient{Address: "zhang@hengnan.example.org", Language: "zh-CN"},
-			reportingv1.NotificationRecipient{Address: "li@hengnan.example.org", Language: "en"}))
+		mailRoute(w.mail, []v1alpha1.NotificationEvent{"returned", "accepted", "overdue"},
+			v1alpha1.NotificationRecipient{Address: "zhang@hengnan.example.org", Language: "zh-CN"},
+			v1alpha1.NotificationRecipient{Address: "li@hengnan.example.org", Language: "en"}))
 	w.qidong = county(t, w, "qidong", "430426", "祁东县", "Qidong County",
-		mailRoute(w.mail, []reportingv1.NotificationEvent{"returned", "accepted", "overdue", "reminder", "published"},
-			reportingv1.NotificationRecipient{Address: "office@qidong.example.org"}))
-	w.city = &reportingv1.CityReport{ObjectMeta: metav1.ObjectMeta{Name: "hengyang"},
-		Spec: reportingv1.CityReportSpec{City: reportingv1.CityIdentity{Code: "430400", Name: "衡阳市", EnglishName: "Hengyang City"},
-			Notifications: mailRoute(w.mail, []reportingv1.NotificationEvent{"submitted", "resubmitted", "overdue"},
-				reportingv1.NotificationRecipient{Address: "review@hengyang.example.org"})}}
+		mailRoute(w.mail, []v1alpha1.NotificationEvent{"returned", "accepted", "overdue", "reminder", "published"},
+			v1alpha1.NotificationRecipient{Address: "office@qidong.example.org"}))
+	w.city = &v1alpha1.CityReport{ObjectMeta: metav1.ObjectMeta{Name: "hengyang"},
+		Spec: v1alpha1.CityReportSpec{City: v1alpha1.CityIdentity{Code: "430400", Name: "衡阳市", EnglishName: "Hengyang City"},
+			Notifications: mailRoute(w.mail, []v1alpha1.NotificationEvent{"submitted", "resubmitted", "overdue"},
+				v1alpha1.NotificationRecipient{Address: "review@hengyang.example.org"})}}
 	must(t, kube.Create(ctx, w.city))
 	t.Cleanup(func() { _ = kube.Delete(context.Background(), w.city) })
 	w.city.Status.Namespace, w.city.Status.Bucket = "default", minio.NewBucket(t)
-	for _, c := range []*reportingv1.CountyReport{w.hengnan, w.qidong} {
-		w.city.Status.Members = append(w.city.Status.Members, reportingv1.MemberStatus{Code: c.Spec.County.Code, Name: c.Spec.County.Name,
+	for _, c := range []*v1alpha1.CountyReport{w.hengnan, w.qidong} {
+		w.city.Status.Members = append(w.city.Status.Members, v1alpha1.MemberStatus{Code: c.Spec.County.Code, Name: c.Spec.County.Name,
 			Namespace: c.Namespace, CountyReport: c.Name, Bucket: c.Status.Bucket})
 	}
 	must(t, kube.Status().Update(ctx, w.city))
@@ -200,36 +200,36 @@ func TestChannelSettingsRefusedByField(t *testing.T) {
 	ctx := context.Background()
 	ns := "county-refused"
 	must(t, kube.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
-	base := func(n *reportingv1.NotificationsSpec) *reportingv1.CountyReport {
-		return &reportingv1.CountyReport{ObjectMeta: metav1.ObjectMeta{GenerateName: "c-", Namespace: ns},
-			Spec: reportingv1.CountyReportSpec{County: reportingv1.CountyIdentity{Code: "999001", Name: "样例县", City: "样例市"}, Notifications: n}}
+	base := func(n *v1alpha1.NotificationsSpec) *v1alpha1.CountyReport {
+		return &v1alpha1.CountyReport{ObjectMeta: metav1.ObjectMeta{GenerateName: "c-", Namespace: ns},
+			Spec: v1alpha1.CountyReportSpec{County: v1alpha1.CountyIdentity{Code: "999001", Name: "样例县", City: "样例市"}, Notifications: n}}
 	}
-	mail := &reportingv1.MailServer{Host: "smtp.example.org", From: "a@example.org"}
+	mail := &v1alpha1.MailServer{Host: "smtp.example.org", From: "a@example.org"}
 	tests := map[string]struct {
-		spec *reportingv1.NotificationsSpec
+		spec *v1alpha1.NotificationsSpec
 		want string
 	}{
-		"route to an unknown channel": {&reportingv1.NotificationsSpec{
-			Routes: []reportingv1.NotificationRoute{{Events: []reportingv1.NotificationEvent{"returned"}, Channel: "nope"}}}, "notifications.routes[].channel"},
-		"mail without its server": {&reportingv1.NotificationsSpec{
-			Channels: []reportingv1.NotificationChannel{{Name: "m", Type: "mail"}}}, "notifications.channels[].mail"},
-		"robot without its Secret": {&reportingv1.NotificationsSpec{
-			Channels: []reportingv1.NotificationChannel{{Name: "g", Type: "wecom"}}}, "notifications.channels[].secretName"},
-		"unknown type": {&reportingv1.NotificationsSpec{
-			Channels: []reportingv1.NotificationChannel{{Name: "s", Type: "sms", SecretName: "x"}}}, "type"},
-		"addresses on a robot": {&reportingv1.NotificationsSpec{
-			Channels: []reportingv1.NotificationChannel{{Name: "g", Type: "dingtalk", SecretName: "x"}},
-			Routes: []reportingv1.NotificationRoute{{Events: []reportingv1.NotificationEvent{"returned"}, Channel: "g",
-				To: []reportingv1.NotificationRecipient{{Address: "a@example.org"}}}}}, "notifications.routes[].to"},
-		"unknown event": {&reportingv1.NotificationsSpec{
-			Channels: []reportingv1.NotificationChannel{{Name: "m", Type: "mail", Mail: mail}},
-			Routes:   []reportingv1.NotificationRoute{{Events: []reportingv1.NotificationEvent{"lunch"}, Channel: "m"}}}, "events"},
-		"bad address": {&reportingv1.NotificationsSpec{
-			Channels: []reportingv1.NotificationChannel{{Name: "m", Type: "mail", Mail: mail}},
-			Routes: []reportingv1.NotificationRoute{{Events: []reportingv1.NotificationEvent{"returned"}, Channel: "m",
-				To: []reportingv1.NotificationRecipient{{Address: "张三"}}}}}, "address"},
-		"a password in the spec has nowhere to go": {&reportingv1.NotificationsSpec{
-			Channels: []reportingv1.NotificationChannel{{Name: "m", Type: "mail", Mail: &reportingv1.MailServer{Host: "smtp.example.org:25", From: "a@example.org"}}}}, "host"},
+		"route to an unknown channel": {&v1alpha1.NotificationsSpec{
+			Routes: []v1alpha1.NotificationRoute{{Events: []v1alpha1.NotificationEvent{"returned"}, Channel: "nope"}}}, "notifications.routes[].channel"},
+		"mail without its server": {&v1alpha1.NotificationsSpec{
+			Channels: []v1alpha1.NotificationChannel{{Name: "m", Type: "mail"}}}, "notifications.channels[].mail"},
+		"robot without its Secret": {&v1alpha1.NotificationsSpec{
+			Channels: []v1alpha1.NotificationChannel{{Name: "g", Type: "wecom"}}}, "notifications.channels[].secretName"},
+		"unknown type": {&v1alpha1.NotificationsSpec{
+			Channels: []v1alpha1.NotificationChannel{{Name: "s", Type: "sms", SecretName: "x"}}}, "type"},
+		"addresses on a robot": {&v1alpha1.NotificationsSpec{
+			Channels: []v1alpha1.NotificationChannel{{Name: "g", Type: "dingtalk", SecretName: "x"}},
+			Routes: []v1alpha1.NotificationRoute{{Events: []v1alpha1.NotificationEvent{"returned"}, Channel: "g",
+				To: []v1alpha1.NotificationRecipient{{Address: "a@example.org"}}}}}, "notifications.routes[].to"},
+		"unknown event": {&v1alpha1.NotificationsSpec{
+			Channels: []v1alpha1.NotificationChannel{{Name: "m", Type: "mail", Mail: mail}},
+			Routes:   []v1alpha1.NotificationRoute{{Events: []v1alpha1.NotificationEvent{"lunch"}, Channel: "m"}}}, "events"},
+		"bad address": {&v1alpha1.NotificationsSpec{
+			Channels: []v1alpha1.NotificationChannel{{Name: "m", Type: "mail", Mail: mail}},
+			Routes: []v1alpha1.NotificationRoute{{Events: []v1alpha1.NotificationEvent{"returned"}, Channel: "m",
+				To: []v1alpha1.NotificationRecipient{{Address: "张三"}}}}}, "address"},
+		"a password in the spec has nowhere to go": {&v1alpha1.NotificationsSpec{
+			Channels: []v1alpha1.NotificationChannel{{Name: "m", Type: "mail", Mail: &v1alpha1.MailServer{Host: "smtp.example.org:25", From: "a@example.org"}}}}, "host"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -251,7 +251,7 @@ func TestChannelsReadOnlyTheirOwnNamespace(t *testing.T) {
 	must(t, kube.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "robot", Namespace: "county-other"},
 		StringData: map[string]string{"key": "someone-elses-key"}}))
 	n := &Notifier{Reader: kube, Policy: notify.TargetPolicy{AllowPrivate: true}, Clock: clock}
-	spec := &reportingv1.NotificationsSpec{Channels: []reportingv1.NotificationChannel{{Name: "g", Type: "wecom", SecretName: "robot"}}}
+	spec := &v1alpha1.NotificationsSpec{Channels: []v1alpha1.NotificationChannel{{Name: "g", Type: "wecom", SecretName: "robot"}}}
 	chans, _, broken := n.channels(ctx, "county-owner", spec)
 	if len(chans) != 0 || broken["g"] == nil || !strings.Contains(broken["g"].Error(), "county-owner/robot") {
 		t.Fatalf("channels %v, broken %v: want the channel unusable, its Secret looked up in county-owner", chans, broken)
@@ -265,14 +265,14 @@ func TestChannelsReadOnlyTheirOwnNamespace(t *testing.T) {
 func TestRunFailedReachesItsTenant(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
-	it := reportingv1.NotificationRoute{Events: []reportingv1.NotificationEvent{"run_failed"}, Channel: "office",
-		To: []reportingv1.NotificationRecipient{{Address: "it@hengyang.example.org", Language: "en"}}}
+	it := v1alpha1.NotificationRoute{Events: []v1alpha1.NotificationEvent{"run_failed"}, Channel: "office",
+		To: []v1alpha1.NotificationRecipient{{Address: "it@hengyang.example.org", Language: "en"}}}
 	w.hengnan.Spec.Notifications.Routes = append(w.hengnan.Spec.Notifications.Routes, it)
 	must(t, kube.Update(ctx, w.hengnan))
-	run := &reportingv1.ReportRun{ObjectMeta: metav1.ObjectMeta{Name: "hengnan-2023-01", Namespace: w.hengnan.Namespace},
-		Spec: reportingv1.ReportRunSpec{CountyReportName: w.hengnan.Name, Period: "2023-01"}}
+	run := &v1alpha1.ReportRun{ObjectMeta: metav1.ObjectMeta{Name: "hengnan-2023-01", Namespace: w.hengnan.Namespace},
+		Spec: v1alpha1.ReportRunSpec{CountyReportName: w.hengnan.Name, Period: "2023-01"}}
 	must(t, kube.Create(ctx, run))
-	run.Status.Phase = reportingv1.RunFailed
+	run.Status.Phase = v1alpha1.RunFailed
 	run.Status.Message = "数据集缺少必填指标 gdp / the dataset lacks the required indicator gdp (test fixture)"
 	run.Status.CompletionTime = &metav1.Time{Time: now.Add(-time.Hour)}
 	must(t, kube.Status().Update(ctx, run))

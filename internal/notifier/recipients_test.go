@@ -7,18 +7,18 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/notify"
 )
 
 func TestRecipients(t *testing.T) {
-	spec := &reportingv1.NotificationsSpec{
-		Channels: []reportingv1.NotificationChannel{{Name: "office", Type: "mail"}, {Name: "group", Type: "dingtalk"}},
-		Routes: []reportingv1.NotificationRoute{
-			{Events: []reportingv1.NotificationEvent{"returned", "reminder"}, Channel: "office",
-				To: []reportingv1.NotificationRecipient{{Address: "a@example.org"}, {Address: "b@example.org", Language: "en"}}},
-			{Events: []reportingv1.NotificationEvent{"returned"}, Channel: "group", Language: "en"},
-			{Events: []reportingv1.NotificationEvent{"returned"}, Channel: "office", To: []reportingv1.NotificationRecipient{{Address: "a@example.org"}}},
+	spec := &v1alpha1.NotificationsSpec{
+		Channels: []v1alpha1.NotificationChannel{{Name: "office", Type: "mail"}, {Name: "group", Type: "dingtalk"}},
+		Routes: []v1alpha1.NotificationRoute{
+			{Events: []v1alpha1.NotificationEvent{"returned", "reminder"}, Channel: "office",
+				To: []v1alpha1.NotificationRecipient{{Address: "a@example.org"}, {Address: "b@example.org", Language: "en"}}},
+			{Events: []v1alpha1.NotificationEvent{"returned"}, Channel: "group", Language: "en"},
+			{Events: []v1alpha1.NotificationEvent{"returned"}, Channel: "office", To: []v1alpha1.NotificationRecipient{{Address: "a@example.org"}}},
 		},
 	}
 	tests := map[string]struct {

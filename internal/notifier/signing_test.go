@@ -8,7 +8,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/notify"
 	"github.com/countyreport/countyreport/internal/signing"
 )
@@ -61,9 +61,9 @@ func signingSecret(t *testing.T, namespace, owner string, end time.Time) {
 func TestSigningCertificateExpiring(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
-	it := reportingv1.NotificationRoute{Events: []reportingv1.NotificationEvent{"credentials_expiring"}, Channel: "office",
-		To: []reportingv1.NotificationRecipient{{Address: "it-signing@hengyang.example.org"}}}
-	for _, c := range []*reportingv1.CountyReport{w.hengnan, w.qidong} {
+	it := v1alpha1.NotificationRoute{Events: []v1alpha1.NotificationEvent{"credentials_expiring"}, Channel: "office",
+		To: []v1alpha1.NotificationRecipient{{Address: "it-signing@hengyang.example.org"}}}
+	for _, c := range []*v1alpha1.CountyReport{w.hengnan, w.qidong} {
 		c.Spec.Notifications.Routes = append(c.Spec.Notifications.Routes, it)
 		must(t, kube.Update(ctx, c))
 	}

@@ -10,7 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/accounts"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
@@ -20,7 +20,7 @@ import (
 // routes, its bucket, and where its staff are (the accounts Secret of its
 // own namespace, and single sign-on).
 type tenantRef struct {
-	spec              *reportingv1.NotificationsSpec
+	spec              *v1alpha1.NotificationsSpec
 	bucket, namespace string
 	// accountsSecret holds accounts.yaml; generated: the operator's Secret,
 	// whose initial-password makes admin an editor.
@@ -32,7 +32,7 @@ type tenantRef struct {
 	zone string
 }
 
-func countyRef(c *reportingv1.CountyReport) tenantRef {
+func countyRef(c *v1alpha1.CountyReport) tenantRef {
 	t := tenantRef{spec: c.Spec.Notifications, bucket: c.Status.Bucket, namespace: c.Namespace,
 		accountsSecret: c.Spec.Portal.AccountsSecretName, sso: c.Spec.Portal.SSO != nil, zone: c.Spec.Schedule.TimeZone}
 	if t.accountsSecret == "" {
@@ -41,7 +41,7 @@ func countyRef(c *reportingv1.CountyReport) tenantRef {
 	return t
 }
 
-func cityRef(c *reportingv1.CityReport) tenantRef {
+func cityRef(c *v1alpha1.CityReport) tenantRef {
 	t := tenantRef{spec: c.Spec.Notifications, bucket: c.Status.Bucket, namespace: c.Status.Namespace,
 		accountsSecret: c.Spec.Portal.AccountsSecretName, sso: c.Spec.Portal.SSO != nil, zone: c.Spec.Review.TimeZone}
 	if t.accountsSecret == "" {

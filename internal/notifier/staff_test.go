@@ -10,7 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/accounts"
 	"github.com/countyreport/countyreport/internal/notify"
 	"github.com/countyreport/countyreport/internal/review"
@@ -55,11 +55,11 @@ func TestRecipientsWithStaff(t *testing.T) {
 		{Username: "zhao", Role: accounts.Editor, Language: "zh-CN"}, // wants no mail
 		{Username: "zhang", Role: accounts.Editor, Email: "a@example.org", Language: "en"},
 	}
-	spec := func(which string) *reportingv1.NotificationsSpec {
-		return &reportingv1.NotificationsSpec{
-			Channels: []reportingv1.NotificationChannel{{Name: "office", Type: "mail"}},
-			Routes: []reportingv1.NotificationRoute{{Events: []reportingv1.NotificationEvent{"returned"}, Channel: "office", Staff: which,
-				To: []reportingv1.NotificationRecipient{{Address: "a@example.org"}}}},
+	spec := func(which string) *v1alpha1.NotificationsSpec {
+		return &v1alpha1.NotificationsSpec{
+			Channels: []v1alpha1.NotificationChannel{{Name: "office", Type: "mail"}},
+			Routes: []v1alpha1.NotificationRoute{{Events: []v1alpha1.NotificationEvent{"returned"}, Channel: "office", Staff: which,
+				To: []v1alpha1.NotificationRecipient{{Address: "a@example.org"}}}},
 		}
 	}
 	mail := func(to, lang string) notify.Recipient {

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"strings"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/notify"
 )
 
@@ -19,7 +19,7 @@ const testRequestTTL = recent / 7
 // only once enqueued (or found unusable); enqueuing it again after a crash
 // makes no second record (its id is the event's ref). Only the city's own
 // bucket is read, and only its own channels are used.
-func (n *Notifier) cityTests(ctx context.Context, city *reportingv1.CityReport) error {
+func (n *Notifier) cityTests(ctx context.Context, city *v1alpha1.CityReport) error {
 	spec, bucket := city.Spec.Notifications, city.Status.Bucket
 	if spec == nil || bucket == "" {
 		return nil
@@ -47,7 +47,7 @@ func (n *Notifier) cityTests(ctx context.Context, city *reportingv1.CityReport) 
 
 // enqueueTest puts the test message of request id in the city's outbox;
 // an unusable request is logged and dropped (nil).
-func (n *Notifier) enqueueTest(ctx context.Context, city *reportingv1.CityReport, id string, data []byte) error {
+func (n *Notifier) enqueueTest(ctx context.Context, city *v1alpha1.CityReport, id string, data []byte) error {
 	req, err := notify.ParseTestRequest(data)
 	if err != nil {
 		n.Log.Info("notification test request dropped", "city", city.Name, "request", id, "error", err.Error())
@@ -72,8 +72,8 @@ func (n *Notifier) enqueueTest(ctx context.Context, city *reportingv1.CityReport
 // testRecipients is where a test through channel goes: a robot or webhook
 // in its routes' language; a mail channel to every address its routes list
 // (each in its language), or its own sender address when none does.
-func testRecipients(spec *reportingv1.NotificationsSpec, channel string) []notify.Recipient {
-	var ch *reportingv1.NotificationChannel
+func testRecipients(spec *v1alpha1.NotificationsSpec, channel string) []notify.Recipient {
+	var ch *v1alpha1.NotificationChannel
 	for i := range spec.Channels {
 		if spec.Channels[i].Name == channel {
 			ch = &spec.Channels[i]

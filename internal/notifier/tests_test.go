@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/notify"
 )
 
@@ -67,14 +67,14 @@ func TestCityTestRequest(t *testing.T) {
 }
 
 func TestTestRecipients(t *testing.T) {
-	spec := &reportingv1.NotificationsSpec{
-		Channels: []reportingv1.NotificationChannel{
-			{Name: "office", Type: "mail", Mail: &reportingv1.MailServer{From: "reports@example.org"}},
-			{Name: "quiet", Type: "mail", Mail: &reportingv1.MailServer{From: "it@example.org"}},
+	spec := &v1alpha1.NotificationsSpec{
+		Channels: []v1alpha1.NotificationChannel{
+			{Name: "office", Type: "mail", Mail: &v1alpha1.MailServer{From: "reports@example.org"}},
+			{Name: "quiet", Type: "mail", Mail: &v1alpha1.MailServer{From: "it@example.org"}},
 			{Name: "group", Type: "feishu"}},
-		Routes: []reportingv1.NotificationRoute{
-			{Channel: "office", To: []reportingv1.NotificationRecipient{{Address: "a@example.org"}, {Address: "b@example.org", Language: "en"}}},
-			{Channel: "office", To: []reportingv1.NotificationRecipient{{Address: "A@example.org"}}},
+		Routes: []v1alpha1.NotificationRoute{
+			{Channel: "office", To: []v1alpha1.NotificationRecipient{{Address: "a@example.org"}, {Address: "b@example.org", Language: "en"}}},
+			{Channel: "office", To: []v1alpha1.NotificationRecipient{{Address: "A@example.org"}}},
 			{Channel: "group", Language: "en"}},
 	}
 	tests := map[string]struct {

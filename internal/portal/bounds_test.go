@@ -13,7 +13,7 @@ import (
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/limits"
 )
 
@@ -127,7 +127,7 @@ func TestGenerateNowBounded(t *testing.T) {
 	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "请等它们完成后再试") {
 		t.Fatalf("past the limit: %d\n%s", resp.StatusCode, body)
 	}
-	var runs reportingv1.ReportRunList
+	var runs v1alpha1.ReportRunList
 	mustDo(t, admin.List(testCtx(t), &runs, client.InNamespace(c.Namespace)))
 	if len(runs.Items) != limits.ManualRunsPerCounty {
 		t.Fatalf("%d ReportRuns, want %d", len(runs.Items), limits.ManualRunsPerCounty)

@@ -8,7 +8,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/notify"
 )
 
@@ -31,8 +31,8 @@ type CityConfig struct {
 	// member's own credentials from MembersDir, never another's.
 	Members []CityMember `json:"members,omitempty"`
 
-	Review  reportingv1.ReviewSpec  `json:"review"`
-	Ranking reportingv1.RankingSpec `json:"ranking"`
+	Review  v1alpha1.ReviewSpec  `json:"review"`
+	Ranking v1alpha1.RankingSpec `json:"ranking"`
 
 	// Bucket is the city's own archive (its reports and rankings).
 	Bucket          string `json:"bucket"`
@@ -152,7 +152,7 @@ func (c *CityConfig) zone() (*time.Location, error) { return reviewZone(c.Review
 func (c *CityConfig) deadlineDay() int { return reviewDay(c.Review) }
 
 // reviewZone is the zone of a city's review deadline (Asia/Shanghai when unset).
-func reviewZone(r reportingv1.ReviewSpec) (*time.Location, error) {
+func reviewZone(r v1alpha1.ReviewSpec) (*time.Location, error) {
 	name := r.TimeZone
 	if name == "" {
 		name = "Asia/Shanghai"
@@ -165,7 +165,7 @@ func reviewZone(r reportingv1.ReviewSpec) (*time.Location, error) {
 }
 
 // reviewDay is the day of the month after a period by which it is due (5 when unset).
-func reviewDay(r reportingv1.ReviewSpec) int {
+func reviewDay(r v1alpha1.ReviewSpec) int {
 	if r.DeadlineDay == 0 {
 		return 5
 	}
@@ -173,7 +173,7 @@ func reviewDay(r reportingv1.ReviewSpec) int {
 }
 
 // checkReview names what is wrong with a city's review terms.
-func checkReview(r reportingv1.ReviewSpec) error {
+func checkReview(r v1alpha1.ReviewSpec) error {
 	if r.DeadlineDay < 0 || r.DeadlineDay > 28 {
 		return fmt.Errorf("review.deadlineDay %d: want 1 to 28", r.DeadlineDay)
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/accounts"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/portal"
@@ -54,8 +54,8 @@ func newCityPortalWith(t *testing.T, edit func(*portal.CityConfig), members ...*
 	var codes []string
 	cfg := portal.CityConfig{
 		CityReport: "yangshi", Namespace: "city-yangshi", CityCode: "999000", CityName: "样例市", EnglishName: "Yangshi City (test fixture)",
-		Review:          reportingv1.ReviewSpec{DeadlineDay: 5, TimeZone: "Asia/Shanghai"},
-		Ranking:         reportingv1.RankingSpec{Method: reportingv1.RankEfficacy, Indicators: []reportingv1.RankedIndicator{{ID: "gdp", Measure: reportingv1.MeasureChange, Weight: 1, Direction: reportingv1.HigherIsBetter}}},
+		Review:          v1alpha1.ReviewSpec{DeadlineDay: 5, TimeZone: "Asia/Shanghai"},
+		Ranking:         v1alpha1.RankingSpec{Method: v1alpha1.RankEfficacy, Indicators: []v1alpha1.RankedIndicator{{ID: "gdp", Measure: v1alpha1.MeasureChange, Weight: 1, Direction: v1alpha1.HigherIsBetter}}},
 		StorageEndpoint: minio.Endpoint(), StorageInsecure: true, MembersDir: secret,
 	}
 	for _, m := range members {

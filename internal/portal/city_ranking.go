@@ -9,7 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/city"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/period"
@@ -68,7 +68,7 @@ func (s *cityServer) ranking(c *gin.Context) {
 	for _, m := range s.cfg.Members {
 		names[m.Code] = m.Name
 	}
-	res, err := ranking.Compute(city.RankingInput(reportingv1.CityReportSpec{Ranking: s.cfg.Ranking}, p, datasets, names))
+	res, err := ranking.Compute(city.RankingInput(v1alpha1.CityReportSpec{Ranking: s.cfg.Ranking}, p, datasets, names))
 	data := gin.H{"Period": p, "Periods": periods, "Problem": problem, "Provisional": provisional, "Provenance": pv}
 	if err != nil {
 		data["Error"] = err.Error()

@@ -12,7 +12,7 @@ import (
 	"regexp"
 	"strings"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/portal/auth"
 	"sigs.k8s.io/yaml"
 )
@@ -40,7 +40,7 @@ type Config struct {
 	// CityReport's spec.review), written by the operator only while the
 	// county is a member on both sides; without it a period is due by the
 	// 5th of the next month in Asia/Shanghai, the CityReport's defaults.
-	Review *reportingv1.ReviewSpec `json:"review,omitempty"`
+	Review *v1alpha1.ReviewSpec `json:"review,omitempty"`
 
 	Bucket          string `json:"bucket"`
 	StorageEndpoint string `json:"storageEndpoint,omitempty"`
@@ -144,9 +144,9 @@ func checkProxies(list []string) error {
 }
 
 // review is the terms the county's submissions are due by.
-func (c *Config) review() reportingv1.ReviewSpec {
+func (c *Config) review() v1alpha1.ReviewSpec {
 	if c.Review == nil {
-		return reportingv1.ReviewSpec{}
+		return v1alpha1.ReviewSpec{}
 	}
 	return *c.Review
 }

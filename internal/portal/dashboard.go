@@ -10,7 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/portal/auth"
 	"github.com/countyreport/countyreport/internal/render"
@@ -253,7 +253,7 @@ func (p *pageCache) put(k pageKey, b []byte) {
 }
 
 // countyZone is the time zone of the county's schedule (Asia/Shanghai by default).
-func countyZone(cr *reportingv1.CountyReport) *time.Location {
+func countyZone(cr *v1alpha1.CountyReport) *time.Location {
 	name := "Asia/Shanghai"
 	if cr != nil && cr.Spec.Schedule.TimeZone != "" {
 		name = cr.Spec.Schedule.TimeZone

@@ -17,7 +17,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/accounts"
 	"github.com/countyreport/countyreport/internal/portal"
 	"github.com/countyreport/countyreport/internal/storage"
@@ -117,7 +117,7 @@ func TestViewerCannotChangeAnything(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "只读") {
 		t.Fatalf("viewer generate: %d\n%s", resp.StatusCode, body)
 	}
-	var runs reportingv1.ReportRunList
+	var runs v1alpha1.ReportRunList
 	mustDo(t, admin.List(testCtx(t), &runs, client.InNamespace(c.Namespace)))
 	if len(runs.Items) != 0 {
 		t.Fatalf("a viewer's request made %d ReportRuns", len(runs.Items))
@@ -138,7 +138,7 @@ func TestCrossSiteRequestRefused(t *testing.T) {
 			t.Errorf("%s: %d, want 403", name, resp.StatusCode)
 		}
 	}
-	var runs reportingv1.ReportRunList
+	var runs v1alpha1.ReportRunList
 	mustDo(t, admin.List(testCtx(t), &runs, client.InNamespace(c.Namespace)))
 	if len(runs.Items) != 0 {
 		t.Fatalf("a cross-site request made %d ReportRuns", len(runs.Items))
@@ -212,9 +212,9 @@ func TestDashboardArchiveDownloadGenerate(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/runs/hengshan-2023-01-manual-") {
 		t.Fatalf("generate: %d to %q", resp.StatusCode, loc)
 	}
-	var run reportingv1.ReportRun
+	var run v1alpha1.ReportRun
 	mustDo(t, admin.Get(testCtx(t), client.ObjectKey{Namespace: c.Namespace, Name: strings.TrimPrefix(loc, "/runs/")}, &run))
-	if run.Spec.Reason != reportingv1.RunManual || run.Spec.CountyReportName != "hengshan" || run.Annotations["reporting.countyreport.io/requested-by"] != "admin" {
+	if run.Spec.Reason != v1alpha1.RunManual || run.Spec.CountyReportName != "hengshan" || run.Annotations["reporting.countyreport.io/requested-by"] != "admin" {
 		t.Fatalf("run: %+v", run)
 	}
 	// The page is titled in words and kept current by run.js polling its
@@ -481,26 +481,26 @@ func TestPortalIdentityIsConfinedToItsCounty(t *testing.T) {
 	pa, err := client.New(a.Kube, client.Options{Scheme: admin.Scheme()})
 	mustDo(t, err)
 	// Allowed: its own CountyReport, its own runs.
-	mustDo(t, pa.Get(ctx, client.ObjectKey{Namespace: a.Namespace, Name: a.Name}, &reportingv1.CountyReport{}))
-	mustDo(t, pa.List(ctx, &reportingv1.ReportRunList{}, client.InNamespace(a.Namespace)))
-	mustDo(t, pa.Create(ctx, &reportingv1.ReportRun{
+	mustDo(t, pa.Get(ctx, client.ObjectKey{Namespace: a.Namespace, Name: a.Name}, &v1alpha1.CountyReport{}))
+	mustDo(t, pa.List(ctx, &v1alpha1.ReportRunList{}, client.InNamespace(a.Namespace)))
+	mustDo(t, pa.Create(ctx, &v1alpha1.ReportRun{
 		ObjectMeta: metav1.ObjectMeta{GenerateName: "own-", Namespace: a.Namespace},
-		Spec:       reportingv1.ReportRunSpec{CountyReportName: a.Name, Period: "2023-01"},
+		Spec:       v1alpha1.ReportRunSpec{CountyReportName: a.Name, Period: "2023-01"},
 	}))
 	// A second CountyReport in A's own namespace, and B's objects.
-	other := &reportingv1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: "other", Namespace: a.Namespace},
-		Spec: reportingv1.CountyReportSpec{County: reportingv1.CountyIdentity{Code: "999002", Name: "另一县"}}}
+	other := &v1alpha1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: "other", Namespace: a.Namespace},
+		Spec: v1alpha1.CountyReportSpec{County: v1alpha1.CountyIdentity{Code: "999002", Name: "另一县"}}}
 	mustDo(t, admin.Create(ctx, other))
 	refused := map[string]error{
-		"another CountyReport in its namespace": pa.Get(ctx, client.ObjectKeyFromObject(other), &reportingv1.CountyReport{}),
-		"list CountyReports":                    pa.List(ctx, &reportingv1.CountyReportList{}, client.InNamespace(a.Namespace)),
-		"B's CountyReport":                      pa.Get(ctx, client.ObjectKey{Namespace: b.Namespace, Name: b.Name}, &reportingv1.CountyReport{}),
-		"B's ReportRuns":                        pa.List(ctx, &reportingv1.ReportRunList{}, client.InNamespace(b.Namespace)),
-		"a ReportRun in B's namespace": pa.Create(ctx, &reportingv1.ReportRun{
+		"another CountyReport in its namespace": pa.Get(ctx, client.ObjectKeyFromObject(other), &v1alpha1.CountyReport{}),
+		"list CountyReports":                    pa.List(ctx, &v1alpha1.CountyReportList{}, client.InNamespace(a.Namespace)),
+		"B's CountyReport":                      pa.Get(ctx, client.ObjectKey{Namespace: b.Namespace, Name: b.Name}, &v1alpha1.CountyReport{}),
+		"B's ReportRuns":                        pa.List(ctx, &v1alpha1.ReportRunList{}, client.InNamespace(b.Namespace)),
+		"a ReportRun in B's namespace": pa.Create(ctx, &v1alpha1.ReportRun{
 			ObjectMeta: metav1.ObjectMeta{GenerateName: "attack-", Namespace: b.Namespace},
-			Spec:       reportingv1.ReportRunSpec{CountyReportName: b.Name, Period: "2023-01"},
+			Spec:       v1alpha1.ReportRunSpec{CountyReportName: b.Name, Period: "2023-01"},
 		}),
-		"update its CountyReport": pa.Update(ctx, &reportingv1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: a.Name, Namespace: a.Namespace}}),
+		"update its CountyReport": pa.Update(ctx, &v1alpha1.CountyReport{ObjectMeta: metav1.ObjectMeta{Name: a.Name, Namespace: a.Namespace}}),
 	}
 	kc := kubernetes.NewForConfigOrDie(a.Kube)
 	_, refused["Secrets in its namespace"] = kc.CoreV1().Secrets(a.Namespace).List(ctx, metav1.ListOptions{})
@@ -525,7 +525,7 @@ func TestDashboardRunStateAndEscaping(t *testing.T) {
 	mustDo(t, err)
 	_, err = c.Archive.PutDataset(testCtx(t), ds.Meta.Period, norm)
 	mustDo(t, err)
-	var cr reportingv1.CountyReport
+	var cr v1alpha1.CountyReport
 	mustDo(t, admin.Get(testCtx(t), client.ObjectKey{Namespace: c.Namespace, Name: c.Name}, &cr))
 	next := metav1.NewTime(time.Date(2026, 12, 31, 22, 0, 0, 0, time.UTC))
 	cr.Status.NextRun, cr.Status.NextRunLocal = &next, "2027-01-01 06:00 Asia/Shanghai"

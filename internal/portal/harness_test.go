@@ -27,7 +27,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/accounts"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/portal"
@@ -80,7 +80,7 @@ func startServers(t testing.TB) {
 		}
 		scheme := runtime.NewScheme()
 		_ = clientgoscheme.AddToScheme(scheme)
-		_ = reportingv1.AddToScheme(scheme)
+		_ = v1alpha1.AddToScheme(scheme)
 		if admin, err = client.New(env.Config, client.Options{Scheme: scheme}); err != nil {
 			servers.err = err
 			return
@@ -120,7 +120,7 @@ type countySpec struct {
 	Name, Code, CountyName, EnglishName string
 	// Review and CityEn are what the operator copies in of the reviewing
 	// city: its deadline (nil: none) and its English name.
-	Review *reportingv1.ReviewSpec
+	Review *v1alpha1.ReviewSpec
 	CityEn string
 	// Proxies are the operator's trusted proxies (none: X-Forwarded-For is never read).
 	Proxies []string
@@ -144,9 +144,9 @@ func newCounty(t *testing.T, spec countySpec) *county {
 	suffix := randHex(3)
 	c := &county{t: t, Name: spec.Name, Namespace: "county-" + spec.Name + "-" + suffix, Code: spec.Code, CountyNm: spec.CountyName, EnglishNm: spec.EnglishName, Dir: t.TempDir(), Logs: &syncBuffer{}}
 	mustDo(t, admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: c.Namespace}}))
-	cr := &reportingv1.CountyReport{
+	cr := &v1alpha1.CountyReport{
 		ObjectMeta: metav1.ObjectMeta{Name: c.Name, Namespace: c.Namespace},
-		Spec:       reportingv1.CountyReportSpec{County: reportingv1.CountyIdentity{Code: spec.Code, Name: spec.CountyName, EnglishName: spec.EnglishName, City: "衡阳市"}},
+		Spec:       v1alpha1.CountyReportSpec{County: v1alpha1.CountyIdentity{Code: spec.Code, Name: spec.CountyName, EnglishName: spec.EnglishName, City: "衡阳市"}},
 	}
 	mustDo(t, admin.Create(ctx, cr))
 	// The portal's identity exactly as the operator builds it.
@@ -296,7 +296,7 @@ func (c *county) runExecutor(t *testing.T) {
 	t.Cleanup(cancel)
 	go func() {
 		for ctx.Err() == nil {
-			var runs reportingv1.ReportRunList
+			var runs v1alpha1.ReportRunList
 			if err := admin.List(ctx, &runs, client.InNamespace(c.Namespace)); err == nil {
 				for i := range runs.Items {
 					if r := &runs.Items[i]; r.Status.Phase == "" {
@@ -312,10 +312,10 @@ func (c *county) runExecutor(t *testing.T) {
 	}()
 }
 
-func (c *county) execute(ctx context.Context, r *reportingv1.ReportRun) {
+func (c *county) execute(ctx context.Context, r *v1alpha1.ReportRun) {
 	now := metav1.Now()
 	fail := func(err error) {
-		r.Status = reportingv1.ReportRunStatus{Phase: reportingv1.RunFailed, Attempts: 1, StartTime: &now, CompletionTime: &now, Message: err.Error()}
+		r.Status = v1alpha1.ReportRunStatus{Phase: v1alpha1.RunFailed, Attempts: 1, StartTime: &now, CompletionTime: &now, Message: err.Error()}
 		_ = admin.Status().Update(ctx, r)
 	}
 	raw, err := c.Archive.GetDataset(ctx, r.Spec.Period)
@@ -338,7 +338,7 @@ func (c *county) execute(ctx context.Context, r *reportingv1.ReportRun) {
 		fail(err)
 		return
 	}
-	r.Status = reportingv1.ReportRunStatus{Phase: reportingv1.RunSucceeded, Attempts: 1, StartTime: &now, CompletionTime: &now, Pages: int32(rep.Pages), Reason: reportingv1.RunReasonPublished}
+	r.Status = v1alpha1.ReportRunStatus{Phase: v1alpha1.RunSucceeded, Attempts: 1, StartTime: &now, CompletionTime: &now, Pages: int32(rep.Pages), Reason: v1alpha1.RunReasonPublished}
 	_ = admin.Status().Update(ctx, r)
 }
 

@@ -8,7 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/limits"
 	"github.com/countyreport/countyreport/internal/portal/auth"
@@ -95,16 +95,16 @@ func (s *server) generate(c *gin.Context) {
 	if refused := s.manualRunsBusy(c, period); refused {
 		return
 	}
-	run := &reportingv1.ReportRun{
+	run := &v1alpha1.ReportRun{
 		ObjectMeta: metav1.ObjectMeta{
 			GenerateName: s.cfg.CountyReport + "-" + period + "-manual-",
 			Namespace:    s.cfg.Namespace,
 			Labels: map[string]string{
-				reportingv1.LabelCountyReport: s.cfg.CountyReport,
-				reportingv1.LabelPeriod:       period,
+				v1alpha1.LabelCountyReport: s.cfg.CountyReport,
+				v1alpha1.LabelPeriod:       period,
 			},
 		},
-		Spec: reportingv1.ReportRunSpec{CountyReportName: s.cfg.CountyReport, Period: period, Reason: reportingv1.RunManual},
+		Spec: v1alpha1.ReportRunSpec{CountyReportName: s.cfg.CountyReport, Period: period, Reason: v1alpha1.RunManual},
 	}
 	if acct := currentUser(c); acct != "" {
 		run.Annotations = map[string]string{annotationRequestedBy: acct}
@@ -126,17 +126,17 @@ func (s *server) generate(c *gin.Context) {
 // runs on the shared executor.
 func (s *server) manualRunsBusy(c *gin.Context, period string) bool {
 	lang := requestLang(c.Request)
-	var list reportingv1.ReportRunList
+	var list v1alpha1.ReportRunList
 	if err := s.kube.List(c.Request.Context(), &list, client.InNamespace(s.cfg.Namespace),
-		client.MatchingLabels{reportingv1.LabelCountyReport: s.cfg.CountyReport}); err != nil {
+		client.MatchingLabels{v1alpha1.LabelCountyReport: s.cfg.CountyReport}); err != nil {
 		s.log.Error("list ReportRuns", "err", err)
 		s.fail(c, http.StatusServiceUnavailable, "")
 		return true
 	}
 	active := 0
 	for _, r := range list.Items {
-		if r.Spec.CountyReportName != s.cfg.CountyReport || r.Spec.Reason != reportingv1.RunManual ||
-			r.Status.Phase == reportingv1.RunSucceeded || r.Status.Phase == reportingv1.RunFailed {
+		if r.Spec.CountyReportName != s.cfg.CountyReport || r.Spec.Reason != v1alpha1.RunManual ||
+			r.Status.Phase == v1alpha1.RunSucceeded || r.Status.Phase == v1alpha1.RunFailed {
 			continue
 		}
 		if r.Spec.Period == period {

@@ -10,7 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/report"
 )
 
@@ -32,12 +32,12 @@ type runView struct {
 
 // getRun reads this county's ReportRun name; false when it answered the
 // request itself (not found, another county's, storage down).
-func (s *server) getRun(c *gin.Context) (*reportingv1.ReportRun, bool) {
+func (s *server) getRun(c *gin.Context) (*v1alpha1.ReportRun, bool) {
 	if s.kube == nil {
 		s.fail(c, http.StatusNotFound, "")
 		return nil, false
 	}
-	var run reportingv1.ReportRun
+	var run v1alpha1.ReportRun
 	err := s.kube.Get(c.Request.Context(), client.ObjectKey{Namespace: s.cfg.Namespace, Name: c.Param("name")}, &run)
 	switch {
 	case apierrors.IsNotFound(err) || (err == nil && run.Spec.CountyReportName != s.cfg.CountyReport):
@@ -51,22 +51,22 @@ func (s *server) getRun(c *gin.Context) (*reportingv1.ReportRun, bool) {
 	return &run, true
 }
 
-func (s *server) runView(run *reportingv1.ReportRun, lang string) runView {
+func (s *server) runView(run *v1alpha1.ReportRun, lang string) runView {
 	v := runView{
 		Name: run.Name, Period: run.Spec.Period,
 		Heading:  tr(lang, "run.heading", monthWords(run.Spec.Period, lang)),
 		State:    tr(lang, "run.state", tr(lang, "phase."+string(run.Status.Phase))),
 		Attempts: tr(lang, "run.attempts", run.Status.Attempts),
 		Message:  run.Status.Message,
-		Done:     run.Status.Phase == reportingv1.RunSucceeded || run.Status.Phase == reportingv1.RunFailed,
+		Done:     run.Status.Phase == v1alpha1.RunSucceeded || run.Status.Phase == v1alpha1.RunFailed,
 	}
 	switch run.Status.Phase {
-	case reportingv1.RunSucceeded:
+	case v1alpha1.RunSucceeded:
 		v.Message = ""
 		v.PDF = "/reports/" + run.Spec.Period + "/" + report.PDFName
 		v.PDFLabel = tr(lang, "dash.pdf", run.Spec.Period)
 		s.state.invalidate()
-	case reportingv1.RunFailed:
+	case v1alpha1.RunFailed:
 		v.Message = ""
 		v.Failure = tr(lang, "run.failed", run.Status.Message)
 	}

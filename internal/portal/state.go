@@ -11,7 +11,7 @@ import (
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/storage"
 )
@@ -27,10 +27,10 @@ const trendPeriods = 12
 // snapshot is what the dashboard and the archive show, read together.
 type snapshot struct {
 	at       time.Time
-	county   *reportingv1.CountyReport
-	runs     []reportingv1.ReportRun // this county's, newest first
-	reports  []*storage.Report       // oldest first
-	periods  []string                // periods with a stored dataset, oldest first
+	county   *v1alpha1.CountyReport
+	runs     []v1alpha1.ReportRun // this county's, newest first
+	reports  []*storage.Report    // oldest first
+	periods  []string             // periods with a stored dataset, oldest first
 	datasets map[string]*dataset.Dataset
 	problems []string // what could not be read, for the page to say
 	// reviews are the city's review of the month under review and, when
@@ -221,15 +221,15 @@ func (s *server) loadSnapshot(ctx context.Context) *snapshot {
 
 // readKube reads the county's CountyReport and ReportRuns; the portal's
 // Role allows exactly these.
-func (s *server) readKube(ctx context.Context) (*reportingv1.CountyReport, []reportingv1.ReportRun, error) {
+func (s *server) readKube(ctx context.Context) (*v1alpha1.CountyReport, []v1alpha1.ReportRun, error) {
 	var errs []error
-	cr := &reportingv1.CountyReport{}
+	cr := &v1alpha1.CountyReport{}
 	if err := s.kube.Get(ctx, client.ObjectKey{Namespace: s.cfg.Namespace, Name: s.cfg.CountyReport}, cr); err != nil {
 		errs = append(errs, fmt.Errorf("CountyReport %s/%s: %w", s.cfg.Namespace, s.cfg.CountyReport, err))
 		cr = nil
 	}
-	var list reportingv1.ReportRunList
-	var runs []reportingv1.ReportRun
+	var list v1alpha1.ReportRunList
+	var runs []v1alpha1.ReportRun
 	if err := s.kube.List(ctx, &list, client.InNamespace(s.cfg.Namespace)); err != nil {
 		errs = append(errs, fmt.Errorf("ReportRuns in %s: %w", s.cfg.Namespace, err))
 	} else {

@@ -12,7 +12,7 @@ import (
 	miniogo "github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/review"
 	"github.com/countyreport/countyreport/internal/storage"
@@ -171,7 +171,7 @@ func TestPeriodPageNotSubmitted(t *testing.T) {
 // deadline as the city's board.
 func TestPeriodPageShowsTheCitysDeadline(t *testing.T) {
 	spec := fictional
-	spec.Review = &reportingv1.ReviewSpec{DeadlineDay: 12, TimeZone: "Asia/Shanghai"}
+	spec.Review = &v1alpha1.ReviewSpec{DeadlineDay: 12, TimeZone: "Asia/Shanghai"}
 	spec.CityEn = "Hengyang City"
 	c := newCounty(t, spec)
 	c.seedDataset(t, false) // 2023-01

@@ -10,7 +10,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/repo"
 )
@@ -115,7 +115,7 @@ func TestSampleCityRanking(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var city reportingv1.CityReport
+	var city v1alpha1.CityReport
 	docs := splitYAML(raw)
 	if err := yaml.Unmarshal(docs[len(docs)-1], &city); err != nil || city.Kind != "CityReport" {
 		t.Fatalf("city.yaml: %v (kind %q)", err, city.Kind)

@@ -3,7 +3,7 @@ package tenant
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/storage"
 )
 
@@ -13,13 +13,13 @@ import (
 // made by municipal IT beside the CityReport (config/samples/city.yaml).
 
 // CityNamespace is the namespace of a city's own objects.
-func CityNamespace(c *reportingv1.CityReport) string { return CityNamespaceOf(c.Name) }
+func CityNamespace(c *v1alpha1.CityReport) string { return CityNamespaceOf(c.Name) }
 
 // CityNamespaceOf is the namespace of the objects of the CityReport named name.
 func CityNamespaceOf(name string) string { return "city-" + name }
 
 // CityRunName is the name of the city's scheduled ReportRun for period.
-func CityRunName(c *reportingv1.CityReport, period string) string { return c.Name + "-" + period }
+func CityRunName(c *v1alpha1.CityReport, period string) string { return c.Name + "-" + period }
 
 // CityRun is a ReportRun of city c's report for period (YYYY-MM), in the
 // city's namespace: what the city's schedule creates (reason Scheduled,
@@ -29,20 +29,20 @@ func CityRunName(c *reportingv1.CityReport, period string) string { return c.Nam
 // operator sets the owner reference; requestedBy, when given, names who
 // asked (the reporting.countyreport.io/requested-by annotation, as the
 // county portal's).
-func CityRun(c *reportingv1.CityReport, period string, reason reportingv1.RunReason, requestedBy string) *reportingv1.ReportRun {
-	run := &reportingv1.ReportRun{
+func CityRun(c *v1alpha1.CityReport, period string, reason v1alpha1.RunReason, requestedBy string) *v1alpha1.ReportRun {
+	run := &v1alpha1.ReportRun{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: CityNamespace(c),
 			Labels: map[string]string{
-				reportingv1.LabelManagedBy:  reportingv1.ManagedByValue,
-				reportingv1.LabelCity:       c.Spec.City.Code,
-				reportingv1.LabelCityReport: c.Name,
-				reportingv1.LabelPeriod:     period,
+				v1alpha1.LabelManagedBy:  v1alpha1.ManagedByValue,
+				v1alpha1.LabelCity:       c.Spec.City.Code,
+				v1alpha1.LabelCityReport: c.Name,
+				v1alpha1.LabelPeriod:     period,
 			},
 		},
-		Spec: reportingv1.ReportRunSpec{CityReportName: c.Name, Period: period, Reason: reason},
+		Spec: v1alpha1.ReportRunSpec{CityReportName: c.Name, Period: period, Reason: reason},
 	}
-	if reason == reportingv1.RunScheduled {
+	if reason == v1alpha1.RunScheduled {
 		run.Name = CityRunName(c, period)
 	} else {
 		run.GenerateName = CityRunName(c, period) + "-manual-"
@@ -58,7 +58,7 @@ const AnnotationRequestedBy = "reporting.countyreport.io/requested-by"
 
 // CityBucket is the city's own bucket: spec.storage.bucket or
 // countyreport-city-<code> (apart from the counties' countyreport-<code>).
-func CityBucket(c *reportingv1.CityReport) string {
+func CityBucket(c *v1alpha1.CityReport) string {
 	if c.Spec.Storage.Bucket != "" {
 		return c.Spec.Storage.Bucket
 	}
@@ -66,17 +66,17 @@ func CityBucket(c *reportingv1.CityReport) string {
 }
 
 // CityCredentialsSecretName holds the city's credentials for its own bucket.
-func CityCredentialsSecretName(c *reportingv1.CityReport) string { return c.Name + "-storage" }
+func CityCredentialsSecretName(c *v1alpha1.CityReport) string { return c.Name + "-storage" }
 
 // MemberCredentialsSecretName holds the city's credentials for its members'
 // buckets, one set per member county.
-func MemberCredentialsSecretName(c *reportingv1.CityReport) string { return c.Name + "-members" }
+func MemberCredentialsSecretName(c *v1alpha1.CityReport) string { return c.Name + "-members" }
 
 // CityLabels go on every object the operator owns for a city.
-func CityLabels(c *reportingv1.CityReport, component string) map[string]string {
+func CityLabels(c *v1alpha1.CityReport, component string) map[string]string {
 	return map[string]string{
-		reportingv1.LabelManagedBy:    reportingv1.ManagedByValue,
-		reportingv1.LabelCity:         c.Spec.City.Code,
+		v1alpha1.LabelManagedBy:       v1alpha1.ManagedByValue,
+		v1alpha1.LabelCity:            c.Spec.City.Code,
 		"app.kubernetes.io/name":      "countyreport-city",
 		"app.kubernetes.io/instance":  c.Name,
 		"app.kubernetes.io/component": component,

@@ -10,7 +10,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/portal"
 )
 
@@ -53,11 +53,11 @@ type CityInputs struct {
 }
 
 // CityPortalName is the name of every object of the city's portal.
-func CityPortalName(c *reportingv1.CityReport) string { return c.Name + "-portal" }
+func CityPortalName(c *v1alpha1.CityReport) string { return c.Name + "-portal" }
 
 // CitySelectorLabels select the city portal's pods (and nothing else of
 // the city's: its Secrets carry another component).
-func CitySelectorLabels(c *reportingv1.CityReport) map[string]string {
+func CitySelectorLabels(c *v1alpha1.CityReport) map[string]string {
 	return map[string]string{
 		"app.kubernetes.io/name":      "countyreport-city",
 		"app.kubernetes.io/instance":  c.Name,
@@ -66,21 +66,21 @@ func CitySelectorLabels(c *reportingv1.CityReport) map[string]string {
 }
 
 // CityPortalLabels go on every object of the city's portal.
-func CityPortalLabels(c *reportingv1.CityReport) map[string]string {
+func CityPortalLabels(c *v1alpha1.CityReport) map[string]string {
 	return CityLabels(c, CityPortalComponent)
 }
 
-func cityMeta(c *reportingv1.CityReport) metav1.ObjectMeta {
+func cityMeta(c *v1alpha1.CityReport) metav1.ObjectMeta {
 	return metav1.ObjectMeta{Name: CityPortalName(c), Namespace: CityNamespace(c), Labels: CityPortalLabels(c)}
 }
 
 // CityGeneratesAccounts reports whether the operator makes the city portal's accounts.
-func CityGeneratesAccounts(c *reportingv1.CityReport) bool {
+func CityGeneratesAccounts(c *v1alpha1.CityReport) bool {
 	return c.Spec.Portal.AccountsSecretName == ""
 }
 
 // CityAccountsFile is where the city portal finds its accounts file.
-func CityAccountsFile(c *reportingv1.CityReport) string {
+func CityAccountsFile(c *v1alpha1.CityReport) string {
 	if CityGeneratesAccounts(c) {
 		return SecretDir + "/" + AccountsKey
 	}
@@ -90,7 +90,7 @@ func CityAccountsFile(c *reportingv1.CityReport) string {
 // CityPortalSecretKeys are the keys the city portal's Secret must have:
 // the session key and, with no accounts Secret named, the generated
 // accounts and the admin's initial password, as a county's.
-func CityPortalSecretKeys(c *reportingv1.CityReport) []string {
+func CityPortalSecretKeys(c *v1alpha1.CityReport) []string {
 	if CityGeneratesAccounts(c) {
 		return []string{SessionKeyKey, AccountsKey, InitialPasswordKey}
 	}
@@ -98,12 +98,12 @@ func CityPortalSecretKeys(c *reportingv1.CityReport) []string {
 }
 
 // CityPortalSecret is the city portal's Secret with the given data.
-func CityPortalSecret(c *reportingv1.CityReport, data map[string][]byte) *corev1.Secret {
+func CityPortalSecret(c *v1alpha1.CityReport, data map[string][]byte) *corev1.Secret {
 	return &corev1.Secret{ObjectMeta: cityMeta(c), Type: corev1.SecretTypeOpaque, Data: data}
 }
 
 // CityPortalURL is where the city's reviewers reach the portal.
-func CityPortalURL(c *reportingv1.CityReport) string {
+func CityPortalURL(c *v1alpha1.CityReport) string {
 	if ing := c.Spec.Portal.Ingress; ing != nil {
 		if ing.TLSSecretName != "" {
 			return "https://" + ing.Host + "/"
@@ -114,7 +114,7 @@ func CityPortalURL(c *reportingv1.CityReport) string {
 }
 
 // CityConfig is the city portal's configuration.
-func CityConfig(c *reportingv1.CityReport, in CityInputs) portal.CityConfig {
+func CityConfig(c *v1alpha1.CityReport, in CityInputs) portal.CityConfig {
 	conf := portal.CityConfig{
 		CityReport:      c.Name,
 		Namespace:       CityNamespace(c),
@@ -146,7 +146,7 @@ func CityConfig(c *reportingv1.CityReport, in CityInputs) portal.CityConfig {
 }
 
 // CityConfigData is the city portal ConfigMap's data: the configuration as YAML.
-func CityConfigData(c *reportingv1.CityReport, in CityInputs) (map[string]string, error) {
+func CityConfigData(c *v1alpha1.CityReport, in CityInputs) (map[string]string, error) {
 	b, err := yaml.Marshal(CityConfig(c, in))
 	if err != nil {
 		return nil, fmt.Errorf("city portal configuration: %w", err)
@@ -162,12 +162,12 @@ func CityConfigHash(data map[string]string, in CityInputs) string {
 
 // CityServiceAccount is the city portal's identity: no token is ever
 // mounted, and nothing is bound to it.
-func CityServiceAccount(c *reportingv1.CityReport) *corev1.ServiceAccount {
+func CityServiceAccount(c *v1alpha1.CityReport) *corev1.ServiceAccount {
 	return &corev1.ServiceAccount{ObjectMeta: cityMeta(c), AutomountServiceAccountToken: ptr.To(false)}
 }
 
 // CityConfigMap holds the city portal's configuration.
-func CityConfigMap(c *reportingv1.CityReport, data map[string]string) *corev1.ConfigMap {
+func CityConfigMap(c *v1alpha1.CityReport, data map[string]string) *corev1.ConfigMap {
 	return &corev1.ConfigMap{ObjectMeta: cityMeta(c), Data: data}
 }
 
@@ -176,7 +176,7 @@ func CityConfigMap(c *reportingv1.CityReport, data map[string]string) *corev1.Co
 // RuntimeDefault seccomp) and with no API token at all. The member
 // credentials Secret is mounted read-only at CityMembersDir; the city's own
 // credentials come in the environment.
-func CityDeployment(c *reportingv1.CityReport, in CityInputs, configHash string) *appsv1.Deployment {
+func CityDeployment(c *v1alpha1.CityReport, in CityInputs, configHash string) *appsv1.Deployment {
 	return portalDeployment(portalPod{
 		meta: cityMeta(c), selector: CitySelectorLabels(c), labels: CityPortalLabels(c), name: CityPortalName(c),
 		spec: c.Spec.Portal, image: in.PortalImage, configHash: configHash,
@@ -195,14 +195,14 @@ func CityDeployment(c *reportingv1.CityReport, in CityInputs, configHash string)
 }
 
 // CityService exposes the city portal inside the cluster.
-func CityService(c *reportingv1.CityReport) *corev1.Service {
+func CityService(c *v1alpha1.CityReport) *corev1.Service {
 	return portalService(cityMeta(c), CitySelectorLabels(c))
 }
 
 // CityNetworkPolicy lets traffic reach the portal's ports and nothing else
 // in; out, the city portal reaches DNS and the storage endpoint only (not
 // the Kubernetes API, which it never calls).
-func CityNetworkPolicy(c *reportingv1.CityReport, in CityInputs) *networkingv1.NetworkPolicy {
+func CityNetworkPolicy(c *v1alpha1.CityReport, in CityInputs) *networkingv1.NetworkPolicy {
 	egress := []networkingv1.NetworkPolicyEgressRule{dnsEgress()}
 	if rule, ok := storageEgress(in.StorageEndpoint, in.StorageInsecure); ok {
 		egress = append(egress, rule)
@@ -214,6 +214,6 @@ func CityNetworkPolicy(c *reportingv1.CityReport, in CityInputs) *networkingv1.N
 }
 
 // CityIngress exposes the city portal under spec.portal.ingress.host; nil when unset.
-func CityIngress(c *reportingv1.CityReport) *networkingv1.Ingress {
+func CityIngress(c *v1alpha1.CityReport) *networkingv1.Ingress {
 	return portalIngress(cityMeta(c), c.Spec.Portal.Ingress, CityPortalName(c))
 }

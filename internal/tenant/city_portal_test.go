@@ -9,18 +9,18 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/portal"
 )
 
-func hengyang() *reportingv1.CityReport {
-	return &reportingv1.CityReport{
+func hengyang() *v1alpha1.CityReport {
+	return &v1alpha1.CityReport{
 		ObjectMeta: metav1.ObjectMeta{Name: "hengyang"},
-		Spec: reportingv1.CityReportSpec{
-			City:   reportingv1.CityIdentity{Code: "430400", Name: "衡阳市", EnglishName: "Hengyang City"},
-			Review: reportingv1.ReviewSpec{DeadlineDay: 5, TimeZone: "Asia/Shanghai"},
-			Ranking: reportingv1.RankingSpec{Method: reportingv1.RankEfficacy, Indicators: []reportingv1.RankedIndicator{
-				{ID: "gdp", Measure: reportingv1.MeasureChange, Weight: 3, Direction: reportingv1.HigherIsBetter},
+		Spec: v1alpha1.CityReportSpec{
+			City:   v1alpha1.CityIdentity{Code: "430400", Name: "衡阳市", EnglishName: "Hengyang City"},
+			Review: v1alpha1.ReviewSpec{DeadlineDay: 5, TimeZone: "Asia/Shanghai"},
+			Ranking: v1alpha1.RankingSpec{Method: v1alpha1.RankEfficacy, Indicators: []v1alpha1.RankedIndicator{
+				{ID: "gdp", Measure: v1alpha1.MeasureChange, Weight: 3, Direction: v1alpha1.HigherIsBetter},
 			}},
 		},
 	}
@@ -53,7 +53,7 @@ func TestCityConfigIsWhatThePortalReads(t *testing.T) {
 		"tenant names":             conf.CityReport == "hengyang" && conf.Namespace == "city-hengyang",
 		"members in order":         len(conf.Members) == 2 && conf.Members[0] == in.Members[0] && conf.Members[1] == in.Members[1],
 		"review from spec":         conf.Review.DeadlineDay == 5 && conf.Review.TimeZone == "Asia/Shanghai",
-		"ranking from spec":        conf.Ranking.Method == reportingv1.RankEfficacy && len(conf.Ranking.Indicators) == 1 && conf.Ranking.Indicators[0].Weight == 3,
+		"ranking from spec":        conf.Ranking.Method == v1alpha1.RankEfficacy && len(conf.Ranking.Indicators) == 1 && conf.Ranking.Indicators[0].Weight == 3,
 		"the city's bucket":        conf.Bucket == "countyreport-city-430400",
 		"storage endpoint":         conf.StorageEndpoint == "10.0.0.9:9000" && conf.StorageInsecure,
 		"members dir is the mount": conf.MembersDir == CityMembersDir,
@@ -104,9 +104,9 @@ func TestCityDeploymentIsLockedDown(t *testing.T) {
 		"members Secret mounted":      members != nil && members.Secret != nil && members.Secret.SecretName == "hengyang-members",
 		"members mount read-only":     membersMount != nil && membersMount.ReadOnly && membersMount.MountPath == CityMembersDir,
 		"own credentials from env":    envFrom["COUNTYREPORT_STORAGE_ACCESS_KEY"] == "hengyang-storage/accessKey" && envFrom["COUNTYREPORT_STORAGE_SESSION_TOKEN"] == "hengyang-storage/sessionToken",
-		"config hash on template":     d.Spec.Template.Annotations[reportingv1.AnnotationConfigHash] == "abc",
+		"config hash on template":     d.Spec.Template.Annotations[v1alpha1.AnnotationConfigHash] == "abc",
 		"selector matches the pods":   matches(d.Spec.Selector.MatchLabels, d.Spec.Template.Labels),
-		"managed-by and city labels":  d.Labels[reportingv1.LabelManagedBy] == reportingv1.ManagedByValue && d.Labels[reportingv1.LabelCity] == "430400",
+		"managed-by and city labels":  d.Labels[v1alpha1.LabelManagedBy] == v1alpha1.ManagedByValue && d.Labels[v1alpha1.LabelCity] == "430400",
 		"requests and limits default": len(ctr.Resources.Requests) == 2 && len(ctr.Resources.Limits) == 2,
 	}
 	for name, ok := range checks {
@@ -130,14 +130,14 @@ func matches(selector, labels map[string]string) bool {
 
 func TestCityBuildersFollowTheSpec(t *testing.T) {
 	tests := map[string]struct {
-		mutate func(*reportingv1.CityReport, *CityInputs)
-		check  func(t *testing.T, c *reportingv1.CityReport, in CityInputs)
+		mutate func(*v1alpha1.CityReport, *CityInputs)
+		check  func(t *testing.T, c *v1alpha1.CityReport, in CityInputs)
 	}{
 		"image override and replicas": {
-			mutate: func(c *reportingv1.CityReport, _ *CityInputs) {
+			mutate: func(c *v1alpha1.CityReport, _ *CityInputs) {
 				c.Spec.Portal.Image, c.Spec.Portal.Replicas = "mine:2", ptr.To[int32](0)
 			},
-			check: func(t *testing.T, c *reportingv1.CityReport, in CityInputs) {
+			check: func(t *testing.T, c *v1alpha1.CityReport, in CityInputs) {
 				d := CityDeployment(c, in, "")
 				if d.Spec.Template.Spec.Containers[0].Image != "mine:2" || *d.Spec.Replicas != 0 {
 					t.Errorf("image %q replicas %d", d.Spec.Template.Spec.Containers[0].Image, *d.Spec.Replicas)
@@ -145,8 +145,8 @@ func TestCityBuildersFollowTheSpec(t *testing.T) {
 			},
 		},
 		"named accounts Secret: mounted, no initial password": {
-			mutate: func(c *reportingv1.CityReport, _ *CityInputs) { c.Spec.Portal.AccountsSecretName = "reviewers" },
-			check: func(t *testing.T, c *reportingv1.CityReport, in CityInputs) {
+			mutate: func(c *v1alpha1.CityReport, _ *CityInputs) { c.Spec.Portal.AccountsSecretName = "reviewers" },
+			check: func(t *testing.T, c *v1alpha1.CityReport, in CityInputs) {
 				conf := CityConfig(c, in)
 				if conf.AccountsFile != AccountsDir+"/"+AccountsKey || conf.InitialPasswordFile != "" {
 					t.Errorf("accounts %q initial %q", conf.AccountsFile, conf.InitialPasswordFile)
@@ -164,17 +164,17 @@ func TestCityBuildersFollowTheSpec(t *testing.T) {
 			},
 		},
 		"generated accounts: session key, accounts and initial password": {
-			check: func(t *testing.T, c *reportingv1.CityReport, _ CityInputs) {
+			check: func(t *testing.T, c *v1alpha1.CityReport, _ CityInputs) {
 				if keys := CityPortalSecretKeys(c); !slices.Equal(keys, []string{SessionKeyKey, AccountsKey, InitialPasswordKey}) {
 					t.Errorf("secret keys %v", keys)
 				}
 			},
 		},
 		"ingress with TLS: https URL and an Ingress to the Service": {
-			mutate: func(c *reportingv1.CityReport, _ *CityInputs) {
-				c.Spec.Portal.Ingress = &reportingv1.IngressSpec{Host: "city.example.cn", TLSSecretName: "tls", ClassName: "nginx"}
+			mutate: func(c *v1alpha1.CityReport, _ *CityInputs) {
+				c.Spec.Portal.Ingress = &v1alpha1.IngressSpec{Host: "city.example.cn", TLSSecretName: "tls", ClassName: "nginx"}
 			},
-			check: func(t *testing.T, c *reportingv1.CityReport, in CityInputs) {
+			check: func(t *testing.T, c *v1alpha1.CityReport, in CityInputs) {
 				if u := CityPortalURL(c); u != "https://city.example.cn/" {
 					t.Errorf("URL %q", u)
 				}
@@ -190,15 +190,15 @@ func TestCityBuildersFollowTheSpec(t *testing.T) {
 			},
 		},
 		"no ingress: none": {
-			check: func(t *testing.T, c *reportingv1.CityReport, _ CityInputs) {
+			check: func(t *testing.T, c *v1alpha1.CityReport, _ CityInputs) {
 				if CityIngress(c) != nil {
 					t.Error("an Ingress without spec.portal.ingress")
 				}
 			},
 		},
 		"no storage yet: no credentials in env, members still mounted (optional)": {
-			mutate: func(_ *reportingv1.CityReport, in *CityInputs) { in.CredentialsSecretName, in.StorageEndpoint = "", "" },
-			check: func(t *testing.T, c *reportingv1.CityReport, in CityInputs) {
+			mutate: func(_ *v1alpha1.CityReport, in *CityInputs) { in.CredentialsSecretName, in.StorageEndpoint = "", "" },
+			check: func(t *testing.T, c *v1alpha1.CityReport, in CityInputs) {
 				d := CityDeployment(c, in, "")
 				if env := d.Spec.Template.Spec.Containers[0].Env; len(env) != 0 {
 					t.Errorf("env %+v", env)
@@ -214,8 +214,8 @@ func TestCityBuildersFollowTheSpec(t *testing.T) {
 			},
 		},
 		"storage CA is mounted with the credentials": {
-			mutate: func(_ *reportingv1.CityReport, in *CityInputs) { in.StorageCA = true },
-			check: func(t *testing.T, c *reportingv1.CityReport, in CityInputs) {
+			mutate: func(_ *v1alpha1.CityReport, in *CityInputs) { in.StorageCA = true },
+			check: func(t *testing.T, c *v1alpha1.CityReport, in CityInputs) {
 				d := CityDeployment(c, in, "")
 				found := false
 				for _, e := range d.Spec.Template.Spec.Containers[0].Env {
@@ -227,7 +227,7 @@ func TestCityBuildersFollowTheSpec(t *testing.T) {
 			},
 		},
 		"network policy: in to the ports, out to DNS and storage only": {
-			check: func(t *testing.T, c *reportingv1.CityReport, in CityInputs) {
+			check: func(t *testing.T, c *v1alpha1.CityReport, in CityInputs) {
 				np := CityNetworkPolicy(c, in)
 				if len(np.Spec.Egress) != 2 {
 					t.Fatalf("egress %+v", np.Spec.Egress)
@@ -250,7 +250,7 @@ func TestCityBuildersFollowTheSpec(t *testing.T) {
 			},
 		},
 		"service selects the portal's pods only": {
-			check: func(t *testing.T, c *reportingv1.CityReport, in CityInputs) {
+			check: func(t *testing.T, c *v1alpha1.CityReport, in CityInputs) {
 				s := CityService(c)
 				if !matches(s.Spec.Selector, CityDeployment(c, in, "").Spec.Template.Labels) {
 					t.Error("the Service does not select the portal's pods")
@@ -275,7 +275,7 @@ func TestCityBuildersFollowTheSpec(t *testing.T) {
 
 func TestCityConfigHashRollsThePortal(t *testing.T) {
 	c, in := hengyang(), cityInputs()
-	hash := func(c *reportingv1.CityReport, in CityInputs) string {
+	hash := func(c *v1alpha1.CityReport, in CityInputs) string {
 		data, err := CityConfigData(c, in)
 		if err != nil {
 			t.Fatal(err)
@@ -286,13 +286,13 @@ func TestCityConfigHashRollsThePortal(t *testing.T) {
 	if hash(c, in) != base {
 		t.Fatal("the hash is not stable")
 	}
-	changes := map[string]func(*reportingv1.CityReport, *CityInputs){
-		"a member joins": func(_ *reportingv1.CityReport, in *CityInputs) {
+	changes := map[string]func(*v1alpha1.CityReport, *CityInputs){
+		"a member joins": func(_ *v1alpha1.CityReport, in *CityInputs) {
 			in.Members = append(in.Members, portal.CityMember{Code: "430424", Name: "衡东县"})
 		},
-		"member credentials rotate": func(_ *reportingv1.CityReport, in *CityInputs) { in.CredentialsHash = "h2" },
-		"ranking weight changes":    func(c *reportingv1.CityReport, _ *CityInputs) { c.Spec.Ranking.Indicators[0].Weight = 4 },
-		"deadline changes":          func(c *reportingv1.CityReport, _ *CityInputs) { c.Spec.Review.DeadlineDay = 7 },
+		"member credentials rotate": func(_ *v1alpha1.CityReport, in *CityInputs) { in.CredentialsHash = "h2" },
+		"ranking weight changes":    func(c *v1alpha1.CityReport, _ *CityInputs) { c.Spec.Ranking.Indicators[0].Weight = 4 },
+		"deadline changes":          func(c *v1alpha1.CityReport, _ *CityInputs) { c.Spec.Review.DeadlineDay = 7 },
 	}
 	for name, mutate := range changes {
 		c, in := hengyang(), cityInputs()

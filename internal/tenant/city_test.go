@@ -5,20 +5,20 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 )
 
 func TestCityRunIsInTheCitysNamespace(t *testing.T) {
-	c := &reportingv1.CityReport{ObjectMeta: metav1.ObjectMeta{Name: "hengyang"},
-		Spec: reportingv1.CityReportSpec{City: reportingv1.CityIdentity{Code: "430400", Name: "衡阳市"}}}
+	c := &v1alpha1.CityReport{ObjectMeta: metav1.ObjectMeta{Name: "hengyang"},
+		Spec: v1alpha1.CityReportSpec{City: v1alpha1.CityIdentity{Code: "430400", Name: "衡阳市"}}}
 	tests := map[string]struct {
-		reason             reportingv1.RunReason
+		reason             v1alpha1.RunReason
 		by                 string
 		name, generateName string
 	}{
-		"scheduled": {reason: reportingv1.RunScheduled, name: "hengyang-2026-09"},
-		"manual":    {reason: reportingv1.RunManual, by: "staff", generateName: "hengyang-2026-09-manual-"},
-		"retry":     {reason: reportingv1.RunRetry, generateName: "hengyang-2026-09-manual-"},
+		"scheduled": {reason: v1alpha1.RunScheduled, name: "hengyang-2026-09"},
+		"manual":    {reason: v1alpha1.RunManual, by: "staff", generateName: "hengyang-2026-09-manual-"},
+		"retry":     {reason: v1alpha1.RunRetry, generateName: "hengyang-2026-09-manual-"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -29,11 +29,11 @@ func TestCityRunIsInTheCitysNamespace(t *testing.T) {
 			if run.Name != tc.name || run.GenerateName != tc.generateName {
 				t.Errorf("name %q generateName %q, want %q %q", run.Name, run.GenerateName, tc.name, tc.generateName)
 			}
-			want := reportingv1.ReportRunSpec{CityReportName: "hengyang", Period: "2026-09", Reason: tc.reason}
+			want := v1alpha1.ReportRunSpec{CityReportName: "hengyang", Period: "2026-09", Reason: tc.reason}
 			if run.Spec != want {
 				t.Errorf("spec %+v, want %+v", run.Spec, want)
 			}
-			if run.Labels[reportingv1.LabelCity] != "430400" || run.Labels[reportingv1.LabelPeriod] != "2026-09" {
+			if run.Labels[v1alpha1.LabelCity] != "430400" || run.Labels[v1alpha1.LabelPeriod] != "2026-09" {
 				t.Errorf("labels %v", run.Labels)
 			}
 			if got := run.Annotations[AnnotationRequestedBy]; got != tc.by {

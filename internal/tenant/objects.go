@@ -9,16 +9,16 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 )
 
-func meta(cr *reportingv1.CountyReport) metav1.ObjectMeta {
+func meta(cr *v1alpha1.CountyReport) metav1.ObjectMeta {
 	return metav1.ObjectMeta{Name: Name(cr), Namespace: cr.Namespace, Labels: Labels(cr)}
 }
 
 // ServiceAccount is the portal's identity, bound to Role. Its token is
 // mounted only into the portal's own pods (the pod spec asks for it).
-func ServiceAccount(cr *reportingv1.CountyReport) *corev1.ServiceAccount {
+func ServiceAccount(cr *v1alpha1.CountyReport) *corev1.ServiceAccount {
 	return &corev1.ServiceAccount{
 		ObjectMeta:                   meta(cr),
 		AutomountServiceAccountToken: ptr.To(false),
@@ -26,7 +26,7 @@ func ServiceAccount(cr *reportingv1.CountyReport) *corev1.ServiceAccount {
 }
 
 // ConfigMap holds the portal's configuration.
-func ConfigMap(cr *reportingv1.CountyReport, data map[string]string) *corev1.ConfigMap {
+func ConfigMap(cr *v1alpha1.CountyReport, data map[string]string) *corev1.ConfigMap {
 	return &corev1.ConfigMap{ObjectMeta: meta(cr), Data: data}
 }
 
@@ -46,7 +46,7 @@ func DefaultResources() corev1.ResourceRequirements {
 
 // Deployment runs `countyreport portal` for the county, locked down as
 // every portal is (portalDeployment), with the token of its ServiceAccount.
-func Deployment(cr *reportingv1.CountyReport, in Inputs, configHash string) *appsv1.Deployment {
+func Deployment(cr *v1alpha1.CountyReport, in Inputs, configHash string) *appsv1.Deployment {
 	return portalDeployment(portalPod{
 		meta: meta(cr), selector: SelectorLabels(cr), labels: Labels(cr), name: Name(cr),
 		spec: cr.Spec.Portal, image: in.PortalImage, configHash: configHash,
@@ -120,13 +120,13 @@ func credentialsEnv(secret string) []corev1.EnvVar {
 }
 
 // Service exposes the portal inside the cluster.
-func Service(cr *reportingv1.CountyReport) *corev1.Service {
+func Service(cr *v1alpha1.CountyReport) *corev1.Service {
 	return portalService(meta(cr), SelectorLabels(cr))
 }
 
 // NetworkPolicy lets traffic reach the portal's port and nothing else in;
 // out, the portal may reach DNS and the storage endpoint only.
-func NetworkPolicy(cr *reportingv1.CountyReport, in Inputs) *networkingv1.NetworkPolicy {
+func NetworkPolicy(cr *v1alpha1.CountyReport, in Inputs) *networkingv1.NetworkPolicy {
 	egress := []networkingv1.NetworkPolicyEgressRule{dnsEgress()}
 	if rule, ok := storageEgress(in.StorageEndpoint, in.StorageInsecure); ok {
 		egress = append(egress, rule)
@@ -191,12 +191,12 @@ func apiServerEgress(in Inputs) networkingv1.NetworkPolicyEgressRule {
 }
 
 // Ingress exposes the portal under spec.portal.ingress.host; nil when unset.
-func Ingress(cr *reportingv1.CountyReport) *networkingv1.Ingress {
+func Ingress(cr *v1alpha1.CountyReport) *networkingv1.Ingress {
 	return portalIngress(meta(cr), cr.Spec.Portal.Ingress, Name(cr))
 }
 
 // portalIngress routes spec.host to the portal Service service; nil when spec is.
-func portalIngress(om metav1.ObjectMeta, spec *reportingv1.IngressSpec, service string) *networkingv1.Ingress {
+func portalIngress(om metav1.ObjectMeta, spec *v1alpha1.IngressSpec, service string) *networkingv1.Ingress {
 	if spec == nil {
 		return nil
 	}

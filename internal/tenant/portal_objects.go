@@ -11,7 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 )
 
 // portalPod is what differs between a county's portal and the city's: the
@@ -22,7 +22,7 @@ type portalPod struct {
 	selector, labels map[string]string
 	// name is the portal's ConfigMap, ServiceAccount and own Secret.
 	name       string
-	spec       reportingv1.PortalSpec
+	spec       v1alpha1.PortalSpec
 	image      string // the operator's portal image; spec.image overrides it
 	configHash string
 	args       []string // the subcommand and its --config
@@ -91,7 +91,7 @@ func portalDeployment(p portalPod) *appsv1.Deployment {
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{
 					Labels:      p.labels,
-					Annotations: map[string]string{reportingv1.AnnotationConfigHash: p.configHash},
+					Annotations: map[string]string{v1alpha1.AnnotationConfigHash: p.configHash},
 				},
 				Spec: corev1.PodSpec{
 					ServiceAccountName:           p.name,

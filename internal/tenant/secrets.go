@@ -6,7 +6,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 )
 
 // The portal's own Secret, <name>-portal, holds the county's session key
@@ -28,12 +28,12 @@ const (
 )
 
 // GeneratesAccounts reports whether the operator makes the accounts.
-func GeneratesAccounts(cr *reportingv1.CountyReport) bool {
+func GeneratesAccounts(cr *v1alpha1.CountyReport) bool {
 	return cr.Spec.Portal.AccountsSecretName == ""
 }
 
 // AccountsFile is where the portal finds its accounts file.
-func AccountsFile(cr *reportingv1.CountyReport) string {
+func AccountsFile(cr *v1alpha1.CountyReport) string {
 	if GeneratesAccounts(cr) {
 		return SecretDir + "/" + AccountsKey
 	}
@@ -41,7 +41,7 @@ func AccountsFile(cr *reportingv1.CountyReport) string {
 }
 
 // PortalSecretKeys are the keys the portal's Secret must have for cr.
-func PortalSecretKeys(cr *reportingv1.CountyReport) []string {
+func PortalSecretKeys(cr *v1alpha1.CountyReport) []string {
 	if GeneratesAccounts(cr) {
 		return []string{SessionKeyKey, AccountsKey, InitialPasswordKey}
 	}
@@ -64,6 +64,6 @@ func NewPortalSecretValue(key string) ([]byte, error) {
 
 // PortalSecret is the portal's Secret with the given data (see
 // PortalSecretKeys and NewPortalSecretValue).
-func PortalSecret(cr *reportingv1.CountyReport, data map[string][]byte) *corev1.Secret {
+func PortalSecret(cr *v1alpha1.CountyReport, data map[string][]byte) *corev1.Secret {
 	return &corev1.Secret{ObjectMeta: meta(cr), Type: corev1.SecretTypeOpaque, Data: data}
 }

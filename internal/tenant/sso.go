@@ -11,7 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/portal"
 )
 
@@ -22,7 +22,7 @@ const SSODir = "/etc/countyreport/sso"
 // DefaultClientSecretKey is spec.portal.sso.clientSecret.key's default.
 const DefaultClientSecretKey = "client-secret"
 
-func clientSecretKey(s *reportingv1.SSOSpec) string {
+func clientSecretKey(s *v1alpha1.SSOSpec) string {
 	if s.ClientSecret.Key == "" {
 		return DefaultClientSecretKey
 	}
@@ -31,7 +31,7 @@ func clientSecretKey(s *reportingv1.SSOSpec) string {
 
 // ssoConfig is the portal's sso section: the manifest's provider and
 // mapping (editors are a city's reviewers); nil without spec.portal.sso.
-func ssoConfig(s *reportingv1.SSOSpec, city bool) *portal.SSOConfig {
+func ssoConfig(s *v1alpha1.SSOSpec, city bool) *portal.SSOConfig {
 	if s == nil {
 		return nil
 	}
@@ -43,13 +43,13 @@ func ssoConfig(s *reportingv1.SSOSpec, city bool) *portal.SSOConfig {
 		Issuer: s.Issuer, ClientID: s.ClientID, ClientSecretFile: SSODir + "/" + clientSecretKey(s),
 		Scopes: append([]string(nil), s.Scopes...), GroupsClaim: s.GroupsClaim, ProviderName: s.ProviderName,
 		EditorGroups: append([]string(nil), editors...), ViewerGroups: append([]string(nil), s.ViewerGroups...),
-		LocalAccountsDisabled: s.LocalAccounts == reportingv1.LocalAccountsDisabled,
+		LocalAccountsDisabled: s.LocalAccounts == v1alpha1.LocalAccountsDisabled,
 	}
 }
 
 // ssoVolume mounts the client secret's one key (a name in the tenant's
 // own namespace: a portal never reads another's Secrets).
-func ssoVolume(s *reportingv1.SSOSpec) (corev1.Volume, corev1.VolumeMount) {
+func ssoVolume(s *v1alpha1.SSOSpec) (corev1.Volume, corev1.VolumeMount) {
 	key := clientSecretKey(s)
 	v := corev1.Volume{Name: "sso", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
 		SecretName: s.ClientSecret.Name, DefaultMode: ptr.To[int32](0o440),
@@ -60,7 +60,7 @@ func ssoVolume(s *reportingv1.SSOSpec) (corev1.Volume, corev1.VolumeMount) {
 
 // ssoEgress lets the portal reach the identity provider's port (a host
 // name cannot be pinned in a NetworkPolicy); false without SSO.
-func ssoEgress(s *reportingv1.SSOSpec) (networkingv1.NetworkPolicyEgressRule, bool) {
+func ssoEgress(s *v1alpha1.SSOSpec) (networkingv1.NetworkPolicyEgressRule, bool) {
 	if s == nil {
 		return networkingv1.NetworkPolicyEgressRule{}, false
 	}
@@ -80,7 +80,7 @@ func ssoEgress(s *reportingv1.SSOSpec) (networkingv1.NetworkPolicyEgressRule, bo
 // drained, a cluster upgrade) when the tenant runs two or more: sessions
 // live in cookies and the bucket, so any pod serves any user. nil for one
 // replica, where a budget would only block drains.
-func portalPDB(meta metav1.ObjectMeta, selector map[string]string, spec reportingv1.PortalSpec) *policyv1.PodDisruptionBudget {
+func portalPDB(meta metav1.ObjectMeta, selector map[string]string, spec v1alpha1.PortalSpec) *policyv1.PodDisruptionBudget {
 	if ptr.Deref(spec.Replicas, 1) < 2 {
 		return nil
 	}
@@ -94,11 +94,11 @@ func portalPDB(meta metav1.ObjectMeta, selector map[string]string, spec reportin
 }
 
 // PodDisruptionBudget is the county portal's budget; nil below two replicas.
-func PodDisruptionBudget(cr *reportingv1.CountyReport) *policyv1.PodDisruptionBudget {
+func PodDisruptionBudget(cr *v1alpha1.CountyReport) *policyv1.PodDisruptionBudget {
 	return portalPDB(meta(cr), SelectorLabels(cr), cr.Spec.Portal)
 }
 
 // CityPodDisruptionBudget is the city portal's budget; nil below two replicas.
-func CityPodDisruptionBudget(c *reportingv1.CityReport) *policyv1.PodDisruptionBudget {
+func CityPodDisruptionBudget(c *v1alpha1.CityReport) *policyv1.PodDisruptionBudget {
 	return portalPDB(cityMeta(c), CitySelectorLabels(c), c.Spec.Portal)
 }

@@ -5,14 +5,14 @@ import (
 
 	"k8s.io/utils/ptr"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 )
 
 func TestSSOConfigMapsTheManifestsGroups(t *testing.T) {
-	spec := &reportingv1.SSOSpec{
-		Issuer: "https://sso.example.test", ClientID: "c", ClientSecret: reportingv1.SecretKeyReference{Name: "s", Key: "secret"},
+	spec := &v1alpha1.SSOSpec{
+		Issuer: "https://sso.example.test", ClientID: "c", ClientSecret: v1alpha1.SecretKeyReference{Name: "s", Key: "secret"},
 		EditorGroups: []string{"county-editors"}, ReviewerGroups: []string{"city-reviewers"}, ViewerGroups: []string{"viewers"},
-		LocalAccounts: reportingv1.LocalAccountsDisabled,
+		LocalAccounts: v1alpha1.LocalAccountsDisabled,
 	}
 	tests := map[string]struct {
 		city    bool
@@ -38,7 +38,7 @@ func TestSSOConfigMapsTheManifestsGroups(t *testing.T) {
 }
 
 func TestBudgetOnlyForTwoOrMore(t *testing.T) {
-	cr := &reportingv1.CountyReport{}
+	cr := &v1alpha1.CountyReport{}
 	cr.Name, cr.Namespace, cr.Spec.County.Code = "x", "county-x", "999001"
 	for replicas, want := range map[int32]bool{0: false, 1: false, 2: true, 5: true} {
 		cr.Spec.Portal.Replicas = ptr.To(replicas)
@@ -54,7 +54,7 @@ func TestBudgetOnlyForTwoOrMore(t *testing.T) {
 
 func TestSSOEgressPort(t *testing.T) {
 	for issuer, want := range map[string]int{"https://sso.example.test/realms/x": 443, "https://sso.example.test:8443/": 8443} {
-		rule, ok := ssoEgress(&reportingv1.SSOSpec{Issuer: issuer})
+		rule, ok := ssoEgress(&v1alpha1.SSOSpec{Issuer: issuer})
 		if !ok || rule.Ports[0].Port.IntValue() != want || len(rule.To) != 0 {
 			t.Errorf("%s: %+v", issuer, rule)
 		}

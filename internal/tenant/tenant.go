@@ -17,7 +17,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/portal"
 	"github.com/countyreport/countyreport/internal/storage"
 )
@@ -61,7 +61,7 @@ type Inputs struct {
 	StorageCA bool
 	// Review is the deadline of the city the county is a member of (on both
 	// sides), for the portal to show; nil when no city reviews it.
-	Review *reportingv1.ReviewSpec
+	Review *v1alpha1.ReviewSpec
 	// CityEnglishName is that city's English name.
 	CityEnglishName string
 	// TrustedProxies are the installation's trusted proxies (the operator's
@@ -70,10 +70,10 @@ type Inputs struct {
 }
 
 // Name is the name of every object of a CountyReport's portal.
-func Name(cr *reportingv1.CountyReport) string { return cr.Name + "-portal" }
+func Name(cr *v1alpha1.CountyReport) string { return cr.Name + "-portal" }
 
 // Bucket is the county's bucket: spec.storage.bucket or countyreport-<code>.
-func Bucket(cr *reportingv1.CountyReport) string {
+func Bucket(cr *v1alpha1.CountyReport) string {
 	if cr.Spec.Storage.Bucket != "" {
 		return cr.Spec.Storage.Bucket
 	}
@@ -81,25 +81,25 @@ func Bucket(cr *reportingv1.CountyReport) string {
 }
 
 // SelectorLabels select the portal's pods.
-func SelectorLabels(cr *reportingv1.CountyReport) map[string]string {
+func SelectorLabels(cr *v1alpha1.CountyReport) map[string]string {
 	return map[string]string{
-		"app.kubernetes.io/name":      "countyreport-portal",
-		"app.kubernetes.io/instance":  cr.Name,
-		reportingv1.LabelCountyReport: cr.Name,
+		"app.kubernetes.io/name":     "countyreport-portal",
+		"app.kubernetes.io/instance": cr.Name,
+		v1alpha1.LabelCountyReport:   cr.Name,
 	}
 }
 
 // Labels go on every owned object.
-func Labels(cr *reportingv1.CountyReport) map[string]string {
+func Labels(cr *v1alpha1.CountyReport) map[string]string {
 	l := SelectorLabels(cr)
 	l["app.kubernetes.io/component"] = "portal"
-	l[reportingv1.LabelManagedBy] = reportingv1.ManagedByValue
-	l[reportingv1.LabelCounty] = cr.Spec.County.Code
+	l[v1alpha1.LabelManagedBy] = v1alpha1.ManagedByValue
+	l[v1alpha1.LabelCounty] = cr.Spec.County.Code
 	return l
 }
 
 // Config is the portal's configuration for cr.
-func Config(cr *reportingv1.CountyReport, in Inputs) portal.Config {
+func Config(cr *v1alpha1.CountyReport, in Inputs) portal.Config {
 	c := portal.Config{
 		Namespace:       cr.Namespace,
 		CountyReport:    cr.Name,
@@ -129,7 +129,7 @@ func Config(cr *reportingv1.CountyReport, in Inputs) portal.Config {
 }
 
 // ConfigData is the ConfigMap's data: the configuration as YAML.
-func ConfigData(cr *reportingv1.CountyReport, in Inputs) (map[string]string, error) {
+func ConfigData(cr *v1alpha1.CountyReport, in Inputs) (map[string]string, error) {
 	b, err := yaml.Marshal(Config(cr, in))
 	if err != nil {
 		return nil, fmt.Errorf("portal configuration: %w", err)
@@ -153,7 +153,7 @@ func ConfigHash(data map[string]string, in Inputs) string {
 }
 
 // PortalURL is where staff reach the portal.
-func PortalURL(cr *reportingv1.CountyReport) string {
+func PortalURL(cr *v1alpha1.CountyReport) string {
 	if ing := cr.Spec.Portal.Ingress; ing != nil {
 		if ing.TLSSecretName != "" {
 			return "https://" + ing.Host + "/"
@@ -227,4 +227,4 @@ func StorageCA(secret string) (corev1.Volume, corev1.VolumeMount, corev1.EnvVar)
 }
 
 // CredentialsSecretName names the county's scoped credentials Secret.
-func CredentialsSecretName(cr *reportingv1.CountyReport) string { return cr.Name + "-storage" }
+func CredentialsSecretName(cr *v1alpha1.CountyReport) string { return cr.Name + "-storage" }

@@ -8,14 +8,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 )
 
-func hengshan() *reportingv1.CountyReport {
-	return &reportingv1.CountyReport{
+func hengshan() *v1alpha1.CountyReport {
+	return &v1alpha1.CountyReport{
 		ObjectMeta: metav1.ObjectMeta{Name: "hengshan", Namespace: "county-hengshan"},
-		Spec: reportingv1.CountyReportSpec{
-			County: reportingv1.CountyIdentity{Code: "430423", Name: "衡山县", EnglishName: "Hengshan County", City: "衡阳市"},
+		Spec: v1alpha1.CountyReportSpec{
+			County: v1alpha1.CountyIdentity{Code: "430423", Name: "衡山县", EnglishName: "Hengshan County", City: "衡阳市"},
 		},
 	}
 }
@@ -32,7 +32,7 @@ func TestDeploymentIsLockedDown(t *testing.T) {
 		"no privilege escalation":  !ptr.Deref(c.SecurityContext.AllowPrivilegeEscalation, true),
 		"all capabilities dropped": len(c.SecurityContext.Capabilities.Drop) == 1 && c.SecurityContext.Capabilities.Drop[0] == "ALL",
 		"requests and limits":      len(c.Resources.Requests) == 2 && len(c.Resources.Limits) == 2,
-		"config hash on template":  d.Spec.Template.Annotations[reportingv1.AnnotationConfigHash] == "abc",
+		"config hash on template":  d.Spec.Template.Annotations[v1alpha1.AnnotationConfigHash] == "abc",
 		"image from inputs":        c.Image == "img:1",
 		"one replica by default":   *d.Spec.Replicas == 1,
 		"no credentials yet":       len(c.Env) == 0,
@@ -46,28 +46,28 @@ func TestDeploymentIsLockedDown(t *testing.T) {
 
 func TestBuildersFollowTheSpec(t *testing.T) {
 	tests := map[string]struct {
-		mutate func(*reportingv1.CountyReport, *Inputs)
-		check  func(t *testing.T, cr *reportingv1.CountyReport, in Inputs)
+		mutate func(*v1alpha1.CountyReport, *Inputs)
+		check  func(t *testing.T, cr *v1alpha1.CountyReport, in Inputs)
 	}{
 		"image override wins": {
-			mutate: func(cr *reportingv1.CountyReport, _ *Inputs) { cr.Spec.Portal.Image = "mine:2" },
-			check: func(t *testing.T, cr *reportingv1.CountyReport, in Inputs) {
+			mutate: func(cr *v1alpha1.CountyReport, _ *Inputs) { cr.Spec.Portal.Image = "mine:2" },
+			check: func(t *testing.T, cr *v1alpha1.CountyReport, in Inputs) {
 				if got := Deployment(cr, in, "").Spec.Template.Spec.Containers[0].Image; got != "mine:2" {
 					t.Errorf("image %q", got)
 				}
 			},
 		},
 		"replicas zero is kept": {
-			mutate: func(cr *reportingv1.CountyReport, _ *Inputs) { cr.Spec.Portal.Replicas = ptr.To[int32](0) },
-			check: func(t *testing.T, cr *reportingv1.CountyReport, in Inputs) {
+			mutate: func(cr *v1alpha1.CountyReport, _ *Inputs) { cr.Spec.Portal.Replicas = ptr.To[int32](0) },
+			check: func(t *testing.T, cr *v1alpha1.CountyReport, in Inputs) {
 				if got := *Deployment(cr, in, "").Spec.Replicas; got != 0 {
 					t.Errorf("replicas %d", got)
 				}
 			},
 		},
 		"accounts secret is mounted read-only": {
-			mutate: func(cr *reportingv1.CountyReport, _ *Inputs) { cr.Spec.Portal.AccountsSecretName = "staff" },
-			check: func(t *testing.T, cr *reportingv1.CountyReport, in Inputs) {
+			mutate: func(cr *v1alpha1.CountyReport, _ *Inputs) { cr.Spec.Portal.AccountsSecretName = "staff" },
+			check: func(t *testing.T, cr *v1alpha1.CountyReport, in Inputs) {
 				d := Deployment(cr, in, "")
 				if v := d.Spec.Template.Spec.Volumes[3]; v.Secret == nil || v.Secret.SecretName != "staff" {
 					t.Errorf("volume %+v", v)
@@ -81,8 +81,8 @@ func TestBuildersFollowTheSpec(t *testing.T) {
 			},
 		},
 		"credentials come from the county's Secret": {
-			mutate: func(_ *reportingv1.CountyReport, in *Inputs) { in.CredentialsSecretName = "hengshan-storage" },
-			check: func(t *testing.T, cr *reportingv1.CountyReport, in Inputs) {
+			mutate: func(_ *v1alpha1.CountyReport, in *Inputs) { in.CredentialsSecretName = "hengshan-storage" },
+			check: func(t *testing.T, cr *v1alpha1.CountyReport, in Inputs) {
 				env := Deployment(cr, in, "").Spec.Template.Spec.Containers[0].Env
 				if len(env) != 3 {
 					t.Fatalf("env %+v", env)
@@ -95,7 +95,7 @@ func TestBuildersFollowTheSpec(t *testing.T) {
 			},
 		},
 		"no ingress unless asked": {
-			check: func(t *testing.T, cr *reportingv1.CountyReport, _ Inputs) {
+			check: func(t *testing.T, cr *v1alpha1.CountyReport, _ Inputs) {
 				if Ingress(cr) != nil {
 					t.Error("ingress built without spec.portal.ingress")
 				}
@@ -105,10 +105,10 @@ func TestBuildersFollowTheSpec(t *testing.T) {
 			},
 		},
 		"ingress with TLS": {
-			mutate: func(cr *reportingv1.CountyReport, _ *Inputs) {
-				cr.Spec.Portal.Ingress = &reportingv1.IngressSpec{Host: "hs.example.org", TLSSecretName: "hs-tls", ClassName: "nginx"}
+			mutate: func(cr *v1alpha1.CountyReport, _ *Inputs) {
+				cr.Spec.Portal.Ingress = &v1alpha1.IngressSpec{Host: "hs.example.org", TLSSecretName: "hs-tls", ClassName: "nginx"}
 			},
-			check: func(t *testing.T, cr *reportingv1.CountyReport, _ Inputs) {
+			check: func(t *testing.T, cr *v1alpha1.CountyReport, _ Inputs) {
 				ing := Ingress(cr)
 				if ing.Spec.TLS[0].SecretName != "hs-tls" || *ing.Spec.IngressClassName != "nginx" || ing.Spec.Rules[0].Host != "hs.example.org" {
 					t.Errorf("ingress %+v", ing.Spec)
@@ -119,8 +119,8 @@ func TestBuildersFollowTheSpec(t *testing.T) {
 			},
 		},
 		"egress to an IP endpoint is pinned": {
-			mutate: func(_ *reportingv1.CountyReport, in *Inputs) { in.StorageEndpoint = "10.0.0.7:9000" },
-			check: func(t *testing.T, cr *reportingv1.CountyReport, in Inputs) {
+			mutate: func(_ *v1alpha1.CountyReport, in *Inputs) { in.StorageEndpoint = "10.0.0.7:9000" },
+			check: func(t *testing.T, cr *v1alpha1.CountyReport, in Inputs) {
 				np := NetworkPolicy(cr, in)
 				if len(np.Spec.Egress) != 3 {
 					t.Fatalf("egress %+v", np.Spec.Egress)
@@ -132,8 +132,8 @@ func TestBuildersFollowTheSpec(t *testing.T) {
 			},
 		},
 		"egress to a DNS endpoint allows its port only": {
-			mutate: func(_ *reportingv1.CountyReport, in *Inputs) { in.StorageEndpoint = "minio.storage.svc" },
-			check: func(t *testing.T, cr *reportingv1.CountyReport, in Inputs) {
+			mutate: func(_ *v1alpha1.CountyReport, in *Inputs) { in.StorageEndpoint = "minio.storage.svc" },
+			check: func(t *testing.T, cr *v1alpha1.CountyReport, in Inputs) {
 				rule := NetworkPolicy(cr, in).Spec.Egress[1]
 				if rule.Ports[0].Port.IntValue() != 443 || len(rule.To) != 0 {
 					t.Errorf("storage rule %+v", rule)
@@ -141,7 +141,7 @@ func TestBuildersFollowTheSpec(t *testing.T) {
 			},
 		},
 		"no storage, DNS and the API server only": {
-			check: func(t *testing.T, cr *reportingv1.CountyReport, in Inputs) {
+			check: func(t *testing.T, cr *v1alpha1.CountyReport, in Inputs) {
 				eg := NetworkPolicy(cr, in).Spec.Egress
 				if len(eg) != 2 || eg[1].Ports[0].Port.IntValue() != 443 || eg[1].Ports[1].Port.IntValue() != 6443 {
 					t.Errorf("egress rules %+v", eg)
@@ -149,10 +149,10 @@ func TestBuildersFollowTheSpec(t *testing.T) {
 			},
 		},
 		"API server egress pinned when known": {
-			mutate: func(_ *reportingv1.CountyReport, in *Inputs) {
+			mutate: func(_ *v1alpha1.CountyReport, in *Inputs) {
 				in.APIServerPort, in.APIServerCIDRs = 443, []string{"172.18.0.2/32"}
 			},
-			check: func(t *testing.T, cr *reportingv1.CountyReport, in Inputs) {
+			check: func(t *testing.T, cr *v1alpha1.CountyReport, in Inputs) {
 				rule := NetworkPolicy(cr, in).Spec.Egress[1]
 				if len(rule.Ports) != 1 || rule.To[0].IPBlock.CIDR != "172.18.0.2/32" {
 					t.Errorf("API server rule %+v", rule)
@@ -160,7 +160,7 @@ func TestBuildersFollowTheSpec(t *testing.T) {
 			},
 		},
 		"portal Role: its runs and its own CountyReport, nothing else": {
-			check: func(t *testing.T, cr *reportingv1.CountyReport, _ Inputs) {
+			check: func(t *testing.T, cr *v1alpha1.CountyReport, _ Inputs) {
 				r := Role(cr)
 				if len(r.Rules) != 2 || r.Rules[1].ResourceNames[0] != cr.Name || len(r.Rules[1].Verbs) != 1 || r.Rules[1].Verbs[0] != "get" {
 					t.Errorf("rules %+v", r.Rules)
@@ -172,7 +172,7 @@ func TestBuildersFollowTheSpec(t *testing.T) {
 			},
 		},
 		"accounts Secret generated unless named": {
-			check: func(t *testing.T, cr *reportingv1.CountyReport, in Inputs) {
+			check: func(t *testing.T, cr *v1alpha1.CountyReport, in Inputs) {
 				c := Config(cr, in)
 				if !GeneratesAccounts(cr) || len(PortalSecretKeys(cr)) != 3 || c.AccountsFile != SecretDir+"/accounts.yaml" ||
 					c.InitialPasswordFile != SecretDir+"/initial-password" || c.SessionKeyFile != SecretDir+"/session-key" {
@@ -201,7 +201,7 @@ func TestBuildersFollowTheSpec(t *testing.T) {
 			},
 		},
 		"default bucket from the code": {
-			check: func(t *testing.T, cr *reportingv1.CountyReport, _ Inputs) {
+			check: func(t *testing.T, cr *v1alpha1.CountyReport, _ Inputs) {
 				if got := Bucket(cr); got != "countyreport-430423" {
 					t.Errorf("bucket %q", got)
 				}
@@ -219,7 +219,7 @@ func TestBuildersFollowTheSpec(t *testing.T) {
 	}
 }
 
-func mustConfig(t *testing.T, cr *reportingv1.CountyReport, in Inputs) string {
+func mustConfig(t *testing.T, cr *v1alpha1.CountyReport, in Inputs) string {
 	t.Helper()
 	data, err := ConfigData(cr, in)
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 )
 
 // reset removes what an earlier run of the suite left on a node kept up
@@ -30,13 +30,13 @@ func (s *suite) reset(t *testing.T) {
 	} else if !strings.Contains(out, "not found") {
 		t.Fatalf("helm status: %v", err)
 	}
-	var crs reportingv1.CountyReportList
+	var crs v1alpha1.CountyReportList
 	if err := s.c.List(s.ctx, &crs); err == nil {
 		for i := range crs.Items {
 			s.dropFinalizers(t, &crs.Items[i])
 		}
 	}
-	var cities reportingv1.CityReportList
+	var cities v1alpha1.CityReportList
 	if err := s.c.List(s.ctx, &cities); err == nil {
 		for i := range cities.Items {
 			s.dropFinalizers(t, &cities.Items[i])

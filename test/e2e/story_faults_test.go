@@ -12,7 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 )
 
 // storyLeaderHandover: two managers, one leads; its pod deleted, the other
@@ -72,7 +72,7 @@ func (s *suite) storyMinIORestart(t *testing.T) {
 		if err := s.c.Get(s.ctx, key, run); err != nil {
 			return false, err.Error()
 		}
-		if run.Status.Phase == reportingv1.RunSucceeded {
+		if run.Status.Phase == v1alpha1.RunSucceeded {
 			t.Fatalf("run %s Succeeded with storage stopped", key)
 		}
 		failedPods := s.failedJobPods(tn, run.Name)
@@ -94,7 +94,7 @@ func (s *suite) storyMinIORestart(t *testing.T) {
 // failedJobPods counts the failed pods of the run's Jobs.
 func (s *suite) failedJobPods(tn tenant, runName string) int {
 	var jobs batchv1.JobList
-	if err := s.c.List(s.ctx, &jobs, client.InNamespace(tn.ns), client.MatchingLabels{reportingv1.LabelReportRun: runName}); err != nil {
+	if err := s.c.List(s.ctx, &jobs, client.InNamespace(tn.ns), client.MatchingLabels{v1alpha1.LabelReportRun: runName}); err != nil {
 		return 0
 	}
 	n := 0
@@ -123,7 +123,7 @@ func (s *suite) storyManagerKilled(t *testing.T) {
 	t.Logf("killed the leader %s with Job %s under way", leader, run.Status.JobName)
 	run = s.waitRun(t, key, 15*time.Minute)
 	var jobs batchv1.JobList
-	must(t, s.c.List(s.ctx, &jobs, client.InNamespace(tn.ns), client.MatchingLabels{reportingv1.LabelReportRun: run.Name}))
+	must(t, s.c.List(s.ctx, &jobs, client.InNamespace(tn.ns), client.MatchingLabels{v1alpha1.LabelReportRun: run.Name}))
 	if len(jobs.Items) != 1 || run.Status.Attempts != 1 {
 		t.Errorf("run %s: %d Jobs, %d attempts; want the one Job of one attempt", key, len(jobs.Items), run.Status.Attempts)
 	}

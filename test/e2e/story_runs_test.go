@@ -22,7 +22,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/storage"
 	objects "github.com/countyreport/countyreport/internal/tenant"
@@ -74,11 +74,11 @@ func countyBySlug(slug string) (tenant, bool) {
 }
 
 // createRun creates a Manual ReportRun of the county's period named name.
-func (s *suite) createRun(t *testing.T, tn tenant, name string) *reportingv1.ReportRun {
+func (s *suite) createRun(t *testing.T, tn tenant, name string) *v1alpha1.ReportRun {
 	t.Helper()
-	run := &reportingv1.ReportRun{
+	run := &v1alpha1.ReportRun{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: tn.ns},
-		Spec:       reportingv1.ReportRunSpec{CountyReportName: tn.slug, Period: period, Reason: reportingv1.RunManual},
+		Spec:       v1alpha1.ReportRunSpec{CountyReportName: tn.slug, Period: period, Reason: v1alpha1.RunManual},
 	}
 	if err := s.c.Create(s.ctx, run); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatal(err)
@@ -88,18 +88,18 @@ func (s *suite) createRun(t *testing.T, tn tenant, name string) *reportingv1.Rep
 
 // waitRun waits until the run Succeeded and returns it; a Failed run fails
 // the test at once with its reason.
-func (s *suite) waitRun(t *testing.T, key client.ObjectKey, timeout time.Duration) *reportingv1.ReportRun {
+func (s *suite) waitRun(t *testing.T, key client.ObjectKey, timeout time.Duration) *v1alpha1.ReportRun {
 	t.Helper()
-	run := &reportingv1.ReportRun{}
+	run := &v1alpha1.ReportRun{}
 	s.eventually(t, "ReportRun "+key.String()+" Succeeded", timeout, func() (bool, string) {
 		if err := s.c.Get(s.ctx, key, run); err != nil {
 			return false, err.Error()
 		}
-		if run.Status.Phase == reportingv1.RunFailed {
+		if run.Status.Phase == v1alpha1.RunFailed {
 			s.dump(t, key.Namespace)
 			t.Fatalf("ReportRun %s Failed (%s): %s", key, run.Status.Reason, run.Status.Message)
 		}
-		return run.Status.Phase == reportingv1.RunSucceeded,
+		return run.Status.Phase == v1alpha1.RunSucceeded,
 			fmt.Sprintf("phase %q attempts %d reason %s: %s", run.Status.Phase, run.Status.Attempts, run.Status.Reason, run.Status.Message)
 	}, key.Namespace, releaseNS)
 	return run
@@ -124,7 +124,7 @@ func (s *suite) storyJobRun(t *testing.T) {
 // checkJobPod checks the run's Job: one pod that Succeeded, non-root, read
 // only, no service account token, with the county's scoped credentials
 // Secret and never the admin's.
-func (s *suite) checkJobPod(t *testing.T, tn tenant, run *reportingv1.ReportRun) {
+func (s *suite) checkJobPod(t *testing.T, tn tenant, run *v1alpha1.ReportRun) {
 	t.Helper()
 	var job batchv1.Job
 	must(t, s.c.Get(s.ctx, client.ObjectKey{Namespace: tn.ns, Name: run.Status.JobName}, &job))
@@ -167,7 +167,7 @@ func (s *suite) checkJobPod(t *testing.T, tn tenant, run *reportingv1.ReportRun)
 
 // downloadReport signs in to the tenant's portal through port-forward and
 // downloads the period's PDF: what the run's status says was published.
-func (s *suite) downloadReport(t *testing.T, tn tenant, run *reportingv1.ReportRun) []byte {
+func (s *suite) downloadReport(t *testing.T, tn tenant, run *v1alpha1.ReportRun) []byte {
 	t.Helper()
 	var want string
 	for _, a := range run.Status.Artifacts {
@@ -204,9 +204,9 @@ func (s *suite) downloadReport(t *testing.T, tn tenant, run *reportingv1.ReportR
 // city's archive, downloadable from the city's portal.
 func (s *suite) storyCityRun(t *testing.T) {
 	s.seedDatasets(t)
-	var c reportingv1.CityReport
+	var c v1alpha1.CityReport
 	must(t, s.c.Get(s.ctx, client.ObjectKey{Name: city.slug}, &c))
-	run := objects.CityRun(&c, period, reportingv1.RunManual, "e2e")
+	run := objects.CityRun(&c, period, v1alpha1.RunManual, "e2e")
 	must(t, s.c.Create(s.ctx, run))
 	run = s.waitRun(t, client.ObjectKeyFromObject(run), 10*time.Minute)
 	s.downloadReport(t, city, run)
@@ -262,9 +262,9 @@ func (s *suite) verifyPublished(t *testing.T, tn tenant) {
 }
 
 // getRun reads a ReportRun.
-func (s *suite) getRun(t *testing.T, key client.ObjectKey) *reportingv1.ReportRun {
+func (s *suite) getRun(t *testing.T, key client.ObjectKey) *v1alpha1.ReportRun {
 	t.Helper()
-	run := &reportingv1.ReportRun{}
+	run := &v1alpha1.ReportRun{}
 	must(t, s.c.Get(s.ctx, key, run))
 	return run
 }

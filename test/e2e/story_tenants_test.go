@@ -14,7 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 )
 
 // storySamples: kubectl apply -k of the samples (test/e2e/samples: the
@@ -51,27 +51,27 @@ func (s *suite) storySamples(t *testing.T) {
 
 // tenantsReady reports whether every county and the city say Ready.
 func (s *suite) tenantsReady() (bool, string) {
-	var crs reportingv1.CountyReportList
+	var crs v1alpha1.CountyReportList
 	if err := s.c.List(s.ctx, &crs); err != nil {
 		return false, err.Error()
 	}
 	var notReady []string
 	ready := 0
 	for _, cr := range crs.Items {
-		c := meta.FindStatusCondition(cr.Status.Conditions, reportingv1.ConditionReady)
+		c := meta.FindStatusCondition(cr.Status.Conditions, v1alpha1.ConditionReady)
 		if c != nil && c.Status == "True" && c.ObservedGeneration == cr.Generation {
 			ready++
 			continue
 		}
 		notReady = append(notReady, fmt.Sprintf("%s: %+v", cr.Name, c))
 	}
-	var cities reportingv1.CityReportList
+	var cities v1alpha1.CityReportList
 	if err := s.c.List(s.ctx, &cities); err != nil {
 		return false, err.Error()
 	}
 	cityReady := false
 	for _, c := range cities.Items {
-		cond := meta.FindStatusCondition(c.Status.Conditions, reportingv1.ConditionReady)
+		cond := meta.FindStatusCondition(c.Status.Conditions, v1alpha1.ConditionReady)
 		if cond != nil && cond.Status == "True" {
 			cityReady = true
 		} else {
@@ -111,9 +111,9 @@ func (s *suite) clusterIP(tn tenant) (string, error) {
 }
 
 // countyReport reads a county's CountyReport.
-func (s *suite) countyReport(t *testing.T, tn tenant) *reportingv1.CountyReport {
+func (s *suite) countyReport(t *testing.T, tn tenant) *v1alpha1.CountyReport {
 	t.Helper()
-	var cr reportingv1.CountyReport
+	var cr v1alpha1.CountyReport
 	must(t, s.c.Get(s.ctx, client.ObjectKey{Namespace: tn.ns, Name: tn.slug}, &cr))
 	return &cr
 }

@@ -17,7 +17,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/storage"
 )
 
@@ -30,7 +30,7 @@ const upgradeTag = "e2e-upgrade"
 // a run on the new image publishes.
 func (s *suite) storyUpgrade(t *testing.T) {
 	hs := counties[2]
-	var before reportingv1.ReportRun
+	var before v1alpha1.ReportRun
 	must(t, s.c.Get(s.ctx, client.ObjectKey{Namespace: hs.ns, Name: "hengshan-" + period + "-e2e"}, &before))
 	pdf := s.downloadReport(t, hs, &before)
 	password := s.password(t, hs)
@@ -121,7 +121,7 @@ func (s *suite) storyUninstall(t *testing.T) {
 	for _, tn := range []tenant{gone, kept} {
 		s.kc(t, "-n", tn.ns, "delete", "countyreport", tn.slug, "--wait=false")
 		s.eventually(t, tn.name+"'s CountyReport deleted", 5*time.Minute, func() (bool, string) {
-			err := s.c.Get(s.ctx, client.ObjectKey{Namespace: tn.ns, Name: tn.slug}, &reportingv1.CountyReport{})
+			err := s.c.Get(s.ctx, client.ObjectKey{Namespace: tn.ns, Name: tn.slug}, &v1alpha1.CountyReport{})
 			return apierrors.IsNotFound(err), fmt.Sprintf("%v", err)
 		}, tn.ns, releaseNS)
 	}
@@ -143,7 +143,7 @@ func (s *suite) storyUninstall(t *testing.T) {
 	admin, err := storage.New(s.minio)
 	must(t, err)
 	for _, tn := range counties[1:] {
-		var cr reportingv1.CountyReport
+		var cr v1alpha1.CountyReport
 		if err := s.c.Get(s.ctx, client.ObjectKey{Namespace: tn.ns, Name: tn.slug}, &cr); apierrors.IsNotFound(err) {
 			continue // deleted above
 		} else if err != nil {

@@ -32,7 +32,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/storage"
 )
 
@@ -121,7 +121,7 @@ func newSuite(t *testing.T) *suite {
 	cfg.QPS, cfg.Burst = 50, 100
 	scheme := runtime.NewScheme()
 	must(t, clientgoscheme.AddToScheme(scheme))
-	must(t, reportingv1.AddToScheme(scheme))
+	must(t, v1alpha1.AddToScheme(scheme))
 	s.c, err = client.New(cfg, client.Options{Scheme: scheme})
 	must(t, err)
 	s.cs, err = kubernetes.NewForConfig(cfg)

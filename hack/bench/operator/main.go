@@ -30,7 +30,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/controllers"
 	"github.com/countyreport/countyreport/internal/testenv"
 )
@@ -65,7 +65,7 @@ func run(n, namespaces, workers int, quiet time.Duration, managerBin string, for
 	defer env.Stop()
 	scheme := runtime.NewScheme()
 	_ = clientgoscheme.AddToScheme(scheme)
-	_ = reportingv1.AddToScheme(scheme)
+	_ = v1alpha1.AddToScheme(scheme)
 	c, err := client.New(env.Config, client.Options{Scheme: scheme})
 	if err != nil {
 		return err
@@ -100,7 +100,7 @@ func run(n, namespaces, workers int, quiet time.Duration, managerBin string, for
 	for i := range max(n, namespaces) {
 		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("bench-%d", i)}}
 		if i < n {
-			ns.Labels = map[string]string{reportingv1.LabelCounty: benchCode(i)}
+			ns.Labels = map[string]string{v1alpha1.LabelCounty: benchCode(i)}
 		}
 		if err := c.Create(ctx, ns); err != nil {
 			return err
@@ -115,9 +115,9 @@ func run(n, namespaces, workers int, quiet time.Duration, managerBin string, for
 
 	start := time.Now()
 	for i := range n {
-		cr := &reportingv1.CountyReport{
+		cr := &v1alpha1.CountyReport{
 			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("county-%d", i), Namespace: fmt.Sprintf("bench-%d", i)},
-			Spec: reportingv1.CountyReportSpec{County: reportingv1.CountyIdentity{
+			Spec: v1alpha1.CountyReportSpec{County: v1alpha1.CountyIdentity{
 				Code: benchCode(i), Name: fmt.Sprintf("县%d", i), City: "基准市",
 			}},
 		}
@@ -195,13 +195,13 @@ func markDeploymentsAvailable(ctx context.Context, c client.Client) {
 func waitAllReady(ctx context.Context, c client.Client, n int, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
-		var list reportingv1.CountyReportList
+		var list v1alpha1.CountyReportList
 		if err := c.List(ctx, &list); err != nil {
 			return err
 		}
 		ready := 0
 		for _, cr := range list.Items {
-			if meta.IsStatusConditionTrue(cr.Status.Conditions, reportingv1.ConditionReady) {
+			if meta.IsStatusConditionTrue(cr.Status.Conditions, v1alpha1.ConditionReady) {
 				ready++
 			}
 		}

@@ -33,7 +33,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/accounts"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/portal"
@@ -152,16 +152,16 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 func setUp(ctx context.Context, env *testenv.Env, mio *miniotest.Server, dir string) (*portal.Options, error) {
 	scheme := runtime.NewScheme()
 	_ = clientgoscheme.AddToScheme(scheme)
-	_ = reportingv1.AddToScheme(scheme)
+	_ = v1alpha1.AddToScheme(scheme)
 	admin, err := client.New(env.Config, client.Options{Scheme: scheme})
 	if err != nil {
 		return nil, err
 	}
-	cr := &reportingv1.CountyReport{
+	cr := &v1alpha1.CountyReport{
 		ObjectMeta: metav1.ObjectMeta{Name: "hengshan", Namespace: "county-hengshan"},
-		Spec:       reportingv1.CountyReportSpec{County: reportingv1.CountyIdentity{Code: "430423", Name: "衡山县", EnglishName: "Hengshan County"}},
+		Spec:       v1alpha1.CountyReportSpec{County: v1alpha1.CountyIdentity{Code: "430423", Name: "衡山县", EnglishName: "Hengshan County"}},
 	}
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: cr.Namespace, Labels: map[string]string{reportingv1.LabelCounty: cr.Spec.County.Code}}}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: cr.Namespace, Labels: map[string]string{v1alpha1.LabelCounty: cr.Spec.County.Code}}}
 	for _, obj := range []client.Object{ns, cr} {
 		if err := admin.Create(ctx, obj); err != nil {
 			return nil, err

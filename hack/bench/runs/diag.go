@@ -18,7 +18,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 )
 
 // profileAPIServer writes a CPU profile of the API server (its /debug/pprof).
@@ -201,11 +201,11 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // ReportRun as the API server stores them: what every write of them costs
 // it to decode, patch, validate and encode grows with these.
 func printObjectSizes(ctx context.Context, k8s client.Client, ns string) error {
-	var cr reportingv1.CountyReport
+	var cr v1alpha1.CountyReport
 	if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "county"}, &cr); err != nil {
 		return err
 	}
-	var runs reportingv1.ReportRunList
+	var runs v1alpha1.ReportRunList
 	if err := k8s.List(ctx, &runs, client.InNamespace(ns)); err != nil {
 		return err
 	}

@@ -42,7 +42,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	reportingv1 "github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/controllers"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/metrics"
@@ -157,7 +157,7 @@ func run(n, conc int, qps float32) error {
 	}
 	scheme := kruntime.NewScheme()
 	_ = clientgoscheme.AddToScheme(scheme)
-	_ = reportingv1.AddToScheme(scheme)
+	_ = v1alpha1.AddToScheme(scheme)
 	cfg := *env.Config
 	cfg.QPS, cfg.Burst = 200, 400
 	k8s, err := client.New(&cfg, client.Options{Scheme: scheme})
@@ -218,7 +218,7 @@ func run(n, conc int, qps float32) error {
 	if margin <= 0 {
 		return fmt.Errorf("the instant passed before the manager started: raise -lead (now %s)", lead)
 	}
-	if err := waitFor(ctx, k8s, n, margin, func(cr *reportingv1.CountyReport) bool {
+	if err := waitFor(ctx, k8s, n, margin, func(cr *v1alpha1.CountyReport) bool {
 		return cr.Status.NextRun != nil && cr.Status.NextRun.Time.Equal(due)
 	}); err != nil {
 		return fmt.Errorf("counties not scheduled a second before the instant (raise -lead, now %s): %w", lead, err)
@@ -371,12 +371,12 @@ func setupCounties(ctx context.Context, k8s client.Client, srv *miniotest.Server
 func setupCounty(ctx context.Context, k8s client.Client, admin *storage.Client, iss *storage.STSIssuer, rootCfg storage.Config, i int, data []byte) error {
 	ns := nsName(i)
 	code := fmt.Sprintf("9%05d", i)
-	if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{reportingv1.LabelCounty: code}}}); err != nil {
+	if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{v1alpha1.LabelCounty: code}}}); err != nil {
 		return err
 	}
-	cr := &reportingv1.CountyReport{
+	cr := &v1alpha1.CountyReport{
 		ObjectMeta: metav1.ObjectMeta{Name: "county", Namespace: ns},
-		Spec: reportingv1.CountyReportSpec{County: reportingv1.CountyIdentity{
+		Spec: v1alpha1.CountyReportSpec{County: v1alpha1.CountyIdentity{
 			Code: code, Name: "测试县", EnglishName: "Bench County",
 		}},
 	}
@@ -410,10 +410,10 @@ func setupCounty(ctx context.Context, k8s client.Client, admin *storage.Client, 
 	return k8s.Create(ctx, cr)
 }
 
-func waitFor(ctx context.Context, k8s client.Client, n int, timeout time.Duration, ok func(*reportingv1.CountyReport) bool) error {
+func waitFor(ctx context.Context, k8s client.Client, n int, timeout time.Duration, ok func(*v1alpha1.CountyReport) bool) error {
 	deadline := time.Now().Add(timeout)
 	for {
-		var list reportingv1.CountyReportList
+		var list v1alpha1.CountyReportList
 		if err := k8s.List(ctx, &list); err != nil {
 			return err
 		}
@@ -463,7 +463,7 @@ func waitRuns(ctx context.Context, n int, timeout time.Duration) error {
 // runs counter has one per county and collecting it every poll cost the
 // manager's core a noticeable share of a run.
 func runsRecorded() (succeeded, failed int, err error) {
-	count := func(result reportingv1.RunPhase) (int, error) {
+	count := func(result v1alpha1.RunPhase) (int, error) {
 		var m dto.Metric
 		h, ok := metrics.RunDuration.WithLabelValues(string(result)).(prometheus.Metric)
 		if !ok {
@@ -474,23 +474,23 @@ func runsRecorded() (succeeded, failed int, err error) {
 		}
 		return int(m.GetHistogram().GetSampleCount()), nil
 	}
-	if succeeded, err = count(reportingv1.RunSucceeded); err != nil {
+	if succeeded, err = count(v1alpha1.RunSucceeded); err != nil {
 		return 0, 0, err
 	}
-	failed, err = count(reportingv1.RunFailed)
+	failed, err = count(v1alpha1.RunFailed)
 	return succeeded, failed, err
 }
 
 // checkRuns confirms, after the measured phase, what the API server holds:
 // every county's run for the period succeeded, with its artifacts.
 func checkRuns(ctx context.Context, k8s client.Client, n int) error {
-	var list reportingv1.ReportRunList
+	var list v1alpha1.ReportRunList
 	if err := k8s.List(ctx, &list); err != nil {
 		return err
 	}
 	ok := 0
 	for _, r := range list.Items {
-		if r.Spec.Period == period && r.Status.Phase == reportingv1.RunSucceeded && len(r.Status.Artifacts) == 3 {
+		if r.Spec.Period == period && r.Status.Phase == v1alpha1.RunSucceeded && len(r.Status.Artifacts) == 3 {
 			ok++
 		}
 	}
