@@ -87,13 +87,14 @@ type page struct {
 	Lang  string
 	Title string
 	// CountyName is the tenant's name in the page's language: the county's,
-	// or the city's on the city portal (City).
+	// or the city's on the city portal.
 	CountyName string
-	City       bool
-	Account    *accounts.Account
-	Path       string
-	Nav        string
-	Data       any
+	// Chrome is the portal's header and footer (nav.go).
+	Chrome  chrome
+	Account *accounts.Account
+	Path    string
+	Nav     string
+	Data    any
 }
 
 // T translates key into the page's language.
@@ -108,10 +109,7 @@ func (p *page) RoleName() string {
 	if p.Account == nil {
 		return ""
 	}
-	if p.City {
-		return p.T("city.role." + string(p.Account.Role))
-	}
-	return p.T("role." + string(p.Account.Role))
+	return p.T(p.Chrome.RolePrefix + string(p.Account.Role))
 }
 
 var templateFuncs = template.FuncMap{
@@ -148,7 +146,7 @@ func (s *site) newPage(c *gin.Context, nav, title string, data any) *page {
 		name = s.nameEn
 	}
 	return &page{
-		Lang: lang, Title: title, CountyName: name, City: s.city, Account: auth.CurrentAccount(c),
+		Lang: lang, Title: title, CountyName: name, Chrome: chromeFor(s.city), Account: auth.CurrentAccount(c),
 		Path: c.Request.URL.RequestURI(), Nav: nav, Data: data,
 	}
 }
