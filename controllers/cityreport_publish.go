@@ -38,7 +38,7 @@ func loadCityFonts() (*layout.Fonts, error) {
 }
 
 // stateWords are the states as the portal's board words them
-// (review.state.* in internal/portal/i18n_verdict.go).
+// (review.state.* in internal/portal/locales).
 var stateWords = map[string]string{
 	review.NotSubmitted: "未上报", review.Overdue: "逾期未报", review.Submitted: "已报送待审核",
 	review.Resubmitted: "已重报待审核", review.Returned: "已退回", review.Accepted: "已通过",
@@ -54,7 +54,7 @@ var lateWords = map[bool]string{false: "（逾期）", true: " (late)"}
 
 // stateWordsEn are the states in the English edition: the words the
 // portal's English pages use for them (review.state.* in
-// internal/portal/i18n_verdict.go), repeated here, as the controller does
+// internal/portal/locales), repeated here, as the controller does
 // not import the portal.
 var stateWordsEn = map[string]string{
 	review.NotSubmitted: "Not reported", review.Overdue: "Overdue, not submitted", review.Submitted: "Submitted, awaiting review",
