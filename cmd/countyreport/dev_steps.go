@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -78,6 +79,7 @@ func (pl *platform) applyCounties(ctx context.Context) (int, error) {
 // waitReady shows each county as it becomes Ready, until all are.
 func (pl *platform) waitReady(ctx context.Context) error {
 	ready := map[string]bool{}
+	stalled := map[string]time.Time{}
 	var waiting []string
 	for {
 		var list v1alpha1.CountyReportList
@@ -96,6 +98,7 @@ func (pl *platform) waitReady(ctx context.Context) error {
 				}
 				continue
 			}
+			pl.nudgeIfStalled(ctx, &cr, c, served, stalled)
 			why := "not reconciled yet"
 			switch {
 			case c != nil && c.Status != metav1.ConditionTrue:
@@ -118,6 +121,39 @@ func (pl *platform) waitReady(ctx context.Context) error {
 			return fmt.Errorf("counties not Ready after %s (--timeout):\n  %s", pl.opts.timeout, strings.Join(waiting, "\n  "))
 		case <-time.After(250 * time.Millisecond):
 		}
+	}
+}
+
+// portalStallAfter is how long a county may wait for a portal that is
+// served before the platform looks again on its behalf.
+const portalStallAfter = 20 * time.Second
+
+// nudgeIfStalled touches the portal Deployment of a county that has waited
+// only for its portal for portalStallAfter while the portal is served.
+// Seen on a resumed platform under load (rarely): the county kept a
+// PortalAvailable=False it had read before the in-process portal was up,
+// and no later change of the Deployment reached it. Until that is
+// understood, an annotation on the Deployment (which the operator does not
+// own, so nothing else changes) makes the county read it again.
+func (pl *platform) nudgeIfStalled(ctx context.Context, cr *v1alpha1.CountyReport, c *metav1.Condition, served bool, stalled map[string]time.Time) {
+	key := cr.Namespace + "/" + cr.Name
+	if !served || c == nil || c.Status == metav1.ConditionTrue || c.Message != "waiting for: "+v1alpha1.ConditionPortalAvailable {
+		delete(stalled, key)
+		return
+	}
+	since, seen := stalled[key]
+	if !seen {
+		stalled[key] = time.Now()
+		return
+	}
+	if time.Since(since) < portalStallAfter {
+		return
+	}
+	stalled[key] = time.Now()
+	patch := fmt.Sprintf(`{"metadata":{"annotations":{"countyreport.io/dev-looked-again":%q}}}`, time.Now().UTC().Format(time.RFC3339Nano))
+	d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: cr.Namespace, Name: tenant.Name(cr)}}
+	if err := pl.c.Patch(ctx, d, client.RawPatch(types.MergePatchType, []byte(patch))); err == nil {
+		pl.progress.say("county %s still waits for its portal, which is served: looking again", key)
 	}
 }
 
