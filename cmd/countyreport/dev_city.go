@@ -122,7 +122,7 @@ func (pl *platform) cityReport(ctx context.Context, c *v1alpha1.CityReport, peri
 	for _, r := range runs.Items {
 		if r.Spec.CityReportName == c.Name && r.Spec.Period == period && r.Status.Phase == v1alpha1.RunSucceeded {
 			pl.progress.say("city report %s of %s already rendered (%d pages)", period, c.Spec.City.Name, r.Status.Pages)
-			return nil
+			return pl.waitCityLastReport(ctx, c.Name, period)
 		}
 	}
 	run := tenant.CityRun(c, period, v1alpha1.RunManual, "countyreport dev")
@@ -130,7 +130,33 @@ func (pl *platform) cityReport(ctx context.Context, c *v1alpha1.CityReport, peri
 		return fmt.Errorf("create the city's ReportRun: %w", err)
 	}
 	pl.progress.say("ReportRun %s/%s created for %s's report of %s; rendering", run.Namespace, run.Name, c.Spec.City.Name, period)
-	return pl.waitRun(ctx, client.ObjectKeyFromObject(run))
+	if err := pl.waitRun(ctx, client.ObjectKeyFromObject(run)); err != nil {
+		return err
+	}
+	return pl.waitCityLastReport(ctx, c.Name, period)
+}
+
+// waitCityLastReport waits until the city's status shows the period's
+// report, which its reconcile records after the run succeeded: the table
+// printed next reads it from there.
+func (pl *platform) waitCityLastReport(ctx context.Context, name, period string) error {
+	for {
+		c := &v1alpha1.CityReport{}
+		if err := pl.c.Get(ctx, client.ObjectKey{Name: name}, c); err != nil && ctx.Err() == nil {
+			return err
+		}
+		if r := c.Status.LastReport; r != nil && r.Period >= period {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return ctx.Err()
+			}
+			return fmt.Errorf("CityReport %s does not show the %s report after %s (--timeout)", name, period, pl.opts.timeout)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 // waitCityReady waits for the city's Ready condition.
