@@ -33,6 +33,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/repo"
 	"github.com/countyreport/countyreport/internal/storage"
 )
 
@@ -67,7 +68,7 @@ type suite struct {
 
 func newSuite(t *testing.T) *suite {
 	t.Helper()
-	root, err := repoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,24 +132,6 @@ func newSuite(t *testing.T) *suite {
 	}
 	t.Logf("node %s, MinIO %s, image %s, kubeconfig %s", s.nodeIP, s.minio.Endpoint, s.image, s.kubeconfig)
 	return s
-}
-
-// repoRoot is the folder with go.mod above the working directory.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }
 
 // readEnv reads KEY=VALUE lines (optionally `export`ed, optionally quoted).

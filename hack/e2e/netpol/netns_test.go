@@ -122,12 +122,13 @@ func netnsInput() Input {
 // want, then checks it twice more.
 func waitDial(t *testing.T, dial func(string, string) bool, from, addr string, want bool, why string) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
+	expired := time.After(time.Minute) // a polling limit, not a date
 	for dial(from, addr) != want {
-		if time.Now().After(deadline) {
+		select {
+		case <-expired:
 			t.Fatalf("%s -> %s: open=%v, want %v (%s)", from, addr, !want, want, why)
+		case <-time.After(200 * time.Millisecond):
 		}
-		time.Sleep(200 * time.Millisecond)
 	}
 	for i := 0; i < 2; i++ {
 		if dial(from, addr) != want {
