@@ -12,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/messages"
 )
 
 // TemplateInput is what a county's template for one period is made from.
@@ -496,15 +497,15 @@ func (t *tmpl) validate(sheet, key string, kind fieldKind, col, from, to int) er
 		if err := dv.SetRange(-1e15, 1e15, excelize.DataValidationTypeDecimal, excelize.DataValidationOperatorBetween); err != nil {
 			return err
 		}
-		dv.SetError(excelize.DataValidationErrorStyleStop, "应为数字 / Number", "请填写数字（同比填百分数的数值，如 5.8）。/ Enter a number (changes as plain percentages, e.g. 5.8).")
+		dv.SetError(excelize.DataValidationErrorStyleStop, messages.Both("submission.template.numberTitle"), messages.Both("submission.template.number"))
 		if strings.HasSuffix(key, ".change") {
-			dv.SetInput("同比增减（%）/ Change (%)", "填百分数的数值：增长5.8%填 5.8，下降3%填 -3。/ A plain percentage: 5.8 for +5.8%, -3 for -3%.")
+			dv.SetInput(messages.Both("submission.template.changeTitle"), messages.Both("submission.template.change"))
 		}
 	case kind == kindBool:
 		if err := dv.SetDropList([]string{"是", "否"}); err != nil {
 			return err
 		}
-		dv.SetError(excelize.DataValidationErrorStyleStop, "是 / 否", "请选择“是”或“否”。/ Choose 是 (yes) or 否 (no).")
+		dv.SetError(excelize.DataValidationErrorStyleStop, "是 / 否", messages.Both("submission.template.boolean"))
 	case len(enums[key]) > 0:
 		var words []string
 		for _, e := range enums[key] {
@@ -513,7 +514,7 @@ func (t *tmpl) validate(sheet, key string, kind fieldKind, col, from, to int) er
 		if err := dv.SetDropList(words); err != nil {
 			return err
 		}
-		dv.SetError(excelize.DataValidationErrorStyleStop, "请从列表中选择 / Choose from the list", "请从下拉列表中选择。/ Choose a value from the drop-down list.")
+		dv.SetError(excelize.DataValidationErrorStyleStop, messages.Both("submission.template.listTitle"), messages.Both("submission.template.list"))
 	default:
 		return nil
 	}
@@ -525,7 +526,7 @@ func (t *tmpl) props() error {
 	at := periodStart(t.in.Period).Format(time.RFC3339)
 	if err := t.f.SetDocProps(&excelize.DocProperties{
 		Created: at, Modified: at, Creator: "countyreport", LastModifiedBy: "countyreport",
-		Title:    fmt.Sprintf("%s %s 数据报送模板 / data template", t.in.CountyName, t.in.Period),
+		Title:    t.in.CountyName + " " + t.in.Period + " " + messages.Both("submission.template.title"),
 		Language: "zh-CN",
 	}); err != nil {
 		return err

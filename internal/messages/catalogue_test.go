@@ -1,0 +1,221 @@
+package messages
+
+import (
+	"bytes"
+	"encoding/json"
+	"go/scanner"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// Each catalogue names each key once (a key written twice in the JSON
+// would silently keep the last), and both name the same keys.
+func TestCataloguesNameEachKeyOnce(t *testing.T) {
+	keys := map[string][]string{}
+	for _, lang := range Languages {
+		raw, err := catalogueFS.ReadFile("locales/" + lang + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		if _, err := dec.Token(); err != nil { // {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for dec.More() {
+			key, err := dec.Token()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var text string
+			if err := dec.Decode(&text); err != nil {
+				t.Fatalf("%s: %v: %v", lang, key, err)
+			}
+			k := key.(string)
+			if seen[k] {
+				t.Errorf("%s: %q defined twice", lang, k)
+			}
+			seen[k] = true
+			keys[lang] = append(keys[lang], k)
+		}
+		if len(seen) != len(catalogues[lang]) || len(seen) < 80 {
+			t.Errorf("%s: %d keys read, %d loaded", lang, len(seen), len(catalogues[lang]))
+		}
+	}
+	for _, k := range keys[Zh] {
+		if _, ok := catalogues[En][k]; !ok {
+			t.Errorf("%q is in zh-CN.json, not in en.json", k)
+		}
+	}
+	for _, k := range keys[En] {
+		if _, ok := catalogues[Zh][k]; !ok {
+			t.Errorf("%q is in en.json, not in zh-CN.json", k)
+		}
+	}
+}
+
+// verb is one fmt verb of a catalogue text: the argument it formats
+// (1-based) and its kind.
+type verb struct {
+	arg  int
+	kind string
+}
+
+// verbKinds are the kinds of argument a verb formats: %s and %q both
+// print a string (the Chinese often names it bare where the English
+// quotes it), %v anything.
+var verbKinds = map[rune]string{
+	'd': "integer", 's': "string", 'q': "string", 'v': "any", 'w': "any",
+}
+
+var verbRE = regexp.MustCompile(`%(%|(?:\[(\d+)\])?[-+# 0]*\d*(?:\.\d*)?([a-zA-Z]))`)
+
+// verbs are text's verbs in argument order; ok is false for a verb this
+// test does not know (add it to verbKinds).
+func verbs(text string) (vs []verb, bad string) {
+	next := 1
+	for _, m := range verbRE.FindAllStringSubmatch(text, -1) {
+		if m[1] == "%" {
+			continue
+		}
+		if m[2] != "" {
+			next, _ = strconv.Atoi(m[2])
+		}
+		k, ok := verbKinds[rune(m[3][0])]
+		if !ok {
+			return nil, m[0]
+		}
+		vs = append(vs, verb{next, k})
+		next++
+	}
+	slices.SortStableFunc(vs, func(a, b verb) int { return a.arg - b.arg })
+	return vs, ""
+}
+
+// The same arguments fit a key's text in every language: the same number
+// of verbs, formatting the same kinds, so a message renders in either
+// language from one call. A lone % is written %%.
+func TestVerbsAgree(t *testing.T) {
+	for key, zh := range catalogues[Zh] {
+		en, ok := catalogues[En][key]
+		if !ok {
+			continue // TestCataloguesNameEachKeyOnce
+		}
+		zv, zbad := verbs(zh)
+		ev, ebad := verbs(en)
+		if zbad != "" || ebad != "" {
+			t.Errorf("%s: unknown verb %q%q", key, zbad, ebad)
+			continue
+		}
+		if len(zv) != len(ev) {
+			t.Errorf("%s: %d verbs in Chinese, %d in English:\n %s\n %s", key, len(zv), len(ev), zh, en)
+			continue
+		}
+		for i := range zv {
+			if zv[i].arg != ev[i].arg || (zv[i].kind != ev[i].kind && zv[i].kind != "any" && ev[i].kind != "any") {
+				t.Errorf("%s: argument %d is %s in Chinese, %s in English", key, zv[i].arg, zv[i].kind, ev[i].kind)
+			}
+		}
+		if strings.Count(zh, "%") != 2*strings.Count(zh, "%%")+len(zv) || strings.Count(en, "%") != 2*strings.Count(en, "%%")+len(ev) {
+			t.Errorf("%s: a %% that is neither a verb nor %%%%:\n %s\n %s", key, zh, en)
+		}
+	}
+}
+
+// repoRoot is the module's root, two levels up.
+func repoRoot(t *testing.T) string {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		t.Fatalf("no go.mod at %s: %v", root, err)
+	}
+	return root
+}
+
+// goLiterals calls f with every string literal (unquoted) of the Go
+// files outside tests under root, with its place.
+func goLiterals(t *testing.T, root string, f func(pos, lit string)) {
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			switch d.Name() {
+			case ".git", "bin", "node_modules", "testdata":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		fset := token.NewFileSet()
+		file := fset.AddFile(path, -1, len(src))
+		var s scanner.Scanner
+		s.Init(file, src, nil, 0) // comments skipped
+		for {
+			p, tok, lit := s.Scan()
+			if tok == token.EOF {
+				break
+			}
+			if tok != token.STRING {
+				continue
+			}
+			text, err := strconv.Unquote(lit)
+			if err != nil {
+				continue
+			}
+			rel, _ := filepath.Rel(root, path)
+			f(rel+":"+strconv.Itoa(fset.Position(p).Line), text)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Every key is used: the Go code outside tests names it as a literal
+// (keys are never built from parts, so this finds them all).
+func TestEveryKeyUsed(t *testing.T) {
+	used := map[string]bool{}
+	goLiterals(t, repoRoot(t), func(_, lit string) { used[lit] = true })
+	for key := range catalogues[Zh] {
+		if !used[key] {
+			t.Errorf("%q is in the catalogues but no Go code names it", key)
+		}
+	}
+}
+
+// Rendering: one language, both, a Localizer argument in its language,
+// the English-only detail, and the join after a full-width bracket.
+func TestRender(t *testing.T) {
+	m := New("dataset.mismatch", New("dataset.kind.number"), Words{Zh: "字符串", En: "a string"})
+	for _, tc := range []struct{ got, want string }{
+		{m.In(Zh), "应为数字，实为字符串"},
+		{m.In(En), "must be a number, not a string"},
+		{m.Both(), "应为数字，实为字符串 / must be a number, not a string"},
+		{Both("dataset.targetBound"), "应为 min（以上）或 max（以内）/ must be min (at least) or max (at most)"},
+		{Message{Key: "dataset.yaml.syntax", Args: []any{2, 3}, Detail: "oops"}.Both(), "YAML 语法错误（第 2 行第 3 列）/ invalid YAML at line 2, column 3: oops"},
+		{T(Zh, "no.such.key"), "!no.such.key"},
+		{Both("submission.template.changeTitle"), "同比增减（%）/ Change (%)"},
+		{Errorf("dataset.yaml.merge", 4).Error(), "第 4 行：不支持合并键 / line 4: merge keys are not supported"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got  %q\nwant %q", tc.got, tc.want)
+		}
+	}
+}
