@@ -19,6 +19,7 @@ import (
 	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/city"
 	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/messages"
 	"github.com/countyreport/countyreport/internal/period"
 	"github.com/countyreport/countyreport/internal/ranking"
 	"github.com/countyreport/countyreport/internal/review"
@@ -296,7 +297,7 @@ var measureNames = map[string]string{ranking.Value: "数值 value", ranking.Chan
 
 // printRanking writes the comparison as tables, Chinese first.
 func printRanking(w io.Writer, c *v1alpha1.CityReport, res *ranking.Result) error {
-	fmt.Fprintf(w, "%s %s 县(市)比较 / comparison of counties\n", c.Spec.City.Name, res.Input.Period)
+	fmt.Fprintf(w, "%s %s %s\n", c.Spec.City.Name, res.Input.Period, messages.Both("cli.city.comparison"))
 	if len(res.Composite) > 0 {
 		fmt.Fprintf(w, "\n综合得分 Composite score — %s\n", methodNames[res.Input.Method])
 		for _, t := range res.Input.Terms {
@@ -361,7 +362,7 @@ func cityBoard(ctx context.Context, f *cityFlags, stdout io.Writer) error {
 	}
 	p, _ := period.Parse(f.period)
 	deadline := review.Deadline(p, day, loc)
-	fmt.Fprintf(stdout, "%s %s 报送情况 / submissions, 截止 due %s\n", c.Spec.City.Name, f.period, deadline.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(stdout, "%s %s %s, 截止 due %s\n", c.Spec.City.Name, f.period, messages.Both("cli.city.submissions"), deadline.Format("2006-01-02 15:04 MST"))
 	var tb table
 	tb.add("县(市) county", "状态 state", "报送时间 submitted", "最近意见 last verdict")
 	for _, code := range members.Codes() {
