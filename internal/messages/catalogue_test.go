@@ -219,3 +219,54 @@ func TestRender(t *testing.T) {
 		}
 	}
 }
+
+// inlineBilingual is a literal holding both languages: Chinese, then
+// " / " or "）/ " and English.
+var inlineBilingual = regexp.MustCompile(`(?s)\p{Han}.*/ [A-Za-z%]`)
+
+// inlineAllowed are the literals that may hold both languages, by file,
+// each with its reason.
+var inlineAllowed = map[string]string{}
+
+// No Go literal outside tests carries a message in both languages again:
+// its words go in the catalogues, and Both or Pair joins them.
+func TestNoInlineBilingual(t *testing.T) {
+	goLiterals(t, repoRoot(t), func(pos, lit string) {
+		if !inlineBilingual.MatchString(lit) {
+			return
+		}
+		file, _, _ := strings.Cut(pos, ":")
+		if _, ok := inlineAllowed[filepath.ToSlash(file)]; ok {
+			return
+		}
+		t.Errorf("%s: %q holds both languages: put its words in internal/messages/locales (or the portal's) and join them with Both or Pair", pos, lit)
+	})
+}
+
+// The guard's pattern finds the forms the literals had, and leaves the
+// ones that only look alike.
+func TestInlineBilingualPattern(t *testing.T) {
+	for lit, want := range map[string]bool{
+		"不能为空 / required":                  true,
+		"应为 min（以上）或 max（以内）/ must be min": true,
+		"%s 尚未开始（%s）/ period %s":           true,
+		"第 %d 行：%s":                        false,
+		"是 / 否":                            false,
+		"截止 due %s":                        false,
+		"a / b":                            false,
+		"%d 处错误 / %d problem(s)":           true,
+	} {
+		if got := inlineBilingual.MatchString(lit); got != want {
+			t.Errorf("%q: matched %v, want %v", lit, got, want)
+		}
+	}
+}
+
+// English reads with ASCII brackets; Chinese keeps its full-width ones.
+func TestEnglishBrackets(t *testing.T) {
+	for key, en := range catalogues[En] {
+		if strings.ContainsAny(en, "（）") {
+			t.Errorf("%s: full-width brackets in English: %q", key, en)
+		}
+	}
+}
