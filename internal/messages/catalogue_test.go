@@ -72,7 +72,7 @@ type verb struct {
 // print a string (the Chinese often names it bare where the English
 // quotes it), %v anything.
 var verbKinds = map[rune]string{
-	'd': "integer", 's': "string", 'q': "string", 'v': "any", 'w': "any",
+	'd': "integer", 'f': "float", 'g': "float", 's': "string", 'q': "string", 'v': "any", 'w': "any",
 }
 
 var verbRE = regexp.MustCompile(`%(%|(?:\[(\d+)\])?[-+# 0]*\d*(?:\.\d*)?([a-zA-Z]))`)

@@ -64,6 +64,13 @@ func AsProblems(err error) (Problems, bool) {
 
 func problem(msg, msgEn string) Problem { return Problem{Msg: msg, MsgEn: msgEn} }
 
+// said is the problem saying key with args (internal/messages), in each
+// language.
+func said(key string, args ...any) Problem {
+	m := messages.New(key, args...)
+	return Problem{Msg: m.In(messages.Zh), MsgEn: m.In(messages.En)}
+}
+
 // fromDataset turns dataset's errors into problems located by loc (nil:
 // by field path), each message rendered in each language.
 func fromDataset(es dataset.Errors, loc *locator) Problems {
