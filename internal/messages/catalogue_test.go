@@ -200,6 +200,26 @@ func TestEveryKeyUsed(t *testing.T) {
 	}
 }
 
+// keyLike is a literal in the catalogues' namespaces; fileName is one
+// that names a file instead ("dataset.json").
+var (
+	keyLike  = regexp.MustCompile(`^(dataset|submission|executor|controllers|cli|signing|accounts|layout|notifier)\.[a-z][A-Za-z]*(\.[a-z][A-Za-z]*)*$`)
+	fileName = regexp.MustCompile(`\.(json|ya?ml)$`)
+)
+
+// Every key the Go code names is in the catalogues: a misspelt key
+// would render as "!key".
+func TestEveryKeyNamedExists(t *testing.T) {
+	goLiterals(t, repoRoot(t), func(pos, lit string) {
+		if !keyLike.MatchString(lit) || fileName.MatchString(lit) {
+			return
+		}
+		if _, ok := catalogues[Zh][lit]; !ok {
+			t.Errorf("%s: %q is not in the catalogues", pos, lit)
+		}
+	})
+}
+
 // Rendering: one language, both, a Localizer argument in its language,
 // the English-only detail, and the join after a full-width bracket.
 func TestRender(t *testing.T) {
