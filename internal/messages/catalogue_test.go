@@ -203,7 +203,7 @@ func TestEveryKeyUsed(t *testing.T) {
 // keyLike is a literal in the catalogues' namespaces; fileName is one
 // that names a file instead ("dataset.json").
 var (
-	keyLike  = regexp.MustCompile(`^(dataset|submission|executor|controllers|cli|signing|accounts|layout|notifier)\.[a-z][A-Za-z]*(\.[a-z][A-Za-z]*)*$`)
+	keyLike  = regexp.MustCompile(`^(dataset|submission|executor|controllers|cli|signing|accounts|layout|notifier|state)\.[a-z][A-Za-z]*(\.[a-z][A-Za-z]*)*$`)
 	fileName = regexp.MustCompile(`\.(json|ya?ml)$`)
 )
 
@@ -287,6 +287,61 @@ func TestEnglishBrackets(t *testing.T) {
 	for key, en := range catalogues[En] {
 		if strings.ContainsAny(en, "（）") {
 			t.Errorf("%s: full-width brackets in English: %q", key, en)
+		}
+	}
+}
+
+// han is a Chinese character.
+var han = regexp.MustCompile(`\p{Han}`)
+
+// copiedAllowed are the Go files that may hold a key's two texts, each
+// with its reason.
+var copiedAllowed = map[string]string{}
+
+// No Go file outside tests holds both texts of a key, its Chinese and its
+// English as two literals: that is a copy of the catalogue's words (as
+// the city report's state words once were), which drifts from it.
+func TestNoCopiedWordPair(t *testing.T) {
+	byFile := map[string]map[string]string{} // file → literal → place
+	goLiterals(t, repoRoot(t), func(pos, lit string) {
+		file, _, _ := strings.Cut(pos, ":")
+		if byFile[file] == nil {
+			byFile[file] = map[string]string{}
+		}
+		byFile[file][lit] = pos
+	})
+	for key, zh := range catalogues[Zh] {
+		en := catalogues[En][key]
+		if !han.MatchString(zh) || strings.Contains(zh, "%") || en == "" {
+			continue
+		}
+		for file, lits := range byFile {
+			if _, ok := copiedAllowed[filepath.ToSlash(file)]; ok {
+				continue
+			}
+			if a, ok := lits[zh]; ok {
+				if b, ok := lits[en]; ok {
+					t.Errorf("%s and %s: %q and %q are %s's words: use messages.T(lang, %q)", a, b, zh, en, key, key)
+				}
+			}
+		}
+	}
+}
+
+// A key has one owner: none is in both internal/messages' catalogues and
+// the portal's, whose T would each find it.
+func TestOneOwnerPerKey(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(repoRoot(t), "internal/portal/locales/zh-CN.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	portal := map[string]string{}
+	if err := json.Unmarshal(raw, &portal); err != nil {
+		t.Fatal(err)
+	}
+	for key := range portal {
+		if _, ok := catalogues[Zh][key]; ok {
+			t.Errorf("%q is in both internal/messages/locales and internal/portal/locales", key)
 		}
 	}
 }
