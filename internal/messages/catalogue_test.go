@@ -241,8 +241,12 @@ func TestRender(t *testing.T) {
 }
 
 // inlineBilingual is a literal holding both languages: Chinese, then
-// " / " or "）/ " and English.
-var inlineBilingual = regexp.MustCompile(`(?s)\p{Han}.*/ [A-Za-z%]`)
+// " / " or "）/ " and English; spacedBilingual is the CLI tables' form,
+// Chinese words, a space and English words ("排名 rank", "截止 due %s").
+var (
+	inlineBilingual = regexp.MustCompile(`(?s)\p{Han}.*/ [A-Za-z%]`)
+	spacedBilingual = regexp.MustCompile(`^[\p{Han}()（）]+ [A-Za-z][A-Za-z ,%]*$`)
+)
 
 // inlineAllowed are the literals that may hold both languages, by file,
 // each with its reason.
@@ -252,7 +256,7 @@ var inlineAllowed = map[string]string{}
 // its words go in the catalogues, and Both or Pair joins them.
 func TestNoInlineBilingual(t *testing.T) {
 	goLiterals(t, repoRoot(t), func(pos, lit string) {
-		if !inlineBilingual.MatchString(lit) {
+		if !inlineBilingual.MatchString(lit) && !spacedBilingual.MatchString(lit) {
 			return
 		}
 		file, _, _ := strings.Cut(pos, ":")
@@ -280,6 +284,19 @@ func TestInlineBilingualPattern(t *testing.T) {
 			t.Errorf("%q: matched %v, want %v", lit, got, want)
 		}
 	}
+	for lit, want := range map[string]bool{
+		"排名 rank":        true,
+		"县(市) county":    true,
+		"截止 due %s":      true,
+		"增速 change, %":   true,
+		"报告 PDF 见附件。":    false,
+		"权重 w 按各项权重之和归一": false,
+		"第 %d 行":         false,
+	} {
+		if got := spacedBilingual.MatchString(lit); got != want {
+			t.Errorf("%q: matched %v as the spaced form, want %v", lit, got, want)
+		}
+	}
 }
 
 // English reads with ASCII brackets; Chinese keeps its full-width ones.
@@ -291,12 +308,20 @@ func TestEnglishBrackets(t *testing.T) {
 	}
 }
 
-// han is a Chinese character.
-var han = regexp.MustCompile(`\p{Han}`)
+// han is a Chinese character; identLike is an English text that may be
+// an identifier too (a dataset field "value", a state "accepted"), so no
+// sign of a copy.
+var (
+	han       = regexp.MustCompile(`\p{Han}`)
+	identLike = regexp.MustCompile(`^[a-z][A-Za-z_]*$`)
+)
 
 // copiedAllowed are the Go files that may hold a key's two texts, each
 // with its reason.
-var copiedAllowed = map[string]string{}
+var copiedAllowed = map[string]string{
+	"internal/render/templates/city/labels.go":   "the city report's own words, a Labels value per language, not yet in a catalogue (docs/limitations.md)",
+	"internal/render/templates/county/labels.go": "the county report's own words, a Labels value per language, not yet in a catalogue (docs/limitations.md)",
+}
 
 // No Go file outside tests holds both texts of a key, its Chinese and its
 // English as two literals: that is a copy of the catalogue's words (as
@@ -312,7 +337,7 @@ func TestNoCopiedWordPair(t *testing.T) {
 	})
 	for key, zh := range catalogues[Zh] {
 		en := catalogues[En][key]
-		if !han.MatchString(zh) || strings.Contains(zh, "%") || en == "" {
+		if !han.MatchString(zh) || strings.Contains(zh, "%") || en == "" || identLike.MatchString(en) {
 			continue
 		}
 		for file, lits := range byFile {
