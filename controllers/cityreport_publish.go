@@ -41,6 +41,12 @@ func loadCityFonts() (*layout.Fonts, error) {
 // city's own; a run waits for it.
 var errCityNotReady = errors.New("the city's archive is not ready")
 
+// cityArchiveReady: c's status names its own bucket, provisioned.
+func cityArchiveReady(c *v1alpha1.CityReport) bool {
+	return c.Status.Bucket != "" && c.Status.Bucket == tenant.CityBucket(c) &&
+		meta.IsStatusConditionTrue(c.Status.Conditions, v1alpha1.ConditionStorageReady)
+}
+
 // RenderCity renders city's report of period (YYYY-MM) and publishes it into
 // the city's own archive: reports/<period>/report.pdf, the ranking it shows
 // (ranking.json), manifest last. Its inputs are read as the city's
@@ -70,7 +76,7 @@ func (r *CityReportReconciler) RenderCity(ctx context.Context, c *v1alpha1.CityR
 		}
 	}
 	bucket := c.Status.Bucket
-	if bucket == "" || bucket != tenant.CityBucket(c) || !meta.IsStatusConditionTrue(c.Status.Conditions, v1alpha1.ConditionStorageReady) {
+	if !cityArchiveReady(c) {
 		return nil, fmt.Errorf("%w: bucket %q is not provisioned for CityReport %s", errCityNotReady, tenant.CityBucket(c), c.Name)
 	}
 	octx, cancel := r.storageDeadline(ctx, 1)

@@ -87,6 +87,9 @@ func (r *ReportRunReconciler) stepCity(ctx context.Context, run *v1alpha1.Report
 		r.fail(run, now, v1alpha1.RunReasonCityNotReady, messages.Both("controllers.cityNoStorage"))
 		return ctrl.Result{}
 	}
+	if r.cacheLagsCity(ctx, city) {
+		return ctrl.Result{RequeueAfter: staleRetry}
+	}
 	run.Status.Attempts++
 	if run.Status.StartTime == nil {
 		run.Status.StartTime = &metav1.Time{Time: now}
@@ -98,6 +101,21 @@ func (r *ReportRunReconciler) stepCity(ctx context.Context, run *v1alpha1.Report
 	}
 	r.succeed(run, city.Status.Bucket, rep, r.Clock.Now())
 	return ctrl.Result{}
+}
+
+// cacheLagsCity: the cache's copy of city says its archive is not ready
+// while the API server's says it is, because the city's own reconcile has
+// just provisioned it. The run then looks again in a moment instead of
+// spending an attempt and waiting out a retry's backoff.
+func (r *ReportRunReconciler) cacheLagsCity(ctx context.Context, city *v1alpha1.CityReport) bool {
+	if cityArchiveReady(city) || r.APIReader == nil {
+		return false
+	}
+	fresh := &v1alpha1.CityReport{}
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(city), fresh); err != nil {
+		return false
+	}
+	return cityArchiveReady(fresh)
 }
 
 // cityFailure classifies a failed city render; every one is retried up to
