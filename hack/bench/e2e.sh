@@ -63,8 +63,10 @@ trap 'echo "bench e2e: interrupted" >&2; exit 130' INT TERM
 echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
 # The node's progress lines look like "[  12.3s] kube-apiserver is ready".
 hack/e2e/node.sh up >"$LOGS/bench-up.log" 2>&1 || { cat "$LOGS/bench-up.log"; exit 1; }
-at() { awk -v re="$1" '$0 ~ re { gsub(/[][s]/, "", $1); print $1; exit }' "$LOGS/bench-up.log"; }
+at() { awk -v re="$1" '$0 ~ re { sub(/^\[ */, ""); sub(/s\].*/, ""); print; exit }' "$LOGS/bench-up.log"; }
 api=$(at 'kube-apiserver is ready') node=$(at 'node .* is Ready') up=$(at 'node .* is up ')
+[ -n "$api" ] && [ -n "$node" ] && [ -n "$up" ] ||
+  { echo "bench e2e: no timings in $LOGS/bench-up.log (node.sh's progress lines changed?)" >&2; exit 1; }
 awk -v n="$node" -v a="$api" -v u="$up" 'BEGIN {
   printf "bench: node start to Ready: %.1f s; control plane alone (etcd + API server ready): %.1f s; ratio %.2f\n", n, a, n / a
   printf "bench: node start to up (network, MinIO, images imported, a restricted pod run): %.1f s\n", u }'
