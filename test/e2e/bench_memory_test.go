@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -92,15 +93,8 @@ func (s *suite) memoryOf(t *testing.T, pods []corev1.Pod) []podMemory {
 			}
 		}
 		if dir := podCgroup("memory", string(p.UID)); dir != "" {
-			m.cgroup = dir
-			m.usage = readUint(t, dir, "memory.usage_in_bytes")
-			m.peak = readUint(t, dir, "memory.max_usage_in_bytes")
-			m.limit = readUint(t, dir, "memory.limit_in_bytes")
-			stat := readStat(t, dir, "memory.stat")
-			m.rss = stat["total_rss"]
-			m.workingSet = m.usage
-			if in := stat["total_inactive_file"]; in < m.usage {
-				m.workingSet = m.usage - in
+			if err := m.readCgroup(dir); err != nil {
+				t.Logf("%s: %v (replaced meanwhile?)", m.pod, err)
 			}
 		}
 		out = append(out, m)
@@ -120,19 +114,28 @@ func podCgroup(controller, uid string) string {
 	return ""
 }
 
-func readUint(t *testing.T, dir, file string) uint64 {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, file))
-	must(t, err)
-	v, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
-	must(t, err)
-	return v
-}
-
-func readStat(t *testing.T, dir, file string) map[string]uint64 {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, file))
-	must(t, err)
+// readCgroup reads the pod's memory cgroup (v1) at dir.
+func (m *podMemory) readCgroup(dir string) error {
+	var err error
+	read := func(file string) uint64 {
+		b, e := os.ReadFile(filepath.Join(dir, file))
+		if e == nil {
+			var v uint64
+			v, e = strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+			if e == nil {
+				return v
+			}
+		}
+		if err == nil {
+			err = e
+		}
+		return 0
+	}
+	m.usage, m.peak, m.limit = read("memory.usage_in_bytes"), read("memory.max_usage_in_bytes"), read("memory.limit_in_bytes")
+	b, e := os.ReadFile(filepath.Join(dir, "memory.stat"))
+	if err != nil || e != nil {
+		return errors.Join(err, e)
+	}
 	stat := map[string]uint64{}
 	for _, line := range strings.Split(string(b), "\n") {
 		k, v, ok := strings.Cut(line, " ")
@@ -140,7 +143,11 @@ func readStat(t *testing.T, dir, file string) map[string]uint64 {
 			stat[k] = n
 		}
 	}
-	return stat
+	m.cgroup, m.rss, m.workingSet = dir, stat["total_rss"], m.usage
+	if in := stat["total_inactive_file"]; in < m.usage {
+		m.workingSet = m.usage - in
+	}
+	return nil
 }
 
 // portalPodsOf is the Ready portal pod of each tenant.
@@ -203,17 +210,44 @@ func (s *suite) benchPortalCPU(t *testing.T, tns []tenant, interval time.Duratio
 	}
 	before := make([]uint64, len(dirs))
 	for i, d := range dirs {
-		before[i] = readUint(t, d, "cpuacct.usage")
+		before[i] = readCPU(t, d)
 	}
 	start := time.Now()
 	time.Sleep(interval)
 	took := time.Since(start)
 	var milli []float64
 	for i, d := range dirs {
-		ns := readUint(t, d, "cpuacct.usage") - before[i]
-		milli = append(milli, float64(ns)/float64(took.Nanoseconds())*1000)
+		// A pod replaced meanwhile (a rollout) has no cgroup any more.
+		after, err := cpuUsage(d)
+		if err != nil || before[i] == 0 {
+			t.Logf("%s: gone during the interval (%v): not counted", d, err)
+			continue
+		}
+		milli = append(milli, float64(after-before[i])/float64(took.Nanoseconds())*1000)
+	}
+	if len(milli) == 0 {
+		t.Fatalf("every portal pod was replaced during the %s CPU interval", interval)
 	}
 	sort.Float64s(milli)
 	fmt.Printf("bench: portal CPU at rest, %d portals over %.0f s: median %.1f millicores, max %.1f\n",
 		len(milli), took.Seconds(), milli[len(milli)/2], milli[len(milli)-1])
+}
+
+// cpuUsage is the cgroup's cpuacct.usage (ns of CPU since it was made).
+func cpuUsage(dir string) (uint64, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "cpuacct.usage"))
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+}
+
+// readCPU is cpuUsage, 0 (not counted) for a pod gone already.
+func readCPU(t *testing.T, dir string) uint64 {
+	t.Helper()
+	v, err := cpuUsage(dir)
+	if err != nil {
+		t.Logf("%s: %v: not counted", dir, err)
+	}
+	return v
 }
