@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -102,4 +103,58 @@ func (s *suite) removeScaleTenants(t *testing.T, tns []tenant) {
 		}
 		return true, ""
 	})
+}
+
+// benchSettled waits until every tenant's portal Deployment has finished
+// rolling out (a portal rolls when its configuration or credentials
+// change, which can come after its first pod was Ready: the city's, as
+// its members' credentials arrive), prints the time since start beside
+// serving, and how many Deployments were changed after they were made.
+func (s *suite) benchSettled(t *testing.T, what string, tns []tenant, start time.Time, serving time.Duration) {
+	t.Helper()
+	s.eventually(t, what+": every portal rolled out", 20*time.Minute, func() (bool, string) {
+		for _, tn := range tns {
+			if ok, why := s.rolledOut(tn); !ok {
+				return false, tn.ns + ": " + why
+			}
+		}
+		return true, ""
+	}, releaseNS)
+	settled := time.Since(start)
+	changed := 0
+	for _, tn := range tns {
+		var d appsv1.Deployment
+		must(t, s.c.Get(s.ctx, client.ObjectKey{Namespace: tn.ns, Name: tn.service()}, &d))
+		if d.Generation > 1 {
+			changed++
+			t.Logf("%s: Deployment generation %d", tn.ns, d.Generation)
+		}
+	}
+	report(t, fmt.Sprintf("%s, every portal rolled out (%d of %d rolled again after they were made)", what, changed, len(tns)),
+		settled, "first serving", serving)
+}
+
+// rolledOut reports whether the tenant's portal Deployment is rolled out:
+// every replica updated and ready, no other pod left.
+func (s *suite) rolledOut(tn tenant) (bool, string) {
+	var d appsv1.Deployment
+	if err := s.c.Get(s.ctx, client.ObjectKey{Namespace: tn.ns, Name: tn.service()}, &d); err != nil {
+		return false, err.Error()
+	}
+	want := int32(1)
+	if d.Spec.Replicas != nil {
+		want = *d.Spec.Replicas
+	}
+	st := d.Status
+	if st.ObservedGeneration != d.Generation || st.UpdatedReplicas != want || st.ReadyReplicas != want || st.Replicas != want {
+		return false, fmt.Sprintf("generation %d observed %d, replicas %d updated %d ready %d", d.Generation, st.ObservedGeneration, st.Replicas, st.UpdatedReplicas, st.ReadyReplicas)
+	}
+	pods, err := s.portalPods(tn)
+	if err != nil {
+		return false, err.Error()
+	}
+	if int32(len(pods)) != want {
+		return false, podsState(pods)
+	}
+	return true, ""
 }

@@ -46,6 +46,7 @@ func TestBench(t *testing.T) {
 	}
 	serving := time.Since(start)
 	report(t, "seven counties and the city Ready, portals serving", serving, "the operator's objects made", made)
+	s.benchSettled(t, "seven counties and the city", all, start, serving)
 	s.benchPortalMemory(t, counties[2], append(append([]tenant{}, counties[:2]...), append(counties[3:], city)...))
 
 	s.seedDatasets(t)
@@ -112,6 +113,7 @@ func TestBench50(t *testing.T) {
 	}
 	serving := time.Since(start)
 	report(t, fmt.Sprintf("%d made-up counties Ready, portals serving", len(tns)), serving, "the operator's objects made", made)
+	s.benchSettled(t, fmt.Sprintf("%d made-up counties", len(tns)), tns, start, serving)
 
 	pods := s.portalPodsOf(t, tns)
 	s.benchFit(t, pods[0].Spec.NodeName)
