@@ -11,6 +11,7 @@ import (
 
 	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/city"
+	"github.com/countyreport/countyreport/internal/messages"
 	"github.com/countyreport/countyreport/internal/metrics"
 	"github.com/countyreport/countyreport/internal/period"
 	"github.com/countyreport/countyreport/internal/review"
@@ -91,7 +92,7 @@ func (r *CityReportReconciler) memberUnreadable(st *cityState, code, period stri
 	}
 	if _, seen := st.unreadable[code]; !seen {
 		recordEvent(r.Recorder, st.city, corev1.EventTypeWarning, "MemberUnreadable", "Read",
-			"%s 的 %s 数据无法读取，未计入 / the data of %s for %s cannot be read and are left out: %v", code, period, code, period, err)
+			"%s", messages.Both("controllers.memberUnreadable", code, period)+": "+err.Error())
 	}
 	st.unreadable[code] = err.Error()
 }

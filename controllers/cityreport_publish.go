@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 
 	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/manifest"
+	"github.com/countyreport/countyreport/internal/messages"
 	"github.com/countyreport/countyreport/internal/period"
 	"github.com/countyreport/countyreport/internal/ranking"
 	"github.com/countyreport/countyreport/internal/render"
@@ -35,30 +35,6 @@ var (
 func loadCityFonts() (*layout.Fonts, error) {
 	cityFontsOnce.Do(func() { cityFonts, cityFontsErr = render.LoadFonts(render.FontPaths{}) })
 	return cityFonts, cityFontsErr
-}
-
-// stateWords are the states as the portal's board words them
-// (review.state.* in internal/portal/locales).
-var stateWords = map[string]string{
-	review.NotSubmitted: "未上报", review.Overdue: "逾期未报", review.Submitted: "已报送待审核",
-	review.Resubmitted: "已重报待审核", review.Returned: "已退回", review.Accepted: "已通过",
-}
-
-// unreadableWords are the state of a member whose data could not be read
-// (review.state.unknown on the portal's board).
-var unreadableWords = map[bool]string{false: "无法读取", true: "Unreadable"}
-
-// lateWords mark a submission that came after the deadline, as the
-// portal's board does (review.late).
-var lateWords = map[bool]string{false: "（逾期）", true: " (late)"}
-
-// stateWordsEn are the states in the English edition: the words the
-// portal's English pages use for them (review.state.* in
-// internal/portal/locales), repeated here, as the controller does
-// not import the portal.
-var stateWordsEn = map[string]string{
-	review.NotSubmitted: "Not reported", review.Overdue: "Overdue, not submitted", review.Submitted: "Submitted, awaiting review",
-	review.Resubmitted: "Resubmitted, awaiting review", review.Returned: "Returned", review.Accepted: "Accepted",
 }
 
 // errCityNotReady: the city's archive is not provisioned yet, or is not the
@@ -131,14 +107,12 @@ func (r *CityReportReconciler) publishCityReport(ctx context.Context, st *citySt
 	if language == "" {
 		language = "zh-CN"
 	}
-	en := language == "en"
-	words := stateWords
-	last := st.deadline.Add(-time.Second)
-	in := &citytpl.Input{Lang: language, CityName: c.Spec.City.Name, CityNameEn: c.Spec.City.EnglishName, Period: st.boardPeriod,
-		Ranking: res, Deadline: last.Format("2006年1月2日") + "24时", NamesEn: map[string]string{}}
-	if en {
-		words, in.Deadline = stateWordsEn, "the end of "+lang.Date(last.Format("2006-01-02"))
+	words := messages.Zh // the catalogues' language of the report
+	if language == "en" {
+		words = messages.En
 	}
+	in := &citytpl.Input{Lang: language, CityName: c.Spec.City.Name, CityNameEn: c.Spec.City.EnglishName, Period: st.boardPeriod,
+		Ranking: res, Deadline: review.DueWords(st.deadline, words), NamesEn: map[string]string{}}
 	for _, m := range st.members {
 		code := m.county.Spec.County.Code
 		if e := m.county.Spec.County.EnglishName; e != "" {
@@ -157,11 +131,11 @@ func (r *CityReportReconciler) publishCityReport(ctx context.Context, st *citySt
 		// reviewed, or else (no submission record, no verdict: stored by
 		// other means) compiled from the sources its dataset names
 		row, src := citytpl.Provenance(code, m.county.Spec.County.Name, datasets[code], rec != nil || s.Last != nil)
-		row.State, row.SubmittedAt, row.By, row.Verdict = words[s.State], "—", "—", "—"
+		row.State, row.SubmittedAt, row.By, row.Verdict = review.ReportStateWords(words, s.State), "—", "—", "—"
 		if !s.SubmittedAt.IsZero() {
 			row.SubmittedAt = s.SubmittedAt.In(st.reviewLoc).Format("2006-01-02 15:04")
 			if s.Late {
-				row.SubmittedAt += lateWords[en]
+				row.SubmittedAt += review.ReportLateWords(words)
 			}
 			if rec != nil {
 				row.By = rec.By
@@ -171,16 +145,10 @@ func (r *CityReportReconciler) publishCityReport(ctx context.Context, st *citySt
 		// checked again on the bytes read for the ranking): figures stored
 		// since are resubmitted, never "accepted".
 		if s.Last != nil && (s.State == review.Accepted || s.State == review.Returned) {
-			row.Verdict = words[s.Last.Verdict] + "（" + s.Last.By + "）" + s.Last.Comment
-			if en {
-				row.Verdict = words[s.Last.Verdict] + " (" + s.Last.By + ")"
-				if s.Last.Comment != "" {
-					row.Verdict += " " + lang.Original(s.Last.Comment)
-				}
-			}
+			row.Verdict = verdictCell(words, s.Last)
 		}
 		if st.unreadable[code] != "" {
-			row.State = unreadableWords[en]
+			row.State = review.ReportUnreadableWords(words)
 			in.Unreadable = append(in.Unreadable, code)
 		}
 		in.Board = append(in.Board, row)
@@ -194,10 +162,8 @@ func (r *CityReportReconciler) publishCityReport(ctx context.Context, st *citySt
 	}
 	pdf := manifest.FileOf(report.PDFName, out.PDF)
 	rk := manifest.FileOf(cityRankingName, rankingJSON)
-	title := c.Spec.City.Name + " 县（市）主要指标比较 " + st.boardPeriod
-	if en {
-		title = lang.Pick(c.Spec.City.Name, c.Spec.City.EnglishName) + ", main indicators of the counties and cities, " + st.boardPeriod
-	}
+	name := messages.Words{Zh: c.Spec.City.Name, En: lang.Pick(c.Spec.City.Name, c.Spec.City.EnglishName)}
+	title := messages.T(words, "controllers.cityReportTitle", name, st.boardPeriod)
 	m := manifest.Manifest{
 		Schema: manifest.Schema, Generator: "countyreport city", CountyCode: c.Spec.City.Code, CountyName: c.Spec.City.Name,
 		Period: st.boardPeriod, Title: title, DatasetSHA256: rk.SHA256,
@@ -216,6 +182,20 @@ func (r *CityReportReconciler) publishCityReport(ctx context.Context, st *citySt
 	}
 	return r.Storage.Archive(bucket).Publish(ctx, st.boardPeriod, []storage.Artifact{
 		{Name: report.PDFName, Data: pdfData}, {Name: cityRankingName, Data: rankingJSON}}, raw)
+}
+
+// verdictCell is a verdict as the city's report shows it: 已通过（shenhe）
+// and the comment, or Accepted (shenhe) and the comment marked as
+// original Chinese.
+func verdictCell(words string, v *review.Entry) string {
+	cell := messages.T(words, "controllers.cityReportVerdict", review.VerdictWords(words, v.Verdict), v.By)
+	if words == messages.En {
+		if v.Comment != "" {
+			cell += " " + lang.Original(v.Comment)
+		}
+		return cell
+	}
+	return cell + v.Comment
 }
 
 // cityRankingName is the ranking a city's report shows, published beside it.

@@ -100,6 +100,8 @@ func (r *CountyReportReconciler) reconcile(ctx context.Context, cr *v1alpha1.Cou
 		StorageInsecure: r.StorageInsecure,
 		StorageCA:       len(r.StorageCABundle) > 0,
 		TrustedProxies:  r.TrustedProxies,
+		APIServerPorts:  r.PortalAPIServerPorts,
+		APIServerCIDRs:  r.PortalAPIServerCIDRs,
 	}}
 	return runSteps(ctx, r.Client, r.Recorder, st, []func(context.Context, *reconcileState) error{
 		r.validateSpec,

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/messages"
 	"github.com/countyreport/countyreport/internal/report"
 	"github.com/countyreport/countyreport/internal/schedule"
 	"github.com/countyreport/countyreport/internal/storage"
@@ -228,7 +229,7 @@ func upToDate(sched *schedule.Schedule, suspend bool, created time.Time, lr *v1a
 	fired := !prev.IsZero() && prev.After(created)
 	if !fired && lr == nil {
 		return metav1.ConditionUnknown, reasonNotScheduled,
-			"自创建以来计划尚未触发 / the schedule has not fired since the " + kind + " was created"
+			messages.Both("controllers.notScheduled", kind)
 	}
 	want := ""
 	if fired {
@@ -236,7 +237,7 @@ func upToDate(sched *schedule.Schedule, suspend bool, created time.Time, lr *v1a
 	}
 	if lr != nil && lr.Period >= want {
 		return metav1.ConditionTrue, reasonReportCurrent,
-			fmt.Sprintf("%s 的报告已发布 / the report for %s is published", lr.Period, lr.Period)
+			messages.Both("controllers.reportPublished", lr.Period)
 	}
 	for _, run := range runs {
 		if run.Spec.Period != want {
@@ -252,7 +253,7 @@ func upToDate(sched *schedule.Schedule, suspend bool, created time.Time, lr *v1a
 				fmt.Sprintf("ReportRun %s for %s is in progress", run.Name, want)
 		}
 	}
-	msg := fmt.Sprintf("%s 的报告尚未发布 / no report for %s yet", want, want)
+	msg := messages.Both("controllers.noReportYet", want)
 	if suspend {
 		msg += " (schedule suspended)"
 	}

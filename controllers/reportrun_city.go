@@ -3,7 +3,6 @@ package controllers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/executor"
+	"github.com/countyreport/countyreport/internal/messages"
 	"github.com/countyreport/countyreport/internal/period"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
@@ -35,9 +35,8 @@ func (r *ReportRunReconciler) reconcileCityRun(ctx context.Context, run *v1alpha
 	before := run.DeepCopy()
 	name := run.Spec.CityReportName
 	if ns := tenant.CityNamespaceOf(name); run.Namespace != ns {
-		r.fail(run, r.Clock.Now(), v1alpha1.RunReasonWrongNamespace, fmt.Sprintf(
-			"城市 %s 的 ReportRun 只能建在命名空间 %s 中 / a ReportRun of CityReport %q must be in the city's namespace %s, not in %s; nothing was rendered",
-			name, ns, name, ns, run.Namespace))
+		r.fail(run, r.Clock.Now(), v1alpha1.RunReasonWrongNamespace,
+			messages.Both("controllers.cityRunNamespace", name, ns, run.Namespace))
 		return r.writeRunStatus(ctx, before, run, ctrl.Result{}, nil, "")
 	}
 	city, wait, err := r.cityOf(ctx, run)
@@ -45,8 +44,8 @@ func (r *ReportRunReconciler) reconcileCityRun(ctx context.Context, run *v1alpha
 		return ctrl.Result{RequeueAfter: wait}, err
 	}
 	if city == nil {
-		r.fail(run, r.Clock.Now(), v1alpha1.RunReasonCityReportNotFound, fmt.Sprintf(
-			"没有名为 %s 的 CityReport / CityReport %q does not exist", name, name))
+		r.fail(run, r.Clock.Now(), v1alpha1.RunReasonCityReportNotFound,
+			messages.Both("controllers.cityNotFound", name))
 		return r.writeRunStatus(ctx, before, run, ctrl.Result{}, nil, "")
 	}
 	if d, err := r.adopt(ctx, run, city); err != nil || d > 0 {
@@ -76,8 +75,8 @@ func (r *ReportRunReconciler) stepCity(ctx context.Context, run *v1alpha1.Report
 		return ctrl.Result{}
 	}
 	if run.Status.Attempts == 0 && p.Start(loc).After(now) {
-		r.fail(run, now, v1alpha1.RunReasonFuturePeriod, fmt.Sprintf(
-			"%s 尚未开始（%s）/ period %s has not begun yet in %s", run.Spec.Period, loc, run.Spec.Period, loc))
+		r.fail(run, now, v1alpha1.RunReasonFuturePeriod,
+			messages.Both("controllers.periodNotBegun", run.Spec.Period, loc))
 		return ctrl.Result{}
 	}
 	run.Status.Phase = v1alpha1.RunPending
@@ -85,8 +84,7 @@ func (r *ReportRunReconciler) stepCity(ctx context.Context, run *v1alpha1.Report
 		return ctrl.Result{RequeueAfter: at.Sub(now)}
 	}
 	if r.City == nil {
-		r.fail(run, now, v1alpha1.RunReasonCityNotReady,
-			"此管理器不生成城市报告（未配置存储）/ this manager renders no city reports (it has no storage)")
+		r.fail(run, now, v1alpha1.RunReasonCityNotReady, messages.Both("controllers.cityNoStorage"))
 		return ctrl.Result{}
 	}
 	run.Status.Attempts++

@@ -27,6 +27,7 @@ import (
 	"github.com/countyreport/countyreport/internal/executor"
 	"github.com/countyreport/countyreport/internal/limits"
 	"github.com/countyreport/countyreport/internal/manifest"
+	"github.com/countyreport/countyreport/internal/messages"
 	"github.com/countyreport/countyreport/internal/metrics"
 	"github.com/countyreport/countyreport/internal/period"
 	"github.com/countyreport/countyreport/internal/signing"
@@ -219,9 +220,8 @@ func terminal(p v1alpha1.RunPhase) bool {
 func (r *ReportRunReconciler) step(ctx context.Context, run *v1alpha1.ReportRun, cr *v1alpha1.CountyReport) (ctrl.Result, error) {
 	now := r.Clock.Now()
 	if cr == nil {
-		r.fail(run, now, v1alpha1.RunReasonCountyReportNotFound, fmt.Sprintf(
-			"命名空间 %s 中没有名为 %s 的 CountyReport / CountyReport %q does not exist in namespace %s (a ReportRun can only name a CountyReport in its own namespace)",
-			run.Namespace, run.Spec.CountyReportName, run.Spec.CountyReportName, run.Namespace))
+		r.fail(run, now, v1alpha1.RunReasonCountyReportNotFound,
+			messages.Both("controllers.countyNotFound", run.Namespace, run.Spec.CountyReportName))
 		return ctrl.Result{}, nil
 	}
 	loc := scheduleZone(cr.Spec.Schedule)
@@ -234,8 +234,8 @@ func (r *ReportRunReconciler) step(ctx context.Context, run *v1alpha1.ReportRun,
 	// Checked before the first attempt only: one under way is not undone by
 	// a later change of the county's time zone.
 	if run.Status.Attempts == 0 && start.After(now) {
-		r.fail(run, now, v1alpha1.RunReasonFuturePeriod, fmt.Sprintf(
-			"%s 尚未开始（%s）/ period %s has not begun yet in %s", run.Spec.Period, loc, run.Spec.Period, loc))
+		r.fail(run, now, v1alpha1.RunReasonFuturePeriod,
+			messages.Both("controllers.periodNotBegun", run.Spec.Period, loc))
 		return ctrl.Result{}, nil
 	}
 
@@ -299,14 +299,12 @@ func (r *ReportRunReconciler) manualRunRefused(ctx context.Context, run *v1alpha
 			continue
 		}
 		if o.Spec.Period == run.Spec.Period {
-			return fmt.Sprintf("%s 的手动生成 %s 尚未完成，本次不再生成 / the manual run %s of %s has not finished; this one is not started",
-				run.Spec.Period, o.Name, o.Name, run.Spec.Period), nil
+			return messages.Both("controllers.manualPending", run.Spec.Period, o.Name), nil
 		}
 		active++
 	}
 	if active >= limits.ManualRunsPerCounty {
-		return fmt.Sprintf("已有 %d 份手动生成在排队或进行中（上限 %d）/ %d manual runs are already waiting or running (limit %d)",
-			active, limits.ManualRunsPerCounty, active, limits.ManualRunsPerCounty), nil
+		return messages.Both("controllers.manualLimit", active, limits.ManualRunsPerCounty), nil
 	}
 	return "", nil
 }
@@ -337,7 +335,7 @@ func (r *ReportRunReconciler) startAttempt(ctx context.Context, run *v1alpha1.Re
 	}
 	run.Status.Phase = v1alpha1.RunRunning
 	run.Status.Reason = v1alpha1.RunReasonRunning
-	run.Status.Message = fmt.Sprintf("第 %d 次尝试进行中 / attempt %d running", run.Status.Attempts, run.Status.Attempts)
+	run.Status.Message = messages.Both("controllers.attemptRunning", run.Status.Attempts)
 	r.setCondition(run, metav1.ConditionUnknown, v1alpha1.RunReasonRunning, run.Status.Message)
 	return ctrl.Result{RequeueAfter: pollInterval}, nil
 }
@@ -354,7 +352,7 @@ func (r *ReportRunReconciler) attemptFailed(run *v1alpha1.ReportRun, f *executor
 	if !f.Retryable || run.Status.Attempts >= max {
 		msg := f.Message
 		if f.Retryable {
-			msg = fmt.Sprintf("%d 次尝试均失败 / gave up after %d attempts: %s", run.Status.Attempts, run.Status.Attempts, f.Message)
+			msg = messages.Both("controllers.gaveUp", run.Status.Attempts) + ": " + f.Message
 		}
 		r.fail(run, now, f.Reason, msg)
 		return ctrl.Result{}
@@ -363,9 +361,8 @@ func (r *ReportRunReconciler) attemptFailed(run *v1alpha1.ReportRun, f *executor
 	run.Status.Phase = v1alpha1.RunPending
 	run.Status.NextAttemptAt = &metav1.Time{Time: now.Add(wait).Truncate(time.Second).Add(time.Second)}
 	run.Status.Reason = f.Reason
-	run.Status.Message = fmt.Sprintf("第 %d 次尝试失败，%s 重试 / attempt %d failed, retrying at %s: %s",
-		run.Status.Attempts, run.Status.NextAttemptAt.UTC().Format(time.RFC3339), run.Status.Attempts,
-		run.Status.NextAttemptAt.UTC().Format(time.RFC3339), f.Message)
+	run.Status.Message = messages.Both("controllers.retrying",
+		run.Status.Attempts, run.Status.NextAttemptAt.UTC().Format(time.RFC3339)) + ": " + f.Message
 	r.setCondition(run, metav1.ConditionUnknown, v1alpha1.RunReasonRetryScheduled, run.Status.Message)
 	return ctrl.Result{RequeueAfter: run.Status.NextAttemptAt.Sub(now)}
 }
@@ -398,8 +395,7 @@ func (r *ReportRunReconciler) succeed(run *v1alpha1.ReportRun, bucket string, re
 	run.Status.NextAttemptAt = nil
 	run.Status.Artifacts = Artifacts(rep)
 	run.Status.Pages = int32(rep.Pages)
-	run.Status.Message = fmt.Sprintf("%s 报告已发布（%d 页）/ report for %s published (%d pages) to bucket %s",
-		run.Spec.Period, rep.Pages, run.Spec.Period, rep.Pages, bucket)
+	run.Status.Message = messages.Both("controllers.published", run.Spec.Period, rep.Pages, bucket)
 	r.setCondition(run, metav1.ConditionTrue, v1alpha1.RunReasonPublished, run.Status.Message)
 }
 

@@ -50,6 +50,11 @@ type Options struct {
 	// configuration: the portals read the client address from
 	// X-Forwarded-For only when the request comes from one of them.
 	TrustedProxies []string
+	// PortalAPIServerPorts and PortalAPIServerCIDRs narrow the county
+	// portals' egress to the Kubernetes API (tenant.Inputs); empty: ports
+	// 443 and 6443 on any address.
+	PortalAPIServerPorts []int32
+	PortalAPIServerCIDRs []string
 	// Signing is the installation CA: each tenant gets a signing
 	// certificate and every published PDF is signed. Nil: nothing is
 	// signed (tests of other concerns).

@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/messages"
 	"github.com/countyreport/countyreport/internal/signing"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
@@ -78,7 +79,7 @@ func ensureSigning(ctx context.Context, a *signing.Authority, o owning, cache, r
 	}
 	if why != "" {
 		o.event(corev1.EventTypeNormal, "SigningCertificateIssued", "Issue",
-			"签名证书已签发 / signing certificate issued in Secret %s (%s)", key.Name, why)
+			"%s", messages.Both("controllers.signingIssued", key.Name, why))
 	}
 	return renewAt.Sub(now), nil
 }

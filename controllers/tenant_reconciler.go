@@ -49,6 +49,10 @@ type TenantReconciler struct {
 	PortalImage string
 	// TrustedProxies go into every portal's configuration (Options.TrustedProxies).
 	TrustedProxies []string
+	// PortalAPIServerPorts and PortalAPIServerCIDRs go into every county
+	// portal's NetworkPolicy (Options.PortalAPIServerPorts).
+	PortalAPIServerPorts []int32
+	PortalAPIServerCIDRs []string
 	StorageSettings
 	// Signing issues the tenants' signing certificates; nil: none (tests).
 	Signing *signing.Authority
@@ -57,15 +61,17 @@ type TenantReconciler struct {
 // tenantReconciler is the manager's share of every tenant's reconciler.
 func tenantReconciler(mgr ctrl.Manager, o Options) TenantReconciler {
 	return TenantReconciler{
-		Client:          mgr.GetClient(),
-		APIReader:       mgr.GetAPIReader(),
-		Scheme:          mgr.GetScheme(),
-		Recorder:        mgr.GetEventRecorder("countyreport-manager"),
-		Clock:           o.Clock,
-		PortalImage:     o.PortalImage,
-		TrustedProxies:  o.TrustedProxies,
-		StorageSettings: o.storageSettings(),
-		Signing:         o.Signing,
+		Client:               mgr.GetClient(),
+		APIReader:            mgr.GetAPIReader(),
+		Scheme:               mgr.GetScheme(),
+		Recorder:             mgr.GetEventRecorder("countyreport-manager"),
+		Clock:                o.Clock,
+		PortalImage:          o.PortalImage,
+		TrustedProxies:       o.TrustedProxies,
+		PortalAPIServerPorts: o.PortalAPIServerPorts,
+		PortalAPIServerCIDRs: o.PortalAPIServerCIDRs,
+		StorageSettings:      o.storageSettings(),
+		Signing:              o.Signing,
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/city"
 	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/messages"
 	"github.com/countyreport/countyreport/internal/period"
 	"github.com/countyreport/countyreport/internal/ranking"
 	"github.com/countyreport/countyreport/internal/review"
@@ -286,24 +287,45 @@ func cityRank(ctx context.Context, f *cityFlags, stdout io.Writer) error {
 	return printRanking(stdout, c, res)
 }
 
-var methodNames = map[string]string{
-	ranking.MinMax:   "极差标准化 (min-max, 0–1)",
-	ranking.Efficacy: "功效系数法 (efficacy coefficient, 60–100)",
-	ranking.ZScore:   "标准分数 (z-score)",
+// tableWords are key's words as the CLI's tables write them: Chinese,
+// a space, English ("排名 rank"), narrower than "中文 / English" for a
+// column.
+func tableWords(key string) string {
+	return messages.T(messages.Zh, key) + " " + messages.T(messages.En, key)
 }
 
-var measureNames = map[string]string{ranking.Value: "数值 value", ranking.Change: "增速 change, %"}
+// methodKeys, measureKeys, directionKeys and stateKeys are the catalogue
+// keys of the ranking's and the review's names in the CLI's tables.
+var (
+	methodKeys = map[string]string{
+		ranking.MinMax: "cli.city.method.minmax", ranking.Efficacy: "cli.city.method.efficacy", ranking.ZScore: "cli.city.method.zscore",
+	}
+	measureKeys   = map[string]string{ranking.Value: "cli.city.measure.value", ranking.Change: "cli.city.measure.change"}
+	directionKeys = map[string]string{ranking.Higher: "cli.city.direction.higher", ranking.Lower: "cli.city.direction.lower"}
+	stateKeys     = map[string]string{
+		review.NotSubmitted: "cli.city.state.notSubmitted", review.Overdue: "cli.city.state.overdue", review.Submitted: "cli.city.state.submitted",
+		review.Resubmitted: "cli.city.state.resubmitted", review.Returned: "cli.city.state.returned", review.Accepted: "cli.city.state.accepted",
+	}
+)
+
+// named is the table words of name's key in keys; "" for a name without one.
+func named(keys map[string]string, name string) string {
+	if key, ok := keys[name]; ok {
+		return tableWords(key)
+	}
+	return ""
+}
 
 // printRanking writes the comparison as tables, Chinese first.
 func printRanking(w io.Writer, c *v1alpha1.CityReport, res *ranking.Result) error {
-	fmt.Fprintf(w, "%s %s 县(市)比较 / comparison of counties\n", c.Spec.City.Name, res.Input.Period)
+	fmt.Fprintf(w, "%s %s %s\n", c.Spec.City.Name, res.Input.Period, messages.Both("cli.city.comparison"))
 	if len(res.Composite) > 0 {
-		fmt.Fprintf(w, "\n综合得分 Composite score — %s\n", methodNames[res.Input.Method])
+		fmt.Fprintf(w, "\n%s — %s\n", tableWords("cli.city.composite"), named(methodKeys, res.Input.Method))
 		for _, t := range res.Input.Terms {
-			fmt.Fprintf(w, "  %s (%s) 权重 weight %d, %s\n", t.ID, measureNames[t.Measure], t.Weight, directionNames[t.Direction])
+			fmt.Fprintf(w, "  %s (%s) %s %d, %s\n", t.ID, named(measureKeys, t.Measure), tableWords("cli.city.weight"), t.Weight, named(directionKeys, t.Direction))
 		}
 		var tb table
-		tb.add("排名 rank", "县(市) county", "得分 score")
+		tb.add(tableWords("cli.city.rank"), tableWords("cli.city.county"), tableWords("cli.city.score"))
 		for _, s := range res.Composite {
 			if s.Score == nil {
 				tb.add("—", s.Name, strings.TrimSpace(s.Missing+" "+s.Lacking()))
@@ -316,9 +338,9 @@ func printRanking(w io.Writer, c *v1alpha1.CityReport, res *ranking.Result) erro
 		}
 	}
 	for _, r := range res.Indicators {
-		fmt.Fprintf(w, "\n%s %s (%s, %s)\n", r.Name, r.NameEn, r.ID, measureNames[r.Measure])
+		fmt.Fprintf(w, "\n%s %s (%s, %s)\n", r.Name, r.NameEn, r.ID, named(measureKeys, r.Measure))
 		var tb table
-		tb.add("排名 rank", "县(市) county", unitHeader(r))
+		tb.add(tableWords("cli.city.rank"), tableWords("cli.city.county"), unitHeader(r))
 		for _, row := range r.Rows {
 			if row.Rank == 0 {
 				tb.add("—", row.Name, row.Missing)
@@ -333,11 +355,9 @@ func printRanking(w io.Writer, c *v1alpha1.CityReport, res *ranking.Result) erro
 	return nil
 }
 
-var directionNames = map[string]string{ranking.Higher: "越大越好 higher is better", ranking.Lower: "越小越好 lower is better"}
-
 func unitHeader(r ranking.Ranking) string {
 	if r.Measure == ranking.Change {
-		return "增速 %"
+		return tableWords("cli.city.growthUnit")
 	}
 	return r.Unit
 }
@@ -361,9 +381,9 @@ func cityBoard(ctx context.Context, f *cityFlags, stdout io.Writer) error {
 	}
 	p, _ := period.Parse(f.period)
 	deadline := review.Deadline(p, day, loc)
-	fmt.Fprintf(stdout, "%s %s 报送情况 / submissions, 截止 due %s\n", c.Spec.City.Name, f.period, deadline.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(stdout, "%s %s %s, %s %s\n", c.Spec.City.Name, f.period, messages.Both("cli.city.submissions"), tableWords("cli.city.due"), deadline.Format("2006-01-02 15:04 MST"))
 	var tb table
-	tb.add("县(市) county", "状态 state", "报送时间 submitted", "最近意见 last verdict")
+	tb.add(tableWords("cli.city.county"), tableWords("cli.city.state"), tableWords("cli.city.submittedAt"), tableWords("cli.city.lastVerdict"))
 	for _, code := range members.Codes() {
 		s, err := members.Status(ctx, code, f.period, deadline, time.Now())
 		if err != nil {
@@ -376,14 +396,9 @@ func cityBoard(ctx context.Context, f *cityFlags, stdout io.Writer) error {
 		if s.Last != nil {
 			last = strings.TrimSpace(fmt.Sprintf("%s %s %s", s.Last.Verdict, s.Last.By, s.Last.Comment))
 		}
-		tb.add(code, stateNames[s.State], at, last)
+		tb.add(code, named(stateKeys, s.State), at, last)
 	}
 	return tb.write(stdout)
-}
-
-var stateNames = map[string]string{
-	review.NotSubmitted: "未上报 not submitted", review.Overdue: "逾期未报 overdue", review.Submitted: "已报送 submitted",
-	review.Resubmitted: "已重报 resubmitted", review.Returned: "已退回 returned", review.Accepted: "已通过 accepted",
 }
 
 func cityReview(ctx context.Context, f *cityFlags, stdout io.Writer) error {

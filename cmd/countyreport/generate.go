@@ -14,6 +14,7 @@ import (
 	"github.com/countyreport/countyreport/internal/dataset"
 	"github.com/countyreport/countyreport/internal/executor"
 	"github.com/countyreport/countyreport/internal/manifest"
+	"github.com/countyreport/countyreport/internal/messages"
 	"github.com/countyreport/countyreport/internal/period"
 	"github.com/countyreport/countyreport/internal/render"
 	"github.com/countyreport/countyreport/internal/render/layout"
@@ -82,7 +83,7 @@ func parseGenerateFlags(args []string, stderr io.Writer) (*generateFlags, error)
 		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("多余的参数 %v / unexpected arguments: %v", fs.Args(), fs.Args())
+		return nil, messages.Errorf("cli.extraArguments", fs.Args())
 	}
 	if g.period != "" {
 		if _, err := period.Parse(g.period); err != nil {
@@ -92,17 +93,17 @@ func parseGenerateFlags(args []string, stderr io.Writer) (*generateFlags, error)
 	switch {
 	case g.publish || g.period != "":
 		if g.dataset == "" && g.period == "" {
-			return nil, errors.New("--publish 需要 --period（或 --dataset）/ --publish needs --period (or --dataset)")
+			return nil, messages.Errorf("cli.publishNeedsPeriod")
 		}
 		if !g.publish && g.out == "" {
-			return nil, errors.New("--period 需要 --publish 或 --out / --period needs --publish or --out")
+			return nil, messages.Errorf("cli.periodNeedsOut")
 		}
 		if g.publish && g.signingDir == "" && !g.unsigned {
-			return nil, fmt.Errorf("--publish 需要签名密钥 --signing-dir（或 --unsigned）/ --publish needs --signing-dir or $%s (or --unsigned)", signing.EnvDir)
+			return nil, messages.Errorf("cli.publishNeedsSigning", signing.EnvDir)
 		}
 		if g.dataset == "" || g.publish {
 			if g.bucket == "" {
-				return nil, fmt.Errorf("缺少存储桶：请用 --bucket 或 $%s / the bucket is missing: --bucket or $%s", storage.EnvBucket, storage.EnvBucket)
+				return nil, messages.Errorf("cli.noBucket", storage.EnvBucket)
 			}
 			if err := g.storage.Validate(); err != nil {
 				return nil, fmt.Errorf("storage settings: %w", err)
@@ -110,7 +111,7 @@ func parseGenerateFlags(args []string, stderr io.Writer) (*generateFlags, error)
 		}
 	case g.dataset == "" || g.out == "":
 		fs.Usage()
-		return nil, errors.New("需要 --dataset 和 --out / --dataset and --out are required")
+		return nil, messages.Errorf("cli.datasetAndOut")
 	}
 	if _, err := report.Language(g.lang); err != nil {
 		return nil, err
@@ -160,7 +161,8 @@ func generateStored(ctx context.Context, g *generateFlags, stderr io.Writer) err
 		name = storage.DatasetKey(g.period)
 		data, err = a.GetDataset(ctx, g.period)
 		if errors.Is(err, storage.ErrNotFound) {
-			return fmt.Errorf("%w: %s 没有数据（%s 不存在）/ no dataset for %s in bucket %s", errNoData, g.period, name, g.period, g.bucket)
+			return fmt.Errorf("%w: %s", errNoData, messages.Pair( // the key in Chinese, the bucket in English
+				messages.T(messages.Zh, "cli.noData", g.period, name), messages.T(messages.En, "cli.noData", g.period, g.bucket)))
 		}
 		if err != nil {
 			return err
@@ -169,11 +171,11 @@ func generateStored(ctx context.Context, g *generateFlags, stderr io.Writer) err
 	ds, err := dataset.Parse(data, name)
 	if err != nil {
 		if es, ok := dataset.AsErrors(err); ok {
-			fmt.Fprintf(stderr, "%s: %d 处错误 / %d problem(s):\n", name, len(es), len(es))
+			fmt.Fprintf(stderr, "%s: %s:\n", name, messages.Both("cli.problems", len(es)))
 			for _, e := range es {
 				printProblem(stderr, e)
 			}
-			return fmt.Errorf("数据 %s 无效，未发布任何文件 / invalid dataset %s; nothing published", name, name)
+			return messages.Errorf("cli.invalidNotPublished", name)
 		}
 		return err
 	}
@@ -181,7 +183,7 @@ func generateStored(ctx context.Context, g *generateFlags, stderr io.Writer) err
 		g.period = ds.Meta.Period
 	}
 	if ds.Meta.Period != g.period {
-		return fmt.Errorf("%s 的期间是 %s，不是 --period %s，未发布任何文件 / %s is for %s, not --period %s; nothing published", name, ds.Meta.Period, g.period, name, ds.Meta.Period, g.period)
+		return messages.Errorf("cli.otherPeriod", name, ds.Meta.Period, g.period)
 	}
 	var assets fs.FS = executor.AssetsFS(ctx, a)
 	if g.dataset != "" {
@@ -223,11 +225,11 @@ func generateOffline(g *generateFlags, stderr io.Writer) error {
 	ds, err := dataset.Parse(data, g.dataset)
 	if err != nil {
 		if es, ok := dataset.AsErrors(err); ok {
-			fmt.Fprintf(stderr, "%s: %d 处错误 / %d problem(s):\n", g.dataset, len(es), len(es))
+			fmt.Fprintf(stderr, "%s: %s:\n", g.dataset, messages.Both("cli.problems", len(es)))
 			for _, e := range es {
 				printProblem(stderr, e)
 			}
-			return fmt.Errorf("数据 %s 无效，未写出任何文件 / invalid dataset %s; nothing written", g.dataset, g.dataset)
+			return messages.Errorf("cli.invalidNotWritten", g.dataset)
 		}
 		return err
 	}

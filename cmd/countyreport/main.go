@@ -13,6 +13,8 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+
+	"github.com/countyreport/countyreport/internal/messages"
 )
 
 // command is one subcommand. Each lives in its own file and registers itself
@@ -52,7 +54,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "countyreport: 未知的子命令 %q / unknown subcommand %q\n\n", args[0], args[0])
+		fmt.Fprintf(stderr, "countyreport: %s\n\n", messages.Both("cli.unknownSubcommand", args[0]))
 		usage(stderr)
 		return 2
 	}

@@ -65,9 +65,12 @@ type managerOptions struct {
 	qps             float64
 	burst           int
 	trustedProxies  []string
-	signingCA       signing.CASource
-	notifyPrivate   bool
-	notifyInterval  time.Duration
+	// portalAPIServerPorts and portalAPIServerCIDRs: manager_portal_egress.go.
+	portalAPIServerPorts []int32
+	portalAPIServerCIDRs []string
+	signingCA            signing.CASource
+	notifyPrivate        bool
+	notifyInterval       time.Duration
 }
 
 func parseManagerFlags(args []string) (*managerOptions, error) {
@@ -123,6 +126,7 @@ func parseManagerFlags(args []string) (*managerOptions, error) {
 		o.trustedProxies = list
 		return nil
 	})
+	registerPortalEgressFlags(fs, o)
 	fs.StringVar(&o.signingCA.Namespace, "signing-ca-namespace", "",
 		"namespace of the installation CA's Secret (default: the leader election namespace, else the pod's, else countyreport-system)")
 	fs.StringVar(&o.signingCA.Name, "signing-ca-secret", signing.DefaultCASecret,
@@ -255,18 +259,20 @@ func runManager(ctx context.Context, args []string) error {
 		return fmt.Errorf("create manager: %w", err)
 	}
 	copts := controllers.Options{
-		PortalImage:     o.portalImage,
-		StorageEndpoint: o.storage.Endpoint,
-		StorageInsecure: o.storage.Insecure,
-		StorageCABundle: o.storage.CABundle,
-		StorageTimeout:  o.storageTimeout,
-		CredentialsTTL:  o.credentialsTTL,
-		Executor:        o.executor,
-		RunConcurrency:  o.runConcurrency,
-		RunMaxAttempts:  int32(o.runMaxAttempts),
-		RunRetryBackoff: o.runRetryBackoff,
-		TrustedProxies:  o.trustedProxies,
-		HostPatterns:    splitList(o.countyHosts),
+		PortalImage:          o.portalImage,
+		StorageEndpoint:      o.storage.Endpoint,
+		StorageInsecure:      o.storage.Insecure,
+		StorageCABundle:      o.storage.CABundle,
+		StorageTimeout:       o.storageTimeout,
+		CredentialsTTL:       o.credentialsTTL,
+		Executor:             o.executor,
+		RunConcurrency:       o.runConcurrency,
+		RunMaxAttempts:       int32(o.runMaxAttempts),
+		RunRetryBackoff:      o.runRetryBackoff,
+		TrustedProxies:       o.trustedProxies,
+		PortalAPIServerPorts: o.portalAPIServerPorts,
+		PortalAPIServerCIDRs: o.portalAPIServerCIDRs,
+		HostPatterns:         splitList(o.countyHosts),
 		Job: executor.JobOptions{
 			BackoffLimit:            ptr.To(int32(o.jobBackoffLimit)),
 			ActiveDeadlineSeconds:   ptr.To(int64(o.jobDeadline / time.Second)),

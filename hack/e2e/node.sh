@@ -63,6 +63,9 @@ wait_for() {
 
 preflight() {
   [ "$(id -u)" = 0 ] || die "must run as root (it creates a bridge, cgroups, mounts and nftables rules)"
+  # The kubelet's deepest socket is $STATE/kubelet/pod-resources/kubelet.sock,
+  # and a Unix socket's path holds at most 107 bytes.
+  [ ${#STATE} -le 70 ] || die "E2E_DIR $STATE is ${#STATE} bytes long; the node's Unix sockets under it need it at most 70: set E2E_DIR to a shorter path"
   local f missing=()
   for f in k8s/etcd k8s/kube-apiserver k8s/kubectl minio node/kubelet node/kube-controller-manager \
     node/kube-scheduler node/kube-proxy node/containerd node/containerd-shim-runc-v2 node/ctr \

@@ -12,6 +12,8 @@ import (
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/countyreport/countyreport/internal/messages"
 )
 
 // Password length bounds, in characters (runes): OWASP ASVS 6.2.1/6.2.9.
@@ -43,13 +45,13 @@ const (
 const bcryptMaxBytes = 72
 
 // ErrPasswordLength is returned for a password outside 8..128 characters.
-var ErrPasswordLength = fmt.Errorf("密码须为 %d 至 %d 个字符 / a password is %d to %d characters", MinPasswordLen, MaxPasswordLen, MinPasswordLen, MaxPasswordLen)
+var ErrPasswordLength = messages.Errorf("accounts.passwordLength", MinPasswordLen, MaxPasswordLen)
 
 // CheckPassword reports whether p is an acceptable password: valid UTF-8
 // and 8 to 128 characters.
 func CheckPassword(p string) error {
 	if !utf8.ValidString(p) {
-		return errors.New("密码不是有效的 UTF-8 文本 / the password is not valid UTF-8")
+		return messages.Errorf("accounts.passwordUTF8")
 	}
 	if n := utf8.RuneCountInString(p); n < MinPasswordLen || n > MaxPasswordLen {
 		return ErrPasswordLength

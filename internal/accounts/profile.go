@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/countyreport/countyreport/internal/messages"
 )
 
 // Profile is what a staff member says of themself on the portal's account
@@ -49,24 +51,29 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.En }
 
+// fieldError is the error m about field, in each language.
+func fieldError(field string, m messages.Message) *FieldError {
+	return &FieldError{Field: field, Zh: m.In(messages.Zh), En: m.In(messages.En)}
+}
+
 // CheckEmail refuses what is not one plain address (user@host): no display
 // name, no list, no spaces or angle brackets, at most MaxEmailLen bytes.
 func CheckEmail(s string) *FieldError {
-	bad := func(zh, en string) *FieldError {
-		return &FieldError{Field: "email", Zh: "邮箱地址：" + zh, En: "Mail address: " + en}
+	bad := func(key string, args ...any) *FieldError {
+		return fieldError("email", messages.New("accounts.email", messages.New(key, args...)))
 	}
 	switch {
 	case s == "":
 		return nil
 	case len(s) > MaxEmailLen:
-		return bad(fmt.Sprintf("不能超过 %d 个字符。", MaxEmailLen), fmt.Sprintf("at most %d characters.", MaxEmailLen))
+		return bad("accounts.email.tooLong", MaxEmailLen)
 	case !utf8.ValidString(s) || strings.ContainsAny(s, " \t\r\n<>,;\"()"):
-		return bad("格式不正确，请填写形如 name@example.org 的地址。", "not an address; write it as name@example.org.")
+		return bad("accounts.email.notAddress")
 	}
 	a, err := mail.ParseAddress(s)
 	local, host, ok := strings.Cut(s, "@")
 	if err != nil || a.Address != s || !ok || local == "" || !strings.Contains(host, ".") || strings.HasPrefix(host, ".") || strings.HasSuffix(host, ".") {
-		return bad("格式不正确，请填写形如 name@example.org 的地址。", "not an address; write it as name@example.org.")
+		return bad("accounts.email.notAddress")
 	}
 	return nil
 }
@@ -78,7 +85,7 @@ func CheckLanguage(s string) *FieldError {
 			return nil
 		}
 	}
-	return &FieldError{Field: "language", Zh: "通知语言：请选择简体中文或 English。", En: "Notification language: choose 简体中文 or English."}
+	return fieldError("language", messages.New("accounts.language"))
 }
 
 // Validate lists what is wrong with p, by field (email first).

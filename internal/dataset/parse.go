@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/countyreport/countyreport/internal/limits"
+	"github.com/countyreport/countyreport/internal/messages"
 )
 
 // Limits on what Parse accepts (internal/limits states them all).
@@ -27,9 +27,13 @@ const (
 // the whole document). Line and Col (1-based; 0 when unknown) say where in
 // the file: the field's value, or the nearest enclosing one that is there
 // (a missing field is reported where its object begins).
+//
+// Text is the message, for a reader in one language (Text.In); Msg is
+// Text in both, Chinese first.
 type Error struct {
 	Path      string
 	Msg       string
+	Text      messages.Message
 	Line, Col int
 }
 
@@ -38,12 +42,12 @@ func (e Error) Where() string {
 	if e.Line == 0 {
 		return ""
 	}
-	return fmt.Sprintf("第 %d 行第 %d 列 / line %d, column %d", e.Line, e.Col, e.Line, e.Col)
+	return messages.Both("dataset.where", e.Line, e.Col)
 }
 
 func (e Error) Error() string {
 	if e.Path == "" {
-		return "文件 / document: " + e.Msg
+		return messages.Both("dataset.document") + ": " + e.Msg
 	}
 	return e.Path + ": " + e.Msg
 }
@@ -66,8 +70,13 @@ func AsErrors(err error) (Errors, bool) {
 	return es, ok
 }
 
-func (es *Errors) add(path, format string, args ...any) {
-	*es = append(*es, Error{Path: path, Msg: fmt.Sprintf(format, args...)})
+// add records the message key with args (internal/messages) at path.
+func (es *Errors) add(path, key string, args ...any) {
+	es.addMsg(path, messages.New(key, args...))
+}
+
+func (es *Errors) addMsg(path string, m messages.Message) {
+	*es = append(*es, Error{Path: path, Msg: m.Both(), Text: m})
 }
 
 // Parse reads a dataset in JSON or YAML (from name's extension, else from the
@@ -90,12 +99,12 @@ func ParseForm(data []byte, name string, typed map[string]string) (*Dataset, err
 func parse(data []byte, name string, typed map[string]string) (*Dataset, error) {
 	var errs Errors
 	if len(data) > MaxBytes {
-		errs.add("", "文件过大（%d 字节，上限 %d）/ document too large (%d bytes, limit %d)", len(data), MaxBytes, len(data), MaxBytes)
+		errs.add("", "dataset.tooLarge", len(data), MaxBytes)
 		return nil, errs
 	}
 	if !utf8.Valid(data) {
 		ln, col := newLines(data).position(invalidUTF8Offset(data))
-		errs.add("", "第 %d 行第 %d 列起不是 UTF-8 编码（可能是 GBK）：请用编辑器“另存为 UTF-8”后再上传 / not UTF-8 from line %d, column %d (GBK, perhaps): save it as UTF-8 and upload it again", ln, col, ln, col)
+		errs.add("", "dataset.notUTF8", ln, col)
 		return nil, errs
 	}
 	var tree any
@@ -107,11 +116,11 @@ func parse(data []byte, name string, typed map[string]string) (*Dataset, error) 
 		tree, err = yamlTree(data, at)
 	}
 	if err != nil {
-		errs.add("", "%v", err)
+		errs.addMsg("", treeMessage(err))
 		return nil, errs
 	}
 	if _, ok := tree.(*object); !ok {
-		errs.add("", "应为对象 / must be an object")
+		errs.add("", "dataset.notObject")
 		return nil, errs
 	}
 	var ds Dataset
@@ -137,12 +146,25 @@ func parse(data []byte, name string, typed map[string]string) (*Dataset, error) 
 	if len(errs) > 0 {
 		if len(errs) > maxErrors { // a page or a status that lists them stays small
 			n := len(errs) - maxErrors
-			errs = append(errs[:maxErrors:maxErrors], Error{Msg: fmt.Sprintf("另有 %d 处问题未列出 / %d more problems not listed", n, n)})
+			errs = errs[:maxErrors:maxErrors]
+			errs.add("", "dataset.moreProblems", n)
 		}
 		locate(errs, at)
 		return nil, errs
 	}
 	return &ds, nil
+}
+
+// treeMessage is what reading the document into a tree refused: its
+// message, or (not one of ours) the error's text after "unreadable".
+func treeMessage(err error) messages.Message {
+	var said *messages.Error
+	if errors.As(err, &said) {
+		return said.Message
+	}
+	m := messages.New("dataset.unreadable")
+	m.Detail = err.Error()
+	return m
 }
 
 // pos is a place in the file, 1-based.
@@ -248,41 +270,41 @@ func jsonName(f reflect.StructField) string {
 	return tag
 }
 
-// kindName names v's kind in Chinese and in English.
-func kindName(v any) (zh, en string) {
+// kindName is the message key naming v's kind.
+func kindName(v any) string {
 	switch v.(type) {
 	case *object:
-		return "对象", "an object"
+		return "dataset.kind.object"
 	case []any:
-		return "列表", "a list"
+		return "dataset.kind.list"
 	case string:
-		return "字符串", "a string"
+		return "dataset.kind.string"
 	case json.Number, nonFinite:
-		return "数字", "a number"
+		return "dataset.kind.number"
 	case bool:
-		return "布尔值", "a boolean"
+		return "dataset.kind.boolean"
 	}
-	return "空值", "null"
+	return "dataset.kind.null"
 }
 
-// mismatch records that v is not of the kind wanted (zh, en: "数字", "a number").
-func (d *decoder) mismatch(path string, v any, zh, en string) {
-	gz, ge := kindName(v)
-	d.errs.add(path, "应为%s，实为%s / must be %s, not %s", zh, gz, en, ge)
+// mismatch records that v is not of the kind wanted (the key naming it:
+// "dataset.kind.number").
+func (d *decoder) mismatch(path string, v any, want string) {
+	d.errs.add(path, "dataset.mismatch", messages.New(want), messages.New(kindName(v)))
 }
 
 func (d *decoder) number(path string, v any, dst reflect.Value) {
 	switch n := v.(type) {
 	case json.Number:
 		if !finite(string(n)) {
-			d.errs.add(path, "数值超出范围 / number out of range (must be finite)")
+			d.errs.add(path, "dataset.numberRange")
 			return
 		}
 		dst.Set(reflect.ValueOf(Number{lit: string(n)}))
 	case nonFinite:
-		d.errs.add(path, "必须是有限的数字，不能是 %s / must be a finite number, not %s", string(n), string(n))
+		d.errs.add(path, "dataset.notFinite", string(n))
 	default:
-		d.mismatch(path, v, "数字", "a number")
+		d.mismatch(path, v, "dataset.kind.number")
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/countyreport/countyreport/internal/limits"
+	"github.com/countyreport/countyreport/internal/messages"
 )
 
 // The generic tree both formats are read into: *object, []any, string,
@@ -36,13 +37,13 @@ func jsonTree(data []byte, at map[string]pos) (any, error) {
 	var le *limitError
 	if errors.As(err, &le) {
 		line, col := newLines(body).position(int(dec.InputOffset()))
-		return nil, fmt.Errorf("%s（第 %d 行第 %d 列）/ %s at line %d, column %d", le.zh, line, col, le.en, line, col)
+		return nil, messages.Errorf("dataset.limitAt", le.msg, line, col)
 	}
 	if err != nil {
 		return nil, jsonErr(data, dec, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("JSON 之后有多余内容 / unexpected data after the JSON value")
+		return nil, messages.Errorf("dataset.json.trailing")
 	}
 	return v, nil
 }
@@ -57,7 +58,13 @@ func jsonErr(data []byte, dec *json.Decoder, err error) error {
 		off = len(data)
 	}
 	line, col := newLines(data).position(off)
-	return fmt.Errorf("JSON 语法错误（第 %d 行第 %d 列）/ invalid JSON at line %d, column %d: %v", line, col, line, col, err)
+	var said *messages.Error // ours (a duplicate key): said in each language
+	if errors.As(err, &said) {
+		return messages.Errorf("dataset.json.syntaxIn", line, col, said.Message)
+	}
+	m := messages.New("dataset.json.syntax", line, col)
+	m.Detail = err.Error() // the JSON decoder's, in English
+	return &messages.Error{Message: m}
 }
 
 // jsonPos records where each value of a JSON document starts.
@@ -81,10 +88,10 @@ func (j *jsonPos) mark(dec *json.Decoder, path string) {
 
 func (j *jsonPos) value(dec *json.Decoder, depth int, path string) (any, error) {
 	if depth > maxDepth {
-		return nil, &limitError{fmt.Sprintf("嵌套超过 %d 层", maxDepth), fmt.Sprintf("nesting deeper than %d", maxDepth)}
+		return nil, &limitError{messages.New("dataset.limit.depth", maxDepth)}
 	}
 	if j.count++; j.count > maxNodes {
-		return nil, &limitError{fmt.Sprintf("值过多（上限 %d 个）", maxNodes), fmt.Sprintf("too many values (limit %d)", maxNodes)}
+		return nil, &limitError{messages.New("dataset.limit.values", maxNodes)}
 	}
 	j.mark(dec, path)
 	tok, err := dec.Token()
@@ -105,15 +112,15 @@ func (j *jsonPos) value(dec *json.Decoder, depth int, path string) (any, error) 
 					return nil, err
 				}
 				k, _ := kt.(string)
-				if err := checkKey(k); err != nil {
-					return nil, err
+				if le := checkKey(k); le != nil {
+					return nil, le
 				}
 				v, err := j.value(dec, depth+1, join(path, k))
 				if err != nil {
 					return nil, err
 				}
 				if _, dup := o.vals[k]; dup {
-					return nil, fmt.Errorf("重复的键 %q / duplicate key %q", k, k)
+					return nil, messages.Errorf("dataset.json.duplicateKey", k)
 				}
 				o.keys = append(o.keys, k)
 				o.vals[k] = v
@@ -143,31 +150,31 @@ func (j *jsonPos) value(dec *json.Decoder, depth int, path string) (any, error) 
 // are its field names, none longer than 32.
 const maxKeyBytes = 128
 
-func checkKey(k string) error {
+func checkKey(k string) *limitError {
 	if len(k) > maxKeyBytes {
-		return &limitError{fmt.Sprintf("键过长（%d 字节，上限 %d）", len(k), maxKeyBytes), fmt.Sprintf("key too long (%d bytes, limit %d)", len(k), maxKeyBytes)}
+		return &limitError{messages.New("dataset.limit.key", len(k), maxKeyBytes)}
 	}
 	return nil
 }
 
 // limitError is a document past one of the limits: not a syntax error,
 // and said with where it was found.
-type limitError struct{ zh, en string }
+type limitError struct{ msg messages.Message }
 
-func (e *limitError) Error() string { return e.zh + " / " + e.en }
+func (e *limitError) Error() string { return e.msg.Both() }
 
 func yamlTree(data []byte, at map[string]pos) (any, error) {
 	// yaml.v3 builds the whole node tree before it can be counted: bound
 	// it from the text first.
 	if n := limits.EstimateYAMLNodes(data); n > maxNodes {
-		return nil, fmt.Errorf("YAML 过于复杂（约 %d 个值，上限 %d）/ YAML too complex (about %d values, limit %d)", n, maxNodes, n, maxNodes)
+		return nil, messages.Errorf("dataset.yaml.tooComplex", n, maxNodes)
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, yamlErr(data, err)
 	}
 	if doc.Kind == 0 {
-		return nil, fmt.Errorf("文件为空 / empty document")
+		return nil, messages.Errorf("dataset.yaml.empty")
 	}
 	y := &yamlPos{at: at}
 	return y.value(&doc, 0, "")
@@ -209,7 +216,9 @@ func yamlErr(data []byte, err error) error {
 		}
 		col++
 	}
-	return fmt.Errorf("YAML 语法错误（第 %d 行第 %d 列）/ invalid YAML at line %d, column %d: %s", line, col, line, col, msg)
+	m := messages.New("dataset.yaml.syntax", line, col)
+	m.Detail = msg // yaml.v3's, in English
+	return &messages.Error{Message: m}
 }
 
 // yamlPos counts the nodes visited (aliases included) and records where
@@ -225,12 +234,12 @@ func (y *yamlPos) value(nd *yaml.Node, depth int, path string) (any, error) {
 		y.at[path] = pos{nd.Line, nd.Column}
 	}
 	if y.count > maxNodes || depth > maxDepth {
-		return nil, fmt.Errorf("YAML 过于复杂（别名或嵌套过多）/ YAML too complex (too many nodes, aliases or nesting)")
+		return nil, messages.Errorf("dataset.yaml.nodes")
 	}
 	switch nd.Kind {
 	case yaml.DocumentNode:
 		if len(nd.Content) == 0 {
-			return nil, fmt.Errorf("文件为空 / empty document")
+			return nil, messages.Errorf("dataset.yaml.empty")
 		}
 		return y.value(nd.Content[0], depth+1, path)
 	case yaml.AliasNode:
@@ -240,21 +249,21 @@ func (y *yamlPos) value(nd *yaml.Node, depth int, path string) (any, error) {
 		for i := 0; i+1 < len(nd.Content); i += 2 {
 			kn := nd.Content[i]
 			if kn.Kind != yaml.ScalarNode {
-				return nil, fmt.Errorf("第 %d 行：键必须是字符串 / line %d: keys must be strings", kn.Line, kn.Line)
+				return nil, messages.Errorf("dataset.yaml.keyNotString", kn.Line)
 			}
 			k := kn.Value
-			if err := checkKey(k); err != nil {
-				return nil, fmt.Errorf("第 %d 行：%w", kn.Line, err)
+			if le := checkKey(k); le != nil {
+				return nil, messages.Errorf("dataset.yaml.atLine", kn.Line, le.msg)
 			}
 			if k == "<<" {
-				return nil, fmt.Errorf("第 %d 行：不支持合并键 / line %d: merge keys are not supported", kn.Line, kn.Line)
+				return nil, messages.Errorf("dataset.yaml.merge", kn.Line)
 			}
 			v, err := y.value(nd.Content[i+1], depth+1, join(path, k))
 			if err != nil {
 				return nil, err
 			}
 			if _, dup := o.vals[k]; dup {
-				return nil, fmt.Errorf("第 %d 行：重复的键 %q / line %d: duplicate key %q", kn.Line, k, kn.Line, k)
+				return nil, messages.Errorf("dataset.yaml.duplicateKey", kn.Line, k)
 			}
 			o.keys = append(o.keys, k)
 			o.vals[k] = v
@@ -273,7 +282,7 @@ func (y *yamlPos) value(nd *yaml.Node, depth int, path string) (any, error) {
 	case yaml.ScalarNode:
 		return yamlScalar(nd), nil
 	}
-	return nil, fmt.Errorf("第 %d 行：不支持的 YAML 结构 / line %d: unsupported YAML node", nd.Line, nd.Line)
+	return nil, messages.Errorf("dataset.yaml.unsupported", nd.Line)
 }
 
 func yamlScalar(nd *yaml.Node) any {
@@ -328,7 +337,7 @@ func (d *decoder) value(path string, v any, dst reflect.Value) {
 		}
 		o, ok := v.(*object)
 		if !ok {
-			d.mismatch(path, v, "对象", "an object")
+			d.mismatch(path, v, "dataset.kind.object")
 			return
 		}
 		fields := map[string]int{}
@@ -338,7 +347,7 @@ func (d *decoder) value(path string, v any, dst reflect.Value) {
 		for _, k := range o.keys {
 			i, ok := fields[k]
 			if !ok {
-				d.errs.add(join(path, k), "未知字段 / unknown field")
+				d.errs.add(join(path, k), "dataset.unknownField")
 				continue
 			}
 			d.value(join(path, k), o.vals[k], dst.Field(i))
@@ -346,18 +355,18 @@ func (d *decoder) value(path string, v any, dst reflect.Value) {
 	case reflect.Slice:
 		list, ok := v.([]any)
 		if !ok {
-			d.mismatch(path, v, "列表", "a list")
+			d.mismatch(path, v, "dataset.kind.list")
 			return
 		}
 		if len(list) > MaxListItems {
-			d.errs.add(path, "条目过多（%d，上限 %d）/ too many items (%d, limit %d)", len(list), MaxListItems, len(list), MaxListItems)
+			d.errs.add(path, "dataset.tooManyItems", len(list), MaxListItems)
 			return
 		}
 		s := reflect.MakeSlice(dst.Type(), len(list), len(list))
 		for i, item := range list {
 			p := fmt.Sprintf("%s[%d]", path, i)
 			if item == nil {
-				d.errs.add(p, "不能为空值 / must not be null")
+				d.errs.add(p, "dataset.nullItem")
 				continue
 			}
 			d.value(p, item, s.Index(i))
@@ -366,18 +375,18 @@ func (d *decoder) value(path string, v any, dst reflect.Value) {
 	case reflect.String:
 		s, ok := v.(string)
 		if !ok {
-			d.mismatch(path, v, "字符串", "a string")
+			d.mismatch(path, v, "dataset.kind.string")
 			return
 		}
 		if n := utf8.RuneCountInString(s); n > MaxStringRunes {
-			d.errs.add(path, "文字过长（%d 字，上限 %d）/ too long (%d characters, limit %d)", n, MaxStringRunes, n, MaxStringRunes)
+			d.errs.add(path, "dataset.textTooLong", n, MaxStringRunes)
 			return
 		}
 		dst.SetString(s)
 	case reflect.Bool:
 		b, ok := v.(bool)
 		if !ok {
-			d.mismatch(path, v, " true 或 false", "true or false")
+			d.mismatch(path, v, "dataset.kind.trueFalse")
 			return
 		}
 		dst.SetBool(b)

@@ -16,7 +16,7 @@ var (
 )
 
 const (
-	msgRequired = "不能为空 / required"
+	msgRequired = "dataset.required"
 	maxLineText = 200 // runes in a one-line field (names, titles, units)
 )
 
@@ -28,7 +28,7 @@ func (d *Dataset) validate(errs *Errors) {
 	if m.CountyCode == "" {
 		errs.add("meta.countyCode", msgRequired)
 	} else if !codeRE.MatchString(m.CountyCode) {
-		errs.add("meta.countyCode", "应为六位行政区划代码 / must be a six-digit division code")
+		errs.add("meta.countyCode", "dataset.countyCode")
 	}
 	line(errs, "meta.countyName", m.CountyName, true)
 	line(errs, "meta.countyNameEn", m.CountyNameEn, false)
@@ -37,7 +37,7 @@ func (d *Dataset) validate(errs *Errors) {
 	if m.Period == "" {
 		errs.add("meta.period", msgRequired)
 	} else if !ValidPeriod(m.Period) {
-		errs.add("meta.period", "格式应为 YYYY-MM（如 2023-01）/ must be YYYY-MM, e.g. 2023-01, got %q", m.Period)
+		errs.add("meta.period", "dataset.period", m.Period)
 	}
 	refPeriod(errs, "meta.referencePeriod", m.ReferencePeriod)
 	refPeriod(errs, "meta.targetPeriod", m.TargetPeriod)
@@ -48,7 +48,7 @@ func (d *Dataset) validate(errs *Errors) {
 	line(errs, "meta.issuer", m.Issuer, false)
 	line(errs, "meta.issuerEn", m.IssuerEn, false)
 	if m.Language != "" && m.Language != "zh-CN" && m.Language != "en" {
-		errs.add("meta.language", "应为 zh-CN 或 en / must be zh-CN or en")
+		errs.add("meta.language", "dataset.language")
 	}
 	paras(errs, "meta.lead", m.Lead)
 	translations(errs, "meta.leadEn", m.LeadEn, len(m.Lead))
@@ -75,15 +75,15 @@ func (d *Dataset) validate(errs *Errors) {
 			line(errs, fmt.Sprintf("meta.source.authorsEn[%d]", i), a, true)
 		}
 		if len(s.AuthorsEn) > 0 && len(s.AuthorsEn) != len(s.Authors) {
-			errs.add("meta.source.authorsEn", "条数应与 authors 相同（%d）/ must have as many entries as authors (%d)", len(s.Authors), len(s.Authors))
+			errs.add("meta.source.authorsEn", "dataset.authorsEn", len(s.Authors))
 		}
 		if s.URL != "" && !strings.HasPrefix(s.URL, "https://") && !strings.HasPrefix(s.URL, "http://") {
-			errs.add("meta.source.url", "应为 http(s) 地址 / must be an http(s) URL")
+			errs.add("meta.source.url", "dataset.url")
 		}
 	}
 
 	if len(d.Indicators) == 0 {
-		errs.add("indicators", "至少需要一项指标 / at least one indicator is required")
+		errs.add("indicators", "dataset.noIndicators")
 	}
 	seen := map[string]int{}
 	for i := range d.Indicators {
@@ -93,10 +93,10 @@ func (d *Dataset) validate(errs *Errors) {
 		case in.ID == "":
 			errs.add(p+".id", msgRequired)
 		case !idRE.MatchString(in.ID):
-			errs.add(p+".id", "只能用小写字母、数字和下划线，以字母开头 / must match [a-z][a-z0-9_]*")
+			errs.add(p+".id", "dataset.identifier")
 		default:
 			if j, dup := seen[in.ID]; dup {
-				errs.add(p+".id", "与 indicators[%d] 重复：%q / duplicate of indicators[%d]: %q", j, in.ID, j, in.ID)
+				errs.add(p+".id", "dataset.duplicateID", j, in.ID)
 			} else {
 				seen[in.ID] = i
 			}
@@ -104,13 +104,13 @@ func (d *Dataset) validate(errs *Errors) {
 		line(errs, p+".name", in.Name, true)
 		line(errs, p+".nameEn", in.NameEn, false)
 		if in.Value == nil && in.Change == nil && in.Target == nil {
-			errs.add(p, "数值（value）、同比（change）和目标（target）至少填一项 / value, change or target is required")
+			errs.add(p, "dataset.noFigure")
 		}
 		switch {
 		case in.Value != nil && in.Unit == "":
 			errs.add(p+".unit", msgRequired)
 		case in.Target != nil && in.Unit == "":
-			errs.add(p+".unit", "有目标值时不能为空 / required with target")
+			errs.add(p+".unit", "dataset.unitWithTarget")
 		default:
 			line(errs, p+".unit", in.Unit, false)
 		}
@@ -118,23 +118,23 @@ func (d *Dataset) validate(errs *Errors) {
 		switch in.TargetBound {
 		case "", "min", "max":
 			if in.TargetBound != "" && in.Target == nil {
-				errs.add(p+".targetBound", "只能与 target 一起填写 / only with target")
+				errs.add(p+".targetBound", "dataset.boundWithoutTarget")
 			}
 		default:
-			errs.add(p+".targetBound", "应为 min（以上）或 max（以内）/ must be min (at least) or max (at most)")
+			errs.add(p+".targetBound", "dataset.targetBound")
 		}
 		if in.Target != nil && m.TargetPeriod == "" {
-			errs.add("meta.targetPeriod", "有目标值（%s.target）时不能为空 / required when %s.target is given", p, p)
+			errs.add("meta.targetPeriod", "dataset.targetPeriod", p)
 		}
 		if in.Estimated && in.Preliminary {
-			errs.add(p+".preliminary", "预计数（estimated）与初步核算数（preliminary）只能选一 / estimated or preliminary, not both")
+			errs.add(p+".preliminary", "dataset.estimatedPreliminary")
 		}
 		line(errs, p+".basis", in.Basis, false)
 		line(errs, p+".basisEn", in.BasisEn, false)
 		line(errs, p+".milestone", in.Milestone, false)
 		line(errs, p+".milestoneEn", in.MilestoneEn, false)
 		if in.Group != "" && !idRE.MatchString(in.Group) {
-			errs.add(p+".group", "只能用小写字母、数字和下划线，以字母开头 / must match [a-z][a-z0-9_]*")
+			errs.add(p+".group", "dataset.identifier")
 		}
 		hp := map[string]bool{}
 		for j, pt := range in.History {
@@ -143,21 +143,21 @@ func (d *Dataset) validate(errs *Errors) {
 			case pt.Period == "":
 				errs.add(q+".period", msgRequired)
 			case !ValidPeriod(pt.Period):
-				errs.add(q+".period", "格式应为 YYYY-MM / must be YYYY-MM, got %q", pt.Period)
+				errs.add(q+".period", "dataset.historyPeriod", pt.Period)
 			case hp[pt.Period]:
-				errs.add(q+".period", "重复的期次 / duplicate period")
+				errs.add(q+".period", "dataset.duplicatePeriod")
 			case ValidPeriod(m.Period) && pt.Period >= m.Period:
-				errs.add(q+".period", "应早于 meta.period / must be before meta.period")
+				errs.add(q+".period", "dataset.historyLate")
 			}
 			hp[pt.Period] = true
 			if pt.Value == nil && pt.Change == nil {
-				errs.add(q, "数值（value）和同比（change）至少填一项 / value or change is required")
+				errs.add(q, "dataset.historyNoFigure")
 			}
 		}
 	}
 
 	if len(d.Sections) == 0 {
-		errs.add("sections", "至少需要一节 / at least one section is required")
+		errs.add("sections", "dataset.noSections")
 	}
 	for i, s := range d.Sections {
 		p := fmt.Sprintf("sections[%d]", i)
@@ -166,14 +166,14 @@ func (d *Dataset) validate(errs *Errors) {
 			errs.add(p+".kind", msgRequired)
 		case KindReview, KindPlan, KindNote:
 		default:
-			errs.add(p+".kind", "未知类型 %q，应为 review、plan 或 note / unknown kind %q, must be review, plan or note", s.Kind, s.Kind)
+			errs.add(p+".kind", "dataset.sectionKind", s.Kind)
 		}
 		line(errs, p+".label", s.Label, false)
 		line(errs, p+".labelEn", s.LabelEn, false)
 		line(errs, p+".title", s.Title, false)
 		line(errs, p+".titleEn", s.TitleEn, false)
 		if s.Kind != KindNote && s.Title == "" && s.Label == "" {
-			errs.add(p+".title", "标题（title）和标签（label）至少填一项 / title or label is required")
+			errs.add(p+".title", "dataset.noTitle")
 		}
 		if s.Summary != "" {
 			para(errs, p+".summary", s.Summary)
@@ -182,7 +182,7 @@ func (d *Dataset) validate(errs *Errors) {
 			para(errs, p+".summaryEn", s.SummaryEn)
 		}
 		if s.Summary == "" && len(s.Items) == 0 {
-			errs.add(p+".items", "内容不能为空（summary 或 items）/ summary or items is required")
+			errs.add(p+".items", "dataset.noContent")
 		}
 		paras(errs, p+".items", s.Items)
 		translations(errs, p+".itemsEn", s.ItemsEn, len(s.Items))
@@ -198,7 +198,7 @@ func (d *Dataset) validate(errs *Errors) {
 		p := fmt.Sprintf("projects[%d]", i)
 		line(errs, p+".name", pr.Name, true)
 		if pr.Investment != nil && pr.Unit == "" {
-			errs.add(p+".unit", "有投资额时不能为空 / required with investment")
+			errs.add(p+".unit", "dataset.unitWithInvestment")
 		}
 		line(errs, p+".nameEn", pr.NameEn, false)
 		line(errs, p+".unit", pr.Unit, false)
@@ -220,7 +220,7 @@ func (d *Dataset) validate(errs *Errors) {
 		line(errs, p+".credit", ph.Credit, false)
 		line(errs, p+".creditEn", ph.CreditEn, false)
 		if msg := checkAsset(ph.Asset); msg != "" {
-			errs.add(p+".asset", "%s", msg)
+			errs.add(p+".asset", msg)
 		}
 	}
 }
@@ -232,28 +232,29 @@ func ValidPeriod(s string) bool {
 	return err == nil && s >= "1949-10" && p.Year < 2200
 }
 
+// checkAsset is the key of what is wrong with asset path a, or "".
 func checkAsset(a string) string {
 	if a == "" {
 		return ""
 	}
 	switch {
 	case strings.ContainsAny(a, "\\\x00"):
-		return "路径不能含反斜杠或 NUL / must not contain backslashes or NUL"
+		return "dataset.asset.backslash"
 	case strings.HasPrefix(a, "/"):
-		return "必须是相对路径 / must be a relative path"
+		return "dataset.asset.absolute"
 	case strings.Contains(a, "://"):
-		return "必须是相对路径，不能是网址 / must be a relative path, not a URL"
+		return "dataset.asset.url"
 	}
 	for _, part := range strings.Split(a, "/") {
 		if part == ".." {
-			return "路径不能跳出数据目录（..）/ must not climb out of the dataset's folder with .."
+			return "dataset.asset.climb"
 		}
 		if part == "" || part == "." {
-			return "路径不规范 / must be a clean relative path"
+			return "dataset.asset.unclean"
 		}
 	}
 	if len(a) > 255 {
-		return "路径过长 / path too long"
+		return "dataset.asset.long"
 	}
 	return ""
 }
@@ -263,7 +264,7 @@ func date(errs *Errors, path, s string) {
 		return
 	}
 	if _, err := time.Parse("2006-01-02", s); err != nil {
-		errs.add(path, "日期格式应为 YYYY-MM-DD / must be a date YYYY-MM-DD, got %q", s)
+		errs.add(path, "dataset.date", s)
 	}
 }
 
@@ -276,12 +277,12 @@ func line(errs *Errors, path, s string, required bool) {
 		return
 	}
 	if n := len([]rune(s)); n > maxLineText {
-		errs.add(path, "过长（%d 字，上限 %d）/ too long (%d characters, limit %d)", n, maxLineText, n, maxLineText)
+		errs.add(path, "dataset.lineTooLong", n, maxLineText)
 		return
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) {
-			errs.add(path, "不能含换行或控制字符 / must not contain line breaks or control characters")
+			errs.add(path, "dataset.lineControl")
 			return
 		}
 	}
@@ -289,7 +290,7 @@ func line(errs *Errors, path, s string, required bool) {
 
 func refPeriod(errs *Errors, path, s string) {
 	if s != "" && !ValidReferencePeriod(s) {
-		errs.add(path, "格式应为 YYYY、YYYY-MM 或 YYYY-Qn（如 2022）/ must be YYYY, YYYY-MM or YYYY-Qn, e.g. 2022, got %q", s)
+		errs.add(path, "dataset.referencePeriod", s)
 	}
 }
 
@@ -305,7 +306,7 @@ func translations(errs *Errors, path string, en []string, n int) {
 		return
 	}
 	if len(en) != n {
-		errs.add(path, "条数应与原文相同（%d）/ must have one entry per original (%d)", n, n)
+		errs.add(path, "dataset.translations", n)
 		return
 	}
 	paras(errs, path, en)
@@ -319,7 +320,7 @@ func para(errs *Errors, path, s string) {
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) && r != '\n' {
-			errs.add(path, "不能含控制字符 / must not contain control characters")
+			errs.add(path, "dataset.paraControl")
 			return
 		}
 	}

@@ -26,6 +26,7 @@ import (
 
 	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/limits"
+	"github.com/countyreport/countyreport/internal/messages"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
 	"github.com/countyreport/countyreport/internal/transient"
@@ -94,7 +95,7 @@ func AsFailure(err error) (*Failure, bool) {
 func NoData(period string, err error) *Failure {
 	return &Failure{
 		Reason:  v1alpha1.RunReasonNoData,
-		Message: fmt.Sprintf("%s 没有数据（%s 不存在）/ no dataset for %s", period, storage.DatasetKey(period), period),
+		Message: messages.Both("executor.noData", period, storage.DatasetKey(period)),
 		Err:     err,
 	}
 }
@@ -109,18 +110,17 @@ func Classify(period string, err error) *Failure {
 	case errors.Is(err, storage.ErrTooLarge):
 		// The county's own object: another attempt reads the same bytes.
 		return &Failure{Reason: v1alpha1.RunReasonInvalidData, Err: err,
-			Message: fmt.Sprintf("%s 的数据文件过大，未读取（上限 %d MiB）/ the data of %s are too large and were not read (limit %d MiB): %v",
-				period, limits.DatasetBytes>>20, period, limits.DatasetBytes>>20, err)}
+			Message: messages.Both("executor.tooLarge", period, limits.DatasetBytes>>20) + ": " + err.Error()}
 	case storage.IsUnavailable(err):
 		return &Failure{Reason: v1alpha1.RunReasonStorageUnavailable, Retryable: true, Err: err,
-			Message: "存储暂时无法访问，稍后重试 / storage unavailable, will retry: " + err.Error()}
+			Message: messages.Both("executor.storageUnavailable") + ": " + err.Error()}
 	case errors.Is(err, storage.ErrBadCredentials):
 		// Scoped credentials are rotated; the next attempt reads the Secret again.
 		return &Failure{Reason: v1alpha1.RunReasonNoCredentials, Retryable: true, Err: err,
-			Message: "存储凭据被拒绝 / storage credentials rejected: " + err.Error()}
+			Message: messages.Both("executor.credentialsRejected") + ": " + err.Error()}
 	default:
 		return &Failure{Reason: v1alpha1.RunReasonRenderFailed, Retryable: true, Err: err,
-			Message: "生成或发布失败 / render or publish failed: " + err.Error()}
+			Message: messages.Both("executor.renderPublishFailed") + ": " + err.Error()}
 	}
 }
 
@@ -204,7 +204,7 @@ func (a *Archives) Open(ctx context.Context, cr *v1alpha1.CountyReport) (*storag
 			return nil, fmt.Errorf("read the storage credentials Secret %s: %w", key.Name, err)
 		}
 		return nil, &Failure{Reason: v1alpha1.RunReasonNoCredentials, Retryable: true, Err: err,
-			Message: fmt.Sprintf("读取存储凭据 Secret %s 失败 / cannot read the storage credentials Secret %s: %v", key.Name, key.Name, err)}
+			Message: messages.Both("executor.secretUnreadable", key.Name) + ": " + err.Error()}
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -214,7 +214,7 @@ func (a *Archives) Open(ctx context.Context, cr *v1alpha1.CountyReport) (*storag
 	cfg, bucket, err := ConfigFromSecret(&sec)
 	if err != nil {
 		return nil, &Failure{Reason: v1alpha1.RunReasonNoCredentials, Retryable: true, Err: err,
-			Message: fmt.Sprintf("存储凭据 Secret %s 不完整 / storage credentials Secret %s: %v", key.Name, key.Name, err)}
+			Message: messages.Both("executor.secretIncomplete", key.Name) + ": " + err.Error()}
 	}
 	if bucket == "" {
 		bucket = tenant.Bucket(cr)
@@ -222,7 +222,7 @@ func (a *Archives) Open(ctx context.Context, cr *v1alpha1.CountyReport) (*storag
 	c, err := storage.New(cfg)
 	if err != nil {
 		return nil, &Failure{Reason: v1alpha1.RunReasonNoCredentials, Retryable: true, Err: err,
-			Message: fmt.Sprintf("存储凭据 Secret %s 无效 / storage credentials Secret %s: %v", key.Name, key.Name, err)}
+			Message: messages.Both("executor.secretInvalid", key.Name) + ": " + err.Error()}
 	}
 	if old, ok := a.clients[key]; ok {
 		old.client.Close()

@@ -2,7 +2,6 @@ package executor
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/messages"
 	"github.com/countyreport/countyreport/internal/render"
 	"github.com/countyreport/countyreport/internal/report"
 	"github.com/countyreport/countyreport/internal/signing"
@@ -210,7 +210,7 @@ func (p *InProcess) Poll(ctx context.Context, run *v1alpha1.ReportRun, cr *v1alp
 		return Result{State: Succeeded, Report: rep}, nil
 	}
 	return Result{State: Failed, Failure: &Failure{Reason: v1alpha1.RunReasonRenderFailed, Retryable: true,
-		Message: fmt.Sprintf("第 %d 次尝试在管理器重启时丢失 / attempt %d was lost when the manager restarted", run.Status.Attempts, run.Status.Attempts)}}, nil
+		Message: messages.Both("executor.attemptLost", run.Status.Attempts)}}, nil
 }
 
 // render does one attempt: dataset from the archive, render, publish, read back.
@@ -280,16 +280,18 @@ func Render(ctx context.Context, a *storage.Archive, data []byte, period, lang, 
 	ds, err := dataset.Parse(data, storage.DatasetKey(period))
 	if err != nil {
 		return nil, &Failure{Reason: v1alpha1.RunReasonInvalidData, Err: err,
-			Message: fmt.Sprintf("%s 的数据无效 / the dataset of %s is invalid: %s", period, period, firstProblems(err))}
+			Message: messages.Both("executor.invalidData", period) + ": " + firstProblems(err)}
 	}
 	if ds.Meta.Period != period {
 		return nil, &Failure{Reason: v1alpha1.RunReasonInvalidData,
-			Message: fmt.Sprintf("%s 的期间是 %s / the dataset stored for %s is for %s", storage.DatasetKey(period), ds.Meta.Period, period, ds.Meta.Period)}
+			Message: messages.Pair( // the key in Chinese, the period in English
+				messages.T(messages.Zh, "executor.periodMismatch", storage.DatasetKey(period), ds.Meta.Period),
+				messages.T(messages.En, "executor.periodMismatch", period, ds.Meta.Period))}
 	}
 	out, err := report.Render(ds, report.Options{Language: lang, Fonts: render.FontPaths{Sans: font}, Assets: AssetsFS(ctx, a)})
 	if err != nil {
 		return nil, &Failure{Reason: v1alpha1.RunReasonRenderFailed, Err: err,
-			Message: fmt.Sprintf("%s 生成失败 / rendering %s failed: %v", period, period, err)}
+			Message: messages.Both("executor.renderFailed", period) + ": " + err.Error()}
 	}
 	return &Rendered{Period: period, Out: out}, nil
 }
@@ -304,7 +306,7 @@ const maxProblemsShown = 5
 func firstProblems(err error) string {
 	msg := err.Error()
 	if es, ok := dataset.AsErrors(err); ok && len(es) > maxProblemsShown {
-		msg = fmt.Sprintf("%v\n……共 %d 处问题 / %d problems in all", es[:maxProblemsShown], len(es), len(es))
+		msg = es[:maxProblemsShown].Error() + "\n" + messages.Both("executor.problemsInAll", len(es))
 	}
 	const maxBytes = 2000 // a key or value quoted in a problem can be long too
 	if len(msg) > maxBytes {

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/countyreport/countyreport/api/v1alpha1"
+	"github.com/countyreport/countyreport/internal/messages"
 	"github.com/countyreport/countyreport/internal/storage"
 	"github.com/countyreport/countyreport/internal/tenant"
 )
@@ -292,7 +293,7 @@ func (j *Job) Poll(ctx context.Context, run *v1alpha1.ReportRun, cr *v1alpha1.Co
 			return readPublished(ctx, j.Archives, run, cr)
 		case batchv1.JobFailed:
 			f := &Failure{Reason: v1alpha1.RunReasonJobFailed, Retryable: true,
-				Message: fmt.Sprintf("Job %s 失败 / Job %s failed: %s %s", name, name, c.Reason, c.Message)}
+				Message: messages.Both("executor.jobFailed", name) + ": " + c.Reason + " " + c.Message}
 			// A Job that failed because the period has no data is not retried.
 			if a, err := j.Archives.Open(ctx, cr); err == nil {
 				if _, err := a.StatDataset(ctx, run.Spec.Period); errors.Is(err, storage.ErrNotFound) {
@@ -319,7 +320,7 @@ func (j *Job) gone(ctx context.Context, run *v1alpha1.ReportRun, cr *v1alpha1.Co
 		return Result{State: Succeeded, Report: rep}, nil
 	}
 	return Result{State: Failed, Failure: &Failure{Reason: v1alpha1.RunReasonJobFailed, Retryable: true, Err: notFound,
-		Message: fmt.Sprintf("Job %s 不存在，且归档中没有本次运行发布的报告 / Job %s is gone and the archive holds no report published since the run began", name, name)}}, nil
+		Message: messages.Both("executor.jobGone", name)}}, nil
 }
 
 // readPublished reads the period's report from the archive: the artifacts a
@@ -343,7 +344,7 @@ func readPublished(ctx context.Context, archives *Archives, run *v1alpha1.Report
 		f := Classify(run.Spec.Period, err)
 		if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrIncomplete) || errors.Is(err, storage.ErrCorrupt) {
 			f = &Failure{Reason: v1alpha1.RunReasonRenderFailed, Retryable: true, Err: err,
-				Message: "运行已结束但归档中没有完整的报告 / the run finished but the archive holds no complete report: " + err.Error()}
+				Message: messages.Both("executor.noCompleteReport") + ": " + err.Error()}
 		}
 		return Result{State: Failed, Failure: f}, nil
 	}

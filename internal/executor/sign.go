@@ -2,7 +2,6 @@ package executor
 
 import (
 	"context"
-	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/utils/ptr"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/countyreport/countyreport/api/v1alpha1"
 	"github.com/countyreport/countyreport/internal/manifest"
+	"github.com/countyreport/countyreport/internal/messages"
 	"github.com/countyreport/countyreport/internal/signing"
 	"github.com/countyreport/countyreport/internal/storage"
 )
@@ -41,7 +41,7 @@ func signingReady(ctx context.Context, r client.Reader, cr *v1alpha1.CountyRepor
 	name := signing.SecretName(cr.Name)
 	if err := r.Get(ctx, client.ObjectKey{Namespace: cr.Namespace, Name: name}, &sec); err != nil {
 		return &Failure{Reason: v1alpha1.RunReasonNoCredentials, Retryable: true, Err: err,
-			Message: fmt.Sprintf("签名密钥 Secret %s 尚未就绪 / the signing Secret %s is not ready: %v", name, name, err)}
+			Message: messages.Both("executor.signingNotReady", name) + ": " + err.Error()}
 	}
 	return nil
 }
@@ -70,7 +70,7 @@ func (p *InProcess) signer(ctx context.Context, cr *v1alpha1.CountyReport) (*sig
 	s, err := p.Keys.Signer(ctx, cr.Namespace, cr.Name, Tenant(cr))
 	if err != nil {
 		return nil, &Failure{Reason: v1alpha1.RunReasonNoCredentials, Retryable: true, Err: err,
-			Message: "签名密钥不可用 / the county's signing key is not usable: " + err.Error()}
+			Message: messages.Both("executor.signingUnusable") + ": " + err.Error()}
 	}
 	return s, nil
 }

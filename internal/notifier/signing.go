@@ -9,6 +9,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/countyreport/countyreport/internal/messages"
 	"github.com/countyreport/countyreport/internal/notify"
 	"github.com/countyreport/countyreport/internal/signing"
 )
@@ -54,5 +55,5 @@ func signingEvent(base notify.Event, end, now time.Time, secret, portal string) 
 	if end.Sub(now) > signingWarnWithin || now.Sub(end) >= recent {
 		return base, false
 	}
-	return expiryEvent(base, end, now, "signing", "签名证书 / signing certificate: Secret "+secret, portal), true
+	return expiryEvent(base, end, now, "signing", messages.Both("notifier.signingCertificate")+": Secret "+secret, portal), true
 }

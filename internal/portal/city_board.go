@@ -47,9 +47,6 @@ type verdictView struct {
 // 1024 characters) or "sha256:" and 64 hex digits.
 const maxDatasetID = 1024
 
-// reviewLabel is the state's words, as the county portal says them too.
-func reviewLabel(lang, state string) string { return tr(lang, "review.state."+state) }
-
 // underReview is the month the board shows by default: the one before now.
 func (s *cityServer) underReview() period.Period {
 	return period.Of(s.now(), s.zone).AddMonths(-1)
@@ -94,7 +91,7 @@ func (s *cityServer) renderBoard(c *gin.Context, code int, p period.Period, prob
 	var tally []gin.H
 	for _, st := range review.States {
 		if n := counts[st]; n > 0 {
-			tally = append(tally, gin.H{"State": st, "Label": reviewLabel(lang, st), "N": n})
+			tally = append(tally, gin.H{"State": st, "Label": review.StateWords(lang, st), "N": n})
 		}
 	}
 	periods := s.periodChoices(ctx, members, p)
@@ -134,10 +131,10 @@ func (s *cityServer) fillRow(ctx context.Context, members *city.Members, r *boar
 	st, err := members.Status(ctx, r.Code, p, deadline, s.now())
 	if err != nil {
 		s.log.Warn("read a member's submission", "county", r.Code, "period", p, "err", err)
-		r.State, r.StateLabel, r.Problem = "unknown", tr(lang, "review.state.unknown"), tr(lang, "board.unreadable")
+		r.State, r.StateLabel, r.Problem = "unknown", review.UnreadableWords(lang), tr(lang, "board.unreadable")
 		return
 	}
-	r.State, r.StateLabel, r.Late = st.State, reviewLabel(lang, st.State), st.Late
+	r.State, r.StateLabel, r.Late = st.State, review.StateWords(lang, st.State), st.Late
 	// An accepted dataset is not offered 通过 again (the server refuses a
 	// second one too); returning it stays possible.
 	r.SubmittedAt, r.Dataset, r.Reviewable = tr(lang, "none"), st.DatasetID, st.DatasetID != ""
@@ -151,7 +148,7 @@ func (s *cityServer) fillRow(ctx context.Context, members *city.Members, r *boar
 	if l := st.Last; l != nil {
 		r.Verdict = &verdictView{
 			// Only reviewers give verdicts: the account with its role.
-			Label: reviewLabel(lang, l.Verdict), By: tr(lang, "review.by", l.By, tr(lang, "city.role.editor")), At: s.fmtTime(l.At, lang), Comment: l.Comment,
+			Label: review.VerdictWords(lang, l.Verdict), By: tr(lang, "review.by", l.By, tr(lang, "city.role.editor")), At: s.fmtTime(l.At, lang), Comment: l.Comment,
 			Current: st.State == review.Accepted || st.State == review.Returned,
 		}
 	}

@@ -69,11 +69,11 @@ func (s *cityServer) provenanceOf(ctx context.Context, members *city.Members, p 
 				return
 			}
 			portal++
-			r.From, r.Review = tr(lang, "rank.from.portal"), reviewLabel(lang, st.State)
+			r.From, r.Review = tr(lang, "rank.from.portal"), review.StateWords(lang, st.State)
 			if st.State != review.Accepted {
-				r.Mark = tr(lang, "rank.mark.unaccepted", reviewLabel(lang, st.State))
+				r.Mark = tr(lang, "rank.mark.unaccepted", review.StateWords(lang, st.State))
 				pv.marks[m.Code] = r.Mark
-				pv.unaccepted = append(pv.unaccepted, tr(lang, "rank.unaccepted.one", r.Name, reviewLabel(lang, st.State)))
+				pv.unaccepted = append(pv.unaccepted, tr(lang, "rank.unaccepted.one", r.Name, review.StateWords(lang, st.State)))
 			}
 		}()
 	}

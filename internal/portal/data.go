@@ -161,8 +161,7 @@ func (d *dataPages) renderList(c *gin.Context, status int, periodErr, chosen str
 	}
 	rows := make([]periodRow, 0, len(states))
 	for _, st := range states {
-		zh, en := st.State.Label()
-		r := periodRow{Period: st.Period, State: pick(lang, zh, en), StateClass: string(st.State)}
+		r := periodRow{Period: st.Period, State: st.State.Label(lang), StateClass: string(st.State)}
 		if e := st.Current; e != nil {
 			r.At = d.s.fmtTime(e.At, lang)
 			if e.Record != nil {

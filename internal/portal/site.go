@@ -77,7 +77,8 @@ func (s *site) protect(h http.Handler) http.Handler {
 	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path, "origin", r.Header.Get("Origin"))
-		http.Error(w, "跨站请求被拒绝 / cross-origin request refused", http.StatusForbidden)
+		// No page, no language known: both, Chinese first.
+		http.Error(w, tr("zh-CN", "crossOrigin.refused")+" / "+tr("en", "crossOrigin.refused"), http.StatusForbidden)
 	}))
 	return cop.Handler(h)
 }

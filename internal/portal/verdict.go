@@ -114,11 +114,9 @@ func periodHref(p string) string { return "/data/periods/" + p }
 // shows; when formats a time in the county's zone.
 func reviewText(p string, st review.Status, lang, city string, when func(time.Time) string) reviewView {
 	v := reviewView{Period: p, Href: periodHref(p), State: st.State, Class: "pending", Late: st.Late || st.State == review.Overdue}
-	if v.Label = tr(lang, "review.state."+st.State); v.Label == "!review.state."+st.State {
-		v.Label = st.State // a state this portal does not know yet: say it plainly
-	}
+	v.Label = review.StateWords(lang, st.State) // a state this build does not know: said plainly
 	if !st.Deadline.IsZero() {
-		v.Deadline = deadlineText(st.Deadline, lang)
+		v.Deadline = review.DueWords(st.Deadline, lang)
 	}
 	last := st.Last
 	// The verdict's account is the city's (often "admin"), meaningless to
@@ -132,7 +130,7 @@ func reviewText(p string, st review.Status, lang, city string, when func(time.Ti
 	case review.Resubmitted:
 		v.Detail = tr(lang, "review.detail.resubmitted", when(st.SubmittedAt), city)
 		if last != nil {
-			v.Previous = tr(lang, "review.previous", verdictLabel(last.Verdict, lang), reviewer, when(last.At))
+			v.Previous = tr(lang, "review.previous", review.VerdictWords(lang, last.Verdict), reviewer, when(last.At))
 		}
 	case review.Accepted:
 		v.Class = "ok"
@@ -156,27 +154,6 @@ func reviewText(p string, st review.Status, lang, city string, when func(time.Ti
 		v.Short += " — " + tr(lang, "review.action.submit", v.Deadline)
 	}
 	return v
-}
-
-// verdictLabel names a verdict (review.VerdictAccepted or VerdictReturned).
-func verdictLabel(verdict, lang string) string {
-	switch verdict {
-	case review.VerdictAccepted:
-		return tr(lang, "review.state."+review.Accepted)
-	case review.VerdictReturned:
-		return tr(lang, "review.state."+review.Returned)
-	}
-	return verdict
-}
-
-// deadlineText writes the deadline (the first instant after it) as the
-// last day it includes: 2023年2月5日24时, end of 5 February 2023.
-func deadlineText(deadline time.Time, lang string) string {
-	due := deadline.Add(-time.Second)
-	if lang == "en" {
-		return "end of " + due.Format("2 January 2006")
-	}
-	return due.Format("2006年1月2日") + "24时"
 }
 
 // periodStatus is one period's review state in a snapshot.

@@ -89,14 +89,3 @@ func TestReviewText(t *testing.T) {
 		})
 	}
 }
-
-func TestDeadlineText(t *testing.T) {
-	sh := time.FixedZone("CST", 8*3600)
-	d := time.Date(2024, 1, 6, 0, 0, 0, 0, sh)
-	if got := deadlineText(d, "zh-CN"); got != "2024年1月5日24时" {
-		t.Errorf("zh-CN %q", got)
-	}
-	if got := deadlineText(d, "en"); got != "end of 5 January 2024" {
-		t.Errorf("en %q", got)
-	}
-}

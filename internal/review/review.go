@@ -18,6 +18,9 @@
 // Binds): the server's version id of the dataset and the SHA-256 the city
 // computed from the bytes it read, never the SHA-256 the county stores as
 // metadata beside its dataset.
+//
+// The states are also said in words, in one place (words.go): the county's
+// pages, the city's board and the city's report take them from here.
 package review
 
 import (

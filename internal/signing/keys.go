@@ -9,6 +9,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/countyreport/countyreport/internal/messages"
 )
 
 // Keys reads one tenant's signing key for one run, from the tenant's own
@@ -26,7 +28,7 @@ func (k *Keys) Signer(ctx context.Context, namespace, owner string, t Tenant) (*
 	var sec corev1.Secret
 	name := SecretName(owner)
 	if err := k.Reader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, &sec); err != nil {
-		return nil, fmt.Errorf("签名密钥 Secret %s 无法读取 / the signing Secret %s: %w", name, name, err)
+		return nil, fmt.Errorf("%s: %w", messages.Both("signing.secretUnreadable", name), err)
 	}
 	kp, err := DecodeKeyPair(sec.Data)
 	if err != nil {
@@ -37,10 +39,11 @@ func (k *Keys) Signer(ctx context.Context, namespace, owner string, t Tenant) (*
 
 // Reason is the /Reason of t's signatures.
 func Reason(t Tenant) string {
+	zh := messages.T(messages.Zh, "signing.reason", t.Name)
 	if t.EnglishName == "" {
-		return t.Name + "发布"
+		return zh
 	}
-	return t.Name + "发布 / published by " + t.EnglishName
+	return messages.Pair(zh, messages.T(messages.En, "signing.reason", t.EnglishName))
 }
 
 // EnvDir names the directory a Job's signing Secret is mounted at.

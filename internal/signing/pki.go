@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"math/big"
 	"time"
+
+	"github.com/countyreport/countyreport/internal/messages"
 )
 
 // Lifetimes and renewal.
@@ -324,8 +326,7 @@ func Fingerprint(c *x509.Certificate) string {
 // tenant, so a key copied into the wrong tenant's Secret signs nothing.
 func (kp *KeyPair) Signer(code string, now func() time.Time, reason string) (*Signer, error) {
 	if kp.Cert.Subject.SerialNumber != code {
-		return nil, fmt.Errorf("签名证书属于 %q 而不是 %s，拒绝签名 / the signing certificate is for %q, not %s: refusing to sign",
-			kp.Cert.Subject.SerialNumber, code, kp.Cert.Subject.SerialNumber, code)
+		return nil, messages.Errorf("signing.otherTenant", kp.Cert.Subject.SerialNumber, code)
 	}
 	if !samePublicKey(kp.Cert.PublicKey, kp.Key.Public()) {
 		return nil, errors.New("the signing key does not match its certificate")

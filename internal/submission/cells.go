@@ -2,7 +2,6 @@ package submission
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 	"regexp"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"golang.org/x/text/width"
 
 	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/messages"
 )
 
 // Reading one cell: the value as the user meant it, or a problem at the cell.
@@ -24,8 +24,7 @@ func (w *workbook) cell(at cellLoc, raw string, kind fieldKind, enumKey, path st
 	sheet := w.renamed[at.sheet.zh]
 	if formula, _ := w.f.GetCellFormula(sheet, ref); formula != "" && raw == "" {
 		w.bad[path] = true
-		w.add(at, "公式没有保存的计算结果：请在 Excel 中打开、保存后再上传（公式不会在服务器上计算）",
-			"the formula has no saved result: open and save the file in Excel, then upload it again (formulas are never calculated on the server)")
+		w.add(at, "submission.formulaNoResult")
 		return nil, false
 	}
 	if strings.TrimSpace(raw) == "" {
@@ -34,16 +33,16 @@ func (w *workbook) cell(at cellLoc, raw string, kind fieldKind, enumKey, path st
 	typ, _ := w.f.GetCellType(sheet, ref)
 	if typ == excelize.CellTypeError {
 		w.bad[path] = true
-		w.add(at, fmt.Sprintf("单元格是错误值 %s", raw), fmt.Sprintf("the cell holds the error value %s", raw))
+		w.add(at, "submission.cellError", raw)
 		return nil, false
 	}
 	numeric := typ == excelize.CellTypeNumber || typ == excelize.CellTypeUnset || typ == excelize.CellTypeDate
 	switch kind {
 	case kindNumber:
-		v, msg, msgEn := w.number(sheet, ref, raw, numeric, typ)
-		if msg != "" {
+		v, bad := w.number(sheet, ref, raw, numeric, typ)
+		if bad.Key != "" {
 			w.bad[path] = true
-			w.add(at, msg, msgEn)
+			w.add(at, bad.Key, bad.Args...)
 			return nil, false
 		}
 		return v, true
@@ -63,7 +62,7 @@ func (w *workbook) cell(at cellLoc, raw string, kind fieldKind, enumKey, path st
 			}
 		}
 		w.bad[path] = true
-		w.add(at, fmt.Sprintf("应填“是”或“否”，实为“%s”", raw), fmt.Sprintf("must be 是 (yes) or 否 (no), not %q", raw))
+		w.add(at, "submission.notYesNo", raw)
 		return nil, false
 	}
 	s := raw
@@ -82,23 +81,24 @@ var thousandsRE = regexp.MustCompile(`^-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$`)
 // number reads a number cell as the literal it shows (keeping the decimals of
 // its format: 7 in a "0.0" cell is "7.0", never rounding away a digit
 // typed), or a text cell holding a number as written.
-func (w *workbook) number(sheet, ref, raw string, numeric bool, typ excelize.CellType) (any, string, string) {
+// A cell that holds no number gives the message saying why.
+func (w *workbook) number(sheet, ref, raw string, numeric bool, typ excelize.CellType) (any, messages.Message) {
 	if typ == excelize.CellTypeBool {
-		return nil, "应为数字，实为逻辑值", "must be a number, not a true/false value"
+		return nil, messages.New("submission.numberNotBool")
 	}
 	dec, percent := w.format(sheet, ref)
 	if numeric || typ == excelize.CellTypeFormula {
 		if lit, ok := numberLiteral(raw, dec); ok {
 			if percent {
-				return nil, "请直接填写百分数的数值（如 5.8），不要使用百分比格式", "enter the percentage as a plain number (5.8), not in percent format"
+				return nil, messages.New("submission.percentFormat")
 			}
-			return json.Number(lit), "", ""
+			return json.Number(lit), messages.Message{}
 		}
 	}
 	if s, ok := textNumber(raw); ok {
-		return json.Number(s), "", ""
+		return json.Number(s), messages.Message{}
 	}
-	return nil, fmt.Sprintf("应为数字，实为“%s”", raw), fmt.Sprintf("must be a number, not %q", raw)
+	return nil, messages.New("submission.notNumber", raw)
 }
 
 // textNumber reads a number typed as text, as written ("7.0" stays "7.0"),

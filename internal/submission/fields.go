@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/messages"
 )
 
 // The spreadsheet's columns and rows are read off the dataset model by
@@ -124,7 +125,11 @@ var (
 	listSheets = []sheetDef{indicatorSheet, sectionSheet, projectSheet, photoSheet}
 )
 
-// Sheet names of the template.
+// Sheet names of the template. The reader finds the sheets by these
+// names (and reads cells by the words in enums, trueWords and falseWords):
+// they are the file's format, not translations, so they stay here rather
+// than in the catalogues, where a changed word would stop old templates
+// from reading.
 const (
 	sheetInstructions   = "说明"
 	sheetInstructionsEn = "Instructions"
@@ -132,62 +137,64 @@ const (
 	sheetMetaEn         = "Basic information"
 )
 
-// labels name the known fields, Chinese and English. A field ending in En
-// without its own entry is named after its Chinese twin: "名称（英文）".
-var labels = map[string][2]string{
-	"id":                 {"编号", "ID"},
-	"name":               {"名称", "Name"},
-	"value":              {"数值", "Value"},
-	"unit":               {"单位", "Unit"},
-	"change":             {"同比增减（%）", "Change y/y (%)"},
-	"target":             {"目标", "Target"},
-	"basis":              {"时期口径", "Period covered"},
-	"estimated":          {"是否估计值", "Estimated"},
-	"preliminary":        {"是否初步核算数", "Preliminary"},
-	"key":                {"是否重点指标", "Key figure"},
-	"milestone":          {"里程碑", "Milestone"},
-	"targetBound":        {"目标表述（以上、以内）", "Target reads as (at least, at most)"},
-	"group":              {"指标类别", "Group"},
-	"notes.text":         {"编者注", "Editor's note"},
-	"kind":               {"类型", "Kind"},
-	"label":              {"标签", "Label"},
-	"title":              {"标题", "Title"},
-	"subtitle":           {"副标题", "Subtitle"},
-	"summary":            {"概述（思路）", "Summary"},
-	"items":              {"条目（每行一条）", "Items (one per row)"},
-	"investment":         {"投资额", "Investment"},
-	"status":             {"状态", "Status"},
-	"note":               {"备注", "Note"},
-	"asset":              {"图片文件", "Image file"},
-	"caption":            {"图片说明", "Caption"},
-	"credit":             {"来源署名", "Credit"},
-	"countyCode":         {"行政区划代码", "Division code"},
-	"countyName":         {"县（市、区）名称", "County"},
-	"city":               {"所属市", "City"},
-	"period":             {"报送期次", "Period"},
-	"referencePeriod":    {"数据所属时期", "Period the figures cover"},
-	"targetPeriod":       {"目标所属时期", "Period the targets are for"},
-	"issuer":             {"发布单位", "Issuer"},
-	"language":           {"语言", "Language"},
-	"lead":               {"导语（每行一段）", "Lead (one paragraph per row)"},
-	"event.name":         {"会议或活动", "Event"},
-	"event.date":         {"会议日期", "Event date"},
-	"source.publication": {"资料来源", "Source"},
-	"source.date":        {"来源日期", "Source date"},
-	"source.headline":    {"来源标题", "Source headline"},
-	"source.authors":     {"作者（每行一位）", "Authors (one per row)"},
-	"source.url":         {"来源链接", "Source URL"},
-	"translation.by":     {"译者", "Translated by"},
-	"translation.note":   {"译文说明", "Translation note"},
+// labelKeys are the catalogue keys of the known fields' names
+// (internal/messages). A field ending in En without its own entry is
+// named after its Chinese twin: "名称（英文）".
+var labelKeys = map[string]string{
+	"id":                 "submission.label.id",
+	"name":               "submission.label.name",
+	"value":              "submission.label.value",
+	"unit":               "submission.label.unit",
+	"change":             "submission.label.change",
+	"target":             "submission.label.target",
+	"basis":              "submission.label.basis",
+	"estimated":          "submission.label.estimated",
+	"preliminary":        "submission.label.preliminary",
+	"key":                "submission.label.key",
+	"milestone":          "submission.label.milestone",
+	"targetBound":        "submission.label.targetBound",
+	"group":              "submission.label.group",
+	"notes.text":         "submission.label.notes.text",
+	"kind":               "submission.label.kind",
+	"label":              "submission.label.label",
+	"title":              "submission.label.title",
+	"subtitle":           "submission.label.subtitle",
+	"summary":            "submission.label.summary",
+	"items":              "submission.label.items",
+	"investment":         "submission.label.investment",
+	"status":             "submission.label.status",
+	"note":               "submission.label.note",
+	"asset":              "submission.label.asset",
+	"caption":            "submission.label.caption",
+	"credit":             "submission.label.credit",
+	"countyCode":         "submission.label.countyCode",
+	"countyName":         "submission.label.countyName",
+	"city":               "submission.label.city",
+	"period":             "submission.label.period",
+	"referencePeriod":    "submission.label.referencePeriod",
+	"targetPeriod":       "submission.label.targetPeriod",
+	"issuer":             "submission.label.issuer",
+	"language":           "submission.label.language",
+	"lead":               "submission.label.lead",
+	"event.name":         "submission.label.event.name",
+	"event.date":         "submission.label.event.date",
+	"source.publication": "submission.label.source.publication",
+	"source.date":        "submission.label.source.date",
+	"source.headline":    "submission.label.source.headline",
+	"source.authors":     "submission.label.source.authors",
+	"source.url":         "submission.label.source.url",
+	"translation.by":     "submission.label.translation.by",
+	"translation.note":   "submission.label.translation.note",
 }
 
 func labelOf(key string) (zh, en string) {
-	if l, ok := labels[key]; ok {
-		return l[0], l[1]
+	if k, ok := labelKeys[key]; ok {
+		return messages.T(messages.Zh, k), messages.T(messages.En, k)
 	}
 	if base, ok := strings.CutSuffix(key, "En"); ok && base != "" {
-		if l, ok := labels[base]; ok {
-			return l[0] + "（英文）", l[1] + " (English)"
+		if k, ok := labelKeys[base]; ok {
+			return messages.T(messages.Zh, "submission.label.inEnglish", messages.T(messages.Zh, k)),
+				messages.T(messages.En, "submission.label.inEnglish", messages.T(messages.En, k))
 		}
 	}
 	if i := strings.LastIndexByte(key, '.'); i >= 0 {

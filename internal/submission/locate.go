@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/countyreport/countyreport/internal/messages"
 )
 
 // locator maps dataset field paths back to the spreadsheet cells they were
@@ -32,7 +34,7 @@ func newLocator() *locator {
 
 func (c cellLoc) names() (zh, en string) {
 	if c.col == 0 {
-		return fmt.Sprintf("%s!第%d行", c.sheet.zh, c.row), fmt.Sprintf("%s!row %d", c.sheet.en, c.row)
+		return messages.T(messages.Zh, "submission.sheetRow", c.sheet.zh, c.row), messages.T(messages.En, "submission.sheetRow", c.sheet.en, c.row)
 	}
 	ref, _ := excelize.CoordinatesToCellName(c.col, c.row)
 	return c.sheet.zh + "!" + ref, c.sheet.en + "!" + ref

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/countyreport/countyreport/internal/messages"
+	"github.com/countyreport/countyreport/internal/review"
 	"github.com/countyreport/countyreport/internal/storage"
 )
 
@@ -18,15 +20,17 @@ const (
 	StateGenerated    State = "generated"     // a complete report in the archive
 )
 
-// Label names the state in Chinese and English.
-func (s State) Label() (zh, en string) {
+// Label names the state in lang (messages.Zh or messages.En). Nothing
+// stored is 未报送 / Not submitted in the review's words: the periods
+// list and the review say it alike.
+func (s State) Label(lang string) string {
 	switch s {
 	case StateSubmitted:
-		return "已报送", "Submitted"
+		return messages.T(lang, "submission.state.submitted")
 	case StateGenerated:
-		return "已生成报告", "Report generated"
+		return messages.T(lang, "submission.state.generated")
 	}
-	return "未报送", "Not submitted"
+	return review.StateWords(lang, review.NotSubmitted)
 }
 
 // PeriodState is one row of the Data page's list.

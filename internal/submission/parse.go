@@ -3,7 +3,6 @@ package submission
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"path"
 	"strings"
 
@@ -90,12 +89,10 @@ func DetectFormat(name string, data []byte) Format {
 // field path otherwise.
 func Parse(up Upload, want Expect) (*Parsed, error) {
 	if len(up.Data) > MaxUploadBytes {
-		return nil, Problems{problem(
-			fmt.Sprintf("文件过大（%.1f MB），上限 20 MB", float64(len(up.Data))/(1<<20)),
-			fmt.Sprintf("the file is too large (%.1f MB); the limit is 20 MB", float64(len(up.Data))/(1<<20)))}
+		return nil, Problems{said("submission.fileTooLarge", float64(len(up.Data))/(1<<20))}
 	}
 	if len(up.Data) == 0 {
-		return nil, Problems{problem("文件为空", "the file is empty")}
+		return nil, Problems{said("submission.fileEmpty")}
 	}
 	format := up.Format
 	if format == "" {
@@ -125,8 +122,7 @@ func Parse(up Upload, want Expect) (*Parsed, error) {
 		}
 		return finish(format, ds, nil)
 	}
-	return nil, Problems{problem("不支持的文件类型："+string(format)+"（请上传 .xlsx、.json 或 .yaml）",
-		"unsupported file type: "+string(format)+" (upload .xlsx, .json or .yaml)")}
+	return nil, Problems{said("submission.unsupportedType", string(format))}
 }
 
 // workbookSlots bounds the workbooks read at once in the process: excelize
@@ -144,7 +140,7 @@ func parseWorkbook(data []byte, want Expect) (*Parsed, error) {
 	}
 	doc, err := carry(doc, want.Base)
 	if err != nil {
-		return nil, Problems{problem("内部错误："+err.Error(), "internal error: "+err.Error())}
+		return nil, Problems{said("submission.internal", err.Error())}
 	}
 	ds, err := dataset.Parse(doc, "workbook.json")
 	if err != nil {
@@ -190,20 +186,19 @@ func badChild(bad map[string]bool, p string) bool {
 
 func checkIdentity(ds *dataset.Dataset, want Expect, loc *locator) Problems {
 	var ps Problems
-	at := func(path, msg, msgEn string) {
-		p := Problem{Path: path, Where: path, WhereEn: path, Msg: msg, MsgEn: msgEn}
+	at := func(path, key string, args ...any) {
+		p := said(key, args...)
+		p.Path, p.Where, p.WhereEn = path, path, path
 		if loc != nil {
 			p.Where, p.WhereEn, p.at = loc.locate(path)
 		}
 		ps = append(ps, p)
 	}
 	if want.CountyCode != "" && ds.Meta.CountyCode != "" && ds.Meta.CountyCode != want.CountyCode {
-		at("meta.countyCode", fmt.Sprintf("应为本县的代码 %s，实为 %s", want.CountyCode, ds.Meta.CountyCode),
-			fmt.Sprintf("must be this county's code %s, not %s", want.CountyCode, ds.Meta.CountyCode))
+		at("meta.countyCode", "submission.otherCounty", want.CountyCode, ds.Meta.CountyCode)
 	}
 	if want.Period != "" && ds.Meta.Period != "" && ds.Meta.Period != want.Period {
-		at("meta.period", fmt.Sprintf("应为本次报送的期次 %s，实为 %s", want.Period, ds.Meta.Period),
-			fmt.Sprintf("must be the period being submitted, %s, not %s", want.Period, ds.Meta.Period))
+		at("meta.period", "submission.otherPeriod", want.Period, ds.Meta.Period)
 	}
 	return ps
 }
@@ -211,7 +206,7 @@ func checkIdentity(ds *dataset.Dataset, want Expect, loc *locator) Problems {
 func finish(format Format, ds *dataset.Dataset, loc *locator) (*Parsed, error) {
 	norm, err := ds.Normalized()
 	if err != nil {
-		return nil, Problems{problem("内部错误："+err.Error(), "internal error: "+err.Error())}
+		return nil, Problems{said("submission.internal", err.Error())}
 	}
 	return &Parsed{Format: format, Dataset: ds, Normalized: norm, loc: loc}, nil
 }

@@ -1,7 +1,6 @@
 package submission
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/countyreport/countyreport/internal/period"
@@ -26,9 +25,7 @@ func CheckEnded(p string, now time.Time, loc *time.Location) *Problem {
 		return nil
 	}
 	last := cur.AddMonths(-1).String()
-	pr := problem(
-		fmt.Sprintf("报告期 %s 尚未结束，不能报送：只能报送已结束月份的数据（目前最近可报 %s）", p, last),
-		fmt.Sprintf("period %s has not ended yet, so it cannot be submitted: only months that have ended can be (the latest now is %s)", p, last))
+	pr := said("submission.notEnded", p, last)
 	return &pr
 }
 
@@ -43,15 +40,11 @@ func CheckPreparable(p string, now time.Time, loc *time.Location) *Problem {
 	if !cur.Before(per) {
 		return nil
 	}
-	pr := problem(
-		fmt.Sprintf("报告期 %s 还未到来：模板和网页表单最多提供到本月（%s）；如是输入错误，请改正年份或月份", p, cur),
-		fmt.Sprintf("period %s is still to come: templates and the web form are offered up to the current month (%s); if this is a typing slip, correct the year or month", p, cur))
+	pr := said("submission.notYet", p, cur)
 	return &pr
 }
 
 func badPeriod(p string) *Problem {
-	pr := problem(
-		fmt.Sprintf("报告期 %q 格式不对：应写作 年-月，如 2023-01", p),
-		fmt.Sprintf("period %q is not written as year-month, e.g. 2023-01", p))
+	pr := said("submission.badPeriod", p)
 	return &pr
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/messages"
 )
 
 // Problem is one reason an upload is refused (an error) or needs an
@@ -63,21 +64,19 @@ func AsProblems(err error) (Problems, bool) {
 
 func problem(msg, msgEn string) Problem { return Problem{Msg: msg, MsgEn: msgEn} }
 
-// splitBilingual splits dataset's "中文 / English" messages.
-func splitBilingual(msg string) (zh, en string) {
-	if i := strings.Index(msg, " / "); i >= 0 {
-		return msg[:i], msg[i+3:]
-	}
-	return msg, msg
+// said is the problem saying key with args (internal/messages), in each
+// language.
+func said(key string, args ...any) Problem {
+	m := messages.New(key, args...)
+	return Problem{Msg: m.In(messages.Zh), MsgEn: m.In(messages.En)}
 }
 
 // fromDataset turns dataset's errors into problems located by loc (nil:
-// by field path).
+// by field path), each message rendered in each language.
 func fromDataset(es dataset.Errors, loc *locator) Problems {
 	out := make(Problems, 0, len(es))
 	for _, e := range es {
-		zh, en := splitBilingual(e.Msg)
-		p := Problem{Path: e.Path, Where: e.Path, WhereEn: e.Path, Msg: zh, MsgEn: en}
+		p := Problem{Path: e.Path, Where: e.Path, WhereEn: e.Path, Msg: e.Text.In(messages.Zh), MsgEn: e.Text.In(messages.En)}
 		if loc != nil {
 			p.Where, p.WhereEn, p.at = loc.locate(e.Path)
 		}

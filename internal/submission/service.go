@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/messages"
 	"github.com/countyreport/countyreport/internal/storage"
 )
 
@@ -58,12 +59,13 @@ func (s *Service) WithClock(now func() time.Time) *Service {
 	return s
 }
 
-// Errors of Confirm (Chinese first, English after " / ").
+// Errors of Confirm (their text in both languages, Chinese first; a
+// *messages.Error).
 var (
-	ErrExplanationRequired = errors.New("有需要说明的异常变化：请填写说明后再提交 / some figures need an explanation: write one before submitting")
-	ErrUnchanged           = errors.New("与已存的数据完全相同，无需提交 / identical to the stored data: nothing to submit")
-	ErrStale               = errors.New("预览之后本期数据已被更新：请重新上传并预览 / the stored data changed after the preview: upload and preview again")
-	ErrInvalid             = errors.New("提交信息不完整或有误 / the confirmation is incomplete or invalid")
+	ErrExplanationRequired = messages.Errorf("submission.explanationRequired")
+	ErrUnchanged           = messages.Errorf("submission.unchanged")
+	ErrStale               = messages.Errorf("submission.stale")
+	ErrInvalid             = messages.Errorf("submission.invalid")
 )
 
 // Limits of a confirmation.
@@ -265,10 +267,10 @@ func checkConfirmation(p *Preview, c Confirmation) error {
 	}
 	ex := strings.TrimSpace(c.Explanation)
 	if utf8.RuneCountInString(ex) > MaxExplanationRunes {
-		return fmt.Errorf("%w: 说明超过 %d 字 / the explanation is longer than %d characters", ErrInvalid, MaxExplanationRunes, MaxExplanationRunes)
+		return fmt.Errorf("%w: %s", ErrInvalid, messages.Both("submission.explanationLong", MaxExplanationRunes))
 	}
 	if strings.IndexFunc(ex, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }) >= 0 {
-		return fmt.Errorf("%w: 说明含控制字符 / the explanation contains control characters", ErrInvalid)
+		return fmt.Errorf("%w: %s", ErrInvalid, messages.Both("submission.explanationControl"))
 	}
 	if p.NeedsExplanation() && ex == "" {
 		return ErrExplanationRequired

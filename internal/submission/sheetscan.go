@@ -10,7 +10,6 @@ package submission
 import (
 	"archive/zip"
 	"encoding/xml"
-	"fmt"
 	"io"
 	"path"
 	"strconv"
@@ -19,6 +18,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/countyreport/countyreport/internal/limits"
+	"github.com/countyreport/countyreport/internal/messages"
 )
 
 const (
@@ -88,7 +88,7 @@ func scanSheet(d *xml.Decoder, sheet string) *Problem {
 				row = n
 			}
 			if row > limits.XLSXRows {
-				return sheetTooLarge(zh, en, fmt.Sprintf("第%d行", row), fmt.Sprintf("row %d", row))
+				return sheetTooLarge(zh, en, messages.T(messages.Zh, "submission.row", row), messages.T(messages.En, "submission.row", row))
 			}
 		case "c":
 			col++
@@ -109,11 +109,8 @@ func scanSheet(d *xml.Decoder, sheet string) *Problem {
 
 func sheetTooLarge(zh, en, at, atEn string) *Problem {
 	last, _ := excelize.CoordinatesToCellName(limits.XLSXColumns, limits.XLSXRows)
-	p := Problem{Where: zh + "!" + at, WhereEn: en + "!" + atEn,
-		Msg: fmt.Sprintf("超出工作表范围（最多 %d 列、%d 行，即 A1:%s，共 %d 个单元格）：请删去范围外的行、列或格式后再上传",
-			limits.XLSXColumns, limits.XLSXRows, last, maxCellsPerSheet),
-		MsgEn: fmt.Sprintf("outside the sheet's limits (at most %d columns and %d rows, A1:%s, %d cells): delete the rows, columns or formatting beyond them and upload again",
-			limits.XLSXColumns, limits.XLSXRows, last, maxCellsPerSheet)}
+	p := said("submission.sheetLimits", limits.XLSXColumns, limits.XLSXRows, last, maxCellsPerSheet)
+	p.Where, p.WhereEn = zh+"!"+at, en+"!"+atEn
 	return &p
 }
 
@@ -128,8 +125,7 @@ func scanSharedStrings(d *xml.Decoder) *Problem {
 		}
 		if el, ok := tok.(xml.StartElement); ok && el.Name.Local == "si" {
 			if n++; n > maxSharedStrings {
-				p := problem(fmt.Sprintf("工作簿的共享文字表条目过多（上限 %d）", maxSharedStrings),
-					fmt.Sprintf("the workbook's shared string table has too many entries (limit %d)", maxSharedStrings))
+				p := said("submission.sharedStrings", maxSharedStrings)
 				return &p
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/countyreport/countyreport/internal/dataset"
+	"github.com/countyreport/countyreport/internal/messages"
 )
 
 // TemplateInput is what a county's template for one period is made from.
@@ -65,6 +66,12 @@ func Template(in TemplateInput) ([]byte, error) {
 		return nil, fmt.Errorf("submission: template: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// pairOf is key's text in Chinese and in English, for the template's
+// rows and columns that carry both.
+func pairOf(key string, args ...any) [2]string {
+	return [2]string{messages.T(messages.Zh, key, args...), messages.T(messages.En, key, args...)}
 }
 
 // TemplateName is the download name: "衡山县-2023-02-数据报送模板.xlsx".
@@ -169,34 +176,25 @@ func (t *tmpl) instructions() error {
 	if nameEn == "" {
 		nameEn = in.CountyCode
 	}
-	prefill := []string{"空白模板：没有已存的数据可供预填。", "Blank template: there is no stored data to prefill it from."}
+	prefill := pairOf("submission.template.blank")
 	if in.Base != nil {
-		prefill = []string{fmt.Sprintf("本模板已按 %s 期已存的数据预填，请逐项核对、更新。", in.Base.Meta.Period),
-			fmt.Sprintf("Prefilled from the data stored for %s: check and update every entry.", in.Base.Meta.Period)}
+		prefill = pairOf("submission.template.prefilled", in.Base.Meta.Period)
 	}
 	lines := [][2]string{
-		{fmt.Sprintf("%s %s年%s月 数据报送模板", name, y, m), fmt.Sprintf("%s: data template for %s", nameEn, in.Period)},
-		{"行政区划代码：" + in.CountyCode + "    报送期次：" + in.Period, "Division code: " + in.CountyCode + "    Period: " + in.Period},
-		{prefill[0], prefill[1]},
+		pairOf("submission.template.heading", messages.Words{Zh: name, En: nameEn}, y, messages.Words{Zh: m, En: in.Period[5:]}),
+		pairOf("submission.template.identity", in.CountyCode, in.Period),
+		prefill,
 		{"", ""},
-		{"填写说明", "How to fill it in"},
-		{"1. 各数据表第1、2行为中英文表头，第3行为系统读取的字段名（灰色），请勿修改第3行，可以增删数据行。",
-			"1. On each data sheet rows 1 and 2 are the headers in Chinese and English, and row 3 (grey) holds the field names the portal reads: do not change row 3. Add or delete data rows freely."},
-		{"2. “基本信息”：每行一项，只在“值”列（D列）填写；“字段”列不要改。导语、作者等可以占多行（字段名相同）。",
-			"2. Basic information: one item a row; fill in the Value column (D) only and leave the Field column as it is. Lead paragraphs, authors and the like may take several rows with the same field name."},
-		{"3. “指标”：每行一项。编号只用小写字母、数字和下划线，各期保持不变；数值和同比至少填一项；有数值必须填单位。“名称（英文）”列填指标的英文名称，用于英文版报告；不填则英文版注明为中文原文。",
-			"3. Indicators: one a row. The ID uses lower-case letters, digits and underscores and stays the same every period; give a value or a change (or both); a value needs its unit. Name (English) is the indicator's name in the English edition of the report; left empty, the English edition shows the Chinese name marked as the original."},
-		{"4. 同比增减填百分数的数值：增长5.8%填 5.8，下降3%填 -3；不要使用百分比格式。",
-			"4. Changes are percentages written as plain numbers: 5.8 for +5.8%, -3 for -3%; do not use Excel's percent format."},
-		{"5. 数字单元格只接受数字，按单元格显示的小数位保存（如 7.0）；“是否”列填“是”或“否”，空白即“否”。",
-			"5. Number cells take numbers only and are kept with the decimals the cell shows (7.0 stays 7.0); yes/no columns take 是 (yes) or 否 (no), blank meaning no."},
-		{"6. “文字”：每一节从填有“类型”（回顾、计划、说明）的一行开始；条目每行一条，后续条目的行只填“条目”列。",
-			"6. Sections: each section starts on a row whose Kind is filled in (回顾 review, 计划 plan, 说明 note); items take one row each, and the rows of further items fill in the Items column only."},
-		{"7. 公式按 Excel 保存的计算结果读取，服务器不会计算公式；请保存后再上传。含宏或加密的文件不予接收。",
-			"7. Formulas are read as the results Excel saved; the server never calculates them, so save before uploading. Files with macros or a password are refused."},
-		{"8. 上传后先预览：有错误时按工作表和单元格列出（如“指标!C7：应为数字”），不会保存任何数据；变化异常（如同比超过 +100%）时须填写说明才能提交。",
-			"8. An upload is previewed first: errors are listed by sheet and cell (e.g. Indicators!C7: must be a number) and nothing is stored; unusual changes (e.g. more than +100% y/y) need an explanation before you can submit."},
-		{"9. 文件不超过 20 MB，只能用于本县本期。", "9. Files up to 20 MB, for this county and this period only."},
+		pairOf("submission.template.howTo"),
+		pairOf("submission.template.rule.headers"),
+		pairOf("submission.template.rule.meta"),
+		pairOf("submission.template.rule.indicators"),
+		pairOf("submission.template.rule.change"),
+		pairOf("submission.template.rule.numbers"),
+		pairOf("submission.template.rule.sections"),
+		pairOf("submission.template.rule.formulas"),
+		pairOf("submission.template.rule.preview"),
+		pairOf("submission.template.rule.size"),
 		{"", ""},
 	}
 	lines = append(lines, uploadRules...)
@@ -225,7 +223,8 @@ func (t *tmpl) meta(base map[string]any) error {
 	if _, err := t.f.NewSheet(s); err != nil {
 		return err
 	}
-	for c, h := range [][2]string{{"项目", ""}, {"Item", ""}, {"字段", "Field"}, {"值", "Value"}} {
+	item, field, value := pairOf("submission.template.metaItem"), pairOf("submission.template.metaField"), pairOf("submission.template.metaValue")
+	for c, h := range [][2]string{{item[0], ""}, {item[1], ""}, field, value} {
 		zh, en := h[0], h[1]
 		if err := t.set(s, c+1, 1, zh, "header"); err != nil {
 			return err
@@ -496,15 +495,15 @@ func (t *tmpl) validate(sheet, key string, kind fieldKind, col, from, to int) er
 		if err := dv.SetRange(-1e15, 1e15, excelize.DataValidationTypeDecimal, excelize.DataValidationOperatorBetween); err != nil {
 			return err
 		}
-		dv.SetError(excelize.DataValidationErrorStyleStop, "应为数字 / Number", "请填写数字（同比填百分数的数值，如 5.8）。/ Enter a number (changes as plain percentages, e.g. 5.8).")
+		dv.SetError(excelize.DataValidationErrorStyleStop, messages.Both("submission.template.numberTitle"), messages.Both("submission.template.number"))
 		if strings.HasSuffix(key, ".change") {
-			dv.SetInput("同比增减（%）/ Change (%)", "填百分数的数值：增长5.8%填 5.8，下降3%填 -3。/ A plain percentage: 5.8 for +5.8%, -3 for -3%.")
+			dv.SetInput(messages.Both("submission.template.changeTitle"), messages.Both("submission.template.change"))
 		}
 	case kind == kindBool:
 		if err := dv.SetDropList([]string{"是", "否"}); err != nil {
 			return err
 		}
-		dv.SetError(excelize.DataValidationErrorStyleStop, "是 / 否", "请选择“是”或“否”。/ Choose 是 (yes) or 否 (no).")
+		dv.SetError(excelize.DataValidationErrorStyleStop, "是 / 否", messages.Both("submission.template.boolean"))
 	case len(enums[key]) > 0:
 		var words []string
 		for _, e := range enums[key] {
@@ -513,7 +512,7 @@ func (t *tmpl) validate(sheet, key string, kind fieldKind, col, from, to int) er
 		if err := dv.SetDropList(words); err != nil {
 			return err
 		}
-		dv.SetError(excelize.DataValidationErrorStyleStop, "请从列表中选择 / Choose from the list", "请从下拉列表中选择。/ Choose a value from the drop-down list.")
+		dv.SetError(excelize.DataValidationErrorStyleStop, messages.Both("submission.template.listTitle"), messages.Both("submission.template.list"))
 	default:
 		return nil
 	}
@@ -525,7 +524,7 @@ func (t *tmpl) props() error {
 	at := periodStart(t.in.Period).Format(time.RFC3339)
 	if err := t.f.SetDocProps(&excelize.DocProperties{
 		Created: at, Modified: at, Creator: "countyreport", LastModifiedBy: "countyreport",
-		Title:    fmt.Sprintf("%s %s 数据报送模板 / data template", t.in.CountyName, t.in.Period),
+		Title:    t.in.CountyName + " " + t.in.Period + " " + messages.Both("submission.template.title"),
 		Language: "zh-CN",
 	}); err != nil {
 		return err

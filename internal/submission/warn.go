@@ -51,18 +51,18 @@ func Check(prev, next *dataset.Dataset, where func(path string) (string, string)
 		}
 	}
 	var out []Warning
-	add := func(code string, in *dataset.Indicator, path, msg, msgEn string) {
-		zh, en := where(path)
-		out = append(out, Warning{Problem: Problem{Path: path, Where: zh, WhereEn: en, Msg: msg, MsgEn: msgEn}, Code: code, ID: in.ID})
+	add := func(code string, in *dataset.Indicator, path, key string, args ...any) {
+		p := said(key, args...)
+		p.Path = path
+		p.Where, p.WhereEn = where(path)
+		out = append(out, Warning{Problem: p, Code: code, ID: in.ID})
 	}
 	for i := range next.Indicators {
 		in := &next.Indicators[i]
 		p := fmt.Sprintf("indicators[%d]", i)
 		if in.Change != nil {
 			if c := in.Change.Float(); c > MaxPlausibleChange || c < MinPlausibleChange {
-				add(WarnChange, in, p+".change",
-					fmt.Sprintf("“%s”同比 %s%%，超出常见范围（%g%% 至 +%g%%）：请核实，并在填写说明中解释", in.Name, signed(in.Change), MinPlausibleChange, MaxPlausibleChange),
-					fmt.Sprintf("%q changes %s%% year on year, outside the usual range (%g%% to +%g%%): check it and explain it", in.Name, signed(in.Change), MinPlausibleChange, MaxPlausibleChange))
+				add(WarnChange, in, p+".change", "submission.warn.change", in.Name, signed(in.Change), MinPlausibleChange, MaxPlausibleChange)
 			}
 		}
 		old := prevByID[in.ID]
@@ -70,15 +70,11 @@ func Check(prev, next *dataset.Dataset, where func(path string) (string, string)
 			continue
 		}
 		if old.Unit != in.Unit {
-			add(WarnUnit, in, p+".unit",
-				fmt.Sprintf("“%s”的单位由上期（%s）的“%s”改为“%s”：请核实", in.Name, prev.Meta.Period, old.Unit, in.Unit),
-				fmt.Sprintf("the unit of %q changes from %q (%s) to %q: check it", in.Name, old.Unit, prev.Meta.Period, in.Unit))
+			add(WarnUnit, in, p+".unit", "submission.warn.unit", in.Name, prev.Meta.Period, old.Unit, in.Unit)
 			continue
 		}
 		if far(old.Value.Float(), in.Value.Float()) {
-			add(WarnJump, in, p+".value",
-				fmt.Sprintf("“%s”为 %s%s，与上期（%s）的 %s%s 相差过大：请核实，并在填写说明中解释", in.Name, in.Value, in.Unit, prev.Meta.Period, old.Value, old.Unit),
-				fmt.Sprintf("%q is %s %s, far from the previous period's %s %s (%s): check it and explain it", in.Name, in.Value, in.Unit, old.Value, old.Unit, prev.Meta.Period))
+			add(WarnJump, in, p+".value", "submission.warn.jump", in.Name, in.Value, in.Unit, prev.Meta.Period, old.Value, old.Unit)
 		}
 	}
 	return append(out, same(prev, next, where)...)
@@ -91,9 +87,11 @@ func same(prev, next *dataset.Dataset, where func(string) (string, string)) []Wa
 		return nil
 	}
 	var out []Warning
-	w := func(path, msg, msgEn string) {
-		zh, en := where(path)
-		out = append(out, Warning{Problem: Problem{Path: path, Where: zh, WhereEn: en, Msg: msg, MsgEn: msgEn}, Code: WarnSame})
+	w := func(path, key string, args ...any) {
+		p := said(key, args...)
+		p.Path = path
+		p.Where, p.WhereEn = where(path)
+		out = append(out, Warning{Problem: p, Code: WarnSame})
 	}
 	prevByID := map[string]*dataset.Indicator{}
 	for i := range prev.Indicators {
@@ -110,12 +108,10 @@ func same(prev, next *dataset.Dataset, where func(string) (string, string)) []Wa
 		}
 	}
 	if matched > 0 && equal == len(next.Indicators) {
-		w("indicators", fmt.Sprintf("全部指标的数值和同比都与上期（%s）相同：是否忘了更新？请核实并说明", prev.Meta.Period),
-			fmt.Sprintf("every figure is the same as in the previous period (%s): were they updated? Check and explain", prev.Meta.Period))
+		w("indicators", "submission.warn.sameFigures", prev.Meta.Period)
 	}
 	if len(next.Sections) > 0 && reflect.DeepEqual(prev.Sections, next.Sections) {
-		w("sections", fmt.Sprintf("文字部分与上期（%s）完全相同：是否忘了更新？请核实并说明", prev.Meta.Period),
-			fmt.Sprintf("the narrative is exactly that of the previous period (%s): was it updated? Check and explain", prev.Meta.Period))
+		w("sections", "submission.warn.sameNarrative", prev.Meta.Period)
 	}
 	return out
 }

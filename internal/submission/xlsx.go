@@ -12,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/countyreport/countyreport/internal/limits"
+	"github.com/countyreport/countyreport/internal/messages"
 )
 
 // Limits on an uploaded workbook. An .xlsx is a zip: its parts are checked
@@ -45,15 +46,14 @@ const (
 )
 
 var (
-	errNotZip = problem("不是有效的 Excel 工作簿（.xlsx）", "not a valid Excel workbook (.xlsx)")
+	errNotZip = said("submission.notZip")
 	oleMagic  = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
 )
 
 // checkZip refuses what is not a plain .xlsx before excelize inflates any of it.
 func checkZip(data []byte) *Problem {
 	if bytes.HasPrefix(data, oleMagic) {
-		p := problem("文件是旧版 .xls 或已加密：请在 Excel 中“另存为” .xlsx（不设密码）后上传",
-			"the file is an old .xls or encrypted: save it as .xlsx (without a password) in Excel and upload that")
+		p := said("submission.oldOrEncrypted")
 		return &p
 	}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
@@ -61,21 +61,19 @@ func checkZip(data []byte) *Problem {
 		return &errNotZip
 	}
 	if len(zr.File) > MaxParts {
-		p := problem(fmt.Sprintf("工作簿包含 %d 个部件，上限 %d", len(zr.File), MaxParts),
-			fmt.Sprintf("the workbook has %d parts, more than %d", len(zr.File), MaxParts))
+		p := said("submission.tooManyParts", len(zr.File), MaxParts)
 		return &p
 	}
 	var total uint64
 	for _, f := range zr.File {
 		name := strings.ToLower(f.Name)
 		if strings.HasSuffix(name, "vbaproject.bin") {
-			p := problem("工作簿含有宏，不予接收：请另存为不含宏的 .xlsx", "the workbook contains macros and is refused: save it as a macro-free .xlsx")
+			p := said("submission.macros")
 			return &p
 		}
 		total += f.UncompressedSize64
 		if f.UncompressedSize64 > MaxPartBytes || total > MaxUnzippedBytes {
-			p := problem(fmt.Sprintf("工作簿解压后过大（部件 %s 为 %d 字节；单个部件上限 %d，合计上限 %d）", f.Name, f.UncompressedSize64, MaxPartBytes, MaxUnzippedBytes),
-				fmt.Sprintf("the workbook is too large unzipped (part %s: %d bytes; limits %d a part, %d in all)", f.Name, f.UncompressedSize64, MaxPartBytes, MaxUnzippedBytes))
+			p := said("submission.unzippedTooLarge", f.Name, f.UncompressedSize64, MaxPartBytes, MaxUnzippedBytes)
 			return &p
 		}
 	}
@@ -90,8 +88,7 @@ func checkZip(data []byte) *Problem {
 			rc.Close()
 		}
 		if err != nil {
-			p := problem(fmt.Sprintf("工作簿已损坏（部件 %s：%v）：请在 Excel 中重新保存", f.Name, err),
-				fmt.Sprintf("the workbook is damaged (part %s: %v): save it again in Excel", f.Name, err))
+			p := said("submission.damaged", f.Name, err)
 			return &p
 		}
 	}
@@ -109,9 +106,9 @@ func openWorkbook(data []byte) (*excelize.File, *Problem) {
 		UnzipXMLSizeLimit: MaxPartBytes,
 	})
 	if err != nil {
-		p := problem("无法读取工作簿："+err.Error(), "cannot read the workbook: "+err.Error())
+		p := said("submission.workbookUnreadable", err.Error())
 		if errors.Is(err, excelize.ErrWorkbookPassword) || errors.Is(err, excelize.ErrWorkbookFileFormat) {
-			p = problem("工作簿已加密或格式不对：请另存为 .xlsx（不设密码）", "the workbook is encrypted or not .xlsx: save it as .xlsx without a password")
+			p = said("submission.encrypted")
 		}
 		return nil, &p
 	}
@@ -157,14 +154,16 @@ func readWorkbook(data []byte) ([]byte, *locator, map[string]bool, Problems) {
 	return out, w.loc, w.bad, w.probs
 }
 
-func (w *workbook) add(at cellLoc, msg, msgEn string) {
-	zh, en := at.names()
-	w.probs = append(w.probs, Problem{Where: zh, WhereEn: en, Msg: msg, MsgEn: msgEn, at: &at})
+// add records the problem key with args (internal/messages) at a cell.
+func (w *workbook) add(at cellLoc, key string, args ...any) {
+	p := said(key, args...)
+	p.Where, p.WhereEn = at.names()
+	p.at = &at
+	w.probs = append(w.probs, p)
 }
 
 func (w *workbook) unknownField(at cellLoc, key string) {
-	w.add(at, fmt.Sprintf("不认识的字段名“%s”：字段名不要修改，请使用下载的模板", key),
-		fmt.Sprintf("unknown field name %q: leave the field names as they are and use the downloaded template", key))
+	w.add(at, "submission.unknownField", key)
 }
 
 // rows reads a sheet's raw cell texts, refusing a sheet past the limits.
@@ -178,13 +177,11 @@ func (w *workbook) rows(names sheetNames) ([][]string, bool) {
 	}
 	rows, err := w.f.GetRows(sheet, excelize.Options{RawCellValue: true})
 	if err != nil {
-		w.probs = append(w.probs, Problem{Where: names.zh, WhereEn: names.en, Msg: "无法读取：" + err.Error(), MsgEn: "cannot read it: " + err.Error()})
+		w.probs = append(w.probs, names.problem("submission.sheetUnreadable", err.Error()))
 		return nil, false
 	}
 	if len(rows) > maxSheetRows {
-		w.probs = append(w.probs, Problem{Where: names.zh, WhereEn: names.en,
-			Msg:   fmt.Sprintf("行数过多（%d 行，上限 %d）", len(rows), maxSheetRows),
-			MsgEn: fmt.Sprintf("too many rows (%d, limit %d)", len(rows), maxSheetRows)})
+		w.probs = append(w.probs, names.problem("submission.tooManyRows", len(rows), maxSheetRows))
 		return nil, false
 	}
 	return rows, true
@@ -229,8 +226,7 @@ func (w *workbook) readMeta() (map[string]any, bool) {
 		key := strings.TrimSpace(cellText(rows, r, metaColField))
 		if key == "" {
 			if strings.TrimSpace(cellText(rows, r, metaColValue)) != "" {
-				w.add(cellLoc{names, metaColField, r}, "这一行有值但没有字段名：请填回字段名，或删去这一行",
-					"this row has a value but no field name: put the field name back or delete the row")
+				w.add(cellLoc{names, metaColField, r}, "submission.valueWithoutField")
 			}
 			continue
 		}
@@ -282,9 +278,15 @@ func setPath(m map[string]any, keys []string, v any, list bool) {
 }
 
 func missingSheet(n sheetNames) Problem {
-	return Problem{Where: n.zh, WhereEn: n.en,
-		Msg:   fmt.Sprintf("缺少工作表“%s”：请使用下载的模板", n.zh),
-		MsgEn: fmt.Sprintf("the sheet %q (%s) is missing: use the downloaded template", n.zh, n.en)}
+	// The English names the sheet as the tab reads, in Chinese, and says it.
+	return n.problem("submission.missingSheet", messages.Words{Zh: n.zh, En: fmt.Sprintf("%q (%s)", n.zh, n.en)})
+}
+
+// problem is the problem key with args about the sheet as a whole.
+func (n sheetNames) problem(key string, args ...any) Problem {
+	p := said(key, args...)
+	p.Where, p.WhereEn = n.zh, n.en
+	return p
 }
 
 // readList reads a list sheet: one item a row from headerRows+1, the columns
@@ -324,8 +326,9 @@ func (w *workbook) readList(s sheetDef) ([]any, bool) {
 	}
 	w.unnamedColumns(names, rows, cols)
 	if len(cols) == 0 {
-		w.probs = append(w.probs, Problem{Where: names.zh + "!A3", WhereEn: names.en + "!A3",
-			Msg: "第3行应为字段名：请使用下载的模板", MsgEn: "row 3 must hold the field names: use the downloaded template"})
+		p := said("submission.noFieldNames")
+		p.Where, p.WhereEn = names.zh+"!A3", names.en+"!A3"
+		w.probs = append(w.probs, p)
 		return nil, false
 	}
 	var items []any
@@ -411,8 +414,7 @@ func (w *workbook) unnamedColumns(names sheetNames, rows [][]string, cols map[in
 			}
 			reported[c] = true
 			ref, _ := excelize.CoordinatesToCellName(c, r)
-			w.add(cellLoc{names, c, headerRows}, fmt.Sprintf("这一列（如 %s）有数据但第3行没有字段名：请填回字段名，或清空这一列", ref),
-				fmt.Sprintf("this column has data (e.g. %s) but no field name in row 3: put the field name back or clear the column", ref))
+			w.add(cellLoc{names, c, headerRows}, "submission.unnamedColumn", ref)
 		}
 	}
 }

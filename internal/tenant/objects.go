@@ -175,20 +175,18 @@ func storageEgress(endpoint string, insecure bool) (networkingv1.NetworkPolicyEg
 }
 
 // apiServerEgress lets the portal reach the Kubernetes API ("generate
-// now"): the kubernetes Service's port 443 and the API server's own port
-// (6443 unless Inputs.APIServerPort says otherwise), since policies see the
-// address after the Service's translation. Pinned to Inputs.APIServerCIDRs
-// when the operator knows them.
+// now"): by default the kubernetes Service's port 443 and the API server's
+// own port 6443, since policies see the address after the Service's
+// translation, on any address. Inputs.APIServerPorts and APIServerCIDRs
+// narrow it to what the installation knows of its control plane.
 func apiServerEgress(in Inputs) networkingv1.NetworkPolicyEgressRule {
 	tcp := corev1.ProtocolTCP
-	port := in.APIServerPort
-	if port == 0 {
-		port = 6443
+	ports := in.APIServerPorts
+	if len(ports) == 0 {
+		ports = DefaultAPIServerPorts
 	}
-	rule := networkingv1.NetworkPolicyEgressRule{Ports: []networkingv1.NetworkPolicyPort{
-		{Protocol: &tcp, Port: ptr.To(intstr.FromInt32(443))},
-	}}
-	if port != 443 {
+	var rule networkingv1.NetworkPolicyEgressRule
+	for _, port := range ports {
 		rule.Ports = append(rule.Ports, networkingv1.NetworkPolicyPort{Protocol: &tcp, Port: ptr.To(intstr.FromInt32(port))})
 	}
 	for _, cidr := range in.APIServerCIDRs {
@@ -196,6 +194,11 @@ func apiServerEgress(in Inputs) networkingv1.NetworkPolicyEgressRule {
 	}
 	return rule
 }
+
+// DefaultAPIServerPorts are the ports a county portal may reach the API
+// server on when the installation does not say: the kubernetes Service's
+// 443 and the port most control planes serve on.
+var DefaultAPIServerPorts = []int32{443, 6443}
 
 // Ingress exposes the portal under spec.portal.ingress.host; nil when unset.
 func Ingress(cr *v1alpha1.CountyReport) *networkingv1.Ingress {

@@ -50,9 +50,10 @@ type Inputs struct {
 	StorageInsecure bool
 	// CredentialsSecretName names the county's scoped credentials Secret; empty when not yet minted.
 	CredentialsSecretName string
-	// APIServerPort and APIServerCIDRs narrow the portal's egress to the
-	// Kubernetes API (defaults: ports 443 and 6443, any address).
-	APIServerPort  int32
+	// APIServerPorts and APIServerCIDRs narrow the county portal's egress
+	// to the Kubernetes API (defaults: ports 443 and 6443, any address);
+	// the manager's --portal-apiserver-ports and --portal-apiserver-cidrs.
+	APIServerPorts []int32
 	APIServerCIDRs []string
 	// CredentialsHash changes whenever the scoped credentials change, so the portal rolls.
 	CredentialsHash string

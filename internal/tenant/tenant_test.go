@@ -150,7 +150,7 @@ func TestBuildersFollowTheSpec(t *testing.T) {
 		},
 		"API server egress pinned when known": {
 			mutate: func(_ *v1alpha1.CountyReport, in *Inputs) {
-				in.APIServerPort, in.APIServerCIDRs = 443, []string{"172.18.0.2/32"}
+				in.APIServerPorts, in.APIServerCIDRs = []int32{443}, []string{"172.18.0.2/32"}
 			},
 			check: func(t *testing.T, cr *v1alpha1.CountyReport, in Inputs) {
 				rule := NetworkPolicy(cr, in).Spec.Egress[1]

@@ -26,8 +26,10 @@ var managerSelector = client.MatchingLabels{"app.kubernetes.io/component": "mana
 
 // helmValues are the values of a real install on the node: the local image
 // (never pulled: there is no registry), the node's MinIO over plain HTTP,
-// the managers' storage egress pinned to it, and retries sooner than the
-// default 30 s so the fault stories finish in minutes.
+// the managers' storage egress pinned to it, the managers' and the
+// portals' API egress pinned to the node (the API server's own address),
+// and retries sooner than the default 30 s so the fault stories finish in
+// minutes.
 func (s *suite) helmValues(tag string) []string {
 	return []string{
 		"--set", "image.repository=" + imageRepo(s.image),
@@ -38,6 +40,7 @@ func (s *suite) helmValues(tag string) []string {
 		"--set", "storage.endpoint=" + s.minio.Endpoint,
 		"--set", "storage.insecure=true",
 		"--set", "networkPolicy.storageCIDRs={" + s.nodeIP + "/32}",
+		"--set", "networkPolicy.apiServerCIDRs={" + s.nodeIP + "/32}",
 		"--set", "runs.retryBackoff=10s",
 	}
 }

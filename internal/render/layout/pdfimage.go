@@ -7,7 +7,6 @@ package layout
 import (
 	"bytes"
 	"crypto/sha256"
-	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
@@ -15,6 +14,7 @@ import (
 	_ "image/png"
 
 	"github.com/countyreport/countyreport/internal/limits"
+	"github.com/countyreport/countyreport/internal/messages"
 )
 
 type pdfImage struct {
@@ -94,16 +94,14 @@ func prepareImage(data []byte) (pdfImage, error) {
 func checkImage(cfg image.Config, format string) error {
 	px := int64(cfg.Width) * int64(cfg.Height)
 	if cfg.Width <= 0 || cfg.Height <= 0 || px > limits.ImagePixels {
-		return fmt.Errorf("图片过大（%d×%d 像素，上限 %d 像素）/ image too large (%d×%d pixels, limit %d)",
-			cfg.Width, cfg.Height, limits.ImagePixels, cfg.Width, cfg.Height, limits.ImagePixels)
+		return messages.Errorf("layout.imageTooLarge", cfg.Width, cfg.Height, limits.ImagePixels)
 	}
 	if format == "jpeg" && (cfg.ColorModel == color.YCbCrModel || cfg.ColorModel == color.GrayModel) {
 		return nil // embedded as is, never decoded
 	}
 	// The decoded image, the RGBA canvas (4) and the RGB rows (3).
 	if need := px * int64(bytesPerPixel(cfg.ColorModel)+7); need > limits.ImageDecodedBytes {
-		return fmt.Errorf("图片解码后过大（%d×%d 像素，每像素 %d 字节，需 %d MiB，上限 %d MiB）/ image too large to decode (%d×%d pixels at %d bytes each: %d MiB, limit %d MiB)",
-			cfg.Width, cfg.Height, bytesPerPixel(cfg.ColorModel), need>>20, limits.ImageDecodedBytes>>20,
+		return messages.Errorf("layout.imageTooLargeToDecode",
 			cfg.Width, cfg.Height, bytesPerPixel(cfg.ColorModel), need>>20, limits.ImageDecodedBytes>>20)
 	}
 	return nil
