@@ -30,12 +30,19 @@ func ConfigMap(cr *v1alpha1.CountyReport, data map[string]string) *corev1.Config
 	return &corev1.ConfigMap{ObjectMeta: meta(cr), Data: data}
 }
 
-// DefaultResources apply when spec.portal.resources is unset.
+// DefaultResources apply when spec.portal.resources is unset. The
+// requests are what a portal was measured to use on a real node
+// (docs/benchmarks.md, "a real node"), with headroom: at rest about 59 MiB
+// and under 1 millicore; once someone has signed in about 106 MiB, for the
+// password check's argon2id (46 MiB) stays in the heap. So 128Mi and 20m:
+// fifty portals request 1 CPU and 6.25 GiB, and fit on a 2-core node
+// beside the managers and a report Job. The limits leave room for a few
+// sign-ins at once.
 func DefaultResources() corev1.ResourceRequirements {
 	return corev1.ResourceRequirements{
 		Requests: corev1.ResourceList{
-			corev1.ResourceCPU:    resource.MustParse("50m"),
-			corev1.ResourceMemory: resource.MustParse("64Mi"),
+			corev1.ResourceCPU:    resource.MustParse("20m"),
+			corev1.ResourceMemory: resource.MustParse("128Mi"),
 		},
 		Limits: corev1.ResourceList{
 			corev1.ResourceCPU:    resource.MustParse("500m"),

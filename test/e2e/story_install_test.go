@@ -33,7 +33,9 @@ var managerSelector = client.MatchingLabels{"app.kubernetes.io/component": "mana
 func (s *suite) helmValues(tag string) []string {
 	return []string{
 		"--set", "image.repository=" + imageRepo(s.image),
-		"--set", "image.tag=" + tag,
+		// --set-string: a tag of digits only (a short commit hash can be)
+		// would be a number, which the chart's schema refuses.
+		"--set-string", "image.tag=" + tag,
 		"--set", "image.pullPolicy=Never",
 		"--set", "storage.endpoint=" + s.minio.Endpoint,
 		"--set", "storage.insecure=true",
