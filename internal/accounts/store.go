@@ -38,10 +38,17 @@ type Store struct {
 	revoke   []func(usernames []string)
 	change   []func([]Change)
 
-	// verifySlots bounds concurrent hash checks: each argon2id check holds
-	// 46 MiB, and the portal's memory limit is a few hundred.
+	// verifySlots bounds concurrent hash checks (VerifySlots): each
+	// argon2id check holds 46 MiB, and the portal's memory limit is 256Mi.
 	verifySlots chan struct{}
 }
+
+// VerifySlots is how many password checks a portal runs at once; more
+// sign-ins at the same moment wait for a slot (or for their request to
+// end). A portal at rest holds about 59 MiB, so two checks keep it well
+// inside its 256Mi limit however many staff sign in at once
+// (docs/benchmarks.md, "a real node").
+const VerifySlots = 2
 
 // PollInterval is how often Watch looks at the file. A Kubernetes Secret
 // volume is updated by swapping a symlink, which file-change notification
@@ -77,7 +84,7 @@ func OpenWithInitial(path, initialPath string, log *slog.Logger) (*Store, error)
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Store{path: path, initialPath: initialPath, log: log, verifySlots: make(chan struct{}, 2)}
+	s := &Store{path: path, initialPath: initialPath, log: log, verifySlots: make(chan struct{}, VerifySlots)}
 	if _, err := s.Reload(); err != nil {
 		return nil, err
 	}
@@ -86,7 +93,7 @@ func OpenWithInitial(path, initialPath string, log *slog.Logger) (*Store, error)
 
 // NewStore serves the given accounts (no file), for tests and tools.
 func NewStore(f *File) *Store {
-	return &Store{file: f, log: slog.Default(), verifySlots: make(chan struct{}, 2)}
+	return &Store{file: f, log: slog.Default(), verifySlots: make(chan struct{}, VerifySlots)}
 }
 
 // Reload reads the file again; it reports whether the accounts changed.

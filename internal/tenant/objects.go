@@ -36,8 +36,8 @@ func ConfigMap(cr *v1alpha1.CountyReport, data map[string]string) *corev1.Config
 // and under 1 millicore; once someone has signed in about 106 MiB, for the
 // password check's argon2id (46 MiB) stays in the heap. So 128Mi and 20m:
 // fifty portals request 1 CPU and 6.25 GiB, and fit on a 2-core node
-// beside the managers and a report Job. The limits leave room for a few
-// sign-ins at once.
+// beside the managers and a report Job. The limits hold two password
+// checks at once, all a portal runs (accounts.VerifySlots).
 func DefaultResources() corev1.ResourceRequirements {
 	return corev1.ResourceRequirements{
 		Requests: corev1.ResourceList{
