@@ -142,15 +142,21 @@ func repoRoot(t *testing.T) string {
 }
 
 // goLiterals calls f with every string literal (unquoted) of the Go
-// files outside tests under root, with its place.
+// files outside tests under root, with its place. Hidden folders (.git,
+// and the state of a running node or demo, .e2e and .countyreport, whose
+// files come and go while this walks) and out/ hold no source.
 func goLiterals(t *testing.T, root string, f func(pos, lit string)) {
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if d.IsDir() {
-			switch d.Name() {
-			case ".git", "bin", "node_modules", "testdata":
+			name := d.Name()
+			if path != root && strings.HasPrefix(name, ".") {
+				return filepath.SkipDir
+			}
+			switch name {
+			case "bin", "out", "node_modules", "testdata":
 				return filepath.SkipDir
 			}
 			return nil
