@@ -161,8 +161,7 @@ func generateStored(ctx context.Context, g *generateFlags, stderr io.Writer) err
 		name = storage.DatasetKey(g.period)
 		data, err = a.GetDataset(ctx, g.period)
 		if errors.Is(err, storage.ErrNotFound) {
-			return fmt.Errorf("%w: %s", errNoData, messages.Pair( // the key in Chinese, the bucket in English
-				messages.T(messages.Zh, "cli.noData", g.period, name), messages.T(messages.En, "cli.noData", g.period, g.bucket)))
+			return fmt.Errorf("%w: %s", errNoData, messages.Both("cli.noData", g.period, name, g.bucket))
 		}
 		if err != nil {
 			return err

@@ -55,7 +55,7 @@ func TestGeneratePublish(t *testing.T) {
 		period  string
 	}{
 		"from the bucket":       {args: []string{"--period", "2023-01", "--publish", "--signing-dir", ts.dir}, period: "2023-01"},
-		"no dataset for period": {args: []string{"--period", "2023-02", "--publish", "--signing-dir", ts.dir}, noData: true, wantErr: "2023-02 没有数据（data/2023-02/dataset.json 不存在）/ no dataset for 2023-02"},
+		"no dataset for period": {args: []string{"--period", "2023-02", "--publish", "--signing-dir", ts.dir}, noData: true, wantErr: "2023-02 没有数据（存储桶 " + bucket + " 中没有 data/2023-02/dataset.json）/ no dataset for 2023-02: data/2023-02/dataset.json is not in bucket " + bucket},
 		"period mismatch":       {args: []string{"--period", "2023-03", "--dataset", "../../config/samples/datasets/hengshan-2023-01.yaml", "--publish", "--signing-dir", ts.dir}, wantErr: "not --period 2023-03"},
 		"another county's key":  {args: []string{"--period", "2023-01", "--publish", "--signing-dir", other.dir}, wantErr: "not 430423: refusing to sign"},
 	}

@@ -284,9 +284,7 @@ func Render(ctx context.Context, a *storage.Archive, data []byte, period, lang, 
 	}
 	if ds.Meta.Period != period {
 		return nil, &Failure{Reason: v1alpha1.RunReasonInvalidData,
-			Message: messages.Pair( // the key in Chinese, the period in English
-				messages.T(messages.Zh, "executor.periodMismatch", storage.DatasetKey(period), ds.Meta.Period),
-				messages.T(messages.En, "executor.periodMismatch", period, ds.Meta.Period))}
+			Message: messages.Both("executor.periodMismatch", period, storage.DatasetKey(period), ds.Meta.Period)}
 	}
 	out, err := report.Render(ds, report.Options{Language: lang, Fonts: render.FontPaths{Sans: font}, Assets: AssetsFS(ctx, a)})
 	if err != nil {
