@@ -8,8 +8,8 @@
 #   operator dev memory render publish publish-core runs runs-core portal
 #   signing e2e
 # e2e starts a real node (hack/e2e/node.sh): root, make e2e-tools and make
-# image first, no node already up; on this shared machine hold the node's
-# lock: flock /work/e2e.lock bash -c 'make image && BENCH_ONLY=e2e hack/bench.sh'
+# image first, no node already up (one runs on a machine at a time):
+#   make image && BENCH_ONLY=e2e hack/bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=${BENCH_QUICK:-}
