@@ -245,19 +245,20 @@ func upToDate(sched *schedule.Schedule, suspend bool, created time.Time, lr *v1a
 		}
 		switch run.Status.Phase {
 		case v1alpha1.RunFailed:
+			// The run's own message is in both languages already.
 			return metav1.ConditionFalse, reasonRunFailed,
-				fmt.Sprintf("ReportRun %s failed (%s): %s", run.Name, run.Status.Reason, run.Status.Message)
+				messages.Both("controllers.runFailedFor", run.Name, run.Status.Reason) + ": " + run.Status.Message
 		case v1alpha1.RunSucceeded:
 		default:
 			return metav1.ConditionFalse, reasonRunInProgress,
-				fmt.Sprintf("ReportRun %s for %s is in progress", run.Name, want)
+				messages.Both("controllers.runInProgress", run.Name, want)
 		}
 	}
-	msg := messages.Both("controllers.noReportYet", want)
+	key := "controllers.noReportYet"
 	if suspend {
-		msg += " (schedule suspended)"
+		key = "controllers.noReportYetSuspended"
 	}
-	return metav1.ConditionFalse, v1alpha1.ReasonNoReportYet, msg
+	return metav1.ConditionFalse, v1alpha1.ReasonNoReportYet, messages.Both(key, want)
 }
 
 // pruneHistory deletes the oldest finished runs beyond the history limits.
