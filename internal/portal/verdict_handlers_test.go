@@ -36,7 +36,7 @@ func (c *county) verdict(t *testing.T, city *storage.Archive, period, verdict, c
 	_, info, err := city.ReadDataset(testCtx(t), period, "")
 	mustDo(t, err)
 	_, err = review.Append(testCtx(t), city, period, review.Entry{
-		Verdict: verdict, By: "市统计局审核员", At: time.Now(), Comment: comment,
+		Verdict: verdict, By: "市统计局审核员", At: testenv.Clock().Now(), Comment: comment,
 		DatasetSHA256: info.ContentSHA256, DatasetVersion: info.VersionID, Binding: review.BindingCityRead,
 	})
 	mustDo(t, err)
@@ -116,7 +116,7 @@ func TestPeriodPageShowsCityReview(t *testing.T) {
 	// The county's own credentials cannot write a verdict.
 	info, err := c.Archive.DescribeDataset(testCtx(t), "2023-01")
 	mustDo(t, err)
-	if _, err := review.Append(testCtx(t), c.Archive, "2023-01", review.Entry{Verdict: review.VerdictAccepted, By: "county", At: time.Now(), DatasetSHA256: info.SHA256}); err == nil || errors.Is(err, storage.ErrInvalid) {
+	if _, err := review.Append(testCtx(t), c.Archive, "2023-01", review.Entry{Verdict: review.VerdictAccepted, By: "county", At: testenv.Clock().Now(), DatasetSHA256: info.SHA256}); err == nil || errors.Is(err, storage.ErrInvalid) {
 		t.Fatalf("the county wrote its own verdict: %v", err)
 	}
 

@@ -108,7 +108,7 @@ func TestMemberCredentialsReachOnlyPublishedObjectsOfOneCounty(t *testing.T) {
 	if err := statRaw(ctx, cityRaw, member, "data/2024-01/dataset.json", oldDataset); err != nil {
 		t.Fatalf("city reads an earlier version of the member's dataset: %v", err)
 	}
-	entry := review.Entry{Verdict: review.VerdictReturned, By: "reviewer", At: time.Now(), Comment: "请核实", DatasetSHA256: sum}
+	entry := review.Entry{Verdict: review.VerdictReturned, By: "reviewer", At: reviewedAt, Comment: "请核实", DatasetSHA256: sum}
 	if _, err := review.Append(ctx, city.Archive(member), "2024-01", entry); err != nil {
 		t.Fatalf("city records a verdict: %v", err)
 	}
@@ -227,7 +227,7 @@ func TestCountyCannotWriteItsOwnReview(t *testing.T) {
 	if _, err := admin.Archive(bucket).PutDataset(ctx, "2024-01", []byte(`{"v":1}`)); err != nil {
 		t.Fatal(err)
 	}
-	returned := review.Entry{Verdict: review.VerdictReturned, By: "city", At: time.Now(), Comment: "数据有误", DatasetSHA256: sha([]byte(`{"v":1}`))}
+	returned := review.Entry{Verdict: review.VerdictReturned, By: "city", At: reviewedAt, Comment: "数据有误", DatasetSHA256: sha([]byte(`{"v":1}`))}
 	if _, err := review.Append(ctx, admin.Archive(bucket), "2024-01", returned); err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +287,7 @@ func TestCountyCannotWriteItsOwnReview(t *testing.T) {
 }
 
 func TestReviewEntriesAreChecked(t *testing.T) {
-	ok := review.Entry{Verdict: review.VerdictAccepted, By: "r", At: time.Now(), DatasetSHA256: strings.Repeat("a", 64)}
+	ok := review.Entry{Verdict: review.VerdictAccepted, By: "r", At: reviewedAt, DatasetSHA256: strings.Repeat("a", 64)}
 	cases := map[string]func(e *review.Entry){
 		"unknown verdict":        func(e *review.Entry) { e.Verdict = "approved" },
 		"no reviewer":            func(e *review.Entry) { e.By = "" },
@@ -309,3 +309,7 @@ func TestReviewEntriesAreChecked(t *testing.T) {
 		})
 	}
 }
+
+// reviewedAt is when the made-up verdicts of these tests were given: a
+// fixed instant, so the tests read no clock.
+var reviewedAt = time.Date(2023, 2, 10, 9, 30, 0, 0, time.UTC)
