@@ -1,11 +1,11 @@
 package messages
 
 import (
-	"bytes"
 	"encoding/json"
 	"go/scanner"
 	"go/token"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,48 +15,68 @@ import (
 	"testing"
 )
 
-// Each catalogue names each key once (a key written twice in the JSON
-// would silently keep the last), and both name the same keys.
-func TestCataloguesNameEachKeyOnce(t *testing.T) {
-	keys := map[string][]string{}
-	for _, lang := range Languages {
-		raw, err := catalogueFS.ReadFile("locales/" + lang + ".json")
+// ParseCatalogue refuses what encoding/json would take silently or
+// wrongly: a key written twice (the last text would win), a value that is
+// not a string, anything but one object.
+func TestParseCatalogue(t *testing.T) {
+	for name, tc := range map[string]struct {
+		raw, wantErr string
+		want         map[string]string
+	}{
+		"two keys":        {raw: `{"a.b": "甲 %s", "c": "x"}`, want: map[string]string{"a.b": "甲 %s", "c": "x"}},
+		"empty":           {raw: `{}`, want: map[string]string{}},
+		"a key twice":     {raw: `{"a": "1", "b": "2", "a": "3"}`, wantErr: `"a" is defined twice`},
+		"a number":        {raw: `{"a": 1}`, wantErr: `"a": the text must be a string`},
+		"a nested object": {raw: `{"a": {"b": "c"}}`, wantErr: `"a": the text must be a string`},
+		"an array":        {raw: `["a"]`, wantErr: "one JSON object"},
+		"two objects":     {raw: `{"a": "1"} {"b": "2"}`, wantErr: "text after"},
+		"unterminated":    {raw: `{"a": "1"`, wantErr: "EOF"},
+		"not JSON":        {raw: `a = 1`, wantErr: "one JSON object"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := ParseCatalogue([]byte(tc.raw))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one saying %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || !maps.Equal(got, tc.want) {
+				t.Fatalf("got %v, %v; want %v", got, err, tc.want)
+			}
+		})
+	}
+}
+
+// FuzzParseCatalogue: whatever the file, ParseCatalogue returns an error
+// or texts that encoding/json reads the same from it.
+func FuzzParseCatalogue(f *testing.F) {
+	for _, s := range []string{`{"a": "1"}`, `{"a": "1", "a": "2"}`, `{"a": 1}`, `[]`, `{}`, `{"\u00e9": "x"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		got, err := ParseCatalogue(raw)
 		if err != nil {
-			t.Fatal(err)
+			return
 		}
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		if _, err := dec.Token(); err != nil { // {
-			t.Fatal(err)
+		var want map[string]string
+		if err := json.Unmarshal(raw, &want); err != nil || !maps.Equal(got, want) {
+			t.Fatalf("%q: read %v, encoding/json %v (%v)", raw, got, want, err)
 		}
-		seen := map[string]bool{}
-		for dec.More() {
-			key, err := dec.Token()
-			if err != nil {
-				t.Fatal(err)
-			}
-			var text string
-			if err := dec.Decode(&text); err != nil {
-				t.Fatalf("%s: %v: %v", lang, key, err)
-			}
-			k := key.(string)
-			if seen[k] {
-				t.Errorf("%s: %q defined twice", lang, k)
-			}
-			seen[k] = true
-			keys[lang] = append(keys[lang], k)
-		}
-		if len(seen) != len(catalogues[lang]) || len(seen) < 80 {
-			t.Errorf("%s: %d keys read, %d loaded", lang, len(seen), len(catalogues[lang]))
-		}
+	})
+}
+
+// Both catalogues name the same keys (each was read by ParseCatalogue,
+// which refuses a key written twice).
+func TestCataloguesNameTheSameKeys(t *testing.T) {
+	if len(catalogues[Zh]) < 80 {
+		t.Fatalf("zh-CN.json: %d keys, fewer than the catalogue has ever had", len(catalogues[Zh]))
 	}
-	for _, k := range keys[Zh] {
-		if _, ok := catalogues[En][k]; !ok {
-			t.Errorf("%q is in zh-CN.json, not in en.json", k)
-		}
-	}
-	for _, k := range keys[En] {
-		if _, ok := catalogues[Zh][k]; !ok {
-			t.Errorf("%q is in en.json, not in zh-CN.json", k)
+	for _, pair := range [][2]string{{Zh, En}, {En, Zh}} {
+		for k := range catalogues[pair[0]] {
+			if _, ok := catalogues[pair[1]][k]; !ok {
+				t.Errorf("%q is in %s.json, not in %s.json", k, pair[0], pair[1])
+			}
 		}
 	}
 }
@@ -106,7 +126,7 @@ func TestVerbsAgree(t *testing.T) {
 	for key, zh := range catalogues[Zh] {
 		en, ok := catalogues[En][key]
 		if !ok {
-			continue // TestCataloguesNameEachKeyOnce
+			continue // TestCataloguesNameTheSameKeys
 		}
 		zv, zbad := verbs(zh)
 		ev, ebad := verbs(en)

@@ -20,7 +20,6 @@ package messages
 
 import (
 	"embed"
-	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -49,8 +48,8 @@ func mustRead() map[string]map[string]string {
 		if err != nil {
 			panic("messages: catalogue " + lang + ": " + err.Error())
 		}
-		m := map[string]string{}
-		if err := json.Unmarshal(raw, &m); err != nil {
+		m, err := ParseCatalogue(raw)
+		if err != nil {
 			panic("messages: catalogue " + lang + ": " + err.Error())
 		}
 		out[lang] = m

@@ -2,10 +2,11 @@ package portal
 
 import (
 	"embed"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
+
+	msgcat "github.com/countyreport/countyreport/internal/messages"
 )
 
 // The portal's words, Chinese first, are one catalogue per language:
@@ -13,7 +14,8 @@ import (
 // (fmt verbs for arguments; key+".one" is the English singular, picked
 // when the first argument is 1). Data (indicator names, narrative) is shown
 // as entered; English indicator names come from the dataset's nameEn.
-// Every key exists in both languages (TestMessagesComplete).
+// Every key exists in both languages (TestMessagesComplete), once
+// (messages.ParseCatalogue refuses a key written twice).
 
 //go:embed locales/*.json
 var catalogueFS embed.FS
@@ -33,8 +35,8 @@ func mustReadCatalogues() map[string]map[string]string {
 		if err != nil {
 			panic("portal: catalogue " + lang + ": " + err.Error())
 		}
-		m := map[string]string{}
-		if err := json.Unmarshal(raw, &m); err != nil {
+		m, err := msgcat.ParseCatalogue(raw)
+		if err != nil {
 			panic("portal: catalogue " + lang + ": " + err.Error())
 		}
 		out[lang] = m
