@@ -161,7 +161,7 @@ func (r *report) chartsChapter(charts []*layout.Chart) {
 	if len(charts) == 0 {
 		return
 	}
-	r.chapter(r.l.Charts)
+	r.chapterBefore(r.l.Charts, charts[0].H)
 	for _, c := range charts {
 		r.f.Chart(c)
 		r.f.Space(16)

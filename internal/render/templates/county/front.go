@@ -31,16 +31,24 @@ func (r *report) compiled() string {
 	return ""
 }
 
-func (r *report) chapter(title string) {
+func (r *report) chapter(title string) { r.chapterBefore(title, 0) }
+
+// chapterBefore is chapter with the first first points of what follows
+// (a chart, drawn whole) kept on the heading's page too, so the heading
+// never ends a page whose rest is left empty.
+func (r *report) chapterBefore(title string, first float64) {
 	t := r.l.chapter(r.chap, title)
 	r.chap++
 	if r.f.Y() > layout.Top {
 		r.f.Space(14)
 	}
-	r.f.Heading(t, stChapter, keep+20, 0)
+	r.f.Heading(t, stChapter, max(keep+20, first+chapterGap), 0)
 	r.f.Rule(0.8, layout.ColAccent)
-	r.f.Space(10)
+	r.f.Space(chapterGap)
 }
+
+// chapterGap is the space between a chapter's rule and what follows.
+const chapterGap = 10
 
 func (r *report) furniture(p *layout.Page, n, total int) {
 	m, l := &r.ds.Meta, r.l
